@@ -1,1 +1,18 @@
-//! placeholder
+//! Truce's pure domain: the agreement as data, its zones and places, and everything that
+//! can be computed from them. No I/O, no clock, no async: files arrive as
+//! [`diag::SourceFile`]s, time arrives as arguments.
+
+pub mod agreement;
+pub mod bundle;
+pub mod diag;
+pub mod period;
+pub mod places;
+mod tomlread;
+pub mod words;
+pub mod zones;
+
+pub use agreement::{Agreement, AgreementView, Deadline, Obligation};
+pub use bundle::{AgreementBundle, load};
+pub use diag::{Problem, Problems, SourceFile};
+pub use places::Gazetteer;
+pub use zones::ZoneSet;

@@ -1,0 +1,95 @@
+//! Loading an agreement folder: the agreement file and the zones, gazetteer and statements
+//! it names, checked against one another. File access is the caller's: it passes a
+//! function that returns a companion file's text by its relative name.
+
+use crate::agreement::{self, Agreement};
+use crate::diag::{Position, Problem, Problems, SourceFile};
+use crate::places::Gazetteer;
+use crate::zones::ZoneSet;
+use std::collections::BTreeSet;
+
+/// An agreement with its zones and places, all validated together.
+#[derive(Debug, Clone)]
+pub struct AgreementBundle {
+    /// The agreement, its statements register included.
+    pub agreement: Agreement,
+    /// Its zones.
+    pub zones: ZoneSet,
+    /// Its gazetteer.
+    pub gazetteer: Gazetteer,
+    /// Every file read, as read: the store keeps them so a load can be reproduced.
+    pub sources: Vec<SourceFile>,
+}
+
+/// Loads an agreement and its companion files. `read` gets the name written in the
+/// agreement file (relative to it) and returns the file, or a message saying why not.
+/// Returns every problem in every file, or the bundle.
+pub fn load(main: SourceFile, read: impl Fn(&str) -> Result<SourceFile, String>) -> Result<AgreementBundle, Problems> {
+    let draft = agreement::read(&main);
+    let mut problems: Vec<Vec<Problem>> = Vec::new();
+    let mut sources = vec![main.clone()];
+    let mut fetch = |name: &Option<String>, problems: &mut Vec<Vec<Problem>>| -> Option<SourceFile> {
+        let name = name.as_ref()?;
+        match read(name) {
+            Ok(f) => {
+                sources.push(f.clone());
+                Some(f)
+            }
+            Err(e) => {
+                problems.push(vec![Problem { file: main.name.clone(), position: Position::File, message: format!("cannot read `{name}`: {e}"), hint: None }]);
+                None
+            }
+        }
+    };
+    let companions = draft.companions.clone();
+    let zones_file = fetch(&companions.zones, &mut problems);
+    let places_file = fetch(&companions.places, &mut problems);
+    let statements_file = fetch(&companions.statements, &mut problems);
+
+    let zones = match zones_file.as_ref().map(ZoneSet::parse) {
+        Some(Ok(z)) => Some(z),
+        Some(Err(p)) => {
+            problems.push(p);
+            None
+        }
+        None if companions.zones.is_none() => Some(ZoneSet::parse(&SourceFile::new("(no zones)", r#"{"type":"FeatureCollection","features":[]}"#)).map_err(|_| ()).ok()).flatten(),
+        None => None,
+    };
+    let zone_ids: Option<BTreeSet<&str>> = zones.as_ref().map(ZoneSet::ids);
+
+    let agreement = match draft.validate(zone_ids.as_ref()) {
+        Ok(a) => Some(a),
+        Err(p) => {
+            problems.insert(0, p);
+            None
+        }
+    };
+    let gazetteer = match places_file {
+        Some(f) => match zone_ids.as_ref().map(|ids| Gazetteer::parse(&f, ids)) {
+            Some(Ok(g)) => Some(g),
+            Some(Err(p)) => {
+                problems.push(p);
+                None
+            }
+            None => None,
+        },
+        None if companions.places.is_none() => Gazetteer::parse(&SourceFile::new("(no places)", "id,display,lat,lon,country,source\n"), &BTreeSet::new()).ok(),
+        None => None,
+    };
+    let mut agreement = agreement;
+    if let (Some(a), Some(f)) = (agreement.as_mut(), statements_file.as_ref()) {
+        match agreement::read_statements(f, a) {
+            Ok(s) => a.set_statements(s),
+            Err(p) => problems.push(p),
+        }
+    }
+    let mut all: Vec<Problem> = Vec::new();
+    for mut group in problems {
+        group.sort_by(|a, b| a.position.cmp(&b.position));
+        all.extend(group);
+    }
+    match (agreement, zones, gazetteer) {
+        (Some(agreement), Some(zones), Some(gazetteer)) if all.is_empty() => Ok(AgreementBundle { agreement, zones, gazetteer, sources }),
+        _ => Err(Problems(all)),
+    }
+}

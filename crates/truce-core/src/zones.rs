@@ -1,0 +1,385 @@
+//! Zones: named areas (districts, corridors, routes, areas of responsibility) read from a
+//! GeoJSON FeatureCollection, and the R-tree that says which zones hold a point.
+//!
+//! Three ways to give a zone's geometry, all resolved here so that every backend and
+//! every caller sees the same polygons:
+//! - a Polygon or MultiPolygon;
+//! - a LineString with `buffer_m`: the band of that half-width around the line, computed
+//!   in a local metric projection, minus the zones named in `exclude`;
+//! - `"geometry": null` with `derive = {base, minus, plus}`: set operations on other zones.
+//!
+//! Coordinates are WGS 84, x = longitude, y = latitude, as in GeoJSON.
+
+use crate::diag::{Position, Problem, SourceFile, suggest};
+use geo::{BooleanOps, GeodesicArea, BoundingRect, Buffer, Contains, Coord, LineString, MapCoords, MultiPolygon, Point, Rect};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Words allowed in a zone's `kind`.
+pub const ZONE_KINDS: &[&str] = &[
+    "district",
+    "city",
+    "country",
+    "line-of-contact-area",
+    "corridor",
+    "route",
+    "area-of-responsibility",
+    "other",
+];
+
+/// A named area.
+#[derive(Debug, Clone, Serialize)]
+pub struct Zone {
+    /// Stable id referenced by obligations (`kalbajar`).
+    pub id: String,
+    /// Display name, both languages where they differ.
+    pub name: String,
+    /// One of [`ZONE_KINDS`].
+    pub kind: String,
+    /// The zone this one lies within administratively; a point in it is in that zone too.
+    pub part_of: Option<String>,
+    /// Every other property of the feature (source, note, codes), kept as given.
+    pub properties: Map<String, Value>,
+    /// The resolved area.
+    #[serde(skip)]
+    pub geometry: MultiPolygon<f64>,
+    /// Area in square kilometres on the WGS 84 ellipsoid.
+    pub area_km2: f64,
+}
+
+/// All zones of an agreement with a spatial index over them.
+#[derive(Debug, Clone)]
+pub struct ZoneSet {
+    zones: Vec<Zone>,
+    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+}
+
+/// How the geometry of a feature is to be made.
+enum Shape {
+    Area(MultiPolygon<f64>),
+    Band { line: LineString<f64>, half_width_m: f64, exclude: Vec<String> },
+    Derived { base: String, minus: Vec<String>, plus: Vec<String> },
+}
+
+struct Pending {
+    pointer: String,
+    zone: Zone,
+    shape: Shape,
+}
+
+const METRES_PER_DEGREE_LAT: f64 = 110_574.0;
+const METRES_PER_DEGREE_LON_AT_EQUATOR: f64 = 111_320.0;
+
+/// Buffers a line by `half_width_m` metres in an equirectangular projection centred on the
+/// line. Over a few tens of kilometres the scale error is far below the width itself.
+fn band(line: &LineString<f64>, half_width_m: f64) -> MultiPolygon<f64> {
+    let n = line.0.len().max(1) as f64;
+    let (sx, sy) = line.0.iter().fold((0.0, 0.0), |(x, y), c| (x + c.x, y + c.y));
+    let (lon0, lat0) = (sx / n, sy / n);
+    let kx = METRES_PER_DEGREE_LON_AT_EQUATOR * lat0.to_radians().cos();
+    let ky = METRES_PER_DEGREE_LAT;
+    let local = line.map_coords(|c| Coord { x: (c.x - lon0) * kx, y: (c.y - lat0) * ky });
+    local
+        .buffer(half_width_m)
+        .map_coords(|c| Coord { x: c.x / kx + lon0, y: c.y / ky + lat0 })
+}
+
+fn prop_str(props: &Map<String, Value>, key: &str) -> Option<String> {
+    props.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn prop_list(props: &Map<String, Value>, key: &str) -> Option<Vec<String>> {
+    match props.get(key)? {
+        Value::Array(a) => a.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => None,
+    }
+}
+
+impl ZoneSet {
+    /// Reads a GeoJSON FeatureCollection of zones; every problem is reported with the JSON
+    /// pointer of the offending member.
+    pub fn parse(file: &SourceFile) -> Result<Self, Vec<Problem>> {
+        let problem = |position: Position, message: String| Problem {
+            file: file.name.clone(),
+            position,
+            message,
+            hint: None,
+        };
+        let at = |p: &str| Position::Pointer(p.to_owned());
+        let root: Value = match serde_json::from_str(&file.text) {
+            Ok(v) => v,
+            Err(e) => {
+                return Err(vec![problem(
+                    Position::LineColumn { line: e.line(), column: e.column() },
+                    format!("invalid JSON: {e}"),
+                )]);
+            }
+        };
+        let mut problems = Vec::new();
+        if root.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+            problems.push(problem(at("/type"), "zones must be a GeoJSON FeatureCollection".into()));
+        }
+        let features = root.get("features").and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut pending: Vec<Pending> = Vec::new();
+        let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
+        for (i, f) in features.iter().enumerate() {
+            let base = format!("/features/{i}");
+            let props = f.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+            let Some(id) = prop_str(&props, "id") else {
+                problems.push(problem(at(&format!("{base}/properties/id")), "zone has no `id` property".into()));
+                continue;
+            };
+            if let Some(first) = first_seen.get(&id) {
+                problems.push(
+                    problem(at(&format!("{base}/properties/id")), format!("duplicate zone id `{id}`"))
+                        .with_hint(format!("first defined at {first}")),
+                );
+                continue;
+            }
+            first_seen.insert(id.clone(), format!("{}#{base}", file.name));
+            let name = prop_str(&props, "name").unwrap_or_else(|| id.clone());
+            let kind = prop_str(&props, "kind").unwrap_or_default();
+            if !ZONE_KINDS.contains(&kind.as_str()) {
+                problems.push(
+                    problem(at(&format!("{base}/properties/kind")), format!("`{kind}` is not a zone kind"))
+                        .with_hint(suggest(&kind, ZONE_KINDS.iter().copied())),
+                );
+            }
+            let part_of = prop_str(&props, "part_of");
+            let geometry = f.get("geometry").cloned().unwrap_or(Value::Null);
+            let shape = if geometry.is_null() {
+                let Some(d) = props.get("derive").and_then(Value::as_object) else {
+                    problems.push(problem(
+                        at(&format!("{base}/geometry")),
+                        format!("zone `{id}` has no geometry and no `derive` rule"),
+                    ));
+                    continue;
+                };
+                let base_zone = d.get("base").and_then(Value::as_str).map(str::to_owned);
+                // An absent list is empty; a present one must be a list of strings.
+                let list = |key: &str| if d.contains_key(key) { prop_list(d, key) } else { Some(Vec::new()) };
+                let lists = (list("minus"), list("plus"));
+                match (base_zone, lists) {
+                    (Some(b), (Some(minus), Some(plus))) => Shape::Derived { base: b, minus, plus },
+                    _ => {
+                        problems.push(
+                            problem(at(&format!("{base}/properties/derive")), "`derive` needs `base` (a zone id) and optional `minus`/`plus` lists of zone ids".into()),
+                        );
+                        continue;
+                    }
+                }
+            } else {
+                match serde_json::from_value::<geojson::Geometry>(geometry) {
+                    Err(e) => {
+                        problems.push(problem(at(&format!("{base}/geometry")), format!("invalid GeoJSON geometry: {e}")));
+                        continue;
+                    }
+                    Ok(g) => match geo::Geometry::<f64>::try_from(&g.value) {
+                        Ok(geo::Geometry::Polygon(p)) => Shape::Area(MultiPolygon(vec![p])),
+                        Ok(geo::Geometry::MultiPolygon(mp)) => Shape::Area(mp),
+                        Ok(geo::Geometry::LineString(l)) => match props.get("buffer_m").and_then(Value::as_f64) {
+                            Some(w) if w > 0.0 && w <= 100_000.0 => Shape::Band {
+                                line: l,
+                                half_width_m: w,
+                                exclude: prop_list(&props, "exclude").unwrap_or_default(),
+                            },
+                            _ => {
+                                problems.push(
+                                    problem(at(&format!("{base}/properties/buffer_m")), format!("line zone `{id}` needs `buffer_m`, a half-width in metres between 0 and 100000")),
+                                );
+                                continue;
+                            }
+                        },
+                        Ok(_) | Err(_) => {
+                            problems.push(
+                                problem(at(&format!("{base}/geometry/type")), format!("zone `{id}` must be a Polygon, MultiPolygon or LineString"))
+                                    .with_hint("points are places; put them in the gazetteer"),
+                            );
+                            continue;
+                        }
+                    },
+                }
+            };
+            let mut properties = props.clone();
+            for k in ["id", "name", "kind", "part_of"] {
+                properties.remove(k);
+            }
+            pending.push(Pending {
+                pointer: base,
+                zone: Zone { id, name, kind, part_of, properties, geometry: MultiPolygon(vec![]), area_km2: 0.0 },
+                shape,
+            });
+        }
+
+        // References between zones.
+        let ids: BTreeSet<String> = pending.iter().map(|p| p.zone.id.clone()).collect();
+        let derived: BTreeSet<String> =
+            pending.iter().filter(|p| matches!(p.shape, Shape::Derived { .. })).map(|p| p.zone.id.clone()).collect();
+        for p in &pending {
+            let mut refs: Vec<(String, &str)> = Vec::new();
+            if let Some(parent) = &p.zone.part_of {
+                refs.push((parent.clone(), "properties/part_of"));
+            }
+            match &p.shape {
+                Shape::Band { exclude, .. } => refs.extend(exclude.iter().map(|e| (e.clone(), "properties/exclude"))),
+                Shape::Derived { base, minus, plus } => {
+                    refs.push((base.clone(), "properties/derive/base"));
+                    refs.extend(minus.iter().map(|e| (e.clone(), "properties/derive/minus")));
+                    refs.extend(plus.iter().map(|e| (e.clone(), "properties/derive/plus")));
+                }
+                Shape::Area(_) => {}
+            }
+            for (r, member) in refs {
+                let pointer = format!("{}/{member}", p.pointer);
+                if !ids.contains(&r) {
+                    problems.push(problem(at(&pointer), format!("unknown zone `{r}`")).with_hint(suggest(&r, ids.iter().map(String::as_str))));
+                } else if member.starts_with("properties/derive") && derived.contains(&r) {
+                    problems.push(problem(at(&pointer), format!("zone `{r}` is itself derived; derive only from drawn zones")));
+                } else if r == p.zone.id {
+                    problems.push(problem(at(&pointer), format!("zone `{r}` refers to itself")));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+
+        // Resolve: drawn areas first, then bands (which may exclude areas), then derived.
+        let mut resolved: BTreeMap<String, MultiPolygon<f64>> = BTreeMap::new();
+        for p in &pending {
+            if let Shape::Area(mp) = &p.shape {
+                resolved.insert(p.zone.id.clone(), mp.clone());
+            }
+        }
+        for p in &pending {
+            if let Shape::Band { line, half_width_m, .. } = &p.shape {
+                resolved.insert(p.zone.id.clone(), band(line, *half_width_m));
+            }
+        }
+        for p in &pending {
+            if let Shape::Band { exclude, .. } = &p.shape {
+                let mut g = resolved[&p.zone.id].clone();
+                for e in exclude {
+                    g = g.difference(&resolved[e]);
+                }
+                resolved.insert(p.zone.id.clone(), g);
+            }
+        }
+        for p in &pending {
+            if let Shape::Derived { base, minus, plus } = &p.shape {
+                let mut g = resolved[base].clone();
+                for m in minus {
+                    g = g.difference(&resolved[m]);
+                }
+                for a in plus {
+                    g = g.union(&resolved[a]);
+                }
+                resolved.insert(p.zone.id.clone(), g);
+            }
+        }
+        let zones: Vec<Zone> = pending
+            .into_iter()
+            .map(|p| {
+                let mut z = p.zone;
+                z.geometry = resolved.remove(&z.id).unwrap_or_else(|| MultiPolygon(vec![]));
+                z.area_km2 = geodesic_area_km2(&z.geometry);
+                z
+            })
+            .collect();
+        Ok(Self::new(zones))
+    }
+
+    fn new(zones: Vec<Zone>) -> Self {
+        let items = zones
+            .iter()
+            .enumerate()
+            .flat_map(|(i, z)| {
+                z.geometry.0.iter().filter_map(move |poly| {
+                    let r = poly.bounding_rect()?;
+                    Some(GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
+                })
+            })
+            .collect();
+        Self { zones, tree: RTree::bulk_load(items) }
+    }
+
+    /// Every zone, in file order.
+    pub fn zones(&self) -> &[Zone] {
+        &self.zones
+    }
+
+    /// Every zone id.
+    pub fn ids(&self) -> BTreeSet<&str> {
+        self.zones.iter().map(|z| z.id.as_str()).collect()
+    }
+
+    /// Looks up a zone.
+    pub fn get(&self, id: &str) -> Option<&Zone> {
+        self.zones.iter().find(|z| z.id == id)
+    }
+
+    /// Ids of the zones whose area holds the point (boundary included), and the zones those
+    /// lie within (`part_of`), in file order.
+    pub fn containing(&self, lon: f64, lat: f64) -> Vec<&str> {
+        let pt = Point::new(lon, lat);
+        let mut hit = BTreeSet::new();
+        for item in self.tree.locate_all_at_point(&[lon, lat]) {
+            let z = &self.zones[item.data];
+            if !hit.contains(&item.data) && z.geometry.0.iter().any(|p| p.contains(&pt) || geo::Intersects::intersects(p, &pt)) {
+                hit.insert(item.data);
+            }
+        }
+        // Add ancestors.
+        let mut stack: Vec<usize> = hit.iter().copied().collect();
+        while let Some(i) = stack.pop() {
+            if let Some(parent) = &self.zones[i].part_of
+                && let Some(j) = self.zones.iter().position(|z| &z.id == parent)
+                && hit.insert(j)
+            {
+                stack.push(j);
+            }
+        }
+        hit.into_iter().map(|i| self.zones[i].id.as_str()).collect()
+    }
+
+    /// Ids of zones whose bounding boxes meet the box (`[min lon, min lat, max lon, max lat]`).
+    pub fn intersecting_bbox(&self, bbox: [f64; 4]) -> Vec<&str> {
+        let env = AABB::from_corners([bbox[0], bbox[1]], [bbox[2], bbox[3]]);
+        let hits: BTreeSet<usize> = self.tree.locate_in_envelope_intersecting(&env).map(|i| i.data).collect();
+        hits.into_iter().map(|i| self.zones[i].id.as_str()).collect()
+    }
+
+    /// The zones as a GeoJSON FeatureCollection with their resolved geometry.
+    pub fn to_geojson(&self) -> Value {
+        let features: Vec<Value> = self
+            .zones
+            .iter()
+            .map(|z| {
+                let mut props = z.properties.clone();
+                props.insert("id".into(), z.id.clone().into());
+                props.insert("name".into(), z.name.clone().into());
+                props.insert("kind".into(), z.kind.clone().into());
+                if let Some(p) = &z.part_of {
+                    props.insert("part_of".into(), p.clone().into());
+                }
+                props.insert("area_km2".into(), (z.area_km2.round()).into());
+                let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&z.geometry));
+                serde_json::json!({"type": "Feature", "id": z.id, "properties": props, "geometry": geometry})
+            })
+            .collect();
+        serde_json::json!({"type": "FeatureCollection", "features": features})
+    }
+
+    /// The bounding box of a zone as `[min lon, min lat, max lon, max lat]`.
+    pub fn bbox(&self, id: &str) -> Option<[f64; 4]> {
+        let r: Rect<f64> = self.get(id)?.geometry.bounding_rect()?;
+        Some([r.min().x, r.min().y, r.max().x, r.max().y])
+    }
+}
+
+fn geodesic_area_km2(g: &MultiPolygon<f64>) -> f64 {
+    g.geodesic_area_unsigned() / 1e6
+}

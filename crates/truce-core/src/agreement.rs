@@ -438,7 +438,8 @@ impl Agreement {
     pub fn as_of(&self, date: Date) -> AgreementView {
         let documents: Vec<&Document> = self.documents.iter().filter(|d| d.signed <= date).collect();
         let known: BTreeSet<&str> = documents.iter().map(|d| d.id.as_str()).collect();
-        let day_start = start_of_day(date, &self.tz);
+        // An obligation binds on a day when it takes effect before that day ends.
+        let day_end = date.checked_add(1.day()).ok().and_then(|d| start_of_day(d, &self.tz));
         let obligations = self
             .obligations
             .iter()
@@ -470,10 +471,7 @@ impl Agreement {
                     }
                     applied.push(c.clone());
                 }
-                let binding = day_start.is_some_and(|s| {
-                    // Binding on a day when it takes effect at some point of that day.
-                    s.checked_add(1.day()).map_or(true, |end| ob.binding_from < end)
-                });
+                let binding = day_end.is_none_or(|end| ob.binding_from < end);
                 ObligationView {
                     obligation: ob,
                     original_deadline,

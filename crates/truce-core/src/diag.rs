@@ -126,10 +126,13 @@ impl<'a> LineIndex<'a> {
 
 /// The closest of `candidates` to `wrong`, when one is close enough to be a likely typo.
 pub fn closest<'c>(wrong: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    // A third of the longer word, rounded up, and never the whole of the wrong word: a
+    // one-letter id is not a typo of another one-letter id.
+    let wrong_len = wrong.chars().count();
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(wrong, c), c))
-        .filter(|(d, c)| *d <= (c.chars().count().max(3) / 3).max(2))
+        .filter(|(d, c)| *d < wrong_len && *d <= (wrong_len.max(c.chars().count()) + 2) / 3)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }

@@ -53,7 +53,8 @@ pub struct Place {
 impl Place {
     /// Every name of the place, display parts first.
     pub fn names(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = display_parts(&self.display);
+        let mut out: Vec<&str> = vec![self.display.as_str()];
+        out.extend(display_parts(&self.display));
         out.extend(self.name_az.as_deref());
         out.extend(self.name_hy.iter().map(String::as_str));
         out.extend(self.name_hy_latn.as_deref());

@@ -11,6 +11,7 @@
 //! Coordinates are WGS 84, x = longitude, y = latitude, as in GeoJSON.
 
 use crate::diag::{Position, Problem, SourceFile, suggest};
+use geo::orient::{Direction, Orient};
 use geo::{BooleanOps, GeodesicArea, BoundingRect, Buffer, Contains, Coord, LineString, MapCoords, MultiPolygon, Point, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
@@ -284,7 +285,8 @@ impl ZoneSet {
             .into_iter()
             .map(|p| {
                 let mut z = p.zone;
-                z.geometry = resolved.remove(&z.id).unwrap_or_else(|| MultiPolygon(vec![]));
+                // RFC 7946 winding (exterior counter-clockwise), which geodesic area expects.
+                z.geometry = resolved.remove(&z.id).unwrap_or_else(|| MultiPolygon(vec![])).orient(Direction::Default);
                 z.area_km2 = geodesic_area_km2(&z.geometry);
                 z
             })
@@ -381,5 +383,5 @@ impl ZoneSet {
 }
 
 fn geodesic_area_km2(g: &MultiPolygon<f64>) -> f64 {
-    g.geodesic_area_unsigned() / 1e6
+    g.0.iter().map(|p| p.geodesic_area_signed().abs()).sum::<f64>() / 1e6
 }

@@ -1,1 +1,423 @@
-//! placeholder
+//! Persistence for Truce. Today: embedded SQLite in WAL mode with versioned migrations
+//! compiled into the binary. Callers see only [`Store`]; the backend behind it is chosen
+//! by the database URL, so that a PostgreSQL backend can be added without changing them.
+//!
+//! Writes are idempotent: loading the same agreement files twice changes nothing, and a
+//! changed agreement replaces the previous version inside one transaction.
+
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::path::Path;
+use std::time::Duration;
+use truce_core::places::{fold, skeleton};
+use truce_core::{AgreementBundle, Problems, SourceFile};
+
+/// Store failures, by cause.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or answered with an error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The URL names no backend this build has.
+    #[error("unsupported database URL `{0}`: this build supports sqlite:PATH")]
+    UnsupportedUrl(String),
+    /// Stored agreement files no longer load (edited by hand, or a newer format).
+    #[error("stored agreement `{id}` no longer loads:\n{problems}")]
+    StoredAgreementInvalid {
+        /// The agreement.
+        id: String,
+        /// What is wrong.
+        problems: Problems,
+    },
+    /// A value could not be encoded for storage.
+    #[error("cannot encode value: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// Result of the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What loading an agreement did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadOutcome {
+    /// First load of this agreement id.
+    Created {
+        /// Always 1.
+        version: i64,
+    },
+    /// The files changed; the previous version was replaced.
+    Updated {
+        /// The new version number.
+        version: i64,
+    },
+    /// The same files were loaded before; nothing was written.
+    Unchanged {
+        /// The version in force.
+        version: i64,
+    },
+}
+
+/// One stored agreement, without its contents.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AgreementSummary {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// IANA time zone.
+    pub time_zone: String,
+    /// Effective instant, RFC 3339.
+    pub effective: String,
+    /// Version number, 1 on first load.
+    pub version: i64,
+    /// SHA-256 of the source files.
+    pub content_hash: String,
+    /// When this version was loaded, RFC 3339.
+    pub loaded_at: String,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite(SqlitePool),
+}
+
+/// The store handle; cheap to clone, safe to share between tasks.
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+/// SHA-256 over every source file's name and text, in name order: the identity of an
+/// agreement version.
+pub fn content_hash(sources: &[SourceFile]) -> String {
+    let mut sorted: Vec<&SourceFile> = sources.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut h = Sha256::new();
+    for s in sorted {
+        h.update((s.name.len() as u64).to_le_bytes());
+        h.update(s.name.as_bytes());
+        h.update((s.text.len() as u64).to_le_bytes());
+        h.update(s.text.as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Source names are stored relative to the agreement folder, so that the same folder
+/// loaded from two places is the same version.
+fn relative_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database file at `path` and brings its schema
+    /// up to date.
+    pub async fn open_sqlite(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let store = Self { backend: Backend::Sqlite(pool) };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens a store by URL: `sqlite:PATH` (or `sqlite://PATH`).
+    pub async fn open(url: &str) -> Result<Self> {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or(path);
+            return Self::open_sqlite(Path::new(path)).await;
+        }
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+
+    /// Applies every embedded migration not yet applied.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The journal mode in force (`wal` for a file database).
+    pub async fn journal_mode(&self) -> Result<String> {
+        let Backend::Sqlite(pool) = &self.backend;
+        Ok(sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await?)
+    }
+
+    /// Loads an agreement bundle. Same files as the stored version: nothing is written.
+    /// Different files: the previous version is replaced in one transaction.
+    pub async fn load_agreement(&self, bundle: &AgreementBundle) -> Result<LoadOutcome> {
+        let Backend::Sqlite(pool) = &self.backend;
+        // The loader puts the agreement file first.
+        let sources: Vec<SourceFile> =
+            bundle.sources.iter().map(|s| SourceFile::new(relative_name(&s.name), s.text.clone())).collect();
+        let hash = content_hash(&sources);
+        let a = &bundle.agreement;
+        let mut tx = pool.begin().await?;
+        let existing: Option<(String, i64)> =
+            sqlx::query_as("SELECT content_hash, version FROM agreements WHERE id = $1").bind(&a.id).fetch_optional(&mut *tx).await?;
+        let version = match &existing {
+            Some((h, v)) if *h == hash => return Ok(LoadOutcome::Unchanged { version: *v }),
+            Some((_, v)) => v + 1,
+            None => 1,
+        };
+        // Children go with the parent row (ON DELETE CASCADE).
+        sqlx::query("DELETE FROM agreements WHERE id = $1").bind(&a.id).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO agreements (id, title, time_zone, effective, content_hash, main_source, version, loaded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&a.id)
+        .bind(&a.title)
+        .bind(&a.time_zone)
+        .bind(a.effective.to_string())
+        .bind(&hash)
+        .bind(&sources[0].name)
+        .bind(version)
+        .bind(Timestamp::now().to_string())
+        .execute(&mut *tx)
+        .await?;
+        for s in &sources {
+            sqlx::query("INSERT INTO agreement_sources (agreement_id, name, sha256, text) VALUES ($1, $2, $3, $4)")
+                .bind(&a.id)
+                .bind(&s.name)
+                .bind(sha256(&s.text))
+                .bind(&s.text)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for x in &a.actors {
+            sqlx::query("INSERT INTO actors (agreement_id, id, name, roles, part_of) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&a.id)
+                .bind(&x.id)
+                .bind(&x.name)
+                .bind(serde_json::to_string(&x.roles)?)
+                .bind(&x.part_of)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for d in &a.documents {
+            sqlx::query(
+                "INSERT INTO documents (agreement_id, id, kind, title, signed, effective, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&a.id)
+            .bind(&d.id)
+            .bind(d.kind.as_str())
+            .bind(&d.title)
+            .bind(d.signed.to_string())
+            .bind(d.effective.to_string())
+            .bind(serde_json::to_string(d)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for p in &a.provisions {
+            sqlx::query("INSERT INTO provisions (agreement_id, id, document_id, number, body) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&a.id)
+                .bind(&p.id)
+                .bind(&p.document)
+                .bind(&p.number)
+                .bind(serde_json::to_string(p)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for o in &a.obligations {
+            sqlx::query(
+                "INSERT INTO obligations (agreement_id, id, provision_id, document_id, kind, title, due, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&a.id)
+            .bind(&o.id)
+            .bind(&o.provision)
+            .bind(&o.document)
+            .bind(o.kind.as_str())
+            .bind(&o.title)
+            .bind(o.deadline.as_ref().and_then(truce_core::Deadline::due).map(|t| t.to_string()))
+            .bind(serde_json::to_string(o)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (seq, c) in a.changes.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO obligation_changes (agreement_id, seq, document_id, obligation_id, from_date, body)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&a.id)
+            .bind(i64::try_from(seq).unwrap_or(i64::MAX))
+            .bind(&c.document)
+            .bind(&c.obligation)
+            .bind(c.from.to_string())
+            .bind(serde_json::to_string(c)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let fc = bundle.zones.to_geojson();
+        let features = fc["features"].as_array().cloned().unwrap_or_default();
+        for (z, feature) in bundle.zones.zones().iter().zip(features) {
+            let bbox = bundle.zones.bbox(&z.id);
+            sqlx::query(
+                "INSERT INTO zones (agreement_id, id, name, kind, part_of, min_lon, min_lat, max_lon, max_lat, area_km2, feature)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(&a.id)
+            .bind(&z.id)
+            .bind(&z.name)
+            .bind(&z.kind)
+            .bind(&z.part_of)
+            .bind(bbox.map(|b| b[0]))
+            .bind(bbox.map(|b| b[1]))
+            .bind(bbox.map(|b| b[2]))
+            .bind(bbox.map(|b| b[3]))
+            .bind(z.area_km2)
+            .bind(serde_json::to_string(&feature)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for p in bundle.gazetteer.places() {
+            sqlx::query(
+                "INSERT INTO places (agreement_id, id, display, lon, lat, country, admin_zone, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&a.id)
+            .bind(&p.id)
+            .bind(&p.display)
+            .bind(p.lon)
+            .bind(p.lat)
+            .bind(&p.country)
+            .bind(&p.admin_zone)
+            .bind(serde_json::to_string(p)?)
+            .execute(&mut *tx)
+            .await?;
+            let mut names = p.names();
+            names.sort_unstable();
+            names.dedup();
+            for n in names {
+                sqlx::query(
+                    "INSERT INTO place_names (agreement_id, place_id, name, folded, skeleton) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&a.id)
+                .bind(&p.id)
+                .bind(n)
+                .bind(fold(n))
+                .bind(skeleton(n))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        for s in &a.statements {
+            sqlx::query("INSERT INTO statements (agreement_id, id, actor_id, date, stance, body) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(&a.id)
+                .bind(&s.id)
+                .bind(&s.actor)
+                .bind(s.date.to_string())
+                .bind(s.stance.as_str())
+                .bind(serde_json::to_string(s)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(if existing.is_some() { LoadOutcome::Updated { version } } else { LoadOutcome::Created { version } })
+    }
+
+    /// Every stored agreement, by id.
+    pub async fn agreements(&self) -> Result<Vec<AgreementSummary>> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let rows = sqlx::query(
+            "SELECT id, title, time_zone, effective, version, content_hash, loaded_at FROM agreements ORDER BY id",
+        )
+        .fetch_all(pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AgreementSummary {
+                    id: r.try_get("id")?,
+                    title: r.try_get("title")?,
+                    time_zone: r.try_get("time_zone")?,
+                    effective: r.try_get("effective")?,
+                    version: r.try_get("version")?,
+                    content_hash: r.try_get("content_hash")?,
+                    loaded_at: r.try_get("loaded_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The stored agreement, re-read from its stored source files by the core loader, so
+    /// that what the store serves is exactly what the loader validated.
+    pub async fn agreement(&self, id: &str) -> Result<Option<AgreementBundle>> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, text FROM agreement_sources WHERE agreement_id = $1").bind(id).fetch_all(pool).await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let files: Vec<SourceFile> = rows.into_iter().map(|(n, t)| SourceFile::new(n, t)).collect();
+        let main_name: String =
+            sqlx::query_scalar("SELECT main_source FROM agreements WHERE id = $1").bind(id).fetch_one(pool).await?;
+        let Some(main) = files.iter().find(|f| f.name == main_name).cloned() else {
+            return Err(StoreError::StoredAgreementInvalid {
+                id: id.to_owned(),
+                problems: Problems(vec![truce_core::Problem {
+                    file: main_name,
+                    position: truce_core::diag::Position::File,
+                    message: "the agreement file is missing from the store".into(),
+                    hint: None,
+                }]),
+            });
+        };
+        let read = |name: &str| {
+            files
+                .iter()
+                .find(|f| f.name == relative_name(name))
+                .cloned()
+                .ok_or_else(|| "not stored with the agreement".to_owned())
+        };
+        truce_core::load(main, read)
+            .map(Some)
+            .map_err(|problems| StoreError::StoredAgreementInvalid { id: id.to_owned(), problems })
+    }
+
+    /// Number of rows in each agreement table, for checks and diagnostics.
+    pub async fn row_counts(&self) -> Result<Vec<(String, i64)>> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let mut out = Vec::new();
+        for t in [
+            "agreements",
+            "agreement_sources",
+            "actors",
+            "documents",
+            "provisions",
+            "obligations",
+            "obligation_changes",
+            "zones",
+            "places",
+            "place_names",
+            "statements",
+        ] {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(pool).await?;
+            out.push((t.to_owned(), n));
+        }
+        Ok(out)
+    }
+
+    /// Closes every connection, checkpointing the WAL.
+    pub async fn close(&self) {
+        let Backend::Sqlite(pool) = &self.backend;
+        pool.close().await;
+    }
+}

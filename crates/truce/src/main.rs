@@ -1,1 +1,331 @@
-fn main() {}
+//! The `truce` command: set up a data directory, check and load agreements, look up
+//! places and zones, and (later) serve the API and dashboard.
+//!
+//! Exit codes: 0 success, 1 failure or nothing found, 2 bad input (a broken file, an
+//! unknown id, a malformed argument).
+
+mod builtin;
+mod render;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use jiff::civil::Date;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use truce_core::{AgreementBundle, SourceFile};
+use truce_store::{LoadOutcome, Store};
+
+/// Ceasefire-implementation monitoring: agreements as data, evidence, obligation status.
+#[derive(Debug, Parser)]
+#[command(name = "truce", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct DataArgs {
+    /// Data directory holding the embedded database; created with the built-in
+    /// agreements on first use.
+    #[arg(long, env = "TRUCE_DATA", default_value = "truce-data")]
+    data: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a data directory with its database and load the built-in agreements.
+    Init {
+        /// The directory to create (default: ./truce-data).
+        dir: Option<PathBuf>,
+    },
+    /// Check, load, list and show agreements.
+    #[command(subcommand)]
+    Agreement(AgreementCmd),
+    /// Look up places in an agreement's gazetteer.
+    #[command(subcommand)]
+    Places(PlacesCmd),
+    /// List an agreement's zones.
+    #[command(subcommand)]
+    Zones(ZonesCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum AgreementCmd {
+    /// Check an agreement file and the files it names; print every problem found.
+    Validate {
+        /// The agreement file (agreement.toml) or its folder.
+        path: PathBuf,
+    },
+    /// Load an agreement folder into the data directory (idempotent).
+    Load {
+        /// The agreement file or its folder.
+        path: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List the agreements in the data directory.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Show an agreement's obligations as in force on a date.
+    Show {
+        /// Agreement id (see `truce agreement list`).
+        id: String,
+        /// Date in the agreement's time zone, YYYY-MM-DD (default: today there).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<Date>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PlacesCmd {
+    /// Find places by any spelling of their name.
+    Find {
+        /// The name, in any script or transliteration.
+        name: String,
+        /// Agreement whose gazetteer to search.
+        #[arg(long, default_value = "nk-2020")]
+        agreement: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ZonesCmd {
+    /// List zones with kind, area and provenance.
+    List {
+        /// Agreement whose zones to list.
+        #[arg(long, default_value = "nk-2020")]
+        agreement: String,
+        /// Print a GeoJSON FeatureCollection with the resolved geometry instead.
+        #[arg(long)]
+        geojson: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// An error that is the user's input, not the program's fault: exit code 2.
+#[derive(Debug)]
+struct BadInput(String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+/// Nothing matched: exit code 1 without an error message.
+#[derive(Debug)]
+struct NotFound;
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("nothing found")
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            report(&anyhow::Error::new(e).context("cannot start the async runtime"));
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<NotFound>() => ExitCode::from(1),
+        Err(e) if e.is::<BadInput>() => {
+            report(&e);
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            report(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[allow(clippy::print_stderr)]
+fn report(e: &anyhow::Error) {
+    eprintln!("error: {e}");
+    for cause in e.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) ends quietly.
+fn out(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("cannot write to standard output"),
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Init { dir } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from("truce-data"));
+            let store = init(&dir).await?;
+            let list = store.agreements().await?;
+            let ids: Vec<&str> = list.iter().map(|a| a.id.as_str()).collect();
+            out(&format!("data directory {} ready; agreements: {}\n", dir.display(), ids.join(", ")))
+        }
+        Command::Agreement(cmd) => agreement(cmd).await,
+        Command::Places(PlacesCmd::Find { name, agreement, json, data }) => {
+            let store = open(&data.data).await?;
+            let b = stored(&store, &agreement).await?;
+            let found = b.gazetteer.find(&name);
+            if json {
+                let v = render::places_json(&b, &found);
+                out(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+            } else {
+                out(&render::places_text(&b, &found))?;
+            }
+            if found.matches.is_empty() { Err(NotFound.into()) } else { Ok(()) }
+        }
+        Command::Zones(ZonesCmd::List { agreement, geojson, data }) => {
+            let store = open(&data.data).await?;
+            let b = stored(&store, &agreement).await?;
+            if geojson {
+                out(&format!("{}\n", serde_json::to_string(&b.zones.to_geojson())?))
+            } else {
+                out(&render::zones_table(&b))
+            }
+        }
+    }
+}
+
+async fn agreement(cmd: AgreementCmd) -> Result<()> {
+    match cmd {
+        AgreementCmd::Validate { path } => {
+            let b = read_folder(&path)?;
+            let a = &b.agreement;
+            out(&format!(
+                "{}: ok — {} actors, {} documents, {} provisions, {} obligations, {} amendment changes, {} zones, {} places, {} statements\n",
+                path.display(),
+                a.actors.len(),
+                a.documents.len(),
+                a.provisions.len(),
+                a.obligations.len(),
+                a.changes.len(),
+                b.zones.zones().len(),
+                b.gazetteer.places().len(),
+                a.statements.len(),
+            ))
+        }
+        AgreementCmd::Load { path, data } => {
+            let b = read_folder(&path)?;
+            let store = open(&data.data).await?;
+            let outcome = store.load_agreement(&b).await?;
+            out(&format!("{}: {}\n", b.agreement.id, describe(outcome)))
+        }
+        AgreementCmd::List { json, data } => {
+            let store = open(&data.data).await?;
+            let list = store.agreements().await?;
+            if json {
+                out(&format!("{}\n", serde_json::to_string_pretty(&list)?))
+            } else {
+                out(&render::agreements_table(&list))
+            }
+        }
+        AgreementCmd::Show { id, as_of, json, data } => {
+            let store = open(&data.data).await?;
+            let b = stored(&store, &id).await?;
+            let a = &b.agreement;
+            let date = as_of.unwrap_or_else(|| jiff::Timestamp::now().to_zoned_datetime(a.tz().clone()).date());
+            let view = a.as_of(date);
+            if json {
+                out(&format!("{}\n", serde_json::to_string_pretty(&render::view_json(a, &view))?))
+            } else {
+                out(&render::view_table(a, &view))
+            }
+        }
+    }
+}
+
+fn describe(o: LoadOutcome) -> String {
+    match o {
+        LoadOutcome::Created { version } => format!("loaded (version {version})"),
+        LoadOutcome::Updated { version } => format!("updated to version {version}"),
+        LoadOutcome::Unchanged { version } => format!("unchanged (version {version} already loaded)"),
+    }
+}
+
+/// Reads an agreement from disk: the file itself, or `agreement.toml` in a folder.
+fn read_folder(path: &Path) -> Result<AgreementBundle> {
+    let file = if path.is_dir() { path.join("agreement.toml") } else { path.to_path_buf() };
+    let text = std::fs::read_to_string(&file).map_err(|e| BadInput(format!("cannot read {}: {e}", file.display())))?;
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let main = SourceFile::new(file.display().to_string(), text);
+    truce_core::load(main, |name| {
+        let p = dir.join(name);
+        std::fs::read_to_string(&p).map(|t| SourceFile::new(p.display().to_string(), t)).map_err(|e| e.to_string())
+    })
+    .map_err(|problems| {
+        let n = problems.0.len();
+        BadInput(format!("{} has {n} problem{}:\n{problems}", file.display(), if n == 1 { "" } else { "s" })).into()
+    })
+}
+
+const DB_FILE: &str = "truce.db";
+
+/// Creates the data directory and database and loads the built-in agreements.
+async fn init(dir: &Path) -> Result<Store> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    let store = Store::open_sqlite(&dir.join(DB_FILE)).await.with_context(|| format!("cannot open the database in {}", dir.display()))?;
+    for b in builtin::agreements()? {
+        store.load_agreement(&b).await?;
+    }
+    Ok(store)
+}
+
+/// Opens the data directory, creating it with the built-in agreements on first use.
+async fn open(dir: &Path) -> Result<Store> {
+    if dir.join(DB_FILE).exists() {
+        return Store::open_sqlite(&dir.join(DB_FILE)).await.with_context(|| format!("cannot open the database in {}", dir.display()));
+    }
+    tracing::info!("creating data directory {}", dir.display());
+    let store = init(dir).await?;
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("note: created data directory {} with the built-in agreements", dir.display());
+    }
+    Ok(store)
+}
+
+async fn stored(store: &Store, id: &str) -> Result<AgreementBundle> {
+    match store.agreement(id).await? {
+        Some(b) => Ok(b),
+        None => {
+            let ids: Vec<String> = store.agreements().await?.into_iter().map(|a| a.id).collect();
+            let hint = truce_core::diag::suggest(id, ids.iter().map(String::as_str));
+            Err(BadInput(format!("no agreement `{id}` in the data directory ({hint})")).into())
+        }
+    }
+}

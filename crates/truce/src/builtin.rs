@@ -1,0 +1,33 @@
+//! Agreements compiled into the binary, so that a fresh data directory starts with them
+//! wherever the command runs from.
+
+use anyhow::{Result, anyhow};
+use truce_core::{AgreementBundle, SourceFile};
+
+/// (folder, file, text) of every built-in agreement file.
+const FILES: &[(&str, &str, &str)] = &[
+    ("nk-2020", "agreement.toml", include_str!("../../../agreements/nk-2020/agreement.toml")),
+    ("nk-2020", "zones.geojson", include_str!("../../../agreements/nk-2020/zones.geojson")),
+    ("nk-2020", "places.csv", include_str!("../../../agreements/nk-2020/places.csv")),
+    ("nk-2020", "statements.toml", include_str!("../../../agreements/nk-2020/statements.toml")),
+];
+
+/// Every built-in agreement, loaded and validated.
+pub fn agreements() -> Result<Vec<AgreementBundle>> {
+    let mut folders: Vec<&str> = FILES.iter().map(|(f, _, _)| *f).collect();
+    folders.dedup();
+    folders
+        .into_iter()
+        .map(|folder| {
+            let file = |name: &str| {
+                FILES
+                    .iter()
+                    .find(|(f, n, _)| *f == folder && *n == name)
+                    .map(|(f, n, t)| SourceFile::new(format!("agreements/{f}/{n}"), *t))
+                    .ok_or_else(|| format!("not built in: {name}"))
+            };
+            let main = file("agreement.toml").map_err(|e| anyhow!(e))?;
+            truce_core::load(main, file).map_err(|p| anyhow!("built-in agreement {folder} does not load:\n{p}"))
+        })
+        .collect()
+}

@@ -1,0 +1,237 @@
+//! Text tables and JSON documents printed by the command line.
+
+use serde_json::{Value, json};
+use truce_core::agreement::{Agreement, AgreementView, Deadline};
+use truce_core::places::Lookup;
+use truce_core::words::Limit;
+use truce_core::AgreementBundle;
+use truce_store::AgreementSummary;
+
+/// Lays rows out in columns separated by two spaces; the last column is not padded.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let n = cells.len();
+        let mut s = String::new();
+        for (i, c) in cells.into_iter().enumerate() {
+            s.push_str(c);
+            if i + 1 < n {
+                s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+            }
+        }
+        s.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for r in rows {
+        out.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+fn deadline_text(a: &Agreement, d: Option<&Deadline>) -> String {
+    d.map_or_else(|| "—".to_owned(), |d| d.describe(a.tz()))
+}
+
+fn limit_sign(l: Limit) -> &'static str {
+    match l {
+        Limit::Max => "≤",
+        Limit::Min => "≥",
+        Limit::Exact => "=",
+    }
+}
+
+/// The obligations table of `truce agreement show`.
+pub fn view_table(a: &Agreement, v: &AgreementView) -> String {
+    let tz = a.tz();
+    let mut out = format!("{} — {}\n", a.id, a.title);
+    out.push_str(&format!(
+        "As in force on {} ({}). Took effect {} ({}).\n",
+        v.as_of,
+        a.time_zone,
+        a.effective.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %Z"),
+        a.effective.strftime("%Y-%m-%dT%H:%MZ"),
+    ));
+    if v.documents.is_empty() {
+        out.push_str("No document of this agreement had been signed by that date.\n");
+        return out;
+    }
+    let docs: Vec<String> = v
+        .documents
+        .iter()
+        .filter_map(|id| a.document(id))
+        .map(|d| format!("{} ({}, {})", d.id, d.kind, d.signed))
+        .collect();
+    out.push_str(&format!("Documents: {}\n\n", docs.join("; ")));
+    let rows: Vec<Vec<String>> = v
+        .obligations
+        .iter()
+        .map(|o| {
+            let ob = &o.obligation;
+            let point = a.provision(&ob.provision).map(|p| p.number.clone()).unwrap_or_default();
+            let doc_short = a.document(&ob.document).map(|d| d.signed.strftime("%Y-%m").to_string()).unwrap_or_default();
+            let mut deadline = deadline_text(a, ob.deadline.as_ref());
+            if let Some(orig) = &o.original_deadline {
+                deadline.push_str(&format!(" (was {})", orig.describe(tz)));
+            }
+            if !o.binding {
+                deadline.push_str(" [not yet binding]");
+            }
+            vec![ob.id.clone(), format!("{doc_short} pt {point}"), ob.kind.to_string(), ob.obligors.join(", "), deadline, ob.zones.join(", ")]
+        })
+        .collect();
+    out.push_str(&table(&["OBLIGATION", "SOURCE", "KIND", "OBLIGORS", "DEADLINE", "ZONES"], &rows));
+
+    let mut details = String::new();
+    for o in &v.obligations {
+        let ob = &o.obligation;
+        for q in &ob.quantities {
+            details.push_str(&format!("  {:<28} {} {} {} {}\n", ob.id, q.name, limit_sign(q.limit), q.value, q.unit));
+        }
+        if let Some(t) = &ob.term {
+            for p in t.periods_through(v.as_of) {
+                details.push_str(&format!(
+                    "  {:<28} term {} from {}: expires {}, last day for notice {} (by {})\n",
+                    ob.id,
+                    p.number,
+                    p.starts,
+                    p.expires,
+                    p.last_notice_day,
+                    t.notice_by.join(" or "),
+                ));
+            }
+        }
+        for c in &o.applied {
+            details.push_str(&format!("  {:<28} {} changed from {} by {}\n", ob.id, c.value.field(), c.from, c.document));
+        }
+    }
+    if !details.is_empty() {
+        out.push_str("\nFigures, terms and amendments:\n");
+        out.push_str(&details);
+    }
+    out
+}
+
+/// The JSON of `truce agreement show --json`.
+pub fn view_json(a: &Agreement, v: &AgreementView) -> Value {
+    let obligations: Vec<Value> = v
+        .obligations
+        .iter()
+        .map(|o| {
+            let mut j = serde_json::to_value(o).unwrap_or(Value::Null);
+            if let Some(map) = j.as_object_mut() {
+                map.insert("last_day".into(), json!(o.obligation.deadline.as_ref().and_then(|d| d.last_day(a.tz()))));
+                if let Some(t) = &o.obligation.term {
+                    map.insert("term_periods".into(), json!(t.periods_through(v.as_of)));
+                }
+            }
+            j
+        })
+        .collect();
+    json!({
+        "agreement": a.id,
+        "title": a.title,
+        "time_zone": a.time_zone,
+        "effective": a.effective,
+        "as_of": v.as_of,
+        "documents": v.documents,
+        "obligations": obligations,
+    })
+}
+
+/// The table of `truce agreement list`.
+pub fn agreements_table(list: &[AgreementSummary]) -> String {
+    if list.is_empty() {
+        return "No agreements loaded. Load one with `truce agreement load PATH`.\n".into();
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|a| vec![a.id.clone(), a.version.to_string(), a.effective.clone(), a.time_zone.clone(), a.title.clone()])
+        .collect();
+    table(&["ID", "VERSION", "EFFECTIVE (UTC)", "TIME ZONE", "TITLE"], &rows)
+}
+
+/// The text of `truce places find`.
+pub fn places_text(b: &AgreementBundle, found: &Lookup<'_>) -> String {
+    if found.matches.is_empty() {
+        return format!("No place in {} matches “{}”.\n", b.agreement.id, found.query);
+    }
+    let tier = found.tier.map(|t| format!("{t:?}").to_lowercase()).unwrap_or_default();
+    let mut out = if found.is_ambiguous() {
+        format!("{} places match “{}” ({tier} match) — the name is ambiguous:\n", found.matches.len(), found.query)
+    } else {
+        String::new()
+    };
+    for m in &found.matches {
+        let p = m.place;
+        let zones: Vec<String> = b
+            .gazetteer
+            .zones_of(p, &b.zones)
+            .into_iter()
+            .map(|z| match z.basis {
+                truce_core::places::ZoneBasis::Geometry => z.zone,
+                truce_core::places::ZoneBasis::Gazetteer => format!("{} (by gazetteer; the polygon misses the point)", z.zone),
+            })
+            .collect();
+        out.push_str(&format!("{}  [{}]\n", p.display, p.id));
+        out.push_str(&format!("  at {:.5} N, {:.5} E ({})\n", p.lat, p.lon, p.country));
+        let mut names = Vec::new();
+        if let Some(az) = &p.name_az {
+            names.push(format!("az {az}"));
+        }
+        if !p.name_hy.is_empty() {
+            names.push(format!("hy {}", p.name_hy.join(", ")));
+        }
+        if let Some(hy) = &p.name_hy_latn {
+            names.push(format!("hy-Latn {hy}"));
+        }
+        if !p.names_ru.is_empty() {
+            names.push(format!("ru {}", p.names_ru.join(", ")));
+        }
+        if !names.is_empty() {
+            out.push_str(&format!("  names: {}\n", names.join("; ")));
+        }
+        out.push_str(&format!("  zones: {}\n", if zones.is_empty() { "none".into() } else { zones.join(", ") }));
+        out.push_str(&format!("  matched “{}” ({tier})\n", m.matched_name));
+    }
+    out
+}
+
+/// The JSON of `truce places find --json`.
+pub fn places_json(b: &AgreementBundle, found: &Lookup<'_>) -> Value {
+    let matches: Vec<Value> = found
+        .matches
+        .iter()
+        .map(|m| {
+            json!({
+                "place": m.place,
+                "matched_name": m.matched_name,
+                "zones": b.gazetteer.zones_of(m.place, &b.zones),
+            })
+        })
+        .collect();
+    json!({"query": found.query, "tier": found.tier, "ambiguous": found.is_ambiguous(), "matches": matches})
+}
+
+/// The table of `truce zones list`.
+pub fn zones_table(b: &AgreementBundle) -> String {
+    let rows: Vec<Vec<String>> = b
+        .zones
+        .zones()
+        .iter()
+        .map(|z| {
+            vec![
+                z.id.clone(),
+                z.kind.clone(),
+                format!("{:.0}", z.area_km2),
+                z.part_of.clone().unwrap_or_default(),
+                z.name.clone(),
+            ]
+        })
+        .collect();
+    table(&["ZONE", "KIND", "KM²", "PART OF", "NAME"], &rows)
+}

@@ -1,0 +1,170 @@
+//! The `truce` command as a user runs it: a fresh data directory per test.
+
+mod data;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `truce` with `args` in `dir`, with no TRUCE_DATA from the environment.
+pub fn truce(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_truce"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("TRUCE_DATA")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run truce")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn show_on_a_fresh_directory_creates_the_data_and_prints_the_obligations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = truce(dir.path(), &["agreement", "show", "nk-2020", "--as-of", "2020-11-14"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("As in force on 2020-11-14 (Europe/Moscow). Took effect 2020-11-10 00:00 MSK (2020-11-09T21:00Z)."), "{text}");
+    let kalbajar = text.lines().find(|l| l.starts_with("handover-kalbajar")).expect("row");
+    assert!(kalbajar.contains("by 2020-11-15") && !kalbajar.contains("2020-11-25"), "{kalbajar}");
+    assert!(text.contains("term 1 from 2020-11-10: expires 2025-11-10, last day for notice 2025-05-10"));
+    assert!(text.contains("personnel ≤ 1960"));
+    assert!(dir.path().join("truce-data/truce.db").exists());
+    assert!(stderr(&o).contains("created data directory"));
+
+    let o = truce(dir.path(), &["agreement", "show", "nk-2020", "--as-of", "2020-11-16"]);
+    let text = stdout(&o);
+    let kalbajar = text.lines().find(|l| l.starts_with("handover-kalbajar")).expect("row");
+    assert!(kalbajar.contains("by 2020-11-25 (was by 2020-11-15)"), "{kalbajar}");
+    assert!(!stderr(&o).contains("created data directory"), "second run reuses the directory");
+}
+
+#[test]
+fn show_json_carries_the_amended_deadline_and_term_periods() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = truce(dir.path(), &["agreement", "show", "nk-2020", "--as-of", "2026-01-01", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let obligations = v["obligations"].as_array().expect("obligations");
+    let k = obligations.iter().find(|o| o["obligation"]["id"] == "handover-kalbajar").expect("kalbajar");
+    assert_eq!(k["last_day"], "2020-11-25");
+    let term = obligations.iter().find(|o| o["obligation"]["id"] == "peacekeeping-term").expect("term");
+    assert_eq!(term["term_periods"][1]["expires"], "2030-11-10");
+    assert_eq!(v["documents"].as_array().map(Vec::len), Some(4));
+}
+
+#[test]
+fn validate_reports_every_problem_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("broken");
+    std::fs::create_dir(&folder).expect("mkdir");
+    for f in ["zones.geojson", "places.csv", "statements.toml"] {
+        std::fs::copy(root().join("agreements/nk-2020").join(f), folder.join(f)).expect("copy");
+    }
+    let text = std::fs::read_to_string(root().join("agreements/nk-2020/agreement.toml")).expect("read");
+    let broken = text.replacen("zones = [\"kalbajar\"]", "zones = [\"kalbajr\"]", 1).replacen("obligors = [\"am\"]", "obligors = [\"arm\"]", 1);
+    std::fs::write(folder.join("agreement.toml"), broken).expect("write");
+    let o = truce(dir.path(), &["agreement", "validate", "broken"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("has 2 problems"), "{err}");
+    assert!(err.contains("agreement.toml:") && err.contains("unknown zone `kalbajr`") && err.contains("did you mean `kalbajar`?"), "{err}");
+    assert!(err.contains("unknown actor `arm`"), "{err}");
+    assert!(!err.contains("panicked"));
+
+    let o = truce(&root(), &["agreement", "validate", "agreements/nk-2020"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("21 obligations"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_arguments_and_unknown_ids_exit_2_with_a_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = truce(dir.path(), &["agreement", "show", "nk-2020", "--as-of", "2020-02-30"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--as-of"), "{}", stderr(&o));
+    let o = truce(dir.path(), &["agreement", "show", "nk-2002"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `nk-2020`?"), "{}", stderr(&o));
+    let o = truce(dir.path(), &["agreement", "validate", "does-not-exist.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn places_find_shows_both_names_zones_and_ambiguity() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = truce(dir.path(), &["places", "find", "Shushi"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("Shusha / Shushi  [shusha]"), "{text}");
+    assert!(text.contains("zones: shusha, shusha-city"), "{text}");
+    let o = truce(dir.path(), &["places", "find", "Zangezur", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["ambiguous"], true);
+    assert_eq!(v["matches"].as_array().map(Vec::len), Some(2));
+    let o = truce(dir.path(), &["places", "find", "Atlantis"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("No place"));
+}
+
+#[test]
+fn zones_list_prints_every_zone_and_geojson() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = truce(dir.path(), &["zones", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for id in ["agdam", "kalbajar", "lachin", "lachin-corridor", "peacekeeping-aor", "nakhchivan-route", "armenia"] {
+        assert!(text.lines().any(|l| l.starts_with(&format!("{id} "))), "{id} missing:\n{text}");
+    }
+    let o = truce(dir.path(), &["zones", "list", "--geojson"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("geojson");
+    assert_eq!(v["type"], "FeatureCollection");
+}
+
+#[test]
+fn init_and_load_are_idempotent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = truce(dir.path(), &["init", "centre"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("agreements: nk-2020"));
+    let o = truce(dir.path(), &["init", "centre"]);
+    assert!(o.status.success());
+    let agreements = root().join("agreements/nk-2020");
+    let path = agreements.to_str().expect("utf-8 path");
+    let o = truce(dir.path(), &["agreement", "load", path, "--data", "centre"]);
+    assert_eq!(stdout(&o).trim(), "nk-2020: unchanged (version 1 already loaded)");
+    let o = truce(dir.path(), &["agreement", "list", "--data", "centre", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v.as_array().map(Vec::len), Some(1));
+    assert_eq!(v[0]["version"], 1);
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for args in [
+        vec!["--help"],
+        vec!["init", "--help"],
+        vec!["agreement", "--help"],
+        vec!["agreement", "validate", "--help"],
+        vec!["agreement", "load", "--help"],
+        vec!["agreement", "list", "--help"],
+        vec!["agreement", "show", "--help"],
+        vec!["places", "find", "--help"],
+        vec!["zones", "list", "--help"],
+    ] {
+        let o = truce(dir.path(), &args);
+        assert!(o.status.success(), "{args:?}");
+        assert!(stdout(&o).contains("Usage:"), "{args:?}");
+    }
+}

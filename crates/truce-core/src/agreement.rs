@@ -202,12 +202,18 @@ impl Deadline {
     pub fn describe(&self, tz: &TimeZone) -> String {
         match self {
             Self::Date { date, rule, .. } => format!("{rule} {date}"),
-            Self::Instant { due } => format!("by {}", due.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %Z")),
+            Self::Instant { due } => format!(
+                "by {}",
+                due.to_zoned_datetime(tz.clone())
+                    .strftime("%Y-%m-%d %H:%M %Z")
+            ),
             Self::Within { period, .. } => match self.last_day(tz) {
                 Some(d) => format!("within {period} (by {d})"),
                 None => format!("within {period}"),
             },
-            Self::After { obligation, period } => format!("within {period} after `{obligation}` is done"),
+            Self::After { obligation, period } => {
+                format!("within {period} after `{obligation}` is done")
+            }
         }
     }
 }
@@ -248,7 +254,9 @@ impl TermRule {
         let mut starts = self.starts;
         let mut length = self.initial;
         for number in 1..=200 {
-            let Some(expires) = length.after(starts) else { break };
+            let Some(expires) = length.after(starts) else {
+                break;
+            };
             let last_notice_day = self.notice.before(expires).unwrap_or(starts);
             out.push(TermPeriod {
                 number,
@@ -336,7 +344,13 @@ impl ChangeValue {
 }
 
 /// Fields an amendment may name.
-pub const AMENDABLE_FIELDS: &[&str] = &["deadline", "quantities.<name>", "zones", "obligors", "title"];
+pub const AMENDABLE_FIELDS: &[&str] = &[
+    "deadline",
+    "quantities.<name>",
+    "zones",
+    "obligors",
+    "title",
+];
 
 /// One change made by an amendment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -436,10 +450,14 @@ impl Agreement {
     /// The agreement as in force on `date` (local to the agreement): documents signed by
     /// then, and every amendment change whose `from` day has come.
     pub fn as_of(&self, date: Date) -> AgreementView {
-        let documents: Vec<&Document> = self.documents.iter().filter(|d| d.signed <= date).collect();
+        let documents: Vec<&Document> =
+            self.documents.iter().filter(|d| d.signed <= date).collect();
         let known: BTreeSet<&str> = documents.iter().map(|d| d.id.as_str()).collect();
         // An obligation binds on a day when it takes effect before that day ends.
-        let day_end = date.checked_add(1.day()).ok().and_then(|d| start_of_day(d, &self.tz));
+        let day_end = date
+            .checked_add(1.day())
+            .ok()
+            .and_then(|d| start_of_day(d, &self.tz));
         let obligations = self
             .obligations
             .iter()
@@ -448,11 +466,9 @@ impl Agreement {
                 let mut ob = o.clone();
                 let mut applied = Vec::new();
                 let mut original_deadline = None;
-                for c in self
-                    .changes
-                    .iter()
-                    .filter(|c| c.obligation == o.id && c.from <= date && known.contains(c.document.as_str()))
-                {
+                for c in self.changes.iter().filter(|c| {
+                    c.obligation == o.id && c.from <= date && known.contains(c.document.as_str())
+                }) {
                     match &c.value {
                         ChangeValue::Deadline(d) => {
                             if original_deadline.is_none() {
@@ -461,7 +477,8 @@ impl Agreement {
                             ob.deadline = Some(d.clone());
                         }
                         ChangeValue::Quantity(q) => {
-                            if let Some(slot) = ob.quantities.iter_mut().find(|x| x.name == q.name) {
+                            if let Some(slot) = ob.quantities.iter_mut().find(|x| x.name == q.name)
+                            {
                                 *slot = q.clone();
                             }
                         }
@@ -617,7 +634,8 @@ pub struct Draft {
 fn is_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -628,7 +646,10 @@ fn read_id(ctx: &mut Ctx<'_>, t: &mut Tbl<'_>) -> Option<Sp<String>> {
         ctx.report(
             id.span,
             format!("`{}` is not a valid id", id.v),
-            Some("ids use lowercase ASCII letters, digits and inner hyphens, at most 64 characters".into()),
+            Some(
+                "ids use lowercase ASCII letters, digits and inner hyphens, at most 64 characters"
+                    .into(),
+            ),
         );
     }
     Some(id)
@@ -642,10 +663,18 @@ fn read_word<T>(
     all: &'static [&'static str],
     required: bool,
 ) -> Option<T> {
-    let s = if required { t.req_str(ctx, key) } else { t.opt_str(ctx, key) }?;
+    let s = if required {
+        t.req_str(ctx, key)
+    } else {
+        t.opt_str(ctx, key)
+    }?;
     let v = parse(&s.v);
     if v.is_none() {
-        ctx.report(s.span, format!("`{}` is not a known {key}", s.v), Some(suggest(&s.v, all.iter().copied())));
+        ctx.report(
+            s.span,
+            format!("`{}` is not a known {key}", s.v),
+            Some(suggest(&s.v, all.iter().copied())),
+        );
     }
     v
 }
@@ -654,14 +683,27 @@ fn parse_date(ctx: &mut Ctx<'_>, s: &Sp<String>) -> Option<Sp<Date>> {
     match s.v.parse::<Date>() {
         Ok(d) => Some(Sp { v: d, span: s.span }),
         Err(_) => {
-            ctx.report(s.span, format!("`{}` is not a date", s.v), Some("write dates as \"YYYY-MM-DD\"".into()));
+            ctx.report(
+                s.span,
+                format!("`{}` is not a date", s.v),
+                Some("write dates as \"YYYY-MM-DD\"".into()),
+            );
             None
         }
     }
 }
 
-fn read_date(ctx: &mut Ctx<'_>, t: &mut Tbl<'_>, key: &'static str, required: bool) -> Option<Sp<Date>> {
-    let s = if required { t.req_str(ctx, key) } else { t.opt_str(ctx, key) }?;
+fn read_date(
+    ctx: &mut Ctx<'_>,
+    t: &mut Tbl<'_>,
+    key: &'static str,
+    required: bool,
+) -> Option<Sp<Date>> {
+    let s = if required {
+        t.req_str(ctx, key)
+    } else {
+        t.opt_str(ctx, key)
+    }?;
     parse_date(ctx, &s)
 }
 
@@ -669,7 +711,11 @@ fn read_period(ctx: &mut Ctx<'_>, s: &Sp<String>) -> Option<Period> {
     match Period::parse(&s.v) {
         Ok(p) => Some(p),
         Err(e) => {
-            ctx.report(s.span, e, Some("write periods as \"5 years\", \"6 months\", \"10 days\"".into()));
+            ctx.report(
+                s.span,
+                e,
+                Some("write periods as \"5 years\", \"6 months\", \"10 days\"".into()),
+            );
             None
         }
     }
@@ -683,12 +729,16 @@ fn read_deadline(ctx: &mut Ctx<'_>, mut t: Tbl<'_>) -> Option<Sp<RawDeadline>> {
     let within = t.opt_str(ctx, "within");
     let after = t.opt_str(ctx, "after");
     t.finish(ctx);
-    let forms = usize::from(date.is_some()) + usize::from(instant.is_some()) + usize::from(within.is_some());
+    let forms = usize::from(date.is_some())
+        + usize::from(instant.is_some())
+        + usize::from(within.is_some());
     if forms != 1 {
         ctx.report(
             span,
             "a deadline needs exactly one of `date`, `instant` or `within`",
-            Some("e.g. { date = \"2020-11-20\", rule = \"by\" } or { within = \"3 years\" }".into()),
+            Some(
+                "e.g. { date = \"2020-11-20\", rule = \"by\" } or { within = \"3 years\" }".into(),
+            ),
         );
         return None;
     }
@@ -706,7 +756,11 @@ fn read_deadline(ctx: &mut Ctx<'_>, mut t: Tbl<'_>) -> Option<Sp<RawDeadline>> {
             Some(r) => match DeadlineRule::parse(&r.v) {
                 Some(r) => r,
                 None => {
-                    ctx.report(r.span, format!("`{}` is not a known rule", r.v), Some(suggest(&r.v, DeadlineRule::ALL.iter().copied())));
+                    ctx.report(
+                        r.span,
+                        format!("`{}` is not a known rule", r.v),
+                        Some(suggest(&r.v, DeadlineRule::ALL.iter().copied())),
+                    );
                     return None;
                 }
             },
@@ -716,7 +770,11 @@ fn read_deadline(ctx: &mut Ctx<'_>, mut t: Tbl<'_>) -> Option<Sp<RawDeadline>> {
         match i.v.parse::<DateTime>() {
             Ok(dt) => RawDeadline::Instant(dt),
             Err(_) => {
-                ctx.report(i.span, format!("`{}` is not a local date and time", i.v), Some("write \"YYYY-MM-DDTHH:MM\" in the agreement's time zone".into()));
+                ctx.report(
+                    i.span,
+                    format!("`{}` is not a local date and time", i.v),
+                    Some("write \"YYYY-MM-DDTHH:MM\" in the agreement's time zone".into()),
+                );
                 return None;
             }
         }
@@ -741,7 +799,11 @@ fn read_quantity(ctx: &mut Ctx<'_>, mut t: Tbl<'_>) -> Option<Sp<Quantity>> {
     if let Some(v) = &value
         && (!v.v.is_finite() || v.v < 0.0)
     {
-        ctx.report(v.span, "a quantity must be a finite number of zero or more", None);
+        ctx.report(
+            v.span,
+            "a quantity must be a finite number of zero or more",
+            None,
+        );
         return None;
     }
     Some(Sp {
@@ -764,7 +826,11 @@ fn read_quantities(ctx: &mut Ctx<'_>, t: &mut Tbl<'_>) -> Vec<Sp<Quantity>> {
     let mut seen = BTreeSet::new();
     for q in &qs {
         if !seen.insert(q.v.name.clone()) {
-            ctx.report(q.span, format!("quantity `{}` is given twice", q.v.name), None);
+            ctx.report(
+                q.span,
+                format!("quantity `{}` is given twice", q.v.name),
+                None,
+            );
         }
     }
     qs
@@ -801,11 +867,18 @@ pub fn read(file: &SourceFile) -> Draft {
     };
     match t.req_num(&mut ctx, "format") {
         Some(f) if f.v == 1.0 => {}
-        Some(f) => ctx.report(f.span, format!("format {} is not supported", f.v), Some(format!("this build reads format {FORMAT_VERSION}"))),
+        Some(f) => ctx.report(
+            f.span,
+            format!("format {} is not supported", f.v),
+            Some(format!("this build reads format {FORMAT_VERSION}")),
+        ),
         None => {}
     }
     draft.id = read_id(&mut ctx, &mut t).map(|s| s.v);
-    draft.title = t.req_str(&mut ctx, "title").map(|s| s.v).unwrap_or_default();
+    draft.title = t
+        .req_str(&mut ctx, "title")
+        .map(|s| s.v)
+        .unwrap_or_default();
     draft.time_zone = t.req_str(&mut ctx, "time_zone");
     draft.companions = Companions {
         zones: t.opt_str(&mut ctx, "zones").map(|s| s.v),
@@ -820,33 +893,70 @@ pub fn read(file: &SourceFile) -> Draft {
         for r in a.str_list(&mut ctx, "roles") {
             match Role::parse(&r.v) {
                 Some(role) => roles.push(role),
-                None => ctx.report(r.span, format!("`{}` is not a known role", r.v), Some(suggest(&r.v, Role::ALL.iter().copied()))),
+                None => ctx.report(
+                    r.span,
+                    format!("`{}` is not a known role", r.v),
+                    Some(suggest(&r.v, Role::ALL.iter().copied())),
+                ),
             }
         }
         if roles.is_empty() {
-            ctx.report(a.span, "an actor needs at least one role", Some(format!("roles: {}", Role::ALL.join(", "))));
+            ctx.report(
+                a.span,
+                "an actor needs at least one role",
+                Some(format!("roles: {}", Role::ALL.join(", "))),
+            );
         }
         let part_of = a.opt_str(&mut ctx, "part_of");
         let note = a.opt_str(&mut ctx, "note").map(|s| s.v);
         a.finish(&mut ctx);
         if let (Some(id), Some(name)) = (id, name) {
-            draft.actors.push(RawActor { id, name: name.v, roles, part_of, note });
+            draft.actors.push(RawActor {
+                id,
+                name: name.v,
+                roles,
+                part_of,
+                note,
+            });
         }
     }
 
     for mut d in t.tables(&mut ctx, "documents", "a document") {
         let id = read_id(&mut ctx, &mut d);
-        let kind = read_word(&mut ctx, &mut d, "kind", DocumentKind::parse, DocumentKind::ALL, true);
-        let title = d.req_str(&mut ctx, "title").map(|s| s.v).unwrap_or_default();
+        let kind = read_word(
+            &mut ctx,
+            &mut d,
+            "kind",
+            DocumentKind::parse,
+            DocumentKind::ALL,
+            true,
+        );
+        let title = d
+            .req_str(&mut ctx, "title")
+            .map(|s| s.v)
+            .unwrap_or_default();
         let signed = read_date(&mut ctx, &mut d, "signed", true);
-        let effective = d.opt_str(&mut ctx, "effective").and_then(|s| match s.v.parse::<DateTime>() {
-            Ok(dt) => Some(Sp { v: dt, span: s.span }),
-            Err(_) => {
-                ctx.report(s.span, format!("`{}` is not a local date and time", s.v), Some("write \"YYYY-MM-DDTHH:MM\" in the agreement's time zone".into()));
-                None
-            }
-        });
-        let sources = d.str_list(&mut ctx, "sources").into_iter().map(|s| s.v).collect();
+        let effective =
+            d.opt_str(&mut ctx, "effective")
+                .and_then(|s| match s.v.parse::<DateTime>() {
+                    Ok(dt) => Some(Sp {
+                        v: dt,
+                        span: s.span,
+                    }),
+                    Err(_) => {
+                        ctx.report(
+                            s.span,
+                            format!("`{}` is not a local date and time", s.v),
+                            Some("write \"YYYY-MM-DDTHH:MM\" in the agreement's time zone".into()),
+                        );
+                        None
+                    }
+                });
+        let sources = d
+            .str_list(&mut ctx, "sources")
+            .into_iter()
+            .map(|s| s.v)
+            .collect();
         let mut signatories = Vec::new();
         for mut s in d.tables(&mut ctx, "signatories", "a signatory") {
             let actor = s.req_str(&mut ctx, "actor");
@@ -854,7 +964,11 @@ pub fn read(file: &SourceFile) -> Draft {
             let office = s.opt_str(&mut ctx, "office").map(|s| s.v);
             s.finish(&mut ctx);
             if let (Some(actor), Some(person)) = (actor, person) {
-                signatories.push(RawSignatory { actor, person: person.v, office });
+                signatories.push(RawSignatory {
+                    actor,
+                    person: person.v,
+                    office,
+                });
             }
         }
         let parties = d.str_list(&mut ctx, "parties");
@@ -887,47 +1001,97 @@ pub fn read(file: &SourceFile) -> Draft {
         let mut texts = Vec::new();
         for mut x in p.tables(&mut ctx, "texts", "a provision text") {
             let translation = x.req_str(&mut ctx, "translation");
-            let status = read_word(&mut ctx, &mut x, "status", TextStatus::parse, TextStatus::ALL, true);
+            let status = read_word(
+                &mut ctx,
+                &mut x,
+                "status",
+                TextStatus::parse,
+                TextStatus::ALL,
+                true,
+            );
             let source = x.req_str(&mut ctx, "source");
             let text = x.req_str(&mut ctx, "text");
             let note = x.opt_str(&mut ctx, "note").map(|s| s.v);
             x.finish(&mut ctx);
-            if let (Some(translation), Some(status), Some(source), Some(text)) = (translation, status, source, text) {
-                texts.push(ProvisionText { translation: translation.v, status, source: source.v, text: text.v, note });
+            if let (Some(translation), Some(status), Some(source), Some(text)) =
+                (translation, status, source, text)
+            {
+                texts.push(ProvisionText {
+                    translation: translation.v,
+                    status,
+                    source: source.v,
+                    text: text.v,
+                    note,
+                });
             }
         }
         p.finish(&mut ctx);
         if let (Some(id), Some(document), Some(number)) = (id, document, number) {
-            draft.provisions.push(RawProvision { id, document, number: number.v, completeness, texts });
+            draft.provisions.push(RawProvision {
+                id,
+                document,
+                number: number.v,
+                completeness,
+                texts,
+            });
         }
     }
 
     for mut o in t.tables(&mut ctx, "obligations", "an obligation") {
         let id = read_id(&mut ctx, &mut o);
         let provision = o.req_str(&mut ctx, "provision");
-        let kind = read_word(&mut ctx, &mut o, "kind", ObligationKind::parse, ObligationKind::ALL, true);
-        let title = o.req_str(&mut ctx, "title").map(|s| s.v).unwrap_or_default();
+        let kind = read_word(
+            &mut ctx,
+            &mut o,
+            "kind",
+            ObligationKind::parse,
+            ObligationKind::ALL,
+            true,
+        );
+        let title = o
+            .req_str(&mut ctx, "title")
+            .map(|s| s.v)
+            .unwrap_or_default();
         let obligors = o.str_list(&mut ctx, "obligors");
         let beneficiaries = o.str_list(&mut ctx, "beneficiaries");
         let monitors = o.str_list(&mut ctx, "monitors");
         let zones = o.str_list(&mut ctx, "zones");
-        let deadline = o.sub(&mut ctx, "deadline", "a deadline").and_then(|d| read_deadline(&mut ctx, d));
+        let deadline = o
+            .sub(&mut ctx, "deadline", "a deadline")
+            .and_then(|d| read_deadline(&mut ctx, d));
         let quantities = read_quantities(&mut ctx, &mut o);
         let term = o.sub(&mut ctx, "term", "a term rule").map(|mut tr| {
             let span = tr.span;
             let starts = tr.req_str(&mut ctx, "starts");
-            let initial = tr.req_str(&mut ctx, "initial").and_then(|s| read_period(&mut ctx, &s));
-            let renewal = tr.opt_str(&mut ctx, "renewal").and_then(|s| read_period(&mut ctx, &s));
-            let notice = tr.req_str(&mut ctx, "notice").and_then(|s| read_period(&mut ctx, &s));
+            let initial = tr
+                .req_str(&mut ctx, "initial")
+                .and_then(|s| read_period(&mut ctx, &s));
+            let renewal = tr
+                .opt_str(&mut ctx, "renewal")
+                .and_then(|s| read_period(&mut ctx, &s));
+            let notice = tr
+                .req_str(&mut ctx, "notice")
+                .and_then(|s| read_period(&mut ctx, &s));
             let notice_by = tr.str_list(&mut ctx, "notice_by");
             tr.finish(&mut ctx);
-            RawTerm { span, starts, initial, renewal, notice, notice_by }
+            RawTerm {
+                span,
+                starts,
+                initial,
+                renewal,
+                notice,
+                notice_by,
+            }
         });
         let note = o.opt_str(&mut ctx, "note").map(|s| s.v);
         o.finish(&mut ctx);
         if let (Some(id), Some(provision)) = (id, provision) {
             if obligors.is_empty() {
-                ctx.report(id.span, format!("obligation `{}` has no obligors", id.v), Some("add obligors = [\"<actor id>\", ...]".into()));
+                ctx.report(
+                    id.span,
+                    format!("obligation `{}` has no obligors", id.v),
+                    Some("add obligors = [\"<actor id>\", ...]".into()),
+                );
             }
             draft.obligations.push(RawObligation {
                 id,
@@ -964,8 +1128,12 @@ pub fn read(file: &SourceFile) -> Draft {
                 .sub(&mut ctx, "value", "a quantity")
                 .and_then(|q| read_quantity(&mut ctx, q))
                 .map_or(RawChangeValue::Invalid, RawChangeValue::Quantity),
-            (Some("zones" | "obligors"), true) => RawChangeValue::Ids(c.str_list(&mut ctx, "value")),
-            (Some("title"), true) => c.opt_str(&mut ctx, "value").map_or(RawChangeValue::Invalid, |s| RawChangeValue::Title(s.v)),
+            (Some("zones" | "obligors"), true) => {
+                RawChangeValue::Ids(c.str_list(&mut ctx, "value"))
+            }
+            (Some("title"), true) => c
+                .opt_str(&mut ctx, "value")
+                .map_or(RawChangeValue::Invalid, |s| RawChangeValue::Title(s.v)),
             _ => {
                 let _ = c.raw("value");
                 RawChangeValue::Invalid
@@ -973,7 +1141,13 @@ pub fn read(file: &SourceFile) -> Draft {
         };
         c.finish(&mut ctx);
         if let (Some(document), Some(obligation), Some(field)) = (document, obligation, field) {
-            draft.changes.push(RawChange { document, obligation, field, from, value });
+            draft.changes.push(RawChange {
+                document,
+                obligation,
+                field,
+                from,
+                value,
+            });
         }
     }
     t.finish(&mut ctx);
@@ -987,7 +1161,11 @@ fn check_unique<'a>(ctx: &mut Ctx<'_>, what: &str, ids: impl Iterator<Item = &'a
     for id in ids {
         if let Some(first) = seen.get(id.v.as_str()) {
             let at = ctx.problem(*first, "").location();
-            ctx.report(id.span, format!("duplicate {what} id `{}`", id.v), Some(format!("first defined at {at}")));
+            ctx.report(
+                id.span,
+                format!("duplicate {what} id `{}`", id.v),
+                Some(format!("first defined at {at}")),
+            );
         } else {
             seen.insert(&id.v, id.span);
         }
@@ -997,7 +1175,11 @@ fn check_unique<'a>(ctx: &mut Ctx<'_>, what: &str, ids: impl Iterator<Item = &'a
 fn check_refs(ctx: &mut Ctx<'_>, what: &str, refs: &[Sp<String>], known: &BTreeSet<&str>) {
     for r in refs {
         if !known.contains(r.v.as_str()) {
-            ctx.report(r.span, format!("unknown {what} `{}`", r.v), Some(suggest(&r.v, known.iter().copied())));
+            ctx.report(
+                r.span,
+                format!("unknown {what} `{}`", r.v),
+                Some(suggest(&r.v, known.iter().copied())),
+            );
         }
     }
 }
@@ -1016,7 +1198,11 @@ impl Draft {
             Some(name) => match TimeZone::get(&name.v) {
                 Ok(tz) => Some(tz),
                 Err(_) => {
-                    ctx.report(name.span, format!("unknown time zone `{}`", name.v), Some("use an IANA name such as \"Europe/Moscow\" or \"Asia/Baku\"".into()));
+                    ctx.report(
+                        name.span,
+                        format!("unknown time zone `{}`", name.v),
+                        Some("use an IANA name such as \"Europe/Moscow\" or \"Asia/Baku\"".into()),
+                    );
                     None
                 }
             },
@@ -1026,7 +1212,11 @@ impl Draft {
         check_unique(&mut ctx, "actor", self.actors.iter().map(|a| &a.id));
         check_unique(&mut ctx, "document", self.documents.iter().map(|d| &d.id));
         check_unique(&mut ctx, "provision", self.provisions.iter().map(|p| &p.id));
-        check_unique(&mut ctx, "obligation", self.obligations.iter().map(|o| &o.id));
+        check_unique(
+            &mut ctx,
+            "obligation",
+            self.obligations.iter().map(|o| &o.id),
+        );
 
         let actor_ids: BTreeSet<&str> = self.actors.iter().map(|a| a.id.v.as_str()).collect();
         let doc_ids: BTreeSet<&str> = self.documents.iter().map(|d| d.id.v.as_str()).collect();
@@ -1044,24 +1234,46 @@ impl Draft {
         let mut doc_kind: BTreeMap<&str, (DocumentKind, Option<Date>)> = BTreeMap::new();
         for d in &self.documents {
             for s in &d.signatories {
-                check_refs(&mut ctx, "actor", std::slice::from_ref(&s.actor), &actor_ids);
+                check_refs(
+                    &mut ctx,
+                    "actor",
+                    std::slice::from_ref(&s.actor),
+                    &actor_ids,
+                );
             }
             check_refs(&mut ctx, "actor", &d.parties, &actor_ids);
             if let Some(k) = d.kind {
                 doc_kind.insert(&d.id.v, (k, d.signed.as_ref().map(|s| s.v)));
             }
-            let (Some(tz), Some(signed)) = (&tz, &d.signed) else { continue };
-            let local = d.effective.as_ref().map_or_else(|| signed.v.to_datetime(jiff::civil::Time::midnight()), |e| e.v);
+            let (Some(tz), Some(signed)) = (&tz, &d.signed) else {
+                continue;
+            };
+            let local = d.effective.as_ref().map_or_else(
+                || signed.v.to_datetime(jiff::civil::Time::midnight()),
+                |e| e.v,
+            );
             if let Some(e) = &d.effective
                 && e.v.date() < signed.v
             {
-                ctx.report(e.span, format!("document takes effect on {} before it was signed on {}", e.v.date(), signed.v), None);
+                ctx.report(
+                    e.span,
+                    format!(
+                        "document takes effect on {} before it was signed on {}",
+                        e.v.date(),
+                        signed.v
+                    ),
+                    None,
+                );
             }
             match local.to_zoned_datetime(tz.clone()) {
                 Ok(z) => {
                     doc_effective.insert(d.id.v.clone(), z.timestamp());
                 }
-                Err(_) => ctx.report(signed.span, "this local time does not exist in the agreement's time zone", None),
+                Err(_) => ctx.report(
+                    signed.span,
+                    "this local time does not exist in the agreement's time zone",
+                    None,
+                ),
             }
         }
         let agreement_effective = self
@@ -1069,19 +1281,36 @@ impl Draft {
             .iter()
             .find(|d| d.kind == Some(DocumentKind::Statement))
             .and_then(|d| doc_effective.get(d.id.v.as_str()).copied());
-        if self.documents.iter().all(|d| d.kind != Some(DocumentKind::Statement)) && !self.documents.is_empty() {
+        if self
+            .documents
+            .iter()
+            .all(|d| d.kind != Some(DocumentKind::Statement))
+            && !self.documents.is_empty()
+        {
             let first = &self.documents[0].id;
-            ctx.report(first.span, "the agreement has no document of kind `statement`", Some("the first statement sets the agreement's effective instant".into()));
+            ctx.report(
+                first.span,
+                "the agreement has no document of kind `statement`",
+                Some("the first statement sets the agreement's effective instant".into()),
+            );
         }
 
         // Provisions.
         let mut prov_doc: BTreeMap<String, String> = BTreeMap::new();
         for p in &self.provisions {
-            check_refs(&mut ctx, "document", std::slice::from_ref(&p.document), &doc_ids);
+            check_refs(
+                &mut ctx,
+                "document",
+                std::slice::from_ref(&p.document),
+                &doc_ids,
+            );
             prov_doc.insert(p.id.v.clone(), p.document.v.clone());
         }
 
-        let resolve = |ctx: &mut Ctx<'_>, d: &Sp<RawDeadline>, effective: Option<Timestamp>| -> Option<Deadline> {
+        let resolve = |ctx: &mut Ctx<'_>,
+                       d: &Sp<RawDeadline>,
+                       effective: Option<Timestamp>|
+         -> Option<Deadline> {
             let tz = tz.as_ref()?;
             let deadline = match &d.v {
                 RawDeadline::Date(date, rule) => {
@@ -1089,16 +1318,28 @@ impl Draft {
                         DeadlineRule::By => date.checked_add(1.day()).ok()?,
                         DeadlineRule::Before => *date,
                     };
-                    Deadline::Date { date: *date, rule: *rule, due: start_of_day(day, tz)? }
+                    Deadline::Date {
+                        date: *date,
+                        rule: *rule,
+                        due: start_of_day(day, tz)?,
+                    }
                 }
-                RawDeadline::Instant(dt) => Deadline::Instant { due: dt.to_zoned_datetime(tz.clone()).ok()?.timestamp() },
+                RawDeadline::Instant(dt) => Deadline::Instant {
+                    due: dt.to_zoned_datetime(tz.clone()).ok()?.timestamp(),
+                },
                 RawDeadline::Within(p) => {
                     let from = local_date(effective?, tz);
-                    Deadline::Within { period: *p, due: start_of_day(p.after(from)?, tz)? }
+                    Deadline::Within {
+                        period: *p,
+                        due: start_of_day(p.after(from)?, tz)?,
+                    }
                 }
                 RawDeadline::After(o, p) => {
                     check_refs(ctx, "obligation", std::slice::from_ref(o), &ob_ids);
-                    Deadline::After { obligation: o.v.clone(), period: *p }
+                    Deadline::After {
+                        obligation: o.v.clone(),
+                        period: *p,
+                    }
                 }
             };
             if let (Some(due), Some(eff)) = (deadline.due(), effective)
@@ -1106,8 +1347,16 @@ impl Draft {
             {
                 ctx.report(
                     d.span,
-                    format!("deadline {} falls before the document takes effect ({})", deadline.describe(tz), eff.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %Z")),
-                    Some("check the year and month; an obligation cannot be due before it binds".into()),
+                    format!(
+                        "deadline {} falls before the document takes effect ({})",
+                        deadline.describe(tz),
+                        eff.to_zoned_datetime(tz.clone())
+                            .strftime("%Y-%m-%d %H:%M %Z")
+                    ),
+                    Some(
+                        "check the year and month; an obligation cannot be due before it binds"
+                            .into(),
+                    ),
                 );
             }
             Some(deadline)
@@ -1115,7 +1364,12 @@ impl Draft {
 
         let mut obligations = Vec::new();
         for o in &self.obligations {
-            check_refs(&mut ctx, "provision", std::slice::from_ref(&o.provision), &prov_ids);
+            check_refs(
+                &mut ctx,
+                "provision",
+                std::slice::from_ref(&o.provision),
+                &prov_ids,
+            );
             check_refs(&mut ctx, "actor", &o.obligors, &actor_ids);
             check_refs(&mut ctx, "actor", &o.beneficiaries, &actor_ids);
             check_refs(&mut ctx, "actor", &o.monitors, &actor_ids);
@@ -1123,17 +1377,28 @@ impl Draft {
                 check_refs(&mut ctx, "zone", &o.zones, zone_ids);
             }
             let document = prov_doc.get(o.provision.v.as_str()).cloned();
-            let effective = document.as_deref().and_then(|d| doc_effective.get(d).copied());
-            let deadline = o.deadline.as_ref().and_then(|d| resolve(&mut ctx, d, effective));
+            let effective = document
+                .as_deref()
+                .and_then(|d| doc_effective.get(d).copied());
+            let deadline = o
+                .deadline
+                .as_ref()
+                .and_then(|d| resolve(&mut ctx, d, effective));
             if let Some(RawDeadline::After(a, _)) = o.deadline.as_ref().map(|d| &d.v)
                 && a.v == o.id.v
             {
-                ctx.report(a.span, "a deadline cannot count from its own obligation", None);
+                ctx.report(
+                    a.span,
+                    "a deadline cannot count from its own obligation",
+                    None,
+                );
             }
             let term = o.term.as_ref().and_then(|t| {
                 check_refs(&mut ctx, "actor", &t.notice_by, &actor_ids);
                 let starts = match t.starts.as_ref() {
-                    Some(s) if s.v == "effective" => effective.and_then(|e| tz.as_ref().map(|tz| local_date(e, tz))),
+                    Some(s) if s.v == "effective" => {
+                        effective.and_then(|e| tz.as_ref().map(|tz| local_date(e, tz)))
+                    }
                     Some(s) => parse_date(&mut ctx, s).map(|d| d.v),
                     None => None,
                 }?;
@@ -1141,14 +1406,27 @@ impl Draft {
                 if let (Some(exp), Some(n)) = (initial.after(starts), notice.after(starts))
                     && n >= exp
                 {
-                    ctx.report(t.span, format!("notice period {notice} is not shorter than the term {initial}"), None);
+                    ctx.report(
+                        t.span,
+                        format!("notice period {notice} is not shorter than the term {initial}"),
+                        None,
+                    );
                 }
-                Some(TermRule { starts, initial, renewal: t.renewal, notice, notice_by: t.notice_by.iter().map(|s| s.v.clone()).collect() })
+                Some(TermRule {
+                    starts,
+                    initial,
+                    renewal: t.renewal,
+                    notice,
+                    notice_by: t.notice_by.iter().map(|s| s.v.clone()).collect(),
+                })
             });
             if o.kind == Some(ObligationKind::Term) && o.term.is_none() {
                 ctx.report(o.id.span, format!("obligation `{}` is of kind `term` but has no `term` rule", o.id.v), Some("add term = { starts = \"effective\", initial = \"5 years\", renewal = \"5 years\", notice = \"6 months\" }".into()));
             }
-            let (Some(kind), Some(document), Some(binding_from)) = (o.kind, document, effective) else { continue };
+            let (Some(kind), Some(document), Some(binding_from)) = (o.kind, document, effective)
+            else {
+                continue;
+            };
             obligations.push(Obligation {
                 id: o.id.v.clone(),
                 provision: o.provision.v.clone(),
@@ -1170,7 +1448,12 @@ impl Draft {
         let mut changes = Vec::new();
         for c in &self.changes {
             match doc_kind.get(c.document.v.as_str()) {
-                None => check_refs(&mut ctx, "document", std::slice::from_ref(&c.document), &doc_ids),
+                None => check_refs(
+                    &mut ctx,
+                    "document",
+                    std::slice::from_ref(&c.document),
+                    &doc_ids,
+                ),
                 Some((k, _)) if *k != DocumentKind::Amendment => ctx.report(
                     c.document.span,
                     format!("document `{}` is a {k}, not an amendment", c.document.v),
@@ -1179,34 +1462,70 @@ impl Draft {
                 Some(_) => {}
             }
             let Some(target) = self.obligations.iter().find(|o| o.id.v == c.obligation.v) else {
-                ctx.report(c.obligation.span, format!("amendment targets unknown obligation `{}`", c.obligation.v), Some(suggest(&c.obligation.v, ob_ids.iter().copied())));
+                ctx.report(
+                    c.obligation.span,
+                    format!("amendment targets unknown obligation `{}`", c.obligation.v),
+                    Some(suggest(&c.obligation.v, ob_ids.iter().copied())),
+                );
                 continue;
             };
             let field = c.field.v.as_str();
-            let known_field = matches!(field, "deadline" | "zones" | "obligors" | "title") || field.starts_with("quantities.");
+            let known_field = matches!(field, "deadline" | "zones" | "obligors" | "title")
+                || field.starts_with("quantities.");
             if !known_field {
-                ctx.report(c.field.span, format!("`{field}` is not a field an amendment can change"), Some(suggest(field, AMENDABLE_FIELDS.iter().copied())));
+                ctx.report(
+                    c.field.span,
+                    format!("`{field}` is not a field an amendment can change"),
+                    Some(suggest(field, AMENDABLE_FIELDS.iter().copied())),
+                );
                 continue;
             }
             if let Some(q) = field.strip_prefix("quantities.")
                 && !target.quantities.iter().any(|x| x.v.name == q)
             {
-                let names: Vec<&str> = target.quantities.iter().map(|x| x.v.name.as_str()).collect();
-                ctx.report(c.field.span, format!("obligation `{}` has no quantity `{q}`", target.id.v), Some(suggest(q, names.iter().copied())));
+                let names: Vec<&str> = target
+                    .quantities
+                    .iter()
+                    .map(|x| x.v.name.as_str())
+                    .collect();
+                ctx.report(
+                    c.field.span,
+                    format!("obligation `{}` has no quantity `{q}`", target.id.v),
+                    Some(suggest(q, names.iter().copied())),
+                );
                 continue;
             }
-            if let (Some(from), Some((_, Some(signed)))) = (&c.from, doc_kind.get(c.document.v.as_str()))
+            if let (Some(from), Some((_, Some(signed)))) =
+                (&c.from, doc_kind.get(c.document.v.as_str()))
                 && from.v < *signed
             {
-                ctx.report(from.span, format!("change applies from {} but its amendment was agreed on {signed}", from.v), Some("an amendment cannot act before it exists".into()));
+                ctx.report(
+                    from.span,
+                    format!(
+                        "change applies from {} but its amendment was agreed on {signed}",
+                        from.v
+                    ),
+                    Some("an amendment cannot act before it exists".into()),
+                );
             }
-            let effective = prov_doc.get(target.provision.v.as_str()).and_then(|d| doc_effective.get(d.as_str()).copied());
+            let effective = prov_doc
+                .get(target.provision.v.as_str())
+                .and_then(|d| doc_effective.get(d.as_str()).copied());
             let value = match &c.value {
-                RawChangeValue::Deadline(d) => resolve(&mut ctx, d, effective).map(ChangeValue::Deadline),
+                RawChangeValue::Deadline(d) => {
+                    resolve(&mut ctx, d, effective).map(ChangeValue::Deadline)
+                }
                 RawChangeValue::Quantity(q) => {
                     let wanted = field.trim_start_matches("quantities.");
                     if q.v.name != wanted {
-                        ctx.report(q.span, format!("the value names quantity `{}` but the field is `{field}`", q.v.name), None);
+                        ctx.report(
+                            q.span,
+                            format!(
+                                "the value names quantity `{}` but the field is `{field}`",
+                                q.v.name
+                            ),
+                            None,
+                        );
                     }
                     Some(ChangeValue::Quantity(q.v.clone()))
                 }
@@ -1214,23 +1533,34 @@ impl Draft {
                     if let Some(zone_ids) = zone_ids {
                         check_refs(&mut ctx, "zone", ids, zone_ids);
                     }
-                    Some(ChangeValue::Zones(ids.iter().map(|s| s.v.clone()).collect()))
+                    Some(ChangeValue::Zones(
+                        ids.iter().map(|s| s.v.clone()).collect(),
+                    ))
                 }
                 RawChangeValue::Ids(ids) => {
                     check_refs(&mut ctx, "actor", ids, &actor_ids);
-                    Some(ChangeValue::Obligors(ids.iter().map(|s| s.v.clone()).collect()))
+                    Some(ChangeValue::Obligors(
+                        ids.iter().map(|s| s.v.clone()).collect(),
+                    ))
                 }
                 RawChangeValue::Title(t) => Some(ChangeValue::Title(t.clone())),
                 RawChangeValue::Invalid => None,
             };
             if let (Some(value), Some(from)) = (value, &c.from) {
-                changes.push(Change { document: c.document.v.clone(), obligation: c.obligation.v.clone(), from: from.v, value });
+                changes.push(Change {
+                    document: c.document.v.clone(),
+                    obligation: c.obligation.v.clone(),
+                    from: from.v,
+                    value,
+                });
             }
         }
         changes.sort_by_key(|c| c.from);
 
         let problems = ctx.problems;
-        let (Some(tz), Some(effective), Some(id), Some(time_zone)) = (tz, agreement_effective, self.id, self.time_zone) else {
+        let (Some(tz), Some(effective), Some(id), Some(time_zone)) =
+            (tz, agreement_effective, self.id, self.time_zone)
+        else {
             return Err(problems);
         };
         if !problems.is_empty() {
@@ -1245,7 +1575,13 @@ impl Draft {
             actors: self
                 .actors
                 .into_iter()
-                .map(|a| Actor { id: a.id.v, name: a.name, roles: a.roles, part_of: a.part_of.map(|p| p.v), note: a.note })
+                .map(|a| Actor {
+                    id: a.id.v,
+                    name: a.name,
+                    roles: a.roles,
+                    part_of: a.part_of.map(|p| p.v),
+                    note: a.note,
+                })
                 .collect(),
             documents: self
                 .documents
@@ -1259,7 +1595,15 @@ impl Draft {
                         id: d.id.v,
                         title: d.title,
                         sources: d.sources,
-                        signatories: d.signatories.into_iter().map(|s| Signatory { actor: s.actor.v, person: s.person, office: s.office }).collect(),
+                        signatories: d
+                            .signatories
+                            .into_iter()
+                            .map(|s| Signatory {
+                                actor: s.actor.v,
+                                person: s.person,
+                                office: s.office,
+                            })
+                            .collect(),
                         parties: d.parties.into_iter().map(|p| p.v).collect(),
                         authentic_language: d.authentic_language,
                         completeness: d.completeness,
@@ -1270,7 +1614,13 @@ impl Draft {
             provisions: self
                 .provisions
                 .into_iter()
-                .map(|p| Provision { id: p.id.v, document: p.document.v, number: p.number, completeness: p.completeness, texts: p.texts })
+                .map(|p| Provision {
+                    id: p.id.v,
+                    document: p.document.v,
+                    number: p.number,
+                    completeness: p.completeness,
+                    texts: p.texts,
+                })
                 .collect(),
             obligations,
             changes,
@@ -1280,10 +1630,17 @@ impl Draft {
 }
 
 /// Reads the register of statements, checking actors and documents against `agreement`.
-pub fn read_statements(file: &SourceFile, agreement: &Agreement) -> Result<Vec<Statement>, Vec<Problem>> {
+pub fn read_statements(
+    file: &SourceFile,
+    agreement: &Agreement,
+) -> Result<Vec<Statement>, Vec<Problem>> {
     let mut ctx = Ctx::new(file);
-    let Some(root) = ctx.parse(&file.text) else { return Err(ctx.problems) };
-    let Some(mut t) = Tbl::from_value(&mut ctx, root, "the statements file") else { return Err(ctx.problems) };
+    let Some(root) = ctx.parse(&file.text) else {
+        return Err(ctx.problems);
+    };
+    let Some(mut t) = Tbl::from_value(&mut ctx, root, "the statements file") else {
+        return Err(ctx.problems);
+    };
     let actor_ids: BTreeSet<&str> = agreement.actors.iter().map(|a| a.id.as_str()).collect();
     let doc_ids: BTreeSet<&str> = agreement.documents.iter().map(|d| d.id.as_str()).collect();
     let mut ids = Vec::new();
@@ -1293,7 +1650,15 @@ pub fn read_statements(file: &SourceFile, agreement: &Agreement) -> Result<Vec<S
         let actor = s.req_str(&mut ctx, "actor");
         let about = s.opt_str(&mut ctx, "about");
         let date = read_date(&mut ctx, &mut s, "date", true);
-        let precision = read_word(&mut ctx, &mut s, "date_precision", DatePrecision::parse, DatePrecision::ALL, false).unwrap_or(DatePrecision::Day);
+        let precision = read_word(
+            &mut ctx,
+            &mut s,
+            "date_precision",
+            DatePrecision::parse,
+            DatePrecision::ALL,
+            false,
+        )
+        .unwrap_or(DatePrecision::Day);
         let stance = read_word(&mut ctx, &mut s, "stance", Stance::parse, Stance::ALL, true);
         let summary = s.req_str(&mut ctx, "summary");
         let quote = s.opt_str(&mut ctx, "quote").map(|q| q.v);
@@ -1308,7 +1673,9 @@ pub fn read_statements(file: &SourceFile, agreement: &Agreement) -> Result<Vec<S
         if let Some(id) = &id {
             ids.push(id.clone());
         }
-        if let (Some(id), Some(actor), Some(date), Some(stance), Some(summary), Some(source)) = (id, actor, date, stance, summary, source) {
+        if let (Some(id), Some(actor), Some(date), Some(stance), Some(summary), Some(source)) =
+            (id, actor, date, stance, summary, source)
+        {
             out.push(Statement {
                 id: id.v,
                 actor: actor.v,
@@ -1324,7 +1691,11 @@ pub fn read_statements(file: &SourceFile, agreement: &Agreement) -> Result<Vec<S
     }
     t.finish(&mut ctx);
     check_unique(&mut ctx, "statement", ids.iter());
-    if ctx.problems.is_empty() { Ok(out) } else { Err(ctx.problems) }
+    if ctx.problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(ctx.problems)
+    }
 }
 
 impl Agreement {

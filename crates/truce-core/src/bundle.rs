@@ -24,23 +24,32 @@ pub struct AgreementBundle {
 /// Loads an agreement and its companion files. `read` gets the name written in the
 /// agreement file (relative to it) and returns the file, or a message saying why not.
 /// Returns every problem in every file, or the bundle.
-pub fn load(main: SourceFile, read: impl Fn(&str) -> Result<SourceFile, String>) -> Result<AgreementBundle, Problems> {
+pub fn load(
+    main: SourceFile,
+    read: impl Fn(&str) -> Result<SourceFile, String>,
+) -> Result<AgreementBundle, Problems> {
     let draft = agreement::read(&main);
     let mut problems: Vec<Vec<Problem>> = Vec::new();
     let mut sources = vec![main.clone()];
-    let mut fetch = |name: &Option<String>, problems: &mut Vec<Vec<Problem>>| -> Option<SourceFile> {
-        let name = name.as_ref()?;
-        match read(name) {
-            Ok(f) => {
-                sources.push(f.clone());
-                Some(f)
+    let mut fetch =
+        |name: &Option<String>, problems: &mut Vec<Vec<Problem>>| -> Option<SourceFile> {
+            let name = name.as_ref()?;
+            match read(name) {
+                Ok(f) => {
+                    sources.push(f.clone());
+                    Some(f)
+                }
+                Err(e) => {
+                    problems.push(vec![Problem {
+                        file: main.name.clone(),
+                        position: Position::File,
+                        message: format!("cannot read `{name}`: {e}"),
+                        hint: None,
+                    }]);
+                    None
+                }
             }
-            Err(e) => {
-                problems.push(vec![Problem { file: main.name.clone(), position: Position::File, message: format!("cannot read `{name}`: {e}"), hint: None }]);
-                None
-            }
-        }
-    };
+        };
     let companions = draft.companions.clone();
     let zones_file = fetch(&companions.zones, &mut problems);
     let places_file = fetch(&companions.places, &mut problems);
@@ -52,7 +61,15 @@ pub fn load(main: SourceFile, read: impl Fn(&str) -> Result<SourceFile, String>)
             problems.push(p);
             None
         }
-        None if companions.zones.is_none() => Some(ZoneSet::parse(&SourceFile::new("(no zones)", r#"{"type":"FeatureCollection","features":[]}"#)).map_err(|_| ()).ok()).flatten(),
+        None if companions.zones.is_none() => Some(
+            ZoneSet::parse(&SourceFile::new(
+                "(no zones)",
+                r#"{"type":"FeatureCollection","features":[]}"#,
+            ))
+            .map_err(|_| ())
+            .ok(),
+        )
+        .flatten(),
         None => None,
     };
     let zone_ids: Option<BTreeSet<&str>> = zones.as_ref().map(ZoneSet::ids);
@@ -73,7 +90,11 @@ pub fn load(main: SourceFile, read: impl Fn(&str) -> Result<SourceFile, String>)
             }
             None => None,
         },
-        None if companions.places.is_none() => Gazetteer::parse(&SourceFile::new("(no places)", "id,display,lat,lon,country,source\n"), &BTreeSet::new()).ok(),
+        None if companions.places.is_none() => Gazetteer::parse(
+            &SourceFile::new("(no places)", "id,display,lat,lon,country,source\n"),
+            &BTreeSet::new(),
+        )
+        .ok(),
         None => None,
     };
     let mut agreement = agreement;
@@ -89,7 +110,12 @@ pub fn load(main: SourceFile, read: impl Fn(&str) -> Result<SourceFile, String>)
         all.extend(group);
     }
     match (agreement, zones, gazetteer) {
-        (Some(agreement), Some(zones), Some(gazetteer)) if all.is_empty() => Ok(AgreementBundle { agreement, zones, gazetteer, sources }),
+        (Some(agreement), Some(zones), Some(gazetteer)) if all.is_empty() => Ok(AgreementBundle {
+            agreement,
+            zones,
+            gazetteer,
+            sources,
+        }),
         _ => Err(Problems(all)),
     }
 }

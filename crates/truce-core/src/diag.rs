@@ -132,7 +132,7 @@ pub fn closest<'c>(wrong: &str, candidates: impl IntoIterator<Item = &'c str>) -
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(wrong, c), c))
-        .filter(|(d, c)| *d < wrong_len && *d <= (wrong_len.max(c.chars().count()) + 2) / 3)
+        .filter(|(d, c)| *d < wrong_len && *d <= wrong_len.max(c.chars().count()).div_ceil(3))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }

@@ -35,16 +35,24 @@ impl Period {
         let (Some(n), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(format!("`{s}` is not a period"));
         };
-        let count: i32 = n.parse().map_err(|_| format!("`{n}` is not a whole number"))?;
+        let count: i32 = n
+            .parse()
+            .map_err(|_| format!("`{n}` is not a whole number"))?;
         if !(1..=1000).contains(&count) {
-            return Err(format!("a period must be between 1 and 1000 units, not {count}"));
+            return Err(format!(
+                "a period must be between 1 and 1000 units, not {count}"
+            ));
         }
         let unit = match unit.trim_end_matches('s') {
             "year" => PeriodUnit::Year,
             "month" => PeriodUnit::Month,
             "week" => PeriodUnit::Week,
             "day" => PeriodUnit::Day,
-            other => return Err(format!("`{other}` is not a unit (years, months, weeks, days)")),
+            other => {
+                return Err(format!(
+                    "`{other}` is not a unit (years, months, weeks, days)"
+                ));
+            }
         };
         Ok(Self { count, unit })
     }
@@ -91,7 +99,9 @@ impl Serialize for Period {
 
 /// The instant a local calendar day begins in `tz`.
 pub fn start_of_day(date: Date, tz: &TimeZone) -> Option<Timestamp> {
-    date.to_zoned_datetime(tz.clone()).ok().map(|z| z.timestamp())
+    date.to_zoned_datetime(tz.clone())
+        .ok()
+        .map(|z| z.timestamp())
 }
 
 /// The local calendar date of an instant in `tz`.
@@ -106,8 +116,20 @@ mod tests {
 
     #[test]
     fn periods_read_singular_and_plural_units() {
-        assert_eq!(Period::parse("5 years"), Ok(Period { count: 5, unit: PeriodUnit::Year }));
-        assert_eq!(Period::parse("1 month"), Ok(Period { count: 1, unit: PeriodUnit::Month }));
+        assert_eq!(
+            Period::parse("5 years"),
+            Ok(Period {
+                count: 5,
+                unit: PeriodUnit::Year
+            })
+        );
+        assert_eq!(
+            Period::parse("1 month"),
+            Ok(Period {
+                count: 1,
+                unit: PeriodUnit::Month
+            })
+        );
         assert!(Period::parse("five years").is_err());
         assert!(Period::parse("5 fortnights").is_err());
         assert!(Period::parse("0 days").is_err());
@@ -117,6 +139,11 @@ mod tests {
     fn month_arithmetic_clamps_at_month_end() {
         let p = Period::parse("1 month").expect("period");
         assert_eq!(p.after(date(2021, 1, 31)), Some(date(2021, 2, 28)));
-        assert_eq!(Period::parse("6 months").expect("p").before(date(2025, 11, 10)), Some(date(2025, 5, 10)));
+        assert_eq!(
+            Period::parse("6 months")
+                .expect("p")
+                .before(date(2025, 11, 10)),
+            Some(date(2025, 5, 10))
+        );
     }
 }

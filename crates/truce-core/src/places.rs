@@ -70,7 +70,12 @@ fn display_parts(display: &str) -> Vec<&str> {
     display
         .split(['/', '(', ')'])
         .map(str::trim)
-        .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("armenia") && !s.eq_ignore_ascii_case("city") && !s.eq_ignore_ascii_case("district"))
+        .filter(|s| {
+            !s.is_empty()
+                && !s.eq_ignore_ascii_case("armenia")
+                && !s.eq_ignore_ascii_case("city")
+                && !s.eq_ignore_ascii_case("district")
+        })
         .collect()
 }
 
@@ -217,7 +222,11 @@ pub fn skeleton(s: &str) -> String {
 }
 
 fn exact_key(s: &str) -> String {
-    s.nfc().flat_map(char::to_lowercase).collect::<String>().trim().to_owned()
+    s.nfc()
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// All places with their name index.
@@ -246,7 +255,11 @@ const COLUMNS: &[&str] = &[
 ];
 
 fn list(s: &str) -> Vec<String> {
-    s.split('|').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect()
+    s.split('|')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -261,19 +274,32 @@ impl Gazetteer {
         let mut problems = Vec::new();
         let cell = |line: u64, column: &str, message: String| Problem {
             file: file.name.clone(),
-            position: Position::Cell { line: usize::try_from(line).unwrap_or(usize::MAX), column: column.to_owned() },
+            position: Position::Cell {
+                line: usize::try_from(line).unwrap_or(usize::MAX),
+                column: column.to_owned(),
+            },
             message,
             hint: None,
         };
-        let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(file.text.as_bytes());
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_reader(file.text.as_bytes());
         let headers = match rdr.headers() {
             Ok(h) => h.clone(),
             Err(e) => {
-                return Err(vec![Problem { file: file.name.clone(), position: Position::LineColumn { line: 1, column: 1 }, message: format!("unreadable header: {e}"), hint: None }]);
+                return Err(vec![Problem {
+                    file: file.name.clone(),
+                    position: Position::LineColumn { line: 1, column: 1 },
+                    message: format!("unreadable header: {e}"),
+                    hint: None,
+                }]);
             }
         };
         let col: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h, i)).collect();
-        let missing: Vec<&str> = ["id", "display", "lat", "lon", "country", "source"].into_iter().filter(|c| !col.contains_key(c)).collect();
+        let missing: Vec<&str> = ["id", "display", "lat", "lon", "country", "source"]
+            .into_iter()
+            .filter(|c| !col.contains_key(c))
+            .collect();
         if !missing.is_empty() {
             return Err(vec![Problem {
                 file: file.name.clone(),
@@ -311,7 +337,10 @@ impl Gazetteer {
                 continue;
             }
             if let Some(first) = seen.get(&id) {
-                problems.push(cell(line, "id", format!("duplicate place id `{id}`")).with_hint(format!("first defined on line {first}")));
+                problems.push(
+                    cell(line, "id", format!("duplicate place id `{id}`"))
+                        .with_hint(format!("first defined on line {first}")),
+                );
                 continue;
             }
             seen.insert(id.clone(), line);
@@ -319,7 +348,11 @@ impl Gazetteer {
                 match get(c).trim().parse::<f64>() {
                     Ok(v) if v.is_finite() && v.abs() <= range => Some(v),
                     _ => {
-                        problems.push(cell(line, c, format!("`{}` is not a {c} in decimal degrees (±{range})", get(c))));
+                        problems.push(cell(
+                            line,
+                            c,
+                            format!("`{}` is not a {c} in decimal degrees (±{range})", get(c)),
+                        ));
                         None
                     }
                 }
@@ -329,18 +362,27 @@ impl Gazetteer {
             if let Some(z) = &admin_zone
                 && !zones.contains(z.as_str())
             {
-                problems.push(cell(line, "admin_zone", format!("unknown zone `{z}`")).with_hint(suggest(z, zones.iter().copied())));
+                problems.push(
+                    cell(line, "admin_zone", format!("unknown zone `{z}`"))
+                        .with_hint(suggest(z, zones.iter().copied())),
+                );
             }
             let num = |c: &str, problems: &mut Vec<Problem>| -> Option<u64> {
                 let s = get(c).trim();
                 if s.is_empty() {
                     return None;
                 }
-                s.parse().map_err(|_| problems.push(cell(line, c, format!("`{s}` is not a whole number")))).ok()
+                s.parse()
+                    .map_err(|_| {
+                        problems.push(cell(line, c, format!("`{s}` is not a whole number")))
+                    })
+                    .ok()
             };
             let geonameid = num("geonameid", &mut problems);
             let population = num("population", &mut problems);
-            let (Some(lat), Some(lon)) = (lat, lon) else { continue };
+            let (Some(lat), Some(lon)) = (lat, lon) else {
+                continue;
+            };
             places.push(Place {
                 id,
                 display: get("display").trim().to_owned(),
@@ -369,9 +411,16 @@ impl Gazetteer {
         let mut index: [HashMap<String, BTreeMap<usize, String>>; 3] = Default::default();
         for (i, p) in places.iter().enumerate() {
             for name in p.names() {
-                for (tier, key) in [exact_key(name), fold(name), skeleton(name)].into_iter().enumerate() {
+                for (tier, key) in [exact_key(name), fold(name), skeleton(name)]
+                    .into_iter()
+                    .enumerate()
+                {
                     if !key.is_empty() {
-                        index[tier].entry(key).or_default().entry(i).or_insert_with(|| name.to_owned());
+                        index[tier]
+                            .entry(key)
+                            .or_default()
+                            .entry(i)
+                            .or_insert_with(|| name.to_owned());
                     }
                 }
             }
@@ -392,19 +441,42 @@ impl Gazetteer {
     /// Finds places by any name variant.
     pub fn find(&self, query: &str) -> Lookup<'_> {
         let keys = [exact_key(query), fold(query), skeleton(query)];
-        let tiers = [MatchTier::Exact, MatchTier::Folded, MatchTier::Transliterated];
+        let tiers = [
+            MatchTier::Exact,
+            MatchTier::Folded,
+            MatchTier::Transliterated,
+        ];
         for (t, key) in keys.iter().enumerate() {
             if key.is_empty() {
                 continue;
             }
             if let Some(hits) = self.index[t].get(key) {
-                let mut matches: Vec<PlaceMatch<'_>> =
-                    hits.iter().map(|(&i, name)| PlaceMatch { place: &self.places[i], matched_name: name.clone() }).collect();
-                matches.sort_by(|a, b| b.place.population.unwrap_or(0).cmp(&a.place.population.unwrap_or(0)).then(a.place.id.cmp(&b.place.id)));
-                return Lookup { query: query.to_owned(), tier: Some(tiers[t]), matches };
+                let mut matches: Vec<PlaceMatch<'_>> = hits
+                    .iter()
+                    .map(|(&i, name)| PlaceMatch {
+                        place: &self.places[i],
+                        matched_name: name.clone(),
+                    })
+                    .collect();
+                matches.sort_by(|a, b| {
+                    b.place
+                        .population
+                        .unwrap_or(0)
+                        .cmp(&a.place.population.unwrap_or(0))
+                        .then(a.place.id.cmp(&b.place.id))
+                });
+                return Lookup {
+                    query: query.to_owned(),
+                    tier: Some(tiers[t]),
+                    matches,
+                };
             }
         }
-        Lookup { query: query.to_owned(), tier: None, matches: Vec::new() }
+        Lookup {
+            query: query.to_owned(),
+            tier: None,
+            matches: Vec::new(),
+        }
     }
 
     /// The zones a place lies in: by geometry, plus its administrative district from the
@@ -413,12 +485,18 @@ impl Gazetteer {
         let mut out: Vec<ZoneMembership> = zones
             .containing(place.lon, place.lat)
             .into_iter()
-            .map(|z| ZoneMembership { zone: z.to_owned(), basis: ZoneBasis::Geometry })
+            .map(|z| ZoneMembership {
+                zone: z.to_owned(),
+                basis: ZoneBasis::Geometry,
+            })
             .collect();
         if let Some(a) = &place.admin_zone
             && !out.iter().any(|m| &m.zone == a)
         {
-            out.push(ZoneMembership { zone: a.clone(), basis: ZoneBasis::Gazetteer });
+            out.push(ZoneMembership {
+                zone: a.clone(),
+                basis: ZoneBasis::Gazetteer,
+            });
         }
         out
     }

@@ -76,7 +76,11 @@ fn kind_name(v: &ValueInner<'_>) -> &'static str {
 }
 
 impl<'de> Tbl<'de> {
-    pub(crate) fn from_value(ctx: &mut Ctx<'_>, mut v: Value<'de>, what: &'static str) -> Option<Self> {
+    pub(crate) fn from_value(
+        ctx: &mut Ctx<'_>,
+        mut v: Value<'de>,
+        what: &'static str,
+    ) -> Option<Self> {
         let span = v.span;
         match v.take() {
             ValueInner::Table(table) => Some(Self {
@@ -86,7 +90,11 @@ impl<'de> Tbl<'de> {
                 allowed: Vec::new(),
             }),
             other => {
-                ctx.report(span, format!("{what} must be a table, found {}", kind_name(&other)), None);
+                ctx.report(
+                    span,
+                    format!("{what} must be a table, found {}", kind_name(&other)),
+                    None,
+                );
                 None
             }
         }
@@ -109,9 +117,16 @@ impl<'de> Tbl<'de> {
         let mut v = self.take(key)?;
         let span = v.span;
         match v.take() {
-            ValueInner::String(s) => Some(Sp { v: s.into_owned(), span }),
+            ValueInner::String(s) => Some(Sp {
+                v: s.into_owned(),
+                span,
+            }),
             other => {
-                ctx.report(span, format!("`{key}` must be a string, found {}", kind_name(&other)), None);
+                ctx.report(
+                    span,
+                    format!("`{key}` must be a string, found {}", kind_name(&other)),
+                    None,
+                );
                 None
             }
         }
@@ -134,7 +149,11 @@ impl<'de> Tbl<'de> {
             ValueInner::Integer(i) => Some(Sp { v: i as f64, span }),
             ValueInner::Float(f) => Some(Sp { v: f, span }),
             other => {
-                ctx.report(span, format!("`{key}` must be a number, found {}", kind_name(&other)), None);
+                ctx.report(
+                    span,
+                    format!("`{key}` must be a number, found {}", kind_name(&other)),
+                    None,
+                );
                 None
             }
         }
@@ -156,17 +175,26 @@ impl<'de> Tbl<'de> {
         };
         let span = v.span;
         match v.take() {
-            ValueInner::String(s) => vec![Sp { v: s.into_owned(), span }],
+            ValueInner::String(s) => vec![Sp {
+                v: s.into_owned(),
+                span,
+            }],
             ValueInner::Array(items) => items
                 .into_iter()
                 .filter_map(|mut item| {
                     let span = item.span;
                     match item.take() {
-                        ValueInner::String(s) => Some(Sp { v: s.into_owned(), span }),
+                        ValueInner::String(s) => Some(Sp {
+                            v: s.into_owned(),
+                            span,
+                        }),
                         other => {
                             ctx.report(
                                 span,
-                                format!("items of `{key}` must be strings, found {}", kind_name(&other)),
+                                format!(
+                                    "items of `{key}` must be strings, found {}",
+                                    kind_name(&other)
+                                ),
                                 None,
                             );
                             None
@@ -175,14 +203,26 @@ impl<'de> Tbl<'de> {
                 })
                 .collect(),
             other => {
-                ctx.report(span, format!("`{key}` must be a list of strings, found {}", kind_name(&other)), None);
+                ctx.report(
+                    span,
+                    format!(
+                        "`{key}` must be a list of strings, found {}",
+                        kind_name(&other)
+                    ),
+                    None,
+                );
                 Vec::new()
             }
         }
     }
 
     /// A list of tables (`[[key]]` or `key = [{...}]`).
-    pub(crate) fn tables(&mut self, ctx: &mut Ctx<'_>, key: &'static str, what: &'static str) -> Vec<Tbl<'de>> {
+    pub(crate) fn tables(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &'static str,
+        what: &'static str,
+    ) -> Vec<Tbl<'de>> {
         let Some(mut v) = self.take(key) else {
             return Vec::new();
         };
@@ -193,14 +233,26 @@ impl<'de> Tbl<'de> {
                 .filter_map(|item| Tbl::from_value(ctx, item, what))
                 .collect(),
             other => {
-                ctx.report(span, format!("`{key}` must be a list of tables, found {}", kind_name(&other)), None);
+                ctx.report(
+                    span,
+                    format!(
+                        "`{key}` must be a list of tables, found {}",
+                        kind_name(&other)
+                    ),
+                    None,
+                );
                 Vec::new()
             }
         }
     }
 
     /// One inline or standard table under `key`.
-    pub(crate) fn sub(&mut self, ctx: &mut Ctx<'_>, key: &'static str, what: &'static str) -> Option<Tbl<'de>> {
+    pub(crate) fn sub(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &'static str,
+        what: &'static str,
+    ) -> Option<Tbl<'de>> {
         let v = self.take(key)?;
         Tbl::from_value(ctx, v, what)
     }
@@ -214,7 +266,11 @@ impl<'de> Tbl<'de> {
     pub(crate) fn finish(self, ctx: &mut Ctx<'_>) {
         for key in self.table.keys() {
             let hint = suggest(&key.name, self.allowed.iter().copied());
-            ctx.report(key.span, format!("unknown key `{}` in {}", key.name, self.what), Some(hint));
+            ctx.report(
+                key.span,
+                format!("unknown key `{}` in {}", key.name, self.what),
+                Some(hint),
+            );
         }
     }
 }

@@ -12,7 +12,10 @@
 
 use crate::diag::{Position, Problem, SourceFile, suggest};
 use geo::orient::{Direction, Orient};
-use geo::{BooleanOps, GeodesicArea, BoundingRect, Buffer, Contains, Coord, LineString, MapCoords, MultiPolygon, Point, Rect};
+use geo::{
+    BooleanOps, BoundingRect, Buffer, Contains, Coord, GeodesicArea, Intersects, LineString,
+    MapCoords, MultiPolygon, Point, Polygon, Rect,
+};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 use serde::Serialize;
@@ -55,14 +58,115 @@ pub struct Zone {
 #[derive(Debug, Clone)]
 pub struct ZoneSet {
     zones: Vec<Zone>,
+    /// One entry per polygon: its bounding box and its index in `prepared`.
     tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    /// (zone index, prepared polygon), one per polygon of every zone.
+    prepared: Vec<(usize, Prepared)>,
+}
+
+const GRID: usize = 64;
+
+/// A polygon with a grid over its bounding box whose cells are known to be wholly inside,
+/// wholly outside, or crossed by an edge. Only points in crossed cells need the exact
+/// test, which keeps classification fast for large polygons such as country outlines.
+#[derive(Debug, Clone)]
+struct Prepared {
+    polygon: Polygon<f64>,
+    min: Coord<f64>,
+    cell_w: f64,
+    cell_h: f64,
+    cells: Vec<Cell>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cell {
+    Outside,
+    Inside,
+    Edge,
+}
+
+impl Prepared {
+    fn new(polygon: Polygon<f64>) -> Option<Self> {
+        let r = polygon.bounding_rect()?;
+        let cell_w = (r.width() / GRID as f64).max(f64::MIN_POSITIVE);
+        let cell_h = (r.height() / GRID as f64).max(f64::MIN_POSITIVE);
+        let mut p = Self {
+            polygon,
+            min: r.min(),
+            cell_w,
+            cell_h,
+            cells: vec![Cell::Outside; GRID * GRID],
+        };
+        // Every cell an edge's bounding box touches may be crossed: mark it for exact tests.
+        let rings = std::iter::once(p.polygon.exterior()).chain(p.polygon.interiors());
+        let mut edge = vec![false; GRID * GRID];
+        for ring in rings {
+            for line in ring.lines() {
+                let (cx0, cy0) =
+                    p.cell_of(line.start.x.min(line.end.x), line.start.y.min(line.end.y));
+                let (cx1, cy1) =
+                    p.cell_of(line.start.x.max(line.end.x), line.start.y.max(line.end.y));
+                for cy in cy0..=cy1 {
+                    for cx in cx0..=cx1 {
+                        edge[cy * GRID + cx] = true;
+                    }
+                }
+            }
+        }
+        // A cell no edge touches lies wholly on one side: its centre decides.
+        for cy in 0..GRID {
+            for cx in 0..GRID {
+                let i = cy * GRID + cx;
+                p.cells[i] = if edge[i] {
+                    Cell::Edge
+                } else {
+                    let centre = Point::new(
+                        p.min.x + (cx as f64 + 0.5) * cell_w,
+                        p.min.y + (cy as f64 + 0.5) * cell_h,
+                    );
+                    if p.polygon.contains(&centre) {
+                        Cell::Inside
+                    } else {
+                        Cell::Outside
+                    }
+                };
+            }
+        }
+        Some(p)
+    }
+
+    fn cell_of(&self, x: f64, y: f64) -> (usize, usize) {
+        let clamp = |v: f64| (v.max(0.0) as usize).min(GRID - 1);
+        (
+            clamp((x - self.min.x) / self.cell_w),
+            clamp((y - self.min.y) / self.cell_h),
+        )
+    }
+
+    /// True when the point lies in the polygon or on its boundary.
+    fn holds(&self, pt: Point<f64>) -> bool {
+        let (cx, cy) = self.cell_of(pt.x(), pt.y());
+        match self.cells[cy * GRID + cx] {
+            Cell::Inside => true,
+            Cell::Outside => false,
+            Cell::Edge => self.polygon.intersects(&pt),
+        }
+    }
 }
 
 /// How the geometry of a feature is to be made.
 enum Shape {
     Area(MultiPolygon<f64>),
-    Band { line: LineString<f64>, half_width_m: f64, exclude: Vec<String> },
-    Derived { base: String, minus: Vec<String>, plus: Vec<String> },
+    Band {
+        line: LineString<f64>,
+        half_width_m: f64,
+        exclude: Vec<String>,
+    },
+    Derived {
+        base: String,
+        minus: Vec<String>,
+        plus: Vec<String>,
+    },
 }
 
 struct Pending {
@@ -78,14 +182,21 @@ const METRES_PER_DEGREE_LON_AT_EQUATOR: f64 = 111_320.0;
 /// line. Over a few tens of kilometres the scale error is far below the width itself.
 fn band(line: &LineString<f64>, half_width_m: f64) -> MultiPolygon<f64> {
     let n = line.0.len().max(1) as f64;
-    let (sx, sy) = line.0.iter().fold((0.0, 0.0), |(x, y), c| (x + c.x, y + c.y));
+    let (sx, sy) = line
+        .0
+        .iter()
+        .fold((0.0, 0.0), |(x, y), c| (x + c.x, y + c.y));
     let (lon0, lat0) = (sx / n, sy / n);
     let kx = METRES_PER_DEGREE_LON_AT_EQUATOR * lat0.to_radians().cos();
     let ky = METRES_PER_DEGREE_LAT;
-    let local = line.map_coords(|c| Coord { x: (c.x - lon0) * kx, y: (c.y - lat0) * ky });
-    local
-        .buffer(half_width_m)
-        .map_coords(|c| Coord { x: c.x / kx + lon0, y: c.y / ky + lat0 })
+    let local = line.map_coords(|c| Coord {
+        x: (c.x - lon0) * kx,
+        y: (c.y - lat0) * ky,
+    });
+    local.buffer(half_width_m).map_coords(|c| Coord {
+        x: c.x / kx + lon0,
+        y: c.y / ky + lat0,
+    })
 }
 
 fn prop_str(props: &Map<String, Value>, key: &str) -> Option<String> {
@@ -114,29 +225,49 @@ impl ZoneSet {
             Ok(v) => v,
             Err(e) => {
                 return Err(vec![problem(
-                    Position::LineColumn { line: e.line(), column: e.column() },
+                    Position::LineColumn {
+                        line: e.line(),
+                        column: e.column(),
+                    },
                     format!("invalid JSON: {e}"),
                 )]);
             }
         };
         let mut problems = Vec::new();
         if root.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
-            problems.push(problem(at("/type"), "zones must be a GeoJSON FeatureCollection".into()));
+            problems.push(problem(
+                at("/type"),
+                "zones must be a GeoJSON FeatureCollection".into(),
+            ));
         }
-        let features = root.get("features").and_then(Value::as_array).cloned().unwrap_or_default();
+        let features = root
+            .get("features")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let mut pending: Vec<Pending> = Vec::new();
         let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
         for (i, f) in features.iter().enumerate() {
             let base = format!("/features/{i}");
-            let props = f.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+            let props = f
+                .get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
             let Some(id) = prop_str(&props, "id") else {
-                problems.push(problem(at(&format!("{base}/properties/id")), "zone has no `id` property".into()));
+                problems.push(problem(
+                    at(&format!("{base}/properties/id")),
+                    "zone has no `id` property".into(),
+                ));
                 continue;
             };
             if let Some(first) = first_seen.get(&id) {
                 problems.push(
-                    problem(at(&format!("{base}/properties/id")), format!("duplicate zone id `{id}`"))
-                        .with_hint(format!("first defined at {first}")),
+                    problem(
+                        at(&format!("{base}/properties/id")),
+                        format!("duplicate zone id `{id}`"),
+                    )
+                    .with_hint(format!("first defined at {first}")),
                 );
                 continue;
             }
@@ -145,8 +276,11 @@ impl ZoneSet {
             let kind = prop_str(&props, "kind").unwrap_or_default();
             if !ZONE_KINDS.contains(&kind.as_str()) {
                 problems.push(
-                    problem(at(&format!("{base}/properties/kind")), format!("`{kind}` is not a zone kind"))
-                        .with_hint(suggest(&kind, ZONE_KINDS.iter().copied())),
+                    problem(
+                        at(&format!("{base}/properties/kind")),
+                        format!("`{kind}` is not a zone kind"),
+                    )
+                    .with_hint(suggest(&kind, ZONE_KINDS.iter().copied())),
                 );
             }
             let part_of = prop_str(&props, "part_of");
@@ -161,10 +295,20 @@ impl ZoneSet {
                 };
                 let base_zone = d.get("base").and_then(Value::as_str).map(str::to_owned);
                 // An absent list is empty; a present one must be a list of strings.
-                let list = |key: &str| if d.contains_key(key) { prop_list(d, key) } else { Some(Vec::new()) };
+                let list = |key: &str| {
+                    if d.contains_key(key) {
+                        prop_list(d, key)
+                    } else {
+                        Some(Vec::new())
+                    }
+                };
                 let lists = (list("minus"), list("plus"));
                 match (base_zone, lists) {
-                    (Some(b), (Some(minus), Some(plus))) => Shape::Derived { base: b, minus, plus },
+                    (Some(b), (Some(minus), Some(plus))) => Shape::Derived {
+                        base: b,
+                        minus,
+                        plus,
+                    },
                     _ => {
                         problems.push(
                             problem(at(&format!("{base}/properties/derive")), "`derive` needs `base` (a zone id) and optional `minus`/`plus` lists of zone ids".into()),
@@ -175,33 +319,40 @@ impl ZoneSet {
             } else {
                 match serde_json::from_value::<geojson::Geometry>(geometry) {
                     Err(e) => {
-                        problems.push(problem(at(&format!("{base}/geometry")), format!("invalid GeoJSON geometry: {e}")));
+                        problems.push(problem(
+                            at(&format!("{base}/geometry")),
+                            format!("invalid GeoJSON geometry: {e}"),
+                        ));
                         continue;
                     }
-                    Ok(g) => match geo::Geometry::<f64>::try_from(&g.value) {
-                        Ok(geo::Geometry::Polygon(p)) => Shape::Area(MultiPolygon(vec![p])),
-                        Ok(geo::Geometry::MultiPolygon(mp)) => Shape::Area(mp),
-                        Ok(geo::Geometry::LineString(l)) => match props.get("buffer_m").and_then(Value::as_f64) {
-                            Some(w) if w > 0.0 && w <= 100_000.0 => Shape::Band {
-                                line: l,
-                                half_width_m: w,
-                                exclude: prop_list(&props, "exclude").unwrap_or_default(),
-                            },
-                            _ => {
-                                problems.push(
+                    Ok(g) => {
+                        match geo::Geometry::<f64>::try_from(&g.value) {
+                            Ok(geo::Geometry::Polygon(p)) => Shape::Area(MultiPolygon(vec![p])),
+                            Ok(geo::Geometry::MultiPolygon(mp)) => Shape::Area(mp),
+                            Ok(geo::Geometry::LineString(l)) => {
+                                match props.get("buffer_m").and_then(Value::as_f64) {
+                                    Some(w) if w > 0.0 && w <= 100_000.0 => Shape::Band {
+                                        line: l,
+                                        half_width_m: w,
+                                        exclude: prop_list(&props, "exclude").unwrap_or_default(),
+                                    },
+                                    _ => {
+                                        problems.push(
                                     problem(at(&format!("{base}/properties/buffer_m")), format!("line zone `{id}` needs `buffer_m`, a half-width in metres between 0 and 100000")),
                                 );
-                                continue;
+                                        continue;
+                                    }
+                                }
                             }
-                        },
-                        Ok(_) | Err(_) => {
-                            problems.push(
+                            Ok(_) | Err(_) => {
+                                problems.push(
                                 problem(at(&format!("{base}/geometry/type")), format!("zone `{id}` must be a Polygon, MultiPolygon or LineString"))
                                     .with_hint("points are places; put them in the gazetteer"),
                             );
-                            continue;
+                                continue;
+                            }
                         }
-                    },
+                    }
                 }
             };
             let mut properties = props.clone();
@@ -210,22 +361,35 @@ impl ZoneSet {
             }
             pending.push(Pending {
                 pointer: base,
-                zone: Zone { id, name, kind, part_of, properties, geometry: MultiPolygon(vec![]), area_km2: 0.0 },
+                zone: Zone {
+                    id,
+                    name,
+                    kind,
+                    part_of,
+                    properties,
+                    geometry: MultiPolygon(vec![]),
+                    area_km2: 0.0,
+                },
                 shape,
             });
         }
 
         // References between zones.
         let ids: BTreeSet<String> = pending.iter().map(|p| p.zone.id.clone()).collect();
-        let derived: BTreeSet<String> =
-            pending.iter().filter(|p| matches!(p.shape, Shape::Derived { .. })).map(|p| p.zone.id.clone()).collect();
+        let derived: BTreeSet<String> = pending
+            .iter()
+            .filter(|p| matches!(p.shape, Shape::Derived { .. }))
+            .map(|p| p.zone.id.clone())
+            .collect();
         for p in &pending {
             let mut refs: Vec<(String, &str)> = Vec::new();
             if let Some(parent) = &p.zone.part_of {
                 refs.push((parent.clone(), "properties/part_of"));
             }
             match &p.shape {
-                Shape::Band { exclude, .. } => refs.extend(exclude.iter().map(|e| (e.clone(), "properties/exclude"))),
+                Shape::Band { exclude, .. } => {
+                    refs.extend(exclude.iter().map(|e| (e.clone(), "properties/exclude")))
+                }
                 Shape::Derived { base, minus, plus } => {
                     refs.push((base.clone(), "properties/derive/base"));
                     refs.extend(minus.iter().map(|e| (e.clone(), "properties/derive/minus")));
@@ -236,11 +400,20 @@ impl ZoneSet {
             for (r, member) in refs {
                 let pointer = format!("{}/{member}", p.pointer);
                 if !ids.contains(&r) {
-                    problems.push(problem(at(&pointer), format!("unknown zone `{r}`")).with_hint(suggest(&r, ids.iter().map(String::as_str))));
+                    problems.push(
+                        problem(at(&pointer), format!("unknown zone `{r}`"))
+                            .with_hint(suggest(&r, ids.iter().map(String::as_str))),
+                    );
                 } else if member.starts_with("properties/derive") && derived.contains(&r) {
-                    problems.push(problem(at(&pointer), format!("zone `{r}` is itself derived; derive only from drawn zones")));
+                    problems.push(problem(
+                        at(&pointer),
+                        format!("zone `{r}` is itself derived; derive only from drawn zones"),
+                    ));
                 } else if r == p.zone.id {
-                    problems.push(problem(at(&pointer), format!("zone `{r}` refers to itself")));
+                    problems.push(problem(
+                        at(&pointer),
+                        format!("zone `{r}` refers to itself"),
+                    ));
                 }
             }
         }
@@ -256,7 +429,10 @@ impl ZoneSet {
             }
         }
         for p in &pending {
-            if let Shape::Band { line, half_width_m, .. } = &p.shape {
+            if let Shape::Band {
+                line, half_width_m, ..
+            } = &p.shape
+            {
                 resolved.insert(p.zone.id.clone(), band(line, *half_width_m));
             }
         }
@@ -286,7 +462,10 @@ impl ZoneSet {
             .map(|p| {
                 let mut z = p.zone;
                 // RFC 7946 winding (exterior counter-clockwise), which geodesic area expects.
-                z.geometry = resolved.remove(&z.id).unwrap_or_else(|| MultiPolygon(vec![])).orient(Direction::Default);
+                z.geometry = resolved
+                    .remove(&z.id)
+                    .unwrap_or_else(|| MultiPolygon(vec![]))
+                    .orient(Direction::Default);
                 z.area_km2 = geodesic_area_km2(&z.geometry);
                 z
             })
@@ -295,17 +474,32 @@ impl ZoneSet {
     }
 
     fn new(zones: Vec<Zone>) -> Self {
-        let items = zones
+        let prepared: Vec<(usize, Prepared)> = zones
             .iter()
             .enumerate()
             .flat_map(|(i, z)| {
-                z.geometry.0.iter().filter_map(move |poly| {
-                    let r = poly.bounding_rect()?;
-                    Some(GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i))
-                })
+                z.geometry
+                    .0
+                    .iter()
+                    .filter_map(move |poly| Prepared::new(poly.clone()).map(|p| (i, p)))
             })
             .collect();
-        Self { zones, tree: RTree::bulk_load(items) }
+        let items = prepared
+            .iter()
+            .enumerate()
+            .filter_map(|(k, (_, p))| {
+                let r = p.polygon.bounding_rect()?;
+                Some(GeomWithData::new(
+                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                    k,
+                ))
+            })
+            .collect();
+        Self {
+            zones,
+            tree: RTree::bulk_load(items),
+            prepared,
+        }
     }
 
     /// Every zone, in file order.
@@ -329,9 +523,9 @@ impl ZoneSet {
         let pt = Point::new(lon, lat);
         let mut hit = BTreeSet::new();
         for item in self.tree.locate_all_at_point(&[lon, lat]) {
-            let z = &self.zones[item.data];
-            if !hit.contains(&item.data) && z.geometry.0.iter().any(|p| p.contains(&pt) || geo::Intersects::intersects(p, &pt)) {
-                hit.insert(item.data);
+            let (zone, prepared) = &self.prepared[item.data];
+            if !hit.contains(zone) && prepared.holds(pt) {
+                hit.insert(*zone);
             }
         }
         // Add ancestors.
@@ -350,8 +544,14 @@ impl ZoneSet {
     /// Ids of zones whose bounding boxes meet the box (`[min lon, min lat, max lon, max lat]`).
     pub fn intersecting_bbox(&self, bbox: [f64; 4]) -> Vec<&str> {
         let env = AABB::from_corners([bbox[0], bbox[1]], [bbox[2], bbox[3]]);
-        let hits: BTreeSet<usize> = self.tree.locate_in_envelope_intersecting(&env).map(|i| i.data).collect();
-        hits.into_iter().map(|i| self.zones[i].id.as_str()).collect()
+        let hits: BTreeSet<usize> = self
+            .tree
+            .locate_in_envelope_intersecting(&env)
+            .map(|i| i.data)
+            .collect();
+        hits.into_iter()
+            .map(|i| self.zones[i].id.as_str())
+            .collect()
     }
 
     /// The zones as a GeoJSON FeatureCollection with their resolved geometry.
@@ -383,5 +583,51 @@ impl ZoneSet {
 }
 
 fn geodesic_area_km2(g: &MultiPolygon<f64>) -> f64 {
-    g.0.iter().map(|p| p.geodesic_area_signed().abs()).sum::<f64>() / 1e6
+    g.0.iter()
+        .map(|p| p.geodesic_area_signed().abs())
+        .sum::<f64>()
+        / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prepared_grid_agrees_with_the_exact_test_everywhere() {
+        // A concave polygon with a hole, and points on a lattice that hits edges and vertices.
+        let polygon = Polygon::new(
+            LineString::from(vec![
+                (0.0, 0.0),
+                (10.0, 0.0),
+                (10.0, 10.0),
+                (5.0, 4.0),
+                (0.0, 10.0),
+                (0.0, 0.0),
+            ]),
+            vec![LineString::from(vec![
+                (2.0, 1.0),
+                (4.0, 1.0),
+                (4.0, 3.0),
+                (2.0, 3.0),
+                (2.0, 1.0),
+            ])],
+        );
+        let prepared = Prepared::new(polygon.clone()).expect("prepared");
+        let mut disagreements = Vec::new();
+        for i in -5..=205 {
+            for j in -5..=205 {
+                let pt = Point::new(f64::from(i) * 0.05, f64::from(j) * 0.05);
+                if prepared.holds(pt) != polygon.intersects(&pt) {
+                    disagreements.push(pt);
+                }
+            }
+        }
+        assert!(
+            disagreements.is_empty(),
+            "{} disagreements, first {:?}",
+            disagreements.len(),
+            disagreements.first()
+        );
+    }
 }

@@ -132,15 +132,23 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        let store = Self { backend: Backend::Sqlite(pool) };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        let store = Self {
+            backend: Backend::Sqlite(pool),
+        };
         store.migrate().await?;
         Ok(store)
     }
 
     /// Opens a store by URL: `sqlite:PATH` (or `sqlite://PATH`).
     pub async fn open(url: &str) -> Result<Self> {
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             let path = path.split('?').next().unwrap_or(path);
             return Self::open_sqlite(Path::new(path)).await;
         }
@@ -158,7 +166,9 @@ impl Store {
     /// The journal mode in force (`wal` for a file database).
     pub async fn journal_mode(&self) -> Result<String> {
         let Backend::Sqlite(pool) = &self.backend;
-        Ok(sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await?)
+        Ok(sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(pool)
+            .await?)
     }
 
     /// Loads an agreement bundle. Same files as the stored version: nothing is written.
@@ -166,20 +176,29 @@ impl Store {
     pub async fn load_agreement(&self, bundle: &AgreementBundle) -> Result<LoadOutcome> {
         let Backend::Sqlite(pool) = &self.backend;
         // The loader puts the agreement file first.
-        let sources: Vec<SourceFile> =
-            bundle.sources.iter().map(|s| SourceFile::new(relative_name(&s.name), s.text.clone())).collect();
+        let sources: Vec<SourceFile> = bundle
+            .sources
+            .iter()
+            .map(|s| SourceFile::new(relative_name(&s.name), s.text.clone()))
+            .collect();
         let hash = content_hash(&sources);
         let a = &bundle.agreement;
         let mut tx = pool.begin().await?;
         let existing: Option<(String, i64)> =
-            sqlx::query_as("SELECT content_hash, version FROM agreements WHERE id = $1").bind(&a.id).fetch_optional(&mut *tx).await?;
+            sqlx::query_as("SELECT content_hash, version FROM agreements WHERE id = $1")
+                .bind(&a.id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let version = match &existing {
             Some((h, v)) if *h == hash => return Ok(LoadOutcome::Unchanged { version: *v }),
             Some((_, v)) => v + 1,
             None => 1,
         };
         // Children go with the parent row (ON DELETE CASCADE).
-        sqlx::query("DELETE FROM agreements WHERE id = $1").bind(&a.id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM agreements WHERE id = $1")
+            .bind(&a.id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO agreements (id, title, time_zone, effective, content_hash, main_source, version, loaded_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -331,7 +350,11 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok(if existing.is_some() { LoadOutcome::Updated { version } } else { LoadOutcome::Created { version } })
+        Ok(if existing.is_some() {
+            LoadOutcome::Updated { version }
+        } else {
+            LoadOutcome::Created { version }
+        })
     }
 
     /// Every stored agreement, by id.
@@ -362,13 +385,22 @@ impl Store {
     pub async fn agreement(&self, id: &str) -> Result<Option<AgreementBundle>> {
         let Backend::Sqlite(pool) = &self.backend;
         let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT name, text FROM agreement_sources WHERE agreement_id = $1").bind(id).fetch_all(pool).await?;
+            sqlx::query_as("SELECT name, text FROM agreement_sources WHERE agreement_id = $1")
+                .bind(id)
+                .fetch_all(pool)
+                .await?;
         if rows.is_empty() {
             return Ok(None);
         }
-        let files: Vec<SourceFile> = rows.into_iter().map(|(n, t)| SourceFile::new(n, t)).collect();
+        let files: Vec<SourceFile> = rows
+            .into_iter()
+            .map(|(n, t)| SourceFile::new(n, t))
+            .collect();
         let main_name: String =
-            sqlx::query_scalar("SELECT main_source FROM agreements WHERE id = $1").bind(id).fetch_one(pool).await?;
+            sqlx::query_scalar("SELECT main_source FROM agreements WHERE id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await?;
         let Some(main) = files.iter().find(|f| f.name == main_name).cloned() else {
             return Err(StoreError::StoredAgreementInvalid {
                 id: id.to_owned(),
@@ -387,9 +419,12 @@ impl Store {
                 .cloned()
                 .ok_or_else(|| "not stored with the agreement".to_owned())
         };
-        truce_core::load(main, read)
-            .map(Some)
-            .map_err(|problems| StoreError::StoredAgreementInvalid { id: id.to_owned(), problems })
+        truce_core::load(main, read).map(Some).map_err(|problems| {
+            StoreError::StoredAgreementInvalid {
+                id: id.to_owned(),
+                problems,
+            }
+        })
     }
 
     /// Number of rows in each agreement table, for checks and diagnostics.
@@ -409,7 +444,9 @@ impl Store {
             "place_names",
             "statements",
         ] {
-            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(pool).await?;
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
+                .fetch_one(pool)
+                .await?;
             out.push((t.to_owned(), n));
         }
         Ok(out)

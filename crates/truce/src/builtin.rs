@@ -6,10 +6,26 @@ use truce_core::{AgreementBundle, SourceFile};
 
 /// (folder, file, text) of every built-in agreement file.
 const FILES: &[(&str, &str, &str)] = &[
-    ("nk-2020", "agreement.toml", include_str!("../../../agreements/nk-2020/agreement.toml")),
-    ("nk-2020", "zones.geojson", include_str!("../../../agreements/nk-2020/zones.geojson")),
-    ("nk-2020", "places.csv", include_str!("../../../agreements/nk-2020/places.csv")),
-    ("nk-2020", "statements.toml", include_str!("../../../agreements/nk-2020/statements.toml")),
+    (
+        "nk-2020",
+        "agreement.toml",
+        include_str!("../../../agreements/nk-2020/agreement.toml"),
+    ),
+    (
+        "nk-2020",
+        "zones.geojson",
+        include_str!("../../../agreements/nk-2020/zones.geojson"),
+    ),
+    (
+        "nk-2020",
+        "places.csv",
+        include_str!("../../../agreements/nk-2020/places.csv"),
+    ),
+    (
+        "nk-2020",
+        "statements.toml",
+        include_str!("../../../agreements/nk-2020/statements.toml"),
+    ),
 ];
 
 /// Every built-in agreement, loaded and validated.
@@ -27,7 +43,8 @@ pub fn agreements() -> Result<Vec<AgreementBundle>> {
                     .ok_or_else(|| format!("not built in: {name}"))
             };
             let main = file("agreement.toml").map_err(|e| anyhow!(e))?;
-            truce_core::load(main, file).map_err(|p| anyhow!("built-in agreement {folder} does not load:\n{p}"))
+            truce_core::load(main, file)
+                .map_err(|p| anyhow!("built-in agreement {folder} does not load:\n{p}"))
         })
         .collect()
 }

@@ -145,11 +145,17 @@ impl std::error::Error for NotFound {}
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             report(&anyhow::Error::new(e).context("cannot start the async runtime"));
@@ -181,7 +187,10 @@ fn report(e: &anyhow::Error) {
 /// Writes to stdout; a closed pipe (`| head`) ends quietly.
 fn out(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => r.context("cannot write to standard output"),
     }
@@ -194,10 +203,19 @@ async fn run(cli: Cli) -> Result<()> {
             let store = init(&dir).await?;
             let list = store.agreements().await?;
             let ids: Vec<&str> = list.iter().map(|a| a.id.as_str()).collect();
-            out(&format!("data directory {} ready; agreements: {}\n", dir.display(), ids.join(", ")))
+            out(&format!(
+                "data directory {} ready; agreements: {}\n",
+                dir.display(),
+                ids.join(", ")
+            ))
         }
         Command::Agreement(cmd) => agreement(cmd).await,
-        Command::Places(PlacesCmd::Find { name, agreement, json, data }) => {
+        Command::Places(PlacesCmd::Find {
+            name,
+            agreement,
+            json,
+            data,
+        }) => {
             let store = open(&data.data).await?;
             let b = stored(&store, &agreement).await?;
             let found = b.gazetteer.find(&name);
@@ -207,13 +225,24 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 out(&render::places_text(&b, &found))?;
             }
-            if found.matches.is_empty() { Err(NotFound.into()) } else { Ok(()) }
+            if found.matches.is_empty() {
+                Err(NotFound.into())
+            } else {
+                Ok(())
+            }
         }
-        Command::Zones(ZonesCmd::List { agreement, geojson, data }) => {
+        Command::Zones(ZonesCmd::List {
+            agreement,
+            geojson,
+            data,
+        }) => {
             let store = open(&data.data).await?;
             let b = stored(&store, &agreement).await?;
             if geojson {
-                out(&format!("{}\n", serde_json::to_string(&b.zones.to_geojson())?))
+                out(&format!(
+                    "{}\n",
+                    serde_json::to_string(&b.zones.to_geojson())?
+                ))
             } else {
                 out(&render::zones_table(&b))
             }
@@ -254,14 +283,26 @@ async fn agreement(cmd: AgreementCmd) -> Result<()> {
                 out(&render::agreements_table(&list))
             }
         }
-        AgreementCmd::Show { id, as_of, json, data } => {
+        AgreementCmd::Show {
+            id,
+            as_of,
+            json,
+            data,
+        } => {
             let store = open(&data.data).await?;
             let b = stored(&store, &id).await?;
             let a = &b.agreement;
-            let date = as_of.unwrap_or_else(|| jiff::Timestamp::now().to_zoned_datetime(a.tz().clone()).date());
+            let date = as_of.unwrap_or_else(|| {
+                jiff::Timestamp::now()
+                    .to_zoned_datetime(a.tz().clone())
+                    .date()
+            });
             let view = a.as_of(date);
             if json {
-                out(&format!("{}\n", serde_json::to_string_pretty(&render::view_json(a, &view))?))
+                out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&render::view_json(a, &view))?
+                ))
             } else {
                 out(&render::view_table(a, &view))
             }
@@ -273,23 +314,37 @@ fn describe(o: LoadOutcome) -> String {
     match o {
         LoadOutcome::Created { version } => format!("loaded (version {version})"),
         LoadOutcome::Updated { version } => format!("updated to version {version}"),
-        LoadOutcome::Unchanged { version } => format!("unchanged (version {version} already loaded)"),
+        LoadOutcome::Unchanged { version } => {
+            format!("unchanged (version {version} already loaded)")
+        }
     }
 }
 
 /// Reads an agreement from disk: the file itself, or `agreement.toml` in a folder.
 fn read_folder(path: &Path) -> Result<AgreementBundle> {
-    let file = if path.is_dir() { path.join("agreement.toml") } else { path.to_path_buf() };
-    let text = std::fs::read_to_string(&file).map_err(|e| BadInput(format!("cannot read {}: {e}", file.display())))?;
+    let file = if path.is_dir() {
+        path.join("agreement.toml")
+    } else {
+        path.to_path_buf()
+    };
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| BadInput(format!("cannot read {}: {e}", file.display())))?;
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let main = SourceFile::new(file.display().to_string(), text);
     truce_core::load(main, |name| {
         let p = dir.join(name);
-        std::fs::read_to_string(&p).map(|t| SourceFile::new(p.display().to_string(), t)).map_err(|e| e.to_string())
+        std::fs::read_to_string(&p)
+            .map(|t| SourceFile::new(p.display().to_string(), t))
+            .map_err(|e| e.to_string())
     })
     .map_err(|problems| {
         let n = problems.0.len();
-        BadInput(format!("{} has {n} problem{}:\n{problems}", file.display(), if n == 1 { "" } else { "s" })).into()
+        BadInput(format!(
+            "{} has {n} problem{}:\n{problems}",
+            file.display(),
+            if n == 1 { "" } else { "s" }
+        ))
+        .into()
     })
 }
 
@@ -297,8 +352,11 @@ const DB_FILE: &str = "truce.db";
 
 /// Creates the data directory and database and loads the built-in agreements.
 async fn init(dir: &Path) -> Result<Store> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
-    let store = Store::open_sqlite(&dir.join(DB_FILE)).await.with_context(|| format!("cannot open the database in {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    let store = Store::open_sqlite(&dir.join(DB_FILE))
+        .await
+        .with_context(|| format!("cannot open the database in {}", dir.display()))?;
     for b in builtin::agreements()? {
         store.load_agreement(&b).await?;
     }
@@ -308,13 +366,18 @@ async fn init(dir: &Path) -> Result<Store> {
 /// Opens the data directory, creating it with the built-in agreements on first use.
 async fn open(dir: &Path) -> Result<Store> {
     if dir.join(DB_FILE).exists() {
-        return Store::open_sqlite(&dir.join(DB_FILE)).await.with_context(|| format!("cannot open the database in {}", dir.display()));
+        return Store::open_sqlite(&dir.join(DB_FILE))
+            .await
+            .with_context(|| format!("cannot open the database in {}", dir.display()));
     }
     tracing::info!("creating data directory {}", dir.display());
     let store = init(dir).await?;
     #[allow(clippy::print_stderr)]
     {
-        eprintln!("note: created data directory {} with the built-in agreements", dir.display());
+        eprintln!(
+            "note: created data directory {} with the built-in agreements",
+            dir.display()
+        );
     }
     Ok(store)
 }
@@ -323,9 +386,17 @@ async fn stored(store: &Store, id: &str) -> Result<AgreementBundle> {
     match store.agreement(id).await? {
         Some(b) => Ok(b),
         None => {
-            let ids: Vec<String> = store.agreements().await?.into_iter().map(|a| a.id).collect();
+            let ids: Vec<String> = store
+                .agreements()
+                .await?
+                .into_iter()
+                .map(|a| a.id)
+                .collect();
             let hint = truce_core::diag::suggest(id, ids.iter().map(String::as_str));
-            Err(BadInput(format!("no agreement `{id}` in the data directory ({hint})")).into())
+            Err(BadInput(format!(
+                "no agreement `{id}` in the data directory ({hint})"
+            ))
+            .into())
         }
     }
 }

@@ -1,10 +1,10 @@
 //! Text tables and JSON documents printed by the command line.
 
 use serde_json::{Value, json};
+use truce_core::AgreementBundle;
 use truce_core::agreement::{Agreement, AgreementView, Deadline};
 use truce_core::places::Lookup;
 use truce_core::words::Limit;
-use truce_core::AgreementBundle;
 use truce_store::AgreementSummary;
 
 /// Lays rows out in columns separated by two spaces; the last column is not padded.
@@ -53,7 +53,9 @@ pub fn view_table(a: &Agreement, v: &AgreementView) -> String {
         "As in force on {} ({}). Took effect {} ({}).\n",
         v.as_of,
         a.time_zone,
-        a.effective.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %Z"),
+        a.effective
+            .to_zoned_datetime(tz.clone())
+            .strftime("%Y-%m-%d %H:%M %Z"),
         a.effective.strftime("%Y-%m-%dT%H:%MZ"),
     ));
     if v.documents.is_empty() {
@@ -72,8 +74,14 @@ pub fn view_table(a: &Agreement, v: &AgreementView) -> String {
         .iter()
         .map(|o| {
             let ob = &o.obligation;
-            let point = a.provision(&ob.provision).map(|p| p.number.clone()).unwrap_or_default();
-            let doc_short = a.document(&ob.document).map(|d| d.signed.strftime("%Y-%m").to_string()).unwrap_or_default();
+            let point = a
+                .provision(&ob.provision)
+                .map(|p| p.number.clone())
+                .unwrap_or_default();
+            let doc_short = a
+                .document(&ob.document)
+                .map(|d| d.signed.strftime("%Y-%m").to_string())
+                .unwrap_or_default();
             let mut deadline = deadline_text(a, ob.deadline.as_ref());
             if let Some(orig) = &o.original_deadline {
                 deadline.push_str(&format!(" (was {})", orig.describe(tz)));
@@ -81,16 +89,40 @@ pub fn view_table(a: &Agreement, v: &AgreementView) -> String {
             if !o.binding {
                 deadline.push_str(" [not yet binding]");
             }
-            vec![ob.id.clone(), format!("{doc_short} pt {point}"), ob.kind.to_string(), ob.obligors.join(", "), deadline, ob.zones.join(", ")]
+            vec![
+                ob.id.clone(),
+                format!("{doc_short} pt {point}"),
+                ob.kind.to_string(),
+                ob.obligors.join(", "),
+                deadline,
+                ob.zones.join(", "),
+            ]
         })
         .collect();
-    out.push_str(&table(&["OBLIGATION", "SOURCE", "KIND", "OBLIGORS", "DEADLINE", "ZONES"], &rows));
+    out.push_str(&table(
+        &[
+            "OBLIGATION",
+            "SOURCE",
+            "KIND",
+            "OBLIGORS",
+            "DEADLINE",
+            "ZONES",
+        ],
+        &rows,
+    ));
 
     let mut details = String::new();
     for o in &v.obligations {
         let ob = &o.obligation;
         for q in &ob.quantities {
-            details.push_str(&format!("  {:<28} {} {} {} {}\n", ob.id, q.name, limit_sign(q.limit), q.value, q.unit));
+            details.push_str(&format!(
+                "  {:<28} {} {} {} {}\n",
+                ob.id,
+                q.name,
+                limit_sign(q.limit),
+                q.value,
+                q.unit
+            ));
         }
         if let Some(t) = &ob.term {
             for p in t.periods_through(v.as_of) {
@@ -106,7 +138,13 @@ pub fn view_table(a: &Agreement, v: &AgreementView) -> String {
             }
         }
         for c in &o.applied {
-            details.push_str(&format!("  {:<28} {} changed from {} by {}\n", ob.id, c.value.field(), c.from, c.document));
+            details.push_str(&format!(
+                "  {:<28} {} changed from {} by {}\n",
+                ob.id,
+                c.value.field(),
+                c.from,
+                c.document
+            ));
         }
     }
     if !details.is_empty() {
@@ -124,7 +162,15 @@ pub fn view_json(a: &Agreement, v: &AgreementView) -> Value {
         .map(|o| {
             let mut j = serde_json::to_value(o).unwrap_or(Value::Null);
             if let Some(map) = j.as_object_mut() {
-                map.insert("last_day".into(), json!(o.obligation.deadline.as_ref().and_then(|d| d.last_day(a.tz()))));
+                map.insert(
+                    "last_day".into(),
+                    json!(
+                        o.obligation
+                            .deadline
+                            .as_ref()
+                            .and_then(|d| d.last_day(a.tz()))
+                    ),
+                );
                 if let Some(t) = &o.obligation.term {
                     map.insert("term_periods".into(), json!(t.periods_through(v.as_of)));
                 }
@@ -150,19 +196,40 @@ pub fn agreements_table(list: &[AgreementSummary]) -> String {
     }
     let rows: Vec<Vec<String>> = list
         .iter()
-        .map(|a| vec![a.id.clone(), a.version.to_string(), a.effective.clone(), a.time_zone.clone(), a.title.clone()])
+        .map(|a| {
+            vec![
+                a.id.clone(),
+                a.version.to_string(),
+                a.effective.clone(),
+                a.time_zone.clone(),
+                a.title.clone(),
+            ]
+        })
         .collect();
-    table(&["ID", "VERSION", "EFFECTIVE (UTC)", "TIME ZONE", "TITLE"], &rows)
+    table(
+        &["ID", "VERSION", "EFFECTIVE (UTC)", "TIME ZONE", "TITLE"],
+        &rows,
+    )
 }
 
 /// The text of `truce places find`.
 pub fn places_text(b: &AgreementBundle, found: &Lookup<'_>) -> String {
     if found.matches.is_empty() {
-        return format!("No place in {} matches “{}”.\n", b.agreement.id, found.query);
+        return format!(
+            "No place in {} matches “{}”.\n",
+            b.agreement.id, found.query
+        );
     }
-    let tier = found.tier.map(|t| format!("{t:?}").to_lowercase()).unwrap_or_default();
+    let tier = found
+        .tier
+        .map(|t| format!("{t:?}").to_lowercase())
+        .unwrap_or_default();
     let mut out = if found.is_ambiguous() {
-        format!("{} places match “{}” ({tier} match) — the name is ambiguous:\n", found.matches.len(), found.query)
+        format!(
+            "{} places match “{}” ({tier} match) — the name is ambiguous:\n",
+            found.matches.len(),
+            found.query
+        )
     } else {
         String::new()
     };
@@ -174,11 +241,16 @@ pub fn places_text(b: &AgreementBundle, found: &Lookup<'_>) -> String {
             .into_iter()
             .map(|z| match z.basis {
                 truce_core::places::ZoneBasis::Geometry => z.zone,
-                truce_core::places::ZoneBasis::Gazetteer => format!("{} (by gazetteer; the polygon misses the point)", z.zone),
+                truce_core::places::ZoneBasis::Gazetteer => {
+                    format!("{} (by gazetteer; the polygon misses the point)", z.zone)
+                }
             })
             .collect();
         out.push_str(&format!("{}  [{}]\n", p.display, p.id));
-        out.push_str(&format!("  at {:.5} N, {:.5} E ({})\n", p.lat, p.lon, p.country));
+        out.push_str(&format!(
+            "  at {:.5} N, {:.5} E ({})\n",
+            p.lat, p.lon, p.country
+        ));
         let mut names = Vec::new();
         if let Some(az) = &p.name_az {
             names.push(format!("az {az}"));
@@ -195,7 +267,14 @@ pub fn places_text(b: &AgreementBundle, found: &Lookup<'_>) -> String {
         if !names.is_empty() {
             out.push_str(&format!("  names: {}\n", names.join("; ")));
         }
-        out.push_str(&format!("  zones: {}\n", if zones.is_empty() { "none".into() } else { zones.join(", ") }));
+        out.push_str(&format!(
+            "  zones: {}\n",
+            if zones.is_empty() {
+                "none".into()
+            } else {
+                zones.join(", ")
+            }
+        ));
         out.push_str(&format!("  matched “{}” ({tier})\n", m.matched_name));
     }
     out

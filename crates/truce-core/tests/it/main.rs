@@ -24,13 +24,18 @@ pub fn load_with(dir: &str, main: SourceFile) -> Result<AgreementBundle, Problem
     let dir = dir.to_owned();
     truce_core::load(main, move |name| {
         let rel = format!("{dir}/{name}");
-        std::fs::read_to_string(root().join(&rel)).map(|t| SourceFile::new(rel, t)).map_err(|e| e.to_string())
+        std::fs::read_to_string(root().join(&rel))
+            .map(|t| SourceFile::new(rel, t))
+            .map_err(|e| e.to_string())
     })
 }
 
 /// The nk-2020 agreement as shipped.
 pub fn nk2020() -> AgreementBundle {
-    match load_with("agreements/nk-2020", source("agreements/nk-2020/agreement.toml")) {
+    match load_with(
+        "agreements/nk-2020",
+        source("agreements/nk-2020/agreement.toml"),
+    ) {
         Ok(b) => b,
         Err(p) => panic!("nk-2020 does not load:\n{p}"),
     }

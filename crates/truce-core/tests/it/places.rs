@@ -59,7 +59,10 @@ fn variant_spellings_resolve_to_the_right_place() {
         let found = g.find(query);
         let ids: Vec<&str> = found.matches.iter().map(|m| m.place.id.as_str()).collect();
         if ids != [id] {
-            wrong.push(format!("{query:?} -> {ids:?} (tier {:?}), expected [{id:?}]", found.tier));
+            wrong.push(format!(
+                "{query:?} -> {ids:?} (tier {:?}), expected [{id:?}]",
+                found.tier
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -81,7 +84,11 @@ fn ambiguous_names_return_every_candidate() {
     assert_eq!(agarak.matches.len(), 2);
     // Zangezur is an alternate name of both Kapan and Hartashen in GeoNames.
     let zangezur = g.find("Zangezur");
-    let mut ids: Vec<&str> = zangezur.matches.iter().map(|m| m.place.id.as_str()).collect();
+    let mut ids: Vec<&str> = zangezur
+        .matches
+        .iter()
+        .map(|m| m.place.id.as_str())
+        .collect();
     ids.sort_unstable();
     assert_eq!(ids, ["gn-11211596", "kapan"]);
     // Most populous first.
@@ -104,10 +111,21 @@ fn lookups_show_both_names_and_the_zones() {
     let found = b.gazetteer.find("Şuşa");
     let shusha = found.matches[0].place;
     assert_eq!(shusha.display, "Shusha / Shushi");
-    let zones: Vec<String> = b.gazetteer.zones_of(shusha, &b.zones).into_iter().map(|m| m.zone).collect();
+    let zones: Vec<String> = b
+        .gazetteer
+        .zones_of(shusha, &b.zones)
+        .into_iter()
+        .map(|m| m.zone)
+        .collect();
     assert!(zones.contains(&"shusha-city".to_owned()), "{zones:?}");
-    assert!(zones.contains(&"shusha".to_owned()), "the city lies within the district: {zones:?}");
-    assert!(!zones.contains(&"lachin-corridor".to_owned()), "the corridor does not pass through Shusha: {zones:?}");
+    assert!(
+        zones.contains(&"shusha".to_owned()),
+        "the city lies within the district: {zones:?}"
+    );
+    assert!(
+        !zones.contains(&"lachin-corridor".to_owned()),
+        "the corridor does not pass through Shusha: {zones:?}"
+    );
 }
 
 /// Natural Earth's 1:10m rayon polygons are coarse: two district seats fall in a
@@ -117,18 +135,43 @@ fn lookups_show_both_names_and_the_zones() {
 fn every_district_seat_is_classified_into_its_district() {
     let b = nk2020();
     let known_coarse = [("lachin", "shusha"), ("jabrayil", "khojavend")];
-    let seats: Vec<_> = b.gazetteer.places().iter().filter(|p| p.admin_zone.is_some()).collect();
-    assert_eq!(seats.len(), 12, "one seat per district in districts_iso3166_2.csv");
+    let seats: Vec<_> = b
+        .gazetteer
+        .places()
+        .iter()
+        .filter(|p| p.admin_zone.is_some())
+        .collect();
+    assert_eq!(
+        seats.len(),
+        12,
+        "one seat per district in districts_iso3166_2.csv"
+    );
     for p in seats {
         let district = p.admin_zone.as_deref().expect("seat");
         let members = b.gazetteer.zones_of(p, &b.zones);
-        let geometric: Vec<&str> = members.iter().filter(|m| m.basis == ZoneBasis::Geometry).map(|m| m.zone.as_str()).collect();
+        let geometric: Vec<&str> = members
+            .iter()
+            .filter(|m| m.basis == ZoneBasis::Geometry)
+            .map(|m| m.zone.as_str())
+            .collect();
         match known_coarse.iter().find(|(seat, _)| *seat == p.id) {
-            None => assert!(geometric.contains(&district), "{} should lie in {district}: {geometric:?}", p.id),
+            None => assert!(
+                geometric.contains(&district),
+                "{} should lie in {district}: {geometric:?}",
+                p.id
+            ),
             Some((_, neighbour)) => {
-                assert!(!geometric.contains(&district), "{} is now inside {district}: update the documentation", p.id);
+                assert!(
+                    !geometric.contains(&district),
+                    "{} is now inside {district}: update the documentation",
+                    p.id
+                );
                 assert!(geometric.contains(neighbour), "{}: {geometric:?}", p.id);
-                assert!(members.iter().any(|m| m.zone == district && m.basis == ZoneBasis::Gazetteer));
+                assert!(
+                    members
+                        .iter()
+                        .any(|m| m.zone == district && m.basis == ZoneBasis::Gazetteer)
+                );
             }
         }
     }

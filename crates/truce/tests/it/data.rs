@@ -9,13 +9,29 @@ use std::process::Command;
 fn generated_zones_and_places_match_their_build_script() {
     let dir = tempfile::tempdir().expect("tempdir");
     let copy = dir.path().join("nk-2020");
-    let status = Command::new("cp").arg("-r").arg(root().join("agreements/nk-2020")).arg(&copy).status().expect("cp");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(root().join("agreements/nk-2020"))
+        .arg(&copy)
+        .status()
+        .expect("cp");
     assert!(status.success());
-    let out = Command::new("python3").arg(copy.join("sources/build.py")).output().expect("python3 is part of the toolchain");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("python3")
+        .arg(copy.join("sources/build.py"))
+        .output()
+        .expect("python3 is part of the toolchain");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for f in ["zones.geojson", "places.csv"] {
-        let shipped = std::fs::read_to_string(root().join("agreements/nk-2020").join(f)).expect("shipped");
+        let shipped =
+            std::fs::read_to_string(root().join("agreements/nk-2020").join(f)).expect("shipped");
         let rebuilt = std::fs::read_to_string(copy.join(f)).expect("rebuilt");
-        assert!(shipped == rebuilt, "{f} differs from a fresh run of sources/build.py");
+        assert!(
+            shipped == rebuilt,
+            "{f} differs from a fresh run of sources/build.py"
+        );
     }
 }

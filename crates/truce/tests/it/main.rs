@@ -31,34 +31,73 @@ pub fn stderr(o: &Output) -> String {
 #[test]
 fn show_on_a_fresh_directory_creates_the_data_and_prints_the_obligations() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let o = truce(dir.path(), &["agreement", "show", "nk-2020", "--as-of", "2020-11-14"]);
+    let o = truce(
+        dir.path(),
+        &["agreement", "show", "nk-2020", "--as-of", "2020-11-14"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("As in force on 2020-11-14 (Europe/Moscow). Took effect 2020-11-10 00:00 MSK (2020-11-09T21:00Z)."), "{text}");
-    let kalbajar = text.lines().find(|l| l.starts_with("handover-kalbajar")).expect("row");
-    assert!(kalbajar.contains("by 2020-11-15") && !kalbajar.contains("2020-11-25"), "{kalbajar}");
-    assert!(text.contains("term 1 from 2020-11-10: expires 2025-11-10, last day for notice 2025-05-10"));
+    let kalbajar = text
+        .lines()
+        .find(|l| l.starts_with("handover-kalbajar"))
+        .expect("row");
+    assert!(
+        kalbajar.contains("by 2020-11-15") && !kalbajar.contains("2020-11-25"),
+        "{kalbajar}"
+    );
+    assert!(
+        text.contains("term 1 from 2020-11-10: expires 2025-11-10, last day for notice 2025-05-10")
+    );
     assert!(text.contains("personnel ≤ 1960"));
     assert!(dir.path().join("truce-data/truce.db").exists());
     assert!(stderr(&o).contains("created data directory"));
 
-    let o = truce(dir.path(), &["agreement", "show", "nk-2020", "--as-of", "2020-11-16"]);
+    let o = truce(
+        dir.path(),
+        &["agreement", "show", "nk-2020", "--as-of", "2020-11-16"],
+    );
     let text = stdout(&o);
-    let kalbajar = text.lines().find(|l| l.starts_with("handover-kalbajar")).expect("row");
-    assert!(kalbajar.contains("by 2020-11-25 (was by 2020-11-15)"), "{kalbajar}");
-    assert!(!stderr(&o).contains("created data directory"), "second run reuses the directory");
+    let kalbajar = text
+        .lines()
+        .find(|l| l.starts_with("handover-kalbajar"))
+        .expect("row");
+    assert!(
+        kalbajar.contains("by 2020-11-25 (was by 2020-11-15)"),
+        "{kalbajar}"
+    );
+    assert!(
+        !stderr(&o).contains("created data directory"),
+        "second run reuses the directory"
+    );
 }
 
 #[test]
 fn show_json_carries_the_amended_deadline_and_term_periods() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let o = truce(dir.path(), &["agreement", "show", "nk-2020", "--as-of", "2026-01-01", "--json"]);
+    let o = truce(
+        dir.path(),
+        &[
+            "agreement",
+            "show",
+            "nk-2020",
+            "--as-of",
+            "2026-01-01",
+            "--json",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     let obligations = v["obligations"].as_array().expect("obligations");
-    let k = obligations.iter().find(|o| o["obligation"]["id"] == "handover-kalbajar").expect("kalbajar");
+    let k = obligations
+        .iter()
+        .find(|o| o["obligation"]["id"] == "handover-kalbajar")
+        .expect("kalbajar");
     assert_eq!(k["last_day"], "2020-11-25");
-    let term = obligations.iter().find(|o| o["obligation"]["id"] == "peacekeeping-term").expect("term");
+    let term = obligations
+        .iter()
+        .find(|o| o["obligation"]["id"] == "peacekeeping-term")
+        .expect("term");
     assert_eq!(term["term_periods"][1]["expires"], "2030-11-10");
     assert_eq!(v["documents"].as_array().map(Vec::len), Some(4));
 }
@@ -71,14 +110,22 @@ fn validate_reports_every_problem_and_exits_2() {
     for f in ["zones.geojson", "places.csv", "statements.toml"] {
         std::fs::copy(root().join("agreements/nk-2020").join(f), folder.join(f)).expect("copy");
     }
-    let text = std::fs::read_to_string(root().join("agreements/nk-2020/agreement.toml")).expect("read");
-    let broken = text.replacen("zones = [\"kalbajar\"]", "zones = [\"kalbajr\"]", 1).replacen("obligors = [\"am\"]", "obligors = [\"arm\"]", 1);
+    let text =
+        std::fs::read_to_string(root().join("agreements/nk-2020/agreement.toml")).expect("read");
+    let broken = text
+        .replacen("zones = [\"kalbajar\"]", "zones = [\"kalbajr\"]", 1)
+        .replacen("obligors = [\"am\"]", "obligors = [\"arm\"]", 1);
     std::fs::write(folder.join("agreement.toml"), broken).expect("write");
     let o = truce(dir.path(), &["agreement", "validate", "broken"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("has 2 problems"), "{err}");
-    assert!(err.contains("agreement.toml:") && err.contains("unknown zone `kalbajr`") && err.contains("did you mean `kalbajar`?"), "{err}");
+    assert!(
+        err.contains("agreement.toml:")
+            && err.contains("unknown zone `kalbajr`")
+            && err.contains("did you mean `kalbajar`?"),
+        "{err}"
+    );
     assert!(err.contains("unknown actor `arm`"), "{err}");
     assert!(!err.contains("panicked"));
 
@@ -90,13 +137,23 @@ fn validate_reports_every_problem_and_exits_2() {
 #[test]
 fn bad_arguments_and_unknown_ids_exit_2_with_a_message() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let o = truce(dir.path(), &["agreement", "show", "nk-2020", "--as-of", "2020-02-30"]);
+    let o = truce(
+        dir.path(),
+        &["agreement", "show", "nk-2020", "--as-of", "2020-02-30"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--as-of"), "{}", stderr(&o));
     let o = truce(dir.path(), &["agreement", "show", "nk-2002"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("did you mean `nk-2020`?"), "{}", stderr(&o));
-    let o = truce(dir.path(), &["agreement", "validate", "does-not-exist.toml"]);
+    assert!(
+        stderr(&o).contains("did you mean `nk-2020`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = truce(
+        dir.path(),
+        &["agreement", "validate", "does-not-exist.toml"],
+    );
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -123,8 +180,19 @@ fn zones_list_prints_every_zone_and_geojson() {
     let o = truce(dir.path(), &["zones", "list"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    for id in ["agdam", "kalbajar", "lachin", "lachin-corridor", "peacekeeping-aor", "nakhchivan-route", "armenia"] {
-        assert!(text.lines().any(|l| l.starts_with(&format!("{id} "))), "{id} missing:\n{text}");
+    for id in [
+        "agdam",
+        "kalbajar",
+        "lachin",
+        "lachin-corridor",
+        "peacekeeping-aor",
+        "nakhchivan-route",
+        "armenia",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{id} "))),
+            "{id} missing:\n{text}"
+        );
     }
     let o = truce(dir.path(), &["zones", "list", "--geojson"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("geojson");
@@ -142,8 +210,14 @@ fn init_and_load_are_idempotent() {
     let agreements = root().join("agreements/nk-2020");
     let path = agreements.to_str().expect("utf-8 path");
     let o = truce(dir.path(), &["agreement", "load", path, "--data", "centre"]);
-    assert_eq!(stdout(&o).trim(), "nk-2020: unchanged (version 1 already loaded)");
-    let o = truce(dir.path(), &["agreement", "list", "--data", "centre", "--json"]);
+    assert_eq!(
+        stdout(&o).trim(),
+        "nk-2020: unchanged (version 1 already loaded)"
+    );
+    let o = truce(
+        dir.path(),
+        &["agreement", "list", "--data", "centre", "--json"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v.as_array().map(Vec::len), Some(1));
     assert_eq!(v[0]["version"], 1);

@@ -415,6 +415,45 @@ pub struct AgreementView {
 }
 
 impl AgreementView {
+    /// The view as the JSON document served by the API and printed by `--json`: each
+    /// obligation with its last day on time and, for terms, the term periods to the date.
+    pub fn to_json(&self, a: &Agreement) -> serde_json::Value {
+        let obligations: Vec<serde_json::Value> = self
+            .obligations
+            .iter()
+            .map(|o| {
+                let mut j = serde_json::to_value(o).unwrap_or(serde_json::Value::Null);
+                if let Some(map) = j.as_object_mut() {
+                    map.insert(
+                        "last_day".into(),
+                        serde_json::json!(
+                            o.obligation
+                                .deadline
+                                .as_ref()
+                                .and_then(|d| d.last_day(a.tz()))
+                        ),
+                    );
+                    if let Some(t) = &o.obligation.term {
+                        map.insert(
+                            "term_periods".into(),
+                            serde_json::json!(t.periods_through(self.as_of)),
+                        );
+                    }
+                }
+                j
+            })
+            .collect();
+        serde_json::json!({
+            "agreement": a.id,
+            "title": a.title,
+            "time_zone": a.time_zone,
+            "effective": a.effective,
+            "as_of": self.as_of,
+            "documents": self.documents,
+            "obligations": obligations,
+        })
+    }
+
     /// The obligation with this id, if it exists on the date.
     pub fn obligation(&self, id: &str) -> Option<&ObligationView> {
         self.obligations.iter().find(|o| o.obligation.id == id)

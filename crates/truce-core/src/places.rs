@@ -112,6 +112,22 @@ pub struct Lookup<'a> {
 }
 
 impl Lookup<'_> {
+    /// The answer as JSON, each candidate with the zones it lies in.
+    pub fn to_json(&self, gazetteer: &Gazetteer, zones: &ZoneSet) -> serde_json::Value {
+        let matches: Vec<serde_json::Value> = self
+            .matches
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "place": m.place,
+                    "matched_name": m.matched_name,
+                    "zones": gazetteer.zones_of(m.place, zones),
+                })
+            })
+            .collect();
+        serde_json::json!({"query": self.query, "tier": self.tier, "ambiguous": self.is_ambiguous(), "matches": matches})
+    }
+
     /// True when more than one place carries the name.
     pub fn is_ambiguous(&self) -> bool {
         self.matches.len() > 1

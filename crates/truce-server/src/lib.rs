@@ -1,1 +1,253 @@
-//! placeholder
+//! Truce's HTTP API. Today it serves what the foundation holds: agreements as in force on
+//! a date, zones as GeoJSON and gazetteer lookups, under `/api/v1`. Errors are RFC 9457
+//! `application/problem+json` naming the parameter at fault; a server error is logged and
+//! its details are not sent.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use jiff::civil::Date;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use tokio::net::TcpListener;
+use truce_core::AgreementBundle;
+use truce_store::Store;
+
+/// Loaded agreements by id, with the content hash each was loaded from.
+type BundleCache = HashMap<String, (String, Arc<AgreementBundle>)>;
+
+/// Shared state of every request.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    store: Store,
+    cache: Arc<RwLock<BundleCache>>,
+}
+
+impl AppState {
+    /// State over a store.
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            cache: Arc::default(),
+        }
+    }
+
+    /// The agreement, loaded once per stored version.
+    async fn bundle(&self, id: &str) -> Result<Arc<AgreementBundle>, ApiError> {
+        let summary = self
+            .store
+            .agreements()
+            .await?
+            .into_iter()
+            .find(|a| a.id == id);
+        let Some(summary) = summary else {
+            return Err(ApiError::NotFound(format!("no agreement `{id}`")));
+        };
+        if let Ok(cache) = self.cache.read()
+            && let Some((hash, b)) = cache.get(id)
+            && *hash == summary.content_hash
+        {
+            return Ok(Arc::clone(b));
+        }
+        let b = Arc::new(
+            self.store
+                .agreement(id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("no agreement `{id}`")))?,
+        );
+        if let Ok(mut cache) = self.cache.write() {
+            cache.insert(id.to_owned(), (summary.content_hash, Arc::clone(&b)));
+        }
+        Ok(b)
+    }
+}
+
+/// An error answer, rendered as RFC 9457 problem details.
+#[derive(Debug)]
+pub enum ApiError {
+    /// A query parameter is malformed: (parameter, reason).
+    BadParameter(String, String),
+    /// The resource does not exist.
+    NotFound(String),
+    /// Something failed on our side; logged, not described to the client.
+    Internal(String),
+}
+
+impl From<truce_store::StoreError> for ApiError {
+    fn from(e: truce_store::StoreError) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            Self::BadParameter(name, reason) => (
+                StatusCode::BAD_REQUEST,
+                json!({
+                    "type": "about:blank",
+                    "title": "Invalid query parameter",
+                    "status": 400,
+                    "detail": format!("`{name}`: {reason}"),
+                    "invalid-params": [{"name": name, "reason": reason}],
+                }),
+            ),
+            Self::NotFound(detail) => (
+                StatusCode::NOT_FOUND,
+                json!({"type": "about:blank", "title": "Not found", "status": 404, "detail": detail}),
+            ),
+            Self::Internal(detail) => {
+                tracing::error!(%detail, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({"type": "about:blank", "title": "Internal error", "status": 500, "detail": "the server could not answer; the error is logged"}),
+                )
+            }
+        };
+        let mut r = (status, Json(body)).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        r
+    }
+}
+
+/// Query parameters as given; unknown names are refused so a typo is not silently ignored.
+fn params(raw: Option<String>, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
+    let mut out = HashMap::new();
+    for pair in raw.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = decode(k).ok_or_else(|| {
+            ApiError::BadParameter(k.to_owned(), "not valid percent-encoded UTF-8".into())
+        })?;
+        let v = decode(v).ok_or_else(|| {
+            ApiError::BadParameter(k.clone(), "not valid percent-encoded UTF-8".into())
+        })?;
+        if !allowed.contains(&k.as_str()) {
+            let hint = truce_core::diag::suggest(&k, allowed.iter().copied());
+            return Err(ApiError::BadParameter(
+                k,
+                format!("unknown parameter ({hint})"),
+            ));
+        }
+        out.insert(k, v);
+    }
+    Ok(out)
+}
+
+/// Decodes `application/x-www-form-urlencoded` text.
+fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn list_agreements(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({"agreements": s.store.agreements().await?})))
+}
+
+async fn show_agreement(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q, &["as_of"])?;
+    let b = s.bundle(&id).await?;
+    let a = &b.agreement;
+    let date = match q.get("as_of") {
+        Some(d) => d.parse::<Date>().map_err(|e| {
+            ApiError::BadParameter(
+                "as_of".into(),
+                format!("`{d}` is not a date YYYY-MM-DD: {e}"),
+            )
+        })?,
+        None => jiff::Timestamp::now()
+            .to_zoned_datetime(a.tz().clone())
+            .date(),
+    };
+    Ok(Json(a.as_of(date).to_json(a)))
+}
+
+async fn zones(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    params(q, &[])?;
+    let b = s.bundle(&id).await?;
+    let mut r = Json(b.zones.to_geojson()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
+    Ok(r)
+}
+
+async fn places(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q, &["q"])?;
+    let name = q
+        .get("q")
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| ApiError::BadParameter("q".into(), "give a name to look up".into()))?;
+    if name.chars().count() > 200 {
+        return Err(ApiError::BadParameter(
+            "q".into(),
+            "longer than 200 characters".into(),
+        ));
+    }
+    let b = s.bundle(&id).await?;
+    Ok(Json(b.gazetteer.find(name).to_json(&b.gazetteer, &b.zones)))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such resource".into())
+}
+
+/// The whole application; tests call it directly.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/v1/agreements", get(list_agreements))
+        .route("/api/v1/agreements/{id}", get(show_agreement))
+        .route("/api/v1/agreements/{id}/zones", get(zones))
+        .route("/api/v1/agreements/{id}/places", get(places))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -48,6 +48,14 @@ enum Command {
     /// List an agreement's zones.
     #[command(subcommand)]
     Zones(ZonesCmd),
+    /// Serve the HTTP API (read-only for now) until interrupted.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,6 +218,23 @@ async fn run(cli: Cli) -> Result<()> {
             ))
         }
         Command::Agreement(cmd) => agreement(cmd).await,
+        Command::Serve { bind, data } => {
+            let store = open(&data.data).await?;
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind}"))?;
+            let addr = listener.local_addr()?;
+            out(&format!(
+                "Truce API on http://{addr}/api/v1/agreements (data: {}); Ctrl-C stops\n",
+                data.data.display()
+            ))?;
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            truce_server::serve(listener, truce_server::AppState::new(store), shutdown)
+                .await
+                .context("server failed")
+        }
         Command::Places(PlacesCmd::Find {
             name,
             agreement,
@@ -220,7 +245,7 @@ async fn run(cli: Cli) -> Result<()> {
             let b = stored(&store, &agreement).await?;
             let found = b.gazetteer.find(&name);
             if json {
-                let v = render::places_json(&b, &found);
+                let v = found.to_json(&b.gazetteer, &b.zones);
                 out(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
             } else {
                 out(&render::places_text(&b, &found))?;
@@ -301,7 +326,7 @@ async fn agreement(cmd: AgreementCmd) -> Result<()> {
             if json {
                 out(&format!(
                     "{}\n",
-                    serde_json::to_string_pretty(&render::view_json(a, &view))?
+                    serde_json::to_string_pretty(&view.to_json(a))?
                 ))
             } else {
                 out(&render::view_table(a, &view))

@@ -1,6 +1,5 @@
 //! Text tables and JSON documents printed by the command line.
 
-use serde_json::{Value, json};
 use truce_core::AgreementBundle;
 use truce_core::agreement::{Agreement, AgreementView, Deadline};
 use truce_core::places::Lookup;
@@ -154,41 +153,6 @@ pub fn view_table(a: &Agreement, v: &AgreementView) -> String {
     out
 }
 
-/// The JSON of `truce agreement show --json`.
-pub fn view_json(a: &Agreement, v: &AgreementView) -> Value {
-    let obligations: Vec<Value> = v
-        .obligations
-        .iter()
-        .map(|o| {
-            let mut j = serde_json::to_value(o).unwrap_or(Value::Null);
-            if let Some(map) = j.as_object_mut() {
-                map.insert(
-                    "last_day".into(),
-                    json!(
-                        o.obligation
-                            .deadline
-                            .as_ref()
-                            .and_then(|d| d.last_day(a.tz()))
-                    ),
-                );
-                if let Some(t) = &o.obligation.term {
-                    map.insert("term_periods".into(), json!(t.periods_through(v.as_of)));
-                }
-            }
-            j
-        })
-        .collect();
-    json!({
-        "agreement": a.id,
-        "title": a.title,
-        "time_zone": a.time_zone,
-        "effective": a.effective,
-        "as_of": v.as_of,
-        "documents": v.documents,
-        "obligations": obligations,
-    })
-}
-
 /// The table of `truce agreement list`.
 pub fn agreements_table(list: &[AgreementSummary]) -> String {
     if list.is_empty() {
@@ -278,22 +242,6 @@ pub fn places_text(b: &AgreementBundle, found: &Lookup<'_>) -> String {
         out.push_str(&format!("  matched “{}” ({tier})\n", m.matched_name));
     }
     out
-}
-
-/// The JSON of `truce places find --json`.
-pub fn places_json(b: &AgreementBundle, found: &Lookup<'_>) -> Value {
-    let matches: Vec<Value> = found
-        .matches
-        .iter()
-        .map(|m| {
-            json!({
-                "place": m.place,
-                "matched_name": m.matched_name,
-                "zones": b.gazetteer.zones_of(m.place, &b.zones),
-            })
-        })
-        .collect();
-    json!({"query": found.query, "tier": found.tier, "ambiguous": found.is_ambiguous(), "matches": matches})
 }
 
 /// The table of `truce zones list`.

@@ -236,6 +236,7 @@ fn every_subcommand_has_help() {
         vec!["agreement", "show", "--help"],
         vec!["places", "find", "--help"],
         vec!["zones", "list", "--help"],
+        vec!["serve", "--help"],
     ] {
         let o = truce(dir.path(), &args);
         assert!(o.status.success(), "{args:?}");

@@ -113,59 +113,69 @@ impl<'de> Tbl<'de> {
         ctx.report(self.span, format!("{} is missing `{key}`", self.what), None);
     }
 
-    pub(crate) fn opt_str(&mut self, ctx: &mut Ctx<'_>, key: &'static str) -> Option<Sp<String>> {
+    /// Takes `key` and converts it with `pick`, reporting a value of the wrong type.
+    fn typed<T>(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &'static str,
+        expected: &str,
+        pick: impl FnOnce(ValueInner<'de>) -> Result<T, ValueInner<'de>>,
+    ) -> Option<Sp<T>> {
         let mut v = self.take(key)?;
         let span = v.span;
-        match v.take() {
-            ValueInner::String(s) => Some(Sp {
-                v: s.into_owned(),
-                span,
-            }),
-            other => {
+        match pick(v.take()) {
+            Ok(v) => Some(Sp { v, span }),
+            Err(other) => {
                 ctx.report(
                     span,
-                    format!("`{key}` must be a string, found {}", kind_name(&other)),
+                    format!("`{key}` must be {expected}, found {}", kind_name(&other)),
                     None,
                 );
                 None
             }
         }
+    }
+
+    /// Reports `key` as missing unless present.
+    fn require(&mut self, ctx: &mut Ctx<'_>, key: &'static str) -> bool {
+        if self.has(key) {
+            return true;
+        }
+        self.missing(ctx, key);
+        self.allowed.push(key);
+        false
+    }
+
+    pub(crate) fn opt_str(&mut self, ctx: &mut Ctx<'_>, key: &'static str) -> Option<Sp<String>> {
+        self.typed(ctx, key, "a string", |v| match v {
+            ValueInner::String(s) => Ok(s.into_owned()),
+            other => Err(other),
+        })
     }
 
     pub(crate) fn req_str(&mut self, ctx: &mut Ctx<'_>, key: &'static str) -> Option<Sp<String>> {
-        if !self.has(key) {
-            self.missing(ctx, key);
-            self.allowed.push(key);
-            return None;
+        if self.require(ctx, key) {
+            self.opt_str(ctx, key)
+        } else {
+            None
         }
-        self.opt_str(ctx, key)
     }
 
     pub(crate) fn opt_num(&mut self, ctx: &mut Ctx<'_>, key: &'static str) -> Option<Sp<f64>> {
-        let mut v = self.take(key)?;
-        let span = v.span;
-        match v.take() {
+        self.typed(ctx, key, "a number", |v| match v {
             #[allow(clippy::cast_precision_loss)]
-            ValueInner::Integer(i) => Some(Sp { v: i as f64, span }),
-            ValueInner::Float(f) => Some(Sp { v: f, span }),
-            other => {
-                ctx.report(
-                    span,
-                    format!("`{key}` must be a number, found {}", kind_name(&other)),
-                    None,
-                );
-                None
-            }
-        }
+            ValueInner::Integer(i) => Ok(i as f64),
+            ValueInner::Float(f) => Ok(f),
+            other => Err(other),
+        })
     }
 
     pub(crate) fn req_num(&mut self, ctx: &mut Ctx<'_>, key: &'static str) -> Option<Sp<f64>> {
-        if !self.has(key) {
-            self.missing(ctx, key);
-            self.allowed.push(key);
-            return None;
+        if self.require(ctx, key) {
+            self.opt_num(ctx, key)
+        } else {
+            None
         }
-        self.opt_num(ctx, key)
     }
 
     /// A list of strings; a single string is accepted as a list of one.

@@ -46,28 +46,24 @@ async fn get(state: &AppState, uri: &str) -> (StatusCode, String, serde_json::Va
     )
 }
 
+/// The Kalbajar handover's last day on time in an agreement view.
+fn kalbajar_last_day(view: &serde_json::Value) -> serde_json::Value {
+    let obligations = view["obligations"].as_array().expect("obligations");
+    let k = obligations
+        .iter()
+        .find(|o| o["obligation"]["id"] == "handover-kalbajar")
+        .expect("kalbajar");
+    k["last_day"].clone()
+}
+
 #[tokio::test]
 async fn the_agreement_as_of_a_date_carries_the_amended_deadline() {
     let (_d, s) = state().await;
     let (status, _, v) = get(&s, "/api/v1/agreements/nk-2020?as_of=2020-11-16").await;
     assert_eq!(status, StatusCode::OK);
-    let k = v["obligations"]
-        .as_array()
-        .and_then(|o| {
-            o.iter()
-                .find(|o| o["obligation"]["id"] == "handover-kalbajar")
-        })
-        .expect("kalbajar");
-    assert_eq!(k["last_day"], "2020-11-25");
+    assert_eq!(kalbajar_last_day(&v), "2020-11-25");
     let (_, _, v) = get(&s, "/api/v1/agreements/nk-2020?as_of=2020-11-14").await;
-    let k = v["obligations"]
-        .as_array()
-        .and_then(|o| {
-            o.iter()
-                .find(|o| o["obligation"]["id"] == "handover-kalbajar")
-        })
-        .expect("kalbajar");
-    assert_eq!(k["last_day"], "2020-11-15");
+    assert_eq!(kalbajar_last_day(&v), "2020-11-15");
 }
 
 #[tokio::test]

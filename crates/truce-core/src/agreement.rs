@@ -61,8 +61,27 @@ pub struct Actor {
     pub roles: Vec<Role>,
     /// The actor this one belongs to (a force of a state).
     pub part_of: Option<String>,
+    /// Names data sets use for this actor ("Military Forces of Azerbaijan (2003-)").
+    pub aliases: Vec<String>,
     /// Free note.
     pub note: Option<String>,
+}
+
+/// An actor name without case, a trailing "(2003-)"-style period, or spacing differences.
+pub fn actor_key(name: &str) -> String {
+    let trimmed = match name
+        .trim_end()
+        .strip_suffix(')')
+        .and_then(|s| s.rsplit_once('('))
+    {
+        Some((head, period)) if period.chars().all(|c| c.is_ascii_digit() || c == '-') => head,
+        _ => name,
+    };
+    trimmed
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// A person who signed a document for an actor.
@@ -476,6 +495,18 @@ impl Agreement {
         self.actors.iter().find(|a| a.id == id)
     }
 
+    /// The actor a data set's actor name stands for: its name or one of its aliases,
+    /// compared with [`actor_key`].
+    pub fn actor_by_name(&self, name: &str) -> Option<&Actor> {
+        let key = actor_key(name);
+        if key.is_empty() {
+            return None;
+        }
+        self.actors
+            .iter()
+            .find(|a| actor_key(&a.name) == key || a.aliases.iter().any(|x| actor_key(x) == key))
+    }
+
     /// Looks up a document.
     pub fn document(&self, id: &str) -> Option<&Document> {
         self.documents.iter().find(|d| d.id == id)
@@ -566,6 +597,7 @@ struct RawActor {
     name: String,
     roles: Vec<Role>,
     part_of: Option<Sp<String>>,
+    aliases: Vec<String>,
     note: Option<String>,
 }
 
@@ -947,6 +979,11 @@ pub fn read(file: &SourceFile) -> Draft {
             );
         }
         let part_of = a.opt_str(&mut ctx, "part_of");
+        let aliases = a
+            .str_list(&mut ctx, "aliases")
+            .into_iter()
+            .map(|s| s.v)
+            .collect();
         let note = a.opt_str(&mut ctx, "note").map(|s| s.v);
         a.finish(&mut ctx);
         if let (Some(id), Some(name)) = (id, name) {
@@ -955,6 +992,7 @@ pub fn read(file: &SourceFile) -> Draft {
                 name: name.v,
                 roles,
                 part_of,
+                aliases,
                 note,
             });
         }
@@ -1619,6 +1657,7 @@ impl Draft {
                     name: a.name,
                     roles: a.roles,
                     part_of: a.part_of.map(|p| p.v),
+                    aliases: a.aliases,
                     note: a.note,
                 })
                 .collect(),

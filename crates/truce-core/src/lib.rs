@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod diag;
 pub mod period;
 pub mod places;
+pub mod report;
 mod tomlread;
 pub mod words;
 pub mod zones;

@@ -2,6 +2,7 @@
 //! can be computed from them. No I/O, no clock, no async: files arrive as
 //! [`diag::SourceFile`]s, time arrives as arguments.
 
+pub mod acled;
 pub mod agreement;
 pub mod bundle;
 pub mod diag;

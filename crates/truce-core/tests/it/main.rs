@@ -1,5 +1,6 @@
 //! Integration tests of the core: one binary, modules by subject.
 
+mod acled;
 mod agreement;
 mod broken;
 mod places;

@@ -1,0 +1,547 @@
+//! ACLED CSV (the 31-column export): rows become [`Report`]s, bad rows become [`Reject`]s
+//! naming their line, column and reason, and the original columns are kept so that an
+//! imported row exports back byte for byte.
+//!
+//! The reader streams: it takes anything that implements `Read` (the caller opens the
+//! file) and yields one row at a time, so a million rows need no more memory than one.
+
+use crate::agreement::Agreement;
+use crate::report::{Casualties, Estimate, EventType, Location, Report, Source, Window};
+use crate::zones::ZoneSet;
+use jiff::civil::Date;
+use jiff::{Timestamp, ToSpan};
+use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::io::Read;
+use std::rc::Rc;
+
+/// The 31 columns of the ACLED export, in order.
+pub const COLUMNS: [&str; 31] = [
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+];
+
+/// One ACLED row as written, column by column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AcledRecord(pub Vec<String>);
+
+impl AcledRecord {
+    /// The value of a column.
+    pub fn get(&self, column: &str) -> &str {
+        COLUMNS
+            .iter()
+            .position(|c| *c == column)
+            .and_then(|i| self.0.get(i))
+            .map_or("", String::as_str)
+    }
+}
+
+/// A row that could not be accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reject {
+    /// Physical line in the file (1 is the header).
+    pub line: u64,
+    /// The column at fault, or `*` for the whole row.
+    pub column: String,
+    /// The offending value, cut to 80 characters.
+    pub value: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Something accepted but worth an analyst's look.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// Physical line in the file.
+    pub line: u64,
+    /// The column concerned.
+    pub column: String,
+    /// What to look at.
+    pub message: String,
+}
+
+/// An accepted row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AcledRow {
+    /// Physical line in the file.
+    pub line: u64,
+    /// The row as written.
+    pub record: AcledRecord,
+    /// The report made from it.
+    pub report: Report,
+    /// Warnings about it.
+    pub warnings: Vec<Warning>,
+}
+
+/// How rows are read.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The source the rows come from (usually the ACLED data set).
+    pub source: Source,
+    /// When the file was received.
+    pub received: Timestamp,
+    /// Credibility given to every row, 1–6.
+    pub credibility: u8,
+    /// Rows dated after this instant are refused.
+    pub now: Timestamp,
+    /// Longest accepted field, in bytes.
+    pub max_field_bytes: usize,
+}
+
+/// A file-level problem: nothing could be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct FileError {
+    /// Line of the problem (1 for the header).
+    pub line: u64,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn cut(s: &str) -> String {
+    if s.chars().count() <= 80 {
+        s.to_owned()
+    } else {
+        s.chars().take(77).collect::<String>() + "..."
+    }
+}
+
+/// Counts the newlines that pass through, so rows get their physical line numbers
+/// (`csv::Position::line` is one short for files with CRLF line ends).
+#[derive(Debug)]
+struct Lines<R> {
+    inner: R,
+    offset: u64,
+    /// Byte offsets of newlines read but not yet passed by the row being reported.
+    pending: Rc<RefCell<VecDeque<u64>>>,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut pending = self.pending.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                pending.push_back(self.offset + i as u64);
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads ACLED rows one at a time.
+#[derive(Debug)]
+pub struct Reader<'a, R: Read> {
+    csv: csv::Reader<Lines<R>>,
+    newlines: Rc<RefCell<VecDeque<u64>>>,
+    lines_before: u64,
+    index: [usize; 31],
+    header_len: usize,
+    agreement: &'a Agreement,
+    region: [f64; 4],
+    options: &'a Options,
+    record: csv::ByteRecord,
+    seen: HashMap<(String, String), u64>,
+}
+
+impl<'a, R: Read> Reader<'a, R> {
+    /// Checks the header. The 31 columns may come in any order; extra columns are ignored.
+    pub fn new(
+        input: R,
+        agreement: &'a Agreement,
+        zones: &ZoneSet,
+        options: &'a Options,
+    ) -> Result<Self, FileError> {
+        let newlines = Rc::new(RefCell::new(VecDeque::new()));
+        let counted = Lines {
+            inner: input,
+            offset: 0,
+            pending: Rc::clone(&newlines),
+        };
+        let mut csv = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(counted);
+        let header = csv
+            .byte_headers()
+            .map_err(|e| FileError {
+                line: 1,
+                message: format!("unreadable header: {e}"),
+            })?
+            .clone();
+        let names: Vec<String> = header
+            .iter()
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_owned()
+            })
+            .collect();
+        let mut index = [0usize; 31];
+        let mut missing = Vec::new();
+        for (i, c) in COLUMNS.iter().enumerate() {
+            match names.iter().position(|n| n == c) {
+                Some(p) => index[i] = p,
+                None => missing.push(*c),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(FileError {
+                line: 1,
+                message: format!("not an ACLED file: the header lacks {}", missing.join(", ")),
+            });
+        }
+        // The agreement's region: every zone's box, widened by a degree.
+        let mut region = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+        for z in zones.zones() {
+            if let Some(b) = zones.bbox(&z.id) {
+                region = [
+                    region[0].min(b[0]),
+                    region[1].min(b[1]),
+                    region[2].max(b[2]),
+                    region[3].max(b[3]),
+                ];
+            }
+        }
+        let region = [
+            region[0] - 1.0,
+            region[1] - 1.0,
+            region[2] + 1.0,
+            region[3] + 1.0,
+        ];
+        Ok(Self {
+            csv,
+            newlines,
+            lines_before: 0,
+            index,
+            header_len: names.len(),
+            agreement,
+            region,
+            options,
+            record: csv::ByteRecord::new(),
+            seen: HashMap::new(),
+        })
+    }
+
+    fn in_region(&self, lon: f64, lat: f64) -> bool {
+        lon >= self.region[0]
+            && lon <= self.region[2]
+            && lat >= self.region[1]
+            && lat <= self.region[3]
+    }
+
+    /// The physical line on which the byte at `offset` stands.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut pending = self.newlines.borrow_mut();
+        // `<=`: after a CRLF, csv reports the record as starting on the `\n` itself.
+        while pending.front().is_some_and(|&n| n <= offset) {
+            pending.pop_front();
+            self.lines_before += 1;
+        }
+        self.lines_before + 1
+    }
+
+    /// The next row: accepted, or rejected with its reason. `None` at the end.
+    pub fn next_row(&mut self) -> Option<Result<AcledRow, Reject>> {
+        match self.csv.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let start = self.record.position().map_or(0, csv::Position::byte);
+                let line = self.line_at(start);
+                Some(self.row(line))
+            }
+            Err(e) => {
+                let start = e.position().map_or(0, csv::Position::byte);
+                let line = self.line_at(start);
+                Some(Err(Reject {
+                    line,
+                    column: "*".into(),
+                    value: String::new(),
+                    reason: format!("unreadable row: {e}"),
+                }))
+            }
+        }
+    }
+
+    fn row(&mut self, line: u64) -> Result<AcledRow, Reject> {
+        let reject = |column: &str, value: &str, reason: String| Reject {
+            line,
+            column: column.to_owned(),
+            value: cut(value),
+            reason,
+        };
+        if self.record.len() != self.header_len {
+            return Err(reject(
+                "*",
+                "",
+                format!(
+                    "has {} fields, the header has {}",
+                    self.record.len(),
+                    self.header_len
+                ),
+            ));
+        }
+        let mut fields = Vec::with_capacity(31);
+        for (i, c) in COLUMNS.iter().enumerate() {
+            let raw = self.record.get(self.index[i]).unwrap_or_default();
+            if raw.len() > self.options.max_field_bytes {
+                return Err(reject(
+                    c,
+                    "",
+                    format!(
+                        "is {} bytes long; the limit is {}",
+                        raw.len(),
+                        self.options.max_field_bytes
+                    ),
+                ));
+            }
+            match std::str::from_utf8(raw) {
+                Ok(s) => fields.push(s.to_owned()),
+                Err(e) => {
+                    return Err(reject(
+                        c,
+                        &String::from_utf8_lossy(raw),
+                        format!("is not valid UTF-8 (byte {})", e.valid_up_to()),
+                    ));
+                }
+            }
+        }
+        let record = AcledRecord(fields);
+        let get = |c: &str| record.get(c).trim();
+        let mut warnings = Vec::new();
+
+        let key = get("event_id_cnty");
+        if key.is_empty() {
+            return Err(reject(
+                "event_id_cnty",
+                "",
+                "is empty; every ACLED row has an id".into(),
+            ));
+        }
+        let version: i64 = match get("timestamp") {
+            "" => 0,
+            t => t
+                .parse()
+                .map_err(|_| reject("timestamp", t, "is not a whole number of seconds".into()))?,
+        };
+        let date: Date = get("event_date").parse().map_err(|_| {
+            reject(
+                "event_date",
+                get("event_date"),
+                "is not a date YYYY-MM-DD".into(),
+            )
+        })?;
+        let tz = self.agreement.tz();
+        let today = self.options.now.to_zoned_datetime(tz.clone()).date();
+        if date > today {
+            return Err(reject(
+                "event_date",
+                get("event_date"),
+                format!("is in the future (today is {today})"),
+            ));
+        }
+        if let Ok(y) = get("year").parse::<i16>()
+            && y != date.year()
+        {
+            return Err(reject(
+                "year",
+                get("year"),
+                format!("does not match event_date {date}"),
+            ));
+        }
+        let (precision, before, after) = match get("time_precision") {
+            "1" => (1u8, 0, 1),
+            "2" => (3, 3, 4),
+            "3" => (4, 15, 16),
+            p => {
+                return Err(reject(
+                    "time_precision",
+                    p,
+                    "must be 1 (day), 2 (week) or 3 (month)".into(),
+                ));
+            }
+        };
+        let day = |d: Date, n: i64| {
+            d.checked_add(n.days())
+                .ok()
+                .and_then(|d| crate::period::start_of_day(d, tz))
+        };
+        let (Some(start), Some(end)) = (day(date, -before), day(date, after)) else {
+            return Err(reject(
+                "event_date",
+                get("event_date"),
+                "is out of the supported range".into(),
+            ));
+        };
+        let occurred = Window {
+            start,
+            end,
+            precision,
+        };
+
+        let event_type = EventType::from_acled(get("event_type"), get("sub_event_type"))
+            .ok_or_else(|| {
+                reject(
+                    "sub_event_type",
+                    get("sub_event_type"),
+                    format!(
+                        "`{}` / `{}` is not in the codebook (docs/codebook.md)",
+                        get("event_type"),
+                        get("sub_event_type")
+                    ),
+                )
+            })?;
+
+        let coord = |c: &str, limit: f64| -> Result<f64, Reject> {
+            match get(c).parse::<f64>() {
+                Ok(v) if v.is_finite() && v.abs() <= limit => Ok(v),
+                _ => Err(reject(
+                    c,
+                    get(c),
+                    format!("is not a {c} in decimal degrees (±{limit})"),
+                )),
+            }
+        };
+        let (lat, lon) = (coord("latitude", 90.0)?, coord("longitude", 180.0)?);
+        if !self.in_region(lon, lat) {
+            if self.in_region(lat, lon) {
+                return Err(reject(
+                    "latitude",
+                    get("latitude"),
+                    format!(
+                        "latitude {lat} and longitude {lon} look swapped: swapped, the point falls in the agreement's region"
+                    ),
+                ));
+            }
+            warnings.push(Warning {
+                line,
+                column: "latitude".into(),
+                message: format!("({lat}, {lon}) is outside the agreement's region"),
+            });
+        }
+        let geo_precision = match get("geo_precision") {
+            "1" => 1u8,
+            "2" => 2,
+            "3" => 3,
+            p => return Err(reject("geo_precision", p, "must be 1, 2 or 3".into())),
+        };
+        let fatalities: u32 = match get("fatalities") {
+            "" => 0,
+            f => f.parse().map_err(|_| {
+                reject(
+                    "fatalities",
+                    f,
+                    "is not a whole number of zero or more".into(),
+                )
+            })?,
+        };
+        for c in ["inter1", "inter2", "interaction", "iso"] {
+            if !get(c).is_empty() && get(c).parse::<u32>().is_err() {
+                warnings.push(Warning {
+                    line,
+                    column: c.into(),
+                    message: format!("`{}` is not a number", get(c)),
+                });
+            }
+        }
+        // The same version of the same event twice in one file is a duplicate line.
+        let version_key = (key.to_owned(), get("timestamp").to_owned());
+        if let Some(first) = self.seen.get(&version_key) {
+            return Err(reject(
+                "event_id_cnty",
+                key,
+                format!("repeats line {first} (same id and timestamp)"),
+            ));
+        }
+        self.seen.insert(version_key, line);
+
+        // Actors that are not actors of the agreement (most of the world) stay unattributed;
+        // their names remain in the stored row.
+        let party = |c: &str| self.agreement.actor_by_name(get(c)).map(|a| a.id.clone());
+        let (perpetrator, target) = (party("actor1"), party("actor2"));
+        let report = Report {
+            id: format!("{}:{key}@{version}", self.options.source.id),
+            source: self.options.source.id.clone(),
+            source_key: Some(key.to_owned()),
+            source_version: Some(version),
+            received: self.options.received,
+            occurred,
+            location: Location {
+                point: Some((lon, lat)),
+                place_name: Some(get("location").to_owned()).filter(|s| !s.is_empty()),
+                precision: geo_precision,
+            },
+            event_type,
+            perpetrator,
+            target,
+            casualties: Casualties {
+                killed_unknown: Estimate::exact(fatalities),
+                ..Casualties::default()
+            },
+            credibility: self.options.credibility,
+            text: get("notes").to_owned(),
+            evidence: Vec::new(),
+        };
+        Ok(AcledRow {
+            line,
+            record,
+            report,
+            warnings,
+        })
+    }
+}
+
+impl<R: Read> Iterator for Reader<'_, R> {
+    type Item = Result<AcledRow, Reject>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_row()
+    }
+}
+
+/// Writes rows as an ACLED CSV with the standard header.
+pub fn write<'r, W: std::io::Write>(
+    out: W,
+    records: impl IntoIterator<Item = &'r AcledRecord>,
+) -> Result<(), csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(COLUMNS)?;
+    for r in records {
+        w.write_record(&r.0)?;
+    }
+    w.flush()?;
+    Ok(())
+}

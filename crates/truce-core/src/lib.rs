@@ -6,6 +6,7 @@ pub mod acled;
 pub mod agreement;
 pub mod bundle;
 pub mod diag;
+pub mod incidents;
 pub mod period;
 pub mod places;
 pub mod report;

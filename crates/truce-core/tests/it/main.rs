@@ -3,6 +3,7 @@
 mod acled;
 mod agreement;
 mod broken;
+mod incidents;
 mod places;
 mod zones;
 

@@ -1,0 +1,335 @@
+//! A day and a week on the line of contact: twelve reports from every kind of source must
+//! become exactly these six incidents, with these statuses and attributions.
+
+use crate::nk2020;
+use truce_core::incidents::{IncidentStatus, MatchConfig, Matcher};
+use truce_core::report::{
+    Casualties, Estimate, EventType, Location, Reliability, Report, Source, SourceKind, Window,
+};
+
+fn source(id: &str, kind: SourceKind, reliability: Reliability, party: Option<&str>) -> Source {
+    Source {
+        id: id.into(),
+        name: id.into(),
+        kind,
+        reliability,
+        party: party.map(Into::into),
+    }
+}
+
+fn sources() -> Vec<Source> {
+    use Reliability::*;
+    use SourceKind::*;
+    vec![
+        source("op-7", ObservationPost, A, None),
+        source("uav", MonitoringUav, A, None),
+        source("az-mod", PartyMinistry, C, Some("az")),
+        source("am-mod", PartyMinistry, C, Some("am")),
+        source("media-1", Media, B, None),
+        source("media-2", Media, C, None),
+        source("ngo", Ngo, B, None),
+        source("villager", Civilian, E, None),
+    ]
+}
+
+/// (id, source, type, where (lon, lat) or a place name, from, to (UTC), blamed, killed)
+type Row = (
+    &'static str,
+    &'static str,
+    EventType,
+    Result<(f64, f64), &'static str>,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    u32,
+);
+
+fn reports() -> Vec<Row> {
+    use EventType::*;
+    vec![
+        // Shelling near Khojavend/Martuni on 12 May: five sources, the parties blame each other.
+        (
+            "r1",
+            "az-mod",
+            Artillery,
+            Ok((47.110, 39.790)),
+            "2021-05-12T02:00:00Z",
+            "2021-05-12T05:00:00Z",
+            Some("am"),
+            0,
+        ),
+        (
+            "r2",
+            "am-mod",
+            Artillery,
+            Ok((47.120, 39.800)),
+            "2021-05-12T03:00:00Z",
+            "2021-05-12T04:00:00Z",
+            Some("az"),
+            1,
+        ),
+        (
+            "r3",
+            "media-1",
+            Artillery,
+            Ok((47.100, 39.790)),
+            "2021-05-11T21:00:00Z",
+            "2021-05-12T21:00:00Z",
+            None,
+            1,
+        ),
+        (
+            "r4",
+            "media-2",
+            SmallArmsFire,
+            Ok((47.115, 39.795)),
+            "2021-05-12T03:00:00Z",
+            "2021-05-12T06:00:00Z",
+            None,
+            2,
+        ),
+        (
+            "r5",
+            "villager",
+            Artillery,
+            Err("Martuni"),
+            "2021-05-12T01:00:00Z",
+            "2021-05-12T07:00:00Z",
+            None,
+            0,
+        ),
+        // A UAV sees forces moving near the corridor.
+        (
+            "r6",
+            "uav",
+            ForcesPresence,
+            Ok((46.600, 39.660)),
+            "2021-05-12T10:00:00Z",
+            "2021-05-12T10:30:00Z",
+            Some("az"),
+            0,
+        ),
+        // The same hours, far away in Tartar.
+        (
+            "r7",
+            "media-1",
+            Artillery,
+            Ok((46.931, 40.342)),
+            "2021-05-12T03:00:00Z",
+            "2021-05-12T04:00:00Z",
+            None,
+            0,
+        ),
+        // A week later, the same place as r1.
+        (
+            "r8",
+            "az-mod",
+            Artillery,
+            Ok((47.110, 39.790)),
+            "2021-05-19T02:00:00Z",
+            "2021-05-19T03:00:00Z",
+            Some("am"),
+            0,
+        ),
+        // Near Agdam, only the parties speak, and each blames the other.
+        (
+            "r9",
+            "az-mod",
+            DroneStrike,
+            Ok((46.930, 39.990)),
+            "2021-05-14T12:00:00Z",
+            "2021-05-14T13:00:00Z",
+            Some("am"),
+            0,
+        ),
+        (
+            "r10",
+            "am-mod",
+            Artillery,
+            Ok((46.935, 39.985)),
+            "2021-05-14T12:30:00Z",
+            "2021-05-14T13:30:00Z",
+            Some("az"),
+            0,
+        ),
+        // An observation post and an NGO see small-arms fire near Kornidzor and agree.
+        (
+            "r11",
+            "op-7",
+            SmallArmsFire,
+            Ok((46.530, 39.550)),
+            "2021-05-13T22:00:00Z",
+            "2021-05-13T23:00:00Z",
+            Some("az"),
+            0,
+        ),
+        (
+            "r12",
+            "ngo",
+            SmallArmsFire,
+            Ok((46.540, 39.555)),
+            "2021-05-13T21:30:00Z",
+            "2021-05-14T00:00:00Z",
+            Some("az"),
+            0,
+        ),
+    ]
+}
+
+/// (reports, status, assessed perpetrator, disputed attribution, type)
+type Outcome<'a> = (
+    Vec<&'a str>,
+    IncidentStatus,
+    Option<&'a str>,
+    bool,
+    EventType,
+);
+
+fn report(row: &Row) -> Report {
+    let (id, src, event_type, place, from, to, blamed, killed) = row;
+    let (point, place_name) = match place {
+        Ok(p) => (Some(*p), None),
+        Err(name) => (None, Some((*name).to_owned())),
+    };
+    Report {
+        id: (*id).into(),
+        source: (*src).into(),
+        source_key: None,
+        source_version: None,
+        received: "2021-05-20T00:00:00Z".parse().expect("instant"),
+        occurred: Window {
+            start: from.parse().expect("from"),
+            end: to.parse().expect("to"),
+            precision: 1,
+        },
+        location: Location {
+            point,
+            place_name,
+            precision: 1,
+        },
+        event_type: *event_type,
+        perpetrator: blamed.map(Into::into),
+        target: None,
+        casualties: Casualties {
+            killed_unknown: Estimate::exact(*killed),
+            ..Casualties::default()
+        },
+        credibility: 3,
+        text: String::new(),
+        evidence: Vec::new(),
+    }
+}
+
+#[test]
+fn twelve_reports_become_six_incidents_with_the_expected_status_and_attribution() {
+    let b = nk2020();
+    let sources = sources();
+    let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
+    for row in reports() {
+        let src = sources
+            .iter()
+            .find(|s| s.id == row.1)
+            .expect("source")
+            .clone();
+        m.add(report(&row), src);
+    }
+    let got: Vec<Outcome<'_>> = m
+        .incidents()
+        .iter()
+        .map(|i| {
+            (
+                i.reports.iter().map(String::as_str).collect(),
+                i.status,
+                i.attribution.assessed.as_deref(),
+                i.attribution.disputed,
+                i.event_type,
+            )
+        })
+        .collect();
+    use EventType::*;
+    use IncidentStatus::*;
+    let expected = vec![
+        (
+            vec!["r1", "r2", "r3", "r4", "r5"],
+            Corroborated,
+            None,
+            true,
+            Artillery,
+        ),
+        (vec!["r6"], Confirmed, Some("az"), false, ForcesPresence),
+        (vec!["r7"], Unverified, None, false, Artillery),
+        (vec!["r8"], Unverified, Some("am"), false, Artillery),
+        // One says drone, one says artillery, equal weight: the first account stands.
+        (vec!["r9", "r10"], Disputed, None, true, DroneStrike),
+        (
+            vec!["r11", "r12"],
+            Confirmed,
+            Some("az"),
+            false,
+            SmallArmsFire,
+        ),
+    ];
+    assert_eq!(got, expected);
+
+    let incidents = m.incidents();
+    // The first incident: window narrowed to where all five agree, place from a precise report.
+    let first = incidents[0];
+    assert_eq!(first.window.start.to_string(), "2021-05-12T03:00:00Z");
+    assert_eq!(first.window.end.to_string(), "2021-05-12T04:00:00Z");
+    assert!(
+        first.zones.contains(&"khojavend".to_owned()),
+        "{:?}",
+        first.zones
+    );
+    assert_eq!((first.killed.low, first.killed.high), (0, 2));
+    assert_eq!(first.attribution.claims.len(), 5);
+    // Zones come from the point: the fire near Kornidzor is on the corridor.
+    let kornidzor = incidents[5];
+    assert!(
+        kornidzor.zones.contains(&"lachin-corridor".to_owned()),
+        "{:?}",
+        kornidzor.zones
+    );
+}
+
+#[test]
+fn every_decision_says_why() {
+    let b = nk2020();
+    let sources = sources();
+    let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
+    for row in reports() {
+        let src = sources
+            .iter()
+            .find(|s| s.id == row.1)
+            .expect("source")
+            .clone();
+        m.add(report(&row), src);
+    }
+    let d = m.decisions();
+    assert_eq!(d.len(), 12);
+    assert!(
+        d[0].new && d[0].reason.starts_with("new incident: no incident within"),
+        "{}",
+        d[0].reason
+    );
+    assert!(!d[1].new && d[1].reason.starts_with("joined inc-1: 1.4 km from its place (limit 12.0 km), time windows overlap, same family (fire)"), "{}", d[1].reason);
+    // The villager named a place; the gazetteer placed it.
+    assert_eq!(d[4].incident, "inc-1");
+    // A week later is too late; Tartar is too far.
+    assert!(d[7].new && d[6].new);
+    assert!(m.warnings().is_empty());
+}
+
+#[test]
+fn an_ambiguous_place_name_is_a_warning_not_a_guess() {
+    let b = nk2020();
+    let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
+    let mut r = report(&reports()[4]);
+    r.location.place_name = Some("Agarak".into());
+    let d = m.add(r, sources()[7].clone());
+    assert!(d.new);
+    assert!(d.reason.contains("no usable place"), "{}", d.reason);
+    assert_eq!(m.warnings().len(), 1);
+    assert_eq!(m.warnings()[0].candidates.len(), 2);
+    assert!(m.incidents()[0].point.is_none());
+}

@@ -20,7 +20,7 @@ use crate::report::{EventFamily, EventType, Report, Source, Window};
 use crate::zones::ZoneSet;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 crate::words::words! {
@@ -59,7 +59,7 @@ impl Default for MatchConfig {
 }
 
 /// One source's claim about who did it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claim {
     /// The report.
     pub report: String,
@@ -70,7 +70,7 @@ pub struct Claim {
 }
 
 /// Who did it: every claim, and the centre's assessment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribution {
     /// Claims, one per report.
     pub claims: Vec<Claim>,
@@ -81,7 +81,7 @@ pub struct Attribution {
 }
 
 /// An incident as assessed from its reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
     /// Stable id.
     pub id: String,
@@ -108,7 +108,7 @@ pub struct Incident {
 }
 
 /// Why a report went where it went.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     /// The report.
     pub report: String,
@@ -150,6 +150,7 @@ struct State {
     members: Vec<Member>,
     incident: Incident,
     key: Option<Rectangle<[f64; 3]>>,
+    analyst_status: Option<IncidentStatus>,
 }
 
 /// Metres per degree of latitude, and of longitude at the equator.
@@ -182,6 +183,21 @@ pub struct Matcher<'a> {
     decisions: Vec<Decision>,
     warnings: Vec<PlacementWarning>,
     time_scale: f64,
+    /// Incidents changed since the last [`Matcher::take_changed`].
+    dirty: BTreeSet<usize>,
+    /// Number given to the next new incident.
+    next_number: u64,
+}
+
+/// An incident as stored, to resume matching where an earlier import stopped.
+#[derive(Debug, Clone)]
+pub struct StoredIncident {
+    /// Its id.
+    pub id: String,
+    /// An analyst's status, which assessment does not override (e.g. `rejected`).
+    pub analyst_status: Option<IncidentStatus>,
+    /// Its reports with their sources, in the order they joined.
+    pub members: Vec<(Report, Source)>,
 }
 
 impl<'a> Matcher<'a> {
@@ -198,7 +214,88 @@ impl<'a> Matcher<'a> {
             decisions: Vec::new(),
             warnings: Vec::new(),
             time_scale,
+            dirty: BTreeSet::new(),
+            next_number: 1,
         }
+    }
+
+    /// A matcher that continues from stored incidents; new incidents are numbered from
+    /// `next_number`, so a resumed import names them as an uninterrupted one would.
+    pub fn resume(
+        config: MatchConfig,
+        zones: &'a ZoneSet,
+        gazetteer: &'a Gazetteer,
+        stored: Vec<StoredIncident>,
+        next_number: u64,
+    ) -> Self {
+        let mut m = Self::new(config, zones, gazetteer);
+        m.next_number = next_number;
+        for s in stored {
+            let members: Vec<Member> = s
+                .members
+                .into_iter()
+                .map(|(report, source)| {
+                    let point = report.location.point.or_else(|| m.place_quietly(&report));
+                    Member {
+                        report,
+                        source,
+                        point,
+                    }
+                })
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            let mut incident = assess(&s.id, &members, zones);
+            if let Some(st) = s.analyst_status {
+                incident.status = st;
+            }
+            let idx = m.states.len();
+            m.states.push(State {
+                id: s.id,
+                members,
+                incident,
+                key: None,
+                analyst_status: s.analyst_status,
+            });
+            m.reindex(idx);
+        }
+        m
+    }
+
+    fn place_quietly(&self, r: &Report) -> Option<(f64, f64)> {
+        let found = self.gazetteer.find(r.location.place_name.as_deref()?);
+        match found.matches.as_slice() {
+            [one] => Some((one.place.lon, one.place.lat)),
+            _ => None,
+        }
+    }
+
+    /// Takes a report out of its incident (it was superseded or retracted) and reassesses
+    /// the incident. Returns the incident's id, or `None` if no incident held the report.
+    pub fn withdraw(&mut self, report_id: &str) -> Option<String> {
+        let i = self
+            .states
+            .iter()
+            .position(|s| s.members.iter().any(|m| m.report.id == report_id))?;
+        self.states[i].members.retain(|m| m.report.id != report_id);
+        self.refresh(i);
+        Some(self.states[i].id.clone())
+    }
+
+    /// Incidents changed since the last call (joined, started, or lost a report); an
+    /// incident that lost its last report comes back with no reports.
+    pub fn take_changed(&mut self) -> Vec<Incident> {
+        let dirty = std::mem::take(&mut self.dirty);
+        dirty
+            .into_iter()
+            .map(|i| self.states[i].incident.clone())
+            .collect()
+    }
+
+    /// The number the next new incident will get.
+    pub fn next_number(&self) -> u64 {
+        self.next_number
     }
 
     /// The index box of a place and window: the point widened by `radius_m` in both
@@ -332,7 +429,8 @@ impl<'a> Matcher<'a> {
                 }
             }
             None => {
-                let id = format!("inc-{}", self.states.len() + 1);
+                let id = format!("inc-{}", self.next_number);
+                self.next_number += 1;
                 let reason = match point {
                     None => "new incident: the report has no usable place, so it cannot be matched"
                         .to_owned(),
@@ -358,8 +456,10 @@ impl<'a> Matcher<'a> {
                     members: vec![member],
                     incident,
                     key: None,
+                    analyst_status: None,
                 });
                 self.reindex(idx);
+                self.dirty.insert(idx);
                 Decision {
                     report: report.id,
                     incident: id,
@@ -377,9 +477,33 @@ impl<'a> Matcher<'a> {
 
     fn join(&mut self, i: usize, m: Member) {
         self.states[i].members.push(m);
-        let incident = assess(&self.states[i].id, &self.states[i].members, self.zones);
+        self.refresh(i);
+    }
+
+    /// Reassesses incident `i` from its members and re-indexes it.
+    fn refresh(&mut self, i: usize) {
+        let st = &self.states[i];
+        let mut incident = if st.members.is_empty() {
+            let mut emptied = st.incident.clone();
+            emptied.reports.clear();
+            emptied.attribution.claims.clear();
+            emptied
+        } else {
+            assess(&st.id, &st.members, self.zones)
+        };
+        if let Some(a) = st.analyst_status {
+            incident.status = a;
+        }
+        let emptied = st.members.is_empty();
         self.states[i].incident = incident;
-        self.reindex(i);
+        if emptied {
+            if let Some(old) = self.states[i].key.take() {
+                self.tree.remove(&GeomWithData::new(old, i));
+            }
+        } else {
+            self.reindex(i);
+        }
+        self.dirty.insert(i);
     }
 
     fn reindex(&mut self, i: usize) {

@@ -6,7 +6,7 @@
 //! supersedes the old one.
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 crate::words::words! {
     /// Who a source is.
@@ -100,7 +100,7 @@ crate::words::words! {
 
 /// Families of event types: reports of one event often differ on the exact weapon, so
 /// matching compares families, not types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EventFamily {
     /// Any use of weapons.
@@ -218,7 +218,7 @@ impl EventType {
 }
 
 /// A source of reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
     /// Stable id (`op-7`, `az-mod`, `acled`).
     pub id: String,
@@ -247,7 +247,7 @@ impl Source {
 /// When something happened: a half-open window `[start, end)` and its precision on the
 /// UCDP `date_prec` scale (1 exact day, 2 within 2–6 days, 3 within a week, 4 within a
 /// month, 5 within a year or more).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
     /// First instant.
     pub start: Timestamp,
@@ -273,7 +273,7 @@ impl Window {
 }
 
 /// Where something happened.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     /// Longitude and latitude (WGS 84), when known.
     pub point: Option<(f64, f64)>,
@@ -298,7 +298,7 @@ impl Location {
 }
 
 /// A count given as low, best and high estimates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Estimate {
     /// Lowest credible figure.
     pub low: u32,
@@ -320,7 +320,7 @@ impl Estimate {
 }
 
 /// Casualties by status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Casualties {
     /// Military dead.
     pub killed_military: Estimate,
@@ -342,7 +342,7 @@ impl Casualties {
 }
 
 /// One source's account of an event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Stable id: the source id and the source's own key, or a content hash.
     pub id: String,

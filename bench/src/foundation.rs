@@ -10,24 +10,8 @@
 use geo::{Contains, Point};
 use std::path::Path;
 use std::time::Instant;
+use truce_bench::Rng;
 use truce_core::SourceFile;
-
-/// SplitMix64: a small, well-known seeded generator, so runs are reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

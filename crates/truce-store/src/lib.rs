@@ -5,6 +5,10 @@
 //! Writes are idempotent: loading the same agreement files twice changes nothing, and a
 //! changed agreement replaces the previous version inside one transaction.
 
+mod evidence;
+pub mod ingest;
+
+pub use evidence::{Batch, IncidentDetail, IncidentFilter, NewReport};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -37,6 +41,9 @@ pub enum StoreError {
     /// A value could not be encoded for storage.
     #[error("cannot encode value: {0}")]
     Encode(#[from] serde_json::Error),
+    /// A stored value no longer reads back (edited by hand, or written by a newer build).
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
 }
 
 /// Result of the store.

@@ -5,6 +5,7 @@
 //! unknown id, a malformed argument).
 
 mod builtin;
+mod evidence;
 mod render;
 
 use anyhow::{Context, Result};
@@ -48,6 +49,11 @@ enum Command {
     /// List an agreement's zones.
     #[command(subcommand)]
     Zones(ZonesCmd),
+    /// Import a file of reports: validate, place, match into incidents, store.
+    Import(evidence::ImportArgs),
+    /// List and show incidents.
+    #[command(subcommand)]
+    Incidents(evidence::IncidentsCmd),
     /// Serve the HTTP API (read-only for now) until interrupted.
     Serve {
         /// Address to listen on.
@@ -218,6 +224,8 @@ async fn run(cli: Cli) -> Result<()> {
             ))
         }
         Command::Agreement(cmd) => agreement(cmd).await,
+        Command::Import(args) => evidence::import(args).await,
+        Command::Incidents(cmd) => evidence::incidents(cmd).await,
         Command::Serve { bind, data } => {
             let store = open(&data.data).await?;
             let listener = tokio::net::TcpListener::bind(bind)

@@ -1,6 +1,7 @@
 //! The `truce` command as a user runs it: a fresh data directory per test.
 
 mod data;
+mod import;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,423 @@
+//! Evidence in the store: sources, reports, incidents, matching decisions.
+//!
+//! An import writes in batches, each in one transaction holding its reports, their
+//! decisions and every incident they changed. A batch is all or nothing, and reports are
+//! keyed by id, so an import killed at any point and run again ends in the same state as
+//! one that was never interrupted.
+
+use crate::{Backend, Result, Store, StoreError};
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
+use truce_core::incidents::{Decision, Incident, IncidentStatus, StoredIncident};
+use truce_core::report::{Report, Source};
+
+/// A report to store with the record it came from and the matcher's decision.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    /// The report.
+    pub report: Report,
+    /// The format it arrived in (`acled`, …).
+    pub raw_format: String,
+    /// The record as received, JSON.
+    pub raw: String,
+    /// Where matching put it.
+    pub decision: Decision,
+}
+
+/// One transaction of an import.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// The agreement the evidence is about.
+    pub agreement: String,
+    /// New reports.
+    pub reports: Vec<NewReport>,
+    /// (old report, new report): the new version supersedes the old.
+    pub superseded: Vec<(String, String)>,
+    /// Incidents as they stand after the batch.
+    pub incidents: Vec<Incident>,
+}
+
+/// Which incidents to list.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    /// Only incidents whose window ends after this instant (Unix seconds).
+    pub from_s: Option<i64>,
+    /// Only incidents whose window starts before this instant (Unix seconds).
+    pub to_s: Option<i64>,
+    /// Only incidents in this zone.
+    pub zone: Option<String>,
+    /// Only this event type.
+    pub event_type: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only incidents attributed to, or claimed against, this actor.
+    pub party: Option<String>,
+    /// Only incidents inside `[min lon, min lat, max lon, max lat]`.
+    pub bbox: Option<[f64; 4]>,
+    /// Start after this incident number (cursor).
+    pub after: Option<i64>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// An incident with everything behind it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IncidentDetail {
+    /// The incident.
+    pub incident: Incident,
+    /// Its reports, in arrival order.
+    pub reports: Vec<Report>,
+    /// How each report got there.
+    pub decisions: Vec<Decision>,
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("stored {what} does not decode: {e}")))
+}
+
+impl Store {
+    /// Registers a source; an existing source with this id is kept as it is.
+    pub async fn put_source(&self, s: &Source) -> Result<()> {
+        let Backend::Sqlite(pool) = &self.backend;
+        sqlx::query("INSERT INTO sources (id, name, kind, reliability, party) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING")
+            .bind(&s.id)
+            .bind(&s.name)
+            .bind(s.kind.as_str())
+            .bind(s.reliability.as_str())
+            .bind(&s.party)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every source, by id.
+    pub async fn sources(&self) -> Result<HashMap<String, Source>> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let rows = sqlx::query("SELECT id, name, kind, reliability, party FROM sources")
+            .fetch_all(pool)
+            .await?;
+        let mut out = HashMap::new();
+        for r in rows {
+            let id: String = r.try_get("id")?;
+            let kind: String = r.try_get("kind")?;
+            let reliability: String = r.try_get("reliability")?;
+            let source = Source {
+                id: id.clone(),
+                name: r.try_get("name")?,
+                kind: truce_core::report::SourceKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("source {id}: kind `{kind}`")))?,
+                reliability: truce_core::report::Reliability::parse(&reliability).ok_or_else(
+                    || StoreError::Corrupt(format!("source {id}: reliability `{reliability}`")),
+                )?,
+                party: r.try_get("party")?,
+            };
+            out.insert(id, source);
+        }
+        Ok(out)
+    }
+
+    /// Ids of every stored report of a source.
+    pub async fn report_ids(&self, source_id: &str) -> Result<HashSet<String>> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM reports WHERE source_id = $1")
+            .bind(source_id)
+            .fetch_all(pool)
+            .await?;
+        Ok(ids.into_iter().collect())
+    }
+
+    /// For each source key of a source, the current (not superseded) report and version.
+    pub async fn current_versions(
+        &self,
+        source_id: &str,
+    ) -> Result<HashMap<String, (String, i64)>> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let rows: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT source_key, id, source_version FROM reports
+             WHERE source_id = $1 AND source_key IS NOT NULL AND superseded_by IS NULL AND retracted = 0",
+        )
+        .bind(source_id)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(k, id, v)| (k, (id, v.unwrap_or(0))))
+            .collect())
+    }
+
+    /// The incidents of an agreement with their reports, to resume matching, and the
+    /// number the next new incident gets.
+    pub async fn resume_state(&self, agreement: &str) -> Result<(Vec<StoredIncident>, u64)> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let sources = self.sources().await?;
+        let incidents: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT id, analyst_status FROM incidents WHERE agreement_id = $1 AND report_count > 0 ORDER BY number")
+                .bind(agreement)
+                .fetch_all(pool)
+                .await?;
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT incident_id, source_id, body FROM reports
+             WHERE agreement_id = $1 AND incident_id IS NOT NULL AND superseded_by IS NULL AND retracted = 0 ORDER BY seq",
+        )
+        .bind(agreement)
+        .fetch_all(pool)
+        .await?;
+        let mut members: HashMap<String, Vec<(Report, Source)>> = HashMap::new();
+        for (incident, source, body) in rows {
+            let s = sources
+                .get(&source)
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupt(format!("report of unknown source {source}")))?;
+            members
+                .entry(incident)
+                .or_default()
+                .push((decode("report", &body)?, s));
+        }
+        let stored = incidents
+            .into_iter()
+            .map(|(id, analyst)| StoredIncident {
+                members: members.remove(&id).unwrap_or_default(),
+                analyst_status: analyst.as_deref().and_then(IncidentStatus::parse),
+                id,
+            })
+            .collect();
+        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM incidents")
+            .fetch_one(pool)
+            .await?;
+        Ok((stored, u64::try_from(max.unwrap_or(0)).unwrap_or(0) + 1))
+    }
+
+    /// Writes one batch of an import in one transaction.
+    pub async fn write_batch(&self, batch: &Batch) -> Result<()> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let mut tx = pool.begin().await?;
+        let mut seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM reports")
+            .fetch_one(&mut *tx)
+            .await?;
+        for n in &batch.reports {
+            seq += 1;
+            let r = &n.report;
+            let (lon, lat) = r
+                .location
+                .point
+                .map_or((None, None), |(x, y)| (Some(x), Some(y)));
+            sqlx::query(
+                "INSERT INTO reports (id, seq, agreement_id, source_id, source_key, source_version, start_s, end_s, event_type,
+                                      lon, lat, body, raw_format, raw, incident_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            )
+            .bind(&r.id)
+            .bind(seq)
+            .bind(&batch.agreement)
+            .bind(&r.source)
+            .bind(&r.source_key)
+            .bind(r.source_version)
+            .bind(r.occurred.start.as_second())
+            .bind(r.occurred.end.as_second())
+            .bind(r.event_type.as_str())
+            .bind(lon)
+            .bind(lat)
+            .bind(serde_json::to_string(r)?)
+            .bind(&n.raw_format)
+            .bind(&n.raw)
+            .bind(&n.decision.incident)
+            .execute(&mut *tx)
+            .await?;
+            let d = &n.decision;
+            sqlx::query(
+                "INSERT INTO match_decisions (report_id, incident_id, new, candidates, distance_m, gap_s, reason)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&d.report)
+            .bind(&d.incident)
+            .bind(d.new)
+            .bind(i64::try_from(d.candidates).unwrap_or(i64::MAX))
+            .bind(d.distance_m)
+            .bind(d.gap_s)
+            .bind(&d.reason)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (old, new) in &batch.superseded {
+            sqlx::query("UPDATE reports SET superseded_by = $1 WHERE id = $2")
+                .bind(new)
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for i in &batch.incidents {
+            let number: i64 =
+                i.id.strip_prefix("inc-")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+            let (lon, lat) = i.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
+            sqlx::query(
+                "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, perpetrator, disputed, report_count, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                 ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat,
+                     event_type = excluded.event_type, status = excluded.status, perpetrator = excluded.perpetrator,
+                     disputed = excluded.disputed, report_count = excluded.report_count, body = excluded.body",
+            )
+            .bind(&i.id)
+            .bind(number)
+            .bind(&batch.agreement)
+            .bind(i.window.start.as_second())
+            .bind(i.window.end.as_second())
+            .bind(lon)
+            .bind(lat)
+            .bind(i.event_type.as_str())
+            .bind(i.status.as_str())
+            .bind(&i.attribution.assessed)
+            .bind(i.attribution.disputed)
+            .bind(i64::try_from(i.reports.len()).unwrap_or(i64::MAX))
+            .bind(serde_json::to_string(i)?)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM incident_zones WHERE incident_id = $1")
+                .bind(&i.id)
+                .execute(&mut *tx)
+                .await?;
+            for z in &i.zones {
+                sqlx::query("INSERT INTO incident_zones (incident_id, zone_id) VALUES ($1, $2)")
+                    .bind(&i.id)
+                    .bind(z)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Incidents matching the filter, in number order (a stable order for cursors).
+    pub async fn incidents(&self, agreement: &str, f: &IncidentFilter) -> Result<Vec<Incident>> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let mut sql = String::from(
+            "SELECT i.body FROM incidents i WHERE i.agreement_id = $1 AND i.report_count > 0",
+        );
+        let mut n = 1;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        let mut binds: Vec<Bind> = Vec::new();
+        if let Some(v) = f.from_s {
+            sql += &format!(" AND i.end_s > {}", next());
+            binds.push(Bind::I(v));
+        }
+        if let Some(v) = f.to_s {
+            sql += &format!(" AND i.start_s < {}", next());
+            binds.push(Bind::I(v));
+        }
+        if let Some(z) = &f.zone {
+            sql += &format!(
+                " AND i.id IN (SELECT incident_id FROM incident_zones WHERE zone_id = {})",
+                next()
+            );
+            binds.push(Bind::S(z.clone()));
+        }
+        if let Some(t) = &f.event_type {
+            sql += &format!(" AND i.event_type = {}", next());
+            binds.push(Bind::S(t.clone()));
+        }
+        if let Some(s) = &f.status {
+            sql += &format!(" AND i.status = {}", next());
+            binds.push(Bind::S(s.clone()));
+        }
+        if let Some(p) = &f.party {
+            let (a, b) = (next(), next());
+            sql += &format!(
+                " AND (i.perpetrator = {a} OR i.id IN (SELECT incident_id FROM reports r WHERE r.incident_id = i.id AND json_extract(r.body, '$.perpetrator') = {b}))"
+            );
+            binds.push(Bind::S(p.clone()));
+            binds.push(Bind::S(p.clone()));
+        }
+        if let Some(b) = f.bbox {
+            let (w, s, e, nn) = (next(), next(), next(), next());
+            sql +=
+                &format!(" AND i.lon >= {w} AND i.lat >= {s} AND i.lon <= {e} AND i.lat <= {nn}");
+            binds.extend([Bind::F(b[0]), Bind::F(b[1]), Bind::F(b[2]), Bind::F(b[3])]);
+        }
+        if let Some(a) = f.after {
+            sql += &format!(" AND i.number > {}", next());
+            binds.push(Bind::I(a));
+        }
+        sql += &format!(" ORDER BY i.number LIMIT {}", next());
+        binds.push(Bind::I(f.limit.max(0)));
+        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(agreement);
+        for b in binds {
+            q = match b {
+                Bind::I(v) => q.bind(v),
+                Bind::F(v) => q.bind(v),
+                Bind::S(v) => q.bind(v),
+            };
+        }
+        let bodies = q.fetch_all(pool).await?;
+        bodies.iter().map(|b| decode("incident", b)).collect()
+    }
+
+    /// One incident with its reports and decisions.
+    pub async fn incident(&self, id: &str) -> Result<Option<IncidentDetail>> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let Some(body): Option<String> =
+            sqlx::query_scalar("SELECT body FROM incidents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let incident: Incident = decode("incident", &body)?;
+        let mut reports = Vec::new();
+        let mut decisions = Vec::new();
+        for rid in &incident.reports {
+            if let Some(b) =
+                sqlx::query_scalar::<_, String>("SELECT body FROM reports WHERE id = $1")
+                    .bind(rid)
+                    .fetch_optional(pool)
+                    .await?
+            {
+                reports.push(decode("report", &b)?);
+            }
+            if let Some(r) = sqlx::query("SELECT report_id, incident_id, new, candidates, distance_m, gap_s, reason FROM match_decisions WHERE report_id = $1")
+                .bind(rid)
+                .fetch_optional(pool)
+                .await?
+            {
+                decisions.push(Decision {
+                    report: r.try_get("report_id")?,
+                    incident: r.try_get("incident_id")?,
+                    new: r.try_get("new")?,
+                    candidates: usize::try_from(r.try_get::<i64, _>("candidates")?).unwrap_or(0),
+                    distance_m: r.try_get("distance_m")?,
+                    gap_s: r.try_get("gap_s")?,
+                    reason: r.try_get("reason")?,
+                });
+            }
+        }
+        Ok(Some(IncidentDetail {
+            incident,
+            reports,
+            decisions,
+        }))
+    }
+
+    /// The raw records of reports, in arrival order, for export in their own format.
+    pub async fn raw_records(&self, agreement: &str, format: &str) -> Result<Vec<String>> {
+        let Backend::Sqlite(pool) = &self.backend;
+        Ok(sqlx::query_scalar(
+            "SELECT raw FROM reports WHERE agreement_id = $1 AND raw_format = $2 AND superseded_by IS NULL AND retracted = 0 ORDER BY seq",
+        )
+        .bind(agreement)
+        .bind(format)
+        .fetch_all(pool)
+        .await?)
+    }
+}
+
+enum Bind {
+    I(i64),
+    F(f64),
+    S(String),
+}

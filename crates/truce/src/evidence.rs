@@ -1,0 +1,369 @@
+//! `truce import` and `truce incidents`: files of reports in, incidents out.
+
+use crate::{BadInput, DataArgs, NotFound, open, out, stored};
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use jiff::civil::Date;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+use truce_core::acled;
+use truce_core::report::{Reliability, Source, SourceKind};
+use truce_store::IncidentFilter;
+use truce_store::ingest::{self, ImportOutcome};
+
+/// File formats `truce import` reads.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// ACLED CSV export (31 columns).
+    Acled,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import.
+    file: PathBuf,
+    /// Its format.
+    #[arg(long, value_enum, default_value = "acled")]
+    format: Format,
+    /// Agreement the reports are about.
+    #[arg(long, default_value = "nk-2020")]
+    agreement: String,
+    /// Source id the rows come from (created as a data set, reliability B, if new).
+    #[arg(long, default_value = "acled")]
+    source: String,
+    /// Credibility of the rows' information, 1 (confirmed) to 6 (cannot be judged).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=6))]
+    credibility: u8,
+    /// Write every refused row with its line, column and reason to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Rows written per transaction; a crash loses at most one batch, which a rerun redoes.
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    batch_rows: u64,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentsCmd {
+    /// List incidents, filtered.
+    List(ListArgs),
+    /// Show one incident with its reports, claims and matching decisions.
+    Show {
+        /// Incident id (`inc-12`).
+        id: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Agreement.
+    #[arg(long, default_value = "nk-2020")]
+    agreement: String,
+    /// Only incidents in this zone.
+    #[arg(long)]
+    zone: Option<String>,
+    /// Only incidents on or after this day (agreement's time zone).
+    #[arg(long)]
+    from: Option<Date>,
+    /// Only incidents on or before this day.
+    #[arg(long)]
+    to: Option<Date>,
+    /// Only this event type (see docs/codebook.md).
+    #[arg(long = "type")]
+    event_type: Option<String>,
+    /// Only this status.
+    #[arg(long)]
+    status: Option<String>,
+    /// Only incidents attributed to, or claimed against, this actor id.
+    #[arg(long)]
+    party: Option<String>,
+    /// Only incidents in MIN_LON,MIN_LAT,MAX_LON,MAX_LAT.
+    #[arg(long, value_delimiter = ',', num_args = 4)]
+    bbox: Option<Vec<f64>>,
+    /// Start after this incident number (for paging).
+    #[arg(long)]
+    after: Option<i64>,
+    /// At most this many.
+    #[arg(long, default_value_t = 100)]
+    limit: i64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+/// Counts the bytes read through it, for progress.
+struct Counted<R> {
+    inner: R,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+pub async fn import(args: ImportArgs) -> Result<()> {
+    let file = std::fs::File::open(&args.file)
+        .map_err(|e| BadInput(format!("cannot read {}: {e}", args.file.display())))?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let store = open(&args.data.data).await?;
+    let bundle = stored(&store, &args.agreement).await?;
+    let Format::Acled = args.format;
+    let existing = store.sources().await?.remove(&args.source);
+    let source = existing.unwrap_or_else(|| Source {
+        id: args.source.clone(),
+        name: args.source.to_uppercase(),
+        kind: SourceKind::DataSet,
+        reliability: Reliability::B,
+        party: None,
+    });
+    let now = jiff::Timestamp::now();
+    let options = acled::Options {
+        source,
+        received: now,
+        credibility: args.credibility,
+        now,
+        max_field_bytes: 32 * 1024,
+    };
+    let bytes = Arc::new(AtomicU64::new(0));
+    let input = std::io::BufReader::with_capacity(
+        1 << 20,
+        Counted {
+            inner: file,
+            bytes: Arc::clone(&bytes),
+        },
+    );
+    let started = Instant::now();
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = ProgressBar::new(total);
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let mut last_line: Option<Instant> = None;
+    let progress = |rows: u64| {
+        let done = bytes.load(Ordering::Relaxed);
+        let rate = rows as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        match &bar {
+            Some(b) => {
+                b.set_position(done);
+                b.set_message(format!("{rows} rows, {rate:.0} rows/s"));
+            }
+            None if last_line.is_none_or(|t| t.elapsed().as_secs_f64() >= 1.0) || done >= total => {
+                last_line = Some(Instant::now());
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!(
+                        "progress: {rows} rows, {:.1} of {:.1} MB, {rate:.0} rows/s",
+                        done as f64 / 1e6,
+                        total as f64 / 1e6
+                    );
+                }
+            }
+            None => {}
+        }
+    };
+    let batch_rows = usize::try_from(args.batch_rows).unwrap_or(ingest::BATCH_ROWS);
+    let outcome =
+        ingest::import_acled(&store, &bundle, input, &options, batch_rows, progress).await?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let outcome = outcome.map_err(|e| BadInput(format!("{}:{e}", args.file.display())))?;
+    if let Some(path) = &args.rejects {
+        write_rejects(path, &outcome)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let s = &outcome.summary;
+    let secs = started.elapsed().as_secs_f64();
+    out(&format!(
+        "{}: read {}, accepted {} ({} merged into existing incidents, {} new incidents), superseded {}, unchanged {}, stale {}, rejected {} — {:.1} s, {:.0} rows/s\n",
+        args.file.display(),
+        s.read,
+        s.accepted,
+        s.merged,
+        s.new_incidents,
+        s.superseded,
+        s.unchanged,
+        s.stale,
+        s.rejected,
+        secs,
+        s.read as f64 / secs.max(1e-9),
+    ))?;
+    if !outcome.warnings.is_empty() {
+        out(&format!(
+            "{} accepted rows carry warnings (e.g. line {}: {})\n",
+            outcome.warnings.len(),
+            outcome.warnings[0].line,
+            outcome.warnings[0].message
+        ))?;
+    }
+    if s.rejected > 0 && args.rejects.is_none() {
+        for r in outcome.rejects.iter().take(10) {
+            out(&format!("  line {} [{}]: {}\n", r.line, r.column, r.reason))?;
+        }
+        if s.rejected > 10 {
+            out(&format!(
+                "  … and {} more; --rejects FILE writes them all\n",
+                s.rejected - 10
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_rejects(path: &PathBuf, outcome: &ImportOutcome) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["line", "column", "value", "reason"])?;
+    for r in &outcome.rejects {
+        w.write_record([
+            r.line.to_string(),
+            r.column.clone(),
+            r.value.clone(),
+            r.reason.clone(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
+    match cmd {
+        IncidentsCmd::List(a) => {
+            let store = open(&a.data.data).await?;
+            let bundle = stored(&store, &a.agreement).await?;
+            let tz = bundle.agreement.tz().clone();
+            let day = |d: Date, plus: i64| -> Result<i64> {
+                let d = d
+                    .checked_add(jiff::Span::new().days(plus))
+                    .map_err(|e| BadInput(e.to_string()))?;
+                Ok(d.to_zoned_datetime(tz.clone())
+                    .map_err(|e| BadInput(e.to_string()))?
+                    .timestamp()
+                    .as_second())
+            };
+            if let Some(z) = &a.zone
+                && bundle.zones.get(z).is_none()
+            {
+                let hint = truce_core::diag::suggest(z, bundle.zones.ids());
+                return Err(BadInput(format!("no zone `{z}` ({hint})")).into());
+            }
+            let filter = IncidentFilter {
+                from_s: a.from.map(|d| day(d, 0)).transpose()?,
+                to_s: a.to.map(|d| day(d, 1)).transpose()?,
+                zone: a.zone,
+                event_type: a.event_type,
+                status: a.status,
+                party: a.party,
+                bbox: a.bbox.map(|b| [b[0], b[1], b[2], b[3]]),
+                after: a.after,
+                limit: a.limit,
+            };
+            let list = store.incidents(&bundle.agreement.id, &filter).await?;
+            if a.json {
+                return out(&format!("{}\n", serde_json::to_string_pretty(&list)?));
+            }
+            if list.is_empty() {
+                out("No incident matches.\n")?;
+                return Err(NotFound.into());
+            }
+            let mut text = format!(
+                "{:<10} {:<17} {:<20} {:<13} {:<11} {:>3}  {}\n",
+                "INCIDENT", "START (LOCAL)", "TYPE", "STATUS", "BLAMED", "REP", "PLACE / ZONES"
+            );
+            for i in &list {
+                let blamed = match (&i.attribution.assessed, i.attribution.disputed) {
+                    (Some(p), _) => p.clone(),
+                    (None, true) => "disputed".into(),
+                    (None, false) => "—".into(),
+                };
+                text.push_str(&format!(
+                    "{:<10} {:<17} {:<20} {:<13} {:<11} {:>3}  {} [{}]\n",
+                    i.id,
+                    i.window
+                        .start
+                        .to_zoned_datetime(tz.clone())
+                        .strftime("%Y-%m-%d %H:%M"),
+                    i.event_type.as_str(),
+                    i.status.as_str(),
+                    blamed,
+                    i.reports.len(),
+                    i.place_name.as_deref().unwrap_or("?"),
+                    i.zones.join(", "),
+                ));
+            }
+            out(&text)
+        }
+        IncidentsCmd::Show { id, json, data } => {
+            let store = open(&data.data).await?;
+            let Some(d) = store.incident(&id).await? else {
+                return Err(BadInput(format!("no incident `{id}`")).into());
+            };
+            if json {
+                return out(&format!("{}\n", serde_json::to_string_pretty(&d)?));
+            }
+            let i = &d.incident;
+            let mut t = format!(
+                "{}: {} — {}\n",
+                i.id,
+                i.event_type.as_str(),
+                i.status.as_str()
+            );
+            t.push_str(&format!(
+                "  when   {} – {} (precision {})\n",
+                i.window.start, i.window.end, i.window.precision
+            ));
+            if let Some((x, y)) = i.point {
+                t.push_str(&format!(
+                    "  where  {} at {y:.5} N, {x:.5} E (precision {})\n",
+                    i.place_name.as_deref().unwrap_or("?"),
+                    i.location_precision
+                ));
+            }
+            t.push_str(&format!("  zones  {}\n", i.zones.join(", ")));
+            t.push_str(&format!(
+                "  blamed {}\n",
+                match (&i.attribution.assessed, i.attribution.disputed) {
+                    (Some(p), _) => p.clone(),
+                    (None, true) => "disputed: the sources blame different actors".into(),
+                    (None, false) => "nobody named".into(),
+                }
+            ));
+            t.push_str(&format!(
+                "  dead   {} (low {}, high {})\n",
+                i.killed.best, i.killed.low, i.killed.high
+            ));
+            t.push_str("  reports and claims:\n");
+            for (r, dec) in d.reports.iter().zip(d.decisions.iter()) {
+                t.push_str(&format!(
+                    "    {} from {}: {}, blames {}\n      {}\n",
+                    r.id,
+                    r.source,
+                    r.event_type.as_str(),
+                    r.perpetrator.as_deref().unwrap_or("nobody"),
+                    dec.reason
+                ));
+            }
+            out(&t)
+        }
+    }
+}

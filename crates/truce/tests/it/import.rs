@@ -1,0 +1,203 @@
+//! `truce import` and `truce incidents` as a user runs them.
+
+use crate::{root, stderr, stdout, truce};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn sample() -> String {
+    root()
+        .join("../shared/data/events/acled_format_sample.csv")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn generated(dir: &Path, rows: u64, seed: u64) -> String {
+    let path = dir.join(format!("syn-{rows}-{seed}.csv"));
+    let mut f = std::fs::File::create(&path).expect("create");
+    truce_bench::generate(rows, seed, &mut f).expect("generate");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn the_acled_sample_imports_with_a_rejects_file_and_reimports_as_a_no_op() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = truce(
+        dir.path(),
+        &["import", &sample(), "--rejects", "rejects.csv"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("read 7, accepted 3 (0 merged into existing incidents, 3 new incidents), superseded 0, unchanged 0, stale 0, rejected 4"), "{text}");
+    let rejects = std::fs::read_to_string(dir.path().join("rejects.csv")).expect("rejects file");
+    let lines: Vec<&str> = rejects.lines().collect();
+    assert_eq!(lines[0], "line,column,value,reason");
+    assert_eq!(lines.len(), 5);
+    assert!(
+        lines[1].starts_with("5,latitude,np.float64(48.174),"),
+        "{}",
+        lines[1]
+    );
+
+    let o = truce(dir.path(), &["import", &sample()]);
+    let text = stdout(&o);
+    assert!(text.contains("accepted 0 (0 merged into existing incidents, 0 new incidents), superseded 0, unchanged 3"), "{text}");
+    // Without --rejects the first refusals are printed.
+    assert!(
+        text.contains("line 5 [latitude]: is not a latitude"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_newer_version_of_a_row_supersedes_and_an_older_one_is_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = generated(dir.path(), 3, 1);
+    let o = truce(dir.path(), &["import", &file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&file).expect("read");
+    let header = text.lines().next().expect("header");
+    let row = text.lines().nth(1).expect("row");
+    let (head, ts) = row.rsplit_once(',').expect("timestamp");
+    let newer: i64 = ts.parse::<i64>().expect("ts") + 100;
+    let older: i64 = ts.parse::<i64>().expect("ts") - 100;
+    let update = dir.path().join("update.csv");
+    std::fs::write(&update, format!("{header}\n{head},{newer}\n")).expect("write");
+    let o = truce(dir.path(), &["import", update.to_str().expect("path")]);
+    assert!(stdout(&o).contains("superseded 1"), "{}", stdout(&o));
+    let stale = dir.path().join("stale.csv");
+    std::fs::write(&stale, format!("{header}\n{head},{older}\n")).expect("write");
+    let o = truce(dir.path(), &["import", stale.to_str().expect("path")]);
+    assert!(
+        stdout(&o).contains("accepted 0") && stdout(&o).contains("stale 1"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn incidents_are_listed_by_zone_and_date_and_shown_with_their_reasons() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = generated(dir.path(), 600, 3);
+    let o = truce(dir.path(), &["import", &file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = truce(
+        dir.path(),
+        &[
+            "incidents",
+            "list",
+            "--zone",
+            "lachin-corridor",
+            "--json",
+            "--limit",
+            "1000",
+        ],
+    );
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let list = list.as_array().expect("array");
+    assert!(!list.is_empty());
+    assert!(list.iter().all(|i| {
+        i["zones"]
+            .as_array()
+            .is_some_and(|z| z.iter().any(|z| z == "lachin-corridor"))
+    }));
+    let o = truce(
+        dir.path(),
+        &[
+            "incidents",
+            "list",
+            "--from",
+            "2021-01-01",
+            "--to",
+            "2021-03-31",
+            "--json",
+            "--limit",
+            "1000",
+        ],
+    );
+    let in_q1: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    for i in in_q1.as_array().expect("array") {
+        let start = i["window"]["start"].as_str().expect("start");
+        assert!(("2020-12-31".."2021-04-01").contains(&start), "{start}");
+    }
+    let id = list[0]["id"].as_str().expect("id");
+    let o = truce(dir.path(), &["incidents", "show", id]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("new incident:"), "{}", stdout(&o));
+    let o = truce(
+        dir.path(),
+        &["incidents", "list", "--zone", "lachin-coridor"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `lachin-corridor`?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn everything(dir: &Path, data: &str) -> serde_json::Value {
+    let o = truce(
+        dir,
+        &[
+            "incidents",
+            "list",
+            "--data",
+            data,
+            "--json",
+            "--limit",
+            "1000000",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("json")
+}
+
+/// A `kill -9` in the middle of an import, then a rerun, ends exactly where a clean
+/// import ends.
+#[test]
+fn a_killed_import_rerun_converges_to_the_clean_state() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = generated(dir.path(), 3_000, 11);
+    let clean = truce(
+        dir.path(),
+        &["import", &file, "--data", "clean", "--batch-rows", "100"],
+    );
+    assert!(clean.status.success(), "{}", stderr(&clean));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_truce"))
+        .args(["import", &file, "--data", "killed", "--batch-rows", "100"])
+        .current_dir(dir.path())
+        .env_remove("TRUCE_DATA")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut seen = 0;
+    for line in lines.by_ref() {
+        if line.expect("line").starts_with("progress:") {
+            seen += 1;
+            break;
+        }
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+    assert_eq!(
+        seen, 1,
+        "the import committed at least one batch before the kill"
+    );
+    let partial = everything(dir.path(), "killed");
+    let clean_state = everything(dir.path(), "clean");
+    assert!(
+        partial.as_array().map(Vec::len) < clean_state.as_array().map(Vec::len),
+        "the kill landed mid-import"
+    );
+
+    let rerun = truce(
+        dir.path(),
+        &["import", &file, "--data", "killed", "--batch-rows", "100"],
+    );
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert_eq!(everything(dir.path(), "killed"), clean_state);
+}

@@ -6,7 +6,7 @@
 //! one that was never interrupted.
 
 use crate::{Backend, Result, Store, StoreError};
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite};
 use std::collections::{HashMap, HashSet};
 use truce_core::incidents::{Decision, Incident, IncidentStatus, StoredIncident};
 use truce_core::report::{Report, Source};
@@ -70,6 +70,10 @@ pub struct IncidentDetail {
     /// How each report got there.
     pub decisions: Vec<Decision>,
 }
+
+/// Rows per multi-row statement: 15 columns × 400 rows stays far below SQLite's limit of
+/// 32,766 bound parameters.
+const ROWS_PER_STATEMENT: usize = 400;
 
 fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
     serde_json::from_str(text)
@@ -188,102 +192,98 @@ impl Store {
         Ok((stored, u64::try_from(max.unwrap_or(0)).unwrap_or(0) + 1))
     }
 
-    /// Writes one batch of an import in one transaction.
+    /// Writes one batch of an import in one transaction, with multi-row statements (one
+    /// statement per few hundred rows rather than several per row).
     pub async fn write_batch(&self, batch: &Batch) -> Result<()> {
         let Backend::Sqlite(pool) = &self.backend;
         let mut tx = pool.begin().await?;
-        let mut seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM reports")
-            .fetch_one(&mut *tx)
-            .await?;
-        for n in &batch.reports {
-            seq += 1;
-            let r = &n.report;
-            let (lon, lat) = r
-                .location
-                .point
-                .map_or((None, None), |(x, y)| (Some(x), Some(y)));
-            sqlx::query(
-                "INSERT INTO reports (id, seq, agreement_id, source_id, source_key, source_version, start_s, end_s, event_type,
-                                      lon, lat, body, raw_format, raw, incident_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-            )
-            .bind(&r.id)
-            .bind(seq)
-            .bind(&batch.agreement)
-            .bind(&r.source)
-            .bind(&r.source_key)
-            .bind(r.source_version)
-            .bind(r.occurred.start.as_second())
-            .bind(r.occurred.end.as_second())
-            .bind(r.event_type.as_str())
-            .bind(lon)
-            .bind(lat)
-            .bind(serde_json::to_string(r)?)
-            .bind(&n.raw_format)
-            .bind(&n.raw)
-            .bind(&n.decision.incident)
-            .execute(&mut *tx)
-            .await?;
-            let d = &n.decision;
-            sqlx::query(
-                "INSERT INTO match_decisions (report_id, incident_id, new, candidates, distance_m, gap_s, reason)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&d.report)
-            .bind(&d.incident)
-            .bind(d.new)
-            .bind(i64::try_from(d.candidates).unwrap_or(i64::MAX))
-            .bind(d.distance_m)
-            .bind(d.gap_s)
-            .bind(&d.reason)
-            .execute(&mut *tx)
-            .await?;
+        let base: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM reports").fetch_one(&mut *tx).await?;
+        let bodies: Vec<String> = batch.reports.iter().map(|n| serde_json::to_string(&n.report)).collect::<Result<_, _>>()?;
+        let rows: Vec<(i64, &NewReport, &String)> =
+            batch.reports.iter().zip(&bodies).enumerate().map(|(k, (n, b))| (base + 1 + i64::try_from(k).unwrap_or(0), n, b)).collect();
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO reports (id, seq, agreement_id, source_id, source_key, source_version, start_s, end_s, event_type, lon, lat, body, raw_format, raw, incident_id) ",
+            );
+            q.push_values(chunk, |mut b, (seq, n, body)| {
+                let r = &n.report;
+                let (lon, lat) = r.location.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
+                b.push_bind(&r.id)
+                    .push_bind(*seq)
+                    .push_bind(&batch.agreement)
+                    .push_bind(&r.source)
+                    .push_bind(&r.source_key)
+                    .push_bind(r.source_version)
+                    .push_bind(r.occurred.start.as_second())
+                    .push_bind(r.occurred.end.as_second())
+                    .push_bind(r.event_type.as_str())
+                    .push_bind(lon)
+                    .push_bind(lat)
+                    .push_bind(body.as_str())
+                    .push_bind(&n.raw_format)
+                    .push_bind(&n.raw)
+                    .push_bind(&n.decision.incident);
+            });
+            q.build().execute(&mut *tx).await?;
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO match_decisions (report_id, incident_id, new, candidates, distance_m, gap_s, reason) ");
+            q.push_values(chunk, |mut b, (_, n, _)| {
+                let d = &n.decision;
+                b.push_bind(&d.report)
+                    .push_bind(&d.incident)
+                    .push_bind(d.new)
+                    .push_bind(i64::try_from(d.candidates).unwrap_or(i64::MAX))
+                    .push_bind(d.distance_m)
+                    .push_bind(d.gap_s)
+                    .push_bind(&d.reason);
+            });
+            q.build().execute(&mut *tx).await?;
         }
         for (old, new) in &batch.superseded {
-            sqlx::query("UPDATE reports SET superseded_by = $1 WHERE id = $2")
-                .bind(new)
-                .bind(old)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("UPDATE reports SET superseded_by = $1 WHERE id = $2").bind(new).bind(old).execute(&mut *tx).await?;
         }
-        for i in &batch.incidents {
-            let number: i64 =
-                i.id.strip_prefix("inc-")
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0);
-            let (lon, lat) = i.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
-            sqlx::query(
-                "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, perpetrator, disputed, report_count, body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                 ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat,
-                     event_type = excluded.event_type, status = excluded.status, perpetrator = excluded.perpetrator,
-                     disputed = excluded.disputed, report_count = excluded.report_count, body = excluded.body",
-            )
-            .bind(&i.id)
-            .bind(number)
-            .bind(&batch.agreement)
-            .bind(i.window.start.as_second())
-            .bind(i.window.end.as_second())
-            .bind(lon)
-            .bind(lat)
-            .bind(i.event_type.as_str())
-            .bind(i.status.as_str())
-            .bind(&i.attribution.assessed)
-            .bind(i.attribution.disputed)
-            .bind(i64::try_from(i.reports.len()).unwrap_or(i64::MAX))
-            .bind(serde_json::to_string(i)?)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM incident_zones WHERE incident_id = $1")
-                .bind(&i.id)
-                .execute(&mut *tx)
-                .await?;
-            for z in &i.zones {
-                sqlx::query("INSERT INTO incident_zones (incident_id, zone_id) VALUES ($1, $2)")
-                    .bind(&i.id)
-                    .bind(z)
-                    .execute(&mut *tx)
-                    .await?;
+        let incident_bodies: Vec<String> = batch.incidents.iter().map(serde_json::to_string).collect::<Result<_, _>>()?;
+        let incidents: Vec<(&Incident, &String)> = batch.incidents.iter().zip(&incident_bodies).collect();
+        for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, perpetrator, disputed, report_count, body) ",
+            );
+            q.push_values(chunk, |mut b, (i, body)| {
+                let number: i64 = i.id.strip_prefix("inc-").and_then(|n| n.parse().ok()).unwrap_or(0);
+                let (lon, lat) = i.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
+                b.push_bind(&i.id)
+                    .push_bind(number)
+                    .push_bind(&batch.agreement)
+                    .push_bind(i.window.start.as_second())
+                    .push_bind(i.window.end.as_second())
+                    .push_bind(lon)
+                    .push_bind(lat)
+                    .push_bind(i.event_type.as_str())
+                    .push_bind(i.status.as_str())
+                    .push_bind(&i.attribution.assessed)
+                    .push_bind(i.attribution.disputed)
+                    .push_bind(i64::try_from(i.reports.len()).unwrap_or(i64::MAX))
+                    .push_bind(body.as_str());
+            });
+            q.push(
+                " ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat,
+                  event_type = excluded.event_type, status = excluded.status, perpetrator = excluded.perpetrator,
+                  disputed = excluded.disputed, report_count = excluded.report_count, body = excluded.body",
+            );
+            q.build().execute(&mut *tx).await?;
+            let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM incident_zones WHERE incident_id IN (");
+            let mut ids = q.separated(", ");
+            for (i, _) in chunk {
+                ids.push_bind(&i.id);
+            }
+            q.push(")");
+            q.build().execute(&mut *tx).await?;
+            let pairs: Vec<(&String, &String)> = chunk.iter().flat_map(|(i, _)| i.zones.iter().map(move |z| (&i.id, z))).collect();
+            for pairs in pairs.chunks(ROWS_PER_STATEMENT * 4) {
+                let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO incident_zones (incident_id, zone_id) ");
+                q.push_values(pairs, |mut b, (i, z)| {
+                    b.push_bind(*i).push_bind(*z);
+                });
+                q.build().execute(&mut *tx).await?;
             }
         }
         tx.commit().await?;

@@ -1,0 +1,80 @@
+//! W1: import N synthetic ACLED-format rows end to end (parse, validate, classify into
+//! zones, match into incidents, persist to SQLite), against the same run's baseline of
+//! parsing and matching alone. Prints rows/s and peak resident memory.
+//!
+//! Run: `cargo run --release -p truce-bench --bin bench-import -- [ROWS] [SEED]`
+
+#![allow(clippy::print_stdout, clippy::cast_precision_loss)]
+
+use std::path::Path;
+use std::time::Instant;
+use truce_core::SourceFile;
+use truce_core::acled::{self, Options};
+use truce_core::incidents::{MatchConfig, Matcher};
+use truce_core::report::{Reliability, Source, SourceKind};
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let rows: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2020);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../agreements/nk-2020");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).map(|t| SourceFile::new(name, t)).map_err(|e| e.to_string());
+    let bundle = truce_core::load(read("agreement.toml").expect("agreement"), read).expect("nk-2020 loads");
+
+    let mut csv = Vec::new();
+    truce_bench::generate(rows, seed, &mut csv).expect("generate");
+    println!("{rows} synthetic rows, {:.1} MB, seed {seed}", csv.len() as f64 / 1e6);
+    let now = jiff::Timestamp::now();
+    let options = Options {
+        source: Source { id: "acled".into(), name: "ACLED".into(), kind: SourceKind::DataSet, reliability: Reliability::B, party: None },
+        received: now,
+        credibility: 2,
+        now,
+        max_field_bytes: 32 * 1024,
+    };
+
+    // Baseline: parse, validate, classify and match in memory, nothing stored.
+    let t = Instant::now();
+    let mut matcher = Matcher::new(MatchConfig::default(), &bundle.zones, &bundle.gazetteer);
+    let reader = acled::Reader::new(&csv[..], &bundle.agreement, &bundle.zones, &options).expect("header");
+    let mut accepted = 0u64;
+    for row in reader.flatten() {
+        matcher.add(row.report, options.source.clone());
+        accepted += 1;
+    }
+    let core_s = t.elapsed().as_secs_f64();
+    let incidents = matcher.incidents().len();
+    drop(matcher);
+    println!("parse + classify + match (memory only): {core_s:.2} s, {:.0} rows/s, {accepted} reports -> {incidents} incidents", rows as f64 / core_s);
+
+    // End to end into SQLite.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let (full_s, summary) = runtime.block_on(async {
+        let store = truce_store::Store::open_sqlite(&tmp.path().join("truce.db")).await.expect("store");
+        store.load_agreement(&bundle).await.expect("load agreement");
+        let t = Instant::now();
+        let outcome = truce_store::ingest::import_acled(&store, &bundle, &csv[..], &options, truce_store::ingest::BATCH_ROWS, |_| {})
+            .await
+            .expect("store")
+            .expect("file");
+        (t.elapsed().as_secs_f64(), outcome.summary)
+    });
+    println!(
+        "end to end into SQLite: {full_s:.2} s, {:.0} rows/s ({} accepted, {} new incidents); storing costs {:.1}x the in-memory work",
+        rows as f64 / full_s,
+        summary.accepted,
+        summary.new_incidents,
+        full_s / core_s
+    );
+    println!("peak RSS: {:.0} MB (target < 300 MB); DESIGN reference for W1: PostGIS COPY + index + join = 3 s per 1M rows", peak_rss_mb());
+}

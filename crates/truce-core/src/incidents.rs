@@ -198,6 +198,9 @@ pub struct StoredIncident {
     pub analyst_status: Option<IncidentStatus>,
     /// Its reports with their sources, in the order they joined.
     pub members: Vec<(Report, Source)>,
+    /// True when the stored incident is missing or out of date: it will be returned by
+    /// the next [`Matcher::take_changed`].
+    pub needs_write: bool,
 }
 
 impl<'a> Matcher<'a> {
@@ -259,6 +262,9 @@ impl<'a> Matcher<'a> {
                 analyst_status: s.analyst_status,
             });
             m.reindex(idx);
+            if s.needs_write {
+                m.dirty.insert(idx);
+            }
         }
         m
     }

@@ -71,6 +71,11 @@ pub struct IncidentDetail {
     pub decisions: Vec<Decision>,
 }
 
+/// The N of `inc-N`.
+fn incident_number(id: &str) -> i64 {
+    id.strip_prefix("inc-").and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
 /// Rows per multi-row statement: 15 columns × 400 rows stays far below SQLite's limit of
 /// 32,766 bound parameters.
 const ROWS_PER_STATEMENT: usize = 400;
@@ -150,46 +155,55 @@ impl Store {
             .collect())
     }
 
-    /// The incidents of an agreement with their reports, to resume matching, and the
-    /// number the next new incident gets.
+    /// The incidents of an agreement rebuilt from their stored reports, to resume
+    /// matching, and the number the next new incident gets. Incidents whose cached row is
+    /// missing or out of date (an import stopped before writing it) are marked for writing.
     pub async fn resume_state(&self, agreement: &str) -> Result<(Vec<StoredIncident>, u64)> {
         let Backend::Sqlite(pool) = &self.backend;
         let sources = self.sources().await?;
-        let incidents: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT id, analyst_status FROM incidents WHERE agreement_id = $1 AND report_count > 0 ORDER BY number")
+        let cached: HashMap<String, (Option<String>, i64)> =
+            sqlx::query_as::<_, (String, Option<String>, i64)>("SELECT id, analyst_status, report_count FROM incidents WHERE agreement_id = $1")
                 .bind(agreement)
                 .fetch_all(pool)
-                .await?;
+                .await?
+                .into_iter()
+                .map(|(id, a, n)| (id, (a, n)))
+                .collect();
         let rows: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT incident_id, source_id, body FROM reports
-             WHERE agreement_id = $1 AND incident_id IS NOT NULL AND superseded_by IS NULL AND retracted = 0 ORDER BY seq",
+             WHERE agreement_id = $1 AND superseded_by IS NULL AND retracted = 0 ORDER BY seq",
         )
         .bind(agreement)
         .fetch_all(pool)
         .await?;
+        let mut order: Vec<String> = Vec::new();
         let mut members: HashMap<String, Vec<(Report, Source)>> = HashMap::new();
         for (incident, source, body) in rows {
-            let s = sources
-                .get(&source)
-                .cloned()
-                .ok_or_else(|| StoreError::Corrupt(format!("report of unknown source {source}")))?;
-            members
-                .entry(incident)
-                .or_default()
-                .push((decode("report", &body)?, s));
+            let s = sources.get(&source).cloned().ok_or_else(|| StoreError::Corrupt(format!("report of unknown source {source}")))?;
+            let list = members.entry(incident.clone()).or_insert_with(|| {
+                order.push(incident);
+                Vec::new()
+            });
+            list.push((decode("report", &body)?, s));
         }
-        let stored = incidents
+        order.sort_by_key(|id| incident_number(id));
+        let stored = order
             .into_iter()
-            .map(|(id, analyst)| StoredIncident {
-                members: members.remove(&id).unwrap_or_default(),
-                analyst_status: analyst.as_deref().and_then(IncidentStatus::parse),
-                id,
+            .map(|id| {
+                let members = members.remove(&id).unwrap_or_default();
+                let (analyst, count) = cached.get(&id).cloned().unwrap_or((None, -1));
+                StoredIncident {
+                    needs_write: usize::try_from(count).ok() != Some(members.len()),
+                    members,
+                    analyst_status: analyst.as_deref().and_then(IncidentStatus::parse),
+                    id,
+                }
             })
-            .collect();
-        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM incidents")
-            .fetch_one(pool)
-            .await?;
-        Ok((stored, u64::try_from(max.unwrap_or(0)).unwrap_or(0) + 1))
+            .collect::<Vec<_>>();
+        let max_cached: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM incidents").fetch_one(pool).await?;
+        let max_used = stored.iter().map(|s| incident_number(&s.id)).max().unwrap_or(0);
+        let next = max_cached.unwrap_or(0).max(max_used) + 1;
+        Ok((stored, u64::try_from(next).unwrap_or(1)))
     }
 
     /// Writes one batch of an import in one transaction, with multi-row statements (one
@@ -203,7 +217,8 @@ impl Store {
             batch.reports.iter().zip(&bodies).enumerate().map(|(k, (n, b))| (base + 1 + i64::try_from(k).unwrap_or(0), n, b)).collect();
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO reports (id, seq, agreement_id, source_id, source_key, source_version, start_s, end_s, event_type, lon, lat, body, raw_format, raw, incident_id) ",
+                "INSERT INTO reports (id, seq, agreement_id, source_id, source_key, source_version, start_s, end_s, event_type, lon, lat, body, raw_format, raw,
+                                      incident_id, decision_new, decision_candidates, decision_distance_m, decision_gap_s, decision_reason) ",
             );
             q.push_values(chunk, |mut b, (seq, n, body)| {
                 let r = &n.report;
@@ -222,19 +237,12 @@ impl Store {
                     .push_bind(body.as_str())
                     .push_bind(&n.raw_format)
                     .push_bind(&n.raw)
-                    .push_bind(&n.decision.incident);
-            });
-            q.build().execute(&mut *tx).await?;
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO match_decisions (report_id, incident_id, new, candidates, distance_m, gap_s, reason) ");
-            q.push_values(chunk, |mut b, (_, n, _)| {
-                let d = &n.decision;
-                b.push_bind(&d.report)
-                    .push_bind(&d.incident)
-                    .push_bind(d.new)
-                    .push_bind(i64::try_from(d.candidates).unwrap_or(i64::MAX))
-                    .push_bind(d.distance_m)
-                    .push_bind(d.gap_s)
-                    .push_bind(&d.reason);
+                    .push_bind(&n.decision.incident)
+                    .push_bind(n.decision.new)
+                    .push_bind(i64::try_from(n.decision.candidates).unwrap_or(i64::MAX))
+                    .push_bind(n.decision.distance_m)
+                    .push_bind(n.decision.gap_s)
+                    .push_bind(&n.decision.reason);
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -248,7 +256,7 @@ impl Store {
                 "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, perpetrator, disputed, report_count, body) ",
             );
             q.push_values(chunk, |mut b, (i, body)| {
-                let number: i64 = i.id.strip_prefix("inc-").and_then(|n| n.parse().ok()).unwrap_or(0);
+                let number = incident_number(&i.id);
                 let (lon, lat) = i.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
                 b.push_bind(&i.id)
                     .push_bind(number)
@@ -380,7 +388,11 @@ impl Store {
             {
                 reports.push(decode("report", &b)?);
             }
-            if let Some(r) = sqlx::query("SELECT report_id, incident_id, new, candidates, distance_m, gap_s, reason FROM match_decisions WHERE report_id = $1")
+            if let Some(r) = sqlx::query(
+                "SELECT id AS report_id, incident_id, decision_new AS new, decision_candidates AS candidates,
+                        decision_distance_m AS distance_m, decision_gap_s AS gap_s, decision_reason AS reason
+                 FROM reports WHERE id = $1",
+            )
                 .bind(rid)
                 .fetch_optional(pool)
                 .await?

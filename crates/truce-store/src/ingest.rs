@@ -1,9 +1,11 @@
 //! Importing a file of reports end to end: read, validate, place, classify, match, store.
 //!
 //! Known reports (same id) are skipped, so re-importing a file changes nothing. A newer
-//! version of a source's record supersedes the older one, which leaves its incident. Rows
-//! are written in batches of [`BATCH_ROWS`], one transaction each; a rerun after a crash
-//! resumes the matcher from what was committed and reaches the same state.
+//! version of a source's record supersedes the older one, which leaves its incident.
+//! Reports, each with the decision that placed it, are written in batches of
+//! [`BATCH_ROWS`], one transaction each. Incidents are a pure function of their reports,
+//! so they are written once, at the end: a rerun after a crash rebuilds them from the
+//! committed reports, resumes matching and reaches the same state as an uninterrupted run.
 
 use crate::{Batch, NewReport, Result, Store};
 use std::io::Read;
@@ -125,7 +127,6 @@ pub async fn import_acled<R: Read>(
             decision,
         });
         if batch.reports.len() >= batch_rows.max(1) {
-            batch.incidents = matcher.take_changed();
             store.write_batch(&batch).await?;
             batch = Batch {
                 agreement: agreement.clone(),

@@ -1,5 +1,7 @@
--- Evidence: sources, reports (never changed once stored, only superseded or retracted),
--- incidents assessed from them, every matching decision, and the analyst history.
+-- Evidence: sources, reports (never changed once stored, only superseded or retracted)
+-- with the matching decision that placed each, incidents assessed from them, and the
+-- analyst history. Incidents are a pure function of their reports: the table is a cache
+-- that an interrupted import rebuilds from `reports`.
 
 CREATE TABLE sources (
     id          TEXT PRIMARY KEY,
@@ -24,7 +26,12 @@ CREATE TABLE reports (
     body               TEXT NOT NULL,            -- the Report as JSON
     raw_format         TEXT NOT NULL,            -- `acled`, `ucdp`, `geojson`, `jsonl`, `api`
     raw                TEXT NOT NULL,            -- the record as received, JSON
-    incident_id        TEXT,
+    incident_id        TEXT NOT NULL,            -- where matching put it
+    decision_new       INTEGER NOT NULL,         -- it started that incident
+    decision_candidates INTEGER NOT NULL,        -- incidents the index returned near it
+    decision_distance_m REAL,
+    decision_gap_s     INTEGER,
+    decision_reason    TEXT NOT NULL,
     superseded_by      TEXT,
     retracted          INTEGER NOT NULL DEFAULT 0
 );
@@ -56,16 +63,6 @@ CREATE TABLE incident_zones (
     PRIMARY KEY (incident_id, zone_id)
 );
 CREATE INDEX incident_zones_by_zone ON incident_zones (zone_id, incident_id);
-
-CREATE TABLE match_decisions (
-    report_id   TEXT PRIMARY KEY REFERENCES reports(id),
-    incident_id TEXT NOT NULL,
-    new         INTEGER NOT NULL,
-    candidates  INTEGER NOT NULL,
-    distance_m  REAL,
-    gap_s       INTEGER,
-    reason      TEXT NOT NULL
-);
 
 CREATE TABLE incident_history (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -24,11 +24,19 @@ fn peak_rss_mb() -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let rows: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let rows: u64 = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2020);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../agreements/nk-2020");
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).map(|t| SourceFile::new(name, t)).map_err(|e| e.to_string());
-    let bundle = truce_core::load(read("agreement.toml").expect("agreement"), read).expect("nk-2020 loads");
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .map(|t| SourceFile::new(name, t))
+            .map_err(|e| e.to_string())
+    };
+    let bundle =
+        truce_core::load(read("agreement.toml").expect("agreement"), read).expect("nk-2020 loads");
 
     let tmp = tempfile::tempdir().expect("tempdir");
     let csv_path = tmp.path().join("rows.csv");
@@ -38,11 +46,22 @@ fn main() {
         std::io::Write::flush(&mut f).expect("flush");
     }
     let size = std::fs::metadata(&csv_path).map(|m| m.len()).unwrap_or(0);
-    println!("{rows} synthetic rows, {:.1} MB, seed {seed}", size as f64 / 1e6);
-    let open = || std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&csv_path).expect("open"));
+    println!(
+        "{rows} synthetic rows, {:.1} MB, seed {seed}",
+        size as f64 / 1e6
+    );
+    let open = || {
+        std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&csv_path).expect("open"))
+    };
     let now = jiff::Timestamp::now();
     let options = Options {
-        source: Source { id: "acled".into(), name: "ACLED".into(), kind: SourceKind::DataSet, reliability: Reliability::B, party: None },
+        source: Source {
+            id: "acled".into(),
+            name: "ACLED".into(),
+            kind: SourceKind::DataSet,
+            reliability: Reliability::B,
+            party: None,
+        },
         received: now,
         credibility: 2,
         now,
@@ -51,15 +70,28 @@ fn main() {
 
     // End to end into SQLite, streaming from the file; its peak memory is read before the
     // baseline runs.
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let (full_s, summary) = runtime.block_on(async {
-        let store = truce_store::Store::open_sqlite(&tmp.path().join("truce.db")).await.expect("store");
+        let store = truce_store::Store::open_sqlite(&tmp.path().join("truce.db"))
+            .await
+            .expect("store");
         store.load_agreement(&bundle).await.expect("load agreement");
         let t = Instant::now();
-        let outcome = truce_store::ingest::import_acled(&store, &bundle, open(), &options, truce_store::ingest::BATCH_ROWS, |_| {})
-            .await
-            .expect("store")
-            .expect("file");
+        let outcome = truce_store::ingest::import_acled(
+            &store,
+            &bundle,
+            open(),
+            &options,
+            truce_store::ingest::BATCH_ROWS,
+            |_| {},
+        )
+        .await
+        .expect("store")
+        .expect("file");
         (t.elapsed().as_secs_f64(), outcome.summary)
     });
     let import_rss = peak_rss_mb();
@@ -67,7 +99,8 @@ fn main() {
     // Baseline: parse, validate, classify and match in memory, nothing stored.
     let t = Instant::now();
     let mut matcher = Matcher::new(MatchConfig::default(), &bundle.zones, &bundle.gazetteer);
-    let reader = acled::Reader::new(open(), &bundle.agreement, &bundle.zones, &options).expect("header");
+    let reader =
+        acled::Reader::new(open(), &bundle.agreement, &bundle.zones, &options).expect("header");
     let mut accepted = 0u64;
     for row in reader.flatten() {
         matcher.add(row.report, options.source.clone());
@@ -76,7 +109,10 @@ fn main() {
     let core_s = t.elapsed().as_secs_f64();
     let incidents = matcher.incidents().len();
     drop(matcher);
-    println!("parse + classify + match (memory only): {core_s:.2} s, {:.0} rows/s, {accepted} reports -> {incidents} incidents", rows as f64 / core_s);
+    println!(
+        "parse + classify + match (memory only): {core_s:.2} s, {:.0} rows/s, {accepted} reports -> {incidents} incidents",
+        rows as f64 / core_s
+    );
     println!(
         "end to end into SQLite: {full_s:.2} s, {:.0} rows/s ({} accepted, {} new incidents); storing costs {:.1}x the in-memory work",
         rows as f64 / full_s,
@@ -84,5 +120,7 @@ fn main() {
         summary.new_incidents,
         full_s / core_s
     );
-    println!("peak RSS of the import: {import_rss:.0} MB (target < 300 MB); DESIGN reference for W1: PostGIS COPY + index + join = 3 s per 1M rows");
+    println!(
+        "peak RSS of the import: {import_rss:.0} MB (target < 300 MB); DESIGN reference for W1: PostGIS COPY + index + join = 3 s per 1M rows"
+    );
 }

@@ -270,11 +270,7 @@ impl<'a> Matcher<'a> {
     }
 
     fn place_quietly(&self, r: &Report) -> Option<(f64, f64)> {
-        let found = self.gazetteer.find(r.location.place_name.as_deref()?);
-        match found.matches.as_slice() {
-            [one] => Some((one.place.lon, one.place.lat)),
-            _ => None,
-        }
+        place_by_name(self.gazetteer, r)
     }
 
     /// Takes a report out of its incident (it was superseded or retracted) and reassesses
@@ -557,6 +553,49 @@ fn family_name(f: EventFamily) -> &'static str {
         EventFamily::Access => "access",
         EventFamily::Other => "other",
     }
+}
+
+/// The point of the one place a report's place name names, if it names exactly one.
+fn place_by_name(gazetteer: &Gazetteer, r: &Report) -> Option<(f64, f64)> {
+    let found = gazetteer.find(r.location.place_name.as_deref()?);
+    match found.matches.as_slice() {
+        [one] => Some((one.place.lon, one.place.lat)),
+        _ => None,
+    }
+}
+
+/// Assesses an incident from reports an analyst put together (a merge or a split), by the
+/// same rules as matching; reports with only a place name are placed through the gazetteer
+/// when the name is unambiguous. An analyst's status, when given, stands.
+pub fn assess_reports(
+    id: &str,
+    members: &[(Report, Source)],
+    zones: &ZoneSet,
+    gazetteer: &Gazetteer,
+    analyst_status: Option<IncidentStatus>,
+) -> Option<Incident> {
+    let members: Vec<Member> = members
+        .iter()
+        .map(|(report, source)| {
+            let point = report
+                .location
+                .point
+                .or_else(|| place_by_name(gazetteer, report));
+            Member {
+                report: report.clone(),
+                source: source.clone(),
+                point,
+            }
+        })
+        .collect();
+    if members.is_empty() {
+        return None;
+    }
+    let mut incident = assess(id, &members, zones);
+    if let Some(s) = analyst_status {
+        incident.status = s;
+    }
+    Some(incident)
 }
 
 /// Orders members by how much their account should weigh: the centre's monitors first,

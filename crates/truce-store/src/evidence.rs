@@ -72,8 +72,10 @@ pub struct IncidentDetail {
 }
 
 /// The N of `inc-N`.
-fn incident_number(id: &str) -> i64 {
-    id.strip_prefix("inc-").and_then(|n| n.parse().ok()).unwrap_or(0)
+pub(crate) fn incident_number(id: &str) -> i64 {
+    id.strip_prefix("inc-")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Rows per multi-row statement: 15 columns × 400 rows stays far below SQLite's limit of
@@ -162,13 +164,15 @@ impl Store {
         let Backend::Sqlite(pool) = &self.backend;
         let sources = self.sources().await?;
         let cached: HashMap<String, (Option<String>, i64)> =
-            sqlx::query_as::<_, (String, Option<String>, i64)>("SELECT id, analyst_status, report_count FROM incidents WHERE agreement_id = $1")
-                .bind(agreement)
-                .fetch_all(pool)
-                .await?
-                .into_iter()
-                .map(|(id, a, n)| (id, (a, n)))
-                .collect();
+            sqlx::query_as::<_, (String, Option<String>, i64)>(
+                "SELECT id, analyst_status, report_count FROM incidents WHERE agreement_id = $1",
+            )
+            .bind(agreement)
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|(id, a, n)| (id, (a, n)))
+            .collect();
         let rows: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT incident_id, source_id, body FROM reports
              WHERE agreement_id = $1 AND superseded_by IS NULL AND retracted = 0 ORDER BY seq",
@@ -179,7 +183,10 @@ impl Store {
         let mut order: Vec<String> = Vec::new();
         let mut members: HashMap<String, Vec<(Report, Source)>> = HashMap::new();
         for (incident, source, body) in rows {
-            let s = sources.get(&source).cloned().ok_or_else(|| StoreError::Corrupt(format!("report of unknown source {source}")))?;
+            let s = sources
+                .get(&source)
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupt(format!("report of unknown source {source}")))?;
             let list = members.entry(incident.clone()).or_insert_with(|| {
                 order.push(incident);
                 Vec::new()
@@ -200,8 +207,14 @@ impl Store {
                 }
             })
             .collect::<Vec<_>>();
-        let max_cached: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM incidents").fetch_one(pool).await?;
-        let max_used = stored.iter().map(|s| incident_number(&s.id)).max().unwrap_or(0);
+        let max_cached: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM incidents")
+            .fetch_one(pool)
+            .await?;
+        let max_used = stored
+            .iter()
+            .map(|s| incident_number(&s.id))
+            .max()
+            .unwrap_or(0);
         let next = max_cached.unwrap_or(0).max(max_used) + 1;
         Ok((stored, u64::try_from(next).unwrap_or(1)))
     }
@@ -211,10 +224,21 @@ impl Store {
     pub async fn write_batch(&self, batch: &Batch) -> Result<()> {
         let Backend::Sqlite(pool) = &self.backend;
         let mut tx = pool.begin().await?;
-        let base: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM reports").fetch_one(&mut *tx).await?;
-        let bodies: Vec<String> = batch.reports.iter().map(|n| serde_json::to_string(&n.report)).collect::<Result<_, _>>()?;
-        let rows: Vec<(i64, &NewReport, &String)> =
-            batch.reports.iter().zip(&bodies).enumerate().map(|(k, (n, b))| (base + 1 + i64::try_from(k).unwrap_or(0), n, b)).collect();
+        let base: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM reports")
+            .fetch_one(&mut *tx)
+            .await?;
+        let bodies: Vec<String> = batch
+            .reports
+            .iter()
+            .map(|n| serde_json::to_string(&n.report))
+            .collect::<Result<_, _>>()?;
+        let rows: Vec<(i64, &NewReport, &String)> = batch
+            .reports
+            .iter()
+            .zip(&bodies)
+            .enumerate()
+            .map(|(k, (n, b))| (base + 1 + i64::try_from(k).unwrap_or(0), n, b))
+            .collect();
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO reports (id, seq, agreement_id, source_id, source_key, source_version, start_s, end_s, event_type, lon, lat, body, raw_format, raw,
@@ -222,7 +246,10 @@ impl Store {
             );
             q.push_values(chunk, |mut b, (seq, n, body)| {
                 let r = &n.report;
-                let (lon, lat) = r.location.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
+                let (lon, lat) = r
+                    .location
+                    .point
+                    .map_or((None, None), |(x, y)| (Some(x), Some(y)));
                 b.push_bind(&r.id)
                     .push_bind(*seq)
                     .push_bind(&batch.agreement)
@@ -247,10 +274,19 @@ impl Store {
             q.build().execute(&mut *tx).await?;
         }
         for (old, new) in &batch.superseded {
-            sqlx::query("UPDATE reports SET superseded_by = $1 WHERE id = $2").bind(new).bind(old).execute(&mut *tx).await?;
+            sqlx::query("UPDATE reports SET superseded_by = $1 WHERE id = $2")
+                .bind(new)
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
         }
-        let incident_bodies: Vec<String> = batch.incidents.iter().map(serde_json::to_string).collect::<Result<_, _>>()?;
-        let incidents: Vec<(&Incident, &String)> = batch.incidents.iter().zip(&incident_bodies).collect();
+        let incident_bodies: Vec<String> = batch
+            .incidents
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<_, _>>()?;
+        let incidents: Vec<(&Incident, &String)> =
+            batch.incidents.iter().zip(&incident_bodies).collect();
         for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, perpetrator, disputed, report_count, body) ",
@@ -278,16 +314,22 @@ impl Store {
                   disputed = excluded.disputed, report_count = excluded.report_count, body = excluded.body",
             );
             q.build().execute(&mut *tx).await?;
-            let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM incident_zones WHERE incident_id IN (");
+            let mut q =
+                QueryBuilder::<Sqlite>::new("DELETE FROM incident_zones WHERE incident_id IN (");
             let mut ids = q.separated(", ");
             for (i, _) in chunk {
                 ids.push_bind(&i.id);
             }
             q.push(")");
             q.build().execute(&mut *tx).await?;
-            let pairs: Vec<(&String, &String)> = chunk.iter().flat_map(|(i, _)| i.zones.iter().map(move |z| (&i.id, z))).collect();
+            let pairs: Vec<(&String, &String)> = chunk
+                .iter()
+                .flat_map(|(i, _)| i.zones.iter().map(move |z| (&i.id, z)))
+                .collect();
             for pairs in pairs.chunks(ROWS_PER_STATEMENT * 4) {
-                let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO incident_zones (incident_id, zone_id) ");
+                let mut q = QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO incident_zones (incident_id, zone_id) ",
+                );
                 q.push_values(pairs, |mut b, (i, z)| {
                     b.push_bind(*i).push_bind(*z);
                 });

@@ -7,6 +7,7 @@
 
 mod evidence;
 pub mod ingest;
+pub mod verify;
 
 pub use evidence::{Batch, IncidentDetail, IncidentFilter, NewReport};
 use jiff::Timestamp;

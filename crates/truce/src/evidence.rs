@@ -48,10 +48,55 @@ pub struct ImportArgs {
     data: DataArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Why, in a sentence: kept in the incident's history.
+    #[arg(long)]
+    reason: String,
+    /// Who is acting (default: the login name).
+    #[arg(long, env = "USER")]
+    analyst: String,
+    /// Agreement.
+    #[arg(long, default_value = "nk-2020")]
+    agreement: String,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum IncidentsCmd {
     /// List incidents, filtered.
     List(ListArgs),
+    /// Set an incident's status (an analyst's judgement stands over the automatic one;
+    /// `auto` hands it back to the rules).
+    Verify {
+        /// Incident id.
+        id: String,
+        /// unverified, corroborated, confirmed, disputed, rejected, or auto.
+        #[arg(long)]
+        status: String,
+        #[command(flatten)]
+        review: ReviewArgs,
+    },
+    /// Move every report of FROM into INTO (undo with split).
+    Merge {
+        /// The incident that stays.
+        into: String,
+        /// The incident whose reports move.
+        from: String,
+        #[command(flatten)]
+        review: ReviewArgs,
+    },
+    /// Move some reports of an incident into a new one (undo with merge).
+    Split {
+        /// The incident.
+        id: String,
+        /// Report ids to move, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        reports: Vec<String>,
+        #[command(flatten)]
+        review: ReviewArgs,
+    },
     /// Show one incident with its reports, claims and matching decisions.
     Show {
         /// Incident id (`inc-12`).
@@ -246,8 +291,85 @@ fn write_rejects(path: &PathBuf, outcome: &ImportOutcome) -> Result<()> {
     Ok(())
 }
 
+async fn review(review: &ReviewArgs) -> Result<(truce_store::Store, truce_core::AgreementBundle)> {
+    if review.reason.trim().is_empty() {
+        return Err(BadInput("--reason must say why".into()).into());
+    }
+    let store = open(&review.data.data).await?;
+    let bundle = stored(&store, &review.agreement).await?;
+    Ok((store, bundle))
+}
+
+fn refused(e: truce_store::verify::ReviewError) -> anyhow::Error {
+    match e {
+        truce_store::verify::ReviewError::Store(s) => s.into(),
+        other => BadInput(other.to_string()).into(),
+    }
+}
+
 pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
     match cmd {
+        IncidentsCmd::Verify {
+            id,
+            status,
+            review: r,
+        } => {
+            let status = match status.as_str() {
+                "auto" => None,
+                s => Some(
+                    truce_core::incidents::IncidentStatus::parse(s).ok_or_else(|| {
+                        BadInput(format!(
+                            "`{s}` is not a status ({})",
+                            truce_core::diag::suggest(
+                                s,
+                                truce_core::incidents::IncidentStatus::ALL.iter().copied()
+                            )
+                        ))
+                    })?,
+                ),
+            };
+            let (store, bundle) = review(&r).await?;
+            let i = store
+                .set_status(&bundle, &id, status, &r.reason, &r.analyst)
+                .await
+                .map_err(refused)?;
+            out(&format!("{}: {}\n", i.id, i.status.as_str()))
+        }
+        IncidentsCmd::Merge {
+            into,
+            from,
+            review: r,
+        } => {
+            let (store, bundle) = review(&r).await?;
+            let i = store
+                .merge(&bundle, &into, &from, &r.reason, &r.analyst)
+                .await
+                .map_err(refused)?;
+            out(&format!(
+                "{} now holds {} reports ({}); {from} is empty\n",
+                i.id,
+                i.reports.len(),
+                i.status.as_str()
+            ))
+        }
+        IncidentsCmd::Split {
+            id,
+            reports,
+            review: r,
+        } => {
+            let (store, bundle) = review(&r).await?;
+            let (left, right) = store
+                .split(&bundle, &id, &reports, &r.reason, &r.analyst)
+                .await
+                .map_err(refused)?;
+            out(&format!(
+                "{} keeps {} reports; {} has {}\n",
+                left.id,
+                left.reports.len(),
+                right.id,
+                right.reports.len()
+            ))
+        }
         IncidentsCmd::List(a) => {
             let store = open(&a.data.data).await?;
             let bundle = stored(&store, &a.agreement).await?;
@@ -318,8 +440,14 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
             let Some(d) = store.incident(&id).await? else {
                 return Err(BadInput(format!("no incident `{id}`")).into());
             };
+            let history = store.history(&id).await?;
             if json {
-                return out(&format!("{}\n", serde_json::to_string_pretty(&d)?));
+                return out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"detail": d, "history": history})
+                    )?
+                ));
             }
             let i = &d.incident;
             let mut t = format!(
@@ -362,6 +490,15 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
                     r.perpetrator.as_deref().unwrap_or("nobody"),
                     dec.reason
                 ));
+            }
+            if !history.is_empty() {
+                t.push_str("  history:\n");
+                for h in &history {
+                    t.push_str(&format!(
+                        "    {} {} {}: {} ({})\n",
+                        h.at, h.actor, h.action, h.reason, h.detail
+                    ));
+                }
             }
             out(&t)
         }

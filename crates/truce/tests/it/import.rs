@@ -201,3 +201,63 @@ fn a_killed_import_rerun_converges_to_the_clean_state() {
     assert!(rerun.status.success(), "{}", stderr(&rerun));
     assert_eq!(everything(dir.path(), "killed"), clean_state);
 }
+
+#[test]
+fn analysts_split_merge_and_reject_with_every_change_in_the_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = generated(dir.path(), 600, 3);
+    assert!(truce(dir.path(), &["import", &file]).status.success());
+    let list: serde_json::Value =
+        serde_json::from_slice(&truce(dir.path(), &["incidents", "list", "--json", "--limit", "100000"]).stdout).expect("json");
+    let before = list.as_array().expect("array").len();
+    let big = list.as_array().expect("array").iter().find(|i| i["reports"].as_array().is_some_and(|r| r.len() >= 3)).expect("an incident with 3 reports");
+    let id = big["id"].as_str().expect("id").to_owned();
+    let moved = big["reports"][0].as_str().expect("report").to_owned();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
+        v.extend(["--analyst".into(), "analyst-1".into()]);
+        v
+    };
+
+    let o = truce(dir.path(), &args(&["incidents", "split", &id, "--reports", &moved, "--reason", "two separate shellings"]).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let new_id = text.split("; ").nth(1).and_then(|s| s.split(' ').next()).expect("new id").to_owned();
+    assert!(text.starts_with(&format!("{id} keeps ")), "{text}");
+    let after_split: serde_json::Value =
+        serde_json::from_slice(&truce(dir.path(), &["incidents", "list", "--json", "--limit", "100000"]).stdout).expect("json");
+    assert_eq!(after_split.as_array().expect("array").len(), before + 1);
+
+    let o = truce(dir.path(), &args(&["incidents", "merge", &id, &new_id, "--reason", "same event after all"]).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after_merge: serde_json::Value =
+        serde_json::from_slice(&truce(dir.path(), &["incidents", "list", "--json", "--limit", "100000"]).stdout).expect("json");
+    assert_eq!(after_merge.as_array().expect("array").len(), before);
+    let back = after_merge.as_array().expect("array").iter().find(|i| i["id"] == id.as_str()).expect("incident");
+    assert_eq!(back["reports"].as_array().map(Vec::len), big["reports"].as_array().map(Vec::len));
+
+    let o = truce(dir.path(), &args(&["incidents", "verify", &id, "--status", "rejected", "--reason", "artillery drill, not a violation"]).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rejected: serde_json::Value =
+        serde_json::from_slice(&truce(dir.path(), &["incidents", "list", "--status", "rejected", "--json"]).stdout).expect("json");
+    assert_eq!(rejected.as_array().map(|a| a.iter().map(|i| i["id"].clone()).collect::<Vec<_>>()), Some(vec![serde_json::json!(id)]));
+
+    let shown: serde_json::Value = serde_json::from_slice(&truce(dir.path(), &["incidents", "show", &id, "--json"]).stdout).expect("json");
+    let actions: Vec<&str> = shown["history"].as_array().expect("history").iter().map(|h| h["action"].as_str().expect("action")).collect();
+    assert_eq!(actions, ["split-out", "merge-in", "status"]);
+    assert_eq!(shown["history"][2]["actor"], "analyst-1");
+    assert_eq!(shown["history"][2]["reason"], "artillery drill, not a violation");
+
+    // Bad requests are refused with a reason and change nothing.
+    let o = truce(dir.path(), &args(&["incidents", "split", &id, "--reports", "nope", "--reason", "x"]).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("report `nope` is not in"), "{}", stderr(&o));
+    let o = truce(dir.path(), &args(&["incidents", "verify", &id, "--status", "confrimed", "--reason", "x"]).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(stderr(&o).contains("did you mean `confirmed`?"), "{}", stderr(&o));
+    // A re-import keeps the analysts' work.
+    let o = truce(dir.path(), &["import", &file]);
+    assert!(stdout(&o).contains("unchanged 600"), "{}", stdout(&o));
+    let again: serde_json::Value =
+        serde_json::from_slice(&truce(dir.path(), &["incidents", "list", "--status", "rejected", "--json"]).stdout).expect("json");
+    assert_eq!(again.as_array().map(Vec::len), Some(1));
+}

@@ -530,6 +530,59 @@ impl<R: Read> Iterator for Reader<'_, R> {
     }
 }
 
+impl AcledRecord {
+    /// An ACLED row made from a report of any source: the columns ACLED defines from the
+    /// report's fields, the rest empty. Actors are written with their agreement names.
+    pub fn from_report(r: &Report, agreement: &Agreement) -> Self {
+        let tz = agreement.tz();
+        let date = r.occurred.start.to_zoned_datetime(tz.clone()).date();
+        let (event_type, sub) = r.event_type.to_acled();
+        let name = |id: &Option<String>| {
+            id.as_deref()
+                .and_then(|i| agreement.actor(i))
+                .map(|a| a.name.clone())
+                .unwrap_or_default()
+        };
+        let (lon, lat) = r
+            .location
+            .point
+            .map_or((String::new(), String::new()), |(x, y)| {
+                (format!("{x}"), format!("{y}"))
+            });
+        let time_precision = match r.occurred.precision {
+            1 => "1",
+            2 | 3 => "2",
+            _ => "3",
+        };
+        let mut f = vec![String::new(); 31];
+        let mut set = |c: &str, v: String| {
+            if let Some(i) = COLUMNS.iter().position(|x| *x == c) {
+                f[i] = v;
+            }
+        };
+        set("event_id_cnty", r.id.clone());
+        set("event_date", date.to_string());
+        set("year", date.year().to_string());
+        set("time_precision", time_precision.into());
+        set("event_type", event_type.into());
+        set("sub_event_type", sub.into());
+        set("actor1", name(&r.perpetrator));
+        set("actor2", name(&r.target));
+        set(
+            "location",
+            r.location.place_name.clone().unwrap_or_default(),
+        );
+        set("latitude", lat);
+        set("longitude", lon);
+        set("geo_precision", r.location.precision.min(3).to_string());
+        set("source", r.source.clone());
+        set("notes", r.text.clone());
+        set("fatalities", r.casualties.killed_best().to_string());
+        set("timestamp", r.received.as_second().to_string());
+        Self(f)
+    }
+}
+
 /// Writes rows as an ACLED CSV with the standard header.
 pub fn write<'r, W: std::io::Write>(
     out: W,

@@ -7,6 +7,7 @@ pub mod agreement;
 pub mod bundle;
 pub mod diag;
 pub mod incidents;
+pub mod jsonl;
 pub mod period;
 pub mod places;
 pub mod report;

@@ -128,32 +128,27 @@ impl Store {
         Ok(out)
     }
 
-    /// Ids of every stored report of a source.
-    pub async fn report_ids(&self, source_id: &str) -> Result<HashSet<String>> {
+    /// Ids of every stored report.
+    pub async fn report_ids(&self) -> Result<HashSet<String>> {
         let Backend::Sqlite(pool) = &self.backend;
-        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM reports WHERE source_id = $1")
-            .bind(source_id)
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM reports")
             .fetch_all(pool)
             .await?;
         Ok(ids.into_iter().collect())
     }
 
-    /// For each source key of a source, the current (not superseded) report and version.
-    pub async fn current_versions(
-        &self,
-        source_id: &str,
-    ) -> Result<HashMap<String, (String, i64)>> {
+    /// For each (source, source key), the current (not superseded) report and its version.
+    pub async fn current_versions(&self) -> Result<HashMap<(String, String), (String, i64)>> {
         let Backend::Sqlite(pool) = &self.backend;
-        let rows: Vec<(String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT source_key, id, source_version FROM reports
-             WHERE source_id = $1 AND source_key IS NOT NULL AND superseded_by IS NULL AND retracted = 0",
+        let rows: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT source_id, source_key, id, source_version FROM reports
+             WHERE source_key IS NOT NULL AND superseded_by IS NULL AND retracted = 0",
         )
-        .bind(source_id)
         .fetch_all(pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(k, id, v)| (k, (id, v.unwrap_or(0))))
+            .map(|(s, k, id, v)| ((s, k), (id, v.unwrap_or(0))))
             .collect())
     }
 
@@ -455,6 +450,32 @@ impl Store {
             reports,
             decisions,
         }))
+    }
+
+    /// The current reports of the given incidents with their original records (format,
+    /// JSON), in arrival order.
+    pub async fn reports_of(&self, incidents: &[String]) -> Result<Vec<(Report, String, String)>> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let mut rows: Vec<(i64, String, String, String)> = Vec::new();
+        for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT seq, body, raw_format, raw FROM reports WHERE superseded_by IS NULL AND retracted = 0 AND incident_id IN (",
+            );
+            let mut ids = q.separated(", ");
+            for i in chunk {
+                ids.push_bind(i);
+            }
+            q.push(")");
+            rows.extend(
+                q.build_query_as::<(i64, String, String, String)>()
+                    .fetch_all(pool)
+                    .await?,
+            );
+        }
+        rows.sort_by_key(|r| r.0);
+        rows.into_iter()
+            .map(|(_, body, f, raw)| Ok((decode("report", &body)?, f, raw)))
+            .collect()
     }
 
     /// The raw records of reports, in arrival order, for export in their own format.

@@ -8,11 +8,13 @@
 //! committed reports, resumes matching and reaches the same state as an uninterrupted run.
 
 use crate::{Batch, NewReport, Result, Store};
-use std::io::Read;
+use std::collections::HashMap;
+use std::io::{BufRead, Read};
 use truce_core::AgreementBundle;
 use truce_core::acled::{self, Reject, Warning};
 use truce_core::incidents::{MatchConfig, Matcher};
-use truce_core::report::Source;
+use truce_core::jsonl;
+use truce_core::report::{Report, Source};
 
 /// Rows per transaction unless the caller chooses.
 pub const BATCH_ROWS: usize = 5_000;
@@ -43,27 +45,38 @@ pub struct ImportSummary {
 pub struct ImportOutcome {
     /// Counts.
     pub summary: ImportSummary,
-    /// Refused rows with line, column and reason.
+    /// Refused rows: line, column (CSV) or JSON pointer (JSON Lines), value and reason.
     pub rejects: Vec<Reject>,
     /// Accepted rows worth a look.
     pub warnings: Vec<Warning>,
 }
 
-/// Imports an ACLED CSV into `store` for the agreement of `bundle`, `batch_rows` rows per
-/// transaction. `progress` is called after every committed batch with the rows read so far.
-pub async fn import_acled<R: Read>(
+/// One accepted row of any format.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The report made from it.
+    pub report: Report,
+    /// The format (`acled`, `jsonl`).
+    pub raw_format: &'static str,
+    /// The record as received, JSON.
+    pub raw: String,
+    /// Warnings about it.
+    pub warnings: Vec<Warning>,
+}
+
+/// Imports rows of any format. `rows` yields accepted rows or the rejects of a refused
+/// row; every report's source must be in `sources`.
+pub async fn import_rows(
     store: &Store,
     bundle: &AgreementBundle,
-    input: R,
-    options: &acled::Options,
+    rows: impl Iterator<Item = Result<Incoming, Vec<Reject>>>,
+    sources: &HashMap<String, Source>,
     batch_rows: usize,
     mut progress: impl FnMut(u64),
-) -> Result<Result<ImportOutcome, acled::FileError>> {
+) -> Result<ImportOutcome> {
     let agreement = bundle.agreement.id.clone();
-    let source: Source = options.source.clone();
-    store.put_source(&source).await?;
-    let mut known = store.report_ids(&source.id).await?;
-    let mut current = store.current_versions(&source.id).await?;
+    let mut known = store.report_ids().await?;
+    let mut current = store.current_versions().await?;
     let (stored, next) = store.resume_state(&agreement).await?;
     let mut matcher = Matcher::resume(
         MatchConfig::default(),
@@ -72,22 +85,18 @@ pub async fn import_acled<R: Read>(
         stored,
         next,
     );
-    let reader = match acled::Reader::new(input, &bundle.agreement, &bundle.zones, options) {
-        Ok(r) => r,
-        Err(e) => return Ok(Err(e)),
-    };
     let mut out = ImportOutcome::default();
     let mut batch = Batch {
         agreement: agreement.clone(),
         ..Batch::default()
     };
-    for row in reader {
+    for row in rows {
         out.summary.read += 1;
         let row = match row {
             Ok(r) => r,
-            Err(rej) => {
+            Err(rejects) => {
                 out.summary.rejected += 1;
-                out.rejects.push(rej);
+                out.rejects.extend(rejects);
                 continue;
             }
         };
@@ -95,8 +104,23 @@ pub async fn import_acled<R: Read>(
             out.summary.unchanged += 1;
             continue;
         }
+        let Some(source) = sources.get(&row.report.source) else {
+            out.summary.rejected += 1;
+            out.rejects.push(Reject {
+                line: 0,
+                column: "source".into(),
+                value: row.report.source.clone(),
+                reason: "unknown source".into(),
+            });
+            continue;
+        };
         let version = row.report.source_version.unwrap_or(0);
-        if let Some(key) = &row.report.source_key
+        let key = row
+            .report
+            .source_key
+            .clone()
+            .map(|k| (row.report.source.clone(), k));
+        if let Some(key) = &key
             && let Some((old_id, old_version)) = current.get(key).cloned()
         {
             if version < old_version {
@@ -107,12 +131,11 @@ pub async fn import_acled<R: Read>(
             batch.superseded.push((old_id, row.report.id.clone()));
             out.summary.superseded += 1;
         }
-        if let Some(key) = &row.report.source_key {
-            current.insert(key.clone(), (row.report.id.clone(), version));
+        if let Some(key) = key {
+            current.insert(key, (row.report.id.clone(), version));
         }
         known.insert(row.report.id.clone());
         out.warnings.extend(row.warnings);
-        let raw = serde_json::to_string(&row.record.0)?;
         let decision = matcher.add(row.report.clone(), source.clone());
         out.summary.accepted += 1;
         if decision.new {
@@ -122,8 +145,8 @@ pub async fn import_acled<R: Read>(
         }
         batch.reports.push(NewReport {
             report: row.report,
-            raw_format: "acled".into(),
-            raw,
+            raw_format: row.raw_format.into(),
+            raw: row.raw,
             decision,
         });
         if batch.reports.len() >= batch_rows.max(1) {
@@ -140,5 +163,98 @@ pub async fn import_acled<R: Read>(
         store.write_batch(&batch).await?;
     }
     progress(out.summary.read);
-    Ok(Ok(out))
+    Ok(out)
+}
+
+/// Imports an ACLED CSV into `store` for the agreement of `bundle`, `batch_rows` rows per
+/// transaction. `progress` is called after every committed batch with the rows read so far.
+pub async fn import_acled<R: Read>(
+    store: &Store,
+    bundle: &AgreementBundle,
+    input: R,
+    options: &acled::Options,
+    batch_rows: usize,
+    progress: impl FnMut(u64),
+) -> Result<Result<ImportOutcome, acled::FileError>> {
+    store.put_source(&options.source).await?;
+    let sources = store.sources().await?;
+    let reader = match acled::Reader::new(input, &bundle.agreement, &bundle.zones, options) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    let rows = reader.map(|row| match row {
+        Ok(r) => Ok(Incoming {
+            raw: serde_json::to_string(&r.record.0).unwrap_or_default(),
+            report: r.report,
+            raw_format: "acled",
+            warnings: r.warnings,
+        }),
+        Err(rej) => Err(vec![rej]),
+    });
+    import_rows(store, bundle, rows, &sources, batch_rows, progress)
+        .await
+        .map(Ok)
+}
+
+/// Imports a native JSON Lines file; every line's source must be registered. Blank lines
+/// are skipped; a line that is not UTF-8 is refused.
+pub async fn import_jsonl<R: BufRead>(
+    store: &Store,
+    bundle: &AgreementBundle,
+    input: R,
+    now: jiff::Timestamp,
+    batch_rows: usize,
+    progress: impl FnMut(u64),
+) -> Result<ImportOutcome> {
+    let sources = store.sources().await?;
+    let ctx = jsonl::Context {
+        agreement: &bundle.agreement,
+        sources: &sources,
+        now,
+    };
+    let mut no = 0u64;
+    let rows = input.split(b'\n').filter_map(|line| {
+        no += 1;
+        let bytes = match line {
+            Ok(b) => b,
+            Err(e) => {
+                return Some(Err(vec![Reject {
+                    line: no,
+                    column: String::new(),
+                    value: String::new(),
+                    reason: format!("unreadable: {e}"),
+                }]));
+            }
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            return Some(Err(vec![Reject {
+                line: no,
+                column: String::new(),
+                value: String::new(),
+                reason: "is not valid UTF-8".into(),
+            }]));
+        };
+        let text = text.trim_end_matches('\r');
+        if text.trim().is_empty() {
+            return None;
+        }
+        Some(match jsonl::read_line(no, text, &ctx) {
+            Ok(report) => Ok(Incoming {
+                report,
+                raw_format: "jsonl",
+                raw: text.to_owned(),
+                warnings: Vec::new(),
+            }),
+            Err(problems) => Err(problems
+                .into_iter()
+                .map(|p| Reject {
+                    line: p.line,
+                    column: p.pointer,
+                    value: String::new(),
+                    reason: p.reason,
+                })
+                .collect()),
+        })
+    });
+    import_rows(store, bundle, rows, &sources, batch_rows, progress).await
 }

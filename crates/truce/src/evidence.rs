@@ -20,6 +20,19 @@ use truce_store::ingest::{self, ImportOutcome};
 pub enum Format {
     /// ACLED CSV export (31 columns).
     Acled,
+    /// Truce's native JSON Lines, one report per line (docs/formats.md).
+    Jsonl,
+}
+
+/// File formats `truce export` writes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// Reports as JSON Lines (lossless; re-importable).
+    Jsonl,
+    /// Incidents as a GeoJSON FeatureCollection.
+    Geojson,
+    /// Reports as ACLED CSV: original rows where they came from ACLED.
+    Acled,
 }
 
 #[derive(Debug, Args)]
@@ -32,7 +45,8 @@ pub struct ImportArgs {
     /// Agreement the reports are about.
     #[arg(long, default_value = "nk-2020")]
     agreement: String,
-    /// Source id the rows come from (created as a data set, reliability B, if new).
+    /// Source of ACLED rows (created as a data set, reliability B, if new); JSON Lines
+    /// name their source on every line.
     #[arg(long, default_value = "acled")]
     source: String,
     /// Credibility of the rows' information, 1 (confirmed) to 6 (cannot be judged).
@@ -109,8 +123,9 @@ pub enum IncidentsCmd {
     },
 }
 
+/// Which incidents: the same filters for listing and exporting.
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub struct FilterArgs {
     /// Agreement.
     #[arg(long, default_value = "nk-2020")]
     agreement: String,
@@ -133,8 +148,91 @@ pub struct ListArgs {
     #[arg(long)]
     party: Option<String>,
     /// Only incidents in MIN_LON,MIN_LAT,MAX_LON,MAX_LAT.
-    #[arg(long, value_delimiter = ',', num_args = 4)]
+    #[arg(long, value_delimiter = ',', num_args = 4, allow_hyphen_values = true)]
     bbox: Option<Vec<f64>>,
+}
+
+impl FilterArgs {
+    /// Checks the values against the agreement and builds the store filter.
+    fn to_filter(
+        &self,
+        bundle: &truce_core::AgreementBundle,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<IncidentFilter> {
+        let tz = bundle.agreement.tz().clone();
+        let day = |d: Date, plus: i64| -> Result<i64> {
+            let d = d
+                .checked_add(jiff::Span::new().days(plus))
+                .map_err(|e| BadInput(e.to_string()))?;
+            Ok(d.to_zoned_datetime(tz.clone())
+                .map_err(|e| BadInput(e.to_string()))?
+                .timestamp()
+                .as_second())
+        };
+        if let Some(z) = &self.zone
+            && bundle.zones.get(z).is_none()
+        {
+            return Err(BadInput(format!(
+                "no zone `{z}` ({})",
+                truce_core::diag::suggest(z, bundle.zones.ids())
+            ))
+            .into());
+        }
+        if let Some(t) = &self.event_type
+            && truce_core::report::EventType::parse(t).is_none()
+        {
+            let hint =
+                truce_core::diag::suggest(t, truce_core::report::EventType::ALL.iter().copied());
+            return Err(BadInput(format!("`{t}` is not an event type ({hint})")).into());
+        }
+        if let Some(s) = &self.status
+            && truce_core::incidents::IncidentStatus::parse(s).is_none()
+        {
+            let hint = truce_core::diag::suggest(
+                s,
+                truce_core::incidents::IncidentStatus::ALL.iter().copied(),
+            );
+            return Err(BadInput(format!("`{s}` is not a status ({hint})")).into());
+        }
+        if let Some(p) = &self.party
+            && bundle.agreement.actor(p).is_none()
+        {
+            let hint =
+                truce_core::diag::suggest(p, bundle.agreement.actors.iter().map(|a| a.id.as_str()));
+            return Err(BadInput(format!("no actor `{p}` ({hint})")).into());
+        }
+        if let Some(b) = &self.bbox
+            && !(b[0] <= b[2]
+                && b[1] <= b[3]
+                && b[0] >= -180.0
+                && b[2] <= 180.0
+                && b[1] >= -90.0
+                && b[3] <= 90.0)
+        {
+            return Err(BadInput(
+                "--bbox must be MIN_LON,MIN_LAT,MAX_LON,MAX_LAT within ±180, ±90".into(),
+            )
+            .into());
+        }
+        Ok(IncidentFilter {
+            from_s: self.from.map(|d| day(d, 0)).transpose()?,
+            to_s: self.to.map(|d| day(d, 1)).transpose()?,
+            zone: self.zone.clone(),
+            event_type: self.event_type.clone(),
+            status: self.status.clone(),
+            party: self.party.clone(),
+            bbox: self.bbox.as_ref().map(|b| [b[0], b[1], b[2], b[3]]),
+            after,
+            limit,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    filter: FilterArgs,
     /// Start after this incident number (for paging).
     #[arg(long)]
     after: Option<i64>,
@@ -146,6 +244,48 @@ pub struct ListArgs {
     json: bool,
     #[command(flatten)]
     data: DataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Format to write.
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// Write here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourcesCmd {
+    /// Register a source of reports.
+    Add {
+        /// Stable id (`op-7`, `az-mod`).
+        id: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// observation-post, monitoring-uav, peacekeeping-force, party-ministry, media, ngo, civilian, data-set.
+        #[arg(long)]
+        kind: String,
+        /// A (completely reliable) to F (cannot be judged).
+        #[arg(long)]
+        reliability: String,
+        /// The party a ministry speaks for (actor id).
+        #[arg(long)]
+        party: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List sources.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 /// Counts the bytes read through it, for progress.
@@ -168,7 +308,6 @@ pub async fn import(args: ImportArgs) -> Result<()> {
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let store = open(&args.data.data).await?;
     let bundle = stored(&store, &args.agreement).await?;
-    let Format::Acled = args.format;
     let existing = store.sources().await?.remove(&args.source);
     let source = existing.unwrap_or_else(|| Source {
         id: args.source.clone(),
@@ -228,12 +367,19 @@ pub async fn import(args: ImportArgs) -> Result<()> {
         }
     };
     let batch_rows = usize::try_from(args.batch_rows).unwrap_or(ingest::BATCH_ROWS);
-    let outcome =
-        ingest::import_acled(&store, &bundle, input, &options, batch_rows, progress).await?;
+    let outcome = match args.format {
+        Format::Acled => {
+            ingest::import_acled(&store, &bundle, input, &options, batch_rows, progress).await?
+        }
+        Format::Jsonl => {
+            Ok(ingest::import_jsonl(&store, &bundle, input, now, batch_rows, progress).await?)
+        }
+    };
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let outcome = outcome.map_err(|e| BadInput(format!("{}:{e}", args.file.display())))?;
+    let outcome = outcome
+        .map_err(|e| BadInput(format!("{}:{}: {}", args.file.display(), e.line, e.message)))?;
     if let Some(path) = &args.rejects {
         write_rejects(path, &outcome)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -372,34 +518,9 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
         }
         IncidentsCmd::List(a) => {
             let store = open(&a.data.data).await?;
-            let bundle = stored(&store, &a.agreement).await?;
+            let bundle = stored(&store, &a.filter.agreement).await?;
             let tz = bundle.agreement.tz().clone();
-            let day = |d: Date, plus: i64| -> Result<i64> {
-                let d = d
-                    .checked_add(jiff::Span::new().days(plus))
-                    .map_err(|e| BadInput(e.to_string()))?;
-                Ok(d.to_zoned_datetime(tz.clone())
-                    .map_err(|e| BadInput(e.to_string()))?
-                    .timestamp()
-                    .as_second())
-            };
-            if let Some(z) = &a.zone
-                && bundle.zones.get(z).is_none()
-            {
-                let hint = truce_core::diag::suggest(z, bundle.zones.ids());
-                return Err(BadInput(format!("no zone `{z}` ({hint})")).into());
-            }
-            let filter = IncidentFilter {
-                from_s: a.from.map(|d| day(d, 0)).transpose()?,
-                to_s: a.to.map(|d| day(d, 1)).transpose()?,
-                zone: a.zone,
-                event_type: a.event_type,
-                status: a.status,
-                party: a.party,
-                bbox: a.bbox.map(|b| [b[0], b[1], b[2], b[3]]),
-                after: a.after,
-                limit: a.limit,
-            };
+            let filter = a.filter.to_filter(&bundle, a.after, a.limit)?;
             let list = store.incidents(&bundle.agreement.id, &filter).await?;
             if a.json {
                 return out(&format!("{}\n", serde_json::to_string_pretty(&list)?));
@@ -502,5 +623,138 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
             }
             out(&t)
         }
+    }
+}
+
+pub async fn sources(cmd: SourcesCmd) -> Result<()> {
+    match cmd {
+        SourcesCmd::Add {
+            id,
+            name,
+            kind,
+            reliability,
+            party,
+            data,
+        } => {
+            let kind = SourceKind::parse(&kind).ok_or_else(|| {
+                BadInput(format!(
+                    "`{kind}` is not a source kind ({})",
+                    truce_core::diag::suggest(&kind, SourceKind::ALL.iter().copied())
+                ))
+            })?;
+            let reliability = Reliability::parse(&reliability)
+                .ok_or_else(|| BadInput(format!("`{reliability}` is not a grade A to F")))?;
+            if id.is_empty()
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(BadInput(format!(
+                    "`{id}` is not a source id: use letters, digits, - and _"
+                ))
+                .into());
+            }
+            let store = open(&data.data).await?;
+            if let Some(existing) = store.sources().await?.get(&id) {
+                return Err(BadInput(format!(
+                    "source `{id}` exists already ({} {})",
+                    existing.kind, existing.reliability
+                ))
+                .into());
+            }
+            store
+                .put_source(&Source {
+                    id: id.clone(),
+                    name,
+                    kind,
+                    reliability,
+                    party,
+                })
+                .await?;
+            out(&format!("source {id} added\n"))
+        }
+        SourcesCmd::List { data } => {
+            let store = open(&data.data).await?;
+            let mut list: Vec<Source> = store.sources().await?.into_values().collect();
+            list.sort_by(|a, b| a.id.cmp(&b.id));
+            let mut t = format!(
+                "{:<16} {:<20} {:<4} {:<8} {}\n",
+                "SOURCE", "KIND", "REL", "PARTY", "NAME"
+            );
+            for s in list {
+                t.push_str(&format!(
+                    "{:<16} {:<20} {:<4} {:<8} {}\n",
+                    s.id,
+                    s.kind.as_str(),
+                    s.reliability.as_str(),
+                    s.party.as_deref().unwrap_or("—"),
+                    s.name
+                ));
+            }
+            out(&t)
+        }
+    }
+}
+
+pub async fn export(args: ExportArgs) -> Result<()> {
+    let store = open(&args.data.data).await?;
+    let bundle = stored(&store, &args.filter.agreement).await?;
+    let filter = args.filter.to_filter(&bundle, None, i64::MAX)?;
+    let incidents = store.incidents(&bundle.agreement.id, &filter).await?;
+    let mut buf: Vec<u8> = Vec::new();
+    match args.format {
+        ExportFormat::Geojson => {
+            let features: Vec<serde_json::Value> = incidents
+                .iter()
+                .map(|i| {
+                    let geometry = i.point.map_or(serde_json::Value::Null, |(x, y)| serde_json::json!({"type": "Point", "coordinates": [x, y]}));
+                    serde_json::json!({
+                        "type": "Feature",
+                        "id": i.id,
+                        "geometry": geometry,
+                        "properties": {
+                            "start": i.window.start, "end": i.window.end, "date_precision": i.window.precision,
+                            "place": i.place_name, "location_precision": i.location_precision,
+                            "type": i.event_type, "status": i.status,
+                            "perpetrator": i.attribution.assessed, "attribution_disputed": i.attribution.disputed,
+                            "claims": i.attribution.claims, "zones": i.zones, "reports": i.reports,
+                            "killed_low": i.killed.low, "killed_best": i.killed.best, "killed_high": i.killed.high,
+                        }
+                    })
+                })
+                .collect();
+            serde_json::to_writer(
+                &mut buf,
+                &serde_json::json!({"type": "FeatureCollection", "features": features}),
+            )?;
+            buf.push(b'\n');
+        }
+        ExportFormat::Jsonl | ExportFormat::Acled => {
+            let ids: Vec<String> = incidents.iter().map(|i| i.id.clone()).collect();
+            let reports = store.reports_of(&ids).await?;
+            if let ExportFormat::Jsonl = args.format {
+                for (r, _, _) in &reports {
+                    buf.extend_from_slice(truce_core::jsonl::write_line(r).as_bytes());
+                    buf.push(b'\n');
+                }
+            } else {
+                let records: Vec<acled::AcledRecord> = reports
+                    .iter()
+                    .map(|(r, format, raw)| {
+                        match (format.as_str(), serde_json::from_str::<Vec<String>>(raw)) {
+                            ("acled", Ok(fields)) if fields.len() == 31 => {
+                                acled::AcledRecord(fields)
+                            }
+                            _ => acled::AcledRecord::from_report(r, &bundle.agreement),
+                        }
+                    })
+                    .collect();
+                acled::write(&mut buf, records.iter())?;
+            }
+        }
+    }
+    match &args.output {
+        Some(p) => std::fs::write(p, &buf).with_context(|| format!("cannot write {}", p.display())),
+        None => out(&String::from_utf8_lossy(&buf)),
     }
 }

@@ -51,9 +51,14 @@ enum Command {
     Zones(ZonesCmd),
     /// Import a file of reports: validate, place, match into incidents, store.
     Import(evidence::ImportArgs),
-    /// List and show incidents.
+    /// List, show and verify incidents.
     #[command(subcommand)]
     Incidents(evidence::IncidentsCmd),
+    /// Write reports or incidents in another format, with the filters of `incidents list`.
+    Export(evidence::ExportArgs),
+    /// Register and list sources of reports.
+    #[command(subcommand)]
+    Sources(evidence::SourcesCmd),
     /// Serve the HTTP API (read-only for now) until interrupted.
     Serve {
         /// Address to listen on.
@@ -226,6 +231,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Agreement(cmd) => agreement(cmd).await,
         Command::Import(args) => evidence::import(args).await,
         Command::Incidents(cmd) => evidence::incidents(cmd).await,
+        Command::Export(args) => evidence::export(args).await,
+        Command::Sources(cmd) => evidence::sources(cmd).await,
         Command::Serve { bind, data } => {
             let store = open(&data.data).await?;
             let listener = tokio::net::TcpListener::bind(bind)

@@ -4,6 +4,7 @@ mod acled;
 mod agreement;
 mod broken;
 mod incidents;
+mod jsonl;
 mod places;
 mod zones;
 

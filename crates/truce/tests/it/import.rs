@@ -207,10 +207,21 @@ fn analysts_split_merge_and_reject_with_every_change_in_the_history() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = generated(dir.path(), 600, 3);
     assert!(truce(dir.path(), &["import", &file]).status.success());
-    let list: serde_json::Value =
-        serde_json::from_slice(&truce(dir.path(), &["incidents", "list", "--json", "--limit", "100000"]).stdout).expect("json");
+    let list: serde_json::Value = serde_json::from_slice(
+        &truce(
+            dir.path(),
+            &["incidents", "list", "--json", "--limit", "100000"],
+        )
+        .stdout,
+    )
+    .expect("json");
     let before = list.as_array().expect("array").len();
-    let big = list.as_array().expect("array").iter().find(|i| i["reports"].as_array().is_some_and(|r| r.len() >= 3)).expect("an incident with 3 reports");
+    let big = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|i| i["reports"].as_array().is_some_and(|r| r.len() >= 3))
+        .expect("an incident with 3 reports");
     let id = big["id"].as_str().expect("id").to_owned();
     let moved = big["reports"][0].as_str().expect("report").to_owned();
     let args = |extra: &[&str]| -> Vec<String> {
@@ -219,45 +230,336 @@ fn analysts_split_merge_and_reject_with_every_change_in_the_history() {
         v
     };
 
-    let o = truce(dir.path(), &args(&["incidents", "split", &id, "--reports", &moved, "--reason", "two separate shellings"]).iter().map(String::as_str).collect::<Vec<_>>());
+    let o = truce(
+        dir.path(),
+        &args(&[
+            "incidents",
+            "split",
+            &id,
+            "--reports",
+            &moved,
+            "--reason",
+            "two separate shellings",
+        ])
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    let new_id = text.split("; ").nth(1).and_then(|s| s.split(' ').next()).expect("new id").to_owned();
+    let new_id = text
+        .split("; ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .expect("new id")
+        .to_owned();
     assert!(text.starts_with(&format!("{id} keeps ")), "{text}");
-    let after_split: serde_json::Value =
-        serde_json::from_slice(&truce(dir.path(), &["incidents", "list", "--json", "--limit", "100000"]).stdout).expect("json");
+    let after_split: serde_json::Value = serde_json::from_slice(
+        &truce(
+            dir.path(),
+            &["incidents", "list", "--json", "--limit", "100000"],
+        )
+        .stdout,
+    )
+    .expect("json");
     assert_eq!(after_split.as_array().expect("array").len(), before + 1);
 
-    let o = truce(dir.path(), &args(&["incidents", "merge", &id, &new_id, "--reason", "same event after all"]).iter().map(String::as_str).collect::<Vec<_>>());
+    let o = truce(
+        dir.path(),
+        &args(&[
+            "incidents",
+            "merge",
+            &id,
+            &new_id,
+            "--reason",
+            "same event after all",
+        ])
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    let after_merge: serde_json::Value =
-        serde_json::from_slice(&truce(dir.path(), &["incidents", "list", "--json", "--limit", "100000"]).stdout).expect("json");
+    let after_merge: serde_json::Value = serde_json::from_slice(
+        &truce(
+            dir.path(),
+            &["incidents", "list", "--json", "--limit", "100000"],
+        )
+        .stdout,
+    )
+    .expect("json");
     assert_eq!(after_merge.as_array().expect("array").len(), before);
-    let back = after_merge.as_array().expect("array").iter().find(|i| i["id"] == id.as_str()).expect("incident");
-    assert_eq!(back["reports"].as_array().map(Vec::len), big["reports"].as_array().map(Vec::len));
+    let back = after_merge
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|i| i["id"] == id.as_str())
+        .expect("incident");
+    assert_eq!(
+        back["reports"].as_array().map(Vec::len),
+        big["reports"].as_array().map(Vec::len)
+    );
 
-    let o = truce(dir.path(), &args(&["incidents", "verify", &id, "--status", "rejected", "--reason", "artillery drill, not a violation"]).iter().map(String::as_str).collect::<Vec<_>>());
+    let o = truce(
+        dir.path(),
+        &args(&[
+            "incidents",
+            "verify",
+            &id,
+            "--status",
+            "rejected",
+            "--reason",
+            "artillery drill, not a violation",
+        ])
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    let rejected: serde_json::Value =
-        serde_json::from_slice(&truce(dir.path(), &["incidents", "list", "--status", "rejected", "--json"]).stdout).expect("json");
-    assert_eq!(rejected.as_array().map(|a| a.iter().map(|i| i["id"].clone()).collect::<Vec<_>>()), Some(vec![serde_json::json!(id)]));
+    let rejected: serde_json::Value = serde_json::from_slice(
+        &truce(
+            dir.path(),
+            &["incidents", "list", "--status", "rejected", "--json"],
+        )
+        .stdout,
+    )
+    .expect("json");
+    assert_eq!(
+        rejected
+            .as_array()
+            .map(|a| a.iter().map(|i| i["id"].clone()).collect::<Vec<_>>()),
+        Some(vec![serde_json::json!(id)])
+    );
 
-    let shown: serde_json::Value = serde_json::from_slice(&truce(dir.path(), &["incidents", "show", &id, "--json"]).stdout).expect("json");
-    let actions: Vec<&str> = shown["history"].as_array().expect("history").iter().map(|h| h["action"].as_str().expect("action")).collect();
+    let shown: serde_json::Value =
+        serde_json::from_slice(&truce(dir.path(), &["incidents", "show", &id, "--json"]).stdout)
+            .expect("json");
+    let actions: Vec<&str> = shown["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| h["action"].as_str().expect("action"))
+        .collect();
     assert_eq!(actions, ["split-out", "merge-in", "status"]);
     assert_eq!(shown["history"][2]["actor"], "analyst-1");
-    assert_eq!(shown["history"][2]["reason"], "artillery drill, not a violation");
+    assert_eq!(
+        shown["history"][2]["reason"],
+        "artillery drill, not a violation"
+    );
 
     // Bad requests are refused with a reason and change nothing.
-    let o = truce(dir.path(), &args(&["incidents", "split", &id, "--reports", "nope", "--reason", "x"]).iter().map(String::as_str).collect::<Vec<_>>());
+    let o = truce(
+        dir.path(),
+        &args(&[
+            "incidents",
+            "split",
+            &id,
+            "--reports",
+            "nope",
+            "--reason",
+            "x",
+        ])
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>(),
+    );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("report `nope` is not in"), "{}", stderr(&o));
-    let o = truce(dir.path(), &args(&["incidents", "verify", &id, "--status", "confrimed", "--reason", "x"]).iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(stderr(&o).contains("did you mean `confirmed`?"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("report `nope` is not in"),
+        "{}",
+        stderr(&o)
+    );
+    let o = truce(
+        dir.path(),
+        &args(&[
+            "incidents",
+            "verify",
+            &id,
+            "--status",
+            "confrimed",
+            "--reason",
+            "x",
+        ])
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>(),
+    );
+    assert!(
+        stderr(&o).contains("did you mean `confirmed`?"),
+        "{}",
+        stderr(&o)
+    );
     // A re-import keeps the analysts' work.
     let o = truce(dir.path(), &["import", &file]);
     assert!(stdout(&o).contains("unchanged 600"), "{}", stdout(&o));
-    let again: serde_json::Value =
-        serde_json::from_slice(&truce(dir.path(), &["incidents", "list", "--status", "rejected", "--json"]).stdout).expect("json");
+    let again: serde_json::Value = serde_json::from_slice(
+        &truce(
+            dir.path(),
+            &["incidents", "list", "--status", "rejected", "--json"],
+        )
+        .stdout,
+    )
+    .expect("json");
     assert_eq!(again.as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn exports_round_trip_and_honour_the_filters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = generated(dir.path(), 400, 5);
+    assert!(truce(dir.path(), &["import", &file]).status.success());
+    // A field monitor's JSON Lines report, from a registered source.
+    let o = truce(
+        dir.path(),
+        &[
+            "sources",
+            "add",
+            "op-7",
+            "--name",
+            "Observation post 7",
+            "--kind",
+            "observation-post",
+            "--reliability",
+            "A",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let line = r#"{"source":"op-7","key":"OP7-1","occurred":{"start":"2021-05-12T03:00:00Z","end":"2021-05-12T04:00:00Z","precision":1},"location":{"place":"Martuni","precision":1},"type":"artillery","perpetrator":"az","credibility":1}"#;
+    std::fs::write(
+        dir.path().join("op7.jsonl"),
+        format!("{line}\n\n{{\"source\":\"op-9\"}}\n"),
+    )
+    .expect("write");
+    let o = truce(dir.path(), &["import", "op7.jsonl", "--format", "jsonl"]);
+    assert!(stdout(&o).contains("read 2, accepted 1"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("line 3 [/source]: unknown source `op-9`"),
+        "{}",
+        stdout(&o)
+    );
+
+    // JSON Lines: export, import into a fresh directory, export again: identical.
+    let o = truce(
+        dir.path(),
+        &["export", "--format", "jsonl", "--output", "all.jsonl"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = std::fs::read_to_string(dir.path().join("all.jsonl")).expect("export");
+    assert_eq!(first.lines().count(), 401);
+    assert!(
+        truce(
+            dir.path(),
+            &[
+                "sources",
+                "add",
+                "op-7",
+                "--name",
+                "Observation post 7",
+                "--kind",
+                "observation-post",
+                "--reliability",
+                "A",
+                "--data",
+                "copy"
+            ]
+        )
+        .status
+        .success()
+    );
+    assert!(
+        truce(
+            dir.path(),
+            &[
+                "sources",
+                "add",
+                "acled",
+                "--name",
+                "ACLED",
+                "--kind",
+                "data-set",
+                "--reliability",
+                "B",
+                "--data",
+                "copy"
+            ]
+        )
+        .status
+        .success()
+    );
+    let o = truce(
+        dir.path(),
+        &["import", "all.jsonl", "--format", "jsonl", "--data", "copy"],
+    );
+    assert!(
+        stdout(&o).contains("read 401, accepted 401"),
+        "{}",
+        stdout(&o)
+    );
+    let o = truce(
+        dir.path(),
+        &["export", "--format", "jsonl", "--data", "copy"],
+    );
+    assert_eq!(stdout(&o), first);
+    assert_eq!(
+        truce(
+            dir.path(),
+            &[
+                "incidents",
+                "list",
+                "--json",
+                "--limit",
+                "100000",
+                "--data",
+                "copy"
+            ]
+        )
+        .stdout,
+        truce(
+            dir.path(),
+            &["incidents", "list", "--json", "--limit", "100000"]
+        )
+        .stdout,
+        "the same reports make the same incidents"
+    );
+
+    // ACLED: rows that came from ACLED go back out exactly as they came in.
+    let o = truce(
+        dir.path(),
+        &["export", "--format", "acled", "--zone", "agdam"],
+    );
+    let exported = stdout(&o);
+    let original = std::fs::read_to_string(&file).expect("file");
+    let acled_lines: Vec<&str> = exported
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("SYN"))
+        .collect();
+    assert!(!acled_lines.is_empty());
+    for l in &acled_lines {
+        assert!(original.lines().any(|o| o == *l), "{l}");
+    }
+
+    // GeoJSON: only incidents of the zone asked for.
+    let o = truce(
+        dir.path(),
+        &["export", "--format", "geojson", "--zone", "agdam"],
+    );
+    let fc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("geojson");
+    let features = fc["features"].as_array().expect("features");
+    assert!(!features.is_empty());
+    assert!(features.iter().all(|f| {
+        f["properties"]["zones"]
+            .as_array()
+            .is_some_and(|z| z.iter().any(|z| z == "agdam"))
+    }));
+    assert_eq!(features[0]["geometry"]["type"], "Point");
+    let o = truce(
+        dir.path(),
+        &["export", "--format", "geojson", "--type", "artilery"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `artillery`?"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -1,0 +1,454 @@
+//! Truce's native report format: JSON Lines, one report per line (docs/formats.md).
+//! Every problem names the line and the JSON pointer of the member at fault; good lines
+//! of the same file are kept. Writing a report and reading it back gives the same report.
+
+use crate::agreement::Agreement;
+use crate::report::{Casualties, Estimate, EventType, Location, Report, Source, Window};
+use jiff::Timestamp;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+
+/// A line that could not be accepted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LineProblem {
+    /// Line in the file, from 1.
+    pub line: u64,
+    /// JSON pointer of the member at fault (empty for the whole line).
+    pub pointer: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Everything the reader needs to judge a line.
+#[derive(Debug)]
+pub struct Context<'a> {
+    /// The agreement (actors).
+    pub agreement: &'a Agreement,
+    /// Known sources by id.
+    pub sources: &'a HashMap<String, Source>,
+    /// When the file was received: the default for `received`, and no report may be
+    /// dated after it.
+    pub now: Timestamp,
+}
+
+const KEYS: &[&str] = &[
+    "source",
+    "key",
+    "version",
+    "received",
+    "occurred",
+    "location",
+    "type",
+    "perpetrator",
+    "target",
+    "casualties",
+    "credibility",
+    "text",
+    "evidence",
+];
+const CASUALTY_KEYS: &[&str] = &[
+    "killed_military",
+    "killed_civilian",
+    "killed_unknown",
+    "wounded_military",
+    "wounded_civilian",
+];
+
+struct Line<'a> {
+    no: u64,
+    problems: Vec<LineProblem>,
+    obj: &'a Map<String, Value>,
+}
+
+impl Line<'_> {
+    fn bad(&mut self, pointer: &str, reason: impl Into<String>) {
+        self.problems.push(LineProblem {
+            line: self.no,
+            pointer: pointer.to_owned(),
+            reason: reason.into(),
+        });
+    }
+
+    fn string(&mut self, key: &str, required: bool) -> Option<String> {
+        match self.obj.get(key) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.bad(&format!("/{key}"), "is missing");
+                }
+                None
+            }
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                self.bad(&format!("/{key}"), "must be a string");
+                None
+            }
+        }
+    }
+}
+
+fn instant(v: Option<&Value>) -> Result<Timestamp, String> {
+    v.and_then(Value::as_str)
+        .ok_or_else(|| "must be an RFC 3339 instant such as \"2021-05-12T03:00:00Z\"".to_owned())?
+        .parse()
+        .map_err(|e| format!("is not an instant: {e}"))
+}
+
+fn estimate(v: &Value) -> Result<Estimate, String> {
+    let get = |k: &str| -> Result<u32, String> {
+        match v.get(k) {
+            Some(n) => n
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| format!("`{k}` must be a whole number of zero or more")),
+            None => Err(format!("needs `{k}`")),
+        }
+    };
+    let e = Estimate {
+        low: get("low")?,
+        best: get("best")?,
+        high: get("high")?,
+    };
+    if !(e.low <= e.best && e.best <= e.high) {
+        return Err("needs low ≤ best ≤ high".into());
+    }
+    Ok(e)
+}
+
+/// Reads one line; `Err` holds every problem of the line.
+pub fn read_line(no: u64, line: &str, ctx: &Context<'_>) -> Result<Report, Vec<LineProblem>> {
+    let value: Value = serde_json::from_str(line).map_err(|e| {
+        vec![LineProblem {
+            line: no,
+            pointer: String::new(),
+            reason: format!("invalid JSON at column {}: {e}", e.column()),
+        }]
+    })?;
+    let Some(obj) = value.as_object() else {
+        return Err(vec![LineProblem {
+            line: no,
+            pointer: String::new(),
+            reason: "each line must be a JSON object".into(),
+        }]);
+    };
+    let mut l = Line {
+        no,
+        problems: Vec::new(),
+        obj,
+    };
+    for k in obj.keys() {
+        if !KEYS.contains(&k.as_str()) {
+            let hint = crate::diag::suggest(k, KEYS.iter().copied());
+            l.bad(&format!("/{k}"), format!("unknown member ({hint})"));
+        }
+    }
+    let source = l.string("source", true);
+    if let Some(s) = &source
+        && !ctx.sources.contains_key(s)
+    {
+        let hint = crate::diag::suggest(s, ctx.sources.keys().map(String::as_str));
+        l.bad(
+            "/source",
+            format!("unknown source `{s}` ({hint}); register it with `truce sources add`"),
+        );
+    }
+    let key = l.string("key", false);
+    let version = match obj.get("version") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_i64() {
+            Some(n) => Some(n),
+            None => {
+                l.bad("/version", "must be a whole number");
+                None
+            }
+        },
+    };
+    let received = match obj.get("received") {
+        None | Some(Value::Null) => Some(ctx.now),
+        v => instant(v).map_err(|e| l.bad("/received", e)).ok(),
+    };
+    let occurred = match obj.get("occurred") {
+        Some(Value::Object(o)) => {
+            let start = instant(o.get("start"))
+                .map_err(|e| l.bad("/occurred/start", e))
+                .ok();
+            let end = instant(o.get("end"))
+                .map_err(|e| l.bad("/occurred/end", e))
+                .ok();
+            let precision = o
+                .get("precision")
+                .and_then(Value::as_u64)
+                .filter(|p| (1..=5).contains(p));
+            if precision.is_none() {
+                l.bad(
+                    "/occurred/precision",
+                    "must be 1 (day) to 5 (year or more), as UCDP date_prec",
+                );
+            }
+            match (start, end, precision) {
+                (Some(s), Some(e), Some(p)) if s < e => {
+                    if s > ctx.now {
+                        l.bad(
+                            "/occurred/start",
+                            format!("is in the future (now is {})", ctx.now),
+                        );
+                        None
+                    } else {
+                        Some(Window {
+                            start: s,
+                            end: e,
+                            precision: u8::try_from(p).unwrap_or(5),
+                        })
+                    }
+                }
+                (Some(_), Some(_), Some(_)) => {
+                    l.bad("/occurred/end", "must be after start");
+                    None
+                }
+                _ => None,
+            }
+        }
+        _ => {
+            l.bad(
+                "/occurred",
+                "is missing: give {\"start\", \"end\", \"precision\"}",
+            );
+            None
+        }
+    };
+    let location = match obj.get("location") {
+        Some(Value::Object(o)) => {
+            let lon = o
+                .get("lon")
+                .map(|v| v.as_f64().filter(|x| x.abs() <= 180.0));
+            let lat = o.get("lat").map(|v| v.as_f64().filter(|y| y.abs() <= 90.0));
+            let place = o.get("place").and_then(Value::as_str).map(str::to_owned);
+            let precision = o
+                .get("precision")
+                .and_then(Value::as_u64)
+                .filter(|p| (1..=7).contains(p));
+            if precision.is_none() {
+                l.bad(
+                    "/location/precision",
+                    "must be 1 (exact) to 7, as UCDP where_prec",
+                );
+            }
+            let point = match (lon, lat) {
+                (Some(Some(x)), Some(Some(y))) => Some((x, y)),
+                (None, None) => None,
+                (Some(None), _) => {
+                    l.bad(
+                        "/location/lon",
+                        "must be a longitude in decimal degrees (±180)",
+                    );
+                    None
+                }
+                (_, Some(None)) => {
+                    l.bad(
+                        "/location/lat",
+                        "must be a latitude in decimal degrees (±90)",
+                    );
+                    None
+                }
+                _ => {
+                    l.bad("/location", "needs both `lon` and `lat`, or neither");
+                    None
+                }
+            };
+            if point.is_none()
+                && place.is_none()
+                && l.problems
+                    .iter()
+                    .all(|p| !p.pointer.starts_with("/location"))
+            {
+                l.bad("/location", "needs `lon` and `lat`, or a `place` name");
+            }
+            precision.map(|p| Location {
+                point,
+                place_name: place,
+                precision: u8::try_from(p).unwrap_or(7),
+            })
+        }
+        _ => {
+            l.bad(
+                "/location",
+                "is missing: give {\"lon\", \"lat\", \"precision\"} or {\"place\", \"precision\"}",
+            );
+            None
+        }
+    };
+    let event_type = l.string("type", true).and_then(|t| {
+        let parsed = EventType::parse(&t);
+        if parsed.is_none() {
+            l.bad(
+                "/type",
+                format!(
+                    "`{t}` is not in the codebook ({})",
+                    crate::diag::suggest(&t, EventType::ALL.iter().copied())
+                ),
+            );
+        }
+        parsed
+    });
+    let mut actor = |key: &str| {
+        let id = l.string(key, false)?;
+        if ctx.agreement.actor(&id).is_none() {
+            let hint =
+                crate::diag::suggest(&id, ctx.agreement.actors.iter().map(|a| a.id.as_str()));
+            l.bad(&format!("/{key}"), format!("unknown actor `{id}` ({hint})"));
+            return None;
+        }
+        Some(id)
+    };
+    let perpetrator = actor("perpetrator");
+    let target = actor("target");
+    let mut casualties = Casualties::default();
+    match obj.get("casualties") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(c)) => {
+            for (k, v) in c {
+                let slot = match k.as_str() {
+                    "killed_military" => &mut casualties.killed_military,
+                    "killed_civilian" => &mut casualties.killed_civilian,
+                    "killed_unknown" => &mut casualties.killed_unknown,
+                    "wounded_military" => &mut casualties.wounded_military,
+                    "wounded_civilian" => &mut casualties.wounded_civilian,
+                    other => {
+                        l.bad(
+                            &format!("/casualties/{other}"),
+                            format!(
+                                "unknown member ({})",
+                                crate::diag::suggest(other, CASUALTY_KEYS.iter().copied())
+                            ),
+                        );
+                        continue;
+                    }
+                };
+                match estimate(v) {
+                    Ok(e) => *slot = e,
+                    Err(e) => l.bad(&format!("/casualties/{k}"), e),
+                }
+            }
+        }
+        Some(_) => l.bad("/casualties", "must be an object"),
+    }
+    let credibility = match obj.get("credibility").and_then(Value::as_u64) {
+        Some(c @ 1..=6) => u8::try_from(c).unwrap_or(6),
+        _ => {
+            l.bad(
+                "/credibility",
+                "must be 1 (confirmed) to 6 (cannot be judged)",
+            );
+            6
+        }
+    };
+    let text = l.string("text", false).unwrap_or_default();
+    if text.len() > 64 * 1024 {
+        l.bad(
+            "/text",
+            format!("is {} bytes; the limit is 65536", text.len()),
+        );
+    }
+    let mut evidence = Vec::new();
+    match obj.get("evidence") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(a)) => {
+            for (i, h) in a.iter().enumerate() {
+                match h.as_str() {
+                    Some(s) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                        evidence.push(s.to_ascii_lowercase())
+                    }
+                    _ => l.bad(
+                        &format!("/evidence/{i}"),
+                        "must be a SHA-256 digest: 64 hexadecimal digits",
+                    ),
+                }
+            }
+        }
+        Some(_) => l.bad("/evidence", "must be a list of SHA-256 digests"),
+    }
+    if !l.problems.is_empty() {
+        return Err(l.problems);
+    }
+    let (Some(source), Some(received), Some(occurred), Some(location), Some(event_type)) =
+        (source, received, occurred, location, event_type)
+    else {
+        return Err(vec![LineProblem {
+            line: no,
+            pointer: String::new(),
+            reason: "incomplete report".into(),
+        }]);
+    };
+    // A report without a key of its own is keyed by its content, so the same line read
+    // twice is the same report, and the key travels with it on export.
+    let key = key.unwrap_or_else(|| format!("h{}", fnv(line)));
+    let id = format!("{source}:{key}@{}", version.unwrap_or(0));
+    Ok(Report {
+        id,
+        source,
+        source_key: Some(key),
+        source_version: version,
+        received,
+        occurred,
+        location,
+        event_type,
+        perpetrator,
+        target,
+        casualties,
+        credibility,
+        text,
+        evidence,
+    })
+}
+
+/// FNV-1a over the line: a stable key for reports that carry none of their own.
+fn fnv(s: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.trim().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// One report as a line of the native format (without the trailing newline).
+pub fn write_line(r: &Report) -> String {
+    let mut loc = Map::new();
+    if let Some((x, y)) = r.location.point {
+        loc.insert("lon".into(), json!(x));
+        loc.insert("lat".into(), json!(y));
+    }
+    if let Some(p) = &r.location.place_name {
+        loc.insert("place".into(), json!(p));
+    }
+    loc.insert("precision".into(), json!(r.location.precision));
+    let mut o = Map::new();
+    o.insert("source".into(), json!(r.source));
+    if let Some(k) = &r.source_key {
+        o.insert("key".into(), json!(k));
+    }
+    if let Some(v) = r.source_version {
+        o.insert("version".into(), json!(v));
+    }
+    o.insert("received".into(), json!(r.received));
+    o.insert("occurred".into(), json!({"start": r.occurred.start, "end": r.occurred.end, "precision": r.occurred.precision}));
+    o.insert("location".into(), Value::Object(loc));
+    o.insert("type".into(), json!(r.event_type));
+    if let Some(p) = &r.perpetrator {
+        o.insert("perpetrator".into(), json!(p));
+    }
+    if let Some(t) = &r.target {
+        o.insert("target".into(), json!(t));
+    }
+    let c = serde_json::to_value(r.casualties).unwrap_or(Value::Null);
+    if r.casualties != Casualties::default() {
+        o.insert("casualties".into(), c);
+    }
+    o.insert("credibility".into(), json!(r.credibility));
+    if !r.text.is_empty() {
+        o.insert("text".into(), json!(r.text));
+    }
+    if !r.evidence.is_empty() {
+        o.insert("evidence".into(), json!(r.evidence));
+    }
+    Value::Object(o).to_string()
+}

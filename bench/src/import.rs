@@ -103,11 +103,11 @@ fn main() {
         acled::Reader::new(open(), &bundle.agreement, &bundle.zones, &options).expect("header");
     let mut accepted = 0u64;
     for row in reader.flatten() {
-        matcher.add(row.report, options.source.clone());
+        matcher.add(&row.report, &options.source);
         accepted += 1;
     }
     let core_s = t.elapsed().as_secs_f64();
-    let incidents = matcher.incidents().len();
+    let incidents = matcher.len();
     drop(matcher);
     println!(
         "parse + classify + match (memory only): {core_s:.2} s, {:.0} rows/s, {accepted} reports -> {incidents} incidents",

@@ -21,7 +21,7 @@ use crate::zones::ZoneSet;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 crate::words::words! {
     /// Where an incident stands in verification.
@@ -137,20 +137,316 @@ pub struct PlacementWarning {
     pub candidates: Vec<String>,
 }
 
+/// What the matcher keeps of a report: enough to assess its incident again, nothing more
+/// (the report's text and raw record stay in the store).
 #[derive(Debug, Clone)]
 struct Member {
-    report: Report,
-    source: Source,
+    id: Box<str>,
+    /// Index into the matcher's interned sources.
+    source: u32,
+    window: Window,
     point: Option<(f64, f64)>,
+    place_name: Option<Box<str>>,
+    precision: u8,
+    event_type: EventType,
+    perpetrator: Option<Box<str>>,
+    killed: u32,
+    credibility: u8,
+}
+
+/// Sources seen so far, each once, with its independence group.
+#[derive(Debug, Default, Clone)]
+struct Sources {
+    list: Vec<(Source, u32)>,
+    by_id: HashMap<String, u32>,
+    groups: HashMap<String, u32>,
+}
+
+impl Sources {
+    fn intern(&mut self, s: &Source) -> u32 {
+        if let Some(&i) = self.by_id.get(&s.id) {
+            return i;
+        }
+        let next_group = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
+        let group = *self
+            .groups
+            .entry(s.independence_group())
+            .or_insert(next_group);
+        let i = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+        self.list.push((s.clone(), group));
+        self.by_id.insert(s.id.clone(), i);
+        i
+    }
+
+    fn get(&self, i: u32) -> &Source {
+        &self.list[i as usize].0
+    }
+
+    /// How much a member's account weighs, lower first: the centre's monitors, then
+    /// source reliability, then information credibility (arrival breaks ties).
+    fn weight(&self, m: &Member) -> (bool, crate::report::Reliability, u8) {
+        let s = self.get(m.source);
+        (!s.kind.is_centre_monitor(), s.reliability, m.credibility)
+    }
+}
+
+fn member(report: &Report, source: u32, point: Option<(f64, f64)>) -> Member {
+    Member {
+        id: report.id.as_str().into(),
+        source,
+        window: report.occurred,
+        point,
+        place_name: report.location.place_name.as_deref().map(Into::into),
+        precision: report.location.precision,
+        event_type: report.event_type,
+        perpetrator: report.perpetrator.as_deref().map(Into::into),
+        killed: report.casualties.killed_best(),
+        credibility: report.credibility,
+    }
+}
+
+type Weight = (bool, crate::report::Reliability, u8);
+
+/// The member that places an incident: (precision, weight, arrival, point, member index).
+type Placed = (u8, Weight, u32, (f64, f64), u32);
+const TYPES: usize = EventType::ALL.len();
+
+/// The assessment of an incident kept up to date one member at a time, so that a report
+/// joining costs the same whatever the incident's size. See [`Agg::add`] for the rules;
+/// they are those of docs/incidents.md.
+#[derive(Debug, Clone)]
+struct Agg {
+    count: u32,
+    start_max: jiff::Timestamp,
+    end_min: jiff::Timestamp,
+    precision_min: u8,
+    /// The most precise window, weight and arrival breaking ties.
+    precise: (u8, Weight, u32, Window),
+    /// The most precise located member.
+    placed: Option<Placed>,
+    /// The weightiest member: (weight, arrival, member).
+    lead: (Weight, u32, u32),
+    type_count: [u32; TYPES],
+    type_best: [Option<(Weight, u32)>; TYPES],
+    monitor_blames: Vec<Box<str>>,
+    all_blames: Vec<Box<str>>,
+    groups: Vec<u32>,
+    non_party: bool,
+    any_monitor: bool,
+    killed_min: u32,
+    killed_max: u32,
+}
+
+impl Agg {
+    fn new(m: &Member, weight: Weight) -> Self {
+        Self {
+            count: 0,
+            start_max: m.window.start,
+            end_min: m.window.end,
+            precision_min: m.window.precision,
+            precise: (m.window.precision, weight, 0, m.window),
+            placed: None,
+            lead: (weight, 0, 0),
+            type_count: [0; TYPES],
+            type_best: [None; TYPES],
+            monitor_blames: Vec::new(),
+            all_blames: Vec::new(),
+            groups: Vec::new(),
+            non_party: false,
+            any_monitor: false,
+            killed_min: u32::MAX,
+            killed_max: 0,
+        }
+    }
+
+    /// Folds in member number `n` (its arrival order within the incident).
+    fn add(&mut self, m: &Member, n: u32, sources: &Sources) {
+        let weight = sources.weight(m);
+        let (src, group) = &sources.list[m.source as usize];
+        self.count += 1;
+        self.start_max = self.start_max.max(m.window.start);
+        self.end_min = self.end_min.min(m.window.end);
+        self.precision_min = self.precision_min.min(m.window.precision);
+        if (m.window.precision, weight, n) < (self.precise.0, self.precise.1, self.precise.2) {
+            self.precise = (m.window.precision, weight, n, m.window);
+        }
+        if let Some(p) = m.point
+            && self
+                .placed
+                .is_none_or(|(pr, w, k, _, _)| (m.precision, weight, n) < (pr, w, k))
+        {
+            self.placed = Some((m.precision, weight, n, p, n));
+        }
+        if (weight, n) < (self.lead.0, self.lead.1) || n == 0 {
+            self.lead = (weight, n, n);
+        }
+        let t = m.event_type as usize;
+        self.type_count[t] += 1;
+        if self.type_best[t].is_none_or(|b| (weight, n) < b) {
+            self.type_best[t] = Some((weight, n));
+        }
+        if let Some(p) = &m.perpetrator {
+            if src.kind.is_centre_monitor() && !self.monitor_blames.contains(p) {
+                self.monitor_blames.push(p.clone());
+            }
+            if !self.all_blames.contains(p) {
+                self.all_blames.push(p.clone());
+            }
+        }
+        if !self.groups.contains(group) {
+            self.groups.push(*group);
+        }
+        self.non_party |= src.kind != crate::report::SourceKind::PartyMinistry;
+        self.any_monitor |= src.kind.is_centre_monitor();
+        self.killed_min = self.killed_min.min(m.killed);
+        self.killed_max = self.killed_max.max(m.killed);
+    }
+
+    fn of(members: &[Member], sources: &Sources) -> Option<Self> {
+        let first = members.first()?;
+        let mut agg = Self::new(first, sources.weight(first));
+        for (n, m) in members.iter().enumerate() {
+            agg.add(m, u32::try_from(n).unwrap_or(u32::MAX), sources);
+        }
+        Some(agg)
+    }
+
+    /// Time: where all windows agree, else the most precise window.
+    fn window(&self) -> Window {
+        if self.start_max < self.end_min {
+            Window {
+                start: self.start_max,
+                end: self.end_min,
+                precision: self.precision_min,
+            }
+        } else {
+            self.precise.3
+        }
+    }
+
+    fn point(&self) -> Option<(f64, f64)> {
+        self.placed.map(|p| p.3)
+    }
+
+    fn location_precision(&self, members: &[Member]) -> u8 {
+        self.placed
+            .map_or(members[self.lead.2 as usize].precision, |p| p.0)
+    }
+
+    /// Type: the monitors' if they lead; else the most frequent, the weightiest report
+    /// breaking ties.
+    fn event_type(&self, members: &[Member], sources: &Sources) -> EventType {
+        let lead = &members[self.lead.2 as usize];
+        if sources.get(lead.source).kind.is_centre_monitor() {
+            return lead.event_type;
+        }
+        let top = self.type_count.iter().copied().max().unwrap_or(0);
+        EventType::ALL
+            .iter()
+            .filter_map(|w| EventType::parse(w))
+            .filter(|t| self.type_count[*t as usize] == top)
+            .min_by_key(|t| self.type_best[*t as usize])
+            .unwrap_or(lead.event_type)
+    }
+
+    /// Attribution: the monitors' perpetrator when they name one; else the one all claims
+    /// agree on; different names make it disputed.
+    fn assessed(&self) -> (Option<String>, bool) {
+        match (self.monitor_blames.len(), self.all_blames.len()) {
+            (1, _) => (Some(self.monitor_blames[0].to_string()), false),
+            (0, 0) => (None, false),
+            (0, 1) => (Some(self.all_blames[0].to_string()), false),
+            _ => (None, true),
+        }
+    }
+
+    fn status(&self) -> IncidentStatus {
+        let disputed = self.assessed().1;
+        if self.any_monitor {
+            IncidentStatus::Confirmed
+        } else if self.groups.len() >= 2 && self.non_party {
+            IncidentStatus::Corroborated
+        } else if !self.non_party && disputed {
+            IncidentStatus::Disputed
+        } else if self.groups.len() >= 2 {
+            IncidentStatus::Corroborated
+        } else {
+            IncidentStatus::Unverified
+        }
+    }
+
+    fn materialize(
+        &self,
+        id: &str,
+        members: &[Member],
+        sources: &Sources,
+        zones: &ZoneSet,
+        analyst: Option<IncidentStatus>,
+    ) -> Incident {
+        let point = self.point();
+        let (assessed, disputed) = self.assessed();
+        let claims = members
+            .iter()
+            .map(|m| Claim {
+                report: m.id.to_string(),
+                source: sources.get(m.source).id.clone(),
+                perpetrator: m.perpetrator.as_deref().map(str::to_owned),
+            })
+            .collect();
+        Incident {
+            id: id.to_owned(),
+            reports: members.iter().map(|m| m.id.to_string()).collect(),
+            window: self.window(),
+            point,
+            place_name: self.placed.and_then(|p| {
+                members[p.4 as usize]
+                    .place_name
+                    .as_deref()
+                    .map(str::to_owned)
+            }),
+            location_precision: self.location_precision(members),
+            event_type: self.event_type(members, sources),
+            attribution: Attribution {
+                claims,
+                assessed,
+                disputed,
+            },
+            status: analyst.unwrap_or_else(|| self.status()),
+            zones: point
+                .map(|(x, y)| {
+                    zones
+                        .containing(x, y)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            killed: crate::report::Estimate {
+                low: self.killed_min,
+                best: members[self.lead.2 as usize].killed,
+                high: self.killed_max,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 struct State {
     id: String,
     members: Vec<Member>,
-    incident: Incident,
+    /// `None` once the last member has left.
+    agg: Option<Agg>,
+    /// The last materialised incident, kept for incidents that lost every report.
+    last: Option<Incident>,
     key: Option<Rectangle<[f64; 3]>>,
     analyst_status: Option<IncidentStatus>,
+}
+
+impl State {
+    fn status(&self) -> Option<IncidentStatus> {
+        self.analyst_status
+            .or_else(|| self.agg.as_ref().map(Agg::status))
+    }
 }
 
 /// Metres per degree of latitude, and of longitude at the equator.
@@ -176,7 +472,9 @@ pub struct Matcher<'a> {
     config: MatchConfig,
     zones: &'a ZoneSet,
     gazetteer: &'a Gazetteer,
+    sources: Sources,
     states: Vec<State>,
+    by_id: HashMap<String, usize>,
     /// Incident places and windows: x = longitude and y = latitude in metres at the
     /// equator scale, z = time in seconds scaled so that `slack_s` spans `distance_m`.
     tree: RTree<GeomWithData<Rectangle<[f64; 3]>, usize>>,
@@ -187,6 +485,8 @@ pub struct Matcher<'a> {
     dirty: BTreeSet<usize>,
     /// Number given to the next new incident.
     next_number: u64,
+    /// Keep every decision (tests, small imports) or only return them.
+    keep_decisions: bool,
 }
 
 /// An incident as stored, to resume matching where an earlier import stopped.
@@ -203,6 +503,34 @@ pub struct StoredIncident {
     pub needs_write: bool,
 }
 
+fn radius(precision: u8) -> f64 {
+    crate::report::Location {
+        point: None,
+        place_name: None,
+        precision,
+    }
+    .radius_m()
+}
+
+fn family_name(f: EventFamily) -> &'static str {
+    match f {
+        EventFamily::Fire => "fire",
+        EventFamily::Civilians => "civilians",
+        EventFamily::Forces => "forces",
+        EventFamily::Access => "access",
+        EventFamily::Other => "other",
+    }
+}
+
+/// The point of the one place a report's place name names, if it names exactly one.
+fn place_by_name(gazetteer: &Gazetteer, r: &Report) -> Option<(f64, f64)> {
+    let found = gazetteer.find(r.location.place_name.as_deref()?);
+    match found.matches.as_slice() {
+        [one] => Some((one.place.lon, one.place.lat)),
+        _ => None,
+    }
+}
+
 impl<'a> Matcher<'a> {
     /// An empty matcher over the agreement's zones and gazetteer.
     pub fn new(config: MatchConfig, zones: &'a ZoneSet, gazetteer: &'a Gazetteer) -> Self {
@@ -212,14 +540,24 @@ impl<'a> Matcher<'a> {
             config,
             zones,
             gazetteer,
+            sources: Sources::default(),
             states: Vec::new(),
+            by_id: HashMap::new(),
             tree: RTree::new(),
             decisions: Vec::new(),
             warnings: Vec::new(),
             time_scale,
             dirty: BTreeSet::new(),
             next_number: 1,
+            keep_decisions: true,
         }
+    }
+
+    /// Stops keeping decisions in [`Matcher::decisions`] (each is still returned by
+    /// [`Matcher::add`]): a long import stores them as it goes.
+    pub fn forget_decisions(&mut self) {
+        self.keep_decisions = false;
+        self.decisions = Vec::new();
     }
 
     /// A matcher that continues from stored incidents; new incidents are numbered from
@@ -236,28 +574,25 @@ impl<'a> Matcher<'a> {
         for s in stored {
             let members: Vec<Member> = s
                 .members
-                .into_iter()
+                .iter()
                 .map(|(report, source)| {
-                    let point = report.location.point.or_else(|| m.place_quietly(&report));
-                    Member {
-                        report,
-                        source,
-                        point,
-                    }
+                    let point = report
+                        .location
+                        .point
+                        .or_else(|| place_by_name(gazetteer, report));
+                    member(report, m.sources.intern(source), point)
                 })
                 .collect();
-            if members.is_empty() {
+            let Some(agg) = Agg::of(&members, &m.sources) else {
                 continue;
-            }
-            let mut incident = assess(&s.id, &members, zones);
-            if let Some(st) = s.analyst_status {
-                incident.status = st;
-            }
+            };
             let idx = m.states.len();
+            m.by_id.insert(s.id.clone(), idx);
             m.states.push(State {
                 id: s.id,
                 members,
-                incident,
+                agg: Some(agg),
+                last: None,
                 key: None,
                 analyst_status: s.analyst_status,
             });
@@ -269,30 +604,51 @@ impl<'a> Matcher<'a> {
         m
     }
 
-    fn place_quietly(&self, r: &Report) -> Option<(f64, f64)> {
-        place_by_name(self.gazetteer, r)
+    /// Takes a report out of an incident (it was superseded or retracted) and reassesses
+    /// the incident. Returns false when the incident does not hold the report.
+    pub fn withdraw(&mut self, incident: &str, report_id: &str) -> bool {
+        let Some(&i) = self.by_id.get(incident) else {
+            return false;
+        };
+        let before = self.states[i].members.len();
+        self.states[i].members.retain(|m| &*m.id != report_id);
+        if self.states[i].members.len() == before {
+            return false;
+        }
+        if self.states[i].last.is_none() {
+            self.states[i].last = Some(self.materialize(i));
+        }
+        self.states[i].agg = Agg::of(&self.states[i].members, &self.sources);
+        self.reindex(i);
+        self.dirty.insert(i);
+        true
     }
 
-    /// Takes a report out of its incident (it was superseded or retracted) and reassesses
-    /// the incident. Returns the incident's id, or `None` if no incident held the report.
-    pub fn withdraw(&mut self, report_id: &str) -> Option<String> {
-        let i = self
-            .states
-            .iter()
-            .position(|s| s.members.iter().any(|m| m.report.id == report_id))?;
-        self.states[i].members.retain(|m| m.report.id != report_id);
-        self.refresh(i);
-        Some(self.states[i].id.clone())
+    fn materialize(&self, i: usize) -> Incident {
+        let st = &self.states[i];
+        match &st.agg {
+            Some(agg) => agg.materialize(
+                &st.id,
+                &st.members,
+                &self.sources,
+                self.zones,
+                st.analyst_status,
+            ),
+            None => {
+                // Lost every report: the last assessment, without reports or claims.
+                let mut emptied = st.last.clone().unwrap_or_else(|| unreachable_empty(&st.id));
+                emptied.reports.clear();
+                emptied.attribution.claims.clear();
+                emptied
+            }
+        }
     }
 
     /// Incidents changed since the last call (joined, started, or lost a report); an
     /// incident that lost its last report comes back with no reports.
     pub fn take_changed(&mut self) -> Vec<Incident> {
         let dirty = std::mem::take(&mut self.dirty);
-        dirty
-            .into_iter()
-            .map(|i| self.states[i].incident.clone())
-            .collect()
+        dirty.into_iter().map(|i| self.materialize(i)).collect()
     }
 
     /// The number the next new incident will get.
@@ -349,8 +705,9 @@ impl<'a> Matcher<'a> {
     }
 
     /// Adds a report and returns the decision taken.
-    pub fn add(&mut self, report: Report, source: Source) -> Decision {
-        let point = self.place(&report);
+    pub fn add(&mut self, report: &Report, source: &Source) -> Decision {
+        let point = self.place(report);
+        let source = self.sources.intern(source);
         let family = report.event_type.family();
         let mut candidates = 0;
         let mut best: Option<(f64, usize, f64, i64, f64)> = None; // (score, state, distance, gap, limit)
@@ -370,20 +727,20 @@ impl<'a> Matcher<'a> {
                 AABB::from_corners([lo[0], lo[1], lo[2] - slack], [hi[0], hi[1], hi[2] + slack]);
             for item in self.tree.locate_in_envelope_intersecting(&env) {
                 let st = &self.states[item.data];
-                if st.incident.status == IncidentStatus::Rejected {
+                let Some(agg) = &st.agg else { continue };
+                if st.analyst_status == Some(IncidentStatus::Rejected) {
                     continue;
                 }
                 candidates += 1;
-                if st.incident.event_type.family() != family {
+                if agg.event_type(&st.members, &self.sources).family() != family {
                     continue;
                 }
-                let Some(ip) = st.incident.point else {
-                    continue;
-                };
+                let Some(ip) = agg.point() else { continue };
                 let limit = self.config.distance_m
-                    + radius(report.location.precision).max(radius(st.incident.location_precision));
+                    + radius(report.location.precision)
+                        .max(radius(agg.location_precision(&st.members)));
                 let d = haversine_m(p, ip);
-                let gap = report.occurred.gap_s(&st.incident.window);
+                let gap = report.occurred.gap_s(&agg.window());
                 if d > limit || gap > self.config.slack_s {
                     continue;
                 }
@@ -394,34 +751,37 @@ impl<'a> Matcher<'a> {
                 }
             }
         }
+        let m = member(report, source, point);
         let decision = match best {
             Some((_, i, d, gap, limit)) => {
                 let id = self.states[i].id.clone();
+                #[allow(clippy::cast_precision_loss)]
+                let when = if gap == 0 {
+                    "time windows overlap".to_owned()
+                } else {
+                    format!(
+                        "{:.1} h apart (limit {:.1} h)",
+                        gap as f64 / 3600.0,
+                        self.config.slack_s as f64 / 3600.0
+                    )
+                };
                 let reason = format!(
-                    "joined {id}: {:.1} km from its place (limit {:.1} km), {}, same family ({}); {candidates} incident(s) nearby",
+                    "joined {id}: {:.1} km from its place (limit {:.1} km), {when}, same family ({}); {candidates} incident(s) nearby",
                     d / 1000.0,
                     limit / 1000.0,
-                    if gap == 0 {
-                        "time windows overlap".to_owned()
-                    } else {
-                        format!(
-                            "{:.1} h apart (limit {:.1} h)",
-                            gap as f64 / 3600.0,
-                            self.config.slack_s as f64 / 3600.0
-                        )
-                    },
                     family_name(family),
                 );
-                self.join(
-                    i,
-                    Member {
-                        report: report.clone(),
-                        source,
-                        point,
-                    },
-                );
+                let st = &mut self.states[i];
+                let n = u32::try_from(st.members.len()).unwrap_or(u32::MAX);
+                match &mut st.agg {
+                    Some(agg) => agg.add(&m, n, &self.sources),
+                    None => st.agg = Agg::of(std::slice::from_ref(&m), &self.sources),
+                }
+                st.members.push(m);
+                self.reindex(i);
+                self.dirty.insert(i);
                 Decision {
-                    report: report.id,
+                    report: report.id.clone(),
                     incident: id,
                     new: false,
                     candidates,
@@ -433,6 +793,7 @@ impl<'a> Matcher<'a> {
             None => {
                 let id = format!("inc-{}", self.next_number);
                 self.next_number += 1;
+                #[allow(clippy::cast_precision_loss)]
                 let reason = match point {
                     None => "new incident: the report has no usable place, so it cannot be matched"
                         .to_owned(),
@@ -447,23 +808,20 @@ impl<'a> Matcher<'a> {
                     ),
                 };
                 let idx = self.states.len();
-                let member = Member {
-                    report: report.clone(),
-                    source,
-                    point,
-                };
-                let incident = assess(&id, std::slice::from_ref(&member), self.zones);
+                let agg = Agg::of(std::slice::from_ref(&m), &self.sources);
+                self.by_id.insert(id.clone(), idx);
                 self.states.push(State {
                     id: id.clone(),
-                    members: vec![member],
-                    incident,
+                    members: vec![m],
+                    agg,
+                    last: None,
                     key: None,
                     analyst_status: None,
                 });
                 self.reindex(idx);
                 self.dirty.insert(idx);
                 Decision {
-                    report: report.id,
+                    report: report.id.clone(),
                     incident: id,
                     new: true,
                     candidates,
@@ -473,59 +831,59 @@ impl<'a> Matcher<'a> {
                 }
             }
         };
-        self.decisions.push(decision.clone());
+        if self.keep_decisions {
+            self.decisions.push(decision.clone());
+        }
         decision
     }
 
-    fn join(&mut self, i: usize, m: Member) {
-        self.states[i].members.push(m);
-        self.refresh(i);
-    }
-
-    /// Reassesses incident `i` from its members and re-indexes it.
-    fn refresh(&mut self, i: usize) {
-        let st = &self.states[i];
-        let mut incident = if st.members.is_empty() {
-            let mut emptied = st.incident.clone();
-            emptied.reports.clear();
-            emptied.attribution.claims.clear();
-            emptied
-        } else {
-            assess(&st.id, &st.members, self.zones)
-        };
-        if let Some(a) = st.analyst_status {
-            incident.status = a;
-        }
-        let emptied = st.members.is_empty();
-        self.states[i].incident = incident;
-        if emptied {
-            if let Some(old) = self.states[i].key.take() {
-                self.tree.remove(&GeomWithData::new(old, i));
-            }
-        } else {
-            self.reindex(i);
-        }
-        self.dirty.insert(i);
-    }
-
+    /// Moves an incident's entry in the index to its current place and window.
     fn reindex(&mut self, i: usize) {
+        let key = self.states[i].agg.as_ref().and_then(|agg| {
+            let p = agg.point()?;
+            Some(self.key(
+                p,
+                &agg.window(),
+                radius(agg.location_precision(&self.states[i].members)),
+            ))
+        });
+        if self.states[i].key == key {
+            return;
+        }
         if let Some(old) = self.states[i].key.take() {
             self.tree.remove(&GeomWithData::new(old, i));
         }
-        let inc = &self.states[i].incident;
-        if let Some(p) = inc.point {
-            let key = self.key(p, &inc.window, radius(inc.location_precision));
-            self.tree.insert(GeomWithData::new(key, i));
-            self.states[i].key = Some(key);
+        if let Some(k) = key {
+            self.tree.insert(GeomWithData::new(k, i));
+            self.states[i].key = Some(k);
         }
     }
 
     /// The incidents built so far, in creation order.
-    pub fn incidents(&self) -> Vec<&Incident> {
-        self.states.iter().map(|s| &s.incident).collect()
+    pub fn incidents(&self) -> Vec<Incident> {
+        (0..self.states.len())
+            .map(|i| self.materialize(i))
+            .collect()
     }
 
-    /// Every decision taken, in order.
+    /// How many incidents there are.
+    pub fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    /// True before the first report.
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+
+    /// Status of an incident as matching sees it (an analyst's status first).
+    pub fn status_of(&self, incident: &str) -> Option<IncidentStatus> {
+        self.by_id
+            .get(incident)
+            .and_then(|&i| self.states[i].status())
+    }
+
+    /// Every decision taken, in order (empty after [`Matcher::forget_decisions`]).
     pub fn decisions(&self) -> &[Decision] {
         &self.decisions
     }
@@ -536,31 +894,29 @@ impl<'a> Matcher<'a> {
     }
 }
 
-fn radius(precision: u8) -> f64 {
-    crate::report::Location {
+fn unreachable_empty(id: &str) -> Incident {
+    // An incident is created with a report, and `last` is set before the last one leaves;
+    // this is only reached if that invariant breaks, and then says so in the data.
+    Incident {
+        id: id.to_owned(),
+        reports: Vec::new(),
+        window: Window {
+            start: jiff::Timestamp::UNIX_EPOCH,
+            end: jiff::Timestamp::UNIX_EPOCH,
+            precision: 5,
+        },
         point: None,
         place_name: None,
-        precision,
-    }
-    .radius_m()
-}
-
-fn family_name(f: EventFamily) -> &'static str {
-    match f {
-        EventFamily::Fire => "fire",
-        EventFamily::Civilians => "civilians",
-        EventFamily::Forces => "forces",
-        EventFamily::Access => "access",
-        EventFamily::Other => "other",
-    }
-}
-
-/// The point of the one place a report's place name names, if it names exactly one.
-fn place_by_name(gazetteer: &Gazetteer, r: &Report) -> Option<(f64, f64)> {
-    let found = gazetteer.find(r.location.place_name.as_deref()?);
-    match found.matches.as_slice() {
-        [one] => Some((one.place.lon, one.place.lat)),
-        _ => None,
+        location_precision: 7,
+        event_type: EventType::Other,
+        attribution: Attribution {
+            claims: Vec::new(),
+            assessed: None,
+            disputed: false,
+        },
+        status: IncidentStatus::Unverified,
+        zones: Vec::new(),
+        killed: crate::report::Estimate::default(),
     }
 }
 
@@ -574,182 +930,20 @@ pub fn assess_reports(
     gazetteer: &Gazetteer,
     analyst_status: Option<IncidentStatus>,
 ) -> Option<Incident> {
+    let mut sources = Sources::default();
     let members: Vec<Member> = members
         .iter()
         .map(|(report, source)| {
-            let point = report
-                .location
-                .point
-                .or_else(|| place_by_name(gazetteer, report));
-            Member {
-                report: report.clone(),
-                source: source.clone(),
-                point,
-            }
-        })
-        .collect();
-    if members.is_empty() {
-        return None;
-    }
-    let mut incident = assess(id, &members, zones);
-    if let Some(s) = analyst_status {
-        incident.status = s;
-    }
-    Some(incident)
-}
-
-/// Orders members by how much their account should weigh: the centre's monitors first,
-/// then source reliability, then information credibility, then arrival.
-fn weight(m: &Member) -> (bool, crate::report::Reliability, u8) {
-    (
-        !m.source.kind.is_centre_monitor(),
-        m.source.reliability,
-        m.report.credibility,
-    )
-}
-
-/// Assesses an incident from its members; a pure function of them (and the zones).
-fn assess(id: &str, members: &[Member], zones: &ZoneSet) -> Incident {
-    let mut by_weight: Vec<&Member> = members.iter().collect();
-    by_weight.sort_by_key(|m| weight(m));
-    let lead = by_weight[0];
-
-    // Time: the windows' intersection, else the most precise window.
-    let start = members
-        .iter()
-        .map(|m| m.report.occurred.start)
-        .max()
-        .unwrap_or(lead.report.occurred.start);
-    let end = members
-        .iter()
-        .map(|m| m.report.occurred.end)
-        .min()
-        .unwrap_or(lead.report.occurred.end);
-    let window = if start < end {
-        Window {
-            start,
-            end,
-            precision: members
-                .iter()
-                .map(|m| m.report.occurred.precision)
-                .min()
-                .unwrap_or(5),
-        }
-    } else {
-        members
-            .iter()
-            .min_by_key(|m| (m.report.occurred.precision, weight(m)))
-            .map_or(lead.report.occurred, |m| m.report.occurred)
-    };
-
-    // Place: the most precise located report, weight breaking ties.
-    let placed = members
-        .iter()
-        .filter(|m| m.point.is_some())
-        .min_by_key(|m| (m.report.location.precision, weight(m)));
-    let (point, place_name, location_precision) =
-        placed.map_or((None, None, lead.report.location.precision), |m| {
-            (
-                m.point,
-                m.report.location.place_name.clone(),
-                m.report.location.precision,
+            member(
+                report,
+                sources.intern(source),
+                report
+                    .location
+                    .point
+                    .or_else(|| place_by_name(gazetteer, report)),
             )
-        });
-
-    // Type: the monitors' if they reported, else the most frequent, weight breaking ties.
-    let event_type = if lead.source.kind.is_centre_monitor() {
-        lead.report.event_type
-    } else {
-        let mut counts: BTreeMap<EventType, usize> = BTreeMap::new();
-        for m in members {
-            *counts.entry(m.report.event_type).or_default() += 1;
-        }
-        let top = counts.values().copied().max().unwrap_or(0);
-        by_weight
-            .iter()
-            .map(|m| m.report.event_type)
-            .find(|t| counts.get(t) == Some(&top))
-            .unwrap_or(lead.report.event_type)
-    };
-
-    // Attribution.
-    let claims: Vec<Claim> = members
-        .iter()
-        .map(|m| Claim {
-            report: m.report.id.clone(),
-            source: m.source.id.clone(),
-            perpetrator: m.report.perpetrator.clone(),
         })
         .collect();
-    let monitor_blames: BTreeSet<&str> = members
-        .iter()
-        .filter(|m| m.source.kind.is_centre_monitor())
-        .filter_map(|m| m.report.perpetrator.as_deref())
-        .collect();
-    let all_blames: BTreeSet<&str> = members
-        .iter()
-        .filter_map(|m| m.report.perpetrator.as_deref())
-        .collect();
-    let (assessed, disputed) = match (monitor_blames.len(), all_blames.len()) {
-        (1, _) => (monitor_blames.iter().next().map(|s| (*s).to_owned()), false),
-        (0, 0) => (None, false),
-        (0, 1) => (all_blames.iter().next().map(|s| (*s).to_owned()), false),
-        _ => (None, true),
-    };
-
-    // Status.
-    let groups: BTreeSet<String> = members
-        .iter()
-        .map(|m| m.source.independence_group())
-        .collect();
-    let non_party = members
-        .iter()
-        .any(|m| m.source.kind != crate::report::SourceKind::PartyMinistry);
-    let status = if members.iter().any(|m| m.source.kind.is_centre_monitor()) {
-        IncidentStatus::Confirmed
-    } else if groups.len() >= 2 && non_party {
-        IncidentStatus::Corroborated
-    } else if !non_party && disputed {
-        IncidentStatus::Disputed
-    } else if groups.len() >= 2 {
-        IncidentStatus::Corroborated
-    } else {
-        IncidentStatus::Unverified
-    };
-
-    let bests: Vec<u32> = members
-        .iter()
-        .map(|m| m.report.casualties.killed_best())
-        .collect();
-    let killed = crate::report::Estimate {
-        low: bests.iter().copied().min().unwrap_or(0),
-        best: lead.report.casualties.killed_best(),
-        high: bests.iter().copied().max().unwrap_or(0),
-    };
-    let zones = point
-        .map(|(x, y)| {
-            zones
-                .containing(x, y)
-                .into_iter()
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    Incident {
-        id: id.to_owned(),
-        reports: members.iter().map(|m| m.report.id.clone()).collect(),
-        window,
-        point,
-        place_name,
-        location_precision,
-        event_type,
-        attribution: Attribution {
-            claims,
-            assessed,
-            disputed,
-        },
-        status,
-        zones,
-        killed,
-    }
+    let agg = Agg::of(&members, &sources)?;
+    Some(agg.materialize(id, &members, &sources, zones, analyst_status))
 }

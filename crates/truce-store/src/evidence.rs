@@ -137,18 +137,21 @@ impl Store {
         Ok(ids.into_iter().collect())
     }
 
-    /// For each (source, source key), the current (not superseded) report and its version.
-    pub async fn current_versions(&self) -> Result<HashMap<(String, String), (String, i64)>> {
+    /// For each (source, source key), the current (not superseded) report, its version
+    /// and its incident.
+    pub async fn current_versions(
+        &self,
+    ) -> Result<HashMap<(String, String), (String, i64, String)>> {
         let Backend::Sqlite(pool) = &self.backend;
-        let rows: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT source_id, source_key, id, source_version FROM reports
+        let rows: Vec<(String, String, String, Option<i64>, String)> = sqlx::query_as(
+            "SELECT source_id, source_key, id, source_version, incident_id FROM reports
              WHERE source_key IS NOT NULL AND superseded_by IS NULL AND retracted = 0",
         )
         .fetch_all(pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(s, k, id, v)| ((s, k), (id, v.unwrap_or(0))))
+            .map(|(s, k, id, v, i)| ((s, k), (id, v.unwrap_or(0), i)))
             .collect())
     }
 

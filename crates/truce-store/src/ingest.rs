@@ -121,22 +121,25 @@ pub async fn import_rows(
             .clone()
             .map(|k| (row.report.source.clone(), k));
         if let Some(key) = &key
-            && let Some((old_id, old_version)) = current.get(key).cloned()
+            && let Some((old_id, old_version, old_incident)) = current.get(key).cloned()
         {
             if version < old_version {
                 out.summary.stale += 1;
                 continue;
             }
-            matcher.withdraw(&old_id);
+            matcher.withdraw(&old_incident, &old_id);
             batch.superseded.push((old_id, row.report.id.clone()));
             out.summary.superseded += 1;
         }
-        if let Some(key) = key {
-            current.insert(key, (row.report.id.clone(), version));
-        }
         known.insert(row.report.id.clone());
         out.warnings.extend(row.warnings);
-        let decision = matcher.add(row.report.clone(), source.clone());
+        let decision = matcher.add(&row.report, source);
+        if let Some(key) = key {
+            current.insert(
+                key,
+                (row.report.id.clone(), version, decision.incident.clone()),
+            );
+        }
         out.summary.accepted += 1;
         if decision.new {
             out.summary.new_incidents += 1;

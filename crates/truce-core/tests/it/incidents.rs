@@ -231,10 +231,10 @@ fn twelve_reports_become_six_incidents_with_the_expected_status_and_attribution(
             .find(|s| s.id == row.1)
             .expect("source")
             .clone();
-        m.add(report(&row), src);
+        m.add(&report(&row), &src);
     }
-    let got: Vec<Outcome<'_>> = m
-        .incidents()
+    let incidents = m.incidents();
+    let got: Vec<Outcome<'_>> = incidents
         .iter()
         .map(|i| {
             (
@@ -271,9 +271,8 @@ fn twelve_reports_become_six_incidents_with_the_expected_status_and_attribution(
     ];
     assert_eq!(got, expected);
 
-    let incidents = m.incidents();
     // The first incident: window narrowed to where all five agree, place from a precise report.
-    let first = incidents[0];
+    let first = &incidents[0];
     assert_eq!(first.window.start.to_string(), "2021-05-12T03:00:00Z");
     assert_eq!(first.window.end.to_string(), "2021-05-12T04:00:00Z");
     assert!(
@@ -284,7 +283,7 @@ fn twelve_reports_become_six_incidents_with_the_expected_status_and_attribution(
     assert_eq!((first.killed.low, first.killed.high), (0, 2));
     assert_eq!(first.attribution.claims.len(), 5);
     // Zones come from the point: the fire near Kornidzor is on the corridor.
-    let kornidzor = incidents[5];
+    let kornidzor = &incidents[5];
     assert!(
         kornidzor.zones.contains(&"lachin-corridor".to_owned()),
         "{:?}",
@@ -303,7 +302,7 @@ fn every_decision_says_why() {
             .find(|s| s.id == row.1)
             .expect("source")
             .clone();
-        m.add(report(&row), src);
+        m.add(&report(&row), &src);
     }
     let d = m.decisions();
     assert_eq!(d.len(), 12);
@@ -326,7 +325,7 @@ fn an_ambiguous_place_name_is_a_warning_not_a_guess() {
     let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
     let mut r = report(&reports()[4]);
     r.location.place_name = Some("Agarak".into());
-    let d = m.add(r, sources()[7].clone());
+    let d = m.add(&r, &sources()[7]);
     assert!(d.new);
     assert!(d.reason.contains("no usable place"), "{}", d.reason);
     assert_eq!(m.warnings().len(), 1);

@@ -7,14 +7,14 @@
 
 use crate::agreement::Agreement;
 use crate::report::{Casualties, Estimate, EventType, Location, Report, Source, Window};
+use crate::rows::{CsvRows, cut, in_region, region};
+pub use crate::rows::{FileError, Reject, Warning};
 use crate::zones::ZoneSet;
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use serde::Serialize;
-use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::Read;
-use std::rc::Rc;
 
 /// The 31 columns of the ACLED export, in order.
 pub const COLUMNS: [&str; 31] = [
@@ -66,30 +66,6 @@ impl AcledRecord {
     }
 }
 
-/// A row that could not be accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reject {
-    /// Physical line in the file (1 is the header).
-    pub line: u64,
-    /// The column at fault, or `*` for the whole row.
-    pub column: String,
-    /// The offending value, cut to 80 characters.
-    pub value: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// Something accepted but worth an analyst's look.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Warning {
-    /// Physical line in the file.
-    pub line: u64,
-    /// The column concerned.
-    pub column: String,
-    /// What to look at.
-    pub message: String,
-}
-
 /// An accepted row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AcledRow {
@@ -118,60 +94,15 @@ pub struct Options {
     pub max_field_bytes: usize,
 }
 
-/// A file-level problem: nothing could be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {message}")]
-pub struct FileError {
-    /// Line of the problem (1 for the header).
-    pub line: u64,
-    /// What is wrong.
-    pub message: String,
-}
-
-fn cut(s: &str) -> String {
-    if s.chars().count() <= 80 {
-        s.to_owned()
-    } else {
-        s.chars().take(77).collect::<String>() + "..."
-    }
-}
-
-/// Counts the newlines that pass through, so rows get their physical line numbers
-/// (`csv::Position::line` is one short for files with CRLF line ends).
-#[derive(Debug)]
-struct Lines<R> {
-    inner: R,
-    offset: u64,
-    /// Byte offsets of newlines read but not yet passed by the row being reported.
-    pending: Rc<RefCell<VecDeque<u64>>>,
-}
-
-impl<R: Read> Read for Lines<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut pending = self.pending.borrow_mut();
-        for (i, b) in buf[..n].iter().enumerate() {
-            if *b == b'\n' {
-                pending.push_back(self.offset + i as u64);
-            }
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
 /// Reads ACLED rows one at a time.
 #[derive(Debug)]
 pub struct Reader<'a, R: Read> {
-    csv: csv::Reader<Lines<R>>,
-    newlines: Rc<RefCell<VecDeque<u64>>>,
-    lines_before: u64,
+    rows: CsvRows<R>,
     index: [usize; 31],
     header_len: usize,
     agreement: &'a Agreement,
     region: [f64; 4],
     options: &'a Options,
-    record: csv::ByteRecord,
     seen: HashMap<(String, String), u64>,
 }
 
@@ -183,31 +114,8 @@ impl<'a, R: Read> Reader<'a, R> {
         zones: &ZoneSet,
         options: &'a Options,
     ) -> Result<Self, FileError> {
-        let newlines = Rc::new(RefCell::new(VecDeque::new()));
-        let counted = Lines {
-            inner: input,
-            offset: 0,
-            pending: Rc::clone(&newlines),
-        };
-        let mut csv = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(counted);
-        let header = csv
-            .byte_headers()
-            .map_err(|e| FileError {
-                line: 1,
-                message: format!("unreadable header: {e}"),
-            })?
-            .clone();
-        let names: Vec<String> = header
-            .iter()
-            .map(|h| {
-                String::from_utf8_lossy(h)
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    .to_owned()
-            })
-            .collect();
+        let mut rows = CsvRows::new(input, true);
+        let names = rows.headers()?;
         let mut index = [0usize; 31];
         let mut missing = Vec::new();
         for (i, c) in COLUMNS.iter().enumerate() {
@@ -222,76 +130,23 @@ impl<'a, R: Read> Reader<'a, R> {
                 message: format!("not an ACLED file: the header lacks {}", missing.join(", ")),
             });
         }
-        // The agreement's region: every zone's box, widened by a degree.
-        let mut region = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-        for z in zones.zones() {
-            if let Some(b) = zones.bbox(&z.id) {
-                region = [
-                    region[0].min(b[0]),
-                    region[1].min(b[1]),
-                    region[2].max(b[2]),
-                    region[3].max(b[3]),
-                ];
-            }
-        }
-        let region = [
-            region[0] - 1.0,
-            region[1] - 1.0,
-            region[2] + 1.0,
-            region[3] + 1.0,
-        ];
         Ok(Self {
-            csv,
-            newlines,
-            lines_before: 0,
+            rows,
             index,
             header_len: names.len(),
             agreement,
-            region,
+            region: region(zones),
             options,
-            record: csv::ByteRecord::new(),
             seen: HashMap::new(),
         })
     }
 
-    fn in_region(&self, lon: f64, lat: f64) -> bool {
-        lon >= self.region[0]
-            && lon <= self.region[2]
-            && lat >= self.region[1]
-            && lat <= self.region[3]
-    }
-
-    /// The physical line on which the byte at `offset` stands.
-    fn line_at(&mut self, offset: u64) -> u64 {
-        let mut pending = self.newlines.borrow_mut();
-        // `<=`: after a CRLF, csv reports the record as starting on the `\n` itself.
-        while pending.front().is_some_and(|&n| n <= offset) {
-            pending.pop_front();
-            self.lines_before += 1;
-        }
-        self.lines_before + 1
-    }
-
     /// The next row: accepted, or rejected with its reason. `None` at the end.
     pub fn next_row(&mut self) -> Option<Result<AcledRow, Reject>> {
-        match self.csv.read_byte_record(&mut self.record) {
-            Ok(false) => None,
-            Ok(true) => {
-                let start = self.record.position().map_or(0, csv::Position::byte);
-                let line = self.line_at(start);
-                Some(self.row(line))
-            }
-            Err(e) => {
-                let start = e.position().map_or(0, csv::Position::byte);
-                let line = self.line_at(start);
-                Some(Err(Reject {
-                    line,
-                    column: "*".into(),
-                    value: String::new(),
-                    reason: format!("unreadable row: {e}"),
-                }))
-            }
-        }
+        Some(match self.rows.next_line()? {
+            Ok(line) => self.row(line),
+            Err(rej) => Err(rej),
+        })
     }
 
     fn row(&mut self, line: u64) -> Result<AcledRow, Reject> {
@@ -301,20 +156,20 @@ impl<'a, R: Read> Reader<'a, R> {
             value: cut(value),
             reason,
         };
-        if self.record.len() != self.header_len {
+        if self.rows.record.len() != self.header_len {
             return Err(reject(
                 "*",
                 "",
                 format!(
                     "has {} fields, the header has {}",
-                    self.record.len(),
+                    self.rows.record.len(),
                     self.header_len
                 ),
             ));
         }
         let mut fields = Vec::with_capacity(31);
         for (i, c) in COLUMNS.iter().enumerate() {
-            let raw = self.record.get(self.index[i]).unwrap_or_default();
+            let raw = self.rows.record.get(self.index[i]).unwrap_or_default();
             if raw.len() > self.options.max_field_bytes {
                 return Err(reject(
                     c,
@@ -434,8 +289,8 @@ impl<'a, R: Read> Reader<'a, R> {
             }
         };
         let (lat, lon) = (coord("latitude", 90.0)?, coord("longitude", 180.0)?);
-        if !self.in_region(lon, lat) {
-            if self.in_region(lat, lon) {
+        if !in_region(&self.region, lon, lat) {
+            if in_region(&self.region, lat, lon) {
                 return Err(reject(
                     "latitude",
                     get("latitude"),

@@ -11,7 +11,9 @@ pub mod jsonl;
 pub mod period;
 pub mod places;
 pub mod report;
+pub mod rows;
 mod tomlread;
+pub mod ucdp;
 pub mod words;
 pub mod zones;
 

@@ -199,6 +199,36 @@ pub async fn import_acled<R: Read>(
         .map(Ok)
 }
 
+/// Imports a UCDP GED CSV (with or without header) for the agreement of `bundle`.
+pub async fn import_ucdp<R: Read>(
+    store: &Store,
+    bundle: &AgreementBundle,
+    input: R,
+    options: &truce_core::ucdp::Options,
+    batch_rows: usize,
+    progress: impl FnMut(u64),
+) -> Result<Result<ImportOutcome, acled::FileError>> {
+    store.put_source(&options.source).await?;
+    let sources = store.sources().await?;
+    let reader =
+        match truce_core::ucdp::Reader::new(input, &bundle.agreement, &bundle.zones, options) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e)),
+        };
+    let rows = reader.map(|row| match row {
+        Ok(r) => Ok(Incoming {
+            raw: serde_json::to_string(&r.fields).unwrap_or_default(),
+            report: r.report,
+            raw_format: "ucdp",
+            warnings: r.warnings,
+        }),
+        Err(rej) => Err(vec![rej]),
+    });
+    import_rows(store, bundle, rows, &sources, batch_rows, progress)
+        .await
+        .map(Ok)
+}
+
 /// Imports a native JSON Lines file; every line's source must be registered. Blank lines
 /// are skipped; a line that is not UTF-8 is refused.
 pub async fn import_jsonl<R: BufRead>(

@@ -22,6 +22,8 @@ pub enum Format {
     Acled,
     /// Truce's native JSON Lines, one report per line (docs/formats.md).
     Jsonl,
+    /// UCDP GED CSV (49 columns), with or without header.
+    Ucdp,
 }
 
 /// File formats `truce export` writes.
@@ -33,6 +35,8 @@ pub enum ExportFormat {
     Geojson,
     /// Reports as ACLED CSV: original rows where they came from ACLED.
     Acled,
+    /// Reports as UCDP GED CSV: original rows where they came from UCDP.
+    Ucdp,
 }
 
 #[derive(Debug, Args)]
@@ -45,10 +49,10 @@ pub struct ImportArgs {
     /// Agreement the reports are about.
     #[arg(long, default_value = "nk-2020")]
     agreement: String,
-    /// Source of ACLED rows (created as a data set, reliability B, if new); JSON Lines
-    /// name their source on every line.
-    #[arg(long, default_value = "acled")]
-    source: String,
+    /// Source of ACLED or UCDP rows (created as a data set, reliability B, if new;
+    /// default: `acled` or `ucdp`); JSON Lines name their source on every line.
+    #[arg(long)]
+    source: Option<String>,
     /// Credibility of the rows' information, 1 (confirmed) to 6 (cannot be judged).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=6))]
     credibility: u8,
@@ -308,10 +312,17 @@ pub async fn import(args: ImportArgs) -> Result<()> {
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let store = open(&args.data.data).await?;
     let bundle = stored(&store, &args.agreement).await?;
-    let existing = store.sources().await?.remove(&args.source);
+    let source_id = args.source.clone().unwrap_or_else(|| {
+        if let Format::Ucdp = args.format {
+            "ucdp".into()
+        } else {
+            "acled".into()
+        }
+    });
+    let existing = store.sources().await?.remove(&source_id);
     let source = existing.unwrap_or_else(|| Source {
-        id: args.source.clone(),
-        name: args.source.to_uppercase(),
+        id: source_id.clone(),
+        name: source_id.to_uppercase(),
         kind: SourceKind::DataSet,
         reliability: Reliability::B,
         party: None,
@@ -373,6 +384,15 @@ pub async fn import(args: ImportArgs) -> Result<()> {
         }
         Format::Jsonl => {
             Ok(ingest::import_jsonl(&store, &bundle, input, now, batch_rows, progress).await?)
+        }
+        Format::Ucdp => {
+            let o = truce_core::ucdp::Options {
+                source: options.source.clone(),
+                received: now,
+                now,
+                max_field_bytes: 32 * 1024,
+            };
+            ingest::import_ucdp(&store, &bundle, input, &o, batch_rows, progress).await?
         }
     };
     if let Some(b) = &bar {
@@ -729,7 +749,7 @@ pub async fn export(args: ExportArgs) -> Result<()> {
             )?;
             buf.push(b'\n');
         }
-        ExportFormat::Jsonl | ExportFormat::Acled => {
+        ExportFormat::Jsonl | ExportFormat::Acled | ExportFormat::Ucdp => {
             let ids: Vec<String> = incidents.iter().map(|i| i.id.clone()).collect();
             let reports = store.reports_of(&ids).await?;
             if let ExportFormat::Jsonl = args.format {
@@ -737,6 +757,17 @@ pub async fn export(args: ExportArgs) -> Result<()> {
                     buf.extend_from_slice(truce_core::jsonl::write_line(r).as_bytes());
                     buf.push(b'\n');
                 }
+            } else if let ExportFormat::Ucdp = args.format {
+                let rows: Vec<Vec<String>> = reports
+                    .iter()
+                    .map(|(r, format, raw)| {
+                        match (format.as_str(), serde_json::from_str::<Vec<String>>(raw)) {
+                            ("ucdp", Ok(fields)) if fields.len() == 49 => fields,
+                            _ => truce_core::ucdp::fields_from_report(r, &bundle.agreement),
+                        }
+                    })
+                    .collect();
+                truce_core::ucdp::write(&mut buf, rows.iter())?;
             } else {
                 let records: Vec<acled::AcledRecord> = reports
                     .iter()

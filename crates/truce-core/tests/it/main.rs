@@ -6,6 +6,7 @@ mod broken;
 mod incidents;
 mod jsonl;
 mod places;
+mod ucdp;
 mod zones;
 
 use std::path::{Path, PathBuf};

@@ -563,3 +563,50 @@ fn exports_round_trip_and_honour_the_filters() {
         stderr(&o)
     );
 }
+
+#[test]
+fn ucdp_ged_imports_with_or_without_header_and_exports_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture = root().join("crates/truce/tests/fixtures/ged-made-up.csv");
+    let text = std::fs::read_to_string(&fixture).expect("fixture");
+    let o = truce(
+        dir.path(),
+        &[
+            "import",
+            fixture.to_str().expect("path"),
+            "--format",
+            "ucdp",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("read 2, accepted 2"), "{}", stdout(&o));
+    // The same rows without the header are the same reports.
+    let headerless = dir.path().join("no-header.csv");
+    std::fs::write(&headerless, text.split_once('\n').expect("header").1).expect("write");
+    let o = truce(
+        dir.path(),
+        &[
+            "import",
+            headerless.to_str().expect("path"),
+            "--format",
+            "ucdp",
+        ],
+    );
+    assert!(
+        stdout(&o).contains("accepted 0") && stdout(&o).contains("unchanged 2"),
+        "{}",
+        stdout(&o)
+    );
+    let o = truce(dir.path(), &["export", "--format", "ucdp"]);
+    assert_eq!(stdout(&o).replace("\r\n", "\n"), text);
+    let o = truce(
+        dir.path(),
+        &["incidents", "list", "--party", "am", "--json"],
+    );
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(1),
+        "only the one-sided event is blamed on Armenia"
+    );
+}

@@ -1,0 +1,178 @@
+//! What every row-based import shares: refused rows and warnings with their line and
+//! column, file-level errors, and a CSV reader that knows each row's physical line.
+
+use crate::zones::ZoneSet;
+use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::Read;
+use std::rc::Rc;
+
+/// A row that could not be accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reject {
+    /// Physical line in the file (1 is the header).
+    pub line: u64,
+    /// The column at fault, or `*` for the whole row.
+    pub column: String,
+    /// The offending value, cut to 80 characters.
+    pub value: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Something accepted but worth an analyst's look.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// Physical line in the file.
+    pub line: u64,
+    /// The column concerned.
+    pub column: String,
+    /// What to look at.
+    pub message: String,
+}
+
+/// A file-level problem: nothing could be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct FileError {
+    /// Line of the problem (1 for the header).
+    pub line: u64,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A value cut to 80 characters for a reject report.
+pub(crate) fn cut(s: &str) -> String {
+    if s.chars().count() <= 80 {
+        s.to_owned()
+    } else {
+        s.chars().take(77).collect::<String>() + "..."
+    }
+}
+
+/// Counts the newlines that pass through, so rows get their physical line numbers
+/// (`csv::Position::line` is one short for files with CRLF line ends).
+#[derive(Debug)]
+struct Lines<R> {
+    inner: R,
+    offset: u64,
+    /// Byte offsets of newlines read but not yet passed by the row being reported.
+    pending: Rc<RefCell<VecDeque<u64>>>,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut pending = self.pending.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                pending.push_back(self.offset + i as u64);
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// CSV rows with their physical line numbers.
+#[derive(Debug)]
+pub(crate) struct CsvRows<R: Read> {
+    csv: csv::Reader<Lines<R>>,
+    newlines: Rc<RefCell<VecDeque<u64>>>,
+    lines_before: u64,
+    /// The row last read.
+    pub record: csv::ByteRecord,
+}
+
+impl<R: Read> CsvRows<R> {
+    /// Rows of `input`; `has_headers` makes the first row the header.
+    pub(crate) fn new(input: R, has_headers: bool) -> Self {
+        let newlines = Rc::new(RefCell::new(VecDeque::new()));
+        let counted = Lines {
+            inner: input,
+            offset: 0,
+            pending: Rc::clone(&newlines),
+        };
+        let csv = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(has_headers)
+            .from_reader(counted);
+        Self {
+            csv,
+            newlines,
+            lines_before: 0,
+            record: csv::ByteRecord::new(),
+        }
+    }
+
+    /// The header's names, trimmed, without a byte-order mark.
+    pub(crate) fn headers(&mut self) -> Result<Vec<String>, FileError> {
+        let header = self.csv.byte_headers().map_err(|e| FileError {
+            line: 1,
+            message: format!("unreadable header: {e}"),
+        })?;
+        Ok(header
+            .iter()
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_owned()
+            })
+            .collect())
+    }
+
+    /// The physical line on which the byte at `offset` stands.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut pending = self.newlines.borrow_mut();
+        // `<=`: after a CRLF, csv reports the record as starting on the `\n` itself.
+        while pending.front().is_some_and(|&n| n <= offset) {
+            pending.pop_front();
+            self.lines_before += 1;
+        }
+        self.lines_before + 1
+    }
+
+    /// Reads the next row into `record` and returns its line; `None` at the end.
+    pub(crate) fn next_line(&mut self) -> Option<Result<u64, Reject>> {
+        match self.csv.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let start = self.record.position().map_or(0, csv::Position::byte);
+                Some(Ok(self.line_at(start)))
+            }
+            Err(e) => {
+                let start = e.position().map_or(0, csv::Position::byte);
+                let line = self.line_at(start);
+                Some(Err(Reject {
+                    line,
+                    column: "*".into(),
+                    value: String::new(),
+                    reason: format!("unreadable row: {e}"),
+                }))
+            }
+        }
+    }
+}
+
+/// The agreement's region for plausibility checks: every zone's box, widened by a degree.
+pub(crate) fn region(zones: &ZoneSet) -> [f64; 4] {
+    let mut r = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for z in zones.zones() {
+        if let Some(b) = zones.bbox(&z.id) {
+            r = [
+                r[0].min(b[0]),
+                r[1].min(b[1]),
+                r[2].max(b[2]),
+                r[3].max(b[3]),
+            ];
+        }
+    }
+    [r[0] - 1.0, r[1] - 1.0, r[2] + 1.0, r[3] + 1.0]
+}
+
+/// True when the point lies in the region.
+pub(crate) fn in_region(region: &[f64; 4], lon: f64, lat: f64) -> bool {
+    lon >= region[0] && lon <= region[2] && lat >= region[1] && lat <= region[3]
+}

@@ -103,7 +103,8 @@ pub struct Reader<'a, R: Read> {
     agreement: &'a Agreement,
     region: [f64; 4],
     options: &'a Options,
-    seen: HashMap<(String, String), u64>,
+    /// (id, timestamp) → first line, to refuse a row repeated in one file.
+    seen: HashMap<(Box<str>, i64), u64>,
 }
 
 impl<'a, R: Read> Reader<'a, R> {
@@ -331,7 +332,7 @@ impl<'a, R: Read> Reader<'a, R> {
             }
         }
         // The same version of the same event twice in one file is a duplicate line.
-        let version_key = (key.to_owned(), get("timestamp").to_owned());
+        let version_key: (Box<str>, i64) = (key.into(), version);
         if let Some(first) = self.seen.get(&version_key) {
             return Err(reject(
                 "event_id_cnty",

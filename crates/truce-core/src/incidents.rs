@@ -647,8 +647,19 @@ impl<'a> Matcher<'a> {
     /// Incidents changed since the last call (joined, started, or lost a report); an
     /// incident that lost its last report comes back with no reports.
     pub fn take_changed(&mut self) -> Vec<Incident> {
-        let dirty = std::mem::take(&mut self.dirty);
-        dirty.into_iter().map(|i| self.materialize(i)).collect()
+        self.take_changed_up_to(usize::MAX)
+    }
+
+    /// At most `n` of the changed incidents, lowest numbers first; the rest stay changed.
+    pub fn take_changed_up_to(&mut self, n: usize) -> Vec<Incident> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            let Some(i) = self.dirty.pop_first() else {
+                break;
+            };
+            out.push(self.materialize(i));
+        }
+        out
     }
 
     /// The number the next new incident will get.

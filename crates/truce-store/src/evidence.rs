@@ -7,7 +7,7 @@
 
 use crate::{Backend, Result, Store, StoreError};
 use sqlx::{QueryBuilder, Row, Sqlite};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use truce_core::incidents::{Decision, Incident, IncidentStatus, StoredIncident};
 use truce_core::report::{Report, Source};
 
@@ -71,6 +71,32 @@ pub struct IncidentDetail {
     pub decisions: Vec<Decision>,
 }
 
+/// The current version of every (source, key), compactly: one entry per stored record.
+#[derive(Debug, Default)]
+pub struct Versions {
+    sources: HashMap<String, u32>,
+    map: HashMap<(u32, Box<str>), (i64, u32)>,
+}
+
+impl Versions {
+    fn source(&mut self, s: &str) -> u32 {
+        let next = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
+        *self.sources.entry(s.to_owned()).or_insert(next)
+    }
+
+    /// The current version and incident number of a record.
+    pub fn get(&self, source: &str, key: &str) -> Option<(i64, u32)> {
+        let s = *self.sources.get(source)?;
+        self.map.get(&(s, Box::from(key))).copied()
+    }
+
+    /// Records the current version of a record and its incident number.
+    pub fn insert(&mut self, source: &str, key: &str, version: i64, incident: u32) {
+        let s = self.source(source);
+        self.map.insert((s, key.into()), (version, incident));
+    }
+}
+
 /// The N of `inc-N`.
 pub(crate) fn incident_number(id: &str) -> i64 {
     id.strip_prefix("inc-")
@@ -128,31 +154,23 @@ impl Store {
         Ok(out)
     }
 
-    /// Ids of every stored report.
-    pub async fn report_ids(&self) -> Result<HashSet<String>> {
+    /// For each source and source key, the current (not superseded) version and the
+    /// number of its incident. A report's id is `source:key@version`, so this also tells
+    /// which reports are stored.
+    pub async fn current_versions(&self) -> Result<Versions> {
         let Backend::Sqlite(pool) = &self.backend;
-        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM reports")
-            .fetch_all(pool)
-            .await?;
-        Ok(ids.into_iter().collect())
-    }
-
-    /// For each (source, source key), the current (not superseded) report, its version
-    /// and its incident.
-    pub async fn current_versions(
-        &self,
-    ) -> Result<HashMap<(String, String), (String, i64, String)>> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let rows: Vec<(String, String, String, Option<i64>, String)> = sqlx::query_as(
-            "SELECT source_id, source_key, id, source_version, incident_id FROM reports
+        let rows: Vec<(String, String, Option<i64>, String)> = sqlx::query_as(
+            "SELECT source_id, source_key, source_version, incident_id FROM reports
              WHERE source_key IS NOT NULL AND superseded_by IS NULL AND retracted = 0",
         )
         .fetch_all(pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(s, k, id, v, i)| ((s, k), (id, v.unwrap_or(0), i)))
-            .collect())
+        let mut v = Versions::default();
+        for (s, k, version, incident) in rows {
+            let n = u32::try_from(incident_number(&incident)).unwrap_or(0);
+            v.insert(&s, &k, version.unwrap_or(0), n);
+        }
+        Ok(v)
     }
 
     /// The incidents of an agreement rebuilt from their stored reports, to resume
@@ -163,7 +181,7 @@ impl Store {
         let sources = self.sources().await?;
         let cached: HashMap<String, (Option<String>, i64)> =
             sqlx::query_as::<_, (String, Option<String>, i64)>(
-                "SELECT id, analyst_status, report_count FROM incidents WHERE agreement_id = $1",
+                "SELECT id, analyst_status, CASE WHEN stale = 1 THEN -1 ELSE report_count END FROM incidents WHERE agreement_id = $1",
             )
             .bind(agreement)
             .fetch_all(pool)
@@ -278,6 +296,30 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        // Incidents whose reports changed are marked stale in the same transaction, so an
+        // import stopped before rewriting them is known to owe them.
+        let joined: Vec<&String> = batch.reports.iter().map(|n| &n.decision.incident).collect();
+        for chunk in joined.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new("UPDATE incidents SET stale = 1 WHERE id IN (");
+            let mut ids = q.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(&mut *tx).await?;
+        }
+        let left: Vec<&String> = batch.superseded.iter().map(|(old, _)| old).collect();
+        for chunk in left.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "UPDATE incidents SET stale = 1 WHERE id IN (SELECT incident_id FROM reports WHERE id IN (",
+            );
+            let mut ids = q.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            q.push("))");
+            q.build().execute(&mut *tx).await?;
+        }
         let incident_bodies: Vec<String> = batch
             .incidents
             .iter()
@@ -309,7 +351,7 @@ impl Store {
             q.push(
                 " ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat,
                   event_type = excluded.event_type, status = excluded.status, perpetrator = excluded.perpetrator,
-                  disputed = excluded.disputed, report_count = excluded.report_count, body = excluded.body",
+                  disputed = excluded.disputed, report_count = excluded.report_count, stale = 0, body = excluded.body",
             );
             q.build().execute(&mut *tx).await?;
             let mut q =

@@ -19,6 +19,9 @@ use truce_core::report::{Report, Source};
 /// Rows per transaction unless the caller chooses.
 pub const BATCH_ROWS: usize = 5_000;
 
+/// Incidents written per transaction at the end of an import.
+const INCIDENTS_PER_WRITE: usize = 2_000;
+
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportSummary {
@@ -75,7 +78,6 @@ pub async fn import_rows(
     mut progress: impl FnMut(u64),
 ) -> Result<ImportOutcome> {
     let agreement = bundle.agreement.id.clone();
-    let mut known = store.report_ids().await?;
     let mut current = store.current_versions().await?;
     let (stored, next) = store.resume_state(&agreement).await?;
     let mut matcher = Matcher::resume(
@@ -85,6 +87,7 @@ pub async fn import_rows(
         stored,
         next,
     );
+    matcher.forget_decisions();
     let mut out = ImportOutcome::default();
     let mut batch = Batch {
         agreement: agreement.clone(),
@@ -100,10 +103,6 @@ pub async fn import_rows(
                 continue;
             }
         };
-        if known.contains(&row.report.id) {
-            out.summary.unchanged += 1;
-            continue;
-        }
         let Some(source) = sources.get(&row.report.source) else {
             out.summary.rejected += 1;
             out.rejects.push(Reject {
@@ -119,27 +118,29 @@ pub async fn import_rows(
             .report
             .source_key
             .clone()
-            .map(|k| (row.report.source.clone(), k));
-        if let Some(key) = &key
-            && let Some((old_id, old_version, old_incident)) = current.get(key).cloned()
-        {
+            .unwrap_or_else(|| row.report.id.clone());
+        if let Some((old_version, old_incident)) = current.get(&row.report.source, &key) {
+            if version == old_version {
+                out.summary.unchanged += 1;
+                continue;
+            }
             if version < old_version {
                 out.summary.stale += 1;
                 continue;
             }
-            matcher.withdraw(&old_incident, &old_id);
+            let old_id = format!("{}:{key}@{old_version}", row.report.source);
+            matcher.withdraw(&format!("inc-{old_incident}"), &old_id);
             batch.superseded.push((old_id, row.report.id.clone()));
             out.summary.superseded += 1;
         }
-        known.insert(row.report.id.clone());
         out.warnings.extend(row.warnings);
         let decision = matcher.add(&row.report, source);
-        if let Some(key) = key {
-            current.insert(
-                key,
-                (row.report.id.clone(), version, decision.incident.clone()),
-            );
-        }
+        let number = decision
+            .incident
+            .strip_prefix("inc-")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        current.insert(&row.report.source, &key, version, number);
         out.summary.accepted += 1;
         if decision.new {
             out.summary.new_incidents += 1;
@@ -161,9 +162,20 @@ pub async fn import_rows(
             progress(out.summary.read);
         }
     }
-    batch.incidents = matcher.take_changed();
-    if !batch.reports.is_empty() || !batch.incidents.is_empty() || !batch.superseded.is_empty() {
-        store.write_batch(&batch).await?;
+    store.write_batch(&batch).await?;
+    // Incidents last, a few thousand at a time, so that memory stays bounded.
+    loop {
+        let incidents = matcher.take_changed_up_to(INCIDENTS_PER_WRITE);
+        if incidents.is_empty() {
+            break;
+        }
+        store
+            .write_batch(&Batch {
+                agreement: agreement.clone(),
+                incidents,
+                ..Batch::default()
+            })
+            .await?;
     }
     progress(out.summary.read);
     Ok(out)

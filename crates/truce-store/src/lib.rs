@@ -9,7 +9,7 @@ mod evidence;
 pub mod ingest;
 pub mod verify;
 
-pub use evidence::{Batch, IncidentDetail, IncidentFilter, NewReport};
+pub use evidence::{Batch, IncidentDetail, IncidentFilter, NewReport, Versions};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

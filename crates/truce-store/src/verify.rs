@@ -147,7 +147,7 @@ impl Store {
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                          ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat,
                              event_type = excluded.event_type, status = excluded.status, analyst_status = excluded.analyst_status,
-                             perpetrator = excluded.perpetrator, disputed = excluded.disputed, report_count = excluded.report_count, body = excluded.body",
+                             perpetrator = excluded.perpetrator, disputed = excluded.disputed, report_count = excluded.report_count, stale = 0, body = excluded.body",
                     )
                     .bind(id)
                     .bind(crate::evidence::incident_number(id))

@@ -52,6 +52,7 @@ CREATE TABLE incidents (
     perpetrator    TEXT,
     disputed       INTEGER NOT NULL,
     report_count   INTEGER NOT NULL,
+    stale          INTEGER NOT NULL DEFAULT 0,    -- its reports changed; the row awaits rewriting
     body           TEXT NOT NULL                  -- the Incident as JSON
 );
 CREATE INDEX incidents_by_time ON incidents (agreement_id, start_s);

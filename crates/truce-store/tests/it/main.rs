@@ -159,3 +159,81 @@ async fn unsupported_urls_are_refused_with_a_clear_error() {
         "{err}"
     );
 }
+
+/// An import stopped after committing reports but before rewriting their incidents leaves
+/// those incidents marked, so the next import rewrites them — even when a superseding
+/// report replaced another and the incident's report count did not change.
+#[tokio::test]
+async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
+    use truce_core::acled::Options;
+    use truce_core::report::{Reliability, Source, SourceKind};
+    let (_dir, store) = fresh().await;
+    let b = nk2020();
+    store.load_agreement(&b).await.expect("load");
+    let header = truce_core::acled::COLUMNS.join(",");
+    let row = |ts: u32| {
+        format!(
+            "ARM1,2021-05-12,2021,1,Political violence,Explosions/Remote violence,Shelling/artillery/missile attack,Military Forces of Azerbaijan (2003-),,1,,,0,10,,51,Caucasus and Central Asia,Armenia,,,,Goris,39.5111,46.3417,1,S,National,n,0,,{ts}"
+        )
+    };
+    let now = "2026-11-28T00:00:00Z".parse().expect("now");
+    let options = Options {
+        source: Source {
+            id: "acled".into(),
+            name: "ACLED".into(),
+            kind: SourceKind::DataSet,
+            reliability: Reliability::B,
+            party: None,
+        },
+        received: now,
+        credibility: 2,
+        now,
+        max_field_bytes: 1 << 15,
+    };
+    let first = format!("{header}\n{}\n", row(1));
+    truce_store::ingest::import_acled(&store, &b, first.as_bytes(), &options, 100, |_| {})
+        .await
+        .expect("store")
+        .expect("file");
+    let (state, _) = store.resume_state("nk-2020").await.expect("resume");
+    assert!(
+        state.iter().all(|s| !s.needs_write),
+        "a finished import owes nothing"
+    );
+
+    // The newer version's report batch lands; the process stops before the incidents.
+    let newer = format!("{header}\n{}\n", row(2));
+    let reader = truce_core::acled::Reader::new(newer.as_bytes(), &b.agreement, &b.zones, &options)
+        .expect("reader");
+    let r = reader
+        .into_iter()
+        .next()
+        .expect("row")
+        .expect("good")
+        .report;
+    let decision = truce_core::incidents::Decision {
+        report: r.id.clone(),
+        incident: "inc-1".into(),
+        new: false,
+        candidates: 1,
+        distance_m: Some(0.0),
+        gap_s: Some(0),
+        reason: "test".into(),
+    };
+    let batch = truce_store::Batch {
+        agreement: "nk-2020".into(),
+        reports: vec![truce_store::NewReport {
+            report: r.clone(),
+            raw_format: "acled".into(),
+            raw: "[]".into(),
+            decision,
+        }],
+        superseded: vec![("acled:ARM1@1".into(), r.id.clone())],
+        incidents: Vec::new(),
+    };
+    store.write_batch(&batch).await.expect("batch");
+    let (state, _) = store.resume_state("nk-2020").await.expect("resume");
+    let inc = state.iter().find(|s| s.id == "inc-1").expect("incident");
+    assert_eq!(inc.members.len(), 1, "same number of reports as before");
+    assert!(inc.needs_write, "but it is owed a rewrite");
+}

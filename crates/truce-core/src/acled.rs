@@ -439,6 +439,66 @@ impl AcledRecord {
     }
 }
 
+/// One row of an ACLED deletion list: the event and when ACLED deleted it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    /// Physical line in the file.
+    pub line: u64,
+    /// `event_id_cnty` of the deleted event.
+    pub key: String,
+    /// `deleted_timestamp`, Unix seconds.
+    pub deleted: i64,
+}
+
+/// Reads an ACLED deletion list (`event_id_cnty`, `deleted_timestamp`; other columns are
+/// ignored), one row at a time.
+pub fn read_deletions<R: Read>(
+    input: R,
+) -> Result<impl Iterator<Item = Result<Deletion, Reject>>, FileError> {
+    let mut rows = CsvRows::new(input, true);
+    let names = rows.headers()?;
+    let col = |c: &str| names.iter().position(|n| n == c);
+    let (Some(key_at), Some(ts_at)) = (col("event_id_cnty"), col("deleted_timestamp")) else {
+        return Err(FileError {
+            line: 1,
+            message:
+                "not an ACLED deletion list: the header needs event_id_cnty and deleted_timestamp"
+                    .into(),
+        });
+    };
+    Ok(std::iter::from_fn(move || {
+        let line = match rows.next_line()? {
+            Ok(l) => l,
+            Err(r) => return Some(Err(r)),
+        };
+        let field =
+            |i: usize| std::str::from_utf8(rows.record.get(i).unwrap_or_default()).map(str::trim);
+        let reject = |column: &str, value: &str, reason: &str| Reject {
+            line,
+            column: column.into(),
+            value: cut(value),
+            reason: reason.into(),
+        };
+        Some(match (field(key_at), field(ts_at)) {
+            (Ok(""), _) => Err(reject("event_id_cnty", "", "is empty")),
+            (Ok(k), Ok(t)) => match t.parse::<i64>() {
+                Ok(deleted) => Ok(Deletion {
+                    line,
+                    key: k.to_owned(),
+                    deleted,
+                }),
+                Err(_) => Err(reject(
+                    "deleted_timestamp",
+                    t,
+                    "is not a whole number of seconds",
+                )),
+            },
+            (Err(_), _) => Err(reject("event_id_cnty", "", "is not valid UTF-8")),
+            (_, Err(_)) => Err(reject("deleted_timestamp", "", "is not valid UTF-8")),
+        })
+    }))
+}
+
 /// Writes rows as an ACLED CSV with the standard header.
 pub fn write<'r, W: std::io::Write>(
     out: W,

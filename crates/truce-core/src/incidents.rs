@@ -610,14 +610,15 @@ impl<'a> Matcher<'a> {
         let Some(&i) = self.by_id.get(incident) else {
             return false;
         };
-        let before = self.states[i].members.len();
-        self.states[i].members.retain(|m| &*m.id != report_id);
-        if self.states[i].members.len() == before {
+        if !self.states[i].members.iter().any(|m| &*m.id == report_id) {
             return false;
         }
-        if self.states[i].last.is_none() {
+        // The assessment as it stands is what an emptied incident keeps: take it while
+        // the aggregate and the members still agree.
+        if self.states[i].members.len() == 1 {
             self.states[i].last = Some(self.materialize(i));
         }
+        self.states[i].members.retain(|m| &*m.id != report_id);
         self.states[i].agg = Agg::of(&self.states[i].members, &self.sources);
         self.reindex(i);
         self.dirty.insert(i);

@@ -71,11 +71,22 @@ pub struct IncidentDetail {
     pub decisions: Vec<Decision>,
 }
 
+/// The current version of a source's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Current {
+    /// The source's version.
+    pub version: i64,
+    /// The N of the incident it went to.
+    pub incident: u32,
+    /// True when the source retracted it.
+    pub retracted: bool,
+}
+
 /// The current version of every (source, key), compactly: one entry per stored record.
 #[derive(Debug, Default)]
 pub struct Versions {
     sources: HashMap<String, u32>,
-    map: HashMap<(u32, Box<str>), (i64, u32)>,
+    map: HashMap<(u32, Box<str>), Current>,
 }
 
 impl Versions {
@@ -84,16 +95,16 @@ impl Versions {
         *self.sources.entry(s.to_owned()).or_insert(next)
     }
 
-    /// The current version and incident number of a record.
-    pub fn get(&self, source: &str, key: &str) -> Option<(i64, u32)> {
+    /// The current version of a record.
+    pub fn get(&self, source: &str, key: &str) -> Option<Current> {
         let s = *self.sources.get(source)?;
         self.map.get(&(s, Box::from(key))).copied()
     }
 
-    /// Records the current version of a record and its incident number.
-    pub fn insert(&mut self, source: &str, key: &str, version: i64, incident: u32) {
+    /// Records the current version of a record.
+    pub fn insert(&mut self, source: &str, key: &str, current: Current) {
         let s = self.source(source);
-        self.map.insert((s, key.into()), (version, incident));
+        self.map.insert((s, key.into()), current);
     }
 }
 
@@ -154,21 +165,29 @@ impl Store {
         Ok(out)
     }
 
-    /// For each source and source key, the current (not superseded) version and the
-    /// number of its incident. A report's id is `source:key@version`, so this also tells
-    /// which reports are stored.
+    /// For each source and source key, the current (not superseded) version, the number
+    /// of its incident and whether its source retracted it. A report's id is
+    /// `source:key@version`, so this also tells which reports are stored.
     pub async fn current_versions(&self) -> Result<Versions> {
         let Backend::Sqlite(pool) = &self.backend;
-        let rows: Vec<(String, String, Option<i64>, String)> = sqlx::query_as(
-            "SELECT source_id, source_key, source_version, incident_id FROM reports
-             WHERE source_key IS NOT NULL AND superseded_by IS NULL AND retracted = 0",
+        let rows: Vec<(String, String, Option<i64>, String, bool)> = sqlx::query_as(
+            "SELECT source_id, source_key, source_version, incident_id, retracted FROM reports
+             WHERE source_key IS NOT NULL AND superseded_by IS NULL",
         )
         .fetch_all(pool)
         .await?;
         let mut v = Versions::default();
-        for (s, k, version, incident) in rows {
+        for (s, k, version, incident, retracted) in rows {
             let n = u32::try_from(incident_number(&incident)).unwrap_or(0);
-            v.insert(&s, &k, version.unwrap_or(0), n);
+            v.insert(
+                &s,
+                &k,
+                Current {
+                    version: version.unwrap_or(0),
+                    incident: n,
+                    retracted,
+                },
+            );
         }
         Ok(v)
     }
@@ -375,6 +394,34 @@ impl Store {
                 });
                 q.build().execute(&mut *tx).await?;
             }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks reports retracted by their source and their incidents stale, in one
+    /// transaction; the reports are kept.
+    pub async fn retract(&self, reports: &[String]) -> Result<()> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let mut tx = pool.begin().await?;
+        for chunk in reports.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "UPDATE incidents SET stale = 1 WHERE id IN (SELECT incident_id FROM reports WHERE id IN (",
+            );
+            let mut ids = q.separated(", ");
+            for id in chunk {
+                ids.push_bind(id);
+            }
+            q.push("))");
+            q.build().execute(&mut *tx).await?;
+            let mut q =
+                QueryBuilder::<Sqlite>::new("UPDATE reports SET retracted = 1 WHERE id IN (");
+            let mut ids = q.separated(", ");
+            for id in chunk {
+                ids.push_bind(id);
+            }
+            q.push(")");
+            q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

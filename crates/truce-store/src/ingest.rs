@@ -119,7 +119,13 @@ pub async fn import_rows(
             .source_key
             .clone()
             .unwrap_or_else(|| row.report.id.clone());
-        if let Some((old_version, old_incident)) = current.get(&row.report.source, &key) {
+        if let Some(crate::Current {
+            version: old_version,
+            incident: old_incident,
+            ..
+        }) = current.get(&row.report.source, &key)
+        {
+            // The same version again, retracted or not: nothing to do.
             if version == old_version {
                 out.summary.unchanged += 1;
                 continue;
@@ -140,7 +146,15 @@ pub async fn import_rows(
             .strip_prefix("inc-")
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
-        current.insert(&row.report.source, &key, version, number);
+        current.insert(
+            &row.report.source,
+            &key,
+            crate::Current {
+                version,
+                incident: number,
+                retracted: false,
+            },
+        );
         out.summary.accepted += 1;
         if decision.new {
             out.summary.new_incidents += 1;
@@ -302,4 +316,84 @@ pub async fn import_jsonl<R: BufRead>(
         })
     });
     import_rows(store, bundle, rows, &sources, batch_rows, progress).await
+}
+
+/// What applying a deletion list did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RetractSummary {
+    /// Rows read.
+    pub read: u64,
+    /// Reports retracted.
+    pub retracted: u64,
+    /// Rows naming no stored report, or deleting a version older than the stored one.
+    pub not_found: u64,
+    /// Rows refused.
+    pub rejected: u64,
+}
+
+/// Applies an ACLED deletion list for `source`: each listed event's current report is
+/// retracted (kept, marked, and taken out of its incident) when the deletion is not older
+/// than it. Running the same list twice changes nothing the second time.
+pub async fn retract_acled<R: Read>(
+    store: &Store,
+    bundle: &AgreementBundle,
+    input: R,
+    source: &str,
+) -> Result<Result<(RetractSummary, Vec<Reject>), acled::FileError>> {
+    let rows = match acled::read_deletions(input) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    let current = store.current_versions().await?;
+    let (stored, next) = store.resume_state(&bundle.agreement.id).await?;
+    let mut matcher = Matcher::resume(
+        MatchConfig::default(),
+        &bundle.zones,
+        &bundle.gazetteer,
+        stored,
+        next,
+    );
+    let (mut summary, mut rejects, mut retracted) =
+        (RetractSummary::default(), Vec::new(), Vec::new());
+    let mut seen = std::collections::HashSet::new();
+    for row in rows {
+        summary.read += 1;
+        match row {
+            Err(r) => {
+                summary.rejected += 1;
+                rejects.push(r);
+            }
+            Ok(d) => match current.get(source, &d.key) {
+                Some(crate::Current {
+                    version,
+                    incident,
+                    retracted: false,
+                }) if d.deleted >= version => {
+                    let id = format!("{source}:{}@{version}", d.key);
+                    if seen.insert(id.clone()) {
+                        matcher.withdraw(&format!("inc-{incident}"), &id);
+                        retracted.push(id);
+                        summary.retracted += 1;
+                    }
+                }
+                _ => summary.not_found += 1,
+            },
+        }
+    }
+    store.retract(&retracted).await?;
+    let agreement = bundle.agreement.id.clone();
+    loop {
+        let incidents = matcher.take_changed_up_to(INCIDENTS_PER_WRITE);
+        if incidents.is_empty() {
+            break;
+        }
+        store
+            .write_batch(&Batch {
+                agreement: agreement.clone(),
+                incidents,
+                ..Batch::default()
+            })
+            .await?;
+    }
+    Ok(Ok((summary, rejects)))
 }

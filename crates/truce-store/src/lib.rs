@@ -9,6 +9,7 @@ mod evidence;
 pub mod ingest;
 pub mod verify;
 
+pub use evidence::Current;
 pub use evidence::{Batch, IncidentDetail, IncidentFilter, NewReport, Versions};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};

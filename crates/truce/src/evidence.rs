@@ -24,6 +24,8 @@ pub enum Format {
     Jsonl,
     /// UCDP GED CSV (49 columns), with or without header.
     Ucdp,
+    /// An ACLED deletion list (`event_id_cnty`, `deleted_timestamp`): retracts reports.
+    AcledDeletions,
 }
 
 /// File formats `truce export` writes.
@@ -379,6 +381,7 @@ pub async fn import(args: ImportArgs) -> Result<()> {
     };
     let batch_rows = usize::try_from(args.batch_rows).unwrap_or(ingest::BATCH_ROWS);
     let outcome = match args.format {
+        Format::AcledDeletions => return retract(&args, &store, &bundle, input, &source_id).await,
         Format::Acled => {
             ingest::import_acled(&store, &bundle, input, &options, batch_rows, progress).await?
         }
@@ -440,6 +443,30 @@ pub async fn import(args: ImportArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Applies an ACLED deletion list and prints what it did.
+async fn retract(
+    args: &ImportArgs,
+    store: &truce_store::Store,
+    bundle: &truce_core::AgreementBundle,
+    input: impl Read,
+    source: &str,
+) -> Result<()> {
+    let (summary, rejects) = ingest::retract_acled(store, bundle, input, source)
+        .await?
+        .map_err(|e| BadInput(format!("{}:{}: {}", args.file.display(), e.line, e.message)))?;
+    for r in rejects.iter().take(10) {
+        out(&format!("  line {} [{}]: {}\n", r.line, r.column, r.reason))?;
+    }
+    out(&format!(
+        "{}: read {}, retracted {}, not found {}, rejected {}\n",
+        args.file.display(),
+        summary.read,
+        summary.retracted,
+        summary.not_found,
+        summary.rejected
+    ))
 }
 
 fn write_rejects(path: &PathBuf, outcome: &ImportOutcome) -> Result<()> {

@@ -610,3 +610,63 @@ fn ucdp_ged_imports_with_or_without_header_and_exports_back() {
         "only the one-sided event is blamed on Armenia"
     );
 }
+
+#[test]
+fn an_acled_deletion_list_retracts_reports_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = generated(dir.path(), 50, 9);
+    assert!(truce(dir.path(), &["import", &file]).status.success());
+    let count = |dir: &Path| -> usize {
+        let v: serde_json::Value = serde_json::from_slice(
+            &truce(dir, &["incidents", "list", "--json", "--limit", "100000"]).stdout,
+        )
+        .expect("json");
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|i| i["reports"].as_array().map_or(0, Vec::len))
+            .sum()
+    };
+    assert_eq!(count(dir.path()), 50);
+    let deletions = dir.path().join("deleted.csv");
+    std::fs::write(&deletions, "event_id_cnty,deleted_timestamp\nSYN1,1700000000\nSYN2,1700000000\nNOPE,1700000000\nSYN3,soon\n").expect("write");
+    let o = truce(
+        dir.path(),
+        &[
+            "import",
+            deletions.to_str().expect("path"),
+            "--format",
+            "acled-deletions",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("read 4, retracted 2, not found 1, rejected 1"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("line 5 [deleted_timestamp]: is not a whole number of seconds"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(count(dir.path()), 48);
+    let o = truce(
+        dir.path(),
+        &[
+            "import",
+            deletions.to_str().expect("path"),
+            "--format",
+            "acled-deletions",
+        ],
+    );
+    assert!(
+        stdout(&o).contains("retracted 0, not found 3"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(count(dir.path()), 48);
+    // Re-importing the original file does not bring the retracted reports back.
+    let o = truce(dir.path(), &["import", &file]);
+    assert!(stdout(&o).contains("accepted 0"), "{}", stdout(&o));
+}

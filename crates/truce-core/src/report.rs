@@ -309,6 +309,11 @@ pub struct Estimate {
 }
 
 impl Estimate {
+    /// True for 0, 0, 0.
+    pub fn is_zero(&self) -> bool {
+        *self == Self::default()
+    }
+
     /// One figure for all three.
     pub fn exact(n: u32) -> Self {
         Self {
@@ -323,14 +328,19 @@ impl Estimate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Casualties {
     /// Military dead.
+    #[serde(default, skip_serializing_if = "Estimate::is_zero")]
     pub killed_military: Estimate,
     /// Civilian dead.
+    #[serde(default, skip_serializing_if = "Estimate::is_zero")]
     pub killed_civilian: Estimate,
     /// Dead of unknown status.
+    #[serde(default, skip_serializing_if = "Estimate::is_zero")]
     pub killed_unknown: Estimate,
     /// Military wounded.
+    #[serde(default, skip_serializing_if = "Estimate::is_zero")]
     pub wounded_military: Estimate,
     /// Civilian wounded.
+    #[serde(default, skip_serializing_if = "Estimate::is_zero")]
     pub wounded_civilian: Estimate,
 }
 
@@ -365,6 +375,7 @@ pub struct Report {
     /// Actor id of the party the source says was targeted.
     pub target: Option<String>,
     /// Casualties.
+    #[serde(default)]
     pub casualties: Casualties,
     /// Credibility of the information on the Admiralty scale, 1 (confirmed) to 6 (cannot
     /// be judged).
@@ -372,5 +383,6 @@ pub struct Report {
     /// The account in the source's words.
     pub text: String,
     /// SHA-256 of evidence files (photos, video, documents).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
 }

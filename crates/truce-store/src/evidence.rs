@@ -569,18 +569,6 @@ impl Store {
             .map(|(_, body, f, raw)| Ok((decode("report", &body)?, f, raw)))
             .collect()
     }
-
-    /// The raw records of reports, in arrival order, for export in their own format.
-    pub async fn raw_records(&self, agreement: &str, format: &str) -> Result<Vec<String>> {
-        let Backend::Sqlite(pool) = &self.backend;
-        Ok(sqlx::query_scalar(
-            "SELECT raw FROM reports WHERE agreement_id = $1 AND raw_format = $2 AND superseded_by IS NULL AND retracted = 0 ORDER BY seq",
-        )
-        .bind(agreement)
-        .bind(format)
-        .fetch_all(pool)
-        .await?)
-    }
 }
 
 enum Bind {

@@ -19,6 +19,12 @@ use truce_core::report::{Report, Source};
 /// Rows per transaction unless the caller chooses.
 pub const BATCH_ROWS: usize = 5_000;
 
+/// Waits for a batch being written.
+async fn finish(task: tokio::task::JoinHandle<Result<()>>) -> Result<()> {
+    task.await
+        .map_err(|e| crate::StoreError::Corrupt(format!("the writer stopped: {e}")))?
+}
+
 /// Incidents written per transaction at the end of an import.
 const INCIDENTS_PER_WRITE: usize = 2_000;
 
@@ -93,6 +99,7 @@ pub async fn import_rows(
         agreement: agreement.clone(),
         ..Batch::default()
     };
+    let mut writing: Option<tokio::task::JoinHandle<Result<()>>> = None;
     for row in rows {
         out.summary.read += 1;
         let row = match row {
@@ -168,13 +175,26 @@ pub async fn import_rows(
             decision,
         });
         if batch.reports.len() >= batch_rows.max(1) {
-            store.write_batch(&batch).await?;
-            batch = Batch {
-                agreement: agreement.clone(),
-                ..Batch::default()
-            };
-            progress(out.summary.read);
+            // The batch is written while the next one is matched; batches still commit in
+            // order, one at a time, so a stop loses at most the batches not yet committed.
+            let full = std::mem::replace(
+                &mut batch,
+                Batch {
+                    agreement: agreement.clone(),
+                    ..Batch::default()
+                },
+            );
+            if let Some(previous) = writing.take() {
+                finish(previous).await?;
+                // Called once a batch is committed.
+                progress(out.summary.read);
+            }
+            let store = store.clone();
+            writing = Some(tokio::spawn(async move { store.write_batch(&full).await }));
         }
+    }
+    if let Some(previous) = writing.take() {
+        finish(previous).await?;
     }
     store.write_batch(&batch).await?;
     // Incidents last, a few thousand at a time, so that memory stays bounded.

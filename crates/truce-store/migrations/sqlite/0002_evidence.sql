@@ -12,8 +12,8 @@ CREATE TABLE sources (
 );
 
 CREATE TABLE reports (
-    id                 TEXT PRIMARY KEY,
-    seq                INTEGER NOT NULL UNIQUE,  -- arrival order; matching replays in it
+    seq                INTEGER PRIMARY KEY,      -- arrival order (the rowid); matching replays in it
+    id                 TEXT NOT NULL UNIQUE,     -- `source:key@version`
     agreement_id       TEXT NOT NULL,
     source_id          TEXT NOT NULL REFERENCES sources(id),
     source_key         TEXT,
@@ -35,7 +35,6 @@ CREATE TABLE reports (
     superseded_by      TEXT,
     retracted          INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX reports_by_source_key ON reports (source_id, source_key);
 CREATE INDEX reports_by_incident ON reports (incident_id);
 
 CREATE TABLE incidents (

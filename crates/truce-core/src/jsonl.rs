@@ -123,6 +123,17 @@ pub fn read_line(no: u64, line: &str, ctx: &Context<'_>) -> Result<Report, Vec<L
             reason: format!("invalid JSON at column {}: {e}", e.column()),
         }]
     })?;
+    read_value(no, &value, line, ctx)
+}
+
+/// Reads one report from a JSON value; `content` is the text a report without a key is
+/// keyed by.
+pub fn read_value(
+    no: u64,
+    value: &Value,
+    content: &str,
+    ctx: &Context<'_>,
+) -> Result<Report, Vec<LineProblem>> {
     let Some(obj) = value.as_object() else {
         return Err(vec![LineProblem {
             line: no,
@@ -282,7 +293,7 @@ pub fn read_line(no: u64, line: &str, ctx: &Context<'_>) -> Result<Report, Vec<L
             l.bad(
                 "/type",
                 format!(
-                    "`{t}` is not in the codebook ({})",
+                    "`{t}` is not in the codebook: {} (the types are in docs/codebook.md)",
                     crate::diag::suggest(&t, EventType::ALL.iter().copied())
                 ),
             );
@@ -380,7 +391,7 @@ pub fn read_line(no: u64, line: &str, ctx: &Context<'_>) -> Result<Report, Vec<L
     };
     // A report without a key of its own is keyed by its content, so the same line read
     // twice is the same report, and the key travels with it on export.
-    let key = key.unwrap_or_else(|| format!("h{}", fnv(line)));
+    let key = key.unwrap_or_else(|| format!("h{}", fnv(content)));
     let id = format!("{source}:{key}@{}", version.unwrap_or(0));
     Ok(Report {
         id,
@@ -451,4 +462,127 @@ pub fn write_line(r: &Report) -> String {
         o.insert("evidence".into(), json!(r.evidence));
     }
     Value::Object(o).to_string()
+}
+
+/// One report as a GeoJSON Feature: a Point (or no geometry) and the native members as
+/// properties, with `place` and `location_precision` for the rest of the location.
+pub fn write_feature(r: &Report) -> Value {
+    let mut props: Map<String, Value> = match serde_json::from_str(&write_line(r)) {
+        Ok(Value::Object(o)) => o,
+        _ => Map::new(),
+    };
+    let location = props.remove("location");
+    let geometry = r.location.point.map_or(
+        Value::Null,
+        |(x, y)| json!({"type": "Point", "coordinates": [x, y]}),
+    );
+    if let Some(p) = location.as_ref().and_then(|l| l.get("place")) {
+        props.insert("place".into(), p.clone());
+    }
+    props.insert("location_precision".into(), json!(r.location.precision));
+    json!({"type": "Feature", "id": r.id, "geometry": geometry, "properties": props})
+}
+
+/// Reads a GeoJSON FeatureCollection of reports (as [`write_feature`] writes them).
+/// Problems carry the JSON pointer into the collection; good features are kept.
+pub fn read_feature_collection(
+    text: &str,
+    ctx: &Context<'_>,
+) -> Result<Vec<Result<Report, Vec<LineProblem>>>, LineProblem> {
+    let root: Value = serde_json::from_str(text).map_err(|e| LineProblem {
+        line: e.line() as u64,
+        pointer: String::new(),
+        reason: format!("invalid JSON at column {}: {e}", e.column()),
+    })?;
+    if root.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        return Err(LineProblem {
+            line: 1,
+            pointer: "/type".into(),
+            reason: "must be \"FeatureCollection\"".into(),
+        });
+    }
+    let Some(features) = root.get("features").and_then(Value::as_array) else {
+        return Err(LineProblem {
+            line: 1,
+            pointer: "/features".into(),
+            reason: "must be a list of features".into(),
+        });
+    };
+    Ok(features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let at = |p: &str| format!("/features/{i}{p}");
+            let bad = |p: &str, reason: &str| {
+                vec![LineProblem {
+                    line: 0,
+                    pointer: at(p),
+                    reason: reason.into(),
+                }]
+            };
+            let Some(props) = f.get("properties").and_then(Value::as_object) else {
+                return Err(bad("/properties", "must be an object of report members"));
+            };
+            let mut obj = props.clone();
+            let place = obj.remove("place");
+            let precision = obj.remove("location_precision");
+            let mut location = Map::new();
+            match f.get("geometry") {
+                None | Some(Value::Null) => {}
+                Some(g) if g.get("type").and_then(Value::as_str) == Some("Point") => {
+                    let c = g.get("coordinates").and_then(Value::as_array);
+                    match c.map(|c| {
+                        (
+                            c.first().and_then(Value::as_f64),
+                            c.get(1).and_then(Value::as_f64),
+                        )
+                    }) {
+                        Some((Some(x), Some(y))) => {
+                            location.insert("lon".into(), json!(x));
+                            location.insert("lat".into(), json!(y));
+                        }
+                        _ => {
+                            return Err(bad(
+                                "/geometry/coordinates",
+                                "must be [longitude, latitude]",
+                            ));
+                        }
+                    }
+                }
+                Some(_) => {
+                    return Err(bad(
+                        "/geometry/type",
+                        "a report is a Point, or has no geometry",
+                    ));
+                }
+            }
+            if let Some(p) = place {
+                location.insert("place".into(), p);
+            }
+            if let Some(p) = precision {
+                location.insert("precision".into(), p);
+            }
+            obj.insert("location".into(), Value::Object(location));
+            let content = f.to_string();
+            read_value(0, &Value::Object(obj), &content, ctx).map_err(|problems| {
+                problems
+                    .into_iter()
+                    .map(|p| {
+                        let pointer = match p.pointer.as_str() {
+                            "/location/lon" => at("/geometry/coordinates/0"),
+                            "/location/lat" => at("/geometry/coordinates/1"),
+                            "/location/precision" => at("/properties/location_precision"),
+                            "/location" => at("/geometry"),
+                            other => at(&format!("/properties{other}")),
+                        };
+                        LineProblem {
+                            line: 0,
+                            pointer,
+                            reason: p.reason,
+                        }
+                    })
+                    .collect()
+            })
+        })
+        .collect())
 }

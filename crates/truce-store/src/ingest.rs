@@ -245,6 +245,65 @@ pub async fn import_acled<R: Read>(
         .map(Ok)
 }
 
+/// Imports a GeoJSON FeatureCollection of reports (docs/formats.md). The whole document
+/// is read first: GeoJSON has no row boundaries to stream on.
+pub async fn import_geojson<R: Read>(
+    store: &Store,
+    bundle: &AgreementBundle,
+    mut input: R,
+    now: jiff::Timestamp,
+    batch_rows: usize,
+    progress: impl FnMut(u64),
+) -> Result<Result<ImportOutcome, acled::FileError>> {
+    let mut text = String::new();
+    if let Err(e) = input.read_to_string(&mut text) {
+        return Ok(Err(acled::FileError {
+            line: 1,
+            message: format!("not readable as UTF-8 text: {e}"),
+        }));
+    }
+    let sources = store.sources().await?;
+    let ctx = jsonl::Context {
+        agreement: &bundle.agreement,
+        sources: &sources,
+        now,
+    };
+    let features = match jsonl::read_feature_collection(&text, &ctx) {
+        Ok(f) => f,
+        Err(p) => {
+            return Ok(Err(acled::FileError {
+                line: p.line,
+                message: format!("{} {}", p.pointer, p.reason).trim().to_owned(),
+            }));
+        }
+    };
+    let root: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let raws: Vec<String> = root["features"]
+        .as_array()
+        .map(|f| f.iter().map(ToString::to_string).collect())
+        .unwrap_or_default();
+    let rows = features.into_iter().zip(raws).map(|(r, raw)| match r {
+        Ok(report) => Ok(Incoming {
+            report,
+            raw_format: "geojson",
+            raw,
+            warnings: Vec::new(),
+        }),
+        Err(problems) => Err(problems
+            .into_iter()
+            .map(|p| Reject {
+                line: p.line,
+                column: p.pointer,
+                value: String::new(),
+                reason: p.reason,
+            })
+            .collect()),
+    });
+    import_rows(store, bundle, rows, &sources, batch_rows, progress)
+        .await
+        .map(Ok)
+}
+
 /// Imports a UCDP GED CSV (with or without header) for the agreement of `bundle`.
 pub async fn import_ucdp<R: Read>(
     store: &Store,

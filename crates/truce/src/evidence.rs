@@ -26,6 +26,8 @@ pub enum Format {
     Ucdp,
     /// An ACLED deletion list (`event_id_cnty`, `deleted_timestamp`): retracts reports.
     AcledDeletions,
+    /// A GeoJSON FeatureCollection of reports (docs/formats.md).
+    Geojson,
 }
 
 /// File formats `truce export` writes.
@@ -388,6 +390,9 @@ pub async fn import(args: ImportArgs) -> Result<()> {
         Format::Jsonl => {
             Ok(ingest::import_jsonl(&store, &bundle, input, now, batch_rows, progress).await?)
         }
+        Format::Geojson => {
+            ingest::import_geojson(&store, &bundle, input, now, batch_rows, progress).await?
+        }
         Format::Ucdp => {
             let o = truce_core::ucdp::Options {
                 source: options.source.clone(),
@@ -433,7 +438,7 @@ pub async fn import(args: ImportArgs) -> Result<()> {
     }
     if s.rejected > 0 && args.rejects.is_none() {
         for r in outcome.rejects.iter().take(10) {
-            out(&format!("  line {} [{}]: {}\n", r.line, r.column, r.reason))?;
+            out(&format!("  {}: {}\n", where_(r), r.reason))?;
         }
         if s.rejected > 10 {
             out(&format!(
@@ -457,7 +462,7 @@ async fn retract(
         .await?
         .map_err(|e| BadInput(format!("{}:{}: {}", args.file.display(), e.line, e.message)))?;
     for r in rejects.iter().take(10) {
-        out(&format!("  line {} [{}]: {}\n", r.line, r.column, r.reason))?;
+        out(&format!("  {}: {}\n", where_(r), r.reason))?;
     }
     out(&format!(
         "{}: read {}, retracted {}, not found {}, rejected {}\n",
@@ -467,6 +472,14 @@ async fn retract(
         summary.not_found,
         summary.rejected
     ))
+}
+
+/// Where a refused row is: `line N [column]`, or the JSON pointer alone for GeoJSON.
+fn where_(r: &acled::Reject) -> String {
+    match r.line {
+        0 => r.column.clone(),
+        n => format!("line {n} [{}]", r.column),
+    }
 }
 
 fn write_rejects(path: &PathBuf, outcome: &ImportOutcome) -> Result<()> {

@@ -66,7 +66,9 @@ fn bad_lines_name_their_line_pointer_and_reason() {
         ),
         (
             GOOD.replace("\"artillery\"", "\"artilery\""),
-            vec!["/type: `artilery` is not in the codebook (did you mean `artillery`?)"],
+            vec![
+                "/type: `artilery` is not in the codebook: did you mean `artillery`? (the types are in docs/codebook.md)",
+            ],
         ),
         (
             GOOD.replace("\"2021-05-12T04:00:00Z\"", "\"2021-05-12T02:00:00Z\""),
@@ -127,4 +129,59 @@ fn bad_lines_name_their_line_pointer_and_reason() {
         };
         assert_eq!(&got, expected, "case {i}: {line}");
     }
+}
+
+#[test]
+fn reports_round_trip_through_geojson_and_bad_features_name_their_pointer() {
+    let b = nk2020();
+    let sources = sources();
+    let ctx = Context {
+        agreement: &b.agreement,
+        sources: &sources,
+        now: "2026-11-28T00:00:00Z".parse().expect("now"),
+    };
+    let r = jsonl::read_line(1, GOOD, &ctx).expect("good");
+    let placed_by_name = jsonl::read_line(
+        2,
+        &GOOD
+            .replace(r#""lon":47.11,"lat":39.79,"#, r#""place":"Martuni","#)
+            .replace("OP7-1", "OP7-2"),
+        &ctx,
+    )
+    .expect("good");
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": [jsonl::write_feature(&r), jsonl::write_feature(&placed_by_name)]});
+    assert_eq!(
+        fc["features"][0]["geometry"]["coordinates"],
+        serde_json::json!([47.11, 39.79])
+    );
+    assert!(fc["features"][1]["geometry"].is_null());
+    let back: Vec<_> = jsonl::read_feature_collection(&fc.to_string(), &ctx)
+        .expect("collection")
+        .into_iter()
+        .map(|x| x.expect("feature"))
+        .collect();
+    assert_eq!(back, vec![r.clone(), placed_by_name]);
+
+    let mut bad = fc.clone();
+    bad["features"][0]["geometry"]["coordinates"] = serde_json::json!([470.0, 39.79]);
+    bad["features"][1]["properties"]["type"] = serde_json::json!("shelling");
+    let got: Vec<String> = jsonl::read_feature_collection(&bad.to_string(), &ctx)
+        .expect("collection")
+        .into_iter()
+        .flat_map(|x| x.err().unwrap_or_default())
+        .map(|p| format!("{}: {}", p.pointer, p.reason))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "/features/0/geometry/coordinates/0: must be a longitude in decimal degrees (±180)",
+            "/features/1/properties/type: `shelling` is not in the codebook: 18 are defined; check the spelling (the types are in docs/codebook.md)",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect::<Vec<_>>()
+    );
+    let err = jsonl::read_feature_collection(r#"{"type":"Feature"}"#, &ctx)
+        .expect_err("not a collection");
+    assert_eq!(err.pointer, "/type");
 }

@@ -670,3 +670,66 @@ fn an_acled_deletion_list_retracts_reports_once() {
     let o = truce(dir.path(), &["import", &file]);
     assert!(stdout(&o).contains("accepted 0"), "{}", stdout(&o));
 }
+
+#[test]
+fn geojson_reports_import_and_bad_features_are_named_by_pointer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert!(
+        truce(
+            dir.path(),
+            &[
+                "sources",
+                "add",
+                "ngo-1",
+                "--name",
+                "An NGO",
+                "--kind",
+                "ngo",
+                "--reliability",
+                "B"
+            ]
+        )
+        .status
+        .success()
+    );
+    let feature = |key: &str, lon: f64| {
+        serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, 39.79]},
+            "properties": {"source": "ngo-1", "key": key, "type": "artillery", "credibility": 3, "location_precision": 1,
+                           "occurred": {"start": "2021-05-12T03:00:00Z", "end": "2021-05-12T04:00:00Z", "precision": 1}}})
+    };
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": [feature("a", 47.11), feature("b", 470.0), feature("c", 47.12)]});
+    std::fs::write(dir.path().join("ngo.geojson"), fc.to_string()).expect("write");
+    let o = truce(
+        dir.path(),
+        &[
+            "import",
+            "ngo.geojson",
+            "--format",
+            "geojson",
+            "--rejects",
+            "rejects.csv",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .contains("read 3, accepted 2 (1 merged into existing incidents, 1 new incidents)"),
+        "{}",
+        stdout(&o)
+    );
+    let rejects = std::fs::read_to_string(dir.path().join("rejects.csv")).expect("rejects");
+    assert!(
+        rejects.contains(",/features/1/geometry/coordinates/0,,must be a longitude"),
+        "{rejects}"
+    );
+    let o = truce(
+        dir.path(),
+        &["import", "ngo.geojson", "--format", "geojson"],
+    );
+    assert!(stdout(&o).contains("unchanged 2"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("  /features/1/geometry/coordinates/0: must be a longitude"),
+        "{}",
+        stdout(&o)
+    );
+}

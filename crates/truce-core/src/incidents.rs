@@ -959,3 +959,94 @@ pub fn assess_reports(
     let agg = Agg::of(&members, &sources)?;
     Some(agg.materialize(id, &members, &sources, zones, analyst_status))
 }
+
+/// Ceasefire violations in one zone on one local day, by status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayCount {
+    /// Zone id.
+    pub zone: String,
+    /// Local date (the agreement's time zone) on which the incident's window starts.
+    pub date: jiff::civil::Date,
+    /// All violations counted.
+    pub total: u32,
+    /// Seen by the centre's monitors.
+    pub confirmed: u32,
+    /// Independently corroborated.
+    pub corroborated: u32,
+    /// Reported only by parties blaming each other.
+    pub disputed: u32,
+    /// Single or dependent sources.
+    pub unverified: u32,
+}
+
+/// Counts violation incidents (codebook types that count as violations; rejected ones
+/// never) per zone and local day, sorted by zone then date. An incident in several zones
+/// counts in each.
+pub fn violations_per_zone_day(incidents: &[Incident], tz: &jiff::tz::TimeZone) -> Vec<DayCount> {
+    // First pass: each counted incident's status slot and local day (days since 1970).
+    let mut days: Vec<(usize, usize, i64)> = Vec::with_capacity(incidents.len());
+    for (k, i) in incidents.iter().enumerate() {
+        let slot = match i.status {
+            IncidentStatus::Confirmed => 0,
+            IncidentStatus::Corroborated => 1,
+            IncidentStatus::Disputed => 2,
+            IncidentStatus::Unverified => 3,
+            IncidentStatus::Rejected => continue,
+        };
+        if !i.event_type.is_violation() || i.reports.is_empty() || i.zones.is_empty() {
+            continue;
+        }
+        let local = i.window.start.as_second() + i64::from(tz.to_offset(i.window.start).seconds());
+        days.push((k, slot, local.div_euclid(86_400)));
+    }
+    let (Some(first), Some(last)) = (
+        days.iter().map(|d| d.2).min(),
+        days.iter().map(|d| d.2).max(),
+    ) else {
+        return Vec::new();
+    };
+    // Second pass: a dense zone × day table; zones are few, so a linear lookup beats hashing.
+    let span = usize::try_from(last - first + 1).unwrap_or(0);
+    let mut zone_names: Vec<&str> = Vec::new();
+    let mut table: Vec<[u32; 4]> = Vec::new();
+    for (k, slot, day) in days {
+        let d = usize::try_from(day - first).unwrap_or(0);
+        for z in &incidents[k].zones {
+            let zi = match zone_names.iter().position(|n| *n == z.as_str()) {
+                Some(zi) => zi,
+                None => {
+                    zone_names.push(z.as_str());
+                    table.resize(zone_names.len() * span, [0; 4]);
+                    zone_names.len() - 1
+                }
+            };
+            table[zi * span + d][slot] += 1;
+        }
+    }
+    let epoch = jiff::civil::date(1970, 1, 1);
+    let mut order: Vec<usize> = (0..zone_names.len()).collect();
+    order.sort_by_key(|&zi| zone_names[zi]);
+    let mut out = Vec::new();
+    for zi in order {
+        for d in 0..span {
+            let c = table[zi * span + d];
+            let total: u32 = c.iter().sum();
+            if total == 0 {
+                continue;
+            }
+            let day = first + i64::try_from(d).unwrap_or(0);
+            out.push(DayCount {
+                zone: zone_names[zi].to_owned(),
+                date: epoch
+                    .checked_add(jiff::Span::new().days(day))
+                    .unwrap_or(epoch),
+                total,
+                confirmed: c[0],
+                corroborated: c[1],
+                disputed: c[2],
+                unverified: c[3],
+            });
+        }
+    }
+    out
+}

@@ -89,6 +89,16 @@ pub struct ReviewArgs {
 pub enum IncidentsCmd {
     /// List incidents, filtered.
     List(ListArgs),
+    /// Count ceasefire violations per zone and local day, by status.
+    Counts {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Set an incident's status (an analyst's judgement stands over the automatic one;
     /// `auto` hands it back to the rules).
     Verify {
@@ -515,6 +525,28 @@ fn refused(e: truce_store::verify::ReviewError) -> anyhow::Error {
 
 pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
     match cmd {
+        IncidentsCmd::Counts { filter, json, data } => {
+            let store = open(&data.data).await?;
+            let bundle = stored(&store, &filter.agreement).await?;
+            let f = filter.to_filter(&bundle, None, i64::MAX)?;
+            let list = store.incidents(&bundle.agreement.id, &f).await?;
+            let counts =
+                truce_core::incidents::violations_per_zone_day(&list, bundle.agreement.tz());
+            if json {
+                return out(&format!("{}\n", serde_json::to_string_pretty(&counts)?));
+            }
+            let mut t = format!(
+                "{:<24} {:<10} {:>5} {:>9} {:>12} {:>8} {:>10}\n",
+                "ZONE", "DATE", "TOTAL", "CONFIRMED", "CORROBORATED", "DISPUTED", "UNVERIFIED"
+            );
+            for c in &counts {
+                t.push_str(&format!(
+                    "{:<24} {:<10} {:>5} {:>9} {:>12} {:>8} {:>10}\n",
+                    c.zone, c.date, c.total, c.confirmed, c.corroborated, c.disputed, c.unverified
+                ));
+            }
+            out(&t)
+        }
         IncidentsCmd::Verify {
             id,
             status,

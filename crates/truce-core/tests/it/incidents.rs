@@ -332,3 +332,47 @@ fn an_ambiguous_place_name_is_a_warning_not_a_guess() {
     assert_eq!(m.warnings()[0].candidates.len(), 2);
     assert!(m.incidents()[0].point.is_none());
 }
+
+#[test]
+fn violations_are_counted_per_zone_and_local_day_by_status() {
+    let b = nk2020();
+    let sources = sources();
+    let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
+    for row in reports() {
+        let src = sources
+            .iter()
+            .find(|s| s.id == row.1)
+            .expect("source")
+            .clone();
+        m.add(&report(&row), &src);
+    }
+    let counts = truce_core::incidents::violations_per_zone_day(&m.incidents(), b.agreement.tz());
+    let find = |zone: &str, date: &str| {
+        counts
+            .iter()
+            .find(|c| c.zone == zone && c.date.to_string() == date)
+            .cloned()
+    };
+    // The Martuni shelling: corroborated, on 12 May.
+    let martuni = find("khojavend", "2021-05-12").expect("12 May in Khojavend");
+    assert_eq!((martuni.total, martuni.corroborated), (1, 1));
+    // Small-arms fire seen at 22:00 UTC on 13 May is 01:00 on 14 May in Moscow time.
+    assert!(find("lachin-corridor", "2021-05-13").is_none());
+    assert_eq!(
+        find("lachin-corridor", "2021-05-14").map(|c| c.confirmed),
+        Some(1)
+    );
+    // Near Agdam the parties blame each other: disputed.
+    assert_eq!(find("agdam", "2021-05-14").map(|c| c.disputed), Some(1));
+    // Forces seen by the UAV on the corridor that day are not a violation.
+    assert!(
+        m.incidents()[1]
+            .zones
+            .contains(&"lachin-corridor".to_owned())
+    );
+    assert!(find("lachin-corridor", "2021-05-12").is_none());
+    // Sorted by zone, then date.
+    let mut sorted = counts.clone();
+    sorted.sort_by(|a, b| a.zone.cmp(&b.zone).then(a.date.cmp(&b.date)));
+    assert_eq!(sorted, counts);
+}

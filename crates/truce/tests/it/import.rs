@@ -733,3 +733,55 @@ fn geojson_reports_import_and_bad_features_are_named_by_pointer() {
         stdout(&o)
     );
 }
+
+#[test]
+fn violation_counts_per_zone_and_day_follow_the_filters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = generated(dir.path(), 500, 21);
+    assert!(truce(dir.path(), &["import", &file]).status.success());
+    let o = truce(
+        dir.path(),
+        &["incidents", "counts", "--zone", "agdam", "--json"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let counts: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let counts = counts.as_array().expect("array");
+    assert!(!counts.is_empty());
+    // The zone filter selects incidents; each is counted in all its zones, so the Agdam
+    // rows hold every selected violation once.
+    let agdam: u64 = counts
+        .iter()
+        .filter(|c| c["zone"] == "agdam")
+        .map(|c| c["total"].as_u64().expect("total"))
+        .sum();
+    let list: serde_json::Value = serde_json::from_slice(
+        &truce(
+            dir.path(),
+            &[
+                "incidents",
+                "list",
+                "--zone",
+                "agdam",
+                "--json",
+                "--limit",
+                "100000",
+            ],
+        )
+        .stdout,
+    )
+    .expect("json");
+    let violations = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|i| {
+            !matches!(
+                i["event_type"].as_str(),
+                Some("property-destruction" | "forces-presence")
+            )
+        })
+        .count();
+    assert_eq!(agdam, u64::try_from(violations).expect("fits"));
+    let o = truce(dir.path(), &["incidents", "counts", "--zone", "agdam"]);
+    assert!(stdout(&o).starts_with("ZONE"), "{}", stdout(&o));
+}

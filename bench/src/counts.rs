@@ -10,10 +10,8 @@
     clippy::cast_possible_wrap
 )]
 
-use std::path::Path;
 use std::time::Instant;
 use truce_bench::Rng;
-use truce_core::SourceFile;
 use truce_core::incidents::{Attribution, Incident, IncidentStatus, violations_per_zone_day};
 use truce_core::report::{Estimate, EventType, Window};
 
@@ -24,14 +22,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
     let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2020);
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../agreements/nk-2020");
-    let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name))
-            .map(|t| SourceFile::new(name, t))
-            .map_err(|e| e.to_string())
-    };
-    let b =
-        truce_core::load(read("agreement.toml").expect("agreement"), read).expect("nk-2020 loads");
+    let b = truce_bench::nk2020();
     let mut rng = Rng(seed);
     let types = [
         EventType::Artillery,

@@ -8,10 +8,8 @@
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
 use geo::{Contains, Point};
-use std::path::Path;
 use std::time::Instant;
 use truce_bench::Rng;
-use truce_core::SourceFile;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -20,19 +18,11 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
     let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2020);
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../agreements/nk-2020");
-    let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name))
-            .map(|t| SourceFile::new(name, t))
-            .map_err(|e| e.to_string())
-    };
-
     let t = Instant::now();
     let loads = 5;
     let mut bundle = None;
     for _ in 0..loads {
-        let main = read("agreement.toml").expect("agreement.toml");
-        bundle = Some(truce_core::load(main, read).expect("nk-2020 loads"));
+        bundle = Some(truce_bench::nk2020());
     }
     let load_ms = t.elapsed().as_secs_f64() * 1e3 / f64::from(loads);
     let b = bundle.expect("loaded");

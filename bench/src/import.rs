@@ -6,9 +6,7 @@
 
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
-use std::path::Path;
 use std::time::Instant;
-use truce_core::SourceFile;
 use truce_core::acled::{self, Options};
 use truce_core::incidents::{MatchConfig, Matcher};
 use truce_core::report::{Reliability, Source, SourceKind};
@@ -29,14 +27,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
     let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2020);
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../agreements/nk-2020");
-    let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name))
-            .map(|t| SourceFile::new(name, t))
-            .map_err(|e| e.to_string())
-    };
-    let bundle =
-        truce_core::load(read("agreement.toml").expect("agreement"), read).expect("nk-2020 loads");
+    let bundle = truce_bench::nk2020();
 
     let tmp = tempfile::tempdir().expect("tempdir");
     let csv_path = tmp.path().join("rows.csv");

@@ -11,6 +11,7 @@
 )]
 
 use std::io::Write;
+use truce_core::{AgreementBundle, SourceFile};
 
 /// SplitMix64: a small, well-known generator, reproducible from its seed.
 #[derive(Debug)]
@@ -128,4 +129,21 @@ pub fn generate(rows: u64, seed: u64, out: &mut impl Write) -> std::io::Result<(
         }
     }
     Ok(())
+}
+
+/// The nk-2020 agreement as shipped in the repository, loaded from disk.
+pub fn nk2020() -> AgreementBundle {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../agreements/nk-2020");
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .map(|t| SourceFile::new(name, t))
+            .map_err(|e| e.to_string())
+    };
+    match truce_core::load(
+        read("agreement.toml").unwrap_or_else(|e| panic!("agreement.toml: {e}")),
+        read,
+    ) {
+        Ok(b) => b,
+        Err(p) => panic!("nk-2020 does not load:\n{p}"),
+    }
 }

@@ -7,7 +7,7 @@
 
 use crate::agreement::Agreement;
 use crate::report::{Casualties, Estimate, EventType, Location, Report, Source, Window};
-use crate::rows::{CsvRows, cut, in_region, region};
+use crate::rows::{CsvRows, check_region, coordinate, cut, fields, region};
 pub use crate::rows::{FileError, Reject, Warning};
 use crate::zones::ZoneSet;
 use jiff::civil::Date;
@@ -168,31 +168,13 @@ impl<'a, R: Read> Reader<'a, R> {
                 ),
             ));
         }
-        let mut fields = Vec::with_capacity(31);
-        for (i, c) in COLUMNS.iter().enumerate() {
-            let raw = self.rows.record.get(self.index[i]).unwrap_or_default();
-            if raw.len() > self.options.max_field_bytes {
-                return Err(reject(
-                    c,
-                    "",
-                    format!(
-                        "is {} bytes long; the limit is {}",
-                        raw.len(),
-                        self.options.max_field_bytes
-                    ),
-                ));
-            }
-            match std::str::from_utf8(raw) {
-                Ok(s) => fields.push(s.to_owned()),
-                Err(e) => {
-                    return Err(reject(
-                        c,
-                        &String::from_utf8_lossy(raw),
-                        format!("is not valid UTF-8 (byte {})", e.valid_up_to()),
-                    ));
-                }
-            }
-        }
+        let fields = fields(
+            &self.rows.record,
+            &COLUMNS,
+            &self.index,
+            self.options.max_field_bytes,
+            line,
+        )?;
         let record = AcledRecord(fields);
         let get = |c: &str| record.get(c).trim();
         let mut warnings = Vec::new();
@@ -279,32 +261,12 @@ impl<'a, R: Read> Reader<'a, R> {
                 )
             })?;
 
-        let coord = |c: &str, limit: f64| -> Result<f64, Reject> {
-            match get(c).parse::<f64>() {
-                Ok(v) if v.is_finite() && v.abs() <= limit => Ok(v),
-                _ => Err(reject(
-                    c,
-                    get(c),
-                    format!("is not a {c} in decimal degrees (±{limit})"),
-                )),
-            }
-        };
-        let (lat, lon) = (coord("latitude", 90.0)?, coord("longitude", 180.0)?);
-        if !in_region(&self.region, lon, lat) {
-            if in_region(&self.region, lat, lon) {
-                return Err(reject(
-                    "latitude",
-                    get("latitude"),
-                    format!(
-                        "latitude {lat} and longitude {lon} look swapped: swapped, the point falls in the agreement's region"
-                    ),
-                ));
-            }
-            warnings.push(Warning {
-                line,
-                column: "latitude".into(),
-                message: format!("({lat}, {lon}) is outside the agreement's region"),
-            });
+        let (lat, lon) = (
+            coordinate(get("latitude"), "latitude", 90.0, line)?,
+            coordinate(get("longitude"), "longitude", 180.0, line)?,
+        );
+        if let Some(w) = check_region(&self.region, lat, lon, line)? {
+            warnings.push(w);
         }
         let geo_precision = match get("geo_precision") {
             "1" => 1u8,

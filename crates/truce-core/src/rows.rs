@@ -176,3 +176,79 @@ pub(crate) fn region(zones: &ZoneSet) -> [f64; 4] {
 pub(crate) fn in_region(region: &[f64; 4], lon: f64, lat: f64) -> bool {
     lon >= region[0] && lon <= region[2] && lat >= region[1] && lat <= region[3]
 }
+
+/// The fields of a row in the order of `columns`, read from the file positions `index`;
+/// a field over `max_bytes` or not UTF-8 refuses the row, naming its column.
+pub(crate) fn fields(
+    record: &csv::ByteRecord,
+    columns: &[&str],
+    index: &[usize],
+    max_bytes: usize,
+    line: u64,
+) -> Result<Vec<String>, Reject> {
+    let mut out = Vec::with_capacity(columns.len());
+    for (i, c) in columns.iter().enumerate() {
+        let raw = record.get(index[i]).unwrap_or_default();
+        if raw.len() > max_bytes {
+            return Err(Reject {
+                line,
+                column: (*c).into(),
+                value: String::new(),
+                reason: format!("is {} bytes long; the limit is {max_bytes}", raw.len()),
+            });
+        }
+        match std::str::from_utf8(raw) {
+            Ok(s) => out.push(s.to_owned()),
+            Err(e) => {
+                return Err(Reject {
+                    line,
+                    column: (*c).into(),
+                    value: cut(&String::from_utf8_lossy(raw)),
+                    reason: format!("is not valid UTF-8 (byte {})", e.valid_up_to()),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A coordinate in decimal degrees within ±`limit`, or the row's refusal.
+pub(crate) fn coordinate(value: &str, column: &str, limit: f64, line: u64) -> Result<f64, Reject> {
+    match value.parse::<f64>() {
+        Ok(v) if v.is_finite() && v.abs() <= limit => Ok(v),
+        _ => Err(Reject {
+            line,
+            column: column.into(),
+            value: cut(value),
+            reason: format!("is not a {column} in decimal degrees (±{limit})"),
+        }),
+    }
+}
+
+/// A point outside the region is accepted with a warning, unless swapping latitude and
+/// longitude puts it inside: then the row is refused as swapped.
+pub(crate) fn check_region(
+    region: &[f64; 4],
+    lat: f64,
+    lon: f64,
+    line: u64,
+) -> Result<Option<Warning>, Reject> {
+    if in_region(region, lon, lat) {
+        return Ok(None);
+    }
+    if in_region(region, lat, lon) {
+        return Err(Reject {
+            line,
+            column: "latitude".into(),
+            value: lat.to_string(),
+            reason: format!(
+                "latitude {lat} and longitude {lon} look swapped: swapped, the point falls in the agreement's region"
+            ),
+        });
+    }
+    Ok(Some(Warning {
+        line,
+        column: "latitude".into(),
+        message: format!("({lat}, {lon}) is outside the agreement's region"),
+    }))
+}

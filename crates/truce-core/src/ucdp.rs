@@ -4,7 +4,9 @@
 
 use crate::agreement::Agreement;
 use crate::report::{Casualties, Estimate, EventType, Location, Report, Source, Window};
-use crate::rows::{CsvRows, FileError, Reject, Warning, cut, in_region, region};
+use crate::rows::{
+    CsvRows, FileError, Reject, Warning, check_region, coordinate, cut, fields, region,
+};
 use crate::zones::ZoneSet;
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
@@ -211,31 +213,13 @@ impl<'a, R: Read> Reader<'a, R> {
                 ),
             ));
         }
-        let mut fields = Vec::with_capacity(49);
-        for (i, c) in COLUMNS.iter().enumerate() {
-            let raw = record.get(self.index[i]).unwrap_or_default();
-            if raw.len() > self.options.max_field_bytes {
-                return Err(reject(
-                    c,
-                    "",
-                    format!(
-                        "is {} bytes long; the limit is {}",
-                        raw.len(),
-                        self.options.max_field_bytes
-                    ),
-                ));
-            }
-            match std::str::from_utf8(raw) {
-                Ok(s) => fields.push(s.to_owned()),
-                Err(e) => {
-                    return Err(reject(
-                        c,
-                        &String::from_utf8_lossy(raw),
-                        format!("is not valid UTF-8 (byte {})", e.valid_up_to()),
-                    ));
-                }
-            }
-        }
+        let fields = fields(
+            record,
+            &COLUMNS,
+            &self.index,
+            self.options.max_field_bytes,
+            line,
+        )?;
         let get = |c: &str| {
             COLUMNS
                 .iter()
@@ -287,33 +271,13 @@ impl<'a, R: Read> Reader<'a, R> {
                 "is out of the supported range".into(),
             ));
         };
-        let coord = |c: &str, limit: f64| -> Result<f64, Reject> {
-            match get(c).parse::<f64>() {
-                Ok(v) if v.is_finite() && v.abs() <= limit => Ok(v),
-                _ => Err(reject(
-                    c,
-                    get(c),
-                    format!("is not a {c} in decimal degrees (±{limit})"),
-                )),
-            }
-        };
-        let (lat, lon) = (coord("latitude", 90.0)?, coord("longitude", 180.0)?);
+        let (lat, lon) = (
+            coordinate(get("latitude"), "latitude", 90.0, line)?,
+            coordinate(get("longitude"), "longitude", 180.0, line)?,
+        );
         let mut warnings = Vec::new();
-        if !in_region(&self.region, lon, lat) {
-            if in_region(&self.region, lat, lon) {
-                return Err(reject(
-                    "latitude",
-                    get("latitude"),
-                    format!(
-                        "latitude {lat} and longitude {lon} look swapped: swapped, the point falls in the agreement's region"
-                    ),
-                ));
-            }
-            warnings.push(Warning {
-                line,
-                column: "latitude".into(),
-                message: format!("({lat}, {lon}) is outside the agreement's region"),
-            });
+        if let Some(w) = check_region(&self.region, lat, lon, line)? {
+            warnings.push(w);
         }
         let event_type = match get("type_of_violence") {
             "1" | "2" => EventType::ArmedClash,

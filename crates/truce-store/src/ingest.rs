@@ -19,6 +19,23 @@ use truce_core::report::{Report, Source};
 /// Rows per transaction unless the caller chooses.
 pub const BATCH_ROWS: usize = 5_000;
 
+/// Writes every changed incident, a few thousand per transaction, so memory stays bounded.
+async fn flush_incidents(store: &Store, matcher: &mut Matcher<'_>, agreement: &str) -> Result<()> {
+    loop {
+        let incidents = matcher.take_changed_up_to(INCIDENTS_PER_WRITE);
+        if incidents.is_empty() {
+            return Ok(());
+        }
+        store
+            .write_batch(&Batch {
+                agreement: agreement.to_owned(),
+                incidents,
+                ..Batch::default()
+            })
+            .await?;
+    }
+}
+
 /// Waits for a batch being written.
 async fn finish(task: tokio::task::JoinHandle<Result<()>>) -> Result<()> {
     task.await
@@ -198,24 +215,12 @@ pub async fn import_rows(
     }
     store.write_batch(&batch).await?;
     // Incidents last, a few thousand at a time, so that memory stays bounded.
-    loop {
-        let incidents = matcher.take_changed_up_to(INCIDENTS_PER_WRITE);
-        if incidents.is_empty() {
-            break;
-        }
-        store
-            .write_batch(&Batch {
-                agreement: agreement.clone(),
-                incidents,
-                ..Batch::default()
-            })
-            .await?;
-    }
+    flush_incidents(store, &mut matcher, &agreement).await?;
     progress(out.summary.read);
     Ok(out)
 }
 
-/// Imports an ACLED CSV into `store` for the agreement of `bundle`, `batch_rows` rows per
+/// Imports ACLED CSV rows into `store` for the agreement of `bundle`, `batch_rows` rows per
 /// transaction. `progress` is called after every committed batch with the rows read so far.
 pub async fn import_acled<R: Read>(
     store: &Store,
@@ -225,18 +230,46 @@ pub async fn import_acled<R: Read>(
     batch_rows: usize,
     progress: impl FnMut(u64),
 ) -> Result<Result<ImportOutcome, acled::FileError>> {
-    store.put_source(&options.source).await?;
-    let sources = store.sources().await?;
-    let reader = match acled::Reader::new(input, &bundle.agreement, &bundle.zones, options) {
+    let rows = acled::Reader::new(input, &bundle.agreement, &bundle.zones, options)
+        .map(|reader| reader.map(|row| row.map(|r| (r.report, r.record.0, r.warnings))));
+    import_dataset(
+        store,
+        bundle,
+        &options.source,
+        rows,
+        "acled",
+        batch_rows,
+        progress,
+    )
+    .await
+}
+
+/// Imports the rows of a data set's CSV (ACLED, UCDP): registers the source and keeps each
+/// row's original fields for exact export.
+async fn import_dataset(
+    store: &Store,
+    bundle: &AgreementBundle,
+    source: &Source,
+    rows: Result<
+        impl Iterator<Item = Result<(Report, Vec<String>, Vec<Warning>), Reject>>,
+        acled::FileError,
+    >,
+    format: &'static str,
+    batch_rows: usize,
+    progress: impl FnMut(u64),
+) -> Result<Result<ImportOutcome, acled::FileError>> {
+    let rows = match rows {
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
     };
-    let rows = reader.map(|row| match row {
-        Ok(r) => Ok(Incoming {
-            raw: serde_json::to_string(&r.record.0).unwrap_or_default(),
-            report: r.report,
-            raw_format: "acled",
-            warnings: r.warnings,
+    store.put_source(source).await?;
+    let sources = store.sources().await?;
+    let rows = rows.map(|row| match row {
+        Ok((report, fields, warnings)) => Ok(Incoming {
+            raw: serde_json::to_string(&fields).unwrap_or_default(),
+            report,
+            raw_format: format,
+            warnings,
         }),
         Err(rej) => Err(vec![rej]),
     });
@@ -313,25 +346,18 @@ pub async fn import_ucdp<R: Read>(
     batch_rows: usize,
     progress: impl FnMut(u64),
 ) -> Result<Result<ImportOutcome, acled::FileError>> {
-    store.put_source(&options.source).await?;
-    let sources = store.sources().await?;
-    let reader =
-        match truce_core::ucdp::Reader::new(input, &bundle.agreement, &bundle.zones, options) {
-            Ok(r) => r,
-            Err(e) => return Ok(Err(e)),
-        };
-    let rows = reader.map(|row| match row {
-        Ok(r) => Ok(Incoming {
-            raw: serde_json::to_string(&r.fields).unwrap_or_default(),
-            report: r.report,
-            raw_format: "ucdp",
-            warnings: r.warnings,
-        }),
-        Err(rej) => Err(vec![rej]),
-    });
-    import_rows(store, bundle, rows, &sources, batch_rows, progress)
-        .await
-        .map(Ok)
+    let rows = truce_core::ucdp::Reader::new(input, &bundle.agreement, &bundle.zones, options)
+        .map(|reader| reader.map(|row| row.map(|r| (r.report, r.fields, r.warnings))));
+    import_dataset(
+        store,
+        bundle,
+        &options.source,
+        rows,
+        "ucdp",
+        batch_rows,
+        progress,
+    )
+    .await
 }
 
 /// Imports a native JSON Lines file; every line's source must be registered. Blank lines
@@ -461,18 +487,6 @@ pub async fn retract_acled<R: Read>(
     }
     store.retract(&retracted).await?;
     let agreement = bundle.agreement.id.clone();
-    loop {
-        let incidents = matcher.take_changed_up_to(INCIDENTS_PER_WRITE);
-        if incidents.is_empty() {
-            break;
-        }
-        store
-            .write_batch(&Batch {
-                agreement: agreement.clone(),
-                incidents,
-                ..Batch::default()
-            })
-            .await?;
-    }
+    flush_incidents(store, &mut matcher, &agreement).await?;
     Ok(Ok((summary, rejects)))
 }

@@ -176,6 +176,17 @@ fn reports() -> Vec<Row> {
     ]
 }
 
+/// The twelve reports matched in order.
+fn scenario(b: &truce_core::AgreementBundle) -> Matcher<'_> {
+    let sources = sources();
+    let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
+    for row in reports() {
+        let src = sources.iter().find(|s| s.id == row.1).expect("source");
+        m.add(&report(&row), src);
+    }
+    m
+}
+
 /// (reports, status, assessed perpetrator, disputed attribution, type)
 type Outcome<'a> = (
     Vec<&'a str>,
@@ -223,16 +234,7 @@ fn report(row: &Row) -> Report {
 #[test]
 fn twelve_reports_become_six_incidents_with_the_expected_status_and_attribution() {
     let b = nk2020();
-    let sources = sources();
-    let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
-    for row in reports() {
-        let src = sources
-            .iter()
-            .find(|s| s.id == row.1)
-            .expect("source")
-            .clone();
-        m.add(&report(&row), &src);
-    }
+    let m = scenario(&b);
     let incidents = m.incidents();
     let got: Vec<Outcome<'_>> = incidents
         .iter()
@@ -294,16 +296,7 @@ fn twelve_reports_become_six_incidents_with_the_expected_status_and_attribution(
 #[test]
 fn every_decision_says_why() {
     let b = nk2020();
-    let sources = sources();
-    let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
-    for row in reports() {
-        let src = sources
-            .iter()
-            .find(|s| s.id == row.1)
-            .expect("source")
-            .clone();
-        m.add(&report(&row), &src);
-    }
+    let m = scenario(&b);
     let d = m.decisions();
     assert_eq!(d.len(), 12);
     assert!(
@@ -336,16 +329,7 @@ fn an_ambiguous_place_name_is_a_warning_not_a_guess() {
 #[test]
 fn violations_are_counted_per_zone_and_local_day_by_status() {
     let b = nk2020();
-    let sources = sources();
-    let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
-    for row in reports() {
-        let src = sources
-            .iter()
-            .find(|s| s.id == row.1)
-            .expect("source")
-            .clone();
-        m.add(&report(&row), &src);
-    }
+    let m = scenario(&b);
     let counts = truce_core::incidents::violations_per_zone_day(&m.incidents(), b.agreement.tz());
     let find = |zone: &str, date: &str| {
         counts

@@ -8,6 +8,17 @@ use truce_core::report::{Reliability, Source, SourceKind};
 
 const GOOD: &str = r#"{"source":"op-7","key":"OP7-1","occurred":{"start":"2021-05-12T03:00:00Z","end":"2021-05-12T04:00:00Z","precision":1},"location":{"lon":47.11,"lat":39.79,"precision":1},"type":"artillery","perpetrator":"az","credibility":2,"text":"Twelve rounds heard.","casualties":{"wounded_civilian":{"low":1,"best":1,"high":2}},"evidence":["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"]}"#;
 
+fn context<'a>(
+    b: &'a truce_core::AgreementBundle,
+    sources: &'a HashMap<String, Source>,
+) -> Context<'a> {
+    Context {
+        agreement: &b.agreement,
+        sources,
+        now: "2026-11-28T00:00:00Z".parse().expect("now"),
+    }
+}
+
 fn sources() -> HashMap<String, Source> {
     let s = Source {
         id: "op-7".into(),
@@ -23,11 +34,7 @@ fn sources() -> HashMap<String, Source> {
 fn a_good_line_reads_and_writes_back_identically() {
     let b = nk2020();
     let sources = sources();
-    let ctx = Context {
-        agreement: &b.agreement,
-        sources: &sources,
-        now: "2026-11-28T00:00:00Z".parse().expect("now"),
-    };
+    let ctx = context(&b, &sources);
     let r = jsonl::read_line(1, GOOD, &ctx).expect("good");
     assert_eq!(r.id, "op-7:OP7-1@0");
     assert_eq!(r.casualties.wounded_civilian.high, 2);
@@ -47,11 +54,7 @@ fn a_good_line_reads_and_writes_back_identically() {
 fn bad_lines_name_their_line_pointer_and_reason() {
     let b = nk2020();
     let sources = sources();
-    let ctx = Context {
-        agreement: &b.agreement,
-        sources: &sources,
-        now: "2026-11-28T00:00:00Z".parse().expect("now"),
-    };
+    let ctx = context(&b, &sources);
     let cases: Vec<(String, Vec<&str>)> = vec![
         (
             "{not json".into(),
@@ -135,11 +138,7 @@ fn bad_lines_name_their_line_pointer_and_reason() {
 fn reports_round_trip_through_geojson_and_bad_features_name_their_pointer() {
     let b = nk2020();
     let sources = sources();
-    let ctx = Context {
-        agreement: &b.agreement,
-        sources: &sources,
-        now: "2026-11-28T00:00:00Z".parse().expect("now"),
-    };
+    let ctx = context(&b, &sources);
     let r = jsonl::read_line(1, GOOD, &ctx).expect("good");
     let placed_by_name = jsonl::read_line(
         2,

@@ -136,6 +136,13 @@ fn incidents_are_listed_by_zone_and_date_and_shown_with_their_reasons() {
     );
 }
 
+/// Every incident of the default data directory, as `incidents list --json` prints them.
+fn all_incidents(dir: &Path) -> serde_json::Value {
+    let o = truce(dir, &["incidents", "list", "--json", "--limit", "100000"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("json")
+}
+
 fn everything(dir: &Path, data: &str) -> serde_json::Value {
     let o = truce(
         dir,
@@ -207,14 +214,7 @@ fn analysts_split_merge_and_reject_with_every_change_in_the_history() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = generated(dir.path(), 600, 3);
     assert!(truce(dir.path(), &["import", &file]).status.success());
-    let list: serde_json::Value = serde_json::from_slice(
-        &truce(
-            dir.path(),
-            &["incidents", "list", "--json", "--limit", "100000"],
-        )
-        .stdout,
-    )
-    .expect("json");
+    let list: serde_json::Value = all_incidents(dir.path());
     let before = list.as_array().expect("array").len();
     let big = list
         .as_array()
@@ -224,27 +224,21 @@ fn analysts_split_merge_and_reject_with_every_change_in_the_history() {
         .expect("an incident with 3 reports");
     let id = big["id"].as_str().expect("id").to_owned();
     let moved = big["reports"][0].as_str().expect("report").to_owned();
-    let args = |extra: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
-        v.extend(["--analyst".into(), "analyst-1".into()]);
-        v
+    let review = |extra: &[&str]| {
+        let mut args = extra.to_vec();
+        args.extend(["--analyst", "analyst-1"]);
+        truce(dir.path(), &args)
     };
 
-    let o = truce(
-        dir.path(),
-        &args(&[
-            "incidents",
-            "split",
-            &id,
-            "--reports",
-            &moved,
-            "--reason",
-            "two separate shellings",
-        ])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>(),
-    );
+    let o = review(&[
+        "incidents",
+        "split",
+        &id,
+        "--reports",
+        &moved,
+        "--reason",
+        "two separate shellings",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     let new_id = text
@@ -254,39 +248,19 @@ fn analysts_split_merge_and_reject_with_every_change_in_the_history() {
         .expect("new id")
         .to_owned();
     assert!(text.starts_with(&format!("{id} keeps ")), "{text}");
-    let after_split: serde_json::Value = serde_json::from_slice(
-        &truce(
-            dir.path(),
-            &["incidents", "list", "--json", "--limit", "100000"],
-        )
-        .stdout,
-    )
-    .expect("json");
+    let after_split: serde_json::Value = all_incidents(dir.path());
     assert_eq!(after_split.as_array().expect("array").len(), before + 1);
 
-    let o = truce(
-        dir.path(),
-        &args(&[
-            "incidents",
-            "merge",
-            &id,
-            &new_id,
-            "--reason",
-            "same event after all",
-        ])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>(),
-    );
+    let o = review(&[
+        "incidents",
+        "merge",
+        &id,
+        &new_id,
+        "--reason",
+        "same event after all",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let after_merge: serde_json::Value = serde_json::from_slice(
-        &truce(
-            dir.path(),
-            &["incidents", "list", "--json", "--limit", "100000"],
-        )
-        .stdout,
-    )
-    .expect("json");
+    let after_merge: serde_json::Value = all_incidents(dir.path());
     assert_eq!(after_merge.as_array().expect("array").len(), before);
     let back = after_merge
         .as_array()
@@ -299,21 +273,15 @@ fn analysts_split_merge_and_reject_with_every_change_in_the_history() {
         big["reports"].as_array().map(Vec::len)
     );
 
-    let o = truce(
-        dir.path(),
-        &args(&[
-            "incidents",
-            "verify",
-            &id,
-            "--status",
-            "rejected",
-            "--reason",
-            "artillery drill, not a violation",
-        ])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>(),
-    );
+    let o = review(&[
+        "incidents",
+        "verify",
+        &id,
+        "--status",
+        "rejected",
+        "--reason",
+        "artillery drill, not a violation",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rejected: serde_json::Value = serde_json::from_slice(
         &truce(
@@ -347,42 +315,30 @@ fn analysts_split_merge_and_reject_with_every_change_in_the_history() {
     );
 
     // Bad requests are refused with a reason and change nothing.
-    let o = truce(
-        dir.path(),
-        &args(&[
-            "incidents",
-            "split",
-            &id,
-            "--reports",
-            "nope",
-            "--reason",
-            "x",
-        ])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>(),
-    );
+    let o = review(&[
+        "incidents",
+        "split",
+        &id,
+        "--reports",
+        "nope",
+        "--reason",
+        "x",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("report `nope` is not in"),
         "{}",
         stderr(&o)
     );
-    let o = truce(
-        dir.path(),
-        &args(&[
-            "incidents",
-            "verify",
-            &id,
-            "--status",
-            "confrimed",
-            "--reason",
-            "x",
-        ])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>(),
-    );
+    let o = review(&[
+        "incidents",
+        "verify",
+        &id,
+        "--status",
+        "confrimed",
+        "--reason",
+        "x",
+    ]);
     assert!(
         stderr(&o).contains("did you mean `confirmed`?"),
         "{}",

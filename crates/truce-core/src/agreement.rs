@@ -48,6 +48,26 @@ pub struct Agreement {
     pub changes: Vec<Change>,
     /// Register of statements and reactions.
     pub statements: Vec<Statement>,
+    /// How close reports must be to count as one incident.
+    pub matching: Matching,
+}
+
+/// The windows within which reports are matched into one incident.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Matching {
+    /// Distance between two exact places still counted as one event, in metres.
+    pub distance_m: f64,
+    /// How far apart two time windows may be, in seconds.
+    pub slack_s: i64,
+}
+
+impl Default for Matching {
+    fn default() -> Self {
+        Self {
+            distance_m: 10_000.0,
+            slack_s: 6 * 3600,
+        }
+    }
 }
 
 /// An actor with its roles.
@@ -694,6 +714,7 @@ pub struct Draft {
     time_zone: Option<Sp<String>>,
     /// Companion file names.
     pub companions: Companions,
+    matching: Matching,
     actors: Vec<RawActor>,
     documents: Vec<RawDocument>,
     provisions: Vec<RawProvision>,
@@ -916,6 +937,7 @@ pub fn read(file: &SourceFile) -> Draft {
         id: None,
         title: String::new(),
         time_zone: None,
+        matching: Matching::default(),
         companions: Companions {
             zones: None,
             places: None,
@@ -956,6 +978,33 @@ pub fn read(file: &SourceFile) -> Draft {
         places: t.opt_str(&mut ctx, "places").map(|s| s.v),
         statements: t.opt_str(&mut ctx, "statements").map(|s| s.v),
     };
+    if let Some(mut m) = t.sub(&mut ctx, "matching", "the matching table") {
+        if let Some(d) = m.opt_num(&mut ctx, "distance_km") {
+            if (0.1..=500.0).contains(&d.v) {
+                draft.matching.distance_m = d.v * 1000.0;
+            } else {
+                ctx.report(
+                    d.span,
+                    format!("distance_km {} is outside 0.1 to 500", d.v),
+                    None,
+                );
+            }
+        }
+        if let Some(h) = m.opt_num(&mut ctx, "slack_hours") {
+            if (0.0..=720.0).contains(&h.v) {
+                #[allow(clippy::cast_possible_truncation)]
+                let s = (h.v * 3600.0).round() as i64;
+                draft.matching.slack_s = s;
+            } else {
+                ctx.report(
+                    h.span,
+                    format!("slack_hours {} is outside 0 to 720", h.v),
+                    None,
+                );
+            }
+        }
+        m.finish(&mut ctx);
+    }
 
     for mut a in t.tables(&mut ctx, "actors", "an actor") {
         let id = read_id(&mut ctx, &mut a);
@@ -1703,6 +1752,7 @@ impl Draft {
             obligations,
             changes,
             statements: Vec::new(),
+            matching: self.matching,
         })
     }
 }

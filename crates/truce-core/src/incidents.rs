@@ -49,6 +49,15 @@ pub struct MatchConfig {
     pub slack_s: i64,
 }
 
+impl From<crate::agreement::Matching> for MatchConfig {
+    fn from(m: crate::agreement::Matching) -> Self {
+        Self {
+            distance_m: m.distance_m,
+            slack_s: m.slack_s,
+        }
+    }
+}
+
 impl Default for MatchConfig {
     fn default() -> Self {
         Self {

@@ -104,7 +104,7 @@ pub async fn import_rows(
     let mut current = store.current_versions().await?;
     let (stored, next) = store.resume_state(&agreement).await?;
     let mut matcher = Matcher::resume(
-        MatchConfig::default(),
+        MatchConfig::from(bundle.agreement.matching),
         &bundle.zones,
         &bundle.gazetteer,
         stored,
@@ -452,7 +452,7 @@ pub async fn retract_acled<R: Read>(
     let current = store.current_versions().await?;
     let (stored, next) = store.resume_state(&bundle.agreement.id).await?;
     let mut matcher = Matcher::resume(
-        MatchConfig::default(),
+        MatchConfig::from(bundle.agreement.matching),
         &bundle.zones,
         &bundle.gazetteer,
         stored,

@@ -18,6 +18,10 @@ fn nk2020_loads_with_no_problems() {
         9
     );
     assert!(a.statements.len() >= 13, "reactions register loaded");
+    assert_eq!(
+        (a.matching.distance_m, a.matching.slack_s),
+        (10_000.0, 21_600)
+    );
     let kinds: Vec<DocumentKind> = a.documents.iter().map(|d| d.kind).collect();
     assert_eq!(
         kinds,

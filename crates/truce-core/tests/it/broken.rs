@@ -206,6 +206,17 @@ fn broken_agreement_files_report_every_problem_with_location_and_hint() {
             vec!["test.toml:36:1: an obligation is missing `title`"],
         ),
         (
+            "matching window out of range",
+            edit(
+                "zones = \"zones.geojson\"",
+                "zones = \"zones.geojson\"\nmatching = { distance_km = 0, slack_hours = 6, radius = 3 }",
+            ),
+            vec![
+                "test.toml:6:28: distance_km 0 is outside 0.1 to 500",
+                "test.toml:6:48: unknown key `radius` in the matching table | hint: expected one of: distance_km, slack_hours",
+            ],
+        ),
+        (
             "dated deadline without a rule",
             edit(
                 "deadline = { date = \"2020-11-15\", rule = \"by\" }",

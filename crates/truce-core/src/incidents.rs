@@ -235,6 +235,10 @@ struct Agg {
     placed: Option<Placed>,
     /// The weightiest member: (weight, arrival, member).
     lead: (Weight, u32, u32),
+    /// The weightiest member's type, and whether it is one of the centre's monitors.
+    lead_type: (EventType, bool),
+    /// The assessed type, kept current as members join (matching asks for it often).
+    kind: EventType,
     type_count: [u32; TYPES],
     type_best: [Option<(Weight, u32)>; TYPES],
     monitor_blames: Vec<Box<str>>,
@@ -256,6 +260,8 @@ impl Agg {
             precise: (m.window.precision, weight, 0, m.window),
             placed: None,
             lead: (weight, 0, 0),
+            lead_type: (m.event_type, !weight.0),
+            kind: m.event_type,
             type_count: [0; TYPES],
             type_best: [None; TYPES],
             monitor_blames: Vec::new(),
@@ -288,6 +294,7 @@ impl Agg {
         }
         if (weight, n) < (self.lead.0, self.lead.1) || n == 0 {
             self.lead = (weight, n, n);
+            self.lead_type = (m.event_type, !weight.0);
         }
         let t = m.event_type as usize;
         self.type_count[t] += 1;
@@ -309,6 +316,7 @@ impl Agg {
         self.any_monitor |= src.kind.is_centre_monitor();
         self.killed_min = self.killed_min.min(m.killed);
         self.killed_max = self.killed_max.max(m.killed);
+        self.kind = self.assess_type();
     }
 
     fn of(members: &[Member], sources: &Sources) -> Option<Self> {
@@ -344,18 +352,17 @@ impl Agg {
 
     /// Type: the monitors' if they lead; else the most frequent, the weightiest report
     /// breaking ties.
-    fn event_type(&self, members: &[Member], sources: &Sources) -> EventType {
-        let lead = &members[self.lead.2 as usize];
-        if sources.get(lead.source).kind.is_centre_monitor() {
-            return lead.event_type;
+    fn assess_type(&self) -> EventType {
+        if self.lead_type.1 {
+            return self.lead_type.0;
         }
         let top = self.type_count.iter().copied().max().unwrap_or(0);
-        EventType::ALL
+        EventType::VARIANTS
             .iter()
-            .filter_map(|w| EventType::parse(w))
+            .copied()
             .filter(|t| self.type_count[*t as usize] == top)
             .min_by_key(|t| self.type_best[*t as usize])
-            .unwrap_or(lead.event_type)
+            .unwrap_or(self.lead_type.0)
     }
 
     /// Attribution: the monitors' perpetrator when they name one; else the one all claims
@@ -414,7 +421,7 @@ impl Agg {
                     .map(str::to_owned)
             }),
             location_precision: self.location_precision(members),
-            event_type: self.event_type(members, sources),
+            event_type: self.kind,
             attribution: Attribution {
                 claims,
                 assessed,
@@ -753,7 +760,7 @@ impl<'a> Matcher<'a> {
                     continue;
                 }
                 candidates += 1;
-                if agg.event_type(&st.members, &self.sources).family() != family {
+                if agg.kind.family() != family {
                     continue;
                 }
                 let Some(ip) = agg.point() else { continue };

@@ -10,6 +10,9 @@ macro_rules! words {
             /// Every word, as written in files.
             pub const ALL: &'static [&'static str] = &[$($s),+];
 
+            /// Every value, in the order of [`Self::ALL`].
+            pub const VARIANTS: &'static [Self] = &[$(Self::$v),+];
+
             /// The word as written in files.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$v => $s),+ }

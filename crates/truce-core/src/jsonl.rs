@@ -19,6 +19,18 @@ pub struct LineProblem {
     pub reason: String,
 }
 
+impl From<LineProblem> for crate::rows::Reject {
+    /// A refused line or feature: the JSON pointer stands in the column.
+    fn from(p: LineProblem) -> Self {
+        Self {
+            line: p.line,
+            column: p.pointer,
+            value: String::new(),
+            reason: p.reason,
+        }
+    }
+}
+
 /// Everything the reader needs to judge a line.
 #[derive(Debug)]
 pub struct Context<'a> {
@@ -483,12 +495,16 @@ pub fn write_feature(r: &Report) -> Value {
     json!({"type": "Feature", "id": r.id, "geometry": geometry, "properties": props})
 }
 
-/// Reads a GeoJSON FeatureCollection of reports (as [`write_feature`] writes them).
-/// Problems carry the JSON pointer into the collection; good features are kept.
+/// A feature read: its report, or every problem with it.
+pub type FeatureResult = Result<Report, Vec<LineProblem>>;
+
+/// Reads a GeoJSON FeatureCollection of reports (as [`write_feature`] writes them), each
+/// with its feature's JSON text. Problems carry the JSON pointer into the collection;
+/// good features are kept.
 pub fn read_feature_collection(
     text: &str,
     ctx: &Context<'_>,
-) -> Result<Vec<Result<Report, Vec<LineProblem>>>, LineProblem> {
+) -> Result<Vec<(String, FeatureResult)>, LineProblem> {
     let root: Value = serde_json::from_str(text).map_err(|e| LineProblem {
         line: e.line() as u64,
         pointer: String::new(),
@@ -512,77 +528,88 @@ pub fn read_feature_collection(
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let at = |p: &str| format!("/features/{i}{p}");
-            let bad = |p: &str, reason: &str| {
-                vec![LineProblem {
-                    line: 0,
-                    pointer: at(p),
-                    reason: reason.into(),
-                }]
-            };
-            let Some(props) = f.get("properties").and_then(Value::as_object) else {
-                return Err(bad("/properties", "must be an object of report members"));
-            };
-            let mut obj = props.clone();
-            let place = obj.remove("place");
-            let precision = obj.remove("location_precision");
-            let mut location = Map::new();
-            match f.get("geometry") {
-                None | Some(Value::Null) => {}
-                Some(g) if g.get("type").and_then(Value::as_str) == Some("Point") => {
-                    let c = g.get("coordinates").and_then(Value::as_array);
-                    match c.map(|c| {
-                        (
-                            c.first().and_then(Value::as_f64),
-                            c.get(1).and_then(Value::as_f64),
-                        )
-                    }) {
-                        Some((Some(x), Some(y))) => {
-                            location.insert("lon".into(), json!(x));
-                            location.insert("lat".into(), json!(y));
-                        }
-                        _ => {
-                            return Err(bad(
-                                "/geometry/coordinates",
-                                "must be [longitude, latitude]",
-                            ));
-                        }
-                    }
+            let raw = f.to_string();
+            let report = read_feature(i, f, &raw, ctx);
+            (raw, report)
+        })
+        .collect())
+}
+
+/// Reads feature number `i` of a collection; `raw` is its JSON text.
+fn read_feature(
+    i: usize,
+    f: &Value,
+    raw: &str,
+    ctx: &Context<'_>,
+) -> Result<Report, Vec<LineProblem>> {
+    let at = |p: &str| format!("/features/{i}{p}");
+    let bad = |p: &str, reason: &str| {
+        vec![LineProblem {
+            line: 0,
+            pointer: at(p),
+            reason: reason.into(),
+        }]
+    };
+    let Some(props) = f.get("properties").and_then(Value::as_object) else {
+        return Err(bad("/properties", "must be an object of report members"));
+    };
+    let mut obj = props.clone();
+    let place = obj.remove("place");
+    let precision = obj.remove("location_precision");
+    let mut location = Map::new();
+    match f.get("geometry") {
+        None | Some(Value::Null) => {}
+        Some(g) if g.get("type").and_then(Value::as_str) == Some("Point") => {
+            let c = g.get("coordinates").and_then(Value::as_array);
+            match c.map(|c| {
+                (
+                    c.first().and_then(Value::as_f64),
+                    c.get(1).and_then(Value::as_f64),
+                )
+            }) {
+                Some((Some(x), Some(y))) => {
+                    location.insert("lon".into(), json!(x));
+                    location.insert("lat".into(), json!(y));
                 }
-                Some(_) => {
+                _ => {
                     return Err(bad(
-                        "/geometry/type",
-                        "a report is a Point, or has no geometry",
+                        "/geometry/coordinates",
+                        "must be [longitude, latitude]",
                     ));
                 }
             }
-            if let Some(p) = place {
-                location.insert("place".into(), p);
-            }
-            if let Some(p) = precision {
-                location.insert("precision".into(), p);
-            }
-            obj.insert("location".into(), Value::Object(location));
-            let content = f.to_string();
-            read_value(0, &Value::Object(obj), &content, ctx).map_err(|problems| {
-                problems
-                    .into_iter()
-                    .map(|p| {
-                        let pointer = match p.pointer.as_str() {
-                            "/location/lon" => at("/geometry/coordinates/0"),
-                            "/location/lat" => at("/geometry/coordinates/1"),
-                            "/location/precision" => at("/properties/location_precision"),
-                            "/location" => at("/geometry"),
-                            other => at(&format!("/properties{other}")),
-                        };
-                        LineProblem {
-                            line: 0,
-                            pointer,
-                            reason: p.reason,
-                        }
-                    })
-                    .collect()
+        }
+        Some(_) => {
+            return Err(bad(
+                "/geometry/type",
+                "a report is a Point, or has no geometry",
+            ));
+        }
+    }
+    if let Some(p) = place {
+        location.insert("place".into(), p);
+    }
+    if let Some(p) = precision {
+        location.insert("precision".into(), p);
+    }
+    obj.insert("location".into(), Value::Object(location));
+    read_value(0, &Value::Object(obj), raw, ctx).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| {
+                let pointer = match p.pointer.as_str() {
+                    "/location/lon" => at("/geometry/coordinates/0"),
+                    "/location/lat" => at("/geometry/coordinates/1"),
+                    "/location/precision" => at("/properties/location_precision"),
+                    "/location" => at("/geometry"),
+                    other => at(&format!("/properties{other}")),
+                };
+                LineProblem {
+                    line: 0,
+                    pointer,
+                    reason: p.reason,
+                }
             })
-        })
-        .collect())
+            .collect()
+    })
 }

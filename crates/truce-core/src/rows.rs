@@ -75,6 +75,14 @@ impl<R: Read> Read for Lines<R> {
     }
 }
 
+/// A header cell as a column name: trimmed, without a byte-order mark.
+pub(crate) fn header_name(cell: &[u8]) -> String {
+    String::from_utf8_lossy(cell)
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_owned()
+}
+
 /// CSV rows with their physical line numbers.
 #[derive(Debug)]
 pub(crate) struct CsvRows<R: Read> {
@@ -112,15 +120,7 @@ impl<R: Read> CsvRows<R> {
             line: 1,
             message: format!("unreadable header: {e}"),
         })?;
-        Ok(header
-            .iter()
-            .map(|h| {
-                String::from_utf8_lossy(h)
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    .to_owned()
-            })
-            .collect())
+        Ok(header.iter().map(header_name).collect())
     }
 
     /// The physical line on which the byte at `offset` stands.

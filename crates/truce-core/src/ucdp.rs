@@ -5,7 +5,7 @@
 use crate::agreement::Agreement;
 use crate::report::{Casualties, Estimate, EventType, Location, Report, Source, Window};
 use crate::rows::{
-    CsvRows, FileError, Reject, Warning, check_region, coordinate, cut, fields, region,
+    CsvRows, FileError, Reject, Warning, check_region, coordinate, cut, fields, header_name, region,
 };
 use crate::zones::ZoneSet;
 use jiff::civil::Date;
@@ -130,16 +130,7 @@ impl<'a, R: Read> Reader<'a, R> {
             }
             Some(Ok(line)) => (line, rows.record.clone()),
         };
-        let names: Vec<String> = first
-            .1
-            .iter()
-            .map(|h| {
-                String::from_utf8_lossy(h)
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    .to_owned()
-            })
-            .collect();
+        let names: Vec<String> = first.1.iter().map(header_name).collect();
         let (index, pending) = if names.first().is_some_and(|n| n == "id") {
             let mut index = Vec::with_capacity(49);
             let mut missing = Vec::new();

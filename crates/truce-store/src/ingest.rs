@@ -310,27 +310,14 @@ pub async fn import_geojson<R: Read>(
             }));
         }
     };
-    let root: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    let raws: Vec<String> = root["features"]
-        .as_array()
-        .map(|f| f.iter().map(ToString::to_string).collect())
-        .unwrap_or_default();
-    let rows = features.into_iter().zip(raws).map(|(r, raw)| match r {
+    let rows = features.into_iter().map(|(raw, r)| match r {
         Ok(report) => Ok(Incoming {
             report,
             raw_format: "geojson",
             raw,
             warnings: Vec::new(),
         }),
-        Err(problems) => Err(problems
-            .into_iter()
-            .map(|p| Reject {
-                line: p.line,
-                column: p.pointer,
-                value: String::new(),
-                reason: p.reason,
-            })
-            .collect()),
+        Err(problems) => Err(problems.into_iter().map(Reject::from).collect()),
     });
     import_rows(store, bundle, rows, &sources, batch_rows, progress)
         .await
@@ -409,15 +396,7 @@ pub async fn import_jsonl<R: BufRead>(
                 raw: text.to_owned(),
                 warnings: Vec::new(),
             }),
-            Err(problems) => Err(problems
-                .into_iter()
-                .map(|p| Reject {
-                    line: p.line,
-                    column: p.pointer,
-                    value: String::new(),
-                    reason: p.reason,
-                })
-                .collect()),
+            Err(problems) => Err(problems.into_iter().map(Reject::from).collect()),
         })
     });
     import_rows(store, bundle, rows, &sources, batch_rows, progress).await

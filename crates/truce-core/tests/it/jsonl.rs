@@ -157,7 +157,7 @@ fn reports_round_trip_through_geojson_and_bad_features_name_their_pointer() {
     let back: Vec<_> = jsonl::read_feature_collection(&fc.to_string(), &ctx)
         .expect("collection")
         .into_iter()
-        .map(|x| x.expect("feature"))
+        .map(|(_, x)| x.expect("feature"))
         .collect();
     assert_eq!(back, vec![r.clone(), placed_by_name]);
 
@@ -167,7 +167,7 @@ fn reports_round_trip_through_geojson_and_bad_features_name_their_pointer() {
     let got: Vec<String> = jsonl::read_feature_collection(&bad.to_string(), &ctx)
         .expect("collection")
         .into_iter()
-        .flat_map(|x| x.err().unwrap_or_default())
+        .flat_map(|(_, x)| x.err().unwrap_or_default())
         .map(|p| format!("{}: {}", p.pointer, p.reason))
         .collect();
     assert_eq!(

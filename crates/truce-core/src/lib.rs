@@ -5,11 +5,13 @@
 pub mod acled;
 pub mod agreement;
 pub mod bundle;
+pub mod compliance;
 pub mod diag;
 pub mod incidents;
 pub mod jsonl;
 pub mod period;
 pub mod places;
+pub mod records;
 pub mod report;
 pub mod rows;
 mod tomlread;

@@ -108,6 +108,8 @@ crate::words::words! {
         Hostages = "hostages",
         /// Bodies / remains.
         Bodies = "bodies",
+        /// Detained persons whose category the source does not give.
+        Detainees = "detainees",
     }
 }
 

@@ -62,7 +62,8 @@ fn handovers_along_the_2020_timeline_follow_the_deadlines_in_force_on_each_date(
     let b = nk2020();
     let e = Evidence::from_records(demo_records(&b));
     // (date, agdam, kalbajar, lachin): state and late flag.
-    let table: &[(Date, (&str, bool), (&str, bool), (&str, bool))] = &[
+    type Expect<'a> = (&'a str, bool);
+    let table: &[(Date, Expect, Expect, Expect)] = &[
         (
             date(2020, 11, 14),
             ("due", false),

@@ -244,6 +244,8 @@ pub struct ViolationIndex {
     zones: Vec<String>,
     rows: Vec<Violation>,
     ids: Vec<Box<str>>,
+    /// Incidents looked at, violations or not: zero means no incident data at all.
+    observed: usize,
 }
 
 /// Status slots in counts: confirmed, corroborated, disputed, unverified.
@@ -279,6 +281,7 @@ impl ViolationIndex {
     ) -> Self {
         let mut ix = Self::default();
         for i in incidents {
+            ix.observed += 1;
             let Some(status) = slot(i.status) else {
                 continue;
             };
@@ -341,6 +344,11 @@ impl ViolationIndex {
     /// True when no violation is held.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
+    }
+
+    /// Incidents looked at when the index was built, violations or not.
+    pub fn observed(&self) -> usize {
+        self.observed
     }
 
     fn range(&self, first: i32, last: i32) -> &[Violation] {
@@ -673,6 +681,18 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     let ix = input.violations;
     let opts = input.options;
     let ob = &o.obligation;
+    if ix.observed == 0 {
+        return (
+            Status::new(
+                Level::Unknown,
+                "unknown",
+                "no incident on record: import reports to assess the ceasefire (no evidence)"
+                    .into(),
+                Vec::new(),
+            ),
+            Value::Null,
+        );
+    }
     let tz = input.agreement.tz();
     let first = day_number(local_date(ob.binding_from, tz));
     let last = day_number(as_of);

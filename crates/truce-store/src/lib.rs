@@ -7,6 +7,7 @@
 
 mod evidence;
 pub mod ingest;
+pub mod records;
 pub mod verify;
 
 pub use evidence::Current;

@@ -48,3 +48,41 @@ pub fn agreements() -> Result<Vec<AgreementBundle>> {
         })
         .collect()
 }
+
+/// (folder, file, text) of every built-in agreement's demo evidence.
+const EVIDENCE: &[(&str, &str, &str)] = &[
+    (
+        "nk-2020",
+        "handovers.jsonl",
+        include_str!("../../../agreements/nk-2020/evidence/handovers.jsonl"),
+    ),
+    (
+        "nk-2020",
+        "deployment.jsonl",
+        include_str!("../../../agreements/nk-2020/evidence/deployment.jsonl"),
+    ),
+    (
+        "nk-2020",
+        "corridor.jsonl",
+        include_str!("../../../agreements/nk-2020/evidence/corridor.jsonl"),
+    ),
+    (
+        "nk-2020",
+        "exchanges.jsonl",
+        include_str!("../../../agreements/nk-2020/evidence/exchanges.jsonl"),
+    ),
+    (
+        "nk-2020",
+        "milestones.jsonl",
+        include_str!("../../../agreements/nk-2020/evidence/milestones.jsonl"),
+    ),
+];
+
+/// The demo evidence files of a built-in agreement: (name as in the repository, text).
+pub fn evidence(agreement: &str) -> Vec<(String, &'static str)> {
+    EVIDENCE
+        .iter()
+        .filter(|(f, _, _)| *f == agreement)
+        .map(|(f, n, t)| (format!("agreements/{f}/evidence/{n}"), *t))
+        .collect()
+}

@@ -7,6 +7,7 @@
 mod builtin;
 mod evidence;
 mod render;
+mod status;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -59,6 +60,12 @@ enum Command {
     /// Register and list sources of reports.
     #[command(subcommand)]
     Sources(evidence::SourcesCmd),
+    /// Import and list evidence records: handovers, strength reports, observation posts,
+    /// checkpoints, crossings, closures, exchanges, detention claims, notices, milestones.
+    #[command(subcommand)]
+    Evidence(status::EvidenceCmd),
+    /// The status of every obligation on a date, with the evidence behind it.
+    Status(status::StatusArgs),
     /// Serve the HTTP API (read-only for now) until interrupted.
     Serve {
         /// Address to listen on.
@@ -233,6 +240,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Incidents(cmd) => evidence::incidents(cmd).await,
         Command::Export(args) => evidence::export(args).await,
         Command::Sources(cmd) => evidence::sources(cmd).await,
+        Command::Evidence(cmd) => status::evidence(cmd).await,
+        Command::Status(args) => status::status(args).await,
         Command::Serve { bind, data } => {
             let store = open(&data.data).await?;
             let listener = tokio::net::TcpListener::bind(bind)
@@ -390,7 +399,8 @@ fn read_folder(path: &Path) -> Result<AgreementBundle> {
 
 const DB_FILE: &str = "truce.db";
 
-/// Creates the data directory and database and loads the built-in agreements.
+/// Creates the data directory and database and loads the built-in agreements with their
+/// demo evidence (idempotent: running it again changes nothing).
 async fn init(dir: &Path) -> Result<Store> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create data directory {}", dir.display()))?;
@@ -399,6 +409,17 @@ async fn init(dir: &Path) -> Result<Store> {
         .with_context(|| format!("cannot open the database in {}", dir.display()))?;
     for b in builtin::agreements()? {
         store.load_agreement(&b).await?;
+        for (name, text) in builtin::evidence(&b.agreement.id) {
+            let r = store
+                .import_records(&b, &name, text, jiff::Timestamp::now())
+                .await?;
+            if !r.rejects.is_empty() {
+                anyhow::bail!(
+                    "built-in evidence {name} has refused lines: {:?}",
+                    r.rejects
+                );
+            }
+        }
     }
     Ok(store)
 }

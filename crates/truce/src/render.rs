@@ -262,3 +262,152 @@ pub fn zones_table(b: &AgreementBundle) -> String {
         .collect();
     table(&["ZONE", "KIND", "KM²", "PART OF", "NAME"], &rows)
 }
+
+/// The table of `truce evidence list`.
+pub fn records_table(list: &[truce_store::records::StoredRecord]) -> String {
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|r| {
+            vec![
+                r.record.date().map(|d| d.to_string()).unwrap_or_default(),
+                r.record.kind().to_string(),
+                r.record.id().to_owned(),
+                r.record.summary(),
+            ]
+        })
+        .collect();
+    let mut s = table(&["date", "type", "id", "what"], &rows);
+    s.push_str(&format!("{} record(s)\n", list.len()));
+    s
+}
+
+fn document_title(a: &Agreement, id: &str) -> String {
+    a.document(id)
+        .map(|d| format!("{} ({}, signed {})", d.title, d.id, d.signed))
+        .unwrap_or_else(|| id.to_owned())
+}
+
+/// The scorecard of `truce status`, grouped by document and point.
+pub fn scorecard(a: &Agreement, card: &truce_core::compliance::Scorecard) -> String {
+    let mut out = format!("{} — {}\n", a.id, a.title);
+    out.push_str(&format!(
+        "Status on {} ({}). Scale: 0 not initiated · 1 minimal · 2 intermediate · 3 full (Kroc PAM); [late], [BREACHED] flags.\n",
+        card.as_of, a.time_zone
+    ));
+    let mut doc = "";
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let flush = |out: &mut String, doc: &str, rows: &mut Vec<Vec<String>>| {
+        if rows.is_empty() {
+            return;
+        }
+        out.push_str(&format!("\n{}\n", document_title(a, doc)));
+        out.push_str(&table(
+            &[
+                "pt",
+                "obligation",
+                "status",
+                "last day",
+                "since",
+                "ev",
+                "why",
+            ],
+            rows,
+        ));
+        rows.clear();
+    };
+    for l in &card.lines {
+        if l.document != doc {
+            flush(&mut out, doc, &mut rows);
+            doc = &l.document;
+        }
+        rows.push(vec![
+            l.point.clone(),
+            l.obligation.clone(),
+            l.status.label(),
+            l.last_day
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "—".into()),
+            l.status
+                .since
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "—".into()),
+            l.status.evidence.len().to_string(),
+            l.status.reason.clone(),
+        ]);
+    }
+    flush(&mut out, doc, &mut rows);
+    let n = |f: &dyn Fn(&truce_core::compliance::Line) -> bool| {
+        card.lines.iter().filter(|l| f(l)).count()
+    };
+    out.push_str(&format!(
+        "\n{} obligations: {} full, {} under way, {} not initiated, {} not yet due, {} unknown; {} late, {} breached. `truce status explain ID` shows why.\n",
+        card.lines.len(),
+        n(&|l| l.status.score == Some(3)),
+        n(&|l| matches!(l.status.score, Some(1 | 2))),
+        n(&|l| l.status.score == Some(0)),
+        n(&|l| l.status.level == truce_core::compliance::Level::NotYetDue),
+        n(&|l| l.status.level == truce_core::compliance::Level::Unknown),
+        n(&|l| l.status.late),
+        n(&|l| l.status.breached),
+    ));
+    out
+}
+
+/// The head of `truce status explain`.
+pub fn line_header(
+    a: &Agreement,
+    card: &truce_core::compliance::Scorecard,
+    l: &truce_core::compliance::Line,
+) -> String {
+    let mut s = format!("{} — {}\n", l.obligation, l.title);
+    s.push_str(&format!(
+        "{} point {} · kind {}\n",
+        document_title(a, &l.document),
+        l.point,
+        l.kind
+    ));
+    s.push_str(&format!("Status on {}: {}\n", card.as_of, l.status.label()));
+    if let Some(d) = &l.deadline {
+        s.push_str(&format!(
+            "Deadline in force: {d}{}\n",
+            l.last_day
+                .map(|d| format!(" (last day on time {d})"))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(since) = l.status.since {
+        s.push_str(&format!("Since: {since}\n"));
+    }
+    s.push_str(&format!("Why: {}\n", l.status.reason));
+    s
+}
+
+/// The list of `truce status diff`.
+pub fn alerts(
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    alerts: &[truce_core::compliance::Alert],
+) -> String {
+    let rows: Vec<Vec<String>> = alerts
+        .iter()
+        .map(|x| {
+            vec![
+                x.date.to_string(),
+                x.obligation.clone(),
+                x.old
+                    .as_ref()
+                    .map(|o| o.label())
+                    .unwrap_or_else(|| "not in force".into()),
+                x.new.label(),
+                x.new.reason.clone(),
+            ]
+        })
+        .collect();
+    let mut s = format!("Status changes after {from} up to {to}:\n");
+    if rows.is_empty() {
+        s.push_str("none\n");
+    } else {
+        s.push_str(&table(&["date", "obligation", "from", "to", "why"], &rows));
+    }
+    s
+}

@@ -2,6 +2,7 @@
 
 mod data;
 mod import;
+mod status;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

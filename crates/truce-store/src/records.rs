@@ -1,0 +1,239 @@
+//! Evidence records beyond incidents: idempotent versioned writes (the same record
+//! twice changes nothing; a changed record becomes a new version, the old one kept), and
+//! reads that go back through the core's reader, so a stored record is always valid.
+
+use crate::{Backend, Result, Store, StoreError, sha256};
+use jiff::Timestamp;
+use std::collections::BTreeSet;
+use truce_core::AgreementBundle;
+use truce_core::jsonl::LineProblem;
+use truce_core::records::{self, Evidence, Record, RecordKind};
+
+/// What writing a set of records did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RecordCounts {
+    /// New records.
+    pub added: u64,
+    /// Records that changed: a new version was stored.
+    pub updated: u64,
+    /// Records already stored as they are.
+    pub unchanged: u64,
+}
+
+/// A stored record with its version.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredRecord {
+    /// The record.
+    pub record: Record,
+    /// 1 for the first version.
+    pub version: i64,
+    /// Where it came from (file:line).
+    pub origin: String,
+    /// When it was stored, RFC 3339.
+    pub imported_at: String,
+}
+
+/// Result of reading an evidence file.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RecordImport {
+    /// What was written.
+    pub counts: RecordCounts,
+    /// Lines refused, with line and JSON pointer.
+    pub rejects: Vec<LineProblem>,
+}
+
+impl Store {
+    /// Writes records in one transaction. `origin` names where each came from.
+    pub async fn put_records(
+        &self,
+        agreement: &str,
+        items: &[(Record, String)],
+        now: Timestamp,
+    ) -> Result<RecordCounts> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let mut tx = pool.begin().await?;
+        let mut counts = RecordCounts::default();
+        let at = now.to_string();
+        for (r, origin) in items {
+            let body = records::write_line(r);
+            let hash = sha256(&body);
+            let kind = r.kind().as_str();
+            let current: Option<(i64, String, i64)> = sqlx::query_as(
+                "SELECT seq, content_hash, version FROM records WHERE agreement_id = $1 AND kind = $2 AND id = $3 AND superseded = 0",
+            )
+            .bind(agreement)
+            .bind(kind)
+            .bind(r.id())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let version = match current {
+                Some((_, h, _)) if h == hash => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Some((seq, _, v)) => {
+                    sqlx::query("UPDATE records SET superseded = 1 WHERE seq = $1")
+                        .bind(seq)
+                        .execute(&mut *tx)
+                        .await?;
+                    counts.updated += 1;
+                    v + 1
+                }
+                None => {
+                    counts.added += 1;
+                    1
+                }
+            };
+            sqlx::query(
+                "INSERT INTO records (agreement_id, kind, id, version, date, body, content_hash, origin, imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(agreement)
+            .bind(kind)
+            .bind(r.id())
+            .bind(version)
+            .bind(r.date().map(|d| d.to_string()))
+            .bind(&body)
+            .bind(&hash)
+            .bind(origin)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    /// Current records of an agreement, optionally of one kind, by date then kind and id.
+    pub async fn records(
+        &self,
+        bundle: &AgreementBundle,
+        kind: Option<RecordKind>,
+    ) -> Result<Vec<StoredRecord>> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
+            "SELECT body, version, origin, imported_at FROM records WHERE agreement_id = $1 AND superseded = 0 AND ($2 IS NULL OR kind = $2) ORDER BY date, kind, id",
+        )
+        .bind(&bundle.agreement.id)
+        .bind(kind.map(RecordKind::as_str))
+        .fetch_all(pool)
+        .await?;
+        rows.into_iter()
+            .map(|(body, version, origin, imported_at)| {
+                let value: serde_json::Value = serde_json::from_str(&body)?;
+                let record = records::read_value(0, value, bundle).map_err(|p| {
+                    StoreError::Corrupt(format!(
+                        "stored record from {origin} no longer reads: {}",
+                        p.iter()
+                            .map(|x| format!("{} {}", x.pointer, x.reason))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ))
+                })?;
+                Ok(StoredRecord {
+                    record,
+                    version,
+                    origin,
+                    imported_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Every current record of an agreement, sorted for evaluation, observation posts
+    /// placed in their zones.
+    pub async fn evidence(&self, bundle: &AgreementBundle) -> Result<Evidence> {
+        let records = self.records(bundle, None).await?;
+        let mut e = Evidence::from_records(records.into_iter().map(|s| s.record));
+        e.classify(&bundle.zones);
+        Ok(e)
+    }
+
+    /// Reads an evidence file in the JSON Lines format and stores its good lines; bad
+    /// lines come back with their line and JSON pointer. Crossings and closures must name
+    /// a checkpoint already stored or defined in the same file.
+    pub async fn import_records(
+        &self,
+        bundle: &AgreementBundle,
+        name: &str,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<RecordImport> {
+        let mut known: BTreeSet<String> = self
+            .records(bundle, Some(RecordKind::Checkpoint))
+            .await?
+            .into_iter()
+            .map(|s| s.record.id().to_owned())
+            .collect();
+        let mut parsed = Vec::new();
+        let mut rejects = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let no = i as u64 + 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match records::read_line(no, line, bundle) {
+                Ok(r) => {
+                    if let Record::Checkpoint(c) = &r {
+                        known.insert(c.id.clone());
+                    }
+                    parsed.push((no, r));
+                }
+                Err(p) => rejects.extend(p),
+            }
+        }
+        let mut items = Vec::new();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        for (no, r) in parsed {
+            let checkpoint = match &r {
+                Record::Crossing(c) => Some(c.checkpoint.as_str()),
+                Record::Closure(c) => c.checkpoint.as_deref(),
+                _ => None,
+            };
+            if let Some(cp) = checkpoint.filter(|cp| !known.contains(*cp)) {
+                rejects.push(LineProblem {
+                    line: no,
+                    pointer: "/checkpoint".into(),
+                    reason: format!(
+                        "unknown checkpoint `{cp}`; {}",
+                        truce_core::diag::suggest(cp, known.iter().map(String::as_str))
+                    ),
+                });
+                continue;
+            }
+            if !seen.insert(r.key()) {
+                rejects.push(LineProblem {
+                    line: no,
+                    pointer: "/id".into(),
+                    reason: format!("`{}` appears earlier in the same file", r.key()),
+                });
+                continue;
+            }
+            items.push((r, format!("{name}:{no}")));
+        }
+        rejects.sort_by_key(|p| p.line);
+        let counts = self.put_records(&bundle.agreement.id, &items, now).await?;
+        Ok(RecordImport { counts, rejects })
+    }
+}
+
+impl Store {
+    /// The agreement's violation incidents, compacted for the ceasefire rule.
+    pub async fn violations(
+        &self,
+        bundle: &AgreementBundle,
+    ) -> Result<truce_core::compliance::ViolationIndex> {
+        let incidents = self
+            .incidents(
+                &bundle.agreement.id,
+                &crate::IncidentFilter {
+                    limit: i64::MAX,
+                    ..crate::IncidentFilter::default()
+                },
+            )
+            .await?;
+        Ok(truce_core::compliance::ViolationIndex::from_incidents(
+            &incidents,
+            bundle.agreement.tz(),
+        ))
+    }
+}

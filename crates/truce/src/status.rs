@@ -1,0 +1,288 @@
+//! `truce evidence` (import and list evidence records) and `truce status` (the scorecard
+//! on a date, why one line is what it is, and what changed between two dates).
+
+use crate::{BadInput, DataArgs, NotFound, open, out, stored};
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use jiff::civil::Date;
+use std::path::PathBuf;
+use truce_core::AgreementBundle;
+use truce_core::compliance::{self, Inputs, Line, Options, Scorecard};
+use truce_core::records::RecordKind;
+use truce_store::Store;
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCmd {
+    /// Import evidence records (JSON Lines, docs/evidence.md); re-importing changes nothing.
+    Import {
+        /// Files to import.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Agreement the records are about.
+        #[arg(long, default_value = "nk-2020")]
+        agreement: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List the current evidence records.
+    List {
+        /// Only records of this type (handover, strength, crossing, …).
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+        /// Agreement.
+        #[arg(long, default_value = "nk-2020")]
+        agreement: String,
+        /// Print JSON Lines (the import format) instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(subcommand)]
+    cmd: Option<StatusCmd>,
+    /// Local date in the agreement's time zone (default: today there).
+    #[arg(long, value_name = "DATE", global = true)]
+    as_of: Option<Date>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(flatten)]
+    rules: RuleArgs,
+    /// Agreement.
+    #[arg(long, default_value = "nk-2020", global = true)]
+    agreement: String,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+/// Thresholds of the rules (docs/compliance.md).
+#[derive(Debug, Args)]
+struct RuleArgs {
+    /// Days in the ceasefire's reporting period and trend window.
+    #[arg(long, default_value_t = 7, global = true, value_parser = clap::value_parser!(u32).range(1..=366))]
+    period_days: u32,
+    /// Confirmed or corroborated violations by one party within a period that breach
+    /// the ceasefire.
+    #[arg(long, default_value_t = 1, global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    breach_threshold: u32,
+}
+
+#[derive(Debug, Subcommand)]
+enum StatusCmd {
+    /// Why one obligation has its status: the rule's figures and every evidence record.
+    Explain {
+        /// Obligation id (see `truce status`).
+        obligation: String,
+    },
+    /// Every status change between two dates, day by day.
+    Diff {
+        /// First date (the statuses to compare against).
+        from: Date,
+        /// Last date.
+        to: Date,
+    },
+}
+
+fn options(r: &RuleArgs) -> Options {
+    Options {
+        period_days: r.period_days,
+        breach_threshold: r.breach_threshold,
+        ..Options::default()
+    }
+}
+
+pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
+    match cmd {
+        EvidenceCmd::Import {
+            files,
+            agreement,
+            data,
+        } => {
+            let store = open(&data.data).await?;
+            let b = stored(&store, &agreement).await?;
+            let mut refused = 0;
+            for f in files {
+                let text = std::fs::read_to_string(&f)
+                    .map_err(|e| BadInput(format!("cannot read {}: {e}", f.display())))?;
+                let name = f.display().to_string();
+                let r = store
+                    .import_records(&b, &name, &text, jiff::Timestamp::now())
+                    .await?;
+                out(&format!(
+                    "{name}: {} added, {} updated, {} unchanged, {} refused\n",
+                    r.counts.added,
+                    r.counts.updated,
+                    r.counts.unchanged,
+                    r.rejects.len()
+                ))?;
+                for p in &r.rejects {
+                    #[allow(clippy::print_stderr)]
+                    {
+                        eprintln!("{name}:{} {}: {}", p.line, p.pointer, p.reason);
+                    }
+                }
+                refused += r.rejects.len();
+            }
+            if refused > 0 {
+                Err(BadInput(format!("{refused} line(s) refused; the others were stored")).into())
+            } else {
+                Ok(())
+            }
+        }
+        EvidenceCmd::List {
+            kind,
+            agreement,
+            json,
+            data,
+        } => {
+            let kind = match kind {
+                Some(k) => Some(RecordKind::parse(&k).ok_or_else(|| {
+                    BadInput(format!(
+                        "unknown record type `{k}`; {}",
+                        truce_core::diag::suggest(&k, RecordKind::ALL.iter().copied())
+                    ))
+                })?),
+                None => None,
+            };
+            let store = open(&data.data).await?;
+            let b = stored(&store, &agreement).await?;
+            let list = store.records(&b, kind).await?;
+            if json {
+                let mut s = String::new();
+                for r in &list {
+                    s.push_str(&truce_core::records::write_line(&r.record));
+                    s.push('\n');
+                }
+                out(&s)?;
+            } else {
+                out(&crate::render::records_table(&list))?;
+            }
+            if list.is_empty() {
+                Err(NotFound.into())
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+struct Loaded {
+    bundle: AgreementBundle,
+    evidence: truce_core::records::Evidence,
+    violations: compliance::ViolationIndex,
+}
+
+async fn load(store: &Store, agreement: &str) -> Result<Loaded> {
+    let bundle = stored(store, agreement).await?;
+    let evidence = store
+        .evidence(&bundle)
+        .await
+        .context("cannot read evidence records")?;
+    let violations = store
+        .violations(&bundle)
+        .await
+        .context("cannot read incidents")?;
+    Ok(Loaded {
+        bundle,
+        evidence,
+        violations,
+    })
+}
+
+pub async fn status(args: StatusArgs) -> Result<()> {
+    let store = open(&args.data.data).await?;
+    let l = load(&store, &args.agreement).await?;
+    let opts = options(&args.rules);
+    let input = Inputs {
+        agreement: &l.bundle.agreement,
+        evidence: &l.evidence,
+        violations: &l.violations,
+        options: &opts,
+    };
+    let a = &l.bundle.agreement;
+    let today = || {
+        jiff::Timestamp::now()
+            .to_zoned_datetime(a.tz().clone())
+            .date()
+    };
+    match args.cmd {
+        None => {
+            let card = compliance::evaluate(input, args.as_of.unwrap_or_else(today));
+            if args.json {
+                out(&format!("{}\n", serde_json::to_string_pretty(&card)?))
+            } else {
+                out(&crate::render::scorecard(a, &card))
+            }
+        }
+        Some(StatusCmd::Explain { obligation }) => {
+            let card = compliance::evaluate(input, args.as_of.unwrap_or_else(today));
+            let Some(line) = card.line(&obligation) else {
+                let ids: Vec<&str> = card.lines.iter().map(|l| l.obligation.as_str()).collect();
+                return Err(BadInput(format!(
+                    "no obligation `{obligation}` in force on {}; {}",
+                    card.as_of,
+                    truce_core::diag::suggest(&obligation, ids.iter().copied())
+                ))
+                .into());
+            };
+            if args.json {
+                out(&format!("{}\n", serde_json::to_string_pretty(line)?))
+            } else {
+                out(&explain(&store, &l.bundle, &card, line).await?)
+            }
+        }
+        Some(StatusCmd::Diff { from, to }) => {
+            if to < from {
+                return Err(BadInput(format!("`{to}` is before `{from}`")).into());
+            }
+            let alerts = compliance::alerts(input, from, to);
+            if args.json {
+                out(&format!("{}\n", serde_json::to_string_pretty(&alerts)?))
+            } else {
+                out(&crate::render::alerts(from, to, &alerts))
+            }
+        }
+    }
+}
+
+/// The text of `status explain`: the line, the rule's figures, and each cited record
+/// with its source.
+async fn explain(
+    store: &Store,
+    b: &AgreementBundle,
+    card: &Scorecard,
+    line: &Line,
+) -> Result<String> {
+    let records = store.records(b, None).await?;
+    let mut s = crate::render::line_header(&b.agreement, card, line);
+    s.push_str("\nEvidence:\n");
+    if line.status.evidence.is_empty() {
+        s.push_str("  no evidence on record\n");
+    }
+    for key in &line.status.evidence {
+        match records.iter().find(|r| r.record.key() == *key) {
+            Some(r) => s.push_str(&format!(
+                "  {key} ({}): {}\n    source: {}\n    from: {} (version {})\n",
+                r.record.date().map(|d| d.to_string()).unwrap_or_default(),
+                r.record.summary(),
+                r.record.source(),
+                r.origin,
+                r.version
+            )),
+            None => s.push_str(&format!(
+                "  {key} (incident; `truce incidents show {key}`)\n"
+            )),
+        }
+    }
+    if !line.details.is_null() {
+        s.push_str(&format!(
+            "\nFigures:\n{}\n",
+            serde_json::to_string_pretty(&line.details)?
+        ));
+    }
+    Ok(s)
+}

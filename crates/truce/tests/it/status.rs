@@ -1,0 +1,194 @@
+//! `truce status` and `truce evidence` on the built-in demo evidence.
+
+use crate::{stderr, stdout, truce};
+
+fn row<'a>(text: &'a str, obligation: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(obligation))
+        .unwrap_or_else(|| panic!("no row {obligation} in:\n{text}"))
+}
+
+#[test]
+fn the_scorecard_of_21_november_2020_on_the_demo_data_reads_as_an_analyst_expects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = truce(dir.path(), &["status", "--as-of", "2020-11-21"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("Status on 2020-11-21 (Europe/Moscow)"),
+        "{text}"
+    );
+    assert!(
+        row(&text, "handover-agdam").contains("3 complete on time  2020-11-20"),
+        "{text}"
+    );
+    let kalbajar = row(&text, "handover-kalbajar");
+    assert!(
+        kalbajar.contains("0 due")
+            && kalbajar.contains("2020-11-25")
+            && kalbajar.contains("kalbajar-extension-2020-11-15"),
+        "{kalbajar}"
+    );
+    assert!(
+        row(&text, "peacekeeping-deployment").contains("3 deployed"),
+        "{text}"
+    );
+    assert!(
+        row(&text, "ceasefire").contains("unknown")
+            && row(&text, "ceasefire").contains("no incident on record")
+    );
+    // Grouped by document: the January 2021 statement is not signed yet on this date.
+    assert!(!text.contains("working-group-first-meeting"));
+    assert!(text.contains("16 obligations:"), "{text}");
+
+    let o = truce(dir.path(), &["status", "--as-of", "2020-11-21", "--json"]);
+    let card: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let lines = card["lines"].as_array().expect("lines");
+    for l in lines {
+        let ev = l["status"]["evidence"].as_array().expect("evidence");
+        let reason = l["status"]["reason"].as_str().unwrap_or_default();
+        assert!(!ev.is_empty() || reason.contains("no evidence"), "{l}");
+    }
+}
+
+#[test]
+fn explain_names_the_records_and_their_sources_and_diff_lists_the_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = truce(
+        dir.path(),
+        &[
+            "status",
+            "explain",
+            "handover-kalbajar",
+            "--as-of",
+            "2020-11-26",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("Status on 2020-11-26: 3 complete on time"),
+        "{text}"
+    );
+    assert!(text.contains("Deadline in force: by 2020-11-25"), "{text}");
+    assert!(
+        text.contains("handover:kalbajar-2020-11-25 (2020-11-25): kalbajar am → az (completed)"),
+        "{text}"
+    );
+    assert!(text.contains("source: https://jam-news.net/"), "{text}");
+    assert!(
+        text.contains("from: agreements/nk-2020/evidence/handovers.jsonl:2 (version 1)"),
+        "{text}"
+    );
+
+    let o = truce(dir.path(), &["status", "explain", "handover-kalbajr"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `handover-kalbajar`"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = truce(dir.path(), &["status", "diff", "2020-11-14", "2020-12-02"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let changes: Vec<(&str, &str)> = text
+        .lines()
+        .skip(2)
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some((w.next()?, w.next()?))
+        })
+        .collect();
+    for want in [
+        ("2020-11-20", "handover-agdam"),
+        ("2020-11-25", "handover-kalbajar"),
+        ("2020-12-01", "handover-lachin"),
+        ("2020-11-15", "peacekeeping-deployment"),
+    ] {
+        assert!(changes.contains(&want), "{want:?} missing in:\n{text}");
+    }
+    assert!(
+        !changes
+            .iter()
+            .any(|c| c.1 == "handover-kalbajar" && c.0 == "2020-11-16"),
+        "{text}"
+    );
+}
+
+#[test]
+fn evidence_import_keeps_good_lines_names_bad_ones_and_reimports_as_a_no_op() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("traffic.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"type":"checkpoint","id":"kornidzor","name":"Kornidzor","zone":"lachin-corridor","operator":"ru-pk","source":"test"}"#, "\n",
+            r#"{"type":"crossing","id":"c1","checkpoint":"kornidzor","date":"2021-06-01","vehicles":120,"persons":300,"source":"test"}"#, "\n",
+            r#"{"type":"crossing","id":"c2","checkpoint":"kornidzr","date":"2021-06-02","vehicles":120,"source":"test"}"#, "\n",
+            r#"{"type":"crossing","id":"c3","checkpoint":"kornidzor","date":"2021-06-31","vehicles":120,"source":"test"}"#, "\n",
+            r#"{"type":"handover","id":"h","zone":"agdm","from":"am","date":"2020-11-20","source":"test"}"#, "\n",
+            r#"{"type":"crossng","id":"x"}"#, "\n",
+        ),
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8");
+    let o = truce(dir.path(), &["evidence", "import", path]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("2 added, 0 updated, 0 unchanged, 4 refused"),
+        "{}",
+        stdout(&o)
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "traffic.jsonl:3 /checkpoint: unknown checkpoint `kornidzr`; did you mean `kornidzor`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("traffic.jsonl:4 /date:"), "{err}");
+    assert!(
+        err.contains("traffic.jsonl:5 /zone: unknown zone `agdm`; did you mean `agdam`"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "traffic.jsonl:6 /type: unknown record type `crossng`; did you mean `crossing`"
+        ),
+        "{err}"
+    );
+
+    let o = truce(dir.path(), &["evidence", "import", path]);
+    assert!(
+        stdout(&o).contains("0 added, 0 updated, 2 unchanged, 4 refused"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A changed record is a new version; the listing shows the current one.
+    std::fs::write(
+        &file,
+        r#"{"type":"crossing","id":"c1","checkpoint":"kornidzor","date":"2021-06-01","vehicles":125,"persons":300,"source":"test"}"#,
+    )
+    .expect("write");
+    let o = truce(dir.path(), &["evidence", "import", path]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("0 added, 1 updated, 0 unchanged, 0 refused"),
+        "{}",
+        stdout(&o)
+    );
+    let o = truce(dir.path(), &["evidence", "list", "--type", "crossing"]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("kornidzor both: 300 persons, 125 vehicles"),
+        "{text}"
+    );
+    assert!(text.contains("1 record(s)"), "{text}");
+    let o = truce(
+        dir.path(),
+        &["evidence", "list", "--type", "handover", "--json"],
+    );
+    assert_eq!(stdout(&o).lines().count(), 3, "{}", stdout(&o));
+}

@@ -11,9 +11,7 @@
 )]
 
 use std::time::Instant;
-use truce_bench::Rng;
-use truce_core::incidents::{Attribution, Incident, IncidentStatus, violations_per_zone_day};
-use truce_core::report::{Estimate, EventType, Window};
+use truce_core::incidents::violations_per_zone_day;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -23,73 +21,7 @@ fn main() {
         .unwrap_or(1_000_000);
     let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2020);
     let b = truce_bench::nk2020();
-    let mut rng = Rng(seed);
-    let types = [
-        EventType::Artillery,
-        EventType::SmallArmsFire,
-        EventType::DroneStrike,
-        EventType::ForcesPresence,
-    ];
-    let statuses = [
-        IncidentStatus::Confirmed,
-        IncidentStatus::Corroborated,
-        IncidentStatus::Disputed,
-        IncidentStatus::Unverified,
-    ];
-    let start = jiff::Timestamp::from_second(1_604_955_600).expect("2020-11-09T21:00Z");
-    // Points around the line of contact (the region's core), three years of days.
-    let points: Vec<(f64, f64, i64)> = (0..n)
-        .map(|_| {
-            (
-                46.0 + rng.unit() * 1.4,
-                39.3 + rng.unit() * 1.1,
-                (rng.below(1040 * 86_400)) as i64,
-            )
-        })
-        .collect();
-    let t = Instant::now();
-    let zones: Vec<Vec<String>> = points
-        .iter()
-        .map(|(x, y, _)| {
-            b.zones
-                .containing(*x, *y)
-                .into_iter()
-                .map(str::to_owned)
-                .collect()
-        })
-        .collect();
-    let classify_s = t.elapsed().as_secs_f64();
-    let incidents: Vec<Incident> = points
-        .iter()
-        .zip(zones)
-        .enumerate()
-        .map(|(k, ((x, y, dt), zones))| {
-            let s = start
-                .checked_add(jiff::SignedDuration::from_secs(*dt))
-                .expect("time");
-            Incident {
-                id: format!("inc-{k}"),
-                reports: vec![String::new()],
-                window: Window {
-                    start: s,
-                    end: s,
-                    precision: 1,
-                },
-                point: Some((*x, *y)),
-                place_name: None,
-                location_precision: 1,
-                event_type: types[k % types.len()],
-                attribution: Attribution {
-                    claims: Vec::new(),
-                    assessed: None,
-                    disputed: false,
-                },
-                status: statuses[(k / 7) % statuses.len()],
-                zones,
-                killed: Estimate::default(),
-            }
-        })
-        .collect();
+    let (incidents, classify_s) = truce_bench::synthetic_incidents(&b, n, seed);
     let t = Instant::now();
     let counts = violations_per_zone_day(&incidents, b.agreement.tz());
     let count_s = t.elapsed().as_secs_f64();

@@ -1391,7 +1391,9 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
     let mut runs: Vec<(Date, Traffic)> = Vec::new();
     let mut series: VecDeque<Value> = VecDeque::new();
     let mut state: Option<Traffic> = None;
-    let mut keys_today: Vec<String> = Vec::new();
+    // Evidence of the current state: what decided the day it began and the latest day.
+    let mut run_keys: Vec<String> = Vec::new();
+    let mut latest_keys: Vec<String> = Vec::new();
     let mut day = first;
     loop {
         let mut reason_keys = Vec::new();
@@ -1447,12 +1449,10 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
         if let Some(t) = today {
             if state != Some(t) {
                 runs.push((day, t));
-                keys_today.clear();
-            }
-            for k in reason_keys {
-                if !keys_today.contains(&k) {
-                    keys_today.push(k);
-                }
+                run_keys = reason_keys;
+                latest_keys.clear();
+            } else if !reason_keys.is_empty() {
+                latest_keys = reason_keys;
             }
         }
         state = today;
@@ -1482,6 +1482,12 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
         );
     };
     let _ = state;
+    let mut keys_today = run_keys;
+    for k in latest_keys {
+        if !keys_today.contains(&k) {
+            keys_today.push(k);
+        }
+    }
     let total = keys_today.len();
     let keys = list(keys_today, opts.evidence_limit);
     let (level, breached) = match now {
@@ -1490,7 +1496,7 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
         Traffic::Blocked => (Level::Minimal, true),
     };
     let reason = format!(
-        "{} since {since}, from {total} closure and crossing record(s)",
+        "{} since {since}; cited: {total} closure and crossing record(s) of the first and latest day",
         now.as_str()
     );
     (

@@ -1041,6 +1041,9 @@ fn deployment(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Va
         } else if !caps.is_empty() {
             reason = format!("within every cap; {reason}");
         }
+        if let Some(last) = reports.last() {
+            reason = format!("{reason} (latest strength report {})", last.date);
+        }
         let state = if breached { "over cap" } else { state };
         Status::new(level, state, reason, evidence).breached(breached)
     };

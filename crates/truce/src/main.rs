@@ -409,27 +409,42 @@ async fn init(dir: &Path) -> Result<Store> {
         .with_context(|| format!("cannot open the database in {}", dir.display()))?;
     for b in builtin::agreements()? {
         store.load_agreement(&b).await?;
-        for (name, text) in builtin::evidence(&b.agreement.id) {
-            let r = store
-                .import_records(&b, &name, text, jiff::Timestamp::now())
-                .await?;
-            if !r.rejects.is_empty() {
-                anyhow::bail!(
-                    "built-in evidence {name} has refused lines: {:?}",
-                    r.rejects
-                );
-            }
-        }
+        load_demo_evidence(&store, &b).await?;
     }
     Ok(store)
+}
+
+/// Imports a built-in agreement's demo evidence (idempotent).
+async fn load_demo_evidence(store: &Store, b: &AgreementBundle) -> Result<()> {
+    for (name, text) in builtin::evidence(&b.agreement.id) {
+        let r = store
+            .import_records(b, &name, text, jiff::Timestamp::now())
+            .await?;
+        if !r.rejects.is_empty() {
+            anyhow::bail!(
+                "built-in evidence {name} has refused lines: {:?}",
+                r.rejects
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Opens the data directory, creating it with the built-in agreements on first use.
 async fn open(dir: &Path) -> Result<Store> {
     if dir.join(DB_FILE).exists() {
-        return Store::open_sqlite(&dir.join(DB_FILE))
+        let store = Store::open_sqlite(&dir.join(DB_FILE))
             .await
-            .with_context(|| format!("cannot open the database in {}", dir.display()));
+            .with_context(|| format!("cannot open the database in {}", dir.display()))?;
+        // A directory made before demo evidence existed gets it once.
+        for b in builtin::agreements()? {
+            if let Some(stored) = store.agreement(&b.agreement.id).await?
+                && store.records(&stored, None).await?.is_empty()
+            {
+                load_demo_evidence(&store, &stored).await?;
+            }
+        }
+        return Ok(store);
     }
     tracing::info!("creating data directory {}", dir.display());
     let store = init(dir).await?;

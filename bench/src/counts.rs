@@ -14,12 +14,7 @@ use std::time::Instant;
 use truce_core::incidents::violations_per_zone_day;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let n: u64 = args
-        .get(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
-    let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2020);
+    let (n, seed) = truce_bench::size_and_seed();
     let b = truce_bench::nk2020();
     let (incidents, classify_s) = truce_bench::synthetic_incidents(&b, n, seed);
     let t = Instant::now();

@@ -229,3 +229,14 @@ pub fn synthetic_incidents(
         .collect();
     (incidents, classify_s)
 }
+
+/// The benchmark size (first argument, default 1M) and seed (second, default 2020).
+pub fn size_and_seed() -> (u64, u64) {
+    let args: Vec<String> = std::env::args().collect();
+    let n = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let seed = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2020);
+    (n, seed)
+}

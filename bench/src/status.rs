@@ -13,12 +13,7 @@ use truce_core::compliance::{Inputs, Options, ViolationIndex, evaluate};
 use truce_core::records::{Checkpoint, Crossing, Evidence, Record, Stage, Strength, Transfer};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let n: u64 = args
-        .get(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
-    let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2020);
+    let (n, seed) = truce_bench::size_and_seed();
     let b = truce_bench::nk2020();
     let (incidents, _) = truce_bench::synthetic_incidents(&b, n, seed);
     let mut rng = Rng(seed ^ 0xC0FFEE);

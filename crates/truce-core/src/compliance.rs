@@ -892,6 +892,11 @@ fn forces(a: &Agreement, o: &ObligationView) -> BTreeSet<String> {
         .collect()
 }
 
+fn no_presence(missing: &[&String]) -> String {
+    let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+    format!("no presence on record in {}", names.join(", "))
+}
+
 fn post_open(opened: Date, closed: Option<Date>, on: Date) -> bool {
     opened <= on && closed.is_none_or(|c| c > on)
 }
@@ -1027,14 +1032,7 @@ fn deployment(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Va
         let mut reason = if missing.is_empty() {
             format!("present in {}", ob.zones.join(", "))
         } else {
-            format!(
-                "no presence on record in {}",
-                missing
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            no_presence(&missing)
         };
         if breached {
             reason = format!("over cap: {}; {reason}", over.join("; "));
@@ -1288,14 +1286,7 @@ fn corridor_control(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
         Status::new(
             Level::Intermediate,
             "partly controlled",
-            format!(
-                "no presence on record in {}",
-                missing
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            no_presence(&missing),
             keys,
         )
     };

@@ -868,3 +868,154 @@ impl Evidence {
         self.len() == 0
     }
 }
+
+/// Members read as numbers from CSV cells, by record type.
+fn csv_number(kind: RecordKind, column: &str) -> bool {
+    match column {
+        "lon" | "lat" | "vehicles" | "cargo_t" | "count" | "observation_posts" => true,
+        "persons" => kind != RecordKind::Exchange,
+        _ => false,
+    }
+}
+
+/// Members read as `;`-separated lists from CSV cells.
+fn csv_list(kind: RecordKind, column: &str) -> bool {
+    column == "present_in" || (column == "persons" && kind == RecordKind::Exchange)
+}
+
+fn csv_value(kind: RecordKind, column: &str, cell: &str) -> Result<Value, String> {
+    if csv_list(kind, column) {
+        return Ok(Value::Array(
+            cell.split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_owned()))
+                .collect(),
+        ));
+    }
+    if column == "at_least" {
+        return match cell.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Ok(Value::Bool(true)),
+            "false" | "no" | "0" => Ok(Value::Bool(false)),
+            _ => Err("must be true or false".into()),
+        };
+    }
+    // Nested figures (`figures.personnel`) and counts (`counts.pows`) are numbers.
+    if csv_number(kind, column) || column.contains('.') {
+        let n: f64 = cell
+            .parse()
+            .map_err(|_| format!("`{cell}` is not a number"))?;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let v = if n.fract() == 0.0 && n >= 0.0 && n < 9.0e15 {
+            Value::from(n as u64)
+        } else {
+            serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+        };
+        return Ok(v);
+    }
+    Ok(Value::String(cell.to_owned()))
+}
+
+/// Reads evidence records from CSV: a header naming the members (`figures.personnel`,
+/// `counts.pows` for nested figures; `;` between list items), one record per row. The
+/// record type comes from a `type` column or, when the file has none, from
+/// `default_kind`. Problems name the physical line and the column.
+pub fn read_csv(
+    text: &str,
+    default_kind: Option<RecordKind>,
+    bundle: &AgreementBundle,
+) -> Result<(Vec<(u64, Record)>, Vec<LineProblem>), crate::rows::FileError> {
+    let mut rows = crate::rows::CsvRows::new(text.as_bytes(), true);
+    let header = rows.headers()?;
+    if !header.iter().any(|h| h == "type") && default_kind.is_none() {
+        return Err(crate::rows::FileError {
+            line: 1,
+            message: "the header has no `type` column; add one or name the type of every row"
+                .into(),
+        });
+    }
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    while let Some(next) = rows.next_line() {
+        let line = match next {
+            Ok(l) => l,
+            Err(r) => {
+                bad.push(problem(r.line, r.column, r.reason));
+                continue;
+            }
+        };
+        let cells: Vec<String> = rows
+            .record
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).trim().to_owned())
+            .collect();
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        let kind_cell = header
+            .iter()
+            .position(|h| h == "type")
+            .and_then(|i| cells.get(i))
+            .filter(|c| !c.is_empty());
+        let kind = match kind_cell {
+            Some(k) => match RecordKind::parse(k) {
+                Some(k) => k,
+                None => {
+                    bad.push(problem(
+                        line,
+                        "type",
+                        format!(
+                            "unknown record type `{k}`; {}",
+                            crate::diag::suggest(k, RecordKind::ALL.iter().copied())
+                        ),
+                    ));
+                    continue;
+                }
+            },
+            None => match default_kind {
+                Some(k) => k,
+                None => {
+                    bad.push(problem(line, "type", "is empty"));
+                    continue;
+                }
+            },
+        };
+        let mut obj = serde_json::Map::new();
+        obj.insert("type".into(), Value::String(kind.as_str().into()));
+        let mut row_bad = Vec::new();
+        for (h, cell) in header.iter().zip(&cells) {
+            if h == "type" || cell.is_empty() {
+                continue;
+            }
+            match csv_value(kind, h, cell) {
+                Ok(v) => match h.split_once('.') {
+                    Some((outer, inner)) => {
+                        let slot = obj
+                            .entry(outer.to_owned())
+                            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                        if let Some(m) = slot.as_object_mut() {
+                            m.insert(inner.to_owned(), v);
+                        }
+                    }
+                    None => {
+                        obj.insert(h.clone(), v);
+                    }
+                },
+                Err(reason) => row_bad.push(problem(line, h.clone(), reason)),
+            }
+        }
+        if !row_bad.is_empty() {
+            bad.extend(row_bad);
+            continue;
+        }
+        match read_value(line, Value::Object(obj), bundle) {
+            Ok(r) => good.push((line, r)),
+            Err(ps) => bad.extend(ps.into_iter().map(|p| LineProblem {
+                // A JSON pointer becomes the column name it came from.
+                pointer: p.pointer.trim_start_matches('/').replace('/', "."),
+                ..p
+            })),
+        }
+    }
+    Ok((good, bad))
+}

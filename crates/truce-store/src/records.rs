@@ -148,14 +148,16 @@ impl Store {
         Ok(e)
     }
 
-    /// Reads an evidence file in the JSON Lines format and stores its good lines; bad
-    /// lines come back with their line and JSON pointer. Crossings and closures must name
-    /// a checkpoint already stored or defined in the same file.
+    /// Reads an evidence file — JSON Lines, or CSV when `name` ends in `.csv` (the type
+    /// from a `type` column or `default_kind`) — and stores its good records; bad lines
+    /// come back with their line and JSON pointer (CSV: column). Crossings and closures
+    /// must name a checkpoint already stored or defined in the same file.
     pub async fn import_records(
         &self,
         bundle: &AgreementBundle,
         name: &str,
         text: &str,
+        default_kind: Option<RecordKind>,
         now: Timestamp,
     ) -> Result<RecordImport> {
         let mut known: BTreeSet<String> = self
@@ -164,21 +166,36 @@ impl Store {
             .into_iter()
             .map(|s| s.record.id().to_owned())
             .collect();
-        let mut parsed = Vec::new();
-        let mut rejects = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let no = i as u64 + 1;
-            if line.trim().is_empty() {
-                continue;
+        let (parsed, mut rejects) = if name.to_ascii_lowercase().ends_with(".csv") {
+            match records::read_csv(text, default_kind, bundle) {
+                Ok(r) => r,
+                Err(e) => (
+                    Vec::new(),
+                    vec![LineProblem {
+                        line: e.line,
+                        pointer: String::new(),
+                        reason: e.message,
+                    }],
+                ),
             }
-            match records::read_line(no, line, bundle) {
-                Ok(r) => {
-                    if let Record::Checkpoint(c) = &r {
-                        known.insert(c.id.clone());
-                    }
-                    parsed.push((no, r));
+        } else {
+            let mut parsed = Vec::new();
+            let mut rejects = Vec::new();
+            for (i, line) in text.lines().enumerate() {
+                let no = i as u64 + 1;
+                if line.trim().is_empty() {
+                    continue;
                 }
-                Err(p) => rejects.extend(p),
+                match records::read_line(no, line, bundle) {
+                    Ok(r) => parsed.push((no, r)),
+                    Err(p) => rejects.extend(p),
+                }
+            }
+            (parsed, rejects)
+        };
+        for (_, r) in &parsed {
+            if let Record::Checkpoint(c) = r {
+                known.insert(c.id.clone());
             }
         }
         let mut items = Vec::new();

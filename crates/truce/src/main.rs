@@ -418,7 +418,7 @@ async fn init(dir: &Path) -> Result<Store> {
 async fn load_demo_evidence(store: &Store, b: &AgreementBundle) -> Result<()> {
     for (name, text) in builtin::evidence(&b.agreement.id) {
         let r = store
-            .import_records(b, &name, text, jiff::Timestamp::now())
+            .import_records(b, &name, text, None, jiff::Timestamp::now())
             .await?;
         if !r.rejects.is_empty() {
             anyhow::bail!(

@@ -15,9 +15,12 @@ use truce_store::Store;
 pub enum EvidenceCmd {
     /// Import evidence records (JSON Lines, docs/evidence.md); re-importing changes nothing.
     Import {
-        /// Files to import.
+        /// Files to import: JSON Lines, or CSV (`.csv`) with the members as columns.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Record type of CSV rows when the file has no `type` column.
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
         /// Agreement the records are about.
         #[arg(long, default_value = "nk-2020")]
         agreement: String,
@@ -95,13 +98,27 @@ fn options(r: &RuleArgs) -> Options {
     }
 }
 
+fn record_kind(kind: Option<String>) -> Result<Option<RecordKind>> {
+    match kind {
+        Some(k) => Ok(Some(RecordKind::parse(&k).ok_or_else(|| {
+            BadInput(format!(
+                "unknown record type `{k}`; {}",
+                truce_core::diag::suggest(&k, RecordKind::ALL.iter().copied())
+            ))
+        })?)),
+        None => Ok(None),
+    }
+}
+
 pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
     match cmd {
         EvidenceCmd::Import {
             files,
+            kind,
             agreement,
             data,
         } => {
+            let kind = record_kind(kind)?;
             let store = open(&data.data).await?;
             let b = stored(&store, &agreement).await?;
             let mut refused = 0;
@@ -110,7 +127,7 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
                     .map_err(|e| BadInput(format!("cannot read {}: {e}", f.display())))?;
                 let name = f.display().to_string();
                 let r = store
-                    .import_records(&b, &name, &text, jiff::Timestamp::now())
+                    .import_records(&b, &name, &text, kind, jiff::Timestamp::now())
                     .await?;
                 out(&format!(
                     "{name}: {} added, {} updated, {} unchanged, {} refused\n",
@@ -139,15 +156,7 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
             json,
             data,
         } => {
-            let kind = match kind {
-                Some(k) => Some(RecordKind::parse(&k).ok_or_else(|| {
-                    BadInput(format!(
-                        "unknown record type `{k}`; {}",
-                        truce_core::diag::suggest(&k, RecordKind::ALL.iter().copied())
-                    ))
-                })?),
-                None => None,
-            };
+            let kind = record_kind(kind)?;
             let store = open(&data.data).await?;
             let b = stored(&store, &agreement).await?;
             let list = store.records(&b, kind).await?;

@@ -192,3 +192,89 @@ fn evidence_import_keeps_good_lines_names_bad_ones_and_reimports_as_a_no_op() {
     );
     assert_eq!(stdout(&o).lines().count(), 3, "{}", stdout(&o));
 }
+
+#[test]
+fn crossings_import_from_csv_with_problems_by_line_and_column_and_decide_the_corridor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cp = dir.path().join("checkpoints.jsonl");
+    std::fs::write(
+        &cp,
+        r#"{"type":"checkpoint","id":"kornidzor","name":"Kornidzor","zone":"lachin-corridor","operator":"ru-pk","source":"test"}"#,
+    )
+    .expect("write");
+    let o = truce(
+        dir.path(),
+        &["evidence", "import", cp.to_str().expect("utf-8")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut csv = String::from("id,checkpoint,date,persons,vehicles,category,source\r\n");
+    for d in 1..=20 {
+        csv.push_str(&format!(
+            "k{d},kornidzor,2021-06-{d:02},300,120,civilian,op-kornidzor\r\n"
+        ));
+    }
+    csv.push_str("k21,kornidzor,2021-06-21,many,120,civilian,op-kornidzor\r\n");
+    csv.push_str("k22,kornidzr,2021-06-22,300,120,civilian,op-kornidzor\r\n");
+    csv.push_str("k23,kornidzor,2021-06-23,2,1,civilian,op-kornidzor\r\n");
+    let file = dir.path().join("traffic.csv");
+    std::fs::write(&file, csv).expect("write");
+    let path = file.to_str().expect("utf-8");
+    let o = truce(dir.path(), &["evidence", "import", path]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no `type` column"), "{}", stderr(&o));
+    let o = truce(
+        dir.path(),
+        &["evidence", "import", path, "--type", "crossing"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("21 added, 0 updated, 0 unchanged, 2 refused"),
+        "{}",
+        stdout(&o)
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("traffic.csv:22 persons: `many` is not a number"),
+        "{err}"
+    );
+    assert!(
+        err.contains("traffic.csv:23 /checkpoint: unknown checkpoint `kornidzr`"),
+        "{err}"
+    );
+
+    let o = truce(
+        dir.path(),
+        &[
+            "status",
+            "explain",
+            "lachin-corridor-safe-passage",
+            "--as-of",
+            "2021-06-20",
+        ],
+    );
+    assert!(
+        stdout(&o).contains("Status on 2021-06-20: 3 open"),
+        "{}",
+        stdout(&o)
+    );
+    let o = truce(
+        dir.path(),
+        &[
+            "status",
+            "explain",
+            "lachin-corridor-safe-passage",
+            "--as-of",
+            "2021-06-23",
+        ],
+    );
+    let text = stdout(&o);
+    assert!(
+        text.contains("Status on 2021-06-23: 1 blocked [BREACHED]")
+            && text.contains("Since: 2021-06-23"),
+        "{text}"
+    );
+    assert!(
+        text.contains("crossing:k23 (2021-06-23): kornidzor both: 2 persons, 1 vehicles"),
+        "{text}"
+    );
+}

@@ -869,6 +869,9 @@ impl Evidence {
     }
 }
 
+/// Records read from CSV with their lines, and the problems of refused rows.
+pub type CsvRecords = (Vec<(u64, Record)>, Vec<LineProblem>);
+
 /// Members read as numbers from CSV cells, by record type.
 fn csv_number(kind: RecordKind, column: &str) -> bool {
     match column {
@@ -906,7 +909,7 @@ fn csv_value(kind: RecordKind, column: &str, cell: &str) -> Result<Value, String
             .parse()
             .map_err(|_| format!("`{cell}` is not a number"))?;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let v = if n.fract() == 0.0 && n >= 0.0 && n < 9.0e15 {
+        let v = if n.fract() == 0.0 && (0.0..9.0e15).contains(&n) {
             Value::from(n as u64)
         } else {
             serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
@@ -924,7 +927,7 @@ pub fn read_csv(
     text: &str,
     default_kind: Option<RecordKind>,
     bundle: &AgreementBundle,
-) -> Result<(Vec<(u64, Record)>, Vec<LineProblem>), crate::rows::FileError> {
+) -> Result<CsvRecords, crate::rows::FileError> {
     let mut rows = crate::rows::CsvRows::new(text.as_bytes(), true);
     let header = rows.headers()?;
     if !header.iter().any(|h| h == "type") && default_kind.is_none() {

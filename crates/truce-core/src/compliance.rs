@@ -698,7 +698,8 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     let last = day_number(as_of);
     let n = i32::try_from(opts.period_days.max(1)).unwrap_or(7);
     let cur_from = (last - n + 1).max(first);
-    let prev_from = last - 2 * n + 1;
+    // The previous period never reaches back before the ceasefire took effect.
+    let prev_from = (last - 2 * n + 1).max(first);
     // Index of the obligation's zones among the index's zone bits.
     let zone_mask: u64 = if ob.zones.is_empty() {
         u64::MAX
@@ -723,7 +724,7 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     let mut per_zone = vec![vec![0u32; np]; ix.zones.len()];
     let mut per_zone_day: BTreeMap<(usize, i32, usize), [u32; 4]> = BTreeMap::new();
     let mut recent: Vec<(u8, i32, u32)> = Vec::new();
-    for r in ix.range(prev_from.min(first), last) {
+    for r in ix.range(first, last) {
         if r.zones & zone_mask == 0 {
             continue;
         }

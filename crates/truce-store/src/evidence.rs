@@ -5,8 +5,8 @@
 //! keyed by id, so an import killed at any point and run again ends in the same state as
 //! one that was never interrupted.
 
-use crate::{Backend, Result, Store, StoreError};
-use sqlx::{QueryBuilder, Row, Sqlite};
+use crate::{Result, Store, StoreError};
+use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
 use truce_core::incidents::{Decision, Incident, IncidentStatus, StoredIncident};
 use truce_core::report::{Report, Source};
@@ -127,8 +127,8 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
 impl Store {
     /// Registers a source; an existing source with this id is kept as it is.
     pub async fn put_source(&self, s: &Source) -> Result<()> {
-        let Backend::Sqlite(pool) = &self.backend;
-        sqlx::query("INSERT INTO sources (id, name, kind, reliability, party) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING")
+        on_pool!(self, pool, DB, {
+            sqlx::query("INSERT INTO sources (id, name, kind, reliability, party) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING")
             .bind(&s.id)
             .bind(&s.name)
             .bind(s.kind.as_str())
@@ -136,69 +136,73 @@ impl Store {
             .bind(&s.party)
             .execute(pool)
             .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Every source, by id.
     pub async fn sources(&self) -> Result<HashMap<String, Source>> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let rows = sqlx::query("SELECT id, name, kind, reliability, party FROM sources")
-            .fetch_all(pool)
-            .await?;
-        let mut out = HashMap::new();
-        for r in rows {
-            let id: String = r.try_get("id")?;
-            let kind: String = r.try_get("kind")?;
-            let reliability: String = r.try_get("reliability")?;
-            let source = Source {
-                id: id.clone(),
-                name: r.try_get("name")?,
-                kind: truce_core::report::SourceKind::parse(&kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("source {id}: kind `{kind}`")))?,
-                reliability: truce_core::report::Reliability::parse(&reliability).ok_or_else(
-                    || StoreError::Corrupt(format!("source {id}: reliability `{reliability}`")),
-                )?,
-                party: r.try_get("party")?,
-            };
-            out.insert(id, source);
-        }
-        Ok(out)
+        on_pool!(self, pool, DB, {
+            let rows = sqlx::query("SELECT id, name, kind, reliability, party FROM sources")
+                .fetch_all(pool)
+                .await?;
+            let mut out = HashMap::new();
+            for r in rows {
+                let id: String = r.try_get("id")?;
+                let kind: String = r.try_get("kind")?;
+                let reliability: String = r.try_get("reliability")?;
+                let source = Source {
+                    id: id.clone(),
+                    name: r.try_get("name")?,
+                    kind: truce_core::report::SourceKind::parse(&kind).ok_or_else(|| {
+                        StoreError::Corrupt(format!("source {id}: kind `{kind}`"))
+                    })?,
+                    reliability: truce_core::report::Reliability::parse(&reliability).ok_or_else(
+                        || StoreError::Corrupt(format!("source {id}: reliability `{reliability}`")),
+                    )?,
+                    party: r.try_get("party")?,
+                };
+                out.insert(id, source);
+            }
+            Ok(out)
+        })
     }
 
     /// For each source and source key, the current (not superseded) version, the number
     /// of its incident and whether its source retracted it. A report's id is
     /// `source:key@version`, so this also tells which reports are stored.
     pub async fn current_versions(&self) -> Result<Versions> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let rows: Vec<(String, String, Option<i64>, String, bool)> = sqlx::query_as(
-            "SELECT source_id, source_key, source_version, incident_id, retracted FROM reports
+        on_pool!(self, pool, DB, {
+            let rows: Vec<(String, String, Option<i64>, String, i64)> = sqlx::query_as(
+                "SELECT source_id, source_key, source_version, incident_id, retracted FROM reports
              WHERE source_key IS NOT NULL AND superseded_by IS NULL",
-        )
-        .fetch_all(pool)
-        .await?;
-        let mut v = Versions::default();
-        for (s, k, version, incident, retracted) in rows {
-            let n = u32::try_from(incident_number(&incident)).unwrap_or(0);
-            v.insert(
-                &s,
-                &k,
-                Current {
-                    version: version.unwrap_or(0),
-                    incident: n,
-                    retracted,
-                },
-            );
-        }
-        Ok(v)
+            )
+            .fetch_all(pool)
+            .await?;
+            let mut v = Versions::default();
+            for (s, k, version, incident, retracted) in rows {
+                let n = u32::try_from(incident_number(&incident)).unwrap_or(0);
+                v.insert(
+                    &s,
+                    &k,
+                    Current {
+                        version: version.unwrap_or(0),
+                        incident: n,
+                        retracted: retracted != 0,
+                    },
+                );
+            }
+            Ok(v)
+        })
     }
 
     /// The incidents of an agreement rebuilt from their stored reports, to resume
     /// matching, and the number the next new incident gets. Incidents whose cached row is
     /// missing or out of date (an import stopped before writing it) are marked for writing.
     pub async fn resume_state(&self, agreement: &str) -> Result<(Vec<StoredIncident>, u64)> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let sources = self.sources().await?;
-        let cached: HashMap<String, (Option<String>, i64)> =
+        on_pool!(self, pool, DB, {
+            let sources = self.sources().await?;
+            let cached: HashMap<String, (Option<String>, i64)> =
             sqlx::query_as::<_, (String, Option<String>, i64)>(
                 "SELECT id, analyst_status, CASE WHEN stale = 1 THEN -1 ELSE report_count END FROM incidents WHERE agreement_id = $1",
             )
@@ -208,316 +212,321 @@ impl Store {
             .into_iter()
             .map(|(id, a, n)| (id, (a, n)))
             .collect();
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT incident_id, source_id, body FROM reports
+            let rows: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT incident_id, source_id, body FROM reports
              WHERE agreement_id = $1 AND superseded_by IS NULL AND retracted = 0 ORDER BY seq",
-        )
-        .bind(agreement)
-        .fetch_all(pool)
-        .await?;
-        let mut order: Vec<String> = Vec::new();
-        let mut members: HashMap<String, Vec<(Report, Source)>> = HashMap::new();
-        for (incident, source, body) in rows {
-            let s = sources
-                .get(&source)
-                .cloned()
-                .ok_or_else(|| StoreError::Corrupt(format!("report of unknown source {source}")))?;
-            let list = members.entry(incident.clone()).or_insert_with(|| {
-                order.push(incident);
-                Vec::new()
-            });
-            list.push((decode("report", &body)?, s));
-        }
-        order.sort_by_key(|id| incident_number(id));
-        let stored = order
-            .into_iter()
-            .map(|id| {
-                let members = members.remove(&id).unwrap_or_default();
-                let (analyst, count) = cached.get(&id).cloned().unwrap_or((None, -1));
-                StoredIncident {
-                    needs_write: usize::try_from(count).ok() != Some(members.len()),
-                    members,
-                    analyst_status: analyst.as_deref().and_then(IncidentStatus::parse),
-                    id,
-                }
-            })
-            .collect::<Vec<_>>();
-        let max_cached: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM incidents")
-            .fetch_one(pool)
+            )
+            .bind(agreement)
+            .fetch_all(pool)
             .await?;
-        let max_used = stored
-            .iter()
-            .map(|s| incident_number(&s.id))
-            .max()
-            .unwrap_or(0);
-        let next = max_cached.unwrap_or(0).max(max_used) + 1;
-        Ok((stored, u64::try_from(next).unwrap_or(1)))
+            let mut order: Vec<String> = Vec::new();
+            let mut members: HashMap<String, Vec<(Report, Source)>> = HashMap::new();
+            for (incident, source, body) in rows {
+                let s = sources.get(&source).cloned().ok_or_else(|| {
+                    StoreError::Corrupt(format!("report of unknown source {source}"))
+                })?;
+                let list = members.entry(incident.clone()).or_insert_with(|| {
+                    order.push(incident);
+                    Vec::new()
+                });
+                list.push((decode("report", &body)?, s));
+            }
+            order.sort_by_key(|id| incident_number(id));
+            let stored = order
+                .into_iter()
+                .map(|id| {
+                    let members = members.remove(&id).unwrap_or_default();
+                    let (analyst, count) = cached.get(&id).cloned().unwrap_or((None, -1));
+                    StoredIncident {
+                        needs_write: usize::try_from(count).ok() != Some(members.len()),
+                        members,
+                        analyst_status: analyst.as_deref().and_then(IncidentStatus::parse),
+                        id,
+                    }
+                })
+                .collect::<Vec<_>>();
+            let max_cached: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM incidents")
+                .fetch_one(pool)
+                .await?;
+            let max_used = stored
+                .iter()
+                .map(|s| incident_number(&s.id))
+                .max()
+                .unwrap_or(0);
+            let next = max_cached.unwrap_or(0).max(max_used) + 1;
+            Ok((stored, u64::try_from(next).unwrap_or(1)))
+        })
     }
 
     /// Writes one batch of an import in one transaction, with multi-row statements (one
     /// statement per few hundred rows rather than several per row).
     pub async fn write_batch(&self, batch: &Batch) -> Result<()> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let mut tx = pool.begin().await?;
-        let base: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM reports")
-            .fetch_one(&mut *tx)
-            .await?;
-        let bodies: Vec<String> = batch
-            .reports
-            .iter()
-            .map(|n| serde_json::to_string(&n.report))
-            .collect::<Result<_, _>>()?;
-        let rows: Vec<(i64, &NewReport, &String)> = batch
-            .reports
-            .iter()
-            .zip(&bodies)
-            .enumerate()
-            .map(|(k, (n, b))| (base + 1 + i64::try_from(k).unwrap_or(0), n, b))
-            .collect();
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new(
+        on_pool!(self, pool, DB, {
+            let mut tx = pool.begin().await?;
+            let base: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM reports")
+                .fetch_one(&mut *tx)
+                .await?;
+            let bodies: Vec<String> = batch
+                .reports
+                .iter()
+                .map(|n| serde_json::to_string(&n.report))
+                .collect::<Result<_, _>>()?;
+            let rows: Vec<(i64, &NewReport, &String)> = batch
+                .reports
+                .iter()
+                .zip(&bodies)
+                .enumerate()
+                .map(|(k, (n, b))| (base + 1 + i64::try_from(k).unwrap_or(0), n, b))
+                .collect();
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                let mut q = QueryBuilder::<DB>::new(
                 "INSERT INTO reports (id, seq, agreement_id, source_id, source_key, source_version, start_s, end_s, event_type, lon, lat, body, raw_format, raw,
                                       incident_id, decision_new, decision_candidates, decision_distance_m, decision_gap_s, decision_reason) ",
             );
-            q.push_values(chunk, |mut b, (seq, n, body)| {
-                let r = &n.report;
-                let (lon, lat) = r
-                    .location
-                    .point
-                    .map_or((None, None), |(x, y)| (Some(x), Some(y)));
-                b.push_bind(&r.id)
-                    .push_bind(*seq)
-                    .push_bind(&batch.agreement)
-                    .push_bind(&r.source)
-                    .push_bind(&r.source_key)
-                    .push_bind(r.source_version)
-                    .push_bind(r.occurred.start.as_second())
-                    .push_bind(r.occurred.end.as_second())
-                    .push_bind(r.event_type.as_str())
-                    .push_bind(lon)
-                    .push_bind(lat)
-                    .push_bind(body.as_str())
-                    .push_bind(&n.raw_format)
-                    .push_bind(&n.raw)
-                    .push_bind(&n.decision.incident)
-                    .push_bind(n.decision.new)
-                    .push_bind(i64::try_from(n.decision.candidates).unwrap_or(i64::MAX))
-                    .push_bind(n.decision.distance_m)
-                    .push_bind(n.decision.gap_s)
-                    .push_bind(&n.decision.reason);
-            });
-            q.build().execute(&mut *tx).await?;
-        }
-        for (old, new) in &batch.superseded {
-            sqlx::query("UPDATE reports SET superseded_by = $1 WHERE id = $2")
-                .bind(new)
-                .bind(old)
-                .execute(&mut *tx)
-                .await?;
-        }
-        // Incidents whose reports changed are marked stale in the same transaction, so an
-        // import stopped before rewriting them is known to owe them.
-        let joined: Vec<&String> = batch.reports.iter().map(|n| &n.decision.incident).collect();
-        for chunk in joined.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new("UPDATE incidents SET stale = 1 WHERE id IN (");
-            let mut ids = q.separated(", ");
-            for id in chunk {
-                ids.push_bind(*id);
+                q.push_values(chunk, |mut b, (seq, n, body)| {
+                    let r = &n.report;
+                    let (lon, lat) = r
+                        .location
+                        .point
+                        .map_or((None, None), |(x, y)| (Some(x), Some(y)));
+                    b.push_bind(&r.id)
+                        .push_bind(*seq)
+                        .push_bind(&batch.agreement)
+                        .push_bind(&r.source)
+                        .push_bind(&r.source_key)
+                        .push_bind(r.source_version)
+                        .push_bind(r.occurred.start.as_second())
+                        .push_bind(r.occurred.end.as_second())
+                        .push_bind(r.event_type.as_str())
+                        .push_bind(lon)
+                        .push_bind(lat)
+                        .push_bind(body.as_str())
+                        .push_bind(&n.raw_format)
+                        .push_bind(&n.raw)
+                        .push_bind(&n.decision.incident)
+                        .push_bind(i64::from(n.decision.new))
+                        .push_bind(i64::try_from(n.decision.candidates).unwrap_or(i64::MAX))
+                        .push_bind(n.decision.distance_m)
+                        .push_bind(n.decision.gap_s)
+                        .push_bind(&n.decision.reason);
+                });
+                q.build().execute(&mut *tx).await?;
             }
-            q.push(")");
-            q.build().execute(&mut *tx).await?;
-        }
-        let left: Vec<&String> = batch.superseded.iter().map(|(old, _)| old).collect();
-        for chunk in left.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "UPDATE incidents SET stale = 1 WHERE id IN (SELECT incident_id FROM reports WHERE id IN (",
-            );
-            let mut ids = q.separated(", ");
-            for id in chunk {
-                ids.push_bind(*id);
+            for (old, new) in &batch.superseded {
+                sqlx::query("UPDATE reports SET superseded_by = $1 WHERE id = $2")
+                    .bind(new)
+                    .bind(old)
+                    .execute(&mut *tx)
+                    .await?;
             }
-            q.push("))");
-            q.build().execute(&mut *tx).await?;
-        }
-        let incident_bodies: Vec<String> = batch
-            .incidents
-            .iter()
-            .map(serde_json::to_string)
-            .collect::<Result<_, _>>()?;
-        let incidents: Vec<(&Incident, &String)> =
-            batch.incidents.iter().zip(&incident_bodies).collect();
-        for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, perpetrator, disputed, report_count, body) ",
-            );
-            q.push_values(chunk, |mut b, (i, body)| {
-                let number = incident_number(&i.id);
-                let (lon, lat) = i.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
-                b.push_bind(&i.id)
-                    .push_bind(number)
-                    .push_bind(&batch.agreement)
-                    .push_bind(i.window.start.as_second())
-                    .push_bind(i.window.end.as_second())
-                    .push_bind(lon)
-                    .push_bind(lat)
-                    .push_bind(i.event_type.as_str())
-                    .push_bind(i.status.as_str())
-                    .push_bind(&i.attribution.assessed)
-                    .push_bind(i.attribution.disputed)
-                    .push_bind(i64::try_from(i.reports.len()).unwrap_or(i64::MAX))
-                    .push_bind(body.as_str());
-            });
-            q.push(
+            // Incidents whose reports changed are marked stale in the same transaction, so an
+            // import stopped before rewriting them is known to owe them.
+            let joined: Vec<&String> = batch.reports.iter().map(|n| &n.decision.incident).collect();
+            for chunk in joined.chunks(ROWS_PER_STATEMENT) {
+                let mut q = QueryBuilder::<DB>::new("UPDATE incidents SET stale = 1 WHERE id IN (");
+                let mut ids = q.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                q.push(")");
+                q.build().execute(&mut *tx).await?;
+            }
+            let left: Vec<&String> = batch.superseded.iter().map(|(old, _)| old).collect();
+            for chunk in left.chunks(ROWS_PER_STATEMENT) {
+                let mut q = QueryBuilder::<DB>::new(
+                    "UPDATE incidents SET stale = 1 WHERE id IN (SELECT incident_id FROM reports WHERE id IN (",
+                );
+                let mut ids = q.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                q.push("))");
+                q.build().execute(&mut *tx).await?;
+            }
+            let incident_bodies: Vec<String> = batch
+                .incidents
+                .iter()
+                .map(serde_json::to_string)
+                .collect::<Result<_, _>>()?;
+            let incidents: Vec<(&Incident, &String)> =
+                batch.incidents.iter().zip(&incident_bodies).collect();
+            for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
+                let mut q = QueryBuilder::<DB>::new(
+                    "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, perpetrator, disputed, report_count, body) ",
+                );
+                q.push_values(chunk, |mut b, (i, body)| {
+                    let number = incident_number(&i.id);
+                    let (lon, lat) = i.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
+                    b.push_bind(&i.id)
+                        .push_bind(number)
+                        .push_bind(&batch.agreement)
+                        .push_bind(i.window.start.as_second())
+                        .push_bind(i.window.end.as_second())
+                        .push_bind(lon)
+                        .push_bind(lat)
+                        .push_bind(i.event_type.as_str())
+                        .push_bind(i.status.as_str())
+                        .push_bind(&i.attribution.assessed)
+                        .push_bind(i64::from(i.attribution.disputed))
+                        .push_bind(i64::try_from(i.reports.len()).unwrap_or(i64::MAX))
+                        .push_bind(body.as_str());
+                });
+                q.push(
                 " ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat,
                   event_type = excluded.event_type, status = excluded.status, perpetrator = excluded.perpetrator,
                   disputed = excluded.disputed, report_count = excluded.report_count, stale = 0, body = excluded.body",
             );
-            q.build().execute(&mut *tx).await?;
-            let mut q =
-                QueryBuilder::<Sqlite>::new("DELETE FROM incident_zones WHERE incident_id IN (");
-            let mut ids = q.separated(", ");
-            for (i, _) in chunk {
-                ids.push_bind(&i.id);
-            }
-            q.push(")");
-            q.build().execute(&mut *tx).await?;
-            let pairs: Vec<(&String, &String)> = chunk
-                .iter()
-                .flat_map(|(i, _)| i.zones.iter().map(move |z| (&i.id, z)))
-                .collect();
-            for pairs in pairs.chunks(ROWS_PER_STATEMENT * 4) {
-                let mut q = QueryBuilder::<Sqlite>::new(
-                    "INSERT INTO incident_zones (incident_id, zone_id) ",
-                );
-                q.push_values(pairs, |mut b, (i, z)| {
-                    b.push_bind(*i).push_bind(*z);
-                });
                 q.build().execute(&mut *tx).await?;
+                let mut q =
+                    QueryBuilder::<DB>::new("DELETE FROM incident_zones WHERE incident_id IN (");
+                let mut ids = q.separated(", ");
+                for (i, _) in chunk {
+                    ids.push_bind(&i.id);
+                }
+                q.push(")");
+                q.build().execute(&mut *tx).await?;
+                let pairs: Vec<(&String, &String)> = chunk
+                    .iter()
+                    .flat_map(|(i, _)| i.zones.iter().map(move |z| (&i.id, z)))
+                    .collect();
+                for pairs in pairs.chunks(ROWS_PER_STATEMENT * 4) {
+                    let mut q = QueryBuilder::<DB>::new(
+                        "INSERT INTO incident_zones (incident_id, zone_id) ",
+                    );
+                    q.push_values(pairs, |mut b, (i, z)| {
+                        b.push_bind(*i).push_bind(*z);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
             }
-        }
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Marks reports retracted by their source and their incidents stale, in one
     /// transaction; the reports are kept.
     pub async fn retract(&self, reports: &[String]) -> Result<()> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let mut tx = pool.begin().await?;
-        for chunk in reports.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "UPDATE incidents SET stale = 1 WHERE id IN (SELECT incident_id FROM reports WHERE id IN (",
-            );
-            let mut ids = q.separated(", ");
-            for id in chunk {
-                ids.push_bind(id);
+        on_pool!(self, pool, DB, {
+            let mut tx = pool.begin().await?;
+            for chunk in reports.chunks(ROWS_PER_STATEMENT) {
+                let mut q = QueryBuilder::<DB>::new(
+                    "UPDATE incidents SET stale = 1 WHERE id IN (SELECT incident_id FROM reports WHERE id IN (",
+                );
+                let mut ids = q.separated(", ");
+                for id in chunk {
+                    ids.push_bind(id);
+                }
+                q.push("))");
+                q.build().execute(&mut *tx).await?;
+                let mut q =
+                    QueryBuilder::<DB>::new("UPDATE reports SET retracted = 1 WHERE id IN (");
+                let mut ids = q.separated(", ");
+                for id in chunk {
+                    ids.push_bind(id);
+                }
+                q.push(")");
+                q.build().execute(&mut *tx).await?;
             }
-            q.push("))");
-            q.build().execute(&mut *tx).await?;
-            let mut q =
-                QueryBuilder::<Sqlite>::new("UPDATE reports SET retracted = 1 WHERE id IN (");
-            let mut ids = q.separated(", ");
-            for id in chunk {
-                ids.push_bind(id);
-            }
-            q.push(")");
-            q.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Incidents matching the filter, in number order (a stable order for cursors).
     pub async fn incidents(&self, agreement: &str, f: &IncidentFilter) -> Result<Vec<Incident>> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let mut sql = String::from(
-            "SELECT i.body FROM incidents i WHERE i.agreement_id = $1 AND i.report_count > 0",
-        );
-        let mut n = 1;
-        let mut next = || {
-            n += 1;
-            format!("${n}")
-        };
-        let mut binds: Vec<Bind> = Vec::new();
-        if let Some(v) = f.from_s {
-            sql += &format!(" AND i.end_s > {}", next());
-            binds.push(Bind::I(v));
-        }
-        if let Some(v) = f.to_s {
-            sql += &format!(" AND i.start_s < {}", next());
-            binds.push(Bind::I(v));
-        }
-        if let Some(z) = &f.zone {
-            sql += &format!(
-                " AND i.id IN (SELECT incident_id FROM incident_zones WHERE zone_id = {})",
-                next()
+        on_pool!(self, pool, DB, {
+            let mut sql = String::from(
+                "SELECT i.body FROM incidents i WHERE i.agreement_id = $1 AND i.report_count > 0",
             );
-            binds.push(Bind::S(z.clone()));
-        }
-        if let Some(t) = &f.event_type {
-            sql += &format!(" AND i.event_type = {}", next());
-            binds.push(Bind::S(t.clone()));
-        }
-        if let Some(s) = &f.status {
-            sql += &format!(" AND i.status = {}", next());
-            binds.push(Bind::S(s.clone()));
-        }
-        if let Some(p) = &f.party {
-            let (a, b) = (next(), next());
-            sql += &format!(
-                " AND (i.perpetrator = {a} OR i.id IN (SELECT incident_id FROM reports r WHERE r.incident_id = i.id AND json_extract(r.body, '$.perpetrator') = {b}))"
-            );
-            binds.push(Bind::S(p.clone()));
-            binds.push(Bind::S(p.clone()));
-        }
-        if let Some(b) = f.bbox {
-            let (w, s, e, nn) = (next(), next(), next(), next());
-            sql +=
-                &format!(" AND i.lon >= {w} AND i.lat >= {s} AND i.lon <= {e} AND i.lat <= {nn}");
-            binds.extend([Bind::F(b[0]), Bind::F(b[1]), Bind::F(b[2]), Bind::F(b[3])]);
-        }
-        if let Some(a) = f.after {
-            sql += &format!(" AND i.number > {}", next());
-            binds.push(Bind::I(a));
-        }
-        sql += &format!(" ORDER BY i.number LIMIT {}", next());
-        binds.push(Bind::I(f.limit.max(0)));
-        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(agreement);
-        for b in binds {
-            q = match b {
-                Bind::I(v) => q.bind(v),
-                Bind::F(v) => q.bind(v),
-                Bind::S(v) => q.bind(v),
+            let mut n = 1;
+            let mut next = || {
+                n += 1;
+                format!("${n}")
             };
-        }
-        let bodies = q.fetch_all(pool).await?;
-        bodies.iter().map(|b| decode("incident", b)).collect()
+            let mut binds: Vec<Bind> = Vec::new();
+            if let Some(v) = f.from_s {
+                sql += &format!(" AND i.end_s > {}", next());
+                binds.push(Bind::I(v));
+            }
+            if let Some(v) = f.to_s {
+                sql += &format!(" AND i.start_s < {}", next());
+                binds.push(Bind::I(v));
+            }
+            if let Some(z) = &f.zone {
+                sql += &format!(
+                    " AND i.id IN (SELECT incident_id FROM incident_zones WHERE zone_id = {})",
+                    next()
+                );
+                binds.push(Bind::S(z.clone()));
+            }
+            if let Some(t) = &f.event_type {
+                sql += &format!(" AND i.event_type = {}", next());
+                binds.push(Bind::S(t.clone()));
+            }
+            if let Some(s) = &f.status {
+                sql += &format!(" AND i.status = {}", next());
+                binds.push(Bind::S(s.clone()));
+            }
+            if let Some(p) = &f.party {
+                let (a, b) = (next(), next());
+                sql += &format!(
+                    " AND (i.perpetrator = {a} OR i.id IN (SELECT incident_id FROM reports r WHERE r.incident_id = i.id AND {perpetrator} = {b}))",
+                    perpetrator = self.json_member("r.body", "perpetrator")
+                );
+                binds.push(Bind::S(p.clone()));
+                binds.push(Bind::S(p.clone()));
+            }
+            if let Some(b) = f.bbox {
+                let (w, s, e, nn) = (next(), next(), next(), next());
+                sql += &format!(
+                    " AND i.lon >= {w} AND i.lat >= {s} AND i.lon <= {e} AND i.lat <= {nn}"
+                );
+                binds.extend([Bind::F(b[0]), Bind::F(b[1]), Bind::F(b[2]), Bind::F(b[3])]);
+            }
+            if let Some(a) = f.after {
+                sql += &format!(" AND i.number > {}", next());
+                binds.push(Bind::I(a));
+            }
+            sql += &format!(" ORDER BY i.number LIMIT {}", next());
+            binds.push(Bind::I(f.limit.max(0)));
+            let mut q = sqlx::query_scalar::<_, String>(&sql).bind(agreement);
+            for b in binds {
+                q = match b {
+                    Bind::I(v) => q.bind(v),
+                    Bind::F(v) => q.bind(v),
+                    Bind::S(v) => q.bind(v),
+                };
+            }
+            let bodies = q.fetch_all(pool).await?;
+            bodies.iter().map(|b| decode("incident", b)).collect()
+        })
     }
 
     /// One incident with its reports and decisions.
     pub async fn incident(&self, id: &str) -> Result<Option<IncidentDetail>> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let Some(body): Option<String> =
-            sqlx::query_scalar("SELECT body FROM incidents WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-        else {
-            return Ok(None);
-        };
-        let incident: Incident = decode("incident", &body)?;
-        let mut reports = Vec::new();
-        let mut decisions = Vec::new();
-        for rid in &incident.reports {
-            if let Some(b) =
-                sqlx::query_scalar::<_, String>("SELECT body FROM reports WHERE id = $1")
-                    .bind(rid)
+        on_pool!(self, pool, DB, {
+            let Some(body): Option<String> =
+                sqlx::query_scalar("SELECT body FROM incidents WHERE id = $1")
+                    .bind(id)
                     .fetch_optional(pool)
                     .await?
-            {
-                reports.push(decode("report", &b)?);
-            }
-            if let Some(r) = sqlx::query(
+            else {
+                return Ok(None);
+            };
+            let incident: Incident = decode("incident", &body)?;
+            let mut reports = Vec::new();
+            let mut decisions = Vec::new();
+            for rid in &incident.reports {
+                if let Some(b) =
+                    sqlx::query_scalar::<_, String>("SELECT body FROM reports WHERE id = $1")
+                        .bind(rid)
+                        .fetch_optional(pool)
+                        .await?
+                {
+                    reports.push(decode("report", &b)?);
+                }
+                if let Some(r) = sqlx::query(
                 "SELECT id AS report_id, incident_id, decision_new AS new, decision_candidates AS candidates,
                         decision_distance_m AS distance_m, decision_gap_s AS gap_s, decision_reason AS reason
                  FROM reports WHERE id = $1",
@@ -536,38 +545,40 @@ impl Store {
                     reason: r.try_get("reason")?,
                 });
             }
-        }
-        Ok(Some(IncidentDetail {
-            incident,
-            reports,
-            decisions,
-        }))
+            }
+            Ok(Some(IncidentDetail {
+                incident,
+                reports,
+                decisions,
+            }))
+        })
     }
 
     /// The current reports of the given incidents with their original records (format,
     /// JSON), in arrival order.
     pub async fn reports_of(&self, incidents: &[String]) -> Result<Vec<(Report, String, String)>> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let mut rows: Vec<(i64, String, String, String)> = Vec::new();
-        for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT seq, body, raw_format, raw FROM reports WHERE superseded_by IS NULL AND retracted = 0 AND incident_id IN (",
-            );
-            let mut ids = q.separated(", ");
-            for i in chunk {
-                ids.push_bind(i);
+        on_pool!(self, pool, DB, {
+            let mut rows: Vec<(i64, String, String, String)> = Vec::new();
+            for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
+                let mut q = QueryBuilder::<DB>::new(
+                    "SELECT seq, body, raw_format, raw FROM reports WHERE superseded_by IS NULL AND retracted = 0 AND incident_id IN (",
+                );
+                let mut ids = q.separated(", ");
+                for i in chunk {
+                    ids.push_bind(i);
+                }
+                q.push(")");
+                rows.extend(
+                    q.build_query_as::<(i64, String, String, String)>()
+                        .fetch_all(pool)
+                        .await?,
+                );
             }
-            q.push(")");
-            rows.extend(
-                q.build_query_as::<(i64, String, String, String)>()
-                    .fetch_all(pool)
-                    .await?,
-            );
-        }
-        rows.sort_by_key(|r| r.0);
-        rows.into_iter()
-            .map(|(_, body, f, raw)| Ok((decode("report", &body)?, f, raw)))
-            .collect()
+            rows.sort_by_key(|r| r.0);
+            rows.into_iter()
+                .map(|(_, body, f, raw)| Ok((decode("report", &body)?, f, raw)))
+                .collect()
+        })
     }
 }
 

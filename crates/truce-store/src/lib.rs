@@ -5,6 +5,26 @@
 //! Writes are idempotent: loading the same agreement files twice changes nothing, and a
 //! changed agreement replaces the previous version inside one transaction.
 
+/// Runs `$body` with `$pool` bound to the backend's connection pool and `$db` naming its
+/// sqlx database type: one source for every backend, compiled once for each, so SQLite
+/// and PostgreSQL run the same statements.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident, $db:ident, $body:block) => {
+        match &$store.backend {
+            crate::Backend::Sqlite($pool) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Sqlite;
+                $body
+            }
+            crate::Backend::Postgres($pool) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+
 mod evidence;
 pub mod ingest;
 pub mod records;
@@ -14,6 +34,7 @@ pub use evidence::Current;
 pub use evidence::{Batch, IncidentDetail, IncidentFilter, NewReport, Versions};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
+use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use std::path::Path;
@@ -31,7 +52,7 @@ pub enum StoreError {
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// The URL names no backend this build has.
-    #[error("unsupported database URL `{0}`: this build supports sqlite:PATH")]
+    #[error("unsupported database URL `{0}`: this build supports sqlite:PATH and postgres://…")]
     UnsupportedUrl(String),
     /// Stored agreement files no longer load (edited by hand, or a newer format).
     #[error("stored agreement `{id}` no longer loads:\n{problems}")]
@@ -94,6 +115,7 @@ pub struct AgreementSummary {
 #[derive(Debug, Clone)]
 enum Backend {
     Sqlite(SqlitePool),
+    Postgres(PgPool),
 }
 
 /// The store handle; cheap to clone, safe to share between tasks.
@@ -153,8 +175,26 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens a store by URL: `sqlite:PATH` (or `sqlite://PATH`).
+    /// Opens a PostgreSQL database by URL and brings its schema up to date.
+    pub async fn open_postgres(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await?;
+        let store = Self {
+            backend: Backend::Postgres(pool),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens a store by URL: `sqlite:PATH` (or `sqlite://PATH`), or
+    /// `postgres://USER@HOST/DB` (also `postgresql://`).
     pub async fn open(url: &str) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Self::open_postgres(url).await;
+        }
         if let Some(path) = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -169,47 +209,68 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         match &self.backend {
             Backend::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Backend::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
 
-    /// The journal mode in force (`wal` for a file database).
+    /// The journal mode in force (`wal` for a SQLite file database; PostgreSQL has its
+    /// own write-ahead log and answers `wal` too).
     pub async fn journal_mode(&self) -> Result<String> {
-        let Backend::Sqlite(pool) = &self.backend;
-        Ok(sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(pool)
-            .await?)
+        match &self.backend {
+            Backend::Sqlite(pool) => Ok(sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(pool)
+                .await?),
+            Backend::Postgres(_) => Ok("wal".into()),
+        }
+    }
+
+    /// SQL reading a top-level member of a JSON text column as text, in the backend's
+    /// dialect.
+    pub(crate) fn json_member(&self, column: &str, member: &str) -> String {
+        match &self.backend {
+            Backend::Sqlite(_) => format!("json_extract({column}, '$.{member}')"),
+            Backend::Postgres(_) => format!("({column}::jsonb ->> '{member}')"),
+        }
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match &self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
     }
 
     /// Loads an agreement bundle. Same files as the stored version: nothing is written.
     /// Different files: the previous version is replaced in one transaction.
     pub async fn load_agreement(&self, bundle: &AgreementBundle) -> Result<LoadOutcome> {
-        let Backend::Sqlite(pool) = &self.backend;
-        // The loader puts the agreement file first.
-        let sources: Vec<SourceFile> = bundle
-            .sources
-            .iter()
-            .map(|s| SourceFile::new(relative_name(&s.name), s.text.clone()))
-            .collect();
-        let hash = content_hash(&sources);
-        let a = &bundle.agreement;
-        let mut tx = pool.begin().await?;
-        let existing: Option<(String, i64)> =
-            sqlx::query_as("SELECT content_hash, version FROM agreements WHERE id = $1")
+        on_pool!(self, pool, DB, {
+            // The loader puts the agreement file first.
+            let sources: Vec<SourceFile> = bundle
+                .sources
+                .iter()
+                .map(|s| SourceFile::new(relative_name(&s.name), s.text.clone()))
+                .collect();
+            let hash = content_hash(&sources);
+            let a = &bundle.agreement;
+            let mut tx = pool.begin().await?;
+            let existing: Option<(String, i64)> =
+                sqlx::query_as("SELECT content_hash, version FROM agreements WHERE id = $1")
+                    .bind(&a.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let version = match &existing {
+                Some((h, v)) if *h == hash => return Ok(LoadOutcome::Unchanged { version: *v }),
+                Some((_, v)) => v + 1,
+                None => 1,
+            };
+            // Children go with the parent row (ON DELETE CASCADE).
+            sqlx::query("DELETE FROM agreements WHERE id = $1")
                 .bind(&a.id)
-                .fetch_optional(&mut *tx)
+                .execute(&mut *tx)
                 .await?;
-        let version = match &existing {
-            Some((h, v)) if *h == hash => return Ok(LoadOutcome::Unchanged { version: *v }),
-            Some((_, v)) => v + 1,
-            None => 1,
-        };
-        // Children go with the parent row (ON DELETE CASCADE).
-        sqlx::query("DELETE FROM agreements WHERE id = $1")
-            .bind(&a.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
+            sqlx::query(
             "INSERT INTO agreements (id, title, time_zone, effective, content_hash, main_source, version, loaded_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -223,17 +284,17 @@ impl Store {
         .bind(Timestamp::now().to_string())
         .execute(&mut *tx)
         .await?;
-        for s in &sources {
-            sqlx::query("INSERT INTO agreement_sources (agreement_id, name, sha256, text) VALUES ($1, $2, $3, $4)")
+            for s in &sources {
+                sqlx::query("INSERT INTO agreement_sources (agreement_id, name, sha256, text) VALUES ($1, $2, $3, $4)")
                 .bind(&a.id)
                 .bind(&s.name)
                 .bind(sha256(&s.text))
                 .bind(&s.text)
                 .execute(&mut *tx)
                 .await?;
-        }
-        for x in &a.actors {
-            sqlx::query("INSERT INTO actors (agreement_id, id, name, roles, part_of) VALUES ($1, $2, $3, $4, $5)")
+            }
+            for x in &a.actors {
+                sqlx::query("INSERT INTO actors (agreement_id, id, name, roles, part_of) VALUES ($1, $2, $3, $4, $5)")
                 .bind(&a.id)
                 .bind(&x.id)
                 .bind(&x.name)
@@ -241,9 +302,9 @@ impl Store {
                 .bind(&x.part_of)
                 .execute(&mut *tx)
                 .await?;
-        }
-        for d in &a.documents {
-            sqlx::query(
+            }
+            for d in &a.documents {
+                sqlx::query(
                 "INSERT INTO documents (agreement_id, id, kind, title, signed, effective, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&a.id)
@@ -255,9 +316,9 @@ impl Store {
             .bind(serde_json::to_string(d)?)
             .execute(&mut *tx)
             .await?;
-        }
-        for p in &a.provisions {
-            sqlx::query("INSERT INTO provisions (agreement_id, id, document_id, number, body) VALUES ($1, $2, $3, $4, $5)")
+            }
+            for p in &a.provisions {
+                sqlx::query("INSERT INTO provisions (agreement_id, id, document_id, number, body) VALUES ($1, $2, $3, $4, $5)")
                 .bind(&a.id)
                 .bind(&p.id)
                 .bind(&p.document)
@@ -265,9 +326,9 @@ impl Store {
                 .bind(serde_json::to_string(p)?)
                 .execute(&mut *tx)
                 .await?;
-        }
-        for o in &a.obligations {
-            sqlx::query(
+            }
+            for o in &a.obligations {
+                sqlx::query(
                 "INSERT INTO obligations (agreement_id, id, provision_id, document_id, kind, title, due, body)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
@@ -281,9 +342,9 @@ impl Store {
             .bind(serde_json::to_string(o)?)
             .execute(&mut *tx)
             .await?;
-        }
-        for (seq, c) in a.changes.iter().enumerate() {
-            sqlx::query(
+            }
+            for (seq, c) in a.changes.iter().enumerate() {
+                sqlx::query(
                 "INSERT INTO obligation_changes (agreement_id, seq, document_id, obligation_id, from_date, body)
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -295,12 +356,12 @@ impl Store {
             .bind(serde_json::to_string(c)?)
             .execute(&mut *tx)
             .await?;
-        }
-        let fc = bundle.zones.to_geojson();
-        let features = fc["features"].as_array().cloned().unwrap_or_default();
-        for (z, feature) in bundle.zones.zones().iter().zip(features) {
-            let bbox = bundle.zones.bbox(&z.id);
-            sqlx::query(
+            }
+            let fc = bundle.zones.to_geojson();
+            let features = fc["features"].as_array().cloned().unwrap_or_default();
+            for (z, feature) in bundle.zones.zones().iter().zip(features) {
+                let bbox = bundle.zones.bbox(&z.id);
+                sqlx::query(
                 "INSERT INTO zones (agreement_id, id, name, kind, part_of, min_lon, min_lat, max_lon, max_lat, area_km2, feature)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
@@ -317,9 +378,9 @@ impl Store {
             .bind(serde_json::to_string(&feature)?)
             .execute(&mut *tx)
             .await?;
-        }
-        for p in bundle.gazetteer.places() {
-            sqlx::query(
+            }
+            for p in bundle.gazetteer.places() {
+                sqlx::query(
                 "INSERT INTO places (agreement_id, id, display, lon, lat, country, admin_zone, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(&a.id)
@@ -332,11 +393,11 @@ impl Store {
             .bind(serde_json::to_string(p)?)
             .execute(&mut *tx)
             .await?;
-            let mut names = p.names();
-            names.sort_unstable();
-            names.dedup();
-            for n in names {
-                sqlx::query(
+                let mut names = p.names();
+                names.sort_unstable();
+                names.dedup();
+                for n in names {
+                    sqlx::query(
                     "INSERT INTO place_names (agreement_id, place_id, name, folded, skeleton) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(&a.id)
@@ -346,10 +407,10 @@ impl Store {
                 .bind(skeleton(n))
                 .execute(&mut *tx)
                 .await?;
+                }
             }
-        }
-        for s in &a.statements {
-            sqlx::query("INSERT INTO statements (agreement_id, id, actor_id, date, stance, body) VALUES ($1, $2, $3, $4, $5, $6)")
+            for s in &a.statements {
+                sqlx::query("INSERT INTO statements (agreement_id, id, actor_id, date, stance, body) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(&a.id)
                 .bind(&s.id)
                 .bind(&s.actor)
@@ -358,113 +419,119 @@ impl Store {
                 .bind(serde_json::to_string(s)?)
                 .execute(&mut *tx)
                 .await?;
-        }
-        tx.commit().await?;
-        Ok(if existing.is_some() {
-            LoadOutcome::Updated { version }
-        } else {
-            LoadOutcome::Created { version }
+            }
+            tx.commit().await?;
+            Ok(if existing.is_some() {
+                LoadOutcome::Updated { version }
+            } else {
+                LoadOutcome::Created { version }
+            })
         })
     }
 
     /// Every stored agreement, by id.
     pub async fn agreements(&self) -> Result<Vec<AgreementSummary>> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let rows = sqlx::query(
+        on_pool!(self, pool, DB, {
+            let rows = sqlx::query(
             "SELECT id, title, time_zone, effective, version, content_hash, loaded_at FROM agreements ORDER BY id",
         )
         .fetch_all(pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AgreementSummary {
-                    id: r.try_get("id")?,
-                    title: r.try_get("title")?,
-                    time_zone: r.try_get("time_zone")?,
-                    effective: r.try_get("effective")?,
-                    version: r.try_get("version")?,
-                    content_hash: r.try_get("content_hash")?,
-                    loaded_at: r.try_get("loaded_at")?,
+            rows.iter()
+                .map(|r| {
+                    Ok(AgreementSummary {
+                        id: r.try_get("id")?,
+                        title: r.try_get("title")?,
+                        time_zone: r.try_get("time_zone")?,
+                        effective: r.try_get("effective")?,
+                        version: r.try_get("version")?,
+                        content_hash: r.try_get("content_hash")?,
+                        loaded_at: r.try_get("loaded_at")?,
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 
     /// The stored agreement, re-read from its stored source files by the core loader, so
     /// that what the store serves is exactly what the loader validated.
     pub async fn agreement(&self, id: &str) -> Result<Option<AgreementBundle>> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT name, text FROM agreement_sources WHERE agreement_id = $1")
-                .bind(id)
-                .fetch_all(pool)
-                .await?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let files: Vec<SourceFile> = rows
-            .into_iter()
-            .map(|(n, t)| SourceFile::new(n, t))
-            .collect();
-        let main_name: String =
-            sqlx::query_scalar("SELECT main_source FROM agreements WHERE id = $1")
-                .bind(id)
-                .fetch_one(pool)
-                .await?;
-        let Some(main) = files.iter().find(|f| f.name == main_name).cloned() else {
-            return Err(StoreError::StoredAgreementInvalid {
-                id: id.to_owned(),
-                problems: Problems(vec![truce_core::Problem {
-                    file: main_name,
-                    position: truce_core::diag::Position::File,
-                    message: "the agreement file is missing from the store".into(),
-                    hint: None,
-                }]),
-            });
-        };
-        let read = |name: &str| {
-            files
-                .iter()
-                .find(|f| f.name == relative_name(name))
-                .cloned()
-                .ok_or_else(|| "not stored with the agreement".to_owned())
-        };
-        truce_core::load(main, read).map(Some).map_err(|problems| {
-            StoreError::StoredAgreementInvalid {
-                id: id.to_owned(),
-                problems,
+        on_pool!(self, pool, DB, {
+            let rows: Vec<(String, String)> =
+                sqlx::query_as("SELECT name, text FROM agreement_sources WHERE agreement_id = $1")
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?;
+            if rows.is_empty() {
+                return Ok(None);
             }
+            let files: Vec<SourceFile> = rows
+                .into_iter()
+                .map(|(n, t)| SourceFile::new(n, t))
+                .collect();
+            let main_name: String =
+                sqlx::query_scalar("SELECT main_source FROM agreements WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await?;
+            let Some(main) = files.iter().find(|f| f.name == main_name).cloned() else {
+                return Err(StoreError::StoredAgreementInvalid {
+                    id: id.to_owned(),
+                    problems: Problems(vec![truce_core::Problem {
+                        file: main_name,
+                        position: truce_core::diag::Position::File,
+                        message: "the agreement file is missing from the store".into(),
+                        hint: None,
+                    }]),
+                });
+            };
+            let read = |name: &str| {
+                files
+                    .iter()
+                    .find(|f| f.name == relative_name(name))
+                    .cloned()
+                    .ok_or_else(|| "not stored with the agreement".to_owned())
+            };
+            truce_core::load(main, read).map(Some).map_err(|problems| {
+                StoreError::StoredAgreementInvalid {
+                    id: id.to_owned(),
+                    problems,
+                }
+            })
         })
     }
 
     /// Number of rows in each agreement table, for checks and diagnostics.
     pub async fn row_counts(&self) -> Result<Vec<(String, i64)>> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let mut out = Vec::new();
-        for t in [
-            "agreements",
-            "agreement_sources",
-            "actors",
-            "documents",
-            "provisions",
-            "obligations",
-            "obligation_changes",
-            "zones",
-            "places",
-            "place_names",
-            "statements",
-        ] {
-            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
-                .fetch_one(pool)
-                .await?;
-            out.push((t.to_owned(), n));
-        }
-        Ok(out)
+        on_pool!(self, pool, DB, {
+            let mut out = Vec::new();
+            for t in [
+                "agreements",
+                "agreement_sources",
+                "actors",
+                "documents",
+                "provisions",
+                "obligations",
+                "obligation_changes",
+                "zones",
+                "places",
+                "place_names",
+                "statements",
+            ] {
+                let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
+                    .fetch_one(pool)
+                    .await?;
+                out.push((t.to_owned(), n));
+            }
+            Ok(out)
+        })
     }
 
     /// Closes every connection, checkpointing the WAL.
     pub async fn close(&self) {
-        let Backend::Sqlite(pool) = &self.backend;
-        pool.close().await;
+        match &self.backend {
+            Backend::Sqlite(pool) => pool.close().await,
+            Backend::Postgres(pool) => pool.close().await,
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! twice changes nothing; a changed record becomes a new version, the old one kept), and
 //! reads that go back through the core's reader, so a stored record is always valid.
 
-use crate::{Backend, Result, Store, StoreError, sha256};
+use crate::{Result, Store, StoreError, sha256};
 use jiff::Timestamp;
 use std::collections::BTreeSet;
 use truce_core::AgreementBundle;
@@ -50,15 +50,15 @@ impl Store {
         items: &[(Record, String)],
         now: Timestamp,
     ) -> Result<RecordCounts> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let mut tx = pool.begin().await?;
-        let mut counts = RecordCounts::default();
-        let at = now.to_string();
-        for (r, origin) in items {
-            let body = records::write_line(r);
-            let hash = sha256(&body);
-            let kind = r.kind().as_str();
-            let current: Option<(i64, String, i64)> = sqlx::query_as(
+        on_pool!(self, pool, DB, {
+            let mut tx = pool.begin().await?;
+            let mut counts = RecordCounts::default();
+            let at = now.to_string();
+            for (r, origin) in items {
+                let body = records::write_line(r);
+                let hash = sha256(&body);
+                let kind = r.kind().as_str();
+                let current: Option<(i64, String, i64)> = sqlx::query_as(
                 "SELECT seq, content_hash, version FROM records WHERE agreement_id = $1 AND kind = $2 AND id = $3 AND superseded = 0",
             )
             .bind(agreement)
@@ -66,25 +66,25 @@ impl Store {
             .bind(r.id())
             .fetch_optional(&mut *tx)
             .await?;
-            let version = match current {
-                Some((_, h, _)) if h == hash => {
-                    counts.unchanged += 1;
-                    continue;
-                }
-                Some((seq, _, v)) => {
-                    sqlx::query("UPDATE records SET superseded = 1 WHERE seq = $1")
-                        .bind(seq)
-                        .execute(&mut *tx)
-                        .await?;
-                    counts.updated += 1;
-                    v + 1
-                }
-                None => {
-                    counts.added += 1;
-                    1
-                }
-            };
-            sqlx::query(
+                let version = match current {
+                    Some((_, h, _)) if h == hash => {
+                        counts.unchanged += 1;
+                        continue;
+                    }
+                    Some((seq, _, v)) => {
+                        sqlx::query("UPDATE records SET superseded = 1 WHERE seq = $1")
+                            .bind(seq)
+                            .execute(&mut *tx)
+                            .await?;
+                        counts.updated += 1;
+                        v + 1
+                    }
+                    None => {
+                        counts.added += 1;
+                        1
+                    }
+                };
+                sqlx::query(
                 "INSERT INTO records (agreement_id, kind, id, version, date, body, content_hash, origin, imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(agreement)
@@ -98,9 +98,10 @@ impl Store {
             .bind(&at)
             .execute(&mut *tx)
             .await?;
-        }
-        tx.commit().await?;
-        Ok(counts)
+            }
+            tx.commit().await?;
+            Ok(counts)
+        })
     }
 
     /// Current records of an agreement, optionally of one kind, by date then kind and id.
@@ -109,34 +110,35 @@ impl Store {
         bundle: &AgreementBundle,
         kind: Option<RecordKind>,
     ) -> Result<Vec<StoredRecord>> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
+        on_pool!(self, pool, DB, {
+            let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
             "SELECT body, version, origin, imported_at FROM records WHERE agreement_id = $1 AND superseded = 0 AND ($2 IS NULL OR kind = $2) ORDER BY date, kind, id",
         )
         .bind(&bundle.agreement.id)
         .bind(kind.map(RecordKind::as_str))
         .fetch_all(pool)
         .await?;
-        rows.into_iter()
-            .map(|(body, version, origin, imported_at)| {
-                let value: serde_json::Value = serde_json::from_str(&body)?;
-                let record = records::read_value(0, value, bundle).map_err(|p| {
-                    StoreError::Corrupt(format!(
-                        "stored record from {origin} no longer reads: {}",
-                        p.iter()
-                            .map(|x| format!("{} {}", x.pointer, x.reason))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ))
-                })?;
-                Ok(StoredRecord {
-                    record,
-                    version,
-                    origin,
-                    imported_at,
+            rows.into_iter()
+                .map(|(body, version, origin, imported_at)| {
+                    let value: serde_json::Value = serde_json::from_str(&body)?;
+                    let record = records::read_value(0, value, bundle).map_err(|p| {
+                        StoreError::Corrupt(format!(
+                            "stored record from {origin} no longer reads: {}",
+                            p.iter()
+                                .map(|x| format!("{} {}", x.pointer, x.reason))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ))
+                    })?;
+                    Ok(StoredRecord {
+                        record,
+                        version,
+                        origin,
+                        imported_at,
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 
     /// Every current record of an agreement, sorted for evaluation, observation posts

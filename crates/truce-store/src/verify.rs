@@ -4,7 +4,7 @@
 //! their history (who, when, what, why). A merge is undone by a split and the other way
 //! round; nothing is deleted.
 
-use crate::{Backend, Result, Store, StoreError};
+use crate::{Result, Store, StoreError};
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;
@@ -64,8 +64,8 @@ struct Current {
 
 impl Store {
     async fn current(&self, id: &str) -> Result<Option<Current>, ReviewError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let Some(row) = sqlx::query(
+        on_pool!(self, pool, DB, {
+            let Some(row) = sqlx::query(
             "SELECT agreement_id, analyst_status FROM incidents WHERE id = $1 AND report_count > 0",
         )
         .bind(id)
@@ -74,49 +74,50 @@ impl Store {
         else {
             return Ok(None);
         };
-        let sources = self.sources().await?;
-        let rows: Vec<(String, String)> = sqlx::query_as(
+            let sources = self.sources().await?;
+            let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT source_id, body FROM reports WHERE incident_id = $1 AND superseded_by IS NULL AND retracted = 0 ORDER BY seq",
         )
         .bind(id)
         .fetch_all(pool)
         .await?;
-        let mut members = Vec::new();
-        for (source, body) in rows {
-            let s = sources
-                .get(&source)
-                .cloned()
-                .ok_or_else(|| StoreError::Corrupt(format!("report of unknown source {source}")))?;
-            let r: Report = serde_json::from_str(&body)
-                .map_err(|e| StoreError::Corrupt(format!("report does not decode: {e}")))?;
-            members.push((r, s));
-        }
-        let analyst: Option<String> = row.try_get("analyst_status")?;
-        Ok(Some(Current {
-            members,
-            analyst_status: analyst.as_deref().and_then(IncidentStatus::parse),
-            agreement: row.try_get("agreement_id")?,
-        }))
+            let mut members = Vec::new();
+            for (source, body) in rows {
+                let s = sources.get(&source).cloned().ok_or_else(|| {
+                    StoreError::Corrupt(format!("report of unknown source {source}"))
+                })?;
+                let r: Report = serde_json::from_str(&body)
+                    .map_err(|e| StoreError::Corrupt(format!("report does not decode: {e}")))?;
+                members.push((r, s));
+            }
+            let analyst: Option<String> = row.try_get("analyst_status")?;
+            Ok(Some(Current {
+                members,
+                analyst_status: analyst.as_deref().and_then(IncidentStatus::parse),
+                agreement: row.try_get("agreement_id")?,
+            }))
+        })
     }
 
     /// An incident's history, oldest first.
     pub async fn history(&self, id: &str) -> Result<Vec<HistoryEntry>> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let rows: Vec<(String, String, String, String, String)> =
+        on_pool!(self, pool, DB, {
+            let rows: Vec<(String, String, String, String, String)> =
             sqlx::query_as("SELECT at, actor, action, reason, detail FROM incident_history WHERE incident_id = $1 ORDER BY seq")
                 .bind(id)
                 .fetch_all(pool)
                 .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(at, actor, action, reason, detail)| HistoryEntry {
-                at,
-                actor,
-                action,
-                reason,
-                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-            })
-            .collect())
+            Ok(rows
+                .into_iter()
+                .map(|(at, actor, action, reason, detail)| HistoryEntry {
+                    at,
+                    actor,
+                    action,
+                    reason,
+                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+                })
+                .collect())
+        })
     }
 
     /// Writes an analyst action: reports moved, incidents reassessed (an emptied incident
@@ -130,19 +131,19 @@ impl Store {
         actor: &str,
         reason: &str,
     ) -> Result<()> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let at = Timestamp::now().to_string();
-        let mut tx = pool.begin().await?;
-        for (report, incident) in moves {
-            sqlx::query("UPDATE reports SET incident_id = $1 WHERE id = $2")
-                .bind(incident)
-                .bind(report)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (id, i, analyst) in incidents {
-            let (lon, lat) = i.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
-            sqlx::query(
+        on_pool!(self, pool, DB, {
+            let at = Timestamp::now().to_string();
+            let mut tx = pool.begin().await?;
+            for (report, incident) in moves {
+                sqlx::query("UPDATE reports SET incident_id = $1 WHERE id = $2")
+                    .bind(incident)
+                    .bind(report)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (id, i, analyst) in incidents {
+                let (lon, lat) = i.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
+                sqlx::query(
                         "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, analyst_status, perpetrator, disputed, report_count, body)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                          ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat,
@@ -160,25 +161,27 @@ impl Store {
                     .bind(i.status.as_str())
                     .bind(analyst.map(IncidentStatus::as_str))
                     .bind(&i.attribution.assessed)
-                    .bind(i.attribution.disputed)
+                    .bind(i64::from(i.attribution.disputed))
                     .bind(i64::try_from(i.reports.len()).unwrap_or(i64::MAX))
                     .bind(serde_json::to_string(i)?)
                     .execute(&mut *tx)
                     .await?;
-            sqlx::query("DELETE FROM incident_zones WHERE incident_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            for z in &i.zones {
-                sqlx::query("INSERT INTO incident_zones (incident_id, zone_id) VALUES ($1, $2)")
+                sqlx::query("DELETE FROM incident_zones WHERE incident_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                for z in &i.zones {
+                    sqlx::query(
+                        "INSERT INTO incident_zones (incident_id, zone_id) VALUES ($1, $2)",
+                    )
                     .bind(id)
                     .bind(z)
                     .execute(&mut *tx)
                     .await?;
+                }
             }
-        }
-        for (incident, action, detail) in history {
-            sqlx::query("INSERT INTO incident_history (incident_id, at, actor, action, reason, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+            for (incident, action, detail) in history {
+                sqlx::query("INSERT INTO incident_history (incident_id, at, actor, action, reason, detail) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(incident)
                 .bind(&at)
                 .bind(actor)
@@ -187,9 +190,10 @@ impl Store {
                 .bind(detail.to_string())
                 .execute(&mut *tx)
                 .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+            }
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Sets (or, with `None`, clears) the analyst's status of an incident.
@@ -315,41 +319,42 @@ impl Store {
                 "a split must leave at least one report on each side".into(),
             ));
         }
-        let Backend::Sqlite(pool) = &self.backend;
-        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM incidents")
-            .fetch_one(pool)
+        on_pool!(self, pool, DB, {
+            let max: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM incidents")
+                .fetch_one(pool)
+                .await?;
+            let new_id = format!("inc-{}", max.unwrap_or(0) + 1);
+            let left = assess_reports(
+                id,
+                &kept,
+                &bundle.zones,
+                &bundle.gazetteer,
+                cur.analyst_status,
+            )
+            .ok_or_else(|| ReviewError::NoIncident(id.to_owned()))?;
+            let right = assess_reports(&new_id, &out, &bundle.zones, &bundle.gazetteer, None)
+                .ok_or_else(|| ReviewError::NoIncident(new_id.clone()))?;
+            let moves: Vec<(String, String)> = reports
+                .iter()
+                .map(|r| (r.clone(), new_id.clone()))
+                .collect();
+            let detail = serde_json::json!({"reports": reports, "from": id, "to": new_id});
+            self.apply_review(
+                &cur.agreement,
+                &moves,
+                &[
+                    (id.to_owned(), left.clone(), cur.analyst_status),
+                    (new_id.clone(), right.clone(), None),
+                ],
+                &[
+                    (id.to_owned(), "split-out", detail.clone()),
+                    (new_id.clone(), "split-from", detail),
+                ],
+                actor,
+                reason,
+            )
             .await?;
-        let new_id = format!("inc-{}", max.unwrap_or(0) + 1);
-        let left = assess_reports(
-            id,
-            &kept,
-            &bundle.zones,
-            &bundle.gazetteer,
-            cur.analyst_status,
-        )
-        .ok_or_else(|| ReviewError::NoIncident(id.to_owned()))?;
-        let right = assess_reports(&new_id, &out, &bundle.zones, &bundle.gazetteer, None)
-            .ok_or_else(|| ReviewError::NoIncident(new_id.clone()))?;
-        let moves: Vec<(String, String)> = reports
-            .iter()
-            .map(|r| (r.clone(), new_id.clone()))
-            .collect();
-        let detail = serde_json::json!({"reports": reports, "from": id, "to": new_id});
-        self.apply_review(
-            &cur.agreement,
-            &moves,
-            &[
-                (id.to_owned(), left.clone(), cur.analyst_status),
-                (new_id.clone(), right.clone(), None),
-            ],
-            &[
-                (id.to_owned(), "split-out", detail.clone()),
-                (new_id.clone(), "split-from", detail),
-            ],
-            actor,
-            reason,
-        )
-        .await?;
-        Ok((left, right))
+            Ok((left, right))
+        })
     }
 }

@@ -1,4 +1,4 @@
-//! Store tests on a fresh SQLite database per test.
+//! Store tests on a fresh database per test, on every backend under test.
 
 use std::path::{Path, PathBuf};
 use truce_core::{AgreementBundle, SourceFile};
@@ -28,95 +28,151 @@ fn nk2020() -> AgreementBundle {
     )
 }
 
-async fn fresh() -> (tempfile::TempDir, Store) {
+/// What keeps a test's database alive: a temporary folder, or a PostgreSQL database
+/// dropped at the end of the test.
+enum Guard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { base: String, name: String },
+}
+
+impl Guard {
+    async fn done(self, store: Store) {
+        store.close().await;
+        if let Guard::Postgres { base, name } = self {
+            let admin = sqlx::PgPool::connect(&base)
+                .await
+                .expect("admin connection");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&admin)
+                .await
+                .expect("drop test database");
+            admin.close().await;
+        }
+    }
+}
+
+/// A fresh empty store on every backend under test: SQLite always; PostgreSQL as well
+/// when `TRUCE_TEST_DATABASE_URL` names a server (a new database per test beside it).
+async fn fresh_all() -> Vec<(Guard, Store)> {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open_sqlite(&dir.path().join("truce.db"))
+    let sqlite = Store::open_sqlite(&dir.path().join("truce.db"))
         .await
         .expect("open");
-    (dir, store)
+    let mut out = vec![(Guard::Sqlite(dir), sqlite)];
+    if let Ok(base) = std::env::var("TRUCE_TEST_DATABASE_URL") {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let name = format!(
+            "truce_store_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let admin = sqlx::PgPool::connect(&base)
+            .await
+            .expect("admin connection");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("create test database");
+        admin.close().await;
+        let (prefix, _) = base.rsplit_once('/').expect("URL with a database");
+        let store = Store::open(&format!("{prefix}/{name}"))
+            .await
+            .expect("open postgres");
+        out.push((Guard::Postgres { base, name }, store));
+    }
+    out
 }
 
 #[tokio::test]
 async fn a_new_database_is_migrated_and_in_wal_mode() {
-    let (_dir, store) = fresh().await;
-    assert_eq!(store.journal_mode().await.expect("pragma"), "wal");
-    assert!(store.agreements().await.expect("list").is_empty());
-    // Migrating again is a no-op.
-    store.migrate().await.expect("second migrate");
+    for (guard, store) in fresh_all().await {
+        eprintln!("backend: {}", store.backend_name());
+        assert_eq!(store.journal_mode().await.expect("pragma"), "wal");
+        assert!(store.agreements().await.expect("list").is_empty());
+        // Migrating again is a no-op.
+        store.migrate().await.expect("second migrate");
+        guard.done(store).await;
+    }
 }
 
 #[tokio::test]
 async fn loading_the_agreement_twice_duplicates_nothing() {
-    let (_dir, store) = fresh().await;
-    let b = nk2020();
-    assert_eq!(
-        store.load_agreement(&b).await.expect("load"),
-        LoadOutcome::Created { version: 1 }
-    );
-    let counts = store.row_counts().await.expect("counts");
-    assert_eq!(
-        store.load_agreement(&b).await.expect("reload"),
-        LoadOutcome::Unchanged { version: 1 }
-    );
-    assert_eq!(store.row_counts().await.expect("counts"), counts);
-    let get = |t: &str| counts.iter().find(|(n, _)| n == t).map(|(_, c)| *c);
-    assert_eq!(get("agreements"), Some(1));
-    assert_eq!(
-        get("obligations"),
-        Some(i64::try_from(b.agreement.obligations.len()).expect("fits"))
-    );
-    assert_eq!(
-        get("zones"),
-        Some(i64::try_from(b.zones.zones().len()).expect("fits"))
-    );
-    assert_eq!(
-        get("places"),
-        Some(i64::try_from(b.gazetteer.places().len()).expect("fits"))
-    );
-    assert_eq!(get("agreement_sources"), Some(4));
+    for (guard, store) in fresh_all().await {
+        eprintln!("backend: {}", store.backend_name());
+        let b = nk2020();
+        assert_eq!(
+            store.load_agreement(&b).await.expect("load"),
+            LoadOutcome::Created { version: 1 }
+        );
+        let counts = store.row_counts().await.expect("counts");
+        assert_eq!(
+            store.load_agreement(&b).await.expect("reload"),
+            LoadOutcome::Unchanged { version: 1 }
+        );
+        assert_eq!(store.row_counts().await.expect("counts"), counts);
+        let get = |t: &str| counts.iter().find(|(n, _)| n == t).map(|(_, c)| *c);
+        assert_eq!(get("agreements"), Some(1));
+        assert_eq!(
+            get("obligations"),
+            Some(i64::try_from(b.agreement.obligations.len()).expect("fits"))
+        );
+        assert_eq!(
+            get("zones"),
+            Some(i64::try_from(b.zones.zones().len()).expect("fits"))
+        );
+        assert_eq!(
+            get("places"),
+            Some(i64::try_from(b.gazetteer.places().len()).expect("fits"))
+        );
+        assert_eq!(get("agreement_sources"), Some(4));
+        guard.done(store).await;
+    }
 }
 
 #[tokio::test]
 async fn a_changed_agreement_replaces_the_previous_version_whole() {
-    let (_dir, store) = fresh().await;
-    let original = std::fs::read_to_string(root().join("agreements/nk-2020/agreement.toml"))
-        .expect("agreement");
-    store
-        .load_agreement(&bundle_from(original.clone()))
-        .await
-        .expect("load");
-    let before = store.row_counts().await.expect("counts");
-    let edited = original.replace(
-        "title = \"A peacekeeping centre to control the ceasefire\"",
-        "title = \"A peacekeeping centre to control the ceasefire (edited)\"",
-    );
-    assert_ne!(edited, original);
-    assert_eq!(
+    for (guard, store) in fresh_all().await {
+        eprintln!("backend: {}", store.backend_name());
+        let original = std::fs::read_to_string(root().join("agreements/nk-2020/agreement.toml"))
+            .expect("agreement");
         store
-            .load_agreement(&bundle_from(edited))
+            .load_agreement(&bundle_from(original.clone()))
             .await
-            .expect("reload"),
-        LoadOutcome::Updated { version: 2 }
-    );
-    assert_eq!(
-        store.row_counts().await.expect("counts"),
-        before,
-        "same rows, replaced not added"
-    );
-    let back = store
-        .agreement("nk-2020")
-        .await
-        .expect("read")
-        .expect("stored");
-    let centre = back
-        .agreement
-        .obligations
-        .iter()
-        .find(|o| o.id == "peacekeeping-centre")
-        .expect("centre");
-    assert!(centre.title.ends_with("(edited)"));
-    let list = store.agreements().await.expect("list");
-    assert_eq!(list[0].version, 2);
+            .expect("load");
+        let before = store.row_counts().await.expect("counts");
+        let edited = original.replace(
+            "title = \"A peacekeeping centre to control the ceasefire\"",
+            "title = \"A peacekeeping centre to control the ceasefire (edited)\"",
+        );
+        assert_ne!(edited, original);
+        assert_eq!(
+            store
+                .load_agreement(&bundle_from(edited))
+                .await
+                .expect("reload"),
+            LoadOutcome::Updated { version: 2 }
+        );
+        assert_eq!(
+            store.row_counts().await.expect("counts"),
+            before,
+            "same rows, replaced not added"
+        );
+        let back = store
+            .agreement("nk-2020")
+            .await
+            .expect("read")
+            .expect("stored");
+        let centre = back
+            .agreement
+            .obligations
+            .iter()
+            .find(|o| o.id == "peacekeeping-centre")
+            .expect("centre");
+        assert!(centre.title.ends_with("(edited)"));
+        let list = store.agreements().await.expect("list");
+        assert_eq!(list[0].version, 2);
+        guard.done(store).await;
+    }
 }
 
 #[tokio::test]
@@ -167,73 +223,77 @@ async fn unsupported_urls_are_refused_with_a_clear_error() {
 async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
     use truce_core::acled::Options;
     use truce_core::report::{Reliability, Source, SourceKind};
-    let (_dir, store) = fresh().await;
-    let b = nk2020();
-    store.load_agreement(&b).await.expect("load");
-    let header = truce_core::acled::COLUMNS.join(",");
-    let row = |ts: u32| {
-        format!(
-            "ARM1,2021-05-12,2021,1,Political violence,Explosions/Remote violence,Shelling/artillery/missile attack,Military Forces of Azerbaijan (2003-),,1,,,0,10,,51,Caucasus and Central Asia,Armenia,,,,Goris,39.5111,46.3417,1,S,National,n,0,,{ts}"
-        )
-    };
-    let now = "2026-11-28T00:00:00Z".parse().expect("now");
-    let options = Options {
-        source: Source {
-            id: "acled".into(),
-            name: "ACLED".into(),
-            kind: SourceKind::DataSet,
-            reliability: Reliability::B,
-            party: None,
-        },
-        received: now,
-        credibility: 2,
-        now,
-        max_field_bytes: 1 << 15,
-    };
-    let first = format!("{header}\n{}\n", row(1));
-    truce_store::ingest::import_acled(&store, &b, first.as_bytes(), &options, 100, |_| {})
-        .await
-        .expect("store")
-        .expect("file");
-    let (state, _) = store.resume_state("nk-2020").await.expect("resume");
-    assert!(
-        state.iter().all(|s| !s.needs_write),
-        "a finished import owes nothing"
-    );
+    for (guard, store) in fresh_all().await {
+        eprintln!("backend: {}", store.backend_name());
+        let b = nk2020();
+        store.load_agreement(&b).await.expect("load");
+        let header = truce_core::acled::COLUMNS.join(",");
+        let row = |ts: u32| {
+            format!(
+                "ARM1,2021-05-12,2021,1,Political violence,Explosions/Remote violence,Shelling/artillery/missile attack,Military Forces of Azerbaijan (2003-),,1,,,0,10,,51,Caucasus and Central Asia,Armenia,,,,Goris,39.5111,46.3417,1,S,National,n,0,,{ts}"
+            )
+        };
+        let now = "2026-11-28T00:00:00Z".parse().expect("now");
+        let options = Options {
+            source: Source {
+                id: "acled".into(),
+                name: "ACLED".into(),
+                kind: SourceKind::DataSet,
+                reliability: Reliability::B,
+                party: None,
+            },
+            received: now,
+            credibility: 2,
+            now,
+            max_field_bytes: 1 << 15,
+        };
+        let first = format!("{header}\n{}\n", row(1));
+        truce_store::ingest::import_acled(&store, &b, first.as_bytes(), &options, 100, |_| {})
+            .await
+            .expect("store")
+            .expect("file");
+        let (state, _) = store.resume_state("nk-2020").await.expect("resume");
+        assert!(
+            state.iter().all(|s| !s.needs_write),
+            "a finished import owes nothing"
+        );
 
-    // The newer version's report batch lands; the process stops before the incidents.
-    let newer = format!("{header}\n{}\n", row(2));
-    let reader = truce_core::acled::Reader::new(newer.as_bytes(), &b.agreement, &b.zones, &options)
-        .expect("reader");
-    let r = reader
-        .into_iter()
-        .next()
-        .expect("row")
-        .expect("good")
-        .report;
-    let decision = truce_core::incidents::Decision {
-        report: r.id.clone(),
-        incident: "inc-1".into(),
-        new: false,
-        candidates: 1,
-        distance_m: Some(0.0),
-        gap_s: Some(0),
-        reason: "test".into(),
-    };
-    let batch = truce_store::Batch {
-        agreement: "nk-2020".into(),
-        reports: vec![truce_store::NewReport {
-            report: r.clone(),
-            raw_format: "acled".into(),
-            raw: "[]".into(),
-            decision,
-        }],
-        superseded: vec![("acled:ARM1@1".into(), r.id.clone())],
-        incidents: Vec::new(),
-    };
-    store.write_batch(&batch).await.expect("batch");
-    let (state, _) = store.resume_state("nk-2020").await.expect("resume");
-    let inc = state.iter().find(|s| s.id == "inc-1").expect("incident");
-    assert_eq!(inc.members.len(), 1, "same number of reports as before");
-    assert!(inc.needs_write, "but it is owed a rewrite");
+        // The newer version's report batch lands; the process stops before the incidents.
+        let newer = format!("{header}\n{}\n", row(2));
+        let reader =
+            truce_core::acled::Reader::new(newer.as_bytes(), &b.agreement, &b.zones, &options)
+                .expect("reader");
+        let r = reader
+            .into_iter()
+            .next()
+            .expect("row")
+            .expect("good")
+            .report;
+        let decision = truce_core::incidents::Decision {
+            report: r.id.clone(),
+            incident: "inc-1".into(),
+            new: false,
+            candidates: 1,
+            distance_m: Some(0.0),
+            gap_s: Some(0),
+            reason: "test".into(),
+        };
+        let batch = truce_store::Batch {
+            agreement: "nk-2020".into(),
+            reports: vec![truce_store::NewReport {
+                report: r.clone(),
+                raw_format: "acled".into(),
+                raw: "[]".into(),
+                decision,
+            }],
+            superseded: vec![("acled:ARM1@1".into(), r.id.clone())],
+            incidents: Vec::new(),
+        };
+        store.write_batch(&batch).await.expect("batch");
+        let (state, _) = store.resume_state("nk-2020").await.expect("resume");
+        let inc = state.iter().find(|s| s.id == "inc-1").expect("incident");
+        assert_eq!(inc.members.len(), 1, "same number of reports as before");
+        assert!(inc.needs_write, "but it is owed a rewrite");
+        guard.done(store).await;
+    }
 }

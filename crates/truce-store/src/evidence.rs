@@ -538,7 +538,7 @@ impl Store {
                 decisions.push(Decision {
                     report: r.try_get("report_id")?,
                     incident: r.try_get("incident_id")?,
-                    new: r.try_get("new")?,
+                    new: r.try_get::<i64, _>("new")? != 0,
                     candidates: usize::try_from(r.try_get::<i64, _>("candidates")?).unwrap_or(0),
                     distance_m: r.try_get("distance_m")?,
                     gap_s: r.try_get("gap_s")?,

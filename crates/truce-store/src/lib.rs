@@ -28,6 +28,8 @@ macro_rules! on_pool {
 mod evidence;
 pub mod ingest;
 pub mod records;
+#[doc(hidden)]
+pub mod testing;
 pub mod verify;
 
 pub use evidence::Current;

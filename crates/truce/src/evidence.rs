@@ -324,7 +324,7 @@ pub async fn import(args: ImportArgs) -> Result<()> {
     let file = std::fs::File::open(&args.file)
         .map_err(|e| BadInput(format!("cannot read {}: {e}", args.file.display())))?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let store = open(&args.data.data).await?;
+    let store = open(&args.data).await?;
     let bundle = stored(&store, &args.agreement).await?;
     let source_id = args.source.clone().unwrap_or_else(|| {
         if let Format::Ucdp = args.format {
@@ -511,7 +511,7 @@ async fn review(review: &ReviewArgs) -> Result<(truce_store::Store, truce_core::
     if review.reason.trim().is_empty() {
         return Err(BadInput("--reason must say why".into()).into());
     }
-    let store = open(&review.data.data).await?;
+    let store = open(&review.data).await?;
     let bundle = stored(&store, &review.agreement).await?;
     Ok((store, bundle))
 }
@@ -526,7 +526,7 @@ fn refused(e: truce_store::verify::ReviewError) -> anyhow::Error {
 pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
     match cmd {
         IncidentsCmd::Counts { filter, json, data } => {
-            let store = open(&data.data).await?;
+            let store = open(&data).await?;
             let bundle = stored(&store, &filter.agreement).await?;
             let f = filter.to_filter(&bundle, None, i64::MAX)?;
             let list = store.incidents(&bundle.agreement.id, &f).await?;
@@ -609,7 +609,7 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
             ))
         }
         IncidentsCmd::List(a) => {
-            let store = open(&a.data.data).await?;
+            let store = open(&a.data).await?;
             let bundle = stored(&store, &a.filter.agreement).await?;
             let tz = bundle.agreement.tz().clone();
             let filter = a.filter.to_filter(&bundle, a.after, a.limit)?;
@@ -649,7 +649,7 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
             out(&text)
         }
         IncidentsCmd::Show { id, json, data } => {
-            let store = open(&data.data).await?;
+            let store = open(&data).await?;
             let Some(d) = store.incident(&id).await? else {
                 return Err(BadInput(format!("no incident `{id}`")).into());
             };
@@ -746,7 +746,7 @@ pub async fn sources(cmd: SourcesCmd) -> Result<()> {
                 ))
                 .into());
             }
-            let store = open(&data.data).await?;
+            let store = open(&data).await?;
             if let Some(existing) = store.sources().await?.get(&id) {
                 return Err(BadInput(format!(
                     "source `{id}` exists already ({} {})",
@@ -766,7 +766,7 @@ pub async fn sources(cmd: SourcesCmd) -> Result<()> {
             out(&format!("source {id} added\n"))
         }
         SourcesCmd::List { data } => {
-            let store = open(&data.data).await?;
+            let store = open(&data).await?;
             let mut list: Vec<Source> = store.sources().await?.into_values().collect();
             list.sort_by(|a, b| a.id.cmp(&b.id));
             let mut t = format!(
@@ -789,7 +789,7 @@ pub async fn sources(cmd: SourcesCmd) -> Result<()> {
 }
 
 pub async fn export(args: ExportArgs) -> Result<()> {
-    let store = open(&args.data.data).await?;
+    let store = open(&args.data).await?;
     let bundle = stored(&store, &args.filter.agreement).await?;
     let filter = args.filter.to_filter(&bundle, None, i64::MAX)?;
     let incidents = store.incidents(&bundle.agreement.id, &filter).await?;

@@ -32,6 +32,11 @@ struct DataArgs {
     /// agreements on first use.
     #[arg(long, env = "TRUCE_DATA", default_value = "truce-data")]
     data: PathBuf,
+    /// A database URL instead of the data directory's embedded SQLite file:
+    /// `postgres://USER:PASSWORD@HOST/DB` or `sqlite:PATH`. Migrated and given the
+    /// built-in agreements on first use.
+    #[arg(long, env = "TRUCE_DATABASE", value_name = "URL")]
+    database: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -243,14 +248,16 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Evidence(cmd) => status::evidence(cmd).await,
         Command::Status(args) => status::status(args).await,
         Command::Serve { bind, data } => {
-            let store = open(&data.data).await?;
+            let store = open(&data).await?;
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
             let addr = listener.local_addr()?;
             out(&format!(
                 "Truce API on http://{addr}/api/v1/agreements (data: {}); Ctrl-C stops\n",
-                data.data.display()
+                data.database
+                    .as_deref()
+                    .map_or_else(|| data.data.display().to_string(), redact)
             ))?;
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
@@ -265,7 +272,7 @@ async fn run(cli: Cli) -> Result<()> {
             json,
             data,
         }) => {
-            let store = open(&data.data).await?;
+            let store = open(&data).await?;
             let b = stored(&store, &agreement).await?;
             let found = b.gazetteer.find(&name);
             if json {
@@ -285,7 +292,7 @@ async fn run(cli: Cli) -> Result<()> {
             geojson,
             data,
         }) => {
-            let store = open(&data.data).await?;
+            let store = open(&data).await?;
             let b = stored(&store, &agreement).await?;
             if geojson {
                 out(&format!(
@@ -319,12 +326,12 @@ async fn agreement(cmd: AgreementCmd) -> Result<()> {
         }
         AgreementCmd::Load { path, data } => {
             let b = read_folder(&path)?;
-            let store = open(&data.data).await?;
+            let store = open(&data).await?;
             let outcome = store.load_agreement(&b).await?;
             out(&format!("{}: {}\n", b.agreement.id, describe(outcome)))
         }
         AgreementCmd::List { json, data } => {
-            let store = open(&data.data).await?;
+            let store = open(&data).await?;
             let list = store.agreements().await?;
             if json {
                 out(&format!("{}\n", serde_json::to_string_pretty(&list)?))
@@ -338,7 +345,7 @@ async fn agreement(cmd: AgreementCmd) -> Result<()> {
             json,
             data,
         } => {
-            let store = open(&data.data).await?;
+            let store = open(&data).await?;
             let b = stored(&store, &id).await?;
             let a = &b.agreement;
             let date = as_of.unwrap_or_else(|| {
@@ -430,8 +437,22 @@ async fn load_demo_evidence(store: &Store, b: &AgreementBundle) -> Result<()> {
     Ok(())
 }
 
-/// Opens the data directory, creating it with the built-in agreements on first use.
-async fn open(dir: &Path) -> Result<Store> {
+/// Opens the data directory (or the database named by `--database`), creating it with
+/// the built-in agreements on first use.
+async fn open(args: &DataArgs) -> Result<Store> {
+    if let Some(url) = &args.database {
+        let store = Store::open(url)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact(url)))?;
+        if store.agreements().await?.is_empty() {
+            for b in builtin::agreements()? {
+                store.load_agreement(&b).await?;
+                load_demo_evidence(&store, &b).await?;
+            }
+        }
+        return Ok(store);
+    }
+    let dir = &args.data;
     if dir.join(DB_FILE).exists() {
         let store = Store::open_sqlite(&dir.join(DB_FILE))
             .await
@@ -456,6 +477,18 @@ async fn open(dir: &Path) -> Result<Store> {
         );
     }
     Ok(store)
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
 }
 
 async fn stored(store: &Store, id: &str) -> Result<AgreementBundle> {

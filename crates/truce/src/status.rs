@@ -119,7 +119,7 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
             data,
         } => {
             let kind = record_kind(kind)?;
-            let store = open(&data.data).await?;
+            let store = open(&data).await?;
             let b = stored(&store, &agreement).await?;
             let mut refused = 0;
             for f in files {
@@ -157,7 +157,7 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
             data,
         } => {
             let kind = record_kind(kind)?;
-            let store = open(&data.data).await?;
+            let store = open(&data).await?;
             let b = stored(&store, &agreement).await?;
             let list = store.records(&b, kind).await?;
             if json {
@@ -203,7 +203,7 @@ async fn load(store: &Store, agreement: &str) -> Result<Loaded> {
 }
 
 pub async fn status(args: StatusArgs) -> Result<()> {
-    let store = open(&args.data.data).await?;
+    let store = open(&args.data).await?;
     let l = load(&store, &args.agreement).await?;
     let opts = options(&args.rules);
     let input = Inputs {

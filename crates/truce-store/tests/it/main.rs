@@ -28,65 +28,11 @@ fn nk2020() -> AgreementBundle {
     )
 }
 
-/// What keeps a test's database alive: a temporary folder, or a PostgreSQL database
-/// dropped at the end of the test.
-enum Guard {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { base: String, name: String },
-}
-
-impl Guard {
-    async fn done(self, store: Store) {
-        store.close().await;
-        if let Guard::Postgres { base, name } = self {
-            let admin = sqlx::PgPool::connect(&base)
-                .await
-                .expect("admin connection");
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&admin)
-                .await
-                .expect("drop test database");
-            admin.close().await;
-        }
-    }
-}
-
-/// A fresh empty store on every backend under test: SQLite always; PostgreSQL as well
-/// when `TRUCE_TEST_DATABASE_URL` names a server (a new database per test beside it).
-async fn fresh_all() -> Vec<(Guard, Store)> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sqlite = Store::open_sqlite(&dir.path().join("truce.db"))
-        .await
-        .expect("open");
-    let mut out = vec![(Guard::Sqlite(dir), sqlite)];
-    if let Ok(base) = std::env::var("TRUCE_TEST_DATABASE_URL") {
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let name = format!(
-            "truce_store_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        );
-        let admin = sqlx::PgPool::connect(&base)
-            .await
-            .expect("admin connection");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&admin)
-            .await
-            .expect("create test database");
-        admin.close().await;
-        let (prefix, _) = base.rsplit_once('/').expect("URL with a database");
-        let store = Store::open(&format!("{prefix}/{name}"))
-            .await
-            .expect("open postgres");
-        out.push((Guard::Postgres { base, name }, store));
-    }
-    out
-}
+use truce_store::testing::fresh_all;
 
 #[tokio::test]
 async fn a_new_database_is_migrated_and_in_wal_mode() {
     for (guard, store) in fresh_all().await {
-        eprintln!("backend: {}", store.backend_name());
         assert_eq!(store.journal_mode().await.expect("pragma"), "wal");
         assert!(store.agreements().await.expect("list").is_empty());
         // Migrating again is a no-op.
@@ -98,7 +44,6 @@ async fn a_new_database_is_migrated_and_in_wal_mode() {
 #[tokio::test]
 async fn loading_the_agreement_twice_duplicates_nothing() {
     for (guard, store) in fresh_all().await {
-        eprintln!("backend: {}", store.backend_name());
         let b = nk2020();
         assert_eq!(
             store.load_agreement(&b).await.expect("load"),
@@ -132,7 +77,6 @@ async fn loading_the_agreement_twice_duplicates_nothing() {
 #[tokio::test]
 async fn a_changed_agreement_replaces_the_previous_version_whole() {
     for (guard, store) in fresh_all().await {
-        eprintln!("backend: {}", store.backend_name());
         let original = std::fs::read_to_string(root().join("agreements/nk-2020/agreement.toml"))
             .expect("agreement");
         store
@@ -224,7 +168,6 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
     use truce_core::acled::Options;
     use truce_core::report::{Reliability, Source, SourceKind};
     for (guard, store) in fresh_all().await {
-        eprintln!("backend: {}", store.backend_name());
         let b = nk2020();
         store.load_agreement(&b).await.expect("load");
         let header = truce_core::acled::COLUMNS.join(",");

@@ -3,7 +3,7 @@
 use crate::{root, stderr, stdout, truce};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 fn sample() -> String {
     root()
@@ -172,14 +172,14 @@ fn a_killed_import_rerun_converges_to_the_clean_state() {
     );
     assert!(clean.status.success(), "{}", stderr(&clean));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_truce"))
-        .args(["import", &file, "--data", "killed", "--batch-rows", "100"])
-        .current_dir(dir.path())
-        .env_remove("TRUCE_DATA")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = crate::command(
+        dir.path(),
+        &["import", &file, "--data", "killed", "--batch-rows", "100"],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn");
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
     let mut seen = 0;
     for line in lines.by_ref() {

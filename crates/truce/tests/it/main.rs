@@ -11,15 +11,79 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Runs `truce` with `args` in `dir`, with no TRUCE_DATA from the environment.
-pub fn truce(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_truce"))
-        .args(args)
+/// The PostgreSQL database standing in for `dir`'s data directory when the tests run on
+/// PostgreSQL (`TRUCE_TEST_DATABASE_URL` set): one new database per directory, created
+/// on first use; databases left by earlier runs of this binary are dropped first.
+fn postgres_for(dir: &Path, args: &[&str]) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    let base = std::env::var("TRUCE_TEST_DATABASE_URL").ok()?;
+    static MAP: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    let psql = |sql: &str| {
+        let o = Command::new("psql")
+            .args([base.as_str(), "-qAtc", sql])
+            .output()
+            .expect("run psql");
+        assert!(
+            o.status.success(),
+            "psql {sql}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let map = MAP.get_or_init(|| {
+        let old = psql("SELECT datname FROM pg_database WHERE datname LIKE 'truce_cli_%'");
+        for name in old.lines().filter(|l| !l.is_empty()) {
+            psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+        Mutex::new(HashMap::new())
+    });
+    let mut map = map
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let n = map.len();
+    // `--data X` names another data directory: another database.
+    let data = args
+        .iter()
+        .position(|a| *a == "--data")
+        .and_then(|i| args.get(i + 1))
+        .map_or_else(|| dir.join("truce-data"), |d| dir.join(d));
+    let name = map
+        .entry(data)
+        .or_insert_with(|| {
+            let name = format!("truce_cli_{}_{n}", std::process::id());
+            psql(&format!("CREATE DATABASE {name}"));
+            name
+        })
+        .clone();
+    let (prefix, _) = base.rsplit_once('/').expect("URL with a database");
+    Some(format!("{prefix}/{name}"))
+}
+
+/// True when the command-line tests run on PostgreSQL rather than a data directory.
+pub fn on_postgres() -> bool {
+    std::env::var_os("TRUCE_TEST_DATABASE_URL").is_some()
+}
+
+/// The `truce` command with `args` in `dir`, with no TRUCE_DATA from the environment;
+/// on PostgreSQL, with `TRUCE_DATABASE` naming the database that stands for the data
+/// directory.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_truce"));
+    cmd.args(args)
         .current_dir(dir)
         .env_remove("TRUCE_DATA")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run truce")
+        .env_remove("TRUCE_DATABASE")
+        .env_remove("RUST_LOG");
+    if let Some(url) = postgres_for(dir, args) {
+        cmd.env("TRUCE_DATABASE", url);
+    }
+    cmd
+}
+
+/// Runs `truce` with `args` in `dir` (see [`command`]).
+pub fn truce(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().expect("run truce")
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -52,8 +116,10 @@ fn show_on_a_fresh_directory_creates_the_data_and_prints_the_obligations() {
         text.contains("term 1 from 2020-11-10: expires 2025-11-10, last day for notice 2025-05-10")
     );
     assert!(text.contains("personnel ≤ 1960"));
-    assert!(dir.path().join("truce-data/truce.db").exists());
-    assert!(stderr(&o).contains("created data directory"));
+    if !on_postgres() {
+        assert!(dir.path().join("truce-data/truce.db").exists());
+        assert!(stderr(&o).contains("created data directory"));
+    }
 
     let o = truce(
         dir.path(),

@@ -1,0 +1,79 @@
+//! Fresh databases for tests, on every backend under test: SQLite always, and
+//! PostgreSQL as well when `TRUCE_TEST_DATABASE_URL` names a server (a new database per
+//! test beside the one named, dropped when the test is done). Used by the store's and
+//! the server's tests, so both suites run on both backends.
+
+use crate::Store;
+
+/// What keeps a test's database alive: a temporary folder, or a PostgreSQL database.
+#[derive(Debug)]
+pub enum Guard {
+    /// The folder holding the SQLite file.
+    Sqlite(tempfile::TempDir),
+    /// A database created for the test on the server at `base`.
+    Postgres {
+        /// URL of the database the test database was created beside.
+        base: String,
+        /// The test database.
+        name: String,
+    },
+}
+
+impl Guard {
+    /// Closes the store and drops a PostgreSQL test database.
+    ///
+    /// # Panics
+    /// When the server refuses to drop the database (a test helper: failing loudly is
+    /// the point).
+    pub async fn done(self, store: Store) {
+        store.close().await;
+        if let Guard::Postgres { base, name } = self {
+            #[allow(clippy::expect_used)]
+            let admin = sqlx::PgPool::connect(&base)
+                .await
+                .expect("admin connection");
+            #[allow(clippy::expect_used)]
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&admin)
+                .await
+                .expect("drop test database");
+            admin.close().await;
+        }
+    }
+}
+
+/// A fresh empty store on every backend under test.
+///
+/// # Panics
+/// When a database cannot be created or opened.
+#[allow(clippy::expect_used)]
+pub async fn fresh_all() -> Vec<(Guard, Store)> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sqlite = Store::open_sqlite(&dir.path().join("truce.db"))
+        .await
+        .expect("open sqlite");
+    let mut out = vec![(Guard::Sqlite(dir), sqlite)];
+    if let Ok(base) = std::env::var("TRUCE_TEST_DATABASE_URL") {
+        let name = format!(
+            "truce_t_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let admin = sqlx::PgPool::connect(&base)
+            .await
+            .expect("admin connection");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("create test database");
+        admin.close().await;
+        let (prefix, _) = base.rsplit_once('/').expect("URL with a database");
+        let store = Store::open(&format!("{prefix}/{name}"))
+            .await
+            .expect("open postgres");
+        out.push((Guard::Postgres { base, name }, store));
+    }
+    out
+}

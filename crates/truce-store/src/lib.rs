@@ -25,6 +25,7 @@ macro_rules! on_pool {
     };
 }
 
+pub mod dump;
 mod evidence;
 pub mod ingest;
 pub mod records;
@@ -67,6 +68,10 @@ pub enum StoreError {
     /// A value could not be encoded for storage.
     #[error("cannot encode value: {0}")]
     Encode(#[from] serde_json::Error),
+    /// The request cannot be carried out as asked (a restore into a database that holds
+    /// data, a dump from a newer build, a broken dump).
+    #[error("{0}")]
+    Refused(String),
     /// A stored value no longer reads back (edited by hand, or written by a newer build).
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
@@ -159,6 +164,11 @@ impl Store {
     /// Opens (creating if needed) the SQLite database file at `path` and brings its schema
     /// up to date.
     pub async fn open_sqlite(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Refused(format!("cannot create the folder {}: {e}", dir.display()))
+            })?;
+        }
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)

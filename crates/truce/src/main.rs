@@ -6,6 +6,7 @@
 
 mod builtin;
 mod evidence;
+mod ops;
 mod render;
 mod status;
 
@@ -71,6 +72,17 @@ enum Command {
     Evidence(status::EvidenceCmd),
     /// The status of every obligation on a date, with the evidence behind it.
     Status(status::StatusArgs),
+    /// Bring the database's schema up to date (done by every command; this only migrates).
+    Migrate {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Write every table to a dump file (or, for SQLite, copy the database file whole).
+    Backup(ops::BackupArgs),
+    /// Restore a dump into an empty database, of either backend.
+    Restore(ops::RestoreArgs),
+    /// Copy this database into another, empty one (a SQLite centre moving to PostgreSQL).
+    Copy(ops::CopyArgs),
     /// Serve the HTTP API (read-only for now) until interrupted.
     Serve {
         /// Address to listen on.
@@ -247,6 +259,10 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Sources(cmd) => evidence::sources(cmd).await,
         Command::Evidence(cmd) => status::evidence(cmd).await,
         Command::Status(args) => status::status(args).await,
+        Command::Migrate { data } => ops::migrate(data).await,
+        Command::Backup(args) => ops::backup(args).await,
+        Command::Restore(args) => ops::restore(args).await,
+        Command::Copy(args) => ops::copy(args).await,
         Command::Serve { bind, data } => {
             let store = open(&data).await?;
             let listener = tokio::net::TcpListener::bind(bind)

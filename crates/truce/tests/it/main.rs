@@ -2,6 +2,7 @@
 
 mod data;
 mod import;
+mod ops;
 mod status;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ pub fn root() -> PathBuf {
 /// The PostgreSQL database standing in for `dir`'s data directory when the tests run on
 /// PostgreSQL (`TRUCE_TEST_DATABASE_URL` set): one new database per directory, created
 /// on first use; databases left by earlier runs of this binary are dropped first.
-fn postgres_for(dir: &Path, args: &[&str]) -> Option<String> {
+pub fn postgres_for(dir: &Path, args: &[&str]) -> Option<String> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     let base = std::env::var("TRUCE_TEST_DATABASE_URL").ok()?;

@@ -1,0 +1,194 @@
+//! `truce migrate`, `backup`, `restore` and `copy`, on the backend under test.
+
+use crate::{on_postgres, postgres_for, root, stderr, stdout, truce};
+use std::path::Path;
+
+/// The URL of another, empty database on the backend under test.
+fn other_database(dir: &Path, name: &str) -> String {
+    match postgres_for(dir, &["--data", name]) {
+        Some(url) => url,
+        None => format!("sqlite:{}", dir.join(name).join("truce.db").display()),
+    }
+}
+
+/// A dump without its header line (which names the backend).
+fn rows_of(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).expect("dump");
+    text.split_once('\n')
+        .map(|(_, rows)| rows.to_owned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_backup_restores_into_an_empty_database_and_a_copy_moves_everything() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let sample = root().join("../shared/data/events/acled_format_sample.csv");
+    let o = truce(d, &["import", sample.to_str().expect("utf-8")]);
+    assert!(o.status.code().is_some_and(|c| c != 101), "{}", stderr(&o));
+    let o = truce(
+        d,
+        &[
+            "incidents",
+            "verify",
+            "inc-1",
+            "--status",
+            "rejected",
+            "--reason",
+            "test",
+            "--analyst",
+            "a",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = truce(d, &["migrate"]);
+    assert!(
+        stdout(&o).contains("3 migration(s) applied (agreements, evidence, records)"),
+        "{}",
+        stdout(&o)
+    );
+
+    let dump = d.join("dump.jsonl");
+    let o = truce(d, &["backup", dump.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("of 17 tables"), "{}", stdout(&o));
+    let o = truce(d, &["backup", dump.to_str().expect("utf-8")]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an existing file is not overwritten"
+    );
+
+    let o = truce(
+        d,
+        &[
+            "restore",
+            dump.to_str().expect("utf-8"),
+            "--data",
+            "restored",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let again = d.join("again.jsonl");
+    let o = truce(
+        d,
+        &[
+            "backup",
+            again.to_str().expect("utf-8"),
+            "--data",
+            "restored",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        rows_of(&dump),
+        rows_of(&again),
+        "the restored database dumps the same rows"
+    );
+    let o = truce(
+        d,
+        &[
+            "restore",
+            dump.to_str().expect("utf-8"),
+            "--data",
+            "restored",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already holds data"), "{}", stderr(&o));
+    // The restored database keeps numbering its history after the restored entries.
+    let o = truce(
+        d,
+        &[
+            "incidents",
+            "verify",
+            "inc-2",
+            "--status",
+            "confirmed",
+            "--reason",
+            "seen",
+            "--analyst",
+            "b",
+            "--data",
+            "restored",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = truce(
+        d,
+        &["incidents", "show", "inc-1", "--json", "--data", "restored"],
+    );
+    let shown: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(shown["detail"]["incident"]["status"], "rejected", "{shown}");
+
+    let broken = d.join("broken.jsonl");
+    let text = std::fs::read_to_string(&dump).expect("dump");
+    let cut: String = text.lines().take(40).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&broken, cut).expect("write");
+    let o = truce(
+        d,
+        &[
+            "restore",
+            broken.to_str().expect("utf-8"),
+            "--data",
+            "from-broken",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("breaks off"), "{}", stderr(&o));
+    let o = truce(
+        d,
+        &[
+            "backup",
+            d.join("empty.jsonl").to_str().expect("utf-8"),
+            "--data",
+            "from-broken",
+        ],
+    );
+    assert!(stdout(&o).contains("wrote "), "{}", stdout(&o));
+
+    let target = other_database(d, "copied");
+    let o = truce(d, &["copy", "--to", &target]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !stdout(&o).contains(":truce@"),
+        "no password in output: {}",
+        stdout(&o)
+    );
+    let copied = d.join("copied.jsonl");
+    let o = truce(
+        d,
+        &[
+            "backup",
+            copied.to_str().expect("utf-8"),
+            "--data",
+            "copied",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(rows_of(&dump).len(), rows_of(&copied).len());
+    assert_eq!(rows_of(&dump), rows_of(&copied));
+}
+
+#[test]
+fn a_sqlite_database_copies_whole_while_in_use() {
+    if on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let o = truce(d, &["status", "--as-of", "2020-11-21"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::create_dir_all(d.join("copy")).expect("mkdir");
+    let file = d.join("copy/truce.db");
+    let o = truce(
+        d,
+        &["backup", "--sqlite-file", file.to_str().expect("utf-8")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a = truce(d, &["evidence", "list", "--json"]);
+    let b = truce(d, &["evidence", "list", "--json", "--data", "copy"]);
+    assert_eq!(stdout(&a), stdout(&b));
+    assert_eq!(stdout(&a).lines().count(), 17);
+}

@@ -76,7 +76,10 @@ fn main() {
                 .await
                 .expect("store"),
         };
-        assert!(store.is_empty().await.expect("count"), "the benchmark needs an empty database");
+        assert!(
+            store.is_empty().await.expect("count"),
+            "the benchmark needs an empty database"
+        );
         store.load_agreement(&bundle).await.expect("load agreement");
         let t = Instant::now();
         let outcome = truce_store::ingest::import_acled(
@@ -90,7 +93,11 @@ fn main() {
         .await
         .expect("store")
         .expect("file");
-        (t.elapsed().as_secs_f64(), outcome.summary, store.backend_name())
+        (
+            t.elapsed().as_secs_f64(),
+            outcome.summary,
+            store.backend_name(),
+        )
     });
     let import_rss = peak_rss_mb();
 

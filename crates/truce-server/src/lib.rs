@@ -1,5 +1,6 @@
-//! Truce's HTTP API. Today it serves what the foundation holds: agreements as in force on
-//! a date, zones as GeoJSON and gazetteer lookups, under `/api/v1`. Errors are RFC 9457
+//! Truce's HTTP API: agreements as in force on a date, zones, gazetteer lookups, the
+//! scorecard and its explanations, alerts, evidence records, statements and incidents
+//! under `/api/v1`, and OGC API – Features under `/ogc/{agreement}`. Errors are RFC 9457
 //! `application/problem+json` naming the parameter at fault; a server error is logged and
 //! its details are not sent.
 
@@ -17,14 +18,22 @@ use tokio::net::TcpListener;
 use truce_core::AgreementBundle;
 use truce_store::Store;
 
+mod api;
+mod ogc;
+
 /// Loaded agreements by id, with the content hash each was loaded from.
 type BundleCache = HashMap<String, (String, Arc<AgreementBundle>)>;
+
+/// Scorecard inputs by agreement, with the evidence fingerprint they were read at.
+type InputsCache = HashMap<String, (String, Arc<api::EngineInputs>)>;
 
 /// Shared state of every request.
 #[derive(Debug, Clone)]
 pub struct AppState {
     store: Store,
     cache: Arc<RwLock<BundleCache>>,
+    /// Scorecard inputs by agreement, with the evidence fingerprint they were read at.
+    inputs: Arc<RwLock<InputsCache>>,
 }
 
 impl AppState {
@@ -33,6 +42,7 @@ impl AppState {
         Self {
             store,
             cache: Arc::default(),
+            inputs: Arc::default(),
         }
     }
 
@@ -237,6 +247,25 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/agreements/{id}", get(show_agreement))
         .route("/api/v1/agreements/{id}/zones", get(zones))
         .route("/api/v1/agreements/{id}/places", get(places))
+        .route("/api/v1/agreements/{id}/status", get(api::status))
+        .route(
+            "/api/v1/agreements/{id}/status/{obligation}",
+            get(api::explain),
+        )
+        .route("/api/v1/agreements/{id}/alerts", get(api::alerts))
+        .route("/api/v1/agreements/{id}/records", get(api::records))
+        .route("/api/v1/agreements/{id}/statements", get(api::statements))
+        .route("/api/v1/agreements/{id}/incidents", get(api::incidents))
+        .route("/api/v1/incidents/{incident}", get(api::incident))
+        .route("/ogc/{id}", get(ogc::landing))
+        .route("/ogc/{id}/conformance", get(ogc::conformance))
+        .route("/ogc/{id}/collections", get(ogc::collections))
+        .route("/ogc/{id}/collections/{collection}", get(ogc::collection))
+        .route("/ogc/{id}/collections/{collection}/items", get(ogc::items))
+        .route(
+            "/ogc/{id}/collections/{collection}/items/{item}",
+            get(ogc::item),
+        )
         .fallback(not_found)
         .with_state(state)
 }

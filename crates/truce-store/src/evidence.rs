@@ -433,63 +433,72 @@ impl Store {
         })
     }
 
+    /// The WHERE clause of an incident query (after `i.agreement_id = $1`) and its
+    /// parameters, numbered from `$2`; the cursor and limit are left to the caller.
+    fn incident_where(&self, f: &IncidentFilter) -> (String, Vec<Bind>, usize) {
+        let mut sql = String::new();
+        let mut n = 1;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        let mut binds: Vec<Bind> = Vec::new();
+        if let Some(v) = f.from_s {
+            sql += &format!(" AND i.end_s > {}", next());
+            binds.push(Bind::I(v));
+        }
+        if let Some(v) = f.to_s {
+            sql += &format!(" AND i.start_s < {}", next());
+            binds.push(Bind::I(v));
+        }
+        if let Some(z) = &f.zone {
+            sql += &format!(
+                " AND i.id IN (SELECT incident_id FROM incident_zones WHERE zone_id = {})",
+                next()
+            );
+            binds.push(Bind::S(z.clone()));
+        }
+        if let Some(t) = &f.event_type {
+            sql += &format!(" AND i.event_type = {}", next());
+            binds.push(Bind::S(t.clone()));
+        }
+        if let Some(s) = &f.status {
+            sql += &format!(" AND i.status = {}", next());
+            binds.push(Bind::S(s.clone()));
+        }
+        if let Some(p) = &f.party {
+            let (a, b) = (next(), next());
+            sql += &format!(
+                " AND (i.perpetrator = {a} OR i.id IN (SELECT incident_id FROM reports r WHERE r.incident_id = i.id AND {perpetrator} = {b}))",
+                perpetrator = self.json_member("r.body", "perpetrator")
+            );
+            binds.push(Bind::S(p.clone()));
+            binds.push(Bind::S(p.clone()));
+        }
+        if let Some(b) = f.bbox {
+            let (w, s, e, nn) = (next(), next(), next(), next());
+            sql +=
+                &format!(" AND i.lon >= {w} AND i.lat >= {s} AND i.lon <= {e} AND i.lat <= {nn}");
+            binds.extend([Bind::F(b[0]), Bind::F(b[1]), Bind::F(b[2]), Bind::F(b[3])]);
+        }
+        (sql, binds, n)
+    }
+
     /// Incidents matching the filter, in number order (a stable order for cursors).
     pub async fn incidents(&self, agreement: &str, f: &IncidentFilter) -> Result<Vec<Incident>> {
+        let (filter, mut binds, mut n) = self.incident_where(f);
+        let mut sql = format!(
+            "SELECT i.body FROM incidents i WHERE i.agreement_id = $1 AND i.report_count > 0{filter}"
+        );
+        if let Some(a) = f.after {
+            n += 1;
+            sql += &format!(" AND i.number > ${n}");
+            binds.push(Bind::I(a));
+        }
+        n += 1;
+        sql += &format!(" ORDER BY i.number LIMIT ${n}");
+        binds.push(Bind::I(f.limit.max(0)));
         on_pool!(self, pool, DB, {
-            let mut sql = String::from(
-                "SELECT i.body FROM incidents i WHERE i.agreement_id = $1 AND i.report_count > 0",
-            );
-            let mut n = 1;
-            let mut next = || {
-                n += 1;
-                format!("${n}")
-            };
-            let mut binds: Vec<Bind> = Vec::new();
-            if let Some(v) = f.from_s {
-                sql += &format!(" AND i.end_s > {}", next());
-                binds.push(Bind::I(v));
-            }
-            if let Some(v) = f.to_s {
-                sql += &format!(" AND i.start_s < {}", next());
-                binds.push(Bind::I(v));
-            }
-            if let Some(z) = &f.zone {
-                sql += &format!(
-                    " AND i.id IN (SELECT incident_id FROM incident_zones WHERE zone_id = {})",
-                    next()
-                );
-                binds.push(Bind::S(z.clone()));
-            }
-            if let Some(t) = &f.event_type {
-                sql += &format!(" AND i.event_type = {}", next());
-                binds.push(Bind::S(t.clone()));
-            }
-            if let Some(s) = &f.status {
-                sql += &format!(" AND i.status = {}", next());
-                binds.push(Bind::S(s.clone()));
-            }
-            if let Some(p) = &f.party {
-                let (a, b) = (next(), next());
-                sql += &format!(
-                    " AND (i.perpetrator = {a} OR i.id IN (SELECT incident_id FROM reports r WHERE r.incident_id = i.id AND {perpetrator} = {b}))",
-                    perpetrator = self.json_member("r.body", "perpetrator")
-                );
-                binds.push(Bind::S(p.clone()));
-                binds.push(Bind::S(p.clone()));
-            }
-            if let Some(b) = f.bbox {
-                let (w, s, e, nn) = (next(), next(), next(), next());
-                sql += &format!(
-                    " AND i.lon >= {w} AND i.lat >= {s} AND i.lon <= {e} AND i.lat <= {nn}"
-                );
-                binds.extend([Bind::F(b[0]), Bind::F(b[1]), Bind::F(b[2]), Bind::F(b[3])]);
-            }
-            if let Some(a) = f.after {
-                sql += &format!(" AND i.number > {}", next());
-                binds.push(Bind::I(a));
-            }
-            sql += &format!(" ORDER BY i.number LIMIT {}", next());
-            binds.push(Bind::I(f.limit.max(0)));
             let mut q = sqlx::query_scalar::<_, String>(&sql).bind(agreement);
             for b in binds {
                 q = match b {
@@ -500,6 +509,39 @@ impl Store {
             }
             let bodies = q.fetch_all(pool).await?;
             bodies.iter().map(|b| decode("incident", b)).collect()
+        })
+    }
+
+    /// How many incidents match the filter (its cursor and limit aside).
+    pub async fn count_incidents(&self, agreement: &str, f: &IncidentFilter) -> Result<i64> {
+        let (filter, binds, _) = self.incident_where(f);
+        let sql = format!(
+            "SELECT COUNT(*) FROM incidents i WHERE i.agreement_id = $1 AND i.report_count > 0{filter}"
+        );
+        on_pool!(self, pool, DB, {
+            let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(agreement);
+            for b in binds {
+                q = match b {
+                    Bind::I(v) => q.bind(v),
+                    Bind::F(v) => q.bind(v),
+                    Bind::S(v) => q.bind(v),
+                };
+            }
+            Ok(q.fetch_one(pool).await?)
+        })
+    }
+
+    /// A value that changes whenever anything the compliance engine reads changes:
+    /// reports added or retracted, analysts' actions, evidence records. Caches of
+    /// scorecard inputs compare it before reuse.
+    pub async fn evidence_fingerprint(&self) -> Result<String> {
+        on_pool!(self, pool, DB, {
+            let row: (i64, i64, i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COALESCE(MAX(seq), 0) FROM reports), (SELECT COUNT(*) FROM reports WHERE retracted = 1), (SELECT COALESCE(MAX(seq), 0) FROM incident_history), (SELECT COALESCE(MAX(seq), 0) FROM records)",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok(format!("{}-{}-{}-{}", row.0, row.1, row.2, row.3))
         })
     }
 

@@ -21,10 +21,86 @@ async fn states() -> Vec<(Guard, Store, AppState)> {
     let mut out = Vec::new();
     for (guard, store) in fresh_all().await {
         store.load_agreement(&bundle).await.expect("load");
+        let now = "2026-11-28T00:00:00Z".parse().expect("now");
+        for name in [
+            "handovers",
+            "deployment",
+            "corridor",
+            "exchanges",
+            "milestones",
+        ] {
+            let text = std::fs::read_to_string(folder.join(format!("evidence/{name}.jsonl")))
+                .expect("evidence");
+            let r = store
+                .import_records(&bundle, name, &text, None, now)
+                .await
+                .expect("records");
+            assert!(r.rejects.is_empty(), "{:?}", r.rejects);
+        }
+        import_incidents(&store, &bundle).await;
         let state = AppState::new(store.clone());
         out.push((guard, store, state));
     }
     out
+}
+
+/// Three ACLED rows in the region: Stepanakert (2021-05-01), Aghdam (2021-05-02, blamed
+/// on Armenia's forces) and Lachin (2021-06-10).
+async fn import_incidents(store: &Store, b: &truce_core::AgreementBundle) {
+    use truce_core::acled::Options;
+    use truce_core::report::{Reliability, Source, SourceKind};
+    let header = truce_core::acled::COLUMNS.join(",");
+    let row = |id: &str, date: &str, actor1: &str, place: &str, lat: f64, lon: f64| {
+        format!(
+            "{id},{date},2021,1,Political violence,Explosions/Remote violence,Shelling/artillery/missile attack,{actor1},,1,,,0,10,,31,Caucasus and Central Asia,Azerbaijan,,,,{place},{lat},{lon},1,S,National,n,0,,1700000000"
+        )
+    };
+    let text = [
+        header,
+        row(
+            "AZE1",
+            "2021-05-01",
+            "Military Forces of Azerbaijan (2003-)",
+            "Stepanakert",
+            39.8153,
+            46.7519,
+        ),
+        row(
+            "AZE2",
+            "2021-05-02",
+            "Military Forces of Armenia (2018-)",
+            "Aghdam",
+            39.9931,
+            46.9306,
+        ),
+        row(
+            "AZE3",
+            "2021-06-10",
+            "Military Forces of Azerbaijan (2003-)",
+            "Lachin",
+            39.6383,
+            46.5461,
+        ),
+    ]
+    .join("\n");
+    let now = "2026-11-28T00:00:00Z".parse().expect("now");
+    let options = Options {
+        source: Source {
+            id: "acled".into(),
+            name: "ACLED".into(),
+            kind: SourceKind::DataSet,
+            reliability: Reliability::B,
+            party: None,
+        },
+        received: now,
+        credibility: 2,
+        now,
+        max_field_bytes: 1 << 15,
+    };
+    truce_store::ingest::import_acled(store, b, text.as_bytes(), &options, 100, |_| {})
+        .await
+        .expect("store")
+        .expect("file");
 }
 
 async fn get(state: &AppState, uri: &str) -> (StatusCode, String, serde_json::Value) {
@@ -155,6 +231,367 @@ async fn a_real_listener_answers_and_shuts_down_gracefully() {
             .expect("stops")
             .expect("join")
             .expect("serve");
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
+async fn the_scorecard_its_explanations_and_alerts_are_served_for_any_date() {
+    for (guard, store, s) in states().await {
+        let (status, _, card) = get(&s, "/api/v1/agreements/nk-2020/status?as_of=2020-11-21").await;
+        assert_eq!(status, StatusCode::OK, "{card}");
+        let line = |card: &serde_json::Value, id: &str| {
+            card["lines"]
+                .as_array()
+                .and_then(|l| l.iter().find(|x| x["obligation"] == id).cloned())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            line(&card, "handover-agdam")["status"]["state"],
+            "complete on time"
+        );
+        assert_eq!(line(&card, "handover-kalbajar")["status"]["state"], "due");
+        // One data set's rows are unverified: counted, but no breach.
+        let (_, _, card) = get(&s, "/api/v1/agreements/nk-2020/status?as_of=2021-05-02").await;
+        let cf = line(&card, "ceasefire");
+        assert_eq!(cf["status"]["state"], "holding", "{cf}");
+        assert_eq!(
+            cf["details"]["since_effective"]["am"]["unverified"], 1,
+            "{cf}"
+        );
+        // An analyst confirms the Aghdam incident: the scorecard reads it at once.
+        let (_, _, f) = get(&s, "/api/v1/agreements/nk-2020/incidents?party=am").await;
+        let aghdam = f["incidents"][0]["id"].as_str().expect("id").to_owned();
+        let b = store
+            .agreement("nk-2020")
+            .await
+            .expect("read")
+            .expect("stored");
+        store
+            .set_status(
+                &b,
+                &aghdam,
+                Some(truce_core::incidents::IncidentStatus::Confirmed),
+                "seen by OP 3",
+                "analyst",
+            )
+            .await
+            .expect("verify");
+        let (_, _, card) = get(&s, "/api/v1/agreements/nk-2020/status?as_of=2021-05-02").await;
+        let cf = line(&card, "ceasefire");
+        assert_eq!(
+            (
+                cf["status"]["state"].as_str(),
+                cf["status"]["breached"].as_bool()
+            ),
+            (Some("breached"), Some(true)),
+            "{cf}"
+        );
+        assert_eq!(cf["status"]["evidence"][0], aghdam.as_str());
+        let (_, _, card) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/status?as_of=2021-05-02&breach_threshold=5",
+        )
+        .await;
+        assert_eq!(line(&card, "ceasefire")["status"]["state"], "violated");
+
+        let (status, _, x) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/status/handover-kalbajar?as_of=2020-11-26",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(x["line"]["status"]["state"], "complete on time");
+        assert_eq!(x["evidence"][0]["id"], "handover:kalbajar-2020-11-25");
+        assert!(
+            x["evidence"][0]["source"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://jam-news.net/")),
+            "{x}"
+        );
+        assert_eq!(x["evidence"][0]["origin"], "handovers:2");
+        let (status, ct, x) = get(&s, "/api/v1/agreements/nk-2020/status/handover-kalbajr").await;
+        assert_eq!(
+            (status, ct.as_str()),
+            (StatusCode::NOT_FOUND, "application/problem+json")
+        );
+        assert!(
+            x["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("handover-kalbajar")),
+            "{x}"
+        );
+
+        let (status, _, a) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/alerts?from=2020-11-14&to=2020-12-02",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let changes: Vec<(String, String)> = a["alerts"]
+            .as_array()
+            .expect("alerts")
+            .iter()
+            .map(|x| {
+                (
+                    x["date"].as_str().unwrap_or_default().to_owned(),
+                    x["obligation"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        assert!(
+            changes.contains(&("2020-11-20".into(), "handover-agdam".into())),
+            "{changes:?}"
+        );
+        let (status, _, p) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/alerts?from=2020-01-01&to=2022-01-01",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(p["invalid-params"][0]["name"], "from");
+        let (status, _, p) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/status?as_of=2020-11-21&period_days=0",
+        )
+        .await;
+        assert_eq!(
+            (status, p["invalid-params"][0]["name"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("period_days"))
+        );
+
+        let (_, _, r) = get(&s, "/api/v1/agreements/nk-2020/records?type=handover").await;
+        assert_eq!(r["records"].as_array().map(Vec::len), Some(3));
+        let (status, _, p) = get(&s, "/api/v1/agreements/nk-2020/records?type=handovr").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            p["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("did you mean `handover`")),
+            "{p}"
+        );
+        let (_, _, st) = get(&s, "/api/v1/agreements/nk-2020/statements").await;
+        assert!(st["statements"].as_array().is_some_and(|l| l.len() >= 10));
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
+async fn incidents_page_by_cursor_and_refuse_bad_filters_by_name() {
+    for (guard, store, s) in states().await {
+        let (status, _, page) = get(&s, "/api/v1/agreements/nk-2020/incidents?limit=2").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(page["returned"], 2);
+        let cursor = page["next_cursor"].as_str().expect("cursor").to_owned();
+        let (_, _, rest) = get(
+            &s,
+            &format!("/api/v1/agreements/nk-2020/incidents?limit=2&cursor={cursor}"),
+        )
+        .await;
+        assert_eq!(rest["returned"], 1);
+        assert!(rest["next_cursor"].is_null());
+        let mut ids: Vec<String> = page["incidents"]
+            .as_array()
+            .into_iter()
+            .chain(rest["incidents"].as_array())
+            .flatten()
+            .map(|i| i["id"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        ids.dedup();
+        assert_eq!(ids.len(), 3);
+
+        let (_, _, f) = get(&s, "/api/v1/agreements/nk-2020/incidents?party=am").await;
+        assert_eq!(f["returned"], 1);
+        let (_, _, f) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/incidents?from=2021-06-01&to=2021-06-30",
+        )
+        .await;
+        assert_eq!(f["returned"], 1);
+        let (_, _, f) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/incidents?bbox=46.5,39.6,46.6,39.7",
+        )
+        .await;
+        assert_eq!(f["incidents"][0]["place_name"], "Lachin", "{f}");
+        for (query, param) in [
+            ("bbox=46.5,39.6,46.6", "bbox"),
+            ("bbox=47,39,46,40", "bbox"),
+            ("zone=agdm", "zone"),
+            ("status=sure", "status"),
+            ("limit=0", "limit"),
+            ("cursor=abc", "cursor"),
+            ("colour=red", "colour"),
+        ] {
+            let (status, ct, p) =
+                get(&s, &format!("/api/v1/agreements/nk-2020/incidents?{query}")).await;
+            assert_eq!(
+                (status, ct.as_str()),
+                (StatusCode::BAD_REQUEST, "application/problem+json"),
+                "{query}"
+            );
+            assert_eq!(p["invalid-params"][0]["name"], param, "{query}: {p}");
+        }
+        let id = ids[0].clone();
+        let (status, _, d) = get(&s, &format!("/api/v1/incidents/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(d["detail"]["incident"]["id"], id.as_str());
+        assert!(d["history"].is_array());
+        let (status, _, _) = get(&s, "/api/v1/incidents/inc-999999").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        guard.done(store).await;
+    }
+}
+
+/// The part of an absolute link after the host, to follow it through the router.
+fn local(href: &str) -> String {
+    let rest = href.split_once("://").map_or(href, |(_, r)| r);
+    rest.find('/')
+        .map_or(String::new(), |i| rest[i..].to_owned())
+}
+
+#[tokio::test]
+async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_links() {
+    for (guard, store, s) in states().await {
+        let (status, ct, landing) = get(&s, "/ogc/nk-2020").await;
+        assert_eq!((status, ct.as_str()), (StatusCode::OK, "application/json"));
+        let rels: Vec<&str> = landing["links"]
+            .as_array()
+            .expect("links")
+            .iter()
+            .filter_map(|l| l["rel"].as_str())
+            .collect();
+        assert_eq!(rels, ["self", "conformance", "data"]);
+        let (_, _, c) = get(&s, "/ogc/nk-2020/conformance").await;
+        let classes: Vec<&str> = c["conformsTo"]
+            .as_array()
+            .expect("classes")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert!(classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
+        assert!(
+            classes.contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson")
+        );
+        let (_, _, cols) = get(&s, "/ogc/nk-2020/collections").await;
+        let ids: Vec<&str> = cols["collections"]
+            .as_array()
+            .expect("collections")
+            .iter()
+            .filter_map(|c| c["id"].as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "incidents",
+                "zones",
+                "places",
+                "observation-posts",
+                "checkpoints"
+            ]
+        );
+
+        let (status, ct, page) = get(&s, "/ogc/nk-2020/collections/incidents/items?limit=1").await;
+        assert_eq!(
+            (status, ct.as_str()),
+            (StatusCode::OK, "application/geo+json")
+        );
+        assert_eq!(
+            (
+                page["numberMatched"].as_i64(),
+                page["numberReturned"].as_i64()
+            ),
+            (Some(3), Some(1))
+        );
+        assert_eq!(page["features"][0]["geometry"]["type"], "Point");
+        let next = page["links"]
+            .as_array()
+            .expect("links")
+            .iter()
+            .find(|l| l["rel"] == "next")
+            .expect("next link");
+        let (_, _, second) = get(&s, &local(next["href"].as_str().expect("href"))).await;
+        assert_eq!(second["numberReturned"], 1);
+        assert_ne!(second["features"][0]["id"], page["features"][0]["id"]);
+
+        let (_, _, june) = get(
+            &s,
+            "/ogc/nk-2020/collections/incidents/items?datetime=2021-06-01T00:00:00Z/..",
+        )
+        .await;
+        assert_eq!(june["numberMatched"], 1);
+        let (_, _, may) = get(
+            &s,
+            "/ogc/nk-2020/collections/incidents/items?datetime=../2021-05-31",
+        )
+        .await;
+        assert_eq!(may["numberMatched"], 2);
+        let (status, _, p) = get(
+            &s,
+            "/ogc/nk-2020/collections/incidents/items?datetime=2021-07-01/2021-06-01",
+        )
+        .await;
+        assert_eq!(
+            (status, p["invalid-params"][0]["name"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("datetime"))
+        );
+
+        let (_, _, zones) = get(
+            &s,
+            "/ogc/nk-2020/collections/zones/items?bbox=46.8,39.9,47.0,40.1&limit=100",
+        )
+        .await;
+        let zone_ids: Vec<&str> = zones["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .filter_map(|f| f["id"].as_str())
+            .collect();
+        assert!(
+            zone_ids.contains(&"agdam") && !zone_ids.contains(&"nakhchivan-route"),
+            "{zone_ids:?}"
+        );
+        let (_, _, places) = get(&s, "/ogc/nk-2020/collections/places/items?limit=50").await;
+        assert_eq!(places["numberReturned"], 50);
+        let next = places["links"]
+            .as_array()
+            .expect("links")
+            .iter()
+            .find(|l| l["rel"] == "next")
+            .expect("next");
+        assert!(
+            next["href"]
+                .as_str()
+                .is_some_and(|h| h.contains("offset=50")),
+            "{next}"
+        );
+        let (_, _, cps) = get(&s, "/ogc/nk-2020/collections/checkpoints/items").await;
+        assert_eq!(cps["features"][0]["id"], "hakari-bridge");
+
+        let (status, ct, one) =
+            get(&s, "/ogc/nk-2020/collections/zones/items/lachin-corridor").await;
+        assert_eq!(
+            (status, ct.as_str()),
+            (StatusCode::OK, "application/geo+json")
+        );
+        assert_eq!(
+            one["properties"]["kind"], "corridor",
+            "{}",
+            one["properties"]
+        );
+        let (status, _, _) = get(&s, "/ogc/nk-2020/collections/zones/items/atlantis").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, ct, p) = get(&s, "/ogc/nk-2020/collections/incident/items").await;
+        assert_eq!(
+            (status, ct.as_str()),
+            (StatusCode::NOT_FOUND, "application/problem+json")
+        );
+        assert!(
+            p["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("did you mean `incidents`")),
+            "{p}"
+        );
         guard.done(store).await;
     }
 }

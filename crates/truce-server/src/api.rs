@@ -1,0 +1,427 @@
+//! The JSON API beyond agreements: the scorecard on a date and why each line is what it
+//! is, status changes between two dates, evidence records, the statements register,
+//! and incidents with filters and cursor pagination.
+
+use crate::{ApiError, AppState, params};
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use jiff::civil::Date;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use truce_core::AgreementBundle;
+use truce_core::compliance::{self, Inputs, Options, ViolationIndex};
+use truce_core::records::{Evidence, RecordKind};
+use truce_store::IncidentFilter;
+use truce_store::records::StoredRecord;
+
+/// What the compliance engine reads for one agreement, loaded once per state of the
+/// evidence (see `Store::evidence_fingerprint`).
+#[derive(Debug)]
+pub(crate) struct EngineInputs {
+    pub(crate) records: Vec<StoredRecord>,
+    pub(crate) evidence: Evidence,
+    pub(crate) violations: ViolationIndex,
+}
+
+/// Longest range `alerts` evaluates day by day.
+const MAX_ALERT_DAYS: i32 = 400;
+/// Most incidents per page.
+pub(crate) const MAX_LIMIT: i64 = 10_000;
+
+impl AppState {
+    pub(crate) async fn inputs(&self, b: &AgreementBundle) -> Result<Arc<EngineInputs>, ApiError> {
+        let id = &b.agreement.id;
+        let fingerprint = self.store.evidence_fingerprint().await?;
+        if let Ok(cache) = self.inputs.read()
+            && let Some((f, i)) = cache.get(id)
+            && *f == fingerprint
+        {
+            return Ok(Arc::clone(i));
+        }
+        let records = self.store.records(b, None).await?;
+        let mut evidence = Evidence::from_records(records.iter().map(|r| r.record.clone()));
+        evidence.classify(&b.zones);
+        let violations = self.store.violations(b).await?;
+        let loaded = Arc::new(EngineInputs {
+            records,
+            evidence,
+            violations,
+        });
+        if let Ok(mut cache) = self.inputs.write() {
+            cache.insert(id.clone(), (fingerprint, Arc::clone(&loaded)));
+        }
+        Ok(loaded)
+    }
+}
+
+pub(crate) fn date_param(
+    q: &HashMap<String, String>,
+    name: &str,
+) -> Result<Option<Date>, ApiError> {
+    q.get(name)
+        .map(|d| {
+            d.parse::<Date>().map_err(|e| {
+                ApiError::BadParameter(name.into(), format!("`{d}` is not a date YYYY-MM-DD: {e}"))
+            })
+        })
+        .transpose()
+}
+
+fn number_param(
+    q: &HashMap<String, String>,
+    name: &str,
+    min: i64,
+    max: i64,
+) -> Result<Option<i64>, ApiError> {
+    q.get(name)
+        .map(|v| match v.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::BadParameter(
+                name.into(),
+                format!("`{v}` is not a whole number from {min} to {max}"),
+            )),
+        })
+        .transpose()
+}
+
+fn today(b: &AgreementBundle) -> Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(b.agreement.tz().clone())
+        .date()
+}
+
+fn options(q: &HashMap<String, String>) -> Result<Options, ApiError> {
+    let mut o = Options::default();
+    if let Some(n) = number_param(q, "period_days", 1, 366)? {
+        o.period_days = u32::try_from(n).unwrap_or(7);
+    }
+    if let Some(n) = number_param(q, "breach_threshold", 1, 1_000_000)? {
+        o.breach_threshold = u32::try_from(n).unwrap_or(1);
+    }
+    Ok(o)
+}
+
+const STATUS_PARAMS: &[&str] = &["as_of", "period_days", "breach_threshold"];
+
+/// `GET /api/v1/agreements/{id}/status`: the scorecard on a date.
+pub(crate) async fn status(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q, STATUS_PARAMS)?;
+    let b = s.bundle(&id).await?;
+    let opts = options(&q)?;
+    let as_of = date_param(&q, "as_of")?.unwrap_or_else(|| today(&b));
+    let i = s.inputs(&b).await?;
+    let card = compliance::evaluate(
+        Inputs {
+            agreement: &b.agreement,
+            evidence: &i.evidence,
+            violations: &i.violations,
+            options: &opts,
+        },
+        as_of,
+    );
+    Ok(Json(serde_json::to_value(card).unwrap_or(Value::Null)))
+}
+
+/// `GET /api/v1/agreements/{id}/status/{obligation}`: one line with every record it
+/// cites, their sources and where they came from.
+pub(crate) async fn explain(
+    State(s): State<AppState>,
+    Path((id, obligation)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q, STATUS_PARAMS)?;
+    let b = s.bundle(&id).await?;
+    let opts = options(&q)?;
+    let as_of = date_param(&q, "as_of")?.unwrap_or_else(|| today(&b));
+    let i = s.inputs(&b).await?;
+    let card = compliance::evaluate(
+        Inputs {
+            agreement: &b.agreement,
+            evidence: &i.evidence,
+            violations: &i.violations,
+            options: &opts,
+        },
+        as_of,
+    );
+    let Some(line) = card.line(&obligation) else {
+        let ids: Vec<&str> = card.lines.iter().map(|l| l.obligation.as_str()).collect();
+        return Err(ApiError::NotFound(format!(
+            "no obligation `{obligation}` in force on {as_of}; {}",
+            truce_core::diag::suggest(&obligation, ids.iter().copied())
+        )));
+    };
+    let evidence: Vec<Value> = line
+        .status
+        .evidence
+        .iter()
+        .map(|key| match i.records.iter().find(|r| r.record.key() == *key) {
+            Some(r) => json!({
+                "id": key,
+                "kind": r.record.kind(),
+                "date": r.record.date(),
+                "summary": r.record.summary(),
+                "source": r.record.source(),
+                "origin": r.origin,
+                "version": r.version,
+                "record": r.record,
+            }),
+            None => json!({"id": key, "kind": "incident", "href": format!("/api/v1/incidents/{key}")}),
+        })
+        .collect();
+    Ok(Json(
+        json!({"as_of": as_of, "line": line, "evidence": evidence}),
+    ))
+}
+
+/// `GET /api/v1/agreements/{id}/alerts?from=&to=`: status changes day by day.
+pub(crate) async fn alerts(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q, &["from", "to", "period_days", "breach_threshold"])?;
+    let b = s.bundle(&id).await?;
+    let opts = options(&q)?;
+    let to = date_param(&q, "to")?.unwrap_or_else(|| today(&b));
+    let from = match date_param(&q, "from")? {
+        Some(d) => d,
+        None => to.checked_sub(jiff::Span::new().days(30)).unwrap_or(to),
+    };
+    let days = from.until(to).map(|s| s.get_days()).unwrap_or(0);
+    if days < 0 {
+        return Err(ApiError::BadParameter(
+            "to".into(),
+            format!("{to} is before `from` ({from})"),
+        ));
+    }
+    if days > MAX_ALERT_DAYS {
+        return Err(ApiError::BadParameter(
+            "from".into(),
+            format!("the range is {days} days; at most {MAX_ALERT_DAYS} are evaluated per request"),
+        ));
+    }
+    let i = s.inputs(&b).await?;
+    let alerts = compliance::alerts(
+        Inputs {
+            agreement: &b.agreement,
+            evidence: &i.evidence,
+            violations: &i.violations,
+            options: &opts,
+        },
+        from,
+        to,
+    );
+    Ok(Json(json!({"from": from, "to": to, "alerts": alerts})))
+}
+
+/// `GET /api/v1/agreements/{id}/records?type=`: current evidence records.
+pub(crate) async fn records(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q, &["type"])?;
+    let kind = q
+        .get("type")
+        .map(|k| {
+            RecordKind::parse(k).ok_or_else(|| {
+                ApiError::BadParameter(
+                    "type".into(),
+                    format!(
+                        "unknown record type `{k}`; {}",
+                        truce_core::diag::suggest(k, RecordKind::ALL.iter().copied())
+                    ),
+                )
+            })
+        })
+        .transpose()?;
+    let b = s.bundle(&id).await?;
+    let i = s.inputs(&b).await?;
+    let list: Vec<&StoredRecord> = i
+        .records
+        .iter()
+        .filter(|r| kind.is_none_or(|k| r.record.kind() == k))
+        .collect();
+    Ok(Json(json!({"records": list})))
+}
+
+/// `GET /api/v1/agreements/{id}/statements`: the register of statements and reactions.
+pub(crate) async fn statements(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    params(q, &[])?;
+    let b = s.bundle(&id).await?;
+    Ok(Json(json!({"statements": b.agreement.statements})))
+}
+
+/// Reads the incident filters shared by the JSON API and OGC API items.
+pub(crate) fn incident_filter(
+    q: &HashMap<String, String>,
+    b: &AgreementBundle,
+) -> Result<IncidentFilter, ApiError> {
+    let tz = b.agreement.tz();
+    let day_start = |name: &str, d: Date, plus: i64| -> Result<i64, ApiError> {
+        d.checked_add(jiff::Span::new().days(plus))
+            .ok()
+            .and_then(|d| truce_core::period::start_of_day(d, tz))
+            .map(|t| t.as_second())
+            .ok_or_else(|| ApiError::BadParameter(name.into(), "out of range".into()))
+    };
+    let mut f = IncidentFilter {
+        limit: 100,
+        ..IncidentFilter::default()
+    };
+    if let Some(d) = date_param(q, "from")? {
+        f.from_s = Some(day_start("from", d, 0)?);
+    }
+    if let Some(d) = date_param(q, "to")? {
+        f.to_s = Some(day_start("to", d, 1)?);
+    }
+    if let Some(z) = q.get("zone") {
+        if b.zones.get(z).is_none() {
+            let ids = b.zones.ids();
+            return Err(ApiError::BadParameter(
+                "zone".into(),
+                format!(
+                    "unknown zone `{z}`; {}",
+                    truce_core::diag::suggest(z, ids.iter().copied())
+                ),
+            ));
+        }
+        f.zone = Some(z.clone());
+    }
+    if let Some(t) = q.get("type") {
+        if truce_core::report::EventType::parse(t).is_none() {
+            return Err(ApiError::BadParameter(
+                "type".into(),
+                format!(
+                    "unknown event type `{t}`; {}",
+                    truce_core::diag::suggest(
+                        t,
+                        truce_core::report::EventType::ALL.iter().copied()
+                    )
+                ),
+            ));
+        }
+        f.event_type = Some(t.clone());
+    }
+    if let Some(st) = q.get("status") {
+        if truce_core::incidents::IncidentStatus::parse(st).is_none() {
+            return Err(ApiError::BadParameter(
+                "status".into(),
+                format!(
+                    "unknown status `{st}`; one of {}",
+                    truce_core::incidents::IncidentStatus::ALL.join(", ")
+                ),
+            ));
+        }
+        f.status = Some(st.clone());
+    }
+    if let Some(p) = q.get("party") {
+        if b.agreement.actor(p).is_none() {
+            return Err(ApiError::BadParameter(
+                "party".into(),
+                format!(
+                    "unknown actor `{p}`; {}",
+                    truce_core::diag::suggest(p, b.agreement.actors.iter().map(|a| a.id.as_str()))
+                ),
+            ));
+        }
+        f.party = Some(p.clone());
+    }
+    if let Some(bb) = q.get("bbox") {
+        f.bbox = Some(bbox(bb)?);
+    }
+    if let Some(n) = number_param(q, "limit", 1, MAX_LIMIT)? {
+        f.limit = n;
+    }
+    if let Some(c) = q.get("cursor") {
+        f.after = Some(c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            ApiError::BadParameter(
+                "cursor".into(),
+                format!("`{c}` is not a cursor given by a `next` link"),
+            )
+        })?);
+    }
+    Ok(f)
+}
+
+/// `minLon,minLat,maxLon,maxLat` in degrees (WGS 84).
+pub(crate) fn bbox(v: &str) -> Result<[f64; 4], ApiError> {
+    let bad = |why: &str| ApiError::BadParameter("bbox".into(), format!("`{v}` {why}"));
+    let n: Vec<f64> = v
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad("is not four numbers minLon,minLat,maxLon,maxLat"))?;
+    let [w, s, e, north] = n[..] else {
+        return Err(bad("is not four numbers minLon,minLat,maxLon,maxLat"));
+    };
+    if !(-180.0..=180.0).contains(&w)
+        || !(-180.0..=180.0).contains(&e)
+        || !(-90.0..=90.0).contains(&s)
+        || !(-90.0..=90.0).contains(&north)
+    {
+        return Err(bad(
+            "is outside -180..180 (longitude) or -90..90 (latitude)",
+        ));
+    }
+    if w > e || s > north {
+        return Err(bad("has a minimum above its maximum"));
+    }
+    Ok([w, s, e, north])
+}
+
+pub(crate) const INCIDENT_PARAMS: &[&str] = &[
+    "from", "to", "zone", "type", "status", "party", "bbox", "limit", "cursor",
+];
+
+/// `GET /api/v1/agreements/{id}/incidents`: incidents in number order, a page at a time.
+pub(crate) async fn incidents(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q, INCIDENT_PARAMS)?;
+    let b = s.bundle(&id).await?;
+    let f = incident_filter(&q, &b)?;
+    let list = s.store.incidents(&id, &f).await?;
+    let next = (list.len() as i64 == f.limit)
+        .then(|| list.last().map(|i| incident_number(&i.id)))
+        .flatten();
+    Ok(Json(json!({
+        "incidents": list,
+        "returned": list.len(),
+        "next_cursor": next.map(|n| n.to_string()),
+    })))
+}
+
+pub(crate) fn incident_number(id: &str) -> i64 {
+    id.strip_prefix("inc-")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `GET /api/v1/incidents/{incident}`: an incident with its reports, decisions and
+/// history.
+pub(crate) async fn incident(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    params(q, &[])?;
+    let detail = s
+        .store
+        .incident(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no incident `{id}`")))?;
+    let history = s.store.history(&id).await?;
+    Ok(Json(json!({"detail": detail, "history": history})))
+}

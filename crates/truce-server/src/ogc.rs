@@ -1,0 +1,507 @@
+//! OGC API – Features, Part 1 (Core and GeoJSON), one service per agreement under
+//! `/ogc/{agreement}`: incidents, zones, places, observation posts and checkpoints as
+//! feature collections with `bbox`, `datetime`, `limit` and `next` links, so GIS
+//! software (GDAL's OAPIF driver, QGIS, OWSLib) reads Truce without a plug-in.
+
+use crate::api::{INCIDENT_PARAMS, MAX_LIMIT, bbox, incident_filter, incident_number};
+use crate::{ApiError, AppState, params};
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use truce_core::AgreementBundle;
+use truce_core::incidents::Incident;
+use truce_core::records::Record;
+
+const CORE: &str = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core";
+const GEOJSON: &str = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson";
+const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+
+/// (id, title, description) of every collection.
+const COLLECTIONS: &[(&str, &str, &str)] = &[
+    (
+        "incidents",
+        "Incidents",
+        "Incidents assessed from reports: time window, type, status, attribution, zones",
+    ),
+    (
+        "zones",
+        "Zones",
+        "Districts, corridors, routes and areas the agreement names",
+    ),
+    (
+        "places",
+        "Places",
+        "The gazetteer: every place with its names in each language",
+    ),
+    (
+        "observation-posts",
+        "Observation posts",
+        "Posts of the peacekeeping force, with opening and closing days",
+    ),
+    (
+        "checkpoints",
+        "Checkpoints",
+        "Checkpoints on corridors and transport links, with their operators",
+    ),
+];
+
+/// The address clients used, for absolute links (behind a proxy: its forwarded headers).
+fn base(headers: &HeaderMap, id: &str) -> String {
+    let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    let host = get("x-forwarded-host")
+        .or_else(|| get("host"))
+        .unwrap_or("localhost");
+    let proto = get("x-forwarded-proto").unwrap_or("http");
+    format!("{proto}://{host}/ogc/{id}")
+}
+
+fn typed(body: Value, content_type: &'static str) -> Response {
+    let mut r = Json(body).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+/// `f=json` (or `geojson`) is accepted, as some clients add it; nothing else is offered.
+fn format_param(q: &HashMap<String, String>) -> Result<(), ApiError> {
+    match q.get("f").map(String::as_str) {
+        None | Some("json" | "geojson" | "application/json" | "application/geo+json") => Ok(()),
+        Some(other) => Err(ApiError::BadParameter(
+            "f".into(),
+            format!("`{other}` is not offered; use json"),
+        )),
+    }
+}
+
+fn collection_of(
+    cid: &str,
+) -> Result<&'static (&'static str, &'static str, &'static str), ApiError> {
+    COLLECTIONS.iter().find(|c| c.0 == cid).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no collection `{cid}`; {}",
+            truce_core::diag::suggest(cid, COLLECTIONS.iter().map(|c| c.0))
+        ))
+    })
+}
+
+pub(crate) async fn landing(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    format_param(&params(q, &["f"])?)?;
+    let b = s.bundle(&id).await?;
+    let base = base(&headers, &id);
+    Ok(typed(
+        json!({
+            "title": format!("Truce — {}", b.agreement.title),
+            "description": "Incidents, zones, places, observation posts and checkpoints of a ceasefire agreement, as OGC API – Features.",
+            "links": [
+                {"href": base, "rel": "self", "type": "application/json", "title": "this document"},
+                {"href": format!("{base}/conformance"), "rel": "conformance", "type": "application/json", "title": "conformance classes"},
+                {"href": format!("{base}/collections"), "rel": "data", "type": "application/json", "title": "collections"},
+            ],
+        }),
+        "application/json",
+    ))
+}
+
+pub(crate) async fn conformance(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    format_param(&params(q, &["f"])?)?;
+    s.bundle(&id).await?;
+    Ok(typed(
+        json!({"conformsTo": [CORE, GEOJSON]}),
+        "application/json",
+    ))
+}
+
+fn describe(b: &AgreementBundle, base: &str, c: &(&str, &str, &str)) -> Value {
+    let mut extent = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for z in b.zones.zones() {
+        if let Some(r) = b.zones.bbox(&z.id) {
+            extent = [
+                extent[0].min(r[0]),
+                extent[1].min(r[1]),
+                extent[2].max(r[2]),
+                extent[3].max(r[3]),
+            ];
+        }
+    }
+    let href = format!("{base}/collections/{}", c.0);
+    json!({
+        "id": c.0,
+        "title": c.1,
+        "description": c.2,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {"spatial": {"bbox": [extent], "crs": CRS84}},
+        "links": [
+            {"href": href, "rel": "self", "type": "application/json", "title": c.1},
+            {"href": format!("{href}/items"), "rel": "items", "type": "application/geo+json", "title": format!("{} (GeoJSON)", c.1)},
+        ],
+    })
+}
+
+pub(crate) async fn collections(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    format_param(&params(q, &["f"])?)?;
+    let b = s.bundle(&id).await?;
+    let base = base(&headers, &id);
+    let list: Vec<Value> = COLLECTIONS.iter().map(|c| describe(&b, &base, c)).collect();
+    Ok(typed(
+        json!({
+            "links": [{"href": format!("{base}/collections"), "rel": "self", "type": "application/json", "title": "collections"}],
+            "collections": list,
+        }),
+        "application/json",
+    ))
+}
+
+pub(crate) async fn collection(
+    State(s): State<AppState>,
+    Path((id, cid)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    format_param(&params(q, &["f"])?)?;
+    let b = s.bundle(&id).await?;
+    let c = collection_of(&cid)?;
+    Ok(typed(
+        describe(&b, &base(&headers, &id), c),
+        "application/json",
+    ))
+}
+
+/// `datetime`: an instant, a date, or an interval `a/b` with `..` or nothing for an open
+/// end; as Unix seconds [from, to).
+fn datetime(v: &str) -> Result<(Option<i64>, Option<i64>), ApiError> {
+    let bad = |why: String| ApiError::BadParameter("datetime".into(), why);
+    let one = |s: &str, end: bool| -> Result<Option<i64>, ApiError> {
+        let s = s.trim();
+        if s.is_empty() || s == ".." {
+            return Ok(None);
+        }
+        if let Ok(t) = s.parse::<Timestamp>() {
+            return Ok(Some(t.as_second() + i64::from(end)));
+        }
+        if let Ok(d) = s.parse::<jiff::civil::Date>() {
+            let day = truce_core::period::start_of_day(d, &jiff::tz::TimeZone::UTC)
+                .ok_or_else(|| bad(format!("`{s}` is out of range")))?
+                .as_second();
+            return Ok(Some(if end { day + 86_400 } else { day }));
+        }
+        Err(bad(format!("`{s}` is not an RFC 3339 instant or a date")))
+    };
+    match v.split_once('/') {
+        Some((a, b)) => {
+            let (from, to) = (one(a, false)?, one(b, true)?);
+            if let (Some(f), Some(t)) = (from, to)
+                && f >= t
+            {
+                return Err(bad(format!("`{v}` ends before it begins")));
+            }
+            Ok((from, to))
+        }
+        None => Ok((one(v, false)?, one(v, true)?)),
+    }
+}
+
+fn incident_feature(i: &Incident) -> Value {
+    json!({
+        "type": "Feature",
+        "id": i.id,
+        "geometry": i.point.map(|(x, y)| json!({"type": "Point", "coordinates": [x, y]})),
+        "properties": {
+            "start": i.window.start.to_string(),
+            "end": i.window.end.to_string(),
+            "date_precision": i.window.precision,
+            "event_type": i.event_type,
+            "status": i.status,
+            "perpetrator": i.attribution.assessed,
+            "disputed": i.attribution.disputed,
+            "place": i.place_name,
+            "location_precision": i.location_precision,
+            "zones": i.zones.join(","),
+            "reports": i.reports.len(),
+            "killed_best": i.killed.best,
+        },
+    })
+}
+
+fn point(id: &str, lon: f64, lat: f64, props: Value) -> Value {
+    json!({"type": "Feature", "id": id, "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props})
+}
+
+fn in_bbox(bb: Option<[f64; 4]>, lon: f64, lat: f64) -> bool {
+    bb.is_none_or(|b| lon >= b[0] && lon <= b[2] && lat >= b[1] && lat <= b[3])
+}
+
+/// Every feature of a small collection (all but incidents), after `bbox` and
+/// `datetime`.
+async fn small_collection(
+    s: &AppState,
+    b: &AgreementBundle,
+    cid: &str,
+    bb: Option<[f64; 4]>,
+    when: (Option<i64>, Option<i64>),
+) -> Result<Vec<Value>, ApiError> {
+    let day = |d: jiff::civil::Date| {
+        truce_core::period::start_of_day(d, b.agreement.tz()).map(|t| t.as_second())
+    };
+    Ok(match cid {
+        "zones" => {
+            let all = b.zones.to_geojson();
+            all["features"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|f| {
+                    let zid = f["id"].as_str().unwrap_or_default();
+                    match (bb, b.zones.bbox(zid)) {
+                        (Some(q), Some(z)) => {
+                            z[0] <= q[2] && z[2] >= q[0] && z[1] <= q[3] && z[3] >= q[1]
+                        }
+                        _ => true,
+                    }
+                })
+                .collect()
+        }
+        "places" => b
+            .gazetteer
+            .places()
+            .iter()
+            .filter(|p| in_bbox(bb, p.lon, p.lat))
+            .map(|p| {
+                point(
+                    &p.id,
+                    p.lon,
+                    p.lat,
+                    json!({
+                        "display": p.display, "name_az": p.name_az, "name_hy": p.name_hy.join(";"),
+                        "name_hy_latn": p.name_hy_latn, "names_ru": p.names_ru.join(";"),
+                        "country": p.country, "admin_zone": p.admin_zone,
+                    }),
+                )
+            })
+            .collect(),
+        "observation-posts" => {
+            let i = s.inputs(b).await?;
+            i.evidence
+                .posts
+                .iter()
+                .filter(|p| in_bbox(bb, p.lon, p.lat))
+                .filter(|p| {
+                    let opened = day(p.opened);
+                    let closed = p.closed.and_then(day);
+                    when.1.is_none_or(|to| opened.is_none_or(|o| o < to))
+                        && when.0.is_none_or(|from| closed.is_none_or(|c| c > from))
+                })
+                .map(|p| {
+                    point(&p.id, p.lon, p.lat, json!({
+                        "name": p.name, "force": p.force, "opened": p.opened, "closed": p.closed,
+                        "zones": p.zones.join(","), "source": p.source,
+                    }))
+                })
+                .collect()
+        }
+        _ => {
+            let i = s.inputs(b).await?;
+            i.records
+                .iter()
+                .filter_map(|r| match &r.record {
+                    Record::Checkpoint(c) => Some(c),
+                    _ => None,
+                })
+                .filter_map(|c| {
+                    let at = c.place.as_deref().and_then(|p| {
+                        b.gazetteer.get(p).or_else(|| b.gazetteer.find(p).matches.first().map(|m| m.place))
+                    });
+                    if bb.is_some() && !at.is_some_and(|p| in_bbox(bb, p.lon, p.lat)) {
+                        return None;
+                    }
+                    let props = json!({
+                        "name": c.name, "zone": c.zone, "operator": c.operator, "opened": c.opened,
+                        "closed": c.closed, "place": c.place, "source": c.source,
+                    });
+                    Some(match at {
+                        Some(p) => point(&c.id, p.lon, p.lat, props),
+                        None => json!({"type": "Feature", "id": c.id, "geometry": null, "properties": props}),
+                    })
+                })
+                .collect()
+        }
+    })
+}
+
+/// A query string for a `next` link: the request's own parameters with the page moved.
+fn next_query(q: &HashMap<String, String>, key: &str, value: &str) -> String {
+    let mut pairs: Vec<(String, String)> = q
+        .iter()
+        .filter(|(k, _)| *k != key && *k != "offset" && *k != "cursor")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    pairs.push((key.to_owned(), value.to_owned()));
+    pairs.sort();
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub(crate) async fn items(
+    State(s): State<AppState>,
+    Path((id, cid)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    collection_of(&cid)?;
+    let mut allowed: Vec<&str> = vec!["f", "bbox", "datetime", "limit"];
+    if cid == "incidents" {
+        allowed.extend(
+            INCIDENT_PARAMS
+                .iter()
+                .filter(|p| !matches!(**p, "from" | "to" | "bbox" | "limit")),
+        );
+    } else {
+        allowed.push("offset");
+    }
+    let q = params(q, &allowed)?;
+    format_param(&q)?;
+    let b = s.bundle(&id).await?;
+    let base = base(&headers, &id);
+    let self_href = format!("{base}/collections/{cid}/items");
+    let limit = match q.get("limit") {
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::BadParameter(
+                    "limit".into(),
+                    format!("`{v}` is not a whole number from 1 to {MAX_LIMIT}"),
+                )
+            })?,
+        None => 10,
+    };
+    let when = q
+        .get("datetime")
+        .map(|v| datetime(v))
+        .transpose()?
+        .unwrap_or((None, None));
+    let (features, matched, next) = if cid == "incidents" {
+        let mut f = incident_filter(&q, &b)?;
+        f.limit = limit;
+        f.from_s = when.0;
+        f.to_s = when.1;
+        let list = s.store.incidents(&id, &f).await?;
+        let matched = s.store.count_incidents(&id, &f).await?;
+        let next = (list.len() as i64 == limit)
+            .then(|| {
+                list.last()
+                    .map(|i| next_query(&q, "cursor", &incident_number(&i.id).to_string()))
+            })
+            .flatten();
+        (
+            list.iter().map(incident_feature).collect::<Vec<_>>(),
+            matched,
+            next,
+        )
+    } else {
+        let bb = q.get("bbox").map(|v| bbox(v)).transpose()?;
+        let offset = match q.get("offset") {
+            Some(v) => v.parse::<usize>().map_err(|_| {
+                ApiError::BadParameter(
+                    "offset".into(),
+                    format!("`{v}` is not a whole number of zero or more"),
+                )
+            })?,
+            None => 0,
+        };
+        let all = small_collection(&s, &b, &cid, bb, when).await?;
+        let matched = all.len();
+        let page: Vec<Value> = all
+            .into_iter()
+            .skip(offset)
+            .take(usize::try_from(limit).unwrap_or(10))
+            .collect();
+        let end = offset + page.len();
+        let next = (end < matched).then(|| next_query(&q, "offset", &end.to_string()));
+        (page, i64::try_from(matched).unwrap_or(i64::MAX), next)
+    };
+    let mut links = vec![
+        json!({"href": self_href, "rel": "self", "type": "application/geo+json", "title": "this page"}),
+    ];
+    if let Some(n) = next {
+        links.push(json!({"href": format!("{self_href}?{n}"), "rel": "next", "type": "application/geo+json", "title": "next page"}));
+    }
+    links.push(json!({"href": format!("{base}/collections/{cid}"), "rel": "collection", "type": "application/json", "title": "the collection"}));
+    Ok(typed(
+        json!({
+            "type": "FeatureCollection",
+            "timeStamp": Timestamp::now().to_string(),
+            "numberMatched": matched,
+            "numberReturned": features.len(),
+            "features": features,
+            "links": links,
+        }),
+        "application/geo+json",
+    ))
+}
+
+pub(crate) async fn item(
+    State(s): State<AppState>,
+    Path((id, cid, fid)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    collection_of(&cid)?;
+    format_param(&params(q, &["f"])?)?;
+    let b = s.bundle(&id).await?;
+    let base = base(&headers, &id);
+    let feature = if cid == "incidents" {
+        s.store
+            .incident(&fid)
+            .await?
+            .filter(|d| !d.incident.reports.is_empty())
+            .map(|d| incident_feature(&d.incident))
+    } else {
+        small_collection(&s, &b, &cid, None, (None, None))
+            .await?
+            .into_iter()
+            .find(|f| f["id"] == fid.as_str())
+    };
+    let Some(mut feature) = feature else {
+        return Err(ApiError::NotFound(format!("no feature `{fid}` in `{cid}`")));
+    };
+    feature["links"] = json!([
+        {"href": format!("{base}/collections/{cid}/items/{}", encode(&fid)), "rel": "self", "type": "application/geo+json", "title": "this feature"},
+        {"href": format!("{base}/collections/{cid}"), "rel": "collection", "type": "application/json", "title": "the collection"},
+    ]);
+    Ok(typed(feature, "application/geo+json"))
+}

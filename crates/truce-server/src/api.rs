@@ -425,3 +425,75 @@ pub(crate) async fn incident(
     let history = s.store.history(&id).await?;
     Ok(Json(json!({"detail": detail, "history": history})))
 }
+
+/// Most incidents a counts request reads.
+const MAX_COUNTED: i64 = 200_000;
+
+/// `GET /api/v1/agreements/{id}/counts`: violation incidents per local day, zone and
+/// assessed party (`unattributed` when disputed or unknown), by status (`cells`: an
+/// incident in two zones counts in each), and per day and party (`per_day`: each
+/// incident once), under the same filters as the incident list; rejected incidents
+/// never count.
+pub(crate) async fn counts(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(
+        q,
+        &["from", "to", "zone", "type", "status", "party", "bbox"],
+    )?;
+    let b = s.bundle(&id).await?;
+    let mut f = incident_filter(&q, &b)?;
+    f.limit = MAX_COUNTED + 1;
+    let list = s.store.incidents(&id, &f).await?;
+    let truncated = list.len() as i64 > MAX_COUNTED;
+    let tz = b.agreement.tz();
+    let mut cells: std::collections::BTreeMap<(Date, String, String), [u32; 4]> =
+        std::collections::BTreeMap::new();
+    let mut per_day: std::collections::BTreeMap<(Date, String), [u32; 4]> =
+        std::collections::BTreeMap::new();
+    for i in list
+        .iter()
+        .take(usize::try_from(MAX_COUNTED).unwrap_or(usize::MAX))
+    {
+        let slot = match i.status {
+            truce_core::incidents::IncidentStatus::Confirmed => 0,
+            truce_core::incidents::IncidentStatus::Corroborated => 1,
+            truce_core::incidents::IncidentStatus::Disputed => 2,
+            truce_core::incidents::IncidentStatus::Unverified => 3,
+            truce_core::incidents::IncidentStatus::Rejected => continue,
+        };
+        if !i.event_type.is_violation() {
+            continue;
+        }
+        let day = truce_core::period::local_date(i.window.start, tz);
+        let party = match (&i.attribution.assessed, i.attribution.disputed) {
+            (Some(p), false) => p.clone(),
+            _ => "unattributed".to_owned(),
+        };
+        // Once per incident, whatever the zones it lies in.
+        per_day.entry((day, party.clone())).or_default()[slot] += 1;
+        for z in &i.zones {
+            if f.zone.as_ref().is_some_and(|fz| fz != z) {
+                continue;
+            }
+            cells.entry((day, z.clone(), party.clone())).or_default()[slot] += 1;
+        }
+    }
+    let days: Vec<Value> = cells
+        .into_iter()
+        .map(|((date, zone, party), c)| {
+            json!({"date": date, "zone": zone, "party": party, "confirmed": c[0], "corroborated": c[1], "disputed": c[2], "unverified": c[3]})
+        })
+        .collect();
+    let totals: Vec<Value> = per_day
+        .into_iter()
+        .map(|((date, party), c)| {
+            json!({"date": date, "party": party, "confirmed": c[0], "corroborated": c[1], "disputed": c[2], "unverified": c[3]})
+        })
+        .collect();
+    Ok(Json(
+        json!({"cells": days, "per_day": totals, "truncated": truncated}),
+    ))
+}

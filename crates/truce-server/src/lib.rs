@@ -19,6 +19,7 @@ use truce_core::AgreementBundle;
 use truce_store::Store;
 
 mod api;
+mod assets;
 mod ogc;
 
 /// Loaded agreements by id, with the content hash each was loaded from.
@@ -242,6 +243,16 @@ async fn not_found() -> ApiError {
 /// The whole application; tests call it directly.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(assets::index))
+        .route("/app.js", get(|| assets::asset(Path("app.js".to_owned()))))
+        .route(
+            "/app.css",
+            get(|| assets::asset(Path("app.css".to_owned()))),
+        )
+        .route(
+            "/vendor/{*path}",
+            get(|Path(p): Path<String>| assets::asset(Path(format!("vendor/{p}")))),
+        )
         .route("/health", get(health))
         .route("/api/v1/agreements", get(list_agreements))
         .route("/api/v1/agreements/{id}", get(show_agreement))
@@ -256,6 +267,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/agreements/{id}/records", get(api::records))
         .route("/api/v1/agreements/{id}/statements", get(api::statements))
         .route("/api/v1/agreements/{id}/incidents", get(api::incidents))
+        .route("/api/v1/agreements/{id}/counts", get(api::counts))
         .route("/api/v1/incidents/{incident}", get(api::incident))
         .route("/ogc/{id}", get(ogc::landing))
         .route("/ogc/{id}/conformance", get(ogc::conformance))

@@ -83,7 +83,8 @@ enum Command {
     Restore(ops::RestoreArgs),
     /// Copy this database into another, empty one (a SQLite centre moving to PostgreSQL).
     Copy(ops::CopyArgs),
-    /// Serve the HTTP API (read-only for now) until interrupted.
+    /// Serve the dashboard, the JSON API and OGC API – Features until interrupted
+    /// (read-only: accounts and report submission are not there yet).
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -270,7 +271,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("cannot listen on {bind}"))?;
             let addr = listener.local_addr()?;
             out(&format!(
-                "Truce API on http://{addr}/api/v1/agreements (data: {}); Ctrl-C stops\n",
+                "Truce dashboard: http://{addr}/  (JSON API under /api/v1, OGC API – Features under /ogc/<agreement>; data: {}); Ctrl-C stops\n",
                 data.database
                     .as_deref()
                     .map_or_else(|| data.data.display().to_string(), redact)

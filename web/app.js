@@ -1,0 +1,432 @@
+// Truce dashboard: map, scorecard, incidents, corridor, deadlines, statements and a
+// timeline, all from this server's API. The view (date, filters, tab, selection) lives in
+// the URL, so a view can be shared. Data is written into the page as text, never as HTML.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const STATUS_COLOURS = {
+  confirmed: "#b2182b", corroborated: "#ef8a62", disputed: "#7b3294",
+  unverified: "#8c96a0", rejected: "#c7ccd1",
+};
+const PARTY_COLOURS = { az: "#2166ac", am: "#d6604d", unattributed: "#8c96a0" };
+const FILTERS = ["as_of", "from", "to", "zone", "type", "party", "status"];
+
+const view = Object.fromEntries(new URLSearchParams(location.search));
+let agreement = null;
+let map = null;
+let incidentLayer = null;
+let pointLayer = null;
+let lastCard = null;
+let zone = "UTC";
+
+/// The local calendar day (in the agreement's time zone) of an RFC 3339 instant.
+function localDay(iso) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso));
+}
+
+/// Local date and time of an instant, with the zone's abbreviation.
+function localTime(iso) {
+  return new Intl.DateTimeFormat("en-GB", { timeZone: zone, year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" }).format(new Date(iso));
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null) e.setAttribute(k, v);
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+async function api(path) {
+  const r = await fetch(path, { headers: { Accept: "application/json" } });
+  const body = await r.json().catch(() => null);
+  if (!r.ok) {
+    const msg = body && body.detail ? body.detail : `${r.status} ${r.statusText}`;
+    throw new Error(msg);
+  }
+  return body;
+}
+
+function saveView() {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(view)) if (v) q.set(k, v);
+  history.replaceState(null, "", `${location.pathname}?${q}`);
+}
+
+function showError(where, err) {
+  console.error(err);
+  where.replaceChildren(el("p", { class: "note", role: "alert" }, `Could not load: ${err && err.message ? err.message : err}`));
+}
+
+function filterQuery(extra = {}) {
+  const q = new URLSearchParams();
+  for (const k of ["from", "to", "zone", "type", "party", "status"]) if (view[k]) q.set(k, view[k]);
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  return q.toString();
+}
+
+function levelBadge(status) {
+  const cls = status.score === null || status.score === undefined ? "level-x" : `level-${status.score}`;
+  const text = status.score === null || status.score === undefined ? "–" : String(status.score);
+  return el("span", { class: `level ${cls}`, title: status.level }, text);
+}
+
+// --- map -------------------------------------------------------------------------------
+
+function zoneStyle(f) {
+  const kind = f.properties.kind || "";
+  if (kind === "country") return { color: "#7a8691", weight: 1, fillColor: "#dfe5ea", fillOpacity: 0.6 };
+  if (kind === "corridor") return { color: "#e08214", weight: 2, fillOpacity: 0.25 };
+  if (kind === "route") return { color: "#542788", weight: 2, dashArray: "4 4", fillOpacity: 0.1 };
+  if (kind === "area" || kind === "derived") return { color: "#35978f", weight: 1.5, dashArray: "2 4", fillOpacity: 0.05 };
+  return { color: "#4d5a66", weight: 1, fillOpacity: 0.04 };
+}
+
+function initMap(zones) {
+  map = L.map("map", { attributionControl: true, maxZoom: 18 });
+  const tiles = localStorage.getItem("truce.tiles");
+  if (tiles) L.tileLayer(tiles, { maxZoom: 18 }).addTo(map);
+  // Countries first, so districts and corridors draw above them.
+  const order = (f) => (f.properties.kind === "country" ? 0 : 1);
+  zones.features.sort((a, b) => order(a) - order(b));
+  const layer = L.geoJSON(zones, {
+    style: zoneStyle,
+    onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name} (${f.properties.kind})`),
+  }).addTo(map);
+  map.attributionControl.addAttribution("Outlines: Natural Earth; Truce");
+  const corridor = zones.features.find((f) => f.id === "lachin-corridor");
+  map.fitBounds(corridor ? L.geoJSON(corridor).getBounds().pad(1.2) : layer.getBounds());
+  incidentLayer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
+  pointLayer = L.layerGroup().addTo(map);
+}
+
+async function loadPoints() {
+  try {
+    const [cps, posts] = await Promise.all([
+      api(`/ogc/${agreement}/collections/checkpoints/items?limit=1000`),
+      api(`/ogc/${agreement}/collections/observation-posts/items?limit=1000`),
+    ]);
+    pointLayer.clearLayers();
+    for (const f of cps.features.filter((f) => f.geometry)) {
+      const [x, y] = f.geometry.coordinates;
+      L.circleMarker([y, x], { radius: 6, color: "#000", fillColor: "#ffd92f", fillOpacity: 1, weight: 2 })
+        .bindTooltip(`Checkpoint: ${f.properties.name} (${f.properties.operator})`).addTo(pointLayer);
+    }
+    for (const f of posts.features) {
+      const [x, y] = f.geometry.coordinates;
+      L.circleMarker([y, x], { radius: 4, color: "#1b7837", fillColor: "#a6dba0", fillOpacity: 1, weight: 2 })
+        .bindTooltip(`Observation post: ${f.properties.name}`).addTo(pointLayer);
+    }
+  } catch (e) {
+    $("map-note").textContent = `Checkpoints and posts could not be loaded: ${e.message}`;
+  }
+}
+
+// --- incidents --------------------------------------------------------------------------
+
+async function loadIncidents() {
+  const list = $("incident-list");
+  try {
+    const page = await api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: 2000 })}`);
+    incidentLayer.clearLayers();
+    list.replaceChildren();
+    const types = new Set();
+    for (const i of page.incidents) {
+      types.add(i.event_type);
+      const label = `${localDay(i.window.start)} · ${i.event_type} · ${i.place_name || "no place"}`;
+      if (i.point) {
+        const [x, y] = i.point;
+        L.circleMarker([y, x], { radius: 6, color: "#fff", weight: 1, fillColor: STATUS_COLOURS[i.status], fillOpacity: 0.9 })
+          .bindTooltip(`${i.id}: ${label} (${i.status})`)
+          .on("click", () => { selectTab("incidents"); showIncident(i.id); })
+          .addTo(incidentLayer);
+      }
+      list.append(el("li", { tabindex: "0", "data-id": i.id, onclick: () => showIncident(i.id) },
+        el("span", { class: `status-dot st-${i.status}`, title: i.status }), `${i.id} — ${label}`));
+    }
+    $("incident-count").textContent = page.next_cursor
+      ? `First ${page.returned} incidents shown; narrow the filters to see the rest.`
+      : `${page.returned} incident(s).`;
+    const typeSelect = $("type");
+    for (const t of [...types].sort()) {
+      if (![...typeSelect.options].some((o) => o.value === t)) typeSelect.append(el("option", { value: t }, t));
+    }
+    typeSelect.value = view.type || "";
+    if (view.incident) showIncident(view.incident);
+  } catch (e) {
+    showError(list, e);
+  }
+}
+
+async function showIncident(id) {
+  const box = $("incident-detail");
+  view.incident = id;
+  saveView();
+  box.hidden = false;
+  try {
+    const d = await api(`/api/v1/incidents/${encodeURIComponent(id)}`);
+    const i = d.detail.incident;
+    const reports = el("ol", {});
+    for (const r of d.detail.reports) {
+      reports.append(el("li", {}, `${r.source}: ${r.event_type}, ${localTime(r.occurred.start)}`,
+        r.location.place_name ? ` at ${r.location.place_name}` : "", r.perpetrator ? ` — blames ${r.perpetrator}` : "",
+        r.text ? el("div", { class: "note" }, r.text) : null));
+    }
+    const history = el("ol", {});
+    for (const h of d.history) history.append(el("li", {}, `${localTime(h.at)} ${h.actor}: ${h.action} — ${h.reason}`));
+    const claims = el("ul", {});
+    for (const c of i.attribution.claims) claims.append(el("li", {}, `${c.source} blames ${c.perpetrator || "nobody"}`));
+    box.replaceChildren(
+      el("h3", {}, `${i.id}: ${i.event_type}`),
+      el("p", {}, el("span", { class: `status-dot st-${i.status}` }), `${i.status} · ${localTime(i.window.start)} – ${localTime(i.window.end)}`),
+      el("p", {}, `Place: ${i.place_name || "unknown"}; zones: ${i.zones.join(", ") || "none"}`),
+      el("p", {}, `Attribution: ${i.attribution.assessed || (i.attribution.disputed ? "disputed" : "not settled")}`),
+      el("h3", {}, "Claims"), claims,
+      el("h3", {}, `Reports (${d.detail.reports.length})`), reports,
+      el("h3", {}, "History"), d.history.length ? history : el("p", { class: "note" }, "No analyst action yet."),
+    );
+  } catch (e) {
+    showError(box, e);
+  }
+}
+
+// --- scorecard --------------------------------------------------------------------------
+
+async function loadScorecard() {
+  const box = $("scorecard");
+  try {
+    const card = await api(`/api/v1/agreements/${agreement}/status?as_of=${view.as_of}`);
+    lastCard = card;
+    const table = el("table", { id: "scorecard-table" },
+      el("thead", {}, el("tr", {}, el("th", {}, "pt"), el("th", {}, "obligation"), el("th", {}, "status"), el("th", {}, "since"))));
+    const body = el("tbody", {});
+    let doc = null;
+    for (const l of card.lines) {
+      if (l.document !== doc) {
+        doc = l.document;
+        body.append(el("tr", { class: "doc" }, el("td", { colspan: "4" }, doc)));
+      }
+      const flags = [];
+      if (l.status.late) flags.push(el("span", { class: "flag" }, "LATE"));
+      if (l.status.breached) flags.push(el("span", { class: "flag" }, "BREACHED"));
+      body.append(el("tr", { class: "line", tabindex: "0", "data-obligation": l.obligation,
+        onclick: () => explain(l.obligation), onkeydown: (e) => { if (e.key === "Enter") explain(l.obligation); } },
+        el("td", {}, l.point), el("td", { title: l.title }, l.obligation),
+        el("td", {}, levelBadge(l.status), " ", l.status.state, ...flags),
+        el("td", {}, l.status.since || "")));
+    }
+    table.append(body);
+    box.replaceChildren(el("p", { class: "note" }, `Status on ${card.as_of}. Click a line for its evidence.`), table);
+    renderCorridor(card);
+    renderDeadlines(card);
+    if (view.obligation) explain(view.obligation);
+  } catch (e) {
+    showError(box, e);
+  }
+}
+
+async function explain(obligation) {
+  const box = $("explain");
+  view.obligation = obligation;
+  saveView();
+  box.hidden = false;
+  try {
+    const x = await api(`/api/v1/agreements/${agreement}/status/${encodeURIComponent(obligation)}?as_of=${view.as_of}`);
+    const l = x.line;
+    const ev = el("ul", {});
+    for (const e of x.evidence) {
+      if (e.kind === "incident") {
+        ev.append(el("li", {}, el("a", { href: "#", onclick: (ev2) => { ev2.preventDefault(); selectTab("incidents"); showIncident(e.id); } }, e.id), " (incident)"));
+      } else {
+        ev.append(el("li", {}, `${e.id} (${e.date || "undated"}): ${e.summary} `,
+          el("a", { href: e.source, rel: "noopener noreferrer", target: "_blank" }, "source")));
+      }
+    }
+    box.replaceChildren(
+      el("h3", {}, `${l.obligation} — ${l.title}`),
+      el("p", {}, levelBadge(l.status), ` ${l.status.state}${l.status.late ? " (late)" : ""}${l.status.breached ? " (breached)" : ""}`),
+      l.deadline ? el("p", {}, `Deadline in force: ${l.deadline}${l.last_day ? `; last day on time ${l.last_day}` : ""}`) : null,
+      el("p", {}, l.status.reason),
+      el("h3", {}, "Evidence"), x.evidence.length ? ev : el("p", { class: "note" }, "No evidence on record."),
+      el("details", {}, el("summary", {}, "Figures"), el("pre", {}, JSON.stringify(l.details, null, 1))),
+    );
+  } catch (e) {
+    showError(box, e);
+  }
+}
+
+function renderCorridor(card) {
+  const box = $("corridor");
+  const passage = card.lines.find((l) => l.obligation === "lachin-corridor-safe-passage");
+  const control = card.lines.find((l) => l.obligation === "lachin-corridor-control");
+  const parts = [];
+  for (const l of [passage, control].filter(Boolean)) {
+    parts.push(el("p", {}, levelBadge(l.status), ` ${l.title}: `, el("strong", {}, l.status.state),
+      l.status.since ? ` since ${l.status.since}` : "", ` — ${l.status.reason}`));
+  }
+  if (passage && passage.details && passage.details.last_days) {
+    const strip = el("div", { id: "corridor-days", "aria-label": "state per day, last 31 days" });
+    for (const d of passage.details.last_days) {
+      strip.append(el("span", { class: `corridor-day tr-${d.state || "none"}`, title: `${d.date}: ${d.state || "no data"}` }));
+    }
+    parts.push(strip);
+    const changes = el("ul", {});
+    for (const c of passage.details.changes || []) changes.append(el("li", {}, `${c.from}: ${c.state}`));
+    parts.push(el("h3", {}, "Changes"), changes);
+  }
+  box.replaceChildren(...(parts.length ? parts : [el("p", { class: "note" }, "No corridor obligation in force.")]));
+}
+
+function renderDeadlines(card) {
+  const list = $("deadlines");
+  const rows = card.lines
+    .filter((l) => l.last_day && (l.last_day >= card.as_of || l.status.state === "overdue" || l.status.state === "due"))
+    .sort((a, b) => a.last_day.localeCompare(b.last_day));
+  list.replaceChildren(...rows.map((l) => el("li", {}, `${l.last_day} — ${l.obligation}: ${l.status.state}`)));
+  if (!rows.length) list.replaceChildren(el("li", { class: "note" }, "No deadline ahead or overdue."));
+}
+
+// --- timeline ---------------------------------------------------------------------------
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+async function loadTimeline() {
+  const box = $("timeline");
+  try {
+    const c = await api(`/api/v1/agreements/${agreement}/counts?${filterQuery()}`);
+    const byDay = new Map();
+    for (const d of c.per_day) {
+      const n = d.confirmed + d.corroborated;
+      if (!n) continue;
+      const day = byDay.get(d.date) || {};
+      day[d.party] = (day[d.party] || 0) + n;
+      byDay.set(d.date, day);
+    }
+    const days = [...byDay.keys()].sort();
+    if (!days.length) {
+      box.replaceChildren(el("p", { class: "note" }, "No confirmed or corroborated violation under these filters."));
+      return;
+    }
+    const w = 1000, h = 150, pad = 24;
+    const max = Math.max(...days.map((d) => Object.values(byDay.get(d)).reduce((a, b) => a + b, 0)));
+    const first = Date.parse(days[0]), last = Date.parse(days[days.length - 1]);
+    const span = Math.max(1, (last - first) / 864e5 + 1);
+    const bw = Math.min(24, Math.max(1, (w - 2 * pad) / span));
+    const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": "violations per day" });
+    for (const d of days) {
+      const x = pad + ((Date.parse(d) - first) / 864e5) * bw;
+      let y = h - pad;
+      for (const [party, n] of Object.entries(byDay.get(d))) {
+        const bh = ((h - 2 * pad) * n) / max;
+        y -= bh;
+        const r = svg("rect", { x, y, width: Math.max(1, bw - 0.5), height: bh, fill: PARTY_COLOURS[party] || "#666" });
+        r.append(svg("title", {}));
+        r.lastChild.textContent = `${d} ${party}: ${n}`;
+        root.append(r);
+      }
+    }
+    const axis = svg("text", { x: pad, y: h - 6, "font-size": 11 });
+    axis.textContent = `${days[0]} … ${days[days.length - 1]} · max ${max}/day`;
+    root.append(axis);
+    let lx = w - 260;
+    for (const [party, colour] of Object.entries(PARTY_COLOURS)) {
+      root.append(svg("rect", { x: lx, y: 6, width: 10, height: 10, fill: colour }));
+      const t = svg("text", { x: lx + 14, y: 15, "font-size": 11 });
+      t.textContent = party;
+      root.append(t);
+      lx += 85;
+    }
+    box.replaceChildren(root);
+  } catch (e) {
+    showError(box, e);
+  }
+}
+
+// --- statements -------------------------------------------------------------------------
+
+async function loadStatements() {
+  const list = $("statements");
+  try {
+    const s = await api(`/api/v1/agreements/${agreement}/statements`);
+    list.replaceChildren(...s.statements
+      .slice()
+      .sort((a, b) => a.date.localeCompare(b.date))
+      .map((x) => el("li", {}, `${x.date} — ${x.actor} (${x.stance}): ${x.summary} `,
+        el("a", { href: x.source, rel: "noopener noreferrer", target: "_blank" }, "source"))));
+  } catch (e) {
+    showError(list, e);
+  }
+}
+
+// --- wiring -----------------------------------------------------------------------------
+
+function selectTab(name) {
+  view.tab = name;
+  saveView();
+  for (const b of document.querySelectorAll("#tabs button")) b.setAttribute("aria-selected", String(b.dataset.tab === name));
+  for (const t of document.querySelectorAll(".tab")) t.hidden = t.id !== `tab-${name}`;
+}
+
+function readFilters() {
+  for (const k of FILTERS) {
+    const input = $(k.replace("_", "-"));
+    view[k] = input.value;
+  }
+  delete view.incident;
+  saveView();
+}
+
+async function main() {
+  try {
+    const list = await api("/api/v1/agreements");
+    if (!list.agreements.length) throw new Error("no agreement is loaded");
+    agreement = view.agreement || list.agreements[0].id;
+    const first = list.agreements.find((a) => a.id === agreement) || list.agreements[0];
+    $("agreement-title").textContent = first.title;
+    if (!view.as_of) view.as_of = new Date().toISOString().slice(0, 10);
+    const [a, zones] = await Promise.all([
+      api(`/api/v1/agreements/${agreement}?as_of=${view.as_of}`),
+      api(`/api/v1/agreements/${agreement}/zones`),
+    ]);
+    zone = a.time_zone || "UTC";
+    const zoneSelect = $("zone");
+    for (const f of zones.features.slice().sort((x, y) => x.properties.name.localeCompare(y.properties.name))) {
+      zoneSelect.append(el("option", { value: f.id }, f.properties.name));
+    }
+    const parties = new Set();
+    for (const o of a.obligations) for (const p of o.obligation.obligors) parties.add(p);
+    for (const p of [...parties].sort()) $("party").append(el("option", { value: p }, p));
+    for (const k of FILTERS) $(k.replace("_", "-")).value = view[k] || "";
+    initMap(zones);
+    selectTab(view.tab || "scorecard");
+    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints()]);
+  } catch (e) {
+    showError($("scorecard"), e);
+  }
+  $("filters").addEventListener("change", async (ev) => {
+    readFilters();
+    if (ev.target.id === "as-of") await loadScorecard();
+    else await Promise.all([loadIncidents(), loadTimeline()]);
+  });
+  for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => selectTab(b.dataset.tab));
+  $("tile-url").value = localStorage.getItem("truce.tiles") || "";
+  $("save-tiles").addEventListener("click", () => {
+    const v = $("tile-url").value.trim();
+    if (v) localStorage.setItem("truce.tiles", v); else localStorage.removeItem("truce.tiles");
+    location.reload();
+  });
+  document.body.dataset.ready = "true";
+}
+
+main();

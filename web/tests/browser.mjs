@@ -1,0 +1,178 @@
+// Browser tests of the dashboard: Debian's Chromium driven by playwright-core against a
+// real `truce serve` on 127.0.0.1 with a fresh data directory (the built-in agreement and
+// demo evidence, plus six made-up incidents). Each test keeps a screenshot in
+// target/browser/. Prints a `test result:` line like cargo's, and exits 1 on failure.
+//
+// Run from the repository: `node web/tests/browser.mjs` (after `cargo build -p truce`).
+// TRUCE_BIN overrides the binary; CHROMIUM the browser.
+
+import { chromium } from "playwright-core";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const bin = process.env.TRUCE_BIN || join(root, "target/debug/truce");
+const shots = join(root, "target/browser");
+mkdirSync(shots, { recursive: true });
+const data = mkdtempSync(join(tmpdir(), "truce-browser-"));
+const env = { ...process.env };
+delete env.TRUCE_DATA;
+delete env.TRUCE_DATABASE;
+
+function truce(args) {
+  const r = spawnSync(bin, [...args, "--data", data], { env, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`truce ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+truce(["import", join(root, "web/tests/fixtures/incidents.csv")]);
+const aghdam = JSON.parse(truce(["incidents", "list", "--party", "am", "--json"]))[0].id;
+truce(["incidents", "verify", aghdam, "--status", "confirmed", "--reason", "seen by OP 3", "--analyst", "analyst"]);
+
+const server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data", data], { env });
+const base = await new Promise((resolve, reject) => {
+  let out = "";
+  const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30000);
+  server.stdout.on("data", (b) => {
+    out += b;
+    const m = out.match(/http:\/\/(127\.0\.0\.1:\d+)/);
+    if (m) { clearTimeout(timer); resolve(`http://${m[1]}`); }
+  });
+  server.on("exit", (code) => reject(new Error(`server exited ${code}: ${out}`)));
+});
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+
+/// A page that records console errors and every request leaving this server.
+async function open(path, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.errors = [];
+  page.foreign = [];
+  page.on("console", (m) => { if (m.type() === "error") page.errors.push(m.text()); });
+  page.on("pageerror", (e) => page.errors.push(String(e)));
+  page.on("request", (r) => { if (!r.url().startsWith(base)) page.foreign.push(r.url()); });
+  await page.goto(`${base}${path}`);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 20000 });
+  return page;
+}
+
+function clean(page) {
+  assert.deepEqual(page.errors, [], "no console errors");
+  assert.deepEqual(page.foreign, [], "no request leaves the server");
+}
+
+async function rowState(page, obligation) {
+  const row = page.locator(`tr[data-obligation="${obligation}"]`);
+  await row.waitFor();
+  return (await row.locator("td").nth(2).innerText()).trim();
+}
+
+const tests = [
+  ["the dashboard draws the zones without any tile server and shows the scorecard", async () => {
+    const page = await open("/?as_of=2020-11-21");
+    const zones = await page.locator(".leaflet-overlay-pane path").count();
+    assert.ok(zones >= 15, `zone outlines drawn: ${zones}`);
+    assert.match(await rowState(page, "handover-agdam"), /3 complete on time/);
+    assert.match(await rowState(page, "handover-kalbajar"), /0 due/);
+    clean(page);
+    return page;
+  }],
+  ["changing the as-of date changes the scorecard and the URL", async () => {
+    const page = await open("/?as_of=2020-11-21");
+    await page.fill("#as-of", "2020-11-14");
+    await page.dispatchEvent("#as-of", "change");
+    await page.waitForFunction(() => {
+      const row = document.querySelector('tr[data-obligation="handover-agdam"] td:nth-child(3)');
+      return row && /due/.test(row.textContent);
+    });
+    assert.match(page.url(), /as_of=2020-11-14/);
+    clean(page);
+    return page;
+  }],
+  ["a scorecard line explains itself with its evidence and source", async () => {
+    const page = await open("/?as_of=2020-11-26");
+    await page.click('tr[data-obligation="handover-kalbajar"]');
+    await page.waitForSelector("#explain a[href^='https://jam-news.net/']");
+    const text = await page.locator("#explain").innerText();
+    assert.match(text, /handover:kalbajar-2020-11-25/);
+    assert.match(text, /Deadline in force: by 2020-11-25/);
+    clean(page);
+    return page;
+  }],
+  ["incidents appear on the map and in the list, with their detail and counts", async () => {
+    const page = await open("/?as_of=2021-06-30&tab=incidents");
+    await page.waitForSelector("#incident-list li");
+    assert.equal(await page.locator("#incident-list li").count(), 6);
+    await page.locator(`#incident-list li[data-id="${aghdam}"]`).click();
+    await page.waitForSelector("#incident-detail h3");
+    const detail = await page.locator("#incident-detail").innerText();
+    assert.match(detail, /confirmed/);
+    assert.match(detail, /seen by OP 3/);
+    const markers = await page.locator(".leaflet-marker-pane .marker-cluster, .leaflet-overlay-pane path.leaflet-interactive").count();
+    assert.ok(markers > 0, "incident markers or clusters on the map");
+    await page.waitForSelector("#timeline svg rect");
+    assert.ok(await page.locator("#timeline svg rect").count() >= 1);
+    clean(page);
+    return page;
+  }],
+  ["filters live in the URL: a shared link opens the same view", async () => {
+    const page = await open("/?as_of=2021-06-30&tab=incidents&status=confirmed");
+    await page.waitForSelector("#incident-list li");
+    assert.equal(await page.locator("#incident-list li").count(), 1);
+    assert.equal(await page.inputValue("#status"), "confirmed");
+    await page.selectOption("#zone", "lachin-corridor");
+    await page.waitForFunction(() => /zone=lachin-corridor/.test(location.search));
+    clean(page);
+    return page;
+  }],
+  ["the corridor panel shows the blockade from its first day", async () => {
+    const page = await open("/?as_of=2023-05-01&tab=corridor");
+    const text = await page.locator("#corridor").innerText();
+    assert.match(text, /blocked/);
+    assert.match(text, /since 2022-12-12/);
+    assert.match(text, /control contested/);
+    clean(page);
+    return page;
+  }],
+  ["a phone-width screen gets every panel without sideways scrolling", async () => {
+    const page = await open("/?as_of=2020-11-21", { width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `page is ${overflow}px wider than the screen`);
+    assert.ok(await page.locator("#scorecard-table").isVisible());
+    clean(page);
+    return page;
+  }],
+];
+
+let passed = 0, failed = 0;
+for (const [name, run] of tests) {
+  const file = join(shots, `${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 80)}.png`);
+  try {
+    const page = await run();
+    await page.screenshot({ path: file, fullPage: true });
+    await page.context().close();
+    passed += 1;
+    console.log(`test ${name} ... ok`);
+  } catch (e) {
+    failed += 1;
+    console.log(`test ${name} ... FAILED\n  ${e.stack || e}`);
+    for (const context of browser.contexts()) {
+      for (const page of context.pages()) await page.screenshot({ path: file.replace(/\.png$/, "-failed.png"), fullPage: true }).catch(() => {});
+      await context.close();
+    }
+  }
+}
+await browser.close();
+server.kill();
+rmSync(data, { recursive: true, force: true });
+console.log(`\ntest result: ${failed ? "FAILED" : "ok"}. ${passed} passed; ${failed} failed; 0 ignored; 0 measured; 0 filtered out; screenshots in target/browser/`);
+process.exit(failed ? 1 : 0);

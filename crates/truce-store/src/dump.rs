@@ -27,6 +27,10 @@ pub const TABLES: &[&str] = &[
     "incident_zones",
     "incident_history",
     "records",
+    "users",
+    "sessions",
+    "api_tokens",
+    "login_failures",
 ];
 
 /// Tables whose `seq` the database numbers itself: after a restore into PostgreSQL the

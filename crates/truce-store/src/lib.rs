@@ -25,6 +25,7 @@ macro_rules! on_pool {
     };
 }
 
+pub mod accounts;
 pub mod dump;
 mod evidence;
 pub mod ingest;

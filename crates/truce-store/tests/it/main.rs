@@ -240,3 +240,107 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
         guard.done(store).await;
     }
 }
+
+#[tokio::test]
+async fn accounts_log_in_throttle_failures_and_keep_only_hashes() {
+    use truce_store::accounts::{Login, MAX_FAILURES, Role};
+    for (guard, store) in fresh_all().await {
+        let now = "2026-11-28T00:00:00Z";
+        let pw = "correct horse battery";
+        let u = store
+            .add_user("ana", "Ana Analyst", Role::Analyst, None, pw, now)
+            .await
+            .expect("add");
+        assert_eq!(u.role, Role::Analyst);
+        assert!(
+            store
+                .add_user("ana", "x", Role::Monitor, None, pw, now)
+                .await
+                .is_err(),
+            "ids are unique"
+        );
+        assert!(
+            store
+                .add_user("lia", "x", Role::Liaison, None, pw, now)
+                .await
+                .is_err(),
+            "a liaison needs a party"
+        );
+        assert!(
+            store
+                .add_user("pub", "x", Role::Public, None, pw, now)
+                .await
+                .is_err()
+        );
+        assert!(
+            store
+                .add_user("short", "x", Role::Monitor, None, "short", now)
+                .await
+                .is_err()
+        );
+        store
+            .add_user("lia", "Liaison AM", Role::Liaison, Some("am"), pw, now)
+            .await
+            .expect("liaison");
+
+        let t = 1_800_000_000;
+        assert_eq!(
+            store.login("ana", pw, t).await.expect("login"),
+            Login::Ok(u.clone())
+        );
+        assert_eq!(
+            store.login("nobody", pw, t).await.expect("login"),
+            Login::Refused
+        );
+        for k in 0..MAX_FAILURES {
+            assert_eq!(
+                store.login("ana", "wrong", t + k).await.expect("login"),
+                Login::Refused
+            );
+        }
+        // Throttled even with the right password, until the window passes.
+        assert!(
+            matches!(store.login("ana", pw, t + 10).await.expect("login"), Login::Throttled(s) if s > 0)
+        );
+        assert_eq!(
+            store.login("ana", pw, t + 16 * 60).await.expect("login"),
+            Login::Ok(u.clone())
+        );
+
+        let (cookie, csrf) = store.create_session("ana", t, 3600).await.expect("session");
+        assert_eq!(
+            store.session(&cookie, t + 10).await.expect("read"),
+            Some((u.clone(), csrf))
+        );
+        assert_eq!(
+            store.session(&cookie, t + 3601).await.expect("read"),
+            None,
+            "expired"
+        );
+        let (id, secret) = store.create_token("ana", "sync", now).await.expect("token");
+        assert_eq!(
+            store.token_user(&secret).await.expect("read"),
+            Some(u.clone())
+        );
+        assert!(store.revoke_token(&id).await.expect("revoke"));
+        assert_eq!(store.token_user(&secret).await.expect("read"), None);
+
+        store.set_disabled("lia", true).await.expect("disable");
+        assert_eq!(
+            store.login("lia", pw, t).await.expect("login"),
+            Login::Refused
+        );
+
+        // No secret is stored as given.
+        let dump = {
+            let mut buf = Vec::new();
+            store.dump(&mut buf).await.expect("dump");
+            String::from_utf8(buf).expect("utf-8")
+        };
+        for secret in [pw, cookie.as_str(), secret.as_str()] {
+            assert!(!dump.contains(secret), "a secret is stored in clear");
+        }
+        assert!(dump.contains("$argon2id$"));
+        guard.done(store).await;
+    }
+}

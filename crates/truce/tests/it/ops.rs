@@ -44,7 +44,7 @@ fn a_backup_restores_into_an_empty_database_and_a_copy_moves_everything() {
 
     let o = truce(d, &["migrate"]);
     assert!(
-        stdout(&o).contains("3 migration(s) applied (agreements, evidence, records)"),
+        stdout(&o).contains("4 migration(s) applied (agreements, evidence, records, accounts)"),
         "{}",
         stdout(&o)
     );
@@ -52,7 +52,7 @@ fn a_backup_restores_into_an_empty_database_and_a_copy_moves_everything() {
     let dump = d.join("dump.jsonl");
     let o = truce(d, &["backup", dump.to_str().expect("utf-8")]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("of 17 tables"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("of 21 tables"), "{}", stdout(&o));
     let o = truce(d, &["backup", dump.to_str().expect("utf-8")]);
     assert_eq!(
         o.status.code(),

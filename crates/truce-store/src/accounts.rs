@@ -1,0 +1,428 @@
+//! Accounts: users and their roles, browser sessions, API tokens and login throttling.
+//! Passwords are kept as argon2id hashes; session ids and tokens as SHA-256 hashes, so
+//! the database alone lets no one log in. Everything is in the database, so several
+//! server nodes share sessions, tokens and throttling.
+
+use crate::{Result, Store, StoreError, sha256};
+use argon2::Argon2;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use serde::Serialize;
+
+/// What a user may do is decided by one role (see the server's authorisation table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Users, keys, backups, agreements; everything an analyst may do.
+    Admin,
+    /// Verification, merges and splits, the whole scorecard.
+    Analyst,
+    /// Field monitors and observation posts: submit reports.
+    Monitor,
+    /// A party's liaison officer: submit claims; sees their own side's registry records.
+    Liaison,
+    /// Detainee registry with personal data.
+    ProtectionOfficer,
+    /// Not logged in: published data only.
+    Public,
+}
+
+impl Role {
+    /// Every role, public last.
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Analyst,
+        Role::Monitor,
+        Role::Liaison,
+        Role::ProtectionOfficer,
+        Role::Public,
+    ];
+
+    /// The word used in files, the API and the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Analyst => "analyst",
+            Self::Monitor => "monitor",
+            Self::Liaison => "liaison",
+            Self::ProtectionOfficer => "protection-officer",
+            Self::Public => "public",
+        }
+    }
+
+    /// Reads a role word.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A user, without secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Login name.
+    pub id: String,
+    /// Full name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// The party a liaison is bound to.
+    pub party: Option<String>,
+    /// True when the account may not log in.
+    pub disabled: bool,
+    /// When it was created, RFC 3339.
+    pub created_at: String,
+}
+
+/// An API token as listed (the secret is shown once, at creation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenInfo {
+    /// Public id.
+    pub id: String,
+    /// Its user.
+    pub user: String,
+    /// What it is for.
+    pub label: String,
+    /// When it was created.
+    pub created_at: String,
+    /// True once revoked.
+    pub revoked: bool,
+}
+
+/// The outcome of a login attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Login {
+    /// The password is right.
+    Ok(User),
+    /// Unknown user or wrong password (the two are not told apart).
+    Refused,
+    /// Too many failures lately; try again after this many seconds.
+    Throttled(i64),
+}
+
+/// Failed logins allowed per user within [`THROTTLE_WINDOW_S`].
+pub const MAX_FAILURES: i64 = 5;
+/// The throttling window.
+pub const THROTTLE_WINDOW_S: i64 = 15 * 60;
+
+fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A password to show once: 20 characters from an alphabet without look-alikes.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut b = [0u8; 20];
+    OsRng.fill_bytes(&mut b);
+    b.iter()
+        .map(|x| ALPHABET[usize::from(*x) % ALPHABET.len()] as char)
+        .collect()
+}
+
+fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Refused(format!("cannot hash the password: {e}")))
+}
+
+fn password_matches(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).ok().is_some_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+type UserRow = (String, String, String, Option<String>, i64, String);
+
+fn user_of(r: UserRow) -> Result<User> {
+    Ok(User {
+        role: Role::parse(&r.2).ok_or_else(|| {
+            StoreError::Corrupt(format!("user {} has an unknown role `{}`", r.0, r.2))
+        })?,
+        id: r.0,
+        name: r.1,
+        party: r.3,
+        disabled: r.4 != 0,
+        created_at: r.5,
+    })
+}
+
+const USER_COLUMNS: &str = "id, name, role, party, disabled, created_at";
+
+impl Store {
+    /// Creates a user. Refused when the id is taken, the role is `public`, or a liaison
+    /// has no party.
+    pub async fn add_user(
+        &self,
+        id: &str,
+        name: &str,
+        role: Role,
+        party: Option<&str>,
+        password: &str,
+        now: &str,
+    ) -> Result<User> {
+        if role == Role::Public {
+            return Err(StoreError::Refused(
+                "`public` is the role of visitors who are not logged in".into(),
+            ));
+        }
+        if role == Role::Liaison && party.is_none() {
+            return Err(StoreError::Refused(
+                "a liaison is bound to one party: give --party".into(),
+            ));
+        }
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(StoreError::Refused(format!(
+                "`{id}` is not a login name (letters, digits, - _ .)"
+            )));
+        }
+        if password.chars().count() < 12 {
+            return Err(StoreError::Refused(
+                "a password needs at least 12 characters".into(),
+            ));
+        }
+        if self.user(id).await?.is_some() {
+            return Err(StoreError::Refused(format!("a user `{id}` exists")));
+        }
+        let hash = hash_password(password)?;
+        on_pool!(self, pool, DB, {
+            sqlx::query("INSERT INTO users (id, name, role, party, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id)
+                .bind(name)
+                .bind(role.as_str())
+                .bind(party)
+                .bind(&hash)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        self.user(id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the new user did not read back".into()))
+    }
+
+    /// One user.
+    pub async fn user(&self, id: &str) -> Result<Option<User>> {
+        let row: Option<UserRow> = on_pool!(self, pool, DB, {
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(user_of).transpose()
+    }
+
+    /// Every user, by id.
+    pub async fn users(&self) -> Result<Vec<User>> {
+        let rows: Vec<UserRow> = on_pool!(self, pool, DB, {
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(user_of).collect()
+    }
+
+    /// Disables or re-enables a user; disabling ends their sessions and revokes nothing
+    /// else (tokens of a disabled user are refused while it stays disabled).
+    pub async fn set_disabled(&self, id: &str, disabled: bool) -> Result<bool> {
+        let n = on_pool!(self, pool, DB, {
+            let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+                .bind(i64::from(disabled))
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            if disabled {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id)
+                    .execute(pool)
+                    .await?;
+            }
+            n
+        });
+        Ok(n > 0)
+    }
+
+    /// Checks a password, with throttling: after [`MAX_FAILURES`] failures within
+    /// [`THROTTLE_WINDOW_S`], further attempts are refused unchecked until the oldest
+    /// failure leaves the window. Disabled users are refused like a wrong password.
+    pub async fn login(&self, id: &str, password: &str, now_s: i64) -> Result<Login> {
+        let since = now_s - THROTTLE_WINDOW_S;
+        let (failures, oldest): (i64, Option<i64>) = on_pool!(self, pool, DB, {
+            sqlx::query_as(
+                "SELECT COUNT(*), MIN(at_s) FROM login_failures WHERE user_id = $1 AND at_s > $2",
+            )
+            .bind(id)
+            .bind(since)
+            .fetch_one(pool)
+            .await?
+        });
+        if failures >= MAX_FAILURES {
+            return Ok(Login::Throttled(
+                oldest
+                    .map_or(THROTTLE_WINDOW_S, |o| o + THROTTLE_WINDOW_S - now_s)
+                    .max(1),
+            ));
+        }
+        let stored: Option<(String, i64)> = on_pool!(self, pool, DB, {
+            sqlx::query_as("SELECT password_hash, disabled FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        let ok = stored
+            .as_ref()
+            .is_some_and(|(h, disabled)| *disabled == 0 && password_matches(password, h));
+        on_pool!(self, pool, DB, {
+            if ok {
+                sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
+                    .bind(id)
+                    .execute(pool)
+                    .await?;
+            } else {
+                sqlx::query("INSERT INTO login_failures (user_id, at_s) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(now_s)
+                    .execute(pool)
+                    .await?;
+            }
+        });
+        if !ok {
+            return Ok(Login::Refused);
+        }
+        Ok(match self.user(id).await? {
+            Some(u) => Login::Ok(u),
+            None => Login::Refused,
+        })
+    }
+
+    /// Starts a browser session: returns the cookie value and the CSRF token.
+    pub async fn create_session(
+        &self,
+        user: &str,
+        now_s: i64,
+        ttl_s: i64,
+    ) -> Result<(String, String)> {
+        let token = random_hex(32);
+        let csrf = random_hex(16);
+        on_pool!(self, pool, DB, {
+            sqlx::query("DELETE FROM sessions WHERE expires_s <= $1")
+                .bind(now_s)
+                .execute(pool)
+                .await?;
+            sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, created_s, expires_s) VALUES ($1, $2, $3, $4, $5)")
+                .bind(sha256(&token))
+                .bind(user)
+                .bind(&csrf)
+                .bind(now_s)
+                .bind(now_s + ttl_s)
+                .execute(pool)
+                .await?;
+        });
+        Ok((token, csrf))
+    }
+
+    /// The user and CSRF token of a live session of an enabled user.
+    pub async fn session(&self, token: &str, now_s: i64) -> Result<Option<(User, String)>> {
+        let row: Option<(String, String)> = on_pool!(self, pool, DB, {
+            sqlx::query_as("SELECT s.user_id, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND s.expires_s > $2 AND u.disabled = 0")
+                .bind(sha256(token))
+                .bind(now_s)
+                .fetch_optional(pool)
+                .await?
+        });
+        match row {
+            Some((user, csrf)) => Ok(self.user(&user).await?.map(|u| (u, csrf))),
+            None => Ok(None),
+        }
+    }
+
+    /// Ends a session.
+    pub async fn end_session(&self, token: &str) -> Result<()> {
+        on_pool!(self, pool, DB, {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(sha256(token))
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Creates an API token for a user; the returned secret is shown once.
+    pub async fn create_token(
+        &self,
+        user: &str,
+        label: &str,
+        now: &str,
+    ) -> Result<(String, String)> {
+        if self.user(user).await?.is_none() {
+            return Err(StoreError::Refused(format!("no user `{user}`")));
+        }
+        let id = random_hex(6);
+        let secret = format!("truce_{id}_{}", random_hex(24));
+        on_pool!(self, pool, DB, {
+            sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&id)
+                .bind(user)
+                .bind(sha256(&secret))
+                .bind(label)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok((id, secret))
+    }
+
+    /// The enabled user a live token belongs to.
+    pub async fn token_user(&self, secret: &str) -> Result<Option<User>> {
+        let user: Option<String> = on_pool!(self, pool, DB, {
+            sqlx::query_scalar("SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked = 0 AND u.disabled = 0")
+                .bind(sha256(secret))
+                .fetch_optional(pool)
+                .await?
+        });
+        match user {
+            Some(u) => self.user(&u).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Revokes a token by its public id; false when there is none.
+    pub async fn revoke_token(&self, id: &str) -> Result<bool> {
+        let n = on_pool!(self, pool, DB, {
+            sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(n > 0)
+    }
+
+    /// Every token, without secrets.
+    pub async fn tokens(&self) -> Result<Vec<TokenInfo>> {
+        let rows: Vec<(String, String, String, String, i64)> = on_pool!(self, pool, DB, {
+            sqlx::query_as("SELECT id, user_id, label, created_at, revoked FROM api_tokens ORDER BY created_at, id")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, user, label, created_at, revoked)| TokenInfo {
+                id,
+                user,
+                label,
+                created_at,
+                revoked: revoked != 0,
+            })
+            .collect())
+    }
+}

@@ -7,7 +7,7 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::civil::Date;
 use serde_json::{Value, json};
@@ -20,6 +20,7 @@ use truce_store::Store;
 
 mod api;
 mod assets;
+pub mod auth;
 mod ogc;
 
 /// Loaded agreements by id, with the content hash each was loaded from.
@@ -35,6 +36,8 @@ pub struct AppState {
     cache: Arc<RwLock<BundleCache>>,
     /// Scorecard inputs by agreement, with the evidence fingerprint they were read at.
     inputs: Arc<RwLock<InputsCache>>,
+    /// Mark the session cookie `Secure` (serving behind HTTPS).
+    secure_cookies: bool,
 }
 
 impl AppState {
@@ -44,7 +47,15 @@ impl AppState {
             store,
             cache: Arc::default(),
             inputs: Arc::default(),
+            secure_cookies: false,
         }
+    }
+
+    /// Marks session cookies `Secure`, for a server reached over HTTPS (behind a proxy).
+    #[must_use]
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.secure_cookies = secure;
+        self
     }
 
     /// The agreement, loaded once per stored version.
@@ -84,6 +95,16 @@ pub enum ApiError {
     BadParameter(String, String),
     /// The resource does not exist.
     NotFound(String),
+    /// A request body member is malformed: (JSON pointer, reason).
+    BadBody(String, String),
+    /// The body is not JSON.
+    UnsupportedMedia(String),
+    /// Not logged in, or the credentials are wrong.
+    Unauthorized(String),
+    /// Logged in, but the role may not do this.
+    Forbidden(String),
+    /// Too many failed logins; retry after this many seconds.
+    TooManyRequests(i64),
     /// Something failed on our side; logged, not described to the client.
     Internal(String),
 }
@@ -107,6 +128,43 @@ impl IntoResponse for ApiError {
                     "invalid-params": [{"name": name, "reason": reason}],
                 }),
             ),
+            Self::BadBody(pointer, reason) => (
+                StatusCode::BAD_REQUEST,
+                json!({
+                    "type": "about:blank",
+                    "title": "Invalid request body",
+                    "status": 400,
+                    "detail": if pointer.is_empty() { reason.clone() } else { format!("`{pointer}`: {reason}") },
+                    "invalid-params": [{"name": pointer, "reason": reason}],
+                }),
+            ),
+            Self::UnsupportedMedia(detail) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                json!({"type": "about:blank", "title": "Unsupported media type", "status": 415, "detail": detail}),
+            ),
+            Self::Unauthorized(detail) => (
+                StatusCode::UNAUTHORIZED,
+                json!({"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": detail}),
+            ),
+            Self::Forbidden(detail) => (
+                StatusCode::FORBIDDEN,
+                json!({"type": "about:blank", "title": "Forbidden", "status": 403, "detail": detail}),
+            ),
+            Self::TooManyRequests(retry) => {
+                let mut r = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(json!({"type": "about:blank", "title": "Too many failed logins", "status": 429, "detail": format!("try again in {retry} s")})),
+                )
+                    .into_response();
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/problem+json"),
+                );
+                if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return r;
+            }
             Self::NotFound(detail) => (
                 StatusCode::NOT_FOUND,
                 json!({"type": "about:blank", "title": "Not found", "status": 404, "detail": detail}),
@@ -269,6 +327,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/agreements/{id}/incidents", get(api::incidents))
         .route("/api/v1/agreements/{id}/counts", get(api::counts))
         .route("/api/v1/incidents/{incident}", get(api::incident))
+        .route("/api/v1/login", post(auth::login))
+        .route("/api/v1/logout", post(auth::logout))
+        .route("/api/v1/session", get(auth::session))
+        .route("/api/v1/users", get(auth::users))
+        .route(
+            "/api/v1/agreements/{id}/incidents/{incident}/status",
+            post(auth::set_status),
+        )
         .route("/ogc/{id}", get(ogc::landing))
         .route("/ogc/{id}/conformance", get(ogc::conformance))
         .route("/ogc/{id}/collections", get(ogc::collections))

@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 failure or nothing found, 2 bad input (a broken file, an
 //! unknown id, a malformed argument).
 
+mod accounts;
 mod builtin;
 mod evidence;
 mod ops;
@@ -72,6 +73,12 @@ enum Command {
     Evidence(status::EvidenceCmd),
     /// The status of every obligation on a date, with the evidence behind it.
     Status(status::StatusArgs),
+    /// Create, list, disable and enable user accounts.
+    #[command(subcommand)]
+    User(accounts::UserCmd),
+    /// Create, list and revoke API tokens.
+    #[command(subcommand)]
+    Token(accounts::TokenCmd),
     /// Bring the database's schema up to date (done by every command; this only migrates).
     Migrate {
         #[command(flatten)]
@@ -89,6 +96,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: std::net::SocketAddr,
+        /// Mark session cookies Secure (when clients reach the server over HTTPS).
+        #[arg(long)]
+        secure_cookies: bool,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -251,7 +261,13 @@ async fn run(cli: Cli) -> Result<()> {
                 "data directory {} ready; agreements: {}\n",
                 dir.display(),
                 ids.join(", ")
-            ))
+            ))?;
+            if let Some(password) = accounts::first_admin(&store).await? {
+                out(&format!(
+                    "first administrator: user `admin`, password `{password}` (shown once)\n"
+                ))?;
+            }
+            Ok(())
         }
         Command::Agreement(cmd) => agreement(cmd).await,
         Command::Import(args) => evidence::import(args).await,
@@ -261,11 +277,22 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Evidence(cmd) => status::evidence(cmd).await,
         Command::Status(args) => status::status(args).await,
         Command::Migrate { data } => ops::migrate(data).await,
+        Command::User(cmd) => accounts::user(cmd).await,
+        Command::Token(cmd) => accounts::token(cmd).await,
         Command::Backup(args) => ops::backup(args).await,
         Command::Restore(args) => ops::restore(args).await,
         Command::Copy(args) => ops::copy(args).await,
-        Command::Serve { bind, data } => {
+        Command::Serve {
+            bind,
+            secure_cookies,
+            data,
+        } => {
             let store = open(&data).await?;
+            if let Some(password) = accounts::first_admin(&store).await? {
+                out(&format!(
+                    "first login: user `admin`, password `{password}` (shown once; `truce user add` creates more accounts)\n"
+                ))?;
+            }
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
@@ -279,7 +306,8 @@ async fn run(cli: Cli) -> Result<()> {
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            truce_server::serve(listener, truce_server::AppState::new(store), shutdown)
+            let state = truce_server::AppState::new(store).with_secure_cookies(secure_cookies);
+            truce_server::serve(listener, state, shutdown)
                 .await
                 .context("server failed")
         }

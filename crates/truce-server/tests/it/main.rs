@@ -595,3 +595,288 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
         guard.done(store).await;
     }
 }
+
+/// A request with headers and an optional JSON body; returns status, the Set-Cookie
+/// header and the JSON answer.
+async fn call(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<serde_json::Value>,
+) -> (StatusCode, Option<String>, serde_json::Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .expect("request");
+    let r = router(state.clone()).oneshot(req).await.expect("response");
+    let status = r.status();
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = axum::body::to_bytes(r.into_body(), 1 << 24)
+        .await
+        .expect("body");
+    (
+        status,
+        cookie,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+const PASSWORD: &str = "a long enough password";
+
+/// Logs in and returns the Cookie header value and the CSRF token.
+async fn log_in(state: &AppState, user: &str) -> (String, String) {
+    let (status, cookie, v) = call(
+        state,
+        "POST",
+        "/api/v1/login",
+        &[],
+        Some(serde_json::json!({"user": user, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let cookie = cookie.expect("set-cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().expect("pair").to_owned();
+    (pair, v["csrf"].as_str().expect("csrf").to_owned())
+}
+
+#[tokio::test]
+async fn every_role_reaches_exactly_the_endpoints_the_authorisation_table_allows() {
+    use truce_server::auth::{Action, PERMISSIONS, allowed};
+    use truce_store::accounts::Role;
+    // The table itself, as the design brief states it.
+    let who = |a: Action| -> Vec<Role> {
+        PERMISSIONS
+            .iter()
+            .find(|(x, _)| *x == a)
+            .map(|(_, r)| r.to_vec())
+            .unwrap_or_default()
+    };
+    assert_eq!(who(Action::Verify), [Role::Admin, Role::Analyst]);
+    assert_eq!(who(Action::ManageUsers), [Role::Admin]);
+    assert_eq!(who(Action::Read).len(), Role::ALL.len());
+    for (guard, store, s) in states().await {
+        let now = "2026-11-28T00:00:00Z";
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::Public) {
+            let party = (role == Role::Liaison).then_some("am");
+            store
+                .add_user(role.as_str(), role.as_str(), role, party, PASSWORD, now)
+                .await
+                .expect("user");
+        }
+        let (_, _, f) = get(&s, "/api/v1/agreements/nk-2020/incidents?limit=1").await;
+        let inc = f["incidents"][0]["id"]
+            .as_str()
+            .expect("incident")
+            .to_owned();
+        let status_uri = format!("/api/v1/agreements/nk-2020/incidents/{inc}/status");
+        let endpoints: Vec<(&str, &str, Action, Option<serde_json::Value>)> = vec![
+            (
+                "GET",
+                "/api/v1/agreements/nk-2020/status?as_of=2020-11-21",
+                Action::Read,
+                None,
+            ),
+            (
+                "GET",
+                "/api/v1/agreements/nk-2020/incidents",
+                Action::Read,
+                None,
+            ),
+            ("GET", "/ogc/nk-2020/collections", Action::Read, None),
+            ("GET", "/api/v1/users", Action::ManageUsers, None),
+            (
+                "POST",
+                &status_uri,
+                Action::Verify,
+                Some(serde_json::json!({"status": "corroborated", "reason": "two sources"})),
+            ),
+        ];
+        for role in Role::ALL {
+            let (cookie, csrf) = if role == Role::Public {
+                (String::new(), String::new())
+            } else {
+                log_in(&s, role.as_str()).await
+            };
+            for (method, uri, action, body) in &endpoints {
+                let mut headers = Vec::new();
+                if !cookie.is_empty() {
+                    headers.push(("cookie", cookie.as_str()));
+                    headers.push(("x-csrf-token", csrf.as_str()));
+                }
+                let (status, _, v) = call(&s, method, uri, &headers, body.clone()).await;
+                let want = if allowed(role, *action) {
+                    StatusCode::OK
+                } else if role == Role::Public {
+                    StatusCode::UNAUTHORIZED
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                assert_eq!(status, want, "{} {method} {uri}: {v}", role.as_str());
+            }
+        }
+        // The analysts' change is in the incident's history, under their name.
+        let (_, _, d) = get(&s, &format!("/api/v1/incidents/{inc}")).await;
+        let actors: Vec<&str> = d["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .filter_map(|h| h["actor"].as_str())
+            .collect();
+        assert_eq!(actors, ["admin", "analyst"]);
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
+async fn sessions_need_their_csrf_token_tokens_can_be_revoked_and_failed_logins_are_throttled() {
+    use truce_store::accounts::Role;
+    for (guard, store, s) in states().await {
+        let now = "2026-11-28T00:00:00Z";
+        store
+            .add_user("ana", "Ana", Role::Analyst, None, PASSWORD, now)
+            .await
+            .expect("user");
+        let (_, _, f) = get(&s, "/api/v1/agreements/nk-2020/incidents?limit=1").await;
+        let inc = f["incidents"][0]["id"]
+            .as_str()
+            .expect("incident")
+            .to_owned();
+        let uri = format!("/api/v1/agreements/nk-2020/incidents/{inc}/status");
+        let body = serde_json::json!({"status": "confirmed", "reason": "seen by OP 3"});
+        let (cookie, csrf) = log_in(&s, "ana").await;
+        let (status, _, _) =
+            call(&s, "POST", &uri, &[("cookie", &cookie)], Some(body.clone())).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "a write without the CSRF token is refused"
+        );
+        let (status, _, _) = call(
+            &s,
+            "POST",
+            &uri,
+            &[("cookie", &cookie), ("x-csrf-token", "nope")],
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _, v) = call(
+            &s,
+            "POST",
+            &uri,
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        assert_eq!(v["incident"]["status"], "confirmed");
+        // Bad bodies are named by pointer.
+        let (status, _, p) = call(
+            &s,
+            "POST",
+            &uri,
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+            Some(serde_json::json!({"status": "sure", "reason": "x"})),
+        )
+        .await;
+        assert_eq!(
+            (status, p["invalid-params"][0]["name"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("/status")),
+            "{p}"
+        );
+        let (status, _, p) = call(
+            &s,
+            "POST",
+            &uri,
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+            Some(serde_json::json!({"status": null, "reason": " "})),
+        )
+        .await;
+        assert_eq!(
+            (status, p["invalid-params"][0]["name"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("/reason"))
+        );
+        let (_, _, me) = call(&s, "GET", "/api/v1/session", &[("cookie", &cookie)], None).await;
+        assert_eq!(
+            (me["role"].as_str(), me["may"].as_array().map(Vec::len)),
+            (Some("analyst"), Some(2))
+        );
+        let (status, clear, _) =
+            call(&s, "POST", "/api/v1/logout", &[("cookie", &cookie)], None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert!(clear.is_some_and(|c| c.contains("Max-Age=0")));
+        let (_, _, me) = call(&s, "GET", "/api/v1/session", &[("cookie", &cookie)], None).await;
+        assert_eq!(me["role"], "public", "the session ended");
+
+        // API tokens: no CSRF (not a browser), revocable.
+        let (id, secret) = store.create_token("ana", "sync", now).await.expect("token");
+        let bearer = format!("Bearer {secret}");
+        let (status, _, _) = call(
+            &s,
+            "POST",
+            &uri,
+            &[("authorization", &bearer)],
+            Some(serde_json::json!({"status": null, "reason": "back to assessed"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        store.revoke_token(&id).await.expect("revoke");
+        let (status, _, _) = call(
+            &s,
+            "GET",
+            "/api/v1/session",
+            &[("authorization", &bearer)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        // Throttling: five failures, then even the right password waits.
+        for _ in 0..5 {
+            let (status, _, _) = call(
+                &s,
+                "POST",
+                "/api/v1/login",
+                &[],
+                Some(serde_json::json!({"user": "ana", "password": "wrong password!"})),
+            )
+            .await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        let (status, _, v) = call(
+            &s,
+            "POST",
+            "/api/v1/login",
+            &[],
+            Some(serde_json::json!({"user": "ana", "password": PASSWORD})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{v}");
+        let (status, _, _) = call(
+            &s,
+            "POST",
+            "/api/v1/login",
+            &[],
+            Some(serde_json::json!({"user": "ana"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        guard.done(store).await;
+    }
+}

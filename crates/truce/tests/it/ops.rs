@@ -192,3 +192,82 @@ fn a_sqlite_database_copies_whole_while_in_use() {
     assert_eq!(stdout(&a), stdout(&b));
     assert_eq!(stdout(&a).lines().count(), 17);
 }
+
+#[test]
+fn accounts_are_managed_from_the_command_line_and_secrets_are_shown_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let o = truce(d, &["init", "truce-data"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("first administrator: user `admin`, password `"),
+        "{text}"
+    );
+    let o = truce(d, &["init", "truce-data"]);
+    assert!(
+        !stdout(&o).contains("password"),
+        "the first admin is created once"
+    );
+
+    let o = truce(d, &["user", "add", "lia", "--role", "liaison"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--party"), "{}", stderr(&o));
+    let o = truce(
+        d,
+        &["user", "add", "lia", "--role", "liaison", "--party", "zz"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = truce(
+        d,
+        &[
+            "user",
+            "add",
+            "lia",
+            "--role",
+            "liaison",
+            "--party",
+            "am",
+            "--name",
+            "Liaison officer (AM)",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("password (shown once): "));
+    let o = truce(d, &["user", "add", "x", "--role", "boss"]);
+    assert!(stderr(&o).contains("unknown role `boss`"), "{}", stderr(&o));
+    let o = truce(d, &["user", "disable", "lia"]);
+    assert!(o.status.success());
+    let o = truce(d, &["user", "list", "--json"]);
+    let users: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let lia = users
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["id"] == "lia")
+        .cloned()
+        .expect("lia");
+    assert_eq!(
+        (
+            lia["role"].as_str(),
+            lia["party"].as_str(),
+            lia["disabled"].as_bool()
+        ),
+        (Some("liaison"), Some("am"), Some(true))
+    );
+
+    let o = truce(d, &["token", "create", "admin", "--label", "sync"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let secret = stdout(&o).lines().last().expect("secret").to_owned();
+    assert!(secret.starts_with("truce_"));
+    let o = truce(d, &["token", "list"]);
+    let listing = stdout(&o);
+    assert!(
+        listing.contains("sync") && !listing.contains(&secret),
+        "{listing}"
+    );
+    let id = secret.split('_').nth(1).expect("id");
+    let o = truce(d, &["token", "revoke", id]);
+    assert!(o.status.success());
+    assert!(stdout(&truce(d, &["token", "list"])).contains("revoked"));
+}

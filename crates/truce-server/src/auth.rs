@@ -1,0 +1,313 @@
+//! Who is asking, and what they may do. A request is made by a principal: a user logged
+//! in through a browser session (an HTTP-only, same-site cookie, with a CSRF token that
+//! every write must echo in `X-CSRF-Token`), a user presenting an API token
+//! (`Authorization: Bearer …`), or the public. What each role may do is one table,
+//! [`PERMISSIONS`], enforced by [`Principal::require`] in every handler that needs more
+//! than public access.
+
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use truce_store::accounts::{Login, Role, User};
+
+/// What a request does, for the authorisation table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read published data: agreements, scorecard, incidents, OGC collections.
+    Read,
+    /// Verify incidents (status, merge, split).
+    Verify,
+    /// See and manage accounts.
+    ManageUsers,
+}
+
+/// The authorisation table: each action and the roles allowed to perform it.
+pub const PERMISSIONS: &[(Action, &[Role])] = &[
+    (
+        Action::Read,
+        &[
+            Role::Admin,
+            Role::Analyst,
+            Role::Monitor,
+            Role::Liaison,
+            Role::ProtectionOfficer,
+            Role::Public,
+        ],
+    ),
+    (Action::Verify, &[Role::Admin, Role::Analyst]),
+    (Action::ManageUsers, &[Role::Admin]),
+];
+
+/// True when the table lets `role` perform `action`.
+pub fn allowed(role: Role, action: Action) -> bool {
+    PERMISSIONS
+        .iter()
+        .any(|(a, roles)| *a == action && roles.contains(&role))
+}
+
+/// Session cookie name.
+const COOKIE: &str = "truce_session";
+/// How long a browser session lasts.
+const SESSION_S: i64 = 8 * 3600;
+
+/// Who is making the request.
+#[derive(Debug, Clone)]
+pub(crate) struct Principal {
+    pub(crate) user: Option<User>,
+    /// The CSRF token, when the request came with a session cookie.
+    csrf: Option<String>,
+}
+
+impl Principal {
+    pub(crate) fn role(&self) -> Role {
+        self.user.as_ref().map_or(Role::Public, |u| u.role)
+    }
+
+    /// Refuses the request unless the role may perform `action`; a write made with a
+    /// session cookie must also carry the session's CSRF token.
+    pub(crate) fn require(
+        &self,
+        action: Action,
+        method: &Method,
+        headers: &HeaderMap,
+    ) -> Result<(), ApiError> {
+        if !allowed(self.role(), action) {
+            return Err(match self.user {
+                None => ApiError::Unauthorized("log in to do this".into()),
+                Some(_) => ApiError::Forbidden(format!(
+                    "the role `{}` may not do this",
+                    self.role().as_str()
+                )),
+            });
+        }
+        let write = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if let (true, Some(expected)) = (write, &self.csrf) {
+            let given = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+            if given != Some(expected.as_str()) {
+                return Err(ApiError::Forbidden(
+                    "missing or wrong X-CSRF-Token for this session".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn now_s() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+impl AppState {
+    /// The principal of a request. A bearer token that is not valid is an error (401);
+    /// a stale session cookie just makes the request public.
+    pub(crate) async fn principal(&self, headers: &HeaderMap) -> Result<Principal, ApiError> {
+        if let Some(auth) = headers.get(header::AUTHORIZATION) {
+            let token = auth
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .ok_or_else(|| {
+                    ApiError::Unauthorized(
+                        "the Authorization header must be `Bearer <token>`".into(),
+                    )
+                })?;
+            return match self.store.token_user(token.trim()).await? {
+                Some(u) => Ok(Principal {
+                    user: Some(u),
+                    csrf: None,
+                }),
+                None => Err(ApiError::Unauthorized(
+                    "the API token is unknown or revoked".into(),
+                )),
+            };
+        }
+        if let Some(cookie) = cookie_value(headers)
+            && let Some((u, csrf)) = self.store.session(&cookie, now_s()).await?
+        {
+            return Ok(Principal {
+                user: Some(u),
+                csrf: Some(csrf),
+            });
+        }
+        Ok(Principal {
+            user: None,
+            csrf: None,
+        })
+    }
+}
+
+/// Reads a JSON body into `T`; a problem names the member at fault by JSON pointer.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<T, ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("application/json") {
+        return Err(ApiError::UnsupportedMedia(
+            "send the body as application/json".into(),
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let pointer: String = e
+            .path()
+            .iter()
+            .filter_map(|s| match s {
+                serde_path_to_error::Segment::Seq { index } => Some(format!("/{index}")),
+                serde_path_to_error::Segment::Map { key } => Some(format!("/{key}")),
+                serde_path_to_error::Segment::Enum { variant } => Some(format!("/{variant}")),
+                serde_path_to_error::Segment::Unknown => None,
+            })
+            .collect();
+        ApiError::BadBody(pointer, e.into_inner().to_string())
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    user: String,
+    password: String,
+}
+
+fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("truce_session=; Max-Age=0"))
+}
+
+/// `POST /api/v1/login` with `{"user", "password"}`: starts a browser session.
+pub(crate) async fn login(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let b: LoginBody = json_body(&headers, &body)?;
+    match s.store.login(&b.user, &b.password, now_s()).await? {
+        Login::Ok(user) => {
+            let (cookie, csrf) = s.store.create_session(&user.id, now_s(), SESSION_S).await?;
+            let mut r = Json(json!({"user": user, "csrf": csrf})).into_response();
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie(&cookie, SESSION_S, s.secure_cookies),
+            );
+            Ok(r)
+        }
+        Login::Refused => Err(ApiError::Unauthorized(
+            "unknown user or wrong password".into(),
+        )),
+        Login::Throttled(retry) => Err(ApiError::TooManyRequests(retry)),
+    }
+}
+
+/// `POST /api/v1/logout`: ends the browser session.
+pub(crate) async fn logout(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(cookie) = cookie_value(&headers) {
+        s.store.end_session(&cookie).await?;
+    }
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie("", 0, s.secure_cookies));
+    Ok(r)
+}
+
+/// `GET /api/v1/session`: who the request is made as, what they may do, and the CSRF
+/// token of a browser session.
+pub(crate) async fn session(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let p = s.principal(&headers).await?;
+    let role = p.role();
+    let may: Vec<&str> = PERMISSIONS
+        .iter()
+        .filter(|(_, roles)| roles.contains(&role))
+        .map(|(a, _)| match a {
+            Action::Read => "read",
+            Action::Verify => "verify",
+            Action::ManageUsers => "manage-users",
+        })
+        .collect();
+    Ok(Json(
+        json!({"user": p.user, "role": role, "may": may, "csrf": p.csrf}),
+    ))
+}
+
+/// `GET /api/v1/users`: every account (administrators).
+pub(crate) async fn users(
+    State(s): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    s.principal(&headers)
+        .await?
+        .require(Action::ManageUsers, &method, &headers)?;
+    Ok(Json(json!({"users": s.store.users().await?})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusBody {
+    /// The analyst's status, or null to return to the assessed one.
+    status: Option<truce_core::incidents::IncidentStatus>,
+    reason: String,
+}
+
+/// `POST /api/v1/agreements/{id}/incidents/{incident}/status` with `{"status", "reason"}`:
+/// an analyst sets (or, with `null`, clears) an incident's status; the change and its
+/// reason go into the incident's history.
+pub(crate) async fn set_status(
+    State(s): State<AppState>,
+    Path((id, incident)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let p = s.principal(&headers).await?;
+    p.require(Action::Verify, &method, &headers)?;
+    let b: StatusBody = json_body(&headers, &body)?;
+    if b.reason.trim().is_empty() {
+        return Err(ApiError::BadBody(
+            "/reason".into(),
+            "give the reason in a sentence".into(),
+        ));
+    }
+    let bundle = s.bundle(&id).await?;
+    let actor = p.user.as_ref().map_or("?", |u| u.id.as_str());
+    let updated = s
+        .store
+        .set_status(&bundle, &incident, b.status, &b.reason, actor)
+        .await
+        .map_err(|e| match e {
+            truce_store::verify::ReviewError::NoIncident(i) => {
+                ApiError::NotFound(format!("no incident `{i}` with reports"))
+            }
+            truce_store::verify::ReviewError::Store(e) => e.into(),
+            other => ApiError::BadBody(String::new(), other.to_string()),
+        })?;
+    Ok(Json(json!({"incident": updated})))
+}

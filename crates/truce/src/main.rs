@@ -47,6 +47,9 @@ enum Command {
     Init {
         /// The directory to create (default: ./truce-data).
         dir: Option<PathBuf>,
+        /// Initialise this database (postgres://… or sqlite:PATH) instead of a directory.
+        #[arg(long, env = "TRUCE_DATABASE", value_name = "URL")]
+        database: Option<String>,
     },
     /// Check, load, list and show agreements.
     #[command(subcommand)]
@@ -252,16 +255,25 @@ fn out(text: &str) -> Result<()> {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Init { dir } => {
+        Command::Init { dir, database } => {
             let dir = dir.unwrap_or_else(|| PathBuf::from("truce-data"));
-            let store = init(&dir).await?;
+            let store = match &database {
+                Some(_) => {
+                    open(&DataArgs {
+                        data: dir.clone(),
+                        database: database.clone(),
+                    })
+                    .await?
+                }
+                None => init(&dir).await?,
+            };
             let list = store.agreements().await?;
             let ids: Vec<&str> = list.iter().map(|a| a.id.as_str()).collect();
-            out(&format!(
-                "data directory {} ready; agreements: {}\n",
-                dir.display(),
-                ids.join(", ")
-            ))?;
+            let place = match &database {
+                Some(url) => format!("database {}", redact(url)),
+                None => format!("data directory {}", dir.display()),
+            };
+            out(&format!("{place} ready; agreements: {}\n", ids.join(", ")))?;
             if let Some(password) = accounts::first_admin(&store).await? {
                 out(&format!(
                     "first administrator: user `admin`, password `{password}` (shown once)\n"

@@ -18,6 +18,7 @@ let incidentLayer = null;
 let pointLayer = null;
 let lastCard = null;
 let zone = "UTC";
+let me = { role: "public", may: ["read"], csrf: null, user: null };
 
 /// The local calendar day (in the agreement's time zone) of an RFC 3339 instant.
 function localDay(iso) {
@@ -51,6 +52,19 @@ async function api(path) {
     throw new Error(msg);
   }
   return body;
+}
+
+async function post(path, body) {
+  const headers = { "Content-Type": "application/json", Accept: "application/json" };
+  if (me.csrf) headers["X-CSRF-Token"] = me.csrf;
+  const r = await fetch(path, { method: "POST", headers, body: JSON.stringify(body) });
+  const answer = r.status === 204 ? null : await r.json().catch(() => null);
+  if (!r.ok) {
+    const err = new Error(answer && answer.detail ? answer.detail : `${r.status} ${r.statusText}`);
+    err.params = answer && answer["invalid-params"];
+    throw err;
+  }
+  return answer;
 }
 
 function saveView() {
@@ -190,10 +204,81 @@ async function showIncident(id) {
       el("h3", {}, "Claims"), claims,
       el("h3", {}, `Reports (${d.detail.reports.length})`), reports,
       el("h3", {}, "History"), d.history.length ? history : el("p", { class: "note" }, "No analyst action yet."),
+      me.may.includes("verify") ? verifyForm(i) : null,
     );
   } catch (e) {
     showError(box, e);
   }
+}
+
+function verifyForm(i) {
+  const select = el("select", { name: "status", "aria-label": "new status" },
+    el("option", { value: "" }, "assessed (clear)"),
+    ...["confirmed", "corroborated", "disputed", "unverified", "rejected"].map((s) => el("option", { value: s }, s)));
+  select.value = i.status;
+  const reason = el("input", { name: "reason", placeholder: "reason, in a sentence", required: "required", "aria-label": "reason" });
+  const problem = el("p", { class: "error", role: "alert" });
+  const form = el("form", { id: "verify-form" }, select, reason, el("button", { type: "submit" }, "Set status"), problem);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    problem.textContent = "";
+    try {
+      await post(`/api/v1/agreements/${agreement}/incidents/${encodeURIComponent(i.id)}/status`,
+        { status: select.value || null, reason: reason.value });
+      await Promise.all([showIncident(i.id), loadIncidents(), loadTimeline(), loadScorecard(), loadQueue()]);
+    } catch (e) {
+      problem.textContent = e.params && e.params[0] ? `${e.params[0].name || "request"}: ${e.params[0].reason}` : e.message;
+    }
+  });
+  return el("div", {}, el("h3", {}, "Verify"), form);
+}
+
+async function loadQueue() {
+  const list = $("queue");
+  if (!me.may.includes("verify")) return;
+  try {
+    const [u, d] = await Promise.all([
+      api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ status: "unverified", limit: 200 })}`),
+      api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ status: "disputed", limit: 200 })}`),
+    ]);
+    const all = [...u.incidents, ...d.incidents].sort((a, b) => a.window.start.localeCompare(b.window.start));
+    list.replaceChildren(...all.map((i) => el("li", { tabindex: "0", "data-id": i.id, onclick: () => { selectTab("incidents"); showIncident(i.id); } },
+      el("span", { class: `status-dot st-${i.status}` }), `${i.id} — ${localDay(i.window.start)} · ${i.event_type} · ${i.place_name || "no place"} (${i.status})`)));
+    if (!all.length) list.replaceChildren(el("li", { class: "note" }, "Nothing waits for verification."));
+  } catch (e) {
+    showError(list, e);
+  }
+}
+
+// --- account ----------------------------------------------------------------------------
+
+async function loadAccount() {
+  try {
+    me = await api("/api/v1/session");
+  } catch {
+    me = { role: "public", may: ["read"], csrf: null, user: null };
+  }
+  const box = $("account");
+  $("queue-tab").hidden = !me.may.includes("verify");
+  if (me.user) {
+    box.replaceChildren(el("span", { id: "whoami" }, `${me.user.name} (${me.role}) `),
+      el("button", { type: "button", id: "logout", onclick: async () => { await post("/api/v1/logout", {}); location.reload(); } }, "Log out"));
+    return;
+  }
+  const user = el("input", { name: "user", autocomplete: "username", placeholder: "user", "aria-label": "user", required: "required" });
+  const password = el("input", { name: "password", type: "password", autocomplete: "current-password", placeholder: "password", "aria-label": "password", required: "required" });
+  const problem = el("span", { class: "error", role: "alert" });
+  const form = el("form", { id: "login-form" }, user, password, el("button", { type: "submit" }, "Log in"), problem);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await post("/api/v1/login", { user: user.value, password: password.value });
+      location.reload();
+    } catch (e) {
+      problem.textContent = e.message;
+    }
+  });
+  box.replaceChildren(form);
 }
 
 // --- scorecard --------------------------------------------------------------------------
@@ -409,15 +494,16 @@ async function main() {
     for (const p of [...parties].sort()) $("party").append(el("option", { value: p }, p));
     for (const k of FILTERS) $(k.replace("_", "-")).value = view[k] || "";
     initMap(zones);
-    selectTab(view.tab || "scorecard");
-    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints()]);
+    await loadAccount();
+    selectTab(view.tab === "queue" && !me.may.includes("verify") ? "scorecard" : view.tab || "scorecard");
+    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadQueue()]);
   } catch (e) {
     showError($("scorecard"), e);
   }
   $("filters").addEventListener("change", async (ev) => {
     readFilters();
     if (ev.target.id === "as-of") await loadScorecard();
-    else await Promise.all([loadIncidents(), loadTimeline()]);
+    else await Promise.all([loadIncidents(), loadTimeline(), loadQueue()]);
   });
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => selectTab(b.dataset.tab));
   $("tile-url").value = localStorage.getItem("truce.tiles") || "";

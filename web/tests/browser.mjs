@@ -23,8 +23,8 @@ const env = { ...process.env };
 delete env.TRUCE_DATA;
 delete env.TRUCE_DATABASE;
 
-function truce(args) {
-  const r = spawnSync(bin, [...args, "--data", data], { env, encoding: "utf8" });
+function truce(args, input) {
+  const r = spawnSync(bin, [...args, "--data", data], { env, encoding: "utf8", input });
   if (r.status !== 0) throw new Error(`truce ${args.join(" ")}: ${r.stderr}`);
   return r.stdout;
 }
@@ -32,6 +32,8 @@ function truce(args) {
 truce(["import", join(root, "web/tests/fixtures/incidents.csv")]);
 const aghdam = JSON.parse(truce(["incidents", "list", "--party", "am", "--json"]))[0].id;
 truce(["incidents", "verify", aghdam, "--status", "confirmed", "--reason", "seen by OP 3", "--analyst", "analyst"]);
+const ANALYST_PASSWORD = "analyst password for the browser test";
+truce(["user", "add", "ana", "--role", "analyst", "--name", "Ana Analyst", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
 
 const server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data", data], { env });
 const base = await new Promise((resolve, reject) => {
@@ -140,6 +142,54 @@ const tests = [
     assert.match(text, /blocked/);
     assert.match(text, /since 2022-12-12/);
     assert.match(text, /control contested/);
+    clean(page);
+    return page;
+  }],
+  ["an analyst logs in, verifies an incident from the queue and sees it counted", async () => {
+    const page = await open("/?as_of=2021-06-30");
+    await page.fill("#login-form input[name=user]", "ana");
+    await page.fill("#login-form input[name=password]", ANALYST_PASSWORD);
+    await page.click("#login-form button[type=submit]");
+    await page.waitForSelector("#whoami");
+    await page.waitForSelector("body[data-ready=true]");
+    assert.match(await page.locator("#whoami").innerText(), /Ana Analyst \(analyst\)/);
+    await page.click("#queue-tab");
+    await page.waitForSelector("#queue li[data-id]");
+    assert.equal(await page.locator("#queue li[data-id]").count(), 5, "five unverified incidents wait");
+    const first = page.locator("#queue li[data-id]").first();
+    const id = await first.getAttribute("data-id");
+    await first.click();
+    await page.waitForSelector("#verify-form");
+    await page.selectOption("#verify-form select[name=status]", "confirmed");
+    await page.fill("#verify-form input[name=reason]", "seen by the centre's UAV");
+    await page.click("#verify-form button[type=submit]");
+    await page.waitForFunction((id) => {
+      const d = document.querySelector("#incident-detail");
+      return d && d.textContent.includes("seen by the centre's UAV") && d.textContent.includes(id);
+    }, id);
+    assert.match(await page.locator("#incident-detail").innerText(), /Ana|ana/);
+    await page.waitForFunction(() => document.querySelectorAll("#queue li[data-id]").length === 4);
+    await page.waitForFunction(() => [...document.querySelectorAll("#timeline svg rect title")].some((t) => /az: 1/.test(t.textContent)));
+    clean(page);
+    return page;
+  }],
+  ["public visitors see no forms and cannot reach restricted data", async () => {
+    const page = await open("/?as_of=2021-06-30&tab=incidents");
+    assert.ok(await page.locator("#login-form").isVisible());
+    assert.ok(await page.locator("#queue-tab").isHidden());
+    await page.locator("#incident-list li").first().click();
+    await page.waitForSelector("#incident-detail h3");
+    assert.equal(await page.locator("#verify-form").count(), 0);
+    const statuses = await page.evaluate(async () => {
+      const users = await fetch("/api/v1/users");
+      const write = await fetch("/api/v1/agreements/nk-2020/incidents/inc-1/status", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ status: "rejected", reason: "vandal" }),
+      });
+      return [users.status, write.status];
+    });
+    assert.deepEqual(statuses, [401, 401]);
+    page.errors = page.errors.filter((e) => !/401/.test(e));
     clean(page);
     return page;
   }],

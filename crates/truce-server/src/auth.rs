@@ -20,6 +20,8 @@ use truce_store::accounts::{Login, Role, User};
 pub enum Action {
     /// Read published data: agreements, scorecard, incidents, OGC collections.
     Read,
+    /// Submit reports (observations, claims).
+    Submit,
     /// Verify incidents (status, merge, split).
     Verify,
     /// See and manage accounts.
@@ -38,6 +40,10 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
             Role::ProtectionOfficer,
             Role::Public,
         ],
+    ),
+    (
+        Action::Submit,
+        &[Role::Admin, Role::Analyst, Role::Monitor, Role::Liaison],
     ),
     (Action::Verify, &[Role::Admin, Role::Analyst]),
     (Action::ManageUsers, &[Role::Admin]),
@@ -248,6 +254,7 @@ pub(crate) async fn session(
         .filter(|(_, roles)| roles.contains(&role))
         .map(|(a, _)| match a {
             Action::Read => "read",
+            Action::Submit => "submit",
             Action::Verify => "verify",
             Action::ManageUsers => "manage-users",
         })
@@ -310,4 +317,178 @@ pub(crate) async fn set_status(
             other => ApiError::BadBody(String::new(), other.to_string()),
         })?;
     Ok(Json(json!({"incident": updated})))
+}
+
+/// Longest accepted `Idempotency-Key`.
+const MAX_KEY: usize = 200;
+
+/// `POST /api/v1/agreements/{id}/reports`: one report in the native format
+/// (docs/formats.md), placed and matched like an imported one. Monitors, liaisons,
+/// analysts and administrators may submit; a liaison only for a source of their own
+/// party. With an `Idempotency-Key` header, a retry of the same request gets the first
+/// answer again (`Idempotent-Replayed: true`) instead of storing anything twice, on any
+/// node.
+pub(crate) async fn submit_report(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let p = s.principal(&headers).await?;
+    p.require(Action::Submit, &method, &headers)?;
+    let user = p
+        .user
+        .clone()
+        .ok_or_else(|| ApiError::Unauthorized("log in to submit".into()))?;
+    let value: Value = json_body(&headers, &body)?;
+    let key = headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .filter(|k| !k.is_empty() && k.len() <= MAX_KEY)
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    ApiError::BadParameter(
+                        "Idempotency-Key".into(),
+                        format!("must be 1 to {MAX_KEY} visible characters"),
+                    )
+                })
+        })
+        .transpose()?;
+    let bundle = s.bundle(&id).await?;
+    let sources = s.store.sources().await?;
+    let now = jiff::Timestamp::now();
+    let ctx = truce_core::jsonl::Context {
+        agreement: &bundle.agreement,
+        sources: &sources,
+        now,
+    };
+    // The line as it will be stored: a report without a key is keyed by this text.
+    let line = value.to_string();
+    let report = truce_core::jsonl::read_value(1, &value, &line, &ctx).map_err(|problems| {
+        let first = problems
+            .first()
+            .map(|p| (p.pointer.clone(), p.reason.clone()))
+            .unwrap_or_default();
+        ApiError::BadBody(first.0, first.1)
+    })?;
+    if user.role == Role::Liaison {
+        let party = sources
+            .get(&report.source)
+            .and_then(|src| src.party.clone());
+        if party.is_none() || party != user.party {
+            return Err(ApiError::Forbidden(format!(
+                "a liaison of `{}` submits for sources of that party; `{}` is not one",
+                user.party.as_deref().unwrap_or("?"),
+                report.source
+            )));
+        }
+    }
+    let request_hash = request_hash_of(&id, &value);
+    if let Some(k) = &key {
+        match s
+            .store
+            .claim_idempotency(&user.id, k, &request_hash, now_s())
+            .await?
+        {
+            truce_store::accounts::Claim::New => {}
+            truce_store::accounts::Claim::Replay(status, body) => {
+                let mut r =
+                    (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                r.headers_mut()
+                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
+                return Ok(r);
+            }
+            truce_store::accounts::Claim::InProgress => {
+                return Err(ApiError::Conflict(
+                    "a request with this Idempotency-Key is still being carried out; retry shortly"
+                        .into(),
+                ));
+            }
+            truce_store::accounts::Claim::Mismatch => {
+                return Err(ApiError::Unprocessable(
+                    "this Idempotency-Key was used for a different request".into(),
+                ));
+            }
+        }
+    }
+    let result = store_report(&s, &bundle, &value, &report.id, now).await;
+    match (&result, &key) {
+        (Ok((status, body)), Some(k)) => {
+            s.store
+                .finish_idempotency(&user.id, k, status.as_u16(), body)
+                .await?
+        }
+        (Err(_), Some(k)) => s.store.release_idempotency(&user.id, k).await?,
+        _ => {}
+    }
+    let (status, body) = result?;
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(r)
+}
+
+fn request_hash_of(agreement: &str, v: &Value) -> String {
+    use std::fmt::Write;
+    // serde_json writes object members in a fixed (sorted) order, so equal JSON hashes
+    // equal whatever the client's member order.
+    let text = format!("{agreement}\n{v}");
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    let mut out = String::new();
+    for chunk in text.as_bytes().chunks(64) {
+        for b in chunk {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        let _ = write!(out, "{h:016x}");
+    }
+    out
+}
+
+/// Matches and stores one report under the agreement's import lock.
+async fn store_report(
+    s: &AppState,
+    bundle: &truce_core::AgreementBundle,
+    value: &Value,
+    report_id: &str,
+    now: jiff::Timestamp,
+) -> Result<(StatusCode, String), ApiError> {
+    let line = format!("{value}\n");
+    let lock = s.store.import_lock(&bundle.agreement.id).await?;
+    let outcome =
+        truce_store::ingest::import_jsonl(&s.store, bundle, line.as_bytes(), now, 1, |_| {}).await;
+    lock.release().await?;
+    let outcome = outcome?;
+    if let Some(r) = outcome.rejects.first() {
+        return Err(ApiError::BadBody(r.column.clone(), r.reason.clone()));
+    }
+    let placed = s.store.report_placement(report_id).await?;
+    let Some((incident, new, reason)) = placed else {
+        return Err(ApiError::Internal(format!(
+            "report {report_id} was not stored"
+        )));
+    };
+    let status = if outcome.summary.accepted > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let body = json!({
+        "report": report_id,
+        "incident": incident,
+        "new_incident": new,
+        "reason": reason,
+        "stored": outcome.summary.accepted > 0,
+        "warnings": outcome.warnings,
+    });
+    Ok((status, body.to_string()))
 }

@@ -103,6 +103,10 @@ pub enum ApiError {
     Unauthorized(String),
     /// Logged in, but the role may not do this.
     Forbidden(String),
+    /// The request conflicts with one in progress.
+    Conflict(String),
+    /// The request is well-formed but cannot be carried out as sent.
+    Unprocessable(String),
     /// Too many failed logins; retry after this many seconds.
     TooManyRequests(i64),
     /// Something failed on our side; logged, not described to the client.
@@ -145,6 +149,14 @@ impl IntoResponse for ApiError {
             Self::Unauthorized(detail) => (
                 StatusCode::UNAUTHORIZED,
                 json!({"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": detail}),
+            ),
+            Self::Conflict(detail) => (
+                StatusCode::CONFLICT,
+                json!({"type": "about:blank", "title": "Conflict", "status": 409, "detail": detail}),
+            ),
+            Self::Unprocessable(detail) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"type": "about:blank", "title": "Unprocessable request", "status": 422, "detail": detail}),
             ),
             Self::Forbidden(detail) => (
                 StatusCode::FORBIDDEN,
@@ -335,6 +347,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/agreements/{id}/incidents/{incident}/status",
             post(auth::set_status),
         )
+        .route("/api/v1/agreements/{id}/reports", post(auth::submit_report))
         .route("/ogc/{id}", get(ogc::landing))
         .route("/ogc/{id}/conformance", get(ogc::conformance))
         .route("/ogc/{id}/collections", get(ogc::collections))

@@ -426,3 +426,94 @@ impl Store {
             .collect())
     }
 }
+
+/// Where an idempotency key stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// First use: carry the request out, then record its answer.
+    New,
+    /// Done before: the recorded status and body.
+    Replay(u16, String),
+    /// The same key is being carried out right now (another node, or a quick retry).
+    InProgress,
+    /// The key was used for a different request.
+    Mismatch,
+}
+
+impl Store {
+    /// Claims an idempotency key for a user's request (identified by `request_hash`).
+    pub async fn claim_idempotency(
+        &self,
+        user: &str,
+        key: &str,
+        request_hash: &str,
+        now_s: i64,
+    ) -> Result<Claim> {
+        let inserted = on_pool!(self, pool, DB, {
+            sqlx::query(
+                "INSERT INTO idempotency (user_id, key, request_hash, created_s) VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, key) DO NOTHING",
+            )
+            .bind(user)
+            .bind(key)
+            .bind(request_hash)
+            .bind(now_s)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if inserted == 1 {
+            return Ok(Claim::New);
+        }
+        let row: Option<(String, Option<i64>, Option<String>)> = on_pool!(self, pool, DB, {
+            sqlx::query_as("SELECT request_hash, status, response FROM idempotency WHERE user_id = $1 AND key = $2")
+                .bind(user)
+                .bind(key)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(match row {
+            None => Claim::InProgress,
+            Some((h, _, _)) if h != request_hash => Claim::Mismatch,
+            Some((_, Some(status), Some(body))) => {
+                Claim::Replay(u16::try_from(status).unwrap_or(200), body)
+            }
+            Some(_) => Claim::InProgress,
+        })
+    }
+
+    /// Records the answer to a claimed request.
+    pub async fn finish_idempotency(
+        &self,
+        user: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<()> {
+        on_pool!(self, pool, DB, {
+            sqlx::query(
+                "UPDATE idempotency SET status = $1, response = $2 WHERE user_id = $3 AND key = $4",
+            )
+            .bind(i64::from(status))
+            .bind(body)
+            .bind(user)
+            .bind(key)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Forgets a claim whose request failed, so that a retry is carried out afresh.
+    pub async fn release_idempotency(&self, user: &str, key: &str) -> Result<()> {
+        on_pool!(self, pool, DB, {
+            sqlx::query(
+                "DELETE FROM idempotency WHERE user_id = $1 AND key = $2 AND response IS NULL",
+            )
+            .bind(user)
+            .bind(key)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+}

@@ -31,6 +31,7 @@ pub const TABLES: &[&str] = &[
     "sessions",
     "api_tokens",
     "login_failures",
+    "idempotency",
 ];
 
 /// Tables whose `seq` the database numbers itself: after a restore into PostgreSQL the

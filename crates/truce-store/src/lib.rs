@@ -130,6 +130,29 @@ enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     backend: Backend,
+    /// Imports of this process, one at a time (see [`Store::import_lock`]).
+    imports: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// Held while an import (a file, or a report submitted through the API) matches reports
+/// and writes them: matching reads the incidents as stored, so two imports of one
+/// agreement must not interleave. Within a process a mutex serialises them; on
+/// PostgreSQL a transaction-scoped advisory lock does so across server nodes, and is
+/// released when this is released or dropped.
+#[derive(Debug)]
+pub struct ImportLock {
+    _local: tokio::sync::OwnedMutexGuard<()>,
+    pg: Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+}
+
+impl ImportLock {
+    /// Lets the next import proceed.
+    pub async fn release(self) -> Result<()> {
+        if let Some(tx) = self.pg {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
 }
 
 /// SHA-256 over every source file's name and text, in name order: the identity of an
@@ -183,6 +206,7 @@ impl Store {
             .await?;
         let store = Self {
             backend: Backend::Sqlite(pool),
+            imports: std::sync::Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -197,6 +221,7 @@ impl Store {
             .await?;
         let store = Self {
             backend: Backend::Postgres(pool),
+            imports: std::sync::Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -245,6 +270,39 @@ impl Store {
             Backend::Sqlite(_) => format!("json_extract({column}, '$.{member}')"),
             Backend::Postgres(_) => format!("({column}::jsonb ->> '{member}')"),
         }
+    }
+
+    /// Waits for, then takes, the import lock of an agreement (see [`ImportLock`]).
+    pub async fn import_lock(&self, agreement: &str) -> Result<ImportLock> {
+        let local = std::sync::Arc::clone(&self.imports).lock_owned().await;
+        let pg = match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(pool) => {
+                let digest = Sha256::digest(format!("truce-import:{agreement}").as_bytes());
+                let mut key = [0u8; 8];
+                key.copy_from_slice(&digest[..8]);
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(i64::from_le_bytes(key))
+                    .execute(&mut *tx)
+                    .await?;
+                Some(tx)
+            }
+        };
+        Ok(ImportLock { _local: local, pg })
+    }
+
+    /// Where matching put a stored report: its incident, whether it started it, and why.
+    pub async fn report_placement(&self, report: &str) -> Result<Option<(String, bool, String)>> {
+        let row: Option<(String, i64, String)> = on_pool!(self, pool, DB, {
+            sqlx::query_as(
+                "SELECT incident_id, decision_new, decision_reason FROM reports WHERE id = $1",
+            )
+            .bind(report)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(|(i, n, r)| (i, n != 0, r)))
     }
 
     /// `sqlite` or `postgres`.

@@ -392,6 +392,8 @@ pub async fn import(args: ImportArgs) -> Result<()> {
         }
     };
     let batch_rows = usize::try_from(args.batch_rows).unwrap_or(ingest::BATCH_ROWS);
+    // One import of an agreement at a time, also across processes on PostgreSQL.
+    let lock = store.import_lock(&bundle.agreement.id).await?;
     let outcome = match args.format {
         Format::AcledDeletions => return retract(&args, &store, &bundle, input, &source_id).await,
         Format::Acled => {
@@ -413,6 +415,7 @@ pub async fn import(args: ImportArgs) -> Result<()> {
             ingest::import_ucdp(&store, &bundle, input, &o, batch_rows, progress).await?
         }
     };
+    lock.release().await?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

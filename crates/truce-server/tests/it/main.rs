@@ -38,6 +38,22 @@ async fn states() -> Vec<(Guard, Store, AppState)> {
             assert!(r.rejects.is_empty(), "{:?}", r.rejects);
         }
         import_incidents(&store, &bundle).await;
+        use truce_core::report::{Reliability, Source, SourceKind};
+        for (id, kind, party) in [
+            ("op-7", SourceKind::ObservationPost, None),
+            ("am-mod", SourceKind::PartyMinistry, Some("am")),
+        ] {
+            store
+                .put_source(&Source {
+                    id: id.into(),
+                    name: id.into(),
+                    kind,
+                    reliability: Reliability::B,
+                    party: party.map(str::to_owned),
+                })
+                .await
+                .expect("source");
+        }
         let state = AppState::new(store.clone());
         out.push((guard, store, state));
     }
@@ -669,6 +685,10 @@ async fn every_role_reaches_exactly_the_endpoints_the_authorisation_table_allows
     };
     assert_eq!(who(Action::Verify), [Role::Admin, Role::Analyst]);
     assert_eq!(who(Action::ManageUsers), [Role::Admin]);
+    assert_eq!(
+        who(Action::Submit),
+        [Role::Admin, Role::Analyst, Role::Monitor, Role::Liaison]
+    );
     assert_eq!(who(Action::Read).len(), Role::ALL.len());
     for (guard, store, s) in states().await {
         let now = "2026-11-28T00:00:00Z";
@@ -685,7 +705,14 @@ async fn every_role_reaches_exactly_the_endpoints_the_authorisation_table_allows
             .expect("incident")
             .to_owned();
         let status_uri = format!("/api/v1/agreements/nk-2020/incidents/{inc}/status");
+        let report = |source: &str, key: &str| serde_json::json!({"source": source, "key": key, "occurred": {"start": "2021-05-12T03:00:00Z", "end": "2021-05-12T04:00:00Z", "precision": 1}, "location": {"lon": 47.11, "lat": 39.79, "precision": 1}, "type": "artillery", "credibility": 2, "text": "Shelling heard."});
         let endpoints: Vec<(&str, &str, Action, Option<serde_json::Value>)> = vec![
+            (
+                "POST",
+                "/api/v1/agreements/nk-2020/reports",
+                Action::Submit,
+                Some(report("op-7", "k1")),
+            ),
             (
                 "GET",
                 "/api/v1/agreements/nk-2020/status?as_of=2020-11-21",
@@ -714,12 +741,22 @@ async fn every_role_reaches_exactly_the_endpoints_the_authorisation_table_allows
                 log_in(&s, role.as_str()).await
             };
             for (method, uri, action, body) in &endpoints {
+                // A liaison submits for their own party's source.
+                let body = match (role, *action) {
+                    (Role::Liaison, Action::Submit) => Some(report("am-mod", "k2")),
+                    _ => body.clone(),
+                };
                 let mut headers = Vec::new();
                 if !cookie.is_empty() {
                     headers.push(("cookie", cookie.as_str()));
                     headers.push(("x-csrf-token", csrf.as_str()));
                 }
-                let (status, _, v) = call(&s, method, uri, &headers, body.clone()).await;
+                let (status, _, v) = call(&s, method, uri, &headers, body).await;
+                let status = if status == StatusCode::CREATED {
+                    StatusCode::OK
+                } else {
+                    status
+                };
                 let want = if allowed(role, *action) {
                     StatusCode::OK
                 } else if role == Role::Public {
@@ -815,7 +852,7 @@ async fn sessions_need_their_csrf_token_tokens_can_be_revoked_and_failed_logins_
         let (_, _, me) = call(&s, "GET", "/api/v1/session", &[("cookie", &cookie)], None).await;
         assert_eq!(
             (me["role"].as_str(), me["may"].as_array().map(Vec::len)),
-            (Some("analyst"), Some(2))
+            (Some("analyst"), Some(3))
         );
         let (status, clear, _) =
             call(&s, "POST", "/api/v1/logout", &[("cookie", &cookie)], None).await;
@@ -877,6 +914,89 @@ async fn sessions_need_their_csrf_token_tokens_can_be_revoked_and_failed_logins_
         )
         .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
+async fn submitted_reports_are_matched_once_even_when_retried_with_their_idempotency_key() {
+    use truce_store::accounts::Role;
+    for (guard, store, s) in states().await {
+        let now = "2026-11-28T00:00:00Z";
+        store
+            .add_user("mon", "Monitor", Role::Monitor, None, PASSWORD, now)
+            .await
+            .expect("user");
+        store
+            .add_user("lia", "Liaison", Role::Liaison, Some("az"), PASSWORD, now)
+            .await
+            .expect("user");
+        let (token_id, secret) = store
+            .create_token("mon", "device", now)
+            .await
+            .expect("token");
+        let _ = token_id;
+        let bearer = format!("Bearer {secret}");
+        let body = serde_json::json!({"source": "op-7", "occurred": {"start": "2021-05-01T05:00:00Z", "end": "2021-05-01T06:00:00Z", "precision": 1}, "location": {"lon": 46.752, "lat": 39.816, "precision": 1}, "type": "artillery", "credibility": 1, "text": "Impacts seen north of Stepanakert."});
+        let uri = "/api/v1/agreements/nk-2020/reports";
+        let h = [
+            ("authorization", bearer.as_str()),
+            ("idempotency-key", "op7-0001"),
+        ];
+        let (status, _, first) = call(&s, "POST", uri, &h, Some(body.clone())).await;
+        assert_eq!(status, StatusCode::CREATED, "{first}");
+        // Near the Stepanakert incident of that day: it joins it rather than starting one.
+        assert_eq!(first["new_incident"], false, "{first}");
+        let (status, _, again) = call(&s, "POST", uri, &h, Some(body.clone())).await;
+        assert_eq!(status, StatusCode::CREATED, "a retry gets the first answer");
+        assert_eq!(again, first);
+        let (_, _, d) = get(
+            &s,
+            &format!(
+                "/api/v1/incidents/{}",
+                first["incident"].as_str().expect("incident")
+            ),
+        )
+        .await;
+        assert_eq!(
+            d["detail"]["reports"].as_array().map(Vec::len),
+            Some(2),
+            "stored once"
+        );
+        let mut other = body.clone();
+        other["text"] = serde_json::json!("something else");
+        let (status, _, _) = call(&s, "POST", uri, &h, Some(other)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a key reused for another request"
+        );
+        // Problems name the member; a liaison submits only for their own party.
+        let mut bad = body.clone();
+        bad["type"] = serde_json::json!("artilery");
+        let (status, _, p) = call(
+            &s,
+            "POST",
+            uri,
+            &[("authorization", bearer.as_str())],
+            Some(bad),
+        )
+        .await;
+        assert_eq!(
+            (status, p["invalid-params"][0]["name"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("/type")),
+            "{p}"
+        );
+        let (cookie, csrf) = log_in(&s, "lia").await;
+        let (status, _, p) = call(
+            &s,
+            "POST",
+            uri,
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{p}");
         guard.done(store).await;
     }
 }

@@ -44,7 +44,9 @@ fn a_backup_restores_into_an_empty_database_and_a_copy_moves_everything() {
 
     let o = truce(d, &["migrate"]);
     assert!(
-        stdout(&o).contains("4 migration(s) applied (agreements, evidence, records, accounts)"),
+        stdout(&o).contains(
+            "5 migration(s) applied (agreements, evidence, records, accounts, idempotency)"
+        ),
         "{}",
         stdout(&o)
     );
@@ -52,7 +54,7 @@ fn a_backup_restores_into_an_empty_database_and_a_copy_moves_everything() {
     let dump = d.join("dump.jsonl");
     let o = truce(d, &["backup", dump.to_str().expect("utf-8")]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("of 21 tables"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("of 22 tables"), "{}", stdout(&o));
     let o = truce(d, &["backup", dump.to_str().expect("utf-8")]);
     assert_eq!(
         o.status.code(),

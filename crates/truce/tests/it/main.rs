@@ -2,6 +2,7 @@
 
 mod data;
 mod import;
+mod nodes;
 mod ops;
 mod status;
 

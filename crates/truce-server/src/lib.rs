@@ -310,6 +310,60 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("no such resource".into())
 }
 
+/// Largest request body accepted (a report, a login, a status change).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Longest a request may take before the server answers 503.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Gives every request an id (the client's `X-Request-Id` when it sends a sane one),
+/// logs it with method, path, status and duration, returns it in `X-Request-Id`, and
+/// answers 503 problem details when the request runs past [`REQUEST_TIMEOUT`].
+async fn observe(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        .map_or_else(
+            || {
+                format!(
+                    "{:x}-{:x}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                )
+            },
+            str::to_owned,
+        );
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let mut response = match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            let mut r = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"type": "about:blank", "title": "Timed out", "status": 503, "detail": "the request took too long; try again"})),
+            )
+                .into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            );
+            r
+        }
+    };
+    tracing::info!(request_id = %id, %method, path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
 /// The whole application; tests call it directly.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -358,6 +412,8 @@ pub fn router(state: AppState) -> Router {
             get(ogc::item),
         )
         .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(observe))
         .with_state(state)
 }
 

@@ -201,13 +201,21 @@ impl std::fmt::Display for NotFound {
 impl std::error::Error for NotFound {}
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The server logs every request (id, method, path, status, time); other commands
+    // only warnings. RUST_LOG overrides both.
+    let default = if matches!(cli.command, Command::Serve { .. }) {
+        "truce_server=info,warn"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

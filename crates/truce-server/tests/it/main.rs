@@ -1000,3 +1000,57 @@ async fn submitted_reports_are_matched_once_even_when_retried_with_their_idempot
         guard.done(store).await;
     }
 }
+
+#[tokio::test]
+async fn requests_carry_an_id_and_oversize_bodies_are_refused() {
+    for (guard, store, s) in states().await {
+        let r = router(s.clone())
+            .oneshot(
+                Request::get("/health")
+                    .header("x-request-id", "abc-123")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(
+            r.headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok()),
+            Some("abc-123")
+        );
+        let r = router(s.clone())
+            .oneshot(
+                Request::get("/health")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert!(
+            r.headers()
+                .get("x-request-id")
+                .is_some_and(|v| !v.is_empty())
+        );
+        let big = "x".repeat(truce_server::MAX_BODY_BYTES + 1);
+        let (status, _, _) = call(
+            &s,
+            "POST",
+            "/api/v1/login",
+            &[],
+            Some(serde_json::json!({"user": big, "password": "p"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        let (status, _, p) = call(
+            &s,
+            "POST",
+            "/api/v1/login",
+            &[("content-type", "text/plain")],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{p}");
+        guard.done(store).await;
+    }
+}

@@ -250,6 +250,81 @@ async function loadQueue() {
   }
 }
 
+// --- report form ------------------------------------------------------------------------
+
+/// A fresh key per filled-in form: a resubmission after a lost answer stores nothing twice.
+let reportKey = null;
+function newKey() {
+  const b = new Uint8Array(12);
+  crypto.getRandomValues(b);
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+async function initReportForm(parties) {
+  const form = $("report-form");
+  if (!me.may.includes("submit")) return;
+  $("report-tab").hidden = false;
+  const [codebook, sources] = await Promise.all([api("/api/v1/codebook"), api("/api/v1/sources")]);
+  const allowed = sources.sources.filter((s) => (me.role !== "liaison" || s.party === me.user.party)
+    && (me.role !== "monitor" || !["data-set", "party-ministry"].includes(s.kind)));
+  form.source.replaceChildren(...allowed.map((s) => el("option", { value: s.id }, `${s.name} (${s.kind})`)));
+  form.type.replaceChildren(...codebook.event_types.map((t) => el("option", { value: t.type }, t.type)));
+  for (const p of parties) form.perpetrator.append(el("option", { value: p }, p));
+  reportKey = newKey();
+  map.on("click", (e) => {
+    if (view.tab !== "report") return;
+    form.lon.value = e.latlng.lng.toFixed(4);
+    form.lat.value = e.latlng.lat.toFixed(4);
+  });
+  form.addEventListener("input", () => { $("report-result").textContent = ""; });
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    for (const e of form.querySelectorAll(".field-error")) e.remove();
+    for (const e of form.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
+    const num = (v) => (v.trim() === "" ? undefined : Number(v));
+    const location = { precision: Number(form.location_precision.value) };
+    if (form.lon.value.trim() !== "") location.lon = num(form.lon.value);
+    if (form.lat.value.trim() !== "") location.lat = num(form.lat.value);
+    if (form.place.value.trim() !== "") location.place = form.place.value.trim();
+    const utc = (v) => (v ? `${v.length === 16 ? `${v}:00` : v}Z` : "");
+    const body = {
+      source: form.source.value,
+      occurred: { start: utc(form.start.value), end: utc(form.end.value), precision: 1 },
+      location,
+      type: form.type.value,
+      credibility: Number(form.credibility.value),
+      text: form.text.value,
+    };
+    if (form.perpetrator.value) body.perpetrator = form.perpetrator.value;
+    const result = $("report-result");
+    try {
+      const headers = { "Content-Type": "application/json", "Idempotency-Key": reportKey };
+      if (me.csrf) headers["X-CSRF-Token"] = me.csrf;
+      const r = await fetch(`/api/v1/agreements/${agreement}/reports`, { method: "POST", headers, body: JSON.stringify(body) });
+      const answer = await r.json().catch(() => null);
+      if (!r.ok) {
+        const p = answer && answer["invalid-params"] && answer["invalid-params"][0];
+        const field = p ? { "/location/lon": "lon", "/location/lat": "lat", "/location/place": "place", "/location": "lon",
+          "/occurred/start": "start", "/occurred/end": "end", "/occurred": "start", "/type": "type", "/text": "text",
+          "/source": "source", "/perpetrator": "perpetrator" }[p.name] : null;
+        const message = p ? p.reason : (answer && answer.detail) || `${r.status}`;
+        if (field && form[field]) {
+          form[field].setAttribute("aria-invalid", "true");
+          form[field].closest("label").append(el("span", { class: "field-error", role: "alert" }, message));
+        }
+        result.textContent = `Not stored: ${message}`;
+        return;
+      }
+      result.textContent = `Stored as ${answer.report}: ${answer.new_incident ? "new incident" : "joined incident"} ${answer.incident}.`;
+      result.dataset.incident = answer.incident;
+      reportKey = newKey();
+      await Promise.all([loadIncidents(), loadTimeline(), loadQueue()]);
+    } catch (e) {
+      result.textContent = `Not sent: ${e.message}`;
+    }
+  });
+}
+
 // --- account ----------------------------------------------------------------------------
 
 async function loadAccount() {
@@ -495,8 +570,10 @@ async function main() {
     for (const k of FILTERS) $(k.replace("_", "-")).value = view[k] || "";
     initMap(zones);
     await loadAccount();
-    selectTab(view.tab === "queue" && !me.may.includes("verify") ? "scorecard" : view.tab || "scorecard");
-    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadQueue()]);
+    const restricted = (view.tab === "queue" && !me.may.includes("verify")) || (view.tab === "report" && !me.may.includes("submit"));
+    selectTab(restricted ? "scorecard" : view.tab || "scorecard");
+    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadQueue(),
+      initReportForm([...parties].sort())]);
   } catch (e) {
     showError($("scorecard"), e);
   }

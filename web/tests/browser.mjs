@@ -34,8 +34,11 @@ const aghdam = JSON.parse(truce(["incidents", "list", "--party", "am", "--json"]
 truce(["incidents", "verify", aghdam, "--status", "confirmed", "--reason", "seen by OP 3", "--analyst", "analyst"]);
 const ANALYST_PASSWORD = "analyst password for the browser test";
 truce(["user", "add", "ana", "--role", "analyst", "--name", "Ana Analyst", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
+truce(["user", "add", "mon", "--role", "monitor", "--name", "Monitor Seven", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
+truce(["sources", "add", "op-7", "--name", "Observation post 7", "--kind", "observation-post", "--reliability", "A"]);
 
-const server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data", data], { env });
+// The server logs every request on stderr; left unread, a full pipe would stall it.
+const server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data", data], { env, stdio: ["ignore", "pipe", "ignore"] });
 const base = await new Promise((resolve, reject) => {
   let out = "";
   const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30000);
@@ -198,6 +201,40 @@ const tests = [
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `page is ${overflow}px wider than the screen`);
     assert.ok(await page.locator("#scorecard-table").isVisible());
+    clean(page);
+    return page;
+  }],
+  ["a monitor logs in and submits a report, with an inline error first", async () => {
+    const page = await open("/?as_of=2021-06-30");
+    await page.fill("#login-form input[name=user]", "mon");
+    await page.fill("#login-form input[name=password]", ANALYST_PASSWORD);
+    await page.click("#login-form button[type=submit]");
+    await page.waitForSelector("#whoami");
+    await page.waitForSelector("body[data-ready=true]");
+    assert.ok(await page.locator("#queue-tab").isHidden(), "monitors do not verify");
+    await page.click("#report-tab");
+    await page.waitForSelector("#report-form select[name=source] option[value=op-7]", { state: "attached" });
+    assert.deepEqual(await page.locator("#report-form select[name=source] option").evaluateAll((o) => o.map((x) => x.value)), ["op-7"],
+      "a monitor reports as an observation post, not as a data set");
+    await page.selectOption("#report-form select[name=type]", "artillery");
+    await page.fill("#report-form input[name=start]", "2021-06-20T10:00");
+    await page.fill("#report-form input[name=end]", "2021-06-20T11:00");
+    await page.fill("#report-form input[name=lon]", "470");
+    await page.fill("#report-form input[name=lat]", "39.90");
+    await page.fill("#report-form textarea[name=text]", "Six impacts north of the post.");
+    await page.click("#report-form button[type=submit]");
+    await page.waitForSelector("#report-form .field-error");
+    assert.equal(await page.locator("#report-form input[name=lon]").getAttribute("aria-invalid"), "true");
+    assert.match(await page.locator("#report-result").innerText(), /Not stored/);
+    await page.fill("#report-form input[name=lon]", "46.80");
+    await page.click("#report-form button[type=submit]");
+    await page.waitForFunction(() => /Stored as op-7:/.test(document.querySelector("#report-result").textContent));
+    const incident = await page.locator("#report-result").getAttribute("data-incident");
+    await page.click("button[data-tab=incidents]");
+    await page.waitForSelector(`#incident-list li[data-id="${incident}"]`);
+    assert.equal(await page.locator("#incident-list li").count(), 7);
+    // The refused first attempt is the one error expected.
+    page.errors = page.errors.filter((e) => !/status of 400/.test(e));
     clean(page);
     return page;
   }],

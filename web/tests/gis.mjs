@@ -25,7 +25,8 @@ const run = (cmd, args) => {
 };
 run(bin, ["import", join(root, "web/tests/fixtures/incidents.csv"), "--data", data]);
 
-const server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data", data], { env });
+// The server logs every request on stderr; left unread, a full pipe would stall it.
+const server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data", data], { env, stdio: ["ignore", "pipe", "ignore"] });
 const base = await new Promise((resolve, reject) => {
   let out = "";
   const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30000);

@@ -497,3 +497,25 @@ pub(crate) async fn counts(
         json!({"cells": days, "per_day": totals, "truncated": truncated}),
     ))
 }
+
+/// `GET /api/v1/codebook`: the event types reports use, and which count as violations.
+pub(crate) async fn codebook(RawQuery(q): RawQuery) -> Result<Json<Value>, ApiError> {
+    params(q, &[])?;
+    let types: Vec<Value> = truce_core::report::EventType::VARIANTS
+        .iter()
+        .map(|t| json!({"type": t.as_str(), "violation": t.is_violation()}))
+        .collect();
+    Ok(Json(json!({"event_types": types})))
+}
+
+/// `GET /api/v1/sources`: registered sources with kind, reliability and party.
+pub(crate) async fn sources(
+    State(s): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    params(q, &[])?;
+    let mut list: Vec<truce_core::report::Source> =
+        s.store.sources().await?.into_values().collect();
+    list.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Json(json!({"sources": list})))
+}

@@ -324,8 +324,8 @@ const MAX_KEY: usize = 200;
 
 /// `POST /api/v1/agreements/{id}/reports`: one report in the native format
 /// (docs/formats.md), placed and matched like an imported one. Monitors, liaisons,
-/// analysts and administrators may submit; a liaison only for a source of their own
-/// party. With an `Idempotency-Key` header, a retry of the same request gets the first
+/// analysts and administrators may submit; a monitor not as a data set or a party's
+/// ministry, a liaison only for a source of their own party. With an `Idempotency-Key` header, a retry of the same request gets the first
 /// answer again (`Idempotent-Replayed: true`) instead of storing anything twice, on any
 /// node.
 pub(crate) async fn submit_report(
@@ -374,6 +374,16 @@ pub(crate) async fn submit_report(
             .unwrap_or_default();
         ApiError::BadBody(first.0, first.1)
     })?;
+    if user.role == Role::Monitor {
+        use truce_core::report::SourceKind;
+        let kind = sources.get(&report.source).map(|src| src.kind);
+        if matches!(kind, Some(SourceKind::DataSet | SourceKind::PartyMinistry)) {
+            return Err(ApiError::Forbidden(format!(
+                "monitors report what they observe: `{}` is a data set or a party's ministry",
+                report.source
+            )));
+        }
+    }
     if user.role == Role::Liaison {
         let party = sources
             .get(&report.source)

@@ -393,6 +393,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/agreements/{id}/incidents", get(api::incidents))
         .route("/api/v1/agreements/{id}/counts", get(api::counts))
         .route("/api/v1/incidents/{incident}", get(api::incident))
+        .route("/api/v1/codebook", get(api::codebook))
+        .route("/api/v1/sources", get(api::sources))
         .route("/api/v1/login", post(auth::login))
         .route("/api/v1/logout", post(auth::logout))
         .route("/api/v1/session", get(auth::session))

@@ -24,7 +24,10 @@ pub mod auth;
 mod ogc;
 
 /// Loaded agreements by id, with the content hash each was loaded from.
-type BundleCache = HashMap<String, (String, Arc<AgreementBundle>)>;
+type BundleCache = HashMap<String, (String, Arc<AgreementBundle>, std::time::Instant)>;
+
+/// How long a loaded agreement is served before the store is asked whether it changed.
+const AGREEMENT_RECHECK: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Scorecard inputs by agreement, with the evidence fingerprint they were read at.
 type InputsCache = HashMap<String, (String, Arc<api::EngineInputs>)>;
@@ -60,6 +63,14 @@ impl AppState {
 
     /// The agreement, loaded once per stored version.
     async fn bundle(&self, id: &str) -> Result<Arc<AgreementBundle>, ApiError> {
+        // A recently checked agreement is served as is: reloading it shows within
+        // AGREEMENT_RECHECK, and a request does not pay a query for it.
+        if let Ok(cache) = self.cache.read()
+            && let Some((_, b, checked)) = cache.get(id)
+            && checked.elapsed() < AGREEMENT_RECHECK
+        {
+            return Ok(Arc::clone(b));
+        }
         let summary = self
             .store
             .agreements()
@@ -69,10 +80,11 @@ impl AppState {
         let Some(summary) = summary else {
             return Err(ApiError::NotFound(format!("no agreement `{id}`")));
         };
-        if let Ok(cache) = self.cache.read()
-            && let Some((hash, b)) = cache.get(id)
+        if let Ok(mut cache) = self.cache.write()
+            && let Some((hash, b, checked)) = cache.get_mut(id)
             && *hash == summary.content_hash
         {
+            *checked = std::time::Instant::now();
             return Ok(Arc::clone(b));
         }
         let b = Arc::new(
@@ -82,7 +94,14 @@ impl AppState {
                 .ok_or_else(|| ApiError::NotFound(format!("no agreement `{id}`")))?,
         );
         if let Ok(mut cache) = self.cache.write() {
-            cache.insert(id.to_owned(), (summary.content_hash, Arc::clone(&b)));
+            cache.insert(
+                id.to_owned(),
+                (
+                    summary.content_hash,
+                    Arc::clone(&b),
+                    std::time::Instant::now(),
+                ),
+            );
         }
         Ok(b)
     }

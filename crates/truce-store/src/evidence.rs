@@ -108,6 +108,60 @@ impl Versions {
     }
 }
 
+/// The 0.1-degree grid square of a point: `floor(lon·10 + 1800) · 2000 + floor(lat·10 + 900)`.
+pub(crate) fn grid_cell(lon: f64, lat: f64) -> i64 {
+    #[allow(clippy::cast_possible_truncation)]
+    let (x, y) = (
+        (lon * 10.0 + 1800.0).floor() as i64,
+        (lat * 10.0 + 900.0).floor() as i64,
+    );
+    x * 2000 + y
+}
+
+/// Raises the agreement's recorded longest incident window to `longest` if shorter.
+pub(crate) async fn raise_window_max<'c, DB: sqlx::Database>(
+    conn: &'c mut <DB as sqlx::Database>::Connection,
+    agreement: &str,
+    longest: i64,
+) -> Result<()>
+where
+    for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("INSERT INTO incident_window_max (agreement_id, max_s) VALUES ($1, $2) ON CONFLICT (agreement_id) DO NOTHING")
+        .bind(agreement)
+        .bind(longest)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE incident_window_max SET max_s = $1 WHERE agreement_id = $2 AND max_s < $1")
+        .bind(longest)
+        .bind(agreement)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The grid squares a box touches, when they are few enough to list in a query.
+fn cells_of(b: [f64; 4]) -> Option<Vec<i64>> {
+    #[allow(clippy::cast_possible_truncation)]
+    let (x0, y0, x1, y1) = (
+        (b[0] * 10.0 + 1800.0).floor() as i64,
+        (b[1] * 10.0 + 900.0).floor() as i64,
+        (b[2] * 10.0 + 1800.0).floor() as i64,
+        (b[3] * 10.0 + 900.0).floor() as i64,
+    );
+    if (x1 - x0 + 1) * (y1 - y0 + 1) > 400 {
+        return None;
+    }
+    Some(
+        (x0..=x1)
+            .flat_map(|x| (y0..=y1).map(move |y| x * 2000 + y))
+            .collect(),
+    )
+}
+
 /// The N of `inc-N`.
 pub(crate) fn incident_number(id: &str) -> i64 {
     id.strip_prefix("inc-")
@@ -352,7 +406,7 @@ impl Store {
                 batch.incidents.iter().zip(&incident_bodies).collect();
             for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
                 let mut q = QueryBuilder::<DB>::new(
-                    "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, perpetrator, disputed, report_count, body) ",
+                    "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, cell, event_type, status, perpetrator, disputed, report_count, body) ",
                 );
                 q.push_values(chunk, |mut b, (i, body)| {
                     let number = incident_number(&i.id);
@@ -364,6 +418,7 @@ impl Store {
                         .push_bind(i.window.end.as_second())
                         .push_bind(lon)
                         .push_bind(lat)
+                        .push_bind(i.point.map(|(x, y)| grid_cell(x, y)))
                         .push_bind(i.event_type.as_str())
                         .push_bind(i.status.as_str())
                         .push_bind(&i.attribution.assessed)
@@ -372,11 +427,17 @@ impl Store {
                         .push_bind(body.as_str());
                 });
                 q.push(
-                " ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat,
+                " ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat, cell = excluded.cell,
                   event_type = excluded.event_type, status = excluded.status, perpetrator = excluded.perpetrator,
                   disputed = excluded.disputed, report_count = excluded.report_count, stale = 0, body = excluded.body",
             );
                 q.build().execute(&mut *tx).await?;
+                let longest = chunk
+                    .iter()
+                    .map(|(i, _)| i.window.end.as_second() - i.window.start.as_second())
+                    .max()
+                    .unwrap_or(0);
+                raise_window_max::<DB>(&mut tx, &batch.agreement, longest).await?;
                 let mut q =
                     QueryBuilder::<DB>::new("DELETE FROM incident_zones WHERE incident_id IN (");
                 let mut ids = q.separated(", ");
@@ -476,6 +537,11 @@ impl Store {
             binds.push(Bind::S(p.clone()));
         }
         if let Some(b) = f.bbox {
+            // The grid squares first (an index range per square), then the exact box.
+            if let Some(cells) = cells_of(b) {
+                let list: Vec<String> = cells.iter().map(i64::to_string).collect();
+                sql += &format!(" AND i.cell IN ({})", list.join(", "));
+            }
             let (w, s, e, nn) = (next(), next(), next(), next());
             sql +=
                 &format!(" AND i.lon >= {w} AND i.lat >= {s} AND i.lon <= {e} AND i.lat <= {nn}");
@@ -486,9 +552,43 @@ impl Store {
 
     /// Incidents matching the filter, in number order (a stable order for cursors).
     pub async fn incidents(&self, agreement: &str, f: &IncidentFilter) -> Result<Vec<Incident>> {
+        self.incident_rows(agreement, f)
+            .await?
+            .iter()
+            .map(|(_, b)| decode("incident", b))
+            .collect()
+    }
+
+    /// The same as [`Store::incidents`], as (number, stored JSON) pairs: a server can send
+    /// the JSON on without decoding and encoding it again.
+    pub async fn incident_rows(
+        &self,
+        agreement: &str,
+        f: &IncidentFilter,
+    ) -> Result<Vec<(i64, String)>> {
         let (filter, mut binds, mut n) = self.incident_where(f);
+        // A window ending after `from` starts after `from` minus the longest window:
+        // that bound lets the time indexes read only the range that can match.
+        let mut filter = filter;
+        if let Some(from) = f.from_s {
+            let longest: Option<i64> = on_pool!(self, pool, DB, {
+                sqlx::query_scalar("SELECT max_s FROM incident_window_max WHERE agreement_id = $1")
+                    .bind(agreement)
+                    .fetch_optional(pool)
+                    .await?
+            });
+            n += 1;
+            filter += &format!(" AND i.start_s >= ${n}");
+            binds.push(Bind::I(from - longest.unwrap_or(0) - 1));
+        }
+        // A box query reads the grid squares' index ranges; SQLite's planner would
+        // rather range over longitude, so it is told.
+        let hint = match (&self.backend, f.bbox.and_then(cells_of)) {
+            (crate::Backend::Sqlite(_), Some(_)) => " INDEXED BY incidents_by_cell_time",
+            _ => "",
+        };
         let mut sql = format!(
-            "SELECT i.body FROM incidents i WHERE i.agreement_id = $1 AND i.report_count > 0{filter}"
+            "SELECT i.number, i.body FROM incidents i{hint} WHERE i.agreement_id = $1 AND i.report_count > 0{filter}"
         );
         if let Some(a) = f.after {
             n += 1;
@@ -496,10 +596,18 @@ impl Store {
             binds.push(Bind::I(a));
         }
         n += 1;
-        sql += &format!(" ORDER BY i.number LIMIT ${n}");
+        // With a box or a time window, the cell and time indexes narrow the rows first
+        // and the few found are sorted; `+` keeps SQLite from walking the number index
+        // instead (PostgreSQL reads it as plain arithmetic).
+        let order = if f.bbox.is_some() || f.from_s.is_some() || f.to_s.is_some() {
+            "+i.number"
+        } else {
+            "i.number"
+        };
+        sql += &format!(" ORDER BY {order} LIMIT ${n}");
         binds.push(Bind::I(f.limit.max(0)));
         on_pool!(self, pool, DB, {
-            let mut q = sqlx::query_scalar::<_, String>(&sql).bind(agreement);
+            let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(agreement);
             for b in binds {
                 q = match b {
                     Bind::I(v) => q.bind(v),
@@ -507,8 +615,7 @@ impl Store {
                     Bind::S(v) => q.bind(v),
                 };
             }
-            let bodies = q.fetch_all(pool).await?;
-            bodies.iter().map(|b| decode("incident", b)).collect()
+            Ok(q.fetch_all(pool).await?)
         })
     }
 

@@ -144,9 +144,9 @@ impl Store {
             for (id, i, analyst) in incidents {
                 let (lon, lat) = i.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
                 sqlx::query(
-                        "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, analyst_status, perpetrator, disputed, report_count, body)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-                         ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat,
+                        "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, analyst_status, perpetrator, disputed, report_count, body, cell)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                         ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat, cell = excluded.cell,
                              event_type = excluded.event_type, status = excluded.status, analyst_status = excluded.analyst_status,
                              perpetrator = excluded.perpetrator, disputed = excluded.disputed, report_count = excluded.report_count, stale = 0, body = excluded.body",
                     )
@@ -164,8 +164,15 @@ impl Store {
                     .bind(i64::from(i.attribution.disputed))
                     .bind(i64::try_from(i.reports.len()).unwrap_or(i64::MAX))
                     .bind(serde_json::to_string(i)?)
+                    .bind(i.point.map(|(x, y)| crate::evidence::grid_cell(x, y)))
                     .execute(&mut *tx)
                     .await?;
+                crate::evidence::raise_window_max::<DB>(
+                    &mut tx,
+                    agreement,
+                    i.window.end.as_second() - i.window.start.as_second(),
+                )
+                .await?;
                 sqlx::query("DELETE FROM incident_zones WHERE incident_id = $1")
                     .bind(id)
                     .execute(&mut *tx)

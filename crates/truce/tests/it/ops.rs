@@ -45,7 +45,7 @@ fn a_backup_restores_into_an_empty_database_and_a_copy_moves_everything() {
     let o = truce(d, &["migrate"]);
     assert!(
         stdout(&o).contains(
-            "5 migration(s) applied (agreements, evidence, records, accounts, idempotency)"
+            "6 migration(s) applied (agreements, evidence, records, accounts, idempotency, incident cells)"
         ),
         "{}",
         stdout(&o)

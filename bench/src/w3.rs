@@ -1,0 +1,183 @@
+//! W3: `GET /api/v1/agreements/nk-2020/incidents` by bbox + time window over N stored
+//! incidents, 64 connections, measured by wrk (Debian's package) against the server
+//! running in this process on 127.0.0.1; the same run against `/health` gives the ratio
+//! to a bare route. Queries are drawn by wrk's Lua from a seeded list of boxes (~10 km)
+//! and 30-day windows over the synthetic incidents' three years.
+//!
+//! Run: `cargo run --release -p truce-bench --bin bench-w3 -- [INCIDENTS] [SEED]`; with
+//! `TRUCE_BENCH_DATABASE_URL=postgres://…` (an empty database) the store is PostgreSQL.
+
+#![allow(clippy::print_stdout, clippy::cast_precision_loss)]
+
+use std::process::Command;
+use std::time::Instant;
+use truce_bench::Rng;
+use truce_store::{Batch, Store};
+
+/// wrk's summary: requests/s and latency percentiles in milliseconds.
+struct Run {
+    rps: f64,
+    p50: f64,
+    p99: f64,
+    non_2xx: u64,
+}
+
+fn ms(v: &str) -> f64 {
+    let (num, unit) = v.trim().split_at(
+        v.trim()
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(v.len()),
+    );
+    let n: f64 = num.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => n / 1000.0,
+        "ms" => n,
+        "s" => n * 1000.0,
+        "m" => n * 60_000.0,
+        _ => f64::NAN,
+    }
+}
+
+fn wrk(url: &str, script: Option<&std::path::Path>, seconds: u32) -> Run {
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        "-t2",
+        "-c64",
+        &format!("-d{seconds}s"),
+        "--latency",
+        "--timeout",
+        "10s",
+    ]);
+    if let Some(s) = script {
+        cmd.arg("-s").arg(s);
+    }
+    let out = cmd.arg(url).output().expect("wrk (apt install wrk)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let find = |label: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map(ms)
+            .unwrap_or(f64::NAN)
+    };
+    let rps = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN);
+    let non_2xx = text
+        .lines()
+        .find(|l| l.contains("Non-2xx or 3xx responses:"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Run {
+        rps,
+        p50: find("50%"),
+        p99: find("99%"),
+        non_2xx,
+    }
+}
+
+fn main() {
+    let (n, seed) = truce_bench::size_and_seed();
+    let b = truce_bench::nk2020();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let url = std::env::var("TRUCE_BENCH_DATABASE_URL").ok();
+    let (incidents, _) = truce_bench::synthetic_incidents(&b, n, seed);
+    let (store, load_s) = runtime.block_on(async {
+        let store = match &url {
+            Some(u) => Store::open(u).await.expect("store"),
+            None => {
+                // TRUCE_BENCH_SQLITE names a file to keep (for EXPLAIN), else a temporary one.
+                let path = std::env::var("TRUCE_BENCH_SQLITE")
+                    .map_or_else(|_| tmp.path().join("truce.db"), std::path::PathBuf::from);
+                Store::open_sqlite(&path).await.expect("store")
+            }
+        };
+        assert!(
+            store.is_empty().await.expect("count"),
+            "the benchmark needs an empty database"
+        );
+        store.load_agreement(&b).await.expect("agreement");
+        let t = Instant::now();
+        for chunk in incidents.chunks(20_000) {
+            store
+                .write_batch(&Batch {
+                    agreement: b.agreement.id.clone(),
+                    reports: Vec::new(),
+                    superseded: Vec::new(),
+                    incidents: chunk.to_vec(),
+                })
+                .await
+                .expect("write");
+        }
+        (store, t.elapsed().as_secs_f64())
+    });
+    drop(incidents);
+    println!(
+        "{n} incidents stored in {} in {load_s:.1} s",
+        store.backend_name()
+    );
+
+    // Queries: ~10 km boxes around the region's core, 30-day windows in 2020-11..2023-09.
+    let mut rng = Rng(seed ^ 0x3);
+    let mut lua = String::from("local paths = {\n");
+    for _ in 0..2000 {
+        let lon = 46.0 + rng.unit() * 1.3;
+        let lat = 39.3 + rng.unit() * 1.0;
+        let day = rng.below(1000);
+        let from = jiff::civil::date(2020, 11, 10)
+            .checked_add(jiff::Span::new().days(day as i64))
+            .expect("date");
+        let to = from.checked_add(jiff::Span::new().days(30)).expect("date");
+        lua.push_str(&format!(
+            "  \"/api/v1/agreements/nk-2020/incidents?bbox={lon:.3},{lat:.3},{:.3},{:.3}&from={from}&to={to}&limit=100\",\n",
+            lon + 0.12,
+            lat + 0.09
+        ));
+    }
+    lua.push_str("}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n");
+    let script = tmp.path().join("queries.lua");
+    std::fs::write(&script, lua).expect("script");
+
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(truce_server::serve(
+        listener,
+        truce_server::AppState::new(store),
+        async {
+            let _ = rx.await;
+        },
+    ));
+    let base = format!("http://{addr}");
+    // Warm up (the agreement cache, the database pages).
+    let _ = wrk(&format!("{base}/health"), None, 2);
+    let _ = wrk(&base, Some(&script), 3);
+    let health = wrk(&format!("{base}/health"), None, 10);
+    let query = wrk(&base, Some(&script), 20);
+    let _ = tx.send(());
+    let _ = runtime.block_on(server);
+    println!(
+        "bbox + 30-day window, limit 100, 64 connections: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx)",
+        query.rps, query.p50, query.p99, query.non_2xx
+    );
+    println!(
+        "bare route /health, 64 connections: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+        health.rps, health.p50, health.p99
+    );
+    println!(
+        "W3 target: p99 < 20 ms ({:.2}x) and >= 25% of the bare route's throughput ({:.1}%)",
+        query.p99 / 20.0,
+        100.0 * query.rps / health.rps
+    );
+}

@@ -1465,7 +1465,7 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
         "changes": runs.iter().map(|(d, t)| json!({"from": d, "state": t.as_str()})).collect::<Vec<_>>(),
         "last_days": series,
     });
-    let Some(((since, now), state)) = runs.last().copied().map(|r| (r, state)) else {
+    let Some((since, now)) = runs.last().copied() else {
         return (
             Status::new(
                 Level::Unknown,
@@ -1476,7 +1476,6 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
             details,
         );
     };
-    let _ = state;
     let mut keys_today = run_keys;
     for k in latest_keys {
         if !keys_today.contains(&k) {

@@ -104,14 +104,14 @@ fn options(q: &HashMap<String, String>) -> Result<Options, ApiError> {
 
 const STATUS_PARAMS: &[&str] = &["as_of", "period_days", "breach_threshold"];
 
-/// `GET /api/v1/agreements/{id}/status`: the scorecard on a date.
-pub(crate) async fn status(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+/// The scorecard the query asks for (`as_of`, thresholds), with the inputs it read.
+async fn scorecard(
+    s: &AppState,
+    id: &str,
+    q: Option<String>,
+) -> Result<(compliance::Scorecard, Arc<EngineInputs>), ApiError> {
     let q = params(q, STATUS_PARAMS)?;
-    let b = s.bundle(&id).await?;
+    let b = s.bundle(id).await?;
     let opts = options(&q)?;
     let as_of = date_param(&q, "as_of")?.unwrap_or_else(|| today(&b));
     let i = s.inputs(&b).await?;
@@ -124,6 +124,16 @@ pub(crate) async fn status(
         },
         as_of,
     );
+    Ok((card, i))
+}
+
+/// `GET /api/v1/agreements/{id}/status`: the scorecard on a date.
+pub(crate) async fn status(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let (card, _) = scorecard(&s, &id, q).await?;
     Ok(Json(serde_json::to_value(card).unwrap_or(Value::Null)))
 }
 
@@ -134,20 +144,8 @@ pub(crate) async fn explain(
     Path((id, obligation)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let q = params(q, STATUS_PARAMS)?;
-    let b = s.bundle(&id).await?;
-    let opts = options(&q)?;
-    let as_of = date_param(&q, "as_of")?.unwrap_or_else(|| today(&b));
-    let i = s.inputs(&b).await?;
-    let card = compliance::evaluate(
-        Inputs {
-            agreement: &b.agreement,
-            evidence: &i.evidence,
-            violations: &i.violations,
-            options: &opts,
-        },
-        as_of,
-    );
+    let (card, i) = scorecard(&s, &id, q).await?;
+    let as_of = card.as_of;
     let Some(line) = card.line(&obligation) else {
         let ids: Vec<&str> = card.lines.iter().map(|l| l.obligation.as_str()).collect();
         return Err(ApiError::NotFound(format!(

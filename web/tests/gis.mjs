@@ -1,6 +1,8 @@
-// OGC API – Features read by GDAL, unchanged: `ogrinfo` lists the collections of a real
-// `truce serve` on 127.0.0.1 and `ogr2ogr` copies the incidents (following `next` links)
-// into GeoJSON. Prints a `test result:` line like cargo's; exits 1 on failure.
+// OGC API – Features read by GDAL and OWSLib, unchanged: `ogrinfo` lists the collections
+// of a real `truce serve` on 127.0.0.1, `ogr2ogr` copies the incidents (following `next`
+// links) into GeoJSON, and OWSLib (Debian's python3-owslib) reads conformance,
+// collections, pages and items. Prints a `test result:` line like cargo's; exits 1 on
+// failure.
 //
 // Run from the repository after `cargo build -p truce`: `node web/tests/gis.mjs`.
 
@@ -60,6 +62,9 @@ const tests = [
   ["a spatial filter reaches the server as bbox", () => {
     const out = run("ogrinfo", ["-ro", "-so", "-spat", "46.5", "39.6", "46.6", "39.7", service, "incidents"]);
     assert.match(out, /Feature Count: 1/, out);
+  }],
+  ["OWSLib reads the conformance, collections, pages, bbox and single items", () => {
+    run("/usr/bin/python3", [join(root, "web/tests/owslib_check.py"), `${base}/ogc/nk-2020`]);
   }],
 ];
 

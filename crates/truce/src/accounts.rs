@@ -89,7 +89,7 @@ pub async fn first_admin(store: &Store) -> Result<Option<String>> {
         return Ok(None);
     }
     let password = generate_password();
-    store
+    let made = store
         .add_user(
             "admin",
             "Administrator",
@@ -98,8 +98,13 @@ pub async fn first_admin(store: &Store) -> Result<Option<String>> {
             &password,
             &now(),
         )
-        .await?;
-    Ok(Some(password))
+        .await;
+    match made {
+        Ok(_) => Ok(Some(password)),
+        // Another node starting at the same moment made it first.
+        Err(_) if store.user("admin").await?.is_some() => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn user(cmd: UserCmd) -> Result<()> {

@@ -39,9 +39,7 @@ impl AppState {
         {
             return Ok(Arc::clone(i));
         }
-        let records = self.store.records(b, None).await?;
-        let mut evidence = Evidence::from_records(records.iter().map(|r| r.record.clone()));
-        evidence.classify(&b.zones);
+        let (records, evidence) = self.store.evidence(b).await?;
         let violations = self.store.violations(b).await?;
         let loaded = Arc::new(EngineInputs {
             records,
@@ -259,122 +257,53 @@ pub(crate) async fn statements(
     Ok(Json(json!({"statements": b.agreement.statements})))
 }
 
-/// Reads the incident filters shared by the JSON API and OGC API items.
+/// Reads the incident filters shared by the JSON API and OGC API items; the store checks
+/// them by the same rules as the command line.
 pub(crate) fn incident_filter(
     q: &HashMap<String, String>,
     b: &AgreementBundle,
 ) -> Result<IncidentFilter, ApiError> {
-    let tz = b.agreement.tz();
-    let day_start = |name: &str, d: Date, plus: i64| -> Result<i64, ApiError> {
-        d.checked_add(jiff::Span::new().days(plus))
-            .ok()
-            .and_then(|d| truce_core::period::start_of_day(d, tz))
-            .map(|t| t.as_second())
-            .ok_or_else(|| ApiError::BadParameter(name.into(), "out of range".into()))
+    let values = truce_store::FilterValues {
+        from: date_param(q, "from")?,
+        to: date_param(q, "to")?,
+        zone: q.get("zone").cloned(),
+        event_type: q.get("type").cloned(),
+        status: q.get("status").cloned(),
+        party: q.get("party").cloned(),
+        bbox: q.get("bbox").map(|v| bbox(v)).transpose()?,
     };
-    let mut f = IncidentFilter {
-        limit: 100,
-        ..IncidentFilter::default()
-    };
-    if let Some(d) = date_param(q, "from")? {
-        f.from_s = Some(day_start("from", d, 0)?);
-    }
-    if let Some(d) = date_param(q, "to")? {
-        f.to_s = Some(day_start("to", d, 1)?);
-    }
-    if let Some(z) = q.get("zone") {
-        if b.zones.get(z).is_none() {
-            let ids = b.zones.ids();
-            return Err(ApiError::BadParameter(
-                "zone".into(),
-                format!(
-                    "unknown zone `{z}`; {}",
-                    truce_core::diag::suggest(z, ids.iter().copied())
-                ),
-            ));
-        }
-        f.zone = Some(z.clone());
-    }
-    if let Some(t) = q.get("type") {
-        if truce_core::report::EventType::parse(t).is_none() {
-            return Err(ApiError::BadParameter(
-                "type".into(),
-                format!(
-                    "unknown event type `{t}`; {}",
-                    truce_core::diag::suggest(
-                        t,
-                        truce_core::report::EventType::ALL.iter().copied()
-                    )
-                ),
-            ));
-        }
-        f.event_type = Some(t.clone());
-    }
-    if let Some(st) = q.get("status") {
-        if truce_core::incidents::IncidentStatus::parse(st).is_none() {
-            return Err(ApiError::BadParameter(
-                "status".into(),
-                format!(
-                    "unknown status `{st}`; one of {}",
-                    truce_core::incidents::IncidentStatus::ALL.join(", ")
-                ),
-            ));
-        }
-        f.status = Some(st.clone());
-    }
-    if let Some(p) = q.get("party") {
-        if b.agreement.actor(p).is_none() {
-            return Err(ApiError::BadParameter(
-                "party".into(),
-                format!(
-                    "unknown actor `{p}`; {}",
-                    truce_core::diag::suggest(p, b.agreement.actors.iter().map(|a| a.id.as_str()))
-                ),
-            ));
-        }
-        f.party = Some(p.clone());
-    }
-    if let Some(bb) = q.get("bbox") {
-        f.bbox = Some(bbox(bb)?);
-    }
-    if let Some(n) = number_param(q, "limit", 1, MAX_LIMIT)? {
-        f.limit = n;
-    }
-    if let Some(c) = q.get("cursor") {
-        f.after = Some(c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            ApiError::BadParameter(
-                "cursor".into(),
-                format!("`{c}` is not a cursor given by a `next` link"),
-            )
-        })?);
-    }
-    Ok(f)
+    let after = q
+        .get("cursor")
+        .map(|c| {
+            c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::BadParameter(
+                    "cursor".into(),
+                    format!("`{c}` is not a cursor given by a `next` link"),
+                )
+            })
+        })
+        .transpose()?;
+    let limit = number_param(q, "limit", 1, MAX_LIMIT)?.unwrap_or(100);
+    values
+        .check(b, after, limit)
+        .map_err(|p| ApiError::BadParameter(p.param.into(), p.reason))
 }
 
-/// `minLon,minLat,maxLon,maxLat` in degrees (WGS 84).
+/// `minLon,minLat,maxLon,maxLat` in degrees (WGS 84), read; the ranges are checked with
+/// the other filters (`FilterValues::check`) or, for small collections, by the caller.
 pub(crate) fn bbox(v: &str) -> Result<[f64; 4], ApiError> {
-    let bad = |why: &str| ApiError::BadParameter("bbox".into(), format!("`{v}` {why}"));
     let n: Vec<f64> = v
         .split(',')
         .map(|x| x.trim().parse::<f64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| bad("is not four numbers minLon,minLat,maxLon,maxLat"))?;
-    let [w, s, e, north] = n[..] else {
-        return Err(bad("is not four numbers minLon,minLat,maxLon,maxLat"));
-    };
-    if !(-180.0..=180.0).contains(&w)
-        || !(-180.0..=180.0).contains(&e)
-        || !(-90.0..=90.0).contains(&s)
-        || !(-90.0..=90.0).contains(&north)
-    {
-        return Err(bad(
-            "is outside -180..180 (longitude) or -90..90 (latitude)",
-        ));
+        .unwrap_or_default();
+    match n[..] {
+        [w, s, e, north] => Ok([w, s, e, north]),
+        _ => Err(ApiError::BadParameter(
+            "bbox".into(),
+            format!("`{v}` is not four numbers minLon,minLat,maxLon,maxLat"),
+        )),
     }
-    if w > e || s > north {
-        return Err(bad("has a minimum above its maximum"));
-    }
-    Ok([w, s, e, north])
 }
 
 pub(crate) const INCIDENT_PARAMS: &[&str] = &[

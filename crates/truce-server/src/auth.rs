@@ -447,21 +447,14 @@ pub(crate) async fn submit_report(
     Ok(r)
 }
 
+/// SHA-256 of the agreement and the body. serde_json keeps object members sorted, so the
+/// same report hashes alike whatever the client's member order.
 fn request_hash_of(agreement: &str, v: &Value) -> String {
-    use std::fmt::Write;
-    // serde_json writes object members in a fixed (sorted) order, so equal JSON hashes
-    // equal whatever the client's member order.
-    let text = format!("{agreement}\n{v}");
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    let mut out = String::new();
-    for chunk in text.as_bytes().chunks(64) {
-        for b in chunk {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        let _ = write!(out, "{h:016x}");
-    }
-    out
+    use sha2::{Digest, Sha256};
+    Sha256::digest(format!("{agreement}\n{v}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Matches and stores one report under the agreement's import lock.

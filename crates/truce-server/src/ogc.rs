@@ -433,7 +433,13 @@ pub(crate) async fn items(
             next,
         )
     } else {
-        let bb = q.get("bbox").map(|v| bbox(v)).transpose()?;
+        let bb = q
+            .get("bbox")
+            .map(|v| bbox(v))
+            .transpose()?
+            .map(truce_store::check_bbox)
+            .transpose()
+            .map_err(|p| ApiError::BadParameter(p.param.into(), p.reason))?;
         let offset = match q.get("offset") {
             Some(v) => v.parse::<usize>().map_err(|_| {
                 ApiError::BadParameter(

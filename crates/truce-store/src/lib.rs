@@ -35,7 +35,10 @@ pub mod testing;
 pub mod verify;
 
 pub use evidence::Current;
-pub use evidence::{Batch, IncidentDetail, IncidentFilter, NewReport, Versions};
+pub use evidence::{
+    Batch, FilterProblem, FilterValues, IncidentDetail, IncidentFilter, NewReport, Versions,
+    check_bbox,
+};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -141,13 +141,16 @@ impl Store {
         })
     }
 
-    /// Every current record of an agreement, sorted for evaluation, observation posts
-    /// placed in their zones.
-    pub async fn evidence(&self, bundle: &AgreementBundle) -> Result<Evidence> {
+    /// Every current record of an agreement as stored (for citing them), and the same
+    /// sorted for evaluation with observation posts placed in their zones.
+    pub async fn evidence(
+        &self,
+        bundle: &AgreementBundle,
+    ) -> Result<(Vec<StoredRecord>, Evidence)> {
         let records = self.records(bundle, None).await?;
-        let mut e = Evidence::from_records(records.into_iter().map(|s| s.record));
+        let mut e = Evidence::from_records(records.iter().map(|s| s.record.clone()));
         e.classify(&bundle.zones);
-        Ok(e)
+        Ok((records, e))
     }
 
     /// Reads an evidence file — JSON Lines, or CSV when `name` ends in `.csv` (the type

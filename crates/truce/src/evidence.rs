@@ -178,72 +178,18 @@ impl FilterArgs {
         after: Option<i64>,
         limit: i64,
     ) -> Result<IncidentFilter> {
-        let tz = bundle.agreement.tz().clone();
-        let day = |d: Date, plus: i64| -> Result<i64> {
-            let d = d
-                .checked_add(jiff::Span::new().days(plus))
-                .map_err(|e| BadInput(e.to_string()))?;
-            Ok(d.to_zoned_datetime(tz.clone())
-                .map_err(|e| BadInput(e.to_string()))?
-                .timestamp()
-                .as_second())
-        };
-        if let Some(z) = &self.zone
-            && bundle.zones.get(z).is_none()
-        {
-            return Err(BadInput(format!(
-                "no zone `{z}` ({})",
-                truce_core::diag::suggest(z, bundle.zones.ids())
-            ))
-            .into());
-        }
-        if let Some(t) = &self.event_type
-            && truce_core::report::EventType::parse(t).is_none()
-        {
-            let hint =
-                truce_core::diag::suggest(t, truce_core::report::EventType::ALL.iter().copied());
-            return Err(BadInput(format!("`{t}` is not an event type ({hint})")).into());
-        }
-        if let Some(s) = &self.status
-            && truce_core::incidents::IncidentStatus::parse(s).is_none()
-        {
-            let hint = truce_core::diag::suggest(
-                s,
-                truce_core::incidents::IncidentStatus::ALL.iter().copied(),
-            );
-            return Err(BadInput(format!("`{s}` is not a status ({hint})")).into());
-        }
-        if let Some(p) = &self.party
-            && bundle.agreement.actor(p).is_none()
-        {
-            let hint =
-                truce_core::diag::suggest(p, bundle.agreement.actors.iter().map(|a| a.id.as_str()));
-            return Err(BadInput(format!("no actor `{p}` ({hint})")).into());
-        }
-        if let Some(b) = &self.bbox
-            && !(b[0] <= b[2]
-                && b[1] <= b[3]
-                && b[0] >= -180.0
-                && b[2] <= 180.0
-                && b[1] >= -90.0
-                && b[3] <= 90.0)
-        {
-            return Err(BadInput(
-                "--bbox must be MIN_LON,MIN_LAT,MAX_LON,MAX_LAT within ±180, ±90".into(),
-            )
-            .into());
-        }
-        Ok(IncidentFilter {
-            from_s: self.from.map(|d| day(d, 0)).transpose()?,
-            to_s: self.to.map(|d| day(d, 1)).transpose()?,
+        let values = truce_store::FilterValues {
+            from: self.from,
+            to: self.to,
             zone: self.zone.clone(),
             event_type: self.event_type.clone(),
             status: self.status.clone(),
             party: self.party.clone(),
             bbox: self.bbox.as_ref().map(|b| [b[0], b[1], b[2], b[3]]),
-            after,
-            limit,
-        })
+        };
+        values
+            .check(bundle, after, limit)
+            .map_err(|p| BadInput(format!("--{}: {}", p.param, p.reason)).into())
     }
 }
 

@@ -181,13 +181,14 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
 
 struct Loaded {
     bundle: AgreementBundle,
+    records: Vec<truce_store::records::StoredRecord>,
     evidence: truce_core::records::Evidence,
     violations: compliance::ViolationIndex,
 }
 
 async fn load(store: &Store, agreement: &str) -> Result<Loaded> {
     let bundle = stored(store, agreement).await?;
-    let evidence = store
+    let (records, evidence) = store
         .evidence(&bundle)
         .await
         .context("cannot read evidence records")?;
@@ -197,6 +198,7 @@ async fn load(store: &Store, agreement: &str) -> Result<Loaded> {
         .context("cannot read incidents")?;
     Ok(Loaded {
         bundle,
+        records,
         evidence,
         violations,
     })
@@ -241,7 +243,7 @@ pub async fn status(args: StatusArgs) -> Result<()> {
             if args.json {
                 out(&format!("{}\n", serde_json::to_string_pretty(line)?))
             } else {
-                out(&explain(&store, &l.bundle, &card, line).await?)
+                out(&explain(&l.bundle, &l.records, &card, line)?)
             }
         }
         Some(StatusCmd::Diff { from, to }) => {
@@ -260,13 +262,12 @@ pub async fn status(args: StatusArgs) -> Result<()> {
 
 /// The text of `status explain`: the line, the rule's figures, and each cited record
 /// with its source.
-async fn explain(
-    store: &Store,
+fn explain(
     b: &AgreementBundle,
+    records: &[truce_store::records::StoredRecord],
     card: &Scorecard,
     line: &Line,
 ) -> Result<String> {
-    let records = store.records(b, None).await?;
     let mut s = crate::render::line_header(&b.agreement, card, line);
     s.push_str("\nEvidence:\n");
     if line.status.evidence.is_empty() {

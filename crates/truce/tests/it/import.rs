@@ -364,21 +364,7 @@ fn exports_round_trip_and_honour_the_filters() {
     let file = generated(dir.path(), 400, 5);
     assert!(truce(dir.path(), &["import", &file]).status.success());
     // A field monitor's JSON Lines report, from a registered source.
-    let o = truce(
-        dir.path(),
-        &[
-            "sources",
-            "add",
-            "op-7",
-            "--name",
-            "Observation post 7",
-            "--kind",
-            "observation-post",
-            "--reliability",
-            "A",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    crate::add_op7(dir.path(), None);
     let line = r#"{"source":"op-7","key":"OP7-1","occurred":{"start":"2021-05-12T03:00:00Z","end":"2021-05-12T04:00:00Z","precision":1},"location":{"place":"Martuni","precision":1},"type":"artillery","perpetrator":"az","credibility":1}"#;
     std::fs::write(
         dir.path().join("op7.jsonl"),
@@ -401,26 +387,7 @@ fn exports_round_trip_and_honour_the_filters() {
     assert!(o.status.success(), "{}", stderr(&o));
     let first = std::fs::read_to_string(dir.path().join("all.jsonl")).expect("export");
     assert_eq!(first.lines().count(), 401);
-    assert!(
-        truce(
-            dir.path(),
-            &[
-                "sources",
-                "add",
-                "op-7",
-                "--name",
-                "Observation post 7",
-                "--kind",
-                "observation-post",
-                "--reliability",
-                "A",
-                "--data",
-                "copy"
-            ]
-        )
-        .status
-        .success()
-    );
+    crate::add_op7(dir.path(), Some("copy"));
     assert!(
         truce(
             dir.path(),

@@ -88,6 +88,27 @@ pub fn truce(dir: &Path, args: &[&str]) -> Output {
     command(dir, args).output().expect("run truce")
 }
 
+/// Registers observation post 7 (reliability A) in a data directory (`truce-data` when
+/// `data` is `None`), as the JSON Lines tests' reports name it.
+pub fn add_op7(dir: &Path, data: Option<&str>) {
+    let mut args = vec![
+        "sources",
+        "add",
+        "op-7",
+        "--name",
+        "Observation post 7",
+        "--kind",
+        "observation-post",
+        "--reliability",
+        "A",
+    ];
+    if let Some(d) = data {
+        args.extend(["--data", d]);
+    }
+    let o = truce(dir, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -108,21 +108,7 @@ fn two_nodes_store_every_report_once_under_concurrent_retried_submissions() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let o = truce(
-        d,
-        &[
-            "sources",
-            "add",
-            "op-7",
-            "--name",
-            "Observation post 7",
-            "--kind",
-            "observation-post",
-            "--reliability",
-            "A",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    crate::add_op7(d, None);
     let o = truce(d, &["user", "add", "mon", "--role", "monitor"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = truce(d, &["token", "create", "mon", "--label", "load"]);
@@ -200,23 +186,7 @@ fn two_nodes_store_every_report_once_under_concurrent_retried_submissions() {
     assert!(o.status.success(), "{}", stderr(&o));
     let file = d.join("stored.jsonl");
     std::fs::write(&file, &o.stdout).expect("write");
-    let o = truce(
-        d,
-        &[
-            "sources",
-            "add",
-            "op-7",
-            "--name",
-            "Observation post 7",
-            "--kind",
-            "observation-post",
-            "--reliability",
-            "A",
-            "--data",
-            "replay",
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    crate::add_op7(d, Some("replay"));
     let o = truce(
         d,
         &[

@@ -4,6 +4,7 @@
 
 pub mod acled;
 pub mod agreement;
+pub mod audit;
 pub mod bundle;
 pub mod compliance;
 pub mod diag;

@@ -3,6 +3,7 @@
 //! the database alone lets no one log in. Everything is in the database, so several
 //! server nodes share sessions, tokens and throttling.
 
+use crate::audit::{Chain, Note};
 use crate::{Result, Store, StoreError, sha256};
 use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -194,6 +195,8 @@ impl Store {
         }
         let hash = hash_password(password)?;
         on_pool!(self, pool, DB, {
+            let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
             sqlx::query("INSERT INTO users (id, name, role, party, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id)
                 .bind(name)
@@ -201,8 +204,15 @@ impl Store {
                 .bind(party)
                 .bind(&hash)
                 .bind(now)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            tx.append(
+                &self.actor,
+                Note::new("user.add", format!("user:{id}"))
+                    .detail(serde_json::json!({"role": role.as_str(), "party": party})),
+            )
+            .await?;
+            tx.commit().await?;
         });
         self.user(id)
             .await?
@@ -234,18 +244,32 @@ impl Store {
     /// else (tokens of a disabled user are refused while it stays disabled).
     pub async fn set_disabled(&self, id: &str, disabled: bool) -> Result<bool> {
         let n = on_pool!(self, pool, DB, {
+            let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
+            let target = format!("user:{id}");
+            let before = tx.state(&target).await?;
             let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
                 .bind(i64::from(disabled))
                 .bind(id)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected();
             if disabled {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                     .bind(id)
-                    .execute(pool)
+                    .execute(&mut *tx)
                     .await?;
             }
+            if n > 0 {
+                let action = if disabled {
+                    "user.disable"
+                } else {
+                    "user.enable"
+                };
+                tx.append(&self.actor, Note::new(action, target).before(before))
+                    .await?;
+            }
+            tx.commit().await?;
             n
         });
         Ok(n > 0)
@@ -282,18 +306,31 @@ impl Store {
             .as_ref()
             .is_some_and(|(h, disabled)| *disabled == 0 && password_matches(password, h));
         on_pool!(self, pool, DB, {
+            let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
             if ok {
                 sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
                     .bind(id)
-                    .execute(pool)
+                    .execute(&mut *tx)
                     .await?;
             } else {
                 sqlx::query("INSERT INTO login_failures (user_id, at_s) VALUES ($1, $2)")
                     .bind(id)
                     .bind(now_s)
-                    .execute(pool)
+                    .execute(&mut *tx)
                     .await?;
             }
+            let target = format!("user:{id}");
+            let state = tx.state(&target).await?;
+            let action = if ok {
+                "user.login"
+            } else {
+                "user.login-refused"
+            };
+            // Under the user's own name: the handle's actor is whoever serves the login.
+            tx.append(id, Note::new(action, target).before(state))
+                .await?;
+            tx.commit().await?;
         });
         if !ok {
             return Ok(Login::Refused);
@@ -369,14 +406,23 @@ impl Store {
         let id = random_hex(6);
         let secret = format!("truce_{id}_{}", random_hex(24));
         on_pool!(self, pool, DB, {
+            let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
             sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(&id)
                 .bind(user)
                 .bind(sha256(&secret))
                 .bind(label)
                 .bind(now)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            tx.append(
+                &self.actor,
+                Note::new("token.create", format!("token:{id}"))
+                    .detail(serde_json::json!({"user": user})),
+            )
+            .await?;
+            tx.commit().await?;
         });
         Ok((id, secret))
     }
@@ -398,11 +444,24 @@ impl Store {
     /// Revokes a token by its public id; false when there is none.
     pub async fn revoke_token(&self, id: &str) -> Result<bool> {
         let n = on_pool!(self, pool, DB, {
-            sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE id = $1")
+            let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
+            let target = format!("token:{id}");
+            let before = tx.state(&target).await?;
+            let n = sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE id = $1")
                 .bind(id)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?
-                .rows_affected()
+                .rows_affected();
+            if n > 0 {
+                tx.append(
+                    &self.actor,
+                    Note::new("token.revoke", target).before(before),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            n
         });
         Ok(n > 0)
     }

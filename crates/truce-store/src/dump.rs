@@ -32,6 +32,10 @@ pub const TABLES: &[&str] = &[
     "api_tokens",
     "login_failures",
     "idempotency",
+    "registry_persons",
+    "registry_status",
+    "audit_log",
+    "audit_head",
 ];
 
 /// Tables whose `seq` the database numbers itself: after a restore into PostgreSQL the
@@ -204,7 +208,8 @@ impl Store {
 
     /// True when no table holds a row (a freshly migrated database).
     pub async fn is_empty(&self) -> Result<bool> {
-        for table in TABLES {
+        // The chain's head row exists from the first migration on.
+        for table in TABLES.iter().filter(|t| **t != "audit_head") {
             let n: i64 = on_pool!(self, pool, DB, {
                 sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
                     .fetch_one(pool)
@@ -315,6 +320,13 @@ impl Store {
         }
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
+            // The dump's head replaces the fresh one; a dump from before the audit log
+            // has none, and the fresh chain starts again.
+            if tables.iter().any(|t| t.0 == "audit_head") {
+                sqlx::query("DELETE FROM audit_head")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             for ((name, columns, rows), kinds) in tables.iter().zip(&kinds) {
                 for chunk in rows.chunks(RESTORE_ROWS) {
                     let mut q = sqlx::QueryBuilder::<DB>::new(format!(
@@ -351,6 +363,13 @@ impl Store {
                 .await?;
             }
         }
+        self.audit_baseline().await?;
+        self.audit_event(
+            "store.restore",
+            "store",
+            serde_json::json!({"rows": moved.rows()}),
+        )
+        .await?;
         Ok(moved)
     }
 

@@ -5,6 +5,7 @@
 //! keyed by id, so an import killed at any point and run again ends in the same state as
 //! one that was never interrupted.
 
+use crate::audit::{Chain, Note};
 use crate::{Result, Store, StoreError};
 use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
@@ -301,14 +302,27 @@ impl Store {
     /// Registers a source; an existing source with this id is kept as it is.
     pub async fn put_source(&self, s: &Source) -> Result<()> {
         on_pool!(self, pool, DB, {
-            sqlx::query("INSERT INTO sources (id, name, kind, reliability, party) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING")
+            let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
+            let added = sqlx::query("INSERT INTO sources (id, name, kind, reliability, party) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING")
             .bind(&s.id)
             .bind(&s.name)
             .bind(s.kind.as_str())
             .bind(s.reliability.as_str())
             .bind(&s.party)
-            .execute(pool)
-            .await?;
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if added > 0 {
+                tx.append(
+                    &self.actor,
+                    Note::new("source.add", format!("source:{}", s.id)).detail(
+                        serde_json::json!({"kind": s.kind.as_str(), "reliability": s.reliability.as_str()}),
+                    ),
+                )
+                .await?;
+            }
+            tx.commit().await?;
             Ok(())
         })
     }
@@ -436,6 +450,7 @@ impl Store {
     pub async fn write_batch(&self, batch: &Batch) -> Result<()> {
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
             let base: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM reports")
                 .fetch_one(&mut *tx)
                 .await?;
@@ -579,6 +594,30 @@ impl Store {
                     q.build().execute(&mut *tx).await?;
                 }
             }
+            // One entry per batch: the reports it stored are named by a digest of their
+            // ids and received records, and by the sequence numbers they took.
+            let mut h = <sha2::Sha256 as sha2::Digest>::new();
+            for n in &batch.reports {
+                sha2::Digest::update(&mut h, n.report.id.as_bytes());
+                sha2::Digest::update(&mut h, [0u8]);
+                sha2::Digest::update(&mut h, n.raw.as_bytes());
+                sha2::Digest::update(&mut h, [0u8]);
+            }
+            let n = i64::try_from(batch.reports.len()).unwrap_or(i64::MAX);
+            tx.append(
+                &self.actor,
+                Note::new("import.batch", format!("reports:{}", batch.agreement)).detail(
+                    serde_json::json!({
+                        "reports": n,
+                        "seq_from": base + 1,
+                        "seq_to": base + n,
+                        "superseded": batch.superseded.len(),
+                        "incidents": batch.incidents.len(),
+                        "digest": truce_core::audit::hex(&sha2::Digest::finalize(h)),
+                    }),
+                ),
+            )
+            .await?;
             tx.commit().await?;
             Ok(())
         })
@@ -589,6 +628,7 @@ impl Store {
     pub async fn retract(&self, reports: &[String]) -> Result<()> {
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
             for chunk in reports.chunks(ROWS_PER_STATEMENT) {
                 let mut q = QueryBuilder::<DB>::new(
                     "UPDATE incidents SET stale = 1 WHERE id IN (SELECT incident_id FROM reports WHERE id IN (",
@@ -608,6 +648,12 @@ impl Store {
                 q.push(")");
                 q.build().execute(&mut *tx).await?;
             }
+            tx.append(
+                &self.actor,
+                Note::new("import.retract", "reports")
+                    .detail(serde_json::json!({"reports": reports})),
+            )
+            .await?;
             tx.commit().await?;
             Ok(())
         })

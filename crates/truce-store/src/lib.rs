@@ -26,14 +26,17 @@ macro_rules! on_pool {
 }
 
 pub mod accounts;
+pub mod audit;
 pub mod dump;
 mod evidence;
 pub mod ingest;
 pub mod records;
+pub mod seal;
 #[doc(hidden)]
 pub mod testing;
 pub mod verify;
 
+use audit::{Chain, Note};
 pub use evidence::Current;
 pub use evidence::{
     Batch, FilterProblem, FilterValues, IncidentDetail, IncidentFilter, NewReport, Versions,
@@ -135,6 +138,10 @@ pub struct Store {
     backend: Backend,
     /// Imports of this process, one at a time (see [`Store::import_lock`]).
     imports: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Who the audit log names for writes made through this handle.
+    actor: std::sync::Arc<str>,
+    /// The key that seals personal fields of the registry, when configured.
+    keys: Option<std::sync::Arc<seal::Keyring>>,
 }
 
 /// Held while an import (a file, or a report submitted through the API) matches reports
@@ -210,6 +217,8 @@ impl Store {
         let store = Self {
             backend: Backend::Sqlite(pool),
             imports: std::sync::Arc::default(),
+            actor: std::sync::Arc::from("system"),
+            keys: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -225,6 +234,8 @@ impl Store {
         let store = Self {
             backend: Backend::Postgres(pool),
             imports: std::sync::Arc::default(),
+            actor: std::sync::Arc::from("system"),
+            keys: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -252,7 +263,7 @@ impl Store {
             Backend::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
             Backend::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
-        Ok(())
+        self.audit_baseline().await
     }
 
     /// The journal mode in force (`wal` for a SQLite file database; PostgreSQL has its
@@ -308,6 +319,28 @@ impl Store {
         Ok(row.map(|(i, n, r)| (i, n != 0, r)))
     }
 
+    /// The same store, writing audit entries in `actor`'s name (a login name, or
+    /// `cli:NAME` for the command line).
+    pub fn acting_as(&self, actor: &str) -> Self {
+        Self {
+            actor: std::sync::Arc::from(actor),
+            ..self.clone()
+        }
+    }
+
+    /// Who writes through this handle.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// The same store, able to seal and open the registry's personal fields.
+    pub fn with_keys(&self, keys: seal::Keyring) -> Self {
+        Self {
+            keys: Some(std::sync::Arc::new(keys)),
+            ..self.clone()
+        }
+    }
+
     /// `sqlite` or `postgres`.
     pub fn backend_name(&self) -> &'static str {
         match &self.backend {
@@ -329,6 +362,9 @@ impl Store {
             let hash = content_hash(&sources);
             let a = &bundle.agreement;
             let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
+            let target = format!("agreement:{}", a.id);
+            let before = tx.state(&target).await?;
             let existing: Option<(String, i64)> =
                 sqlx::query_as("SELECT content_hash, version FROM agreements WHERE id = $1")
                     .bind(&a.id)
@@ -494,6 +530,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            tx.append(
+                &self.actor,
+                Note::new("agreement.load", target)
+                    .before(before)
+                    .detail(serde_json::json!({"version": version, "content_hash": hash})),
+            )
+            .await?;
             tx.commit().await?;
             Ok(if existing.is_some() {
                 LoadOutcome::Updated { version }

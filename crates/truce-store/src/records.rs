@@ -2,6 +2,7 @@
 //! twice changes nothing; a changed record becomes a new version, the old one kept), and
 //! reads that go back through the core's reader, so a stored record is always valid.
 
+use crate::audit::{Chain, Note};
 use crate::{Result, Store, StoreError, sha256};
 use jiff::Timestamp;
 use std::collections::BTreeSet;
@@ -52,12 +53,16 @@ impl Store {
     ) -> Result<RecordCounts> {
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
             let mut counts = RecordCounts::default();
             let at = now.to_string();
             for (r, origin) in items {
                 let body = records::write_line(r);
                 let hash = sha256(&body);
                 let kind = r.kind().as_str();
+                let before = tx
+                    .state(&format!("record:{agreement}/{kind}/{}", r.id()))
+                    .await?;
                 let current: Option<(i64, String, i64)> = sqlx::query_as(
                 "SELECT seq, content_hash, version FROM records WHERE agreement_id = $1 AND kind = $2 AND id = $3 AND superseded = 0",
             )
@@ -98,6 +103,20 @@ impl Store {
             .bind(&at)
             .execute(&mut *tx)
             .await?;
+                tx.append(
+                    &self.actor,
+                    Note::new(
+                        if version == 1 {
+                            "record.add"
+                        } else {
+                            "record.update"
+                        },
+                        format!("record:{agreement}/{kind}/{}", r.id()),
+                    )
+                    .before(before)
+                    .detail(serde_json::json!({"version": version, "origin": origin})),
+                )
+                .await?;
             }
             tx.commit().await?;
             Ok(counts)

@@ -4,6 +4,7 @@
 //! their history (who, when, what, why). A merge is undone by a split and the other way
 //! round; nothing is deleted.
 
+use crate::audit::{Chain, Note};
 use crate::{Result, Store, StoreError};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -134,6 +135,7 @@ impl Store {
         on_pool!(self, pool, DB, {
             let at = Timestamp::now().to_string();
             let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
             for (report, incident) in moves {
                 sqlx::query("UPDATE reports SET incident_id = $1 WHERE id = $2")
                     .bind(incident)
@@ -196,6 +198,12 @@ impl Store {
                 .bind(reason)
                 .bind(detail.to_string())
                 .execute(&mut *tx)
+                .await?;
+                tx.append(
+                    actor,
+                    Note::new(format!("incident.{action}"), format!("incident:{incident}"))
+                        .detail(serde_json::json!({"reason": reason, "change": detail})),
+                )
                 .await?;
             }
             tx.commit().await?;

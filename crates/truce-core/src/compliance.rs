@@ -1517,7 +1517,8 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         .claims
         .iter()
         .take_while(|c| c.date <= as_of)
-        .filter(|c| sides(&c.holder))
+        // A count of missing persons says nothing about who holds them.
+        .filter(|c| sides(&c.holder) && c.category != PersonCategory::Missing)
         .collect();
     // Returned per (releasing side, category), and the running series.
     let mut returned: BTreeMap<(String, PersonCategory), u32> = BTreeMap::new();

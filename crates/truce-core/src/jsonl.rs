@@ -613,3 +613,123 @@ fn read_feature(
             .collect()
     })
 }
+
+/// A problem found in a value built from a CSV row: its JSON pointer becomes the column
+/// name the member came from (`/counts/pows` → `counts.pows`).
+pub(crate) fn pointer_as_column(p: LineProblem) -> LineProblem {
+    LineProblem {
+        pointer: p.pointer.trim_start_matches('/').replace('/', "."),
+        ..p
+    }
+}
+
+/// Reads CSV rows as JSON objects for a typed line format: the header names members
+/// (dots for nested members, `names.Latn.surname`), `convert` turns each non-empty cell
+/// into a value, and each object gets its `type` from a `type` column or, in a file
+/// without one, from `default_type`. Rows with a bad cell are returned as problems
+/// naming the line and column; empty rows are skipped.
+pub(crate) fn csv_objects(
+    text: &str,
+    types: &[&str],
+    default_type: Option<&str>,
+    convert: impl Fn(&str, &str, &str) -> Result<Value, String>,
+) -> Result<(Vec<(u64, Value)>, Vec<LineProblem>), crate::rows::FileError> {
+    let mut rows = crate::rows::CsvRows::new(text.as_bytes(), true);
+    let header = rows.headers()?;
+    let type_at = header.iter().position(|h| h == "type");
+    if type_at.is_none() && default_type.is_none() {
+        return Err(crate::rows::FileError {
+            line: 1,
+            message: "the header has no `type` column; add one or name the type of every row"
+                .into(),
+        });
+    }
+    let problem = |line, pointer: &str, reason: String| LineProblem {
+        line,
+        pointer: pointer.to_owned(),
+        reason,
+    };
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    while let Some(next) = rows.next_line() {
+        let line = match next {
+            Ok(l) => l,
+            Err(r) => {
+                bad.push(problem(r.line, &r.column, r.reason));
+                continue;
+            }
+        };
+        let cells: Vec<String> = rows
+            .record
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).trim().to_owned())
+            .collect();
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        let kind = match type_at.and_then(|i| cells.get(i)).filter(|c| !c.is_empty()) {
+            Some(k) => match types.iter().find(|t| **t == k.as_str()) {
+                Some(t) => *t,
+                None => {
+                    bad.push(problem(
+                        line,
+                        "type",
+                        format!(
+                            "unknown record type `{k}`; {}",
+                            crate::diag::suggest(k, types.iter().copied())
+                        ),
+                    ));
+                    continue;
+                }
+            },
+            None => match default_type {
+                Some(k) => k,
+                None => {
+                    bad.push(problem(line, "type", "is empty".into()));
+                    continue;
+                }
+            },
+        };
+        let mut obj = Map::new();
+        obj.insert("type".into(), Value::String(kind.into()));
+        let mut row_bad = Vec::new();
+        for (h, cell) in header.iter().zip(&cells) {
+            if h == "type" || cell.is_empty() {
+                continue;
+            }
+            match convert(kind, h, cell) {
+                Ok(v) => {
+                    let mut path = h.split('.').peekable();
+                    let mut slot = &mut obj;
+                    while let Some(part) = path.next() {
+                        if path.peek().is_none() {
+                            slot.insert(part.to_owned(), v);
+                            break;
+                        }
+                        let inner = slot
+                            .entry(part.to_owned())
+                            .or_insert_with(|| Value::Object(Map::new()));
+                        match inner.as_object_mut() {
+                            Some(m) => slot = m,
+                            None => {
+                                row_bad.push(problem(
+                                    line,
+                                    h,
+                                    format!("`{part}` is also a column of its own"),
+                                ));
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(reason) => row_bad.push(problem(line, h, reason)),
+            }
+        }
+        if row_bad.is_empty() {
+            good.push((line, Value::Object(obj)));
+        } else {
+            bad.extend(row_bad);
+        }
+    }
+    Ok((good, bad))
+}

@@ -13,6 +13,7 @@ pub mod jsonl;
 pub mod period;
 pub mod places;
 pub mod records;
+pub mod registry;
 pub mod report;
 pub mod rows;
 mod tomlread;

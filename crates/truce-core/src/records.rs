@@ -108,6 +108,9 @@ crate::words::words! {
         Hostages = "hostages",
         /// Bodies / remains.
         Bodies = "bodies",
+        /// Missing persons, whereabouts unknown (claims of how many are missing; in the
+        /// registry, a person nobody is known to hold).
+        Missing = "missing",
         /// Detained persons whose category the source does not give.
         Detainees = "detainees",
     }
@@ -547,7 +550,11 @@ pub fn read_line(
     read_value(no, value, agreement)
 }
 
-fn problem(line: u64, pointer: impl Into<String>, reason: impl Into<String>) -> LineProblem {
+pub(crate) fn problem(
+    line: u64,
+    pointer: impl Into<String>,
+    reason: impl Into<String>,
+) -> LineProblem {
     LineProblem {
         line,
         pointer: pointer.into(),
@@ -555,7 +562,10 @@ fn problem(line: u64, pointer: impl Into<String>, reason: impl Into<String>) -> 
     }
 }
 
-fn typed<T: serde::de::DeserializeOwned>(no: u64, value: Value) -> Result<T, Vec<LineProblem>> {
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(
+    no: u64,
+    value: Value,
+) -> Result<T, Vec<LineProblem>> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let pointer = e
             .path()
@@ -928,96 +938,20 @@ pub fn read_csv(
     default_kind: Option<RecordKind>,
     bundle: &AgreementBundle,
 ) -> Result<CsvRecords, crate::rows::FileError> {
-    let mut rows = crate::rows::CsvRows::new(text.as_bytes(), true);
-    let header = rows.headers()?;
-    if !header.iter().any(|h| h == "type") && default_kind.is_none() {
-        return Err(crate::rows::FileError {
-            line: 1,
-            message: "the header has no `type` column; add one or name the type of every row"
-                .into(),
-        });
-    }
+    let (objects, mut bad) = crate::jsonl::csv_objects(
+        text,
+        RecordKind::ALL,
+        default_kind.map(RecordKind::as_str),
+        |kind, column, cell| {
+            let kind = RecordKind::parse(kind).unwrap_or(RecordKind::Handover);
+            csv_value(kind, column, cell)
+        },
+    )?;
     let mut good = Vec::new();
-    let mut bad = Vec::new();
-    while let Some(next) = rows.next_line() {
-        let line = match next {
-            Ok(l) => l,
-            Err(r) => {
-                bad.push(problem(r.line, r.column, r.reason));
-                continue;
-            }
-        };
-        let cells: Vec<String> = rows
-            .record
-            .iter()
-            .map(|c| String::from_utf8_lossy(c).trim().to_owned())
-            .collect();
-        if cells.iter().all(String::is_empty) {
-            continue;
-        }
-        let kind_cell = header
-            .iter()
-            .position(|h| h == "type")
-            .and_then(|i| cells.get(i))
-            .filter(|c| !c.is_empty());
-        let kind = match kind_cell {
-            Some(k) => match RecordKind::parse(k) {
-                Some(k) => k,
-                None => {
-                    bad.push(problem(
-                        line,
-                        "type",
-                        format!(
-                            "unknown record type `{k}`; {}",
-                            crate::diag::suggest(k, RecordKind::ALL.iter().copied())
-                        ),
-                    ));
-                    continue;
-                }
-            },
-            None => match default_kind {
-                Some(k) => k,
-                None => {
-                    bad.push(problem(line, "type", "is empty"));
-                    continue;
-                }
-            },
-        };
-        let mut obj = serde_json::Map::new();
-        obj.insert("type".into(), Value::String(kind.as_str().into()));
-        let mut row_bad = Vec::new();
-        for (h, cell) in header.iter().zip(&cells) {
-            if h == "type" || cell.is_empty() {
-                continue;
-            }
-            match csv_value(kind, h, cell) {
-                Ok(v) => match h.split_once('.') {
-                    Some((outer, inner)) => {
-                        let slot = obj
-                            .entry(outer.to_owned())
-                            .or_insert_with(|| Value::Object(serde_json::Map::new()));
-                        if let Some(m) = slot.as_object_mut() {
-                            m.insert(inner.to_owned(), v);
-                        }
-                    }
-                    None => {
-                        obj.insert(h.clone(), v);
-                    }
-                },
-                Err(reason) => row_bad.push(problem(line, h.clone(), reason)),
-            }
-        }
-        if !row_bad.is_empty() {
-            bad.extend(row_bad);
-            continue;
-        }
-        match read_value(line, Value::Object(obj), bundle) {
+    for (line, obj) in objects {
+        match read_value(line, obj, bundle) {
             Ok(r) => good.push((line, r)),
-            Err(ps) => bad.extend(ps.into_iter().map(|p| LineProblem {
-                // A JSON pointer becomes the column name it came from.
-                pointer: p.pointer.trim_start_matches('/').replace('/', "."),
-                ..p
-            })),
+            Err(ps) => bad.extend(ps.into_iter().map(crate::jsonl::pointer_as_column)),
         }
     }
     Ok((good, bad))

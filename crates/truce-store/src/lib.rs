@@ -31,6 +31,7 @@ pub mod dump;
 mod evidence;
 pub mod ingest;
 pub mod records;
+pub mod registry;
 pub mod seal;
 #[doc(hidden)]
 pub mod testing;
@@ -79,6 +80,9 @@ pub enum StoreError {
     /// data, a dump from a newer build, a broken dump).
     #[error("{0}")]
     Refused(String),
+    /// The asker's role does not allow what was asked (personal data of the registry).
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
     /// A stored value no longer reads back (edited by hand, or written by a newer build).
     #[error("stored data is damaged: {0}")]
     Corrupt(String),

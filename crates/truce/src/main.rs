@@ -8,6 +8,7 @@ mod accounts;
 mod builtin;
 mod evidence;
 mod ops;
+mod registry;
 mod render;
 mod status;
 
@@ -39,6 +40,19 @@ struct DataArgs {
     /// built-in agreements on first use.
     #[arg(long, env = "TRUCE_DATABASE", value_name = "URL")]
     database: Option<String>,
+    /// File holding the key that seals the registry's personal fields (default:
+    /// registry.key in the data directory; created there with owner-only permissions
+    /// while the registry is empty). TRUCE_REGISTRY_KEY (64 hex digits) overrides it.
+    #[arg(long, env = "TRUCE_REGISTRY_KEY_FILE", value_name = "FILE")]
+    registry_key: Option<PathBuf>,
+}
+
+impl DataArgs {
+    fn key_file(&self) -> PathBuf {
+        self.registry_key
+            .clone()
+            .unwrap_or_else(|| self.data.join("registry.key"))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +96,16 @@ enum Command {
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(accounts::TokenCmd),
+    /// The registry of detained, missing and dead persons: import, list and show (for
+    /// those allowed to see personal data), aggregates and claims reconciliation (for all).
+    #[command(subcommand)]
+    Registry(registry::RegistryCmd),
+    /// Check the audit chain, print its head for publication, export it for review.
+    #[command(subcommand)]
+    Audit(registry::AuditCmd),
+    /// Manage the registry key (rotation re-seals every personal field).
+    #[command(subcommand)]
+    Keys(registry::KeysCmd),
     /// Bring the database's schema up to date (done by every command; this only migrates).
     Migrate {
         #[command(flatten)]
@@ -270,10 +294,19 @@ async fn run(cli: Cli) -> Result<()> {
                     open(&DataArgs {
                         data: dir.clone(),
                         database: database.clone(),
+                        registry_key: None,
                     })
                     .await?
                 }
-                None => init(&dir).await?,
+                None => {
+                    init(&dir).await?;
+                    open(&DataArgs {
+                        data: dir.clone(),
+                        database: None,
+                        registry_key: None,
+                    })
+                    .await?
+                }
             };
             let list = store.agreements().await?;
             let ids: Vec<&str> = list.iter().map(|a| a.id.as_str()).collect();
@@ -297,6 +330,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Evidence(cmd) => status::evidence(cmd).await,
         Command::Status(args) => status::status(args).await,
         Command::Migrate { data } => ops::migrate(data).await,
+        Command::Registry(cmd) => registry::registry(cmd).await,
+        Command::Audit(cmd) => registry::audit(cmd).await,
+        Command::Keys(cmd) => registry::keys(cmd).await,
         Command::User(cmd) => accounts::user(cmd).await,
         Command::Token(cmd) => accounts::token(cmd).await,
         Command::Backup(args) => ops::backup(args).await,
@@ -503,8 +539,45 @@ async fn load_demo_evidence(store: &Store, b: &AgreementBundle) -> Result<()> {
 }
 
 /// Opens the data directory (or the database named by `--database`), creating it with
-/// the built-in agreements on first use.
+/// the built-in agreements on first use; writes are audited in the name of the person at
+/// the command line, and the registry key is attached when there is one.
 async fn open(args: &DataArgs) -> Result<Store> {
+    let store = open_unkeyed(args).await?;
+    equip(store, args).await
+}
+
+/// Who the command line writes as in the audit log.
+fn cli_actor() -> String {
+    let who = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{who}")
+}
+
+/// Attaches the actor and the registry key. A missing key file is created while no
+/// person is on record (nothing is sealed yet, so no key can be lost).
+async fn equip(store: Store, args: &DataArgs) -> Result<Store> {
+    let store = store.acting_as(&cli_actor());
+    let path = args.key_file();
+    if std::env::var_os(truce_store::seal::KEY_ENV).is_none() && !path.exists() {
+        if store.registry_facts().await?.is_empty() {
+            truce_store::seal::Keyring::create_file(&path)?;
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!(
+                    "note: created the registry key {}; back it up apart from the database (docs/data-protection.md)",
+                    path.display()
+                );
+            }
+        } else {
+            return Ok(store);
+        }
+    }
+    let keys = truce_store::seal::Keyring::load(&path)?;
+    Ok(store.with_keys(keys))
+}
+
+async fn open_unkeyed(args: &DataArgs) -> Result<Store> {
     if let Some(url) = &args.database {
         let store = Store::open(url)
             .await

@@ -411,3 +411,110 @@ pub fn alerts(
     }
     s
 }
+
+/// Persons with their names, for a viewer allowed to see them.
+pub fn persons_table(list: &[truce_store::registry::PersonRecord]) -> String {
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|r| {
+            let p = &r.person;
+            let names: Vec<String> = p
+                .personal
+                .names
+                .iter()
+                .map(|(script, n)| {
+                    format!(
+                        "{} {} ({script})",
+                        n.surname.as_deref().unwrap_or(""),
+                        n.first_names.as_deref().unwrap_or("")
+                    )
+                    .trim()
+                    .to_owned()
+                })
+                .collect();
+            let last = r.history.last();
+            vec![
+                p.id.clone(),
+                p.side.clone(),
+                p.category.to_string(),
+                p.held_by.clone().unwrap_or_default(),
+                names.join("; "),
+                last.map(|s| format!("{} since {}", s.status, s.date))
+                    .unwrap_or_else(|| "no status yet".into()),
+            ]
+        })
+        .collect();
+    let mut s = table(
+        &["id", "side", "category", "held by", "names", "status"],
+        &rows,
+    );
+    s.push_str(&format!("{} person(s)\n", list.len()));
+    s
+}
+
+/// Registry counts by side, category and status.
+pub fn registry_counts(date: jiff::civil::Date, counts: &[truce_core::registry::Count]) -> String {
+    let rows: Vec<Vec<String>> = counts
+        .iter()
+        .map(|c| {
+            vec![
+                c.side.clone(),
+                c.category.to_string(),
+                c.status
+                    .map_or_else(|| "no status yet".into(), |s| s.to_string()),
+                c.count.to_string(),
+            ]
+        })
+        .collect();
+    let mut s = format!("Registry on {date}\n");
+    s.push_str(&table(&["side", "category", "status", "persons"], &rows));
+    s
+}
+
+/// Claims reconciliation: claimed against registered against returned, per holder.
+pub fn reconciliation_table(rows: &[truce_core::registry::Reconciliation]) -> String {
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let claims: Vec<String> = r
+                .claimed
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: {}{}",
+                        c.claimant,
+                        if c.at_least { "≥" } else { "" },
+                        c.count
+                    )
+                })
+                .collect();
+            vec![
+                r.date.to_string(),
+                r.holder.clone(),
+                if claims.is_empty() {
+                    "—".into()
+                } else {
+                    claims.join(", ")
+                },
+                r.registered_held.to_string(),
+                r.acknowledged.to_string(),
+                r.returned.to_string(),
+                r.returned_in_exchanges.to_string(),
+                r.unaccounted.map_or_else(|| "—".into(), |n| n.to_string()),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "date",
+            "holder",
+            "claimed",
+            "registered held",
+            "acknowledged",
+            "returned",
+            "returned (exchanges)",
+            "unaccounted",
+        ],
+        &body,
+    )
+}

@@ -529,6 +529,87 @@ async function loadStatements() {
   }
 }
 
+// --- registry ---------------------------------------------------------------------------
+
+const REG_COLOURS = { claimed: "#8c510a", held: "#d6604d", acknowledged: "#f4a582", returned: "#1a9850" };
+
+function registryChart(rows) {
+  const w = 640, barH = 14, gap = 6, left = 70, pad = 20;
+  const series = ["claimed", "held", "acknowledged", "returned"];
+  const value = (r, k) => k === "claimed" ? Math.max(0, ...r.claimed.map((c) => c.count))
+    : k === "held" ? r.registered_held : k === "acknowledged" ? r.acknowledged : r.returned;
+  const max = Math.max(1, ...rows.flatMap((r) => series.map((k) => value(r, k))));
+  const h = pad + rows.length * (series.length * (barH + 2) + gap) + pad;
+  const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": "claimed, registered and returned per holding side" });
+  let y = pad;
+  for (const r of rows) {
+    const label = svg("text", { x: 4, y: y + barH, "font-size": 12 });
+    label.textContent = `held by ${r.holder}`;
+    root.append(label);
+    for (const k of series) {
+      const n = value(r, k);
+      const bw = ((w - left - 60) * n) / max;
+      const rect = svg("rect", { x: left, y, width: Math.max(bw, 0.5), height: barH, fill: REG_COLOURS[k], "data-series": k, "data-holder": r.holder });
+      rect.append(svg("title", {}));
+      rect.lastChild.textContent = `${r.holder} ${k}: ${n}`;
+      root.append(rect);
+      const t = svg("text", { x: left + bw + 4, y: y + barH - 3, "font-size": 11 });
+      t.textContent = `${k} ${n}`;
+      root.append(t);
+      y += barH + 2;
+    }
+    y += gap;
+  }
+  return root;
+}
+
+async function loadRegistry() {
+  const chart = $("registry-chart");
+  try {
+    const asOf = view.as_of || new Date().toISOString().slice(0, 10);
+    const [rec, sum] = await Promise.all([
+      api(`/api/v1/agreements/${agreement}/registry/claims?on=${asOf}`),
+      api(`/api/v1/registry/summary?as_of=${asOf}`),
+    ]);
+    const rows = rec.reconciliation;
+    chart.replaceChildren(rows.length ? registryChart(rows) : el("p", { class: "note" }, "No claim and no registered person yet."));
+    $("registry-reconciliation").replaceChildren(
+      el("tr", {}, ...["holder", "claimed (latest per claimant)", "registered held", "acknowledged", "returned", "returned in exchanges", "unaccounted"].map((x) => el("th", {}, x))),
+      ...rows.map((r) => el("tr", {},
+        el("td", {}, r.holder),
+        el("td", {}, r.claimed.map((c) => `${c.claimant}: ${c.at_least ? "≥" : ""}${c.count}`).join(", ") || "—"),
+        el("td", {}, r.registered_held), el("td", {}, r.acknowledged), el("td", {}, r.returned),
+        el("td", {}, r.returned_in_exchanges), el("td", {}, r.unaccounted ?? "—"))));
+    $("registry-counts").replaceChildren(
+      el("tr", {}, ...["side", "category", "status", "persons"].map((x) => el("th", {}, x))),
+      ...sum.counts.map((c) => el("tr", {}, el("td", {}, c.side), el("td", {}, c.category), el("td", {}, c.status || "no status yet"), el("td", {}, c.count))));
+  } catch (e) {
+    showError(chart, e);
+  }
+  const box = $("registry-persons-box");
+  if (!me.may.includes("read-personal")) {
+    box.hidden = true;
+    return;
+  }
+  try {
+    const p = await api("/api/v1/registry/persons");
+    box.hidden = false;
+    const nameOf = (names) => Object.entries(names || {}).map(([script, n]) =>
+      `${n.surname || ""} ${n.first_names || ""}`.trim() + ` (${script})`).join("; ");
+    $("registry-persons").replaceChildren(
+      el("tr", {}, ...["id", "side", "category", "held by", "names", "service number", "born", "status"].map((x) => el("th", {}, x))),
+      ...p.persons.map((x) => {
+        const last = x.history[x.history.length - 1];
+        return el("tr", { "data-person": x.id },
+          el("td", {}, x.id), el("td", {}, x.side), el("td", {}, x.category), el("td", {}, x.held_by || ""),
+          el("td", { class: "names" }, nameOf(x.names)), el("td", {}, x.service_number || ""), el("td", {}, x.birth_date || ""),
+          el("td", {}, last ? `${last.status} since ${last.date}` : "no status yet"));
+      }));
+  } catch (e) {
+    showError(box, e);
+  }
+}
+
 // --- wiring -----------------------------------------------------------------------------
 
 function selectTab(name) {
@@ -572,14 +653,14 @@ async function main() {
     await loadAccount();
     const restricted = (view.tab === "queue" && !me.may.includes("verify")) || (view.tab === "report" && !me.may.includes("submit"));
     selectTab(restricted ? "scorecard" : view.tab || "scorecard");
-    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadQueue(),
+    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadQueue(), loadRegistry(),
       initReportForm([...parties].sort())]);
   } catch (e) {
     showError($("scorecard"), e);
   }
   $("filters").addEventListener("change", async (ev) => {
     readFilters();
-    if (ev.target.id === "as-of") await loadScorecard();
+    if (ev.target.id === "as-of") await Promise.all([loadScorecard(), loadRegistry()]);
     else await Promise.all([loadIncidents(), loadTimeline(), loadQueue()]);
   });
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => selectTab(b.dataset.tab));

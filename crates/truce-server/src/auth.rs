@@ -26,6 +26,11 @@ pub enum Action {
     Verify,
     /// See and manage accounts.
     ManageUsers,
+    /// See personal data of the registry; which persons is decided by the store, by side
+    /// (a liaison sees their own side's only).
+    ReadPersonal,
+    /// Import persons and status changes into the registry.
+    ManageRegistry,
 }
 
 /// The authorisation table: each action and the roles allowed to perform it.
@@ -47,6 +52,14 @@ pub const PERMISSIONS: &[(Action, &[Role])] = &[
     ),
     (Action::Verify, &[Role::Admin, Role::Analyst]),
     (Action::ManageUsers, &[Role::Admin]),
+    (
+        Action::ReadPersonal,
+        &[Role::Admin, Role::ProtectionOfficer, Role::Liaison],
+    ),
+    (
+        Action::ManageRegistry,
+        &[Role::Admin, Role::ProtectionOfficer],
+    ),
 ];
 
 /// True when the table lets `role` perform `action`.
@@ -72,6 +85,20 @@ pub(crate) struct Principal {
 impl Principal {
     pub(crate) fn role(&self) -> Role {
         self.user.as_ref().map_or(Role::Public, |u| u.role)
+    }
+
+    /// The store, writing audit entries in this principal's name.
+    pub(crate) fn store(&self, s: &AppState) -> truce_store::Store {
+        s.store
+            .acting_as(self.user.as_ref().map_or("public", |u| u.id.as_str()))
+    }
+
+    /// Who is asking, for the registry's need-to-know rules.
+    pub(crate) fn viewer(&self) -> truce_store::registry::Viewer {
+        self.user.as_ref().map_or_else(
+            truce_store::registry::Viewer::public,
+            truce_store::registry::Viewer::of,
+        )
     }
 
     /// Refuses the request unless the role may perform `action`; a write made with a
@@ -257,6 +284,8 @@ pub(crate) async fn session(
             Action::Submit => "submit",
             Action::Verify => "verify",
             Action::ManageUsers => "manage-users",
+            Action::ReadPersonal => "read-personal",
+            Action::ManageRegistry => "manage-registry",
         })
         .collect();
     Ok(Json(
@@ -428,7 +457,7 @@ pub(crate) async fn submit_report(
             }
         }
     }
-    let result = store_report(&s, &bundle, &value, &report.id, now).await;
+    let result = store_report(&p.store(&s), &bundle, &value, &report.id, now).await;
     match (&result, &key) {
         (Ok((status, body)), Some(k)) => {
             s.store
@@ -459,22 +488,22 @@ fn request_hash_of(agreement: &str, v: &Value) -> String {
 
 /// Matches and stores one report under the agreement's import lock.
 async fn store_report(
-    s: &AppState,
+    store: &truce_store::Store,
     bundle: &truce_core::AgreementBundle,
     value: &Value,
     report_id: &str,
     now: jiff::Timestamp,
 ) -> Result<(StatusCode, String), ApiError> {
     let line = format!("{value}\n");
-    let lock = s.store.import_lock(&bundle.agreement.id).await?;
+    let lock = store.import_lock(&bundle.agreement.id).await?;
     let outcome =
-        truce_store::ingest::import_jsonl(&s.store, bundle, line.as_bytes(), now, 1, |_| {}).await;
+        truce_store::ingest::import_jsonl(store, bundle, line.as_bytes(), now, 1, |_| {}).await;
     lock.release().await?;
     let outcome = outcome?;
     if let Some(r) = outcome.rejects.first() {
         return Err(ApiError::BadBody(r.column.clone(), r.reason.clone()));
     }
-    let placed = s.store.report_placement(report_id).await?;
+    let placed = store.report_placement(report_id).await?;
     let Some((incident, new, reason)) = placed else {
         return Err(ApiError::Internal(format!(
             "report {report_id} was not stored"

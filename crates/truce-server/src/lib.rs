@@ -22,6 +22,7 @@ mod api;
 mod assets;
 pub mod auth;
 mod ogc;
+mod registry;
 
 /// Loaded agreements by id, with the content hash each was loaded from.
 type BundleCache = HashMap<String, (String, Arc<AgreementBundle>, std::time::Instant)>;
@@ -134,7 +135,10 @@ pub enum ApiError {
 
 impl From<truce_store::StoreError> for ApiError {
     fn from(e: truce_store::StoreError) -> Self {
-        Self::Internal(e.to_string())
+        match e {
+            truce_store::StoreError::NotAllowed(m) => Self::Forbidden(m),
+            other => Self::Internal(other.to_string()),
+        }
     }
 }
 
@@ -423,6 +427,18 @@ pub fn router(state: AppState) -> Router {
             post(auth::set_status),
         )
         .route("/api/v1/agreements/{id}/reports", post(auth::submit_report))
+        .route("/api/v1/registry/summary", get(registry::summary))
+        .route("/api/v1/registry/persons", get(registry::persons))
+        .route("/api/v1/registry/persons/{person}", get(registry::person))
+        .route("/api/v1/registry/export", get(registry::export))
+        .route(
+            "/api/v1/agreements/{id}/registry/claims",
+            get(registry::claims),
+        )
+        .route(
+            "/api/v1/agreements/{id}/registry/import",
+            post(registry::import),
+        )
         .route("/ogc/{id}", get(ogc::landing))
         .route("/ogc/{id}/conformance", get(ogc::conformance))
         .route("/ogc/{id}/collections", get(ogc::collections))

@@ -7,6 +7,7 @@ mod compliance;
 mod incidents;
 mod jsonl;
 mod places;
+mod registry;
 mod ucdp;
 mod zones;
 

@@ -30,6 +30,8 @@ fn nk2020() -> AgreementBundle {
 
 use truce_store::testing::fresh_all;
 
+mod registry;
+
 #[tokio::test]
 async fn a_new_database_is_migrated_and_in_wal_mode() {
     for (guard, store) in fresh_all().await {

@@ -1,0 +1,223 @@
+//! The registry under `/api/v1/registry`: aggregates and claims reconciliation for
+//! everyone; persons with personal data, their export and imports only for the roles of
+//! the authorisation table, and then only the persons the store lets the asker see.
+
+use crate::auth::Action;
+use crate::{ApiError, AppState, params};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use jiff::civil::Date;
+use serde_json::{Value, json};
+use truce_core::registry::{self, EntryKind};
+use truce_store::StoreError;
+
+fn date_param(name: &str, v: &str) -> Result<Date, ApiError> {
+    v.parse().map_err(|_| {
+        ApiError::BadParameter(name.into(), format!("`{v}` is not a date (YYYY-MM-DD)"))
+    })
+}
+
+fn personal_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotAllowed(m) => ApiError::Forbidden(m),
+        other => other.into(),
+    }
+}
+
+/// `GET /api/v1/registry/summary?as_of=DATE[&format=csv]`: persons by side, category and
+/// status on a date. No personal data: for everyone.
+pub(crate) async fn summary(
+    State(s): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = params(q, &["as_of", "format"])?;
+    let date = match q.get("as_of") {
+        Some(v) => date_param("as_of", v)?,
+        None => jiff::Timestamp::now()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date(),
+    };
+    let counts = registry::counts(&s.store.registry_facts().await?, date);
+    match q.get("format").map(String::as_str) {
+        None | Some("json") => Ok(Json(json!({"as_of": date, "counts": counts})).into_response()),
+        Some("csv") => {
+            let mut text = String::from("as_of,side,category,status,count\n");
+            for c in &counts {
+                text += &format!(
+                    "{date},{},{},{},{}\n",
+                    c.side,
+                    c.category,
+                    c.status.map_or("", |s| s.as_str()),
+                    c.count
+                );
+            }
+            let mut r = text.into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            Ok(r)
+        }
+        Some(other) => Err(ApiError::BadParameter(
+            "format".into(),
+            format!("`{other}` is not json or csv"),
+        )),
+    }
+}
+
+/// `GET /api/v1/agreements/{id}/registry/claims[?on=DATE,DATE]`: claims reconciled with
+/// the registry and the exchange records, per holding side and date (by default on every
+/// date a claim, an exchange or a status change is dated).
+pub(crate) async fn claims(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q, &["on"])?;
+    let b = s.bundle(&id).await?;
+    let inputs = s.inputs(&b).await?;
+    let facts = s.store.registry_facts().await?;
+    let e = &inputs.evidence;
+    let mut dates: Vec<Date> = match q.get("on") {
+        Some(v) => v
+            .split(',')
+            .map(|d| date_param("on", d.trim()))
+            .collect::<Result<_, _>>()?,
+        None => e
+            .claims
+            .iter()
+            .map(|c| c.date)
+            .chain(e.exchanges.iter().map(|x| x.date))
+            .chain(facts.iter().flat_map(|f| f.history.iter().map(|h| h.0)))
+            .collect(),
+    };
+    if dates.len() > 1000 {
+        return Err(ApiError::BadParameter(
+            "on".into(),
+            "at most 1000 dates".into(),
+        ));
+    }
+    dates.sort();
+    dates.dedup();
+    let rows = registry::reconcile(&facts, &e.claims, &e.exchanges, &dates);
+    Ok(Json(json!({"reconciliation": rows})))
+}
+
+/// `GET /api/v1/registry/persons`: every person the asker may see, with personal data.
+pub(crate) async fn persons(
+    State(s): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    params(q, &[])?;
+    let p = s.principal(&headers).await?;
+    p.require(Action::ReadPersonal, &method, &headers)?;
+    let list = s
+        .store
+        .registry_persons(&p.viewer())
+        .await
+        .map_err(personal_error)?;
+    Ok(Json(json!({"persons": list})))
+}
+
+/// `GET /api/v1/registry/persons/{person}`: one person, 404 when the asker may not see
+/// them (a refusal does not confirm the person is on record).
+pub(crate) async fn person(
+    State(s): State<AppState>,
+    Path(person): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let p = s.principal(&headers).await?;
+    p.require(Action::ReadPersonal, &method, &headers)?;
+    match s.store.registry_person(&p.viewer(), &person).await? {
+        Some(r) => Ok(Json(json!({"person": r}))),
+        None => Err(ApiError::NotFound(format!(
+            "no person `{person}` that you may see"
+        ))),
+    }
+}
+
+/// `GET /api/v1/registry/export`: the persons the asker may see as registry JSON Lines,
+/// ready to import elsewhere.
+pub(crate) async fn export(
+    State(s): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    params(q, &[])?;
+    let p = s.principal(&headers).await?;
+    p.require(Action::ReadPersonal, &method, &headers)?;
+    let list = s
+        .store
+        .registry_persons(&p.viewer())
+        .await
+        .map_err(personal_error)?;
+    let mut text = String::new();
+    for l in truce_store::registry::export_lines(&list) {
+        text.push_str(&l);
+        text.push('\n');
+    }
+    let mut r = text.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+/// `POST /api/v1/agreements/{id}/registry/import`: registry lines as
+/// `application/x-ndjson` (or `text/csv`); good lines land, refused ones come back with
+/// line and member.
+pub(crate) async fn import(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q, &["type"])?;
+    let p = s.principal(&headers).await?;
+    p.require(Action::ManageRegistry, &method, &headers)?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let name = if ct.starts_with("text/csv") {
+        "request.csv"
+    } else if ct.starts_with("application/x-ndjson") || ct.starts_with("application/jsonl") {
+        "request.jsonl"
+    } else {
+        return Err(ApiError::UnsupportedMedia(
+            "send registry lines as application/x-ndjson or text/csv".into(),
+        ));
+    };
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::BadBody(String::new(), "the body is not UTF-8".into()))?;
+    let kind = q
+        .get("type")
+        .map(|k| {
+            EntryKind::parse(k).ok_or_else(|| {
+                ApiError::BadParameter("type".into(), format!("`{k}` is not person or status"))
+            })
+        })
+        .transpose()?;
+    let b = s.bundle(&id).await?;
+    let r = p
+        .store(&s)
+        .import_registry(&b, name, text, kind)
+        .await
+        .map_err(|e| match e {
+            StoreError::Refused(m) => ApiError::Unprocessable(m),
+            other => other.into(),
+        })?;
+    Ok(Json(json!({"import": r})))
+}

@@ -623,6 +623,9 @@ pub(crate) fn pointer_as_column(p: LineProblem) -> LineProblem {
     }
 }
 
+/// Objects read from CSV rows with their lines, and the problems of refused rows.
+pub(crate) type CsvObjects = (Vec<(u64, Value)>, Vec<LineProblem>);
+
 /// Reads CSV rows as JSON objects for a typed line format: the header names members
 /// (dots for nested members, `names.Latn.surname`), `convert` turns each non-empty cell
 /// into a value, and each object gets its `type` from a `type` column or, in a file
@@ -633,7 +636,7 @@ pub(crate) fn csv_objects(
     types: &[&str],
     default_type: Option<&str>,
     convert: impl Fn(&str, &str, &str) -> Result<Value, String>,
-) -> Result<(Vec<(u64, Value)>, Vec<LineProblem>), crate::rows::FileError> {
+) -> Result<CsvObjects, crate::rows::FileError> {
     let mut rows = crate::rows::CsvRows::new(text.as_bytes(), true);
     let header = rows.headers()?;
     let type_at = header.iter().position(|h| h == "type");

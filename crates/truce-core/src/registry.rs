@@ -166,7 +166,7 @@ pub struct StatusChange {
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Entry {
     /// A person.
-    Person(Person),
+    Person(Box<Person>),
     /// A status change.
     Status(StatusChange),
 }
@@ -400,7 +400,7 @@ pub fn read_value(
         return Err(unknown);
     }
     let entry = match kind {
-        EntryKind::Person => Entry::Person(typed(no, value)?),
+        EntryKind::Person => Entry::Person(Box::new(typed(no, value)?)),
         EntryKind::Status => Entry::Status(typed(no, value)?),
     };
     let problems = check(no, &entry, bundle);

@@ -307,10 +307,8 @@ impl Store {
     /// What aggregates read: side, category, holder and dated statuses of every current
     /// person. Nothing personal, so no key and no access check are needed.
     pub async fn registry_facts(&self) -> Result<Vec<Facts>> {
-        let (persons, lines): (
-            Vec<(String, String, String, Option<String>)>,
-            Vec<(String, String, String, Option<String>)>,
-        ) = on_pool!(self, pool, DB, {
+        type Plain = (String, String, String, Option<String>);
+        let (persons, lines): (Vec<Plain>, Vec<Plain>) = on_pool!(self, pool, DB, {
             (
                 sqlx::query_as(
                     "SELECT id, side, category, held_by FROM registry_persons WHERE current = 1 ORDER BY id",
@@ -476,7 +474,8 @@ impl Store {
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
             tx.lock_chain().await?;
-            let persons: Vec<(String, i64, String, String, Option<String>, String, i64)> =
+            type Version = (String, i64, String, String, Option<String>, String, i64);
+            let persons: Vec<Version> =
                 sqlx::query_as(
                     "SELECT id, version, side, category, held_by, sealed, current FROM registry_persons ORDER BY id, version",
                 )
@@ -562,7 +561,9 @@ impl Store {
 pub fn export_lines(records: &[PersonRecord]) -> Vec<String> {
     let mut out = Vec::new();
     for r in records {
-        out.push(serde_json::to_string(&Entry::Person(r.person.clone())).unwrap_or_default());
+        out.push(
+            serde_json::to_string(&Entry::Person(Box::new(r.person.clone()))).unwrap_or_default(),
+        );
     }
     for r in records {
         for s in &r.history {

@@ -121,7 +121,8 @@ fn claims_reconcile_against_registered_and_returned_persons_date_by_date() {
     ];
     let rows = registry::reconcile(&persons, &claims, &exchanges, &dates);
     // (date, holder, claims, held, acknowledged, returned, in exchanges, unaccounted)
-    let table: Vec<(Date, &str, String, u32, u32, u32, u32, Option<i64>)> = rows
+    type Row<'a> = (Date, &'a str, String, u32, u32, u32, u32, Option<i64>);
+    let table: Vec<Row> = rows
         .iter()
         .map(|r| {
             (

@@ -9,6 +9,8 @@ use truce_server::{AppState, router};
 use truce_store::Store;
 use truce_store::testing::{Guard, fresh_all};
 
+mod registry;
+
 /// The nk-2020 agreement loaded into a fresh store on every backend under test.
 async fn states() -> Vec<(Guard, Store, AppState)> {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../agreements/nk-2020");

@@ -1,0 +1,266 @@
+//! Need-to-know over HTTP: every role against every read path, with a person of each
+//! side on record; no path may carry a personal value to a role that may not see it.
+
+use crate::{PASSWORD, call, log_in, states};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use tower::ServiceExt;
+use truce_server::{AppState, router};
+use truce_store::accounts::Role;
+use truce_store::seal::Keyring;
+
+const FIXTURE: &str = include_str!("../../../truce-store/tests/fixtures/registry-fictional.jsonl");
+
+/// Personal values of the fixture, by the side of the person they belong to.
+const AM: &[&str] = &[
+    "Vardanyantest",
+    "Վարդանյանթեստ",
+    "AM-TEST-58213",
+    "1999-04-17",
+    "Petrosyantest",
+    "Grigoryantest",
+    "Sahakyantest",
+    "near Hadrut",
+];
+const AZ: &[&str] = &[
+    "Mammadovtest",
+    "Мамедовтест",
+    "AZ-TEST-30991",
+    "1997-01-05",
+    "Aliyevtest",
+];
+
+async fn raw(state: &AppState, uri: &str, cookie: &str) -> (StatusCode, String) {
+    let mut req = Request::builder().uri(uri);
+    if !cookie.is_empty() {
+        req = req.header("cookie", cookie);
+    }
+    let r = router(state.clone())
+        .oneshot(req.body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let status = r.status();
+    let bytes = axum::body::to_bytes(r.into_body(), 1 << 24)
+        .await
+        .expect("body");
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn every_role_on_every_read_path_sees_exactly_the_personal_data_it_may() {
+    for (guard, store, _) in states().await {
+        let keyed = store.with_keys(Keyring::ephemeral());
+        let b = keyed
+            .agreement("nk-2020")
+            .await
+            .expect("agreement")
+            .expect("loaded");
+        let r = keyed
+            .import_registry(&b, "r.jsonl", FIXTURE, None)
+            .await
+            .expect("import");
+        assert!(r.rejects.is_empty(), "{:?}", r.rejects);
+        let s = AppState::new(keyed.clone());
+        let now = "2026-11-28T00:00:00Z";
+        let users: [(&str, Role, Option<&str>); 6] = [
+            ("admin", Role::Admin, None),
+            ("analyst", Role::Analyst, None),
+            ("monitor", Role::Monitor, None),
+            ("liaison-am", Role::Liaison, Some("am")),
+            ("liaison-az", Role::Liaison, Some("az")),
+            ("protection", Role::ProtectionOfficer, None),
+        ];
+        for (id, role, party) in users {
+            keyed
+                .add_user(id, id, role, party, PASSWORD, now)
+                .await
+                .expect("user");
+        }
+        // Aggregate paths, the rest of the API and OGC: never a personal value.
+        let mut open_paths = vec![
+            "/api/v1/registry/summary?as_of=2021-01-01".to_owned(),
+            "/api/v1/registry/summary?as_of=2021-01-01&format=csv".into(),
+            "/api/v1/agreements/nk-2020/registry/claims".into(),
+            "/api/v1/agreements/nk-2020/records".into(),
+            "/api/v1/agreements/nk-2020/status?as_of=2021-01-01".into(),
+            "/api/v1/agreements/nk-2020/incidents".into(),
+            "/api/v1/sources".into(),
+            "/".into(),
+            "/app.js".into(),
+            "/ogc/nk-2020/collections".into(),
+        ];
+        let (_, collections) = raw(&s, "/ogc/nk-2020/collections", "").await;
+        let collections: serde_json::Value = serde_json::from_str(&collections).expect("json");
+        for c in collections["collections"].as_array().expect("collections") {
+            let id = c["id"].as_str().expect("id");
+            assert!(
+                !id.contains("person") && !id.contains("registry"),
+                "an OGC collection of persons: {id}"
+            );
+            open_paths.push(format!("/ogc/nk-2020/collections/{id}/items?limit=1000"));
+        }
+        let viewers: Vec<(&str, Option<&str>, bool)> = vec![
+            // (login, side whose people it sees, sees every side)
+            ("", None, false),
+            ("admin", None, true),
+            ("analyst", None, false),
+            ("monitor", None, false),
+            ("liaison-am", Some("am"), false),
+            ("liaison-az", Some("az"), false),
+            ("protection", None, true),
+        ];
+        for (login, side, all) in viewers {
+            let cookie = if login.is_empty() {
+                String::new()
+            } else {
+                log_in(&s, login).await.0
+            };
+            let who = if login.is_empty() { "public" } else { login };
+            for path in &open_paths {
+                let (status, body) = raw(&s, path, &cookie).await;
+                assert_eq!(status, StatusCode::OK, "{who} {path}: {body}");
+                for secret in AM.iter().chain(AZ) {
+                    assert!(!body.contains(secret), "{who} {path} carries `{secret}`");
+                }
+            }
+            let may_am = all || side == Some("am");
+            let may_az = all || side == Some("az");
+            let personal = may_am || may_az;
+            for path in ["/api/v1/registry/persons", "/api/v1/registry/export"] {
+                let (status, body) = raw(&s, path, &cookie).await;
+                let want = if personal {
+                    StatusCode::OK
+                } else if login.is_empty() {
+                    StatusCode::UNAUTHORIZED
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                assert_eq!(status, want, "{who} {path}");
+                for secret in AM {
+                    assert_eq!(body.contains(secret), may_am, "{who} {path} `{secret}`");
+                }
+                for secret in AZ {
+                    assert_eq!(body.contains(secret), may_az, "{who} {path} `{secret}`");
+                }
+            }
+            for (person, may, secrets) in [("R-A1", may_am, AM), ("R-Z1", may_az, AZ)] {
+                let (status, body) =
+                    raw(&s, &format!("/api/v1/registry/persons/{person}"), &cookie).await;
+                let want = if may {
+                    StatusCode::OK
+                } else if login.is_empty() {
+                    StatusCode::UNAUTHORIZED
+                } else if personal {
+                    // Another side's person: as if there were none.
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                assert_eq!(status, want, "{who} {person}: {body}");
+                assert_eq!(body.contains(secrets[0]), may, "{who} {person}");
+            }
+        }
+        // The export reads back as registry lines that import unchanged.
+        let (cookie, _) = log_in(&s, "protection").await;
+        let (_, text) = raw(&s, "/api/v1/registry/export", &cookie).await;
+        let again = keyed
+            .import_registry(&b, "export.jsonl", &text, None)
+            .await
+            .expect("reimport");
+        assert_eq!(
+            (
+                again.persons_unchanged,
+                again.statuses_unchanged,
+                again.rejects.len()
+            ),
+            (6, 13, 0)
+        );
+        // Every personal read above is in the chain, and the chain holds.
+        let entries = keyed.audit_entries(1, 100_000).await.expect("entries");
+        let reads = entries
+            .iter()
+            .filter(|e| e.action == "registry.read")
+            .count();
+        assert!(
+            reads >= 6 * 2 + 4 * 2 + 2 * 2,
+            "{reads} personal reads recorded"
+        );
+        assert!(entries.iter().all(|e| {
+            AM.iter()
+                .chain(AZ)
+                .all(|x| !e.detail.contains(x) && !e.target.contains(x))
+        }));
+        assert!(keyed.audit_verify(None).await.expect("verify").is_intact());
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
+async fn protection_officers_import_through_the_api_and_others_may_not() {
+    for (guard, store, _) in states().await {
+        let keyed = store.with_keys(Keyring::ephemeral());
+        let s = AppState::new(keyed.clone());
+        let now = "2026-11-28T00:00:00Z";
+        keyed
+            .add_user(
+                "protection",
+                "P",
+                Role::ProtectionOfficer,
+                None,
+                PASSWORD,
+                now,
+            )
+            .await
+            .expect("user");
+        keyed
+            .add_user("liaison", "L", Role::Liaison, Some("am"), PASSWORD, now)
+            .await
+            .expect("user");
+        let send = |cookie: String, csrf: String, body: &'static str| {
+            let s = s.clone();
+            async move {
+                let req = Request::builder()
+                    .method("POST")
+                    .uri("/api/v1/agreements/nk-2020/registry/import")
+                    .header("cookie", cookie)
+                    .header("x-csrf-token", csrf)
+                    .header("content-type", "application/x-ndjson")
+                    .body(Body::from(body))
+                    .expect("request");
+                let r = router(s).oneshot(req).await.expect("response");
+                let status = r.status();
+                let bytes = axum::body::to_bytes(r.into_body(), 1 << 20)
+                    .await
+                    .expect("body");
+                (
+                    status,
+                    serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default(),
+                )
+            }
+        };
+        let (c, t) = log_in(&s, "liaison").await;
+        let (status, _) = send(c, t, FIXTURE).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (c, t) = log_in(&s, "protection").await;
+        let bad = "{\"type\":\"person\",\"id\":\"R-9\",\"side\":\"am\",\"category\":\"pows\",\"source\":\"s\"}\n{\"type\":\"status\",\"person\":\"R-9\",\"date\":\"2020-12-01\",\"status\":\"hold\",\"source\":\"s\"}\n";
+        let (status, v) = send(c.clone(), t.clone(), bad).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        assert_eq!(v["import"]["persons_added"], 1);
+        assert_eq!(v["import"]["rejects"][0]["line"], 2);
+        assert_eq!(v["import"]["rejects"][0]["pointer"], "/status");
+        // Without the session's CSRF token a write is refused.
+        let (status, _) = send(c, "wrong".into(), bad).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _, v) = call(
+            &s,
+            "GET",
+            "/api/v1/registry/summary?as_of=20-1-1",
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+        assert_eq!(v["invalid-params"][0]["name"], "as_of");
+        guard.done(store).await;
+    }
+}

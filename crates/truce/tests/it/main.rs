@@ -4,6 +4,7 @@ mod data;
 mod import;
 mod nodes;
 mod ops;
+mod registry;
 mod status;
 
 use std::path::{Path, PathBuf};
@@ -76,6 +77,8 @@ pub fn command(dir: &Path, args: &[&str]) -> Command {
         .current_dir(dir)
         .env_remove("TRUCE_DATA")
         .env_remove("TRUCE_DATABASE")
+        .env_remove("TRUCE_REGISTRY_KEY")
+        .env_remove("TRUCE_REGISTRY_KEY_FILE")
         .env_remove("RUST_LOG");
     if let Some(url) = postgres_for(dir, args) {
         cmd.env("TRUCE_DATABASE", url);

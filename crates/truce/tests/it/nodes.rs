@@ -179,6 +179,24 @@ fn two_nodes_store_every_report_once_under_concurrent_retried_submissions() {
         CLIENTS * REPORTS_EACH,
         "every report stored exactly once"
     );
+    // Both nodes appended to one chain: it verifies, and its import entries account for
+    // every stored report.
+    let o = truce(d, &["audit", "verify", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["intact"], true, "{v}");
+    let o = truce(d, &["audit", "export"]);
+    let audited: u64 = stdout(&o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["action"] == "import.batch")
+        .filter_map(|e| serde_json::from_str::<serde_json::Value>(e["detail"].as_str()?).ok())
+        .filter_map(|d| d["reports"].as_u64())
+        .sum();
+    assert_eq!(
+        audited,
+        (CLIENTS * REPORTS_EACH) as u64,
+        "the chain accounts for every stored report"
+    );
 
     // The same reports, in the order they were stored, imported at once into a fresh
     // database: the same incidents.

@@ -534,7 +534,7 @@ async function loadStatements() {
 const REG_COLOURS = { claimed: "#8c510a", held: "#d6604d", acknowledged: "#f4a582", returned: "#1a9850" };
 
 function registryChart(rows) {
-  const w = 640, barH = 14, gap = 6, left = 70, pad = 20;
+  const w = 480, barH = 14, gap = 8, left = 96, right = 120, pad = 10;
   const series = ["claimed", "held", "acknowledged", "returned"];
   const value = (r, k) => k === "claimed" ? Math.max(0, ...r.claimed.map((c) => c.count))
     : k === "held" ? r.registered_held : k === "acknowledged" ? r.acknowledged : r.returned;
@@ -543,17 +543,17 @@ function registryChart(rows) {
   const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": "claimed, registered and returned per holding side" });
   let y = pad;
   for (const r of rows) {
-    const label = svg("text", { x: 4, y: y + barH, "font-size": 12 });
+    const label = svg("text", { x: 4, y: y + barH, "font-size": 13, "font-weight": "bold" });
     label.textContent = `held by ${r.holder}`;
     root.append(label);
     for (const k of series) {
       const n = value(r, k);
-      const bw = ((w - left - 60) * n) / max;
+      const bw = ((w - left - right) * n) / max;
       const rect = svg("rect", { x: left, y, width: Math.max(bw, 0.5), height: barH, fill: REG_COLOURS[k], "data-series": k, "data-holder": r.holder });
       rect.append(svg("title", {}));
       rect.lastChild.textContent = `${r.holder} ${k}: ${n}`;
       root.append(rect);
-      const t = svg("text", { x: left + bw + 4, y: y + barH - 3, "font-size": 11 });
+      const t = svg("text", { x: left + bw + 4, y: y + barH - 3, "font-size": 12 });
       t.textContent = `${k} ${n}`;
       root.append(t);
       y += barH + 2;

@@ -36,6 +36,13 @@ const ANALYST_PASSWORD = "analyst password for the browser test";
 truce(["user", "add", "ana", "--role", "analyst", "--name", "Ana Analyst", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
 truce(["user", "add", "mon", "--role", "monitor", "--name", "Monitor Seven", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
 truce(["sources", "add", "op-7", "--name", "Observation post 7", "--kind", "observation-post", "--reliability", "A"]);
+// The registry: fictional persons of both sides, and who may see them.
+truce(["registry", "import", join(root, "crates/truce-store/tests/fixtures/registry-fictional.jsonl")]);
+truce(["user", "add", "pro", "--role", "protection-officer", "--name", "Protection Officer", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
+truce(["user", "add", "lam", "--role", "liaison", "--party", "am", "--name", "Liaison AM", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
+truce(["user", "add", "laz", "--role", "liaison", "--party", "az", "--name", "Liaison AZ", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
+const AM_NAMES = ["Vardanyantest", "Վարդանյանթեստ", "AM-TEST-58213", "Petrosyantest"];
+const AZ_NAMES = ["Mammadovtest", "Мамедовтест", "AZ-TEST-30991"];
 
 // The server logs every request on stderr; left unread, a full pipe would stall it.
 const server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data", data], { env, stdio: ["ignore", "pipe", "ignore"] });
@@ -68,6 +75,23 @@ async function open(path, viewport = { width: 1280, height: 900 }) {
   await page.goto(`${base}${path}`);
   await page.waitForSelector("body[data-ready=true]", { timeout: 20000 });
   return page;
+}
+
+async function logIn(page, user) {
+  await page.fill("#login-form input[name=user]", user);
+  await page.fill("#login-form input[name=password]", ANALYST_PASSWORD);
+  await page.click("#login-form button[type=submit]");
+  await page.waitForSelector("#whoami");
+  await page.waitForSelector("body[data-ready=true]");
+}
+
+/// The registry tab's person rows and the whole page's text.
+async function registryView(page) {
+  await page.click("button[data-tab=registry]");
+  await page.waitForSelector("#registry-chart svg");
+  const text = await page.evaluate(() => document.body.innerText);
+  const rows = await page.locator("#registry-persons tr[data-person]").evaluateAll((r) => r.map((x) => x.dataset.person));
+  return { text, rows };
 }
 
 function clean(page) {
@@ -203,6 +227,56 @@ const tests = [
     assert.ok(await page.locator("#scorecard-table").isVisible());
     clean(page);
     return page;
+  }],
+  ["a public visitor sees the registry's aggregates and not one name", async () => {
+    const page = await open("/?as_of=2021-04-01&tab=registry");
+    const { text, rows } = await registryView(page);
+    assert.deepEqual(rows, []);
+    assert.ok(await page.locator("#registry-persons-box").isHidden());
+    // Armenia's claim of over 200 held by Azerbaijan, against 2 registered.
+    const claimed = await page.locator('#registry-chart rect[data-series=claimed][data-holder=az] title').textContent();
+    assert.match(claimed, /az claimed: 200/);
+    assert.match(text, /am: ≥200/);
+    for (const n of [...AM_NAMES, ...AZ_NAMES]) assert.ok(!text.includes(n), `${n} shown to the public`);
+    const status = await page.evaluate(async () => (await fetch("/api/v1/registry/persons")).status);
+    assert.equal(status, 401);
+    page.errors = page.errors.filter((e) => !/401/.test(e));
+    clean(page);
+    return page;
+  }],
+  ["a protection officer sees every person, with names in each script", async () => {
+    const page = await open("/?as_of=2021-04-01");
+    await logIn(page, "pro");
+    const { text, rows } = await registryView(page);
+    await page.waitForSelector("#registry-persons tr[data-person]");
+    const all = await page.locator("#registry-persons tr[data-person]").evaluateAll((r) => r.map((x) => x.dataset.person));
+    assert.deepEqual(all, ["R-A1", "R-A2", "R-A3", "R-A4", "R-Z1", "R-Z2"], `rows ${rows}`);
+    const table = await page.locator("#registry-persons").innerText();
+    for (const n of [...AM_NAMES, ...AZ_NAMES]) assert.ok(table.includes(n), `${n} missing for the protection officer`);
+    assert.ok(text.length > 0);
+    clean(page);
+    return page;
+  }],
+  ["each side's liaison sees their own side's people only", async () => {
+    let last = null;
+    for (const [user, mine, theirs, ids] of [["lam", AM_NAMES, AZ_NAMES, ["R-A1", "R-A2", "R-A3", "R-A4"]], ["laz", AZ_NAMES, AM_NAMES, ["R-Z1", "R-Z2"]]]) {
+      if (last) await last.context().close();
+      const page = await open("/?as_of=2021-04-01");
+      await logIn(page, user);
+      await registryView(page);
+      await page.waitForSelector("#registry-persons tr[data-person]");
+      const rows = await page.locator("#registry-persons tr[data-person]").evaluateAll((r) => r.map((x) => x.dataset.person));
+      assert.deepEqual(rows, ids, user);
+      const text = await page.evaluate(() => document.body.innerText);
+      for (const n of mine) assert.ok(text.includes(n), `${user} misses ${n}`);
+      for (const n of theirs) assert.ok(!text.includes(n), `${user} sees ${n}`);
+      const other = await page.evaluate(async (id) => (await fetch(`/api/v1/registry/persons/${id}`)).status, ids[0] === "R-A1" ? "R-Z1" : "R-A1");
+      assert.equal(other, 404, "another side's person is as if unknown");
+      page.errors = page.errors.filter((e) => !/404/.test(e));
+      clean(page);
+      last = page;
+    }
+    return last;
   }],
   ["a monitor logs in and submits a report, with an inline error first", async () => {
     const page = await open("/?as_of=2021-06-30");

@@ -385,10 +385,20 @@ impl Store {
     /// Ends a session.
     pub async fn end_session(&self, token: &str) -> Result<()> {
         on_pool!(self, pool, DB, {
-            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-                .bind(sha256(token))
-                .execute(pool)
-                .await?;
+            let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
+            let user: Option<String> =
+                sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id")
+                    .bind(sha256(token))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(u) = user {
+                let target = format!("user:{u}");
+                let state = tx.state(&target).await?;
+                tx.append(&u, Note::new("user.logout", target).before(state))
+                    .await?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -168,6 +168,18 @@ impl Store {
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
             tx.lock_chain().await?;
+            // A node with another key must not seal beside values it cannot open (two
+            // nodes that each made a key of their own would split the registry).
+            let sample: Option<String> =
+                sqlx::query_scalar("SELECT sealed FROM registry_persons LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(Err(other)) = sample.as_deref().map(|v| keys.knows(v)) {
+                return Err(StoreError::Refused(format!(
+                    "the registry is sealed with key {other}, and this command or node has key {}; give it the registry's key file",
+                    keys.fingerprint()
+                )));
+            }
             for (no, entry) in parsed {
                 match entry {
                     Entry::Person(p) => {

@@ -290,6 +290,19 @@ impl Keyring {
             })
     }
 
+    /// The fingerprint of the key that sealed a value, if it is one of this ring's.
+    pub(crate) fn knows(&self, sealed: &str) -> Result<(), String> {
+        let id = sealed.split(':').nth(1).unwrap_or("");
+        if std::iter::once(&self.primary)
+            .chain(&self.others)
+            .any(|k| k.id == id)
+        {
+            Ok(())
+        } else {
+            Err(id.to_owned())
+        }
+    }
+
     /// Keyed digest of plain content (HMAC-SHA256 under a key derived from the sealing
     /// key): equal contents give equal digests, and no one without the key can test a
     /// guess of a name against it.

@@ -291,12 +291,13 @@ async fn run(cli: Cli) -> Result<()> {
             let dir = dir.unwrap_or_else(|| PathBuf::from("truce-data"));
             let store = match &database {
                 Some(_) => {
-                    open(&DataArgs {
+                    let args = DataArgs {
                         data: dir.clone(),
                         database: database.clone(),
                         registry_key: None,
-                    })
-                    .await?
+                    };
+                    let store = open(&args).await?;
+                    equip(store, &args, true).await?
                 }
                 None => {
                     init(&dir).await?;
@@ -543,7 +544,9 @@ async fn load_demo_evidence(store: &Store, b: &AgreementBundle) -> Result<()> {
 /// the command line, and the registry key is attached when there is one.
 async fn open(args: &DataArgs) -> Result<Store> {
     let store = open_unkeyed(args).await?;
-    equip(store, args).await
+    // A data directory makes its own key; a shared database gets one only from `truce
+    // init`, so that server nodes started side by side never each make a key of their own.
+    equip(store, args, args.database.is_none()).await
 }
 
 /// Who the command line writes as in the audit log.
@@ -554,13 +557,13 @@ fn cli_actor() -> String {
     format!("cli:{who}")
 }
 
-/// Attaches the actor and the registry key. A missing key file is created while no
-/// person is on record (nothing is sealed yet, so no key can be lost).
-async fn equip(store: Store, args: &DataArgs) -> Result<Store> {
+/// Attaches the actor and the registry key. With `create`, a missing key file is created
+/// while no person is on record (nothing is sealed yet, so no key can be lost).
+async fn equip(store: Store, args: &DataArgs, create: bool) -> Result<Store> {
     let store = store.acting_as(&cli_actor());
     let path = args.key_file();
     if std::env::var_os(truce_store::seal::KEY_ENV).is_none() && !path.exists() {
-        if store.registry_facts().await?.is_empty() {
+        if create && store.registry_facts().await?.is_empty() {
             truce_store::seal::Keyring::create_file(&path)?;
             #[allow(clippy::print_stderr)]
             {

@@ -227,6 +227,15 @@ async fn reimporting_changes_nothing_and_refused_lines_name_line_and_member_only
             );
         }
         assert_eq!(r.persons_added, 1, "the good line lands");
+        // Another key (a node that made its own) may not seal beside this one's values.
+        let other = store
+            .with_keys(Keyring::ephemeral())
+            .import_registry(&b, "registry.jsonl", FIXTURE, None)
+            .await;
+        assert!(
+            matches!(&other, Err(truce_store::StoreError::Refused(m)) if m.contains("sealed with key")),
+            "{other:?}"
+        );
         guard.done(store).await;
     }
 }

@@ -19,6 +19,17 @@ pub struct LineProblem {
     pub reason: String,
 }
 
+impl From<crate::rows::FileError> for LineProblem {
+    /// A file that could not be read at all: its line, no member.
+    fn from(e: crate::rows::FileError) -> Self {
+        Self {
+            line: e.line,
+            pointer: String::new(),
+            reason: e.message,
+        }
+    }
+}
+
 impl From<LineProblem> for crate::rows::Reject {
     /// A refused line or feature: the JSON pointer stands in the column.
     fn from(p: LineProblem) -> Self {

@@ -582,35 +582,45 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Removes and reads the `type` member of a line that must be a JSON object: one of
+/// `types`, else a problem with a suggestion. `what` names the kind of line.
+pub(crate) fn take_type(
+    no: u64,
+    value: &mut Value,
+    types: &'static [&'static str],
+    what: &str,
+) -> Result<&'static str, Vec<LineProblem>> {
+    let Some(obj) = value.as_object_mut() else {
+        return Err(vec![problem(no, "", "must be a JSON object")]);
+    };
+    match obj.remove("type") {
+        Some(Value::String(s)) => types.iter().copied().find(|t| *t == s).ok_or_else(|| {
+            vec![problem(
+                no,
+                "/type",
+                format!(
+                    "unknown {what} type `{s}`; {}",
+                    crate::diag::suggest(&s, types.iter().copied())
+                ),
+            )]
+        }),
+        Some(_) => Err(vec![problem(no, "/type", "must be a string")]),
+        None => Err(vec![problem(
+            no,
+            "/type",
+            format!("is missing; one of {}", types.join(", ")),
+        )]),
+    }
+}
+
 /// Validates a parsed JSON value as a record.
 pub fn read_value(
     no: u64,
     mut value: Value,
     agreement: &AgreementBundle,
 ) -> Result<Record, Vec<LineProblem>> {
-    let Some(obj) = value.as_object_mut() else {
-        return Err(vec![problem(no, "", "must be a JSON object")]);
-    };
-    let kind = match obj.remove("type") {
-        Some(Value::String(s)) => RecordKind::parse(&s).ok_or_else(|| {
-            vec![problem(
-                no,
-                "/type",
-                format!(
-                    "unknown record type `{s}`; {}",
-                    crate::diag::suggest(&s, RecordKind::ALL.iter().copied())
-                ),
-            )]
-        })?,
-        Some(_) => return Err(vec![problem(no, "/type", "must be a string")]),
-        None => {
-            return Err(vec![problem(
-                no,
-                "/type",
-                format!("is missing; one of {}", RecordKind::ALL.join(", ")),
-            )]);
-        }
-    };
+    let kind = take_type(no, &mut value, RecordKind::ALL, "record")
+        .map(|k| RecordKind::parse(k).unwrap_or(RecordKind::Handover))?;
     let record = match kind {
         RecordKind::Handover => Record::Handover(typed(no, value)?),
         RecordKind::Withdrawal => Record::Withdrawal(typed(no, value)?),

@@ -12,7 +12,7 @@
 
 use crate::bundle::AgreementBundle;
 use crate::jsonl::LineProblem;
-use crate::records::{DetentionClaim, Exchange, PersonCategory, problem, typed};
+use crate::records::{DetentionClaim, Exchange, PersonCategory, problem, take_type, typed};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -335,28 +335,10 @@ pub fn read_value(
     mut value: Value,
     bundle: &AgreementBundle,
 ) -> Result<Entry, Vec<LineProblem>> {
+    let kind = take_type(no, &mut value, EntryKind::ALL, "registry line")
+        .map(|k| EntryKind::parse(k).unwrap_or(EntryKind::Person))?;
     let Some(obj) = value.as_object_mut() else {
         return Err(vec![problem(no, "", "must be a JSON object")]);
-    };
-    let kind = match obj.remove("type") {
-        Some(Value::String(s)) => EntryKind::parse(&s).ok_or_else(|| {
-            vec![problem(
-                no,
-                "/type",
-                format!(
-                    "unknown registry line type `{s}`; {}",
-                    crate::diag::suggest(&s, EntryKind::ALL.iter().copied())
-                ),
-            )]
-        })?,
-        Some(_) => return Err(vec![problem(no, "/type", "must be a string")]),
-        None => {
-            return Err(vec![problem(
-                no,
-                "/type",
-                format!("is missing; one of {}", EntryKind::ALL.join(", ")),
-            )]);
-        }
     };
     // Members are checked here rather than by serde: its `deny_unknown_fields` does not
     // see through the flattened personal part.

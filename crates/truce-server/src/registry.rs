@@ -106,6 +106,20 @@ pub(crate) async fn claims(
     Ok(Json(json!({"reconciliation": rows})))
 }
 
+/// Every person the asker may see in full; refused for roles that see aggregates only.
+async fn visible_persons(
+    s: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Vec<truce_store::registry::PersonRecord>, ApiError> {
+    let p = s.principal(headers).await?;
+    p.require(Action::ReadPersonal, method, headers)?;
+    s.store
+        .registry_persons(&p.viewer())
+        .await
+        .map_err(personal_error)
+}
+
 /// `GET /api/v1/registry/persons`: every person the asker may see, with personal data.
 pub(crate) async fn persons(
     State(s): State<AppState>,
@@ -114,13 +128,7 @@ pub(crate) async fn persons(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     params(q, &[])?;
-    let p = s.principal(&headers).await?;
-    p.require(Action::ReadPersonal, &method, &headers)?;
-    let list = s
-        .store
-        .registry_persons(&p.viewer())
-        .await
-        .map_err(personal_error)?;
+    let list = visible_persons(&s, &method, &headers).await?;
     Ok(Json(json!({"persons": list})))
 }
 
@@ -151,13 +159,7 @@ pub(crate) async fn export(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     params(q, &[])?;
-    let p = s.principal(&headers).await?;
-    p.require(Action::ReadPersonal, &method, &headers)?;
-    let list = s
-        .store
-        .registry_persons(&p.viewer())
-        .await
-        .map_err(personal_error)?;
+    let list = visible_persons(&s, &method, &headers).await?;
     let mut text = String::new();
     for l in truce_store::registry::export_lines(&list) {
         text.push_str(&l);

@@ -191,17 +191,8 @@ impl Store {
             .map(|s| s.record.id().to_owned())
             .collect();
         let (parsed, mut rejects) = if name.to_ascii_lowercase().ends_with(".csv") {
-            match records::read_csv(text, default_kind, bundle) {
-                Ok(r) => r,
-                Err(e) => (
-                    Vec::new(),
-                    vec![LineProblem {
-                        line: e.line,
-                        pointer: String::new(),
-                        reason: e.message,
-                    }],
-                ),
-            }
+            records::read_csv(text, default_kind, bundle)
+                .unwrap_or_else(|e| (Vec::new(), vec![e.into()]))
         } else {
             let mut parsed = Vec::new();
             let mut rejects = Vec::new();

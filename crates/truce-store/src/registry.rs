@@ -143,17 +143,8 @@ impl Store {
     ) -> Result<RegistryImport> {
         let keys = keys(self)?;
         let (parsed, mut rejects) = if name.to_ascii_lowercase().ends_with(".csv") {
-            match registry::read_csv(text, default_kind, bundle) {
-                Ok(r) => r,
-                Err(e) => (
-                    Vec::new(),
-                    vec![LineProblem {
-                        line: e.line,
-                        pointer: String::new(),
-                        reason: e.message,
-                    }],
-                ),
-            }
+            registry::read_csv(text, default_kind, bundle)
+                .unwrap_or_else(|e| (Vec::new(), vec![e.into()]))
         } else {
             registry::read_jsonl(text, bundle)
         };

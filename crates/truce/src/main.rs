@@ -273,6 +273,25 @@ fn report(e: &anyhow::Error) {
     }
 }
 
+/// Prints refused lines of an import as `FILE:LINE MEMBER: reason` on stderr.
+fn print_rejects(name: &str, rejects: &[truce_core::jsonl::LineProblem]) {
+    for p in rejects {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("{name}:{} {}: {}", p.line, p.pointer, p.reason);
+        }
+    }
+}
+
+/// The end of an import of several files: bad input when any line was refused.
+fn refused_lines(refused: usize) -> Result<()> {
+    if refused > 0 {
+        Err(BadInput(format!("{refused} line(s) refused; the others were stored")).into())
+    } else {
+        Ok(())
+    }
+}
+
 /// Writes to stdout; a closed pipe (`| head`) ends quietly.
 fn out(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();

@@ -203,19 +203,10 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
                     r.statuses_unchanged,
                     r.rejects.len()
                 ))?;
-                for p in &r.rejects {
-                    #[allow(clippy::print_stderr)]
-                    {
-                        eprintln!("{name}:{} {}: {}", p.line, p.pointer, p.reason);
-                    }
-                }
+                crate::print_rejects(&name, &r.rejects);
                 refused += r.rejects.len();
             }
-            if refused > 0 {
-                Err(BadInput(format!("{refused} line(s) refused; the others were stored")).into())
-            } else {
-                Ok(())
-            }
+            crate::refused_lines(refused)
         }
         RegistryCmd::List {
             as_user,

@@ -136,19 +136,10 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
                     r.counts.unchanged,
                     r.rejects.len()
                 ))?;
-                for p in &r.rejects {
-                    #[allow(clippy::print_stderr)]
-                    {
-                        eprintln!("{name}:{} {}: {}", p.line, p.pointer, p.reason);
-                    }
-                }
+                crate::print_rejects(&name, &r.rejects);
                 refused += r.rejects.len();
             }
-            if refused > 0 {
-                Err(BadInput(format!("{refused} line(s) refused; the others were stored")).into())
-            } else {
-                Ok(())
-            }
+            crate::refused_lines(refused)
         }
         EvidenceCmd::List {
             kind,

@@ -211,6 +211,23 @@ impl Store {
         })
     }
 
+    /// The import lock of the agreement an incident belongs to: analysts' changes read
+    /// incidents and write them back, and a split numbers a new incident, so they queue
+    /// with imports (and each other) on every node rather than interleave.
+    async fn review_lock(&self, id: &str) -> Result<Option<crate::ImportLock>, ReviewError> {
+        let agreement: Option<String> = on_pool!(self, pool, DB, {
+            sqlx::query_scalar("SELECT agreement_id FROM incidents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(StoreError::from)?
+        });
+        match agreement {
+            Some(a) => Ok(Some(self.import_lock(&a).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// Sets (or, with `None`, clears) the analyst's status of an incident.
     pub async fn set_status(
         &self,
@@ -220,6 +237,7 @@ impl Store {
         reason: &str,
         actor: &str,
     ) -> Result<Incident, ReviewError> {
+        let _lock = self.review_lock(id).await?;
         let cur = self
             .current(id)
             .await?
@@ -253,6 +271,7 @@ impl Store {
                 "an incident cannot be merged into itself".into(),
             ));
         }
+        let _lock = self.review_lock(into).await?;
         let target = self
             .current(into)
             .await?
@@ -313,6 +332,9 @@ impl Store {
         reason: &str,
         actor: &str,
     ) -> Result<(Incident, Incident), ReviewError> {
+        // Under the lock, the new incident's number cannot be taken by another split or
+        // an import in between.
+        let _lock = self.review_lock(id).await?;
         let cur = self
             .current(id)
             .await?

@@ -5,9 +5,12 @@
 pub mod acled;
 pub mod agreement;
 pub mod audit;
+pub mod bulletin;
+pub mod bulletin_render;
 pub mod bundle;
 pub mod compliance;
 pub mod diag;
+pub mod feeds;
 pub mod incidents;
 pub mod jsonl;
 pub mod period;

@@ -22,6 +22,7 @@ mod api;
 mod assets;
 pub mod auth;
 mod ogc;
+pub mod publishing;
 mod registry;
 
 /// Loaded agreements by id, with the content hash each was loaded from.

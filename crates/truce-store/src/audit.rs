@@ -46,14 +46,15 @@ impl Note {
 }
 
 /// Target kinds whose current state `verify` recomputes.
-const STATEFUL: &[&str] = &["user", "token", "agreement", "record", "person"];
+const STATEFUL: &[&str] = &["user", "token", "agreement", "record", "person", "bulletin"];
 
 /// Every stored target of a [`STATEFUL`] kind.
 const STATEFUL_TARGETS: &str = "SELECT 'user:' || id FROM users
      UNION ALL SELECT 'token:' || id FROM api_tokens
      UNION ALL SELECT 'agreement:' || id FROM agreements
      UNION ALL SELECT 'record:' || agreement_id || '/' || kind || '/' || id FROM records WHERE superseded = 0
-     UNION ALL SELECT 'person:' || id FROM registry_persons WHERE current = 1";
+     UNION ALL SELECT 'person:' || id FROM registry_persons WHERE current = 1
+     UNION ALL SELECT 'bulletin:' || id FROM bulletins";
 
 /// Chain operations on one connection inside a transaction, the same statements for
 /// each backend.
@@ -180,6 +181,13 @@ macro_rules! chain_for {
                             }
                         }
                     }
+                    "bulletin" => sqlx::query_as::<_, (String, String, String, String, Option<String>, Option<String>)>(
+                        "SELECT published_at, signed_json, markdown, html, pdf, pdf_signature FROM bulletins WHERE id = $1",
+                    )
+                    .bind(id)
+                    .fetch_optional(&mut *self)
+                    .await?
+                    .map(|(at, j, m, h, p, s)| vec![at, j, m, h, p.unwrap_or_default(), s.unwrap_or_default()]),
                     _ => None,
                 };
                 Ok(values.map_or_else(String::new, |v| {

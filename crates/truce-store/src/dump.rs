@@ -34,6 +34,8 @@ pub const TABLES: &[&str] = &[
     "idempotency",
     "registry_persons",
     "registry_status",
+    "bulletins",
+    "scheduled_runs",
     "audit_log",
     "audit_head",
 ];

@@ -27,6 +27,7 @@ macro_rules! on_pool {
 
 pub mod accounts;
 pub mod audit;
+pub mod bulletins;
 pub mod dump;
 mod evidence;
 pub mod ingest;

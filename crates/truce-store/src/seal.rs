@@ -140,6 +140,23 @@ fn read_key_file(path: &Path) -> Result<Key> {
     Key::from_hex(&text, &path.display().to_string())
 }
 
+/// 32 random bytes from the operating system.
+pub fn random_key() -> [u8; 32] {
+    Key::generate().bytes
+}
+
+/// Reads a 32-byte secret kept as 64 hex digits in a file only its owner may read (the
+/// registry key, a bulletin signing key).
+pub fn read_secret(path: &Path) -> Result<[u8; 32]> {
+    Ok(read_key_file(path)?.bytes)
+}
+
+/// Writes a 32-byte secret to a new file readable by its owner only; refuses to
+/// overwrite one.
+pub fn write_secret(path: &Path, secret: &[u8; 32]) -> Result<()> {
+    write_key_file(path, &Key::new(*secret))
+}
+
 impl Keyring {
     /// Creates a key file with a new random key, readable by its owner only. Returns
     /// false, and leaves the file alone, when it exists.

@@ -1,0 +1,981 @@
+//! Bulletins: the centre's report for a period, built from the same inputs as the
+//! scorecard, every number with the incidents and records behind it, and its signature.
+//!
+//! The content is a typed document ([`Bulletin`]); its canonical JSON (object members
+//! sorted at every level, no insignificant whitespace) is what is signed with ed25519.
+//! Renderings (Markdown, HTML) are pure functions of the content, so a verifier re-renders
+//! from the signed JSON and compares byte for byte: a changed byte anywhere shows.
+
+use crate::bundle::AgreementBundle;
+use crate::compliance::{self, Inputs, Options, ViolationIndex};
+use crate::incidents::{Incident, IncidentStatus};
+use crate::records::Evidence;
+use crate::registry::{self, Facts};
+use crate::report::Source;
+use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// How many notable incidents a bulletin lists.
+const NOTABLE: usize = 12;
+/// How far ahead deadlines are listed, in days.
+const AHEAD_DAYS: i64 = 90;
+
+/// The period a bulletin covers: local days, both ends included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    /// First day.
+    pub from: Date,
+    /// Last day.
+    pub to: Date,
+    /// IANA zone the days are local to.
+    pub time_zone: String,
+    /// First day of the period compared against (as long, just before).
+    pub previous_from: Date,
+    /// Its last day.
+    pub previous_to: Date,
+}
+
+/// Violations of one type in one zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoneCount {
+    /// Zone id (`outside` when in no zone).
+    pub zone: String,
+    /// Zone name.
+    pub zone_name: String,
+    /// Event type.
+    pub event_type: String,
+    /// In the period.
+    pub count: u32,
+    /// In the previous period.
+    pub previous: u32,
+    /// The incidents counted in the period.
+    pub incidents: Vec<String>,
+}
+
+/// Violations on one day, by status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCount {
+    /// Local day.
+    pub date: Date,
+    /// Confirmed.
+    pub confirmed: u32,
+    /// Corroborated.
+    pub corroborated: u32,
+    /// Unverified or disputed.
+    pub other: u32,
+}
+
+/// Ceasefire violations of the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violations {
+    /// Incidents of a violation type, not rejected, in the period.
+    pub total: u32,
+    /// The same in the previous period.
+    pub previous_total: u32,
+    /// By zone and type (an incident in nested zones counts in each).
+    pub by_zone: Vec<ZoneCount>,
+    /// Per day.
+    pub per_day: Vec<DayCount>,
+}
+
+/// A claim about who did it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimLine {
+    /// Source.
+    pub source: String,
+    /// Whom it blames.
+    pub blames: Option<String>,
+}
+
+/// An incident worth a line of its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notable {
+    /// Incident id.
+    pub id: String,
+    /// Local day it began.
+    pub date: Date,
+    /// Place, with both names where the gazetteer has them.
+    pub place: String,
+    /// Point (longitude, latitude).
+    pub point: Option<(f64, f64)>,
+    /// Zones.
+    pub zones: Vec<String>,
+    /// Type.
+    pub event_type: String,
+    /// Status.
+    pub status: String,
+    /// Claims, as made.
+    pub claims: Vec<ClaimLine>,
+    /// The centre's assessment.
+    pub assessed: Option<String>,
+    /// True when the parties blame each other.
+    pub disputed: bool,
+    /// Dead, best estimate.
+    pub killed: u32,
+}
+
+/// A change of an obligation's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// First day of the new status.
+    pub date: Date,
+    /// Obligation.
+    pub obligation: String,
+    /// Its title.
+    pub title: String,
+    /// State before (`not in force` when it was not).
+    pub from: String,
+    /// State from then.
+    pub to: String,
+    /// Why, in a line.
+    pub reason: String,
+    /// Records and incidents behind it.
+    pub evidence: Vec<String>,
+}
+
+/// Traffic through a checkpoint on one day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Traffic {
+    /// Local day.
+    pub date: Date,
+    /// Checkpoint.
+    pub checkpoint: String,
+    /// Persons.
+    pub persons: u32,
+    /// Vehicles.
+    pub vehicles: u32,
+    /// Cargo, tonnes.
+    pub cargo_t: f64,
+    /// Crossing records counted.
+    pub evidence: Vec<String>,
+}
+
+/// A deadline or notice date ahead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upcoming {
+    /// The day.
+    pub date: Date,
+    /// Obligation.
+    pub obligation: String,
+    /// Its title.
+    pub title: String,
+    /// What falls due.
+    pub what: String,
+}
+
+/// Registry aggregates (never personal data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detainees {
+    /// Persons by side, category and status on the last day.
+    pub counts: Vec<CountLine>,
+    /// Claimed against registered against returned, per holder, on the last day.
+    pub reconciliation: Vec<ReconLine>,
+}
+
+/// A registry count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountLine {
+    /// Side.
+    pub side: String,
+    /// Category.
+    pub category: String,
+    /// Status (`none` before any status).
+    pub status: String,
+    /// Persons.
+    pub count: u32,
+}
+
+/// A reconciliation line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconLine {
+    /// Holding side.
+    pub holder: String,
+    /// `claimant: figure` per claimant.
+    pub claimed: Vec<String>,
+    /// Registered held.
+    pub registered_held: u32,
+    /// Returned.
+    pub returned: u32,
+    /// Returned in exchanges (the records' counts).
+    pub returned_in_exchanges: u32,
+    /// Claim records behind the figures.
+    pub evidence: Vec<String>,
+}
+
+/// A source the bulletin rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceLine {
+    /// Id, or the URL of a record's public source.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Reliability (A–F), when graded.
+    pub reliability: Option<String>,
+}
+
+/// A zone outline for the map, simplified.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outline {
+    /// Zone id.
+    pub zone: String,
+    /// Kind.
+    pub kind: String,
+    /// Rings of (longitude, latitude), rounded to 0.001°.
+    pub rings: Vec<Vec<(f64, f64)>>,
+}
+
+/// A bulletin's content: what is signed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bulletin {
+    /// `AGREEMENT/FROM..TO`.
+    pub id: String,
+    /// Agreement id.
+    pub agreement: String,
+    /// Agreement title.
+    pub title: String,
+    /// The period.
+    pub period: Period,
+    /// When it was built, RFC 3339.
+    pub generated_at: String,
+    /// The summary, sentence by sentence.
+    pub summary: Vec<String>,
+    /// Ceasefire violations.
+    pub violations: Violations,
+    /// Notable incidents.
+    pub notable: Vec<Notable>,
+    /// Status changes of every obligation in the period.
+    pub changes: Vec<Change>,
+    /// Corridor traffic per day and checkpoint.
+    pub corridor: Vec<Traffic>,
+    /// Registry aggregates.
+    pub detainees: Detainees,
+    /// Deadlines and notice dates in the next 90 days.
+    pub upcoming: Vec<Upcoming>,
+    /// Sources.
+    pub sources: Vec<SourceLine>,
+    /// How the figures are made.
+    pub methodology: Vec<String>,
+    /// Zone outlines for the map.
+    pub outlines: Vec<Outline>,
+}
+
+/// Everything a bulletin is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct BulletinInputs<'a> {
+    /// The agreement with zones and gazetteer.
+    pub bundle: &'a AgreementBundle,
+    /// Evidence records.
+    pub evidence: &'a Evidence,
+    /// Incidents of the period and the one before (others are ignored).
+    pub incidents: &'a [Incident],
+    /// The violation index of all incidents (for the scorecard).
+    pub violations: &'a ViolationIndex,
+    /// Registry facts (no personal data).
+    pub registry: &'a [Facts],
+    /// Registered sources.
+    pub sources: &'a HashMap<String, Source>,
+    /// Thresholds.
+    pub options: &'a Options,
+}
+
+fn local_day(i: &Incident, tz: &jiff::tz::TimeZone) -> Date {
+    tz.to_datetime(i.window.start).date()
+}
+
+fn status_words(s: &compliance::Status) -> String {
+    let mut w = s.state.clone();
+    if s.late {
+        w += " (late)";
+    }
+    if s.breached {
+        w += " (BREACHED)";
+    }
+    w
+}
+
+/// Builds the bulletin for the local days `from` to `to` (inclusive).
+pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) -> Bulletin {
+    let a = &i.bundle.agreement;
+    let tz = a.tz();
+    let days = (to - from).get_days().max(0) + 1;
+    let previous_to = from.yesterday().unwrap_or(from);
+    let previous_from = previous_to
+        .checked_sub(i64::from(days - 1).days())
+        .unwrap_or(previous_to);
+    let zone_name = |id: &str| {
+        i.bundle
+            .zones
+            .zones()
+            .iter()
+            .find(|z| z.id == id)
+            .map_or_else(|| id.to_owned(), |z| z.name.clone())
+    };
+    // Violations, this period and the one before.
+    let counted = |inc: &&Incident| inc.event_type.is_violation() && inc.status != IncidentStatus::Rejected && !inc.reports.is_empty();
+    let mut by: BTreeMap<(String, String), ZoneCount> = BTreeMap::new();
+    let mut per_day: BTreeMap<Date, DayCount> = BTreeMap::new();
+    let (mut total, mut previous_total) = (0, 0);
+    let mut in_period: Vec<&Incident> = Vec::new();
+    for inc in i.incidents.iter().filter(counted) {
+        let day = local_day(inc, tz);
+        let now = (from..=to).contains(&day);
+        let before = (previous_from..=previous_to).contains(&day);
+        if !now && !before {
+            continue;
+        }
+        let zones: Vec<String> = if inc.zones.is_empty() {
+            vec!["outside".into()]
+        } else {
+            inc.zones.clone()
+        };
+        for z in zones {
+            let e = by
+                .entry((z.clone(), inc.event_type.as_str().to_owned()))
+                .or_insert_with(|| ZoneCount {
+                    zone_name: if z == "outside" {
+                        "outside every zone".into()
+                    } else {
+                        zone_name(&z)
+                    },
+                    zone: z,
+                    event_type: inc.event_type.as_str().into(),
+                    count: 0,
+                    previous: 0,
+                    incidents: Vec::new(),
+                });
+            if now {
+                e.count += 1;
+                e.incidents.push(inc.id.clone());
+            } else {
+                e.previous += 1;
+            }
+        }
+        if now {
+            total += 1;
+            in_period.push(inc);
+            let d = per_day.entry(day).or_insert(DayCount {
+                date: day,
+                confirmed: 0,
+                corroborated: 0,
+                other: 0,
+            });
+            match inc.status {
+                IncidentStatus::Confirmed => d.confirmed += 1,
+                IncidentStatus::Corroborated => d.corroborated += 1,
+                _ => d.other += 1,
+            }
+        } else {
+            previous_total += 1;
+        }
+    }
+    // Notable: verified first, then the deadliest, then the earliest.
+    let rank = |s: IncidentStatus| match s {
+        IncidentStatus::Confirmed => 0,
+        IncidentStatus::Corroborated => 1,
+        IncidentStatus::Disputed => 2,
+        _ => 3,
+    };
+    in_period.sort_by(|x, y| {
+        (rank(x.status), std::cmp::Reverse(x.killed.best), x.window.start, &x.id).cmp(&(
+            rank(y.status),
+            std::cmp::Reverse(y.killed.best),
+            y.window.start,
+            &y.id,
+        ))
+    });
+    let notable: Vec<Notable> = in_period
+        .iter()
+        .take(NOTABLE)
+        .map(|inc| Notable {
+            id: inc.id.clone(),
+            date: local_day(inc, tz),
+            place: inc
+                .place_name
+                .as_deref()
+                .map(|n| {
+                    i.bundle
+                        .gazetteer
+                        .find(n)
+                        .matches
+                        .first()
+                        .map_or_else(|| n.to_owned(), |m| m.place.display.clone())
+                })
+                .unwrap_or_else(|| "unnamed place".into()),
+            point: inc.point.map(|(x, y)| (round3(x), round3(y))),
+            zones: inc.zones.clone(),
+            event_type: inc.event_type.as_str().into(),
+            status: inc.status.as_str().into(),
+            claims: inc
+                .attribution
+                .claims
+                .iter()
+                .map(|c| ClaimLine {
+                    source: c.source.clone(),
+                    blames: c.perpetrator.clone(),
+                })
+                .collect(),
+            assessed: inc.attribution.assessed.clone(),
+            disputed: inc.attribution.disputed,
+            killed: inc.killed.best,
+        })
+        .collect();
+    // Status changes, from the day before the period to its last day.
+    let inputs = Inputs {
+        agreement: a,
+        evidence: i.evidence,
+        violations: i.violations,
+        options: i.options,
+    };
+    let changes: Vec<Change> = compliance::alerts(inputs, previous_to, to)
+        .into_iter()
+        .map(|al| Change {
+            date: al.date,
+            obligation: al.obligation,
+            title: al.title,
+            from: al
+                .old
+                .as_ref()
+                .map_or_else(|| "not in force".into(), status_words),
+            to: status_words(&al.new),
+            reason: al.new.reason.clone(),
+            evidence: al.new.evidence.clone(),
+        })
+        .collect();
+    // Corridor traffic.
+    let mut traffic: BTreeMap<(Date, String), Traffic> = BTreeMap::new();
+    for c in i.evidence.crossings.iter().filter(|c| (from..=to).contains(&c.date)) {
+        let t = traffic
+            .entry((c.date, c.checkpoint.clone()))
+            .or_insert_with(|| Traffic {
+                date: c.date,
+                checkpoint: c.checkpoint.clone(),
+                persons: 0,
+                vehicles: 0,
+                cargo_t: 0.0,
+                evidence: Vec::new(),
+            });
+        t.persons += c.persons;
+        t.vehicles += c.vehicles;
+        t.cargo_t += c.cargo_t;
+        t.evidence.push(format!("crossing:{}", c.id));
+    }
+    // Registry aggregates on the last day.
+    let detainees = Detainees {
+        counts: registry::counts(i.registry, to)
+            .into_iter()
+            .map(|c| CountLine {
+                side: c.side,
+                category: c.category.as_str().into(),
+                status: c.status.map_or("none", |s| s.as_str()).into(),
+                count: c.count,
+            })
+            .collect(),
+        reconciliation: registry::reconcile(i.registry, &i.evidence.claims, &i.evidence.exchanges, &[to])
+            .into_iter()
+            .map(|r| ReconLine {
+                holder: r.holder,
+                evidence: r.claimed.iter().flat_map(|c| c.evidence.clone()).collect(),
+                claimed: r
+                    .claimed
+                    .iter()
+                    .map(|c| format!("{}: {}{}", c.claimant, if c.at_least { "≥" } else { "" }, c.count))
+                    .collect(),
+                registered_held: r.registered_held,
+                returned: r.returned,
+                returned_in_exchanges: r.returned_in_exchanges,
+            })
+            .collect(),
+    };
+    // Deadlines and notice dates ahead.
+    let horizon = to.checked_add(AHEAD_DAYS.days()).unwrap_or(to);
+    let upcoming = upcoming(&compliance::evaluate(inputs, to), to, horizon);
+    // Sources: the registered sources of the period's incidents, and the public sources
+    // of the records cited.
+    let mut source_ids: BTreeSet<String> = BTreeSet::new();
+    for inc in &in_period {
+        for c in &inc.attribution.claims {
+            source_ids.insert(c.source.clone());
+        }
+    }
+    let mut sources: Vec<SourceLine> = source_ids
+        .into_iter()
+        .map(|id| match i.sources.get(&id) {
+            Some(s) => SourceLine {
+                id: id.clone(),
+                name: s.name.clone(),
+                kind: s.kind.as_str().into(),
+                reliability: Some(s.reliability.as_str().into()),
+            },
+            None => SourceLine {
+                name: id.clone(),
+                id,
+                kind: "unregistered".into(),
+                reliability: None,
+            },
+        })
+        .collect();
+    let cited: BTreeSet<&str> = changes
+        .iter()
+        .flat_map(|c| c.evidence.iter())
+        .chain(traffic.values().flat_map(|t| t.evidence.iter()))
+        .chain(detainees.reconciliation.iter().flat_map(|r| r.evidence.iter()))
+        .map(String::as_str)
+        .collect();
+    let mut record_sources: BTreeSet<(String, String)> = BTreeSet::new();
+    for key in cited {
+        if let Some((kind, id)) = key.split_once(':')
+            && let Some(src) = record_source(i.evidence, kind, id)
+        {
+            record_sources.insert((src.to_owned(), key.to_owned()));
+        }
+    }
+    let mut by_url: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (url, key) in record_sources {
+        by_url.entry(url).or_default().push(key);
+    }
+    for (url, keys) in by_url {
+        sources.push(SourceLine {
+            id: url,
+            name: keys.join(", "),
+            kind: "public source of records".into(),
+            reliability: None,
+        });
+    }
+    let by_zone: Vec<ZoneCount> = by.into_values().collect();
+    let summary = summarise(a.title.as_str(), from, to, total, previous_total, &by_zone, &changes, &traffic, &upcoming);
+    Bulletin {
+        id: format!("{}/{from}..{to}", a.id),
+        agreement: a.id.clone(),
+        title: a.title.clone(),
+        period: Period {
+            from,
+            to,
+            time_zone: a.time_zone.clone(),
+            previous_from,
+            previous_to,
+        },
+        generated_at: generated_at.to_owned(),
+        summary,
+        violations: Violations {
+            total,
+            previous_total,
+            by_zone,
+            per_day: per_day.into_values().collect(),
+        },
+        notable,
+        changes,
+        corridor: traffic.into_values().collect(),
+        detainees,
+        upcoming,
+        sources,
+        methodology: METHODOLOGY.iter().map(|s| (*s).to_owned()).collect(),
+        outlines: outlines(i.bundle),
+    }
+}
+
+/// Deadlines (last days on time of obligations not complete) and term dates (last days
+/// to give notice, expiries) after `after` and up to `until`, in date order.
+pub fn upcoming(card: &compliance::Scorecard, after: Date, until: Date) -> Vec<Upcoming> {
+    let mut out = Vec::new();
+    for l in &card.lines {
+        if let Some(d) = l.last_day
+            && d > after
+            && d <= until
+            && l.status.score != Some(3)
+        {
+            out.push(Upcoming {
+                date: d,
+                obligation: l.obligation.clone(),
+                title: l.title.clone(),
+                what: format!("last day: {}", l.deadline.as_deref().unwrap_or("deadline")),
+            });
+        }
+        for p in l.details["periods"].as_array().into_iter().flatten() {
+            for (key, what) in [
+                ("last_notice_day", "last day to give notice"),
+                ("expires", "term expires"),
+            ] {
+                if let Some(d) = p[key].as_str().and_then(|s| s.parse::<Date>().ok())
+                    && d > after
+                    && d <= until
+                {
+                    out.push(Upcoming {
+                        date: d,
+                        obligation: l.obligation.clone(),
+                        title: l.title.clone(),
+                        what: what.into(),
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|x, y| (x.date, &x.obligation, &x.what).cmp(&(y.date, &y.obligation, &y.what)));
+    out.dedup();
+    out
+}
+
+const METHODOLOGY: &[&str] = &[
+    "Violations are incidents of a ceasefire-violation type (fire, strikes, attacks on civilians, territory taken) that an analyst has not rejected, counted on the local day they began in the agreement's time zone. An incident lying in nested zones counts in each.",
+    "An incident is the centre's assessment of one or more reports of one event: corroborated when two or more independent sources report it and at least one is not a party; confirmed when the centre's own monitors saw it; disputed when only the parties report it and blame each other.",
+    "Attribution is given as each source claimed it, and as assessed by the centre only where the evidence settles it.",
+    "Obligation statuses are computed from the evidence records and incidents by the rules published with Truce (docs/compliance.md); each change lists the records behind it.",
+    "Detainee figures are aggregates of the registry and of public claims; no personal data is published.",
+    "The JSON form of this bulletin is the signed original; the HTML, Markdown and PDF forms are renderings of it.",
+];
+
+fn record_source<'e>(e: &'e Evidence, kind: &str, id: &str) -> Option<&'e str> {
+    macro_rules! find {
+        ($list:expr) => {
+            $list.iter().find(|r| r.id == id).map(|r| r.source.as_str())
+        };
+    }
+    match kind {
+        "handover" => find!(e.handovers),
+        "withdrawal" => find!(e.withdrawals),
+        "strength" => find!(e.strengths),
+        "observation-post" => find!(e.posts),
+        "checkpoint" => find!(e.checkpoints),
+        "crossing" => find!(e.crossings),
+        "closure" => find!(e.closures),
+        "exchange" => find!(e.exchanges),
+        "detention-claim" => find!(e.claims),
+        "notice" => find!(e.notices),
+        "milestone" => find!(e.milestones),
+        _ => None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn summarise(
+    title: &str,
+    from: Date,
+    to: Date,
+    total: u32,
+    previous: u32,
+    by_zone: &[ZoneCount],
+    changes: &[Change],
+    traffic: &BTreeMap<(Date, String), Traffic>,
+    upcoming: &[Upcoming],
+) -> Vec<String> {
+    let mut out = vec![format!("Monitoring of the {title}, {from} to {to}.")];
+    let trend = match total.cmp(&previous) {
+        std::cmp::Ordering::Greater => format!("up from {previous}"),
+        std::cmp::Ordering::Less => format!("down from {previous}"),
+        std::cmp::Ordering::Equal => format!("as many as the {previous}"),
+    };
+    out.push(format!(
+        "{total} ceasefire violation(s) on record ({trend} in the previous period of the same length)."
+    ));
+    let mut zones: BTreeMap<&str, u32> = BTreeMap::new();
+    for z in by_zone {
+        *zones.entry(z.zone_name.as_str()).or_default() += z.count;
+    }
+    let mut top: Vec<(&str, u32)> = zones.into_iter().filter(|(_, n)| *n > 0).collect();
+    top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+    if !top.is_empty() {
+        let list: Vec<String> = top.iter().take(3).map(|(z, n)| format!("{z} ({n})")).collect();
+        out.push(format!("Most violations were recorded in {}.", list.join(", ")));
+    }
+    if changes.is_empty() {
+        out.push("No obligation changed status.".into());
+    } else {
+        let list: Vec<String> = changes
+            .iter()
+            .take(6)
+            .map(|c| format!("{} became {} on {}", c.title, c.to, c.date))
+            .collect();
+        out.push(format!(
+            "{} obligation status change(s): {}{}.",
+            changes.len(),
+            list.join("; "),
+            if changes.len() > 6 { "; …" } else { "" }
+        ));
+    }
+    if !traffic.is_empty() {
+        let persons: u32 = traffic.values().map(|t| t.persons).sum();
+        let vehicles: u32 = traffic.values().map(|t| t.vehicles).sum();
+        out.push(format!(
+            "Corridor traffic counted on {} checkpoint-day(s): {persons} persons, {vehicles} vehicles.",
+            traffic.len()
+        ));
+    }
+    if let Some(u) = upcoming.first() {
+        out.push(format!(
+            "Next deadline: {} ({}) on {}.",
+            u.title, u.what, u.date
+        ));
+    }
+    out
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// Outlines of the agreement's zones for the map, rounded to 0.001° (about 100 m).
+fn outlines(b: &AgreementBundle) -> Vec<Outline> {
+    let fc = b.zones.to_geojson();
+    let mut out = Vec::new();
+    for (z, f) in b.zones.zones().iter().zip(fc["features"].as_array().into_iter().flatten()) {
+        let g = &f["geometry"];
+        let polys: Vec<&Value> = match g["type"].as_str() {
+            Some("Polygon") => vec![&g["coordinates"]],
+            Some("MultiPolygon") => g["coordinates"].as_array().map(|a| a.iter().collect()).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let mut rings = Vec::new();
+        for p in polys {
+            // Outer ring only: the map shows outlines.
+            if let Some(ring) = p.get(0).and_then(Value::as_array) {
+                let mut pts: Vec<(f64, f64)> = Vec::new();
+                for c in ring {
+                    let (Some(x), Some(y)) = (c[0].as_f64(), c[1].as_f64()) else {
+                        continue;
+                    };
+                    let pt = (round3(x), round3(y));
+                    if pts.last() != Some(&pt) {
+                        pts.push(pt);
+                    }
+                }
+                if pts.len() >= 3 {
+                    rings.push(pts);
+                }
+            }
+        }
+        out.push(Outline {
+            zone: z.id.clone(),
+            kind: z.kind.clone(),
+            rings,
+        });
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Canonical JSON and signatures
+// ---------------------------------------------------------------------------------------
+
+/// Canonical JSON: object members sorted by key at every level, no whitespace. Equal
+/// content gives equal bytes whatever order it was built or parsed in.
+pub fn canonical(v: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
+}
+
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            out.push('{');
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            for (n, k) in keys.into_iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(&m[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (n, x) in a.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                write_canonical(x, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The canonical bytes of a bulletin's content.
+pub fn canonical_content(b: &Bulletin) -> String {
+    canonical(&serde_json::to_value(b).unwrap_or(Value::Null))
+}
+
+/// Fingerprint of a public key: the first 16 hex digits of its SHA-256.
+pub fn fingerprint(public: &[u8; 32]) -> String {
+    crate::audit::hex(&Sha256::digest(public)[..8])
+}
+
+/// A signature over a bulletin's canonical content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    /// Always `ed25519`.
+    pub algorithm: String,
+    /// Fingerprint of the public key.
+    pub key: String,
+    /// The signature, 128 hex digits.
+    pub value: String,
+}
+
+/// A signed bulletin: the content and the signature over its canonical JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signed {
+    /// The content.
+    pub bulletin: Bulletin,
+    /// The signature.
+    pub signature: Signature,
+}
+
+/// Signs bytes with a 32-byte ed25519 secret key: (key fingerprint, signature in hex).
+pub fn sign_bytes(message: &[u8], secret: &[u8; 32]) -> (String, String) {
+    let key = SigningKey::from_bytes(secret);
+    let sig = key.sign(message);
+    (
+        fingerprint(&key.verifying_key().to_bytes()),
+        crate::audit::hex(&sig.to_bytes()),
+    )
+}
+
+/// Checks a signature made by [`sign_bytes`] against a public key.
+pub fn verify_bytes(
+    message: &[u8],
+    key: &str,
+    signature: &str,
+    public: &[u8; 32],
+) -> Result<(), VerifyError> {
+    let expected = fingerprint(public);
+    if key != expected {
+        return Err(VerifyError::OtherKey {
+            found: key.to_owned(),
+            expected,
+        });
+    }
+    let verifying = VerifyingKey::from_bytes(public).map_err(|_| VerifyError::BadSignature)?;
+    let sig = unhex::<64>(signature).ok_or(VerifyError::BadSignature)?;
+    verifying
+        .verify(message, &ed25519_dalek::Signature::from_bytes(&sig))
+        .map_err(|_| VerifyError::BadSignature)
+}
+
+/// Signs a bulletin with a 32-byte ed25519 secret key.
+pub fn sign(b: Bulletin, secret: &[u8; 32]) -> Signed {
+    let (key, value) = sign_bytes(canonical_content(&b).as_bytes(), secret);
+    Signed {
+        signature: Signature {
+            algorithm: "ed25519".into(),
+            key,
+            value,
+        },
+        bulletin: b,
+    }
+}
+
+/// Why a bulletin does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// The file is not a signed bulletin in any of the forms Truce writes.
+    #[error("not a signed Truce bulletin: {0}")]
+    NotABulletin(String),
+    /// Signed with another key.
+    #[error("signed with key {found}, not with the key given ({expected})")]
+    OtherKey {
+        /// Fingerprint in the file.
+        found: String,
+        /// Fingerprint of the key given.
+        expected: String,
+    },
+    /// The signature does not match the content.
+    #[error("the signature does not match the content: the bulletin was changed after signing")]
+    BadSignature,
+    /// The rendering differs from the one the signed content gives.
+    #[error("the {0} differs from the signed content at byte {1}: it was changed after signing")]
+    Altered(&'static str, usize),
+}
+
+fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    if s.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (k, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(s.get(2 * k..2 * k + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Reads a public key written by `truce keys generate` (64 hex digits, optional
+/// whitespace and a comment line starting with `#`).
+pub fn public_key(text: &str) -> Option<[u8; 32]> {
+    let hex: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<String>()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    unhex::<32>(&hex)
+}
+
+/// Checks a signed bulletin against a public key.
+pub fn verify_signed(s: &Signed, public: &[u8; 32]) -> Result<(), VerifyError> {
+    if s.signature.algorithm != "ed25519" {
+        return Err(VerifyError::BadSignature);
+    }
+    verify_bytes(
+        canonical_content(&s.bulletin).as_bytes(),
+        &s.signature.key,
+        &s.signature.value,
+        public,
+    )
+}
+
+/// The public key of a secret key.
+pub fn public_of(secret: &[u8; 32]) -> [u8; 32] {
+    SigningKey::from_bytes(secret).verifying_key().to_bytes()
+}
+
+/// The JSON form as written: the signed bulletin in canonical JSON and a newline.
+pub fn json_text(s: &Signed) -> String {
+    canonical(&serde_json::to_value(s).unwrap_or(Value::Null)) + "\n"
+}
+
+/// Reads a signed bulletin's JSON form.
+pub fn read_json(text: &str) -> Result<Signed, VerifyError> {
+    serde_json::from_str(text).map_err(|e| VerifyError::NotABulletin(e.to_string()))
+}
+
+/// Verifies any form Truce writes (JSON, Markdown, HTML) against a public key: the
+/// signature over the embedded content, then, for renderings, that the file is exactly
+/// the rendering of that content.
+pub fn verify_text(text: &str, public: &[u8; 32]) -> Result<Signed, VerifyError> {
+    let trimmed = text.trim_start();
+    let (signed, expected, form) = if trimmed.starts_with('{') {
+        let s = read_json(text)?;
+        let json = json_text(&s);
+        (s, Some(json), "JSON")
+    } else if trimmed.starts_with("<!DOCTYPE html>") {
+        let s = crate::bulletin_render::embedded(text, crate::bulletin_render::HTML_MARK)?;
+        let html = crate::bulletin_render::html(&s);
+        (s, Some(html), "HTML")
+    } else {
+        let s = crate::bulletin_render::embedded(text, crate::bulletin_render::MD_MARK)?;
+        let md = crate::bulletin_render::markdown(&s);
+        (s, Some(md), "Markdown")
+    };
+    verify_signed(&signed, public)?;
+    if let Some(expected) = expected
+        && expected != text
+    {
+        let at = expected
+            .bytes()
+            .zip(text.bytes())
+            .position(|(x, y)| x != y)
+            .unwrap_or(expected.len().min(text.len()));
+        return Err(VerifyError::Altered(form, at));
+    }
+    Ok(signed)
+}

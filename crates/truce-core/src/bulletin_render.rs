@@ -340,6 +340,10 @@ pub fn map_svg(b: &Bulletin) -> String {
 }
 
 fn table(o: &mut String, head: &[&str], rows: Vec<Vec<String>>) {
+    if rows.is_empty() {
+        o.push_str("<p class=\"none\">None on record.</p>");
+        return;
+    }
     o.push_str("<table><thead><tr>");
     for h in head {
         let _ = write!(o, "<th>{}</th>", esc(h));
@@ -391,7 +395,11 @@ pub fn html(s: &Signed) -> String {
         b.violations.previous_total,
         change(b.violations.total, b.violations.previous_total)
     );
-    o.push_str(&chart_svg(b));
+    if b.violations.per_day.is_empty() {
+        o.push_str("<p class=\"none\">No violation on record in the period.</p>");
+    } else {
+        o.push_str(&chart_svg(b));
+    }
     table(
         &mut o,
         &["zone", "type", "period", "previous", "change", "incidents"],

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod builtin;
+mod bulletin;
 mod evidence;
 mod ops;
 mod registry;
@@ -103,7 +104,8 @@ enum Command {
     /// Check the audit chain, print its head for publication, export it for review.
     #[command(subcommand)]
     Audit(registry::AuditCmd),
-    /// Manage the registry key (rotation re-seals every personal field).
+    /// Keys: rotate the registry key (re-seals every personal field), make a bulletin
+    /// signing key.
     #[command(subcommand)]
     Keys(registry::KeysCmd),
     /// Bring the database's schema up to date (done by every command; this only migrates).
@@ -126,9 +128,24 @@ enum Command {
         /// Mark session cookies Secure (when clients reach the server over HTTPS).
         #[arg(long)]
         secure_cookies: bool,
+        /// Build, sign and publish the day's bulletin every day at this local time of the
+        /// agreement's zone (e.g. 19:30); runs missed while no node was up are caught up
+        /// (the last 7). Of several nodes, one builds each.
+        #[arg(long, value_name = "HH:MM")]
+        schedule: Option<jiff::civil::Time>,
+        /// The agreement of the scheduled bulletins.
+        #[arg(long, default_value = "nk-2020")]
+        schedule_agreement: String,
+        /// Signing key of scheduled bulletins (default: bulletin-signing.key in the data
+        /// directory).
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Build, verify and list signed monitoring bulletins.
+    #[command(subcommand)]
+    Bulletin(bulletin::BulletinCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -353,6 +370,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Registry(cmd) => registry::registry(cmd).await,
         Command::Audit(cmd) => registry::audit(cmd).await,
         Command::Keys(cmd) => registry::keys(cmd).await,
+        Command::Bulletin(cmd) => bulletin::bulletin(cmd).await,
         Command::User(cmd) => accounts::user(cmd).await,
         Command::Token(cmd) => accounts::token(cmd).await,
         Command::Backup(args) => ops::backup(args).await,
@@ -361,9 +379,28 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             bind,
             secure_cookies,
+            schedule,
+            schedule_agreement,
+            signing_key,
             data,
         } => {
             let store = open(&data).await?;
+            let schedule = match schedule {
+                None => None,
+                Some(at) => {
+                    let path = signing_key.unwrap_or_else(|| bulletin::default_signing_key(&data));
+                    let secret = truce_store::seal::read_secret(&path).map_err(|e| {
+                        BadInput(format!("--schedule needs a signing key: {e}; make one with `truce keys generate`"))
+                    })?;
+                    stored(&store, &schedule_agreement).await?;
+                    Some(truce_server::publishing::Schedule {
+                        at,
+                        secret,
+                        agreement: schedule_agreement,
+                        pdf: true,
+                    })
+                }
+            };
             if let Some(password) = accounts::first_admin(&store).await? {
                 out(&format!(
                     "first login: user `admin`, password `{password}` (shown once; `truce user add` creates more accounts)\n"
@@ -382,6 +419,14 @@ async fn run(cli: Cli) -> Result<()> {
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
+            if let Some(schedule) = schedule {
+                let node = format!("{}:{addr}", std::process::id());
+                tokio::spawn(truce_server::publishing::run_schedule(
+                    store.acting_as("scheduler"),
+                    schedule,
+                    node,
+                ));
+            }
             let state = truce_server::AppState::new(store).with_secure_cookies(secure_cookies);
             truce_server::serve(listener, state, shutdown)
                 .await

@@ -126,6 +126,14 @@ pub enum KeysCmd {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Make a bulletin signing key (ed25519): FILE (owner-only) and FILE with `.pub`.
+    Generate {
+        /// The secret key file (default: bulletin-signing.key in the data directory).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Print the fingerprint of the registry key in use.
     Show {
         #[command(flatten)]
@@ -444,6 +452,9 @@ pub async fn keys(cmd: KeysCmd) -> Result<()> {
                 retired.display()
             ))
         }
+        KeysCmd::Generate { out: file, data } => crate::bulletin::generate(
+            &file.unwrap_or_else(|| crate::bulletin::default_signing_key(&data)),
+        ),
         KeysCmd::Show { data } => {
             let path = data.key_file();
             let k = truce_store::seal::Keyring::load(&path)?;

@@ -182,37 +182,50 @@ pub(crate) async fn alerts(
 ) -> Result<Json<Value>, ApiError> {
     let q = params(q, &["from", "to", "period_days", "breach_threshold"])?;
     let b = s.bundle(&id).await?;
-    let opts = options(&q)?;
-    let to = date_param(&q, "to")?.unwrap_or_else(|| today(&b));
-    let from = match date_param(&q, "from")? {
-        Some(d) => d,
-        None => to.checked_sub(jiff::Span::new().days(30)).unwrap_or(to),
-    };
-    let days = from.until(to).map(|s| s.get_days()).unwrap_or(0);
-    if days < 0 {
-        return Err(ApiError::BadParameter(
-            "to".into(),
-            format!("{to} is before `from` ({from})"),
-        ));
-    }
-    if days > MAX_ALERT_DAYS {
-        return Err(ApiError::BadParameter(
-            "from".into(),
-            format!("the range is {days} days; at most {MAX_ALERT_DAYS} are evaluated per request"),
-        ));
-    }
-    let i = s.inputs(&b).await?;
-    let alerts = compliance::alerts(
-        Inputs {
-            agreement: &b.agreement,
-            evidence: &i.evidence,
-            violations: &i.violations,
-            options: &opts,
-        },
-        from,
-        to,
-    );
+    let (from, to, alerts) = s.alerts_between(&b, &q).await?;
     Ok(Json(json!({"from": from, "to": to, "alerts": alerts})))
+}
+
+impl AppState {
+    /// Status changes between `from` and `to` of the query (default: the last 30 days),
+    /// at most [`MAX_ALERT_DAYS`] apart, with the query's thresholds.
+    pub(crate) async fn alerts_between(
+        &self,
+        b: &AgreementBundle,
+        q: &HashMap<String, String>,
+    ) -> Result<(Date, Date, Vec<compliance::Alert>), ApiError> {
+        let opts = options(q)?;
+        let to = date_param(q, "to")?.unwrap_or_else(|| today(b));
+        let from = match date_param(q, "from")? {
+            Some(d) => d,
+            None => to.checked_sub(jiff::Span::new().days(30)).unwrap_or(to),
+        };
+        let days = from.until(to).map(|s| s.get_days()).unwrap_or(0);
+        if days < 0 {
+            return Err(ApiError::BadParameter(
+                "to".into(),
+                format!("{to} is before `from` ({from})"),
+            ));
+        }
+        if days > MAX_ALERT_DAYS {
+            return Err(ApiError::BadParameter(
+                "from".into(),
+                format!("the range is {days} days; at most {MAX_ALERT_DAYS} are evaluated per request"),
+            ));
+        }
+        let i = self.inputs(b).await?;
+        let alerts = compliance::alerts(
+            Inputs {
+                agreement: &b.agreement,
+                evidence: &i.evidence,
+                violations: &i.violations,
+                options: &opts,
+            },
+            from,
+            to,
+        );
+        Ok((from, to, alerts))
+    }
 }
 
 /// `GET /api/v1/agreements/{id}/records?type=`: current evidence records.

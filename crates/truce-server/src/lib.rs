@@ -20,6 +20,7 @@ use truce_store::Store;
 
 mod api;
 mod assets;
+mod feeds;
 pub mod auth;
 mod ogc;
 pub mod publishing;
@@ -428,6 +429,12 @@ pub fn router(state: AppState) -> Router {
             post(auth::set_status),
         )
         .route("/api/v1/agreements/{id}/reports", post(auth::submit_report))
+        .route("/api/v1/bulletins", get(feeds::list))
+        .route("/bulletins/{agreement}/{file}", get(feeds::file))
+        .route("/feeds/bulletins.atom", get(feeds::bulletins_atom))
+        .route("/feeds/{id}/alerts.atom", get(feeds::alerts_atom))
+        .route("/feeds/{id}/alerts/{date}/{file}", get(feeds::cap))
+        .route("/feeds/{id}/deadlines.ics", get(feeds::deadlines))
         .route("/api/v1/registry/summary", get(registry::summary))
         .route("/api/v1/registry/persons", get(registry::persons))
         .route("/api/v1/registry/persons/{person}", get(registry::person))

@@ -1,0 +1,257 @@
+//! Published bulletins at stable URLs, and the feeds: Atom of bulletins, Atom of alerts
+//! pointing at one CAP 1.2 message per status change, and an iCalendar of the deadlines
+//! and notice dates ahead.
+
+use crate::{ApiError, AppState, params};
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+use jiff::ToSpan;
+use serde_json::{Value, json};
+use truce_core::compliance::{self, Inputs, Options};
+use truce_core::feeds::{self, AtomEntry};
+
+fn typed(body: impl Into<axum::body::Body>, content_type: &'static str) -> Response {
+    let mut r = Response::new(body.into());
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+/// `scheme://host` of the request, for absolute links in feeds.
+fn base(s: &AppState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let scheme = if s.secure_cookies { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
+/// The URL path of a published bulletin's file.
+fn bulletin_path(id: &str, ext: &str) -> String {
+    // Ids are `AGREEMENT/FROM..TO`.
+    format!("/bulletins/{id}.{ext}")
+}
+
+/// `GET /api/v1/bulletins`: published bulletins, newest period first, with their files.
+pub(crate) async fn list(
+    State(s): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    params(q, &[])?;
+    let list = s.store.bulletins().await?;
+    let items: Vec<Value> = list
+        .iter()
+        .map(|b| {
+            let mut files = json!({
+                "json": bulletin_path(&b.id, "json"),
+                "markdown": bulletin_path(&b.id, "md"),
+                "html": bulletin_path(&b.id, "html"),
+            });
+            if b.pdf {
+                files["pdf"] = json!(bulletin_path(&b.id, "pdf"));
+                files["pdf_signature"] = json!(bulletin_path(&b.id, "pdf.sig"));
+            }
+            json!({"bulletin": b, "files": files})
+        })
+        .collect();
+    Ok(Json(json!({"bulletins": items})))
+}
+
+/// `GET /bulletins/{agreement}/{FROM..TO.ext}`: a published bulletin's file, byte for byte
+/// as signed (`json`, `md`, `html`, `pdf`, `pdf.sig`).
+pub(crate) async fn file(
+    State(s): State<AppState>,
+    Path((agreement, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no published bulletin file `{agreement}/{name}`"));
+    let (period, ext) = ["pdf.sig", "json", "md", "html", "pdf"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(&format!(".{ext}")).map(|p| (p, *ext)))
+        .ok_or_else(not_found)?;
+    let b = s
+        .store
+        .bulletin(&format!("{agreement}/{period}"))
+        .await?
+        .ok_or_else(not_found)?;
+    let r = match ext {
+        "json" => typed(b.json, "application/json"),
+        "md" => typed(b.markdown, "text/markdown; charset=utf-8"),
+        "html" => {
+            let mut r = typed(b.html, "text/html; charset=utf-8");
+            // The page is self-contained: no script runs, nothing is fetched.
+            r.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:"),
+            );
+            r
+        }
+        "pdf" => typed(b.pdf.ok_or_else(not_found)?, "application/pdf"),
+        _ => typed(b.pdf_signature.ok_or_else(not_found)?, "application/json"),
+    };
+    Ok(r)
+}
+
+/// `GET /feeds/bulletins.atom`: published bulletins as an Atom feed.
+pub(crate) async fn bulletins_atom(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let base = base(&s, &headers);
+    let list = s.store.bulletins().await?;
+    let entries: Vec<AtomEntry> = list
+        .iter()
+        .map(|b| AtomEntry {
+            id: format!("{base}{}", bulletin_path(&b.id, "json")),
+            title: format!("Monitoring bulletin {} to {} ({})", b.from, b.to, b.agreement),
+            updated: b.published_at.clone(),
+            link: format!("{base}{}", bulletin_path(&b.id, "html")),
+            link_type: "text/html".into(),
+            summary: format!(
+                "Signed with key {}; the JSON form is the signed original: {base}{}",
+                b.key,
+                bulletin_path(&b.id, "json")
+            ),
+        })
+        .collect();
+    let xml = feeds::atom(
+        &format!("{base}/feeds/bulletins.atom"),
+        "Truce monitoring bulletins",
+        &format!("{base}/feeds/bulletins.atom"),
+        "1970-01-01T00:00:00Z",
+        &entries,
+    );
+    Ok(typed(xml, "application/atom+xml; charset=utf-8"))
+}
+
+/// `GET /feeds/{agreement}/alerts.atom?from=&to=`: status changes (default: the last 30
+/// days, at most 400), each entry linking to its CAP 1.2 message.
+pub(crate) async fn alerts_atom(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = params(q, &["from", "to"])?;
+    let b = s.bundle(&id).await?;
+    let (from, to, alerts) = s.alerts_between(&b, &q).await?;
+    let base = base(&s, &headers);
+    let tz = b.agreement.tz();
+    let entries: Vec<AtomEntry> = alerts
+        .iter()
+        .map(|a| {
+            let cap = format!("{base}/feeds/{id}/alerts/{}/{}.cap", a.date, a.obligation);
+            AtomEntry {
+                id: cap.clone(),
+                title: format!("{}: {}", a.title, a.new.state),
+                updated: feeds::cap_time(a.date, tz),
+                link: cap,
+                link_type: "application/cap+xml".into(),
+                summary: a.new.reason.clone(),
+            }
+        })
+        .collect();
+    let xml = feeds::atom(
+        &format!("{base}/feeds/{id}/alerts.atom?from={from}&to={to}"),
+        &format!("Status changes: {}", b.agreement.title),
+        &format!("{base}/feeds/{id}/alerts.atom?from={from}&to={to}"),
+        &feeds::cap_time(to, tz),
+        &entries,
+    );
+    Ok(typed(xml, "application/atom+xml; charset=utf-8"))
+}
+
+/// `GET /feeds/{agreement}/alerts/{date}/{obligation}.cap`: the CAP 1.2 message of the
+/// obligation's status change on that day.
+pub(crate) async fn cap(
+    State(s): State<AppState>,
+    Path((id, date, file)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no status change `{file}` on {date}"));
+    let obligation = file.strip_suffix(".cap").ok_or_else(not_found)?;
+    let day: jiff::civil::Date = date
+        .parse()
+        .map_err(|_| ApiError::BadParameter("date".into(), format!("`{date}` is not a date")))?;
+    let b = s.bundle(&id).await?;
+    let i = s.inputs(&b).await?;
+    let options = Options::default();
+    let before = day.checked_sub(1.day()).unwrap_or(day);
+    let alert = compliance::alerts(
+        Inputs {
+            agreement: &b.agreement,
+            evidence: &i.evidence,
+            violations: &i.violations,
+            options: &options,
+        },
+        before,
+        day,
+    )
+    .into_iter()
+    .find(|a| a.obligation == obligation && a.date == day)
+    .ok_or_else(not_found)?;
+    let areas: Vec<String> = b
+        .agreement
+        .obligations
+        .iter()
+        .find(|o| o.id == obligation)
+        .map(|o| o.zones.clone())
+        .unwrap_or_default();
+    let base = base(&s, &headers);
+    let host = base.split("://").nth(1).unwrap_or("localhost").replace(':', ".");
+    let xml = feeds::cap_alert(
+        &id,
+        &b.agreement.title,
+        &alert,
+        b.agreement.tz(),
+        &format!("truce@{host}"),
+        &format!("{base}/?as_of={day}"),
+        &areas,
+    );
+    Ok(typed(xml, "application/cap+xml; charset=utf-8"))
+}
+
+/// `GET /feeds/{agreement}/deadlines.ics?as_of=`: deadlines and notice dates after the
+/// day (default: today), for two years, as iCalendar.
+pub(crate) async fn deadlines(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = params(q, &["as_of"])?;
+    let b = s.bundle(&id).await?;
+    let tz = b.agreement.tz();
+    let today = tz.to_datetime(jiff::Timestamp::now()).date();
+    let as_of = match q.get("as_of") {
+        Some(v) => v.parse().map_err(|_| {
+            ApiError::BadParameter("as_of".into(), format!("`{v}` is not a date (YYYY-MM-DD)"))
+        })?,
+        None => today,
+    };
+    let i = s.inputs(&b).await?;
+    let options = Options::default();
+    let card = compliance::evaluate(
+        Inputs {
+            agreement: &b.agreement,
+            evidence: &i.evidence,
+            violations: &i.violations,
+            options: &options,
+        },
+        as_of,
+    );
+    let until = as_of.checked_add(730.days()).unwrap_or(as_of);
+    let items = truce_core::bulletin::upcoming(&card, as_of, until);
+    let text = feeds::icalendar(
+        &id,
+        &b.agreement.title,
+        &jiff::Timestamp::now().to_string(),
+        &items,
+    );
+    Ok(typed(text, "text/calendar; charset=utf-8"))
+}

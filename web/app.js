@@ -610,6 +610,26 @@ async function loadRegistry() {
   }
 }
 
+// --- bulletins --------------------------------------------------------------------------
+
+async function loadBulletins() {
+  const list = $("bulletins");
+  $("feed-alerts").href = `/feeds/${agreement}/alerts.atom`;
+  $("feed-deadlines").href = `/feeds/${agreement}/deadlines.ics`;
+  try {
+    const r = await api("/api/v1/bulletins");
+    if (!r.bulletins.length) {
+      list.replaceChildren(el("li", { class: "note" }, "No bulletin published yet (truce bulletin build --publish)."));
+      return;
+    }
+    list.replaceChildren(...r.bulletins.map(({ bulletin: b, files }) => el("li", { "data-bulletin": b.id },
+      `${b.from} to ${b.to} (${b.agreement}) — signed with key ${b.key}: `,
+      ...Object.entries(files).flatMap(([kind, href], n) => [n ? " · " : "", el("a", { href }, kind)]))));
+  } catch (e) {
+    showError(list, e);
+  }
+}
+
 // --- wiring -----------------------------------------------------------------------------
 
 function selectTab(name) {
@@ -653,7 +673,7 @@ async function main() {
     await loadAccount();
     const restricted = (view.tab === "queue" && !me.may.includes("verify")) || (view.tab === "report" && !me.may.includes("submit"));
     selectTab(restricted ? "scorecard" : view.tab || "scorecard");
-    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadQueue(), loadRegistry(),
+    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadQueue(), loadRegistry(), loadBulletins(),
       initReportForm([...parties].sort())]);
   } catch (e) {
     showError($("scorecard"), e);

@@ -318,7 +318,11 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
             .map_or_else(|| id.to_owned(), |z| z.name.clone())
     };
     // Violations, this period and the one before.
-    let counted = |inc: &&Incident| inc.event_type.is_violation() && inc.status != IncidentStatus::Rejected && !inc.reports.is_empty();
+    let counted = |inc: &&Incident| {
+        inc.event_type.is_violation()
+            && inc.status != IncidentStatus::Rejected
+            && !inc.reports.is_empty()
+    };
     let mut by: BTreeMap<(String, String), ZoneCount> = BTreeMap::new();
     let mut per_day: BTreeMap<Date, DayCount> = BTreeMap::new();
     let (mut total, mut previous_total) = (0, 0);
@@ -383,12 +387,18 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
         _ => 3,
     };
     in_period.sort_by(|x, y| {
-        (rank(x.status), std::cmp::Reverse(x.killed.best), x.window.start, &x.id).cmp(&(
-            rank(y.status),
-            std::cmp::Reverse(y.killed.best),
-            y.window.start,
-            &y.id,
-        ))
+        (
+            rank(x.status),
+            std::cmp::Reverse(x.killed.best),
+            x.window.start,
+            &x.id,
+        )
+            .cmp(&(
+                rank(y.status),
+                std::cmp::Reverse(y.killed.best),
+                y.window.start,
+                &y.id,
+            ))
     });
     let notable: Vec<Notable> = in_period
         .iter()
@@ -450,7 +460,12 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
         .collect();
     // Corridor traffic.
     let mut traffic: BTreeMap<(Date, String), Traffic> = BTreeMap::new();
-    for c in i.evidence.crossings.iter().filter(|c| (from..=to).contains(&c.date)) {
+    for c in i
+        .evidence
+        .crossings
+        .iter()
+        .filter(|c| (from..=to).contains(&c.date))
+    {
         let t = traffic
             .entry((c.date, c.checkpoint.clone()))
             .or_insert_with(|| Traffic {
@@ -477,21 +492,33 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
                 count: c.count,
             })
             .collect(),
-        reconciliation: registry::reconcile(i.registry, &i.evidence.claims, &i.evidence.exchanges, &[to])
-            .into_iter()
-            .map(|r| ReconLine {
-                holder: r.holder,
-                evidence: r.claimed.iter().flat_map(|c| c.evidence.clone()).collect(),
-                claimed: r
-                    .claimed
-                    .iter()
-                    .map(|c| format!("{}: {}{}", c.claimant, if c.at_least { "≥" } else { "" }, c.count))
-                    .collect(),
-                registered_held: r.registered_held,
-                returned: r.returned,
-                returned_in_exchanges: r.returned_in_exchanges,
-            })
-            .collect(),
+        reconciliation: registry::reconcile(
+            i.registry,
+            &i.evidence.claims,
+            &i.evidence.exchanges,
+            &[to],
+        )
+        .into_iter()
+        .map(|r| ReconLine {
+            holder: r.holder,
+            evidence: r.claimed.iter().flat_map(|c| c.evidence.clone()).collect(),
+            claimed: r
+                .claimed
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: {}{}",
+                        c.claimant,
+                        if c.at_least { "≥" } else { "" },
+                        c.count
+                    )
+                })
+                .collect(),
+            registered_held: r.registered_held,
+            returned: r.returned,
+            returned_in_exchanges: r.returned_in_exchanges,
+        })
+        .collect(),
     };
     // Deadlines and notice dates ahead.
     let horizon = to.checked_add(AHEAD_DAYS.days()).unwrap_or(to);
@@ -525,7 +552,12 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
         .iter()
         .flat_map(|c| c.evidence.iter())
         .chain(traffic.values().flat_map(|t| t.evidence.iter()))
-        .chain(detainees.reconciliation.iter().flat_map(|r| r.evidence.iter()))
+        .chain(
+            detainees
+                .reconciliation
+                .iter()
+                .flat_map(|r| r.evidence.iter()),
+        )
         .map(String::as_str)
         .collect();
     let mut record_sources: BTreeSet<(String, String)> = BTreeSet::new();
@@ -549,7 +581,17 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
         });
     }
     let by_zone: Vec<ZoneCount> = by.into_values().collect();
-    let summary = summarise(a.title.as_str(), from, to, total, previous_total, &by_zone, &changes, &traffic, &upcoming);
+    let summary = summarise(
+        a.title.as_str(),
+        from,
+        to,
+        total,
+        previous_total,
+        &by_zone,
+        &changes,
+        &traffic,
+        &upcoming,
+    );
     Bulletin {
         id: format!("{}/{from}..{to}", a.id),
         agreement: a.id.clone(),
@@ -680,8 +722,15 @@ fn summarise(
     let mut top: Vec<(&str, u32)> = zones.into_iter().filter(|(_, n)| *n > 0).collect();
     top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
     if !top.is_empty() {
-        let list: Vec<String> = top.iter().take(3).map(|(z, n)| format!("{z} ({n})")).collect();
-        out.push(format!("Most violations were recorded in {}.", list.join(", ")));
+        let list: Vec<String> = top
+            .iter()
+            .take(3)
+            .map(|(z, n)| format!("{z} ({n})"))
+            .collect();
+        out.push(format!(
+            "Most violations were recorded in {}.",
+            list.join(", ")
+        ));
     }
     if changes.is_empty() {
         out.push("No obligation changed status.".into());
@@ -723,11 +772,19 @@ fn round3(v: f64) -> f64 {
 fn outlines(b: &AgreementBundle) -> Vec<Outline> {
     let fc = b.zones.to_geojson();
     let mut out = Vec::new();
-    for (z, f) in b.zones.zones().iter().zip(fc["features"].as_array().into_iter().flatten()) {
+    for (z, f) in b
+        .zones
+        .zones()
+        .iter()
+        .zip(fc["features"].as_array().into_iter().flatten())
+    {
         let g = &f["geometry"];
         let polys: Vec<&Value> = match g["type"].as_str() {
             Some("Polygon") => vec![&g["coordinates"]],
-            Some("MultiPolygon") => g["coordinates"].as_array().map(|a| a.iter().collect()).unwrap_or_default(),
+            Some("MultiPolygon") => g["coordinates"]
+                .as_array()
+                .map(|a| a.iter().collect())
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
         let mut rings = Vec::new();

@@ -26,14 +26,18 @@ pub fn embedded(text: &str, mark: &str) -> Result<Signed, VerifyError> {
     } else {
         format!("<script type=\"application/json\" id=\"{HTML_MARK}\">")
     };
-    let close = if mark == MD_MARK { "\n-->" } else { "</script>" };
+    let close = if mark == MD_MARK {
+        "\n-->"
+    } else {
+        "</script>"
+    };
     let start = text
         .find(&open)
         .ok_or_else(|| VerifyError::NotABulletin("no signed content block".into()))?
         + open.len();
-    let end = text[start..]
-        .find(close)
-        .ok_or_else(|| VerifyError::NotABulletin("the signed content block is not closed".into()))?;
+    let end = text[start..].find(close).ok_or_else(|| {
+        VerifyError::NotABulletin("the signed content block is not closed".into())
+    })?;
     crate::bulletin::read_json(&text[start..start + end])
 }
 
@@ -68,12 +72,22 @@ fn signature_line(s: &Signed) -> String {
 pub fn markdown(s: &Signed) -> String {
     let b = &s.bulletin;
     let mut o = String::new();
-    let _ = writeln!(o, "# Monitoring bulletin {} to {}\n", b.period.from, b.period.to);
+    let _ = writeln!(
+        o,
+        "# Monitoring bulletin {} to {}\n",
+        b.period.from, b.period.to
+    );
     let _ = writeln!(o, "{}  ", b.title);
     let _ = writeln!(
         o,
         "Period: {} to {} (local days, {}); compared with {} to {}. Built {}. Id `{}`.\n",
-        b.period.from, b.period.to, b.period.time_zone, b.period.previous_from, b.period.previous_to, b.generated_at, b.id
+        b.period.from,
+        b.period.to,
+        b.period.time_zone,
+        b.period.previous_from,
+        b.period.previous_to,
+        b.generated_at,
+        b.id
     );
     o.push_str("## Summary\n\n");
     for line in &b.summary {
@@ -104,9 +118,15 @@ pub fn markdown(s: &Signed) -> String {
         o.push('\n');
     }
     if !b.violations.per_day.is_empty() {
-        o.push_str("| day | confirmed | corroborated | unverified or disputed |\n|---|---:|---:|---:|\n");
+        o.push_str(
+            "| day | confirmed | corroborated | unverified or disputed |\n|---|---:|---:|---:|\n",
+        );
         for d in &b.violations.per_day {
-            let _ = writeln!(o, "| {} | {} | {} | {} |", d.date, d.confirmed, d.corroborated, d.other);
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                d.date, d.confirmed, d.corroborated, d.other
+            );
         }
         o.push('\n');
     }
@@ -118,7 +138,13 @@ pub fn markdown(s: &Signed) -> String {
         let claims: Vec<String> = n
             .claims
             .iter()
-            .map(|c| format!("{} blames {}", c.source, c.blames.as_deref().unwrap_or("no one")))
+            .map(|c| {
+                format!(
+                    "{} blames {}",
+                    c.source,
+                    c.blames.as_deref().unwrap_or("no one")
+                )
+            })
             .collect();
         let _ = writeln!(
             o,
@@ -127,9 +153,17 @@ pub fn markdown(s: &Signed) -> String {
             n.date,
             n.event_type,
             cell(&n.place),
-            if n.zones.is_empty() { "no zone".to_owned() } else { n.zones.join(", ") },
+            if n.zones.is_empty() {
+                "no zone".to_owned()
+            } else {
+                n.zones.join(", ")
+            },
             n.status,
-            if claims.is_empty() { "none".into() } else { cell(&claims.join("; ")) },
+            if claims.is_empty() {
+                "none".into()
+            } else {
+                cell(&claims.join("; "))
+            },
             n.assessed.as_deref().unwrap_or("not settled"),
             if n.disputed { " (disputed)" } else { "" },
             n.killed
@@ -139,7 +173,9 @@ pub fn markdown(s: &Signed) -> String {
     if b.changes.is_empty() {
         o.push_str("No obligation changed status in the period.\n");
     } else {
-        o.push_str("| day | obligation | from | to | why | evidence |\n|---|---|---|---|---|---|\n");
+        o.push_str(
+            "| day | obligation | from | to | why | evidence |\n|---|---|---|---|---|---|\n",
+        );
         for c in &b.changes {
             let _ = writeln!(
                 o,
@@ -182,7 +218,11 @@ pub fn markdown(s: &Signed) -> String {
                 o,
                 "| {} | {} | {} | {} | {} | {} |",
                 r.holder,
-                if r.claimed.is_empty() { "—".into() } else { r.claimed.join(", ") },
+                if r.claimed.is_empty() {
+                    "—".into()
+                } else {
+                    r.claimed.join(", ")
+                },
                 r.registered_held,
                 r.returned,
                 r.returned_in_exchanges,
@@ -194,7 +234,11 @@ pub fn markdown(s: &Signed) -> String {
     if !b.detainees.counts.is_empty() {
         o.push_str("| side | category | status | persons |\n|---|---|---|---:|\n");
         for c in &b.detainees.counts {
-            let _ = writeln!(o, "| {} | {} | {} | {} |", c.side, c.category, c.status, c.count);
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                c.side, c.category, c.status, c.count
+            );
         }
     }
     o.push_str("\n## Coming up (90 days)\n\n");
@@ -212,14 +256,21 @@ pub fn markdown(s: &Signed) -> String {
             src.id,
             cell(&src.name),
             src.kind,
-            src.reliability.as_deref().map(|r| format!(", reliability {r}")).unwrap_or_default()
+            src.reliability
+                .as_deref()
+                .map(|r| format!(", reliability {r}"))
+                .unwrap_or_default()
         );
     }
     o.push_str("\n## Methodology\n\n");
     for m in &b.methodology {
         let _ = writeln!(o, "- {m}");
     }
-    let _ = writeln!(o, "\n---\n\n{}. Verify with `truce bulletin verify FILE --key PUBLIC_KEY`.\n", signature_line(s));
+    let _ = writeln!(
+        o,
+        "\n---\n\n{}. Verify with `truce bulletin verify FILE --key PUBLIC_KEY`.\n",
+        signature_line(s)
+    );
     let _ = writeln!(o, "<!-- {MD_MARK}\n{}\n-->", embeddable(s));
     o
 }
@@ -231,9 +282,20 @@ pub fn chart_svg(b: &Bulletin) -> String {
     let mut o = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"violations per day by status\">"
     );
-    let _ = write!(o, "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#555\"/>", h - pad, w - 8.0, h - pad);
+    let _ = write!(
+        o,
+        "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#555\"/>",
+        h - pad,
+        w - 8.0,
+        h - pad
+    );
     let span = ((b.period.to - b.period.from).get_days().max(0) + 1) as f64;
-    let max = days.iter().map(|d| d.confirmed + d.corroborated + d.other).max().unwrap_or(0).max(1) as f64;
+    let max = days
+        .iter()
+        .map(|d| d.confirmed + d.corroborated + d.other)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
     let bw = ((w - pad - 8.0) / span).max(1.0);
     for d in days {
         let x = pad + ((d.date - b.period.from).get_days() as f64) * bw;
@@ -266,8 +328,16 @@ pub fn chart_svg(b: &Bulletin) -> String {
         max as u32
     );
     let mut lx = w - 330.0;
-    for (colour, label) in [("#b2182b", "confirmed"), ("#ef8a62", "corroborated"), ("#999999", "unverified or disputed")] {
-        let _ = write!(o, "<rect x=\"{lx}\" y=\"6\" width=\"10\" height=\"10\" fill=\"{colour}\"/><text x=\"{}\" y=\"15\" font-size=\"11\">{label}</text>", lx + 14.0);
+    for (colour, label) in [
+        ("#b2182b", "confirmed"),
+        ("#ef8a62", "corroborated"),
+        ("#999999", "unverified or disputed"),
+    ] {
+        let _ = write!(
+            o,
+            "<rect x=\"{lx}\" y=\"6\" width=\"10\" height=\"10\" fill=\"{colour}\"/><text x=\"{}\" y=\"15\" font-size=\"11\">{label}</text>",
+            lx + 14.0
+        );
         lx += 95.0;
     }
     o.push_str("</svg>");
@@ -277,7 +347,11 @@ pub fn chart_svg(b: &Bulletin) -> String {
 /// A map of zone outlines and the notable incidents, as SVG (equirectangular, scaled by
 /// the cosine of the middle latitude).
 pub fn map_svg(b: &Bulletin) -> String {
-    let pts = b.outlines.iter().flat_map(|z| z.rings.iter().flatten()).copied();
+    let pts = b
+        .outlines
+        .iter()
+        .flat_map(|z| z.rings.iter().flatten())
+        .copied();
     let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     for (x, y) in pts.chain(b.notable.iter().filter_map(|n| n.point)) {
         x0 = x0.min(x);
@@ -286,7 +360,9 @@ pub fn map_svg(b: &Bulletin) -> String {
         y1 = y1.max(y);
     }
     if x0 > x1 {
-        return String::from("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"map\" viewBox=\"0 0 10 10\"></svg>");
+        return String::from(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"map\" viewBox=\"0 0 10 10\"></svg>",
+        );
     }
     let k = ((y0 + y1) / 2.0).to_radians().cos().max(0.1);
     let w = 640.0;
@@ -306,7 +382,10 @@ pub fn map_svg(b: &Bulletin) -> String {
             _ => "#e4e8ec",
         };
         for ring in &z.rings {
-            let d: Vec<String> = ring.iter().map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y))).collect();
+            let d: Vec<String> = ring
+                .iter()
+                .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
+                .collect();
             let _ = write!(
                 o,
                 "<polygon class=\"zone\" data-zone=\"{}\" points=\"{}\" fill=\"{fill}\" stroke=\"#56606b\" stroke-width=\"0.8\"><title>{}</title></polygon>",
@@ -371,7 +450,11 @@ pub fn html(s: &Signed) -> String {
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Monitoring bulletin {} to {}</title><style>{CSS}</style></head><body>",
         b.period.from, b.period.to
     );
-    let _ = write!(o, "<h1>Monitoring bulletin {} to {}</h1>", b.period.from, b.period.to);
+    let _ = write!(
+        o,
+        "<h1>Monitoring bulletin {} to {}</h1>",
+        b.period.from, b.period.to
+    );
     let _ = write!(
         o,
         "<p class=\"meta\">{}<br>Local days in {}; compared with {} to {}. Built {}. Id <code>{}</code>. Signed with key <code id=\"key\">{}</code>.</p>",
@@ -423,7 +506,9 @@ pub fn html(s: &Signed) -> String {
     o.push_str("<h2>Notable incidents</h2>");
     table(
         &mut o,
-        &["incident", "day", "type", "place", "status", "claims", "assessed", "dead"],
+        &[
+            "incident", "day", "type", "place", "status", "claims", "assessed", "dead",
+        ],
         b.notable
             .iter()
             .map(|n| {
@@ -435,7 +520,13 @@ pub fn html(s: &Signed) -> String {
                     n.status.clone(),
                     n.claims
                         .iter()
-                        .map(|c| format!("{} blames {}", c.source, c.blames.as_deref().unwrap_or("no one")))
+                        .map(|c| {
+                            format!(
+                                "{} blames {}",
+                                c.source,
+                                c.blames.as_deref().unwrap_or("no one")
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join("; "),
                     format!(
@@ -454,13 +545,29 @@ pub fn html(s: &Signed) -> String {
         &["day", "obligation", "from", "to", "why", "evidence"],
         b.changes
             .iter()
-            .map(|c| vec![c.date.to_string(), c.title.clone(), c.from.clone(), c.to.clone(), c.reason.clone(), c.evidence.join(", ")])
+            .map(|c| {
+                vec![
+                    c.date.to_string(),
+                    c.title.clone(),
+                    c.from.clone(),
+                    c.to.clone(),
+                    c.reason.clone(),
+                    c.evidence.join(", "),
+                ]
+            })
             .collect(),
     );
     o.push_str("<h2>Corridor traffic</h2>");
     table(
         &mut o,
-        &["day", "checkpoint", "persons", "vehicles", "cargo (t)", "records"],
+        &[
+            "day",
+            "checkpoint",
+            "persons",
+            "vehicles",
+            "cargo (t)",
+            "records",
+        ],
         b.corridor
             .iter()
             .map(|t| {
@@ -478,14 +585,25 @@ pub fn html(s: &Signed) -> String {
     o.push_str("<h2>Detained, missing and dead persons (aggregates)</h2>");
     table(
         &mut o,
-        &["held by", "claimed", "registered held", "returned", "returned in exchanges", "claims"],
+        &[
+            "held by",
+            "claimed",
+            "registered held",
+            "returned",
+            "returned in exchanges",
+            "claims",
+        ],
         b.detainees
             .reconciliation
             .iter()
             .map(|r| {
                 vec![
                     r.holder.clone(),
-                    if r.claimed.is_empty() { "—".into() } else { r.claimed.join(", ") },
+                    if r.claimed.is_empty() {
+                        "—".into()
+                    } else {
+                        r.claimed.join(", ")
+                    },
                     r.registered_held.to_string(),
                     r.returned.to_string(),
                     r.returned_in_exchanges.to_string(),
@@ -500,14 +618,24 @@ pub fn html(s: &Signed) -> String {
         b.detainees
             .counts
             .iter()
-            .map(|c| vec![c.side.clone(), c.category.clone(), c.status.clone(), c.count.to_string()])
+            .map(|c| {
+                vec![
+                    c.side.clone(),
+                    c.category.clone(),
+                    c.status.clone(),
+                    c.count.to_string(),
+                ]
+            })
             .collect(),
     );
     o.push_str("<h2>Coming up (90 days)</h2>");
     table(
         &mut o,
         &["day", "obligation", "what"],
-        b.upcoming.iter().map(|u| vec![u.date.to_string(), u.title.clone(), u.what.clone()]).collect(),
+        b.upcoming
+            .iter()
+            .map(|u| vec![u.date.to_string(), u.title.clone(), u.what.clone()])
+            .collect(),
     );
     o.push_str("<h2>Sources</h2>");
     table(
@@ -515,7 +643,14 @@ pub fn html(s: &Signed) -> String {
         &["source", "name", "kind", "reliability"],
         b.sources
             .iter()
-            .map(|x| vec![x.id.clone(), x.name.clone(), x.kind.clone(), x.reliability.clone().unwrap_or_default()])
+            .map(|x| {
+                vec![
+                    x.id.clone(),
+                    x.name.clone(),
+                    x.kind.clone(),
+                    x.reliability.clone().unwrap_or_default(),
+                ]
+            })
             .collect(),
     );
     o.push_str("<h2>Methodology</h2><ul>");

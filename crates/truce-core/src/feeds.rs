@@ -46,7 +46,9 @@ pub fn atom(
         .map(|e| e.updated.as_str())
         .max()
         .unwrap_or(fallback_updated);
-    let mut o = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    let mut o = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
+    );
     let _ = writeln!(o, "  <id>{}</id>", xml(id));
     let _ = writeln!(o, "  <title>{}</title>", xml(title));
     let _ = writeln!(o, "  <updated>{}</updated>", xml(updated));
@@ -75,7 +77,13 @@ pub fn atom(
 pub fn cap_identifier(agreement: &str, a: &Alert) -> String {
     format!("truce-{agreement}-{}-{}", a.obligation, a.date)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -112,8 +120,14 @@ pub fn cap_alert(
         "Minor"
     };
     let from = a.old.as_ref().map_or("not in force", |s| s.state.as_str());
-    let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n");
-    let _ = writeln!(o, "  <identifier>{}</identifier>", xml(&cap_identifier(agreement, a)));
+    let mut o = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n",
+    );
+    let _ = writeln!(
+        o,
+        "  <identifier>{}</identifier>",
+        xml(&cap_identifier(agreement, a))
+    );
     let _ = writeln!(o, "  <sender>{}</sender>", xml(sender));
     let _ = writeln!(o, "  <sent>{}</sent>", cap_time(a.date, tz));
     o.push_str("  <status>Actual</status>\n  <msgType>Alert</msgType>\n  <scope>Public</scope>\n");
@@ -124,7 +138,11 @@ pub fn cap_alert(
         "    <urgency>Unknown</urgency>\n    <severity>{severity}</severity>\n    <certainty>Observed</certainty>"
     );
     let _ = writeln!(o, "    <effective>{}</effective>", cap_time(a.date, tz));
-    let _ = writeln!(o, "    <senderName>{}</senderName>", xml(&format!("Truce monitoring: {title}")));
+    let _ = writeln!(
+        o,
+        "    <senderName>{}</senderName>",
+        xml(&format!("Truce monitoring: {title}"))
+    );
     let _ = writeln!(
         o,
         "    <headline>{}</headline>",
@@ -142,7 +160,11 @@ pub fn cap_alert(
             if a.new.late { ", late" } else { "" },
             if a.new.breached { ", breached" } else { "" },
             a.new.reason,
-            if a.new.evidence.is_empty() { "none on record".to_owned() } else { a.new.evidence.join(", ") }
+            if a.new.evidence.is_empty() {
+                "none on record".to_owned()
+            } else {
+                a.new.evidence.join(", ")
+            }
         ))
     );
     let _ = writeln!(o, "    <web>{}</web>", xml(web));
@@ -154,7 +176,11 @@ pub fn cap_alert(
     let _ = writeln!(
         o,
         "    <area>\n      <areaDesc>{}</areaDesc>\n    </area>",
-        xml(&if areas.is_empty() { "the agreement's whole area".to_owned() } else { areas.join(", ") })
+        xml(&if areas.is_empty() {
+            "the agreement's whole area".to_owned()
+        } else {
+            areas.join(", ")
+        })
     );
     o.push_str("  </info>\n</alert>\n");
     o
@@ -194,7 +220,10 @@ pub fn icalendar(agreement: &str, title: &str, stamp: &str, items: &[Upcoming]) 
     ] {
         fold(l, &mut o);
     }
-    fold(&format!("X-WR-CALNAME:{}", ical_text(&format!("Deadlines: {title}"))), &mut o);
+    fold(
+        &format!("X-WR-CALNAME:{}", ical_text(&format!("Deadlines: {title}"))),
+        &mut o,
+    );
     let stamp: String = stamp
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == 'T')
@@ -203,18 +232,32 @@ pub fn icalendar(agreement: &str, title: &str, stamp: &str, items: &[Upcoming]) 
         + "Z";
     for u in items {
         let day = u.date.to_string().replace('-', "");
-        let next = u.date.tomorrow().unwrap_or(u.date).to_string().replace('-', "");
+        let next = u
+            .date
+            .tomorrow()
+            .unwrap_or(u.date)
+            .to_string()
+            .replace('-', "");
         fold("BEGIN:VEVENT", &mut o);
         let what: String = u.what.chars().filter(char::is_ascii_alphanumeric).collect();
-        fold(&format!("UID:{agreement}-{}-{day}-{what}@truce", u.obligation), &mut o);
+        fold(
+            &format!("UID:{agreement}-{}-{day}-{what}@truce", u.obligation),
+            &mut o,
+        );
         fold(&format!("DTSTAMP:{stamp}"), &mut o);
         fold(&format!("DTSTART;VALUE=DATE:{day}"), &mut o);
         fold(&format!("DTEND;VALUE=DATE:{next}"), &mut o);
-        fold(&format!("SUMMARY:{}", ical_text(&format!("{}: {}", u.title, u.what))), &mut o);
+        fold(
+            &format!("SUMMARY:{}", ical_text(&format!("{}: {}", u.title, u.what))),
+            &mut o,
+        );
         fold(
             &format!(
                 "DESCRIPTION:{}",
-                ical_text(&format!("Obligation {} of {agreement}. {}.", u.obligation, u.what))
+                ical_text(&format!(
+                    "Obligation {} of {agreement}. {}.",
+                    u.obligation, u.what
+                ))
             ),
             &mut o,
         );

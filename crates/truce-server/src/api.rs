@@ -210,7 +210,9 @@ impl AppState {
         if days > MAX_ALERT_DAYS {
             return Err(ApiError::BadParameter(
                 "from".into(),
-                format!("the range is {days} days; at most {MAX_ALERT_DAYS} are evaluated per request"),
+                format!(
+                    "the range is {days} days; at most {MAX_ALERT_DAYS} are evaluated per request"
+                ),
             ));
         }
         let i = self.inputs(b).await?;

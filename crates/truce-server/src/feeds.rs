@@ -70,7 +70,8 @@ pub(crate) async fn file(
     State(s): State<AppState>,
     Path((agreement, name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no published bulletin file `{agreement}/{name}`"));
+    let not_found =
+        || ApiError::NotFound(format!("no published bulletin file `{agreement}/{name}`"));
     let (period, ext) = ["pdf.sig", "json", "md", "html", "pdf"]
         .iter()
         .find_map(|ext| name.strip_suffix(&format!(".{ext}")).map(|p| (p, *ext)))
@@ -88,7 +89,9 @@ pub(crate) async fn file(
             // The page is self-contained: no script runs, nothing is fetched.
             r.headers_mut().insert(
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:"),
+                HeaderValue::from_static(
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+                ),
             );
             r
         }
@@ -109,7 +112,10 @@ pub(crate) async fn bulletins_atom(
         .iter()
         .map(|b| AtomEntry {
             id: format!("{base}{}", bulletin_path(&b.id, "json")),
-            title: format!("Monitoring bulletin {} to {} ({})", b.from, b.to, b.agreement),
+            title: format!(
+                "Monitoring bulletin {} to {} ({})",
+                b.from, b.to, b.agreement
+            ),
             updated: b.published_at.clone(),
             link: format!("{base}{}", bulletin_path(&b.id, "html")),
             link_type: "text/html".into(),
@@ -204,7 +210,11 @@ pub(crate) async fn cap(
         .map(|o| o.zones.clone())
         .unwrap_or_default();
     let base = base(&s, &headers);
-    let host = base.split("://").nth(1).unwrap_or("localhost").replace(':', ".");
+    let host = base
+        .split("://")
+        .nth(1)
+        .unwrap_or("localhost")
+        .replace(':', ".");
     let xml = feeds::cap_alert(
         &id,
         &b.agreement.title,

@@ -20,8 +20,8 @@ use truce_store::Store;
 
 mod api;
 mod assets;
-mod feeds;
 pub mod auth;
+mod feeds;
 mod ogc;
 pub mod publishing;
 mod registry;

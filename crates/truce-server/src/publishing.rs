@@ -26,9 +26,7 @@ pub async fn build(
     let (_, evidence) = store.evidence(bundle).await?;
     let violations = store.violations(bundle).await?;
     let days = (to - from).get_days().max(0) + 1;
-    let previous_from = from
-        .checked_sub(i64::from(days).days())
-        .unwrap_or(from);
+    let previous_from = from.checked_sub(i64::from(days).days()).unwrap_or(from);
     let midnight = |d: Date| {
         tz.to_timestamp(d.to_datetime(Time::midnight()))
             .map(|t| t.as_second())
@@ -110,7 +108,10 @@ pub async fn pdf(chromium: &Path, html: &str) -> Result<Vec<u8>, String> {
             "--disable-sync",
             "--no-pdf-header-footer",
         ])
-        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
         .arg(format!("--print-to-pdf={}", out.display()))
         .arg(format!("file://{}", page.display()))
         .stdout(std::process::Stdio::null())
@@ -209,12 +210,19 @@ pub struct Schedule {
 const CATCH_UP: usize = 7;
 
 /// The due instants of a daily run at `at` after `after` up to `now`.
-fn dues(tz: &jiff::tz::TimeZone, at: Time, after: Option<Timestamp>, now: Timestamp) -> Vec<(Date, Timestamp)> {
+fn dues(
+    tz: &jiff::tz::TimeZone,
+    at: Time,
+    after: Option<Timestamp>,
+    now: Timestamp,
+) -> Vec<(Date, Timestamp)> {
     let today = tz.to_datetime(now).date();
     let mut out = Vec::new();
     let mut day = today;
     for _ in 0..400 {
-        let Ok(due) = tz.to_timestamp(day.to_datetime(at)) else { break };
+        let Ok(due) = tz.to_timestamp(day.to_datetime(at)) else {
+            break;
+        };
         if after.is_some_and(|a| due <= a) {
             break;
         }

@@ -172,15 +172,19 @@ impl Store {
 
     /// Published bulletins, newest period first.
     pub async fn bulletins(&self) -> Result<Vec<BulletinSummary>> {
-        let rows: Vec<(String, String, String, String, String, String, i64)> =
-            on_pool!(self, pool, DB, {
+        let rows: Vec<(String, String, String, String, String, String, i64)> = on_pool!(
+            self,
+            pool,
+            DB,
+            {
                 sqlx::query_as(
                     "SELECT id, agreement_id, period_from, period_to, key, published_at, CASE WHEN pdf IS NULL THEN 0 ELSE 1 END
                      FROM bulletins ORDER BY period_to DESC, period_from DESC, id",
                 )
                 .fetch_all(pool)
                 .await?
-            });
+            }
+        );
         Ok(rows
             .into_iter()
             .map(|r| BulletinSummary {

@@ -85,8 +85,7 @@ pub fn generate(secret_path: &Path) -> Result<()> {
         .into());
     }
     if let Some(dir) = secret_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let secret = truce_store::seal::random_key();
     truce_store::seal::write_secret(secret_path, &secret)?;
@@ -130,7 +129,9 @@ pub async fn bulletin(cmd: BulletinCmd) -> Result<()> {
             }
             let key_path = key.unwrap_or_else(|| default_signing_key(&data));
             let secret = truce_store::seal::read_secret(&key_path).map_err(|e| {
-                BadInput(format!("{e}; make a signing key with `truce keys generate`"))
+                BadInput(format!(
+                    "{e}; make a signing key with `truce keys generate`"
+                ))
             })?;
             let store = open(&data).await?;
             let b = stored(&store, &agreement).await?;
@@ -142,7 +143,8 @@ pub async fn bulletin(cmd: BulletinCmd) -> Result<()> {
             let stem = dir.join(format!("{agreement}-{from}--{to}"));
             let write = |ext: &str, bytes: &[u8]| -> Result<PathBuf> {
                 let p = stem.with_extension(ext);
-                std::fs::write(&p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
+                std::fs::write(&p, bytes)
+                    .with_context(|| format!("cannot write {}", p.display()))?;
                 Ok(p)
             };
             let mut written = vec![
@@ -192,7 +194,9 @@ pub async fn bulletin(cmd: BulletinCmd) -> Result<()> {
                 })?;
                 text += match outcome {
                     truce_store::bulletins::Published::New => "published\n",
-                    truce_store::bulletins::Published::Unchanged => "already published, unchanged\n",
+                    truce_store::bulletins::Published::Unchanged => {
+                        "already published, unchanged\n"
+                    }
                 };
             }
             out(&text)
@@ -220,7 +224,10 @@ pub async fn bulletin(cmd: BulletinCmd) -> Result<()> {
                     PathBuf::from(p)
                 });
                 let sig = std::fs::read_to_string(&sig_path).map_err(|e| {
-                    BadInput(format!("cannot read the signature {}: {e}", sig_path.display()))
+                    BadInput(format!(
+                        "cannot read the signature {}: {e}",
+                        sig_path.display()
+                    ))
                 })?;
                 publishing::verify_pdf(&bytes, &sig, &public)
             } else {

@@ -8,7 +8,7 @@ use truce_core::compliance::{Inputs, Level, Options, Scorecard, ViolationIndex, 
 use truce_core::records::{Evidence, Record, read_line};
 
 /// Reads every line of the shipped demo evidence; any problem fails the test.
-fn demo_records(b: &AgreementBundle) -> Vec<Record> {
+pub(crate) fn demo_records(b: &AgreementBundle) -> Vec<Record> {
     let dir = root().join("agreements/nk-2020/evidence");
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .expect("evidence folder")
@@ -555,7 +555,7 @@ fn evaluating_random_evidence_on_every_day_never_panics_and_completed_steps_stay
     }
 }
 
-fn violation(
+pub(crate) fn violation(
     id: &str,
     day: Date,
     party: Option<&str>,

@@ -3,6 +3,7 @@
 mod acled;
 mod agreement;
 mod broken;
+mod bulletin;
 mod compliance;
 mod incidents;
 mod jsonl;

@@ -9,6 +9,7 @@ use truce_server::{AppState, router};
 use truce_store::Store;
 use truce_store::testing::{Guard, fresh_all};
 
+mod bulletins;
 mod registry;
 
 /// The nk-2020 agreement loaded into a fresh store on every backend under test.

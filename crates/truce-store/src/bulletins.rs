@@ -178,7 +178,7 @@ impl Store {
             DB,
             {
                 sqlx::query_as(
-                    "SELECT id, agreement_id, period_from, period_to, key, published_at, CASE WHEN pdf IS NULL THEN 0 ELSE 1 END
+                    "SELECT id, agreement_id, period_from, period_to, key, published_at, CAST(CASE WHEN pdf IS NULL THEN 0 ELSE 1 END AS BIGINT)
                      FROM bulletins ORDER BY period_to DESC, period_from DESC, id",
                 )
                 .fetch_all(pool)

@@ -1,5 +1,6 @@
 //! The `truce` command as a user runs it: a fresh data directory per test.
 
+mod bulletin;
 mod data;
 mod import;
 mod nodes;

@@ -14,8 +14,10 @@ const CLIENTS: usize = 64;
 const REPORTS_EACH: usize = 4;
 
 /// Starts `truce serve` on a free loopback port and returns it with its address.
-fn start_node(dir: &std::path::Path) -> (Child, String) {
-    let mut child = command(dir, &["serve", "--bind", "127.0.0.1:0"])
+pub(crate) fn start_node(dir: &std::path::Path, extra: &[&str]) -> (Child, String) {
+    let mut args = vec!["serve", "--bind", "127.0.0.1:0"];
+    args.extend(extra);
+    let mut child = command(dir, &args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -113,8 +115,8 @@ fn two_nodes_store_every_report_once_under_concurrent_retried_submissions() {
     assert!(o.status.success(), "{}", stderr(&o));
     let o = truce(d, &["token", "create", "mon", "--label", "load"]);
     let token = stdout(&o).lines().last().expect("token").to_owned();
-    let (mut a, addr_a) = start_node(d);
-    let (mut b, addr_b) = start_node(d);
+    let (mut a, addr_a) = start_node(d, &[]);
+    let (mut b, addr_b) = start_node(d, &[]);
 
     let auth = format!("Bearer {token}");
     let threads: Vec<_> = (0..CLIENTS)

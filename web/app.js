@@ -624,7 +624,8 @@ async function loadBulletins() {
     }
     list.replaceChildren(...r.bulletins.map(({ bulletin: b, files }) => el("li", { "data-bulletin": b.id },
       `${b.from} to ${b.to} (${b.agreement}) — signed with key ${b.key}: `,
-      ...Object.entries(files).flatMap(([kind, href], n) => [n ? " · " : "", el("a", { href }, kind)]))));
+      ...["html", "pdf", "markdown", "json", "pdf_signature"].filter((k) => files[k])
+        .flatMap((kind, n) => [n ? " · " : "", el("a", { href: files[kind] }, kind.replace("_", " "))]))));
   } catch (e) {
     showError(list, e);
   }

@@ -41,6 +41,10 @@ truce(["registry", "import", join(root, "crates/truce-store/tests/fixtures/regis
 truce(["user", "add", "pro", "--role", "protection-officer", "--name", "Protection Officer", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
 truce(["user", "add", "lam", "--role", "liaison", "--party", "am", "--name", "Liaison AM", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
 truce(["user", "add", "laz", "--role", "liaison", "--party", "az", "--name", "Liaison AZ", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
+// A signed bulletin for 10-20 November 2020, published, with its PDF printed by Chromium.
+truce(["keys", "generate"]);
+const bulletinOut = join(data, "bulletins");
+truce(["bulletin", "build", "--from", "2020-11-10", "--to", "2020-11-20", "--publish", "--pdf", "--out", bulletinOut]);
 const AM_NAMES = ["Vardanyantest", "Վարդանյանթեստ", "AM-TEST-58213", "Petrosyantest"];
 const AZ_NAMES = ["Mammadovtest", "Мамедовтест", "AZ-TEST-30991"];
 
@@ -277,6 +281,34 @@ const tests = [
       last = page;
     }
     return last;
+  }],
+  ["a published bulletin opens as a self-contained page, listed on the dashboard, its PDF verified", async () => {
+    const page = await open("/?tab=bulletins");
+    await page.waitForSelector('#bulletins li[data-bulletin="nk-2020/2020-11-10..2020-11-20"]');
+    const links = await page.locator("#bulletins li a").evaluateAll((a) => a.map((x) => x.textContent));
+    assert.deepEqual(links, ["html", "pdf", "markdown", "json", "pdf signature"]);
+    clean(page);
+    await page.context().close();
+    // The bulletin itself: no script, no request anywhere else, no console error.
+    const context = await browser.newContext({ viewport: { width: 1000, height: 1400 } });
+    const b = await context.newPage();
+    b.errors = [];
+    b.foreign = [];
+    b.on("console", (m) => { if (m.type() === "error") b.errors.push(m.text()); });
+    b.on("pageerror", (e) => b.errors.push(String(e)));
+    const requests = [];
+    b.on("request", (r) => { requests.push(r.url()); if (!r.url().startsWith(base)) b.foreign.push(r.url()); });
+    await b.goto(`${base}/bulletins/nk-2020/2020-11-10..2020-11-20.html`);
+    assert.match(await b.locator("h1").innerText(), /Monitoring bulletin 2020-11-10 to 2020-11-20/);
+    assert.match(await b.locator("#summary").innerText(), /Return of Agdam district to Azerbaijan became complete on time on 2020-11-20/);
+    assert.ok(await b.locator("svg.map polygon.zone").count() > 10, "the map draws the zones");
+    assert.match(await b.locator("#signature").innerText(), /Signed with ed25519 key [0-9a-f]{16}/);
+    assert.equal(requests.length, 1, `only the page itself: ${requests}`);
+    clean(b);
+    // The PDF Chromium printed verifies with the public key alone.
+    const out = truce(["bulletin", "verify", join(bulletinOut, "nk-2020-2020-11-10--2020-11-20.pdf"), "--key", join(data, "bulletin-signing.pub")]);
+    assert.match(out, /authentic and unchanged/);
+    return b;
   }],
   ["a monitor logs in and submits a report, with an inline error first", async () => {
     const page = await open("/?as_of=2021-06-30");

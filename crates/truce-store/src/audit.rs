@@ -87,33 +87,35 @@ macro_rules! chain_for {
                     .bind(id)
                     .fetch_optional(&mut *self)
                     .await?
-                    .map(|r| {
-                        vec![
-                            r.get::<String, _>(0),
-                            r.get(1),
-                            r.get(2),
-                            r.get(3),
-                            r.get::<i64, _>(4).to_string(),
-                            r.get(5),
-                            r.get(6),
-                        ]
-                    }),
+                    .map(|r| -> Result<Vec<String>> {
+                        Ok(vec![
+                            r.try_get::<String, _>(0)?,
+                            r.try_get(1)?,
+                            r.try_get(2)?,
+                            r.try_get(3)?,
+                            r.try_get::<i64, _>(4)?.to_string(),
+                            r.try_get(5)?,
+                            r.try_get(6)?,
+                        ])
+                    })
+                    .transpose()?,
                     "token" => sqlx::query(
                         "SELECT id, user_id, token_hash, label, created_at, revoked FROM api_tokens WHERE id = $1",
                     )
                     .bind(id)
                     .fetch_optional(&mut *self)
                     .await?
-                    .map(|r| {
-                        vec![
-                            r.get::<String, _>(0),
-                            r.get(1),
-                            r.get(2),
-                            r.get(3),
-                            r.get(4),
-                            r.get::<i64, _>(5).to_string(),
-                        ]
-                    }),
+                    .map(|r| -> Result<Vec<String>> {
+                        Ok(vec![
+                            r.try_get::<String, _>(0)?,
+                            r.try_get(1)?,
+                            r.try_get(2)?,
+                            r.try_get(3)?,
+                            r.try_get(4)?,
+                            r.try_get::<i64, _>(5)?.to_string(),
+                        ])
+                    })
+                    .transpose()?,
                     "agreement" => {
                         let version: Option<i64> =
                             sqlx::query_scalar("SELECT version FROM agreements WHERE id = $1")

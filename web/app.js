@@ -303,15 +303,19 @@ async function initReportForm(parties) {
       const r = await fetch(`/api/v1/agreements/${agreement}/reports`, { method: "POST", headers, body: JSON.stringify(body) });
       const answer = await r.json().catch(() => null);
       if (!r.ok) {
-        const p = answer && answer["invalid-params"] && answer["invalid-params"][0];
-        const field = p ? { "/location/lon": "lon", "/location/lat": "lat", "/location/place": "place", "/location": "lon",
+        // Every problem the server names is marked at its field.
+        const problems = (answer && answer["invalid-params"]) || [];
+        const fields = { "/location/lon": "lon", "/location/lat": "lat", "/location/place": "place", "/location": "lon",
           "/occurred/start": "start", "/occurred/end": "end", "/occurred": "start", "/type": "type", "/text": "text",
-          "/source": "source", "/perpetrator": "perpetrator" }[p.name] : null;
-        const message = p ? p.reason : (answer && answer.detail) || `${r.status}`;
-        if (field && form[field]) {
-          form[field].setAttribute("aria-invalid", "true");
-          form[field].closest("label").append(el("span", { class: "field-error", role: "alert" }, message));
+          "/source": "source", "/perpetrator": "perpetrator" };
+        for (const p of problems) {
+          const field = fields[p.name];
+          if (field && form[field]) {
+            form[field].setAttribute("aria-invalid", "true");
+            form[field].closest("label").append(el("span", { class: "field-error", role: "alert" }, p.reason));
+          }
         }
+        const message = problems.length ? problems.map((p) => p.reason).join("; ") : (answer && answer.detail) || `${r.status}`;
         result.textContent = `Not stored: ${message}`;
         return;
       }

@@ -10,6 +10,7 @@ pub mod bulletin_render;
 pub mod bundle;
 pub mod compliance;
 pub mod diag;
+pub mod export;
 pub mod feeds;
 pub mod incidents;
 pub mod jsonl;

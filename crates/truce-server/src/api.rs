@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use truce_core::AgreementBundle;
 use truce_core::compliance::{self, Inputs, Options, ViolationIndex};
+use truce_core::export::ExportFormat;
 use truce_core::records::{Evidence, RecordKind};
 use truce_store::IncidentFilter;
 use truce_store::records::StoredRecord;
@@ -358,6 +359,80 @@ pub(crate) async fn incidents(
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/json"),
     );
+    Ok(r)
+}
+
+/// Most incidents one export request writes; larger exports are for `truce export`.
+const MAX_EXPORTED: i64 = 100_000;
+
+/// `GET /api/v1/agreements/{id}/export?format=jsonl|geojson|acled|ucdp&…`: incidents (GeoJSON)
+/// or the reports behind them (JSON Lines, ACLED CSV, UCDP GED CSV) under the same
+/// filters as the incident list, ready to import elsewhere.
+pub(crate) async fn export(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let mut allowed = vec!["format"];
+    allowed.extend(
+        INCIDENT_PARAMS
+            .iter()
+            .filter(|p| !matches!(**p, "limit" | "cursor")),
+    );
+    let q = params(q, &allowed)?;
+    let format = match q.get("format").map(String::as_str) {
+        None => {
+            return Err(ApiError::BadParameter(
+                "format".into(),
+                format!("is missing; one of {}", ExportFormat::ALL.join(", ")),
+            ));
+        }
+        Some(f) => ExportFormat::parse(f).ok_or_else(|| {
+            ApiError::BadParameter(
+                "format".into(),
+                format!(
+                    "unknown format `{f}`; {}",
+                    truce_core::diag::suggest(f, ExportFormat::ALL.iter().copied())
+                ),
+            )
+        })?,
+    };
+    let b = s.bundle(&id).await?;
+    let mut f = incident_filter(&q, &b)?;
+    let n = s.store.count_incidents(&id, &f).await?;
+    if n > MAX_EXPORTED {
+        return Err(ApiError::Unprocessable(format!(
+            "{n} incidents match; an export over the API writes at most {MAX_EXPORTED}: narrow the filters, or use `truce export`"
+        )));
+    }
+    f.limit = MAX_EXPORTED;
+    let incidents = s.store.incidents(&id, &f).await?;
+    let reports = if format.needs_reports() {
+        let ids: Vec<String> = incidents.iter().map(|i| i.id.clone()).collect();
+        s.store.reports_of(&ids).await?
+    } else {
+        Vec::new()
+    };
+    let body = truce_core::export::write(format, &b.agreement, &incidents, &reports)
+        .map_err(|e| ApiError::Internal(format!("export: {e}")))?;
+    let mut r = body.into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(format.media_type()),
+    );
+    let ext = match format {
+        ExportFormat::Geojson => "geojson",
+        ExportFormat::Jsonl => "jsonl",
+        ExportFormat::Acled | ExportFormat::Ucdp => "csv",
+    };
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
+        "attachment; filename=\"{id}-{}.{ext}\"",
+        format.as_str()
+    )) {
+        r.headers_mut()
+            .insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
     Ok(r)
 }
 

@@ -396,12 +396,14 @@ pub(crate) async fn submit_report(
     };
     // The line as it will be stored: a report without a key is keyed by this text.
     let line = value.to_string();
+    // Every problem of the report, each with its JSON pointer, so a form can mark them all.
     let report = truce_core::jsonl::read_value(1, &value, &line, &ctx).map_err(|problems| {
-        let first = problems
-            .first()
-            .map(|p| (p.pointer.clone(), p.reason.clone()))
-            .unwrap_or_default();
-        ApiError::BadBody(first.0, first.1)
+        ApiError::BadBodyMany(
+            problems
+                .into_iter()
+                .map(|p| (p.pointer, p.reason))
+                .collect(),
+        )
     })?;
     if user.role == Role::Monitor {
         use truce_core::report::SourceKind;

@@ -119,6 +119,8 @@ pub enum ApiError {
     NotFound(String),
     /// A request body member is malformed: (JSON pointer, reason).
     BadBody(String, String),
+    /// Several members of a request body are malformed: every (JSON pointer, reason).
+    BadBodyMany(Vec<(String, String)>),
     /// The body is not JSON.
     UnsupportedMedia(String),
     /// Not logged in, or the credentials are wrong.
@@ -165,6 +167,23 @@ impl IntoResponse for ApiError {
                     "status": 400,
                     "detail": if pointer.is_empty() { reason.clone() } else { format!("`{pointer}`: {reason}") },
                     "invalid-params": [{"name": pointer, "reason": reason}],
+                }),
+            ),
+            Self::BadBodyMany(problems) => (
+                StatusCode::BAD_REQUEST,
+                json!({
+                    "type": "about:blank",
+                    "title": "Invalid request body",
+                    "status": 400,
+                    "detail": problems
+                        .iter()
+                        .map(|(p, r)| if p.is_empty() { r.clone() } else { format!("`{p}`: {r}") })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    "invalid-params": problems
+                        .iter()
+                        .map(|(p, r)| json!({"name": p, "reason": r}))
+                        .collect::<Vec<_>>(),
                 }),
             ),
             Self::UnsupportedMedia(detail) => (
@@ -417,6 +436,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/agreements/{id}/statements", get(api::statements))
         .route("/api/v1/agreements/{id}/incidents", get(api::incidents))
         .route("/api/v1/agreements/{id}/counts", get(api::counts))
+        .route("/api/v1/agreements/{id}/export", get(api::export))
         .route("/api/v1/incidents/{incident}", get(api::incident))
         .route("/api/v1/codebook", get(api::codebook))
         .route("/api/v1/sources", get(api::sources))

@@ -742,69 +742,19 @@ pub async fn export(args: ExportArgs) -> Result<()> {
     let bundle = stored(&store, &args.filter.agreement).await?;
     let filter = args.filter.to_filter(&bundle, None, i64::MAX)?;
     let incidents = store.incidents(&bundle.agreement.id, &filter).await?;
-    let mut buf: Vec<u8> = Vec::new();
-    match args.format {
-        ExportFormat::Geojson => {
-            let features: Vec<serde_json::Value> = incidents
-                .iter()
-                .map(|i| {
-                    let geometry = i.point.map_or(serde_json::Value::Null, |(x, y)| serde_json::json!({"type": "Point", "coordinates": [x, y]}));
-                    serde_json::json!({
-                        "type": "Feature",
-                        "id": i.id,
-                        "geometry": geometry,
-                        "properties": {
-                            "start": i.window.start, "end": i.window.end, "date_precision": i.window.precision,
-                            "place": i.place_name, "location_precision": i.location_precision,
-                            "type": i.event_type, "status": i.status,
-                            "perpetrator": i.attribution.assessed, "attribution_disputed": i.attribution.disputed,
-                            "claims": i.attribution.claims, "zones": i.zones, "reports": i.reports,
-                            "killed_low": i.killed.low, "killed_best": i.killed.best, "killed_high": i.killed.high,
-                        }
-                    })
-                })
-                .collect();
-            serde_json::to_writer(
-                &mut buf,
-                &serde_json::json!({"type": "FeatureCollection", "features": features}),
-            )?;
-            buf.push(b'\n');
-        }
-        ExportFormat::Jsonl | ExportFormat::Acled | ExportFormat::Ucdp => {
-            let ids: Vec<String> = incidents.iter().map(|i| i.id.clone()).collect();
-            let reports = store.reports_of(&ids).await?;
-            if let ExportFormat::Jsonl = args.format {
-                for (r, _, _) in &reports {
-                    buf.extend_from_slice(truce_core::jsonl::write_line(r).as_bytes());
-                    buf.push(b'\n');
-                }
-            } else if let ExportFormat::Ucdp = args.format {
-                let rows: Vec<Vec<String>> = reports
-                    .iter()
-                    .map(|(r, format, raw)| {
-                        match (format.as_str(), serde_json::from_str::<Vec<String>>(raw)) {
-                            ("ucdp", Ok(fields)) if fields.len() == 49 => fields,
-                            _ => truce_core::ucdp::fields_from_report(r, &bundle.agreement),
-                        }
-                    })
-                    .collect();
-                truce_core::ucdp::write(&mut buf, rows.iter())?;
-            } else {
-                let records: Vec<acled::AcledRecord> = reports
-                    .iter()
-                    .map(|(r, format, raw)| {
-                        match (format.as_str(), serde_json::from_str::<Vec<String>>(raw)) {
-                            ("acled", Ok(fields)) if fields.len() == 31 => {
-                                acled::AcledRecord(fields)
-                            }
-                            _ => acled::AcledRecord::from_report(r, &bundle.agreement),
-                        }
-                    })
-                    .collect();
-                acled::write(&mut buf, records.iter())?;
-            }
-        }
-    }
+    let format = match args.format {
+        ExportFormat::Jsonl => truce_core::export::ExportFormat::Jsonl,
+        ExportFormat::Geojson => truce_core::export::ExportFormat::Geojson,
+        ExportFormat::Acled => truce_core::export::ExportFormat::Acled,
+        ExportFormat::Ucdp => truce_core::export::ExportFormat::Ucdp,
+    };
+    let reports = if format.needs_reports() {
+        let ids: Vec<String> = incidents.iter().map(|i| i.id.clone()).collect();
+        store.reports_of(&ids).await?
+    } else {
+        Vec::new()
+    };
+    let buf = truce_core::export::write(format, &bundle.agreement, &incidents, &reports)?;
     match &args.output {
         Some(p) => std::fs::write(p, &buf).with_context(|| format!("cannot write {}", p.display())),
         None => out(&String::from_utf8_lossy(&buf)),

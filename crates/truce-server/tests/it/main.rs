@@ -10,6 +10,7 @@ use truce_store::Store;
 use truce_store::testing::{Guard, fresh_all};
 
 mod bulletins;
+mod export;
 mod registry;
 
 /// The nk-2020 agreement loaded into a fresh store on every backend under test.
@@ -977,6 +978,7 @@ async fn submitted_reports_are_matched_once_even_when_retried_with_their_idempot
         // Problems name the member; a liaison submits only for their own party.
         let mut bad = body.clone();
         bad["type"] = serde_json::json!("artilery");
+        bad["location"]["lon"] = serde_json::json!(470.0);
         let (status, _, p) = call(
             &s,
             "POST",
@@ -985,10 +987,18 @@ async fn submitted_reports_are_matched_once_even_when_retried_with_their_idempot
             Some(bad),
         )
         .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{p}");
+        let mut named: Vec<&str> = p["invalid-params"]
+            .as_array()
+            .expect("invalid-params")
+            .iter()
+            .filter_map(|x| x["name"].as_str())
+            .collect();
+        named.sort_unstable();
         assert_eq!(
-            (status, p["invalid-params"][0]["name"].as_str()),
-            (StatusCode::BAD_REQUEST, Some("/type")),
-            "{p}"
+            named,
+            ["/location/lon", "/type"],
+            "every problem, each by its member: {p}"
         );
         let (cookie, csrf) = log_in(&s, "lia").await;
         let (status, _, p) = call(

@@ -1,0 +1,93 @@
+//! `GET …/export`: every import format under the incident list's filters.
+
+use crate::states;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use tower::ServiceExt;
+use truce_server::router;
+
+async fn fetch(s: &truce_server::AppState, uri: &str) -> (StatusCode, String, String, String) {
+    let r = router(s.clone())
+        .oneshot(
+            Request::builder()
+                .uri(uri)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    let header = |n: &str| {
+        r.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (status, ct, cd) = (
+        r.status(),
+        header("content-type"),
+        header("content-disposition"),
+    );
+    let bytes = axum::body::to_bytes(r.into_body(), 1 << 24)
+        .await
+        .expect("body");
+    (status, ct, cd, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn exports_come_in_every_import_format_under_the_list_filters() {
+    for (guard, store, s) in states().await {
+        let base = "/api/v1/agreements/nk-2020/export";
+        let (status, ct, cd, body) = fetch(&s, &format!("{base}?format=geojson")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(ct.starts_with("application/geo+json"));
+        assert!(cd.contains("nk-2020-geojson.geojson"), "{cd}");
+        let fc: serde_json::Value = serde_json::from_str(&body).expect("geojson");
+        assert_eq!(fc["features"].as_array().map(Vec::len), Some(3));
+        // The same filters as the list: one zone.
+        let (_, _, _, body) = fetch(&s, &format!("{base}?format=geojson&zone=lachin")).await;
+        let fc: serde_json::Value = serde_json::from_str(&body).expect("geojson");
+        let (_, _, _, list) = fetch(&s, "/api/v1/agreements/nk-2020/incidents?zone=lachin").await;
+        let list: serde_json::Value = serde_json::from_str(&list).expect("list");
+        assert_eq!(
+            fc["features"].as_array().map(Vec::len),
+            list["incidents"].as_array().map(Vec::len)
+        );
+        // Reports: ACLED rows as they arrived, and JSON Lines.
+        let (status, ct, _, csv) = fetch(
+            &s,
+            &format!("{base}?format=acled&from=2021-05-01&to=2021-05-31"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(ct.starts_with("text/csv"));
+        assert!(csv.starts_with("event_id_cnty,"), "{csv}");
+        assert_eq!(
+            csv.lines().count(),
+            1 + 2,
+            "header and the two May rows: {csv}"
+        );
+        let (_, ct, _, jsonl) = fetch(&s, &format!("{base}?format=jsonl")).await;
+        assert!(ct.starts_with("application/x-ndjson"));
+        assert_eq!(jsonl.lines().count(), 3);
+        let (status, _, _, ucdp) = fetch(&s, &format!("{base}?format=ucdp")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ucdp.lines().count(), 1 + 3);
+        // Bad parameters are named.
+        for (query, param) in [
+            ("format=xls", "format"),
+            ("", "format"),
+            ("format=jsonl&limit=5", "limit"),
+            ("format=jsonl&zone=atlantis", "zone"),
+        ] {
+            let (status, _, _, body) = fetch(&s, &format!("{base}?{query}")).await;
+            let p: serde_json::Value = serde_json::from_str(&body).expect("problem");
+            assert_eq!(
+                (status, p["invalid-params"][0]["name"].as_str()),
+                (StatusCode::BAD_REQUEST, Some(param)),
+                "{query}: {p}"
+            );
+        }
+        guard.done(store).await;
+    }
+}

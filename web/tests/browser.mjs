@@ -311,6 +311,22 @@ const tests = [
     assert.match(v.stdout, /authentic and unchanged/);
     return b;
   }],
+  ["the API explorer lists every endpoint from the server's own files", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.errors = [];
+    page.foreign = [];
+    page.on("console", (m) => { if (m.type() === "error") page.errors.push(m.text()); });
+    page.on("pageerror", (e) => page.errors.push(String(e)));
+    page.on("request", (r) => { if (!r.url().startsWith(base)) page.foreign.push(r.url()); });
+    await page.goto(`${base}/api/v1/docs/`);
+    const doc = await (await fetch(`${base}/api/v1/openapi.json`)).json();
+    const operations = Object.values(doc.paths).reduce((n, p) => n + Object.keys(p).length, 0);
+    await page.waitForFunction((n) => document.querySelectorAll(".opblock").length === n, operations, { timeout: 20000 });
+    assert.ok(await page.locator(".opblock-summary-path[data-path='/api/v1/registry/persons']").count() === 1);
+    clean(page);
+    return page;
+  }],
   ["a monitor logs in and submits a report, with an inline error first", async () => {
     const page = await open("/?as_of=2021-06-30");
     await page.fill("#login-form input[name=user]", "mon");

@@ -127,6 +127,7 @@ async fn scorecard(
 }
 
 /// `GET /api/v1/agreements/{id}/status`: the scorecard on a date.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/status", tag = "compliance", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)"), ("period_days" = Option<i64>, Query, description = "Days of the ceasefire trend window (default 30)"), ("breach_threshold" = Option<i64>, Query, description = "Confirmed or corroborated violations in the window that make the ceasefire breached (default 10)")), responses((status = 200, description = "The scorecard: every obligation's status with reason and evidence", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn status(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -138,6 +139,7 @@ pub(crate) async fn status(
 
 /// `GET /api/v1/agreements/{id}/status/{obligation}`: one line with every record it
 /// cites, their sources and where they came from.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/status/{obligation}", tag = "compliance", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("obligation" = String, Path, description = "Obligation id"), ("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)"), ("period_days" = Option<i64>, Query, description = "Days of the ceasefire trend window (default 30)"), ("breach_threshold" = Option<i64>, Query, description = "Confirmed or corroborated violations in the window that make the ceasefire breached (default 10)")), responses((status = 200, description = "One obligation's status with the rule's figures and every record behind it", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn explain(
     State(s): State<AppState>,
     Path((id, obligation)): Path<(String, String)>,
@@ -176,6 +178,7 @@ pub(crate) async fn explain(
 }
 
 /// `GET /api/v1/agreements/{id}/alerts?from=&to=`: status changes day by day.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/alerts", tag = "compliance", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("period_days" = Option<i64>, Query, description = "Days of the ceasefire trend window (default 30)"), ("breach_threshold" = Option<i64>, Query, description = "Confirmed or corroborated violations in the window that make the ceasefire breached (default 10)")), responses((status = 200, description = "Every status change between the dates (at most 400 days)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn alerts(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -232,6 +235,7 @@ impl AppState {
 }
 
 /// `GET /api/v1/agreements/{id}/records?type=`: current evidence records.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("type" = Option<String>, Query, description = "Record type: handover, strength, crossing, exchange, …")), responses((status = 200, description = "Current evidence records", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn records(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -263,6 +267,7 @@ pub(crate) async fn records(
 }
 
 /// `GET /api/v1/agreements/{id}/statements`: the register of statements and reactions.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/statements", tag = "agreements", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`")), responses((status = 200, description = "Statements and reactions", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn statements(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -327,6 +332,7 @@ pub(crate) const INCIDENT_PARAMS: &[&str] = &[
 ];
 
 /// `GET /api/v1/agreements/{id}/incidents`: incidents in number order, a page at a time.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/incidents", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("limit" = Option<i64>, Query, description = "At most this many (1-10000, default 100)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page")), responses((status = 200, description = "A page of incidents in number order, with `next_cursor`", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn incidents(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -368,6 +374,7 @@ const MAX_EXPORTED: i64 = 100_000;
 /// `GET /api/v1/agreements/{id}/export?format=jsonl|geojson|acled|ucdp&…`: incidents (GeoJSON)
 /// or the reports behind them (JSON Lines, ACLED CSV, UCDP GED CSV) under the same
 /// filters as the incident list, ready to import elsewhere.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/export", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("format" = String, Query, description = "jsonl, geojson, acled or ucdp"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)")), responses((status = 200, description = "Incidents (GeoJSON) or their reports (JSON Lines, ACLED CSV, UCDP GED CSV)", content_type = "application/octet-stream"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 422, description = "More incidents match than one request exports", content_type = "application/problem+json")))]
 pub(crate) async fn export(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -444,6 +451,7 @@ pub(crate) fn incident_number(id: &str) -> i64 {
 
 /// `GET /api/v1/incidents/{incident}`: an incident with its reports, decisions and
 /// history.
+#[utoipa::path(get, path = "/api/v1/incidents/{incident}", tag = "incidents", params(("incident" = String, Path, description = "Incident id, e.g. `inc-12`")), responses((status = 200, description = "An incident with its reports, claims, matching decisions and history", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn incident(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -467,6 +475,7 @@ const MAX_COUNTED: i64 = 200_000;
 /// incident in two zones counts in each), and per day and party (`per_day`: each
 /// incident once), under the same filters as the incident list; rejected incidents
 /// never count.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/counts", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)")), responses((status = 200, description = "Violations per zone and local day, by status and party", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn counts(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -532,6 +541,7 @@ pub(crate) async fn counts(
 }
 
 /// `GET /api/v1/codebook`: the event types reports use, and which count as violations.
+#[utoipa::path(get, path = "/api/v1/codebook", tag = "evidence", responses((status = 200, description = "The event codebook with its ACLED mapping", content_type = "application/json")))]
 pub(crate) async fn codebook(RawQuery(q): RawQuery) -> Result<Json<Value>, ApiError> {
     params(q, &[])?;
     let types: Vec<Value> = truce_core::report::EventType::VARIANTS
@@ -542,6 +552,7 @@ pub(crate) async fn codebook(RawQuery(q): RawQuery) -> Result<Json<Value>, ApiEr
 }
 
 /// `GET /api/v1/sources`: registered sources with kind, reliability and party.
+#[utoipa::path(get, path = "/api/v1/sources", tag = "evidence", responses((status = 200, description = "Registered sources with kind and reliability", content_type = "application/json")))]
 pub(crate) async fn sources(
     State(s): State<AppState>,
     RawQuery(q): RawQuery,

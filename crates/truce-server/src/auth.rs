@@ -231,6 +231,7 @@ fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
 }
 
 /// `POST /api/v1/login` with `{"user", "password"}`: starts a browser session.
+#[utoipa::path(post, path = "/api/v1/login", tag = "accounts", request_body(content = Object, content_type = "application/json", description = "A JSON object with `user` and `password`"), responses((status = 200, description = "Logged in: a session cookie is set; the answer holds the CSRF token", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Wrong user or password", content_type = "application/problem+json"), (status = 429, description = "Too many failed logins; retry later", content_type = "application/problem+json")))]
 pub(crate) async fn login(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -255,6 +256,7 @@ pub(crate) async fn login(
 }
 
 /// `POST /api/v1/logout`: ends the browser session.
+#[utoipa::path(post, path = "/api/v1/logout", tag = "accounts", responses((status = 204, description = "Logged out")))]
 pub(crate) async fn logout(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -270,6 +272,7 @@ pub(crate) async fn logout(
 
 /// `GET /api/v1/session`: who the request is made as, what they may do, and the CSRF
 /// token of a browser session.
+#[utoipa::path(get, path = "/api/v1/session", tag = "accounts", responses((status = 200, description = "Who is asking, their role, what the role may do, and the CSRF token", content_type = "application/json")))]
 pub(crate) async fn session(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -294,6 +297,7 @@ pub(crate) async fn session(
 }
 
 /// `GET /api/v1/users`: every account (administrators).
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", responses((status = 200, description = "Every account (admins)", content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
 pub(crate) async fn users(
     State(s): State<AppState>,
     method: Method,
@@ -316,6 +320,7 @@ struct StatusBody {
 /// `POST /api/v1/agreements/{id}/incidents/{incident}/status` with `{"status", "reason"}`:
 /// an analyst sets (or, with `null`, clears) an incident's status; the change and its
 /// reason go into the incident's history.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/incidents/{incident}/status", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("incident" = String, Path, description = "Incident id")), request_body(content = Object, content_type = "application/json", description = "A JSON object with `status` (an incident status, or null to clear the analyst's) and `reason` (analysts)"), responses((status = 200, description = "The incident reassessed", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn set_status(
     State(s): State<AppState>,
     Path((id, incident)): Path<(String, String)>,
@@ -357,6 +362,7 @@ const MAX_KEY: usize = 200;
 /// ministry, a liaison only for a source of their own party. With an `Idempotency-Key` header, a retry of the same request gets the first
 /// answer again (`Idempotent-Replayed: true`) instead of storing anything twice, on any
 /// node.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/reports", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key gets the first answer again")), request_body(content = Object, content_type = "application/json", description = "One report in the native JSON format (docs/formats.md)"), responses((status = 201, description = "Stored and matched: the incident it joined or started", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 409, description = "The same key is still being carried out", content_type = "application/problem+json"), (status = 422, description = "The key was used for another request", content_type = "application/problem+json")))]
 pub(crate) async fn submit_report(
     State(s): State<AppState>,
     Path(id): Path<String>,

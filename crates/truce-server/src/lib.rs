@@ -23,6 +23,7 @@ mod assets;
 pub mod auth;
 mod feeds;
 mod ogc;
+pub mod openapi;
 pub mod publishing;
 mod registry;
 
@@ -285,14 +286,17 @@ fn decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+#[utoipa::path(get, path = "/health", tag = "service", responses((status = 200, description = "The server answers", content_type = "application/json")))]
 async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
+#[utoipa::path(get, path = "/api/v1/agreements", tag = "agreements", responses((status = 200, description = "Stored agreements", content_type = "application/json")))]
 async fn list_agreements(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({"agreements": s.store.agreements().await?})))
 }
 
+#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "agreements", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)")), responses((status = 200, description = "The agreement as in force on the date: documents, provisions, obligations with amended deadlines", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn show_agreement(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -315,6 +319,7 @@ async fn show_agreement(
     Ok(Json(a.as_of(date).to_json(a)))
 }
 
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/zones", tag = "agreements", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`")), responses((status = 200, description = "Zones as a GeoJSON FeatureCollection", content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn zones(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -330,6 +335,7 @@ async fn zones(
     Ok(r)
 }
 
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/places", tag = "agreements", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("q" = String, Query, description = "A place name in any spelling or script")), responses((status = 200, description = "Matching places with the zones they lie in", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn places(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -476,6 +482,7 @@ pub fn router(state: AppState) -> Router {
             "/ogc/{id}/collections/{collection}/items/{item}",
             get(ogc::item),
         )
+        .merge(openapi::routes())
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(observe))

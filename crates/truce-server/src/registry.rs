@@ -29,6 +29,7 @@ fn personal_error(e: StoreError) -> ApiError {
 
 /// `GET /api/v1/registry/summary?as_of=DATE[&format=csv]`: persons by side, category and
 /// status on a date. No personal data: for everyone.
+#[utoipa::path(get, path = "/api/v1/registry/summary", tag = "registry", params(("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)"), ("format" = Option<String>, Query, description = "json (default) or csv")), responses((status = 200, description = "Persons by side, category and status (no personal data)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json")))]
 pub(crate) async fn summary(
     State(s): State<AppState>,
     RawQuery(q): RawQuery,
@@ -71,6 +72,7 @@ pub(crate) async fn summary(
 /// `GET /api/v1/agreements/{id}/registry/claims[?on=DATE,DATE]`: claims reconciled with
 /// the registry and the exchange records, per holding side and date (by default on every
 /// date a claim, an exchange or a status change is dated).
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/registry/claims", tag = "registry", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("on" = Option<String>, Query, description = "Comma-separated dates (default: every date a claim, exchange or status change is dated)")), responses((status = 200, description = "Claimed against registered against returned, per holding side and date", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn claims(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -121,6 +123,7 @@ async fn visible_persons(
 }
 
 /// `GET /api/v1/registry/persons`: every person the asker may see, with personal data.
+#[utoipa::path(get, path = "/api/v1/registry/persons", tag = "registry", responses((status = 200, description = "Persons with personal data that the asker may see (each read audited)", content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
 pub(crate) async fn persons(
     State(s): State<AppState>,
     method: Method,
@@ -134,6 +137,7 @@ pub(crate) async fn persons(
 
 /// `GET /api/v1/registry/persons/{person}`: one person, 404 when the asker may not see
 /// them (a refusal does not confirm the person is on record).
+#[utoipa::path(get, path = "/api/v1/registry/persons/{person}", tag = "registry", params(("person" = String, Path, description = "Registry id")), responses((status = 200, description = "One person with the status history", content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn person(
     State(s): State<AppState>,
     Path(person): Path<String>,
@@ -152,6 +156,7 @@ pub(crate) async fn person(
 
 /// `GET /api/v1/registry/export`: the persons the asker may see as registry JSON Lines,
 /// ready to import elsewhere.
+#[utoipa::path(get, path = "/api/v1/registry/export", tag = "registry", responses((status = 200, description = "The persons the asker may see, as registry JSON Lines", content_type = "application/x-ndjson"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
 pub(crate) async fn export(
     State(s): State<AppState>,
     method: Method,
@@ -178,6 +183,7 @@ pub(crate) async fn export(
 /// `POST /api/v1/agreements/{id}/registry/import`: registry lines as
 /// `application/x-ndjson` (or `text/csv`); good lines land, refused ones come back with
 /// line and member.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/registry/import", tag = "registry", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("type" = Option<String>, Query, description = "Line type of CSV rows without a `type` column: person or status")), request_body(content = String, content_type = "application/x-ndjson", description = "Registry lines (docs/registry.md), or text/csv"), responses((status = 200, description = "What the import did, with every refused line", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
 pub(crate) async fn import(
     State(s): State<AppState>,
     Path(id): Path<String>,

@@ -11,6 +11,7 @@ use truce_store::testing::{Guard, fresh_all};
 
 mod bulletins;
 mod export;
+mod openapi;
 mod registry;
 
 /// The nk-2020 agreement loaded into a fresh store on every backend under test.

@@ -1,0 +1,82 @@
+//! The OpenAPI document lists every route the router serves, with its method.
+
+use crate::states;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use tower::ServiceExt;
+use truce_server::router;
+
+/// (method, path) of every `.route(…)` in the router's source, assets left out.
+fn routes_in_source() -> Vec<(String, String)> {
+    let src = include_str!("../../src/lib.rs");
+    let body = &src[src.find("pub fn router(").expect("router")..];
+    let body = &body[..body.find(".fallback(").expect("fallback")];
+    let mut out = Vec::new();
+    for part in body.split(".route(").skip(1) {
+        let path = part.split('"').nth(1).expect("path").to_owned();
+        let method = part
+            .split('"')
+            .nth(2)
+            .and_then(|rest| rest.trim_start_matches([',', ' ', '\n']).split('(').next())
+            .expect("method")
+            .trim()
+            .to_owned();
+        if path == "/" || path.starts_with("/app.") || path.starts_with("/vendor/") {
+            continue;
+        }
+        out.push((method, path));
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_with_its_method() {
+    let routes = routes_in_source();
+    assert!(routes.len() >= 40, "{routes:?}");
+    for (guard, store, s) in states().await {
+        let r = router(s.clone())
+            .oneshot(
+                Request::builder()
+                    .uri("/api/v1/openapi.json")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(r.status(), StatusCode::OK);
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 24)
+            .await
+            .expect("body");
+        let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(doc["openapi"], "3.1.0");
+        for (method, path) in &routes {
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "{method} {path} is not in the OpenAPI document"
+            );
+        }
+        let documented: usize = doc["paths"]
+            .as_object()
+            .expect("paths")
+            .values()
+            .map(|p| p.as_object().map_or(0, serde_json::Map::len))
+            .sum();
+        assert_eq!(
+            documented,
+            routes.len(),
+            "nothing documented that is not served"
+        );
+        // The explorer is served from the binary.
+        let r = router(s.clone())
+            .oneshot(
+                Request::builder()
+                    .uri("/api/v1/docs/")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(r.status(), StatusCode::OK);
+        guard.done(store).await;
+    }
+}

@@ -280,6 +280,7 @@ impl ViolationIndex {
         tz: &TimeZone,
     ) -> Self {
         let mut ix = Self::default();
+        let mut days = crate::incidents::LocalDays::new(tz);
         for i in incidents {
             ix.observed += 1;
             let Some(status) = slot(i.status) else {
@@ -288,9 +289,7 @@ impl ViolationIndex {
             if !i.event_type.is_violation() || i.reports.is_empty() {
                 continue;
             }
-            let local =
-                i.window.start.as_second() + i64::from(tz.to_offset(i.window.start).seconds());
-            let day = i32::try_from(local.div_euclid(86_400)).unwrap_or(0);
+            let day = i32::try_from(days.day(i.window.start)).unwrap_or(0);
             let party = match i.attribution.assessed.as_deref() {
                 Some(p) if !i.attribution.disputed => ix.intern_party(p),
                 _ => NO_PARTY,

@@ -995,39 +995,83 @@ pub struct DayCount {
     pub unverified: u32,
 }
 
+/// Local days (days since 1970-01-01) of instants in one time zone. The offset is
+/// looked up once per stretch without a transition: from an instant up to the zone's next
+/// transition every instant shares its offset, and most zones change offset a few times
+/// a decade at most, so a million incidents cost a handful of lookups.
+#[derive(Debug)]
+pub struct LocalDays<'a> {
+    tz: &'a jiff::tz::TimeZone,
+    /// The offset holds for `lo <= second < hi`.
+    lo: i64,
+    hi: i64,
+    offset: i64,
+}
+
+impl<'a> LocalDays<'a> {
+    /// Days in `tz`.
+    pub fn new(tz: &'a jiff::tz::TimeZone) -> Self {
+        Self {
+            tz,
+            lo: 0,
+            hi: 0,
+            offset: 0,
+        }
+    }
+
+    /// The local day of an instant, as days since 1970-01-01.
+    pub fn day(&mut self, t: jiff::Timestamp) -> i64 {
+        let s = t.as_second();
+        if !(self.lo <= s && s < self.hi) {
+            self.offset = i64::from(self.tz.to_offset(t).seconds());
+            self.lo = s;
+            self.hi = self
+                .tz
+                .following(t)
+                .next()
+                .map_or(i64::MAX, |x| x.timestamp().as_second());
+        }
+        (s + self.offset).div_euclid(86_400)
+    }
+}
+
 /// Counts violation incidents (codebook types that count as violations; rejected ones
 /// never) per zone and local day, sorted by zone then date. An incident in several zones
 /// counts in each.
 pub fn violations_per_zone_day(incidents: &[Incident], tz: &jiff::tz::TimeZone) -> Vec<DayCount> {
-    // First pass: each counted incident's status slot and local day (days since 1970).
-    let mut days: Vec<(usize, usize, i64)> = Vec::with_capacity(incidents.len());
-    for (k, i) in incidents.iter().enumerate() {
+    let slot_of = |i: &Incident| {
         let slot = match i.status {
             IncidentStatus::Confirmed => 0,
             IncidentStatus::Corroborated => 1,
             IncidentStatus::Disputed => 2,
             IncidentStatus::Unverified => 3,
-            IncidentStatus::Rejected => continue,
+            IncidentStatus::Rejected => return None,
         };
-        if !i.event_type.is_violation() || i.reports.is_empty() || i.zones.is_empty() {
-            continue;
-        }
-        let local = i.window.start.as_second() + i64::from(tz.to_offset(i.window.start).seconds());
-        days.push((k, slot, local.div_euclid(86_400)));
-    }
-    let (Some(first), Some(last)) = (
-        days.iter().map(|d| d.2).min(),
-        days.iter().map(|d| d.2).max(),
-    ) else {
-        return Vec::new();
+        (i.event_type.is_violation() && !i.reports.is_empty() && !i.zones.is_empty())
+            .then_some(slot)
     };
-    // Second pass: a dense zone × day table; zones are few, so a linear lookup beats hashing.
+    // Two sequential passes rather than one pass and a side table: the first finds the
+    // range of local days, the second counts into a dense zone × day table.
+    let mut days = LocalDays::new(tz);
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    for i in incidents {
+        if slot_of(i).is_some() {
+            let d = days.day(i.window.start);
+            first = first.min(d);
+            last = last.max(d);
+        }
+    }
+    if first > last {
+        return Vec::new();
+    }
+    // Zones are few, so a linear lookup beats hashing.
     let span = usize::try_from(last - first + 1).unwrap_or(0);
     let mut zone_names: Vec<&str> = Vec::new();
     let mut table: Vec<[u32; 4]> = Vec::new();
-    for (k, slot, day) in days {
-        let d = usize::try_from(day - first).unwrap_or(0);
-        for z in &incidents[k].zones {
+    for i in incidents {
+        let Some(slot) = slot_of(i) else { continue };
+        let d = usize::try_from(days.day(i.window.start) - first).unwrap_or(0);
+        for z in &i.zones {
             let zi = match zone_names.iter().position(|n| *n == z.as_str()) {
                 Some(zi) => zi,
                 None => {

@@ -360,3 +360,27 @@ fn violations_are_counted_per_zone_and_local_day_by_status() {
     sorted.sort_by(|a, b| a.zone.cmp(&b.zone).then(a.date.cmp(&b.date)));
     assert_eq!(sorted, counts);
 }
+
+#[test]
+fn local_days_match_the_zone_database_across_offset_changes_in_any_order() {
+    use truce_core::incidents::LocalDays;
+    for zone in ["America/New_York", "Europe/Moscow", "Asia/Baku", "UTC"] {
+        let tz = jiff::tz::TimeZone::get(zone).expect("zone");
+        let mut days = LocalDays::new(&tz);
+        // Instants around DST changes and Moscow's 2011/2014 switches, in a scrambled order.
+        let mut state = 0x2545_F491_u64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let s = 1_262_304_000 + (state % 500_000_000) as i64; // 2010 to 2025
+            let t = jiff::Timestamp::from_second(s).expect("instant");
+            let expected = tz.to_datetime(t).date();
+            let epoch = jiff::civil::date(1970, 1, 1);
+            let got = epoch
+                .checked_add(jiff::Span::new().days(days.day(t)))
+                .expect("date");
+            assert_eq!(got, expected, "{zone} at {t}");
+        }
+    }
+}

@@ -38,6 +38,33 @@ pub struct Batch {
     pub incidents: Vec<Incident>,
 }
 
+/// An incident as a map draws it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MapPoint {
+    /// Incident number (the page cursor).
+    pub number: i64,
+    /// Id.
+    pub id: String,
+    /// Longitude.
+    pub lon: Option<f64>,
+    /// Latitude.
+    pub lat: Option<f64>,
+    /// Status.
+    pub status: String,
+    /// Event type.
+    pub event_type: String,
+    /// Window start, Unix seconds.
+    pub start_s: i64,
+    /// Window end, Unix seconds.
+    pub end_s: i64,
+    /// Assessed perpetrator.
+    pub perpetrator: Option<String>,
+    /// 1 when disputed.
+    pub disputed: i64,
+    /// Reports.
+    pub report_count: i64,
+}
+
 /// Which incidents to list.
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFilter {
@@ -731,6 +758,56 @@ impl Store {
         agreement: &str,
         f: &IncidentFilter,
     ) -> Result<Vec<(i64, String)>> {
+        let (sql, binds) = self
+            .incident_page_sql(agreement, f, "i.number, i.body")
+            .await?;
+        on_pool!(self, pool, DB, {
+            let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(agreement);
+            for b in binds {
+                q = match b {
+                    Bind::I(v) => q.bind(v),
+                    Bind::F(v) => q.bind(v),
+                    Bind::S(v) => q.bind(v),
+                };
+            }
+            Ok(q.fetch_all(pool).await?)
+        })
+    }
+
+    /// The same page as [`Store::incident_rows`], as map points: only the columns a map
+    /// draws, read without the stored JSON.
+    pub async fn incident_points(
+        &self,
+        agreement: &str,
+        f: &IncidentFilter,
+    ) -> Result<Vec<MapPoint>> {
+        let (sql, binds) = self
+            .incident_page_sql(
+                agreement,
+                f,
+                "i.number, i.id, i.lon, i.lat, i.status, i.event_type, i.start_s, i.end_s, i.perpetrator, i.disputed, i.report_count",
+            )
+            .await?;
+        on_pool!(self, pool, DB, {
+            let mut q = sqlx::query_as::<_, MapPoint>(&sql).bind(agreement);
+            for b in binds {
+                q = match b {
+                    Bind::I(v) => q.bind(v),
+                    Bind::F(v) => q.bind(v),
+                    Bind::S(v) => q.bind(v),
+                };
+            }
+            Ok(q.fetch_all(pool).await?)
+        })
+    }
+
+    /// The SQL and parameters (after the agreement, `$1`) of one page of incidents.
+    async fn incident_page_sql(
+        &self,
+        agreement: &str,
+        f: &IncidentFilter,
+        select: &str,
+    ) -> Result<(String, Vec<Bind>)> {
         let (filter, mut binds, mut n) = self.incident_where(f);
         // A window ending after `from` starts after `from` minus the longest window:
         // that bound lets the time indexes read only the range that can match.
@@ -753,7 +830,7 @@ impl Store {
             _ => "",
         };
         let mut sql = format!(
-            "SELECT i.number, i.body FROM incidents i{hint} WHERE i.agreement_id = $1 AND i.report_count > 0{filter}"
+            "SELECT {select} FROM incidents i{hint} WHERE i.agreement_id = $1 AND i.report_count > 0{filter}"
         );
         if let Some(a) = f.after {
             n += 1;
@@ -771,17 +848,7 @@ impl Store {
         };
         sql += &format!(" ORDER BY {order} LIMIT ${n}");
         binds.push(Bind::I(f.limit.max(0)));
-        on_pool!(self, pool, DB, {
-            let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(agreement);
-            for b in binds {
-                q = match b {
-                    Bind::I(v) => q.bind(v),
-                    Bind::F(v) => q.bind(v),
-                    Bind::S(v) => q.bind(v),
-                };
-            }
-            Ok(q.fetch_all(pool).await?)
-        })
+        Ok((sql, binds))
     }
 
     /// How many incidents match the filter (its cursor and limit aside).

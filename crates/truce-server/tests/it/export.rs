@@ -73,6 +73,35 @@ async fn exports_come_in_every_import_format_under_the_list_filters() {
         let (status, _, _, ucdp) = fetch(&s, &format!("{base}?format=ucdp")).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(ucdp.lines().count(), 1 + 3);
+        // The map projection: the same page, only what a map draws.
+        let (_, _, _, full) = fetch(&s, "/api/v1/agreements/nk-2020/incidents?limit=2").await;
+        let (status, _, _, lean) = fetch(
+            &s,
+            "/api/v1/agreements/nk-2020/incidents?limit=2&fields=map",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let full: serde_json::Value = serde_json::from_str(&full).expect("json");
+        let lean: serde_json::Value = serde_json::from_str(&lean).expect("json");
+        let ids = |v: &serde_json::Value| -> Vec<String> {
+            v["incidents"]
+                .as_array()
+                .expect("incidents")
+                .iter()
+                .map(|i| i["id"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        assert_eq!(ids(&full), ids(&lean));
+        assert_eq!(full["next_cursor"], lean["next_cursor"]);
+        let (a, b) = (&full["incidents"][0], &lean["incidents"][0]);
+        assert_eq!(
+            (b["status"].clone(), b["type"].clone()),
+            (a["status"].clone(), a["event_type"].clone())
+        );
+        assert_eq!(b["point"], a["point"], "{a} / {b}");
+        assert!(b.get("reports").is_some() && b.get("attribution").is_none());
+        let (status, _, _, _) = fetch(&s, "/api/v1/agreements/nk-2020/incidents?fields=few").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
         // Bad parameters are named.
         for (query, param) in [
             ("format=xls", "format"),

@@ -7,7 +7,8 @@
 // TRUCE_BIN overrides the binary; CHROMIUM the browser.
 
 import { chromium } from "playwright-core";
-import { spawn, spawnSync } from "node:child_process";
+import { startServer } from "./harness.mjs";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -48,18 +49,7 @@ truce(["bulletin", "build", "--from", "2020-11-10", "--to", "2020-11-20", "--pub
 const AM_NAMES = ["Vardanyantest", "Վարդանյանթեստ", "AM-TEST-58213", "Petrosyantest"];
 const AZ_NAMES = ["Mammadovtest", "Мамедовтест", "AZ-TEST-30991"];
 
-// The server logs every request on stderr; left unread, a full pipe would stall it.
-const server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data", data], { env, stdio: ["ignore", "pipe", "ignore"] });
-const base = await new Promise((resolve, reject) => {
-  let out = "";
-  const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30000);
-  server.stdout.on("data", (b) => {
-    out += b;
-    const m = out.match(/http:\/\/(127\.0\.0\.1:\d+)/);
-    if (m) { clearTimeout(timer); resolve(`http://${m[1]}`); }
-  });
-  server.on("exit", (code) => reject(new Error(`server exited ${code}: ${out}`)));
-});
+const { base, server } = await startServer(data);
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",

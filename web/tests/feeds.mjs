@@ -7,39 +7,16 @@
 // Run from the repository after `cargo build -p truce`: `node web/tests/feeds.mjs`.
 // CAP_SCHEMA names the schema file (default target/cap/CAP-v1.2-schema.xsd).
 
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import assert from "node:assert/strict";
+import { bin, dataDir, finish, root, run, runTests, startServer } from "./harness.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const bin = process.env.TRUCE_BIN || join(root, "target/debug/truce");
 const schema = process.env.CAP_SCHEMA || join(root, "target/cap/CAP-v1.2-schema.xsd");
-const data = mkdtempSync(join(tmpdir(), "truce-feeds-"));
-const env = { ...process.env };
-delete env.TRUCE_DATA;
-delete env.TRUCE_DATABASE;
-
-const run = (cmd, args) => {
-  const r = spawnSync(cmd, args, { env, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stdout}${r.stderr}`);
-  return r.stdout;
-};
+const data = dataDir("feeds");
 run(bin, ["keys", "generate", "--data", data]);
 run(bin, ["bulletin", "build", "--from", "2020-11-10", "--to", "2020-11-20", "--publish", "--no-pdf", "--out", join(data, "out"), "--data", data]);
-
-const server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data", data], { env, stdio: ["ignore", "pipe", "ignore"] });
-const base = await new Promise((resolve, reject) => {
-  let out = "";
-  const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30000);
-  server.stdout.on("data", (b) => {
-    out += b;
-    const m = out.match(/http:\/\/(127\.0\.0\.1:\d+)/);
-    if (m) { clearTimeout(timer); resolve(`http://${m[1]}`); }
-  });
-});
+const { base, server } = await startServer(data);
 
 async function save(path, name) {
   const r = await fetch(`${base}${path}`);
@@ -83,18 +60,4 @@ const tests = [
   }],
 ];
 
-let passed = 0, failed = 0;
-for (const [name, t] of tests) {
-  try {
-    await t();
-    passed += 1;
-    console.log(`test ${name} ... ok`);
-  } catch (e) {
-    failed += 1;
-    console.log(`test ${name} ... FAILED\n  ${e.stack || e}`);
-  }
-}
-server.kill();
-rmSync(data, { recursive: true, force: true });
-console.log(`\ntest result: ${failed ? "FAILED" : "ok"}. ${passed} passed; ${failed} failed; 0 ignored; 0 measured; 0 filtered out`);
-process.exit(failed ? 1 : 0);
+finish(server, data, await runTests(tests));

@@ -331,45 +331,6 @@ pub(crate) const INCIDENT_PARAMS: &[&str] = &[
     "from", "to", "zone", "type", "status", "party", "bbox", "limit", "cursor",
 ];
 
-/// Writes one page of map points as the incident list's JSON: only what a map draws.
-fn map_page(points: &[truce_store::MapPoint], next: Option<String>) -> String {
-    use std::fmt::Write;
-    let mut body = String::with_capacity(points.len() * 200 + 64);
-    body.push_str("{\"incidents\":[");
-    for (k, p) in points.iter().enumerate() {
-        if k > 0 {
-            body.push(',');
-        }
-        let ts = |s: i64| {
-            jiff::Timestamp::from_second(s)
-                .map(|t| t.to_string())
-                .unwrap_or_default()
-        };
-        let _ = write!(
-            body,
-            "{}",
-            json!({
-                "id": p.id,
-                "point": p.lon.zip(p.lat).map(|(x, y)| [x, y]),
-                "status": p.status,
-                "type": p.event_type,
-                "start": ts(p.start_s),
-                "end": ts(p.end_s),
-                "perpetrator": p.perpetrator,
-                "disputed": p.disputed != 0,
-                "reports": p.report_count,
-            })
-        );
-    }
-    let _ = write!(
-        body,
-        "],\"returned\":{},\"next_cursor\":{}}}",
-        points.len(),
-        next.map_or_else(|| "null".to_owned(), |n| format!("\"{n}\""))
-    );
-    body
-}
-
 /// `GET /api/v1/agreements/{id}/incidents`: incidents in number order, a page at a time.
 #[utoipa::path(get, path = "/api/v1/agreements/{id}/incidents", tag = "incidents", params(("fields" = Option<String>, Query, description = "`all` (default): each incident whole; `map`: id, point, status, type, window, perpetrator, reports only"), ("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("limit" = Option<i64>, Query, description = "At most this many (1-10000, default 100)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page")), responses((status = 200, description = "A page of incidents in number order, with `next_cursor`", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn incidents(
@@ -377,7 +338,6 @@ pub(crate) async fn incidents(
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
     let mut allowed = INCIDENT_PARAMS.to_vec();
     allowed.push("fields");
     let q = params(q, &allowed)?;
@@ -386,16 +346,8 @@ pub(crate) async fn incidents(
     match q.get("fields").map(String::as_str) {
         None | Some("all") => {}
         Some("map") => {
-            let points = s.store.incident_points(&id, &f).await?;
-            let next = (points.len() as i64 == f.limit)
-                .then(|| points.last().map(|p| p.number.to_string()))
-                .flatten();
-            let mut r = map_page(&points, next).into_response();
-            r.headers_mut().insert(
-                axum::http::header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static("application/json"),
-            );
-            return Ok(r);
+            let rows = s.store.incident_points(&id, &f).await?;
+            return Ok(page_of_rows(&rows, f.limit));
         }
         Some(other) => {
             return Err(ApiError::BadParameter(
@@ -406,7 +358,14 @@ pub(crate) async fn incidents(
     }
     // The stored JSON goes out as it is: no decoding and encoding per incident.
     let rows = s.store.incident_rows(&id, &f).await?;
-    let next = (rows.len() as i64 == f.limit)
+    Ok(page_of_rows(&rows, f.limit))
+}
+
+/// A page of the incident list from rows of (number, JSON text) as the store gives them:
+/// the JSON goes out as it is, with the cursor of the next page when this one is full.
+fn page_of_rows(rows: &[(i64, String)], limit: i64) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|(n, _)| n.to_string()))
         .flatten();
     let mut body = String::with_capacity(rows.iter().map(|(_, b)| b.len() + 1).sum::<usize>() + 64);
@@ -427,7 +386,7 @@ pub(crate) async fn incidents(
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/json"),
     );
-    Ok(r)
+    r
 }
 
 /// Most incidents one export request writes; larger exports are for `truce export`.

@@ -38,33 +38,6 @@ pub struct Batch {
     pub incidents: Vec<Incident>,
 }
 
-/// An incident as a map draws it.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct MapPoint {
-    /// Incident number (the page cursor).
-    pub number: i64,
-    /// Id.
-    pub id: String,
-    /// Longitude.
-    pub lon: Option<f64>,
-    /// Latitude.
-    pub lat: Option<f64>,
-    /// Status.
-    pub status: String,
-    /// Event type.
-    pub event_type: String,
-    /// Window start, Unix seconds.
-    pub start_s: i64,
-    /// Window end, Unix seconds.
-    pub end_s: i64,
-    /// Assessed perpetrator.
-    pub perpetrator: Option<String>,
-    /// 1 when disputed.
-    pub disputed: i64,
-    /// Reports.
-    pub report_count: i64,
-}
-
 /// Which incidents to list.
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFilter {
@@ -774,22 +747,33 @@ impl Store {
         })
     }
 
-    /// The same page as [`Store::incident_rows`], as map points: only the columns a map
-    /// draws, read without the stored JSON.
+    /// The same page as [`Store::incident_rows`], as map points: only what a map draws,
+    /// each row's JSON built by the database from the columns (the stored JSON is not
+    /// read): `id`, `point`, `status`, `type`, `start`, `end`, `perpetrator`, `disputed`,
+    /// `reports`.
     pub async fn incident_points(
         &self,
         agreement: &str,
         f: &IncidentFilter,
-    ) -> Result<Vec<MapPoint>> {
-        let (sql, binds) = self
-            .incident_page_sql(
-                agreement,
-                f,
-                "i.number, i.id, i.lon, i.lat, i.status, i.event_type, i.start_s, i.end_s, i.perpetrator, i.disputed, i.report_count",
-            )
-            .await?;
+    ) -> Result<Vec<(i64, String)>> {
+        let select = match &self.backend {
+            crate::Backend::Sqlite(_) => {
+                "i.number, json_object('id', i.id, 'point', CASE WHEN i.lon IS NULL OR i.lat IS NULL THEN NULL ELSE json_array(i.lon, i.lat) END,
+                 'status', i.status, 'type', i.event_type,
+                 'start', strftime('%Y-%m-%dT%H:%M:%SZ', i.start_s, 'unixepoch'), 'end', strftime('%Y-%m-%dT%H:%M:%SZ', i.end_s, 'unixepoch'),
+                 'perpetrator', i.perpetrator, 'disputed', json(CASE WHEN i.disputed <> 0 THEN 'true' ELSE 'false' END), 'reports', i.report_count)"
+            }
+            crate::Backend::Postgres(_) => {
+                "i.number, json_build_object('id', i.id, 'point', CASE WHEN i.lon IS NULL OR i.lat IS NULL THEN NULL ELSE json_build_array(i.lon, i.lat) END,
+                 'status', i.status, 'type', i.event_type,
+                 'start', to_char(to_timestamp(i.start_s) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                 'end', to_char(to_timestamp(i.end_s) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                 'perpetrator', i.perpetrator, 'disputed', i.disputed <> 0, 'reports', i.report_count)::text"
+            }
+        };
+        let (sql, binds) = self.incident_page_sql(agreement, f, select).await?;
         on_pool!(self, pool, DB, {
-            let mut q = sqlx::query_as::<_, MapPoint>(&sql).bind(agreement);
+            let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(agreement);
             for b in binds {
                 q = match b {
                     Bind::I(v) => q.bind(v),

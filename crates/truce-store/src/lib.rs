@@ -41,8 +41,8 @@ pub mod verify;
 use audit::{Chain, Note};
 pub use evidence::Current;
 pub use evidence::{
-    Batch, FilterProblem, FilterValues, IncidentDetail, IncidentFilter, MapPoint, NewReport,
-    Versions, check_bbox,
+    Batch, FilterProblem, FilterValues, IncidentDetail, IncidentFilter, NewReport, Versions,
+    check_bbox,
 };
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};

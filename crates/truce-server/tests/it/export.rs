@@ -99,6 +99,11 @@ async fn exports_come_in_every_import_format_under_the_list_filters() {
             (a["status"].clone(), a["event_type"].clone())
         );
         assert_eq!(b["point"], a["point"], "{a} / {b}");
+        assert_eq!(
+            (b["start"].clone(), b["end"].clone()),
+            (a["window"]["start"].clone(), a["window"]["end"].clone()),
+            "{a} / {b}"
+        );
         assert!(b.get("reports").is_some() && b.get("attribution").is_none());
         let (status, _, _, _) = fetch(&s, "/api/v1/agreements/nk-2020/incidents?fields=few").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -300,15 +300,21 @@ fn status_words(s: &compliance::Status) -> String {
     w
 }
 
-/// Builds the bulletin for the local days `from` to `to` (inclusive).
-pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) -> Bulletin {
-    let a = &i.bundle.agreement;
-    let tz = a.tz();
+/// The period a bulletin compares with: as many days, ending the day before `from`.
+pub fn previous_period(from: Date, to: Date) -> (Date, Date) {
     let days = (to - from).get_days().max(0) + 1;
     let previous_to = from.yesterday().unwrap_or(from);
     let previous_from = previous_to
         .checked_sub(i64::from(days - 1).days())
         .unwrap_or(previous_to);
+    (previous_from, previous_to)
+}
+
+/// Builds the bulletin for the local days `from` to `to` (inclusive).
+pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) -> Bulletin {
+    let a = &i.bundle.agreement;
+    let tz = a.tz();
+    let (previous_from, previous_to) = previous_period(from, to);
     let zone_name = |id: &str| {
         i.bundle
             .zones

@@ -4,7 +4,7 @@
 //! database, and runs missed while no node was up are caught up at start.
 
 use jiff::civil::{Date, Time};
-use jiff::{Timestamp, ToSpan};
+use jiff::Timestamp;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use truce_core::AgreementBundle;
@@ -25,8 +25,7 @@ pub async fn build(
     let tz = bundle.agreement.tz();
     let (_, evidence) = store.evidence(bundle).await?;
     let violations = store.violations(bundle).await?;
-    let days = (to - from).get_days().max(0) + 1;
-    let previous_from = from.checked_sub(i64::from(days).days()).unwrap_or(from);
+    let (previous_from, _) = bulletin::previous_period(from, to);
     let midnight = |d: Date| {
         tz.to_timestamp(d.to_datetime(Time::midnight()))
             .map(|t| t.as_second())

@@ -127,6 +127,22 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T>
         .map_err(|e| StoreError::Corrupt(format!("a sealed {what} does not decode: {e}")))
 }
 
+/// A stored status change's date and status, read back.
+fn stored_status(person: &str, date: &str, status: &str) -> Result<(Date, PersonStatus)> {
+    let date = date
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("a status date of {person} is damaged")))?;
+    let status = PersonStatus::parse(status)
+        .ok_or_else(|| StoreError::Corrupt(format!("a status of {person} is unknown")))?;
+    Ok((date, status))
+}
+
+/// A stored person's category, read back.
+fn stored_category(person: &str, category: &str) -> Result<PersonCategory> {
+    PersonCategory::parse(category)
+        .ok_or_else(|| StoreError::Corrupt(format!("the category of {person} is unknown")))
+}
+
 type PersonRow = (String, i64, String, String, Option<String>, String, String);
 type StatusRow = (String, String, String, Option<String>, String);
 
@@ -328,11 +344,7 @@ impl Store {
         let mut history: BTreeMap<String, Vec<(Date, PersonStatus, Option<String>)>> =
             BTreeMap::new();
         for (person, date, status, exchange) in lines {
-            let date: Date = date.parse().map_err(|_| {
-                StoreError::Corrupt(format!("a status date of {person} is damaged"))
-            })?;
-            let status = PersonStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("a status of {person} is unknown")))?;
+            let (date, status) = stored_status(&person, &date, &status)?;
             history
                 .entry(person)
                 .or_default()
@@ -342,9 +354,7 @@ impl Store {
             .into_iter()
             .map(|(id, side, category, held_by)| {
                 Ok(Facts {
-                    category: PersonCategory::parse(&category).ok_or_else(|| {
-                        StoreError::Corrupt(format!("the category of {id} is unknown"))
-                    })?,
+                    category: stored_category(&id, &category)?,
                     history: history.remove(&id).unwrap_or_default(),
                     id,
                     side,
@@ -427,16 +437,13 @@ impl Store {
         for (person, date, status, exchange, sealed) in lines {
             let plain = keys.open(&status_aad(&person, &date, &status), &sealed)?;
             let personal: StatusPersonal = decode("status", &plain)?;
+            let (date, status) = stored_status(&person, &date, &status)?;
             history
                 .entry(person.clone())
                 .or_default()
                 .push(StatusChange {
-                    date: date.parse().map_err(|_| {
-                        StoreError::Corrupt(format!("a status date of {person} is damaged"))
-                    })?,
-                    status: PersonStatus::parse(&status).ok_or_else(|| {
-                        StoreError::Corrupt(format!("a status of {person} is unknown"))
-                    })?,
+                    date,
+                    status,
                     person,
                     exchange,
                     personal,
@@ -453,9 +460,7 @@ impl Store {
             out.push(PersonRecord {
                 history: history.remove(&pid).unwrap_or_default(),
                 person: Person {
-                    category: PersonCategory::parse(&category).ok_or_else(|| {
-                        StoreError::Corrupt(format!("the category of {pid} is unknown"))
-                    })?,
+                    category: stored_category(&pid, &category)?,
                     id: pid,
                     side: pside,
                     held_by,
@@ -491,9 +496,7 @@ impl Store {
                 let plain = keys.open(&aad, &sealed)?;
                 let personal: Personal = decode("person", &plain)?;
                 let person = Person {
-                    category: PersonCategory::parse(&category).ok_or_else(|| {
-                        StoreError::Corrupt(format!("the category of {id} is unknown"))
-                    })?,
+                    category: stored_category(&id, &category)?,
                     id: id.clone(),
                     side,
                     held_by,
@@ -524,13 +527,10 @@ impl Store {
             for (person, date, status, exchange, sealed, digest) in lines {
                 let aad = status_aad(&person, &date, &status);
                 let plain = keys.open(&aad, &sealed)?;
+                let (date, status) = stored_status(&person, &date, &status)?;
                 let change = StatusChange {
-                    date: date.parse().map_err(|_| {
-                        StoreError::Corrupt(format!("a status date of {person} is damaged"))
-                    })?,
-                    status: PersonStatus::parse(&status).ok_or_else(|| {
-                        StoreError::Corrupt(format!("a status of {person} is unknown"))
-                    })?,
+                    date,
+                    status,
                     person: person.clone(),
                     exchange,
                     personal: decode("status", &plain)?,

@@ -3,8 +3,8 @@
 //! and run the daily build on a schedule: one node claims each due run through the
 //! database, and runs missed while no node was up are caught up at start.
 
-use jiff::civil::{Date, Time};
 use jiff::Timestamp;
+use jiff::civil::{Date, Time};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use truce_core::AgreementBundle;

@@ -48,10 +48,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over a store.
+    /// State over a store; incident pages are kept in memory (see
+    /// `truce_store::pages`).
     pub fn new(store: Store) -> Self {
         Self {
-            store,
+            store: store.with_incident_pages(),
             cache: Arc::default(),
             inputs: Arc::default(),
             secure_cookies: false,

@@ -355,6 +355,7 @@ impl Store {
                 moved.tables.push((name.clone(), rows.len() as u64));
             }
             tx.commit().await?;
+            self.incidents_changed();
         });
         if let Backend::Postgres(pool) = &self.backend {
             for table in IDENTITY_TABLES {

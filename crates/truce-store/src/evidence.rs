@@ -264,7 +264,7 @@ where
 }
 
 /// The grid squares a box touches, when they are few enough to list in a query.
-fn cells_of(b: [f64; 4]) -> Option<Vec<i64>> {
+pub(crate) fn cells_of(b: [f64; 4]) -> Option<Vec<i64>> {
     #[allow(clippy::cast_possible_truncation)]
     let (x0, y0, x1, y1) = (
         (b[0] * 10.0 + 1800.0).floor() as i64,
@@ -619,6 +619,7 @@ impl Store {
             )
             .await?;
             tx.commit().await?;
+            self.incidents_changed();
             Ok(())
         })
     }
@@ -655,6 +656,7 @@ impl Store {
             )
             .await?;
             tx.commit().await?;
+            self.incidents_changed();
             Ok(())
         })
     }
@@ -725,12 +727,18 @@ impl Store {
     }
 
     /// The same as [`Store::incidents`], as (number, stored JSON) pairs: a server can send
-    /// the JSON on without decoding and encoding it again.
+    /// the JSON on without decoding and encoding it again. A store keeping incident pages
+    /// in memory picks the page there and reads only its bodies.
     pub async fn incident_rows(
         &self,
         agreement: &str,
         f: &IncidentFilter,
     ) -> Result<Vec<(i64, String)>> {
+        if let Some(index) = self.page_index_for(agreement, f).await?
+            && let Some(page) = index.page(f)
+        {
+            return self.bodies(&page.numbers()).await;
+        }
         let (sql, binds) = self
             .incident_page_sql(agreement, f, "i.number, i.body")
             .await?;
@@ -747,42 +755,59 @@ impl Store {
         })
     }
 
-    /// The same page as [`Store::incident_rows`], as map points: only what a map draws,
-    /// each row's JSON built by the database from the columns (the stored JSON is not
-    /// read): `id`, `point`, `status`, `type`, `start`, `end`, `perpetrator`, `disputed`,
-    /// `reports`.
+    /// The in-memory index, when the store keeps one, it is fresh and it holds what the
+    /// filter reads.
+    async fn page_index_for(
+        &self,
+        agreement: &str,
+        f: &IncidentFilter,
+    ) -> Result<Option<std::sync::Arc<crate::pages::PageIndex>>> {
+        if !crate::pages::PageIndex::answers(f) {
+            return Ok(None);
+        }
+        self.page_index(agreement).await
+    }
+
+    /// The stored JSON of these incidents, in their order.
+    async fn bodies(&self, numbers: &[i64]
+    ) -> Result<Vec<(i64, String)>> {
+        if numbers.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Numbers are unique across agreements: the unique index finds each row.
+        let mut sql = String::from("SELECT number, body FROM incidents WHERE number IN (");
+        for (k, n) in numbers.iter().enumerate() {
+            if k > 0 {
+                sql.push_str(", ");
+            }
+            sql += &n.to_string();
+        }
+        sql.push(')');
+        let mut rows: Vec<(i64, String)> = on_pool!(self, pool, DB, {
+            sqlx::query_as(&sql).fetch_all(pool).await?
+        });
+        rows.sort_unstable_by_key(|(n, _)| *n);
+        Ok(rows)
+    }
+
+    /// The same page as [`Store::incident_rows`], as map points: only what a map draws
+    /// (see [`crate::pages::PointRow::map_json`]), from the columns or the in-memory
+    /// index; the stored JSON is not read.
     pub async fn incident_points(
         &self,
         agreement: &str,
         f: &IncidentFilter,
     ) -> Result<Vec<(i64, String)>> {
-        let select = match &self.backend {
-            crate::Backend::Sqlite(_) => {
-                "i.number, json_object('id', i.id, 'point', CASE WHEN i.lon IS NULL OR i.lat IS NULL THEN NULL ELSE json_array(i.lon, i.lat) END,
-                 'status', i.status, 'type', i.event_type,
-                 'start', strftime('%Y-%m-%dT%H:%M:%SZ', i.start_s, 'unixepoch'), 'end', strftime('%Y-%m-%dT%H:%M:%SZ', i.end_s, 'unixepoch'),
-                 'perpetrator', i.perpetrator, 'disputed', json(CASE WHEN i.disputed <> 0 THEN 'true' ELSE 'false' END), 'reports', i.report_count)"
-            }
-            crate::Backend::Postgres(_) => {
-                "i.number, json_build_object('id', i.id, 'point', CASE WHEN i.lon IS NULL OR i.lat IS NULL THEN NULL ELSE json_build_array(i.lon, i.lat) END,
-                 'status', i.status, 'type', i.event_type,
-                 'start', to_char(to_timestamp(i.start_s) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-                 'end', to_char(to_timestamp(i.end_s) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-                 'perpetrator', i.perpetrator, 'disputed', i.disputed <> 0, 'reports', i.report_count)::text"
-            }
-        };
-        let (sql, binds) = self.incident_page_sql(agreement, f, select).await?;
-        on_pool!(self, pool, DB, {
-            let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(agreement);
-            for b in binds {
-                q = match b {
-                    Bind::I(v) => q.bind(v),
-                    Bind::F(v) => q.bind(v),
-                    Bind::S(v) => q.bind(v),
-                };
-            }
-            Ok(q.fetch_all(pool).await?)
-        })
+        if let Some(index) = self.page_index_for(agreement, f).await?
+            && let Some(page) = index.page(f)
+        {
+            return Ok(page.map_points());
+        }
+        let (sql, binds) = self
+            .incident_page_sql(agreement, f, crate::pages::POINT_COLUMNS)
+            .await?;
+        let rows = self.point_rows(&sql, agreement, binds).await?;
+        Ok(rows.iter().map(|r| (r.number, r.map_json())).collect())
     }
 
     /// The SQL and parameters (after the agreement, `$1`) of one page of incidents.
@@ -947,7 +972,7 @@ impl Store {
     }
 }
 
-enum Bind {
+pub(crate) enum Bind {
     I(i64),
     F(f64),
     S(String),

@@ -31,6 +31,7 @@ pub mod bulletins;
 pub mod dump;
 mod evidence;
 pub mod ingest;
+pub mod pages;
 pub mod records;
 pub mod registry;
 pub mod seal;
@@ -147,6 +148,8 @@ pub struct Store {
     actor: std::sync::Arc<str>,
     /// The key that seals personal fields of the registry, when configured.
     keys: Option<std::sync::Arc<seal::Keyring>>,
+    /// Incident pages kept in memory, when asked for ([`Store::with_incident_pages`]).
+    pages: Option<pages::SharedPages>,
 }
 
 /// Held while an import (a file, or a report submitted through the API) matches reports
@@ -224,6 +227,7 @@ impl Store {
             imports: std::sync::Arc::default(),
             actor: std::sync::Arc::from("system"),
             keys: None,
+            pages: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -241,6 +245,7 @@ impl Store {
             imports: std::sync::Arc::default(),
             actor: std::sync::Arc::from("system"),
             keys: None,
+            pages: None,
         };
         store.migrate().await?;
         Ok(store)

@@ -207,6 +207,7 @@ impl Store {
                 .await?;
             }
             tx.commit().await?;
+            self.incidents_changed();
             Ok(())
         })
     }

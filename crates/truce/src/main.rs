@@ -246,7 +246,7 @@ fn main() -> ExitCode {
     // The server logs every request (id, method, path, status, time); other commands
     // only warnings. RUST_LOG overrides both.
     let default = if matches!(cli.command, Command::Serve { .. }) {
-        "truce_server=info,warn"
+        "truce_server=info,truce_store=info,warn"
     } else {
         "warn"
     };

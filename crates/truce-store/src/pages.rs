@@ -1,0 +1,621 @@
+//! Incident pages from memory: a compact copy of what the incident filters read (window,
+//! point, type, status, assessed perpetrator) for every listed incident of an agreement,
+//! with a grid of 0.1° squares whose members are sorted by start. A box and time query
+//! reads a few squares' time ranges instead of the database's index pages, then fetches
+//! only the bodies of the page it returns (or none, for map points).
+//!
+//! The copy is tied to the audit head it was read at: every store write appends to the
+//! audit log in its own transaction, so a head that moved means something may have
+//! changed, and until a fresh copy is ready the database answers. What it serves is
+//! therefore always what the database would answer.
+
+use crate::evidence::{cells_of, grid_cell};
+use crate::{IncidentFilter, Result, Store};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The columns of a [`PointRow`], in the order [`Store::point_rows`] reads them.
+pub(crate) const POINT_COLUMNS: &str = "i.number, i.start_s, i.end_s, i.lon, i.lat, i.event_type, i.status, i.perpetrator, CAST(i.disputed AS BIGINT), CAST(i.report_count AS BIGINT)";
+
+/// One incident as the filters and the map see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointRow {
+    /// The N of `inc-N`.
+    pub number: i64,
+    /// Window start, Unix seconds.
+    pub start_s: i64,
+    /// Window end, Unix seconds.
+    pub end_s: i64,
+    /// Assessed point (longitude, latitude), if located.
+    pub point: Option<(f64, f64)>,
+    /// Event type id.
+    pub event_type: String,
+    /// Status id.
+    pub status: String,
+    /// Assessed perpetrator.
+    pub perpetrator: Option<String>,
+    /// Parties' claims conflict.
+    pub disputed: bool,
+    /// Reports behind it.
+    pub reports: i64,
+}
+
+impl PointRow {
+    /// The map point's JSON (see [`MapPoint::write`]).
+    pub fn map_json(&self) -> String {
+        let mut out = Vec::with_capacity(224);
+        MapPoint {
+            number: self.number,
+            start_s: self.start_s,
+            end_s: self.end_s,
+            point: self.point,
+            event_type: &self.event_type,
+            status: &self.status,
+            perpetrator: self.perpetrator.as_deref(),
+            disputed: self.disputed,
+            reports: self.reports,
+        }
+        .write(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// What a map draws of one incident, borrowed from where it is held.
+#[derive(Debug, Clone, Copy)]
+struct MapPoint<'a> {
+    number: i64,
+    start_s: i64,
+    end_s: i64,
+    point: Option<(f64, f64)>,
+    event_type: &'a str,
+    status: &'a str,
+    perpetrator: Option<&'a str>,
+    disputed: bool,
+    reports: i64,
+}
+
+impl MapPoint<'_> {
+    /// Writes `{"id", "point", "status", "type", "start", "end", "perpetrator",
+    /// "disputed", "reports"}` straight into `out` (a page holds up to thousands).
+    fn write(&self, out: &mut Vec<u8>) {
+        use std::io::Write as _;
+        let time = |out: &mut Vec<u8>, s: i64| match jiff::Timestamp::from_second(s) {
+            Ok(t) => {
+                let _ = write!(out, "\"{t}\"");
+            }
+            Err(_) => out.extend_from_slice(b"null"),
+        };
+        let _ = write!(out, "{{\"id\":\"inc-{}\",\"point\":", self.number);
+        match self.point {
+            Some((x, y)) => {
+                out.push(b'[');
+                json(out, &x);
+                out.push(b',');
+                json(out, &y);
+                out.push(b']');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"status\":");
+        json(out, self.status);
+        out.extend_from_slice(b",\"type\":");
+        json(out, self.event_type);
+        out.extend_from_slice(b",\"start\":");
+        time(out, self.start_s);
+        out.extend_from_slice(b",\"end\":");
+        time(out, self.end_s);
+        out.extend_from_slice(b",\"perpetrator\":");
+        match self.perpetrator {
+            Some(p) => json(out, p),
+            None => out.extend_from_slice(b"null"),
+        }
+        let _ = write!(
+            out,
+            ",\"disputed\":{},\"reports\":{}}}",
+            self.disputed, self.reports
+        );
+    }
+}
+
+/// A string or a number as JSON, written without an intermediate string.
+fn json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    if serde_json::to_writer(&mut *out, v).is_err() {
+        out.extend_from_slice(b"null");
+    }
+}
+
+/// An incident in memory, laid out for the filters and the map; strings are indexes
+/// into [`PageIndex::words`].
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    start_s: i64,
+    end_s: i64,
+    /// NaN when not located.
+    lon: f64,
+    lat: f64,
+    number: i64,
+    reports: u32,
+    event_type: u16,
+    status: u16,
+    /// `u16::MAX` when none.
+    perpetrator: u16,
+    disputed: bool,
+}
+
+/// Where a slot is: its square and its place there.
+type At = (u32, u32);
+
+/// The listed incidents of one agreement, held square by square (0.1° grid squares,
+/// and one list for incidents without a point), each square sorted by start; with the
+/// number order and the start order over all of them.
+#[derive(Debug)]
+pub struct PageIndex {
+    squares: Vec<Vec<Slot>>,
+    square_of: HashMap<i64, u32>,
+    by_number: Vec<At>,
+    by_start: Vec<At>,
+    words: Vec<String>,
+    /// The longest window, seconds.
+    longest: i64,
+}
+
+/// A page of the index, in number order.
+#[derive(Debug)]
+pub struct Page<'a> {
+    index: &'a PageIndex,
+    hits: Vec<&'a Slot>,
+}
+
+impl Page<'_> {
+    /// The incident numbers.
+    pub fn numbers(&self) -> Vec<i64> {
+        self.hits.iter().map(|s| s.number).collect()
+    }
+
+    /// Each incident's number and map point JSON, the same as [`PointRow::map_json`] of
+    /// its columns.
+    pub fn map_points(&self) -> Vec<(i64, String)> {
+        let text = |w: u16| self.index.words.get(usize::from(w)).map_or("", String::as_str);
+        self.hits
+            .iter()
+            .map(|r| {
+                let mut out = Vec::with_capacity(224);
+                MapPoint {
+                    number: r.number,
+                    start_s: r.start_s,
+                    end_s: r.end_s,
+                    point: (!r.lon.is_nan()).then_some((r.lon, r.lat)),
+                    event_type: text(r.event_type),
+                    status: text(r.status),
+                    perpetrator: (r.perpetrator != u16::MAX).then(|| text(r.perpetrator)),
+                    disputed: r.disputed,
+                    reports: i64::from(r.reports),
+                }
+                .write(&mut out);
+                (r.number, String::from_utf8(out).unwrap_or_default())
+            })
+            .collect()
+    }
+}
+
+/// Most distinct types, statuses and perpetrators an index holds; an agreement with
+/// more is answered by the database.
+const MAX_WORDS: usize = u16::MAX as usize - 1;
+
+/// Builds a [`PageIndex`] a row at a time.
+#[derive(Debug)]
+pub struct Builder {
+    words: Vec<String>,
+    ids: HashMap<String, u16>,
+    squares: Vec<Vec<Slot>>,
+    square_of: HashMap<i64, u32>,
+    longest: i64,
+    /// A row held more words than the index can.
+    full: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self {
+            words: Vec::new(),
+            ids: HashMap::new(),
+            // Square 0 holds the incidents without a point.
+            squares: vec![Vec::new()],
+            square_of: HashMap::new(),
+            longest: 0,
+            full: false,
+        }
+    }
+}
+
+impl Builder {
+    fn word(&mut self, w: String) -> u16 {
+        if let Some(k) = self.ids.get(&w) {
+            return *k;
+        }
+        match u16::try_from(self.words.len()) {
+            Ok(k) if self.words.len() < MAX_WORDS => {
+                self.words.push(w.clone());
+                self.ids.insert(w, k);
+                k
+            }
+            _ => {
+                self.full = true;
+                0
+            }
+        }
+    }
+
+    /// Adds an incident.
+    pub fn push(&mut self, r: PointRow) {
+        let (lon, lat) = r.point.unwrap_or((f64::NAN, f64::NAN));
+        let slot = Slot {
+            start_s: r.start_s,
+            end_s: r.end_s,
+            lon,
+            lat,
+            number: r.number,
+            reports: u32::try_from(r.reports).unwrap_or(u32::MAX),
+            event_type: self.word(r.event_type),
+            status: self.word(r.status),
+            perpetrator: r.perpetrator.map_or(u16::MAX, |p| self.word(p)),
+            disputed: r.disputed,
+        };
+        self.longest = self.longest.max(slot.end_s - slot.start_s);
+        let square = match r.point {
+            None => 0,
+            Some((x, y)) => {
+                let next = self.squares.len();
+                let k = *self
+                    .square_of
+                    .entry(grid_cell(x, y))
+                    .or_insert(u32::try_from(next).unwrap_or(u32::MAX));
+                if k as usize == next {
+                    self.squares.push(Vec::new());
+                }
+                k as usize
+            }
+        };
+        if let Some(list) = self.squares.get_mut(square) {
+            list.push(slot);
+        } else {
+            self.full = true;
+        }
+    }
+
+    /// The index; `None` when the rows held more distinct words than it can (see
+    /// [`MAX_WORDS`]) or more than 2³² incidents.
+    pub fn finish(mut self) -> Option<PageIndex> {
+        if self.full {
+            return None;
+        }
+        let mut by_start: Vec<At> = Vec::new();
+        for (q, list) in self.squares.iter_mut().enumerate() {
+            list.sort_by_key(|s| (s.start_s, s.number));
+            let q = u32::try_from(q).ok()?;
+            for k in 0..list.len() {
+                by_start.push((q, u32::try_from(k).ok()?));
+            }
+        }
+        let squares = self.squares;
+        let slot = |&(q, k): &At| squares[q as usize][k as usize];
+        let mut by_number = by_start.clone();
+        by_number.sort_unstable_by_key(|a| slot(a).number);
+        by_start.sort_unstable_by_key(|a| {
+            let s = slot(a);
+            (s.start_s, s.number)
+        });
+        Some(PageIndex {
+            squares,
+            square_of: self.square_of,
+            by_number,
+            by_start,
+            words: self.words,
+            longest: self.longest,
+        })
+    }
+}
+
+impl PageIndex {
+    /// Builds the index from rows in any order (see [`Builder::finish`]).
+    pub fn build(list: impl IntoIterator<Item = PointRow>) -> Option<Self> {
+        let mut b = Builder::default();
+        for r in list {
+            b.push(r);
+        }
+        b.finish()
+    }
+
+    /// How many incidents it holds.
+    pub fn len(&self) -> usize {
+        self.by_number.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.by_number.is_empty()
+    }
+
+    /// Whether it can answer this filter: zones and parties' claims are not held here.
+    pub fn answers(f: &IncidentFilter) -> bool {
+        f.zone.is_none() && f.party.is_none()
+    }
+
+    fn slot(&self, &(q, k): &At) -> &Slot {
+        &self.squares[q as usize][k as usize]
+    }
+
+    fn word(&self, text: &str) -> Option<u16> {
+        self.words
+            .iter()
+            .position(|w| w == text)
+            .and_then(|k| u16::try_from(k).ok())
+    }
+
+    /// The page the filter asks for (cursor and limit included), in number order;
+    /// `None` when the filter needs what is not held (see [`PageIndex::answers`]).
+    pub fn page(&self, f: &IncidentFilter) -> Option<Page<'_>> {
+        if !Self::answers(f) {
+            return None;
+        }
+        let empty = Page {
+            index: self,
+            hits: Vec::new(),
+        };
+        let limit = usize::try_from(f.limit.max(0)).unwrap_or(0);
+        // A type or status never seen matches nothing.
+        let word = |v: &Option<String>| match v {
+            None => Ok(None),
+            Some(t) => self.word(t).map(Some).ok_or(()),
+        };
+        let (Ok(event_type), Ok(status)) = (word(&f.event_type), word(&f.status)) else {
+            return Some(empty);
+        };
+        let keep = |s: &Slot| {
+            f.from_s.is_none_or(|v| s.end_s > v)
+                && f.to_s.is_none_or(|v| s.start_s < v)
+                && f.bbox.is_none_or(|[w, so, e, n]| {
+                    s.lon >= w && s.lat >= so && s.lon <= e && s.lat <= n
+                })
+                && event_type.is_none_or(|t| s.event_type == t)
+                && status.is_none_or(|v| s.status == v)
+                && f.after.is_none_or(|a| s.number > a)
+        };
+        // Starts that can match: a window ending after `from` starts after `from` minus
+        // the longest window.
+        let first = f.from_s.map_or(i64::MIN, |v| v.saturating_sub(self.longest));
+        let last = f.to_s.unwrap_or(i64::MAX);
+        let mut hits: Vec<&Slot> = Vec::new();
+        if let Some(cells) = f.bbox.and_then(cells_of) {
+            for c in cells {
+                let Some(&q) = self.square_of.get(&c) else {
+                    continue;
+                };
+                let list = &self.squares[q as usize];
+                let lo = list.partition_point(|s| s.start_s < first);
+                let hi = list.partition_point(|s| s.start_s < last).max(lo);
+                hits.extend(list[lo..hi].iter().filter(|s| keep(s)));
+            }
+        } else if f.from_s.is_some() || f.to_s.is_some() {
+            let list = &self.by_start;
+            let lo = list.partition_point(|a| self.slot(a).start_s < first);
+            let hi = list
+                .partition_point(|a| self.slot(a).start_s < last)
+                .max(lo);
+            hits.extend(list[lo..hi].iter().map(|a| self.slot(a)).filter(|s| keep(s)));
+        } else {
+            // Number order already: the first `limit` that match.
+            let start = f.after.map_or(0, |a| {
+                self.by_number.partition_point(|at| self.slot(at).number <= a)
+            });
+            let hits = self.by_number[start..]
+                .iter()
+                .map(|a| self.slot(a))
+                .filter(|s| keep(s))
+                .take(limit)
+                .collect();
+            return Some(Page { index: self, hits });
+        }
+        if hits.len() > limit {
+            if limit == 0 {
+                return Some(empty);
+            }
+            hits.select_nth_unstable_by_key(limit - 1, |s| s.number);
+            hits.truncate(limit);
+        }
+        hits.sort_unstable_by_key(|s| s.number);
+        Some(Page { index: self, hits })
+    }
+}
+
+/// How long an index checked against the audit head is used without asking again, when
+/// this process has written nothing since: the most a write by another process (an
+/// import on the command line, another server node) takes to show.
+const RECHECK: Duration = Duration::from_millis(100);
+
+/// An index with the audit head it was read at, the local write count at that time, and
+/// when the head was last seen unchanged.
+#[derive(Debug)]
+struct Ready {
+    seq: i64,
+    writes: u64,
+    checked: Instant,
+    index: Arc<PageIndex>,
+}
+
+/// The indexes a store handle keeps, by agreement; which are being read now; and how
+/// many incident writes this process has committed.
+#[derive(Debug, Default)]
+pub(crate) struct Pages {
+    ready: Mutex<HashMap<String, Ready>>,
+    building: Mutex<HashSet<String>>,
+    writes: AtomicU64,
+}
+
+pub(crate) type SharedPages = Arc<Pages>;
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Store {
+    /// Keeps incident pages in memory for the agreements queried through this handle
+    /// (a server does; a one-off command does not need to).
+    #[must_use]
+    pub fn with_incident_pages(mut self) -> Self {
+        self.pages = Some(SharedPages::default());
+        self
+    }
+
+    /// Called after a transaction that changed incidents commits: the next query through
+    /// this process asks the database again.
+    pub(crate) fn incidents_changed(&self) {
+        if let Some(p) = &self.pages {
+            p.writes.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// The in-memory index of the agreement when it is as fresh as the database; when it
+    /// is not, a fresh one is read in the background and `None` is returned meanwhile.
+    pub(crate) async fn page_index(&self, agreement: &str) -> Result<Option<Arc<PageIndex>>> {
+        let Some(pages) = &self.pages else {
+            return Ok(None);
+        };
+        // The write count is read before the head: a write committed after this read
+        // changes the count, and the next query asks again.
+        let writes = pages.writes.load(Ordering::SeqCst);
+        if let Some(r) = locked(&pages.ready).get(agreement)
+            && r.writes == writes
+            && r.checked.elapsed() < RECHECK
+        {
+            return Ok(Some(Arc::clone(&r.index)));
+        }
+        let asked = Instant::now();
+        let head = self.audit_seq().await?;
+        if let Some(r) = locked(&pages.ready).get_mut(agreement)
+            && r.seq == head
+        {
+            r.writes = writes;
+            r.checked = asked;
+            return Ok(Some(Arc::clone(&r.index)));
+        }
+        if !locked(&pages.building).insert(agreement.to_owned()) {
+            return Ok(None);
+        }
+        let store = self.clone();
+        let pages = Arc::clone(pages);
+        let agreement = agreement.to_owned();
+        tokio::spawn(async move {
+            let writes = pages.writes.load(Ordering::SeqCst);
+            let asked = Instant::now();
+            let built = store.read_page_index(&agreement).await;
+            locked(&pages.building).remove(&agreement);
+            match built {
+                Ok((seq, index)) => {
+                    tracing::info!(%agreement, incidents = index.len(), audit_seq = seq, ms = asked.elapsed().as_millis(), "incident pages read");
+                    locked(&pages.ready).insert(
+                        agreement,
+                        Ready {
+                            seq,
+                            writes,
+                            checked: asked,
+                            index: Arc::new(index),
+                        },
+                    );
+                }
+                Err(e) => tracing::warn!(%agreement, error = %e, "incident pages could not be read; the database answers"),
+            }
+        });
+        Ok(None)
+    }
+
+    /// Reads every listed incident's compact row, with the audit head read first: rows
+    /// written after it make the index newer than its head, never older. Rows are
+    /// streamed into the index, so reading holds one row's strings at a time.
+    pub async fn read_page_index(&self, agreement: &str) -> Result<(i64, PageIndex)> {
+        use futures_util::TryStreamExt as _;
+        let head = self.audit_seq().await?;
+        let sql = format!(
+            "SELECT {POINT_COLUMNS} FROM incidents i WHERE i.agreement_id = $1 AND i.report_count > 0"
+        );
+        let mut b = Builder::default();
+        on_pool!(self, pool, DB, {
+            let mut rows = sqlx::query_as::<_, RawPoint>(&sql)
+                .bind(agreement)
+                .fetch(pool);
+            while let Some(raw) = rows.try_next().await? {
+                b.push(point_row(raw));
+            }
+        });
+        b.finish().map(|index| (head, index)).ok_or_else(|| {
+            crate::StoreError::Refused(format!(
+                "incidents of `{agreement}` use more than {MAX_WORDS} distinct types, statuses and perpetrators"
+            ))
+        })
+    }
+
+    async fn audit_seq(&self) -> Result<i64> {
+        on_pool!(self, pool, DB, {
+            Ok(
+                sqlx::query_scalar::<_, i64>("SELECT seq FROM audit_head WHERE id = 1")
+                    .fetch_optional(pool)
+                    .await?
+                    .unwrap_or(0),
+            )
+        })
+    }
+
+    /// Rows of (number, start, end, lon, lat, type, status, perpetrator, disputed,
+    /// reports) from a query whose first parameter is the agreement.
+    pub(crate) async fn point_rows(
+        &self,
+        sql: &str,
+        agreement: &str,
+        binds: Vec<crate::evidence::Bind>,
+    ) -> Result<Vec<PointRow>> {
+        let raw: Vec<RawPoint> = on_pool!(self, pool, DB, {
+            let mut q = sqlx::query_as::<_, RawPoint>(sql).bind(agreement);
+            for b in binds {
+                q = match b {
+                    crate::evidence::Bind::I(v) => q.bind(v),
+                    crate::evidence::Bind::F(v) => q.bind(v),
+                    crate::evidence::Bind::S(v) => q.bind(v),
+                };
+            }
+            q.fetch_all(pool).await?
+        });
+        Ok(raw.into_iter().map(point_row).collect())
+    }
+}
+
+/// The columns of [`POINT_COLUMNS`] as the database gives them.
+type RawPoint = (
+    i64,
+    i64,
+    i64,
+    Option<f64>,
+    Option<f64>,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+);
+
+fn point_row(
+    (number, start_s, end_s, lon, lat, event_type, status, perpetrator, disputed, reports): RawPoint,
+) -> PointRow {
+    PointRow {
+        number,
+        start_s,
+        end_s,
+        point: lon.zip(lat),
+        event_type,
+        status,
+        perpetrator,
+        disputed: disputed != 0,
+        reports,
+    }
+}

@@ -496,6 +496,15 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Incident pages are read in the background while the database answers.
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        for a in store.agreements().await.unwrap_or_default() {
+            if let Err(e) = store.refresh_incident_pages(&a.id).await {
+                tracing::warn!(agreement = %a.id, error = %e, "incident pages could not be read; the database answers");
+            }
+        }
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

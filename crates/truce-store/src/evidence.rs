@@ -769,8 +769,7 @@ impl Store {
     }
 
     /// The stored JSON of these incidents, in their order.
-    async fn bodies(&self, numbers: &[i64]
-    ) -> Result<Vec<(i64, String)>> {
+    async fn bodies(&self, numbers: &[i64]) -> Result<Vec<(i64, String)>> {
         if numbers.is_empty() {
             return Ok(Vec::new());
         }

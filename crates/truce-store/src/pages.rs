@@ -177,7 +177,12 @@ impl Page<'_> {
     /// Each incident's number and map point JSON, the same as [`PointRow::map_json`] of
     /// its columns.
     pub fn map_points(&self) -> Vec<(i64, String)> {
-        let text = |w: u16| self.index.words.get(usize::from(w)).map_or("", String::as_str);
+        let text = |w: u16| {
+            self.index
+                .words
+                .get(usize::from(w))
+                .map_or("", String::as_str)
+        };
         self.hits
             .iter()
             .map(|r| {
@@ -385,7 +390,9 @@ impl PageIndex {
         };
         // Starts that can match: a window ending after `from` starts after `from` minus
         // the longest window.
-        let first = f.from_s.map_or(i64::MIN, |v| v.saturating_sub(self.longest));
+        let first = f
+            .from_s
+            .map_or(i64::MIN, |v| v.saturating_sub(self.longest));
         let last = f.to_s.unwrap_or(i64::MAX);
         let mut hits: Vec<&Slot> = Vec::new();
         if let Some(cells) = f.bbox.and_then(cells_of) {
@@ -404,11 +411,17 @@ impl PageIndex {
             let hi = list
                 .partition_point(|a| self.slot(a).start_s < last)
                 .max(lo);
-            hits.extend(list[lo..hi].iter().map(|a| self.slot(a)).filter(|s| keep(s)));
+            hits.extend(
+                list[lo..hi]
+                    .iter()
+                    .map(|a| self.slot(a))
+                    .filter(|s| keep(s)),
+            );
         } else {
             // Number order already: the first `limit` that match.
             let start = f.after.map_or(0, |a| {
-                self.by_number.partition_point(|at| self.slot(at).number <= a)
+                self.by_number
+                    .partition_point(|at| self.slot(at).number <= a)
             });
             let hits = self.by_number[start..]
                 .iter()
@@ -508,27 +521,47 @@ impl Store {
         let pages = Arc::clone(pages);
         let agreement = agreement.to_owned();
         tokio::spawn(async move {
-            let writes = pages.writes.load(Ordering::SeqCst);
-            let asked = Instant::now();
-            let built = store.read_page_index(&agreement).await;
+            let done = store.refresh_incident_pages(&agreement).await;
             locked(&pages.building).remove(&agreement);
-            match built {
-                Ok((seq, index)) => {
-                    tracing::info!(%agreement, incidents = index.len(), audit_seq = seq, ms = asked.elapsed().as_millis(), "incident pages read");
-                    locked(&pages.ready).insert(
-                        agreement,
-                        Ready {
-                            seq,
-                            writes,
-                            checked: asked,
-                            index: Arc::new(index),
-                        },
-                    );
-                }
-                Err(e) => tracing::warn!(%agreement, error = %e, "incident pages could not be read; the database answers"),
+            if let Err(e) = done {
+                tracing::warn!(%agreement, error = %e, "incident pages could not be read; the database answers");
             }
         });
         Ok(None)
+    }
+
+    /// Reads the agreement's index now and keeps it (a server warms it at start; tests
+    /// use it to know the index answers).
+    pub async fn refresh_incident_pages(&self, agreement: &str) -> Result<()> {
+        let Some(pages) = &self.pages else {
+            return Ok(());
+        };
+        let writes = pages.writes.load(Ordering::SeqCst);
+        let asked = Instant::now();
+        let (seq, index) = self.read_page_index(agreement).await?;
+        tracing::info!(
+            %agreement,
+            incidents = index.len(),
+            audit_seq = seq,
+            ms = asked.elapsed().as_millis(),
+            "incident pages read"
+        );
+        locked(&pages.ready).insert(
+            agreement.to_owned(),
+            Ready {
+                seq,
+                writes,
+                checked: asked,
+                index: Arc::new(index),
+            },
+        );
+        Ok(())
+    }
+
+    /// How many incidents the agreement's index holds, if one is kept (fresh or not).
+    pub fn incident_pages_held(&self, agreement: &str) -> Option<usize> {
+        let pages = self.pages.as_ref()?;
+        locked(&pages.ready).get(agreement).map(|r| r.index.len())
     }
 
     /// Reads every listed incident's compact row, with the audit head read first: rows

@@ -30,6 +30,7 @@ fn nk2020() -> AgreementBundle {
 
 use truce_store::testing::fresh_all;
 
+mod pages;
 mod registry;
 
 #[tokio::test]

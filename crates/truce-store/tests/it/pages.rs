@@ -1,0 +1,299 @@
+//! Incident pages kept in memory answer exactly what the database answers, and show
+//! writes: at once when made through the same process, within a moment otherwise.
+
+use super::nk2020;
+use truce_core::incidents::{Attribution, Incident, IncidentStatus};
+use truce_core::report::{Estimate, EventType, Window};
+use truce_store::testing::fresh_all;
+use truce_store::{Batch, IncidentFilter, Store};
+
+/// A small deterministic generator (64-bit LCG, high bits).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn unit(&mut self) -> f64 {
+        self.below(1 << 30) as f64 / f64::from(1u32 << 30)
+    }
+}
+
+const START: i64 = 1_605_000_000;
+const SPAN: i64 = 400 * 86_400;
+
+/// A whole half-day in the span: windows and filters meet exactly now and then.
+fn hour(rng: &mut Rng) -> i64 {
+    START + 43_200 * i64::try_from(rng.below(SPAN as u64 / 43_200)).unwrap_or(0)
+}
+
+fn incident(rng: &mut Rng, number: u64) -> Incident {
+    let types = [
+        EventType::Artillery,
+        EventType::SmallArmsFire,
+        EventType::DroneStrike,
+        EventType::ForcesPresence,
+    ];
+    let statuses = [
+        IncidentStatus::Confirmed,
+        IncidentStatus::Corroborated,
+        IncidentStatus::Disputed,
+        IncidentStatus::Unverified,
+        IncidentStatus::Rejected,
+    ];
+    let start = hour(rng);
+    // Mostly instants; some windows of up to ten days, so that the longest window
+    // decides which starts a time query must read.
+    let length = if rng.below(8) == 0 {
+        3_600 * i64::try_from(rng.below(240)).unwrap_or(0)
+    } else {
+        0
+    };
+    // Points cluster on a few 0.1° squares (and their edges); some have none.
+    let point = match rng.below(10) {
+        0 => None,
+        1 => Some((46.7 + 0.1 * (rng.below(3) as f64), 39.8)),
+        _ => Some((46.0 + rng.unit() * 1.4, 39.3 + rng.unit() * 1.1)),
+    };
+    let assessed = match rng.below(3) {
+        0 => None,
+        1 => Some("az".to_owned()),
+        _ => Some("am".to_owned()),
+    };
+    Incident {
+        id: format!("inc-{number}"),
+        // Some incidents lost every report to a merge: they are never listed.
+        reports: (0..rng.below(4))
+            .map(|k| format!("r-{number}-{k}"))
+            .collect(),
+        window: Window {
+            start: jiff::Timestamp::from_second(start).expect("instant"),
+            end: jiff::Timestamp::from_second(start + length).expect("instant"),
+            precision: 1,
+        },
+        point,
+        place_name: None,
+        location_precision: 1,
+        event_type: types[rng.below(4) as usize],
+        attribution: Attribution {
+            claims: Vec::new(),
+            disputed: assessed.is_none() && rng.below(2) == 0,
+            assessed,
+        },
+        status: statuses[rng.below(5) as usize],
+        zones: Vec::new(),
+        killed: Estimate::default(),
+    }
+}
+
+fn filter(rng: &mut Rng) -> IncidentFilter {
+    let mut f = IncidentFilter {
+        limit: [1, 7, 100, 10_000, 10_000][rng.below(5) as usize],
+        ..IncidentFilter::default()
+    };
+    if rng.below(3) > 0 {
+        // Boxes from a fraction of a square to the whole region, some on square edges.
+        let (w, s) = if rng.below(4) == 0 {
+            (46.7, 39.8)
+        } else {
+            (45.9 + rng.unit() * 1.4, 39.2 + rng.unit() * 1.1)
+        };
+        let size = [0.01, 0.12, 0.3, 2.0][rng.below(4) as usize];
+        f.bbox = Some([w, s, w + size, s + size * 0.75]);
+    }
+    if rng.below(3) > 0 {
+        let from = hour(rng);
+        f.from_s = Some(from);
+        if rng.below(2) == 0 {
+            f.to_s = Some(from + 43_200 * i64::try_from(rng.below(120)).unwrap_or(0));
+        }
+    } else if rng.below(3) == 0 {
+        f.to_s = Some(hour(rng));
+    }
+    match rng.below(6) {
+        0 => f.event_type = Some("artillery".into()),
+        1 => f.event_type = Some("air-strike".into()),
+        _ => {}
+    }
+    match rng.below(6) {
+        0 => f.status = Some("disputed".into()),
+        1 => f.status = Some("no-such-status".into()),
+        _ => {}
+    }
+    if rng.below(4) == 0 {
+        f.after = Some(i64::try_from(rng.below(1_500)).unwrap_or(0));
+    }
+    f
+}
+
+async fn store_incidents(store: &Store, rng: &mut Rng, numbers: std::ops::Range<u64>) {
+    let incidents: Vec<Incident> = numbers.map(|n| incident(rng, n)).collect();
+    for chunk in incidents.chunks(500) {
+        store
+            .write_batch(&Batch {
+                agreement: "nk-2020".into(),
+                reports: Vec::new(),
+                superseded: Vec::new(),
+                incidents: chunk.to_vec(),
+            })
+            .await
+            .expect("write");
+    }
+}
+
+#[tokio::test]
+async fn incident_pages_in_memory_answer_exactly_what_the_database_answers() {
+    for (guard, plain) in fresh_all().await {
+        plain.load_agreement(&nk2020()).await.expect("load");
+        let mut rng = Rng(2020);
+        store_incidents(&plain, &mut rng, 1..1_501).await;
+        let paged = plain.clone().with_incident_pages();
+        paged
+            .refresh_incident_pages("nk-2020")
+            .await
+            .expect("pages");
+        let held = paged.incident_pages_held("nk-2020").expect("held");
+        let listed = plain
+            .count_incidents("nk-2020", &IncidentFilter::default())
+            .await
+            .expect("count");
+        assert_eq!(held as i64, listed, "only incidents with reports are held");
+        assert!(listed > 1_000 && listed < 1_500, "{listed} listed");
+        let mut nonempty = 0;
+        for k in 0..400 {
+            let f = filter(&mut rng);
+            let want = plain.incident_rows("nk-2020", &f).await.expect("sql");
+            let got = paged.incident_rows("nk-2020", &f).await.expect("memory");
+            assert_eq!(
+                got.iter().map(|r| r.0).collect::<Vec<_>>(),
+                want.iter().map(|r| r.0).collect::<Vec<_>>(),
+                "filter {k}: {f:?}"
+            );
+            assert_eq!(got, want, "filter {k}: the same stored JSON");
+            let want = plain.incident_points("nk-2020", &f).await.expect("sql");
+            let got = paged.incident_points("nk-2020", &f).await.expect("memory");
+            assert_eq!(got, want, "filter {k}: the same map points");
+            nonempty += usize::from(!want.is_empty());
+        }
+        assert!(nonempty > 150, "most filters find something ({nonempty})");
+        // Following the cursor through a box and window gives the same pages.
+        let mut f = IncidentFilter {
+            bbox: Some([46.0, 39.3, 47.4, 40.4]),
+            from_s: Some(START + 30 * 86_400),
+            to_s: Some(START + 200 * 86_400),
+            limit: 50,
+            ..IncidentFilter::default()
+        };
+        let mut pages = 0;
+        loop {
+            let want = plain.incident_rows("nk-2020", &f).await.expect("sql");
+            let got = paged.incident_rows("nk-2020", &f).await.expect("memory");
+            assert_eq!(got, want, "page {pages}");
+            pages += 1;
+            match want.last() {
+                Some((n, _)) if want.len() == 50 => f.after = Some(*n),
+                _ => break,
+            }
+        }
+        assert!(pages > 3, "{pages} pages");
+        // Zones and parties' claims are not held in memory: the database answers them.
+        let zone = IncidentFilter {
+            zone: Some("lachin-corridor".into()),
+            limit: 100,
+            ..IncidentFilter::default()
+        };
+        assert_eq!(
+            paged.incident_rows("nk-2020", &zone).await.expect("zone"),
+            plain.incident_rows("nk-2020", &zone).await.expect("zone")
+        );
+        guard.done(plain).await;
+    }
+}
+
+#[tokio::test]
+async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() {
+    for (guard, plain) in fresh_all().await {
+        plain.load_agreement(&nk2020()).await.expect("load");
+        let mut rng = Rng(7);
+        store_incidents(&plain, &mut rng, 1..301).await;
+        let paged = plain.clone().with_incident_pages();
+        paged
+            .refresh_incident_pages("nk-2020")
+            .await
+            .expect("pages");
+        let all = IncidentFilter {
+            limit: 10_000,
+            ..IncidentFilter::default()
+        };
+        let before = paged.incident_points("nk-2020", &all).await.expect("list");
+        let located = |number: i64, list: &[(i64, String)]| list.iter().any(|(n, _)| *n == number);
+
+        // A write through the same process shows on the next query.
+        let mut new = incident(&mut rng, 5_000);
+        new.reports = vec!["r-new".into()];
+        new.point = Some((46.75, 39.82));
+        paged
+            .write_batch(&Batch {
+                agreement: "nk-2020".into(),
+                reports: Vec::new(),
+                superseded: Vec::new(),
+                incidents: vec![new.clone()],
+            })
+            .await
+            .expect("write");
+        let after = paged.incident_points("nk-2020", &all).await.expect("list");
+        assert!(!located(5_000, &before) && located(5_000, &after));
+        // An analyst's change of status, too.
+        let mut changed = new.clone();
+        changed.status = IncidentStatus::Rejected;
+        paged
+            .write_batch(&Batch {
+                agreement: "nk-2020".into(),
+                reports: Vec::new(),
+                superseded: Vec::new(),
+                incidents: vec![changed],
+            })
+            .await
+            .expect("write");
+        let point = paged
+            .incident_points(
+                "nk-2020",
+                &IncidentFilter {
+                    status: Some("rejected".into()),
+                    limit: 10_000,
+                    ..IncidentFilter::default()
+                },
+            )
+            .await
+            .expect("list");
+        assert!(located(5_000, &point), "its new status is what filters see");
+
+        // A write by another process (a handle without pages here) shows within a moment.
+        let mut other = incident(&mut rng, 6_000);
+        other.reports = vec!["r-other".into()];
+        plain
+            .write_batch(&Batch {
+                agreement: "nk-2020".into(),
+                reports: Vec::new(),
+                superseded: Vec::new(),
+                incidents: vec![other],
+            })
+            .await
+            .expect("write");
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        let list = paged.incident_points("nk-2020", &all).await.expect("list");
+        assert!(located(6_000, &list));
+        assert_eq!(
+            list,
+            plain.incident_points("nk-2020", &all).await.expect("list")
+        );
+        guard.done(plain).await;
+    }
+}

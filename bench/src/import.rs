@@ -13,15 +13,6 @@ use truce_core::acled::{self, Options};
 use truce_core::incidents::{MatchConfig, Matcher};
 use truce_core::report::{Reliability, Source, SourceKind};
 
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let rows: u64 = args
@@ -99,7 +90,7 @@ fn main() {
             store.backend_name(),
         )
     });
-    let import_rss = peak_rss_mb();
+    let import_rss = truce_bench::memory_mb("VmHWM");
 
     // Baseline: parse, validate, classify and match in memory, nothing stored.
     let t = Instant::now();

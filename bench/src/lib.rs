@@ -240,3 +240,14 @@ pub fn size_and_seed() -> (u64, u64) {
     let seed = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2020);
     (n, seed)
 }
+
+/// A memory figure of this process from `/proc/self/status` in MB: `VmHWM` (peak
+/// resident), `RssAnon` (resident, not file-backed), …; NaN where unavailable.
+pub fn memory_mb(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}

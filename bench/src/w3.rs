@@ -125,6 +125,21 @@ fn main() {
         "{n} incidents stored in {} in {load_s:.1} s",
         store.backend_name()
     );
+    // The server keeps incident pages in memory; read them before measuring, as a
+    // server does at start.
+    let store = store.with_incident_pages();
+    let t = Instant::now();
+    runtime
+        .block_on(store.refresh_incident_pages(&b.agreement.id))
+        .expect("incident pages");
+    let (held, bytes) = store
+        .incident_pages_held(&b.agreement.id)
+        .unwrap_or_default();
+    println!(
+        "incident pages: {held} incidents read in {:.1} s, {:.0} MB in memory",
+        t.elapsed().as_secs_f64(),
+        bytes as f64 / 1e6
+    );
 
     // Queries: ~10 km boxes around the region's core, 30-day windows in 2020-11..2023-09.
     let mut rng = Rng(seed ^ 0x3);

@@ -500,6 +500,9 @@ pub async fn serve(
     let store = state.store.clone();
     tokio::spawn(async move {
         for a in store.agreements().await.unwrap_or_default() {
+            if store.incident_pages_held(&a.id).is_some() {
+                continue;
+            }
             if let Err(e) = store.refresh_incident_pages(&a.id).await {
                 tracing::warn!(agreement = %a.id, error = %e, "incident pages could not be read; the database answers");
             }

@@ -343,6 +343,18 @@ impl PageIndex {
         self.by_number.is_empty()
     }
 
+    /// Bytes it holds on the heap, roughly (its vectors' capacity; the square map and
+    /// the words are small beside them).
+    pub fn heap_bytes(&self) -> usize {
+        self.squares
+            .iter()
+            .map(|q| q.capacity() * size_of::<Slot>())
+            .sum::<usize>()
+            + (self.by_number.capacity() + self.by_start.capacity()) * size_of::<At>()
+            + self.square_of.capacity() * 16
+            + self.words.iter().map(String::capacity).sum::<usize>()
+    }
+
     /// Whether it can answer this filter: zones and parties' claims are not held here.
     pub fn answers(f: &IncidentFilter) -> bool {
         f.zone.is_none() && f.party.is_none()
@@ -475,10 +487,13 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Store {
     /// Keeps incident pages in memory for the agreements queried through this handle
-    /// (a server does; a one-off command does not need to).
+    /// (a server does; a one-off command does not need to); a handle that keeps them
+    /// already is returned as it is.
     #[must_use]
     pub fn with_incident_pages(mut self) -> Self {
-        self.pages = Some(SharedPages::default());
+        if self.pages.is_none() {
+            self.pages = Some(SharedPages::default());
+        }
         self
     }
 
@@ -542,6 +557,7 @@ impl Store {
         tracing::info!(
             %agreement,
             incidents = index.len(),
+            mb = index.heap_bytes() / 1_000_000,
             audit_seq = seq,
             ms = asked.elapsed().as_millis(),
             "incident pages read"
@@ -558,10 +574,13 @@ impl Store {
         Ok(())
     }
 
-    /// How many incidents the agreement's index holds, if one is kept (fresh or not).
-    pub fn incident_pages_held(&self, agreement: &str) -> Option<usize> {
+    /// How many incidents the agreement's index holds and its size in bytes (see
+    /// [`PageIndex::heap_bytes`]), if one is kept (fresh or not).
+    pub fn incident_pages_held(&self, agreement: &str) -> Option<(usize, usize)> {
         let pages = self.pages.as_ref()?;
-        locked(&pages.ready).get(agreement).map(|r| r.index.len())
+        locked(&pages.ready)
+            .get(agreement)
+            .map(|r| (r.index.len(), r.index.heap_bytes()))
     }
 
     /// Reads every listed incident's compact row, with the audit head read first: rows

@@ -159,7 +159,8 @@ async fn incident_pages_in_memory_answer_exactly_what_the_database_answers() {
             .refresh_incident_pages("nk-2020")
             .await
             .expect("pages");
-        let held = paged.incident_pages_held("nk-2020").expect("held");
+        let (held, bytes) = paged.incident_pages_held("nk-2020").expect("held");
+        assert!(bytes > held * 40, "{bytes} bytes for {held} incidents");
         let listed = plain
             .count_incidents("nk-2020", &IncidentFilter::default())
             .await

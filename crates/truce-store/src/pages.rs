@@ -1,13 +1,17 @@
 //! Incident pages from memory: a compact copy of what the incident filters read (window,
 //! point, type, status, assessed perpetrator) for every listed incident of an agreement,
-//! with a grid of 0.1° squares whose members are sorted by start. A box and time query
+//! held in 0.1° grid squares whose members are sorted by start. A box and time query
 //! reads a few squares' time ranges instead of the database's index pages, then fetches
-//! only the bodies of the page it returns (or none, for map points).
+//! only the bodies of the page it returns (or none, for map points). Zone and party
+//! filters are left to the database.
 //!
 //! The copy is tied to the audit head it was read at: every store write appends to the
 //! audit log in its own transaction, so a head that moved means something may have
-//! changed, and until a fresh copy is ready the database answers. What it serves is
-//! therefore always what the database would answer.
+//! changed, and until a fresh copy is ready the database answers. A write through this
+//! process shows on the next query; a write by another process (a command-line import,
+//! another server node) within 0.1 s. Reading a fresh copy takes seconds at a
+//! million incidents, so reads are spaced (four times a read's length apart): under a steady stream
+//! of writes the database answers most queries, as it does without the copy.
 
 use crate::evidence::{cells_of, grid_cell};
 use crate::{IncidentFilter, Result, Store};
@@ -43,7 +47,8 @@ pub struct PointRow {
 }
 
 impl PointRow {
-    /// The map point's JSON (see [`MapPoint::write`]).
+    /// The map point's JSON: `id`, `point`, `status`, `type`, `start`, `end`,
+    /// `perpetrator`, `disputed`, `reports`.
     pub fn map_json(&self) -> String {
         let mut out = Vec::with_capacity(224);
         MapPoint {
@@ -290,8 +295,8 @@ impl Builder {
         }
     }
 
-    /// The index; `None` when the rows held more distinct words than it can (see
-    /// [`MAX_WORDS`]) or more than 2³² incidents.
+    /// The index; `None` when the rows held more distinct types, statuses and
+    /// perpetrators than it can (65,534) or more than 2³² incidents.
     pub fn finish(mut self) -> Option<PageIndex> {
         if self.full {
             return None;
@@ -460,6 +465,10 @@ impl PageIndex {
 /// import on the command line, another server node) takes to show.
 const RECHECK: Duration = Duration::from_millis(100);
 
+/// A new read starts no sooner than this many times the last read's length after it
+/// ended.
+const READ_SPACING: u32 = 4;
+
 /// An index with the audit head it was read at, the local write count at that time, and
 /// when the head was last seen unchanged.
 #[derive(Debug)]
@@ -476,10 +485,36 @@ struct Ready {
 pub(crate) struct Pages {
     ready: Mutex<HashMap<String, Ready>>,
     building: Mutex<HashSet<String>>,
+    /// When each agreement's last read finished and how long it took.
+    last_read: Mutex<HashMap<String, (Instant, Duration)>>,
     writes: AtomicU64,
 }
 
 pub(crate) type SharedPages = Arc<Pages>;
+
+/// An agreement's index being read; dropping it (done, failed or cancelled) lets the
+/// next read start.
+struct Reading<'a> {
+    pages: &'a Pages,
+    agreement: String,
+}
+
+impl<'a> Reading<'a> {
+    fn start(pages: &'a Pages, agreement: &str) -> Option<Self> {
+        locked(&pages.building)
+            .insert(agreement.to_owned())
+            .then(|| Self {
+                pages,
+                agreement: agreement.to_owned(),
+            })
+    }
+}
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        locked(&self.pages.building).remove(&self.agreement);
+    }
+}
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -529,26 +564,33 @@ impl Store {
             r.checked = asked;
             return Ok(Some(Arc::clone(&r.index)));
         }
-        if !locked(&pages.building).insert(agreement.to_owned()) {
-            return Ok(None);
+        // Reads are spaced: at least four times a read's length passes between the end of
+        // one and the start of the next, so a stream of writes costs the database at
+        // most a fifth of its time in reads.
+        let rested = locked(&pages.last_read)
+            .get(agreement)
+            .is_none_or(|(done, took)| done.elapsed() >= *took * READ_SPACING);
+        if rested && !locked(&pages.building).contains(agreement) {
+            let store = self.clone();
+            let agreement = agreement.to_owned();
+            tokio::spawn(async move {
+                if let Err(e) = store.refresh_incident_pages(&agreement).await {
+                    tracing::warn!(%agreement, error = %e, "incident pages could not be read; the database answers");
+                }
+            });
         }
-        let store = self.clone();
-        let pages = Arc::clone(pages);
-        let agreement = agreement.to_owned();
-        tokio::spawn(async move {
-            let done = store.refresh_incident_pages(&agreement).await;
-            locked(&pages.building).remove(&agreement);
-            if let Err(e) = done {
-                tracing::warn!(%agreement, error = %e, "incident pages could not be read; the database answers");
-            }
-        });
         Ok(None)
     }
 
     /// Reads the agreement's index now and keeps it (a server warms it at start; tests
-    /// use it to know the index answers).
+    /// use it to know the index answers); returns at once when it is being read already.
     pub async fn refresh_incident_pages(&self, agreement: &str) -> Result<()> {
         let Some(pages) = &self.pages else {
+            return Ok(());
+        };
+        // One read per agreement at a time: the others keep being answered by the
+        // database meanwhile, and a second read would only slow both.
+        let Some(_reading) = Reading::start(pages, agreement) else {
             return Ok(());
         };
         let writes = pages.writes.load(Ordering::SeqCst);
@@ -562,6 +604,7 @@ impl Store {
             ms = asked.elapsed().as_millis(),
             "incident pages read"
         );
+        locked(&pages.last_read).insert(agreement.to_owned(), (Instant::now(), asked.elapsed()));
         locked(&pages.ready).insert(
             agreement.to_owned(),
             Ready {

@@ -604,22 +604,30 @@ impl Store {
                 sha2::Digest::update(&mut h, [0u8]);
             }
             let n = i64::try_from(batch.reports.len()).unwrap_or(i64::MAX);
-            tx.append(
-                &self.actor,
-                Note::new("import.batch", format!("reports:{}", batch.agreement)).detail(
-                    serde_json::json!({
-                        "reports": n,
-                        "seq_from": base + 1,
-                        "seq_to": base + n,
-                        "superseded": batch.superseded.len(),
-                        "incidents": batch.incidents.len(),
-                        "digest": truce_core::audit::hex(&sha2::Digest::finalize(h)),
-                    }),
-                ),
-            )
-            .await?;
+            let seq = tx
+                .append(
+                    &self.actor,
+                    Note::new("import.batch", format!("reports:{}", batch.agreement)).detail(
+                        serde_json::json!({
+                            "reports": n,
+                            "seq_from": base + 1,
+                            "seq_to": base + n,
+                            "superseded": batch.superseded.len(),
+                            "incidents": batch.incidents.len(),
+                            "digest": truce_core::audit::hex(&sha2::Digest::finalize(h)),
+                        }),
+                    ),
+                )
+                .await?;
             tx.commit().await?;
-            self.incidents_changed();
+            let writes = self.incidents_changed();
+            let numbers = batch
+                .incidents
+                .iter()
+                .map(|i| incident_number(&i.id))
+                .collect();
+            self.patch_incident_pages(&batch.agreement, seq, seq, numbers, writes)
+                .await;
             Ok(())
         })
     }

@@ -338,6 +338,38 @@ impl PageIndex {
         b.finish()
     }
 
+    /// The index with these incidents replaced by `rows` (their current columns; those
+    /// without reports are no longer listed and are left out).
+    pub fn patched(&self, numbers: &[i64], rows: Vec<PointRow>) -> Option<Self> {
+        let gone: HashSet<i64> = numbers.iter().copied().collect();
+        let mut b = Builder {
+            words: self.words.clone(),
+            ids: self
+                .words
+                .iter()
+                .enumerate()
+                .filter_map(|(k, w)| Some((w.clone(), u16::try_from(k).ok()?)))
+                .collect(),
+            squares: self
+                .squares
+                .iter()
+                .map(|list| {
+                    list.iter()
+                        .filter(|s| !gone.contains(&s.number))
+                        .copied()
+                        .collect()
+                })
+                .collect(),
+            square_of: self.square_of.clone(),
+            longest: self.longest,
+            full: false,
+        };
+        for r in rows.into_iter().filter(|r| r.reports > 0) {
+            b.push(r);
+        }
+        b.finish()
+    }
+
     /// How many incidents it holds.
     pub fn len(&self) -> usize {
         self.by_number.len()
@@ -465,6 +497,10 @@ impl PageIndex {
 /// import on the command line, another server node) takes to show.
 const RECHECK: Duration = Duration::from_millis(100);
 
+/// Most incidents one write may change for the index to be updated in place rather
+/// than read afresh.
+const MAX_PATCH: usize = 5_000;
+
 /// A new read starts no sooner than this many times the last read's length after it
 /// ended.
 const READ_SPACING: u32 = 4;
@@ -487,6 +523,8 @@ pub(crate) struct Pages {
     building: Mutex<HashSet<String>>,
     /// When each agreement's last read finished and how long it took.
     last_read: Mutex<HashMap<String, (Instant, Duration)>>,
+    /// Whole reads made.
+    reads: AtomicU64,
     writes: AtomicU64,
 }
 
@@ -534,10 +572,106 @@ impl Store {
 
     /// Called after a transaction that changed incidents commits: the next query through
     /// this process asks the database again.
-    pub(crate) fn incidents_changed(&self) {
-        if let Some(p) = &self.pages {
-            p.writes.fetch_add(1, Ordering::SeqCst);
+    /// Returns the count of such writes, this one included.
+    pub(crate) fn incidents_changed(&self) -> u64 {
+        self.pages
+            .as_ref()
+            .map_or(0, |p| p.writes.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+
+    /// Applies a committed write to the agreement's index in place, when the index was
+    /// current just before it (its head is the one before the write's first audit entry):
+    /// the written incidents' rows are read back and replace theirs (none: the write
+    /// stored reports only). Otherwise, or for a write of many incidents, the index is
+    /// left to be read afresh.
+    pub(crate) async fn patch_incident_pages(
+        &self,
+        agreement: &str,
+        first: i64,
+        last: i64,
+        numbers: Vec<i64>,
+        writes: u64,
+    ) {
+        let Some(pages) = &self.pages else {
+            return;
+        };
+        if numbers.len() > MAX_PATCH {
+            return;
         }
+        if numbers.is_empty() {
+            // Reports alone (their incidents come in a later write): nothing the index
+            // holds changed.
+            if let Some(r) = locked(&pages.ready).get_mut(agreement)
+                && r.seq == first - 1
+            {
+                r.seq = last;
+                r.writes = writes;
+            }
+            return;
+        }
+        let Some(_reading) = Reading::start(pages, agreement) else {
+            return;
+        };
+        let Some(index) = locked(&pages.ready)
+            .get(agreement)
+            .filter(|r| r.seq == first - 1)
+            .map(|r| Arc::clone(&r.index))
+        else {
+            return;
+        };
+        let list = numbers
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {POINT_COLUMNS} FROM incidents i WHERE i.agreement_id = $1 AND i.number IN ({list})"
+        );
+        let rows = match self.point_rows(&sql, agreement, Vec::new()).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(%agreement, error = %e, "incident pages could not be updated; they will be read afresh");
+                return;
+            }
+        };
+        let Some(patched) = index.patched(&numbers, rows) else {
+            return;
+        };
+        let mut ready = locked(&pages.ready);
+        if let Some(r) = ready.get_mut(agreement)
+            && r.seq == first - 1
+            && Arc::ptr_eq(&r.index, &index)
+        {
+            *r = Ready {
+                seq: last,
+                writes,
+                checked: Instant::now(),
+                index: Arc::new(patched),
+            };
+        }
+    }
+
+    /// Whether audit entries after `from` up to `to` may have changed incidents: any
+    /// entry but those about accounts, tokens, sources, the registry and bulletins.
+    async fn incidents_touched(&self, from: i64, to: i64) -> Result<bool> {
+        on_pool!(self, pool, DB, {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM audit_log WHERE seq > $1 AND seq <= $2 AND NOT (action LIKE 'user.%' OR action LIKE 'token.%' OR action LIKE 'source.%' OR action LIKE 'registry.%' OR action LIKE 'bulletin.%')",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_one(pool)
+            .await?;
+            Ok(n > 0)
+        })
+    }
+
+    /// How many times this handle has read an index whole (not counting updates in
+    /// place).
+    pub fn incident_pages_reads(&self) -> u64 {
+        self.pages
+            .as_ref()
+            .map_or(0, |p| p.reads.load(Ordering::SeqCst))
     }
 
     /// The in-memory index of the agreement when it is as fresh as the database; when it
@@ -557,12 +691,24 @@ impl Store {
         }
         let asked = Instant::now();
         let head = self.audit_seq().await?;
-        if let Some(r) = locked(&pages.ready).get_mut(agreement)
-            && r.seq == head
-        {
-            r.writes = writes;
-            r.checked = asked;
-            return Ok(Some(Arc::clone(&r.index)));
+        let held = locked(&pages.ready)
+            .get(agreement)
+            .map(|r| (r.seq, r.index.is_empty()));
+        if let Some((seq, empty)) = held {
+            // Still current when nothing written since touched incidents (a login, a
+            // token, a registry read). An empty index is read again regardless: a
+            // restore fills an empty database with a log of its own.
+            let current =
+                seq == head || (head > seq && !empty && !self.incidents_touched(seq, head).await?);
+            if current
+                && let Some(r) = locked(&pages.ready).get_mut(agreement)
+                && r.seq == seq
+            {
+                r.seq = head;
+                r.writes = writes;
+                r.checked = asked;
+                return Ok(Some(Arc::clone(&r.index)));
+            }
         }
         // Reads are spaced: at least four times a read's length passes between the end of
         // one and the start of the next, so a stream of writes costs the database at
@@ -604,6 +750,7 @@ impl Store {
             ms = asked.elapsed().as_millis(),
             "incident pages read"
         );
+        pages.reads.fetch_add(1, Ordering::SeqCst);
         locked(&pages.last_read).insert(agreement.to_owned(), (Instant::now(), asked.elapsed()));
         locked(&pages.ready).insert(
             agreement.to_owned(),

@@ -189,6 +189,7 @@ impl Store {
                     .await?;
                 }
             }
+            let mut appended: Option<(i64, i64)> = None;
             for (incident, action, detail) in history {
                 sqlx::query("INSERT INTO incident_history (incident_id, at, actor, action, reason, detail) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(incident)
@@ -199,15 +200,25 @@ impl Store {
                 .bind(detail.to_string())
                 .execute(&mut *tx)
                 .await?;
-                tx.append(
-                    actor,
-                    Note::new(format!("incident.{action}"), format!("incident:{incident}"))
-                        .detail(serde_json::json!({"reason": reason, "change": detail})),
-                )
-                .await?;
+                let seq = tx
+                    .append(
+                        actor,
+                        Note::new(format!("incident.{action}"), format!("incident:{incident}"))
+                            .detail(serde_json::json!({"reason": reason, "change": detail})),
+                    )
+                    .await?;
+                appended = Some(appended.map_or((seq, seq), |(first, _)| (first, seq)));
             }
             tx.commit().await?;
-            self.incidents_changed();
+            let writes = self.incidents_changed();
+            if let Some((first, last)) = appended {
+                let numbers = incidents
+                    .iter()
+                    .map(|(id, _, _)| crate::evidence::incident_number(id))
+                    .collect();
+                self.patch_incident_pages(agreement, first, last, numbers, writes)
+                    .await;
+            }
             Ok(())
         })
     }

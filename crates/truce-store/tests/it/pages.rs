@@ -220,6 +220,7 @@ async fn incident_pages_in_memory_answer_exactly_what_the_database_answers() {
 
 #[tokio::test]
 async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() {
+    use truce_core::report::{Reliability, Source, SourceKind};
     for (guard, plain) in fresh_all().await {
         plain.load_agreement(&nk2020()).await.expect("load");
         let mut rng = Rng(7);
@@ -229,52 +230,102 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
             .refresh_incident_pages("nk-2020")
             .await
             .expect("pages");
+        assert_eq!(paged.incident_pages_reads(), 1);
+        let (held, _) = paged.incident_pages_held("nk-2020").expect("held");
         let all = IncidentFilter {
             limit: 10_000,
             ..IncidentFilter::default()
         };
         let before = paged.incident_points("nk-2020", &all).await.expect("list");
         let located = |number: i64, list: &[(i64, String)]| list.iter().any(|(n, _)| *n == number);
+        let same_answers = |rng: &mut Rng| {
+            let filters: Vec<IncidentFilter> = (0..60).map(|_| filter(rng)).collect();
+            let (paged, plain) = (paged.clone(), plain.clone());
+            async move {
+                for f in filters {
+                    assert_eq!(
+                        paged.incident_points("nk-2020", &f).await.expect("memory"),
+                        plain.incident_points("nk-2020", &f).await.expect("sql"),
+                        "{f:?}"
+                    );
+                }
+            }
+        };
 
-        // A write through the same process shows on the next query.
+        // A write that leaves incidents alone (a source registered by another process)
+        // keeps the index: the audit entries since say so.
+        plain
+            .put_source(&Source {
+                id: "op-9".into(),
+                name: "Observation post 9".into(),
+                kind: SourceKind::ObservationPost,
+                reliability: Reliability::A,
+                party: None,
+            })
+            .await
+            .expect("source");
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        assert_eq!(
+            paged.incident_points("nk-2020", &all).await.expect("list"),
+            before
+        );
+        assert_eq!(paged.incident_pages_reads(), 1, "not read again");
+
+        // A write through the same process shows on the next query, applied in place.
         let mut new = incident(&mut rng, 5_000);
         new.reports = vec!["r-new".into()];
         new.point = Some((46.75, 39.82));
-        paged
-            .write_batch(&Batch {
-                agreement: "nk-2020".into(),
-                reports: Vec::new(),
-                superseded: Vec::new(),
-                incidents: vec![new.clone()],
-            })
-            .await
-            .expect("write");
+        let write = |incidents: Vec<Incident>| {
+            let paged = paged.clone();
+            async move {
+                paged
+                    .write_batch(&Batch {
+                        agreement: "nk-2020".into(),
+                        reports: Vec::new(),
+                        superseded: Vec::new(),
+                        incidents,
+                    })
+                    .await
+                    .expect("write");
+            }
+        };
+        write(vec![new.clone()]).await;
         let after = paged.incident_points("nk-2020", &all).await.expect("list");
         assert!(!located(5_000, &before) && located(5_000, &after));
-        // An analyst's change of status, too.
+        assert_eq!(
+            paged.incident_pages_held("nk-2020").map(|h| h.0),
+            Some(held + 1)
+        );
+        // An analyst's change of status, a move, and an incident emptied by a merge.
         let mut changed = new.clone();
         changed.status = IncidentStatus::Rejected;
-        paged
-            .write_batch(&Batch {
-                agreement: "nk-2020".into(),
-                reports: Vec::new(),
-                superseded: Vec::new(),
-                incidents: vec![changed],
-            })
-            .await
-            .expect("write");
-        let point = paged
+        changed.point = Some((47.1, 40.05));
+        let mut emptied = incident(&mut rng, 1);
+        emptied.reports.clear();
+        write(vec![changed, emptied]).await;
+        let rejected = paged
             .incident_points(
                 "nk-2020",
                 &IncidentFilter {
                     status: Some("rejected".into()),
+                    bbox: Some([47.0, 40.0, 47.2, 40.1]),
                     limit: 10_000,
                     ..IncidentFilter::default()
                 },
             )
             .await
             .expect("list");
-        assert!(located(5_000, &point), "its new status is what filters see");
+        assert!(
+            located(5_000, &rejected),
+            "its new status and place are what filters see"
+        );
+        let list = paged.incident_points("nk-2020", &all).await.expect("list");
+        assert!(
+            !located(1, &list),
+            "an incident without reports is not listed"
+        );
+        assert_eq!(paged.incident_pages_reads(), 1, "updated in place");
+        same_answers(&mut rng).await;
 
         // A write by another process (a handle without pages here) shows within a moment.
         let mut other = incident(&mut rng, 6_000);
@@ -295,6 +346,15 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
             list,
             plain.incident_points("nk-2020", &all).await.expect("list")
         );
+        // Read afresh in the background; then the index answers again.
+        for _ in 0..100 {
+            if paged.incident_pages_reads() == 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(paged.incident_pages_reads(), 2);
+        same_answers(&mut rng).await;
         guard.done(plain).await;
     }
 }

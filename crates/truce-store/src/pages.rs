@@ -7,11 +7,14 @@
 //!
 //! The copy is tied to the audit head it was read at: every store write appends to the
 //! audit log in its own transaction, so a head that moved means something may have
-//! changed, and until a fresh copy is ready the database answers. A write through this
-//! process shows on the next query; a write by another process (a command-line import,
-//! another server node) within 0.1 s. Reading a fresh copy takes seconds at a
-//! million incidents, so reads are spaced (four times a read's length apart): under a steady stream
-//! of writes the database answers most queries, as it does without the copy.
+//! changed. Entries that leave incidents alone (accounts, tokens, sources, the registry,
+//! bulletins) keep the copy current; a write through this process is applied to it in
+//! place before the write returns (when the copy was current just before); anything else has a fresh copy read while the
+//! database answers. So a write through this process shows on the next query, and a
+//! write by another process (a command-line import, another server node) within 0.1 s.
+//! Reading a fresh copy takes seconds at a million incidents, so reads are spaced (four
+//! times a read's length apart): under a steady stream of others' writes the database
+//! answers most queries, as it does without the copy.
 
 use crate::evidence::{cells_of, grid_cell};
 use crate::{IncidentFilter, Result, Store};

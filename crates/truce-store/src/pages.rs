@@ -127,6 +127,20 @@ impl MapPoint<'_> {
     }
 }
 
+/// Two lists sorted by `key` as one.
+fn merge<K: Ord>(old: impl Iterator<Item = At>, added: &[At], key: impl Fn(&At) -> K) -> Vec<At> {
+    let mut out = Vec::with_capacity(old.size_hint().0 + added.len());
+    let mut added = added.iter().peekable();
+    for a in old {
+        while let Some(b) = added.next_if(|b| key(b) < key(&a)) {
+            out.push(*b);
+        }
+        out.push(a);
+    }
+    out.extend(added);
+    out
+}
+
 /// A string or a number as JSON, written without an intermediate string.
 fn json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     if serde_json::to_writer(&mut *out, v).is_err() {
@@ -160,7 +174,9 @@ type At = (u32, u32);
 /// number order and the start order over all of them.
 #[derive(Debug)]
 pub struct PageIndex {
-    squares: Vec<Vec<Slot>>,
+    /// Shared between an index and the one a write makes of it: only the squares the
+    /// write touched are copied.
+    squares: Vec<Arc<Vec<Slot>>>,
     square_of: HashMap<i64, u32>,
     by_number: Vec<At>,
     by_start: Vec<At>,
@@ -312,7 +328,7 @@ impl Builder {
                 by_start.push((q, u32::try_from(k).ok()?));
             }
         }
-        let squares = self.squares;
+        let squares: Vec<Arc<Vec<Slot>>> = self.squares.into_iter().map(Arc::new).collect();
         let slot = |&(q, k): &At| squares[q as usize][k as usize];
         let mut by_number = by_start.clone();
         by_number.sort_unstable_by_key(|a| slot(a).number);
@@ -342,9 +358,12 @@ impl PageIndex {
     }
 
     /// The index with these incidents replaced by `rows` (their current columns; those
-    /// without reports are no longer listed and are left out).
+    /// without reports are no longer listed and are left out). Only the squares they
+    /// leave or enter are copied; the number and start orders are merged, not sorted.
     pub fn patched(&self, numbers: &[i64], rows: Vec<PointRow>) -> Option<Self> {
         let gone: HashSet<i64> = numbers.iter().copied().collect();
+        // The written rows, interned and placed as a fresh read would place them; the
+        // builder's squares line up with this index's (new ones come after).
         let mut b = Builder {
             words: self.words.clone(),
             ids: self
@@ -353,24 +372,86 @@ impl PageIndex {
                 .enumerate()
                 .filter_map(|(k, w)| Some((w.clone(), u16::try_from(k).ok()?)))
                 .collect(),
-            squares: self
-                .squares
-                .iter()
-                .map(|list| {
-                    list.iter()
-                        .filter(|s| !gone.contains(&s.number))
-                        .copied()
-                        .collect()
-                })
-                .collect(),
+            squares: vec![Vec::new(); self.squares.len()],
             square_of: self.square_of.clone(),
             longest: self.longest,
             full: false,
         };
+        let mut added: Vec<i64> = Vec::new();
         for r in rows.into_iter().filter(|r| r.reports > 0) {
+            added.push(r.number);
             b.push(r);
         }
-        b.finish()
+        if b.full {
+            return None;
+        }
+        let mut affected: Vec<bool> = b.squares.iter().map(|l| !l.is_empty()).collect();
+        for n in &gone {
+            let k = self.by_number.partition_point(|a| self.slot(a).number < *n);
+            if let Some(a) = self.by_number.get(k)
+                && self.slot(a).number == *n
+            {
+                affected[a.0 as usize] = true;
+            }
+        }
+        let mut squares: Vec<Arc<Vec<Slot>>> = Vec::with_capacity(b.squares.len());
+        let mut now_at: HashMap<i64, At> = HashMap::new();
+        for (q, fresh) in b.squares.into_iter().enumerate() {
+            if !affected[q] {
+                squares.push(Arc::clone(self.squares.get(q)?));
+                continue;
+            }
+            let mut list: Vec<Slot> = self.squares.get(q).map_or_else(Vec::new, |l| {
+                l.iter()
+                    .filter(|s| !gone.contains(&s.number))
+                    .copied()
+                    .collect()
+            });
+            list.extend(fresh);
+            list.sort_by_key(|s| (s.start_s, s.number));
+            let q = u32::try_from(q).ok()?;
+            for (k, s) in list.iter().enumerate() {
+                now_at.insert(s.number, (q, u32::try_from(k).ok()?));
+            }
+            squares.push(Arc::new(list));
+        }
+        // Old positions in untouched squares stand; in touched ones they are looked up.
+        let remap = |a: &At| -> Option<At> {
+            if !affected.get(a.0 as usize).copied().unwrap_or(false) {
+                return Some(*a);
+            }
+            let n = self.slot(a).number;
+            if gone.contains(&n) {
+                None
+            } else {
+                now_at.get(&n).copied()
+            }
+        };
+        let slot = |&(q, k): &At| squares[q as usize][k as usize];
+        let mut added: Vec<At> = added
+            .iter()
+            .filter_map(|n| now_at.get(n).copied())
+            .collect();
+        added.sort_unstable_by_key(|a| slot(a).number);
+        let by_number = merge(self.by_number.iter().filter_map(remap), &added, |a| {
+            slot(a).number
+        });
+        added.sort_unstable_by_key(|a| {
+            let s = slot(a);
+            (s.start_s, s.number)
+        });
+        let by_start = merge(self.by_start.iter().filter_map(remap), &added, |a| {
+            let s = slot(a);
+            (s.start_s, s.number)
+        });
+        Some(Self {
+            squares,
+            square_of: b.square_of,
+            by_number,
+            by_start,
+            words: b.words,
+            longest: b.longest,
+        })
     }
 
     /// How many incidents it holds.

@@ -358,3 +358,68 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
         guard.done(plain).await;
     }
 }
+
+#[tokio::test]
+async fn incident_pages_updated_in_place_write_after_write_match_the_database() {
+    for (guard, plain) in fresh_all().await {
+        plain.load_agreement(&nk2020()).await.expect("load");
+        let mut rng = Rng(11);
+        store_incidents(&plain, &mut rng, 1..801).await;
+        let paged = plain.clone().with_incident_pages();
+        paged
+            .refresh_incident_pages("nk-2020")
+            .await
+            .expect("pages");
+        let mut next = 801;
+        for round in 0..25 {
+            // Rewrite some incidents (new place, window, type, status; some emptied, some
+            // losing their point) and add new ones, in one write.
+            let mut batch: Vec<Incident> = (0..1 + rng.below(6))
+                .map(|_| {
+                    let number = 1 + rng.below(next);
+                    incident(&mut rng, number)
+                })
+                .collect();
+            for _ in 0..rng.below(3) {
+                let mut fresh = incident(&mut rng, next);
+                fresh.reports = vec![format!("r-{next}")];
+                batch.push(fresh);
+                next += 1;
+            }
+            batch.sort_by(|a, b| a.id.cmp(&b.id));
+            batch.dedup_by(|a, b| a.id == b.id);
+            paged
+                .write_batch(&Batch {
+                    agreement: "nk-2020".into(),
+                    reports: Vec::new(),
+                    superseded: Vec::new(),
+                    incidents: batch,
+                })
+                .await
+                .expect("write");
+            let listed = plain
+                .count_incidents("nk-2020", &IncidentFilter::default())
+                .await
+                .expect("count");
+            assert_eq!(
+                paged.incident_pages_held("nk-2020").map(|h| h.0 as i64),
+                Some(listed),
+                "round {round}"
+            );
+            for k in 0..20 {
+                let f = filter(&mut rng);
+                assert_eq!(
+                    paged.incident_points("nk-2020", &f).await.expect("memory"),
+                    plain.incident_points("nk-2020", &f).await.expect("sql"),
+                    "round {round}, filter {k}: {f:?}"
+                );
+            }
+        }
+        assert_eq!(
+            paged.incident_pages_reads(),
+            1,
+            "every write applied in place"
+        );
+        guard.done(plain).await;
+    }
+}

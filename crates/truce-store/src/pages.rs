@@ -127,17 +127,20 @@ impl MapPoint<'_> {
     }
 }
 
-/// Two lists sorted by `key` as one.
-fn merge<K: Ord>(old: impl Iterator<Item = At>, added: &[At], key: impl Fn(&At) -> K) -> Vec<At> {
-    let mut out = Vec::with_capacity(old.size_hint().0 + added.len());
-    let mut added = added.iter().peekable();
-    for a in old {
-        while let Some(b) = added.next_if(|b| key(b) < key(&a)) {
-            out.push(*b);
-        }
-        out.push(a);
+/// Two lists sorted by `key` as one, `added` being short: each finds its place in
+/// `old` by bisection, so `old`'s keys are read only along those searches (each key is
+/// a lookup into the squares, away from the list).
+fn merge<K: Ord>(old: &[At], added: &[At], key: impl Fn(&At) -> K) -> Vec<At> {
+    let mut out = Vec::with_capacity(old.len() + added.len());
+    let mut from = 0;
+    for b in added {
+        let k = key(b);
+        let cut = from + old[from..].partition_point(|a| key(a) < k);
+        out.extend_from_slice(&old[from..cut]);
+        out.push(*b);
+        from = cut;
     }
-    out.extend(added);
+    out.extend_from_slice(&old[from..]);
     out
 }
 
@@ -433,14 +436,14 @@ impl PageIndex {
             .filter_map(|n| now_at.get(n).copied())
             .collect();
         added.sort_unstable_by_key(|a| slot(a).number);
-        let by_number = merge(self.by_number.iter().filter_map(remap), &added, |a| {
-            slot(a).number
-        });
+        let kept: Vec<At> = self.by_number.iter().filter_map(remap).collect();
+        let by_number = merge(&kept, &added, |a| slot(a).number);
         added.sort_unstable_by_key(|a| {
             let s = slot(a);
             (s.start_s, s.number)
         });
-        let by_start = merge(self.by_start.iter().filter_map(remap), &added, |a| {
+        let kept: Vec<At> = self.by_start.iter().filter_map(remap).collect();
+        let by_start = merge(&kept, &added, |a| {
             let s = slot(a);
             (s.start_s, s.number)
         });

@@ -169,6 +169,13 @@ struct Slot {
     disputed: bool,
 }
 
+impl Slot {
+    /// The order of squares and of the start order: by start, then number.
+    fn start_order(&self) -> (i64, i64) {
+        (self.start_s, self.number)
+    }
+}
+
 /// Where a slot is: its square and its place there.
 type At = (u32, u32);
 
@@ -325,7 +332,7 @@ impl Builder {
         }
         let mut by_start: Vec<At> = Vec::new();
         for (q, list) in self.squares.iter_mut().enumerate() {
-            list.sort_by_key(|s| (s.start_s, s.number));
+            list.sort_by_key(Slot::start_order);
             let q = u32::try_from(q).ok()?;
             for k in 0..list.len() {
                 by_start.push((q, u32::try_from(k).ok()?));
@@ -335,10 +342,7 @@ impl Builder {
         let slot = |&(q, k): &At| squares[q as usize][k as usize];
         let mut by_number = by_start.clone();
         by_number.sort_unstable_by_key(|a| slot(a).number);
-        by_start.sort_unstable_by_key(|a| {
-            let s = slot(a);
-            (s.start_s, s.number)
-        });
+        by_start.sort_unstable_by_key(|a| slot(a).start_order());
         Some(PageIndex {
             squares,
             square_of: self.square_of,
@@ -411,7 +415,7 @@ impl PageIndex {
                     .collect()
             });
             list.extend(fresh);
-            list.sort_by_key(|s| (s.start_s, s.number));
+            list.sort_by_key(Slot::start_order);
             let q = u32::try_from(q).ok()?;
             for (k, s) in list.iter().enumerate() {
                 now_at.insert(s.number, (q, u32::try_from(k).ok()?));
@@ -438,15 +442,9 @@ impl PageIndex {
         added.sort_unstable_by_key(|a| slot(a).number);
         let kept: Vec<At> = self.by_number.iter().filter_map(remap).collect();
         let by_number = merge(&kept, &added, |a| slot(a).number);
-        added.sort_unstable_by_key(|a| {
-            let s = slot(a);
-            (s.start_s, s.number)
-        });
+        added.sort_unstable_by_key(|a| slot(a).start_order());
         let kept: Vec<At> = self.by_start.iter().filter_map(remap).collect();
-        let by_start = merge(&kept, &added, |a| {
-            let s = slot(a);
-            (s.start_s, s.number)
-        });
+        let by_start = merge(&kept, &added, |a| slot(a).start_order());
         Some(Self {
             squares,
             square_of: b.square_of,

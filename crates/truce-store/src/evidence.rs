@@ -751,14 +751,10 @@ impl Store {
             .incident_page_sql(agreement, f, "i.number, i.body")
             .await?;
         on_pool!(self, pool, DB, {
-            let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(agreement);
-            for b in binds {
-                q = match b {
-                    Bind::I(v) => q.bind(v),
-                    Bind::F(v) => q.bind(v),
-                    Bind::S(v) => q.bind(v),
-                };
-            }
+            let q = bind_all!(
+                sqlx::query_as::<_, (i64, String)>(&sql).bind(agreement),
+                binds
+            );
             Ok(q.fetch_all(pool).await?)
         })
     }
@@ -874,14 +870,7 @@ impl Store {
             "SELECT COUNT(*) FROM incidents i WHERE i.agreement_id = $1 AND i.report_count > 0{filter}"
         );
         on_pool!(self, pool, DB, {
-            let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(agreement);
-            for b in binds {
-                q = match b {
-                    Bind::I(v) => q.bind(v),
-                    Bind::F(v) => q.bind(v),
-                    Bind::S(v) => q.bind(v),
-                };
-            }
+            let q = bind_all!(sqlx::query_scalar::<_, i64>(&sql).bind(agreement), binds);
             Ok(q.fetch_one(pool).await?)
         })
     }

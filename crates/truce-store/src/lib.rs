@@ -25,6 +25,22 @@ macro_rules! on_pool {
     };
 }
 
+/// Binds incident-filter parameters (`evidence::Bind`) to a query in order: one loop
+/// for every query shape (rows, scalars).
+macro_rules! bind_all {
+    ($q:expr, $binds:expr) => {{
+        let mut q = $q;
+        for b in $binds {
+            q = match b {
+                crate::evidence::Bind::I(v) => q.bind(v),
+                crate::evidence::Bind::F(v) => q.bind(v),
+                crate::evidence::Bind::S(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
 pub mod accounts;
 pub mod audit;
 pub mod bulletins;

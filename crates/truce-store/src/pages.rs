@@ -903,15 +903,9 @@ impl Store {
         binds: Vec<crate::evidence::Bind>,
     ) -> Result<Vec<PointRow>> {
         let raw: Vec<RawPoint> = on_pool!(self, pool, DB, {
-            let mut q = sqlx::query_as::<_, RawPoint>(sql).bind(agreement);
-            for b in binds {
-                q = match b {
-                    crate::evidence::Bind::I(v) => q.bind(v),
-                    crate::evidence::Bind::F(v) => q.bind(v),
-                    crate::evidence::Bind::S(v) => q.bind(v),
-                };
-            }
-            q.fetch_all(pool).await?
+            bind_all!(sqlx::query_as::<_, RawPoint>(sql).bind(agreement), binds)
+                .fetch_all(pool)
+                .await?
         });
         Ok(raw.into_iter().map(point_row).collect())
     }

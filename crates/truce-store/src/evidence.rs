@@ -282,6 +282,16 @@ pub(crate) fn cells_of(b: [f64; 4]) -> Option<Vec<i64>> {
     )
 }
 
+/// Integers as an SQL list (`1, 2, 3`): they are written into the statement, which
+/// needs no parameter per value and cannot carry anything but digits.
+pub(crate) fn sql_list(values: &[i64]) -> String {
+    values
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The N of `inc-N`.
 pub(crate) fn incident_number(id: &str) -> i64 {
     id.strip_prefix("inc-")
@@ -714,8 +724,7 @@ impl Store {
         if let Some(b) = f.bbox {
             // The grid squares first (an index range per square), then the exact box.
             if let Some(cells) = cells_of(b) {
-                let list: Vec<String> = cells.iter().map(i64::to_string).collect();
-                sql += &format!(" AND i.cell IN ({})", list.join(", "));
+                sql += &format!(" AND i.cell IN ({})", sql_list(&cells));
             }
             let (w, s, e, nn) = (next(), next(), next(), next());
             sql +=
@@ -778,14 +787,10 @@ impl Store {
             return Ok(Vec::new());
         }
         // Numbers are unique across agreements: the unique index finds each row.
-        let mut sql = String::from("SELECT number, body FROM incidents WHERE number IN (");
-        for (k, n) in numbers.iter().enumerate() {
-            if k > 0 {
-                sql.push_str(", ");
-            }
-            sql += &n.to_string();
-        }
-        sql.push(')');
+        let sql = format!(
+            "SELECT number, body FROM incidents WHERE number IN ({})",
+            sql_list(numbers)
+        );
         let mut rows: Vec<(i64, String)> = on_pool!(self, pool, DB, {
             sqlx::query_as(&sql).fetch_all(pool).await?
         });

@@ -704,13 +704,9 @@ impl Store {
         else {
             return;
         };
-        let list = numbers
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
         let sql = format!(
-            "SELECT {POINT_COLUMNS} FROM incidents i WHERE i.agreement_id = $1 AND i.number IN ({list})"
+            "SELECT {POINT_COLUMNS} FROM incidents i WHERE i.agreement_id = $1 AND i.number IN ({})",
+            crate::evidence::sql_list(&numbers)
         );
         let rows = match self.point_rows(&sql, agreement, Vec::new()).await {
             Ok(rows) => rows,
@@ -861,7 +857,7 @@ impl Store {
     /// Reads every listed incident's compact row, with the audit head read first: rows
     /// written after it make the index newer than its head, never older. Rows are
     /// streamed into the index, so reading holds one row's strings at a time.
-    pub async fn read_page_index(&self, agreement: &str) -> Result<(i64, PageIndex)> {
+    async fn read_page_index(&self, agreement: &str) -> Result<(i64, PageIndex)> {
         use futures_util::TryStreamExt as _;
         let head = self.audit_seq().await?;
         let sql = format!(

@@ -78,7 +78,10 @@ fn main() {
             &bundle,
             open(),
             &options,
-            truce_store::ingest::BATCH_ROWS,
+            std::env::var("TRUCE_BENCH_BATCH")
+                .ok()
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(truce_store::ingest::BATCH_ROWS),
             |_| {},
         )
         .await
@@ -95,6 +98,8 @@ fn main() {
     // Baseline: parse, validate, classify and match in memory, nothing stored.
     let t = Instant::now();
     let mut matcher = Matcher::new(MatchConfig::default(), &bundle.zones, &bundle.gazetteer);
+    // As the import does: each decision is handed back, not kept.
+    matcher.forget_decisions();
     let reader =
         acled::Reader::new(open(), &bundle.agreement, &bundle.zones, &options).expect("header");
     let mut accepted = 0u64;

@@ -13,6 +13,10 @@
 use std::io::Write;
 use truce_core::{AgreementBundle, SourceFile};
 
+/// The benchmarks measure with the allocator the `truce` command uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// SplitMix64: a small, well-known generator, reproducible from its seed.
 #[derive(Debug)]
 pub struct Rng(pub u64);

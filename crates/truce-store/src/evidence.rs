@@ -228,6 +228,24 @@ impl Versions {
     }
 }
 
+/// Every party the incident's reports blame, as the `claimed` column holds them: `|a|b|`,
+/// sorted, or empty when no report names one.
+pub(crate) fn claimed(i: &Incident) -> String {
+    let mut parties: Vec<&str> = i
+        .attribution
+        .claims
+        .iter()
+        .filter_map(|c| c.perpetrator.as_deref())
+        .collect();
+    parties.sort_unstable();
+    parties.dedup();
+    if parties.is_empty() {
+        String::new()
+    } else {
+        format!("|{}|", parties.join("|"))
+    }
+}
+
 /// The 0.1-degree grid square of a point: `floor(lon·10 + 1800) · 2000 + floor(lat·10 + 900)`.
 pub(crate) fn grid_cell(lon: f64, lat: f64) -> i64 {
     #[allow(clippy::cast_possible_truncation)]
@@ -550,7 +568,7 @@ impl Store {
                 batch.incidents.iter().zip(&incident_bodies).collect();
             for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
                 let mut q = QueryBuilder::<DB>::new(
-                    "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, cell, event_type, status, perpetrator, disputed, report_count, body) ",
+                    "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, cell, event_type, status, perpetrator, claimed, disputed, report_count, body) ",
                 );
                 q.push_values(chunk, |mut b, (i, body)| {
                     let number = incident_number(&i.id);
@@ -566,13 +584,14 @@ impl Store {
                         .push_bind(i.event_type.as_str())
                         .push_bind(i.status.as_str())
                         .push_bind(&i.attribution.assessed)
+                        .push_bind(claimed(i))
                         .push_bind(i64::from(i.attribution.disputed))
                         .push_bind(i64::try_from(i.reports.len()).unwrap_or(i64::MAX))
                         .push_bind(body.as_str());
                 });
                 q.push(
                 " ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat, cell = excluded.cell,
-                  event_type = excluded.event_type, status = excluded.status, perpetrator = excluded.perpetrator,
+                  event_type = excluded.event_type, status = excluded.status, perpetrator = excluded.perpetrator, claimed = excluded.claimed,
                   disputed = excluded.disputed, report_count = excluded.report_count, stale = 0, body = excluded.body",
             );
                 q.build().execute(&mut *tx).await?;
@@ -715,8 +734,8 @@ impl Store {
         if let Some(p) = &f.party {
             let (a, b) = (next(), next());
             sql += &format!(
-                " AND (i.perpetrator = {a} OR i.id IN (SELECT incident_id FROM reports r WHERE r.incident_id = i.id AND {perpetrator} = {b}))",
-                perpetrator = self.json_member("r.body", "perpetrator")
+                " AND (i.perpetrator = {a} OR {claimed})",
+                claimed = self.contains("i.claimed", &format!("'|' || {b} || '|'"))
             );
             binds.push(Bind::S(p.clone()));
             binds.push(Bind::S(p.clone()));
@@ -946,31 +965,69 @@ impl Store {
     }
 
     /// The current reports of the given incidents with their original records (format,
-    /// JSON), in arrival order.
+    /// JSON), in arrival order. An incident's reports are the ids its body lists.
     pub async fn reports_of(&self, incidents: &[String]) -> Result<Vec<(Report, String, String)>> {
+        let mut ids = Vec::new();
         on_pool!(self, pool, DB, {
-            let mut rows: Vec<(i64, String, String, String)> = Vec::new();
             for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
-                let mut q = QueryBuilder::<DB>::new(
-                    "SELECT seq, body, raw_format, raw FROM reports WHERE superseded_by IS NULL AND retracted = 0 AND incident_id IN (",
-                );
-                let mut ids = q.separated(", ");
+                let mut q = QueryBuilder::<DB>::new("SELECT body FROM incidents WHERE id IN (");
+                let mut list = q.separated(", ");
                 for i in chunk {
-                    ids.push_bind(i);
+                    list.push_bind(i);
                 }
                 q.push(")");
-                rows.extend(
-                    q.build_query_as::<(i64, String, String, String)>()
-                        .fetch_all(pool)
-                        .await?,
-                );
+                for body in q.build_query_scalar::<String>().fetch_all(pool).await? {
+                    ids.extend(decode::<Incident>("incident", &body)?.reports);
+                }
             }
-            rows.sort_by_key(|r| r.0);
-            rows.into_iter()
-                .map(|(_, body, f, raw)| Ok((decode("report", &body)?, f, raw)))
-                .collect()
+            Ok::<_, StoreError>(())
+        })?;
+        self.current_reports(&ids)
+            .await?
+            .into_iter()
+            .map(|r| Ok((decode("report", &r.body)?, r.raw_format, r.raw)))
+            .collect()
+    }
+
+    /// The named reports that are current (neither superseded nor retracted), in arrival
+    /// order; unknown ids are left out.
+    pub(crate) async fn current_reports(&self, ids: &[String]) -> Result<Vec<StoredReport>> {
+        on_pool!(self, pool, DB, {
+            let mut rows: Vec<StoredReport> = Vec::new();
+            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+                let mut q = QueryBuilder::<DB>::new(
+                    "SELECT seq, source_id, body, raw_format, raw FROM reports WHERE superseded_by IS NULL AND retracted = 0 AND id IN (",
+                );
+                let mut list = q.separated(", ");
+                for i in chunk {
+                    list.push_bind(i);
+                }
+                q.push(")");
+                for r in q.build().fetch_all(pool).await? {
+                    rows.push(StoredReport {
+                        seq: r.try_get("seq")?,
+                        source: r.try_get("source_id")?,
+                        body: r.try_get("body")?,
+                        raw_format: r.try_get("raw_format")?,
+                        raw: r.try_get("raw")?,
+                    });
+                }
+            }
+            rows.sort_by_key(|r| r.seq);
+            Ok(rows)
         })
     }
+}
+
+/// A stored report as read back: arrival number, source, Truce's JSON and the record as
+/// received.
+#[derive(Debug)]
+pub(crate) struct StoredReport {
+    pub(crate) seq: i64,
+    pub(crate) source: String,
+    pub(crate) body: String,
+    pub(crate) raw_format: String,
+    pub(crate) raw: String,
 }
 
 pub(crate) enum Bind {

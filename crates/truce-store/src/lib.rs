@@ -303,12 +303,11 @@ impl Store {
         }
     }
 
-    /// SQL reading a top-level member of a JSON text column as text, in the backend's
-    /// dialect.
-    pub(crate) fn json_member(&self, column: &str, member: &str) -> String {
+    /// SQL that is true when the text `needle` occurs in `haystack` (both SQL expressions).
+    pub(crate) fn contains(&self, haystack: &str, needle: &str) -> String {
         match &self.backend {
-            Backend::Sqlite(_) => format!("json_extract({column}, '$.{member}')"),
-            Backend::Postgres(_) => format!("({column}::jsonb ->> '{member}')"),
+            Backend::Sqlite(_) => format!("instr({haystack}, {needle}) > 0"),
+            Backend::Postgres(_) => format!("strpos({haystack}, {needle}) > 0"),
         }
     }
 

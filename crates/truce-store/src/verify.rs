@@ -67,29 +67,30 @@ impl Store {
     async fn current(&self, id: &str) -> Result<Option<Current>, ReviewError> {
         on_pool!(self, pool, DB, {
             let Some(row) = sqlx::query(
-            "SELECT agreement_id, analyst_status FROM incidents WHERE id = $1 AND report_count > 0",
-        )
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-        else {
-            return Ok(None);
-        };
+                "SELECT agreement_id, analyst_status, stale, body FROM incidents WHERE id = $1 AND report_count > 0",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            else {
+                return Ok(None);
+            };
+            if row.try_get::<i64, _>("stale")? != 0 {
+                return Err(ReviewError::Invalid(format!(
+                    "{id} is being rewritten by an import (or one stopped before finishing it): let the import finish, or run it again, then review"
+                )));
+            }
+            let incident: Incident = serde_json::from_str(&row.try_get::<String, _>("body")?)
+                .map_err(|e| StoreError::Corrupt(format!("incident does not decode: {e}")))?;
             let sources = self.sources().await?;
-            let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT source_id, body FROM reports WHERE incident_id = $1 AND superseded_by IS NULL AND retracted = 0 ORDER BY seq",
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await?;
             let mut members = Vec::new();
-            for (source, body) in rows {
-                let s = sources.get(&source).cloned().ok_or_else(|| {
-                    StoreError::Corrupt(format!("report of unknown source {source}"))
+            for r in self.current_reports(&incident.reports).await? {
+                let s = sources.get(&r.source).cloned().ok_or_else(|| {
+                    StoreError::Corrupt(format!("report of unknown source {}", r.source))
                 })?;
-                let r: Report = serde_json::from_str(&body)
+                let report: Report = serde_json::from_str(&r.body)
                     .map_err(|e| StoreError::Corrupt(format!("report does not decode: {e}")))?;
-                members.push((r, s));
+                members.push((report, s));
             }
             let analyst: Option<String> = row.try_get("analyst_status")?;
             Ok(Some(Current {
@@ -146,11 +147,11 @@ impl Store {
             for (id, i, analyst) in incidents {
                 let (lon, lat) = i.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
                 sqlx::query(
-                        "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, analyst_status, perpetrator, disputed, report_count, body, cell)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                        "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, analyst_status, perpetrator, disputed, report_count, body, cell, claimed)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                          ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat, cell = excluded.cell,
                              event_type = excluded.event_type, status = excluded.status, analyst_status = excluded.analyst_status,
-                             perpetrator = excluded.perpetrator, disputed = excluded.disputed, report_count = excluded.report_count, stale = 0, body = excluded.body",
+                             perpetrator = excluded.perpetrator, claimed = excluded.claimed, disputed = excluded.disputed, report_count = excluded.report_count, stale = 0, body = excluded.body",
                     )
                     .bind(id)
                     .bind(crate::evidence::incident_number(id))
@@ -167,6 +168,7 @@ impl Store {
                     .bind(i64::try_from(i.reports.len()).unwrap_or(i64::MAX))
                     .bind(serde_json::to_string(i)?)
                     .bind(i.point.map(|(x, y)| crate::evidence::grid_cell(x, y)))
+                    .bind(crate::evidence::claimed(i))
                     .execute(&mut *tx)
                     .await?;
                 crate::evidence::raise_window_max::<DB>(

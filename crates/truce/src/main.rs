@@ -18,6 +18,11 @@ use clap::{Args, Parser, Subcommand};
 use jiff::civil::Date;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// mimalloc rather than the system allocator: imports and the server allocate many small
+/// short-lived values across threads, where glibc's arenas spent a third of an import's time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 use truce_core::{AgreementBundle, SourceFile};
 use truce_store::{LoadOutcome, Store};

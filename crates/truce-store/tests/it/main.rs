@@ -240,6 +240,28 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
         let inc = state.iter().find(|s| s.id == "inc-1").expect("incident");
         assert_eq!(inc.members.len(), 1, "same number of reports as before");
         assert!(inc.needs_write, "but it is owed a rewrite");
+        // Until then its stored list of reports is behind, so analysts cannot review it.
+        let confirmed = Some(truce_core::incidents::IncidentStatus::Confirmed);
+        let refused = store
+            .set_status(&b, "inc-1", confirmed, "seen by OP 3", "analyst")
+            .await;
+        assert!(
+            matches!(&refused, Err(truce_store::verify::ReviewError::Invalid(m)) if m.contains("being rewritten by an import")),
+            "{refused:?}"
+        );
+        // Running the import again rewrites it: it lists the newer report, and can be reviewed.
+        truce_store::ingest::import_acled(&store, &b, newer.as_bytes(), &options, 100, |_| {})
+            .await
+            .expect("store")
+            .expect("file");
+        let reports = store.reports_of(&["inc-1".into()]).await.expect("reports");
+        let ids: Vec<&str> = reports.iter().map(|(r, _, _)| r.id.as_str()).collect();
+        assert_eq!(ids, ["acled:ARM1@2"]);
+        let reviewed = store
+            .set_status(&b, "inc-1", confirmed, "seen by OP 3", "analyst")
+            .await
+            .expect("reviewed");
+        assert_eq!(reviewed.reports, ["acled:ARM1@2"]);
         guard.done(store).await;
     }
 }

@@ -13,7 +13,6 @@ use crate::zones::ZoneSet;
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::io::Read;
 
 /// The 31 columns of the ACLED export, in order.
@@ -104,7 +103,7 @@ pub struct Reader<'a, R: Read> {
     region: [f64; 4],
     options: &'a Options,
     /// (id, timestamp) → first line, to refuse a row repeated in one file.
-    seen: HashMap<(Box<str>, i64), u64>,
+    seen: crate::keys::KeyTable<u64>,
 }
 
 impl<'a, R: Read> Reader<'a, R> {
@@ -138,7 +137,7 @@ impl<'a, R: Read> Reader<'a, R> {
             agreement,
             region: region(zones),
             options,
-            seen: HashMap::new(),
+            seen: crate::keys::KeyTable::new(),
         })
     }
 
@@ -294,15 +293,15 @@ impl<'a, R: Read> Reader<'a, R> {
             }
         }
         // The same version of the same event twice in one file is a duplicate line.
-        let version_key: (Box<str>, i64) = (key.into(), version);
-        if let Some(first) = self.seen.get(&version_key) {
+        let version_bytes = version.to_le_bytes();
+        if let Some(first) = self.seen.get(key.as_bytes(), &version_bytes) {
             return Err(reject(
                 "event_id_cnty",
                 key,
                 format!("repeats line {first} (same id and timestamp)"),
             ));
         }
-        self.seen.insert(version_key, line);
+        self.seen.insert(key.as_bytes(), &version_bytes, line);
 
         // Actors that are not actors of the agreement (most of the world) stay unattributed;
         // their names remain in the stored row.

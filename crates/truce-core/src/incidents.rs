@@ -155,23 +155,46 @@ struct Member {
     source: u32,
     window: Window,
     point: Option<(f64, f64)>,
-    place_name: Option<Box<str>>,
+    /// Interned in [`Sources::names`]; [`NO_NAME`] when there is none.
+    place_name: u32,
+    /// Interned in [`Sources::names`]; [`NO_NAME`] when there is none.
+    perpetrator: u32,
+    killed: u32,
     precision: u8,
     event_type: EventType,
-    perpetrator: Option<Box<str>>,
-    killed: u32,
     credibility: u8,
 }
 
-/// Sources seen so far, each once, with its independence group.
+/// A member's place name or perpetrator that is absent.
+const NO_NAME: u32 = u32::MAX;
+
+/// Sources seen so far, each once, with its independence group; and the place names and
+/// perpetrators members name, each kept once (a million members name a few hundred).
 #[derive(Debug, Default, Clone)]
 struct Sources {
     list: Vec<(Source, u32)>,
     by_id: HashMap<String, u32>,
     groups: HashMap<String, u32>,
+    names: Vec<Box<str>>,
+    name_ids: HashMap<Box<str>, u32>,
 }
 
 impl Sources {
+    fn name_id(&mut self, name: Option<&str>) -> u32 {
+        let Some(name) = name else { return NO_NAME };
+        if let Some(&i) = self.name_ids.get(name) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).unwrap_or(NO_NAME);
+        self.names.push(name.into());
+        self.name_ids.insert(name.into(), i);
+        i
+    }
+
+    fn name(&self, i: u32) -> Option<&str> {
+        self.names.get(i as usize).map(|n| &**n)
+    }
+
     fn intern(&mut self, s: &Source) -> u32 {
         if let Some(&i) = self.by_id.get(&s.id) {
             return i;
@@ -199,17 +222,22 @@ impl Sources {
     }
 }
 
-fn member(report: &Report, source: u32, point: Option<(f64, f64)>) -> Member {
+fn member(
+    report: &Report,
+    source: u32,
+    sources: &mut Sources,
+    point: Option<(f64, f64)>,
+) -> Member {
     Member {
         id: report.id.as_str().into(),
         source,
         window: report.occurred,
         point,
-        place_name: report.location.place_name.as_deref().map(Into::into),
+        place_name: sources.name_id(report.location.place_name.as_deref()),
+        perpetrator: sources.name_id(report.perpetrator.as_deref()),
+        killed: report.casualties.killed_best(),
         precision: report.location.precision,
         event_type: report.event_type,
-        perpetrator: report.perpetrator.as_deref().map(Into::into),
-        killed: report.casualties.killed_best(),
         credibility: report.credibility,
     }
 }
@@ -301,12 +329,12 @@ impl Agg {
         if self.type_best[t].is_none_or(|b| (weight, n) < b) {
             self.type_best[t] = Some((weight, n));
         }
-        if let Some(p) = &m.perpetrator {
-            if src.kind.is_centre_monitor() && !self.monitor_blames.contains(p) {
-                self.monitor_blames.push(p.clone());
+        if let Some(p) = sources.name(m.perpetrator) {
+            if src.kind.is_centre_monitor() && !self.monitor_blames.iter().any(|b| &**b == p) {
+                self.monitor_blames.push(p.into());
             }
-            if !self.all_blames.contains(p) {
-                self.all_blames.push(p.clone());
+            if !self.all_blames.iter().any(|b| &**b == p) {
+                self.all_blames.push(p.into());
             }
         }
         if !self.groups.contains(group) {
@@ -406,7 +434,7 @@ impl Agg {
             .map(|m| Claim {
                 report: m.id.to_string(),
                 source: sources.get(m.source).id.clone(),
-                perpetrator: m.perpetrator.as_deref().map(str::to_owned),
+                perpetrator: sources.name(m.perpetrator).map(str::to_owned),
             })
             .collect();
         Incident {
@@ -414,12 +442,10 @@ impl Agg {
             reports: members.iter().map(|m| m.id.to_string()).collect(),
             window: self.window(),
             point,
-            place_name: self.placed.and_then(|p| {
-                members[p.4 as usize]
-                    .place_name
-                    .as_deref()
-                    .map(str::to_owned)
-            }),
+            place_name: self
+                .placed
+                .and_then(|p| sources.name(members[p.4 as usize].place_name))
+                .map(str::to_owned),
             location_precision: self.location_precision(members),
             event_type: self.kind,
             attribution: Attribution {
@@ -453,7 +479,7 @@ struct State {
     /// `None` once the last member has left.
     agg: Option<Agg>,
     /// The last materialised incident, kept for incidents that lost every report.
-    last: Option<Incident>,
+    last: Option<Box<Incident>>,
     key: Option<Rectangle<[f64; 3]>>,
     analyst_status: Option<IncidentStatus>,
 }
@@ -596,7 +622,8 @@ impl<'a> Matcher<'a> {
                         .location
                         .point
                         .or_else(|| place_by_name(gazetteer, report));
-                    member(report, m.sources.intern(source), point)
+                    let source = m.sources.intern(source);
+                    member(report, source, &mut m.sources, point)
                 })
                 .collect();
             let Some(agg) = Agg::of(&members, &m.sources) else {
@@ -632,7 +659,7 @@ impl<'a> Matcher<'a> {
         // The assessment as it stands is what an emptied incident keeps: take it while
         // the aggregate and the members still agree.
         if self.states[i].members.len() == 1 {
-            self.states[i].last = Some(self.materialize(i));
+            self.states[i].last = Some(Box::new(self.materialize(i)));
         }
         self.states[i].members.retain(|m| &*m.id != report_id);
         self.states[i].agg = Agg::of(&self.states[i].members, &self.sources);
@@ -653,7 +680,11 @@ impl<'a> Matcher<'a> {
             ),
             None => {
                 // Lost every report: the last assessment, without reports or claims.
-                let mut emptied = st.last.clone().unwrap_or_else(|| unreachable_empty(&st.id));
+                let mut emptied = st
+                    .last
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(|| unreachable_empty(&st.id));
                 emptied.reports.clear();
                 emptied.attribution.claims.clear();
                 emptied
@@ -779,7 +810,7 @@ impl<'a> Matcher<'a> {
                 }
             }
         }
-        let m = member(report, source, point);
+        let m = member(report, source, &mut self.sources, point);
         let decision = match best {
             Some((_, i, d, gap, limit)) => {
                 let id = self.states[i].id.clone();
@@ -962,14 +993,12 @@ pub fn assess_reports(
     let members: Vec<Member> = members
         .iter()
         .map(|(report, source)| {
-            member(
-                report,
-                sources.intern(source),
-                report
-                    .location
-                    .point
-                    .or_else(|| place_by_name(gazetteer, report)),
-            )
+            let source = sources.intern(source);
+            let point = report
+                .location
+                .point
+                .or_else(|| place_by_name(gazetteer, report));
+            member(report, source, &mut sources, point)
         })
         .collect();
     let agg = Agg::of(&members, &sources)?;

@@ -14,6 +14,7 @@ pub mod export;
 pub mod feeds;
 pub mod incidents;
 pub mod jsonl;
+pub mod keys;
 pub mod period;
 pub mod places;
 pub mod records;

@@ -204,27 +204,17 @@ pub struct Current {
 
 /// The current version of every (source, key), compactly: one entry per stored record.
 #[derive(Debug, Default)]
-pub struct Versions {
-    sources: HashMap<String, u32>,
-    map: HashMap<(u32, Box<str>), Current>,
-}
+pub struct Versions(truce_core::keys::KeyTable<Current>);
 
 impl Versions {
-    fn source(&mut self, s: &str) -> u32 {
-        let next = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
-        *self.sources.entry(s.to_owned()).or_insert(next)
-    }
-
     /// The current version of a record.
     pub fn get(&self, source: &str, key: &str) -> Option<Current> {
-        let s = *self.sources.get(source)?;
-        self.map.get(&(s, Box::from(key))).copied()
+        self.0.get(source.as_bytes(), key.as_bytes()).copied()
     }
 
     /// Records the current version of a record.
     pub fn insert(&mut self, source: &str, key: &str, current: Current) {
-        let s = self.source(source);
-        self.map.insert((s, key.into()), current);
+        self.0.insert(source.as_bytes(), key.as_bytes(), current);
     }
 }
 

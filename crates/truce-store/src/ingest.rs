@@ -19,27 +19,87 @@ use truce_core::report::{Report, Source};
 /// Rows per transaction unless the caller chooses.
 pub const BATCH_ROWS: usize = 5_000;
 
-/// Writes every changed incident, a few thousand per transaction, so memory stays bounded.
-async fn flush_incidents(store: &Store, matcher: &mut Matcher<'_>, agreement: &str) -> Result<()> {
+/// Writes every changed incident, a few thousand per transaction so that memory stays
+/// bounded, then waits for every write. Each transaction is written while the next is made.
+async fn flush_incidents(
+    mut writer: Writer,
+    matcher: &mut Matcher<'_>,
+    agreement: &str,
+    read: u64,
+) -> Result<()> {
     loop {
         let incidents = matcher.take_changed_up_to(INCIDENTS_PER_WRITE);
         if incidents.is_empty() {
-            return Ok(());
+            return writer.finish().await;
         }
-        store
-            .write_batch(&Batch {
-                agreement: agreement.to_owned(),
-                incidents,
-                ..Batch::default()
-            })
-            .await?;
+        let batch = Batch {
+            agreement: agreement.to_owned(),
+            incidents,
+            ..Batch::default()
+        };
+        writer = writer.write(batch, read).await?;
     }
 }
 
-/// Waits for a batch being written.
-async fn finish(task: tokio::task::JoinHandle<Result<()>>) -> Result<()> {
-    task.await
-        .map_err(|e| crate::StoreError::Corrupt(format!("the writer stopped: {e}")))?
+/// Batches handed to the writer and not yet committed, beyond the one being written: one
+/// more keeps matching going while the writer is briefly slower, at a batch's memory.
+const QUEUED_BATCHES: usize = 1;
+
+/// Writes batches in the order they come, one transaction each, and tells how many rows
+/// had been read when each one was made, once it is committed. Batches commit in order, so
+/// a stop loses at most the batches not yet committed.
+struct Writer {
+    batches: tokio::sync::mpsc::Sender<(Batch, u64)>,
+    committed: tokio::sync::mpsc::UnboundedReceiver<u64>,
+    task: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Writer {
+    fn start(store: &Store) -> Self {
+        let (batches, mut queue) = tokio::sync::mpsc::channel::<(Batch, u64)>(QUEUED_BATCHES);
+        let (done, committed) = tokio::sync::mpsc::unbounded_channel();
+        let store = store.clone();
+        let task = tokio::spawn(async move {
+            while let Some((batch, read)) = queue.recv().await {
+                store.write_batch(&batch).await?;
+                // The importer may have stopped listening; the batch is committed anyway.
+                let _ = done.send(read);
+            }
+            Ok(())
+        });
+        Self {
+            batches,
+            committed,
+            task,
+        }
+    }
+
+    /// Hands a batch over, waiting while the queue is full.
+    async fn write(self, batch: Batch, read: u64) -> Result<Self> {
+        if self.batches.send((batch, read)).await.is_err() {
+            // The writer stopped on an error: that error is the answer.
+            self.finish().await?;
+            return Err(crate::StoreError::Corrupt("the writer stopped".into()));
+        }
+        Ok(self)
+    }
+
+    /// Rows read when the batches committed since the last call were made.
+    fn committed(&mut self) -> Option<u64> {
+        let mut last = None;
+        while let Ok(read) = self.committed.try_recv() {
+            last = Some(read);
+        }
+        last
+    }
+
+    /// Waits until every batch handed over is committed.
+    async fn finish(self) -> Result<()> {
+        drop(self.batches);
+        self.task
+            .await
+            .map_err(|e| crate::StoreError::Corrupt(format!("the writer stopped: {e}")))?
+    }
 }
 
 /// Incidents written per transaction at the end of an import.
@@ -116,7 +176,7 @@ pub async fn import_rows(
         agreement: agreement.clone(),
         ..Batch::default()
     };
-    let mut writing: Option<tokio::task::JoinHandle<Result<()>>> = None;
+    let mut writer = Writer::start(store);
     for row in rows {
         out.summary.read += 1;
         let row = match row {
@@ -192,8 +252,7 @@ pub async fn import_rows(
             decision,
         });
         if batch.reports.len() >= batch_rows.max(1) {
-            // The batch is written while the next one is matched; batches still commit in
-            // order, one at a time, so a stop loses at most the batches not yet committed.
+            // The batch is written while the next ones are matched.
             let full = std::mem::replace(
                 &mut batch,
                 Batch {
@@ -201,21 +260,15 @@ pub async fn import_rows(
                     ..Batch::default()
                 },
             );
-            if let Some(previous) = writing.take() {
-                finish(previous).await?;
-                // Called once a batch is committed.
-                progress(out.summary.read);
+            writer = writer.write(full, out.summary.read).await?;
+            if let Some(read) = writer.committed() {
+                progress(read);
             }
-            let store = store.clone();
-            writing = Some(tokio::spawn(async move { store.write_batch(&full).await }));
         }
     }
-    if let Some(previous) = writing.take() {
-        finish(previous).await?;
-    }
-    store.write_batch(&batch).await?;
+    let writer = writer.write(batch, out.summary.read).await?;
     // Incidents last, a few thousand at a time, so that memory stays bounded.
-    flush_incidents(store, &mut matcher, &agreement).await?;
+    flush_incidents(writer, &mut matcher, &agreement, out.summary.read).await?;
     progress(out.summary.read);
     Ok(out)
 }
@@ -466,6 +519,6 @@ pub async fn retract_acled<R: Read>(
     }
     store.retract(&retracted).await?;
     let agreement = bundle.agreement.id.clone();
-    flush_incidents(store, &mut matcher, &agreement).await?;
+    flush_incidents(Writer::start(store), &mut matcher, &agreement, summary.read).await?;
     Ok(Ok((summary, rejects)))
 }

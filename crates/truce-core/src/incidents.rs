@@ -836,6 +836,11 @@ impl<'a> Matcher<'a> {
                     Some(agg) => agg.add(&m, n, &self.sources),
                     None => st.agg = Agg::of(std::slice::from_ref(&m), &self.sources),
                 }
+                // Grow by a quarter rather than double: a million members in a few thousand
+                // incidents would otherwise hold a third more room than they use.
+                if st.members.len() == st.members.capacity() {
+                    st.members.reserve_exact((st.members.len() / 4).max(4));
+                }
                 st.members.push(m);
                 self.reindex(i);
                 self.dirty.insert(i);

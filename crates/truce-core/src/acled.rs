@@ -93,6 +93,16 @@ pub struct Options {
     pub max_field_bytes: usize,
 }
 
+/// The refusal of the row at `line` whose id `key` and timestamp line `first` already had.
+pub fn repeat(line: u64, key: &str, first: u64) -> Reject {
+    Reject {
+        line,
+        column: "event_id_cnty".into(),
+        value: cut(key),
+        reason: format!("repeats line {first} (same id and timestamp)"),
+    }
+}
+
 /// Reads ACLED rows one at a time.
 #[derive(Debug)]
 pub struct Reader<'a, R: Read> {
@@ -102,8 +112,9 @@ pub struct Reader<'a, R: Read> {
     agreement: &'a Agreement,
     region: [f64; 4],
     options: &'a Options,
-    /// (id, timestamp) → first line, to refuse a row repeated in one file.
-    seen: crate::keys::KeyTable<u64>,
+    /// (id, timestamp) → first line, to refuse a row repeated in one file; `None` when
+    /// the caller checks repeats itself ([`Reader::leave_repeats_to_caller`]).
+    seen: Option<crate::keys::KeyTable<u64>>,
 }
 
 impl<'a, R: Read> Reader<'a, R> {
@@ -137,8 +148,17 @@ impl<'a, R: Read> Reader<'a, R> {
             agreement,
             region: region(zones),
             options,
-            seen: crate::keys::KeyTable::new(),
+            seen: Some(crate::keys::KeyTable::new()),
         })
+    }
+
+    /// Stops refusing a row whose id and timestamp an earlier row of the file had. For a
+    /// caller that already keeps every id with its version and line (an import), so that
+    /// the file's ids are not held twice; that caller must refuse repeats with [`repeat`].
+    #[must_use]
+    pub fn leave_repeats_to_caller(mut self) -> Self {
+        self.seen = None;
+        self
     }
 
     /// The next row: accepted, or rejected with its reason. `None` at the end.
@@ -293,15 +313,13 @@ impl<'a, R: Read> Reader<'a, R> {
             }
         }
         // The same version of the same event twice in one file is a duplicate line.
-        let version_bytes = version.to_le_bytes();
-        if let Some(first) = self.seen.get(key.as_bytes(), &version_bytes) {
-            return Err(reject(
-                "event_id_cnty",
-                key,
-                format!("repeats line {first} (same id and timestamp)"),
-            ));
+        if let Some(seen) = &mut self.seen {
+            let version_bytes = version.to_le_bytes();
+            if let Some(first) = seen.get(key.as_bytes(), &version_bytes) {
+                return Err(repeat(line, key, *first));
+            }
+            seen.insert(key.as_bytes(), &version_bytes, line);
         }
-        self.seen.insert(key.as_bytes(), &version_bytes, line);
 
         // Actors that are not actors of the agreement (most of the world) stay unattributed;
         // their names remain in the stored row.

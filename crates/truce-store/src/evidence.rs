@@ -200,6 +200,9 @@ pub struct Current {
     pub incident: u32,
     /// True when the source retracted it.
     pub retracted: bool,
+    /// The line it came from when the running import read it from its file; 0 when it
+    /// was stored before, or its format keeps no line.
+    pub line: u64,
 }
 
 /// The current version of every (source, key), compactly: one entry per stored record.
@@ -394,6 +397,7 @@ impl Store {
                         version: version.unwrap_or(0),
                         incident: n,
                         retracted: retracted != 0,
+                        line: 0,
                     },
                 );
             }

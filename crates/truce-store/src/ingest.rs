@@ -148,6 +148,9 @@ pub struct Incoming {
     pub raw: String,
     /// Warnings about it.
     pub warnings: Vec<Warning>,
+    /// The row's line, when a later row with the same key and version is to be refused as
+    /// a repeat of it (ACLED, whose reader leaves that check to the import); 0 otherwise.
+    pub line: u64,
 }
 
 /// Imports rows of any format. `rows` yields accepted rows or the rejects of a refused
@@ -203,14 +206,24 @@ pub async fn import_rows(
             .source_key
             .clone()
             .unwrap_or_else(|| row.report.id.clone());
-        if let Some(crate::Current {
-            version: old_version,
-            incident: old_incident,
-            ..
-        }) = current.get(&row.report.source, &key)
-        {
-            // The same version again, retracted or not: nothing to do.
+        if let Some(old) = current.get(&row.report.source, &key) {
+            let old_version = old.version;
+            // The same version twice in the file being imported: a repeated row.
+            if version == old_version && old.line != 0 && row.line != 0 {
+                out.summary.rejected += 1;
+                out.rejects.push(acled::repeat(row.line, &key, old.line));
+                continue;
+            }
+            // The same version again, retracted or not: nothing to do, but a second row of
+            // it in this file is a repeat.
             if version == old_version {
+                if old.line == 0 && row.line != 0 {
+                    let seen = crate::Current {
+                        line: row.line,
+                        ..old
+                    };
+                    current.insert(&row.report.source, &key, seen);
+                }
                 out.summary.unchanged += 1;
                 continue;
             }
@@ -219,7 +232,7 @@ pub async fn import_rows(
                 continue;
             }
             let old_id = format!("{}:{key}@{old_version}", row.report.source);
-            matcher.withdraw(&format!("inc-{old_incident}"), &old_id);
+            matcher.withdraw(&format!("inc-{}", old.incident), &old_id);
             batch.superseded.push((old_id, row.report.id.clone()));
             out.summary.superseded += 1;
         }
@@ -237,6 +250,7 @@ pub async fn import_rows(
                 version,
                 incident: number,
                 retracted: false,
+                line: row.line,
             },
         );
         out.summary.accepted += 1;
@@ -283,8 +297,12 @@ pub async fn import_acled<R: Read>(
     batch_rows: usize,
     progress: impl FnMut(u64),
 ) -> Result<Result<ImportOutcome, acled::FileError>> {
-    let rows = acled::Reader::new(input, &bundle.agreement, &bundle.zones, options)
-        .map(|reader| reader.map(|row| row.map(|r| (r.report, r.record.0, r.warnings))));
+    // The import refuses repeated rows itself, from the record versions it keeps anyway.
+    let rows = acled::Reader::new(input, &bundle.agreement, &bundle.zones, options).map(|reader| {
+        reader
+            .leave_repeats_to_caller()
+            .map(|row| row.map(|r| (r.report, r.record.0, r.warnings, r.line)))
+    });
     import_dataset(
         store,
         bundle,
@@ -304,7 +322,7 @@ async fn import_dataset(
     bundle: &AgreementBundle,
     source: &Source,
     rows: Result<
-        impl Iterator<Item = Result<(Report, Vec<String>, Vec<Warning>), Reject>>,
+        impl Iterator<Item = Result<(Report, Vec<String>, Vec<Warning>, u64), Reject>>,
         acled::FileError,
     >,
     format: &'static str,
@@ -318,11 +336,12 @@ async fn import_dataset(
     store.put_source(source).await?;
     let sources = store.sources().await?;
     let rows = rows.map(|row| match row {
-        Ok((report, fields, warnings)) => Ok(Incoming {
+        Ok((report, fields, warnings, line)) => Ok(Incoming {
             raw: serde_json::to_string(&fields).unwrap_or_default(),
             report,
             raw_format: format,
             warnings,
+            line,
         }),
         Err(rej) => Err(vec![rej]),
     });
@@ -369,6 +388,7 @@ pub async fn import_geojson<R: Read>(
             raw_format: "geojson",
             raw,
             warnings: Vec::new(),
+            line: 0,
         }),
         Err(problems) => Err(problems.into_iter().map(Reject::from).collect()),
     });
@@ -387,7 +407,7 @@ pub async fn import_ucdp<R: Read>(
     progress: impl FnMut(u64),
 ) -> Result<Result<ImportOutcome, acled::FileError>> {
     let rows = truce_core::ucdp::Reader::new(input, &bundle.agreement, &bundle.zones, options)
-        .map(|reader| reader.map(|row| row.map(|r| (r.report, r.fields, r.warnings))));
+        .map(|reader| reader.map(|row| row.map(|r| (r.report, r.fields, r.warnings, 0))));
     import_dataset(
         store,
         bundle,
@@ -448,6 +468,7 @@ pub async fn import_jsonl<R: BufRead>(
                 raw_format: "jsonl",
                 raw: text.to_owned(),
                 warnings: Vec::new(),
+                line: 0,
             }),
             Err(problems) => Err(problems.into_iter().map(Reject::from).collect()),
         })
@@ -505,6 +526,7 @@ pub async fn retract_acled<R: Read>(
                     version,
                     incident,
                     retracted: false,
+                    ..
                 }) if d.deleted >= version => {
                     let id = format!("{source}:{}@{version}", d.key);
                     if seen.insert(id.clone()) {

@@ -49,6 +49,43 @@ fn the_acled_sample_imports_with_a_rejects_file_and_reimports_as_a_no_op() {
     );
 }
 
+/// A row repeated in one file (same id and timestamp) is refused as a repeat of the first,
+/// on the first import and on every re-import of the file; the first is stored once.
+#[test]
+fn a_repeated_row_is_refused_with_the_line_it_repeats() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = generated(dir.path(), 3, 2);
+    let text = std::fs::read_to_string(&file).expect("read");
+    let rows: Vec<&str> = text.lines().collect();
+    let key = rows[1].split(',').next().expect("id");
+    // Lines 2-4 are the generated rows; line 5 repeats line 2.
+    let repeated = dir.path().join("repeated.csv");
+    std::fs::write(&repeated, format!("{}\n{}\n", rows.join("\n"), rows[1])).expect("write");
+    let repeated = repeated.to_str().expect("path");
+    let expected = format!("5,event_id_cnty,{key},repeats line 2 (same id and timestamp)");
+    for (round, summary) in [(1, "read 4, accepted 3"), (2, "read 4, accepted 0")] {
+        let o = truce(
+            dir.path(),
+            &["import", repeated, "--rejects", "rejects.csv"],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        assert!(
+            out.contains(summary) && out.contains("rejected 1"),
+            "round {round}: {out}"
+        );
+        if round == 2 {
+            assert!(out.contains("unchanged 3"), "{out}");
+        }
+        let rejects = std::fs::read_to_string(dir.path().join("rejects.csv")).expect("rejects");
+        assert_eq!(
+            rejects.lines().skip(1).collect::<Vec<_>>(),
+            [expected.as_str()],
+            "round {round}"
+        );
+    }
+}
+
 #[test]
 fn a_newer_version_of_a_row_supersedes_and_an_older_one_is_ignored() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -110,6 +110,7 @@ pub struct Reader<'a, R: Read> {
     index: [usize; 31],
     header_len: usize,
     agreement: &'a Agreement,
+    actors: crate::agreement::ActorNames<'a>,
     region: [f64; 4],
     options: &'a Options,
     /// (id, timestamp) → first line, to refuse a row repeated in one file; `None` when
@@ -146,6 +147,7 @@ impl<'a, R: Read> Reader<'a, R> {
             index,
             header_len: names.len(),
             agreement,
+            actors: agreement.actor_names(),
             region: region(zones),
             options,
             seen: Some(crate::keys::KeyTable::new()),
@@ -323,7 +325,7 @@ impl<'a, R: Read> Reader<'a, R> {
 
         // Actors that are not actors of the agreement (most of the world) stay unattributed;
         // their names remain in the stored row.
-        let party = |c: &str| self.agreement.actor_by_name(get(c)).map(|a| a.id.clone());
+        let mut party = |c: &str| self.actors.id(get(c)).map(str::to_owned);
         let (perpetrator, target) = (party("actor1"), party("actor2"));
         let report = Report {
             id: format!("{}:{key}@{version}", self.options.source.id),

@@ -99,6 +99,7 @@ pub struct Reader<'a, R: Read> {
     index: Vec<usize>,
     width: usize,
     agreement: &'a Agreement,
+    actors: crate::agreement::ActorNames<'a>,
     region: [f64; 4],
     options: &'a Options,
     /// The first data row when the file has no header (read while looking for one).
@@ -167,6 +168,7 @@ impl<'a, R: Read> Reader<'a, R> {
             index,
             width,
             agreement,
+            actors: agreement.actor_names(),
             region: region(zones),
             options,
             pending,
@@ -185,7 +187,7 @@ impl<'a, R: Read> Reader<'a, R> {
         })
     }
 
-    fn row(&self, line: u64) -> Result<GedRow, Reject> {
+    fn row(&mut self, line: u64) -> Result<GedRow, Reject> {
         let reject = |column: &str, value: &str, reason: String| Reject {
             line,
             column: column.to_owned(),
@@ -319,7 +321,7 @@ impl<'a, R: Read> Reader<'a, R> {
             },
             ..Casualties::default()
         };
-        let actor = |c: &str| self.agreement.actor_by_name(get(c)).map(|a| a.id.clone());
+        let mut actor = |c: &str| self.actors.id(get(c)).map(str::to_owned);
         let credibility = match get("event_clarity") {
             "1" => 2,
             _ => 3,

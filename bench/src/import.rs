@@ -4,7 +4,8 @@
 //!
 //! Run: `cargo run --release -p truce-bench --bin bench-import -- [ROWS] [SEED]`; with
 //! `TRUCE_BENCH_DATABASE_URL=postgres://…` set (an empty database), the end-to-end run
-//! stores into PostgreSQL instead of SQLite.
+//! stores into PostgreSQL instead of SQLite; `TRUCE_BENCH_BATCH=N` sets the rows per
+//! transaction (default: the import's own).
 
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 

@@ -146,23 +146,73 @@ pub struct PlacementWarning {
     pub candidates: Vec<String>,
 }
 
+/// The changed incidents of a matcher that takes no more reports ([`Matcher::into_changed`]).
+#[derive(Debug)]
+pub struct Changed<'a>(Matcher<'a>);
+
+impl Changed<'_> {
+    /// At most `n` of the changed incidents not yet handed out, lowest numbers first.
+    pub fn next_up_to(&mut self, n: usize) -> Vec<Incident> {
+        let m = &mut self.0;
+        let mut out = Vec::new();
+        while out.len() < n {
+            let Some(i) = m.dirty.pop_first() else {
+                break;
+            };
+            out.push(m.materialize(i));
+            m.states[i].members = Vec::new();
+        }
+        out
+    }
+}
+
 /// What the matcher keeps of a report: enough to assess its incident again, nothing more
 /// (the report's text and raw record stay in the store).
+///
+/// A million of them stay in memory through an import, so they are packed: 72 bytes each,
+/// the report's id in [`Sources::ids`], the window as seconds and nanoseconds, an absent
+/// point as NaN.
 #[derive(Debug, Clone)]
 struct Member {
-    id: Box<str>,
+    /// Where the report's id starts in [`Sources::ids`].
+    id_at: u64,
+    start_s: i64,
+    end_s: i64,
+    /// NaN when the report has no usable place.
+    x: f64,
+    y: f64,
+    id_len: u32,
+    start_ns: i32,
+    end_ns: i32,
     /// Index into the matcher's interned sources.
     source: u32,
-    window: Window,
-    point: Option<(f64, f64)>,
     /// Interned in [`Sources::names`]; [`NO_NAME`] when there is none.
     place_name: u32,
     /// Interned in [`Sources::names`]; [`NO_NAME`] when there is none.
     perpetrator: u32,
     killed: u32,
+    window_precision: u8,
     precision: u8,
     event_type: EventType,
     credibility: u8,
+}
+
+const _: () = assert!(size_of::<Member>() == 72);
+
+impl Member {
+    fn window(&self) -> Window {
+        // Both parts came from a valid timestamp.
+        let at = |s, ns| jiff::Timestamp::new(s, ns).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        Window {
+            start: at(self.start_s, self.start_ns),
+            end: at(self.end_s, self.end_ns),
+            precision: self.window_precision,
+        }
+    }
+
+    fn point(&self) -> Option<(f64, f64)> {
+        (!self.x.is_nan()).then_some((self.x, self.y))
+    }
 }
 
 /// A member's place name or perpetrator that is absent.
@@ -177,6 +227,8 @@ struct Sources {
     groups: HashMap<String, u32>,
     names: Vec<Box<str>>,
     name_ids: HashMap<Box<str>, u32>,
+    /// Every member's report id, back to back (a withdrawn member's stays).
+    ids: String,
 }
 
 impl Sources {
@@ -193,6 +245,11 @@ impl Sources {
 
     fn name(&self, i: u32) -> Option<&str> {
         self.names.get(i as usize).map(|n| &**n)
+    }
+
+    fn id(&self, m: &Member) -> &str {
+        let at = usize::try_from(m.id_at).unwrap_or(usize::MAX);
+        self.ids.get(at..at + m.id_len as usize).unwrap_or_default()
     }
 
     fn intern(&mut self, s: &Source) -> u32 {
@@ -228,11 +285,21 @@ fn member(
     sources: &mut Sources,
     point: Option<(f64, f64)>,
 ) -> Member {
+    let id_at = sources.ids.len() as u64;
+    sources.ids.push_str(&report.id);
+    let w = &report.occurred;
+    let (x, y) = point.unwrap_or((f64::NAN, f64::NAN));
     Member {
-        id: report.id.as_str().into(),
+        id_at,
+        id_len: u32::try_from(report.id.len()).unwrap_or(u32::MAX),
+        start_s: w.start.as_second(),
+        start_ns: w.start.subsec_nanosecond(),
+        end_s: w.end.as_second(),
+        end_ns: w.end.subsec_nanosecond(),
+        window_precision: w.precision,
+        x,
+        y,
         source,
-        window: report.occurred,
-        point,
         place_name: sources.name_id(report.location.place_name.as_deref()),
         perpetrator: sources.name_id(report.perpetrator.as_deref()),
         killed: report.casualties.killed_best(),
@@ -280,12 +347,13 @@ struct Agg {
 
 impl Agg {
     fn new(m: &Member, weight: Weight) -> Self {
+        let window = m.window();
         Self {
             count: 0,
-            start_max: m.window.start,
-            end_min: m.window.end,
-            precision_min: m.window.precision,
-            precise: (m.window.precision, weight, 0, m.window),
+            start_max: window.start,
+            end_min: window.end,
+            precision_min: window.precision,
+            precise: (window.precision, weight, 0, window),
             placed: None,
             lead: (weight, 0, 0),
             lead_type: (m.event_type, !weight.0),
@@ -307,13 +375,14 @@ impl Agg {
         let weight = sources.weight(m);
         let (src, group) = &sources.list[m.source as usize];
         self.count += 1;
-        self.start_max = self.start_max.max(m.window.start);
-        self.end_min = self.end_min.min(m.window.end);
-        self.precision_min = self.precision_min.min(m.window.precision);
-        if (m.window.precision, weight, n) < (self.precise.0, self.precise.1, self.precise.2) {
-            self.precise = (m.window.precision, weight, n, m.window);
+        let window = m.window();
+        self.start_max = self.start_max.max(window.start);
+        self.end_min = self.end_min.min(window.end);
+        self.precision_min = self.precision_min.min(window.precision);
+        if (window.precision, weight, n) < (self.precise.0, self.precise.1, self.precise.2) {
+            self.precise = (window.precision, weight, n, window);
         }
-        if let Some(p) = m.point
+        if let Some(p) = m.point()
             && self
                 .placed
                 .is_none_or(|(pr, w, k, _, _)| (m.precision, weight, n) < (pr, w, k))
@@ -432,14 +501,14 @@ impl Agg {
         let claims = members
             .iter()
             .map(|m| Claim {
-                report: m.id.to_string(),
+                report: sources.id(m).to_owned(),
                 source: sources.get(m.source).id.clone(),
                 perpetrator: sources.name(m.perpetrator).map(str::to_owned),
             })
             .collect();
         Incident {
             id: id.to_owned(),
-            reports: members.iter().map(|m| m.id.to_string()).collect(),
+            reports: members.iter().map(|m| sources.id(m).to_owned()).collect(),
             window: self.window(),
             point,
             place_name: self
@@ -653,7 +722,12 @@ impl<'a> Matcher<'a> {
         let Some(&i) = self.by_id.get(incident) else {
             return false;
         };
-        if !self.states[i].members.iter().any(|m| &*m.id == report_id) {
+        let sources = &self.sources;
+        if !self.states[i]
+            .members
+            .iter()
+            .any(|m| sources.id(m) == report_id)
+        {
             return false;
         }
         // The assessment as it stands is what an emptied incident keeps: take it while
@@ -661,7 +735,10 @@ impl<'a> Matcher<'a> {
         if self.states[i].members.len() == 1 {
             self.states[i].last = Some(Box::new(self.materialize(i)));
         }
-        self.states[i].members.retain(|m| &*m.id != report_id);
+        let sources = &self.sources;
+        self.states[i]
+            .members
+            .retain(|m| sources.id(m) != report_id);
         self.states[i].agg = Agg::of(&self.states[i].members, &self.sources);
         self.reindex(i);
         self.dirty.insert(i);
@@ -708,6 +785,18 @@ impl<'a> Matcher<'a> {
             out.push(self.materialize(i));
         }
         out
+    }
+
+    /// The changed incidents, for a matcher that has no more reports to take: each one's
+    /// members are let go once it is handed out, and those of unchanged incidents at once,
+    /// so that memory falls while the last incidents are written.
+    pub fn into_changed(mut self) -> Changed<'a> {
+        for (i, st) in self.states.iter_mut().enumerate() {
+            if !self.dirty.contains(&i) {
+                st.members = Vec::new();
+            }
+        }
+        Changed(self)
     }
 
     /// The number the next new incident will get.

@@ -499,11 +499,12 @@ impl Store {
                         .location
                         .point
                         .map_or((None, None), |(x, y)| (Some(x), Some(y)));
-                    b.push_bind(&r.id)
+                    // Borrowed, not copied: the batch outlives the statement.
+                    b.push_bind(r.id.as_str())
                         .push_bind(*seq)
-                        .push_bind(&batch.agreement)
-                        .push_bind(&r.source)
-                        .push_bind(&r.source_key)
+                        .push_bind(batch.agreement.as_str())
+                        .push_bind(r.source.as_str())
+                        .push_bind(r.source_key.as_deref())
                         .push_bind(r.source_version)
                         .push_bind(r.occurred.start.as_second())
                         .push_bind(r.occurred.end.as_second())
@@ -511,14 +512,14 @@ impl Store {
                         .push_bind(lon)
                         .push_bind(lat)
                         .push_bind(body.as_str())
-                        .push_bind(&n.raw_format)
-                        .push_bind(&n.raw)
-                        .push_bind(&n.decision.incident)
+                        .push_bind(n.raw_format.as_str())
+                        .push_bind(n.raw.as_str())
+                        .push_bind(n.decision.incident.as_str())
                         .push_bind(i64::from(n.decision.new))
                         .push_bind(i64::try_from(n.decision.candidates).unwrap_or(i64::MAX))
                         .push_bind(n.decision.distance_m)
                         .push_bind(n.decision.gap_s)
-                        .push_bind(&n.decision.reason);
+                        .push_bind(n.decision.reason.as_str());
                 });
                 q.build().execute(&mut *tx).await?;
             }

@@ -234,12 +234,14 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // 8 MiB of page cache a connection (SQLite's default is 2) and a checkpoint every
-            // 10,000 pages (40 MiB of log, default 1,000): an import of 1M rows spills fewer
-            // pages mid-transaction and checkpoints a tenth as often (15.9 -> 14.4 s, with
-            // 2 s less time in the kernel).
+            // For an import of 1M rows: 16 KiB pages for a new database (an existing one
+            // keeps its own), a quarter of the log frames and of the system calls writing
+            // them (14.7–15.5 s -> 11.0–12.6 s); 8 MiB of page cache a connection (SQLite's
+            // default is 2), fewer pages spilled mid-transaction; a checkpoint every 40 MiB
+            // of log rather than 4 (15.9 -> 14.4 s with 4 KiB pages, 2 s less in the kernel).
+            .page_size(16384)
             .pragma("cache_size", "-8192")
-            .pragma("wal_autocheckpoint", "10000");
+            .pragma("wal_autocheckpoint", "2500");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)

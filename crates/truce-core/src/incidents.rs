@@ -177,7 +177,8 @@ impl Changed<'_> {
 /// point as NaN.
 #[derive(Debug, Clone)]
 struct Member {
-    /// Where the report's id starts in [`Sources::ids`].
+    /// Where the report's id is in [`Sources::ids`]: buffer number in the high 32 bits,
+    /// offset in the low.
     id_at: u64,
     start_s: i64,
     end_s: i64,
@@ -230,8 +231,10 @@ struct Sources {
     groups: HashMap<String, u32>,
     names: Vec<Box<str>>,
     name_ids: HashMap<Box<str>, u32>,
-    /// Every member's report id, back to back (a withdrawn member's stays).
-    ids: String,
+    /// Every member's report id, back to back in buffers that are filled, never grown
+    /// (a withdrawn member's stays): a single growing buffer would hold up to twice its
+    /// size, and both copies while it moves.
+    ids: Vec<String>,
     /// Every member, in chunks of [`CHUNK`]; incidents hold their members' numbers. One
     /// store rather than a growing list per incident: thousands of lists reallocated a
     /// quarter at a time left the allocator's pages part-empty (RSS 100 MB over the heap
@@ -241,6 +244,10 @@ struct Sources {
 
 /// Members per chunk of [`Sources::members`].
 const CHUNK: usize = 1 << 16;
+
+/// Bytes of the largest buffers of [`Sources::ids`] (the first ones are smaller, for the
+/// matchers of a single analyst action).
+const ID_BUFFER: usize = 1 << 20;
 
 impl Sources {
     fn name_id(&mut self, name: Option<&str>) -> u32 {
@@ -277,8 +284,26 @@ impl Sources {
     }
 
     fn id(&self, m: &Member) -> &str {
-        let at = usize::try_from(m.id_at).unwrap_or(usize::MAX);
-        self.ids.get(at..at + m.id_len as usize).unwrap_or_default()
+        let (buffer, at) = ((m.id_at >> 32) as usize, (m.id_at & 0xffff_ffff) as usize);
+        self.ids
+            .get(buffer)
+            .and_then(|b| b.get(at..at + m.id_len as usize))
+            .unwrap_or_default()
+    }
+
+    /// Keeps a report id and returns where it is (see [`Member::id_at`]).
+    fn keep_id(&mut self, id: &str) -> u64 {
+        let room = self.ids.last().map_or(0, |b| b.capacity() - b.len());
+        if room < id.len() {
+            let so_far = self.ids.iter().map(String::capacity).sum::<usize>();
+            let size = id.len().max(so_far.clamp(256, ID_BUFFER));
+            self.ids.push(String::with_capacity(size));
+        }
+        let buffer = self.ids.len() - 1;
+        let last = &mut self.ids[buffer];
+        let at = last.len();
+        last.push_str(id);
+        ((buffer as u64) << 32) | at as u64
     }
 
     fn intern(&mut self, s: &Source) -> u32 {
@@ -314,8 +339,7 @@ fn member(
     sources: &mut Sources,
     point: Option<(f64, f64)>,
 ) -> Member {
-    let id_at = sources.ids.len() as u64;
-    sources.ids.push_str(&report.id);
+    let id_at = sources.keep_id(&report.id);
     let w = &report.occurred;
     let (x, y) = point.unwrap_or((f64::NAN, f64::NAN));
     Member {

@@ -201,23 +201,48 @@ pub struct Current {
     /// True when the source retracted it.
     pub retracted: bool,
     /// The line it came from when the running import read it from its file; 0 when it
-    /// was stored before, or its format keeps no line.
+    /// was stored before, or its format keeps no line. [`Versions`] remembers lines past
+    /// 2,147,483,647 as that.
     pub line: u64,
 }
 
 /// The current version of every (source, key), compactly: one entry per stored record.
 #[derive(Debug, Default)]
-pub struct Versions(truce_core::keys::KeyTable<Current>);
+pub struct Versions(truce_core::keys::KeyTable<Packed>);
+
+/// A [`Current`] in 16 bytes rather than 24: the retraction is the line's top bit, and
+/// lines past 2,147,483,647 are kept as that.
+#[derive(Debug, Clone, Copy)]
+struct Packed {
+    version: i64,
+    incident: u32,
+    line: u32,
+}
+
+const RETRACTED: u32 = 1 << 31;
 
 impl Versions {
     /// The current version of a record.
     pub fn get(&self, source: &str, key: &str) -> Option<Current> {
-        self.0.get(source.as_bytes(), key.as_bytes()).copied()
+        self.0
+            .get(source.as_bytes(), key.as_bytes())
+            .map(|p| Current {
+                version: p.version,
+                incident: p.incident,
+                retracted: p.line & RETRACTED != 0,
+                line: u64::from(p.line & !RETRACTED),
+            })
     }
 
     /// Records the current version of a record.
     pub fn insert(&mut self, source: &str, key: &str, current: Current) {
-        self.0.insert(source.as_bytes(), key.as_bytes(), current);
+        let line = u32::try_from(current.line).map_or(RETRACTED - 1, |l| l.min(RETRACTED - 1));
+        let packed = Packed {
+            version: current.version,
+            incident: current.incident,
+            line: line | if current.retracted { RETRACTED } else { 0 },
+        };
+        self.0.insert(source.as_bytes(), key.as_bytes(), packed);
     }
 }
 
@@ -1029,4 +1054,38 @@ pub(crate) enum Bind {
     I(i64),
     F(f64),
     S(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Current, Versions};
+
+    #[test]
+    fn versions_give_back_what_was_recorded() {
+        let mut v = Versions::default();
+        let retracted = Current {
+            version: -5,
+            incident: u32::MAX,
+            retracted: true,
+            line: 7,
+        };
+        v.insert("acled", "ARM1", retracted);
+        assert_eq!(v.get("acled", "ARM1"), Some(retracted));
+        let current = Current {
+            version: 1_600_000_000,
+            incident: 3,
+            retracted: false,
+            line: 0,
+        };
+        v.insert("acled", "ARM1", current);
+        assert_eq!(v.get("acled", "ARM1"), Some(current), "replaced");
+        let far = Current {
+            line: u64::MAX,
+            ..current
+        };
+        v.insert("ucdp", "ARM1", far);
+        let got = v.get("ucdp", "ARM1").expect("stored");
+        assert_eq!((got.line, got.retracted), (2_147_483_647, false));
+        assert_eq!(v.get("acled", "ARM2"), None);
+    }
 }

@@ -16,8 +16,10 @@ use truce_core::incidents::{MatchConfig, Matcher};
 use truce_core::jsonl;
 use truce_core::report::{Report, Source};
 
-/// Rows per transaction unless the caller chooses.
-pub const BATCH_ROWS: usize = 5_000;
+/// Rows per transaction unless the caller chooses. At 1M rows, 2,500 rather than 5,000
+/// keeps the peak resident memory under 300 MB (286–299 MB against 318–335) for about 5%
+/// more time.
+pub const BATCH_ROWS: usize = 2_500;
 
 /// Writes every changed incident, a few hundred per transaction so that memory stays
 /// bounded, then waits for every write. Each transaction is written while the next is made.

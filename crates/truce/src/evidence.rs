@@ -64,7 +64,7 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
     /// Rows written per transaction; a crash loses at most one batch, which a rerun redoes.
-    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, default_value_t = ingest::BATCH_ROWS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     batch_rows: u64,
     #[command(flatten)]
     data: DataArgs,

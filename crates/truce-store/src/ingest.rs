@@ -44,6 +44,11 @@ async fn flush_incidents(
     }
 }
 
+/// Reports in an import's first batch from which its writer takes a connection of its
+/// own: at 1M rows that keeps one page cache warm rather than filling the pool's in turn
+/// (peak RSS 286–307 -> 281–290 MB).
+const OWN_CONNECTION_BATCH: usize = 1_000;
+
 /// Batches handed to the writer and not yet committed, beyond the one being written: one
 /// more keeps matching going while the writer is briefly slower, at a batch's memory.
 const QUEUED_BATCHES: usize = 1;
@@ -63,8 +68,20 @@ impl Writer {
         let (done, committed) = tokio::sync::mpsc::unbounded_channel();
         let store = store.clone();
         let task = tokio::spawn(async move {
+            // An import whose first batch is large writes through a connection of its own
+            // (Store::for_one_writer); a small one, such as a report submitted to the
+            // server, does not open one.
+            let mut own: Option<Option<Store>> = None;
             while let Some((batch, read)) = queue.recv().await {
-                store.write_batch(&batch).await?;
+                if own.is_none() {
+                    own = Some(if batch.reports.len() >= OWN_CONNECTION_BATCH {
+                        Some(store.for_one_writer().await?)
+                    } else {
+                        None
+                    });
+                }
+                let writer = own.as_ref().and_then(Option::as_ref).unwrap_or(&store);
+                writer.write_batch(&batch).await?;
                 // The importer may have stopped listening; the batch is committed anyway.
                 let _ = done.send(read);
             }

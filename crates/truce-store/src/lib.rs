@@ -291,6 +291,27 @@ impl Store {
         Err(StoreError::UnsupportedUrl(url.to_owned()))
     }
 
+    /// A handle for a long run of writes from one task (an import's batches): on SQLite,
+    /// it writes through one connection of its own, so one page cache stays warm instead of
+    /// the pool handing each transaction whichever connection was idle longest, filling
+    /// every connection's cache in turn. Elsewhere it is this handle.
+    pub(crate) async fn for_one_writer(&self) -> Result<Self> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let options = (*pool.connect_options()).clone();
+                let own = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options)
+                    .await?;
+                Ok(Self {
+                    backend: Backend::Sqlite(own),
+                    ..self.clone()
+                })
+            }
+            Backend::Postgres(_) => Ok(self.clone()),
+        }
+    }
+
     /// Applies every embedded migration not yet applied.
     pub async fn migrate(&self) -> Result<()> {
         match &self.backend {

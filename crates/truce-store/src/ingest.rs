@@ -17,7 +17,7 @@ use truce_core::jsonl;
 use truce_core::report::{Report, Source};
 
 /// Rows per transaction unless the caller chooses. At 1M rows, 2,500 rather than 5,000
-/// keeps the peak resident memory under 300 MB (286–299 MB against 318–335) for about 5%
+/// keeps the peak resident memory near 300 MB (286–307 MB against 318–335) for about 5%
 /// more time.
 pub const BATCH_ROWS: usize = 2_500;
 
@@ -46,7 +46,7 @@ async fn flush_incidents(
 
 /// Reports in an import's first batch from which its writer takes a connection of its
 /// own: at 1M rows that keeps one page cache warm rather than filling the pool's in turn
-/// (peak RSS 286–307 -> 281–290 MB).
+/// (peak RSS 286–307 -> 281–291 MB).
 const OWN_CONNECTION_BATCH: usize = 1_000;
 
 /// Batches handed to the writer and not yet committed, beyond the one being written: one
@@ -84,6 +84,9 @@ impl Writer {
                 writer.write_batch(&batch).await?;
                 // The importer may have stopped listening; the batch is committed anyway.
                 let _ = done.send(read);
+            }
+            if let Some(Some(own)) = own {
+                own.close_own().await;
             }
             Ok(())
         });

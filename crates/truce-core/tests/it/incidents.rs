@@ -384,3 +384,90 @@ fn local_days_match_the_zone_database_across_offset_changes_in_any_order() {
         }
     }
 }
+
+/// The matcher keeps reports packed (windows as seconds and nanoseconds, ids in shared
+/// buffers, an absent point as NaN); what comes out must be what went in.
+#[test]
+fn instants_ids_and_missing_places_come_back_exactly_through_matching() {
+    use EventType::*;
+    let b = nk2020();
+    let ngo = source("ngo", SourceKind::Ngo, Reliability::B, None);
+    let media = source("media-1", SourceKind::Media, Reliability::B, None);
+    let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
+    let rows: [Row; 3] = [
+        (
+            "before-1970-and-under-a-second",
+            "ngo",
+            Artillery,
+            Ok((47.110, 39.790)),
+            "1969-12-31T23:59:58.25Z",
+            "1970-01-01T00:00:01.000000001Z",
+            Some("am"),
+            0,
+        ),
+        (
+            "a-second-report-of-it",
+            "media-1",
+            Artillery,
+            Ok((47.111, 39.791)),
+            "1969-12-31T23:59:59.5Z",
+            "1970-01-01T00:00:02Z",
+            None,
+            0,
+        ),
+        (
+            "nowhere",
+            "ngo",
+            SmallArmsFire,
+            Err("No such place anywhere"),
+            "2021-05-12T02:00:00.123456789Z",
+            "2021-05-12T05:00:00Z",
+            None,
+            0,
+        ),
+    ];
+    for (row, src) in rows.iter().zip([&ngo, &media, &ngo]) {
+        m.add(&report(row), src);
+    }
+    let incidents = m.incidents();
+    assert_eq!(incidents.len(), 2, "{incidents:#?}");
+    let joined = &incidents[0];
+    assert_eq!(
+        joined.reports,
+        ["before-1970-and-under-a-second", "a-second-report-of-it"]
+    );
+    assert_eq!(
+        (
+            joined.window.start.to_string(),
+            joined.window.end.to_string()
+        ),
+        (
+            "1969-12-31T23:59:59.5Z".to_owned(),
+            "1970-01-01T00:00:01.000000001Z".to_owned()
+        ),
+        "where both windows agree, to the nanosecond"
+    );
+    assert_eq!(joined.point, Some((47.110, 39.790)));
+    let lone = &incidents[1];
+    assert_eq!(lone.point, None);
+    assert_eq!(
+        lone.window.start.to_string(),
+        "2021-05-12T02:00:00.123456789Z"
+    );
+
+    // Taking a report out leaves the other's id intact; the changed incidents then come
+    // out one at a time, lowest number first.
+    assert!(m.withdraw(&joined.id, "before-1970-and-under-a-second"));
+    let mut changed = m.into_changed();
+    let first = changed.next_up_to(1);
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].id, joined.id);
+    assert_eq!(first[0].reports, ["a-second-report-of-it"]);
+    assert_eq!(first[0].attribution.claims.len(), 1);
+    let rest = changed.next_up_to(10);
+    assert_eq!(
+        rest.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        [lone.id.as_str()]
+    );
+    assert!(changed.next_up_to(10).is_empty());
+}

@@ -68,24 +68,24 @@ impl Writer {
         let (done, committed) = tokio::sync::mpsc::unbounded_channel();
         let store = store.clone();
         let task = tokio::spawn(async move {
+            let mut next = queue.recv().await;
             // An import whose first batch is large writes through a connection of its own
             // (Store::for_one_writer); a small one, such as a report submitted to the
             // server, does not open one.
-            let mut own: Option<Option<Store>> = None;
-            while let Some((batch, read)) = queue.recv().await {
-                if own.is_none() {
-                    own = Some(if batch.reports.len() >= OWN_CONNECTION_BATCH {
-                        Some(store.for_one_writer().await?)
-                    } else {
-                        None
-                    });
+            let own = match &next {
+                Some((first, _)) if first.reports.len() >= OWN_CONNECTION_BATCH => {
+                    Some(store.for_one_writer().await?)
                 }
-                let writer = own.as_ref().and_then(Option::as_ref).unwrap_or(&store);
+                _ => None,
+            };
+            let writer = own.as_ref().unwrap_or(&store);
+            while let Some((batch, read)) = next {
                 writer.write_batch(&batch).await?;
                 // The importer may have stopped listening; the batch is committed anyway.
                 let _ = done.send(read);
+                next = queue.recv().await;
             }
-            if let Some(Some(own)) = own {
+            if let Some(own) = own {
                 own.close_own().await;
             }
             Ok(())

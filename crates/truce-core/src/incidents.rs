@@ -153,19 +153,7 @@ pub struct Changed<'a>(Matcher<'a>);
 impl Changed<'_> {
     /// At most `n` of the changed incidents not yet handed out, lowest numbers first.
     pub fn next_up_to(&mut self, n: usize) -> Vec<Incident> {
-        let m = &mut self.0;
-        let mut out = Vec::new();
-        while out.len() < n {
-            let Some(i) = m.dirty.pop_first() else {
-                break;
-            };
-            out.push(m.materialize(i));
-            m.states[i].members = Vec::new();
-            if m.dirty.is_empty() {
-                m.sources.members = Vec::new();
-            }
-        }
-        out
+        self.0.take(n, true)
     }
 }
 
@@ -838,12 +826,24 @@ impl<'a> Matcher<'a> {
 
     /// At most `n` of the changed incidents, lowest numbers first; the rest stay changed.
     pub fn take_changed_up_to(&mut self, n: usize) -> Vec<Incident> {
+        self.take(n, false)
+    }
+
+    /// At most `n` changed incidents, lowest numbers first; with `release`, each one's
+    /// members are let go once it is taken, and the member store once none is left.
+    fn take(&mut self, n: usize, release: bool) -> Vec<Incident> {
         let mut out = Vec::new();
         while out.len() < n {
             let Some(i) = self.dirty.pop_first() else {
                 break;
             };
             out.push(self.materialize(i));
+            if release {
+                self.states[i].members = Vec::new();
+                if self.dirty.is_empty() {
+                    self.sources.members = Vec::new();
+                }
+            }
         }
         out
     }

@@ -339,7 +339,7 @@ pub(crate) fn incident_number(id: &str) -> i64 {
 /// 32,766 bound parameters.
 const ROWS_PER_STATEMENT: usize = 400;
 
-fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
     serde_json::from_str(text)
         .map_err(|e| StoreError::Corrupt(format!("stored {what} does not decode: {e}")))
 }

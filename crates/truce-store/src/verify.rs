@@ -80,17 +80,15 @@ impl Store {
                     "{id} is being rewritten by an import (or one stopped before finishing it): let the import finish, or run it again, then review"
                 )));
             }
-            let incident: Incident = serde_json::from_str(&row.try_get::<String, _>("body")?)
-                .map_err(|e| StoreError::Corrupt(format!("incident does not decode: {e}")))?;
+            let incident: Incident =
+                crate::evidence::decode("incident", &row.try_get::<String, _>("body")?)?;
             let sources = self.sources().await?;
             let mut members = Vec::new();
             for r in self.current_reports(&incident.reports).await? {
                 let s = sources.get(&r.source).cloned().ok_or_else(|| {
                     StoreError::Corrupt(format!("report of unknown source {}", r.source))
                 })?;
-                let report: Report = serde_json::from_str(&r.body)
-                    .map_err(|e| StoreError::Corrupt(format!("report does not decode: {e}")))?;
-                members.push((report, s));
+                members.push((crate::evidence::decode::<Report>("report", &r.body)?, s));
             }
             let analyst: Option<String> = row.try_get("analyst_status")?;
             Ok(Some(Current {

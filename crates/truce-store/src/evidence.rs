@@ -18,7 +18,7 @@ pub struct NewReport {
     /// The report.
     pub report: Report,
     /// The format it arrived in (`acled`, …).
-    pub raw_format: String,
+    pub raw_format: &'static str,
     /// The record as received, JSON.
     pub raw: String,
     /// Where matching put it.
@@ -537,7 +537,7 @@ impl Store {
                         .push_bind(lon)
                         .push_bind(lat)
                         .push_bind(body.as_str())
-                        .push_bind(n.raw_format.as_str())
+                        .push_bind(n.raw_format)
                         .push_bind(n.raw.as_str())
                         .push_bind(n.decision.incident.as_str())
                         .push_bind(i64::from(n.decision.new))

@@ -199,10 +199,14 @@ pub async fn import_rows(
     );
     matcher.forget_decisions();
     let mut out = ImportOutcome::default();
-    let mut batch = Batch {
+    // Each batch's room for reports is taken at once rather than grown by doubling, which
+    // copied each batch's reports (about 530 bytes each) several times over.
+    let new_batch = || Batch {
         agreement: agreement.clone(),
+        reports: Vec::with_capacity(batch_rows.clamp(1, 4 * BATCH_ROWS)),
         ..Batch::default()
     };
+    let mut batch = new_batch();
     let mut writer = Writer::start(store);
     for row in rows {
         out.summary.read += 1;
@@ -285,19 +289,13 @@ pub async fn import_rows(
         }
         batch.reports.push(NewReport {
             report: row.report,
-            raw_format: row.raw_format.into(),
+            raw_format: row.raw_format,
             raw: row.raw,
             decision,
         });
         if batch.reports.len() >= batch_rows.max(1) {
             // The batch is written while the next ones are matched.
-            let full = std::mem::replace(
-                &mut batch,
-                Batch {
-                    agreement: agreement.clone(),
-                    ..Batch::default()
-                },
-            );
+            let full = std::mem::replace(&mut batch, new_batch());
             writer = writer.write(full, out.summary.read).await?;
             if let Some(read) = writer.committed() {
                 progress(read);

@@ -228,7 +228,7 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
             agreement: "nk-2020".into(),
             reports: vec![truce_store::NewReport {
                 report: r.clone(),
-                raw_format: "acled".into(),
+                raw_format: "acled",
                 raw: "[]".into(),
                 decision,
             }],

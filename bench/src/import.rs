@@ -74,6 +74,7 @@ fn main() {
         );
         store.load_agreement(&bundle).await.expect("load agreement");
         let t = Instant::now();
+        let cpu = truce_bench::cpu_seconds();
         // When the last full batch of reports committed: progress is reported after each
         // batch, then once more after the incidents.
         let mut calls = [0.0; 2];
@@ -92,10 +93,15 @@ fn main() {
         .expect("store")
         .expect("file");
         let full_s = t.elapsed().as_secs_f64();
+        let cpu_s = truce_bench::cpu_seconds() - cpu;
         let reports_done = calls[0];
         println!(
             "reports stored after {reports_done:.2} s (until the last full batch); incidents written in the last {:.2} s",
             full_s - reports_done
+        );
+        println!(
+            "CPU time of the import, all threads: {cpu_s:.1} s ({:.2} of the 2 cores' time; the machine is CPU bound when near 1)",
+            cpu_s / full_s / 2.0
         );
         (
             full_s,

@@ -557,7 +557,14 @@ impl Store {
             }
             // Incidents whose reports changed are marked stale in the same transaction, so an
             // import stopped before rewriting them is known to owe them.
-            let joined: Vec<&String> = batch.reports.iter().map(|n| &n.decision.incident).collect();
+            // Each once: a batch's reports join a few hundred incidents between them.
+            let joined: Vec<&String> = batch
+                .reports
+                .iter()
+                .map(|n| &n.decision.incident)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
             for chunk in joined.chunks(ROWS_PER_STATEMENT) {
                 let mut q = QueryBuilder::<DB>::new("UPDATE incidents SET stale = 1 WHERE id IN (");
                 let mut ids = q.separated(", ");

@@ -239,7 +239,8 @@ impl Store {
             // them (14.7–15.5 s -> 11.0–12.6 s); 8 MiB of page cache a connection (SQLite's
             // default is 2), fewer pages spilled mid-transaction; a checkpoint every 40 MiB
             // of log (SQLite's default, 1,000 pages, was 4 MiB at the former 4 KiB pages:
-            // 15.9 -> 14.4 s, 2 s less in the kernel).
+            // 15.9 -> 14.4 s, 2 s less in the kernel). A large import's writer leaves its
+            // checkpoints to a connection beside it (`ingest::Checkpointer`).
             .page_size(16384)
             .pragma("cache_size", "-8192")
             .pragma("wal_autocheckpoint", "2500");
@@ -295,11 +296,29 @@ impl Store {
     /// A handle for a long run of writes from one task (an import's batches): on SQLite,
     /// it writes through one connection of its own, so one page cache stays warm instead of
     /// the pool handing each transaction whichever connection was idle longest, filling
-    /// every connection's cache in turn. Elsewhere it is this handle.
+    /// every connection's cache in turn. That connection does not copy the log back into
+    /// the database itself: a [`Store::for_checkpoints`] handle does so beside it. On
+    /// PostgreSQL it is this handle.
     pub(crate) async fn for_one_writer(&self) -> Result<Self> {
+        self.own_connection(false).await
+    }
+
+    /// A handle with a connection of its own for [`Store::checkpoint`], beside a
+    /// [`Store::for_one_writer`] handle; on PostgreSQL, this handle.
+    pub(crate) async fn for_checkpoints(&self) -> Result<Self> {
+        self.own_connection(true).await
+    }
+
+    async fn own_connection(&self, checkpoints: bool) -> Result<Self> {
         match &self.backend {
             Backend::Sqlite(pool) => {
                 let options = (*pool.connect_options()).clone();
+                // A checkpoint copies pages through a buffer of its own, not the page cache.
+                let options = if checkpoints {
+                    options.pragma("cache_size", "-256")
+                } else {
+                    options.pragma("wal_autocheckpoint", "0")
+                };
                 let own = SqlitePoolOptions::new()
                     .max_connections(1)
                     .connect_with(options)
@@ -311,6 +330,28 @@ impl Store {
             }
             Backend::Postgres(_) => Ok(self.clone()),
         }
+    }
+
+    /// On SQLite, copies the log's committed pages back into the database without waiting
+    /// for readers or writers (a passive checkpoint) and returns how many pages the log
+    /// holds and how many of them are copied: when all are, the next write starts the log
+    /// over. On PostgreSQL, which checkpoints itself, nothing (0, 0).
+    pub(crate) async fn checkpoint(&self) -> Result<(i64, i64)> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let (_busy, log, copied): (i64, i64, i64) =
+                    sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                        .fetch_one(pool)
+                        .await?;
+                Ok((log.max(0), copied.max(0)))
+            }
+            Backend::Postgres(_) => Ok((0, 0)),
+        }
+    }
+
+    /// True for a SQLite database.
+    pub(crate) fn is_sqlite(&self) -> bool {
+        matches!(self.backend, Backend::Sqlite(_))
     }
 
     /// Closes the connection a handle of [`Store::for_one_writer`] has of its own, once

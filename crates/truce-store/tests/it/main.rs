@@ -369,3 +369,70 @@ async fn accounts_log_in_throttle_failures_and_keep_only_hashes() {
         guard.done(store).await;
     }
 }
+
+/// A large import's writer leaves checkpoints to a connection beside it: when the import
+/// returns, its reports are in the database file itself, not only in the log (read here
+/// with the log ignored, while the store is still open).
+#[tokio::test]
+async fn a_large_import_leaves_its_log_copied_back_into_the_database() {
+    use sqlx::ConnectOptions;
+    use truce_core::acled::Options;
+    use truce_core::report::{Reliability, Source, SourceKind};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("truce.db");
+    let store = Store::open_sqlite(&path).await.expect("open");
+    let b = nk2020();
+    store.load_agreement(&b).await.expect("load");
+    let mut text = truce_core::acled::COLUMNS.join(",");
+    let rows = 1_500;
+    for n in 1..=rows {
+        text.push_str(&format!(
+            "\nARM{n},2021-05-{:02},2021,1,Political violence,Explosions/Remote violence,Shelling/artillery/missile attack,Military Forces of Azerbaijan (2003-),,1,,,0,10,,51,Caucasus and Central Asia,Armenia,,,,Goris,39.5111,46.3417,1,S,National,n,0,,{n}",
+            1 + n % 28
+        ));
+    }
+    let now = "2026-11-28T00:00:00Z".parse().expect("now");
+    let options = Options {
+        source: Source {
+            id: "acled".into(),
+            name: "ACLED".into(),
+            kind: SourceKind::DataSet,
+            reliability: Reliability::B,
+            party: None,
+        },
+        received: now,
+        credibility: 2,
+        now,
+        max_field_bytes: 1 << 15,
+    };
+    let outcome = truce_store::ingest::import_acled(
+        &store,
+        &b,
+        text.as_bytes(),
+        &options,
+        truce_store::ingest::BATCH_ROWS,
+        |_| {},
+    )
+    .await
+    .expect("store")
+    .expect("file");
+    assert_eq!(outcome.summary.accepted, rows);
+    let mut file_only = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .immutable(true)
+        .read_only(true)
+        .connect()
+        .await
+        .expect("open the file alone");
+    let (reports, incidents): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM incidents)")
+            .fetch_one(&mut file_only)
+            .await
+            .expect("count");
+    assert_eq!(reports, i64::try_from(rows).expect("rows"));
+    assert_eq!(
+        incidents,
+        i64::try_from(outcome.summary.new_incidents).expect("incidents")
+    );
+    store.close().await;
+}

@@ -22,6 +22,8 @@ fn main() {
         .unwrap_or(1_000_000);
     let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2020);
     let bundle = truce_bench::nk2020();
+    // As `truce import` does.
+    truce_store::ingest::without_huge_pages();
 
     let tmp = tempfile::tempdir().expect("tempdir");
     let csv_path = tmp.path().join("rows.csv");

@@ -21,6 +21,18 @@ use truce_core::report::{Report, Source};
 /// more time.
 pub const BATCH_ROWS: usize = 2_500;
 
+/// Asks the kernel not to back this process's memory with transparent huge pages, for a
+/// process that runs a large import: its allocator's half-used 2 MiB pages kept an import of
+/// 1M rows at 289–300 MB resident instead of 256–270 MB, in the same time. A server keeps
+/// them (map queries answered a fifth faster with them). Where the system cannot, nothing
+/// changes.
+pub fn without_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
+        tracing::debug!("transparent huge pages stay on: {e}");
+    }
+}
+
 /// Writes every changed incident, a few hundred per transaction so that memory stays
 /// bounded, then waits for every write. Each transaction is written while the next is made.
 async fn flush_incidents(

@@ -267,6 +267,7 @@ impl<R: Read> Read for Counted<R> {
 }
 
 pub async fn import(args: ImportArgs) -> Result<()> {
+    ingest::without_huge_pages();
     let file = std::fs::File::open(&args.file)
         .map_err(|e| BadInput(format!("cannot read {}: {e}", args.file.display())))?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);

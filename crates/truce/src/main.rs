@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 
 /// mimalloc rather than the system allocator: imports and the server allocate many small
 /// short-lived values across threads, where glibc's arenas spent a third of an import's time.
-/// Built without transparent huge pages (the workspace's `no_thp`), for a smaller peak.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;

@@ -10,9 +10,8 @@
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
 use std::time::Instant;
-use truce_core::acled::{self, Options};
+use truce_core::acled;
 use truce_core::incidents::{MatchConfig, Matcher};
-use truce_core::report::{Reliability, Source, SourceKind};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -41,19 +40,7 @@ fn main() {
         std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&csv_path).expect("open"))
     };
     let now = jiff::Timestamp::now();
-    let options = Options {
-        source: Source {
-            id: "acled".into(),
-            name: "ACLED".into(),
-            kind: SourceKind::DataSet,
-            reliability: Reliability::B,
-            party: None,
-        },
-        received: now,
-        credibility: 2,
-        now,
-        max_field_bytes: 32 * 1024,
-    };
+    let options = truce_store::testing::acled_options(now);
 
     // End to end into SQLite, streaming from the file; its peak memory is read before the
     // baseline runs.

@@ -5,6 +5,25 @@
 
 use crate::Store;
 
+/// Options for rows of the ACLED data set (reliability B, credibility 2, fields up to
+/// 32 KiB), received and checked at `now`: what the tests and benchmarks import with.
+pub fn acled_options(now: jiff::Timestamp) -> truce_core::acled::Options {
+    use truce_core::report::{Reliability, Source, SourceKind};
+    truce_core::acled::Options {
+        source: Source {
+            id: "acled".into(),
+            name: "ACLED".into(),
+            kind: SourceKind::DataSet,
+            reliability: Reliability::B,
+            party: None,
+        },
+        received: now,
+        credibility: 2,
+        now,
+        max_field_bytes: 1 << 15,
+    }
+}
+
 /// What keeps a test's database alive: a temporary folder, or a PostgreSQL database.
 #[derive(Debug)]
 pub enum Guard {

@@ -68,8 +68,6 @@ async fn states() -> Vec<(Guard, Store, AppState)> {
 /// Three ACLED rows in the region: Stepanakert (2021-05-01), Aghdam (2021-05-02, blamed
 /// on Armenia's forces) and Lachin (2021-06-10).
 async fn import_incidents(store: &Store, b: &truce_core::AgreementBundle) {
-    use truce_core::acled::Options;
-    use truce_core::report::{Reliability, Source, SourceKind};
     let header = truce_core::acled::COLUMNS.join(",");
     let row = |id: &str, date: &str, actor1: &str, place: &str, lat: f64, lon: f64| {
         format!(
@@ -105,19 +103,7 @@ async fn import_incidents(store: &Store, b: &truce_core::AgreementBundle) {
     ]
     .join("\n");
     let now = "2026-11-28T00:00:00Z".parse().expect("now");
-    let options = Options {
-        source: Source {
-            id: "acled".into(),
-            name: "ACLED".into(),
-            kind: SourceKind::DataSet,
-            reliability: Reliability::B,
-            party: None,
-        },
-        received: now,
-        credibility: 2,
-        now,
-        max_field_bytes: 1 << 15,
-    };
+    let options = truce_store::testing::acled_options(now);
     truce_store::ingest::import_acled(store, b, text.as_bytes(), &options, 100, |_| {})
         .await
         .expect("store")

@@ -168,8 +168,6 @@ async fn unsupported_urls_are_refused_with_a_clear_error() {
 /// report replaced another and the incident's report count did not change.
 #[tokio::test]
 async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
-    use truce_core::acled::Options;
-    use truce_core::report::{Reliability, Source, SourceKind};
     for (guard, store) in fresh_all().await {
         let b = nk2020();
         store.load_agreement(&b).await.expect("load");
@@ -180,19 +178,7 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
             )
         };
         let now = "2026-11-28T00:00:00Z".parse().expect("now");
-        let options = Options {
-            source: Source {
-                id: "acled".into(),
-                name: "ACLED".into(),
-                kind: SourceKind::DataSet,
-                reliability: Reliability::B,
-                party: None,
-            },
-            received: now,
-            credibility: 2,
-            now,
-            max_field_bytes: 1 << 15,
-        };
+        let options = truce_store::testing::acled_options(now);
         let first = format!("{header}\n{}\n", row(1));
         truce_store::ingest::import_acled(&store, &b, first.as_bytes(), &options, 100, |_| {})
             .await
@@ -376,8 +362,6 @@ async fn accounts_log_in_throttle_failures_and_keep_only_hashes() {
 #[tokio::test]
 async fn a_large_import_leaves_its_log_copied_back_into_the_database() {
     use sqlx::ConnectOptions;
-    use truce_core::acled::Options;
-    use truce_core::report::{Reliability, Source, SourceKind};
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("truce.db");
     let store = Store::open_sqlite(&path).await.expect("open");
@@ -392,19 +376,7 @@ async fn a_large_import_leaves_its_log_copied_back_into_the_database() {
         ));
     }
     let now = "2026-11-28T00:00:00Z".parse().expect("now");
-    let options = Options {
-        source: Source {
-            id: "acled".into(),
-            name: "ACLED".into(),
-            kind: SourceKind::DataSet,
-            reliability: Reliability::B,
-            party: None,
-        },
-        received: now,
-        credibility: 2,
-        now,
-        max_field_bytes: 1 << 15,
-    };
+    let options = truce_store::testing::acled_options(now);
     let outcome = truce_store::ingest::import_acled(
         &store,
         &b,

@@ -690,6 +690,11 @@ struct Probe {
 }
 
 impl Probe {
+    /// Seconds between its window and `[start_s, end_s)` (0 when they overlap).
+    fn gap_s(&self, start_s: i64, end_s: i64) -> i64 {
+        (self.start_s - end_s).max(start_s - self.end_s).max(0)
+    }
+
     const NONE: Self = Self {
         point: (f64::NAN, f64::NAN),
         start_s: 0,
@@ -1003,7 +1008,7 @@ impl<'a> Matcher<'a> {
                 let limit =
                     self.config.distance_m + radius(report.location.precision).max(probe.radius_m);
                 let d = haversine_m(p, probe.point);
-                let gap = (probe.start_s - end_s).max(start_s - probe.end_s).max(0);
+                let gap = probe.gap_s(start_s, end_s);
                 if d > limit || gap > self.config.slack_s {
                     continue;
                 }

@@ -263,13 +263,6 @@ impl Window {
         self.start.as_second() - slack_s < other.end.as_second()
             && other.start.as_second() - slack_s < self.end.as_second()
     }
-
-    /// Seconds between the windows (0 when they overlap).
-    pub fn gap_s(&self, other: &Self) -> i64 {
-        (other.start.as_second() - self.end.as_second())
-            .max(self.start.as_second() - other.end.as_second())
-            .max(0)
-    }
 }
 
 /// Where something happened.

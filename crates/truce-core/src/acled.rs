@@ -7,11 +7,11 @@
 
 use crate::agreement::Agreement;
 use crate::report::{Casualties, Estimate, EventType, Location, Report, Source, Window};
-use crate::rows::{CsvRows, check_region, coordinate, cut, fields, region};
+use crate::rows::{CsvRows, Fields, check_region, coordinate, cut, fields, region};
 pub use crate::rows::{FileError, Reject, Warning};
 use crate::zones::ZoneSet;
+use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::{Timestamp, ToSpan};
 use serde::Serialize;
 use std::io::Read;
 
@@ -50,18 +50,89 @@ pub const COLUMNS: [&str; 31] = [
     "timestamp",
 ];
 
-/// One ACLED row as written, column by column.
+/// Where `name` is in [`COLUMNS`], for the reader's constants below.
+const fn column(name: &str) -> usize {
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        let (a, b) = (COLUMNS[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut k = 0;
+            while k < a.len() && a[k] == b[k] {
+                k += 1;
+            }
+            if k == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("not an ACLED column")
+}
+
+/// Positions in [`COLUMNS`] of the columns the reader reads.
+mod col {
+    use super::column;
+    pub const EVENT_ID_CNTY: usize = column("event_id_cnty");
+    pub const EVENT_DATE: usize = column("event_date");
+    pub const YEAR: usize = column("year");
+    pub const TIME_PRECISION: usize = column("time_precision");
+    pub const EVENT_TYPE: usize = column("event_type");
+    pub const SUB_EVENT_TYPE: usize = column("sub_event_type");
+    pub const ACTOR1: usize = column("actor1");
+    pub const ACTOR2: usize = column("actor2");
+    pub const LOCATION: usize = column("location");
+    pub const LATITUDE: usize = column("latitude");
+    pub const LONGITUDE: usize = column("longitude");
+    pub const GEO_PRECISION: usize = column("geo_precision");
+    pub const NOTES: usize = column("notes");
+    pub const FATALITIES: usize = column("fatalities");
+    pub const TIMESTAMP: usize = column("timestamp");
+    /// Columns that should hold numbers; anything else is worth a warning.
+    pub const NUMERIC: [usize; 4] = [
+        column("inter1"),
+        column("inter2"),
+        column("interaction"),
+        column("iso"),
+    ];
+}
+
+/// One ACLED row as written, column by column (serialized as a JSON array of the 31
+/// values, the form an imported row is stored in).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AcledRecord(pub Vec<String>);
+#[serde(transparent)]
+pub struct AcledRecord(Fields);
 
 impl AcledRecord {
+    /// A row from its values in [`COLUMNS`] order; missing values are empty, extra ones
+    /// are dropped.
+    pub fn from_fields<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut values = values.into_iter();
+        Self(Fields::new(
+            (0..COLUMNS.len()).map(|_| values.next().unwrap_or_default()),
+        ))
+    }
+
     /// The value of a column.
     pub fn get(&self, column: &str) -> &str {
         COLUMNS
             .iter()
             .position(|c| *c == column)
-            .and_then(|i| self.0.get(i))
-            .map_or("", String::as_str)
+            .map_or("", |i| self.field(i))
+    }
+
+    /// The value of the column at position `i` of [`COLUMNS`].
+    pub fn field(&self, i: usize) -> &str {
+        self.0.get(i).unwrap_or_default()
+    }
+
+    /// The 31 values in [`COLUMNS`] order.
+    pub fn fields(&self) -> &Fields {
+        &self.0
+    }
+
+    /// The 31 values, kept.
+    pub fn into_fields(self) -> Fields {
+        self.0
     }
 }
 
@@ -109,10 +180,12 @@ pub struct Reader<'a, R: Read> {
     rows: CsvRows<R>,
     index: [usize; 31],
     header_len: usize,
-    agreement: &'a Agreement,
     actors: crate::agreement::ActorNames<'a>,
     region: [f64; 4],
     options: &'a Options,
+    /// The agreement's local date at `options.now`: later events are refused.
+    today: Date,
+    days: crate::period::DayStarts<'a>,
     /// (id, timestamp) → first line, to refuse a row repeated in one file; `None` when
     /// the caller checks repeats itself ([`Reader::leave_repeats_to_caller`]).
     seen: Option<crate::keys::KeyTable<u64>>,
@@ -146,10 +219,11 @@ impl<'a, R: Read> Reader<'a, R> {
             rows,
             index,
             header_len: names.len(),
-            agreement,
             actors: agreement.actor_names(),
             region: region(zones),
             options,
+            today: crate::period::local_date(options.now, agreement.tz()),
+            days: crate::period::DayStarts::new(agreement.tz()),
             seen: Some(crate::keys::KeyTable::new()),
         })
     }
@@ -172,94 +246,88 @@ impl<'a, R: Read> Reader<'a, R> {
     }
 
     fn row(&mut self, line: u64) -> Result<AcledRow, Reject> {
-        let reject = |column: &str, value: &str, reason: String| Reject {
+        let reject = |column: usize, value: &str, reason: String| Reject {
             line,
-            column: column.to_owned(),
+            column: COLUMNS[column].to_owned(),
             value: cut(value),
             reason,
         };
         if self.rows.record.len() != self.header_len {
-            return Err(reject(
-                "*",
-                "",
-                format!(
+            return Err(Reject {
+                line,
+                column: "*".into(),
+                value: String::new(),
+                reason: format!(
                     "has {} fields, the header has {}",
                     self.rows.record.len(),
                     self.header_len
                 ),
-            ));
+            });
         }
-        let fields = fields(
+        let record = AcledRecord(fields(
             &self.rows.record,
             &COLUMNS,
             &self.index,
             self.options.max_field_bytes,
             line,
-        )?;
-        let record = AcledRecord(fields);
-        let get = |c: &str| record.get(c).trim();
+        )?);
+        let get = |c: usize| record.field(c).trim();
         let mut warnings = Vec::new();
 
-        let key = get("event_id_cnty");
+        let key = get(col::EVENT_ID_CNTY);
         if key.is_empty() {
             return Err(reject(
-                "event_id_cnty",
+                col::EVENT_ID_CNTY,
                 "",
                 "is empty; every ACLED row has an id".into(),
             ));
         }
-        let version: i64 = match get("timestamp") {
+        let version: i64 = match get(col::TIMESTAMP) {
             "" => 0,
-            t => t
-                .parse()
-                .map_err(|_| reject("timestamp", t, "is not a whole number of seconds".into()))?,
+            t => t.parse().map_err(|_| {
+                reject(col::TIMESTAMP, t, "is not a whole number of seconds".into())
+            })?,
         };
-        let date: Date = get("event_date").parse().map_err(|_| {
+        let date: Date = get(col::EVENT_DATE).parse().map_err(|_| {
             reject(
-                "event_date",
-                get("event_date"),
+                col::EVENT_DATE,
+                get(col::EVENT_DATE),
                 "is not a date YYYY-MM-DD".into(),
             )
         })?;
-        let tz = self.agreement.tz();
-        let today = self.options.now.to_zoned_datetime(tz.clone()).date();
-        if date > today {
+        if date > self.today {
             return Err(reject(
-                "event_date",
-                get("event_date"),
-                format!("is in the future (today is {today})"),
+                col::EVENT_DATE,
+                get(col::EVENT_DATE),
+                format!("is in the future (today is {})", self.today),
             ));
         }
-        if let Ok(y) = get("year").parse::<i16>()
+        if let Ok(y) = get(col::YEAR).parse::<i16>()
             && y != date.year()
         {
             return Err(reject(
-                "year",
-                get("year"),
+                col::YEAR,
+                get(col::YEAR),
                 format!("does not match event_date {date}"),
             ));
         }
-        let (precision, before, after) = match get("time_precision") {
+        let (precision, before, after) = match get(col::TIME_PRECISION) {
             "1" => (1u8, 0, 1),
             "2" => (3, 3, 4),
             "3" => (4, 15, 16),
             p => {
                 return Err(reject(
-                    "time_precision",
+                    col::TIME_PRECISION,
                     p,
                     "must be 1 (day), 2 (week) or 3 (month)".into(),
                 ));
             }
         };
-        let day = |d: Date, n: i64| {
-            d.checked_add(n.days())
-                .ok()
-                .and_then(|d| crate::period::start_of_day(d, tz))
-        };
-        let (Some(start), Some(end)) = (day(date, -before), day(date, after)) else {
+        let (Some(start), Some(end)) = (self.days.day(date, -before), self.days.day(date, after))
+        else {
             return Err(reject(
-                "event_date",
-                get("event_date"),
+                col::EVENT_DATE,
+                get(col::EVENT_DATE),
                 "is out of the supported range".into(),
             ));
         };
@@ -269,47 +337,47 @@ impl<'a, R: Read> Reader<'a, R> {
             precision,
         };
 
-        let event_type = EventType::from_acled(get("event_type"), get("sub_event_type"))
+        let event_type = EventType::from_acled(get(col::EVENT_TYPE), get(col::SUB_EVENT_TYPE))
             .ok_or_else(|| {
                 reject(
-                    "sub_event_type",
-                    get("sub_event_type"),
+                    col::SUB_EVENT_TYPE,
+                    get(col::SUB_EVENT_TYPE),
                     format!(
                         "`{}` / `{}` is not in the codebook (docs/codebook.md)",
-                        get("event_type"),
-                        get("sub_event_type")
+                        get(col::EVENT_TYPE),
+                        get(col::SUB_EVENT_TYPE)
                     ),
                 )
             })?;
 
         let (lat, lon) = (
-            coordinate(get("latitude"), "latitude", 90.0, line)?,
-            coordinate(get("longitude"), "longitude", 180.0, line)?,
+            coordinate(get(col::LATITUDE), "latitude", 90.0, line)?,
+            coordinate(get(col::LONGITUDE), "longitude", 180.0, line)?,
         );
         if let Some(w) = check_region(&self.region, lat, lon, line)? {
             warnings.push(w);
         }
-        let geo_precision = match get("geo_precision") {
+        let geo_precision = match get(col::GEO_PRECISION) {
             "1" => 1u8,
             "2" => 2,
             "3" => 3,
-            p => return Err(reject("geo_precision", p, "must be 1, 2 or 3".into())),
+            p => return Err(reject(col::GEO_PRECISION, p, "must be 1, 2 or 3".into())),
         };
-        let fatalities: u32 = match get("fatalities") {
+        let fatalities: u32 = match get(col::FATALITIES) {
             "" => 0,
             f => f.parse().map_err(|_| {
                 reject(
-                    "fatalities",
+                    col::FATALITIES,
                     f,
                     "is not a whole number of zero or more".into(),
                 )
             })?,
         };
-        for c in ["inter1", "inter2", "interaction", "iso"] {
+        for c in col::NUMERIC {
             if !get(c).is_empty() && get(c).parse::<u32>().is_err() {
                 warnings.push(Warning {
                     line,
-                    column: c.into(),
+                    column: COLUMNS[c].into(),
                     message: format!("`{}` is not a number", get(c)),
                 });
             }
@@ -325,8 +393,8 @@ impl<'a, R: Read> Reader<'a, R> {
 
         // Actors that are not actors of the agreement (most of the world) stay unattributed;
         // their names remain in the stored row.
-        let mut party = |c: &str| self.actors.id(get(c)).map(str::to_owned);
-        let (perpetrator, target) = (party("actor1"), party("actor2"));
+        let mut party = |c: usize| self.actors.id(get(c)).map(str::to_owned);
+        let (perpetrator, target) = (party(col::ACTOR1), party(col::ACTOR2));
         let report = Report {
             id: format!("{}:{key}@{version}", self.options.source.id),
             source: self.options.source.id.clone(),
@@ -336,7 +404,7 @@ impl<'a, R: Read> Reader<'a, R> {
             occurred,
             location: Location {
                 point: Some((lon, lat)),
-                place_name: Some(get("location").to_owned()).filter(|s| !s.is_empty()),
+                place_name: Some(get(col::LOCATION).to_owned()).filter(|s| !s.is_empty()),
                 precision: geo_precision,
             },
             event_type,
@@ -347,7 +415,7 @@ impl<'a, R: Read> Reader<'a, R> {
                 ..Casualties::default()
             },
             credibility: self.options.credibility,
-            text: get("notes").to_owned(),
+            text: get(col::NOTES).to_owned(),
             evidence: Vec::new(),
         };
         Ok(AcledRow {
@@ -416,7 +484,7 @@ impl AcledRecord {
         set("notes", r.text.clone());
         set("fatalities", r.casualties.killed_best().to_string());
         set("timestamp", r.received.as_second().to_string());
-        Self(f)
+        Self::from_fields(f.iter().map(String::as_str))
     }
 }
 
@@ -490,7 +558,7 @@ pub fn write<'r, W: std::io::Write>(
         .from_writer(out);
     w.write_record(COLUMNS)?;
     for r in records {
-        w.write_record(&r.0)?;
+        w.write_record(r.fields().iter())?;
     }
     w.flush()?;
     Ok(())

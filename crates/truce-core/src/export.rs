@@ -84,13 +84,14 @@ pub fn write(
             }
         }
         ExportFormat::Ucdp => {
-            let rows: Vec<Vec<String>> = reports
+            let rows: Vec<crate::rows::Fields> = reports
                 .iter()
                 .map(|(r, format, raw)| {
-                    match (format.as_str(), serde_json::from_str::<Vec<String>>(raw)) {
+                    let fields = match (format.as_str(), serde_json::from_str::<Vec<String>>(raw)) {
                         ("ucdp", Ok(fields)) if fields.len() == 49 => fields,
                         _ => crate::ucdp::fields_from_report(r, agreement),
-                    }
+                    };
+                    crate::rows::Fields::new(fields.iter().map(String::as_str))
                 })
                 .collect();
             crate::ucdp::write(&mut buf, rows.iter())?;
@@ -100,7 +101,9 @@ pub fn write(
                 .iter()
                 .map(|(r, format, raw)| {
                     match (format.as_str(), serde_json::from_str::<Vec<String>>(raw)) {
-                        ("acled", Ok(fields)) if fields.len() == 31 => acled::AcledRecord(fields),
+                        ("acled", Ok(fields)) if fields.len() == 31 => {
+                            acled::AcledRecord::from_fields(fields.iter().map(String::as_str))
+                        }
                         _ => acled::AcledRecord::from_report(r, agreement),
                     }
                 })

@@ -104,6 +104,41 @@ pub fn start_of_day(date: Date, tz: &TimeZone) -> Option<Timestamp> {
         .map(|z| z.timestamp())
 }
 
+/// The instants local days begin in one time zone, each worked out once: a file of a
+/// million rows names a few thousand days, and each conversion walks the zone's rules.
+#[derive(Debug)]
+pub struct DayStarts<'a> {
+    tz: &'a TimeZone,
+    known: std::collections::HashMap<Date, Option<Timestamp>>,
+}
+
+impl<'a> DayStarts<'a> {
+    /// Days remembered at most; past that, each is worked out again.
+    const MEMO: usize = 1 << 16;
+
+    /// Day starts in `tz`.
+    pub fn new(tz: &'a TimeZone) -> Self {
+        Self {
+            tz,
+            known: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The instant the day `days` days after `date` begins (see [`start_of_day`]); `None`
+    /// out of range.
+    pub fn day(&mut self, date: Date, days: i64) -> Option<Timestamp> {
+        let d = date.checked_add(days.days()).ok()?;
+        if let Some(&t) = self.known.get(&d) {
+            return t;
+        }
+        let t = start_of_day(d, self.tz);
+        if self.known.len() < Self::MEMO {
+            self.known.insert(d, t);
+        }
+        t
+    }
+}
+
 /// The local calendar date of an instant in `tz`.
 pub fn local_date(at: Timestamp, tz: &TimeZone) -> Date {
     at.to_zoned_datetime(tz.clone()).date()

@@ -146,40 +146,85 @@ impl EventType {
     /// Unknown pairs return `None`: the caller reports them rather than guess.
     pub fn from_acled(event_type: &str, sub_event_type: &str) -> Option<Self> {
         use EventType as T;
-        let sub = sub_event_type.trim().to_ascii_lowercase();
-        Some(
-            match (
-                event_type.trim().to_ascii_lowercase().as_str(),
-                sub.as_str(),
-            ) {
-                ("battles", "armed clash") => T::ArmedClash,
-                (
-                    "battles",
-                    "government regains territory" | "non-state actor overtakes territory",
-                ) => T::TerritoryTaken,
-                ("explosions/remote violence", "shelling/artillery/missile attack") => T::Artillery,
-                ("explosions/remote violence", "air/drone strike") => T::DroneStrike,
-                ("explosions/remote violence", "remote explosive/landmine/ied") => T::MineUxo,
-                ("explosions/remote violence", "grenade") => T::Grenade,
-                ("explosions/remote violence", "suicide bomb" | "chemical weapon") => T::Other,
-                ("violence against civilians", "attack" | "sexual violence") => {
-                    T::AttackOnCivilians
-                }
-                ("violence against civilians", "abduction/forced disappearance") => T::Detention,
-                ("protests", _) | ("riots", _) => T::Protest,
-                ("strategic developments", "arrests") => T::Detention,
-                ("strategic developments", "looting/property destruction") => {
-                    T::PropertyDestruction
-                }
-                ("strategic developments", "non-violent transfer of territory") => T::Handover,
-                ("strategic developments", "headquarters or base established") => T::ForcesPresence,
-                (
-                    "strategic developments",
-                    "agreement" | "change to group/activity" | "disrupted weapons use" | "other",
-                ) => T::PoliticalDevelopment,
-                _ => return None,
-            },
-        )
+        // (event type, sub-event types, codebook type); no sub-event types: any.
+        const CODEBOOK: &[(&str, &[&str], EventType)] = &[
+            ("battles", &["armed clash"], T::ArmedClash),
+            (
+                "battles",
+                &[
+                    "government regains territory",
+                    "non-state actor overtakes territory",
+                ],
+                T::TerritoryTaken,
+            ),
+            (
+                "explosions/remote violence",
+                &["shelling/artillery/missile attack"],
+                T::Artillery,
+            ),
+            (
+                "explosions/remote violence",
+                &["air/drone strike"],
+                T::DroneStrike,
+            ),
+            (
+                "explosions/remote violence",
+                &["remote explosive/landmine/ied"],
+                T::MineUxo,
+            ),
+            ("explosions/remote violence", &["grenade"], T::Grenade),
+            (
+                "explosions/remote violence",
+                &["suicide bomb", "chemical weapon"],
+                T::Other,
+            ),
+            (
+                "violence against civilians",
+                &["attack", "sexual violence"],
+                T::AttackOnCivilians,
+            ),
+            (
+                "violence against civilians",
+                &["abduction/forced disappearance"],
+                T::Detention,
+            ),
+            ("protests", &[], T::Protest),
+            ("riots", &[], T::Protest),
+            ("strategic developments", &["arrests"], T::Detention),
+            (
+                "strategic developments",
+                &["looting/property destruction"],
+                T::PropertyDestruction,
+            ),
+            (
+                "strategic developments",
+                &["non-violent transfer of territory"],
+                T::Handover,
+            ),
+            (
+                "strategic developments",
+                &["headquarters or base established"],
+                T::ForcesPresence,
+            ),
+            (
+                "strategic developments",
+                &[
+                    "agreement",
+                    "change to group/activity",
+                    "disrupted weapons use",
+                    "other",
+                ],
+                T::PoliticalDevelopment,
+            ),
+        ];
+        let (event_type, sub) = (event_type.trim(), sub_event_type.trim());
+        CODEBOOK
+            .iter()
+            .find(|(e, subs, _)| {
+                e.eq_ignore_ascii_case(event_type)
+                    && (subs.is_empty() || subs.iter().any(|s| s.eq_ignore_ascii_case(sub)))
+            })
+            .map(|(_, _, t)| *t)
     }
 
     /// ACLED's `event_type` and `sub_event_type` for this type, for export.
@@ -378,4 +423,72 @@ pub struct Report {
     /// SHA-256 of evidence files (photos, video, documents).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventType;
+
+    /// The "from ACLED" column of docs/codebook.md's table: (ACLED event type, sub-event
+    /// types, or none for any) per codebook type.
+    fn documented() -> Vec<(EventType, String, Vec<String>)> {
+        let doc = include_str!("../../../docs/codebook.md");
+        let mut out = Vec::new();
+        for line in doc.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let t = EventType::parse(cells[1].trim_matches('`')).expect("a codebook type");
+            for pair in cells[4].split("; ").filter(|p| *p != "—") {
+                let (event, subs) = pair.split_once(" / ").expect("event / sub-events");
+                let subs = match subs {
+                    "any" => Vec::new(),
+                    s => s.split(", ").map(str::to_owned).collect(),
+                };
+                out.push((t, event.to_owned(), subs));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn acled_types_map_as_the_codebook_documents() {
+        let doc = documented();
+        assert!(doc.len() >= 15, "the table was read: {doc:?}");
+        for (t, event, subs) in &doc {
+            let subs = if subs.is_empty() {
+                vec!["Peaceful protest".to_owned(), "anything at all".to_owned()]
+            } else {
+                subs.clone()
+            };
+            for sub in subs {
+                assert_eq!(
+                    EventType::from_acled(event, &sub),
+                    Some(*t),
+                    "{event} / {sub}"
+                );
+                // Case and surrounding spaces do not matter.
+                let (shout, pad) = (event.to_uppercase(), format!("  {}\t", sub.to_lowercase()));
+                assert_eq!(
+                    EventType::from_acled(&shout, &pad),
+                    Some(*t),
+                    "{shout} / {pad}"
+                );
+            }
+        }
+        // A sub-event type of another event type, or an unknown one, is refused.
+        assert_eq!(EventType::from_acled("Battles", "Grenade"), None);
+        assert_eq!(
+            EventType::from_acled("Explosions/Remote violence", "Armed clash"),
+            None
+        );
+        assert_eq!(EventType::from_acled("Strategic developments", ""), None);
+        assert_eq!(EventType::from_acled("", "Armed clash"), None);
+        // Every type exported to ACLED reads back (as itself where the table says "same").
+        for t in EventType::VARIANTS {
+            let (event, sub) = t.to_acled();
+            assert!(
+                EventType::from_acled(event, sub).is_some(),
+                "{t} -> {event} / {sub}"
+            );
+        }
+    }
 }

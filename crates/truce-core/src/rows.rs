@@ -65,11 +65,7 @@ impl<R: Read> Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut pending = self.pending.borrow_mut();
-        for (i, b) in buf[..n].iter().enumerate() {
-            if *b == b'\n' {
-                pending.push_back(self.offset + i as u64);
-            }
-        }
+        pending.extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| self.offset + i as u64));
         self.offset += n as u64;
         Ok(n)
     }
@@ -177,6 +173,60 @@ pub(crate) fn in_region(region: &[f64; 4], lon: f64, lat: f64) -> bool {
     lon >= region[0] && lon <= region[2] && lat >= region[1] && lat <= region[3]
 }
 
+/// A row's fields as written, in column order, kept in one string: a row costs one
+/// allocation rather than one per field (31 per ACLED row took a fifth of reading one).
+/// Serialized as a JSON array of strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields {
+    text: String,
+    /// Where each field ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Fields {
+    /// Fields from their values, in order.
+    pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut f = Self::default();
+        for v in values {
+            f.push(v);
+        }
+        f
+    }
+
+    fn push(&mut self, value: &str) {
+        self.text.push_str(value);
+        self.ends.push(self.text.len());
+    }
+
+    /// How many fields there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Field `i`, if there is one.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..end)
+    }
+
+    /// The fields in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i).unwrap_or_default())
+    }
+}
+
+impl Serialize for Fields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
 /// The fields of a row in the order of `columns`, read from the file positions `index`;
 /// a field over `max_bytes` or not UTF-8 refuses the row, naming its column.
 pub(crate) fn fields(
@@ -185,8 +235,11 @@ pub(crate) fn fields(
     index: &[usize],
     max_bytes: usize,
     line: u64,
-) -> Result<Vec<String>, Reject> {
-    let mut out = Vec::with_capacity(columns.len());
+) -> Result<Fields, Reject> {
+    let mut out = Fields {
+        text: String::with_capacity(record.as_slice().len()),
+        ends: Vec::with_capacity(columns.len()),
+    };
     for (i, c) in columns.iter().enumerate() {
         let raw = record.get(index[i]).unwrap_or_default();
         if raw.len() > max_bytes {
@@ -198,7 +251,7 @@ pub(crate) fn fields(
             });
         }
         match std::str::from_utf8(raw) {
-            Ok(s) => out.push(s.to_owned()),
+            Ok(s) => out.push(s),
             Err(e) => {
                 return Err(Reject {
                     line,

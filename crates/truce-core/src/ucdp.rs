@@ -5,7 +5,8 @@
 use crate::agreement::Agreement;
 use crate::report::{Casualties, Estimate, EventType, Location, Report, Source, Window};
 use crate::rows::{
-    CsvRows, FileError, Reject, Warning, check_region, coordinate, cut, fields, header_name, region,
+    CsvRows, Fields, FileError, Reject, Warning, check_region, coordinate, cut, fields,
+    header_name, region,
 };
 use crate::zones::ZoneSet;
 use jiff::civil::Date;
@@ -71,7 +72,7 @@ pub struct GedRow {
     /// Physical line in the file.
     pub line: u64,
     /// The row as written, in GED column order.
-    pub fields: Vec<String>,
+    pub fields: Fields,
     /// The report made from it.
     pub report: Report,
     /// Warnings about it.
@@ -217,7 +218,8 @@ impl<'a, R: Read> Reader<'a, R> {
             COLUMNS
                 .iter()
                 .position(|x| *x == c)
-                .map_or("", |i| fields[i].trim())
+                .and_then(|i| fields.get(i))
+                .map_or("", str::trim)
         };
         let id = get("id");
         if id.is_empty() {
@@ -432,12 +434,12 @@ pub fn fields_from_report(r: &Report, agreement: &Agreement) -> Vec<String> {
 /// Writes GED rows with the header.
 pub fn write<'r, W: std::io::Write>(
     out: W,
-    rows: impl IntoIterator<Item = &'r Vec<String>>,
+    rows: impl IntoIterator<Item = &'r Fields>,
 ) -> Result<(), csv::Error> {
     let mut w = csv::WriterBuilder::new().from_writer(out);
     w.write_record(COLUMNS)?;
     for r in rows {
-        w.write_record(r)?;
+        w.write_record(r.iter())?;
     }
     w.flush()?;
     Ok(())

@@ -19,10 +19,32 @@ pub struct NewReport {
     pub report: Report,
     /// The format it arrived in (`acled`, …).
     pub raw_format: &'static str,
-    /// The record as received, JSON.
-    pub raw: String,
+    /// The record as received.
+    pub raw: Raw,
     /// Where matching put it.
     pub decision: Decision,
+}
+
+/// A record as received, stored as JSON: a JSON document (JSON Lines, GeoJSON, the API),
+/// or a data set's row (ACLED, UCDP), kept as its fields until the writer stores it as a
+/// JSON array of strings, so that an import's reading thread does not encode it.
+#[derive(Debug, Clone)]
+pub enum Raw {
+    /// JSON as received.
+    Json(String),
+    /// A row's fields, in the format's column order.
+    Fields(truce_core::rows::Fields),
+}
+
+impl Raw {
+    /// The record as stored.
+    pub fn to_json(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Json(s) => s.as_str().into(),
+            // An array of strings always encodes.
+            Self::Fields(f) => serde_json::to_string(f).unwrap_or_default().into(),
+        }
+    }
 }
 
 /// One transaction of an import.
@@ -506,19 +528,21 @@ impl Store {
                 .iter()
                 .map(|n| serde_json::to_string(&n.report))
                 .collect::<Result<_, _>>()?;
-            let rows: Vec<(i64, &NewReport, &String)> = batch
+            let raws: Vec<std::borrow::Cow<'_, str>> =
+                batch.reports.iter().map(|n| n.raw.to_json()).collect();
+            let rows: Vec<(i64, &NewReport, &String, &str)> = batch
                 .reports
                 .iter()
-                .zip(&bodies)
+                .zip(bodies.iter().zip(&raws))
                 .enumerate()
-                .map(|(k, (n, b))| (base + 1 + i64::try_from(k).unwrap_or(0), n, b))
+                .map(|(k, (n, (b, raw)))| (base + 1 + i64::try_from(k).unwrap_or(0), n, b, &**raw))
                 .collect();
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {
                 let mut q = QueryBuilder::<DB>::new(
                 "INSERT INTO reports (id, seq, agreement_id, source_id, source_key, source_version, start_s, end_s, event_type, lon, lat, body, raw_format, raw,
                                       incident_id, decision_new, decision_candidates, decision_distance_m, decision_gap_s, decision_reason) ",
             );
-                q.push_values(chunk, |mut b, (seq, n, body)| {
+                q.push_values(chunk, |mut b, (seq, n, body, raw)| {
                     let r = &n.report;
                     let (lon, lat) = r
                         .location
@@ -538,7 +562,7 @@ impl Store {
                         .push_bind(lat)
                         .push_bind(body.as_str())
                         .push_bind(n.raw_format)
-                        .push_bind(n.raw.as_str())
+                        .push_bind(*raw)
                         .push_bind(n.decision.incident.as_str())
                         .push_bind(i64::from(n.decision.new))
                         .push_bind(i64::try_from(n.decision.candidates).unwrap_or(i64::MAX))
@@ -653,10 +677,10 @@ impl Store {
             // One entry per batch: the reports it stored are named by a digest of their
             // ids and received records, and by the sequence numbers they took.
             let mut h = <sha2::Sha256 as sha2::Digest>::new();
-            for n in &batch.reports {
+            for (n, raw) in batch.reports.iter().zip(&raws) {
                 sha2::Digest::update(&mut h, n.report.id.as_bytes());
                 sha2::Digest::update(&mut h, [0u8]);
-                sha2::Digest::update(&mut h, n.raw.as_bytes());
+                sha2::Digest::update(&mut h, raw.as_bytes());
                 sha2::Digest::update(&mut h, [0u8]);
             }
             let n = i64::try_from(batch.reports.len()).unwrap_or(i64::MAX);

@@ -7,7 +7,7 @@
 //! so they are written once, at the end: a rerun after a crash rebuilds them from the
 //! committed reports, resumes matching and reaches the same state as an uninterrupted run.
 
-use crate::{Batch, NewReport, Result, Store};
+use crate::{Batch, NewReport, Raw, Result, Store};
 use std::collections::HashMap;
 use std::io::{BufRead, Read};
 use truce_core::AgreementBundle;
@@ -15,6 +15,7 @@ use truce_core::acled::{self, Reject, Warning};
 use truce_core::incidents::{MatchConfig, Matcher};
 use truce_core::jsonl;
 use truce_core::report::{Report, Source};
+use truce_core::rows::Fields;
 
 /// Rows per transaction unless the caller chooses. At 1M rows, 2,500 rather than 5,000
 /// keeps the peak resident memory near 300 MB (286–307 MB against 318–335) for about 5%
@@ -305,8 +306,8 @@ pub struct Incoming {
     pub report: Report,
     /// The format (`acled`, `jsonl`).
     pub raw_format: &'static str,
-    /// The record as received, JSON.
-    pub raw: String,
+    /// The record as received.
+    pub raw: Raw,
     /// Warnings about it.
     pub warnings: Vec<Warning>,
     /// The row's line, when a later row with the same key and version is to be refused as
@@ -462,7 +463,7 @@ pub async fn import_acled<R: Read>(
     let rows = acled::Reader::new(input, &bundle.agreement, &bundle.zones, options).map(|reader| {
         reader
             .leave_repeats_to_caller()
-            .map(|row| row.map(|r| (r.report, r.record.0, r.warnings, r.line)))
+            .map(|row| row.map(|r| (r.report, r.record.into_fields(), r.warnings, r.line)))
     });
     import_dataset(
         store,
@@ -483,7 +484,7 @@ async fn import_dataset(
     bundle: &AgreementBundle,
     source: &Source,
     rows: Result<
-        impl Iterator<Item = Result<(Report, Vec<String>, Vec<Warning>, u64), Reject>>,
+        impl Iterator<Item = Result<(Report, Fields, Vec<Warning>, u64), Reject>>,
         acled::FileError,
     >,
     format: &'static str,
@@ -498,7 +499,7 @@ async fn import_dataset(
     let sources = store.sources().await?;
     let rows = rows.map(|row| match row {
         Ok((report, fields, warnings, line)) => Ok(Incoming {
-            raw: serde_json::to_string(&fields).unwrap_or_default(),
+            raw: Raw::Fields(fields),
             report,
             raw_format: format,
             warnings,
@@ -547,7 +548,7 @@ pub async fn import_geojson<R: Read>(
         Ok(report) => Ok(Incoming {
             report,
             raw_format: "geojson",
-            raw,
+            raw: Raw::Json(raw),
             warnings: Vec::new(),
             line: 0,
         }),
@@ -627,7 +628,7 @@ pub async fn import_jsonl<R: BufRead>(
             Ok(report) => Ok(Incoming {
                 report,
                 raw_format: "jsonl",
-                raw: text.to_owned(),
+                raw: Raw::Json(text.to_owned()),
                 warnings: Vec::new(),
                 line: 0,
             }),

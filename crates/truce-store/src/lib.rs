@@ -58,7 +58,7 @@ pub mod verify;
 use audit::{Chain, Note};
 pub use evidence::Current;
 pub use evidence::{
-    Batch, FilterProblem, FilterValues, IncidentDetail, IncidentFilter, NewReport, Versions,
+    Batch, FilterProblem, FilterValues, IncidentDetail, IncidentFilter, NewReport, Raw, Versions,
     check_bbox,
 };
 use jiff::Timestamp;

@@ -215,7 +215,7 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
             reports: vec![truce_store::NewReport {
                 report: r.clone(),
                 raw_format: "acled",
-                raw: "[]".into(),
+                raw: truce_store::Raw::Json("[]".into()),
                 decision,
             }],
             superseded: vec![("acled:ARM1@1".into(), r.id.clone())],

@@ -38,12 +38,68 @@ pub enum Raw {
 
 impl Raw {
     /// The record as stored.
-    pub fn to_json(&self) -> std::borrow::Cow<'_, str> {
+    fn into_json(self) -> String {
         match self {
-            Self::Json(s) => s.as_str().into(),
+            Self::Json(s) => s,
             // An array of strings always encodes.
-            Self::Fields(f) => serde_json::to_string(f).unwrap_or_default().into(),
+            Self::Fields(f) => serde_json::to_string(&f).unwrap_or_default(),
         }
+    }
+
+    /// The record as stored, once [`Encoded::new`] has made it.
+    fn json(&self) -> &str {
+        match self {
+            Self::Json(s) => s,
+            Self::Fields(_) => "",
+        }
+    }
+}
+
+/// A batch made ready for its transaction: reports, their received records and incidents
+/// encoded as JSON, and the digest that names the reports in the audit log. An import
+/// makes it apart from the transaction, so that one batch is encoded while the one
+/// before is written.
+#[derive(Debug)]
+pub struct Encoded {
+    batch: Batch,
+    bodies: Vec<String>,
+    incident_bodies: Vec<String>,
+    digest: String,
+}
+
+impl Encoded {
+    /// How many reports the batch holds.
+    pub fn reports(&self) -> usize {
+        self.batch.reports.len()
+    }
+
+    /// Encodes a batch.
+    pub fn new(mut batch: Batch) -> Result<Self> {
+        let bodies = batch
+            .reports
+            .iter()
+            .map(|n| serde_json::to_string(&n.report))
+            .collect::<Result<_, _>>()?;
+        let incident_bodies = batch
+            .incidents
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<_, _>>()?;
+        // The reports are named by a digest of their ids and received records.
+        let mut h = <sha2::Sha256 as sha2::Digest>::new();
+        for n in &mut batch.reports {
+            n.raw = Raw::Json(std::mem::replace(&mut n.raw, Raw::Json(String::new())).into_json());
+            sha2::Digest::update(&mut h, n.report.id.as_bytes());
+            sha2::Digest::update(&mut h, [0u8]);
+            sha2::Digest::update(&mut h, n.raw.json().as_bytes());
+            sha2::Digest::update(&mut h, [0u8]);
+        }
+        Ok(Self {
+            batch,
+            bodies,
+            incident_bodies,
+            digest: truce_core::audit::hex(&sha2::Digest::finalize(h)),
+        })
     }
 }
 
@@ -517,32 +573,36 @@ impl Store {
     /// Writes one batch of an import in one transaction, with multi-row statements (one
     /// statement per few hundred rows rather than several per row).
     pub async fn write_batch(&self, batch: &Batch) -> Result<()> {
+        self.write_encoded(&Encoded::new(batch.clone())?).await
+    }
+
+    /// Writes an encoded batch (see [`Store::write_batch`]).
+    pub async fn write_encoded(&self, encoded: &Encoded) -> Result<()> {
+        let Encoded {
+            batch,
+            bodies,
+            incident_bodies,
+            digest,
+        } = encoded;
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
             tx.lock_chain().await?;
             let base: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM reports")
                 .fetch_one(&mut *tx)
                 .await?;
-            let bodies: Vec<String> = batch
+            let rows: Vec<(i64, &NewReport, &String)> = batch
                 .reports
                 .iter()
-                .map(|n| serde_json::to_string(&n.report))
-                .collect::<Result<_, _>>()?;
-            let raws: Vec<std::borrow::Cow<'_, str>> =
-                batch.reports.iter().map(|n| n.raw.to_json()).collect();
-            let rows: Vec<(i64, &NewReport, &String, &str)> = batch
-                .reports
-                .iter()
-                .zip(bodies.iter().zip(&raws))
+                .zip(bodies)
                 .enumerate()
-                .map(|(k, (n, (b, raw)))| (base + 1 + i64::try_from(k).unwrap_or(0), n, b, &**raw))
+                .map(|(k, (n, b))| (base + 1 + i64::try_from(k).unwrap_or(0), n, b))
                 .collect();
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {
                 let mut q = QueryBuilder::<DB>::new(
                 "INSERT INTO reports (id, seq, agreement_id, source_id, source_key, source_version, start_s, end_s, event_type, lon, lat, body, raw_format, raw,
                                       incident_id, decision_new, decision_candidates, decision_distance_m, decision_gap_s, decision_reason) ",
             );
-                q.push_values(chunk, |mut b, (seq, n, body, raw)| {
+                q.push_values(chunk, |mut b, (seq, n, body)| {
                     let r = &n.report;
                     let (lon, lat) = r
                         .location
@@ -562,7 +622,7 @@ impl Store {
                         .push_bind(lat)
                         .push_bind(body.as_str())
                         .push_bind(n.raw_format)
-                        .push_bind(*raw)
+                        .push_bind(n.raw.json())
                         .push_bind(n.decision.incident.as_str())
                         .push_bind(i64::from(n.decision.new))
                         .push_bind(i64::try_from(n.decision.candidates).unwrap_or(i64::MAX))
@@ -610,13 +670,8 @@ impl Store {
                 q.push("))");
                 q.build().execute(&mut *tx).await?;
             }
-            let incident_bodies: Vec<String> = batch
-                .incidents
-                .iter()
-                .map(serde_json::to_string)
-                .collect::<Result<_, _>>()?;
             let incidents: Vec<(&Incident, &String)> =
-                batch.incidents.iter().zip(&incident_bodies).collect();
+                batch.incidents.iter().zip(incident_bodies).collect();
             for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
                 let mut q = QueryBuilder::<DB>::new(
                     "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, cell, event_type, status, perpetrator, claimed, disputed, report_count, body) ",
@@ -676,13 +731,6 @@ impl Store {
             }
             // One entry per batch: the reports it stored are named by a digest of their
             // ids and received records, and by the sequence numbers they took.
-            let mut h = <sha2::Sha256 as sha2::Digest>::new();
-            for (n, raw) in batch.reports.iter().zip(&raws) {
-                sha2::Digest::update(&mut h, n.report.id.as_bytes());
-                sha2::Digest::update(&mut h, [0u8]);
-                sha2::Digest::update(&mut h, raw.as_bytes());
-                sha2::Digest::update(&mut h, [0u8]);
-            }
             let n = i64::try_from(batch.reports.len()).unwrap_or(i64::MAX);
             let seq = tx
                 .append(
@@ -694,7 +742,7 @@ impl Store {
                             "seq_to": base + n,
                             "superseded": batch.superseded.len(),
                             "incidents": batch.incidents.len(),
-                            "digest": truce_core::audit::hex(&sha2::Digest::finalize(h)),
+                            "digest": digest,
                         }),
                     ),
                 )

@@ -58,8 +58,8 @@ pub mod verify;
 use audit::{Chain, Note};
 pub use evidence::Current;
 pub use evidence::{
-    Batch, FilterProblem, FilterValues, IncidentDetail, IncidentFilter, NewReport, Raw, Versions,
-    check_bbox,
+    Batch, Encoded, FilterProblem, FilterValues, IncidentDetail, IncidentFilter, NewReport, Raw,
+    Versions, check_bbox,
 };
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};

@@ -367,27 +367,11 @@ async fn a_large_import_leaves_its_log_copied_back_into_the_database() {
     let store = Store::open_sqlite(&path).await.expect("open");
     let b = nk2020();
     store.load_agreement(&b).await.expect("load");
-    let mut text = truce_core::acled::COLUMNS.join(",");
     let rows = 1_500;
-    for n in 1..=rows {
-        text.push_str(&format!(
-            "\nARM{n},2021-05-{:02},2021,1,Political violence,Explosions/Remote violence,Shelling/artillery/missile attack,Military Forces of Azerbaijan (2003-),,1,,,0,10,,51,Caucasus and Central Asia,Armenia,,,,Goris,39.5111,46.3417,1,S,National,n,0,,{n}",
-            1 + n % 28
-        ));
-    }
-    let now = "2026-11-28T00:00:00Z".parse().expect("now");
-    let options = truce_store::testing::acled_options(now);
-    let outcome = truce_store::ingest::import_acled(
-        &store,
-        &b,
-        text.as_bytes(),
-        &options,
-        truce_store::ingest::BATCH_ROWS,
-        |_| {},
-    )
-    .await
-    .expect("store")
-    .expect("file");
+    let outcome = import_shelling(&store, &b, rows, truce_store::ingest::BATCH_ROWS)
+        .await
+        .expect("store")
+        .expect("file");
     assert_eq!(outcome.summary.accepted, rows);
     let mut file_only = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(&path)
@@ -407,4 +391,109 @@ async fn a_large_import_leaves_its_log_copied_back_into_the_database() {
         i64::try_from(outcome.summary.new_incidents).expect("incidents")
     );
     store.close().await;
+}
+
+/// Imports `rows` ACLED rows of shelling near Goris (ARM1, ARM2, …), `batch` per
+/// transaction.
+async fn import_shelling(
+    store: &Store,
+    b: &AgreementBundle,
+    rows: u64,
+    batch: usize,
+) -> truce_store::Result<Result<truce_store::ingest::ImportOutcome, truce_core::rows::FileError>> {
+    let mut text = truce_core::acled::COLUMNS.join(",");
+    for n in 1..=rows {
+        text.push_str(&format!(
+            "\nARM{n},2021-05-{:02},2021,1,Political violence,Explosions/Remote violence,Shelling/artillery/missile attack,Military Forces of Azerbaijan (2003-),,1,,,0,10,,51,Caucasus and Central Asia,Armenia,,,,Goris,39.5111,46.3417,1,S,National,n,0,,{n}",
+            1 + n % 28
+        ));
+    }
+    let now = "2026-11-28T00:00:00Z".parse().expect("now");
+    let options = truce_store::testing::acled_options(now);
+    truce_store::ingest::import_acled(store, b, text.as_bytes(), &options, batch, |_| {}).await
+}
+
+/// Reports and incidents in the database `side` is connected to.
+async fn count(side: &mut sqlx::SqliteConnection) -> (i64, i64) {
+    sqlx::query_as("SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM incidents)")
+        .fetch_one(side)
+        .await
+        .expect("count")
+}
+
+/// When storing fails part way (here the database refuses one report), the import returns
+/// the database's reason rather than a summary; the batches committed before the failing
+/// one stay, and a rerun once the fault is gone ends as an uninterrupted import does.
+#[tokio::test]
+async fn an_import_the_database_refuses_part_way_says_why_and_a_rerun_completes_it() {
+    use sqlx::ConnectOptions;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b = nk2020();
+    let open = |name: &str| {
+        let path = dir.path().join(name);
+        async move {
+            let store = Store::open_sqlite(&path).await.expect("open");
+            store.load_agreement(&nk2020()).await.expect("load");
+            let side = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .connect()
+                .await
+                .expect("a second connection");
+            (store, side)
+        }
+    };
+    let (store, mut side) = open("failing.db").await;
+    sqlx::query(
+        "CREATE TRIGGER refuse BEFORE INSERT ON reports WHEN NEW.source_key = 'ARM3500'
+         BEGIN SELECT RAISE(ABORT, 'report refused by the test'); END",
+    )
+    .execute(&mut side)
+    .await
+    .expect("trigger");
+
+    let failed = import_shelling(&store, &b, 5_000, 1_000).await;
+    let e = failed.expect_err("the import fails");
+    assert!(e.to_string().contains("report refused by the test"), "{e}");
+    // Batches commit in order: the three before the one holding ARM3500 are stored.
+    assert_eq!(count(&mut side).await.0, 3_000);
+
+    sqlx::query("DROP TRIGGER refuse")
+        .execute(&mut side)
+        .await
+        .expect("drop");
+    let rerun = import_shelling(&store, &b, 5_000, 1_000)
+        .await
+        .expect("store")
+        .expect("file");
+    assert_eq!(
+        (rerun.summary.accepted, rerun.summary.unchanged),
+        (2_000, 3_000)
+    );
+
+    let (clean, mut clean_side) = open("clean.db").await;
+    import_shelling(&clean, &b, 5_000, 1_000)
+        .await
+        .expect("store")
+        .expect("file");
+    let filter = truce_store::IncidentFilter::default();
+    let listed = |s: Vec<truce_core::incidents::Incident>| -> Vec<(String, Vec<String>)> {
+        s.into_iter().map(|i| (i.id, i.reports)).collect()
+    };
+    assert_eq!(count(&mut side).await, count(&mut clean_side).await);
+    assert_eq!(
+        listed(
+            store
+                .incidents(&b.agreement.id, &filter)
+                .await
+                .expect("list")
+        ),
+        listed(
+            clean
+                .incidents(&b.agreement.id, &filter)
+                .await
+                .expect("list")
+        )
+    );
+    store.close().await;
+    clean.close().await;
 }

@@ -41,8 +41,7 @@ impl Raw {
     fn into_json(self) -> String {
         match self {
             Self::Json(s) => s,
-            // An array of strings always encodes.
-            Self::Fields(f) => serde_json::to_string(&f).unwrap_or_default(),
+            Self::Fields(f) => f.to_json(),
         }
     }
 

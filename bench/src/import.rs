@@ -1,6 +1,6 @@
 //! W1: import N synthetic ACLED-format rows end to end (parse, validate, classify into
-//! zones, match into incidents, persist to SQLite), against the same run's baseline of
-//! parsing and matching alone. Prints rows/s and peak resident memory.
+//! zones, match into incidents, persist to SQLite), against the same run's baselines of
+//! parsing alone and of parsing and matching. Prints rows/s and peak resident memory.
 //!
 //! Run: `cargo run --release -p truce-bench --bin bench-import -- [ROWS] [SEED]`; with
 //! `TRUCE_BENCH_DATABASE_URL=postgres://…` set (an empty database), the end-to-end run

@@ -71,8 +71,8 @@ const QUEUED_BATCHES: usize = 1;
 /// a stop loses at most the batches not yet committed.
 ///
 /// Each batch is encoded (its reports' JSON, the digest of their records) by one task
-/// while the batch before it is written by another: done in turn, encoding held the writer
-/// up for about a fifth of its time.
+/// while the batch before it is written by another: at 1M rows that was 0.5–2.2 s faster
+/// than encoding and writing in turn in 5 of 6 runs side by side, for about 10 MB more.
 struct Writer {
     batches: tokio::sync::mpsc::Sender<(Batch, u64)>,
     committed: tokio::sync::mpsc::UnboundedReceiver<u64>,

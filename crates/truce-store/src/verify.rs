@@ -85,10 +85,10 @@ impl Store {
             let sources = self.sources().await?;
             let mut members = Vec::new();
             for r in self.current_reports(&incident.reports).await? {
-                let s = sources.get(&r.source).cloned().ok_or_else(|| {
-                    StoreError::Corrupt(format!("report of unknown source {}", r.source))
+                let s = sources.get(&r.report.source_id).cloned().ok_or_else(|| {
+                    StoreError::Corrupt(format!("report of unknown source {}", r.report.source_id))
                 })?;
-                members.push((crate::evidence::decode::<Report>("report", &r.body)?, s));
+                members.push((r.report.into_report()?, s));
             }
             let analyst: Option<String> = row.try_get("analyst_status")?;
             Ok(Some(Current {

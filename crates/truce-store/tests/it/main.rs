@@ -475,25 +475,128 @@ async fn an_import_the_database_refuses_part_way_says_why_and_a_rerun_completes_
         .await
         .expect("store")
         .expect("file");
-    let filter = truce_store::IncidentFilter::default();
+    let all = truce_store::IncidentFilter {
+        limit: 100_000,
+        ..Default::default()
+    };
     let listed = |s: Vec<truce_core::incidents::Incident>| -> Vec<(String, Vec<String>)> {
         s.into_iter().map(|i| (i.id, i.reports)).collect()
     };
     assert_eq!(count(&mut side).await, count(&mut clean_side).await);
+    let after_rerun = listed(store.incidents(&b.agreement.id, &all).await.expect("list"));
+    assert!(!after_rerun.is_empty());
     assert_eq!(
-        listed(
-            store
-                .incidents(&b.agreement.id, &filter)
-                .await
-                .expect("list")
-        ),
-        listed(
-            clean
-                .incidents(&b.agreement.id, &filter)
-                .await
-                .expect("list")
-        )
+        after_rerun,
+        listed(clean.incidents(&b.agreement.id, &all).await.expect("list"))
     );
     store.close().await;
     clean.close().await;
+}
+
+/// A report's stored body leaves out what the report's own columns hold (id, source, key,
+/// version, type, point); reports read back whole all the same, and so do bodies that
+/// earlier releases stored whole.
+#[tokio::test]
+async fn reports_read_back_whole_from_columns_and_a_body_that_does_not_repeat_them() {
+    use sqlx::ConnectOptions;
+    use truce_core::report::{Reliability, Source, SourceKind};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("truce.db");
+    let store = Store::open_sqlite(&path).await.expect("open");
+    let b = nk2020();
+    store.load_agreement(&b).await.expect("load");
+    store
+        .put_source(&Source {
+            id: "op-7".into(),
+            name: "Observation post 7".into(),
+            kind: SourceKind::ObservationPost,
+            reliability: Reliability::A,
+            party: None,
+        })
+        .await
+        .expect("source");
+    let lines = [
+        r#"{"source":"op-7","key":"OP7-1","version":3,"received":"2021-05-12T06:00:00.5Z","occurred":{"start":"2021-05-12T03:00:00Z","end":"2021-05-12T04:00:00Z","precision":1},"location":{"lon":47.11,"lat":39.79,"place":"Shusha","precision":1},"type":"artillery","perpetrator":"az","target":"am","casualties":{"killed_civilian":{"low":1,"best":2,"high":3}},"credibility":2,"text":"Twelve \"rounds\" — heard from the south-east.","evidence":["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"]}"#,
+        r#"{"source":"op-7","occurred":{"start":"2021-05-13T00:00:00Z","end":"2021-05-14T00:00:00Z","precision":1},"location":{"place":"Goris","precision":3},"type":"checkpoint-closure","credibility":3}"#,
+    ];
+    let now: jiff::Timestamp = "2026-11-28T00:00:00Z".parse().expect("now");
+    let sources = store.sources().await.expect("sources");
+    let ctx = truce_core::jsonl::Context {
+        agreement: &b.agreement,
+        sources: &sources,
+        now,
+    };
+    let mut expected: Vec<truce_core::report::Report> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| truce_core::jsonl::read_line(i as u64 + 1, l, &ctx).expect("a good line"))
+        .collect();
+    expected.sort_by(|x, y| x.id.cmp(&y.id));
+    // One with a version, place and casualties; one without a version or a point.
+    assert!(expected.iter().any(|r| r.source_version.is_none()));
+    assert!(expected.iter().any(|r| r.location.point.is_none()));
+    let outcome =
+        truce_store::ingest::import_jsonl(&store, &b, lines.join("\n").as_bytes(), now, 10, |_| {})
+            .await
+            .expect("import");
+    assert_eq!(outcome.summary.accepted, 2);
+
+    let read_back = || async {
+        let ids: Vec<String> = store
+            .incidents(
+                &b.agreement.id,
+                &truce_store::IncidentFilter {
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("incidents")
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        let mut reports: Vec<truce_core::report::Report> = store
+            .reports_of(&ids)
+            .await
+            .expect("reports")
+            .into_iter()
+            .map(|(r, _, _)| r)
+            .collect();
+        reports.sort_by(|x, y| x.id.cmp(&y.id));
+        reports
+    };
+    assert_eq!(read_back().await, expected);
+
+    let mut side = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .connect()
+        .await
+        .expect("a second connection");
+    let bodies: Vec<(String, String)> = sqlx::query_as("SELECT id, body FROM reports")
+        .fetch_all(&mut side)
+        .await
+        .expect("bodies");
+    for (id, body) in &bodies {
+        let v: serde_json::Value = serde_json::from_str(body).expect("json");
+        for repeated in ["id", "source", "source_key", "source_version", "event_type"] {
+            assert!(v.get(repeated).is_none(), "{id}: {repeated} in {body}");
+        }
+        assert!(v["location"].get("point").is_none(), "{id}: {body}");
+        assert!(
+            v.get("text").is_some() && v.get("occurred").is_some(),
+            "{body}"
+        );
+    }
+
+    // Bodies stored whole, as earlier releases did, read back the same.
+    for r in &expected {
+        sqlx::query("UPDATE reports SET body = $1 WHERE id = $2")
+            .bind(serde_json::to_string(r).expect("json"))
+            .bind(&r.id)
+            .execute(&mut side)
+            .await
+            .expect("update");
+    }
+    assert_eq!(read_back().await, expected);
+    store.close().await;
 }

@@ -413,6 +413,20 @@ async fn import_shelling(
     truce_store::ingest::import_acled(store, b, text.as_bytes(), &options, batch, |_| {}).await
 }
 
+/// A SQLite store at `path` with nk-2020 loaded, and a second connection to the same file
+/// that reads and changes it behind the store's back.
+async fn sqlite_with_side(path: &Path) -> (Store, sqlx::SqliteConnection) {
+    use sqlx::ConnectOptions;
+    let store = Store::open_sqlite(path).await.expect("open");
+    store.load_agreement(&nk2020()).await.expect("load");
+    let side = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .connect()
+        .await
+        .expect("a second connection");
+    (store, side)
+}
+
 /// Reports and incidents in the database `side` is connected to.
 async fn count(side: &mut sqlx::SqliteConnection) -> (i64, i64) {
     sqlx::query_as("SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM incidents)")
@@ -426,23 +440,9 @@ async fn count(side: &mut sqlx::SqliteConnection) -> (i64, i64) {
 /// one stay, and a rerun once the fault is gone ends as an uninterrupted import does.
 #[tokio::test]
 async fn an_import_the_database_refuses_part_way_says_why_and_a_rerun_completes_it() {
-    use sqlx::ConnectOptions;
     let dir = tempfile::tempdir().expect("tempdir");
     let b = nk2020();
-    let open = |name: &str| {
-        let path = dir.path().join(name);
-        async move {
-            let store = Store::open_sqlite(&path).await.expect("open");
-            store.load_agreement(&nk2020()).await.expect("load");
-            let side = sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(&path)
-                .connect()
-                .await
-                .expect("a second connection");
-            (store, side)
-        }
-    };
-    let (store, mut side) = open("failing.db").await;
+    let (store, mut side) = sqlite_with_side(&dir.path().join("failing.db")).await;
     sqlx::query(
         "CREATE TRIGGER refuse BEFORE INSERT ON reports WHEN NEW.source_key = 'ARM3500'
          BEGIN SELECT RAISE(ABORT, 'report refused by the test'); END",
@@ -470,7 +470,7 @@ async fn an_import_the_database_refuses_part_way_says_why_and_a_rerun_completes_
         (2_000, 3_000)
     );
 
-    let (clean, mut clean_side) = open("clean.db").await;
+    let (clean, mut clean_side) = sqlite_with_side(&dir.path().join("clean.db")).await;
     import_shelling(&clean, &b, 5_000, 1_000)
         .await
         .expect("store")
@@ -498,13 +498,10 @@ async fn an_import_the_database_refuses_part_way_says_why_and_a_rerun_completes_
 /// earlier releases stored whole.
 #[tokio::test]
 async fn reports_read_back_whole_from_columns_and_a_body_that_does_not_repeat_them() {
-    use sqlx::ConnectOptions;
     use truce_core::report::{Reliability, Source, SourceKind};
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("truce.db");
-    let store = Store::open_sqlite(&path).await.expect("open");
+    let (store, mut side) = sqlite_with_side(&dir.path().join("truce.db")).await;
     let b = nk2020();
-    store.load_agreement(&b).await.expect("load");
     store
         .put_source(&Source {
             id: "op-7".into(),
@@ -567,11 +564,6 @@ async fn reports_read_back_whole_from_columns_and_a_body_that_does_not_repeat_th
     };
     assert_eq!(read_back().await, expected);
 
-    let mut side = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(&path)
-        .connect()
-        .await
-        .expect("a second connection");
     let bodies: Vec<(String, String)> = sqlx::query_as("SELECT id, body FROM reports")
         .fetch_all(&mut side)
         .await

@@ -44,14 +44,6 @@ impl Raw {
             Self::Fields(f) => f.to_json(),
         }
     }
-
-    /// The record as stored, once [`Encoded::new`] has made it.
-    fn json(&self) -> &str {
-        match self {
-            Self::Json(s) => s,
-            Self::Fields(_) => "",
-        }
-    }
 }
 
 /// A batch made ready for its transaction: reports, their received records and incidents
@@ -62,6 +54,8 @@ impl Raw {
 pub struct Encoded {
     batch: Batch,
     bodies: Vec<String>,
+    /// Each report's record as received, as stored (the batch's own are taken).
+    raws: Vec<String>,
     incident_bodies: Vec<String>,
     digest: String,
 }
@@ -84,18 +78,23 @@ impl Encoded {
             .iter()
             .map(serde_json::to_string)
             .collect::<Result<_, _>>()?;
+        let raws: Vec<String> = batch
+            .reports
+            .iter_mut()
+            .map(|n| std::mem::replace(&mut n.raw, Raw::Json(String::new())).into_json())
+            .collect();
         // The reports are named by a digest of their ids and received records.
         let mut h = <sha2::Sha256 as sha2::Digest>::new();
-        for n in &mut batch.reports {
-            n.raw = Raw::Json(std::mem::replace(&mut n.raw, Raw::Json(String::new())).into_json());
+        for (n, raw) in batch.reports.iter().zip(&raws) {
             sha2::Digest::update(&mut h, n.report.id.as_bytes());
             sha2::Digest::update(&mut h, [0u8]);
-            sha2::Digest::update(&mut h, n.raw.json().as_bytes());
+            sha2::Digest::update(&mut h, raw.as_bytes());
             sha2::Digest::update(&mut h, [0u8]);
         }
         Ok(Self {
             batch,
             bodies,
+            raws,
             incident_bodies,
             digest: truce_core::audit::hex(&sha2::Digest::finalize(h)),
         })
@@ -501,8 +500,8 @@ pub(crate) const REPORT_COLUMNS: &str =
 /// A stored report's row: its columns and its body.
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct ReportRow {
-    pub(crate) id: String,
-    pub(crate) source_id: String,
+    id: String,
+    source_id: String,
     source_key: Option<String>,
     source_version: Option<i64>,
     event_type: String,
@@ -512,6 +511,14 @@ pub(crate) struct ReportRow {
 }
 
 impl ReportRow {
+    /// The report with its source, which must be among `sources`.
+    pub(crate) fn with_source(self, sources: &HashMap<String, Source>) -> Result<(Report, Source)> {
+        let s = sources.get(&self.source_id).cloned().ok_or_else(|| {
+            StoreError::Corrupt(format!("report of unknown source {}", self.source_id))
+        })?;
+        Ok((self.into_report()?, s))
+    }
+
     /// The report.
     pub(crate) fn into_report(self) -> Result<Report> {
         let b: BodyIn = decode("report", &self.body)?;
@@ -661,14 +668,14 @@ impl Store {
                 report,
             } in rows
             {
-                let s = sources.get(&report.source_id).cloned().ok_or_else(|| {
-                    StoreError::Corrupt(format!("report of unknown source {}", report.source_id))
-                })?;
-                let list = members.entry(incident_id.clone()).or_insert_with(|| {
-                    order.push(incident_id);
-                    Vec::new()
-                });
-                list.push((report.into_report()?, s));
+                let member = report.with_source(&sources)?;
+                members
+                    .entry(incident_id.clone())
+                    .or_insert_with(|| {
+                        order.push(incident_id);
+                        Vec::new()
+                    })
+                    .push(member);
             }
             order.sort_by_key(|id| incident_number(id));
             let stored = order
@@ -708,6 +715,7 @@ impl Store {
         let Encoded {
             batch,
             bodies,
+            raws,
             incident_bodies,
             digest,
         } = encoded;
@@ -717,19 +725,19 @@ impl Store {
             let base: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM reports")
                 .fetch_one(&mut *tx)
                 .await?;
-            let rows: Vec<(i64, &NewReport, &String)> = batch
+            let rows: Vec<(i64, &NewReport, &String, &String)> = batch
                 .reports
                 .iter()
-                .zip(bodies)
+                .zip(bodies.iter().zip(raws))
                 .enumerate()
-                .map(|(k, (n, b))| (base + 1 + i64::try_from(k).unwrap_or(0), n, b))
+                .map(|(k, (n, (b, raw)))| (base + 1 + i64::try_from(k).unwrap_or(0), n, b, raw))
                 .collect();
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {
                 let mut q = QueryBuilder::<DB>::new(
                 "INSERT INTO reports (id, seq, agreement_id, source_id, source_key, source_version, start_s, end_s, event_type, lon, lat, body, raw_format, raw,
                                       incident_id, decision_new, decision_candidates, decision_distance_m, decision_gap_s, decision_reason) ",
             );
-                q.push_values(chunk, |mut b, (seq, n, body)| {
+                q.push_values(chunk, |mut b, (seq, n, body, raw)| {
                     let r = &n.report;
                     let (lon, lat) = r
                         .location
@@ -749,7 +757,7 @@ impl Store {
                         .push_bind(lat)
                         .push_bind(body.as_str())
                         .push_bind(n.raw_format)
-                        .push_bind(n.raw.json())
+                        .push_bind(raw.as_str())
                         .push_bind(n.decision.incident.as_str())
                         .push_bind(i64::from(n.decision.new))
                         .push_bind(i64::try_from(n.decision.candidates).unwrap_or(i64::MAX))

@@ -85,10 +85,7 @@ impl Store {
             let sources = self.sources().await?;
             let mut members = Vec::new();
             for r in self.current_reports(&incident.reports).await? {
-                let s = sources.get(&r.report.source_id).cloned().ok_or_else(|| {
-                    StoreError::Corrupt(format!("report of unknown source {}", r.report.source_id))
-                })?;
-                members.push((r.report.into_report()?, s));
+                members.push(r.report.with_source(&sources)?);
             }
             let analyst: Option<String> = row.try_get("analyst_status")?;
             Ok(Some(Current {

@@ -10,6 +10,8 @@
     clippy::cast_possible_wrap
 )]
 
+pub mod postgis;
+
 use std::io::Write;
 use truce_core::{AgreementBundle, SourceFile};
 

@@ -112,11 +112,30 @@ async fn load_zones(conn: &mut PgConnection, zones: &ZoneSet) {
     }
 }
 
-/// Streams `data` into `table` with `COPY … FROM STDIN (FORMAT csv …)`; returns seconds.
-async fn copy(conn: &mut PgConnection, statement: &str, data: &[u8]) -> f64 {
+/// Makes `table` anew with `columns` and a point built from its `lon` and `lat` columns,
+/// then streams `data` (CSV, with a header line when `header`) into it with `COPY`; returns
+/// the seconds the COPY took.
+async fn load(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: &str,
+    (lon, lat): (&str, &str),
+    data: &[u8],
+    header: bool,
+) -> f64 {
+    exec(
+        conn,
+        &format!(
+            "DROP TABLE IF EXISTS {table}; CREATE TABLE {table} ({columns}, \
+             geom geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint({lon}, {lat}), 4326)) STORED)"
+        ),
+    )
+    .await;
+    // Without a column list COPY fills every column but the generated one.
+    let statement = format!("COPY {table} FROM STDIN (FORMAT csv, HEADER {header})");
     let t = Instant::now();
     let mut copy = conn
-        .copy_in_raw(statement)
+        .copy_in_raw(&statement)
         .await
         .unwrap_or_else(|e| panic!("PostGIS reference: {statement}: {e}"));
     for chunk in data.chunks(1 << 20) {
@@ -196,19 +215,13 @@ pub async fn w1(conn: &mut PgConnection, csv_path: &Path, zones: &ZoneSet) -> (T
             _ => format!("{c} text"),
         })
         .collect();
-    exec(
+    let copy_s = load(
         conn,
-        &format!(
-            "DROP TABLE IF EXISTS bench_rows; CREATE TABLE bench_rows ({}, \
-             geom geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)) STORED)",
-            columns.join(", ")
-        ),
-    )
-    .await;
-    let copy_s = copy(
-        conn,
-        "COPY bench_rows FROM STDIN (FORMAT csv, HEADER true)",
+        "bench_rows",
+        &columns.join(", "),
+        ("longitude", "latitude"),
         &data,
+        true,
     )
     .await;
     let rows = index_and_join(
@@ -233,16 +246,13 @@ pub async fn w1(conn: &mut PgConnection, csv_path: &Path, zones: &ZoneSet) -> (T
         );
     }
     drop(data);
-    exec(
+    let copy_s = load(
         conn,
-        "DROP TABLE IF EXISTS bench_points; CREATE TABLE bench_points (id text, lon double precision, lat double precision, \
-         geom geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED)",
-    )
-    .await;
-    let copy_s = copy(
-        conn,
-        "COPY bench_points (id, lon, lat) FROM STDIN (FORMAT csv)",
+        "bench_points",
+        "id text, lon double precision, lat double precision",
+        ("lon", "lat"),
         &points,
+        false,
     )
     .await;
     let points = index_and_join(
@@ -280,17 +290,13 @@ pub async fn w4(
             .as_bytes(),
         );
     }
-    exec(
+    let copy_s = load(
         conn,
-        "DROP TABLE IF EXISTS bench_incidents; CREATE TABLE bench_incidents (id text, lon double precision, \
-         lat double precision, start timestamptz, status text, violation boolean, \
-         geom geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED)",
-    )
-    .await;
-    let copy_s = copy(
-        conn,
-        "COPY bench_incidents (id, lon, lat, start, status, violation) FROM STDIN (FORMAT csv)",
+        "bench_incidents",
+        "id text, lon double precision, lat double precision, start timestamptz, status text, violation boolean",
+        ("lon", "lat"),
         &data,
+        false,
     )
     .await;
     let tz = tz.replace('\'', "");

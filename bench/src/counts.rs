@@ -13,7 +13,7 @@
 )]
 
 use std::time::Instant;
-use truce_core::incidents::violations_per_zone_day;
+use truce_engine::incidents::violations_per_zone_day;
 
 fn main() {
     let (n, seed) = truce_bench::size_and_seed();

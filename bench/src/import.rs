@@ -11,8 +11,8 @@
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
 use std::time::Instant;
-use truce_core::acled;
-use truce_core::incidents::{MatchConfig, Matcher};
+use truce_engine::incidents::{MatchConfig, Matcher};
+use truce_formats::acled;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -13,7 +13,7 @@
 pub mod postgis;
 
 use std::io::Write;
-use truce_core::{AgreementBundle, SourceFile};
+use truce_model::{AgreementBundle, SourceFile};
 
 /// The benchmarks measure with the allocator the `truce` command uses.
 #[global_allocator]
@@ -145,7 +145,7 @@ pub fn nk2020() -> AgreementBundle {
             .map(|t| SourceFile::new(name, t))
             .map_err(|e| e.to_string())
     };
-    match truce_core::load(
+    match truce_model::load(
         read("agreement.toml").unwrap_or_else(|e| panic!("agreement.toml: {e}")),
         read,
     ) {
@@ -163,9 +163,9 @@ pub fn synthetic_incidents(
     b: &AgreementBundle,
     n: u64,
     seed: u64,
-) -> (Vec<truce_core::incidents::Incident>, f64) {
-    use truce_core::incidents::{Attribution, Incident, IncidentStatus};
-    use truce_core::report::{Estimate, EventType, Window};
+) -> (Vec<truce_engine::incidents::Incident>, f64) {
+    use truce_engine::incidents::{Attribution, Incident, IncidentStatus};
+    use truce_model::report::{Estimate, EventType, Window};
     let mut rng = Rng(seed);
     let types = [
         EventType::Artillery,

@@ -10,7 +10,7 @@
 use sqlx::{Connection, PgConnection, Row};
 use std::path::Path;
 use std::time::Instant;
-use truce_core::zones::ZoneSet;
+use truce_model::zones::ZoneSet;
 
 /// The environment variable naming the reference database.
 pub const URL_VAR: &str = "TRUCE_BENCH_POSTGIS_URL";
@@ -208,7 +208,7 @@ pub async fn w1(conn: &mut PgConnection, csv_path: &Path, zones: &ZoneSet) -> (T
     load_zones(conn, zones).await;
     let data = std::fs::read(csv_path).expect("read the benchmark's file");
 
-    let columns: Vec<String> = truce_core::acled::COLUMNS
+    let columns: Vec<String> = truce_formats::acled::COLUMNS
         .iter()
         .map(|c| match *c {
             "latitude" | "longitude" => format!("{c} double precision"),
@@ -271,7 +271,7 @@ pub async fn w1(conn: &mut PgConnection, csv_path: &Path, zones: &ZoneSet) -> (T
 /// status, violations only.
 pub async fn w4(
     conn: &mut PgConnection,
-    incidents: &[truce_core::incidents::Incident],
+    incidents: &[truce_engine::incidents::Incident],
     zones: &ZoneSet,
     tz: &str,
 ) -> Timings {

@@ -9,8 +9,8 @@
 
 use std::time::Instant;
 use truce_bench::Rng;
-use truce_core::compliance::{Inputs, Options, ViolationIndex, evaluate};
-use truce_core::records::{Checkpoint, Crossing, Evidence, Record, Stage, Strength, Transfer};
+use truce_engine::compliance::{Inputs, Options, ViolationIndex, evaluate};
+use truce_model::records::{Checkpoint, Crossing, Evidence, Record, Stage, Strength, Transfer};
 
 fn main() {
     let (n, seed) = truce_bench::size_and_seed();
@@ -50,7 +50,7 @@ fn main() {
                     id: format!("x{d}-{c}-{k}"),
                     checkpoint: format!("cp{c}"),
                     date: day(d),
-                    direction: truce_core::records::Direction::Both,
+                    direction: truce_model::records::Direction::Both,
                     persons: if blockade {
                         rng.below(2)
                     } else {

@@ -9,10 +9,10 @@ use jiff::civil::Date;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
-use truce_core::AgreementBundle;
-use truce_core::compliance::{self, Inputs, Options, ViolationIndex};
-use truce_core::export::ExportFormat;
-use truce_core::records::{Evidence, RecordKind};
+use truce_engine::compliance::{self, Inputs, Options, ViolationIndex};
+use truce_formats::export::ExportFormat;
+use truce_model::AgreementBundle;
+use truce_model::records::{Evidence, RecordKind};
 use truce_store::IncidentFilter;
 use truce_store::records::StoredRecord;
 
@@ -151,7 +151,7 @@ pub(crate) async fn explain(
         let ids: Vec<&str> = card.lines.iter().map(|l| l.obligation.as_str()).collect();
         return Err(ApiError::NotFound(format!(
             "no obligation `{obligation}` in force on {as_of}; {}",
-            truce_core::diag::suggest(&obligation, ids.iter().copied())
+            truce_model::diag::suggest(&obligation, ids.iter().copied())
         )));
     };
     let evidence: Vec<Value> = line
@@ -250,7 +250,7 @@ pub(crate) async fn records(
                     "type".into(),
                     format!(
                         "unknown record type `{k}`; {}",
-                        truce_core::diag::suggest(k, RecordKind::ALL.iter().copied())
+                        truce_model::diag::suggest(k, RecordKind::ALL.iter().copied())
                     ),
                 )
             })
@@ -421,7 +421,7 @@ pub(crate) async fn export(
                 "format".into(),
                 format!(
                     "unknown format `{f}`; {}",
-                    truce_core::diag::suggest(f, ExportFormat::ALL.iter().copied())
+                    truce_model::diag::suggest(f, ExportFormat::ALL.iter().copied())
                 ),
             )
         })?,
@@ -442,7 +442,7 @@ pub(crate) async fn export(
     } else {
         Vec::new()
     };
-    let body = truce_core::export::write(format, &b.agreement, &incidents, &reports)
+    let body = truce_formats::export::write(format, &b.agreement, &incidents, &reports)
         .map_err(|e| ApiError::Internal(format!("export: {e}")))?;
     let mut r = body.into_response();
     r.headers_mut().insert(
@@ -521,16 +521,16 @@ pub(crate) async fn counts(
         .take(usize::try_from(MAX_COUNTED).unwrap_or(usize::MAX))
     {
         let slot = match i.status {
-            truce_core::incidents::IncidentStatus::Confirmed => 0,
-            truce_core::incidents::IncidentStatus::Corroborated => 1,
-            truce_core::incidents::IncidentStatus::Disputed => 2,
-            truce_core::incidents::IncidentStatus::Unverified => 3,
-            truce_core::incidents::IncidentStatus::Rejected => continue,
+            truce_engine::incidents::IncidentStatus::Confirmed => 0,
+            truce_engine::incidents::IncidentStatus::Corroborated => 1,
+            truce_engine::incidents::IncidentStatus::Disputed => 2,
+            truce_engine::incidents::IncidentStatus::Unverified => 3,
+            truce_engine::incidents::IncidentStatus::Rejected => continue,
         };
         if !i.event_type.is_violation() {
             continue;
         }
-        let day = truce_core::period::local_date(i.window.start, tz);
+        let day = truce_model::period::local_date(i.window.start, tz);
         let party = match (&i.attribution.assessed, i.attribution.disputed) {
             (Some(p), false) => p.clone(),
             _ => "unattributed".to_owned(),
@@ -565,7 +565,7 @@ pub(crate) async fn counts(
 #[utoipa::path(get, path = "/api/v1/codebook", tag = "evidence", responses((status = 200, description = "The event codebook with its ACLED mapping", content_type = "application/json")))]
 pub(crate) async fn codebook(RawQuery(q): RawQuery) -> Result<Json<Value>, ApiError> {
     params(q, &[])?;
-    let types: Vec<Value> = truce_core::report::EventType::VARIANTS
+    let types: Vec<Value> = truce_model::report::EventType::VARIANTS
         .iter()
         .map(|t| json!({"type": t.as_str(), "violation": t.is_violation()}))
         .collect();
@@ -579,7 +579,7 @@ pub(crate) async fn sources(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     params(q, &[])?;
-    let mut list: Vec<truce_core::report::Source> =
+    let mut list: Vec<truce_model::report::Source> =
         s.store.sources().await?.into_values().collect();
     list.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Json(json!({"sources": list})))

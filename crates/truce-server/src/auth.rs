@@ -1,9 +1,9 @@
 //! Who is asking, and what they may do. A request is made by a principal: a user logged
 //! in through a browser session (an HTTP-only, same-site cookie, with a CSRF token that
 //! every write must echo in `X-CSRF-Token`), a user presenting an API token
-//! (`Authorization: Bearer …`), or the public. What each role may do is one table,
-//! [`PERMISSIONS`], enforced by [`Principal::require`] in every handler that needs more
-//! than public access.
+//! (`Authorization: Bearer …`), or the public. What each role may do is the access
+//! policy of `truce_model::access` ([`PERMISSIONS`]), enforced by [`Principal::require`]
+//! in every handler that needs more than public access.
 
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -13,61 +13,12 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use truce_store::accounts::{Login, Role, User};
+use truce_store::accounts::{Login, User, UserRole};
+use truce_store::verify::ReviewError;
+use truce_usecases::review::StatusError;
+use truce_usecases::submit::SubmitError;
 
-/// What a request does, for the authorisation table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Read published data: agreements, scorecard, incidents, OGC collections.
-    Read,
-    /// Submit reports (observations, claims).
-    Submit,
-    /// Verify incidents (status, merge, split).
-    Verify,
-    /// See and manage accounts.
-    ManageUsers,
-    /// See personal data of the registry; which persons is decided by the store, by side
-    /// (a liaison sees their own side's only).
-    ReadPersonal,
-    /// Import persons and status changes into the registry.
-    ManageRegistry,
-}
-
-/// The authorisation table: each action and the roles allowed to perform it.
-pub const PERMISSIONS: &[(Action, &[Role])] = &[
-    (
-        Action::Read,
-        &[
-            Role::Admin,
-            Role::Analyst,
-            Role::Monitor,
-            Role::Liaison,
-            Role::ProtectionOfficer,
-            Role::Public,
-        ],
-    ),
-    (
-        Action::Submit,
-        &[Role::Admin, Role::Analyst, Role::Monitor, Role::Liaison],
-    ),
-    (Action::Verify, &[Role::Admin, Role::Analyst]),
-    (Action::ManageUsers, &[Role::Admin]),
-    (
-        Action::ReadPersonal,
-        &[Role::Admin, Role::ProtectionOfficer, Role::Liaison],
-    ),
-    (
-        Action::ManageRegistry,
-        &[Role::Admin, Role::ProtectionOfficer],
-    ),
-];
-
-/// True when the table lets `role` perform `action`.
-pub fn allowed(role: Role, action: Action) -> bool {
-    PERMISSIONS
-        .iter()
-        .any(|(a, roles)| *a == action && roles.contains(&role))
-}
+pub use truce_model::access::{Action, PERMISSIONS, allowed};
 
 /// Session cookie name.
 const COOKIE: &str = "truce_session";
@@ -83,8 +34,8 @@ pub(crate) struct Principal {
 }
 
 impl Principal {
-    pub(crate) fn role(&self) -> Role {
-        self.user.as_ref().map_or(Role::Public, |u| u.role)
+    pub(crate) fn role(&self) -> UserRole {
+        self.user.as_ref().map_or(UserRole::Public, |u| u.role)
     }
 
     /// The store, writing audit entries in this principal's name.
@@ -272,27 +223,36 @@ pub(crate) async fn logout(
 
 /// `GET /api/v1/session`: who the request is made as, what they may do, and the CSRF
 /// token of a browser session.
-#[utoipa::path(get, path = "/api/v1/session", tag = "accounts", responses((status = 200, description = "Who is asking, their role, what the role may do, and the CSRF token", content_type = "application/json")))]
+#[utoipa::path(get, path = "/api/v1/session", tag = "accounts", responses((status = 200, description = "Who is asking, their role, what the role may do, the sources they may submit reports for, and the CSRF token", content_type = "application/json")))]
 pub(crate) async fn session(
     State(s): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let p = s.principal(&headers).await?;
     let role = p.role();
-    let may: Vec<&str> = PERMISSIONS
-        .iter()
-        .filter(|(_, roles)| roles.contains(&role))
-        .map(|(a, _)| match a {
-            Action::Read => "read",
-            Action::Submit => "submit",
-            Action::Verify => "verify",
-            Action::ManageUsers => "manage-users",
-            Action::ReadPersonal => "read-personal",
-            Action::ManageRegistry => "manage-registry",
-        })
+    let may: Vec<&str> = truce_model::access::actions_of(role)
+        .into_iter()
+        .map(Action::as_str)
         .collect();
+    // The sources this user may submit reports for, by the same rule the submission
+    // route applies, so that a form offers only those.
+    let submit_sources: Vec<String> = if allowed(role, Action::Submit) {
+        let party = p.user.as_ref().and_then(|u| u.party.as_deref());
+        let mut ids: Vec<String> = s
+            .store
+            .sources()
+            .await?
+            .into_values()
+            .filter(|src| truce_model::access::may_submit_for(role, party, src).is_ok())
+            .map(|src| src.id)
+            .collect();
+        ids.sort();
+        ids
+    } else {
+        Vec::new()
+    };
     Ok(Json(
-        json!({"user": p.user, "role": role, "may": may, "csrf": p.csrf}),
+        json!({"user": p.user, "role": role, "may": may, "submit_sources": submit_sources, "csrf": p.csrf}),
     ))
 }
 
@@ -313,7 +273,7 @@ pub(crate) async fn users(
 #[serde(deny_unknown_fields)]
 struct StatusBody {
     /// The analyst's status, or null to return to the assessed one.
-    status: Option<truce_core::incidents::IncidentStatus>,
+    status: Option<truce_engine::incidents::IncidentStatus>,
     reason: String,
 }
 
@@ -331,25 +291,20 @@ pub(crate) async fn set_status(
     let p = s.principal(&headers).await?;
     p.require(Action::Verify, &method, &headers)?;
     let b: StatusBody = json_body(&headers, &body)?;
-    if b.reason.trim().is_empty() {
-        return Err(ApiError::BadBody(
-            "/reason".into(),
-            "give the reason in a sentence".into(),
-        ));
-    }
     let bundle = s.bundle(&id).await?;
     let actor = p.user.as_ref().map_or("?", |u| u.id.as_str());
-    let updated = s
-        .store
-        .set_status(&bundle, &incident, b.status, &b.reason, actor)
-        .await
-        .map_err(|e| match e {
-            truce_store::verify::ReviewError::NoIncident(i) => {
-                ApiError::NotFound(format!("no incident `{i}` with reports"))
-            }
-            truce_store::verify::ReviewError::Store(e) => e.into(),
-            other => ApiError::BadBody(String::new(), other.to_string()),
-        })?;
+    let updated = truce_usecases::review::change_status(
+        &s.store, &bundle, &incident, b.status, &b.reason, actor,
+    )
+    .await
+    .map_err(|e| match e {
+        StatusError::NoReason => ApiError::BadBody("/reason".into(), e.to_string()),
+        StatusError::Review(ReviewError::NoIncident(i)) => {
+            ApiError::NotFound(format!("no incident `{i}` with reports"))
+        }
+        StatusError::Review(ReviewError::Store(e)) => e.into(),
+        StatusError::Review(other) => ApiError::BadBody(String::new(), other.to_string()),
+    })?;
     Ok(Json(json!({"incident": updated})))
 }
 
@@ -393,46 +348,16 @@ pub(crate) async fn submit_report(
         })
         .transpose()?;
     let bundle = s.bundle(&id).await?;
-    let sources = s.store.sources().await?;
-    let now = jiff::Timestamp::now();
-    let ctx = truce_core::jsonl::Context {
-        agreement: &bundle.agreement,
-        sources: &sources,
-        now,
-    };
-    // The line as it will be stored: a report without a key is keyed by this text.
-    let line = value.to_string();
-    // Every problem of the report, each with its JSON pointer, so a form can mark them all.
-    let report = truce_core::jsonl::read_value(1, &value, &line, &ctx).map_err(|problems| {
-        ApiError::BadBodyMany(
-            problems
-                .into_iter()
-                .map(|p| (p.pointer, p.reason))
-                .collect(),
-        )
-    })?;
-    if user.role == Role::Monitor {
-        use truce_core::report::SourceKind;
-        let kind = sources.get(&report.source).map(|src| src.kind);
-        if matches!(kind, Some(SourceKind::DataSet | SourceKind::PartyMinistry)) {
-            return Err(ApiError::Forbidden(format!(
-                "monitors report what they observe: `{}` is a data set or a party's ministry",
-                report.source
-            )));
-        }
-    }
-    if user.role == Role::Liaison {
-        let party = sources
-            .get(&report.source)
-            .and_then(|src| src.party.clone());
-        if party.is_none() || party != user.party {
-            return Err(ApiError::Forbidden(format!(
-                "a liaison of `{}` submits for sources of that party; `{}` is not one",
-                user.party.as_deref().unwrap_or("?"),
-                report.source
-            )));
-        }
-    }
+    let prepared = truce_usecases::submit::prepare(
+        &s.store,
+        &bundle,
+        user.role,
+        user.party.as_deref(),
+        &value,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .map_err(submit_error)?;
     let request_hash = request_hash_of(&id, &value);
     if let Some(k) = &key {
         match s
@@ -465,7 +390,7 @@ pub(crate) async fn submit_report(
             }
         }
     }
-    let result = store_report(&p.store(&s), &bundle, &value, &report.id, now).await;
+    let result = store_report(&p.store(&s), &bundle, prepared).await;
     match (&result, &key) {
         (Ok((status, body)), Some(k)) => {
             s.store
@@ -494,41 +419,30 @@ fn request_hash_of(agreement: &str, v: &Value) -> String {
         .collect()
 }
 
-/// Matches and stores one report under the agreement's import lock.
+/// The answer to a refused submission.
+fn submit_error(e: SubmitError) -> ApiError {
+    match e {
+        // Every problem of the report, each with its JSON pointer, so a form can mark
+        // them all.
+        SubmitError::Invalid(problems) => ApiError::BadBodyMany(problems),
+        SubmitError::Refused(r) => ApiError::Forbidden(r.to_string()),
+        SubmitError::Rejected(pointer, reason) => ApiError::BadBody(pointer, reason),
+        SubmitError::Store(e) => e.into(),
+    }
+}
+
+/// Stores and matches a prepared report: the matcher's decision, as JSON.
 async fn store_report(
     store: &truce_store::Store,
-    bundle: &truce_core::AgreementBundle,
-    value: &Value,
-    report_id: &str,
-    now: jiff::Timestamp,
+    bundle: &truce_model::AgreementBundle,
+    prepared: truce_usecases::submit::Prepared,
 ) -> Result<(StatusCode, String), ApiError> {
-    let line = format!("{value}\n");
-    let lock = store.import_lock(&bundle.agreement.id).await?;
-    let outcome =
-        truce_store::ingest::import_jsonl(store, bundle, line.as_bytes(), now, 1, |_| {}).await;
-    lock.release().await?;
-    let outcome = outcome?;
-    if let Some(r) = outcome.rejects.first() {
-        return Err(ApiError::BadBody(r.column.clone(), r.reason.clone()));
-    }
-    let placed = store.report_placement(report_id).await?;
-    let Some((incident, new, reason)) = placed else {
-        return Err(ApiError::Internal(format!(
-            "report {report_id} was not stored"
-        )));
-    };
-    let status = if outcome.summary.accepted > 0 {
+    let done = prepared.store(store, bundle).await.map_err(submit_error)?;
+    let status = if done.stored {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    let body = json!({
-        "report": report_id,
-        "incident": incident,
-        "new_incident": new,
-        "reason": reason,
-        "stored": outcome.summary.accepted > 0,
-        "warnings": outcome.warnings,
-    });
-    Ok((status, body.to_string()))
+    let body = serde_json::to_string(&done).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((status, body))
 }

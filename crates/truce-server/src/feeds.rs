@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use jiff::ToSpan;
 use serde_json::{Value, json};
-use truce_core::compliance::{self, Inputs, Options};
-use truce_core::feeds::{self, AtomEntry};
+use truce_bulletin::feeds::{self, AtomEntry};
+use truce_engine::compliance::{self, Inputs, Options};
 
 fn typed(body: impl Into<axum::body::Body>, content_type: &'static str) -> Response {
     let mut r = Response::new(body.into());
@@ -262,7 +262,7 @@ pub(crate) async fn deadlines(
         as_of,
     );
     let until = as_of.checked_add(730.days()).unwrap_or(as_of);
-    let items = truce_core::bulletin::upcoming(&card, as_of, until);
+    let items = truce_bulletin::upcoming(&card, as_of, until);
     let text = feeds::icalendar(
         &id,
         &b.agreement.title,

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
-use truce_core::AgreementBundle;
+use truce_model::AgreementBundle;
 use truce_store::Store;
 
 mod api;
@@ -24,7 +24,7 @@ pub mod auth;
 mod feeds;
 mod ogc;
 pub mod openapi;
-pub mod publishing;
+
 mod registry;
 
 /// Loaded agreements by id, with the content hash each was loaded from.
@@ -256,7 +256,7 @@ fn params(raw: Option<String>, allowed: &[&str]) -> Result<HashMap<String, Strin
             ApiError::BadParameter(k.clone(), "not valid percent-encoded UTF-8".into())
         })?;
         if !allowed.contains(&k.as_str()) {
-            let hint = truce_core::diag::suggest(&k, allowed.iter().copied());
+            let hint = truce_model::diag::suggest(&k, allowed.iter().copied());
             return Err(ApiError::BadParameter(
                 k,
                 format!("unknown parameter ({hint})"),

@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use truce_core::AgreementBundle;
-use truce_core::incidents::Incident;
-use truce_core::records::Record;
+use truce_engine::incidents::Incident;
+use truce_model::AgreementBundle;
+use truce_model::records::Record;
 
 const CORE: &str = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core";
 const GEOJSON: &str = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson";
@@ -83,7 +83,7 @@ fn collection_of(
     COLLECTIONS.iter().find(|c| c.0 == cid).ok_or_else(|| {
         ApiError::NotFound(format!(
             "no collection `{cid}`; {}",
-            truce_core::diag::suggest(cid, COLLECTIONS.iter().map(|c| c.0))
+            truce_model::diag::suggest(cid, COLLECTIONS.iter().map(|c| c.0))
         ))
     })
 }
@@ -202,7 +202,7 @@ fn datetime(v: &str) -> Result<(Option<i64>, Option<i64>), ApiError> {
             return Ok(Some(t.as_second() + i64::from(end)));
         }
         if let Ok(d) = s.parse::<jiff::civil::Date>() {
-            let day = truce_core::period::start_of_day(d, &jiff::tz::TimeZone::UTC)
+            let day = truce_model::period::start_of_day(d, &jiff::tz::TimeZone::UTC)
                 .ok_or_else(|| bad(format!("`{s}` is out of range")))?
                 .as_second();
             return Ok(Some(if end { day + 86_400 } else { day }));
@@ -263,7 +263,7 @@ async fn small_collection(
     when: (Option<i64>, Option<i64>),
 ) -> Result<Vec<Value>, ApiError> {
     let day = |d: jiff::civil::Date| {
-        truce_core::period::start_of_day(d, b.agreement.tz()).map(|t| t.as_second())
+        truce_model::period::start_of_day(d, b.agreement.tz()).map(|t| t.as_second())
     };
     Ok(match cid {
         "zones" => {

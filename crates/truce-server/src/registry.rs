@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde_json::{Value, json};
-use truce_core::registry::{self, EntryKind};
+use truce_model::registry::EntryKind;
 use truce_store::StoreError;
 
 fn date_param(name: &str, v: &str) -> Result<Date, ApiError> {
@@ -41,7 +41,7 @@ pub(crate) async fn summary(
             .to_zoned_datetime(jiff::tz::TimeZone::UTC)
             .date(),
     };
-    let counts = registry::counts(&s.store.registry_facts().await?, date);
+    let counts = truce_engine::registry::counts(&s.store.registry_facts().await?, date);
     match q.get("format").map(String::as_str) {
         None | Some("json") => Ok(Json(json!({"as_of": date, "counts": counts})).into_response()),
         Some("csv") => {
@@ -104,7 +104,7 @@ pub(crate) async fn claims(
     }
     dates.sort();
     dates.dedup();
-    let rows = registry::reconcile(&facts, &e.claims, &e.exchanges, &dates);
+    let rows = truce_engine::registry::reconcile(&facts, &e.claims, &e.exchanges, &dates);
     Ok(Json(json!({"reconciliation": rows})))
 }
 

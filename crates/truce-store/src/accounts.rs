@@ -10,52 +10,7 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use serde::Serialize;
 
-/// What a user may do is decided by one role (see the server's authorisation table).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// Users, keys, backups, agreements; everything an analyst may do.
-    Admin,
-    /// Verification, merges and splits, the whole scorecard.
-    Analyst,
-    /// Field monitors and observation posts: submit reports.
-    Monitor,
-    /// A party's liaison officer: submit claims; sees their own side's registry records.
-    Liaison,
-    /// Detainee registry with personal data.
-    ProtectionOfficer,
-    /// Not logged in: published data only.
-    Public,
-}
-
-impl Role {
-    /// Every role, public last.
-    pub const ALL: [Role; 6] = [
-        Role::Admin,
-        Role::Analyst,
-        Role::Monitor,
-        Role::Liaison,
-        Role::ProtectionOfficer,
-        Role::Public,
-    ];
-
-    /// The word used in files, the API and the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Analyst => "analyst",
-            Self::Monitor => "monitor",
-            Self::Liaison => "liaison",
-            Self::ProtectionOfficer => "protection-officer",
-            Self::Public => "public",
-        }
-    }
-
-    /// Reads a role word.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
+pub use truce_model::access::UserRole;
 
 /// A user, without secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,7 +20,7 @@ pub struct User {
     /// Full name.
     pub name: String,
     /// Role.
-    pub role: Role,
+    pub role: UserRole,
     /// The party a liaison is bound to.
     pub party: Option<String>,
     /// True when the account may not log in.
@@ -141,7 +96,7 @@ type UserRow = (String, String, String, Option<String>, i64, String);
 
 fn user_of(r: UserRow) -> Result<User> {
     Ok(User {
-        role: Role::parse(&r.2).ok_or_else(|| {
+        role: UserRole::parse(&r.2).ok_or_else(|| {
             StoreError::Corrupt(format!("user {} has an unknown role `{}`", r.0, r.2))
         })?,
         id: r.0,
@@ -161,17 +116,17 @@ impl Store {
         &self,
         id: &str,
         name: &str,
-        role: Role,
+        role: UserRole,
         party: Option<&str>,
         password: &str,
         now: &str,
     ) -> Result<User> {
-        if role == Role::Public {
+        if role == UserRole::Public {
             return Err(StoreError::Refused(
                 "`public` is the role of visitors who are not logged in".into(),
             ));
         }
-        if role == Role::Liaison && party.is_none() {
+        if role == UserRole::Liaison && party.is_none() {
             return Err(StoreError::Refused(
                 "a liaison is bound to one party: give --party".into(),
             ));

@@ -1,5 +1,5 @@
 //! The audit log: every write of the store appends an entry to one hash chain inside the
-//! transaction that makes the write (truce-core's `audit` module holds the hashing and
+//! transaction that makes the write (truce-engine's `audit` module holds the hashing and
 //! checking rules). Appends first take the row lock of `audit_head`, so writers on any
 //! number of connections and server nodes append one after another and the chain never
 //! forks.
@@ -13,7 +13,7 @@ use crate::{Result, Store, StoreError};
 use jiff::Timestamp;
 use serde_json::Value;
 use sqlx::Row;
-use truce_core::audit::{self, ChainCheck, Entry, Finding, Head, state_digest};
+use truce_engine::audit::{self, ChainCheck, Entry, Finding, Head, state_digest};
 
 /// What one append records; the state after is read back by the chain itself.
 #[derive(Debug, Clone)]
@@ -131,9 +131,9 @@ macro_rules! chain_for {
                                 .bind(id)
                                 .fetch_all(&mut *self)
                                 .await?;
-                                let files: Vec<truce_core::SourceFile> = files
+                                let files: Vec<truce_model::SourceFile> = files
                                     .into_iter()
-                                    .map(|(n, t)| truce_core::SourceFile::new(n, t))
+                                    .map(|(n, t)| truce_model::SourceFile::new(n, t))
                                     .collect();
                                 Some(vec![v.to_string(), crate::content_hash(&files)])
                             }

@@ -9,8 +9,8 @@ use crate::audit::{Chain, Note};
 use crate::{Result, Store, StoreError};
 use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
-use truce_core::incidents::{Decision, Incident, IncidentStatus, StoredIncident};
-use truce_core::report::{Report, Source};
+use truce_engine::incidents::{Decision, Incident, IncidentStatus, StoredIncident};
+use truce_model::report::{Report, Source};
 
 /// A report to store with the record it came from and the matcher's decision.
 #[derive(Debug, Clone)]
@@ -33,7 +33,7 @@ pub enum Raw {
     /// JSON as received.
     Json(String),
     /// A row's fields, in the format's column order.
-    Fields(truce_core::rows::Fields),
+    Fields(truce_formats::rows::Fields),
 }
 
 impl Raw {
@@ -96,7 +96,7 @@ impl Encoded {
             bodies,
             raws,
             incident_bodies,
-            digest: truce_core::audit::hex(&sha2::Digest::finalize(h)),
+            digest: truce_engine::audit::hex(&sha2::Digest::finalize(h)),
         })
     }
 }
@@ -194,17 +194,17 @@ impl FilterValues {
     /// one set of rules for the command line and the API.
     pub fn check(
         self,
-        bundle: &truce_core::AgreementBundle,
+        bundle: &truce_model::AgreementBundle,
         after: Option<i64>,
         limit: i64,
     ) -> std::result::Result<IncidentFilter, FilterProblem> {
-        use truce_core::diag::suggest;
+        use truce_model::diag::suggest;
         let bad = |param: &'static str, reason: String| FilterProblem { param, reason };
         let tz = bundle.agreement.tz();
         let day = |param: &'static str, d: jiff::civil::Date, plus: i64| {
             d.checked_add(jiff::Span::new().days(plus))
                 .ok()
-                .and_then(|d| truce_core::period::start_of_day(d, tz))
+                .and_then(|d| truce_model::period::start_of_day(d, tz))
                 .map(|t| t.as_second())
                 .ok_or_else(|| bad(param, format!("`{d}` is out of range")))
         };
@@ -217,9 +217,9 @@ impl FilterValues {
             ));
         }
         if let Some(t) = &self.event_type
-            && truce_core::report::EventType::parse(t).is_none()
+            && truce_model::report::EventType::parse(t).is_none()
         {
-            let hint = suggest(t, truce_core::report::EventType::ALL.iter().copied());
+            let hint = suggest(t, truce_model::report::EventType::ALL.iter().copied());
             return Err(bad("type", format!("unknown event type `{t}`; {hint}")));
         }
         if let Some(st) = &self.status
@@ -284,7 +284,7 @@ pub struct Current {
 
 /// The current version of every (source, key), compactly: one entry per stored record.
 #[derive(Debug, Default)]
-pub struct Versions(truce_core::keys::KeyTable<Packed>);
+pub struct Versions(truce_formats::keys::KeyTable<Packed>);
 
 /// A [`Current`] in 16 bytes rather than 24: the retraction is the line's top bit, and
 /// lines past 2,147,483,647 are kept as that.
@@ -427,11 +427,11 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> 
 #[derive(serde::Serialize)]
 struct BodyOut<'a> {
     received: &'a jiff::Timestamp,
-    occurred: &'a truce_core::report::Window,
+    occurred: &'a truce_model::report::Window,
     location: PlaceOut<'a>,
     perpetrator: &'a Option<String>,
     target: &'a Option<String>,
-    casualties: &'a truce_core::report::Casualties,
+    casualties: &'a truce_model::report::Casualties,
     credibility: u8,
     text: &'a str,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -467,12 +467,12 @@ impl<'a> BodyOut<'a> {
 #[derive(serde::Deserialize)]
 struct BodyIn {
     received: jiff::Timestamp,
-    occurred: truce_core::report::Window,
+    occurred: truce_model::report::Window,
     location: PlaceIn,
     perpetrator: Option<String>,
     target: Option<String>,
     #[serde(default)]
-    casualties: truce_core::report::Casualties,
+    casualties: truce_model::report::Casualties,
     credibility: u8,
     text: String,
     #[serde(default)]
@@ -523,7 +523,7 @@ impl ReportRow {
     pub(crate) fn into_report(self) -> Result<Report> {
         let b: BodyIn = decode("report", &self.body)?;
         let event_type =
-            truce_core::report::EventType::parse(&self.event_type).ok_or_else(|| {
+            truce_model::report::EventType::parse(&self.event_type).ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "stored report {} has an unknown type `{}`",
                     self.id, self.event_type
@@ -536,7 +536,7 @@ impl ReportRow {
             source_version: self.source_version,
             received: b.received,
             occurred: b.occurred,
-            location: truce_core::report::Location {
+            location: truce_model::report::Location {
                 point: self.lon.zip(self.lat),
                 place_name: b.location.place_name,
                 precision: b.location.precision,
@@ -595,10 +595,10 @@ impl Store {
                 let source = Source {
                     id: id.clone(),
                     name: r.try_get("name")?,
-                    kind: truce_core::report::SourceKind::parse(&kind).ok_or_else(|| {
+                    kind: truce_model::report::SourceKind::parse(&kind).ok_or_else(|| {
                         StoreError::Corrupt(format!("source {id}: kind `{kind}`"))
                     })?,
-                    reliability: truce_core::report::Reliability::parse(&reliability).ok_or_else(
+                    reliability: truce_model::report::Reliability::parse(&reliability).ok_or_else(
                         || StoreError::Corrupt(format!("source {id}: reliability `{reliability}`")),
                     )?,
                     party: r.try_get("party")?,

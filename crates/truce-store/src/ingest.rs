@@ -10,12 +10,12 @@
 use crate::{Batch, Encoded, NewReport, Raw, Result, Store};
 use std::collections::HashMap;
 use std::io::{BufRead, Read};
-use truce_core::AgreementBundle;
-use truce_core::acled::{self, Reject, Warning};
-use truce_core::incidents::{MatchConfig, Matcher};
-use truce_core::jsonl;
-use truce_core::report::{Report, Source};
-use truce_core::rows::Fields;
+use truce_engine::incidents::{Decision, MatchConfig, Matcher};
+use truce_formats::acled::{self, Reject, Warning};
+use truce_formats::jsonl;
+use truce_formats::rows::Fields;
+use truce_model::AgreementBundle;
+use truce_model::report::{Report, Source};
 
 /// Rows per transaction unless the caller chooses. At 1M rows, 2,500 rather than 5,000
 /// keeps the peak resident memory near 300 MB (286–307 MB against 318–335) for about 5%
@@ -318,6 +318,8 @@ pub struct ImportOutcome {
     pub rejects: Vec<Reject>,
     /// Accepted rows worth a look.
     pub warnings: Vec<Warning>,
+    /// The matcher's decisions, when the caller asked to keep them ([`import_one`]).
+    pub decisions: Vec<Decision>,
 }
 
 /// One accepted row of any format.
@@ -344,7 +346,42 @@ pub async fn import_rows(
     rows: impl Iterator<Item = Result<Incoming, Vec<Reject>>>,
     sources: &HashMap<String, Source>,
     batch_rows: usize,
+    progress: impl FnMut(u64),
+) -> Result<ImportOutcome> {
+    import_rows_keeping(store, bundle, rows, sources, batch_rows, progress, false).await
+}
+
+/// Stores one report, already read, and gives back the matcher's own decision for it
+/// (`None` when the same version was stored before, so nothing was matched).
+pub async fn import_one(
+    store: &Store,
+    bundle: &AgreementBundle,
+    incoming: Incoming,
+    sources: &HashMap<String, Source>,
+) -> Result<(ImportOutcome, Option<Decision>)> {
+    let mut out = import_rows_keeping(
+        store,
+        bundle,
+        std::iter::once(Ok(incoming)),
+        sources,
+        1,
+        |_| {},
+        true,
+    )
+    .await?;
+    let decision = out.decisions.pop();
+    Ok((out, decision))
+}
+
+/// [`import_rows`], keeping each accepted report's decision in the outcome when `keep`.
+async fn import_rows_keeping(
+    store: &Store,
+    bundle: &AgreementBundle,
+    rows: impl Iterator<Item = Result<Incoming, Vec<Reject>>>,
+    sources: &HashMap<String, Source>,
+    batch_rows: usize,
     mut progress: impl FnMut(u64),
+    keep: bool,
 ) -> Result<ImportOutcome> {
     let agreement = bundle.agreement.id.clone();
     let mut current = store.current_versions().await?;
@@ -441,6 +478,9 @@ pub async fn import_rows(
             },
         );
         out.summary.accepted += 1;
+        if keep {
+            out.decisions.push(decision.clone());
+        }
         if decision.new {
             out.summary.new_incidents += 1;
         } else {
@@ -585,11 +625,11 @@ pub async fn import_ucdp<R: Read>(
     store: &Store,
     bundle: &AgreementBundle,
     input: R,
-    options: &truce_core::ucdp::Options,
+    options: &truce_formats::ucdp::Options,
     batch_rows: usize,
     progress: impl FnMut(u64),
 ) -> Result<Result<ImportOutcome, acled::FileError>> {
-    let rows = truce_core::ucdp::Reader::new(input, &bundle.agreement, &bundle.zones, options)
+    let rows = truce_formats::ucdp::Reader::new(input, &bundle.agreement, &bundle.zones, options)
         .map(|reader| reader.map(|row| row.map(|r| (r.report, r.fields, r.warnings, 0))));
     import_dataset(
         store,

@@ -68,8 +68,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 use std::path::Path;
 use std::time::Duration;
-use truce_core::places::{fold, skeleton};
-use truce_core::{AgreementBundle, Problems, SourceFile};
+use truce_model::places::{fold, skeleton};
+use truce_model::{AgreementBundle, Problems, SourceFile};
 
 /// Store failures, by cause.
 #[derive(Debug, thiserror::Error)]
@@ -552,7 +552,7 @@ impl Store {
             .bind(&o.document)
             .bind(o.kind.as_str())
             .bind(&o.title)
-            .bind(o.deadline.as_ref().and_then(truce_core::Deadline::due).map(|t| t.to_string()))
+            .bind(o.deadline.as_ref().and_then(truce_model::Deadline::due).map(|t| t.to_string()))
             .bind(serde_json::to_string(o)?)
             .execute(&mut *tx)
             .await?;
@@ -698,9 +698,9 @@ impl Store {
             let Some(main) = files.iter().find(|f| f.name == main_name).cloned() else {
                 return Err(StoreError::StoredAgreementInvalid {
                     id: id.to_owned(),
-                    problems: Problems(vec![truce_core::Problem {
+                    problems: Problems(vec![truce_model::Problem {
                         file: main_name,
-                        position: truce_core::diag::Position::File,
+                        position: truce_model::diag::Position::File,
                         message: "the agreement file is missing from the store".into(),
                         hint: None,
                     }]),
@@ -713,7 +713,7 @@ impl Store {
                     .cloned()
                     .ok_or_else(|| "not stored with the agreement".to_owned())
             };
-            truce_core::load(main, read).map(Some).map_err(|problems| {
+            truce_model::load(main, read).map(Some).map_err(|problems| {
                 StoreError::StoredAgreementInvalid {
                     id: id.to_owned(),
                     problems,

@@ -6,9 +6,9 @@ use crate::audit::{Chain, Note};
 use crate::{Result, Store, StoreError, sha256};
 use jiff::Timestamp;
 use std::collections::BTreeSet;
-use truce_core::AgreementBundle;
-use truce_core::jsonl::LineProblem;
-use truce_core::records::{self, Evidence, Record, RecordKind};
+use truce_formats::jsonl::LineProblem;
+use truce_model::AgreementBundle;
+use truce_model::records::{Evidence, Record, RecordKind};
 
 /// What writing a set of records did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -57,7 +57,7 @@ impl Store {
             let mut counts = RecordCounts::default();
             let at = now.to_string();
             for (r, origin) in items {
-                let body = records::write_line(r);
+                let body = truce_formats::records::write_line(r);
                 let hash = sha256(&body);
                 let kind = r.kind().as_str();
                 let before = tx
@@ -140,15 +140,16 @@ impl Store {
             rows.into_iter()
                 .map(|(body, version, origin, imported_at)| {
                     let value: serde_json::Value = serde_json::from_str(&body)?;
-                    let record = records::read_value(0, value, bundle).map_err(|p| {
-                        StoreError::Corrupt(format!(
-                            "stored record from {origin} no longer reads: {}",
-                            p.iter()
-                                .map(|x| format!("{} {}", x.pointer, x.reason))
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        ))
-                    })?;
+                    let record =
+                        truce_formats::records::read_value(0, value, bundle).map_err(|p| {
+                            StoreError::Corrupt(format!(
+                                "stored record from {origin} no longer reads: {}",
+                                p.iter()
+                                    .map(|x| format!("{} {}", x.pointer, x.reason))
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            ))
+                        })?;
                     Ok(StoredRecord {
                         record,
                         version,
@@ -191,7 +192,7 @@ impl Store {
             .map(|s| s.record.id().to_owned())
             .collect();
         let (parsed, mut rejects) = if name.to_ascii_lowercase().ends_with(".csv") {
-            records::read_csv(text, default_kind, bundle)
+            truce_formats::records::read_csv(text, default_kind, bundle)
                 .unwrap_or_else(|e| (Vec::new(), vec![e.into()]))
         } else {
             let mut parsed = Vec::new();
@@ -201,7 +202,7 @@ impl Store {
                 if line.trim().is_empty() {
                     continue;
                 }
-                match records::read_line(no, line, bundle) {
+                match truce_formats::records::read_line(no, line, bundle) {
                     Ok(r) => parsed.push((no, r)),
                     Err(p) => rejects.extend(p),
                 }
@@ -227,7 +228,7 @@ impl Store {
                     pointer: "/checkpoint".into(),
                     reason: format!(
                         "unknown checkpoint `{cp}`; {}",
-                        truce_core::diag::suggest(cp, known.iter().map(String::as_str))
+                        truce_model::diag::suggest(cp, known.iter().map(String::as_str))
                     ),
                 });
                 continue;
@@ -253,7 +254,7 @@ impl Store {
     pub async fn violations(
         &self,
         bundle: &AgreementBundle,
-    ) -> Result<truce_core::compliance::ViolationIndex> {
+    ) -> Result<truce_engine::compliance::ViolationIndex> {
         let incidents = self
             .incidents(
                 &bundle.agreement.id,
@@ -263,7 +264,7 @@ impl Store {
                 },
             )
             .await?;
-        Ok(truce_core::compliance::ViolationIndex::from_incidents(
+        Ok(truce_engine::compliance::ViolationIndex::from_incidents(
             &incidents,
             bundle.agreement.tz(),
         ))

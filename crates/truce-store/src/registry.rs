@@ -4,7 +4,7 @@
 //! everyone else aggregates only. Personal fields are sealed at rest (see [`crate::seal`]);
 //! every read of a personal record appends an audit entry naming who read it.
 
-use crate::accounts::Role;
+use crate::accounts::UserRole;
 use crate::audit::{Chain, Note};
 use crate::seal::Keyring;
 use crate::{Result, Store, StoreError};
@@ -12,11 +12,12 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use truce_core::AgreementBundle;
-use truce_core::jsonl::LineProblem;
-use truce_core::records::PersonCategory;
-use truce_core::registry::{
-    self, Entry, EntryKind, Facts, Person, PersonStatus, Personal, StatusChange, StatusPersonal,
+use truce_formats::jsonl::LineProblem;
+use truce_model::AgreementBundle;
+use truce_model::access::{RegistryScope, registry_scope};
+use truce_model::records::PersonCategory;
+use truce_model::registry::{
+    Entry, EntryKind, Facts, Person, PersonStatus, Personal, StatusChange, StatusPersonal,
 };
 
 /// Who is asking, for need-to-know decisions.
@@ -25,7 +26,7 @@ pub struct Viewer {
     /// Login name (or `cli:NAME`), written in the audit log for each read.
     pub actor: String,
     /// Role.
-    pub role: Role,
+    pub role: UserRole,
     /// The party of a liaison.
     pub party: Option<String>,
 }
@@ -35,7 +36,7 @@ impl Viewer {
     pub fn public() -> Self {
         Self {
             actor: "public".into(),
-            role: Role::Public,
+            role: UserRole::Public,
             party: None,
         }
     }
@@ -49,27 +50,19 @@ impl Viewer {
         }
     }
 
-    /// May this viewer see the personal data of a person of `side`?
+    /// May this viewer see the personal data of a person of `side`? The access
+    /// policy's need-to-know rule decides ([`registry_scope`]).
     pub fn may_see(&self, side: &str) -> bool {
-        match self.role {
-            Role::Admin | Role::ProtectionOfficer => true,
-            Role::Liaison => self.party.as_deref() == Some(side),
-            Role::Analyst | Role::Monitor | Role::Public => false,
-        }
+        registry_scope(self.role, self.party.as_deref()).covers(side)
     }
 
     /// The one side whose people this viewer may see, `None` meaning all; `Err` when the
     /// viewer may see no personal data at all.
-    fn scope(&self) -> Result<Option<&str>> {
-        match self.role {
-            Role::Admin | Role::ProtectionOfficer => Ok(None),
-            Role::Liaison => self.party.as_deref().map(Some).ok_or_else(|| {
-                StoreError::NotAllowed("a liaison without a party sees no personal data".into())
-            }),
-            Role::Analyst | Role::Monitor | Role::Public => Err(StoreError::NotAllowed(format!(
-                "the {} role sees registry aggregates only, never personal data",
-                self.role.as_str()
-            ))),
+    fn scope(&self) -> Result<Option<String>> {
+        match registry_scope(self.role, self.party.as_deref()) {
+            RegistryScope::All => Ok(None),
+            RegistryScope::Side(side) => Ok(Some(side)),
+            RegistryScope::Nobody(why) => Err(StoreError::NotAllowed(why)),
         }
     }
 }
@@ -159,13 +152,13 @@ impl Store {
     ) -> Result<RegistryImport> {
         let keys = keys(self)?;
         let (parsed, mut rejects) = if name.to_ascii_lowercase().ends_with(".csv") {
-            registry::read_csv(text, default_kind, bundle)
+            truce_formats::registry::read_csv(text, default_kind, bundle)
                 .unwrap_or_else(|e| (Vec::new(), vec![e.into()]))
         } else {
-            registry::read_jsonl(text, bundle)
+            truce_formats::registry::read_jsonl(text, bundle)
         };
         let exchanges: std::collections::BTreeSet<String> = self
-            .records(bundle, Some(truce_core::records::RecordKind::Exchange))
+            .records(bundle, Some(truce_model::records::RecordKind::Exchange))
             .await?
             .into_iter()
             .map(|r| r.record.id().to_owned())
@@ -274,7 +267,7 @@ impl Store {
                                 pointer: "/exchange".into(),
                                 reason: format!(
                                     "no exchange record `{x}`; import it with `truce evidence import` first; {}",
-                                    truce_core::diag::suggest(x, exchanges.iter().map(String::as_str))
+                                    truce_model::diag::suggest(x, exchanges.iter().map(String::as_str))
                                 ),
                             });
                             continue;
@@ -368,7 +361,7 @@ impl Store {
     /// recorded in the audit log. Refused for roles that see aggregates only.
     pub async fn registry_persons(&self, viewer: &Viewer) -> Result<Vec<PersonRecord>> {
         let scope = viewer.scope()?;
-        self.read_persons(viewer, scope, None).await
+        self.read_persons(viewer, scope.as_deref(), None).await
     }
 
     /// One person, when the viewer may see them (`None` otherwise, as for an unknown id:
@@ -386,7 +379,9 @@ impl Store {
             refused().await?;
             return Ok(None);
         };
-        let found = self.read_persons(viewer, scope, Some(id)).await?;
+        let found = self
+            .read_persons(viewer, scope.as_deref(), Some(id))
+            .await?;
         if found.is_empty() {
             refused().await?;
         }

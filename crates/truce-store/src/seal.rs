@@ -34,7 +34,7 @@ impl Key {
             .finalize();
         Self {
             bytes,
-            id: truce_core::audit::hex(&digest[..8]),
+            id: truce_engine::audit::hex(&digest[..8]),
         }
     }
 
@@ -63,7 +63,7 @@ impl Key {
     }
 
     fn hex(&self) -> String {
-        truce_core::audit::hex(&self.bytes)
+        truce_engine::audit::hex(&self.bytes)
     }
 }
 
@@ -266,8 +266,8 @@ impl Keyring {
         Ok(format!(
             "{V1}:{}:{}{}",
             self.primary.id,
-            truce_core::audit::hex(&nonce),
-            truce_core::audit::hex(&sealed)
+            truce_engine::audit::hex(&nonce),
+            truce_engine::audit::hex(&sealed)
         ))
     }
 
@@ -332,7 +332,7 @@ impl Keyring {
             return String::new();
         };
         m.update(content);
-        truce_core::audit::hex(&m.finalize().into_bytes())
+        truce_engine::audit::hex(&m.finalize().into_bytes())
     }
 }
 

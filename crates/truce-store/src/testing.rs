@@ -7,9 +7,9 @@ use crate::Store;
 
 /// Options for rows of the ACLED data set (reliability B, credibility 2, fields up to
 /// 32 KiB), received and checked at `now`: what the tests and benchmarks import with.
-pub fn acled_options(now: jiff::Timestamp) -> truce_core::acled::Options {
-    use truce_core::report::{Reliability, Source, SourceKind};
-    truce_core::acled::Options {
+pub fn acled_options(now: jiff::Timestamp) -> truce_formats::acled::Options {
+    use truce_model::report::{Reliability, Source, SourceKind};
+    truce_formats::acled::Options {
         source: Source {
             id: "acled".into(),
             name: "ACLED".into(),

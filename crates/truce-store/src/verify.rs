@@ -9,9 +9,9 @@ use crate::{Result, Store, StoreError};
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;
-use truce_core::AgreementBundle;
-use truce_core::incidents::{Incident, IncidentStatus, assess_reports};
-use truce_core::report::{Report, Source};
+use truce_engine::incidents::{Incident, IncidentStatus, assess_reports};
+use truce_model::AgreementBundle;
+use truce_model::report::{Report, Source};
 
 /// One entry of an incident's history.
 #[derive(Debug, Clone, PartialEq, Serialize)]

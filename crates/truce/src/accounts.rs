@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use std::io::Read;
 use truce_store::Store;
-use truce_store::accounts::{Role, generate_password};
+use truce_store::accounts::{UserRole, generate_password};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCmd {
@@ -93,7 +93,7 @@ pub async fn first_admin(store: &Store) -> Result<Option<String>> {
         .add_user(
             "admin",
             "Administrator",
-            Role::Admin,
+            UserRole::Admin,
             None,
             &password,
             &now(),
@@ -117,8 +117,8 @@ pub async fn user(cmd: UserCmd) -> Result<()> {
             password_stdin,
             data,
         } => {
-            let role = Role::parse(&role).ok_or_else(|| {
-                let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            let role = UserRole::parse(&role).ok_or_else(|| {
+                let all: Vec<&str> = UserRole::ALL.iter().map(|r| r.as_str()).collect();
                 BadInput(format!("unknown role `{role}`; one of {}", all.join(", ")))
             })?;
             let store = open(&data).await?;

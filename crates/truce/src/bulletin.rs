@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use jiff::civil::Date;
 use std::path::{Path, PathBuf};
-use truce_core::bulletin;
-use truce_server::publishing;
+use truce_bulletin as bulletin;
+use truce_usecases::publishing;
 
 #[derive(Debug, Subcommand)]
 pub enum BulletinCmd {
@@ -96,7 +96,7 @@ pub fn generate(secret_path: &Path) -> Result<()> {
         &pub_path,
         format!(
             "# Truce bulletin signing key {fp} (ed25519 public key)\n{}\n",
-            truce_core::audit::hex(&public)
+            truce_engine::audit::hex(&public)
         ),
     )
     .with_context(|| format!("cannot write {}", pub_path.display()))?;
@@ -159,7 +159,7 @@ pub async fn bulletin(cmd: BulletinCmd) -> Result<()> {
                         let bytes = publishing::pdf(&c, &r.html)
                             .await
                             .map_err(|e| anyhow::anyhow!("cannot make the PDF: {e}"))?;
-                        let sig = publishing::sign_pdf(&signed.bulletin.id, &bytes, &secret);
+                        let sig = truce_bulletin::sign_pdf(&signed.bulletin.id, &bytes, &secret);
                         written.push(write("pdf", &bytes)?);
                         written.push(write("pdf.sig", sig.as_bytes())?);
                         made_pdf = Some((bytes, sig));
@@ -229,7 +229,7 @@ pub async fn bulletin(cmd: BulletinCmd) -> Result<()> {
                         sig_path.display()
                     ))
                 })?;
-                publishing::verify_pdf(&bytes, &sig, &public)
+                truce_bulletin::verify_pdf(&bytes, &sig, &public)
             } else {
                 let text = std::fs::read_to_string(&file)
                     .map_err(|e| BadInput(format!("cannot read {}: {e}", file.display())))?;

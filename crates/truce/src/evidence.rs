@@ -10,10 +10,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
-use truce_core::acled;
-use truce_core::report::{Reliability, Source, SourceKind};
+use truce_formats::acled;
+use truce_model::report::{Reliability, Source, SourceKind};
 use truce_store::IncidentFilter;
-use truce_store::ingest::{self, ImportOutcome};
+use truce_store::ingest::{self, ImportOutcome, RetractSummary};
+use truce_usecases::import::{ImportOptions, Imported, ReportFormat, import_reports};
+use truce_usecases::review::StatusError;
 
 /// File formats `truce import` reads.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -174,7 +176,7 @@ impl FilterArgs {
     /// Checks the values against the agreement and builds the store filter.
     fn to_filter(
         &self,
-        bundle: &truce_core::AgreementBundle,
+        bundle: &truce_model::AgreementBundle,
         after: Option<i64>,
         limit: i64,
     ) -> Result<IncidentFilter> {
@@ -273,28 +275,18 @@ pub async fn import(args: ImportArgs) -> Result<()> {
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let store = open(&args.data).await?;
     let bundle = stored(&store, &args.agreement).await?;
-    let source_id = args.source.clone().unwrap_or_else(|| {
-        if let Format::Ucdp = args.format {
-            "ucdp".into()
-        } else {
-            "acled".into()
-        }
-    });
-    let existing = store.sources().await?.remove(&source_id);
-    let source = existing.unwrap_or_else(|| Source {
-        id: source_id.clone(),
-        name: source_id.to_uppercase(),
-        kind: SourceKind::DataSet,
-        reliability: Reliability::B,
-        party: None,
-    });
-    let now = jiff::Timestamp::now();
-    let options = acled::Options {
-        source,
-        received: now,
+    let options = ImportOptions {
+        format: match args.format {
+            Format::Acled => ReportFormat::Acled,
+            Format::Jsonl => ReportFormat::Jsonl,
+            Format::Ucdp => ReportFormat::Ucdp,
+            Format::AcledDeletions => ReportFormat::AcledDeletions,
+            Format::Geojson => ReportFormat::Geojson,
+        },
+        source: args.source.clone(),
         credibility: args.credibility,
-        now,
-        max_field_bytes: 32 * 1024,
+        batch_rows: usize::try_from(args.batch_rows).unwrap_or(ingest::BATCH_ROWS),
+        now: jiff::Timestamp::now(),
     };
     let bytes = Arc::new(AtomicU64::new(0));
     let input = std::io::BufReader::with_capacity(
@@ -338,36 +330,16 @@ pub async fn import(args: ImportArgs) -> Result<()> {
             None => {}
         }
     };
-    let batch_rows = usize::try_from(args.batch_rows).unwrap_or(ingest::BATCH_ROWS);
-    // One import of an agreement at a time, also across processes on PostgreSQL.
-    let lock = store.import_lock(&bundle.agreement.id).await?;
-    let outcome = match args.format {
-        Format::AcledDeletions => return retract(&args, &store, &bundle, input, &source_id).await,
-        Format::Acled => {
-            ingest::import_acled(&store, &bundle, input, &options, batch_rows, progress).await?
-        }
-        Format::Jsonl => {
-            Ok(ingest::import_jsonl(&store, &bundle, input, now, batch_rows, progress).await?)
-        }
-        Format::Geojson => {
-            ingest::import_geojson(&store, &bundle, input, now, batch_rows, progress).await?
-        }
-        Format::Ucdp => {
-            let o = truce_core::ucdp::Options {
-                source: options.source.clone(),
-                received: now,
-                now,
-                max_field_bytes: 32 * 1024,
-            };
-            ingest::import_ucdp(&store, &bundle, input, &o, batch_rows, progress).await?
-        }
-    };
-    lock.release().await?;
+    let imported = import_reports(&store, &bundle, input, &options, progress).await?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let outcome = outcome
-        .map_err(|e| BadInput(format!("{}:{}: {}", args.file.display(), e.line, e.message)))?;
+    let outcome = match imported
+        .map_err(|e| BadInput(format!("{}:{}: {}", args.file.display(), e.line, e.message)))?
+    {
+        Imported::Reports(outcome) => outcome,
+        Imported::Retracted(summary, rejects) => return retracted(&args, &summary, &rejects),
+    };
     if let Some(path) = &args.rejects {
         write_rejects(path, &outcome)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -410,17 +382,8 @@ pub async fn import(args: ImportArgs) -> Result<()> {
     Ok(())
 }
 
-/// Applies an ACLED deletion list and prints what it did.
-async fn retract(
-    args: &ImportArgs,
-    store: &truce_store::Store,
-    bundle: &truce_core::AgreementBundle,
-    input: impl Read,
-    source: &str,
-) -> Result<()> {
-    let (summary, rejects) = ingest::retract_acled(store, bundle, input, source)
-        .await?
-        .map_err(|e| BadInput(format!("{}:{}: {}", args.file.display(), e.line, e.message)))?;
+/// Prints what an ACLED deletion list did.
+fn retracted(args: &ImportArgs, summary: &RetractSummary, rejects: &[acled::Reject]) -> Result<()> {
     for r in rejects.iter().take(10) {
         out(&format!("  {}: {}\n", where_(r), r.reason))?;
     }
@@ -457,7 +420,7 @@ fn write_rejects(path: &PathBuf, outcome: &ImportOutcome) -> Result<()> {
     Ok(())
 }
 
-async fn review(review: &ReviewArgs) -> Result<(truce_store::Store, truce_core::AgreementBundle)> {
+async fn review(review: &ReviewArgs) -> Result<(truce_store::Store, truce_model::AgreementBundle)> {
     if review.reason.trim().is_empty() {
         return Err(BadInput("--reason must say why".into()).into());
     }
@@ -481,7 +444,7 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
             let f = filter.to_filter(&bundle, None, i64::MAX)?;
             let list = store.incidents(&bundle.agreement.id, &f).await?;
             let counts =
-                truce_core::incidents::violations_per_zone_day(&list, bundle.agreement.tz());
+                truce_engine::incidents::violations_per_zone_day(&list, bundle.agreement.tz());
             if json {
                 return out(&format!("{}\n", serde_json::to_string_pretty(&counts)?));
             }
@@ -505,22 +468,26 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
             let status = match status.as_str() {
                 "auto" => None,
                 s => Some(
-                    truce_core::incidents::IncidentStatus::parse(s).ok_or_else(|| {
+                    truce_engine::incidents::IncidentStatus::parse(s).ok_or_else(|| {
                         BadInput(format!(
                             "`{s}` is not a status ({})",
-                            truce_core::diag::suggest(
+                            truce_model::diag::suggest(
                                 s,
-                                truce_core::incidents::IncidentStatus::ALL.iter().copied()
+                                truce_engine::incidents::IncidentStatus::ALL.iter().copied()
                             )
                         ))
                     })?,
                 ),
             };
             let (store, bundle) = review(&r).await?;
-            let i = store
-                .set_status(&bundle, &id, status, &r.reason, &r.analyst)
-                .await
-                .map_err(refused)?;
+            let i = truce_usecases::review::change_status(
+                &store, &bundle, &id, status, &r.reason, &r.analyst,
+            )
+            .await
+            .map_err(|e| match e {
+                StatusError::Review(e) => refused(e),
+                e @ StatusError::NoReason => BadInput(e.to_string()).into(),
+            })?;
             out(&format!("{}: {}\n", i.id, i.status.as_str()))
         }
         IncidentsCmd::Merge {
@@ -681,7 +648,7 @@ pub async fn sources(cmd: SourcesCmd) -> Result<()> {
             let kind = SourceKind::parse(&kind).ok_or_else(|| {
                 BadInput(format!(
                     "`{kind}` is not a source kind ({})",
-                    truce_core::diag::suggest(&kind, SourceKind::ALL.iter().copied())
+                    truce_model::diag::suggest(&kind, SourceKind::ALL.iter().copied())
                 ))
             })?;
             let reliability = Reliability::parse(&reliability)
@@ -744,10 +711,10 @@ pub async fn export(args: ExportArgs) -> Result<()> {
     let filter = args.filter.to_filter(&bundle, None, i64::MAX)?;
     let incidents = store.incidents(&bundle.agreement.id, &filter).await?;
     let format = match args.format {
-        ExportFormat::Jsonl => truce_core::export::ExportFormat::Jsonl,
-        ExportFormat::Geojson => truce_core::export::ExportFormat::Geojson,
-        ExportFormat::Acled => truce_core::export::ExportFormat::Acled,
-        ExportFormat::Ucdp => truce_core::export::ExportFormat::Ucdp,
+        ExportFormat::Jsonl => truce_formats::export::ExportFormat::Jsonl,
+        ExportFormat::Geojson => truce_formats::export::ExportFormat::Geojson,
+        ExportFormat::Acled => truce_formats::export::ExportFormat::Acled,
+        ExportFormat::Ucdp => truce_formats::export::ExportFormat::Ucdp,
     };
     let reports = if format.needs_reports() {
         let ids: Vec<String> = incidents.iter().map(|i| i.id.clone()).collect();
@@ -755,7 +722,7 @@ pub async fn export(args: ExportArgs) -> Result<()> {
     } else {
         Vec::new()
     };
-    let buf = truce_core::export::write(format, &bundle.agreement, &incidents, &reports)?;
+    let buf = truce_formats::export::write(format, &bundle.agreement, &incidents, &reports)?;
     match &args.output {
         Some(p) => std::fs::write(p, &buf).with_context(|| format!("cannot write {}", p.display())),
         None => out(&String::from_utf8_lossy(&buf)),

@@ -5,7 +5,6 @@
 //! unknown id, a malformed argument).
 
 mod accounts;
-mod builtin;
 mod bulletin;
 mod evidence;
 mod ops;
@@ -24,7 +23,7 @@ use std::path::{Path, PathBuf};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
-use truce_core::{AgreementBundle, SourceFile};
+use truce_model::{AgreementBundle, SourceFile};
 use truce_store::{LoadOutcome, Store};
 
 /// Ceasefire-implementation monitoring: agreements as data, evidence, obligation status.
@@ -296,7 +295,7 @@ fn report(e: &anyhow::Error) {
 }
 
 /// Prints refused lines of an import as `FILE:LINE MEMBER: reason` on stderr.
-fn print_rejects(name: &str, rejects: &[truce_core::jsonl::LineProblem]) {
+fn print_rejects(name: &str, rejects: &[truce_formats::jsonl::LineProblem]) {
     for p in rejects {
         #[allow(clippy::print_stderr)]
         {
@@ -398,7 +397,7 @@ async fn run(cli: Cli) -> Result<()> {
                         BadInput(format!("--schedule needs a signing key: {e}; make one with `truce keys generate`"))
                     })?;
                     stored(&store, &schedule_agreement).await?;
-                    Some(truce_server::publishing::Schedule {
+                    Some(truce_usecases::publishing::Schedule {
                         at,
                         secret,
                         agreement: schedule_agreement,
@@ -426,7 +425,7 @@ async fn run(cli: Cli) -> Result<()> {
             };
             if let Some(schedule) = schedule {
                 let node = format!("{}:{addr}", std::process::id());
-                tokio::spawn(truce_server::publishing::run_schedule(
+                tokio::spawn(truce_usecases::publishing::run_schedule(
                     store.acting_as("scheduler"),
                     schedule,
                     node,
@@ -558,7 +557,7 @@ fn read_folder(path: &Path) -> Result<AgreementBundle> {
         .map_err(|e| BadInput(format!("cannot read {}: {e}", file.display())))?;
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let main = SourceFile::new(file.display().to_string(), text);
-    truce_core::load(main, |name| {
+    truce_model::load(main, |name| {
         let p = dir.join(name);
         std::fs::read_to_string(&p)
             .map(|t| SourceFile::new(p.display().to_string(), t))
@@ -575,37 +574,10 @@ fn read_folder(path: &Path) -> Result<AgreementBundle> {
     })
 }
 
-const DB_FILE: &str = "truce.db";
-
 /// Creates the data directory and database and loads the built-in agreements with their
 /// demo evidence (idempotent: running it again changes nothing).
 async fn init(dir: &Path) -> Result<Store> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create data directory {}", dir.display()))?;
-    let store = Store::open_sqlite(&dir.join(DB_FILE))
-        .await
-        .with_context(|| format!("cannot open the database in {}", dir.display()))?;
-    for b in builtin::agreements()? {
-        store.load_agreement(&b).await?;
-        load_demo_evidence(&store, &b).await?;
-    }
-    Ok(store)
-}
-
-/// Imports a built-in agreement's demo evidence (idempotent).
-async fn load_demo_evidence(store: &Store, b: &AgreementBundle) -> Result<()> {
-    for (name, text) in builtin::evidence(&b.agreement.id) {
-        let r = store
-            .import_records(b, &name, text, None, jiff::Timestamp::now())
-            .await?;
-        if !r.rejects.is_empty() {
-            anyhow::bail!(
-                "built-in evidence {name} has refused lines: {:?}",
-                r.rejects
-            );
-        }
-    }
-    Ok(())
+    bootstrap::init_dir(dir).await
 }
 
 /// Opens the data directory (or the database named by `--database`), creating it with
@@ -649,16 +621,15 @@ async fn equip(store: Store, args: &DataArgs, create: bool) -> Result<Store> {
     Ok(store.with_keys(keys))
 }
 
+use truce_usecases::bootstrap::{self, DB_FILE};
+
 async fn open_unkeyed(args: &DataArgs) -> Result<Store> {
     if let Some(url) = &args.database {
         let store = Store::open(url)
             .await
             .with_context(|| format!("cannot open the database {}", redact(url)))?;
         if store.agreements().await?.is_empty() {
-            for b in builtin::agreements()? {
-                store.load_agreement(&b).await?;
-                load_demo_evidence(&store, &b).await?;
-            }
+            bootstrap::load_builtin(&store).await?;
         }
         return Ok(store);
     }
@@ -667,14 +638,7 @@ async fn open_unkeyed(args: &DataArgs) -> Result<Store> {
         let store = Store::open_sqlite(&dir.join(DB_FILE))
             .await
             .with_context(|| format!("cannot open the database in {}", dir.display()))?;
-        // A directory made before demo evidence existed gets it once.
-        for b in builtin::agreements()? {
-            if let Some(stored) = store.agreement(&b.agreement.id).await?
-                && store.records(&stored, None).await?.is_empty()
-            {
-                load_demo_evidence(&store, &stored).await?;
-            }
-        }
+        bootstrap::add_missing_demo_evidence(&store).await?;
         return Ok(store);
     }
     tracing::info!("creating data directory {}", dir.display());
@@ -711,7 +675,7 @@ async fn stored(store: &Store, id: &str) -> Result<AgreementBundle> {
                 .into_iter()
                 .map(|a| a.id)
                 .collect();
-            let hint = truce_core::diag::suggest(id, ids.iter().map(String::as_str));
+            let hint = truce_model::diag::suggest(id, ids.iter().map(String::as_str));
             Err(BadInput(format!(
                 "no agreement `{id}` in the data directory ({hint})"
             ))

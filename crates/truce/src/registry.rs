@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use jiff::civil::Date;
 use std::path::PathBuf;
-use truce_core::audit::Head;
-use truce_core::registry::{self, EntryKind};
+use truce_engine::audit::Head;
+use truce_model::registry::EntryKind;
 use truce_store::Store;
 use truce_store::registry::Viewer;
 
@@ -186,7 +186,7 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
                 Some(k) => Some(EntryKind::parse(k).ok_or_else(|| {
                     BadInput(format!(
                         "unknown registry line type `{k}`; {}",
-                        truce_core::diag::suggest(k, EntryKind::ALL.iter().copied())
+                        truce_model::diag::suggest(k, EntryKind::ALL.iter().copied())
                     ))
                 })?),
             };
@@ -259,7 +259,7 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
                     .to_zoned_datetime(jiff::tz::TimeZone::UTC)
                     .date()
             });
-            let counts = registry::counts(&store.registry_facts().await?, date);
+            let counts = truce_engine::registry::counts(&store.registry_facts().await?, date);
             if json {
                 out(&format!(
                     "{}\n",
@@ -291,7 +291,7 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
                 dates.sort();
                 dates.dedup();
             }
-            let rows = registry::reconcile(
+            let rows = truce_engine::registry::reconcile(
                 &store.registry_facts().await?,
                 &evidence.claims,
                 &evidence.exchanges,
@@ -326,7 +326,7 @@ pub async fn audit(cmd: AuditCmd) -> Result<()> {
                 Some(file) => {
                     let (entries, stored_head) = read_export(&file)?;
                     (
-                        truce_core::audit::check_chain(
+                        truce_engine::audit::check_chain(
                             &entries,
                             stored_head.as_ref(),
                             published.as_ref(),
@@ -403,7 +403,7 @@ pub async fn audit(cmd: AuditCmd) -> Result<()> {
 }
 
 /// Reads an exported chain: entries, then the head line.
-fn read_export(file: &std::path::Path) -> Result<(Vec<truce_core::audit::Entry>, Option<Head>)> {
+fn read_export(file: &std::path::Path) -> Result<(Vec<truce_engine::audit::Entry>, Option<Head>)> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| BadInput(format!("cannot read {}: {e}", file.display())))?;
     let mut entries = Vec::new();

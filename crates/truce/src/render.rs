@@ -1,9 +1,9 @@
 //! Text tables and JSON documents printed by the command line.
 
-use truce_core::AgreementBundle;
-use truce_core::agreement::{Agreement, AgreementView, Deadline};
-use truce_core::places::Lookup;
-use truce_core::words::Limit;
+use truce_model::AgreementBundle;
+use truce_model::agreement::{Agreement, AgreementView, Deadline};
+use truce_model::places::Lookup;
+use truce_model::words::Limit;
 use truce_store::AgreementSummary;
 
 /// Lays rows out in columns separated by two spaces; the last column is not padded.
@@ -204,8 +204,8 @@ pub fn places_text(b: &AgreementBundle, found: &Lookup<'_>) -> String {
             .zones_of(p, &b.zones)
             .into_iter()
             .map(|z| match z.basis {
-                truce_core::places::ZoneBasis::Geometry => z.zone,
-                truce_core::places::ZoneBasis::Gazetteer => {
+                truce_model::places::ZoneBasis::Geometry => z.zone,
+                truce_model::places::ZoneBasis::Gazetteer => {
                     format!("{} (by gazetteer; the polygon misses the point)", z.zone)
                 }
             })
@@ -288,7 +288,7 @@ fn document_title(a: &Agreement, id: &str) -> String {
 }
 
 /// The scorecard of `truce status`, grouped by document and point.
-pub fn scorecard(a: &Agreement, card: &truce_core::compliance::Scorecard) -> String {
+pub fn scorecard(a: &Agreement, card: &truce_engine::compliance::Scorecard) -> String {
     let mut out = format!("{} — {}\n", a.id, a.title);
     out.push_str(&format!(
         "Status on {} ({}). Scale: 0 not initiated · 1 minimal · 2 intermediate · 3 full (Kroc PAM); [late], [BREACHED] flags.\n",
@@ -336,7 +336,7 @@ pub fn scorecard(a: &Agreement, card: &truce_core::compliance::Scorecard) -> Str
         ]);
     }
     flush(&mut out, doc, &mut rows);
-    let n = |f: &dyn Fn(&truce_core::compliance::Line) -> bool| {
+    let n = |f: &dyn Fn(&truce_engine::compliance::Line) -> bool| {
         card.lines.iter().filter(|l| f(l)).count()
     };
     out.push_str(&format!(
@@ -345,8 +345,8 @@ pub fn scorecard(a: &Agreement, card: &truce_core::compliance::Scorecard) -> Str
         n(&|l| l.status.score == Some(3)),
         n(&|l| matches!(l.status.score, Some(1 | 2))),
         n(&|l| l.status.score == Some(0)),
-        n(&|l| l.status.level == truce_core::compliance::Level::NotYetDue),
-        n(&|l| l.status.level == truce_core::compliance::Level::Unknown),
+        n(&|l| l.status.level == truce_engine::compliance::Level::NotYetDue),
+        n(&|l| l.status.level == truce_engine::compliance::Level::Unknown),
         n(&|l| l.status.late),
         n(&|l| l.status.breached),
     ));
@@ -356,8 +356,8 @@ pub fn scorecard(a: &Agreement, card: &truce_core::compliance::Scorecard) -> Str
 /// The head of `truce status explain`.
 pub fn line_header(
     a: &Agreement,
-    card: &truce_core::compliance::Scorecard,
-    l: &truce_core::compliance::Line,
+    card: &truce_engine::compliance::Scorecard,
+    l: &truce_engine::compliance::Line,
 ) -> String {
     let mut s = format!("{} — {}\n", l.obligation, l.title);
     s.push_str(&format!(
@@ -386,7 +386,7 @@ pub fn line_header(
 pub fn alerts(
     from: jiff::civil::Date,
     to: jiff::civil::Date,
-    alerts: &[truce_core::compliance::Alert],
+    alerts: &[truce_engine::compliance::Alert],
 ) -> String {
     let rows: Vec<Vec<String>> = alerts
         .iter()
@@ -453,7 +453,10 @@ pub fn persons_table(list: &[truce_store::registry::PersonRecord]) -> String {
 }
 
 /// Registry counts by side, category and status.
-pub fn registry_counts(date: jiff::civil::Date, counts: &[truce_core::registry::Count]) -> String {
+pub fn registry_counts(
+    date: jiff::civil::Date,
+    counts: &[truce_engine::registry::Count],
+) -> String {
     let rows: Vec<Vec<String>> = counts
         .iter()
         .map(|c| {
@@ -472,7 +475,7 @@ pub fn registry_counts(date: jiff::civil::Date, counts: &[truce_core::registry::
 }
 
 /// Claims reconciliation: claimed against registered against returned, per holder.
-pub fn reconciliation_table(rows: &[truce_core::registry::Reconciliation]) -> String {
+pub fn reconciliation_table(rows: &[truce_engine::registry::Reconciliation]) -> String {
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {

@@ -6,9 +6,9 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use std::path::PathBuf;
-use truce_core::AgreementBundle;
-use truce_core::compliance::{self, Inputs, Line, Options, Scorecard};
-use truce_core::records::RecordKind;
+use truce_engine::compliance::{self, Inputs, Line, Options, Scorecard};
+use truce_model::AgreementBundle;
+use truce_model::records::RecordKind;
 use truce_store::Store;
 
 #[derive(Debug, Subcommand)]
@@ -103,7 +103,7 @@ fn record_kind(kind: Option<String>) -> Result<Option<RecordKind>> {
         Some(k) => Ok(Some(RecordKind::parse(&k).ok_or_else(|| {
             BadInput(format!(
                 "unknown record type `{k}`; {}",
-                truce_core::diag::suggest(&k, RecordKind::ALL.iter().copied())
+                truce_model::diag::suggest(&k, RecordKind::ALL.iter().copied())
             ))
         })?)),
         None => Ok(None),
@@ -154,7 +154,7 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
             if json {
                 let mut s = String::new();
                 for r in &list {
-                    s.push_str(&truce_core::records::write_line(&r.record));
+                    s.push_str(&truce_formats::records::write_line(&r.record));
                     s.push('\n');
                 }
                 out(&s)?;
@@ -173,7 +173,7 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
 struct Loaded {
     bundle: AgreementBundle,
     records: Vec<truce_store::records::StoredRecord>,
-    evidence: truce_core::records::Evidence,
+    evidence: truce_model::records::Evidence,
     violations: compliance::ViolationIndex,
 }
 
@@ -227,7 +227,7 @@ pub async fn status(args: StatusArgs) -> Result<()> {
                 return Err(BadInput(format!(
                     "no obligation `{obligation}` in force on {}; {}",
                     card.as_of,
-                    truce_core::diag::suggest(&obligation, ids.iter().copied())
+                    truce_model::diag::suggest(&obligation, ids.iter().copied())
                 ))
                 .into());
             };

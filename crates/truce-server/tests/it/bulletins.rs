@@ -6,8 +6,9 @@ use crate::states;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
-use truce_core::bulletin;
-use truce_server::{AppState, publishing, router};
+use truce_bulletin as bulletin;
+use truce_server::{AppState, router};
+use truce_usecases::publishing;
 use truce_store::bulletins::Published;
 use truce_store::seal::Keyring;
 

@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use std::path::Path;
 use tower::ServiceExt;
-use truce_core::SourceFile;
+use truce_model::SourceFile;
 use truce_server::{AppState, router};
 use truce_store::Store;
 use truce_store::testing::{Guard, fresh_all};
@@ -22,7 +22,8 @@ async fn states() -> Vec<(Guard, Store, AppState)> {
             .map(|t| SourceFile::new(n, t))
             .map_err(|e| e.to_string())
     };
-    let bundle = truce_core::load(read("agreement.toml").expect("agreement"), read).expect("loads");
+    let bundle =
+        truce_model::load(read("agreement.toml").expect("agreement"), read).expect("loads");
     let mut out = Vec::new();
     for (guard, store) in fresh_all().await {
         store.load_agreement(&bundle).await.expect("load");
@@ -43,7 +44,7 @@ async fn states() -> Vec<(Guard, Store, AppState)> {
             assert!(r.rejects.is_empty(), "{:?}", r.rejects);
         }
         import_incidents(&store, &bundle).await;
-        use truce_core::report::{Reliability, Source, SourceKind};
+        use truce_model::report::{Reliability, Source, SourceKind};
         for (id, kind, party) in [
             ("op-7", SourceKind::ObservationPost, None),
             ("am-mod", SourceKind::PartyMinistry, Some("am")),
@@ -67,8 +68,8 @@ async fn states() -> Vec<(Guard, Store, AppState)> {
 
 /// Three ACLED rows in the region: Stepanakert (2021-05-01), Aghdam (2021-05-02, blamed
 /// on Armenia's forces) and Lachin (2021-06-10).
-async fn import_incidents(store: &Store, b: &truce_core::AgreementBundle) {
-    let header = truce_core::acled::COLUMNS.join(",");
+async fn import_incidents(store: &Store, b: &truce_model::AgreementBundle) {
+    let header = truce_formats::acled::COLUMNS.join(",");
     let row = |id: &str, date: &str, actor1: &str, place: &str, lat: f64, lon: f64| {
         format!(
             "{id},{date},2021,1,Political violence,Explosions/Remote violence,Shelling/artillery/missile attack,{actor1},,1,,,0,10,,31,Caucasus and Central Asia,Azerbaijan,,,,{place},{lat},{lon},1,S,National,n,0,,1700000000"
@@ -278,7 +279,7 @@ async fn the_scorecard_its_explanations_and_alerts_are_served_for_any_date() {
             .set_status(
                 &b,
                 &aghdam,
-                Some(truce_core::incidents::IncidentStatus::Confirmed),
+                Some(truce_engine::incidents::IncidentStatus::Confirmed),
                 "seen by OP 3",
                 "analyst",
             )
@@ -665,26 +666,31 @@ async fn log_in(state: &AppState, user: &str) -> (String, String) {
 #[tokio::test]
 async fn every_role_reaches_exactly_the_endpoints_the_authorisation_table_allows() {
     use truce_server::auth::{Action, PERMISSIONS, allowed};
-    use truce_store::accounts::Role;
+    use truce_store::accounts::UserRole;
     // The table itself, as the design brief states it.
-    let who = |a: Action| -> Vec<Role> {
+    let who = |a: Action| -> Vec<UserRole> {
         PERMISSIONS
             .iter()
             .find(|(x, _)| *x == a)
             .map(|(_, r)| r.to_vec())
             .unwrap_or_default()
     };
-    assert_eq!(who(Action::Verify), [Role::Admin, Role::Analyst]);
-    assert_eq!(who(Action::ManageUsers), [Role::Admin]);
+    assert_eq!(who(Action::Verify), [UserRole::Admin, UserRole::Analyst]);
+    assert_eq!(who(Action::ManageUsers), [UserRole::Admin]);
     assert_eq!(
         who(Action::Submit),
-        [Role::Admin, Role::Analyst, Role::Monitor, Role::Liaison]
+        [
+            UserRole::Admin,
+            UserRole::Analyst,
+            UserRole::Monitor,
+            UserRole::Liaison
+        ]
     );
-    assert_eq!(who(Action::Read).len(), Role::ALL.len());
+    assert_eq!(who(Action::Read).len(), UserRole::ALL.len());
     for (guard, store, s) in states().await {
         let now = "2026-11-28T00:00:00Z";
-        for role in Role::ALL.into_iter().filter(|r| *r != Role::Public) {
-            let party = (role == Role::Liaison).then_some("am");
+        for role in UserRole::ALL.into_iter().filter(|r| *r != UserRole::Public) {
+            let party = (role == UserRole::Liaison).then_some("am");
             store
                 .add_user(role.as_str(), role.as_str(), role, party, PASSWORD, now)
                 .await
@@ -725,8 +731,8 @@ async fn every_role_reaches_exactly_the_endpoints_the_authorisation_table_allows
                 Some(serde_json::json!({"status": "corroborated", "reason": "two sources"})),
             ),
         ];
-        for role in Role::ALL {
-            let (cookie, csrf) = if role == Role::Public {
+        for role in UserRole::ALL {
+            let (cookie, csrf) = if role == UserRole::Public {
                 (String::new(), String::new())
             } else {
                 log_in(&s, role.as_str()).await
@@ -734,7 +740,7 @@ async fn every_role_reaches_exactly_the_endpoints_the_authorisation_table_allows
             for (method, uri, action, body) in &endpoints {
                 // A liaison submits for their own party's source.
                 let body = match (role, *action) {
-                    (Role::Liaison, Action::Submit) => Some(report("am-mod", "k2")),
+                    (UserRole::Liaison, Action::Submit) => Some(report("am-mod", "k2")),
                     _ => body.clone(),
                 };
                 let mut headers = Vec::new();
@@ -750,7 +756,7 @@ async fn every_role_reaches_exactly_the_endpoints_the_authorisation_table_allows
                 };
                 let want = if allowed(role, *action) {
                     StatusCode::OK
-                } else if role == Role::Public {
+                } else if role == UserRole::Public {
                     StatusCode::UNAUTHORIZED
                 } else {
                     StatusCode::FORBIDDEN
@@ -773,11 +779,11 @@ async fn every_role_reaches_exactly_the_endpoints_the_authorisation_table_allows
 
 #[tokio::test]
 async fn sessions_need_their_csrf_token_tokens_can_be_revoked_and_failed_logins_are_throttled() {
-    use truce_store::accounts::Role;
+    use truce_store::accounts::UserRole;
     for (guard, store, s) in states().await {
         let now = "2026-11-28T00:00:00Z";
         store
-            .add_user("ana", "Ana", Role::Analyst, None, PASSWORD, now)
+            .add_user("ana", "Ana", UserRole::Analyst, None, PASSWORD, now)
             .await
             .expect("user");
         let (_, _, f) = get(&s, "/api/v1/agreements/nk-2020/incidents?limit=1").await;
@@ -911,15 +917,22 @@ async fn sessions_need_their_csrf_token_tokens_can_be_revoked_and_failed_logins_
 
 #[tokio::test]
 async fn submitted_reports_are_matched_once_even_when_retried_with_their_idempotency_key() {
-    use truce_store::accounts::Role;
+    use truce_store::accounts::UserRole;
     for (guard, store, s) in states().await {
         let now = "2026-11-28T00:00:00Z";
         store
-            .add_user("mon", "Monitor", Role::Monitor, None, PASSWORD, now)
+            .add_user("mon", "Monitor", UserRole::Monitor, None, PASSWORD, now)
             .await
             .expect("user");
         store
-            .add_user("lia", "Liaison", Role::Liaison, Some("az"), PASSWORD, now)
+            .add_user(
+                "lia",
+                "Liaison",
+                UserRole::Liaison,
+                Some("az"),
+                PASSWORD,
+                now,
+            )
             .await
             .expect("user");
         let (token_id, secret) = store

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
 use truce_server::{AppState, router};
-use truce_store::accounts::Role;
+use truce_store::accounts::UserRole;
 use truce_store::seal::Keyring;
 
 const FIXTURE: &str = include_str!("../../../truce-store/tests/fixtures/registry-fictional.jsonl");
@@ -62,13 +62,13 @@ async fn every_role_on_every_read_path_sees_exactly_the_personal_data_it_may() {
         assert!(r.rejects.is_empty(), "{:?}", r.rejects);
         let s = AppState::new(keyed.clone());
         let now = "2026-11-28T00:00:00Z";
-        let users: [(&str, Role, Option<&str>); 6] = [
-            ("admin", Role::Admin, None),
-            ("analyst", Role::Analyst, None),
-            ("monitor", Role::Monitor, None),
-            ("liaison-am", Role::Liaison, Some("am")),
-            ("liaison-az", Role::Liaison, Some("az")),
-            ("protection", Role::ProtectionOfficer, None),
+        let users: [(&str, UserRole, Option<&str>); 6] = [
+            ("admin", UserRole::Admin, None),
+            ("analyst", UserRole::Analyst, None),
+            ("monitor", UserRole::Monitor, None),
+            ("liaison-am", UserRole::Liaison, Some("am")),
+            ("liaison-az", UserRole::Liaison, Some("az")),
+            ("protection", UserRole::ProtectionOfficer, None),
         ];
         for (id, role, party) in users {
             keyed
@@ -205,7 +205,7 @@ async fn protection_officers_import_through_the_api_and_others_may_not() {
             .add_user(
                 "protection",
                 "P",
-                Role::ProtectionOfficer,
+                UserRole::ProtectionOfficer,
                 None,
                 PASSWORD,
                 now,
@@ -213,7 +213,7 @@ async fn protection_officers_import_through_the_api_and_others_may_not() {
             .await
             .expect("user");
         keyed
-            .add_user("liaison", "L", Role::Liaison, Some("am"), PASSWORD, now)
+            .add_user("liaison", "L", UserRole::Liaison, Some("am"), PASSWORD, now)
             .await
             .expect("user");
         let send = |cookie: String, csrf: String, body: &'static str| {

@@ -1,7 +1,7 @@
 //! Store tests on a fresh database per test, on every backend under test.
 
 use std::path::{Path, PathBuf};
-use truce_core::{AgreementBundle, SourceFile};
+use truce_model::{AgreementBundle, SourceFile};
 use truce_store::{LoadOutcome, Store};
 
 fn root() -> PathBuf {
@@ -10,7 +10,7 @@ fn root() -> PathBuf {
 
 fn bundle_from(main_text: String) -> AgreementBundle {
     let dir = root().join("agreements/nk-2020");
-    truce_core::load(
+    truce_model::load(
         SourceFile::new("agreements/nk-2020/agreement.toml", main_text),
         |name| {
             std::fs::read_to_string(dir.join(name))
@@ -171,7 +171,7 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
     for (guard, store) in fresh_all().await {
         let b = nk2020();
         store.load_agreement(&b).await.expect("load");
-        let header = truce_core::acled::COLUMNS.join(",");
+        let header = truce_formats::acled::COLUMNS.join(",");
         let row = |ts: u32| {
             format!(
                 "ARM1,2021-05-12,2021,1,Political violence,Explosions/Remote violence,Shelling/artillery/missile attack,Military Forces of Azerbaijan (2003-),,1,,,0,10,,51,Caucasus and Central Asia,Armenia,,,,Goris,39.5111,46.3417,1,S,National,n,0,,{ts}"
@@ -193,7 +193,7 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
         // The newer version's report batch lands; the process stops before the incidents.
         let newer = format!("{header}\n{}\n", row(2));
         let reader =
-            truce_core::acled::Reader::new(newer.as_bytes(), &b.agreement, &b.zones, &options)
+            truce_formats::acled::Reader::new(newer.as_bytes(), &b.agreement, &b.zones, &options)
                 .expect("reader");
         let r = reader
             .into_iter()
@@ -201,7 +201,7 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
             .expect("row")
             .expect("good")
             .report;
-        let decision = truce_core::incidents::Decision {
+        let decision = truce_engine::incidents::Decision {
             report: r.id.clone(),
             incident: "inc-1".into(),
             new: false,
@@ -227,7 +227,7 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
         assert_eq!(inc.members.len(), 1, "same number of reports as before");
         assert!(inc.needs_write, "but it is owed a rewrite");
         // Until then its stored list of reports is behind, so analysts cannot review it.
-        let confirmed = Some(truce_core::incidents::IncidentStatus::Confirmed);
+        let confirmed = Some(truce_engine::incidents::IncidentStatus::Confirmed);
         let refused = store
             .set_status(&b, "inc-1", confirmed, "seen by OP 3", "analyst")
             .await;
@@ -254,43 +254,43 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
 
 #[tokio::test]
 async fn accounts_log_in_throttle_failures_and_keep_only_hashes() {
-    use truce_store::accounts::{Login, MAX_FAILURES, Role};
+    use truce_store::accounts::{Login, MAX_FAILURES, UserRole};
     for (guard, store) in fresh_all().await {
         let now = "2026-11-28T00:00:00Z";
         let pw = "correct horse battery";
         let u = store
-            .add_user("ana", "Ana Analyst", Role::Analyst, None, pw, now)
+            .add_user("ana", "Ana Analyst", UserRole::Analyst, None, pw, now)
             .await
             .expect("add");
-        assert_eq!(u.role, Role::Analyst);
+        assert_eq!(u.role, UserRole::Analyst);
         assert!(
             store
-                .add_user("ana", "x", Role::Monitor, None, pw, now)
+                .add_user("ana", "x", UserRole::Monitor, None, pw, now)
                 .await
                 .is_err(),
             "ids are unique"
         );
         assert!(
             store
-                .add_user("lia", "x", Role::Liaison, None, pw, now)
+                .add_user("lia", "x", UserRole::Liaison, None, pw, now)
                 .await
                 .is_err(),
             "a liaison needs a party"
         );
         assert!(
             store
-                .add_user("pub", "x", Role::Public, None, pw, now)
+                .add_user("pub", "x", UserRole::Public, None, pw, now)
                 .await
                 .is_err()
         );
         assert!(
             store
-                .add_user("short", "x", Role::Monitor, None, "short", now)
+                .add_user("short", "x", UserRole::Monitor, None, "short", now)
                 .await
                 .is_err()
         );
         store
-            .add_user("lia", "Liaison AM", Role::Liaison, Some("am"), pw, now)
+            .add_user("lia", "Liaison AM", UserRole::Liaison, Some("am"), pw, now)
             .await
             .expect("liaison");
 
@@ -400,8 +400,9 @@ async fn import_shelling(
     b: &AgreementBundle,
     rows: u64,
     batch: usize,
-) -> truce_store::Result<Result<truce_store::ingest::ImportOutcome, truce_core::rows::FileError>> {
-    let mut text = truce_core::acled::COLUMNS.join(",");
+) -> truce_store::Result<Result<truce_store::ingest::ImportOutcome, truce_formats::rows::FileError>>
+{
+    let mut text = truce_formats::acled::COLUMNS.join(",");
     for n in 1..=rows {
         text.push_str(&format!(
             "\nARM{n},2021-05-{:02},2021,1,Political violence,Explosions/Remote violence,Shelling/artillery/missile attack,Military Forces of Azerbaijan (2003-),,1,,,0,10,,51,Caucasus and Central Asia,Armenia,,,,Goris,39.5111,46.3417,1,S,National,n,0,,{n}",
@@ -479,7 +480,7 @@ async fn an_import_the_database_refuses_part_way_says_why_and_a_rerun_completes_
         limit: 100_000,
         ..Default::default()
     };
-    let listed = |s: Vec<truce_core::incidents::Incident>| -> Vec<(String, Vec<String>)> {
+    let listed = |s: Vec<truce_engine::incidents::Incident>| -> Vec<(String, Vec<String>)> {
         s.into_iter().map(|i| (i.id, i.reports)).collect()
     };
     assert_eq!(count(&mut side).await, count(&mut clean_side).await);
@@ -498,7 +499,7 @@ async fn an_import_the_database_refuses_part_way_says_why_and_a_rerun_completes_
 /// earlier releases stored whole.
 #[tokio::test]
 async fn reports_read_back_whole_from_columns_and_a_body_that_does_not_repeat_them() {
-    use truce_core::report::{Reliability, Source, SourceKind};
+    use truce_model::report::{Reliability, Source, SourceKind};
     let dir = tempfile::tempdir().expect("tempdir");
     let (store, mut side) = sqlite_with_side(&dir.path().join("truce.db")).await;
     let b = nk2020();
@@ -518,15 +519,15 @@ async fn reports_read_back_whole_from_columns_and_a_body_that_does_not_repeat_th
     ];
     let now: jiff::Timestamp = "2026-11-28T00:00:00Z".parse().expect("now");
     let sources = store.sources().await.expect("sources");
-    let ctx = truce_core::jsonl::Context {
+    let ctx = truce_formats::jsonl::Context {
         agreement: &b.agreement,
         sources: &sources,
         now,
     };
-    let mut expected: Vec<truce_core::report::Report> = lines
+    let mut expected: Vec<truce_model::report::Report> = lines
         .iter()
         .enumerate()
-        .map(|(i, l)| truce_core::jsonl::read_line(i as u64 + 1, l, &ctx).expect("a good line"))
+        .map(|(i, l)| truce_formats::jsonl::read_line(i as u64 + 1, l, &ctx).expect("a good line"))
         .collect();
     expected.sort_by(|x, y| x.id.cmp(&y.id));
     // One with a version, place and casualties; one without a version or a point.
@@ -552,7 +553,7 @@ async fn reports_read_back_whole_from_columns_and_a_body_that_does_not_repeat_th
             .into_iter()
             .map(|i| i.id)
             .collect();
-        let mut reports: Vec<truce_core::report::Report> = store
+        let mut reports: Vec<truce_model::report::Report> = store
             .reports_of(&ids)
             .await
             .expect("reports")

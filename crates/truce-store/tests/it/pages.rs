@@ -2,8 +2,8 @@
 //! writes: at once when made through the same process, within a moment otherwise.
 
 use super::nk2020;
-use truce_core::incidents::{Attribution, Incident, IncidentStatus};
-use truce_core::report::{Estimate, EventType, Window};
+use truce_engine::incidents::{Attribution, Incident, IncidentStatus};
+use truce_model::report::{Estimate, EventType, Window};
 use truce_store::testing::fresh_all;
 use truce_store::{Batch, IncidentFilter, Store};
 
@@ -220,7 +220,7 @@ async fn incident_pages_in_memory_answer_exactly_what_the_database_answers() {
 
 #[tokio::test]
 async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() {
-    use truce_core::report::{Reliability, Source, SourceKind};
+    use truce_model::report::{Reliability, Source, SourceKind};
     for (guard, plain) in fresh_all().await {
         plain.load_agreement(&nk2020()).await.expect("load");
         let mut rng = Rng(7);

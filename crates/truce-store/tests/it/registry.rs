@@ -4,7 +4,7 @@
 
 use crate::{nk2020, root};
 use truce_store::Store;
-use truce_store::accounts::Role;
+use truce_store::accounts::UserRole;
 use truce_store::registry::Viewer;
 use truce_store::seal::Keyring;
 use truce_store::testing::fresh_all;
@@ -66,7 +66,7 @@ pub(crate) async fn with_registry(store: &Store) -> Store {
     keyed
 }
 
-fn viewer(role: Role, party: Option<&str>) -> Viewer {
+fn viewer(role: UserRole, party: Option<&str>) -> Viewer {
     Viewer {
         actor: format!("{}-{}", role.as_str(), party.unwrap_or("")),
         role,
@@ -78,22 +78,26 @@ fn viewer(role: Role, party: Option<&str>) -> Viewer {
 async fn each_role_sees_exactly_the_persons_need_to_know_allows() {
     for (guard, store) in fresh_all().await {
         let store = with_registry(&store).await;
-        let cases: &[(Role, Option<&str>, &[&str])] = &[
+        let cases: &[(UserRole, Option<&str>, &[&str])] = &[
             (
-                Role::Admin,
+                UserRole::Admin,
                 None,
                 &["R-A1", "R-A2", "R-A3", "R-A4", "R-Z1", "R-Z2"],
             ),
             (
-                Role::ProtectionOfficer,
+                UserRole::ProtectionOfficer,
                 None,
                 &["R-A1", "R-A2", "R-A3", "R-A4", "R-Z1", "R-Z2"],
             ),
-            (Role::Liaison, Some("am"), &["R-A1", "R-A2", "R-A3", "R-A4"]),
-            (Role::Liaison, Some("az"), &["R-Z1", "R-Z2"]),
-            (Role::Analyst, None, &[]),
-            (Role::Monitor, None, &[]),
-            (Role::Public, None, &[]),
+            (
+                UserRole::Liaison,
+                Some("am"),
+                &["R-A1", "R-A2", "R-A3", "R-A4"],
+            ),
+            (UserRole::Liaison, Some("az"), &["R-Z1", "R-Z2"]),
+            (UserRole::Analyst, None, &[]),
+            (UserRole::Monitor, None, &[]),
+            (UserRole::Public, None, &[]),
         ];
         for (role, party, visible) in cases {
             let v = viewer(*role, *party);
@@ -121,7 +125,7 @@ async fn each_role_sees_exactly_the_persons_need_to_know_allows() {
             }
         }
         // A person as seen in full: every script, the art. 122 fields, the history.
-        let po = viewer(Role::ProtectionOfficer, None);
+        let po = viewer(UserRole::ProtectionOfficer, None);
         let a1 = store
             .registry_person(&po, "R-A1")
             .await
@@ -144,7 +148,7 @@ async fn every_read_of_a_personal_record_and_every_refusal_is_in_the_audit_log()
     for (guard, store) in fresh_all().await {
         let store = with_registry(&store).await;
         let before = store.audit_head().await.expect("head").seq;
-        let lam = viewer(Role::Liaison, Some("am"));
+        let lam = viewer(UserRole::Liaison, Some("am"));
         store.registry_persons(&lam).await.expect("list");
         store.registry_person(&lam, "R-Z1").await.expect("show");
         let entries = store.audit_entries(before + 1, 100).await.expect("entries");
@@ -279,7 +283,7 @@ async fn key_rotation_reseals_every_value_and_the_old_key_alone_opens_nothing() 
         let retired = Keyring::finish_rotation(&path, old.fingerprint()).expect("finish");
         let new = Keyring::load(&path).expect("new key");
         assert_ne!(new.fingerprint(), old.fingerprint());
-        let po = viewer(Role::ProtectionOfficer, None);
+        let po = viewer(UserRole::ProtectionOfficer, None);
         let seen = store
             .with_keys(new)
             .registry_persons(&po)
@@ -319,7 +323,7 @@ async fn concurrent_writers_append_to_one_unbroken_chain() {
                 s.add_user(
                     &format!("user{i}"),
                     "Test",
-                    Role::Monitor,
+                    UserRole::Monitor,
                     None,
                     "a long enough password",
                     "2026-01-01T00:00:00Z",
@@ -367,7 +371,7 @@ async fn sixty_random_hand_edits_of_the_database_file_are_each_caught_by_verify(
             .add_user(
                 "po",
                 "P O",
-                Role::ProtectionOfficer,
+                UserRole::ProtectionOfficer,
                 None,
                 "a long enough password",
                 "2026-01-01T00:00:00Z",
@@ -379,7 +383,7 @@ async fn sixty_random_hand_edits_of_the_database_file_are_each_caught_by_verify(
             .await
             .expect("token");
         store
-            .registry_persons(&viewer(Role::ProtectionOfficer, None))
+            .registry_persons(&viewer(UserRole::ProtectionOfficer, None))
             .await
             .expect("reads");
         assert!(store.audit_verify(None).await.expect("verify").is_intact());
@@ -468,7 +472,7 @@ async fn the_database_file_holds_no_personal_value_in_any_byte_form() {
     let store = Store::open_sqlite(&file).await.expect("open");
     let store = with_registry(&store).await;
     store
-        .registry_persons(&viewer(Role::Admin, None))
+        .registry_persons(&viewer(UserRole::Admin, None))
         .await
         .expect("read");
     store

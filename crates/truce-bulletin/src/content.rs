@@ -1,0 +1,832 @@
+//! Bulletins: the centre's report for a period, built from the same inputs as the
+//! scorecard, every number with the incidents and records behind it, and its signature.
+//!
+//! The content is a typed document ([`Bulletin`]); its canonical JSON (object members
+//! sorted at every level, no insignificant whitespace) is what is signed with ed25519.
+//! Renderings (Markdown, HTML) are pure functions of the content, so a verifier re-renders
+//! from the signed JSON and compares byte for byte: a changed byte anywhere shows.
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use truce_engine::compliance::{self, Inputs, Options, ViolationIndex};
+use truce_engine::incidents::{Incident, IncidentStatus};
+use truce_engine::registry;
+use truce_model::bundle::AgreementBundle;
+use truce_model::records::Evidence;
+use truce_model::registry::Facts;
+use truce_model::report::Source;
+
+/// How many notable incidents a bulletin lists.
+const NOTABLE: usize = 12;
+/// How far ahead deadlines are listed, in days.
+const AHEAD_DAYS: i64 = 90;
+
+/// The period a bulletin covers: local days, both ends included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    /// First day.
+    pub from: Date,
+    /// Last day.
+    pub to: Date,
+    /// IANA zone the days are local to.
+    pub time_zone: String,
+    /// First day of the period compared against (as long, just before).
+    pub previous_from: Date,
+    /// Its last day.
+    pub previous_to: Date,
+}
+
+/// Violations of one type in one zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoneCount {
+    /// Zone id (`outside` when in no zone).
+    pub zone: String,
+    /// Zone name.
+    pub zone_name: String,
+    /// Event type.
+    pub event_type: String,
+    /// In the period.
+    pub count: u32,
+    /// In the previous period.
+    pub previous: u32,
+    /// The incidents counted in the period.
+    pub incidents: Vec<String>,
+}
+
+/// Violations on one day, by status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCount {
+    /// Local day.
+    pub date: Date,
+    /// Confirmed.
+    pub confirmed: u32,
+    /// Corroborated.
+    pub corroborated: u32,
+    /// Unverified or disputed.
+    pub other: u32,
+}
+
+/// Ceasefire violations of the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violations {
+    /// Incidents of a violation type, not rejected, in the period.
+    pub total: u32,
+    /// The same in the previous period.
+    pub previous_total: u32,
+    /// By zone and type (an incident in nested zones counts in each).
+    pub by_zone: Vec<ZoneCount>,
+    /// Per day.
+    pub per_day: Vec<DayCount>,
+}
+
+/// A claim about who did it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimLine {
+    /// Source.
+    pub source: String,
+    /// Whom it blames.
+    pub blames: Option<String>,
+}
+
+/// An incident worth a line of its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notable {
+    /// Incident id.
+    pub id: String,
+    /// Local day it began.
+    pub date: Date,
+    /// Place, with both names where the gazetteer has them.
+    pub place: String,
+    /// Point (longitude, latitude).
+    pub point: Option<(f64, f64)>,
+    /// Zones.
+    pub zones: Vec<String>,
+    /// Type.
+    pub event_type: String,
+    /// Status.
+    pub status: String,
+    /// Claims, as made.
+    pub claims: Vec<ClaimLine>,
+    /// The centre's assessment.
+    pub assessed: Option<String>,
+    /// True when the parties blame each other.
+    pub disputed: bool,
+    /// Dead, best estimate.
+    pub killed: u32,
+}
+
+/// A change of an obligation's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// First day of the new status.
+    pub date: Date,
+    /// Obligation.
+    pub obligation: String,
+    /// Its title.
+    pub title: String,
+    /// State before (`not in force` when it was not).
+    pub from: String,
+    /// State from then.
+    pub to: String,
+    /// Why, in a line.
+    pub reason: String,
+    /// Records and incidents behind it.
+    pub evidence: Vec<String>,
+}
+
+/// Traffic through a checkpoint on one day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Traffic {
+    /// Local day.
+    pub date: Date,
+    /// Checkpoint.
+    pub checkpoint: String,
+    /// Persons.
+    pub persons: u32,
+    /// Vehicles.
+    pub vehicles: u32,
+    /// Cargo, tonnes.
+    pub cargo_t: f64,
+    /// Crossing records counted.
+    pub evidence: Vec<String>,
+}
+
+/// A deadline or notice date ahead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upcoming {
+    /// The day.
+    pub date: Date,
+    /// Obligation.
+    pub obligation: String,
+    /// Its title.
+    pub title: String,
+    /// What falls due.
+    pub what: String,
+}
+
+/// Registry aggregates (never personal data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detainees {
+    /// Persons by side, category and status on the last day.
+    pub counts: Vec<CountLine>,
+    /// Claimed against registered against returned, per holder, on the last day.
+    pub reconciliation: Vec<ReconLine>,
+}
+
+/// A registry count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountLine {
+    /// Side.
+    pub side: String,
+    /// Category.
+    pub category: String,
+    /// Status (`none` before any status).
+    pub status: String,
+    /// Persons.
+    pub count: u32,
+}
+
+/// A reconciliation line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconLine {
+    /// Holding side.
+    pub holder: String,
+    /// `claimant: figure` per claimant.
+    pub claimed: Vec<String>,
+    /// Registered held.
+    pub registered_held: u32,
+    /// Returned.
+    pub returned: u32,
+    /// Returned in exchanges (the records' counts).
+    pub returned_in_exchanges: u32,
+    /// Claim records behind the figures.
+    pub evidence: Vec<String>,
+}
+
+/// A source the bulletin rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceLine {
+    /// Id, or the URL of a record's public source.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Reliability (A–F), when graded.
+    pub reliability: Option<String>,
+}
+
+/// A zone outline for the map, simplified.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outline {
+    /// Zone id.
+    pub zone: String,
+    /// Kind.
+    pub kind: String,
+    /// Rings of (longitude, latitude), rounded to 0.001°.
+    pub rings: Vec<Vec<(f64, f64)>>,
+}
+
+/// A bulletin's content: what is signed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bulletin {
+    /// `AGREEMENT/FROM..TO`.
+    pub id: String,
+    /// Agreement id.
+    pub agreement: String,
+    /// Agreement title.
+    pub title: String,
+    /// The period.
+    pub period: Period,
+    /// When it was built, RFC 3339.
+    pub generated_at: String,
+    /// The summary, sentence by sentence.
+    pub summary: Vec<String>,
+    /// Ceasefire violations.
+    pub violations: Violations,
+    /// Notable incidents.
+    pub notable: Vec<Notable>,
+    /// Status changes of every obligation in the period.
+    pub changes: Vec<Change>,
+    /// Corridor traffic per day and checkpoint.
+    pub corridor: Vec<Traffic>,
+    /// Registry aggregates.
+    pub detainees: Detainees,
+    /// Deadlines and notice dates in the next 90 days.
+    pub upcoming: Vec<Upcoming>,
+    /// Sources.
+    pub sources: Vec<SourceLine>,
+    /// How the figures are made.
+    pub methodology: Vec<String>,
+    /// Zone outlines for the map.
+    pub outlines: Vec<Outline>,
+}
+
+/// Everything a bulletin is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct BulletinInputs<'a> {
+    /// The agreement with zones and gazetteer.
+    pub bundle: &'a AgreementBundle,
+    /// Evidence records.
+    pub evidence: &'a Evidence,
+    /// Incidents of the period and the one before (others are ignored).
+    pub incidents: &'a [Incident],
+    /// The violation index of all incidents (for the scorecard).
+    pub violations: &'a ViolationIndex,
+    /// Registry facts (no personal data).
+    pub registry: &'a [Facts],
+    /// Registered sources.
+    pub sources: &'a HashMap<String, Source>,
+    /// Thresholds.
+    pub options: &'a Options,
+}
+
+fn local_day(i: &Incident, tz: &jiff::tz::TimeZone) -> Date {
+    tz.to_datetime(i.window.start).date()
+}
+
+fn status_words(s: &compliance::Status) -> String {
+    let mut w = s.state.clone();
+    if s.late {
+        w += " (late)";
+    }
+    if s.breached {
+        w += " (BREACHED)";
+    }
+    w
+}
+
+/// The period a bulletin compares with: as many days, ending the day before `from`.
+pub fn previous_period(from: Date, to: Date) -> (Date, Date) {
+    let days = (to - from).get_days().max(0) + 1;
+    let previous_to = from.yesterday().unwrap_or(from);
+    let previous_from = previous_to
+        .checked_sub(i64::from(days - 1).days())
+        .unwrap_or(previous_to);
+    (previous_from, previous_to)
+}
+
+/// Builds the bulletin for the local days `from` to `to` (inclusive).
+pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) -> Bulletin {
+    let a = &i.bundle.agreement;
+    let tz = a.tz();
+    let (previous_from, previous_to) = previous_period(from, to);
+    let zone_name = |id: &str| {
+        i.bundle
+            .zones
+            .zones()
+            .iter()
+            .find(|z| z.id == id)
+            .map_or_else(|| id.to_owned(), |z| z.name.clone())
+    };
+    // Violations, this period and the one before.
+    let counted = |inc: &&Incident| {
+        inc.event_type.is_violation()
+            && inc.status != IncidentStatus::Rejected
+            && !inc.reports.is_empty()
+    };
+    let mut by: BTreeMap<(String, String), ZoneCount> = BTreeMap::new();
+    let mut per_day: BTreeMap<Date, DayCount> = BTreeMap::new();
+    let (mut total, mut previous_total) = (0, 0);
+    let mut in_period: Vec<&Incident> = Vec::new();
+    for inc in i.incidents.iter().filter(counted) {
+        let day = local_day(inc, tz);
+        let now = (from..=to).contains(&day);
+        let before = (previous_from..=previous_to).contains(&day);
+        if !now && !before {
+            continue;
+        }
+        let zones: Vec<String> = if inc.zones.is_empty() {
+            vec!["outside".into()]
+        } else {
+            inc.zones.clone()
+        };
+        for z in zones {
+            let e = by
+                .entry((z.clone(), inc.event_type.as_str().to_owned()))
+                .or_insert_with(|| ZoneCount {
+                    zone_name: if z == "outside" {
+                        "outside every zone".into()
+                    } else {
+                        zone_name(&z)
+                    },
+                    zone: z,
+                    event_type: inc.event_type.as_str().into(),
+                    count: 0,
+                    previous: 0,
+                    incidents: Vec::new(),
+                });
+            if now {
+                e.count += 1;
+                e.incidents.push(inc.id.clone());
+            } else {
+                e.previous += 1;
+            }
+        }
+        if now {
+            total += 1;
+            in_period.push(inc);
+            let d = per_day.entry(day).or_insert(DayCount {
+                date: day,
+                confirmed: 0,
+                corroborated: 0,
+                other: 0,
+            });
+            match inc.status {
+                IncidentStatus::Confirmed => d.confirmed += 1,
+                IncidentStatus::Corroborated => d.corroborated += 1,
+                _ => d.other += 1,
+            }
+        } else {
+            previous_total += 1;
+        }
+    }
+    // Notable: verified first, then the deadliest, then the earliest.
+    let rank = |s: IncidentStatus| match s {
+        IncidentStatus::Confirmed => 0,
+        IncidentStatus::Corroborated => 1,
+        IncidentStatus::Disputed => 2,
+        _ => 3,
+    };
+    in_period.sort_by(|x, y| {
+        (
+            rank(x.status),
+            std::cmp::Reverse(x.killed.best),
+            x.window.start,
+            &x.id,
+        )
+            .cmp(&(
+                rank(y.status),
+                std::cmp::Reverse(y.killed.best),
+                y.window.start,
+                &y.id,
+            ))
+    });
+    let notable: Vec<Notable> = in_period
+        .iter()
+        .take(NOTABLE)
+        .map(|inc| Notable {
+            id: inc.id.clone(),
+            date: local_day(inc, tz),
+            place: inc
+                .place_name
+                .as_deref()
+                .map(|n| {
+                    i.bundle
+                        .gazetteer
+                        .find(n)
+                        .matches
+                        .first()
+                        .map_or_else(|| n.to_owned(), |m| m.place.display.clone())
+                })
+                .unwrap_or_else(|| "unnamed place".into()),
+            point: inc.point.map(|(x, y)| (round3(x), round3(y))),
+            zones: inc.zones.clone(),
+            event_type: inc.event_type.as_str().into(),
+            status: inc.status.as_str().into(),
+            claims: inc
+                .attribution
+                .claims
+                .iter()
+                .map(|c| ClaimLine {
+                    source: c.source.clone(),
+                    blames: c.perpetrator.clone(),
+                })
+                .collect(),
+            assessed: inc.attribution.assessed.clone(),
+            disputed: inc.attribution.disputed,
+            killed: inc.killed.best,
+        })
+        .collect();
+    // Status changes, from the day before the period to its last day.
+    let inputs = Inputs {
+        agreement: a,
+        evidence: i.evidence,
+        violations: i.violations,
+        options: i.options,
+    };
+    let changes: Vec<Change> = compliance::alerts(inputs, previous_to, to)
+        .into_iter()
+        .map(|al| Change {
+            date: al.date,
+            obligation: al.obligation,
+            title: al.title,
+            from: al
+                .old
+                .as_ref()
+                .map_or_else(|| "not in force".into(), status_words),
+            to: status_words(&al.new),
+            reason: al.new.reason.clone(),
+            evidence: al.new.evidence.clone(),
+        })
+        .collect();
+    // Corridor traffic.
+    let mut traffic: BTreeMap<(Date, String), Traffic> = BTreeMap::new();
+    for c in i
+        .evidence
+        .crossings
+        .iter()
+        .filter(|c| (from..=to).contains(&c.date))
+    {
+        let t = traffic
+            .entry((c.date, c.checkpoint.clone()))
+            .or_insert_with(|| Traffic {
+                date: c.date,
+                checkpoint: c.checkpoint.clone(),
+                persons: 0,
+                vehicles: 0,
+                cargo_t: 0.0,
+                evidence: Vec::new(),
+            });
+        t.persons += c.persons;
+        t.vehicles += c.vehicles;
+        t.cargo_t += c.cargo_t;
+        t.evidence.push(format!("crossing:{}", c.id));
+    }
+    // Registry aggregates on the last day.
+    let detainees = Detainees {
+        counts: registry::counts(i.registry, to)
+            .into_iter()
+            .map(|c| CountLine {
+                side: c.side,
+                category: c.category.as_str().into(),
+                status: c.status.map_or("none", |s| s.as_str()).into(),
+                count: c.count,
+            })
+            .collect(),
+        reconciliation: registry::reconcile(
+            i.registry,
+            &i.evidence.claims,
+            &i.evidence.exchanges,
+            &[to],
+        )
+        .into_iter()
+        .map(|r| ReconLine {
+            holder: r.holder,
+            evidence: r.claimed.iter().flat_map(|c| c.evidence.clone()).collect(),
+            claimed: r
+                .claimed
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: {}{}",
+                        c.claimant,
+                        if c.at_least { "≥" } else { "" },
+                        c.count
+                    )
+                })
+                .collect(),
+            registered_held: r.registered_held,
+            returned: r.returned,
+            returned_in_exchanges: r.returned_in_exchanges,
+        })
+        .collect(),
+    };
+    // Deadlines and notice dates ahead.
+    let horizon = to.checked_add(AHEAD_DAYS.days()).unwrap_or(to);
+    let upcoming = upcoming(&compliance::evaluate(inputs, to), to, horizon);
+    // Sources: the registered sources of the period's incidents, and the public sources
+    // of the records cited.
+    let mut source_ids: BTreeSet<String> = BTreeSet::new();
+    for inc in &in_period {
+        for c in &inc.attribution.claims {
+            source_ids.insert(c.source.clone());
+        }
+    }
+    let mut sources: Vec<SourceLine> = source_ids
+        .into_iter()
+        .map(|id| match i.sources.get(&id) {
+            Some(s) => SourceLine {
+                id: id.clone(),
+                name: s.name.clone(),
+                kind: s.kind.as_str().into(),
+                reliability: Some(s.reliability.as_str().into()),
+            },
+            None => SourceLine {
+                name: id.clone(),
+                id,
+                kind: "unregistered".into(),
+                reliability: None,
+            },
+        })
+        .collect();
+    let cited: BTreeSet<&str> = changes
+        .iter()
+        .flat_map(|c| c.evidence.iter())
+        .chain(traffic.values().flat_map(|t| t.evidence.iter()))
+        .chain(
+            detainees
+                .reconciliation
+                .iter()
+                .flat_map(|r| r.evidence.iter()),
+        )
+        .map(String::as_str)
+        .collect();
+    let mut record_sources: BTreeSet<(String, String)> = BTreeSet::new();
+    for key in cited {
+        if let Some((kind, id)) = key.split_once(':')
+            && let Some(src) = record_source(i.evidence, kind, id)
+        {
+            record_sources.insert((src.to_owned(), key.to_owned()));
+        }
+    }
+    let mut by_url: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (url, key) in record_sources {
+        by_url.entry(url).or_default().push(key);
+    }
+    for (url, keys) in by_url {
+        sources.push(SourceLine {
+            id: url,
+            name: keys.join(", "),
+            kind: "public source of records".into(),
+            reliability: None,
+        });
+    }
+    let by_zone: Vec<ZoneCount> = by.into_values().collect();
+    let summary = summarise(
+        a.title.as_str(),
+        from,
+        to,
+        total,
+        previous_total,
+        &by_zone,
+        &changes,
+        &traffic,
+        &upcoming,
+    );
+    Bulletin {
+        id: format!("{}/{from}..{to}", a.id),
+        agreement: a.id.clone(),
+        title: a.title.clone(),
+        period: Period {
+            from,
+            to,
+            time_zone: a.time_zone.clone(),
+            previous_from,
+            previous_to,
+        },
+        generated_at: generated_at.to_owned(),
+        summary,
+        violations: Violations {
+            total,
+            previous_total,
+            by_zone,
+            per_day: per_day.into_values().collect(),
+        },
+        notable,
+        changes,
+        corridor: traffic.into_values().collect(),
+        detainees,
+        upcoming,
+        sources,
+        methodology: METHODOLOGY.iter().map(|s| (*s).to_owned()).collect(),
+        outlines: outlines(i.bundle),
+    }
+}
+
+/// Deadlines (last days on time of obligations not complete) and term dates (last days
+/// to give notice, expiries) after `after` and up to `until`, in date order.
+pub fn upcoming(card: &compliance::Scorecard, after: Date, until: Date) -> Vec<Upcoming> {
+    let mut out = Vec::new();
+    for l in &card.lines {
+        if let Some(d) = l.last_day
+            && d > after
+            && d <= until
+            && l.status.score != Some(3)
+        {
+            out.push(Upcoming {
+                date: d,
+                obligation: l.obligation.clone(),
+                title: l.title.clone(),
+                what: format!("last day: {}", l.deadline.as_deref().unwrap_or("deadline")),
+            });
+        }
+        for p in l.details["periods"].as_array().into_iter().flatten() {
+            for (key, what) in [
+                ("last_notice_day", "last day to give notice"),
+                ("expires", "term expires"),
+            ] {
+                if let Some(d) = p[key].as_str().and_then(|s| s.parse::<Date>().ok())
+                    && d > after
+                    && d <= until
+                {
+                    out.push(Upcoming {
+                        date: d,
+                        obligation: l.obligation.clone(),
+                        title: l.title.clone(),
+                        what: what.into(),
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|x, y| (x.date, &x.obligation, &x.what).cmp(&(y.date, &y.obligation, &y.what)));
+    out.dedup();
+    out
+}
+
+const METHODOLOGY: &[&str] = &[
+    "Violations are incidents of a ceasefire-violation type (fire, strikes, attacks on civilians, territory taken) that an analyst has not rejected, counted on the local day they began in the agreement's time zone. An incident lying in nested zones counts in each.",
+    "An incident is the centre's assessment of one or more reports of one event: corroborated when two or more independent sources report it and at least one is not a party; confirmed when the centre's own monitors saw it; disputed when only the parties report it and blame each other.",
+    "Attribution is given as each source claimed it, and as assessed by the centre only where the evidence settles it.",
+    "Obligation statuses are computed from the evidence records and incidents by the rules published with Truce (docs/compliance.md); each change lists the records behind it.",
+    "Detainee figures are aggregates of the registry and of public claims; no personal data is published.",
+    "The JSON form of this bulletin is the signed original; the HTML, Markdown and PDF forms are renderings of it.",
+];
+
+fn record_source<'e>(e: &'e Evidence, kind: &str, id: &str) -> Option<&'e str> {
+    macro_rules! find {
+        ($list:expr) => {
+            $list.iter().find(|r| r.id == id).map(|r| r.source.as_str())
+        };
+    }
+    match kind {
+        "handover" => find!(e.handovers),
+        "withdrawal" => find!(e.withdrawals),
+        "strength" => find!(e.strengths),
+        "observation-post" => find!(e.posts),
+        "checkpoint" => find!(e.checkpoints),
+        "crossing" => find!(e.crossings),
+        "closure" => find!(e.closures),
+        "exchange" => find!(e.exchanges),
+        "detention-claim" => find!(e.claims),
+        "notice" => find!(e.notices),
+        "milestone" => find!(e.milestones),
+        _ => None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn summarise(
+    title: &str,
+    from: Date,
+    to: Date,
+    total: u32,
+    previous: u32,
+    by_zone: &[ZoneCount],
+    changes: &[Change],
+    traffic: &BTreeMap<(Date, String), Traffic>,
+    upcoming: &[Upcoming],
+) -> Vec<String> {
+    let mut out = vec![format!("Monitoring of the {title}, {from} to {to}.")];
+    let trend = match total.cmp(&previous) {
+        std::cmp::Ordering::Greater => format!("up from {previous}"),
+        std::cmp::Ordering::Less => format!("down from {previous}"),
+        std::cmp::Ordering::Equal => format!("as many as the {previous}"),
+    };
+    out.push(format!(
+        "{total} ceasefire violation(s) on record ({trend} in the previous period of the same length)."
+    ));
+    let mut zones: BTreeMap<&str, u32> = BTreeMap::new();
+    for z in by_zone {
+        *zones.entry(z.zone_name.as_str()).or_default() += z.count;
+    }
+    let mut top: Vec<(&str, u32)> = zones.into_iter().filter(|(_, n)| *n > 0).collect();
+    top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+    if !top.is_empty() {
+        let list: Vec<String> = top
+            .iter()
+            .take(3)
+            .map(|(z, n)| format!("{z} ({n})"))
+            .collect();
+        out.push(format!(
+            "Most violations were recorded in {}.",
+            list.join(", ")
+        ));
+    }
+    // Obligations coming into force are listed apart: the changes of obligations already
+    // in force are the news.
+    let (entering, moved): (Vec<&Change>, Vec<&Change>) = changes
+        .iter()
+        .partition(|c| c.from == "not yet in force" || c.from == "not in force");
+    if moved.is_empty() {
+        out.push("No obligation in force changed status.".into());
+    } else {
+        let list: Vec<String> = moved
+            .iter()
+            .take(8)
+            .map(|c| format!("{} became {} on {}", c.title, c.to, c.date))
+            .collect();
+        out.push(format!(
+            "{} status change(s) of obligations in force: {}{}.",
+            moved.len(),
+            list.join("; "),
+            if moved.len() > 8 { "; …" } else { "" }
+        ));
+    }
+    if !entering.is_empty() {
+        out.push(format!(
+            "{} obligation(s) came into force in the period.",
+            entering.len()
+        ));
+    }
+    if !traffic.is_empty() {
+        let persons: u32 = traffic.values().map(|t| t.persons).sum();
+        let vehicles: u32 = traffic.values().map(|t| t.vehicles).sum();
+        out.push(format!(
+            "Corridor traffic counted on {} checkpoint-day(s): {persons} persons, {vehicles} vehicles.",
+            traffic.len()
+        ));
+    }
+    if let Some(u) = upcoming.first() {
+        out.push(format!(
+            "Next deadline: {} ({}) on {}.",
+            u.title, u.what, u.date
+        ));
+    }
+    out
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// Outlines of the agreement's zones for the map, rounded to 0.001° (about 100 m).
+fn outlines(b: &AgreementBundle) -> Vec<Outline> {
+    let fc = b.zones.to_geojson();
+    let mut out = Vec::new();
+    for (z, f) in b
+        .zones
+        .zones()
+        .iter()
+        .zip(fc["features"].as_array().into_iter().flatten())
+    {
+        let g = &f["geometry"];
+        let polys: Vec<&Value> = match g["type"].as_str() {
+            Some("Polygon") => vec![&g["coordinates"]],
+            Some("MultiPolygon") => g["coordinates"]
+                .as_array()
+                .map(|a| a.iter().collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let mut rings = Vec::new();
+        for p in polys {
+            // Outer ring only: the map shows outlines.
+            if let Some(ring) = p.get(0).and_then(Value::as_array) {
+                let mut pts: Vec<(f64, f64)> = Vec::new();
+                for c in ring {
+                    let (Some(x), Some(y)) = (c[0].as_f64(), c[1].as_f64()) else {
+                        continue;
+                    };
+                    let pt = (round3(x), round3(y));
+                    if pts.last() != Some(&pt) {
+                        pts.push(pt);
+                    }
+                }
+                if pts.len() >= 3 {
+                    rings.push(pts);
+                }
+            }
+        }
+        out.push(Outline {
+            zone: z.id.clone(),
+            kind: z.kind.clone(),
+            rings,
+        });
+    }
+    out
+}

@@ -1,0 +1,222 @@
+//! Bulletins: the demo period's content and Markdown against golden files, the chart's
+//! and map's SVG structure, and signatures that fail on any changed byte or another key.
+
+use crate::{demo_records, nk2020, root, violation};
+use jiff::civil::date;
+use std::collections::HashMap;
+use truce_bulletin::render;
+use truce_bulletin::{self as bulletin, Bulletin, BulletinInputs, Signed};
+use truce_engine::compliance::{Options, ViolationIndex};
+use truce_engine::incidents::{Incident, IncidentStatus};
+use truce_model::records::Evidence;
+
+const SECRET: [u8; 32] = [7; 32];
+
+fn build(incidents: &[Incident], from: jiff::civil::Date, to: jiff::civil::Date) -> Bulletin {
+    let b = nk2020();
+    let evidence = Evidence::from_records(demo_records(&b));
+    let violations = ViolationIndex::from_incidents(incidents, b.agreement.tz());
+    bulletin::build(
+        BulletinInputs {
+            bundle: &b,
+            evidence: &evidence,
+            incidents,
+            violations: &violations,
+            registry: &[],
+            sources: &HashMap::new(),
+            options: &Options::default(),
+        },
+        from,
+        to,
+        "2026-11-28T00:00:00Z",
+    )
+}
+
+/// Compares with a golden file; `UPDATE_GOLDEN=1` rewrites it.
+fn golden(name: &str, actual: &str) {
+    let path = root()
+        .join("crates/truce-bulletin/tests/it/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .map_or(0, |n| n + 1);
+        panic!(
+            "{name} differs from the golden file at line {line} (UPDATE_GOLDEN=1 rewrites it after review)"
+        );
+    }
+}
+
+#[test]
+fn the_bulletin_of_10_to_20_november_2020_matches_its_golden_json_and_markdown() {
+    let b = build(&[], date(2020, 11, 10), date(2020, 11, 20));
+    // The facts a reader looks for first.
+    let changed: Vec<(String, &str, &str)> = b
+        .changes
+        .iter()
+        .map(|c| (c.date.to_string(), c.obligation.as_str(), c.to.as_str()))
+        .collect();
+    assert!(
+        changed.contains(&("2020-11-20".into(), "handover-agdam", "complete on time")),
+        "{changed:?}"
+    );
+    assert!(
+        b.upcoming
+            .iter()
+            .any(|u| u.obligation == "handover-kalbajar" && u.date == date(2020, 11, 25)),
+        "Kalbajar is due by 25 November after the extension: {:?}",
+        b.upcoming
+    );
+    assert!(
+        b.summary
+            .iter()
+            .any(|s| s.contains("0 ceasefire violation(s)"))
+    );
+    assert!(
+        b.sources.iter().any(|s| s.id.starts_with("https://")),
+        "records' public sources are listed"
+    );
+    let signed = bulletin::sign(b, &SECRET);
+    // Pretty-printed, so that a change of content reads as a reviewable diff.
+    let json: serde_json::Value =
+        serde_json::from_str(&bulletin::json_text(&signed)).expect("json");
+    golden(
+        "bulletin-2020-11-10--2020-11-20.json",
+        &(serde_json::to_string_pretty(&json).expect("pretty") + "\n"),
+    );
+    golden(
+        "bulletin-2020-11-10--2020-11-20.md",
+        &render::markdown(&signed),
+    );
+}
+
+fn with_incidents() -> Bulletin {
+    use IncidentStatus::{Confirmed, Corroborated, Unverified};
+    let incidents = vec![
+        violation("inc-1", date(2021, 5, 1), Some("az"), Confirmed),
+        violation("inc-2", date(2021, 5, 1), Some("am"), Corroborated),
+        violation("inc-3", date(2021, 5, 3), None, Unverified),
+        violation("inc-4", date(2021, 4, 28), Some("az"), Confirmed),
+        violation(
+            "inc-5",
+            date(2021, 5, 5),
+            Some("az"),
+            IncidentStatus::Rejected,
+        ),
+    ];
+    build(&incidents, date(2021, 5, 1), date(2021, 5, 7))
+}
+
+#[test]
+fn violations_are_counted_against_the_previous_period_and_drawn_as_bars() {
+    let b = with_incidents();
+    assert_eq!((b.violations.total, b.violations.previous_total), (3, 1));
+    let z = &b.violations.by_zone[0];
+    assert_eq!((z.zone.as_str(), z.count, z.previous), ("nk-pre2020", 3, 1));
+    assert_eq!(
+        z.incidents,
+        ["inc-1", "inc-2", "inc-3"],
+        "every number lists its incidents"
+    );
+    assert_eq!(b.notable[0].id, "inc-1", "confirmed first");
+    let svg = render::chart_svg(&b);
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    let bars: Vec<&str> = svg
+        .match_indices("<rect class=\"bar\"")
+        .map(|(i, _)| &svg[i..])
+        .collect();
+    assert_eq!(
+        bars.len(),
+        3,
+        "one bar per day and status: 1 May confirmed + corroborated, 3 May unverified"
+    );
+    assert!(
+        bars[0].contains("data-date=\"2021-05-01\"")
+            && bars[0].contains("data-status=\"confirmed\"")
+    );
+    assert!(bars[2].contains("data-date=\"2021-05-03\""));
+    let map = render::map_svg(&b);
+    assert_eq!(map.matches("<circle class=\"incident\"").count(), 3);
+    assert!(map.contains("data-zone=\"lachin-corridor\""));
+    let html = render::html(&bulletin::sign(b, &SECRET));
+    assert!(
+        !html.contains("<link") && !html.contains(" src=") && !html.contains("url("),
+        "no external asset"
+    );
+    assert!(
+        !html.contains("<script>") && !html.contains("<script src"),
+        "no script runs"
+    );
+}
+
+/// Every form Truce writes, as text.
+fn forms(s: &Signed) -> [(&'static str, String); 3] {
+    [
+        ("json", bulletin::json_text(s)),
+        ("md", render::markdown(s)),
+        ("html", render::html(s)),
+    ]
+}
+
+#[test]
+fn any_changed_byte_or_another_key_fails_verification() {
+    let signed = bulletin::sign(with_incidents(), &SECRET);
+    let public = bulletin::public_of(&SECRET);
+    let other = bulletin::public_of(&[9; 32]);
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    for (form, text) in forms(&signed) {
+        assert!(
+            bulletin::verify_text(&text, &public).is_ok(),
+            "{form} verifies"
+        );
+        assert!(
+            matches!(
+                bulletin::verify_text(&text, &other),
+                Err(bulletin::VerifyError::OtherKey { .. })
+            ),
+            "{form} with another key"
+        );
+        let bytes = text.as_bytes();
+        for _ in 0..150 {
+            let at = next(bytes.len());
+            let mut changed = bytes.to_vec();
+            // Another printable ASCII byte; a multi-byte character broken by it is a
+            // change too.
+            changed[at] = if bytes[at] == b'x' { b'y' } else { b'x' };
+            let changed = String::from_utf8_lossy(&changed);
+            assert!(
+                bulletin::verify_text(&changed, &public).is_err(),
+                "{form}: a change at byte {at} went unnoticed"
+            );
+        }
+    }
+    // The signature itself.
+    let mut forged = signed.clone();
+    let v = forged.signature.value.clone();
+    forged.signature.value = format!("{}{}", if v.starts_with('0') { "1" } else { "0" }, &v[1..]);
+    assert!(bulletin::verify_signed(&forged, &public).is_err());
+    // Content changed and re-rendered consistently: the signature no longer matches.
+    let mut edited = signed.clone();
+    edited.bulletin.violations.total += 1;
+    for (form, text) in forms(&edited) {
+        assert_eq!(
+            bulletin::verify_text(&text, &public).err(),
+            Some(bulletin::VerifyError::BadSignature),
+            "{form}"
+        );
+    }
+}

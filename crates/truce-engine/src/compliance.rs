@@ -1,0 +1,1625 @@
+//! The compliance engine: for any local date, the status of every obligation in force,
+//! computed from evidence by one documented rule per obligation kind
+//! (docs/compliance.md), with the evidence ids that decided it and a one-line reason.
+//! Pure: the agreement, the evidence and the date come in as arguments.
+
+use crate::incidents::{Incident, IncidentStatus};
+use jiff::ToSpan;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use truce_model::agreement::{Agreement, ObligationView};
+use truce_model::period::local_date;
+use truce_model::records::{ClosureScope, Evidence, PersonCategory, Stage};
+use truce_model::words::{Limit, ObligationKind, Role};
+
+truce_model::words! {
+    /// Where an obligation stands: the Kroc Peace Accords Matrix scale (0–3) plus "not
+    /// yet due" and "unknown" (nothing on record that could decide it).
+    Level {
+        /// Not in force yet, or its trigger has not happened.
+        NotYetDue = "not-yet-due",
+        /// In force, but no evidence either way.
+        Unknown = "unknown",
+        /// 0: not initiated.
+        NotInitiated = "not-initiated",
+        /// 1: minimal.
+        Minimal = "minimal",
+        /// 2: intermediate.
+        Intermediate = "intermediate",
+        /// 3: full.
+        Full = "full",
+    }
+}
+
+impl Level {
+    /// The Kroc score, when the level has one.
+    pub fn score(self) -> Option<u8> {
+        match self {
+            Self::NotYetDue | Self::Unknown => None,
+            Self::NotInitiated => Some(0),
+            Self::Minimal => Some(1),
+            Self::Intermediate => Some(2),
+            Self::Full => Some(3),
+        }
+    }
+
+    fn of_stage(s: Stage) -> Self {
+        match s {
+            Stage::Began => Self::Minimal,
+            Stage::Partial => Self::Intermediate,
+            Stage::Completed => Self::Full,
+        }
+    }
+}
+
+/// Tunable thresholds of the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Options {
+    /// Length of the ceasefire's reporting period, in days (also the trend window).
+    pub period_days: u32,
+    /// Confirmed or corroborated violations by one party within a period that make the
+    /// ceasefire `breached`.
+    pub breach_threshold: u32,
+    /// Days of open traffic a corridor's baseline is the median of.
+    pub baseline_days: u32,
+    /// A day below this share of the baseline is `restricted`.
+    pub restricted_below: f64,
+    /// A day below this share of the baseline is `blocked`.
+    pub blocked_below: f64,
+    /// Most evidence ids listed per line (the reason gives the full count).
+    pub evidence_limit: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            period_days: 7,
+            breach_threshold: 1,
+            baseline_days: 28,
+            restricted_below: 0.6,
+            blocked_below: 0.1,
+            evidence_limit: 25,
+        }
+    }
+}
+
+/// The status of one obligation on one date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    /// Level.
+    pub level: Level,
+    /// Kroc score (0–3) when the level has one.
+    pub score: Option<u8>,
+    /// Past its deadline without being complete, or completed after it.
+    pub late: bool,
+    /// Broken (a cap exceeded, a corridor blocked, a ceasefire violated past the threshold).
+    pub breached: bool,
+    /// Short label (`due`, `complete on time`, `blocked`, …); alerts fire when it changes.
+    pub state: String,
+    /// The local day the current state began, when the rule knows it.
+    pub since: Option<Date>,
+    /// One line for people. Says "no evidence" when no record decided the line.
+    pub reason: String,
+    /// Ids of the records and incidents that decided it (`kind:id` for records).
+    pub evidence: Vec<String>,
+}
+
+impl Status {
+    fn new(level: Level, state: &str, reason: String, evidence: Vec<String>) -> Self {
+        let reason = if evidence.is_empty() && !reason.contains("no evidence") {
+            format!("{reason} (no evidence on record)")
+        } else {
+            reason
+        };
+        Self {
+            level,
+            score: level.score(),
+            late: false,
+            breached: false,
+            state: state.to_owned(),
+            since: None,
+            reason,
+            evidence,
+        }
+    }
+
+    fn late(mut self, late: bool) -> Self {
+        self.late = late;
+        self
+    }
+
+    fn breached(mut self, breached: bool) -> Self {
+        self.breached = breached;
+        self
+    }
+
+    fn since(mut self, since: Option<Date>) -> Self {
+        self.since = since;
+        self
+    }
+
+    /// What alerts compare.
+    fn key(&self) -> (Level, bool, bool, &str) {
+        (self.level, self.late, self.breached, &self.state)
+    }
+
+    /// `level/state` plus flags, for tables and alerts.
+    pub fn label(&self) -> String {
+        let mut s = match self.score {
+            Some(n) => format!("{n} {}", self.state),
+            None => self.state.clone(),
+        };
+        if self.late {
+            s.push_str(" [late]");
+        }
+        if self.breached {
+            s.push_str(" [BREACHED]");
+        }
+        s
+    }
+}
+
+/// One line of the scorecard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Line {
+    /// Obligation id.
+    pub obligation: String,
+    /// Its document.
+    pub document: String,
+    /// The point (provision number) of that document.
+    pub point: String,
+    /// Kind (selects the rule).
+    pub kind: ObligationKind,
+    /// Title.
+    pub title: String,
+    /// The deadline as in force on the date, in words.
+    pub deadline: Option<String>,
+    /// The last day on time, as in force on the date.
+    pub last_day: Option<Date>,
+    /// The status.
+    pub status: Status,
+    /// Rule-specific figures (counts, series, caps) behind the status.
+    pub details: Value,
+}
+
+/// The status of every obligation in force on a date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scorecard {
+    /// Agreement id.
+    pub agreement: String,
+    /// The local date.
+    pub as_of: Date,
+    /// Thresholds used.
+    pub options: Options,
+    /// One line per obligation of the documents signed by then, in agreement order.
+    pub lines: Vec<Line>,
+}
+
+impl Scorecard {
+    /// The line of an obligation.
+    pub fn line(&self, obligation: &str) -> Option<&Line> {
+        self.lines.iter().find(|l| l.obligation == obligation)
+    }
+}
+
+/// A status change between two dates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// Obligation id.
+    pub obligation: String,
+    /// Title.
+    pub title: String,
+    /// The first day of the new status.
+    pub date: Date,
+    /// Status before (`None` when the obligation was not yet in force).
+    pub old: Option<Status>,
+    /// Status from `date`.
+    pub new: Status,
+}
+
+// ---------------------------------------------------------------------------------------
+// Violations, compact
+// ---------------------------------------------------------------------------------------
+
+const NO_PARTY: u16 = u16::MAX;
+
+#[derive(Debug, Clone, Copy)]
+struct Violation {
+    day: i32,
+    party: u16,
+    status: u8,
+    zones: u64,
+    id: u32,
+}
+
+/// Violation incidents reduced to what the ceasefire rule reads (local day, assessed
+/// party, status, zones as bits), sorted by day: built once, evaluated on any date by a
+/// binary search and one pass over the days in range.
+#[derive(Debug, Clone, Default)]
+pub struct ViolationIndex {
+    parties: Vec<String>,
+    zones: Vec<String>,
+    rows: Vec<Violation>,
+    ids: Vec<Box<str>>,
+    /// Incidents looked at, violations or not: zero means no incident data at all.
+    observed: usize,
+}
+
+/// Status slots in counts: confirmed, corroborated, disputed, unverified.
+const SLOTS: [&str; 4] = ["confirmed", "corroborated", "disputed", "unverified"];
+
+fn slot(s: IncidentStatus) -> Option<u8> {
+    match s {
+        IncidentStatus::Confirmed => Some(0),
+        IncidentStatus::Corroborated => Some(1),
+        IncidentStatus::Disputed => Some(2),
+        IncidentStatus::Unverified => Some(3),
+        IncidentStatus::Rejected => None,
+    }
+}
+
+fn day_number(d: Date) -> i32 {
+    let epoch = jiff::civil::date(1970, 1, 1);
+    epoch.until(d).map(|s| s.get_days()).unwrap_or(0)
+}
+
+fn day_date(n: i32) -> Date {
+    let epoch = jiff::civil::date(1970, 1, 1);
+    epoch.checked_add(i64::from(n).days()).unwrap_or(epoch)
+}
+
+impl ViolationIndex {
+    /// Keeps the incidents whose type counts as a violation and that are not rejected.
+    /// Days are local to `tz`; at most 64 distinct zones are told apart (later ones are
+    /// counted in party totals but not per zone).
+    pub fn from_incidents<'a>(
+        incidents: impl IntoIterator<Item = &'a Incident>,
+        tz: &TimeZone,
+    ) -> Self {
+        let mut ix = Self::default();
+        let mut days = crate::incidents::LocalDays::new(tz);
+        for i in incidents {
+            ix.observed += 1;
+            let Some(status) = slot(i.status) else {
+                continue;
+            };
+            if !i.event_type.is_violation() || i.reports.is_empty() {
+                continue;
+            }
+            let day = i32::try_from(days.day(i.window.start)).unwrap_or(0);
+            let party = match i.attribution.assessed.as_deref() {
+                Some(p) if !i.attribution.disputed => ix.intern_party(p),
+                _ => NO_PARTY,
+            };
+            let mut zones = 0u64;
+            for z in &i.zones {
+                if let Some(bit) = ix.intern_zone(z) {
+                    zones |= 1 << bit;
+                }
+            }
+            let id = u32::try_from(ix.ids.len()).unwrap_or(u32::MAX);
+            ix.ids.push(i.id.as_str().into());
+            ix.rows.push(Violation {
+                day,
+                party,
+                status,
+                zones,
+                id,
+            });
+        }
+        ix.rows.sort_by_key(|r| (r.day, r.id));
+        ix
+    }
+
+    fn intern_party(&mut self, p: &str) -> u16 {
+        match self.parties.iter().position(|x| x == p) {
+            Some(i) => u16::try_from(i).unwrap_or(NO_PARTY),
+            None => {
+                self.parties.push(p.to_owned());
+                u16::try_from(self.parties.len() - 1).unwrap_or(NO_PARTY)
+            }
+        }
+    }
+
+    fn intern_zone(&mut self, z: &str) -> Option<u32> {
+        match self.zones.iter().position(|x| x == z) {
+            Some(i) => u32::try_from(i).ok(),
+            None if self.zones.len() < 64 => {
+                self.zones.push(z.to_owned());
+                u32::try_from(self.zones.len() - 1).ok()
+            }
+            None => None,
+        }
+    }
+
+    /// Number of violation incidents held.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when no violation is held.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Incidents looked at when the index was built, violations or not.
+    pub fn observed(&self) -> usize {
+        self.observed
+    }
+
+    fn range(&self, first: i32, last: i32) -> &[Violation] {
+        let a = self.rows.partition_point(|r| r.day < first);
+        let b = self.rows.partition_point(|r| r.day <= last);
+        &self.rows[a..b.max(a)]
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Evaluation
+// ---------------------------------------------------------------------------------------
+
+/// Everything the rules read.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The agreement (the view for the date is taken inside).
+    pub agreement: &'a Agreement,
+    /// Evidence records.
+    pub evidence: &'a Evidence,
+    /// Violation incidents.
+    pub violations: &'a ViolationIndex,
+    /// Thresholds.
+    pub options: &'a Options,
+}
+
+/// The scorecard on a local date.
+pub fn evaluate(input: Inputs<'_>, as_of: Date) -> Scorecard {
+    let view = input.agreement.as_of(as_of);
+    let lines = view
+        .obligations
+        .iter()
+        .map(|o| line(input, &view.obligations, o, as_of))
+        .collect();
+    Scorecard {
+        agreement: input.agreement.id.clone(),
+        as_of,
+        options: *input.options,
+        lines,
+    }
+}
+
+/// Every status change from `from` (exclusive) to `to` (inclusive), day by day.
+pub fn alerts(input: Inputs<'_>, from: Date, to: Date) -> Vec<Alert> {
+    let mut out = Vec::new();
+    let mut before: BTreeMap<String, Status> = evaluate(input, from)
+        .lines
+        .into_iter()
+        .map(|l| (l.obligation, l.status))
+        .collect();
+    let mut day = from;
+    while day < to {
+        let Ok(next) = day.checked_add(1.day()) else {
+            break;
+        };
+        day = next;
+        for l in evaluate(input, day).lines {
+            let old = before.get(&l.obligation);
+            if old.is_none_or(|o| o.key() != l.status.key()) {
+                out.push(Alert {
+                    obligation: l.obligation.clone(),
+                    title: l.title.clone(),
+                    date: day,
+                    old: old.cloned(),
+                    new: l.status.clone(),
+                });
+                before.insert(l.obligation, l.status);
+            }
+        }
+    }
+    out
+}
+
+fn line(input: Inputs<'_>, all: &[ObligationView], o: &ObligationView, as_of: Date) -> Line {
+    let a = input.agreement;
+    let ob = &o.obligation;
+    let tz = a.tz();
+    let point = a
+        .provision(&ob.provision)
+        .map(|p| p.number.clone())
+        .unwrap_or_default();
+    let last_day = deadline_last_day(input, all, o, as_of);
+    let (status, details) = if !o.binding {
+        (
+            Status::new(
+                Level::NotYetDue,
+                "not yet in force",
+                format!(
+                    "binds from {}",
+                    ob.binding_from
+                        .to_zoned_datetime(tz.clone())
+                        .strftime("%Y-%m-%d %H:%M %Z")
+                ),
+                Vec::new(),
+            ),
+            Value::Null,
+        )
+    } else {
+        match ob.kind {
+            ObligationKind::Ceasefire => ceasefire(input, o, as_of),
+            ObligationKind::Handover | ObligationKind::Withdrawal => {
+                progress(input, o, as_of, last_day)
+            }
+            ObligationKind::Deployment => deployment(input, o, as_of),
+            ObligationKind::Term => term(input, o, as_of),
+            ObligationKind::Corridor => {
+                if controlled_by_force(a, o) {
+                    corridor_control(input, o, as_of)
+                } else {
+                    corridor_passage(input, o, as_of)
+                }
+            }
+            ObligationKind::Exchange => exchange(input, o, as_of),
+            ObligationKind::MonitoringCentre
+            | ObligationKind::ConstructionPlan
+            | ObligationKind::ReturnOfDisplaced
+            | ObligationKind::TransportLink
+            | ObligationKind::Milestone => progress(input, o, as_of, last_day),
+        }
+    };
+    Line {
+        obligation: ob.id.clone(),
+        document: ob.document.clone(),
+        point,
+        kind: ob.kind,
+        title: ob.title.clone(),
+        deadline: ob.deadline.as_ref().map(|d| d.describe(tz)),
+        last_day,
+        status,
+        details,
+    }
+}
+
+/// The last day on time: fixed deadlines from the view; a deadline counted from another
+/// obligation's completion once that completion is on record.
+fn deadline_last_day(
+    input: Inputs<'_>,
+    all: &[ObligationView],
+    o: &ObligationView,
+    as_of: Date,
+) -> Option<Date> {
+    match &o.obligation.deadline {
+        Some(truce_model::Deadline::After { obligation, period }) => {
+            let other = all.iter().find(|x| x.obligation.id == *obligation)?;
+            let done = steps(input, other, as_of)
+                .into_iter()
+                .filter(|s| s.stage == Stage::Completed)
+                .map(|s| s.date)
+                .min()?;
+            period.after(done)
+        }
+        Some(d) => d.last_day(input.agreement.tz()),
+        None => None,
+    }
+}
+
+fn next_day(d: Date) -> Date {
+    d.checked_add(1.day()).unwrap_or(d)
+}
+
+fn list(mut keys: Vec<String>, limit: usize) -> Vec<String> {
+    keys.truncate(limit);
+    keys
+}
+
+// --- progress: handovers, withdrawals, milestones -----------------------------------------
+
+struct Step {
+    date: Date,
+    stage: Stage,
+    key: String,
+    what: String,
+}
+
+/// Steps on record for an obligation up to `as_of`: handover / withdrawal records of its
+/// zones (from an obligor, to a beneficiary when named) and milestones naming it.
+fn steps(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> Vec<Step> {
+    let ob = &o.obligation;
+    let e = input.evidence;
+    let mut out = Vec::new();
+    let transfers = match ob.kind {
+        ObligationKind::Handover => Some(("handover", &e.handovers)),
+        ObligationKind::Withdrawal => Some(("withdrawal", &e.withdrawals)),
+        _ => None,
+    };
+    if let Some((kind, records)) = transfers {
+        for t in records.iter().take_while(|t| t.date <= as_of) {
+            let zone_ok = ob.zones.contains(&t.zone);
+            let from_ok = ob.obligors.is_empty() || ob.obligors.contains(&t.from);
+            let to_ok = match &t.to {
+                Some(to) => ob.beneficiaries.is_empty() || ob.beneficiaries.contains(to),
+                None => true,
+            };
+            if zone_ok && from_ok && to_ok {
+                out.push(Step {
+                    date: t.date,
+                    stage: t.stage,
+                    key: format!("{kind}:{}", t.id),
+                    what: format!("{} {kind} of {}", t.stage, t.zone),
+                });
+            }
+        }
+    }
+    for m in e.milestones.iter().take_while(|m| m.date <= as_of) {
+        if m.obligation == ob.id {
+            out.push(Step {
+                date: m.date,
+                stage: m.stage,
+                key: format!("milestone:{}", m.id),
+                what: m.what.clone(),
+            });
+        }
+    }
+    out.sort_by_key(|s| (s.date, s.stage));
+    out
+}
+
+/// Handovers, withdrawals and milestone-like obligations: how far the steps on record
+/// went, against the deadline as in force on the date.
+fn progress(
+    input: Inputs<'_>,
+    o: &ObligationView,
+    as_of: Date,
+    last_day: Option<Date>,
+) -> (Status, Value) {
+    let ob = &o.obligation;
+    let all = steps(input, o, as_of);
+    let details = json!({
+        "steps": all.iter().map(|s| json!({"date": s.date, "stage": s.stage, "evidence": s.key, "what": s.what})).collect::<Vec<_>>(),
+        "original_last_day": o.original_deadline.as_ref().and_then(|d| d.last_day(input.agreement.tz())),
+        "amended_by": o.applied.iter().map(|c| c.document.clone()).collect::<Vec<_>>(),
+    });
+    let overdue = last_day.is_some_and(|l| as_of > l);
+    if let Some(done) = all.iter().find(|s| s.stage == Stage::Completed) {
+        let late = last_day.is_some_and(|l| done.date > l);
+        let state = if late {
+            "complete late"
+        } else {
+            "complete on time"
+        };
+        let state = if last_day.is_none() {
+            "complete"
+        } else {
+            state
+        };
+        let reason = match last_day {
+            Some(l) => format!("{} on {} (last day on time {l})", done.what, done.date),
+            None => format!("{} on {}", done.what, done.date),
+        };
+        let status = Status::new(Level::Full, state, reason, vec![done.key.clone()])
+            .late(late)
+            .since(Some(done.date));
+        return (status, details);
+    }
+    if let Some(best) = all.iter().max_by_key(|s| (s.stage, s.date)) {
+        let level = Level::of_stage(best.stage);
+        let (state, since) = if overdue {
+            ("overdue", last_day.map(next_day))
+        } else {
+            ("under way", Some(best.date))
+        };
+        let reason = match last_day {
+            Some(l) => format!(
+                "{} on {}; not complete; last day on time {l}",
+                best.what, best.date
+            ),
+            None => format!("{} on {}; not complete", best.what, best.date),
+        };
+        let keys = all.iter().map(|s| s.key.clone()).collect();
+        return (
+            Status::new(level, state, reason, keys)
+                .late(overdue)
+                .since(since),
+            details,
+        );
+    }
+    let status = match (last_day, &ob.deadline) {
+        (Some(l), _) if overdue => Status::new(
+            Level::NotInitiated,
+            "overdue",
+            format!("nothing on record; the last day on time was {l}"),
+            Vec::new(),
+        )
+        .late(true)
+        .since(Some(next_day(l))),
+        (Some(l), _) => {
+            let left = as_of.until(l).map(|s| s.get_days()).unwrap_or(0);
+            let amended = if o.applied.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (as amended by {})",
+                    o.applied
+                        .iter()
+                        .map(|c| c.document.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            Status::new(
+                Level::NotInitiated,
+                "due",
+                format!(
+                    "due by {l}{amended}, {left} day(s) left; nothing on record yet (no evidence)"
+                ),
+                Vec::new(),
+            )
+        }
+        (None, Some(truce_model::Deadline::After { obligation, period })) => Status::new(
+            Level::NotYetDue,
+            "not yet due",
+            format!(
+                "due {period} after `{obligation}` is complete, which is not on record (no evidence)"
+            ),
+            Vec::new(),
+        ),
+        (None, _) => Status::new(
+            Level::NotInitiated,
+            "not initiated",
+            "no step on record (no evidence)".to_owned(),
+            Vec::new(),
+        ),
+    };
+    (status, details)
+}
+
+// --- ceasefire -----------------------------------------------------------------------------
+
+fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
+    let ix = input.violations;
+    let opts = input.options;
+    let ob = &o.obligation;
+    if ix.observed == 0 {
+        return (
+            Status::new(
+                Level::Unknown,
+                "unknown",
+                "no incident on record: import reports to assess the ceasefire (no evidence)"
+                    .into(),
+                Vec::new(),
+            ),
+            Value::Null,
+        );
+    }
+    let tz = input.agreement.tz();
+    let first = day_number(local_date(ob.binding_from, tz));
+    let last = day_number(as_of);
+    let n = i32::try_from(opts.period_days.max(1)).unwrap_or(7);
+    let cur_from = (last - n + 1).max(first);
+    // The previous period never reaches back before the ceasefire took effect.
+    let prev_from = (last - 2 * n + 1).max(first);
+    // Index of the obligation's zones among the index's zone bits.
+    let zone_mask: u64 = if ob.zones.is_empty() {
+        u64::MAX
+    } else {
+        ix.zones
+            .iter()
+            .enumerate()
+            .filter(|(_, z)| ob.zones.contains(z))
+            .fold(0, |m, (i, _)| m | (1u64 << i))
+    };
+    let np = ix.parties.len() + 1; // last slot: unattributed or disputed
+    let pslot = |p: u16| {
+        if p == NO_PARTY {
+            np - 1
+        } else {
+            usize::from(p)
+        }
+    };
+    let mut totals = vec![[0u32; 4]; np];
+    let mut current = vec![[0u32; 4]; np];
+    let mut previous = vec![[0u32; 4]; np];
+    let mut per_zone = vec![vec![0u32; np]; ix.zones.len()];
+    let mut per_zone_day: BTreeMap<(usize, i32, usize), [u32; 4]> = BTreeMap::new();
+    let mut recent: Vec<(u8, i32, u32)> = Vec::new();
+    for r in ix.range(first, last) {
+        if r.zones & zone_mask == 0 {
+            continue;
+        }
+        let p = pslot(r.party);
+        let s = usize::from(r.status);
+        if r.day >= first {
+            totals[p][s] += 1;
+            if s < 2 {
+                let mut bits = r.zones & zone_mask;
+                while bits != 0 {
+                    let z = bits.trailing_zeros() as usize;
+                    per_zone[z][p] += 1;
+                    bits &= bits - 1;
+                }
+            }
+        }
+        if r.day >= cur_from {
+            current[p][s] += 1;
+            let mut bits = r.zones & zone_mask;
+            while bits != 0 {
+                let z = bits.trailing_zeros() as usize;
+                per_zone_day.entry((z, r.day, p)).or_default()[s] += 1;
+                bits &= bits - 1;
+            }
+            recent.push((r.status, r.day, r.id));
+        } else if r.day >= prev_from && r.day < cur_from {
+            previous[p][s] += 1;
+        }
+    }
+    let party_name = |p: usize| -> &str {
+        if p == np - 1 {
+            "unattributed"
+        } else {
+            &ix.parties[p]
+        }
+    };
+    let counts = |c: &[u32; 4]| -> Value {
+        SLOTS
+            .iter()
+            .zip(c.iter())
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let by_party = |rows: &[[u32; 4]]| -> Value {
+        rows.iter()
+            .enumerate()
+            .filter(|(_, c)| c.iter().any(|x| *x > 0))
+            .map(|(p, c)| (party_name(p).to_owned(), counts(c)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    // Verdict over the obligors: confirmed + corroborated in the current period.
+    let mut offenders = Vec::new();
+    let mut any = false;
+    let mut trends = serde_json::Map::new();
+    for party in &ob.obligors {
+        let Some(p) = ix.parties.iter().position(|x| x == party) else {
+            trends.insert(
+                party.clone(),
+                json!({"current": 0, "previous": 0, "trend": "steady"}),
+            );
+            continue;
+        };
+        let cur = current[p][0] + current[p][1];
+        let prev = previous[p][0] + previous[p][1];
+        any |= cur > 0;
+        if cur >= opts.breach_threshold.max(1) {
+            offenders.push(format!("{party} ({cur})"));
+        }
+        let trend = match cur.cmp(&prev) {
+            std::cmp::Ordering::Greater => "rising",
+            std::cmp::Ordering::Less => "falling",
+            std::cmp::Ordering::Equal => "steady",
+        };
+        trends.insert(
+            party.clone(),
+            json!({"current": cur, "previous": prev, "trend": trend}),
+        );
+    }
+    recent.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    let total_recent = recent.len();
+    let evidence: Vec<String> = recent
+        .iter()
+        .filter(|r| r.0 < 2)
+        .take(opts.evidence_limit)
+        .map(|r| ix.ids[r.2 as usize].to_string())
+        .collect();
+    let window = format!("{} to {}", day_date(cur_from), as_of);
+    let disputed: u32 = current.iter().map(|c| c[2]).sum();
+    let (level, state, reason, breached) = if !offenders.is_empty() {
+        (
+            Level::Minimal,
+            "breached",
+            format!(
+                "confirmed or corroborated violations {window} by {} reach the threshold of {}",
+                offenders.join(", "),
+                opts.breach_threshold.max(1)
+            ),
+            true,
+        )
+    } else if any {
+        (
+            Level::Intermediate,
+            "violated",
+            format!(
+                "confirmed or corroborated violations {window}, below the threshold of {}",
+                opts.breach_threshold
+            ),
+            false,
+        )
+    } else {
+        (
+            Level::Full,
+            "holding",
+            format!(
+                "no confirmed or corroborated violation attributed to a party {window}{} (no evidence of violation)",
+                if disputed > 0 {
+                    format!("; {disputed} disputed")
+                } else {
+                    String::new()
+                }
+            ),
+            false,
+        )
+    };
+    let zone_names: Vec<&str> = ix.zones.iter().map(String::as_str).collect();
+    let details = json!({
+        "period": {"from": day_date(cur_from), "to": as_of, "days": opts.period_days},
+        "previous_period": {"from": day_date(prev_from), "to": day_date(cur_from - 1)},
+        "threshold": opts.breach_threshold,
+        "since_effective": by_party(&totals),
+        "current_period": by_party(&current),
+        "previous_period_counts": by_party(&previous),
+        "trend": trends,
+        "per_zone_since_effective": per_zone.iter().enumerate().filter(|(_, c)| c.iter().any(|x| *x > 0)).map(|(z, c)| {
+            (zone_names[z].to_owned(), c.iter().enumerate().filter(|(_, n)| **n > 0).map(|(p, n)| (party_name(p).to_owned(), json!(n))).collect::<serde_json::Map<_, _>>().into())
+        }).collect::<serde_json::Map<String, Value>>(),
+        "per_zone_day": per_zone_day.iter().map(|((z, d, p), c)| json!({"zone": zone_names[*z], "date": day_date(*d), "party": party_name(*p), "counts": counts(c)})).collect::<Vec<_>>(),
+        "incidents_in_period": total_recent,
+    });
+    (
+        Status::new(level, state, reason, evidence).breached(breached),
+        details,
+    )
+}
+
+// --- deployment ----------------------------------------------------------------------------
+
+/// Actors whose records count for the obligation: obligors and monitors, and actors that
+/// are part of one of them.
+fn forces(a: &Agreement, o: &ObligationView) -> BTreeSet<String> {
+    let ob = &o.obligation;
+    let named: BTreeSet<&str> = ob
+        .obligors
+        .iter()
+        .chain(&ob.monitors)
+        .map(String::as_str)
+        .collect();
+    a.actors
+        .iter()
+        .filter(|x| {
+            named.contains(x.id.as_str()) || x.part_of.as_deref().is_some_and(|p| named.contains(p))
+        })
+        .map(|x| x.id.clone())
+        .collect()
+}
+
+fn no_presence(missing: &[&String]) -> String {
+    let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+    format!("no presence on record in {}", names.join(", "))
+}
+
+fn post_open(opened: Date, closed: Option<Date>, on: Date) -> bool {
+    opened <= on && closed.is_none_or(|c| c > on)
+}
+
+/// Zones of the obligation where the force is present on the date, with the records
+/// showing it: observation posts open there, or the latest strength report naming it.
+fn presence(
+    input: Inputs<'_>,
+    o: &ObligationView,
+    force: &BTreeSet<String>,
+    as_of: Date,
+) -> BTreeMap<String, Vec<String>> {
+    let e = input.evidence;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in e.posts.iter().take_while(|p| p.opened <= as_of) {
+        if force.contains(&p.force) && post_open(p.opened, p.closed, as_of) {
+            for z in p.zones.iter().filter(|z| o.obligation.zones.contains(z)) {
+                out.entry(z.clone())
+                    .or_default()
+                    .push(format!("observation-post:{}", p.id));
+            }
+        }
+    }
+    if let Some(s) = e
+        .strengths
+        .iter()
+        .take_while(|s| s.date <= as_of)
+        .filter(|s| force.contains(&s.force) && !s.present_in.is_empty())
+        .last()
+    {
+        for z in s
+            .present_in
+            .iter()
+            .filter(|z| o.obligation.zones.contains(z))
+        {
+            out.entry(z.clone())
+                .or_default()
+                .push(format!("strength:{}", s.id));
+        }
+    }
+    out
+}
+
+fn deployment(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
+    let ob = &o.obligation;
+    let e = input.evidence;
+    let force = forces(input.agreement, o);
+    let reports: Vec<_> = e
+        .strengths
+        .iter()
+        .take_while(|s| s.date <= as_of)
+        .filter(|s| force.contains(&s.force))
+        .collect();
+    let mut evidence = Vec::new();
+    let mut over = Vec::new();
+    let mut caps = Vec::new();
+    for q in &ob.quantities {
+        let latest = reports
+            .iter()
+            .rev()
+            .find_map(|s| s.figures.get(&q.name).map(|v| (s, *v)));
+        let (value, from) = match latest {
+            Some((s, v)) => {
+                let key = format!("strength:{}", s.id);
+                if !evidence.contains(&key) {
+                    evidence.push(key.clone());
+                }
+                (Some(v), Some((key, s.date)))
+            }
+            None => (None, None),
+        };
+        let breach = value.is_some_and(|v| match q.limit {
+            Limit::Max => v > q.value,
+            Limit::Min => v < q.value,
+            Limit::Exact => (v - q.value).abs() > f64::EPSILON,
+        });
+        if breach {
+            over.push(format!(
+                "{} {} against {} {} {}",
+                q.name,
+                value.unwrap_or_default(),
+                q.limit,
+                q.value,
+                q.unit
+            ));
+        }
+        caps.push(json!({
+            "quantity": q.name, "limit": q.limit, "cap": q.value, "unit": q.unit,
+            "latest": value, "reported": from.as_ref().map(|f| f.1), "evidence": from.map(|f| f.0), "breach": breach,
+        }));
+    }
+    let present = presence(input, o, &force, as_of);
+    for keys in present.values() {
+        for k in keys {
+            if !evidence.contains(k) {
+                evidence.push(k.clone());
+            }
+        }
+    }
+    let missing: Vec<&String> = ob
+        .zones
+        .iter()
+        .filter(|z| !present.contains_key(*z))
+        .collect();
+    let open_posts = e
+        .posts
+        .iter()
+        .filter(|p| force.contains(&p.force) && post_open(p.opened, p.closed, as_of))
+        .count();
+    let details = json!({
+        "caps": caps,
+        "present_in": present,
+        "missing_in": missing,
+        "open_observation_posts": open_posts,
+        "reported_observation_posts": reports.iter().rev().find_map(|s| s.observation_posts),
+    });
+    let breached = !over.is_empty();
+    let status = if reports.is_empty() && present.is_empty() {
+        Status::new(
+            Level::NotInitiated,
+            "not deployed",
+            "no strength report or observation post on record (no evidence)".into(),
+            Vec::new(),
+        )
+    } else {
+        let (level, state) = if missing.is_empty() && !ob.zones.is_empty() {
+            (Level::Full, "deployed")
+        } else if present.is_empty() {
+            (Level::Minimal, "deploying")
+        } else {
+            (Level::Intermediate, "partly deployed")
+        };
+        let mut reason = if missing.is_empty() {
+            format!("present in {}", ob.zones.join(", "))
+        } else {
+            no_presence(&missing)
+        };
+        if breached {
+            reason = format!("over cap: {}; {reason}", over.join("; "));
+        } else if !caps.is_empty() {
+            reason = format!("within every cap; {reason}");
+        }
+        if let Some(last) = reports.last() {
+            reason = format!("{reason} (latest strength report {})", last.date);
+        }
+        let state = if breached { "over cap" } else { state };
+        Status::new(level, state, reason, evidence).breached(breached)
+    };
+    (status, details)
+}
+
+// --- term ----------------------------------------------------------------------------------
+
+fn term(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
+    let ob = &o.obligation;
+    let Some(rule) = &ob.term else {
+        return (
+            Status::new(
+                Level::Unknown,
+                "no term rule",
+                "the obligation has no term rule (no evidence)".into(),
+                Vec::new(),
+            ),
+            Value::Null,
+        );
+    };
+    if as_of < rule.starts {
+        return (
+            Status::new(
+                Level::NotYetDue,
+                "not started",
+                format!("the term starts on {}", rule.starts),
+                Vec::new(),
+            ),
+            Value::Null,
+        );
+    }
+    let notices: Vec<_> = input
+        .evidence
+        .notices
+        .iter()
+        .take_while(|n| n.date <= as_of)
+        .filter(|n| {
+            n.obligation == ob.id && (rule.notice_by.is_empty() || rule.notice_by.contains(&n.by))
+        })
+        .collect();
+    let mut periods = Vec::new();
+    let mut late_notices = Vec::new();
+    let mut ended: Option<(Date, Vec<String>)> = None;
+    let mut ending: Option<(Date, Vec<String>)> = None;
+    let mut starts = rule.starts;
+    let mut length = rule.initial;
+    for number in 1..=200u32 {
+        let Some(expires) = length.after(starts) else {
+            break;
+        };
+        let last_notice = rule.notice.before(expires).unwrap_or(starts);
+        periods.push(json!({"number": number, "starts": starts, "expires": expires, "last_notice_day": last_notice}));
+        // The latest notice of each party given in this period up to its notice deadline.
+        let mut latest: BTreeMap<&str, &truce_model::records::Notice> = BTreeMap::new();
+        for n in notices
+            .iter()
+            .filter(|n| n.date >= starts && n.date <= last_notice)
+        {
+            latest.insert(n.by.as_str(), n);
+        }
+        let terminating: Vec<String> = latest
+            .values()
+            .filter(|n| n.intention == truce_model::records::Intention::Terminate)
+            .map(|n| format!("notice:{}", n.id))
+            .collect();
+        for n in notices.iter().filter(|n| {
+            n.date > last_notice
+                && n.date < expires
+                && n.intention == truce_model::records::Intention::Terminate
+        }) {
+            late_notices.push(format!("notice:{}", n.id));
+        }
+        if !terminating.is_empty() {
+            if as_of >= expires {
+                ended = Some((expires, terminating));
+            } else {
+                ending = Some((expires, terminating));
+            }
+            break;
+        }
+        match rule.renewal {
+            Some(r) if expires <= as_of => {
+                starts = expires;
+                length = r;
+            }
+            _ => break,
+        }
+    }
+    let details =
+        json!({"periods": periods, "late_notices": late_notices, "notice_by": rule.notice_by});
+    let current = periods.last().cloned().unwrap_or(Value::Null);
+    let get = |k: &str| {
+        current
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_owned()
+    };
+    let status = if let Some((on, keys)) = ended {
+        Status::new(
+            Level::Full,
+            "ended",
+            format!("ended on {on} after notice given in time"),
+            keys,
+        )
+        .since(Some(on))
+    } else if let Some((on, keys)) = ending {
+        Status::new(
+            Level::Full,
+            "ending",
+            format!("notice given in time: the term ends on {on}"),
+            keys,
+        )
+    } else {
+        let number = current.get("number").and_then(Value::as_u64).unwrap_or(1);
+        let state = if number > 1 { "renewed" } else { "in force" };
+        let late = if late_notices.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} late notice(s) do not stop renewal",
+                late_notices.len()
+            )
+        };
+        let renews = match rule.renewal {
+            Some(r) => format!(", renewed automatically by {r} absent notice"),
+            None => String::new(),
+        };
+        let reason = format!(
+            "period {number} from {} expires {}; notice deadline {}{renews}{late}",
+            get("starts"),
+            get("expires"),
+            get("last_notice_day")
+        );
+        let since = current
+            .get("starts")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok());
+        let reason = if late_notices.is_empty() {
+            format!("{reason}; no notice on record (no evidence)")
+        } else {
+            reason
+        };
+        Status::new(Level::Full, state, reason, late_notices.clone()).since(since)
+    };
+    (status, details)
+}
+
+// --- corridor ------------------------------------------------------------------------------
+
+/// True when a peacekeeping force watches over the obligation: the corridor rule is then
+/// about control (who runs checkpoints), otherwise about passage (traffic and closures).
+fn controlled_by_force(a: &Agreement, o: &ObligationView) -> bool {
+    o.obligation
+        .monitors
+        .iter()
+        .filter_map(|m| a.actor(m))
+        .any(|x| x.roles.contains(&Role::PeacekeepingForce))
+}
+
+fn corridor_control(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
+    let ob = &o.obligation;
+    let force = forces(input.agreement, o);
+    let in_zone: Vec<_> = input
+        .evidence
+        .checkpoints
+        .iter()
+        .filter(|c| {
+            ob.zones.contains(&c.zone)
+                && c.opened.is_none_or(|d| d <= as_of)
+                && c.closed.is_none_or(|d| d > as_of)
+        })
+        .collect();
+    let foreign: Vec<_> = in_zone
+        .iter()
+        .filter(|c| !force.contains(&c.operator))
+        .collect();
+    let present = presence(input, o, &force, as_of);
+    let details = json!({
+        "checkpoints": in_zone.iter().map(|c| json!({"id": c.id, "name": c.name, "operator": c.operator, "opened": c.opened})).collect::<Vec<_>>(),
+        "present_in": present,
+    });
+    if !foreign.is_empty() {
+        let since = foreign.iter().filter_map(|c| c.opened).min();
+        let who: Vec<String> = foreign
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} run by {}{}",
+                    c.name,
+                    c.operator,
+                    c.opened.map(|d| format!(" since {d}")).unwrap_or_default()
+                )
+            })
+            .collect();
+        let keys = foreign
+            .iter()
+            .map(|c| format!("checkpoint:{}", c.id))
+            .collect();
+        return (
+            Status::new(
+                Level::Minimal,
+                "control contested",
+                format!(
+                    "checkpoint not under the force's control: {}",
+                    who.join("; ")
+                ),
+                keys,
+            )
+            .breached(true)
+            .since(since),
+            details,
+        );
+    }
+    let mut keys: Vec<String> = present.values().flatten().cloned().collect();
+    keys.extend(in_zone.iter().map(|c| format!("checkpoint:{}", c.id)));
+    keys.dedup();
+    let missing: Vec<&String> = ob
+        .zones
+        .iter()
+        .filter(|z| !present.contains_key(*z))
+        .collect();
+    let status = if keys.is_empty() {
+        Status::new(
+            Level::Unknown,
+            "unknown",
+            "no presence or checkpoint on record (no evidence)".into(),
+            Vec::new(),
+        )
+    } else if missing.is_empty() {
+        Status::new(
+            Level::Full,
+            "under control",
+            format!(
+                "the force is present in {} and runs every checkpoint on record",
+                ob.zones.join(", ")
+            ),
+            keys,
+        )
+    } else {
+        Status::new(
+            Level::Intermediate,
+            "partly controlled",
+            no_presence(&missing),
+            keys,
+        )
+    };
+    (status, details)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Traffic {
+    Open,
+    Restricted,
+    Blocked,
+}
+
+impl Traffic {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Restricted => "restricted",
+            Self::Blocked => "blocked",
+        }
+    }
+}
+
+fn median(v: &VecDeque<u64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    let mut s: Vec<u64> = v.iter().copied().collect();
+    s.sort_unstable();
+    let m = s.len() / 2;
+    #[allow(clippy::cast_precision_loss)]
+    Some(if s.len() % 2 == 1 {
+        s[m] as f64
+    } else {
+        (s[m - 1] + s[m]) as f64 / 2.0
+    })
+}
+
+/// Corridor passage: each day is blocked or restricted when a closure declared for the
+/// corridor or one of its checkpoints is in force; otherwise its civilian and commercial
+/// traffic (persons + vehicles) is compared with the median of the last `baseline_days`
+/// open days. Days without counts keep the previous day's state.
+fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
+    let ob = &o.obligation;
+    let e = input.evidence;
+    let opts = input.options;
+    let points: BTreeSet<&str> = e
+        .checkpoints
+        .iter()
+        .filter(|c| ob.zones.contains(&c.zone))
+        .map(|c| c.id.as_str())
+        .collect();
+    let mut days: BTreeMap<Date, (u64, Vec<String>)> = BTreeMap::new();
+    for c in e.crossings.iter().take_while(|c| c.date <= as_of) {
+        if !points.contains(c.checkpoint.as_str()) {
+            continue;
+        }
+        let slot = days.entry(c.date).or_default();
+        if !matches!(c.category.as_str(), "humanitarian" | "peacekeeping") {
+            slot.0 += u64::from(c.persons) + u64::from(c.vehicles);
+        }
+        slot.1.push(format!("crossing:{}", c.id));
+    }
+    let closures: Vec<_> = e
+        .closures
+        .iter()
+        .filter(|c| c.from <= as_of)
+        .filter(|c| {
+            c.checkpoint.as_deref().is_some_and(|p| points.contains(p))
+                || c.zone.as_ref().is_some_and(|z| ob.zones.contains(z))
+        })
+        .collect();
+    let first = days
+        .keys()
+        .next()
+        .copied()
+        .into_iter()
+        .chain(closures.iter().map(|c| c.from))
+        .min();
+    let Some(first) = first else {
+        return (
+            Status::new(
+                Level::Unknown,
+                "unknown",
+                "no crossing counts or closures on record for the corridor (no evidence)".into(),
+                Vec::new(),
+            ),
+            json!({"checkpoints": points}),
+        );
+    };
+    let cap = opts.baseline_days.max(1) as usize;
+    // Until seven open days are on record, the baseline is the median of the first days
+    // with counts.
+    let initial: VecDeque<u64> = days.values().take(cap).map(|d| d.0).collect();
+    let mut window: VecDeque<u64> = VecDeque::new();
+    let mut runs: Vec<(Date, Traffic)> = Vec::new();
+    let mut series: VecDeque<Value> = VecDeque::new();
+    let mut state: Option<Traffic> = None;
+    // Evidence of the current state: what decided the day it began and the latest day.
+    let mut run_keys: Vec<String> = Vec::new();
+    let mut latest_keys: Vec<String> = Vec::new();
+    let mut day = first;
+    loop {
+        let mut reason_keys = Vec::new();
+        let mut closure: Option<ClosureScope> = None;
+        for c in closures
+            .iter()
+            .filter(|c| c.from <= day && c.to.is_none_or(|t| t >= day))
+        {
+            closure = Some(match (closure, c.scope) {
+                (Some(ClosureScope::Full), _) | (_, ClosureScope::Full) => ClosureScope::Full,
+                _ => ClosureScope::Partial,
+            });
+            reason_keys.push(format!("closure:{}", c.id));
+        }
+        let baseline = if window.len() >= 7 {
+            median(&window)
+        } else {
+            median(&initial)
+        };
+        let counted = days.get(&day);
+        let today = match (closure, counted) {
+            (Some(ClosureScope::Full), _) => Some(Traffic::Blocked),
+            (Some(ClosureScope::Partial), _) => Some(Traffic::Restricted),
+            (None, Some((n, keys))) => {
+                reason_keys.extend(keys.iter().cloned());
+                #[allow(clippy::cast_precision_loss)]
+                let ratio = match baseline {
+                    Some(b) if b > 0.0 => *n as f64 / b,
+                    _ => {
+                        if *n > 0 {
+                            1.0
+                        } else {
+                            0.0
+                        }
+                    }
+                };
+                Some(if ratio < opts.blocked_below {
+                    Traffic::Blocked
+                } else if ratio < opts.restricted_below {
+                    Traffic::Restricted
+                } else {
+                    Traffic::Open
+                })
+            }
+            (None, None) => state,
+        };
+        if let (Some(Traffic::Open), Some((n, _)), None) = (today, counted, closure) {
+            window.push_back(*n);
+            if window.len() > cap {
+                window.pop_front();
+            }
+        }
+        if let Some(t) = today {
+            if state != Some(t) {
+                runs.push((day, t));
+                run_keys = reason_keys;
+                latest_keys.clear();
+            } else if !reason_keys.is_empty() {
+                latest_keys = reason_keys;
+            }
+        }
+        state = today;
+        series.push_back(json!({"date": day, "state": today.map(Traffic::as_str), "movements": counted.map(|c| c.0), "baseline": baseline, "closed": closure}));
+        if series.len() > 31 {
+            series.pop_front();
+        }
+        if day >= as_of {
+            break;
+        }
+        day = next_day(day);
+    }
+    let details = json!({
+        "checkpoints": points,
+        "changes": runs.iter().map(|(d, t)| json!({"from": d, "state": t.as_str()})).collect::<Vec<_>>(),
+        "last_days": series,
+    });
+    let Some((since, now)) = runs.last().copied() else {
+        return (
+            Status::new(
+                Level::Unknown,
+                "unknown",
+                "no traffic state could be computed (no evidence)".into(),
+                Vec::new(),
+            ),
+            details,
+        );
+    };
+    let mut keys_today = run_keys;
+    for k in latest_keys {
+        if !keys_today.contains(&k) {
+            keys_today.push(k);
+        }
+    }
+    let total = keys_today.len();
+    let keys = list(keys_today, opts.evidence_limit);
+    let (level, breached) = match now {
+        Traffic::Open => (Level::Full, false),
+        Traffic::Restricted => (Level::Intermediate, false),
+        Traffic::Blocked => (Level::Minimal, true),
+    };
+    let reason = format!(
+        "{} since {since}; cited: {total} closure and crossing record(s) of the first and latest day",
+        now.as_str()
+    );
+    (
+        Status::new(level, now.as_str(), reason, keys)
+            .breached(breached)
+            .since(Some(since)),
+        details,
+    )
+}
+
+// --- exchange ------------------------------------------------------------------------------
+
+fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
+    let ob = &o.obligation;
+    let e = input.evidence;
+    let sides = |x: &str| ob.obligors.is_empty() || ob.obligors.iter().any(|s| s == x);
+    let exchanges: Vec<_> = e
+        .exchanges
+        .iter()
+        .take_while(|x| x.date <= as_of)
+        .filter(|x| sides(&x.from) && sides(&x.to))
+        .collect();
+    let claims: Vec<_> = e
+        .claims
+        .iter()
+        .take_while(|c| c.date <= as_of)
+        // A count of missing persons says nothing about who holds them.
+        .filter(|c| sides(&c.holder) && c.category != PersonCategory::Missing)
+        .collect();
+    // Returned per (releasing side, category), and the running series.
+    let mut returned: BTreeMap<(String, PersonCategory), u32> = BTreeMap::new();
+    let mut series = Vec::new();
+    for x in &exchanges {
+        for (cat, n) in &x.counts {
+            *returned.entry((x.from.clone(), *cat)).or_default() += n;
+        }
+        series.push(json!({"date": x.date, "from": x.from, "to": x.to, "counts": x.counts, "evidence": format!("exchange:{}", x.id)}));
+    }
+    // Outstanding per (holder, category): the latest claim of each claimant, less what
+    // that holder released after the claim's date; the largest over claimants stands.
+    let mut latest: BTreeMap<
+        (String, String, PersonCategory),
+        &truce_model::records::DetentionClaim,
+    > = BTreeMap::new();
+    for c in &claims {
+        latest.insert((c.claimant.clone(), c.holder.clone(), c.category), c);
+    }
+    let mut outstanding: BTreeMap<(String, PersonCategory), (u32, String)> = BTreeMap::new();
+    for c in latest.values() {
+        let after: u32 = exchanges
+            .iter()
+            .filter(|x| x.from == c.holder && x.date > c.date)
+            .map(|x| x.counts.get(&c.category).copied().unwrap_or(0))
+            .sum();
+        let left = c.count.saturating_sub(after);
+        let slot = outstanding
+            .entry((c.holder.clone(), c.category))
+            .or_insert((0, String::new()));
+        if left > slot.0 || slot.1.is_empty() {
+            *slot = (left.max(slot.0), format!("detention-claim:{}", c.id));
+        }
+    }
+    let returned_total: u32 = returned.values().sum();
+    let outstanding_total: u32 = outstanding.values().map(|v| v.0).sum();
+    let mut keys: Vec<String> = exchanges
+        .iter()
+        .map(|x| format!("exchange:{}", x.id))
+        .collect();
+    keys.extend(
+        outstanding
+            .values()
+            .filter(|v| v.0 > 0)
+            .map(|v| v.1.clone()),
+    );
+    let per_side: BTreeMap<String, BTreeMap<String, u32>> =
+        returned
+            .iter()
+            .fold(BTreeMap::new(), |mut m, ((side, cat), n)| {
+                *m.entry(side.clone())
+                    .or_default()
+                    .entry(cat.to_string())
+                    .or_default() += n;
+                m
+            });
+    let share = if returned_total + outstanding_total > 0 {
+        f64::from(returned_total) / f64::from(returned_total + outstanding_total)
+    } else {
+        0.0
+    };
+    let details = json!({
+        "returned_by_releasing_side": per_side,
+        "returned_total": returned_total,
+        "outstanding": outstanding.iter().map(|((h, c), (n, k))| json!({"holder": h, "category": c, "count": n, "evidence": k})).collect::<Vec<_>>(),
+        "outstanding_total": outstanding_total,
+        "share_returned": share,
+        "exchanges": series,
+    });
+    let status = if exchanges.is_empty() {
+        let reason = if outstanding_total > 0 {
+            format!("no exchange on record; {outstanding_total} person(s) claimed held")
+        } else {
+            "no exchange on record (no evidence)".to_owned()
+        };
+        Status::new(Level::NotInitiated, "not initiated", reason, keys)
+    } else if outstanding_total == 0 {
+        Status::new(
+            Level::Full,
+            "complete",
+            format!(
+                "{returned_total} returned in {} exchange(s); no outstanding claim on record",
+                exchanges.len()
+            ),
+            keys,
+        )
+    } else {
+        let level = if share < 0.5 {
+            Level::Minimal
+        } else {
+            Level::Intermediate
+        };
+        Status::new(
+            level,
+            "in progress",
+            format!(
+                "{returned_total} returned in {} exchange(s); {outstanding_total} still claimed held ({:.0}% returned)",
+                exchanges.len(),
+                share * 100.0
+            ),
+            keys,
+        )
+    };
+    (status.since(exchanges.last().map(|x| x.date)), details)
+}

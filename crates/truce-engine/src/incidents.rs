@@ -1,0 +1,1393 @@
+//! Incidents: the centre's assessment that one or more reports describe one event, and
+//! the matcher that builds them.
+//!
+//! Each new report is placed (its point, or its place name through the gazetteer), then
+//! compared only with the incidents an R-tree over space × time returns near it — never
+//! with all of them — and joins the best candidate of the same event family or starts a
+//! new incident. Every decision is kept with the reason for it.
+//!
+//! Assessment rules (docs/incidents.md):
+//! - **confirmed**: a report from the centre's own monitors (observation post, UAV);
+//! - **corroborated**: reports from two or more independent sources, at least one of them
+//!   not a party (a party's ministries count as one source);
+//! - **disputed**: only the parties report it and they blame different actors;
+//! - **unverified**: anything else. `rejected` is set by an analyst only.
+//! - Attribution: the centre's monitors decide when they name a perpetrator; otherwise
+//!   the claims decide when they agree; conflicting claims leave it `disputed`.
+
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use truce_model::places::Gazetteer;
+use truce_model::report::{EventFamily, EventType, Report, Source, Window};
+use truce_model::zones::ZoneSet;
+
+truce_model::words! {
+    /// Where an incident stands in verification.
+    IncidentStatus {
+        /// One source, or several that are not independent.
+        Unverified = "unverified",
+        /// Two or more independent sources, at least one not a party.
+        Corroborated = "corroborated",
+        /// Seen by the centre's own monitors.
+        Confirmed = "confirmed",
+        /// Only the parties report it, and they blame each other.
+        Disputed = "disputed",
+        /// An analyst judged it did not happen as reported.
+        Rejected = "rejected",
+    }
+}
+
+/// How close a report must be to join an incident.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatchConfig {
+    /// Distance between two exact places that still counts as one event, in metres;
+    /// the uncertainty radius of the less precise of the two is added.
+    pub distance_m: f64,
+    /// Time windows may be this many seconds apart and still count as one event.
+    pub slack_s: i64,
+}
+
+impl From<truce_model::agreement::Matching> for MatchConfig {
+    fn from(m: truce_model::agreement::Matching) -> Self {
+        Self {
+            distance_m: m.distance_m,
+            slack_s: m.slack_s,
+        }
+    }
+}
+
+impl Default for MatchConfig {
+    fn default() -> Self {
+        Self {
+            distance_m: 10_000.0,
+            slack_s: 6 * 3600,
+        }
+    }
+}
+
+/// One source's claim about who did it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    /// The report.
+    pub report: String,
+    /// Its source.
+    pub source: String,
+    /// The actor the source blames, if any.
+    pub perpetrator: Option<String>,
+}
+
+/// Who did it: every claim, and the centre's assessment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    /// Claims, one per report.
+    pub claims: Vec<Claim>,
+    /// The assessed perpetrator, when the evidence settles it.
+    pub assessed: Option<String>,
+    /// True when sources blame different actors and the centre's monitors do not settle it.
+    pub disputed: bool,
+}
+
+/// An incident as assessed from its reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    /// Stable id.
+    pub id: String,
+    /// Reports, in the order they joined.
+    pub reports: Vec<String>,
+    /// Assessed time window.
+    pub window: Window,
+    /// Assessed point (longitude, latitude).
+    pub point: Option<(f64, f64)>,
+    /// Place name of the report that gave the point.
+    pub place_name: Option<String>,
+    /// Location precision of that report.
+    pub location_precision: u8,
+    /// Assessed type.
+    pub event_type: EventType,
+    /// Attribution.
+    pub attribution: Attribution,
+    /// Status.
+    pub status: IncidentStatus,
+    /// Zones the point lies in.
+    pub zones: Vec<String>,
+    /// Dead, best estimate of the most reliable report; low and high over all reports.
+    pub killed: truce_model::report::Estimate,
+}
+
+/// Why a report went where it went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The report.
+    pub report: String,
+    /// The incident it joined or started.
+    pub incident: String,
+    /// True when it started a new incident.
+    pub new: bool,
+    /// Incidents the index returned near it.
+    pub candidates: usize,
+    /// Distance to the joined incident's place, in metres.
+    pub distance_m: Option<f64>,
+    /// Gap between the time windows, in seconds.
+    pub gap_s: Option<i64>,
+    /// One line for people.
+    pub reason: String,
+}
+
+/// A note about a report the matcher could not fully use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlacementWarning {
+    /// The report.
+    pub report: String,
+    /// What happened.
+    pub message: String,
+    /// Candidate place ids when the name was ambiguous.
+    pub candidates: Vec<String>,
+}
+
+/// The changed incidents of a matcher that takes no more reports ([`Matcher::into_changed`]).
+#[derive(Debug)]
+pub struct Changed<'a>(Matcher<'a>);
+
+impl Changed<'_> {
+    /// At most `n` of the changed incidents not yet handed out, lowest numbers first.
+    pub fn next_up_to(&mut self, n: usize) -> Vec<Incident> {
+        self.0.take(n, true)
+    }
+}
+
+/// What the matcher keeps of a report: enough to assess its incident again, nothing more
+/// (the report's text and raw record stay in the store).
+///
+/// A million of them stay in memory through an import, so they are packed: 72 bytes each,
+/// the report's id in [`Sources::ids`], the window as seconds and nanoseconds, an absent
+/// point as NaN.
+#[derive(Debug, Clone)]
+struct Member {
+    /// Where the report's id is in [`Sources::ids`]: buffer number in the high 32 bits,
+    /// offset in the low.
+    id_at: u64,
+    start_s: i64,
+    end_s: i64,
+    /// NaN when the report has no usable place.
+    x: f64,
+    y: f64,
+    id_len: u32,
+    start_ns: i32,
+    end_ns: i32,
+    /// Index into the matcher's interned sources.
+    source: u32,
+    /// Interned in [`Sources::names`]; [`NO_NAME`] when there is none.
+    place_name: u32,
+    /// Interned in [`Sources::names`]; [`NO_NAME`] when there is none.
+    perpetrator: u32,
+    killed: u32,
+    window_precision: u8,
+    precision: u8,
+    event_type: EventType,
+    credibility: u8,
+}
+
+const _: () = assert!(size_of::<Member>() == 72);
+
+impl Member {
+    fn window(&self) -> Window {
+        // Both parts came from a valid timestamp.
+        let at = |s, ns| jiff::Timestamp::new(s, ns).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        Window {
+            start: at(self.start_s, self.start_ns),
+            end: at(self.end_s, self.end_ns),
+            precision: self.window_precision,
+        }
+    }
+
+    fn point(&self) -> Option<(f64, f64)> {
+        (!self.x.is_nan()).then_some((self.x, self.y))
+    }
+}
+
+/// A member's place name or perpetrator that is absent.
+const NO_NAME: u32 = u32::MAX;
+
+/// Sources seen so far, each once, with its independence group; and the place names and
+/// perpetrators members name, each kept once (a million members name a few hundred).
+#[derive(Debug, Default, Clone)]
+struct Sources {
+    list: Vec<(Source, u32)>,
+    by_id: HashMap<String, u32>,
+    groups: HashMap<String, u32>,
+    names: Vec<Box<str>>,
+    name_ids: HashMap<Box<str>, u32>,
+    /// Every member's report id, back to back in buffers that are filled, never grown
+    /// (a withdrawn member's stays): a single growing buffer would hold up to twice its
+    /// size, and both copies while it moves.
+    ids: Vec<String>,
+    /// Every member, in chunks of [`CHUNK`]; incidents hold their members' numbers. One
+    /// store rather than a growing list of members per incident: thousands of lists
+    /// reallocated and copied as they grew (1M reports matched in 5.6–6.0 s instead of
+    /// 6.2–7.3; the memory is about the same).
+    members: Vec<Vec<Member>>,
+}
+
+/// Members per chunk of [`Sources::members`].
+const CHUNK: usize = 1 << 16;
+
+/// Bytes of the largest buffers of [`Sources::ids`] (the first ones are smaller, for the
+/// matchers of a single analyst action).
+const ID_BUFFER: usize = 1 << 20;
+
+impl Sources {
+    fn name_id(&mut self, name: Option<&str>) -> u32 {
+        let Some(name) = name else { return NO_NAME };
+        if let Some(&i) = self.name_ids.get(name) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).unwrap_or(NO_NAME);
+        self.names.push(name.into());
+        self.name_ids.insert(name.into(), i);
+        i
+    }
+
+    fn name(&self, i: u32) -> Option<&str> {
+        self.names.get(i as usize).map(|n| &**n)
+    }
+
+    /// Keeps a member and returns its number.
+    fn keep(&mut self, m: Member) -> u32 {
+        if self.members.last().is_none_or(|c| c.len() == CHUNK) {
+            self.members.push(Vec::new());
+        }
+        let n = (self.members.len() - 1) * CHUNK;
+        let last = self.members.last_mut().map_or(0, |c| {
+            c.push(m);
+            c.len() - 1
+        });
+        u32::try_from(n + last).unwrap_or(u32::MAX)
+    }
+
+    fn member(&self, k: u32) -> &Member {
+        let k = k as usize;
+        &self.members[k / CHUNK][k % CHUNK]
+    }
+
+    fn id(&self, m: &Member) -> &str {
+        let (buffer, at) = ((m.id_at >> 32) as usize, (m.id_at & 0xffff_ffff) as usize);
+        self.ids
+            .get(buffer)
+            .and_then(|b| b.get(at..at + m.id_len as usize))
+            .unwrap_or_default()
+    }
+
+    /// Keeps a report id and returns where it is (see [`Member::id_at`]).
+    fn keep_id(&mut self, id: &str) -> u64 {
+        let room = self.ids.last().map_or(0, |b| b.capacity() - b.len());
+        if room < id.len() {
+            let so_far = self.ids.iter().map(String::capacity).sum::<usize>();
+            let size = id.len().max(so_far.clamp(256, ID_BUFFER));
+            self.ids.push(String::with_capacity(size));
+        }
+        let buffer = self.ids.len() - 1;
+        let last = &mut self.ids[buffer];
+        let at = last.len();
+        last.push_str(id);
+        ((buffer as u64) << 32) | at as u64
+    }
+
+    fn intern(&mut self, s: &Source) -> u32 {
+        if let Some(&i) = self.by_id.get(&s.id) {
+            return i;
+        }
+        let next_group = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
+        let group = *self
+            .groups
+            .entry(s.independence_group())
+            .or_insert(next_group);
+        let i = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+        self.list.push((s.clone(), group));
+        self.by_id.insert(s.id.clone(), i);
+        i
+    }
+
+    fn get(&self, i: u32) -> &Source {
+        &self.list[i as usize].0
+    }
+
+    /// How much a member's account weighs, lower first: the centre's monitors, then
+    /// source reliability, then information credibility (arrival breaks ties).
+    fn weight(&self, m: &Member) -> (bool, truce_model::report::Reliability, u8) {
+        let s = self.get(m.source);
+        (!s.kind.is_centre_monitor(), s.reliability, m.credibility)
+    }
+}
+
+fn member(
+    report: &Report,
+    source: u32,
+    sources: &mut Sources,
+    point: Option<(f64, f64)>,
+) -> Member {
+    let id_at = sources.keep_id(&report.id);
+    let w = &report.occurred;
+    let (x, y) = point.unwrap_or((f64::NAN, f64::NAN));
+    Member {
+        id_at,
+        id_len: u32::try_from(report.id.len()).unwrap_or(u32::MAX),
+        start_s: w.start.as_second(),
+        start_ns: w.start.subsec_nanosecond(),
+        end_s: w.end.as_second(),
+        end_ns: w.end.subsec_nanosecond(),
+        window_precision: w.precision,
+        x,
+        y,
+        source,
+        place_name: sources.name_id(report.location.place_name.as_deref()),
+        perpetrator: sources.name_id(report.perpetrator.as_deref()),
+        killed: report.casualties.killed_best(),
+        precision: report.location.precision,
+        event_type: report.event_type,
+        credibility: report.credibility,
+    }
+}
+
+type Weight = (bool, truce_model::report::Reliability, u8);
+
+/// The member that places an incident: (precision, weight, arrival, point, member index).
+type Placed = (u8, Weight, u32, (f64, f64), u32);
+const TYPES: usize = EventType::ALL.len();
+
+/// The assessment of an incident kept up to date one member at a time, so that a report
+/// joining costs the same whatever the incident's size. See [`Agg::add`] for the rules;
+/// they are those of docs/incidents.md.
+#[derive(Debug, Clone)]
+struct Agg {
+    count: u32,
+    start_max: jiff::Timestamp,
+    end_min: jiff::Timestamp,
+    precision_min: u8,
+    /// The most precise window, weight and arrival breaking ties.
+    precise: (u8, Weight, u32, Window),
+    /// The most precise located member.
+    placed: Option<Placed>,
+    /// The weightiest member: (weight, arrival, member).
+    lead: (Weight, u32, u32),
+    /// The weightiest member's type, and whether it is one of the centre's monitors.
+    lead_type: (EventType, bool),
+    /// The assessed type, kept current as members join (matching asks for it often).
+    kind: EventType,
+    type_count: [u32; TYPES],
+    type_best: [Option<(Weight, u32)>; TYPES],
+    monitor_blames: Vec<Box<str>>,
+    all_blames: Vec<Box<str>>,
+    groups: Vec<u32>,
+    non_party: bool,
+    any_monitor: bool,
+    killed_min: u32,
+    killed_max: u32,
+}
+
+impl Agg {
+    fn new(m: &Member, weight: Weight) -> Self {
+        let window = m.window();
+        Self {
+            count: 0,
+            start_max: window.start,
+            end_min: window.end,
+            precision_min: window.precision,
+            precise: (window.precision, weight, 0, window),
+            placed: None,
+            lead: (weight, 0, 0),
+            lead_type: (m.event_type, !weight.0),
+            kind: m.event_type,
+            type_count: [0; TYPES],
+            type_best: [None; TYPES],
+            monitor_blames: Vec::new(),
+            all_blames: Vec::new(),
+            groups: Vec::new(),
+            non_party: false,
+            any_monitor: false,
+            killed_min: u32::MAX,
+            killed_max: 0,
+        }
+    }
+
+    /// Folds in member number `n` (its arrival order within the incident).
+    fn add(&mut self, m: &Member, n: u32, sources: &Sources) {
+        let weight = sources.weight(m);
+        let (src, group) = &sources.list[m.source as usize];
+        self.count += 1;
+        let window = m.window();
+        self.start_max = self.start_max.max(window.start);
+        self.end_min = self.end_min.min(window.end);
+        self.precision_min = self.precision_min.min(window.precision);
+        if (window.precision, weight, n) < (self.precise.0, self.precise.1, self.precise.2) {
+            self.precise = (window.precision, weight, n, window);
+        }
+        if let Some(p) = m.point()
+            && self
+                .placed
+                .is_none_or(|(pr, w, k, _, _)| (m.precision, weight, n) < (pr, w, k))
+        {
+            self.placed = Some((m.precision, weight, n, p, n));
+        }
+        if (weight, n) < (self.lead.0, self.lead.1) || n == 0 {
+            self.lead = (weight, n, n);
+            self.lead_type = (m.event_type, !weight.0);
+        }
+        let t = m.event_type as usize;
+        self.type_count[t] += 1;
+        if self.type_best[t].is_none_or(|b| (weight, n) < b) {
+            self.type_best[t] = Some((weight, n));
+        }
+        if let Some(p) = sources.name(m.perpetrator) {
+            if src.kind.is_centre_monitor() && !self.monitor_blames.iter().any(|b| &**b == p) {
+                self.monitor_blames.push(p.into());
+            }
+            if !self.all_blames.iter().any(|b| &**b == p) {
+                self.all_blames.push(p.into());
+            }
+        }
+        if !self.groups.contains(group) {
+            self.groups.push(*group);
+        }
+        self.non_party |= src.kind != truce_model::report::SourceKind::PartyMinistry;
+        self.any_monitor |= src.kind.is_centre_monitor();
+        self.killed_min = self.killed_min.min(m.killed);
+        self.killed_max = self.killed_max.max(m.killed);
+        self.kind = self.assess_type();
+    }
+
+    fn of(members: &[u32], sources: &Sources) -> Option<Self> {
+        let first = sources.member(*members.first()?);
+        let mut agg = Self::new(first, sources.weight(first));
+        for (n, &k) in members.iter().enumerate() {
+            agg.add(
+                sources.member(k),
+                u32::try_from(n).unwrap_or(u32::MAX),
+                sources,
+            );
+        }
+        Some(agg)
+    }
+
+    /// Time: where all windows agree, else the most precise window.
+    fn window(&self) -> Window {
+        if self.start_max < self.end_min {
+            Window {
+                start: self.start_max,
+                end: self.end_min,
+                precision: self.precision_min,
+            }
+        } else {
+            self.precise.3
+        }
+    }
+
+    fn point(&self) -> Option<(f64, f64)> {
+        self.placed.map(|p| p.3)
+    }
+
+    fn location_precision(&self, members: &[u32], sources: &Sources) -> u8 {
+        self.placed.map_or_else(
+            || sources.member(members[self.lead.2 as usize]).precision,
+            |p| p.0,
+        )
+    }
+
+    /// Type: the monitors' if they lead; else the most frequent, the weightiest report
+    /// breaking ties.
+    fn assess_type(&self) -> EventType {
+        if self.lead_type.1 {
+            return self.lead_type.0;
+        }
+        let top = self.type_count.iter().copied().max().unwrap_or(0);
+        EventType::VARIANTS
+            .iter()
+            .copied()
+            .filter(|t| self.type_count[*t as usize] == top)
+            .min_by_key(|t| self.type_best[*t as usize])
+            .unwrap_or(self.lead_type.0)
+    }
+
+    /// Attribution: the monitors' perpetrator when they name one; else the one all claims
+    /// agree on; different names make it disputed.
+    fn assessed(&self) -> (Option<String>, bool) {
+        match (self.monitor_blames.len(), self.all_blames.len()) {
+            (1, _) => (Some(self.monitor_blames[0].to_string()), false),
+            (0, 0) => (None, false),
+            (0, 1) => (Some(self.all_blames[0].to_string()), false),
+            _ => (None, true),
+        }
+    }
+
+    fn status(&self) -> IncidentStatus {
+        let disputed = self.assessed().1;
+        if self.any_monitor {
+            IncidentStatus::Confirmed
+        } else if self.groups.len() >= 2 && self.non_party {
+            IncidentStatus::Corroborated
+        } else if !self.non_party && disputed {
+            IncidentStatus::Disputed
+        } else if self.groups.len() >= 2 {
+            IncidentStatus::Corroborated
+        } else {
+            IncidentStatus::Unverified
+        }
+    }
+
+    fn materialize(
+        &self,
+        id: &str,
+        members: &[u32],
+        sources: &Sources,
+        zones: &ZoneSet,
+        analyst: Option<IncidentStatus>,
+    ) -> Incident {
+        let point = self.point();
+        let (assessed, disputed) = self.assessed();
+        let each = || members.iter().map(|&k| sources.member(k));
+        let claims = each()
+            .map(|m| Claim {
+                report: sources.id(m).to_owned(),
+                source: sources.get(m.source).id.clone(),
+                perpetrator: sources.name(m.perpetrator).map(str::to_owned),
+            })
+            .collect();
+        Incident {
+            id: id.to_owned(),
+            reports: each().map(|m| sources.id(m).to_owned()).collect(),
+            window: self.window(),
+            point,
+            place_name: self
+                .placed
+                .and_then(|p| sources.name(sources.member(members[p.4 as usize]).place_name))
+                .map(str::to_owned),
+            location_precision: self.location_precision(members, sources),
+            event_type: self.kind,
+            attribution: Attribution {
+                claims,
+                assessed,
+                disputed,
+            },
+            status: analyst.unwrap_or_else(|| self.status()),
+            zones: point
+                .map(|(x, y)| {
+                    zones
+                        .containing(x, y)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            killed: truce_model::report::Estimate {
+                low: self.killed_min,
+                best: sources.member(members[self.lead.2 as usize]).killed,
+                high: self.killed_max,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct State {
+    id: String,
+    /// Numbers of its members in [`Sources::members`], in arrival order.
+    members: Vec<u32>,
+    /// `None` once the last member has left.
+    agg: Option<Agg>,
+    /// The last materialised incident, kept for incidents that lost every report.
+    last: Option<Box<Incident>>,
+    key: Option<Rectangle<[f64; 3]>>,
+    analyst_status: Option<IncidentStatus>,
+}
+
+impl State {
+    fn status(&self) -> Option<IncidentStatus> {
+        self.analyst_status
+            .or_else(|| self.agg.as_ref().map(Agg::status))
+    }
+}
+
+/// Metres per degree of latitude, and of longitude at the equator.
+const M_LAT: f64 = 110_574.0;
+const M_LON: f64 = 111_320.0;
+
+/// Great-circle distance in metres.
+pub fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (lon1, lat1, lon2, lat2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * h.sqrt().asin()
+}
+
+/// A number written with one decimal, halves rounded away from zero. Reasons are written
+/// for every report an import matches, and `{:.1}` often takes the standard library's
+/// slow exact path (a tenth of matching's time at 1M reports).
+struct OneDecimal(f64);
+
+impl std::fmt::Display for OneDecimal {
+    #[allow(clippy::cast_possible_truncation)]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round();
+        if !tenths.is_finite() || tenths.abs() >= 1e15 {
+            return write!(f, "{:.1}", self.0);
+        }
+        let t = tenths as i64;
+        let sign = if self.0.is_sign_negative() { "-" } else { "" };
+        write!(
+            f,
+            "{sign}{}.{}",
+            t.unsigned_abs() / 10,
+            t.unsigned_abs() % 10
+        )
+    }
+}
+
+/// Builds incidents from reports, one report at a time.
+#[derive(Debug)]
+pub struct Matcher<'a> {
+    config: MatchConfig,
+    zones: &'a ZoneSet,
+    gazetteer: &'a Gazetteer,
+    sources: Sources,
+    states: Vec<State>,
+    by_id: HashMap<String, usize>,
+    /// Incident places and windows: x = longitude and y = latitude in metres at the
+    /// equator scale, z = time in seconds scaled so that `slack_s` spans `distance_m`.
+    tree: RTree<GeomWithData<Rectangle<[f64; 3]>, usize>>,
+    /// What matching reads of each indexed incident, by state: kept apart from the states
+    /// so that the candidates of a report are read from a few contiguous megabytes rather
+    /// than from scattered aggregates (most of the candidate loop's time went in cache
+    /// misses). Current for every incident in `tree`.
+    probes: Vec<Probe>,
+    decisions: Vec<Decision>,
+    warnings: Vec<PlacementWarning>,
+    time_scale: f64,
+    /// Incidents changed since the last [`Matcher::take_changed`].
+    dirty: BTreeSet<usize>,
+    /// Number given to the next new incident.
+    next_number: u64,
+    /// Keep every decision (tests, small imports) or only return them.
+    keep_decisions: bool,
+}
+
+/// An indexed incident as matching compares it with a report.
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    point: (f64, f64),
+    start_s: i64,
+    end_s: i64,
+    /// The radius of its place's precision.
+    radius_m: f64,
+    family: EventFamily,
+    /// An analyst rejected it: nothing joins it.
+    rejected: bool,
+}
+
+impl Probe {
+    /// Seconds between its window and `[start_s, end_s)` (0 when they overlap).
+    fn gap_s(&self, start_s: i64, end_s: i64) -> i64 {
+        (self.start_s - end_s).max(start_s - self.end_s).max(0)
+    }
+
+    const NONE: Self = Self {
+        point: (f64::NAN, f64::NAN),
+        start_s: 0,
+        end_s: 0,
+        radius_m: 0.0,
+        family: EventFamily::Other,
+        rejected: true,
+    };
+}
+
+/// An incident as stored, to resume matching where an earlier import stopped.
+#[derive(Debug, Clone)]
+pub struct StoredIncident {
+    /// Its id.
+    pub id: String,
+    /// An analyst's status, which assessment does not override (e.g. `rejected`).
+    pub analyst_status: Option<IncidentStatus>,
+    /// Its reports with their sources, in the order they joined.
+    pub members: Vec<(Report, Source)>,
+    /// True when the stored incident is missing or out of date: it will be returned by
+    /// the next [`Matcher::take_changed`].
+    pub needs_write: bool,
+}
+
+fn radius(precision: u8) -> f64 {
+    truce_model::report::Location {
+        point: None,
+        place_name: None,
+        precision,
+    }
+    .radius_m()
+}
+
+fn family_name(f: EventFamily) -> &'static str {
+    match f {
+        EventFamily::Fire => "fire",
+        EventFamily::Civilians => "civilians",
+        EventFamily::Forces => "forces",
+        EventFamily::Access => "access",
+        EventFamily::Other => "other",
+    }
+}
+
+/// The point of the one place a report's place name names, if it names exactly one.
+fn place_by_name(gazetteer: &Gazetteer, r: &Report) -> Option<(f64, f64)> {
+    let found = gazetteer.find(r.location.place_name.as_deref()?);
+    match found.matches.as_slice() {
+        [one] => Some((one.place.lon, one.place.lat)),
+        _ => None,
+    }
+}
+
+impl<'a> Matcher<'a> {
+    /// An empty matcher over the agreement's zones and gazetteer.
+    pub fn new(config: MatchConfig, zones: &'a ZoneSet, gazetteer: &'a Gazetteer) -> Self {
+        #[allow(clippy::cast_precision_loss)]
+        let time_scale = config.distance_m / config.slack_s.max(1) as f64;
+        Self {
+            config,
+            zones,
+            gazetteer,
+            sources: Sources::default(),
+            states: Vec::new(),
+            by_id: HashMap::new(),
+            tree: RTree::new(),
+            probes: Vec::new(),
+            decisions: Vec::new(),
+            warnings: Vec::new(),
+            time_scale,
+            dirty: BTreeSet::new(),
+            next_number: 1,
+            keep_decisions: true,
+        }
+    }
+
+    /// Stops keeping decisions in [`Matcher::decisions`] (each is still returned by
+    /// [`Matcher::add`]): a long import stores them as it goes.
+    pub fn forget_decisions(&mut self) {
+        self.keep_decisions = false;
+        self.decisions = Vec::new();
+    }
+
+    /// A matcher that continues from stored incidents; new incidents are numbered from
+    /// `next_number`, so a resumed import names them as an uninterrupted one would.
+    pub fn resume(
+        config: MatchConfig,
+        zones: &'a ZoneSet,
+        gazetteer: &'a Gazetteer,
+        stored: Vec<StoredIncident>,
+        next_number: u64,
+    ) -> Self {
+        let mut m = Self::new(config, zones, gazetteer);
+        m.next_number = next_number;
+        for s in stored {
+            let members: Vec<u32> = s
+                .members
+                .iter()
+                .map(|(report, source)| {
+                    let point = report
+                        .location
+                        .point
+                        .or_else(|| place_by_name(gazetteer, report));
+                    let source = m.sources.intern(source);
+                    let kept = member(report, source, &mut m.sources, point);
+                    m.sources.keep(kept)
+                })
+                .collect();
+            let Some(agg) = Agg::of(&members, &m.sources) else {
+                continue;
+            };
+            let idx = m.states.len();
+            m.by_id.insert(s.id.clone(), idx);
+            m.states.push(State {
+                id: s.id,
+                members,
+                agg: Some(agg),
+                last: None,
+                key: None,
+                analyst_status: s.analyst_status,
+            });
+            m.reindex(idx);
+            if s.needs_write {
+                m.dirty.insert(idx);
+            }
+        }
+        m
+    }
+
+    /// Takes a report out of an incident (it was superseded or retracted) and reassesses
+    /// the incident. Returns false when the incident does not hold the report.
+    pub fn withdraw(&mut self, incident: &str, report_id: &str) -> bool {
+        let Some(&i) = self.by_id.get(incident) else {
+            return false;
+        };
+        let sources = &self.sources;
+        if !self.states[i]
+            .members
+            .iter()
+            .any(|&k| sources.id(sources.member(k)) == report_id)
+        {
+            return false;
+        }
+        // The assessment as it stands is what an emptied incident keeps: take it while
+        // the aggregate and the members still agree.
+        if self.states[i].members.len() == 1 {
+            self.states[i].last = Some(Box::new(self.materialize(i)));
+        }
+        let sources = &self.sources;
+        self.states[i]
+            .members
+            .retain(|&k| sources.id(sources.member(k)) != report_id);
+        self.states[i].agg = Agg::of(&self.states[i].members, &self.sources);
+        self.reindex(i);
+        self.dirty.insert(i);
+        true
+    }
+
+    fn materialize(&self, i: usize) -> Incident {
+        let st = &self.states[i];
+        match &st.agg {
+            Some(agg) => agg.materialize(
+                &st.id,
+                &st.members,
+                &self.sources,
+                self.zones,
+                st.analyst_status,
+            ),
+            None => {
+                // Lost every report: the last assessment, without reports or claims.
+                let mut emptied = st
+                    .last
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_else(|| unreachable_empty(&st.id));
+                emptied.reports.clear();
+                emptied.attribution.claims.clear();
+                emptied
+            }
+        }
+    }
+
+    /// Incidents changed since the last call (joined, started, or lost a report); an
+    /// incident that lost its last report comes back with no reports.
+    pub fn take_changed(&mut self) -> Vec<Incident> {
+        self.take_changed_up_to(usize::MAX)
+    }
+
+    /// At most `n` of the changed incidents, lowest numbers first; the rest stay changed.
+    pub fn take_changed_up_to(&mut self, n: usize) -> Vec<Incident> {
+        self.take(n, false)
+    }
+
+    /// At most `n` changed incidents, lowest numbers first; with `release`, each one's
+    /// members are let go once it is taken, and the member store once none is left.
+    fn take(&mut self, n: usize, release: bool) -> Vec<Incident> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            let Some(i) = self.dirty.pop_first() else {
+                break;
+            };
+            out.push(self.materialize(i));
+            if release {
+                self.states[i].members = Vec::new();
+                if self.dirty.is_empty() {
+                    self.sources.members = Vec::new();
+                }
+            }
+        }
+        out
+    }
+
+    /// The changed incidents, for a matcher that has no more reports to take: each one's
+    /// members are let go once it is handed out, and those of unchanged incidents at once,
+    /// so that memory falls while the last incidents are written.
+    pub fn into_changed(mut self) -> Changed<'a> {
+        for (i, st) in self.states.iter_mut().enumerate() {
+            if !self.dirty.contains(&i) {
+                st.members = Vec::new();
+            }
+        }
+        Changed(self)
+    }
+
+    /// The number the next new incident will get.
+    pub fn next_number(&self) -> u64 {
+        self.next_number
+    }
+
+    /// The index box of a place and window: the point widened by `radius_m` in both
+    /// directions (longitude degrees shrink towards the poles), the window in time.
+    #[allow(clippy::cast_precision_loss)]
+    fn key(&self, point: (f64, f64), w: &Window, radius_m: f64) -> Rectangle<[f64; 3]> {
+        let (x, y) = (point.0 * M_LON, point.1 * M_LAT);
+        let rx = radius_m / point.1.to_radians().cos().max(0.05);
+        Rectangle::from_corners(
+            [
+                x - rx,
+                y - radius_m,
+                w.start.as_second() as f64 * self.time_scale,
+            ],
+            [
+                x + rx,
+                y + radius_m,
+                w.end.as_second() as f64 * self.time_scale,
+            ],
+        )
+    }
+
+    /// Where a report happened: its point, or its place name when that names exactly one place.
+    fn place(&mut self, r: &Report) -> Option<(f64, f64)> {
+        if let Some(p) = r.location.point {
+            return Some(p);
+        }
+        let name = r.location.place_name.as_deref()?;
+        let found = self.gazetteer.find(name);
+        match found.matches.as_slice() {
+            [one] => Some((one.place.lon, one.place.lat)),
+            [] => {
+                self.warnings.push(PlacementWarning {
+                    report: r.id.clone(),
+                    message: format!("no place in the gazetteer is called “{name}”"),
+                    candidates: Vec::new(),
+                });
+                None
+            }
+            many => {
+                self.warnings.push(PlacementWarning {
+                    report: r.id.clone(),
+                    message: format!("“{name}” names {} places; the report stays unplaced until an analyst chooses", many.len()),
+                    candidates: many.iter().map(|m| m.place.id.clone()).collect(),
+                });
+                None
+            }
+        }
+    }
+
+    /// Adds a report and returns the decision taken.
+    pub fn add(&mut self, report: &Report, source: &Source) -> Decision {
+        let point = self.place(report);
+        let source = self.sources.intern(source);
+        let family = report.event_type.family();
+        let mut candidates = 0;
+        let mut best: Option<(f64, usize, f64, i64, f64)> = None; // (score, state, distance, gap, limit)
+        if let Some(p) = point {
+            // Incidents are indexed widened by their own radius, so a box of the distance
+            // limit plus this report's radius finds every incident within
+            // `distance + max(radii)`, and the slack on both sides every window close enough.
+            let q = self.key(
+                p,
+                &report.occurred,
+                self.config.distance_m + report.location.radius_m(),
+            );
+            #[allow(clippy::cast_precision_loss)]
+            let slack = self.config.slack_s as f64 * self.time_scale;
+            let (lo, hi) = (q.lower(), q.upper());
+            let env =
+                AABB::from_corners([lo[0], lo[1], lo[2] - slack], [hi[0], hi[1], hi[2] + slack]);
+            let (start_s, end_s) = (
+                report.occurred.start.as_second(),
+                report.occurred.end.as_second(),
+            );
+            for item in self.tree.locate_in_envelope_intersecting(&env) {
+                let probe = &self.probes[item.data];
+                if probe.rejected {
+                    continue;
+                }
+                candidates += 1;
+                if probe.family != family {
+                    continue;
+                }
+                let limit =
+                    self.config.distance_m + radius(report.location.precision).max(probe.radius_m);
+                let d = haversine_m(p, probe.point);
+                let gap = probe.gap_s(start_s, end_s);
+                if d > limit || gap > self.config.slack_s {
+                    continue;
+                }
+                #[allow(clippy::cast_precision_loss)]
+                let score = d / limit + gap as f64 / self.config.slack_s.max(1) as f64;
+                if best.is_none_or(|(s, i, ..)| score < s || (score == s && item.data < i)) {
+                    best = Some((score, item.data, d, gap, limit));
+                }
+            }
+        }
+        let m = member(report, source, &mut self.sources, point);
+        let decision = match best {
+            Some((_, i, d, gap, limit)) => {
+                let id = self.states[i].id.clone();
+                #[allow(clippy::cast_precision_loss)]
+                let when = if gap == 0 {
+                    "time windows overlap".to_owned()
+                } else {
+                    format!(
+                        "{} h apart (limit {} h)",
+                        OneDecimal(gap as f64 / 3600.0),
+                        OneDecimal(self.config.slack_s as f64 / 3600.0)
+                    )
+                };
+                let reason = format!(
+                    "joined {id}: {} km from its place (limit {} km), {when}, same family ({}); {candidates} incident(s) nearby",
+                    OneDecimal(d / 1000.0),
+                    OneDecimal(limit / 1000.0),
+                    family_name(family),
+                );
+                let k = self.sources.keep(m);
+                let st = &mut self.states[i];
+                let n = u32::try_from(st.members.len()).unwrap_or(u32::MAX);
+                st.members.push(k);
+                match &mut st.agg {
+                    Some(agg) => agg.add(self.sources.member(k), n, &self.sources),
+                    None => st.agg = Agg::of(&st.members, &self.sources),
+                }
+                self.reindex(i);
+                self.dirty.insert(i);
+                Decision {
+                    report: report.id.clone(),
+                    incident: id,
+                    new: false,
+                    candidates,
+                    distance_m: Some(d),
+                    gap_s: Some(gap),
+                    reason,
+                }
+            }
+            None => {
+                let id = format!("inc-{}", self.next_number);
+                self.next_number += 1;
+                #[allow(clippy::cast_precision_loss)]
+                let reason = match point {
+                    None => "new incident: the report has no usable place, so it cannot be matched"
+                        .to_owned(),
+                    Some(_) if candidates == 0 => format!(
+                        "new incident: no incident within {:.0} km and {:.0} h",
+                        (self.config.distance_m + report.location.radius_m()) / 1000.0,
+                        self.config.slack_s as f64 / 3600.0
+                    ),
+                    Some(_) => format!(
+                        "new incident: {candidates} incident(s) nearby, none of family {} close enough in place and time",
+                        family_name(family)
+                    ),
+                };
+                let idx = self.states.len();
+                let members = vec![self.sources.keep(m)];
+                let agg = Agg::of(&members, &self.sources);
+                self.by_id.insert(id.clone(), idx);
+                self.states.push(State {
+                    id: id.clone(),
+                    members,
+                    agg,
+                    last: None,
+                    key: None,
+                    analyst_status: None,
+                });
+                self.reindex(idx);
+                self.dirty.insert(idx);
+                Decision {
+                    report: report.id.clone(),
+                    incident: id,
+                    new: true,
+                    candidates,
+                    distance_m: None,
+                    gap_s: None,
+                    reason,
+                }
+            }
+        };
+        if self.keep_decisions {
+            self.decisions.push(decision.clone());
+        }
+        decision
+    }
+
+    /// Moves an incident's entry in the index to its current place and window.
+    fn reindex(&mut self, i: usize) {
+        let st = &self.states[i];
+        let (probe, key) = match st.agg.as_ref().and_then(|agg| Some((agg, agg.point()?))) {
+            Some((agg, point)) => {
+                let window = agg.window();
+                let radius_m = radius(agg.location_precision(&st.members, &self.sources));
+                let probe = Probe {
+                    point,
+                    start_s: window.start.as_second(),
+                    end_s: window.end.as_second(),
+                    radius_m,
+                    family: agg.kind.family(),
+                    rejected: st.analyst_status == Some(IncidentStatus::Rejected),
+                };
+                (probe, Some(self.key(point, &window, radius_m)))
+            }
+            None => (Probe::NONE, None),
+        };
+        if self.probes.len() <= i {
+            self.probes.resize(i + 1, Probe::NONE);
+        }
+        self.probes[i] = probe;
+        if self.states[i].key == key {
+            return;
+        }
+        if let Some(old) = self.states[i].key.take() {
+            self.tree.remove(&GeomWithData::new(old, i));
+        }
+        if let Some(k) = key {
+            self.tree.insert(GeomWithData::new(k, i));
+            self.states[i].key = Some(k);
+        }
+    }
+
+    /// The incidents built so far, in creation order.
+    pub fn incidents(&self) -> Vec<Incident> {
+        (0..self.states.len())
+            .map(|i| self.materialize(i))
+            .collect()
+    }
+
+    /// How many incidents there are.
+    pub fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    /// True before the first report.
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+
+    /// Status of an incident as matching sees it (an analyst's status first).
+    pub fn status_of(&self, incident: &str) -> Option<IncidentStatus> {
+        self.by_id
+            .get(incident)
+            .and_then(|&i| self.states[i].status())
+    }
+
+    /// Every decision taken, in order (empty after [`Matcher::forget_decisions`]).
+    pub fn decisions(&self) -> &[Decision] {
+        &self.decisions
+    }
+
+    /// Reports that could not be placed.
+    pub fn warnings(&self) -> &[PlacementWarning] {
+        &self.warnings
+    }
+}
+
+fn unreachable_empty(id: &str) -> Incident {
+    // An incident is created with a report, and `last` is set before the last one leaves;
+    // this is only reached if that invariant breaks, and then says so in the data.
+    Incident {
+        id: id.to_owned(),
+        reports: Vec::new(),
+        window: Window {
+            start: jiff::Timestamp::UNIX_EPOCH,
+            end: jiff::Timestamp::UNIX_EPOCH,
+            precision: 5,
+        },
+        point: None,
+        place_name: None,
+        location_precision: 7,
+        event_type: EventType::Other,
+        attribution: Attribution {
+            claims: Vec::new(),
+            assessed: None,
+            disputed: false,
+        },
+        status: IncidentStatus::Unverified,
+        zones: Vec::new(),
+        killed: truce_model::report::Estimate::default(),
+    }
+}
+
+/// Assesses an incident from reports an analyst put together (a merge or a split), by the
+/// same rules as matching; reports with only a place name are placed through the gazetteer
+/// when the name is unambiguous. An analyst's status, when given, stands.
+pub fn assess_reports(
+    id: &str,
+    members: &[(Report, Source)],
+    zones: &ZoneSet,
+    gazetteer: &Gazetteer,
+    analyst_status: Option<IncidentStatus>,
+) -> Option<Incident> {
+    let mut sources = Sources::default();
+    let members: Vec<u32> = members
+        .iter()
+        .map(|(report, source)| {
+            let source = sources.intern(source);
+            let point = report
+                .location
+                .point
+                .or_else(|| place_by_name(gazetteer, report));
+            let kept = member(report, source, &mut sources, point);
+            sources.keep(kept)
+        })
+        .collect();
+    let agg = Agg::of(&members, &sources)?;
+    Some(agg.materialize(id, &members, &sources, zones, analyst_status))
+}
+
+/// Ceasefire violations in one zone on one local day, by status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayCount {
+    /// Zone id.
+    pub zone: String,
+    /// Local date (the agreement's time zone) on which the incident's window starts.
+    pub date: jiff::civil::Date,
+    /// All violations counted.
+    pub total: u32,
+    /// Seen by the centre's monitors.
+    pub confirmed: u32,
+    /// Independently corroborated.
+    pub corroborated: u32,
+    /// Reported only by parties blaming each other.
+    pub disputed: u32,
+    /// Single or dependent sources.
+    pub unverified: u32,
+}
+
+/// Local days (days since 1970-01-01) of instants in one time zone. The offset is
+/// looked up once per stretch without a transition: from an instant up to the zone's next
+/// transition every instant shares its offset, and most zones change offset a few times
+/// a decade at most, so a million incidents cost a handful of lookups.
+#[derive(Debug)]
+pub struct LocalDays<'a> {
+    tz: &'a jiff::tz::TimeZone,
+    /// The offset holds for `lo <= second < hi`.
+    lo: i64,
+    hi: i64,
+    offset: i64,
+}
+
+impl<'a> LocalDays<'a> {
+    /// Days in `tz`.
+    pub fn new(tz: &'a jiff::tz::TimeZone) -> Self {
+        Self {
+            tz,
+            lo: 0,
+            hi: 0,
+            offset: 0,
+        }
+    }
+
+    /// The local day of an instant, as days since 1970-01-01.
+    pub fn day(&mut self, t: jiff::Timestamp) -> i64 {
+        let s = t.as_second();
+        if !(self.lo <= s && s < self.hi) {
+            self.offset = i64::from(self.tz.to_offset(t).seconds());
+            self.lo = s;
+            self.hi = self
+                .tz
+                .following(t)
+                .next()
+                .map_or(i64::MAX, |x| x.timestamp().as_second());
+        }
+        (s + self.offset).div_euclid(86_400)
+    }
+}
+
+/// Counts violation incidents (codebook types that count as violations; rejected ones
+/// never) per zone and local day, sorted by zone then date. An incident in several zones
+/// counts in each.
+pub fn violations_per_zone_day(incidents: &[Incident], tz: &jiff::tz::TimeZone) -> Vec<DayCount> {
+    let slot_of = |i: &Incident| {
+        let slot = match i.status {
+            IncidentStatus::Confirmed => 0,
+            IncidentStatus::Corroborated => 1,
+            IncidentStatus::Disputed => 2,
+            IncidentStatus::Unverified => 3,
+            IncidentStatus::Rejected => return None,
+        };
+        (i.event_type.is_violation() && !i.reports.is_empty() && !i.zones.is_empty())
+            .then_some(slot)
+    };
+    // Two sequential passes rather than one pass and a side table: the first finds the
+    // range of local days, the second counts into a dense zone × day table.
+    let mut days = LocalDays::new(tz);
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    for i in incidents {
+        if slot_of(i).is_some() {
+            let d = days.day(i.window.start);
+            first = first.min(d);
+            last = last.max(d);
+        }
+    }
+    if first > last {
+        return Vec::new();
+    }
+    // Zones are few, so a linear lookup beats hashing.
+    let span = usize::try_from(last - first + 1).unwrap_or(0);
+    let mut zone_names: Vec<&str> = Vec::new();
+    let mut table: Vec<[u32; 4]> = Vec::new();
+    for i in incidents {
+        let Some(slot) = slot_of(i) else { continue };
+        let d = usize::try_from(days.day(i.window.start) - first).unwrap_or(0);
+        for z in &i.zones {
+            let zi = match zone_names.iter().position(|n| *n == z.as_str()) {
+                Some(zi) => zi,
+                None => {
+                    zone_names.push(z.as_str());
+                    table.resize(zone_names.len() * span, [0; 4]);
+                    zone_names.len() - 1
+                }
+            };
+            table[zi * span + d][slot] += 1;
+        }
+    }
+    let epoch = jiff::civil::date(1970, 1, 1);
+    let mut order: Vec<usize> = (0..zone_names.len()).collect();
+    order.sort_by_key(|&zi| zone_names[zi]);
+    let mut out = Vec::new();
+    for zi in order {
+        for d in 0..span {
+            let c = table[zi * span + d];
+            let total: u32 = c.iter().sum();
+            if total == 0 {
+                continue;
+            }
+            let day = first + i64::try_from(d).unwrap_or(0);
+            out.push(DayCount {
+                zone: zone_names[zi].to_owned(),
+                date: epoch
+                    .checked_add(jiff::Span::new().days(day))
+                    .unwrap_or(epoch),
+                total,
+                confirmed: c[0],
+                corroborated: c[1],
+                disputed: c[2],
+                unverified: c[3],
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OneDecimal;
+
+    #[test]
+    fn one_decimal_reads_like_the_standard_format_away_from_halves() {
+        for (x, want) in [
+            (1.44, "1.4"),
+            (12.0, "12.0"),
+            (0.96, "1.0"),
+            (0.05, "0.1"),
+            (-1.26, "-1.3"),
+            (-0.04, "-0.0"),
+            (3599.94, "3599.9"),
+            (1e20, "100000000000000000000.0"),
+            (f64::NAN, "NaN"),
+        ] {
+            assert_eq!(OneDecimal(x).to_string(), want, "{x}");
+        }
+        // Away from halves it is exactly `{:.1}`.
+        for i in 0..2000 {
+            let x = f64::from(i) * 0.0137 - 9.0;
+            assert_eq!(OneDecimal(x).to_string(), format!("{x:.1}"), "{x}");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The registry's aggregates, from facts alone (no name, number or birth data): persons
+//! counted by side, category and status on a date, and the reconciliation of what each
+//! side claims against what the registry holds and what was returned.
+
+use jiff::civil::Date;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use truce_model::records::{DetentionClaim, Exchange, PersonCategory};
+use truce_model::registry::{Facts, PersonStatus};
+
+/// Persons counted by side, category and status on a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Count {
+    /// Side the persons belong to.
+    pub side: String,
+    /// Category.
+    pub category: PersonCategory,
+    /// Status on the date (`None`: registered, no status reported yet).
+    pub status: Option<PersonStatus>,
+    /// How many.
+    pub count: u32,
+}
+
+/// Persons by side, category and status as of `date` (persons first reported later are
+/// not counted).
+pub fn counts(persons: &[Facts], date: Date) -> Vec<Count> {
+    let mut by: BTreeMap<(String, PersonCategory, Option<PersonStatus>), u32> = BTreeMap::new();
+    for p in persons {
+        let reported = p.history.first().is_none_or(|(d, _, _)| *d <= date);
+        if !reported {
+            continue;
+        }
+        *by.entry((p.side.clone(), p.category, p.status_on(date)))
+            .or_default() += 1;
+    }
+    by.into_iter()
+        .map(|((side, category, status), count)| Count {
+            side,
+            category,
+            status,
+            count,
+        })
+        .collect()
+}
+
+/// One claimant's latest figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClaimFigure {
+    /// Who says so.
+    pub claimant: String,
+    /// How many they say the holder holds (over all categories they gave).
+    pub count: u32,
+    /// True when any figure was a lower bound.
+    pub at_least: bool,
+    /// The claim records behind the figure.
+    pub evidence: Vec<String>,
+}
+
+/// Claimed against registered against returned, for one holding side on one date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    /// The date.
+    pub date: Date,
+    /// The side said to hold persons.
+    pub holder: String,
+    /// Each claimant's latest figures as of the date.
+    pub claimed: Vec<ClaimFigure>,
+    /// Persons the registry has held by this side on the date.
+    pub registered_held: u32,
+    /// Of those, how many the holder has acknowledged.
+    pub acknowledged: u32,
+    /// Persons this side held who were returned (alive or as remains) by the date.
+    pub returned: u32,
+    /// Persons returned in exchanges from this side by the date, per the exchange records
+    /// (counts the sources gave, registered or not).
+    pub returned_in_exchanges: u32,
+    /// The largest claim less what the registry has held: persons claimed but not on
+    /// record (negative when the registry holds more than anyone claims).
+    pub unaccounted: Option<i64>,
+}
+
+/// Reconciles claims with the registry and exchanges, per holder and date. Holders are
+/// every side a claim names or the registry has holding someone.
+pub fn reconcile(
+    persons: &[Facts],
+    claims: &[DetentionClaim],
+    exchanges: &[Exchange],
+    dates: &[Date],
+) -> Vec<Reconciliation> {
+    let mut holders: Vec<String> = claims
+        .iter()
+        .filter(|c| c.category != PersonCategory::Missing)
+        .map(|c| c.holder.clone())
+        .chain(persons.iter().filter_map(|p| p.held_by.clone()))
+        .collect();
+    holders.sort();
+    holders.dedup();
+    let mut out = Vec::new();
+    for &date in dates {
+        for holder in &holders {
+            // Latest claim of each claimant per category, then summed per claimant.
+            let mut latest: BTreeMap<(&str, PersonCategory), &DetentionClaim> = BTreeMap::new();
+            for c in claims.iter().filter(|c| {
+                c.date <= date && c.holder == *holder && c.category != PersonCategory::Missing
+            }) {
+                let slot = latest.entry((c.claimant.as_str(), c.category)).or_insert(c);
+                if (c.date, &c.id) >= (slot.date, &slot.id) {
+                    *slot = c;
+                }
+            }
+            let mut claimed: BTreeMap<&str, ClaimFigure> = BTreeMap::new();
+            for ((claimant, _), c) in &latest {
+                let f = claimed.entry(claimant).or_insert_with(|| ClaimFigure {
+                    claimant: (*claimant).to_owned(),
+                    count: 0,
+                    at_least: false,
+                    evidence: Vec::new(),
+                });
+                f.count += c.count;
+                f.at_least |= c.at_least;
+                f.evidence.push(format!("detention-claim:{}", c.id));
+            }
+            let held_here: Vec<&Facts> = persons
+                .iter()
+                .filter(|p| p.held_by.as_deref() == Some(holder.as_str()))
+                .collect();
+            let mut registered_held = 0;
+            let mut acknowledged = 0;
+            let mut returned = 0;
+            for p in &held_here {
+                match p.status_on(date) {
+                    Some(PersonStatus::Acknowledged) => {
+                        registered_held += 1;
+                        acknowledged += 1;
+                    }
+                    Some(PersonStatus::Held) => registered_held += 1,
+                    Some(s) if s.is_returned() => returned += 1,
+                    _ => {}
+                }
+            }
+            let returned_in_exchanges = exchanges
+                .iter()
+                .filter(|x| x.from == *holder && x.date <= date)
+                .map(|x| x.counts.values().sum::<u32>())
+                .sum();
+            let largest = claimed.values().map(|f| f.count).max();
+            out.push(Reconciliation {
+                date,
+                holder: holder.clone(),
+                unaccounted: largest.map(|n| i64::from(n) - i64::from(registered_held)),
+                claimed: claimed.into_values().collect(),
+                registered_held,
+                acknowledged,
+                returned,
+                returned_in_exchanges,
+            });
+        }
+    }
+    out
+}

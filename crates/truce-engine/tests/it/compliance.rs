@@ -1,0 +1,607 @@
+//! The compliance engine along the documented 2020–2021 timeline, on synthetic corridor
+//! traffic and deployments, and over every day of a range (no panic, monotonic).
+
+use crate::{demo_records, nk2020, violation};
+use jiff::civil::{Date, date};
+use truce_engine::compliance::{
+    Inputs, Level, Options, Scorecard, ViolationIndex, alerts, evaluate,
+};
+use truce_formats::records::read_line;
+use truce_model::AgreementBundle;
+use truce_model::records::{Evidence, Record};
+
+fn lines(text: &str, b: &AgreementBundle) -> Vec<Record> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            read_line(i as u64 + 1, l, b).unwrap_or_else(|p| panic!("line {}: {p:?}", i + 1))
+        })
+        .collect()
+}
+
+fn card(b: &AgreementBundle, e: &Evidence, on: Date) -> Scorecard {
+    let mut e = e.clone();
+    e.classify(&b.zones);
+    evaluate(
+        Inputs {
+            agreement: &b.agreement,
+            evidence: &e,
+            violations: &ViolationIndex::default(),
+            options: &Options::default(),
+        },
+        on,
+    )
+}
+
+fn state(c: &Scorecard, ob: &str) -> (String, bool) {
+    let l = c.line(ob).unwrap_or_else(|| panic!("no line {ob}"));
+    (l.status.state.clone(), l.status.late)
+}
+
+#[test]
+fn handovers_along_the_2020_timeline_follow_the_deadlines_in_force_on_each_date() {
+    let b = nk2020();
+    let e = Evidence::from_records(demo_records(&b));
+    // (date, agdam, kalbajar, lachin): state and late flag.
+    type Expect<'a> = (&'a str, bool);
+    let table: &[(Date, Expect, Expect, Expect)] = &[
+        (
+            date(2020, 11, 14),
+            ("due", false),
+            ("due", false),
+            ("due", false),
+        ),
+        // Kalbajar's deadline moved from 15 to 25 Nov on 15 Nov: not overdue on the 16th.
+        (
+            date(2020, 11, 16),
+            ("due", false),
+            ("due", false),
+            ("due", false),
+        ),
+        (
+            date(2020, 11, 21),
+            ("complete on time", false),
+            ("due", false),
+            ("due", false),
+        ),
+        (
+            date(2020, 11, 26),
+            ("complete on time", false),
+            ("complete on time", false),
+            ("due", false),
+        ),
+        (
+            date(2020, 12, 2),
+            ("complete on time", false),
+            ("complete on time", false),
+            ("complete on time", false),
+        ),
+    ];
+    for (on, agdam, kalbajar, lachin) in table {
+        let c = card(&b, &e, *on);
+        for (ob, want) in [
+            ("handover-agdam", agdam),
+            ("handover-kalbajar", kalbajar),
+            ("handover-lachin", lachin),
+        ] {
+            let (s, late) = state(&c, ob);
+            assert_eq!((s.as_str(), late), *want, "{ob} on {on}");
+        }
+    }
+    let c = card(&b, &e, date(2020, 11, 21));
+    let agdam = c.line("handover-agdam").expect("line");
+    assert_eq!(agdam.status.evidence, vec!["handover:agdam-2020-11-20"]);
+    assert_eq!(agdam.status.level, Level::Full);
+    let kalbajar = c.line("handover-kalbajar").expect("line");
+    assert_eq!(kalbajar.last_day, Some(date(2020, 11, 25)));
+    assert!(
+        kalbajar
+            .status
+            .reason
+            .contains("kalbajar-extension-2020-11-15"),
+        "{}",
+        kalbajar.status.reason
+    );
+}
+
+#[test]
+fn handovers_without_evidence_go_overdue_the_day_after_the_last_day() {
+    let b = nk2020();
+    let e = Evidence::default();
+    let c = card(&b, &e, date(2020, 11, 21));
+    assert_eq!(state(&c, "handover-agdam"), ("overdue".into(), true));
+    assert_eq!(
+        c.line("handover-agdam").map(|l| l.status.since),
+        Some(Some(date(2020, 11, 21)))
+    );
+    // The original Kalbajar deadline (15 Nov) would make it overdue on the 14th; only
+    // the view of the 14th, before the amendment's day, has the old deadline.
+    let c = card(&b, &e, date(2020, 11, 14));
+    assert_eq!(
+        c.line("handover-kalbajar").and_then(|l| l.last_day),
+        Some(date(2020, 11, 15))
+    );
+    let late = lines(
+        r#"{"type":"handover","id":"k","zone":"kalbajar","from":"am","to":"az","date":"2020-11-27","source":"test"}"#,
+        &b,
+    );
+    let c = card(&b, &Evidence::from_records(late), date(2020, 12, 1));
+    assert_eq!(
+        state(&c, "handover-kalbajar"),
+        ("complete late".into(), true)
+    );
+}
+
+#[test]
+fn the_term_expires_after_five_years_with_notice_six_months_before_and_renews_without_notice() {
+    let b = nk2020();
+    let none = Evidence::default();
+    let c = card(&b, &none, date(2021, 1, 1));
+    let term = c.line("peacekeeping-term").expect("line");
+    assert_eq!(term.status.state, "in force");
+    assert!(
+        term.status.reason.contains("expires 2025-11-10"),
+        "{}",
+        term.status.reason
+    );
+    assert!(
+        term.status.reason.contains("notice deadline 2025-05-10"),
+        "{}",
+        term.status.reason
+    );
+    let c = card(&b, &none, date(2025, 11, 10));
+    let term = c.line("peacekeeping-term").expect("line");
+    assert_eq!(term.status.state, "renewed");
+    assert!(
+        term.status.reason.contains("expires 2030-11-10"),
+        "{}",
+        term.status.reason
+    );
+
+    let in_time = lines(
+        r#"{"type":"notice","id":"n1","obligation":"peacekeeping-term","by":"az","date":"2025-05-10","intention":"terminate","source":"test"}"#,
+        &b,
+    );
+    let e = Evidence::from_records(in_time);
+    assert_eq!(
+        state(&card(&b, &e, date(2025, 6, 1)), "peacekeeping-term").0,
+        "ending"
+    );
+    let ended = card(&b, &e, date(2025, 11, 10));
+    let term = ended.line("peacekeeping-term").expect("line");
+    assert_eq!(term.status.state, "ended");
+    assert_eq!(term.status.evidence, vec!["notice:n1"]);
+
+    let too_late = lines(
+        r#"{"type":"notice","id":"n2","obligation":"peacekeeping-term","by":"am","date":"2025-05-11","intention":"terminate","source":"test"}"#,
+        &b,
+    );
+    let e = Evidence::from_records(too_late);
+    let c = card(&b, &e, date(2025, 11, 10));
+    let term = c.line("peacekeeping-term").expect("line");
+    assert_eq!(term.status.state, "renewed");
+    assert_eq!(term.status.evidence, vec!["notice:n2"]);
+}
+
+#[test]
+fn deployment_within_the_caps_is_full_and_over_any_cap_is_breached() {
+    let b = nk2020();
+    let e = Evidence::from_records(demo_records(&b));
+    let c = card(&b, &e, date(2020, 11, 10));
+    let d = c.line("peacekeeping-deployment").expect("line");
+    assert_eq!(
+        (d.status.state.as_str(), d.status.breached),
+        ("deploying", false)
+    );
+    let c = card(&b, &e, date(2020, 11, 21));
+    let d = c.line("peacekeeping-deployment").expect("line");
+    assert_eq!(
+        (d.status.level, d.status.breached),
+        (Level::Full, false),
+        "{}",
+        d.status.reason
+    );
+    assert!(
+        d.status
+            .evidence
+            .contains(&"strength:ru-pk-2020-11-20".to_owned())
+    );
+
+    let over = lines(
+        r#"{"type":"strength","id":"s","force":"ru-pk","date":"2021-03-01","figures":{"personnel":1900,"armoured-personnel-carriers":95},"source":"test"}"#,
+        &b,
+    );
+    let mut all = demo_records(&b);
+    all.extend(over);
+    let c = card(&b, &Evidence::from_records(all), date(2021, 3, 2));
+    let d = c.line("peacekeeping-deployment").expect("line");
+    assert!(d.status.breached);
+    assert_eq!(d.status.state, "over cap");
+    assert!(
+        d.status.reason.contains("armoured-personnel-carriers 95"),
+        "{}",
+        d.status.reason
+    );
+    // Personnel is within its cap in the same report.
+    assert!(
+        !d.status.reason.contains("personnel 1900"),
+        "{}",
+        d.status.reason
+    );
+}
+
+#[test]
+fn observation_posts_count_where_their_point_lies() {
+    let b = nk2020();
+    // Martuni lies in the peacekeeping area only; Lachin town on the corridor.
+    let posts = lines(
+        concat!(
+            r#"{"type":"observation-post","id":"op-1","name":"Martuni","force":"ru-pk","lon":47.115,"lat":39.793,"opened":"2020-11-12","source":"test"}"#,
+            "\n",
+            r#"{"type":"observation-post","id":"op-2","name":"Lachin","force":"ru-pk","lon":46.547,"lat":39.638,"opened":"2020-11-13","closed":"2020-11-30","source":"test"}"#,
+        ),
+        &b,
+    );
+    let e = Evidence::from_records(posts);
+    let c = card(&b, &e, date(2020, 11, 14));
+    let d = c.line("peacekeeping-deployment").expect("line");
+    assert_eq!(d.status.level, Level::Full, "{}", d.status.reason);
+    let c = card(&b, &e, date(2020, 12, 1));
+    let d = c.line("peacekeeping-deployment").expect("line");
+    assert_eq!(d.status.level, Level::Intermediate, "{}", d.status.reason);
+    assert!(d.status.reason.contains("lachin-corridor"));
+}
+
+/// A month of daily traffic through one corridor checkpoint.
+fn month(b: &AgreementBundle, per_day: impl Fn(u32) -> u32, extra: &str) -> Evidence {
+    let mut text = String::from(
+        r#"{"type":"checkpoint","id":"cp","name":"Corridor checkpoint","zone":"lachin-corridor","operator":"ru-pk","source":"test"}"#,
+    );
+    for d in 1..=30u32 {
+        text.push_str(&format!(
+            "\n{{\"type\":\"crossing\",\"id\":\"c{d}\",\"checkpoint\":\"cp\",\"date\":\"2021-06-{d:02}\",\"vehicles\":{},\"persons\":{},\"source\":\"test\"}}",
+            per_day(d),
+            per_day(d) * 3,
+        ));
+    }
+    if !extra.is_empty() {
+        text.push('\n');
+        text.push_str(extra);
+    }
+    Evidence::from_records(lines(&text, b))
+}
+
+#[test]
+fn a_corridor_is_open_before_a_blockade_and_blocked_from_its_first_day() {
+    let b = nk2020();
+    let e = month(&b, |d| if d >= 18 { 0 } else { 100 + (d * 7) % 11 }, "");
+    for d in 1..=30 {
+        let c = card(&b, &e, date(2021, 6, d as i8));
+        let l = c.line("lachin-corridor-safe-passage").expect("line");
+        if d < 18 {
+            assert_eq!(l.status.state, "open", "6-{d}: {}", l.status.reason);
+            assert!(!l.status.breached);
+        } else {
+            assert_eq!(l.status.state, "blocked", "6-{d}: {}", l.status.reason);
+            assert_eq!(l.status.since, Some(date(2021, 6, 18)));
+            assert!(l.status.breached);
+            assert!(l.status.evidence.contains(&format!("crossing:c{d}")));
+        }
+    }
+}
+
+#[test]
+fn a_partial_restriction_is_restricted_and_a_declared_closure_decides_the_day() {
+    let b = nk2020();
+    let e = month(&b, |d| if d >= 20 { 40 } else { 100 }, "");
+    let c = card(&b, &e, date(2021, 6, 25));
+    let l = c.line("lachin-corridor-safe-passage").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.since),
+        ("restricted", Some(date(2021, 6, 20)))
+    );
+    assert_eq!(l.status.level, Level::Intermediate);
+
+    let closure = r#"{"type":"closure","id":"x","checkpoint":"cp","from":"2021-06-10","to":"2021-06-12","scope":"full","declared_by":"az","source":"test"}"#;
+    let e = month(&b, |_| 100, closure);
+    let states: Vec<String> = (9..=13)
+        .map(|d| {
+            card(&b, &e, date(2021, 6, d))
+                .line("lachin-corridor-safe-passage")
+                .map(|l| l.status.state.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(states, ["open", "blocked", "blocked", "blocked", "open"]);
+    let alerts = alerts(
+        Inputs {
+            agreement: &b.agreement,
+            evidence: &e,
+            violations: &ViolationIndex::default(),
+            options: &Options::default(),
+        },
+        date(2021, 6, 1),
+        date(2021, 6, 30),
+    );
+    let corridor: Vec<(Date, &str)> = alerts
+        .iter()
+        .filter(|a| a.obligation == "lachin-corridor-safe-passage")
+        .map(|a| (a.date, a.new.state.as_str()))
+        .collect();
+    assert_eq!(
+        corridor,
+        [(date(2021, 6, 10), "blocked"), (date(2021, 6, 13), "open")]
+    );
+}
+
+#[test]
+fn a_checkpoint_run_by_a_party_in_the_corridor_contests_the_peacekeepers_control() {
+    let b = nk2020();
+    let e = Evidence::from_records(demo_records(&b));
+    let before = card(&b, &e, date(2023, 4, 22));
+    let l = before.line("lachin-corridor-control").expect("line");
+    assert_eq!(l.status.state, "under control", "{}", l.status.reason);
+    let after = card(&b, &e, date(2023, 4, 23));
+    let l = after.line("lachin-corridor-control").expect("line");
+    assert_eq!(l.status.state, "control contested");
+    assert!(l.status.breached);
+    assert_eq!(l.status.evidence, vec!["checkpoint:hakari-bridge"]);
+    // The 2022 road closure blocks passage from its first day.
+    let c = card(&b, &e, date(2022, 12, 12));
+    let p = c.line("lachin-corridor-safe-passage").expect("line");
+    assert_eq!(
+        (p.status.state.as_str(), p.status.since),
+        ("blocked", Some(date(2022, 12, 12)))
+    );
+    let c = card(&b, &e, date(2022, 12, 11));
+    assert_eq!(state(&c, "lachin-corridor-safe-passage").0, "unknown");
+}
+
+#[test]
+fn exchanges_count_returns_per_side_against_what_is_claimed_held() {
+    let b = nk2020();
+    let e = Evidence::from_records(demo_records(&b));
+    let c = card(&b, &e, date(2020, 12, 20));
+    let l = c.line("exchange-detainees-remains").expect("line");
+    // No outstanding claim on record yet: complete as far as is known.
+    assert_eq!(l.status.state, "complete");
+    assert_eq!(l.details["returned_total"], 56);
+    let c = card(&b, &e, date(2021, 4, 2));
+    let l = c.line("exchange-detainees-remains").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.level),
+        ("in progress", Level::Minimal)
+    );
+    assert_eq!(l.details["outstanding_total"], 200);
+    assert!(
+        l.status
+            .evidence
+            .contains(&"detention-claim:am-2021-04".to_owned())
+    );
+}
+
+#[test]
+fn milestones_and_deadlines_counted_from_another_obligation() {
+    let b = nk2020();
+    let e = Evidence::from_records(demo_records(&b));
+    let c = card(&b, &e, date(2021, 1, 20));
+    assert_eq!(state(&c, "peacekeeping-centre").0, "under way");
+    // Subgroups are due a month after the first meeting, which is not yet on record.
+    assert_eq!(state(&c, "expert-subgroups-projects").0, "not yet due");
+    let c = card(&b, &e, date(2021, 2, 1));
+    assert_eq!(state(&c, "peacekeeping-centre").0, "complete");
+    assert_eq!(
+        state(&c, "working-group-first-meeting"),
+        ("complete on time".into(), false)
+    );
+    let sub = c.line("expert-subgroups-projects").expect("line");
+    assert_eq!(sub.last_day, Some(date(2021, 2, 28)));
+    let c = card(&b, &e, date(2021, 3, 2));
+    assert_eq!(state(&c, "working-group-plan"), ("overdue".into(), true));
+    assert_eq!(
+        c.line("working-group-plan").map(|l| l.status.level),
+        Some(Level::Minimal)
+    );
+}
+
+#[test]
+fn every_status_of_the_demo_scorecard_cites_evidence_or_says_there_is_none() {
+    let b = nk2020();
+    let e = Evidence::from_records(demo_records(&b));
+    for on in [date(2020, 11, 21), date(2021, 6, 1), date(2023, 5, 1)] {
+        let c = card(&b, &e, on);
+        assert!(c.lines.len() >= 15, "{on}: {} lines", c.lines.len());
+        for l in &c.lines {
+            assert!(
+                !l.status.evidence.is_empty() || l.status.reason.contains("no evidence"),
+                "{on} {}: {}",
+                l.obligation,
+                l.status.reason
+            );
+        }
+    }
+}
+
+/// A small deterministic generator (xorshift), so that failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[test]
+fn evaluating_random_evidence_on_every_day_never_panics_and_completed_steps_stay_completed() {
+    let b = nk2020();
+    let zones = [
+        "agdam",
+        "kalbajar",
+        "lachin",
+        "lachin-corridor",
+        "peacekeeping-aor",
+    ];
+    let stages = ["began", "partial", "completed"];
+    let obligations: Vec<&str> = b
+        .agreement
+        .obligations
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
+    let start = date(2020, 11, 1);
+    for seed in 1..=6u64 {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seed);
+        let mut text = String::from(
+            r#"{"type":"checkpoint","id":"cp","name":"cp","zone":"lachin-corridor","operator":"ru-pk","source":"t"}"#,
+        );
+        let day = |rng: &mut Rng| {
+            start
+                .checked_add(jiff::Span::new().days(rng.below(400) as i64))
+                .unwrap_or(start)
+        };
+        for i in 0..60 {
+            let d = day(&mut rng);
+            let line = match rng.below(7) {
+                0 => format!(
+                    r#"{{"type":"handover","id":"h{i}","zone":"{}","from":"am","to":"az","date":"{d}","stage":"{}","source":"t"}}"#,
+                    zones[rng.below(3) as usize],
+                    stages[rng.below(3) as usize]
+                ),
+                1 => format!(
+                    r#"{{"type":"milestone","id":"m{i}","obligation":"{}","date":"{d}","stage":"{}","what":"x","source":"t"}}"#,
+                    obligations[rng.below(obligations.len() as u64) as usize],
+                    stages[rng.below(3) as usize]
+                ),
+                2 => format!(
+                    r#"{{"type":"crossing","id":"c{i}","checkpoint":"cp","date":"{d}","vehicles":{},"source":"t"}}"#,
+                    rng.below(200)
+                ),
+                3 => format!(
+                    r#"{{"type":"closure","id":"x{i}","zone":"lachin-corridor","from":"{d}","scope":"partial","declared_by":"az","source":"t"}}"#
+                ),
+                4 => format!(
+                    r#"{{"type":"strength","id":"s{i}","force":"ru-pk","date":"{d}","figures":{{"personnel":{}}},"present_in":["{}"],"source":"t"}}"#,
+                    rng.below(2500),
+                    zones[3 + rng.below(2) as usize]
+                ),
+                5 => format!(
+                    r#"{{"type":"exchange","id":"e{i}","date":"{d}","from":"az","to":"am","counts":{{"pows":{}}},"source":"t"}}"#,
+                    rng.below(20)
+                ),
+                _ => format!(
+                    r#"{{"type":"notice","id":"n{i}","obligation":"peacekeeping-term","by":"am","date":"{d}","intention":"terminate","source":"t"}}"#
+                ),
+            };
+            text.push('\n');
+            text.push_str(&line);
+        }
+        let e = Evidence::from_records(lines(&text, &b));
+        let mut completed: std::collections::BTreeSet<String> = Default::default();
+        let mut on = date(2020, 11, 5);
+        while on < date(2022, 1, 1) {
+            let c = card(&b, &e, on);
+            for l in &c.lines {
+                let done = l.status.state.starts_with("complete") && l.status.level == Level::Full;
+                let progress_kind = !matches!(
+                    l.kind,
+                    truce_model::words::ObligationKind::Ceasefire
+                        | truce_model::words::ObligationKind::Corridor
+                        | truce_model::words::ObligationKind::Deployment
+                        | truce_model::words::ObligationKind::Exchange
+                        | truce_model::words::ObligationKind::Term
+                );
+                if progress_kind && completed.contains(&l.obligation) {
+                    assert!(
+                        done,
+                        "seed {seed}: {} was complete and is {} on {on}",
+                        l.obligation,
+                        l.status.label()
+                    );
+                }
+                if progress_kind && done {
+                    completed.insert(l.obligation.clone());
+                }
+            }
+            on = on
+                .checked_add(jiff::Span::new().days(3))
+                .unwrap_or(date(2022, 1, 1));
+        }
+    }
+}
+
+#[test]
+fn the_ceasefire_counts_violations_per_party_and_period_and_breaches_at_the_threshold() {
+    use truce_engine::incidents::IncidentStatus as S;
+    let b = nk2020();
+    let incidents = vec![
+        // Before the ceasefire took effect: never counted.
+        violation("i0", date(2020, 11, 9), Some("az"), S::Confirmed),
+        violation("i1", date(2020, 12, 1), Some("am"), S::Corroborated),
+        violation("i2", date(2020, 12, 2), Some("am"), S::Confirmed),
+        violation("i3", date(2020, 12, 3), None, S::Disputed),
+        violation("i4", date(2020, 12, 3), Some("az"), S::Unverified),
+        violation("i5", date(2020, 12, 3), Some("az"), S::Rejected),
+    ];
+    let ix = ViolationIndex::from_incidents(&incidents, b.agreement.tz());
+    assert_eq!(ix.len(), 5, "rejected incidents are not violations");
+    let e = Evidence::default();
+    let eval = |on: Date, threshold: u32| {
+        let opts = Options {
+            breach_threshold: threshold,
+            ..Options::default()
+        };
+        evaluate(
+            Inputs {
+                agreement: &b.agreement,
+                evidence: &e,
+                violations: &ix,
+                options: &opts,
+            },
+            on,
+        )
+    };
+    let c = eval(date(2020, 11, 30), 1);
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.breached),
+        ("holding", false)
+    );
+    assert!(l.status.reason.contains("no evidence"));
+
+    let c = eval(date(2020, 12, 3), 1);
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.breached),
+        ("breached", true)
+    );
+    assert!(l.status.reason.contains("am (2)"), "{}", l.status.reason);
+    assert_eq!(
+        l.status.evidence,
+        vec!["i2", "i1"],
+        "confirmed first, then corroborated"
+    );
+    assert_eq!(l.details["since_effective"]["am"]["confirmed"], 1);
+    assert_eq!(l.details["since_effective"]["am"]["corroborated"], 1);
+    assert_eq!(l.details["since_effective"]["unattributed"]["disputed"], 1);
+    assert_eq!(l.details["since_effective"]["az"]["unverified"], 1);
+    assert_eq!(l.details["trend"]["am"]["trend"], "rising");
+    // A higher threshold: violated, not breached.
+    let c = eval(date(2020, 12, 3), 3);
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.breached),
+        ("violated", false)
+    );
+    // Two periods later the violations have left the window; the trend falls.
+    let c = eval(date(2020, 12, 10), 1);
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(l.status.state, "holding");
+    assert_eq!(l.details["trend"]["am"]["trend"], "falling");
+}

@@ -1,0 +1,338 @@
+//! Evidence records read from JSON Lines (one record per line, its kind in `type`;
+//! docs/evidence.md) and CSV, and checked against the agreement: every problem names its
+//! line and JSON pointer (or column), and good lines of the same file are kept.
+
+use crate::jsonl::LineProblem;
+use serde_json::Value;
+use truce_model::bundle::AgreementBundle;
+use truce_model::records::{Record, RecordKind};
+
+/// Reads one line of an evidence file. `no` is the line number, for problems.
+pub fn read_line(
+    no: u64,
+    line: &str,
+    agreement: &AgreementBundle,
+) -> Result<Record, Vec<LineProblem>> {
+    let value: Value = serde_json::from_str(line).map_err(|e| {
+        vec![LineProblem {
+            line: no,
+            pointer: String::new(),
+            reason: format!("not JSON: {e}"),
+        }]
+    })?;
+    read_value(no, value, agreement)
+}
+
+pub(crate) fn problem(
+    line: u64,
+    pointer: impl Into<String>,
+    reason: impl Into<String>,
+) -> LineProblem {
+    LineProblem {
+        line,
+        pointer: pointer.into(),
+        reason: reason.into(),
+    }
+}
+
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(
+    no: u64,
+    value: Value,
+) -> Result<T, Vec<LineProblem>> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let pointer = e
+            .path()
+            .iter()
+            .filter_map(|s| match s {
+                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                serde_path_to_error::Segment::Enum { variant } => Some(variant.clone()),
+                serde_path_to_error::Segment::Unknown => None,
+            })
+            .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+            .collect::<String>();
+        vec![problem(no, pointer, e.into_inner().to_string())]
+    })
+}
+
+/// Removes and reads the `type` member of a line that must be a JSON object: one of
+/// `types`, else a problem with a suggestion. `what` names the kind of line.
+pub(crate) fn take_type(
+    no: u64,
+    value: &mut Value,
+    types: &'static [&'static str],
+    what: &str,
+) -> Result<&'static str, Vec<LineProblem>> {
+    let Some(obj) = value.as_object_mut() else {
+        return Err(vec![problem(no, "", "must be a JSON object")]);
+    };
+    match obj.remove("type") {
+        Some(Value::String(s)) => types.iter().copied().find(|t| *t == s).ok_or_else(|| {
+            vec![problem(
+                no,
+                "/type",
+                format!(
+                    "unknown {what} type `{s}`; {}",
+                    truce_model::diag::suggest(&s, types.iter().copied())
+                ),
+            )]
+        }),
+        Some(_) => Err(vec![problem(no, "/type", "must be a string")]),
+        None => Err(vec![problem(
+            no,
+            "/type",
+            format!("is missing; one of {}", types.join(", ")),
+        )]),
+    }
+}
+
+/// Validates a parsed JSON value as a record.
+pub fn read_value(
+    no: u64,
+    mut value: Value,
+    agreement: &AgreementBundle,
+) -> Result<Record, Vec<LineProblem>> {
+    let kind = take_type(no, &mut value, RecordKind::ALL, "record")
+        .map(|k| RecordKind::parse(k).unwrap_or(RecordKind::Handover))?;
+    let record = match kind {
+        RecordKind::Handover => Record::Handover(typed(no, value)?),
+        RecordKind::Withdrawal => Record::Withdrawal(typed(no, value)?),
+        RecordKind::Strength => Record::Strength(typed(no, value)?),
+        RecordKind::ObservationPost => Record::ObservationPost(typed(no, value)?),
+        RecordKind::Checkpoint => Record::Checkpoint(typed(no, value)?),
+        RecordKind::Crossing => Record::Crossing(typed(no, value)?),
+        RecordKind::Closure => Record::Closure(typed(no, value)?),
+        RecordKind::Exchange => Record::Exchange(typed(no, value)?),
+        RecordKind::DetentionClaim => Record::DetentionClaim(typed(no, value)?),
+        RecordKind::Notice => Record::Notice(typed(no, value)?),
+        RecordKind::Milestone => Record::Milestone(typed(no, value)?),
+    };
+    let problems = check(no, &record, agreement);
+    if problems.is_empty() {
+        Ok(record)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Writes a record as one line of the format (without the newline).
+pub fn write_line(r: &Record) -> String {
+    serde_json::to_string(r).unwrap_or_default()
+}
+
+/// Checks the references of a parsed record against the agreement: actors, zones,
+/// obligations, and the values a type alone cannot rule out.
+fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
+    let a = &bundle.agreement;
+    let mut out = Vec::new();
+    let actor = |out: &mut Vec<LineProblem>, pointer: &str, id: &str| {
+        if a.actor(id).is_none() {
+            out.push(problem(
+                no,
+                pointer,
+                format!(
+                    "unknown actor `{id}`; {}",
+                    truce_model::diag::suggest(id, a.actors.iter().map(|x| x.id.as_str()))
+                ),
+            ));
+        }
+    };
+    let zone = |out: &mut Vec<LineProblem>, pointer: &str, id: &str, zones: &[&str]| {
+        if !zones.contains(&id) {
+            out.push(problem(
+                no,
+                pointer,
+                format!(
+                    "unknown zone `{id}`; {}",
+                    truce_model::diag::suggest(id, zones.iter().copied())
+                ),
+            ));
+        }
+    };
+    let obligation = |out: &mut Vec<LineProblem>, id: &str| {
+        if !a.obligations.iter().any(|o| o.id == id) {
+            out.push(problem(
+                no,
+                "/obligation",
+                format!(
+                    "unknown obligation `{id}`; {}",
+                    truce_model::diag::suggest(id, a.obligations.iter().map(|o| o.id.as_str()))
+                ),
+            ));
+        }
+    };
+    let zone_ids: Vec<&str> = bundle.zones.ids().into_iter().collect();
+    if r.id().trim().is_empty() {
+        out.push(problem(no, "/id", "must not be empty"));
+    }
+    if r.source().trim().is_empty() {
+        out.push(problem(
+            no,
+            "/source",
+            "must name the source (a URL or a registered source id)",
+        ));
+    }
+    match r {
+        Record::Handover(t) | Record::Withdrawal(t) => {
+            zone(&mut out, "/zone", &t.zone, &zone_ids);
+            actor(&mut out, "/from", &t.from);
+            if let Some(to) = &t.to {
+                actor(&mut out, "/to", to);
+            }
+        }
+        Record::Strength(s) => {
+            actor(&mut out, "/force", &s.force);
+            for (k, v) in &s.figures {
+                if !v.is_finite() || *v < 0.0 {
+                    out.push(problem(no, format!("/figures/{k}"), "must be zero or more"));
+                }
+            }
+            for (i, z) in s.present_in.iter().enumerate() {
+                zone(&mut out, &format!("/present_in/{i}"), z, &zone_ids);
+            }
+        }
+        Record::ObservationPost(p) => {
+            actor(&mut out, "/force", &p.force);
+            if !(-180.0..=180.0).contains(&p.lon) {
+                out.push(problem(
+                    no,
+                    "/lon",
+                    "must be a longitude in degrees, -180 to 180",
+                ));
+            }
+            if !(-90.0..=90.0).contains(&p.lat) {
+                out.push(problem(
+                    no,
+                    "/lat",
+                    "must be a latitude in degrees, -90 to 90",
+                ));
+            }
+            if p.closed.is_some_and(|c| c < p.opened) {
+                out.push(problem(no, "/closed", "is before `opened`"));
+            }
+        }
+        Record::Checkpoint(c) => {
+            zone(&mut out, "/zone", &c.zone, &zone_ids);
+            actor(&mut out, "/operator", &c.operator);
+            if let (Some(o), Some(c)) = (c.opened, c.closed)
+                && c < o
+            {
+                out.push(problem(no, "/closed", "is before `opened`"));
+            }
+        }
+        Record::Crossing(c) => {
+            if !c.cargo_t.is_finite() || c.cargo_t < 0.0 {
+                out.push(problem(no, "/cargo_t", "must be zero or more"));
+            }
+        }
+        Record::Closure(c) => {
+            actor(&mut out, "/declared_by", &c.declared_by);
+            match (&c.checkpoint, &c.zone) {
+                (None, None) => out.push(problem(no, "", "names neither `checkpoint` nor `zone`")),
+                (_, Some(z)) => zone(&mut out, "/zone", z, &zone_ids),
+                _ => {}
+            }
+            if c.to.is_some_and(|t| t < c.from) {
+                out.push(problem(no, "/to", "is before `from`"));
+            }
+        }
+        Record::Exchange(e) => {
+            actor(&mut out, "/from", &e.from);
+            actor(&mut out, "/to", &e.to);
+            if let Some(m) = &e.mediator {
+                actor(&mut out, "/mediator", m);
+            }
+            if e.from == e.to {
+                out.push(problem(no, "/to", "is the same side as `from`"));
+            }
+        }
+        Record::DetentionClaim(c) => {
+            actor(&mut out, "/claimant", &c.claimant);
+            actor(&mut out, "/holder", &c.holder);
+        }
+        Record::Notice(n) => {
+            obligation(&mut out, &n.obligation);
+            actor(&mut out, "/by", &n.by);
+        }
+        Record::Milestone(m) => obligation(&mut out, &m.obligation),
+    }
+    out
+}
+
+/// Records read from CSV with their lines, and the problems of refused rows.
+pub type CsvRecords = (Vec<(u64, Record)>, Vec<LineProblem>);
+
+/// Members read as numbers from CSV cells, by record type.
+fn csv_number(kind: RecordKind, column: &str) -> bool {
+    match column {
+        "lon" | "lat" | "vehicles" | "cargo_t" | "count" | "observation_posts" => true,
+        "persons" => kind != RecordKind::Exchange,
+        _ => false,
+    }
+}
+
+/// Members read as `;`-separated lists from CSV cells.
+fn csv_list(kind: RecordKind, column: &str) -> bool {
+    column == "present_in" || (column == "persons" && kind == RecordKind::Exchange)
+}
+
+fn csv_value(kind: RecordKind, column: &str, cell: &str) -> Result<Value, String> {
+    if csv_list(kind, column) {
+        return Ok(Value::Array(
+            cell.split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_owned()))
+                .collect(),
+        ));
+    }
+    if column == "at_least" {
+        return match cell.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Ok(Value::Bool(true)),
+            "false" | "no" | "0" => Ok(Value::Bool(false)),
+            _ => Err("must be true or false".into()),
+        };
+    }
+    // Nested figures (`figures.personnel`) and counts (`counts.pows`) are numbers.
+    if csv_number(kind, column) || column.contains('.') {
+        let n: f64 = cell
+            .parse()
+            .map_err(|_| format!("`{cell}` is not a number"))?;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let v = if n.fract() == 0.0 && (0.0..9.0e15).contains(&n) {
+            Value::from(n as u64)
+        } else {
+            serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+        };
+        return Ok(v);
+    }
+    Ok(Value::String(cell.to_owned()))
+}
+
+/// Reads evidence records from CSV: a header naming the members (`figures.personnel`,
+/// `counts.pows` for nested figures; `;` between list items), one record per row. The
+/// record type comes from a `type` column or, when the file has none, from
+/// `default_kind`. Problems name the physical line and the column.
+pub fn read_csv(
+    text: &str,
+    default_kind: Option<RecordKind>,
+    bundle: &AgreementBundle,
+) -> Result<CsvRecords, crate::rows::FileError> {
+    let (objects, mut bad) = crate::jsonl::csv_objects(
+        text,
+        RecordKind::ALL,
+        default_kind.map(RecordKind::as_str),
+        |kind, column, cell| {
+            let kind = RecordKind::parse(kind).unwrap_or(RecordKind::Handover);
+            csv_value(kind, column, cell)
+        },
+    )?;
+    let mut good = Vec::new();
+    for (line, obj) in objects {
+        match read_value(line, obj, bundle) {
+            Ok(r) => good.push((line, r)),
+            Err(ps) => bad.extend(ps.into_iter().map(crate::jsonl::pointer_as_column)),
+        }
+    }
+    Ok((good, bad))
+}

@@ -1,0 +1,7 @@
+//! Integration tests of truce-formats: ACLED, UCDP and JSON Lines rows.
+
+mod acled;
+mod jsonl;
+mod ucdp;
+
+pub use truce_testkit::*;

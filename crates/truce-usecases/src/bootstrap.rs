@@ -1,0 +1,61 @@
+//! Bootstrapping: a new data directory (or an empty shared database) gets the built-in
+//! agreements and their demo evidence. Idempotent: running it again changes nothing.
+
+use crate::builtin;
+use anyhow::{Context, Result};
+use std::path::Path;
+use truce_model::AgreementBundle;
+use truce_store::Store;
+
+/// The database file inside a data directory.
+pub const DB_FILE: &str = "truce.db";
+
+/// Creates the data directory and its SQLite database and loads the built-in agreements
+/// with their demo evidence.
+pub async fn init_dir(dir: &Path) -> Result<Store> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    let store = Store::open_sqlite(&dir.join(DB_FILE))
+        .await
+        .with_context(|| format!("cannot open the database in {}", dir.display()))?;
+    load_builtin(&store).await?;
+    Ok(store)
+}
+
+/// Loads every built-in agreement and its demo evidence into `store`.
+pub async fn load_builtin(store: &Store) -> Result<()> {
+    for b in builtin::agreements()? {
+        store.load_agreement(&b).await?;
+        load_demo_evidence(store, &b).await?;
+    }
+    Ok(())
+}
+
+/// Gives a database made before demo evidence existed the demo evidence of each built-in
+/// agreement that has no evidence record yet.
+pub async fn add_missing_demo_evidence(store: &Store) -> Result<()> {
+    for b in builtin::agreements()? {
+        if let Some(stored) = store.agreement(&b.agreement.id).await?
+            && store.records(&stored, None).await?.is_empty()
+        {
+            load_demo_evidence(store, &stored).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Imports a built-in agreement's demo evidence (idempotent).
+pub async fn load_demo_evidence(store: &Store, b: &AgreementBundle) -> Result<()> {
+    for (name, text) in builtin::evidence(&b.agreement.id) {
+        let r = store
+            .import_records(b, &name, text, None, jiff::Timestamp::now())
+            .await?;
+        if !r.rejects.is_empty() {
+            anyhow::bail!(
+                "built-in evidence {name} has refused lines: {:?}",
+                r.rejects
+            );
+        }
+    }
+    Ok(())
+}

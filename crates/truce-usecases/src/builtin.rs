@@ -1,0 +1,88 @@
+//! Agreements compiled into the binary, so that a fresh data directory starts with them
+//! wherever the command runs from.
+
+use anyhow::{Result, anyhow};
+use truce_model::{AgreementBundle, SourceFile};
+
+/// (folder, file, text) of every built-in agreement file.
+const FILES: &[(&str, &str, &str)] = &[
+    (
+        "nk-2020",
+        "agreement.toml",
+        include_str!("../../../agreements/nk-2020/agreement.toml"),
+    ),
+    (
+        "nk-2020",
+        "zones.geojson",
+        include_str!("../../../agreements/nk-2020/zones.geojson"),
+    ),
+    (
+        "nk-2020",
+        "places.csv",
+        include_str!("../../../agreements/nk-2020/places.csv"),
+    ),
+    (
+        "nk-2020",
+        "statements.toml",
+        include_str!("../../../agreements/nk-2020/statements.toml"),
+    ),
+];
+
+/// Every built-in agreement, loaded and validated.
+pub fn agreements() -> Result<Vec<AgreementBundle>> {
+    let mut folders: Vec<&str> = FILES.iter().map(|(f, _, _)| *f).collect();
+    folders.dedup();
+    folders
+        .into_iter()
+        .map(|folder| {
+            let file = |name: &str| {
+                FILES
+                    .iter()
+                    .find(|(f, n, _)| *f == folder && *n == name)
+                    .map(|(f, n, t)| SourceFile::new(format!("agreements/{f}/{n}"), *t))
+                    .ok_or_else(|| format!("not built in: {name}"))
+            };
+            let main = file("agreement.toml").map_err(|e| anyhow!(e))?;
+            truce_model::load(main, file)
+                .map_err(|p| anyhow!("built-in agreement {folder} does not load:\n{p}"))
+        })
+        .collect()
+}
+
+/// (folder, file, text) of every built-in agreement's demo evidence.
+const EVIDENCE: &[(&str, &str, &str)] = &[
+    (
+        "nk-2020",
+        "handovers.jsonl",
+        include_str!("../../../agreements/nk-2020/evidence/handovers.jsonl"),
+    ),
+    (
+        "nk-2020",
+        "deployment.jsonl",
+        include_str!("../../../agreements/nk-2020/evidence/deployment.jsonl"),
+    ),
+    (
+        "nk-2020",
+        "corridor.jsonl",
+        include_str!("../../../agreements/nk-2020/evidence/corridor.jsonl"),
+    ),
+    (
+        "nk-2020",
+        "exchanges.jsonl",
+        include_str!("../../../agreements/nk-2020/evidence/exchanges.jsonl"),
+    ),
+    (
+        "nk-2020",
+        "milestones.jsonl",
+        include_str!("../../../agreements/nk-2020/evidence/milestones.jsonl"),
+    ),
+];
+
+/// The demo evidence files of a built-in agreement: (name as in the repository, text).
+pub fn evidence(agreement: &str) -> Vec<(String, &'static str)> {
+    EVIDENCE
+        .iter()
+        .filter(|(f, _, _)| *f == agreement)
+        .map(|(f, n, t)| (format!("agreements/{f}/evidence/{n}"), *t))
+        .collect()
+}

@@ -8,9 +8,9 @@ use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
 use truce_bulletin as bulletin;
 use truce_server::{AppState, router};
-use truce_usecases::publishing;
 use truce_store::bulletins::Published;
 use truce_store::seal::Keyring;
+use truce_usecases::publishing;
 
 const FIXTURE: &str = include_str!("../../../truce-store/tests/fixtures/registry-fictional.jsonl");
 const SECRETS: &[&str] = &[

@@ -18,7 +18,7 @@ let incidentLayer = null;
 let pointLayer = null;
 let lastCard = null;
 let zone = "UTC";
-let me = { role: "public", may: ["read"], csrf: null, user: null };
+let me = { role: "public", may: ["read"], submit_sources: [], csrf: null, user: null };
 
 /// The local calendar day (in the agreement's time zone) of an RFC 3339 instant.
 function localDay(iso) {
@@ -265,8 +265,8 @@ async function initReportForm(parties) {
   if (!me.may.includes("submit")) return;
   $("report-tab").hidden = false;
   const [codebook, sources] = await Promise.all([api("/api/v1/codebook"), api("/api/v1/sources")]);
-  const allowed = sources.sources.filter((s) => (me.role !== "liaison" || s.party === me.user.party)
-    && (me.role !== "monitor" || !["data-set", "party-ministry"].includes(s.kind)));
+  // The server says which sources this user may submit for (its access policy).
+  const allowed = sources.sources.filter((s) => me.submit_sources.includes(s.id));
   form.source.replaceChildren(...allowed.map((s) => el("option", { value: s.id }, `${s.name} (${s.kind})`)));
   form.type.replaceChildren(...codebook.event_types.map((t) => el("option", { value: t.type }, t.type)));
   for (const p of parties) form.perpetrator.append(el("option", { value: p }, p));
@@ -335,7 +335,7 @@ async function loadAccount() {
   try {
     me = await api("/api/v1/session");
   } catch {
-    me = { role: "public", may: ["read"], csrf: null, user: null };
+    me = { role: "public", may: ["read"], submit_sources: [], csrf: null, user: null };
   }
   const box = $("account");
   $("queue-tab").hidden = !me.may.includes("verify");

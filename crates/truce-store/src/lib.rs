@@ -25,16 +25,16 @@ macro_rules! on_pool {
     };
 }
 
-/// Binds incident-filter parameters (`evidence::Bind`) to a query in order: one loop
+/// Binds incident-filter parameters (`sql::Bind`) to a query in order: one loop
 /// for every query shape (rows, scalars).
 macro_rules! bind_all {
     ($q:expr, $binds:expr) => {{
         let mut q = $q;
         for b in $binds {
             q = match b {
-                crate::evidence::Bind::I(v) => q.bind(v),
-                crate::evidence::Bind::F(v) => q.bind(v),
-                crate::evidence::Bind::S(v) => q.bind(v),
+                crate::sql::Bind::I(v) => q.bind(v),
+                crate::sql::Bind::F(v) => q.bind(v),
+                crate::sql::Bind::S(v) => q.bind(v),
             };
         }
         q
@@ -45,23 +45,25 @@ pub mod accounts;
 pub mod audit;
 pub mod bulletins;
 pub mod dump;
-mod evidence;
+mod filter;
 pub mod ingest;
 pub mod pages;
+mod queries;
 pub mod records;
 pub mod registry;
+mod reports;
 pub mod seal;
+mod sources;
+mod sql;
 #[doc(hidden)]
 pub mod testing;
 pub mod verify;
 
 use audit::{Chain, Note};
-pub use evidence::Current;
-pub use evidence::{
-    Batch, Encoded, FilterProblem, FilterValues, IncidentDetail, IncidentFilter, NewReport, Raw,
-    Versions, check_bbox,
-};
+pub use filter::{FilterProblem, FilterValues, IncidentFilter, check_bbox};
 use jiff::Timestamp;
+pub use queries::IncidentDetail;
+pub use reports::{Batch, Current, Encoded, NewReport, Raw, Versions};
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

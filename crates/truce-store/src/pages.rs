@@ -16,8 +16,9 @@
 //! times a read's length apart): under a steady stream of others' writes the database
 //! answers most queries, as it does without the copy.
 
-use crate::evidence::{cells_of, grid_cell};
-use crate::{IncidentFilter, Result, Store};
+use crate::filter::IncidentFilter;
+use crate::sql::{cells_of, grid_cell};
+use crate::{Result, Store};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -706,7 +707,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT {POINT_COLUMNS} FROM incidents i WHERE i.agreement_id = $1 AND i.number IN ({})",
-            crate::evidence::sql_list(&numbers)
+            crate::sql::sql_list(&numbers)
         );
         let rows = match self.point_rows(&sql, agreement, Vec::new()).await {
             Ok(rows) => rows,
@@ -896,7 +897,7 @@ impl Store {
         &self,
         sql: &str,
         agreement: &str,
-        binds: Vec<crate::evidence::Bind>,
+        binds: Vec<crate::sql::Bind>,
     ) -> Result<Vec<PointRow>> {
         let raw: Vec<RawPoint> = on_pool!(self, pool, DB, {
             bind_all!(sqlx::query_as::<_, RawPoint>(sql).bind(agreement), binds)

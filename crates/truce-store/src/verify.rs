@@ -81,7 +81,7 @@ impl Store {
                 )));
             }
             let incident: Incident =
-                crate::evidence::decode("incident", &row.try_get::<String, _>("body")?)?;
+                crate::sql::decode("incident", &row.try_get::<String, _>("body")?)?;
             let sources = self.sources().await?;
             let mut members = Vec::new();
             for r in self.current_reports(&incident.reports).await? {
@@ -149,7 +149,7 @@ impl Store {
                              perpetrator = excluded.perpetrator, claimed = excluded.claimed, disputed = excluded.disputed, report_count = excluded.report_count, stale = 0, body = excluded.body",
                     )
                     .bind(id)
-                    .bind(crate::evidence::incident_number(id))
+                    .bind(crate::sql::incident_number(id))
                     .bind(agreement)
                     .bind(i.window.start.as_second())
                     .bind(i.window.end.as_second())
@@ -162,11 +162,11 @@ impl Store {
                     .bind(i64::from(i.attribution.disputed))
                     .bind(i64::try_from(i.reports.len()).unwrap_or(i64::MAX))
                     .bind(serde_json::to_string(i)?)
-                    .bind(i.point.map(|(x, y)| crate::evidence::grid_cell(x, y)))
-                    .bind(crate::evidence::claimed(i))
+                    .bind(i.point.map(|(x, y)| crate::sql::grid_cell(x, y)))
+                    .bind(crate::sql::claimed(i))
                     .execute(&mut *tx)
                     .await?;
-                crate::evidence::raise_window_max::<DB>(
+                crate::sql::raise_window_max::<DB>(
                     &mut tx,
                     agreement,
                     i.window.end.as_second() - i.window.start.as_second(),
@@ -211,7 +211,7 @@ impl Store {
             if let Some((first, last)) = appended {
                 let numbers = incidents
                     .iter()
-                    .map(|(id, _, _)| crate::evidence::incident_number(id))
+                    .map(|(id, _, _)| crate::sql::incident_number(id))
                     .collect();
                 self.patch_incident_pages(agreement, first, last, numbers, writes)
                     .await;

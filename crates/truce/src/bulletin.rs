@@ -6,7 +6,7 @@ use crate::{BadInput, DataArgs, NotFound, open, out, stored};
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use jiff::civil::Date;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use truce_bulletin as bulletin;
 use truce_usecases::publishing;
 
@@ -66,47 +66,6 @@ pub enum BulletinCmd {
     },
 }
 
-/// Default signing key file of a data directory.
-pub fn default_signing_key(data: &DataArgs) -> PathBuf {
-    data.data.join("bulletin-signing.key")
-}
-
-fn public_path(secret: &Path) -> PathBuf {
-    secret.with_extension("pub")
-}
-
-/// `truce keys generate`: a new ed25519 signing key (owner-only) and its public key.
-pub fn generate(secret_path: &Path) -> Result<()> {
-    if secret_path.exists() {
-        return Err(BadInput(format!(
-            "{} exists; a signing key is never overwritten (move it away first)",
-            secret_path.display()
-        ))
-        .into());
-    }
-    if let Some(dir) = secret_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let secret = truce_store::seal::random_key();
-    truce_store::seal::write_secret(secret_path, &secret)?;
-    let public = bulletin::public_of(&secret);
-    let fp = bulletin::fingerprint(&public);
-    let pub_path = public_path(secret_path);
-    std::fs::write(
-        &pub_path,
-        format!(
-            "# Truce bulletin signing key {fp} (ed25519 public key)\n{}\n",
-            truce_engine::audit::hex(&public)
-        ),
-    )
-    .with_context(|| format!("cannot write {}", pub_path.display()))?;
-    out(&format!(
-        "signing key {fp}\n  secret: {} (owner-only; back it up, never publish it)\n  public: {} (publish it: anyone verifies bulletins with it)\n",
-        secret_path.display(),
-        pub_path.display()
-    ))
-}
-
 pub async fn bulletin(cmd: BulletinCmd) -> Result<()> {
     match cmd {
         BulletinCmd::Build {
@@ -127,7 +86,7 @@ pub async fn bulletin(cmd: BulletinCmd) -> Result<()> {
             if (to - from).get_days() > 400 {
                 return Err(BadInput("a bulletin covers at most 400 days".into()).into());
             }
-            let key_path = key.unwrap_or_else(|| default_signing_key(&data));
+            let key_path = key.unwrap_or_else(|| crate::keys::default_signing_key(&data));
             let secret = truce_store::seal::read_secret(&key_path).map_err(|e| {
                 BadInput(format!(
                     "{e}; make a signing key with `truce keys generate`"

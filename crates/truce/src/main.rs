@@ -5,9 +5,12 @@
 //! unknown id, a malformed argument).
 
 mod accounts;
+mod audit;
 mod bulletin;
 mod evidence;
+mod keys;
 mod ops;
+mod records;
 mod registry;
 mod render;
 mod status;
@@ -92,7 +95,7 @@ enum Command {
     /// Import and list evidence records: handovers, strength reports, observation posts,
     /// checkpoints, crossings, closures, exchanges, detention claims, notices, milestones.
     #[command(subcommand)]
-    Evidence(status::EvidenceCmd),
+    Evidence(records::EvidenceCmd),
     /// The status of every obligation on a date, with the evidence behind it.
     Status(status::StatusArgs),
     /// Create, list, disable and enable user accounts.
@@ -107,11 +110,11 @@ enum Command {
     Registry(registry::RegistryCmd),
     /// Check the audit chain, print its head for publication, export it for review.
     #[command(subcommand)]
-    Audit(registry::AuditCmd),
+    Audit(audit::AuditCmd),
     /// Keys: rotate the registry key (re-seals every personal field), make a bulletin
     /// signing key.
     #[command(subcommand)]
-    Keys(registry::KeysCmd),
+    Keys(keys::KeysCmd),
     /// Bring the database's schema up to date (done by every command; this only migrates).
     Migrate {
         #[command(flatten)]
@@ -124,7 +127,7 @@ enum Command {
     /// Copy this database into another, empty one (a SQLite centre moving to PostgreSQL).
     Copy(ops::CopyArgs),
     /// Serve the dashboard, the JSON API and OGC API – Features until interrupted
-    /// (read-only: accounts and report submission are not there yet).
+    /// (accounts, report submission and the registry included).
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -368,12 +371,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Incidents(cmd) => evidence::incidents(cmd).await,
         Command::Export(args) => evidence::export(args).await,
         Command::Sources(cmd) => evidence::sources(cmd).await,
-        Command::Evidence(cmd) => status::evidence(cmd).await,
+        Command::Evidence(cmd) => records::evidence(cmd).await,
         Command::Status(args) => status::status(args).await,
         Command::Migrate { data } => ops::migrate(data).await,
         Command::Registry(cmd) => registry::registry(cmd).await,
-        Command::Audit(cmd) => registry::audit(cmd).await,
-        Command::Keys(cmd) => registry::keys(cmd).await,
+        Command::Audit(cmd) => audit::audit(cmd).await,
+        Command::Keys(cmd) => keys::keys(cmd).await,
         Command::Bulletin(cmd) => bulletin::bulletin(cmd).await,
         Command::User(cmd) => accounts::user(cmd).await,
         Command::Token(cmd) => accounts::token(cmd).await,
@@ -392,7 +395,7 @@ async fn run(cli: Cli) -> Result<()> {
             let schedule = match schedule {
                 None => None,
                 Some(at) => {
-                    let path = signing_key.unwrap_or_else(|| bulletin::default_signing_key(&data));
+                    let path = signing_key.unwrap_or_else(|| keys::default_signing_key(&data));
                     let secret = truce_store::seal::read_secret(&path).map_err(|e| {
                         BadInput(format!("--schedule needs a signing key: {e}; make one with `truce keys generate`"))
                     })?;

@@ -1,47 +1,13 @@
 //! `truce evidence` (import and list evidence records) and `truce status` (the scorecard
 //! on a date, why one line is what it is, and what changed between two dates).
 
-use crate::{BadInput, DataArgs, NotFound, open, out, stored};
+use crate::{BadInput, DataArgs, open, out, stored};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
-use std::path::PathBuf;
 use truce_engine::compliance::{self, Inputs, Line, Options, Scorecard};
 use truce_model::AgreementBundle;
-use truce_model::records::RecordKind;
 use truce_store::Store;
-
-#[derive(Debug, Subcommand)]
-pub enum EvidenceCmd {
-    /// Import evidence records (JSON Lines, docs/evidence.md); re-importing changes nothing.
-    Import {
-        /// Files to import: JSON Lines, or CSV (`.csv`) with the members as columns.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// Record type of CSV rows when the file has no `type` column.
-        #[arg(long = "type", value_name = "TYPE")]
-        kind: Option<String>,
-        /// Agreement the records are about.
-        #[arg(long, default_value = "nk-2020")]
-        agreement: String,
-        #[command(flatten)]
-        data: DataArgs,
-    },
-    /// List the current evidence records.
-    List {
-        /// Only records of this type (handover, strength, crossing, …).
-        #[arg(long = "type", value_name = "TYPE")]
-        kind: Option<String>,
-        /// Agreement.
-        #[arg(long, default_value = "nk-2020")]
-        agreement: String,
-        /// Print JSON Lines (the import format) instead of a table.
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        data: DataArgs,
-    },
-}
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -95,78 +61,6 @@ fn options(r: &RuleArgs) -> Options {
         period_days: r.period_days,
         breach_threshold: r.breach_threshold,
         ..Options::default()
-    }
-}
-
-fn record_kind(kind: Option<String>) -> Result<Option<RecordKind>> {
-    match kind {
-        Some(k) => Ok(Some(RecordKind::parse(&k).ok_or_else(|| {
-            BadInput(format!(
-                "unknown record type `{k}`; {}",
-                truce_model::diag::suggest(&k, RecordKind::ALL.iter().copied())
-            ))
-        })?)),
-        None => Ok(None),
-    }
-}
-
-pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
-    match cmd {
-        EvidenceCmd::Import {
-            files,
-            kind,
-            agreement,
-            data,
-        } => {
-            let kind = record_kind(kind)?;
-            let store = open(&data).await?;
-            let b = stored(&store, &agreement).await?;
-            let mut refused = 0;
-            for f in files {
-                let text = std::fs::read_to_string(&f)
-                    .map_err(|e| BadInput(format!("cannot read {}: {e}", f.display())))?;
-                let name = f.display().to_string();
-                let r = store
-                    .import_records(&b, &name, &text, kind, jiff::Timestamp::now())
-                    .await?;
-                out(&format!(
-                    "{name}: {} added, {} updated, {} unchanged, {} refused\n",
-                    r.counts.added,
-                    r.counts.updated,
-                    r.counts.unchanged,
-                    r.rejects.len()
-                ))?;
-                crate::print_rejects(&name, &r.rejects);
-                refused += r.rejects.len();
-            }
-            crate::refused_lines(refused)
-        }
-        EvidenceCmd::List {
-            kind,
-            agreement,
-            json,
-            data,
-        } => {
-            let kind = record_kind(kind)?;
-            let store = open(&data).await?;
-            let b = stored(&store, &agreement).await?;
-            let list = store.records(&b, kind).await?;
-            if json {
-                let mut s = String::new();
-                for r in &list {
-                    s.push_str(&truce_formats::records::write_line(&r.record));
-                    s.push('\n');
-                }
-                out(&s)?;
-            } else {
-                out(&crate::render::records_table(&list))?;
-            }
-            if list.is_empty() {
-                Err(NotFound.into())
-            } else {
-                Ok(())
-            }
-        }
     }
 }
 

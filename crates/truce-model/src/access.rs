@@ -216,3 +216,102 @@ impl RegistryScope {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Reliability;
+
+    fn source(id: &str, kind: SourceKind, party: Option<&str>) -> Source {
+        Source {
+            id: id.into(),
+            name: id.into(),
+            kind,
+            reliability: Reliability::B,
+            party: party.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_table_gives_each_role_exactly_its_actions() {
+        use Action as A;
+        use UserRole as R;
+        let expected: [(R, &[A]); 6] = [
+            (
+                R::Admin,
+                &[
+                    A::Read,
+                    A::Submit,
+                    A::Verify,
+                    A::ManageUsers,
+                    A::ReadPersonal,
+                    A::ManageRegistry,
+                ],
+            ),
+            (R::Analyst, &[A::Read, A::Submit, A::Verify]),
+            (R::Monitor, &[A::Read, A::Submit]),
+            (R::Liaison, &[A::Read, A::Submit, A::ReadPersonal]),
+            (
+                R::ProtectionOfficer,
+                &[A::Read, A::ReadPersonal, A::ManageRegistry],
+            ),
+            (R::Public, &[A::Read]),
+        ];
+        for (role, actions) in expected {
+            assert_eq!(actions_of(role), actions, "{}", role.as_str());
+        }
+    }
+
+    #[test]
+    fn monitors_submit_what_they_observe_and_liaisons_for_their_own_party() {
+        let op = source("op-7", SourceKind::ObservationPost, None);
+        let data = source("acled", SourceKind::DataSet, None);
+        let am_mod = source("am-mod", SourceKind::PartyMinistry, Some("am"));
+        assert_eq!(may_submit_for(UserRole::Monitor, None, &op), Ok(()));
+        assert!(matches!(
+            may_submit_for(UserRole::Monitor, None, &data),
+            Err(SubmitRefusal::NotAnObserver(_))
+        ));
+        assert!(may_submit_for(UserRole::Monitor, None, &am_mod).is_err());
+        assert_eq!(
+            may_submit_for(UserRole::Liaison, Some("am"), &am_mod),
+            Ok(())
+        );
+        assert!(may_submit_for(UserRole::Liaison, Some("az"), &am_mod).is_err());
+        assert!(may_submit_for(UserRole::Liaison, None, &am_mod).is_err());
+        assert!(may_submit_for(UserRole::Liaison, Some("am"), &op).is_err());
+        assert_eq!(may_submit_for(UserRole::Analyst, None, &data), Ok(()));
+        assert!(matches!(
+            may_submit_for(UserRole::ProtectionOfficer, None, &op),
+            Err(SubmitRefusal::Role(_))
+        ));
+        assert!(may_submit_for(UserRole::Public, None, &op).is_err());
+    }
+
+    #[test]
+    fn the_registry_shows_everyone_to_officers_a_side_to_its_liaison_and_no_one_else() {
+        assert_eq!(registry_scope(UserRole::Admin, None), RegistryScope::All);
+        assert_eq!(
+            registry_scope(UserRole::ProtectionOfficer, None),
+            RegistryScope::All
+        );
+        assert_eq!(
+            registry_scope(UserRole::Liaison, Some("az")),
+            RegistryScope::Side("az".into())
+        );
+        for (role, party) in [
+            (UserRole::Liaison, None),
+            (UserRole::Analyst, None),
+            (UserRole::Monitor, None),
+            (UserRole::Public, None),
+        ] {
+            let scope = registry_scope(role, party);
+            assert!(
+                matches!(scope, RegistryScope::Nobody(_)),
+                "{}",
+                role.as_str()
+            );
+            assert!(!scope.covers("am") && !scope.covers("az"));
+        }
+    }
+}

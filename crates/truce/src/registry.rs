@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use jiff::civil::Date;
 use std::path::PathBuf;
+use truce_model::access::{Action, allowed};
 use truce_model::registry::EntryKind;
 use truce_store::Store;
 use truce_store::registry::Viewer;
@@ -26,7 +27,8 @@ pub enum RegistryCmd {
         /// Agreement whose actors the sides name.
         #[arg(long, default_value = "nk-2020")]
         agreement: String,
-        /// Account the import is recorded under in the audit log.
+        /// Account the import is made as: recorded under it in the audit log, refused
+        /// unless its role may manage the registry.
         #[arg(long = "as", value_name = "USER")]
         as_user: Option<String>,
         #[command(flatten)]
@@ -134,6 +136,13 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
             let mut store = open(&data).await?;
             if let Some(u) = &as_user {
                 let v = viewer(&store, Some(u)).await?;
+                if !allowed(v.role, Action::ManageRegistry) {
+                    return Err(BadInput(format!(
+                        "the role `{}` may not import into the registry",
+                        v.role.as_str()
+                    ))
+                    .into());
+                }
                 store = store.acting_as(&v.actor);
             }
             let b = stored(&store, &agreement).await?;

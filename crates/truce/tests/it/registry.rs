@@ -221,3 +221,105 @@ fn a_key_rotation_keeps_every_person_readable_and_retires_the_old_key() {
         "no new key over sealed data"
     );
 }
+
+/// Every role through every `--as` path of the command line, each outcome the one the
+/// access policy (`truce_model::access`) gives: who may import, who sees whose persons
+/// in a list, and who may open each side's person.
+#[test]
+fn every_role_on_every_as_path_gets_exactly_what_the_access_policy_allows() {
+    use truce_model::access::{Action, RegistryScope, UserRole, allowed, registry_scope};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let o = truce(d, &["init"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fixture = root().join("crates/truce-store/tests/fixtures/registry-fictional.jsonl");
+    let fixture = fixture.to_str().expect("utf-8");
+    let o = truce(d, &["registry", "import", fixture]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // One account per role (two liaisons, one per side); the public has no account.
+    let mut who: Vec<(Option<String>, UserRole, Option<&str>)> =
+        vec![(None, UserRole::Public, None)];
+    for role in UserRole::ALL {
+        let parties: &[Option<&str>] = match role {
+            UserRole::Public => &[],
+            UserRole::Liaison => &[Some("am"), Some("az")],
+            _ => &[None],
+        };
+        for party in parties {
+            let id = format!(
+                "u-{}{}",
+                role.as_str(),
+                party.map(|p| format!("-{p}")).unwrap_or_default()
+            );
+            let mut args = vec!["user", "add", id.as_str(), "--role", role.as_str()];
+            if let Some(p) = party {
+                args.extend(["--party", p]);
+            }
+            let o = truce(d, &args);
+            assert!(o.status.success(), "{id}: {}", stderr(&o));
+            who.push((Some(id), role, *party));
+        }
+    }
+    assert_eq!(
+        who.len(),
+        7,
+        "every role, the liaison once per side, and the public"
+    );
+    let with_as = |base: &[&str], id: &Option<String>| -> Vec<String> {
+        let mut args: Vec<String> = base.iter().map(|s| (*s).to_owned()).collect();
+        if let Some(id) = id {
+            args.extend(["--as".to_owned(), id.clone()]);
+        }
+        args
+    };
+    let run = |args: Vec<String>| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        truce(d, &refs)
+    };
+    for (id, role, party) in &who {
+        let scope = registry_scope(*role, *party);
+        // Import: only a role that may manage the registry (the public has no --as path).
+        if id.is_some() {
+            let o = run(with_as(&["registry", "import", fixture], id));
+            assert_eq!(
+                o.status.success(),
+                allowed(*role, Action::ManageRegistry),
+                "{id:?} import: {}",
+                stderr(&o)
+            );
+        }
+        // List: refused for roles that see aggregates only; otherwise exactly the sides
+        // the scope covers.
+        let o = run(with_as(&["registry", "list", "--json"], id));
+        let text = stdout(&o);
+        assert_eq!(
+            o.status.success(),
+            !matches!(scope, RegistryScope::Nobody(_)),
+            "{id:?} list: {}",
+            stderr(&o)
+        );
+        for s in AM {
+            assert_eq!(text.contains(s), scope.covers("am"), "{id:?} list {s}");
+        }
+        for s in AZ {
+            assert_eq!(text.contains(s), scope.covers("az"), "{id:?} list {s}");
+        }
+        // Show: each side's person, exactly when the scope covers the side; a refusal
+        // never names anyone.
+        for (person, side) in [("R-A1", "am"), ("R-Z1", "az")] {
+            let o = run(with_as(&["registry", "show", person], id));
+            assert_eq!(
+                o.status.success(),
+                scope.covers(side),
+                "{id:?} show {person}"
+            );
+            if !scope.covers(side) {
+                let err = stderr(&o) + &stdout(&o);
+                assert!(
+                    AM.iter().chain(AZ).all(|s| !err.contains(s)),
+                    "{id:?} show {person} leaks a name: {err}"
+                );
+            }
+        }
+    }
+}

@@ -309,11 +309,108 @@ pub fn previous_period(from: Date, to: Date) -> (Date, Date) {
     (previous_from, previous_to)
 }
 
-/// Builds the bulletin for the local days `from` to `to` (inclusive).
+/// Builds the bulletin for the local days `from` to `to` (inclusive): the violations
+/// of the period against the one before, the notable incidents, the status changes, the
+/// corridor's traffic, the registry's aggregates, the deadlines ahead and the sources of
+/// all of them.
 pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) -> Bulletin {
     let a = &i.bundle.agreement;
-    let tz = a.tz();
     let (previous_from, previous_to) = previous_period(from, to);
+    let mut counted = count_violations(&i, (from, to), (previous_from, previous_to));
+    let notable = notable(&i, &mut counted.in_period);
+    // Status changes, from the day before the period to its last day.
+    let inputs = Inputs {
+        agreement: a,
+        evidence: i.evidence,
+        violations: i.violations,
+        options: i.options,
+    };
+    let changes: Vec<Change> = compliance::alerts(inputs, previous_to, to)
+        .into_iter()
+        .map(|al| Change {
+            date: al.date,
+            obligation: al.obligation,
+            title: al.title,
+            from: al
+                .old
+                .as_ref()
+                .map_or_else(|| "not in force".into(), status_words),
+            to: status_words(&al.new),
+            reason: al.new.reason.clone(),
+            evidence: al.new.evidence.clone(),
+        })
+        .collect();
+    let traffic = traffic(i.evidence, from, to);
+    let detainees = detainees(&i, to);
+    // Deadlines and notice dates ahead.
+    let horizon = to.checked_add(AHEAD_DAYS.days()).unwrap_or(to);
+    let upcoming = upcoming(&compliance::evaluate(inputs, to), to, horizon);
+    let sources = sources(&i, &counted.in_period, &changes, &traffic, &detainees);
+    let by_zone: Vec<ZoneCount> = counted.by.into_values().collect();
+    let (total, previous_total) = (counted.total, counted.previous_total);
+    let summary = summarise(
+        a.title.as_str(),
+        from,
+        to,
+        total,
+        previous_total,
+        &by_zone,
+        &changes,
+        &traffic,
+        &upcoming,
+    );
+    Bulletin {
+        id: format!("{}/{from}..{to}", a.id),
+        agreement: a.id.clone(),
+        title: a.title.clone(),
+        period: Period {
+            from,
+            to,
+            time_zone: a.time_zone.clone(),
+            previous_from,
+            previous_to,
+        },
+        generated_at: generated_at.to_owned(),
+        summary,
+        violations: Violations {
+            total,
+            previous_total,
+            by_zone,
+            per_day: counted.per_day.into_values().collect(),
+        },
+        notable,
+        changes,
+        corridor: traffic.into_values().collect(),
+        detainees,
+        upcoming,
+        sources,
+        methodology: METHODOLOGY.iter().map(|s| (*s).to_owned()).collect(),
+        outlines: outlines(i.bundle),
+    }
+}
+
+/// The violations of a period and of the one before it.
+struct Counted<'i> {
+    /// Per (zone, event type), with both periods' counts.
+    by: BTreeMap<(String, String), ZoneCount>,
+    /// Per local day of the period, by status.
+    per_day: BTreeMap<Date, DayCount>,
+    /// In the period.
+    total: u32,
+    /// In the period before.
+    previous_total: u32,
+    /// The period's incidents.
+    in_period: Vec<&'i Incident>,
+}
+
+/// Counts the violations (not rejected, with reports) of `now` and `before`, both local
+/// day ranges, by zone and type and, for `now`, by day.
+fn count_violations<'i>(
+    i: &BulletinInputs<'i>,
+    (from, to): (Date, Date),
+    (previous_from, previous_to): (Date, Date),
+) -> Counted<'i> {
+    let tz = i.bundle.agreement.tz();
     let zone_name = |id: &str| {
         i.bundle
             .zones
@@ -322,7 +419,6 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
             .find(|z| z.id == id)
             .map_or_else(|| id.to_owned(), |z| z.name.clone())
     };
-    // Violations, this period and the one before.
     let counted = |inc: &&Incident| {
         inc.event_type.is_violation()
             && inc.status != IncidentStatus::Rejected
@@ -384,7 +480,19 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
             previous_total += 1;
         }
     }
-    // Notable: verified first, then the deadliest, then the earliest.
+    Counted {
+        by,
+        per_day,
+        total,
+        previous_total,
+        in_period,
+    }
+}
+
+/// The period's notable incidents: verified first, then the deadliest, then the
+/// earliest; at most [`NOTABLE`]. Sorts `in_period` in that order.
+fn notable(i: &BulletinInputs<'_>, in_period: &mut [&Incident]) -> Vec<Notable> {
+    let tz = i.bundle.agreement.tz();
     let rank = |s: IncidentStatus| match s {
         IncidentStatus::Confirmed => 0,
         IncidentStatus::Corroborated => 1,
@@ -405,7 +513,7 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
                 &y.id,
             ))
     });
-    let notable: Vec<Notable> = in_period
+    in_period
         .iter()
         .take(NOTABLE)
         .map(|inc| Notable {
@@ -440,37 +548,13 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
             disputed: inc.attribution.disputed,
             killed: inc.killed.best,
         })
-        .collect();
-    // Status changes, from the day before the period to its last day.
-    let inputs = Inputs {
-        agreement: a,
-        evidence: i.evidence,
-        violations: i.violations,
-        options: i.options,
-    };
-    let changes: Vec<Change> = compliance::alerts(inputs, previous_to, to)
-        .into_iter()
-        .map(|al| Change {
-            date: al.date,
-            obligation: al.obligation,
-            title: al.title,
-            from: al
-                .old
-                .as_ref()
-                .map_or_else(|| "not in force".into(), status_words),
-            to: status_words(&al.new),
-            reason: al.new.reason.clone(),
-            evidence: al.new.evidence.clone(),
-        })
-        .collect();
-    // Corridor traffic.
+        .collect()
+}
+
+/// The corridor's traffic per day and checkpoint in the local days `from` to `to`.
+fn traffic(e: &Evidence, from: Date, to: Date) -> BTreeMap<(Date, String), Traffic> {
     let mut traffic: BTreeMap<(Date, String), Traffic> = BTreeMap::new();
-    for c in i
-        .evidence
-        .crossings
-        .iter()
-        .filter(|c| (from..=to).contains(&c.date))
-    {
+    for c in e.crossings.iter().filter(|c| (from..=to).contains(&c.date)) {
         let t = traffic
             .entry((c.date, c.checkpoint.clone()))
             .or_insert_with(|| Traffic {
@@ -486,8 +570,12 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
         t.cargo_t += c.cargo_t;
         t.evidence.push(format!("crossing:{}", c.id));
     }
-    // Registry aggregates on the last day.
-    let detainees = Detainees {
+    traffic
+}
+
+/// The registry's aggregates and the reconciliation of claims on the day `to`.
+fn detainees(i: &BulletinInputs<'_>, to: Date) -> Detainees {
+    Detainees {
         counts: registry::counts(i.registry, to)
             .into_iter()
             .map(|c| CountLine {
@@ -524,14 +612,20 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
             returned_in_exchanges: r.returned_in_exchanges,
         })
         .collect(),
-    };
-    // Deadlines and notice dates ahead.
-    let horizon = to.checked_add(AHEAD_DAYS.days()).unwrap_or(to);
-    let upcoming = upcoming(&compliance::evaluate(inputs, to), to, horizon);
-    // Sources: the registered sources of the period's incidents, and the public sources
-    // of the records cited.
+    }
+}
+
+/// The registered sources of the period's incidents, then the public sources of the
+/// records cited by the changes, the traffic and the reconciliation.
+fn sources(
+    i: &BulletinInputs<'_>,
+    in_period: &[&Incident],
+    changes: &[Change],
+    traffic: &BTreeMap<(Date, String), Traffic>,
+    detainees: &Detainees,
+) -> Vec<SourceLine> {
     let mut source_ids: BTreeSet<String> = BTreeSet::new();
-    for inc in &in_period {
+    for inc in in_period {
         for c in &inc.attribution.claims {
             source_ids.insert(c.source.clone());
         }
@@ -585,46 +679,7 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
             reliability: None,
         });
     }
-    let by_zone: Vec<ZoneCount> = by.into_values().collect();
-    let summary = summarise(
-        a.title.as_str(),
-        from,
-        to,
-        total,
-        previous_total,
-        &by_zone,
-        &changes,
-        &traffic,
-        &upcoming,
-    );
-    Bulletin {
-        id: format!("{}/{from}..{to}", a.id),
-        agreement: a.id.clone(),
-        title: a.title.clone(),
-        period: Period {
-            from,
-            to,
-            time_zone: a.time_zone.clone(),
-            previous_from,
-            previous_to,
-        },
-        generated_at: generated_at.to_owned(),
-        summary,
-        violations: Violations {
-            total,
-            previous_total,
-            by_zone,
-            per_day: per_day.into_values().collect(),
-        },
-        notable,
-        changes,
-        corridor: traffic.into_values().collect(),
-        detainees,
-        upcoming,
-        sources,
-        methodology: METHODOLOGY.iter().map(|s| (*s).to_owned()).collect(),
-        outlines: outlines(i.bundle),
-    }
+    sources
 }
 
 /// Deadlines (last days on time of obligations not complete) and term dates (last days

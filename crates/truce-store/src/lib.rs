@@ -25,22 +25,6 @@ macro_rules! on_pool {
     };
 }
 
-/// Binds incident-filter parameters (`sql::Bind`) to a query in order: one loop
-/// for every query shape (rows, scalars).
-macro_rules! bind_all {
-    ($q:expr, $binds:expr) => {{
-        let mut q = $q;
-        for b in $binds {
-            q = match b {
-                crate::sql::Bind::I(v) => q.bind(v),
-                crate::sql::Bind::F(v) => q.bind(v),
-                crate::sql::Bind::S(v) => q.bind(v),
-            };
-        }
-        q
-    }};
-}
-
 pub mod accounts;
 pub mod audit;
 pub mod bulletins;
@@ -384,11 +368,12 @@ impl Store {
         }
     }
 
-    /// SQL that is true when the text `needle` occurs in `haystack` (both SQL expressions).
-    pub(crate) fn contains(&self, haystack: &str, needle: &str) -> String {
+    /// The backend's function giving the position of one text in another (0 when it does
+    /// not occur): `instr` on SQLite, `strpos` on PostgreSQL, both called (haystack, needle).
+    pub(crate) fn position_fn(&self) -> &'static str {
         match &self.backend {
-            Backend::Sqlite(_) => format!("instr({haystack}, {needle}) > 0"),
-            Backend::Postgres(_) => format!("strpos({haystack}, {needle}) > 0"),
+            Backend::Sqlite(_) => "instr",
+            Backend::Postgres(_) => "strpos",
         }
     }
 

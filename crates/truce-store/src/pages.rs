@@ -709,7 +709,7 @@ impl Store {
             "SELECT {POINT_COLUMNS} FROM incidents i WHERE i.agreement_id = $1 AND i.number IN ({})",
             crate::sql::sql_list(&numbers)
         );
-        let rows = match self.point_rows(&sql, agreement, Vec::new()).await {
+        let rows = match self.point_rows(&sql, agreement).await {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::warn!(%agreement, error = %e, "incident pages could not be updated; they will be read afresh");
@@ -893,14 +893,10 @@ impl Store {
 
     /// Rows of (number, start, end, lon, lat, type, status, perpetrator, disputed,
     /// reports) from a query whose first parameter is the agreement.
-    pub(crate) async fn point_rows(
-        &self,
-        sql: &str,
-        agreement: &str,
-        binds: Vec<crate::sql::Bind>,
-    ) -> Result<Vec<PointRow>> {
+    pub(crate) async fn point_rows(&self, sql: &str, agreement: &str) -> Result<Vec<PointRow>> {
         let raw: Vec<RawPoint> = on_pool!(self, pool, DB, {
-            bind_all!(sqlx::query_as::<_, RawPoint>(sql).bind(agreement), binds)
+            sqlx::query_as::<_, RawPoint>(sql)
+                .bind(agreement)
                 .fetch_all(pool)
                 .await?
         });
@@ -909,7 +905,7 @@ impl Store {
 }
 
 /// The columns of [`POINT_COLUMNS`] as the database gives them.
-type RawPoint = (
+pub(crate) type RawPoint = (
     i64,
     i64,
     i64,
@@ -922,7 +918,7 @@ type RawPoint = (
     i64,
 );
 
-fn point_row(
+pub(crate) fn point_row(
     (number, start_s, end_s, lon, lat, event_type, status, perpetrator, disputed, reports): RawPoint,
 ) -> PointRow {
     PointRow {

@@ -5,11 +5,99 @@
 
 use crate::filter::IncidentFilter;
 use crate::reports::{REPORT_COLUMNS, ReportRow};
-use crate::sql::{Bind, cells_of, decode, sql_list};
+use crate::sql::{cells_of, decode, sql_list};
 use crate::{Result, Store};
 use sqlx::Row;
 use truce_engine::incidents::{Decision, Incident};
 use truce_model::report::Report;
+
+/// Pushes the conditions of an incident filter (after `i.agreement_id = …`) onto a
+/// `QueryBuilder`, each value bound in order by sqlx. Written once, expanded inside
+/// `on_pool!` for each backend.
+macro_rules! push_incident_filter {
+    ($store:expr, $qb:ident, $f:expr) => {{
+        let f: &IncidentFilter = $f;
+        if let Some(v) = f.from_s {
+            $qb.push(" AND i.end_s > ").push_bind(v);
+        }
+        if let Some(v) = f.to_s {
+            $qb.push(" AND i.start_s < ").push_bind(v);
+        }
+        if let Some(z) = &f.zone {
+            $qb.push(" AND i.id IN (SELECT incident_id FROM incident_zones WHERE zone_id = ")
+                .push_bind(z.clone())
+                .push(")");
+        }
+        if let Some(t) = &f.event_type {
+            $qb.push(" AND i.event_type = ").push_bind(t.clone());
+        }
+        if let Some(s) = &f.status {
+            $qb.push(" AND i.status = ").push_bind(s.clone());
+        }
+        if let Some(p) = &f.party {
+            // Claimed parties are stored as `|a|b|`: a whole-word match.
+            $qb.push(" AND (i.perpetrator = ")
+                .push_bind(p.clone())
+                .push(" OR ")
+                .push($store.position_fn())
+                .push("(i.claimed, '|' || ")
+                .push_bind(p.clone())
+                .push(" || '|') > 0)");
+        }
+        if let Some(b) = f.bbox {
+            // The grid squares first (an index range per square), then the exact box.
+            if let Some(cells) = cells_of(b) {
+                $qb.push(format!(" AND i.cell IN ({})", sql_list(&cells)));
+            }
+            $qb.push(" AND i.lon >= ")
+                .push_bind(b[0])
+                .push(" AND i.lat >= ")
+                .push_bind(b[1])
+                .push(" AND i.lon <= ")
+                .push_bind(b[2])
+                .push(" AND i.lat <= ")
+                .push_bind(b[3]);
+        }
+    }};
+}
+
+/// Pushes one page of incidents: `select` from the agreement's incidents with reports,
+/// the filter, the window bound (`longest`, from [`Store::longest_window`]), the cursor,
+/// the order and the limit.
+macro_rules! push_incident_page {
+    ($store:expr, $qb:ident, $agreement:expr, $f:expr, $select:expr, $longest:expr) => {{
+        let f: &IncidentFilter = $f;
+        // A box query reads the grid squares' index ranges; SQLite's planner would
+        // rather range over longitude, so it is told.
+        let hint = match (&$store.backend, f.bbox.and_then(cells_of)) {
+            (crate::Backend::Sqlite(_), Some(_)) => " INDEXED BY incidents_by_cell_time",
+            _ => "",
+        };
+        $qb.push(format!(
+            "SELECT {} FROM incidents i{hint} WHERE i.agreement_id = ",
+            $select
+        ))
+        .push_bind($agreement)
+        .push(" AND i.report_count > 0");
+        push_incident_filter!($store, $qb, f);
+        if let (Some(from), Some(longest)) = (f.from_s, $longest) {
+            $qb.push(" AND i.start_s >= ").push_bind(from - longest - 1);
+        }
+        if let Some(a) = f.after {
+            $qb.push(" AND i.number > ").push_bind(a);
+        }
+        // With a box or a time window, the cell and time indexes narrow the rows first
+        // and the few found are sorted; `+` keeps SQLite from walking the number index
+        // instead (PostgreSQL reads it as plain arithmetic).
+        let order = if f.bbox.is_some() || f.from_s.is_some() || f.to_s.is_some() {
+            "+i.number"
+        } else {
+            "i.number"
+        };
+        $qb.push(format!(" ORDER BY {order} LIMIT "))
+            .push_bind(f.limit.max(0));
+    }};
+}
 
 /// An incident with everything behind it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -23,61 +111,6 @@ pub struct IncidentDetail {
 }
 
 impl Store {
-    /// The WHERE clause of an incident query (after `i.agreement_id = $1`) and its
-    /// parameters, numbered from `$2`; the cursor and limit are left to the caller.
-    fn incident_where(&self, f: &IncidentFilter) -> (String, Vec<Bind>, usize) {
-        let mut sql = String::new();
-        let mut n = 1;
-        let mut next = || {
-            n += 1;
-            format!("${n}")
-        };
-        let mut binds: Vec<Bind> = Vec::new();
-        if let Some(v) = f.from_s {
-            sql += &format!(" AND i.end_s > {}", next());
-            binds.push(Bind::I(v));
-        }
-        if let Some(v) = f.to_s {
-            sql += &format!(" AND i.start_s < {}", next());
-            binds.push(Bind::I(v));
-        }
-        if let Some(z) = &f.zone {
-            sql += &format!(
-                " AND i.id IN (SELECT incident_id FROM incident_zones WHERE zone_id = {})",
-                next()
-            );
-            binds.push(Bind::S(z.clone()));
-        }
-        if let Some(t) = &f.event_type {
-            sql += &format!(" AND i.event_type = {}", next());
-            binds.push(Bind::S(t.clone()));
-        }
-        if let Some(s) = &f.status {
-            sql += &format!(" AND i.status = {}", next());
-            binds.push(Bind::S(s.clone()));
-        }
-        if let Some(p) = &f.party {
-            let (a, b) = (next(), next());
-            sql += &format!(
-                " AND (i.perpetrator = {a} OR {claimed})",
-                claimed = self.contains("i.claimed", &format!("'|' || {b} || '|'"))
-            );
-            binds.push(Bind::S(p.clone()));
-            binds.push(Bind::S(p.clone()));
-        }
-        if let Some(b) = f.bbox {
-            // The grid squares first (an index range per square), then the exact box.
-            if let Some(cells) = cells_of(b) {
-                sql += &format!(" AND i.cell IN ({})", sql_list(&cells));
-            }
-            let (w, s, e, nn) = (next(), next(), next(), next());
-            sql +=
-                &format!(" AND i.lon >= {w} AND i.lat >= {s} AND i.lon <= {e} AND i.lat <= {nn}");
-            binds.extend([Bind::F(b[0]), Bind::F(b[1]), Bind::F(b[2]), Bind::F(b[3])]);
-        }
-        (sql, binds, n)
-    }
-
     /// Incidents matching the filter, in number order (a stable order for cursors).
     pub async fn incidents(&self, agreement: &str, f: &IncidentFilter) -> Result<Vec<Incident>> {
         self.incident_rows(agreement, f)
@@ -100,15 +133,11 @@ impl Store {
         {
             return self.bodies(&page.numbers()).await;
         }
-        let (sql, binds) = self
-            .incident_page_sql(agreement, f, "i.number, i.body")
-            .await?;
+        let longest = self.longest_window(agreement, f).await?;
         on_pool!(self, pool, DB, {
-            let q = bind_all!(
-                sqlx::query_as::<_, (i64, String)>(&sql).bind(agreement),
-                binds
-            );
-            Ok(q.fetch_all(pool).await?)
+            let mut qb = sqlx::QueryBuilder::<DB>::new("");
+            push_incident_page!(self, qb, agreement, f, "i.number, i.body", longest);
+            Ok(qb.build_query_as::<(i64, String)>().fetch_all(pool).await?)
         })
     }
 
@@ -155,72 +184,46 @@ impl Store {
         {
             return Ok(page.map_points());
         }
-        let (sql, binds) = self
-            .incident_page_sql(agreement, f, crate::pages::POINT_COLUMNS)
-            .await?;
-        let rows = self.point_rows(&sql, agreement, binds).await?;
-        Ok(rows.iter().map(|r| (r.number, r.map_json())).collect())
+        let longest = self.longest_window(agreement, f).await?;
+        let raw: Vec<crate::pages::RawPoint> = on_pool!(self, pool, DB, {
+            let mut qb = sqlx::QueryBuilder::<DB>::new("");
+            push_incident_page!(self, qb, agreement, f, crate::pages::POINT_COLUMNS, longest);
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        Ok(raw
+            .into_iter()
+            .map(|r| {
+                let r = crate::pages::point_row(r);
+                (r.number, r.map_json())
+            })
+            .collect())
     }
 
-    /// The SQL and parameters (after the agreement, `$1`) of one page of incidents.
-    async fn incident_page_sql(
-        &self,
-        agreement: &str,
-        f: &IncidentFilter,
-        select: &str,
-    ) -> Result<(String, Vec<Bind>)> {
-        let (filter, mut binds, mut n) = self.incident_where(f);
-        // A window ending after `from` starts after `from` minus the longest window:
-        // that bound lets the time indexes read only the range that can match.
-        let mut filter = filter;
-        if let Some(from) = f.from_s {
-            let longest: Option<i64> = on_pool!(self, pool, DB, {
-                sqlx::query_scalar("SELECT max_s FROM incident_window_max WHERE agreement_id = $1")
-                    .bind(agreement)
-                    .fetch_optional(pool)
-                    .await?
-            });
-            n += 1;
-            filter += &format!(" AND i.start_s >= ${n}");
-            binds.push(Bind::I(from - longest.unwrap_or(0) - 1));
+    /// The longest incident window of the agreement, when the filter has a start: a
+    /// window ending after `from` starts after `from` minus it, which lets the time
+    /// indexes read only the range that can match.
+    async fn longest_window(&self, agreement: &str, f: &IncidentFilter) -> Result<Option<i64>> {
+        if f.from_s.is_none() {
+            return Ok(None);
         }
-        // A box query reads the grid squares' index ranges; SQLite's planner would
-        // rather range over longitude, so it is told.
-        let hint = match (&self.backend, f.bbox.and_then(cells_of)) {
-            (crate::Backend::Sqlite(_), Some(_)) => " INDEXED BY incidents_by_cell_time",
-            _ => "",
-        };
-        let mut sql = format!(
-            "SELECT {select} FROM incidents i{hint} WHERE i.agreement_id = $1 AND i.report_count > 0{filter}"
-        );
-        if let Some(a) = f.after {
-            n += 1;
-            sql += &format!(" AND i.number > ${n}");
-            binds.push(Bind::I(a));
-        }
-        n += 1;
-        // With a box or a time window, the cell and time indexes narrow the rows first
-        // and the few found are sorted; `+` keeps SQLite from walking the number index
-        // instead (PostgreSQL reads it as plain arithmetic).
-        let order = if f.bbox.is_some() || f.from_s.is_some() || f.to_s.is_some() {
-            "+i.number"
-        } else {
-            "i.number"
-        };
-        sql += &format!(" ORDER BY {order} LIMIT ${n}");
-        binds.push(Bind::I(f.limit.max(0)));
-        Ok((sql, binds))
+        let longest: Option<i64> = on_pool!(self, pool, DB, {
+            sqlx::query_scalar("SELECT max_s FROM incident_window_max WHERE agreement_id = $1")
+                .bind(agreement)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(Some(longest.unwrap_or(0)))
     }
 
     /// How many incidents match the filter (its cursor and limit aside).
     pub async fn count_incidents(&self, agreement: &str, f: &IncidentFilter) -> Result<i64> {
-        let (filter, binds, _) = self.incident_where(f);
-        let sql = format!(
-            "SELECT COUNT(*) FROM incidents i WHERE i.agreement_id = $1 AND i.report_count > 0{filter}"
-        );
         on_pool!(self, pool, DB, {
-            let q = bind_all!(sqlx::query_scalar::<_, i64>(&sql).bind(agreement), binds);
-            Ok(q.fetch_one(pool).await?)
+            let mut qb = sqlx::QueryBuilder::<DB>::new(
+                "SELECT COUNT(*) FROM incidents i WHERE i.agreement_id = ",
+            );
+            qb.push_bind(agreement).push(" AND i.report_count > 0");
+            push_incident_filter!(self, qb, f);
+            Ok(qb.build_query_scalar::<i64>().fetch_one(pool).await?)
         })
     }
 

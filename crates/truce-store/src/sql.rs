@@ -1,6 +1,5 @@
 //! SQL helpers shared by the table families: the incidents' grid squares, lists of
-//! numbers written into statements, the longest incident window, decoding stored JSON,
-//! and the parameter values of a built query.
+//! numbers written into statements, the longest incident window, decoding stored JSON.
 
 use crate::{Result, StoreError};
 use truce_engine::incidents::Incident;
@@ -101,10 +100,4 @@ pub(crate) const ROWS_PER_STATEMENT: usize = 400;
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
     serde_json::from_str(text)
         .map_err(|e| StoreError::Corrupt(format!("stored {what} does not decode: {e}")))
-}
-
-pub(crate) enum Bind {
-    I(i64),
-    F(f64),
-    S(String),
 }

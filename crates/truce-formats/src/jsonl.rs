@@ -107,6 +107,200 @@ impl Line<'_> {
             }
         }
     }
+
+    /// The time window: `occurred` with `start`, `end` and a UCDP date precision, not in the future.
+    fn occurred(&mut self, now: Timestamp) -> Option<Window> {
+        match self.obj.get("occurred") {
+            Some(Value::Object(o)) => {
+                let start = instant(o.get("start"))
+                    .map_err(|e| self.bad("/occurred/start", e))
+                    .ok();
+                let end = instant(o.get("end"))
+                    .map_err(|e| self.bad("/occurred/end", e))
+                    .ok();
+                let precision = o
+                    .get("precision")
+                    .and_then(Value::as_u64)
+                    .filter(|p| (1..=5).contains(p));
+                if precision.is_none() {
+                    self.bad(
+                        "/occurred/precision",
+                        "must be 1 (day) to 5 (year or more), as UCDP date_prec",
+                    );
+                }
+                match (start, end, precision) {
+                    (Some(s), Some(e), Some(p)) if s < e => {
+                        if s > now {
+                            self.bad(
+                                "/occurred/start",
+                                format!("is in the future (now is {})", now),
+                            );
+                            None
+                        } else {
+                            Some(Window {
+                                start: s,
+                                end: e,
+                                precision: u8::try_from(p).unwrap_or(5),
+                            })
+                        }
+                    }
+                    (Some(_), Some(_), Some(_)) => {
+                        self.bad("/occurred/end", "must be after start");
+                        None
+                    }
+                    _ => None,
+                }
+            }
+            _ => {
+                self.bad(
+                    "/occurred",
+                    "is missing: give {\"start\", \"end\", \"precision\"}",
+                );
+                None
+            }
+        }
+    }
+
+    /// The location: a point, a place name or both, with a UCDP location precision.
+    fn location(&mut self) -> Option<Location> {
+        match self.obj.get("location") {
+            Some(Value::Object(o)) => {
+                let lon = o
+                    .get("lon")
+                    .map(|v| v.as_f64().filter(|x| x.abs() <= 180.0));
+                let lat = o.get("lat").map(|v| v.as_f64().filter(|y| y.abs() <= 90.0));
+                let place = o.get("place").and_then(Value::as_str).map(str::to_owned);
+                let precision = o
+                    .get("precision")
+                    .and_then(Value::as_u64)
+                    .filter(|p| (1..=7).contains(p));
+                if precision.is_none() {
+                    self.bad(
+                        "/location/precision",
+                        "must be 1 (exact) to 7, as UCDP where_prec",
+                    );
+                }
+                let point = match (lon, lat) {
+                    (Some(Some(x)), Some(Some(y))) => Some((x, y)),
+                    (None, None) => None,
+                    (Some(None), _) => {
+                        self.bad(
+                            "/location/lon",
+                            "must be a longitude in decimal degrees (±180)",
+                        );
+                        None
+                    }
+                    (_, Some(None)) => {
+                        self.bad(
+                            "/location/lat",
+                            "must be a latitude in decimal degrees (±90)",
+                        );
+                        None
+                    }
+                    _ => {
+                        self.bad("/location", "needs both `lon` and `lat`, or neither");
+                        None
+                    }
+                };
+                if point.is_none()
+                    && place.is_none()
+                    && self
+                        .problems
+                        .iter()
+                        .all(|p| !p.pointer.starts_with("/location"))
+                {
+                    self.bad("/location", "needs `lon` and `lat`, or a `place` name");
+                }
+                precision.map(|p| Location {
+                    point,
+                    place_name: place,
+                    precision: u8::try_from(p).unwrap_or(7),
+                })
+            }
+            _ => {
+                self.bad(
+                    "/location",
+                    "is missing: give {\"lon\", \"lat\", \"precision\"} or {\"place\", \"precision\"}",
+                );
+                None
+            }
+        }
+    }
+
+    /// Casualty estimates by kind; unknown kinds are problems.
+    fn casualties(&mut self) -> Casualties {
+        let mut casualties = Casualties::default();
+        match self.obj.get("casualties") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(c)) => {
+                for (k, v) in c {
+                    let slot = match k.as_str() {
+                        "killed_military" => &mut casualties.killed_military,
+                        "killed_civilian" => &mut casualties.killed_civilian,
+                        "killed_unknown" => &mut casualties.killed_unknown,
+                        "wounded_military" => &mut casualties.wounded_military,
+                        "wounded_civilian" => &mut casualties.wounded_civilian,
+                        other => {
+                            self.bad(
+                                &format!("/casualties/{other}"),
+                                format!(
+                                    "unknown member ({})",
+                                    truce_model::diag::suggest(
+                                        other,
+                                        CASUALTY_KEYS.iter().copied()
+                                    )
+                                ),
+                            );
+                            continue;
+                        }
+                    };
+                    match estimate(v) {
+                        Ok(e) => *slot = e,
+                        Err(e) => self.bad(&format!("/casualties/{k}"), e),
+                    }
+                }
+            }
+            Some(_) => self.bad("/casualties", "must be an object"),
+        }
+        casualties
+    }
+
+    /// The credibility grade, 1 to 6.
+    fn credibility(&mut self) -> u8 {
+        match self.obj.get("credibility").and_then(Value::as_u64) {
+            Some(c @ 1..=6) => u8::try_from(c).unwrap_or(6),
+            _ => {
+                self.bad(
+                    "/credibility",
+                    "must be 1 (confirmed) to 6 (cannot be judged)",
+                );
+                6
+            }
+        }
+    }
+
+    /// SHA-256 digests of the files the report rests on.
+    fn evidence(&mut self) -> Vec<String> {
+        let mut evidence = Vec::new();
+        match self.obj.get("evidence") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(a)) => {
+                for (i, h) in a.iter().enumerate() {
+                    match h.as_str() {
+                        Some(s) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                            evidence.push(s.to_ascii_lowercase())
+                        }
+                        _ => self.bad(
+                            &format!("/evidence/{i}"),
+                            "must be a SHA-256 digest: 64 hexadecimal digits",
+                        ),
+                    }
+                }
+            }
+            Some(_) => self.bad("/evidence", "must be a list of SHA-256 digests"),
+        }
+        evidence
+    }
 }
 
 fn instant(v: Option<&Value>) -> Result<Timestamp, String> {
@@ -200,116 +394,8 @@ pub fn read_value(
         None | Some(Value::Null) => Some(ctx.now),
         v => instant(v).map_err(|e| l.bad("/received", e)).ok(),
     };
-    let occurred = match obj.get("occurred") {
-        Some(Value::Object(o)) => {
-            let start = instant(o.get("start"))
-                .map_err(|e| l.bad("/occurred/start", e))
-                .ok();
-            let end = instant(o.get("end"))
-                .map_err(|e| l.bad("/occurred/end", e))
-                .ok();
-            let precision = o
-                .get("precision")
-                .and_then(Value::as_u64)
-                .filter(|p| (1..=5).contains(p));
-            if precision.is_none() {
-                l.bad(
-                    "/occurred/precision",
-                    "must be 1 (day) to 5 (year or more), as UCDP date_prec",
-                );
-            }
-            match (start, end, precision) {
-                (Some(s), Some(e), Some(p)) if s < e => {
-                    if s > ctx.now {
-                        l.bad(
-                            "/occurred/start",
-                            format!("is in the future (now is {})", ctx.now),
-                        );
-                        None
-                    } else {
-                        Some(Window {
-                            start: s,
-                            end: e,
-                            precision: u8::try_from(p).unwrap_or(5),
-                        })
-                    }
-                }
-                (Some(_), Some(_), Some(_)) => {
-                    l.bad("/occurred/end", "must be after start");
-                    None
-                }
-                _ => None,
-            }
-        }
-        _ => {
-            l.bad(
-                "/occurred",
-                "is missing: give {\"start\", \"end\", \"precision\"}",
-            );
-            None
-        }
-    };
-    let location = match obj.get("location") {
-        Some(Value::Object(o)) => {
-            let lon = o
-                .get("lon")
-                .map(|v| v.as_f64().filter(|x| x.abs() <= 180.0));
-            let lat = o.get("lat").map(|v| v.as_f64().filter(|y| y.abs() <= 90.0));
-            let place = o.get("place").and_then(Value::as_str).map(str::to_owned);
-            let precision = o
-                .get("precision")
-                .and_then(Value::as_u64)
-                .filter(|p| (1..=7).contains(p));
-            if precision.is_none() {
-                l.bad(
-                    "/location/precision",
-                    "must be 1 (exact) to 7, as UCDP where_prec",
-                );
-            }
-            let point = match (lon, lat) {
-                (Some(Some(x)), Some(Some(y))) => Some((x, y)),
-                (None, None) => None,
-                (Some(None), _) => {
-                    l.bad(
-                        "/location/lon",
-                        "must be a longitude in decimal degrees (±180)",
-                    );
-                    None
-                }
-                (_, Some(None)) => {
-                    l.bad(
-                        "/location/lat",
-                        "must be a latitude in decimal degrees (±90)",
-                    );
-                    None
-                }
-                _ => {
-                    l.bad("/location", "needs both `lon` and `lat`, or neither");
-                    None
-                }
-            };
-            if point.is_none()
-                && place.is_none()
-                && l.problems
-                    .iter()
-                    .all(|p| !p.pointer.starts_with("/location"))
-            {
-                l.bad("/location", "needs `lon` and `lat`, or a `place` name");
-            }
-            precision.map(|p| Location {
-                point,
-                place_name: place,
-                precision: u8::try_from(p).unwrap_or(7),
-            })
-        }
-        _ => {
-            l.bad(
-                "/location",
-                "is missing: give {\"lon\", \"lat\", \"precision\"} or {\"place\", \"precision\"}",
-            );
-            None
-        }
-    };
+    let occurred = l.occurred(ctx.now);
+    let location = l.location();
     let event_type = l.string("type", true).and_then(|t| {
         let parsed = EventType::parse(&t);
         if parsed.is_none() {
@@ -335,46 +421,8 @@ pub fn read_value(
     };
     let perpetrator = actor("perpetrator");
     let target = actor("target");
-    let mut casualties = Casualties::default();
-    match obj.get("casualties") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(c)) => {
-            for (k, v) in c {
-                let slot = match k.as_str() {
-                    "killed_military" => &mut casualties.killed_military,
-                    "killed_civilian" => &mut casualties.killed_civilian,
-                    "killed_unknown" => &mut casualties.killed_unknown,
-                    "wounded_military" => &mut casualties.wounded_military,
-                    "wounded_civilian" => &mut casualties.wounded_civilian,
-                    other => {
-                        l.bad(
-                            &format!("/casualties/{other}"),
-                            format!(
-                                "unknown member ({})",
-                                truce_model::diag::suggest(other, CASUALTY_KEYS.iter().copied())
-                            ),
-                        );
-                        continue;
-                    }
-                };
-                match estimate(v) {
-                    Ok(e) => *slot = e,
-                    Err(e) => l.bad(&format!("/casualties/{k}"), e),
-                }
-            }
-        }
-        Some(_) => l.bad("/casualties", "must be an object"),
-    }
-    let credibility = match obj.get("credibility").and_then(Value::as_u64) {
-        Some(c @ 1..=6) => u8::try_from(c).unwrap_or(6),
-        _ => {
-            l.bad(
-                "/credibility",
-                "must be 1 (confirmed) to 6 (cannot be judged)",
-            );
-            6
-        }
-    };
+    let casualties = l.casualties();
+    let credibility = l.credibility();
     let text = l.string("text", false).unwrap_or_default();
     if text.len() > 64 * 1024 {
         l.bad(
@@ -382,24 +430,7 @@ pub fn read_value(
             format!("is {} bytes; the limit is 65536", text.len()),
         );
     }
-    let mut evidence = Vec::new();
-    match obj.get("evidence") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(a)) => {
-            for (i, h) in a.iter().enumerate() {
-                match h.as_str() {
-                    Some(s) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                        evidence.push(s.to_ascii_lowercase())
-                    }
-                    _ => l.bad(
-                        &format!("/evidence/{i}"),
-                        "must be a SHA-256 digest: 64 hexadecimal digits",
-                    ),
-                }
-            }
-        }
-        Some(_) => l.bad("/evidence", "must be a list of SHA-256 digests"),
-    }
+    let evidence = l.evidence();
     if !l.problems.is_empty() {
         return Err(l.problems);
     }

@@ -210,21 +210,309 @@ fn prop_list(props: &Map<String, Value>, key: &str) -> Option<Vec<String>> {
     }
 }
 
+/// A problem of the zones file at `position`.
+fn problem(file: &SourceFile, position: Position, message: String) -> Problem {
+    Problem {
+        file: file.name.clone(),
+        position,
+        message,
+        hint: None,
+    }
+}
+
+/// A JSON pointer as a position.
+fn at(p: &str) -> Position {
+    Position::Pointer(p.to_owned())
+}
+
+/// Every feature of the collection as a zone still to be drawn; problems are collected.
+fn read_features(file: &SourceFile, root: &Value, problems: &mut Vec<Problem>) -> Vec<Pending> {
+    if root.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        problems.push(problem(
+            file,
+            at("/type"),
+            "zones must be a GeoJSON FeatureCollection".into(),
+        ));
+    }
+    let features = root
+        .get("features")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
+    features
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| read_feature(file, i, f, &mut first_seen, problems))
+        .collect()
+}
+
+/// One feature: its id (unique), name, kind and how its geometry is made.
+fn read_feature(
+    file: &SourceFile,
+    i: usize,
+    f: &Value,
+    first_seen: &mut BTreeMap<String, String>,
+    problems: &mut Vec<Problem>,
+) -> Option<Pending> {
+    let base = format!("/features/{i}");
+    let props = f
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let Some(id) = prop_str(&props, "id") else {
+        problems.push(problem(
+            file,
+            at(&format!("{base}/properties/id")),
+            "zone has no `id` property".into(),
+        ));
+        return None;
+    };
+    if let Some(first) = first_seen.get(&id) {
+        problems.push(
+            problem(
+                file,
+                at(&format!("{base}/properties/id")),
+                format!("duplicate zone id `{id}`"),
+            )
+            .with_hint(format!("first defined at {first}")),
+        );
+        return None;
+    }
+    first_seen.insert(id.clone(), format!("{}#{base}", file.name));
+    let name = prop_str(&props, "name").unwrap_or_else(|| id.clone());
+    let kind = prop_str(&props, "kind").unwrap_or_default();
+    if !ZONE_KINDS.contains(&kind.as_str()) {
+        problems.push(
+            problem(
+                file,
+                at(&format!("{base}/properties/kind")),
+                format!("`{kind}` is not a zone kind"),
+            )
+            .with_hint(suggest(&kind, ZONE_KINDS.iter().copied())),
+        );
+    }
+    let part_of = prop_str(&props, "part_of");
+    let geometry = f.get("geometry").cloned().unwrap_or(Value::Null);
+    let shape = shape_of(file, &base, &id, &props, geometry, problems)?;
+    let mut properties = props.clone();
+    for k in ["id", "name", "kind", "part_of"] {
+        properties.remove(k);
+    }
+    Some(Pending {
+        pointer: base,
+        zone: Zone {
+            id,
+            name,
+            kind,
+            part_of,
+            properties,
+            geometry: MultiPolygon(vec![]),
+            area_km2: 0.0,
+        },
+        shape,
+    })
+}
+
+/// How a feature's geometry is made: an area as drawn, a line buffered into a band, or
+/// a zone derived from others.
+fn shape_of(
+    file: &SourceFile,
+    base: &str,
+    id: &str,
+    props: &Map<String, Value>,
+    geometry: Value,
+    problems: &mut Vec<Problem>,
+) -> Option<Shape> {
+    Some(if geometry.is_null() {
+        let Some(d) = props.get("derive").and_then(Value::as_object) else {
+            problems.push(problem(
+                file,
+                at(&format!("{base}/geometry")),
+                format!("zone `{id}` has no geometry and no `derive` rule"),
+            ));
+            return None;
+        };
+        let base_zone = d.get("base").and_then(Value::as_str).map(str::to_owned);
+        // An absent list is empty; a present one must be a list of strings.
+        let list = |key: &str| {
+            if d.contains_key(key) {
+                prop_list(d, key)
+            } else {
+                Some(Vec::new())
+            }
+        };
+        let lists = (list("minus"), list("plus"));
+        match (base_zone, lists) {
+            (Some(b), (Some(minus), Some(plus))) => Shape::Derived {
+                base: b,
+                minus,
+                plus,
+            },
+            _ => {
+                problems.push(
+                    problem(file, at(&format!("{base}/properties/derive")), "`derive` needs `base` (a zone id) and optional `minus`/`plus` lists of zone ids".into()),
+                );
+                return None;
+            }
+        }
+    } else {
+        match serde_json::from_value::<geojson::Geometry>(geometry) {
+            Err(e) => {
+                problems.push(problem(
+                    file,
+                    at(&format!("{base}/geometry")),
+                    format!("invalid GeoJSON geometry: {e}"),
+                ));
+                return None;
+            }
+            Ok(g) => match geo::Geometry::<f64>::try_from(&g.value) {
+                Ok(geo::Geometry::Polygon(p)) => Shape::Area(MultiPolygon(vec![p])),
+                Ok(geo::Geometry::MultiPolygon(mp)) => Shape::Area(mp),
+                Ok(geo::Geometry::LineString(l)) => {
+                    match props.get("buffer_m").and_then(Value::as_f64) {
+                        Some(w) if w > 0.0 && w <= 100_000.0 => Shape::Band {
+                            line: l,
+                            half_width_m: w,
+                            exclude: prop_list(props, "exclude").unwrap_or_default(),
+                        },
+                        _ => {
+                            problems.push(
+                            problem(file, at(&format!("{base}/properties/buffer_m")), format!("line zone `{id}` needs `buffer_m`, a half-width in metres between 0 and 100000")),
+                        );
+                            return None;
+                        }
+                    }
+                }
+                Ok(_) | Err(_) => {
+                    problems.push(
+                        problem(
+                            file,
+                            at(&format!("{base}/geometry/type")),
+                            format!("zone `{id}` must be a Polygon, MultiPolygon or LineString"),
+                        )
+                        .with_hint("points are places; put them in the gazetteer"),
+                    );
+                    return None;
+                }
+            },
+        }
+    })
+}
+
+/// Checks the references between zones (`part_of`, `exclude`, `derive`): known, not to
+/// themselves, derived only from drawn zones.
+fn check_references(file: &SourceFile, pending: &[Pending], problems: &mut Vec<Problem>) {
+    // References between zones.
+    let ids: BTreeSet<String> = pending.iter().map(|p| p.zone.id.clone()).collect();
+    let derived: BTreeSet<String> = pending
+        .iter()
+        .filter(|p| matches!(p.shape, Shape::Derived { .. }))
+        .map(|p| p.zone.id.clone())
+        .collect();
+    for p in pending {
+        let mut refs: Vec<(String, &str)> = Vec::new();
+        if let Some(parent) = &p.zone.part_of {
+            refs.push((parent.clone(), "properties/part_of"));
+        }
+        match &p.shape {
+            Shape::Band { exclude, .. } => {
+                refs.extend(exclude.iter().map(|e| (e.clone(), "properties/exclude")))
+            }
+            Shape::Derived { base, minus, plus } => {
+                refs.push((base.clone(), "properties/derive/base"));
+                refs.extend(minus.iter().map(|e| (e.clone(), "properties/derive/minus")));
+                refs.extend(plus.iter().map(|e| (e.clone(), "properties/derive/plus")));
+            }
+            Shape::Area(_) => {}
+        }
+        for (r, member) in refs {
+            let pointer = format!("{}/{member}", p.pointer);
+            if !ids.contains(&r) {
+                problems.push(
+                    problem(file, at(&pointer), format!("unknown zone `{r}`"))
+                        .with_hint(suggest(&r, ids.iter().map(String::as_str))),
+                );
+            } else if member.starts_with("properties/derive") && derived.contains(&r) {
+                problems.push(problem(
+                    file,
+                    at(&pointer),
+                    format!("zone `{r}` is itself derived; derive only from drawn zones"),
+                ));
+            } else if r == p.zone.id {
+                problems.push(problem(
+                    file,
+                    at(&pointer),
+                    format!("zone `{r}` refers to itself"),
+                ));
+            }
+        }
+    }
+}
+
+/// Draws every zone: drawn areas first, then bands (which may exclude areas), then
+/// derived zones; each oriented as RFC 7946 wants and measured.
+fn resolve(pending: Vec<Pending>) -> Vec<Zone> {
+    let mut resolved: BTreeMap<String, MultiPolygon<f64>> = BTreeMap::new();
+    for p in &pending {
+        if let Shape::Area(mp) = &p.shape {
+            resolved.insert(p.zone.id.clone(), mp.clone());
+        }
+    }
+    for p in &pending {
+        if let Shape::Band {
+            line, half_width_m, ..
+        } = &p.shape
+        {
+            resolved.insert(p.zone.id.clone(), band(line, *half_width_m));
+        }
+    }
+    for p in &pending {
+        if let Shape::Band { exclude, .. } = &p.shape {
+            let mut g = resolved[&p.zone.id].clone();
+            for e in exclude {
+                g = g.difference(&resolved[e]);
+            }
+            resolved.insert(p.zone.id.clone(), g);
+        }
+    }
+    for p in &pending {
+        if let Shape::Derived { base, minus, plus } = &p.shape {
+            let mut g = resolved[base].clone();
+            for m in minus {
+                g = g.difference(&resolved[m]);
+            }
+            for a in plus {
+                g = g.union(&resolved[a]);
+            }
+            resolved.insert(p.zone.id.clone(), g);
+        }
+    }
+    pending
+        .into_iter()
+        .map(|p| {
+            let mut z = p.zone;
+            // RFC 7946 winding (exterior counter-clockwise), which geodesic area expects.
+            z.geometry = resolved
+                .remove(&z.id)
+                .unwrap_or_else(|| MultiPolygon(vec![]))
+                .orient(Direction::Default);
+            z.area_km2 = geodesic_area_km2(&z.geometry);
+            z
+        })
+        .collect()
+}
+
 impl ZoneSet {
     /// Reads a GeoJSON FeatureCollection of zones; every problem is reported with the JSON
     /// pointer of the offending member.
     pub fn parse(file: &SourceFile) -> Result<Self, Vec<Problem>> {
-        let problem = |position: Position, message: String| Problem {
-            file: file.name.clone(),
-            position,
-            message,
-            hint: None,
-        };
-        let at = |p: &str| Position::Pointer(p.to_owned());
         let root: Value = match serde_json::from_str(&file.text) {
             Ok(v) => v,
             Err(e) => {
                 return Err(vec![problem(
+                    file,
                     Position::LineColumn {
                         line: e.line(),
                         column: e.column(),
@@ -234,243 +522,12 @@ impl ZoneSet {
             }
         };
         let mut problems = Vec::new();
-        if root.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
-            problems.push(problem(
-                at("/type"),
-                "zones must be a GeoJSON FeatureCollection".into(),
-            ));
-        }
-        let features = root
-            .get("features")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let mut pending: Vec<Pending> = Vec::new();
-        let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
-        for (i, f) in features.iter().enumerate() {
-            let base = format!("/features/{i}");
-            let props = f
-                .get("properties")
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
-            let Some(id) = prop_str(&props, "id") else {
-                problems.push(problem(
-                    at(&format!("{base}/properties/id")),
-                    "zone has no `id` property".into(),
-                ));
-                continue;
-            };
-            if let Some(first) = first_seen.get(&id) {
-                problems.push(
-                    problem(
-                        at(&format!("{base}/properties/id")),
-                        format!("duplicate zone id `{id}`"),
-                    )
-                    .with_hint(format!("first defined at {first}")),
-                );
-                continue;
-            }
-            first_seen.insert(id.clone(), format!("{}#{base}", file.name));
-            let name = prop_str(&props, "name").unwrap_or_else(|| id.clone());
-            let kind = prop_str(&props, "kind").unwrap_or_default();
-            if !ZONE_KINDS.contains(&kind.as_str()) {
-                problems.push(
-                    problem(
-                        at(&format!("{base}/properties/kind")),
-                        format!("`{kind}` is not a zone kind"),
-                    )
-                    .with_hint(suggest(&kind, ZONE_KINDS.iter().copied())),
-                );
-            }
-            let part_of = prop_str(&props, "part_of");
-            let geometry = f.get("geometry").cloned().unwrap_or(Value::Null);
-            let shape = if geometry.is_null() {
-                let Some(d) = props.get("derive").and_then(Value::as_object) else {
-                    problems.push(problem(
-                        at(&format!("{base}/geometry")),
-                        format!("zone `{id}` has no geometry and no `derive` rule"),
-                    ));
-                    continue;
-                };
-                let base_zone = d.get("base").and_then(Value::as_str).map(str::to_owned);
-                // An absent list is empty; a present one must be a list of strings.
-                let list = |key: &str| {
-                    if d.contains_key(key) {
-                        prop_list(d, key)
-                    } else {
-                        Some(Vec::new())
-                    }
-                };
-                let lists = (list("minus"), list("plus"));
-                match (base_zone, lists) {
-                    (Some(b), (Some(minus), Some(plus))) => Shape::Derived {
-                        base: b,
-                        minus,
-                        plus,
-                    },
-                    _ => {
-                        problems.push(
-                            problem(at(&format!("{base}/properties/derive")), "`derive` needs `base` (a zone id) and optional `minus`/`plus` lists of zone ids".into()),
-                        );
-                        continue;
-                    }
-                }
-            } else {
-                match serde_json::from_value::<geojson::Geometry>(geometry) {
-                    Err(e) => {
-                        problems.push(problem(
-                            at(&format!("{base}/geometry")),
-                            format!("invalid GeoJSON geometry: {e}"),
-                        ));
-                        continue;
-                    }
-                    Ok(g) => {
-                        match geo::Geometry::<f64>::try_from(&g.value) {
-                            Ok(geo::Geometry::Polygon(p)) => Shape::Area(MultiPolygon(vec![p])),
-                            Ok(geo::Geometry::MultiPolygon(mp)) => Shape::Area(mp),
-                            Ok(geo::Geometry::LineString(l)) => {
-                                match props.get("buffer_m").and_then(Value::as_f64) {
-                                    Some(w) if w > 0.0 && w <= 100_000.0 => Shape::Band {
-                                        line: l,
-                                        half_width_m: w,
-                                        exclude: prop_list(&props, "exclude").unwrap_or_default(),
-                                    },
-                                    _ => {
-                                        problems.push(
-                                    problem(at(&format!("{base}/properties/buffer_m")), format!("line zone `{id}` needs `buffer_m`, a half-width in metres between 0 and 100000")),
-                                );
-                                        continue;
-                                    }
-                                }
-                            }
-                            Ok(_) | Err(_) => {
-                                problems.push(
-                                problem(at(&format!("{base}/geometry/type")), format!("zone `{id}` must be a Polygon, MultiPolygon or LineString"))
-                                    .with_hint("points are places; put them in the gazetteer"),
-                            );
-                                continue;
-                            }
-                        }
-                    }
-                }
-            };
-            let mut properties = props.clone();
-            for k in ["id", "name", "kind", "part_of"] {
-                properties.remove(k);
-            }
-            pending.push(Pending {
-                pointer: base,
-                zone: Zone {
-                    id,
-                    name,
-                    kind,
-                    part_of,
-                    properties,
-                    geometry: MultiPolygon(vec![]),
-                    area_km2: 0.0,
-                },
-                shape,
-            });
-        }
-
-        // References between zones.
-        let ids: BTreeSet<String> = pending.iter().map(|p| p.zone.id.clone()).collect();
-        let derived: BTreeSet<String> = pending
-            .iter()
-            .filter(|p| matches!(p.shape, Shape::Derived { .. }))
-            .map(|p| p.zone.id.clone())
-            .collect();
-        for p in &pending {
-            let mut refs: Vec<(String, &str)> = Vec::new();
-            if let Some(parent) = &p.zone.part_of {
-                refs.push((parent.clone(), "properties/part_of"));
-            }
-            match &p.shape {
-                Shape::Band { exclude, .. } => {
-                    refs.extend(exclude.iter().map(|e| (e.clone(), "properties/exclude")))
-                }
-                Shape::Derived { base, minus, plus } => {
-                    refs.push((base.clone(), "properties/derive/base"));
-                    refs.extend(minus.iter().map(|e| (e.clone(), "properties/derive/minus")));
-                    refs.extend(plus.iter().map(|e| (e.clone(), "properties/derive/plus")));
-                }
-                Shape::Area(_) => {}
-            }
-            for (r, member) in refs {
-                let pointer = format!("{}/{member}", p.pointer);
-                if !ids.contains(&r) {
-                    problems.push(
-                        problem(at(&pointer), format!("unknown zone `{r}`"))
-                            .with_hint(suggest(&r, ids.iter().map(String::as_str))),
-                    );
-                } else if member.starts_with("properties/derive") && derived.contains(&r) {
-                    problems.push(problem(
-                        at(&pointer),
-                        format!("zone `{r}` is itself derived; derive only from drawn zones"),
-                    ));
-                } else if r == p.zone.id {
-                    problems.push(problem(
-                        at(&pointer),
-                        format!("zone `{r}` refers to itself"),
-                    ));
-                }
-            }
-        }
+        let pending = read_features(file, &root, &mut problems);
+        check_references(file, &pending, &mut problems);
         if !problems.is_empty() {
             return Err(problems);
         }
-
-        // Resolve: drawn areas first, then bands (which may exclude areas), then derived.
-        let mut resolved: BTreeMap<String, MultiPolygon<f64>> = BTreeMap::new();
-        for p in &pending {
-            if let Shape::Area(mp) = &p.shape {
-                resolved.insert(p.zone.id.clone(), mp.clone());
-            }
-        }
-        for p in &pending {
-            if let Shape::Band {
-                line, half_width_m, ..
-            } = &p.shape
-            {
-                resolved.insert(p.zone.id.clone(), band(line, *half_width_m));
-            }
-        }
-        for p in &pending {
-            if let Shape::Band { exclude, .. } = &p.shape {
-                let mut g = resolved[&p.zone.id].clone();
-                for e in exclude {
-                    g = g.difference(&resolved[e]);
-                }
-                resolved.insert(p.zone.id.clone(), g);
-            }
-        }
-        for p in &pending {
-            if let Shape::Derived { base, minus, plus } = &p.shape {
-                let mut g = resolved[base].clone();
-                for m in minus {
-                    g = g.difference(&resolved[m]);
-                }
-                for a in plus {
-                    g = g.union(&resolved[a]);
-                }
-                resolved.insert(p.zone.id.clone(), g);
-            }
-        }
-        let zones: Vec<Zone> = pending
-            .into_iter()
-            .map(|p| {
-                let mut z = p.zone;
-                // RFC 7946 winding (exterior counter-clockwise), which geodesic area expects.
-                z.geometry = resolved
-                    .remove(&z.id)
-                    .unwrap_or_else(|| MultiPolygon(vec![]))
-                    .orient(Direction::Default);
-                z.area_km2 = geodesic_area_km2(&z.geometry);
-                z
-            })
-            .collect();
-        Ok(Self::new(zones))
+        Ok(Self::new(resolve(pending)))
     }
 
     fn new(zones: Vec<Zone>) -> Self {

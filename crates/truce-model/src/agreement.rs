@@ -1013,307 +1013,342 @@ pub fn read(file: &SourceFile) -> Draft {
         places: t.opt_str(&mut ctx, "places").map(|s| s.v),
         statements: t.opt_str(&mut ctx, "statements").map(|s| s.v),
     };
-    if let Some(mut m) = t.sub(&mut ctx, "matching", "the matching table") {
-        if let Some(d) = m.opt_num(&mut ctx, "distance_km") {
-            if (0.1..=500.0).contains(&d.v) {
-                draft.matching.distance_m = d.v * 1000.0;
-            } else {
-                ctx.report(
-                    d.span,
-                    format!("distance_km {} is outside 0.1 to 500", d.v),
-                    None,
-                );
-            }
-        }
-        if let Some(h) = m.opt_num(&mut ctx, "slack_hours") {
-            if (0.0..=720.0).contains(&h.v) {
-                #[allow(clippy::cast_possible_truncation)]
-                let s = (h.v * 3600.0).round() as i64;
-                draft.matching.slack_s = s;
-            } else {
-                ctx.report(
-                    h.span,
-                    format!("slack_hours {} is outside 0 to 720", h.v),
-                    None,
-                );
-            }
-        }
-        m.finish(&mut ctx);
+    if let Some(m) = t.sub(&mut ctx, "matching", "the matching table") {
+        read_matching(&mut ctx, m, &mut draft.matching);
     }
 
-    for mut a in t.tables(&mut ctx, "actors", "an actor") {
-        let id = read_id(&mut ctx, &mut a);
-        let name = a.req_str(&mut ctx, "name");
-        let mut roles = Vec::new();
-        for r in a.str_list(&mut ctx, "roles") {
-            match Role::parse(&r.v) {
-                Some(role) => roles.push(role),
-                None => ctx.report(
-                    r.span,
-                    format!("`{}` is not a known role", r.v),
-                    Some(suggest(&r.v, Role::ALL.iter().copied())),
-                ),
-            }
-        }
-        if roles.is_empty() {
-            ctx.report(
-                a.span,
-                "an actor needs at least one role",
-                Some(format!("roles: {}", Role::ALL.join(", "))),
-            );
-        }
-        let part_of = a.opt_str(&mut ctx, "part_of");
-        let aliases = a
-            .str_list(&mut ctx, "aliases")
-            .into_iter()
-            .map(|s| s.v)
-            .collect();
-        let note = a.opt_str(&mut ctx, "note").map(|s| s.v);
-        a.finish(&mut ctx);
-        if let (Some(id), Some(name)) = (id, name) {
-            draft.actors.push(RawActor {
-                id,
-                name: name.v,
-                roles,
-                part_of,
-                aliases,
-                note,
-            });
-        }
-    }
+    draft.actors = t
+        .tables(&mut ctx, "actors", "an actor")
+        .into_iter()
+        .filter_map(|x| read_actor(&mut ctx, x))
+        .collect();
 
-    for mut d in t.tables(&mut ctx, "documents", "a document") {
-        let id = read_id(&mut ctx, &mut d);
-        let kind = read_word(
-            &mut ctx,
-            &mut d,
-            "kind",
-            DocumentKind::parse,
-            DocumentKind::ALL,
-            true,
-        );
-        let title = d
-            .req_str(&mut ctx, "title")
-            .map(|s| s.v)
-            .unwrap_or_default();
-        let signed = read_date(&mut ctx, &mut d, "signed", true);
-        let effective =
-            d.opt_str(&mut ctx, "effective")
-                .and_then(|s| match s.v.parse::<DateTime>() {
-                    Ok(dt) => Some(Sp {
-                        v: dt,
-                        span: s.span,
-                    }),
-                    Err(_) => {
-                        ctx.report(
-                            s.span,
-                            format!("`{}` is not a local date and time", s.v),
-                            Some("write \"YYYY-MM-DDTHH:MM\" in the agreement's time zone".into()),
-                        );
-                        None
-                    }
-                });
-        let sources = d
-            .str_list(&mut ctx, "sources")
-            .into_iter()
-            .map(|s| s.v)
-            .collect();
-        let mut signatories = Vec::new();
-        for mut s in d.tables(&mut ctx, "signatories", "a signatory") {
-            let actor = s.req_str(&mut ctx, "actor");
-            let person = s.req_str(&mut ctx, "person");
-            let office = s.opt_str(&mut ctx, "office").map(|s| s.v);
-            s.finish(&mut ctx);
-            if let (Some(actor), Some(person)) = (actor, person) {
-                signatories.push(RawSignatory {
-                    actor,
-                    person: person.v,
-                    office,
-                });
-            }
-        }
-        let parties = d.str_list(&mut ctx, "parties");
-        let authentic_language = d.opt_str(&mut ctx, "authentic_language").map(|s| s.v);
-        let completeness = d.opt_str(&mut ctx, "completeness").map(|s| s.v);
-        let note = d.opt_str(&mut ctx, "note").map(|s| s.v);
-        d.finish(&mut ctx);
-        if let Some(id) = id {
-            draft.documents.push(RawDocument {
-                id,
-                kind,
-                title,
-                signed,
-                effective,
-                sources,
-                signatories,
-                parties,
-                authentic_language,
-                completeness,
-                note,
-            });
-        }
-    }
+    draft.documents = t
+        .tables(&mut ctx, "documents", "a document")
+        .into_iter()
+        .filter_map(|x| read_document(&mut ctx, x))
+        .collect();
 
-    for mut p in t.tables(&mut ctx, "provisions", "a provision") {
-        let id = read_id(&mut ctx, &mut p);
-        let document = p.req_str(&mut ctx, "document");
-        let number = p.req_str(&mut ctx, "number");
-        let completeness = p.opt_str(&mut ctx, "completeness").map(|s| s.v);
-        let mut texts = Vec::new();
-        for mut x in p.tables(&mut ctx, "texts", "a provision text") {
-            let translation = x.req_str(&mut ctx, "translation");
-            let status = read_word(
-                &mut ctx,
-                &mut x,
-                "status",
-                TextStatus::parse,
-                TextStatus::ALL,
-                true,
-            );
-            let source = x.req_str(&mut ctx, "source");
-            let text = x.req_str(&mut ctx, "text");
-            let note = x.opt_str(&mut ctx, "note").map(|s| s.v);
-            x.finish(&mut ctx);
-            if let (Some(translation), Some(status), Some(source), Some(text)) =
-                (translation, status, source, text)
-            {
-                texts.push(ProvisionText {
-                    translation: translation.v,
-                    status,
-                    source: source.v,
-                    text: text.v,
-                    note,
-                });
-            }
-        }
-        p.finish(&mut ctx);
-        if let (Some(id), Some(document), Some(number)) = (id, document, number) {
-            draft.provisions.push(RawProvision {
-                id,
-                document,
-                number: number.v,
-                completeness,
-                texts,
-            });
-        }
-    }
+    draft.provisions = t
+        .tables(&mut ctx, "provisions", "a provision")
+        .into_iter()
+        .filter_map(|x| read_provision(&mut ctx, x))
+        .collect();
 
-    for mut o in t.tables(&mut ctx, "obligations", "an obligation") {
-        let id = read_id(&mut ctx, &mut o);
-        let provision = o.req_str(&mut ctx, "provision");
-        let kind = read_word(
-            &mut ctx,
-            &mut o,
-            "kind",
-            ObligationKind::parse,
-            ObligationKind::ALL,
-            true,
-        );
-        let title = o
-            .req_str(&mut ctx, "title")
-            .map(|s| s.v)
-            .unwrap_or_default();
-        let obligors = o.str_list(&mut ctx, "obligors");
-        let beneficiaries = o.str_list(&mut ctx, "beneficiaries");
-        let monitors = o.str_list(&mut ctx, "monitors");
-        let zones = o.str_list(&mut ctx, "zones");
-        let deadline = o
-            .sub(&mut ctx, "deadline", "a deadline")
-            .and_then(|d| read_deadline(&mut ctx, d));
-        let quantities = read_quantities(&mut ctx, &mut o);
-        let term = o.sub(&mut ctx, "term", "a term rule").map(|mut tr| {
-            let span = tr.span;
-            let starts = tr.req_str(&mut ctx, "starts");
-            let initial = tr
-                .req_str(&mut ctx, "initial")
-                .and_then(|s| read_period(&mut ctx, &s));
-            let renewal = tr
-                .opt_str(&mut ctx, "renewal")
-                .and_then(|s| read_period(&mut ctx, &s));
-            let notice = tr
-                .req_str(&mut ctx, "notice")
-                .and_then(|s| read_period(&mut ctx, &s));
-            let notice_by = tr.str_list(&mut ctx, "notice_by");
-            tr.finish(&mut ctx);
-            RawTerm {
-                span,
-                starts,
-                initial,
-                renewal,
-                notice,
-                notice_by,
-            }
-        });
-        let note = o.opt_str(&mut ctx, "note").map(|s| s.v);
-        o.finish(&mut ctx);
-        if let (Some(id), Some(provision)) = (id, provision) {
-            if obligors.is_empty() {
-                ctx.report(
-                    id.span,
-                    format!("obligation `{}` has no obligors", id.v),
-                    Some("add obligors = [\"<actor id>\", ...]".into()),
-                );
-            }
-            draft.obligations.push(RawObligation {
-                id,
-                provision,
-                kind,
-                title,
-                obligors,
-                beneficiaries,
-                monitors,
-                zones,
-                deadline,
-                quantities,
-                term,
-                note,
-            });
-        }
-    }
+    draft.obligations = t
+        .tables(&mut ctx, "obligations", "an obligation")
+        .into_iter()
+        .filter_map(|x| read_obligation(&mut ctx, x))
+        .collect();
 
-    for mut c in t.tables(&mut ctx, "changes", "a change") {
-        let document = c.req_str(&mut ctx, "document");
-        let obligation = c.req_str(&mut ctx, "obligation");
-        let field = c.req_str(&mut ctx, "field");
-        let from = read_date(&mut ctx, &mut c, "from", true);
-        let value = match (field.as_ref().map(|f| f.v.as_str()), c.has("value")) {
-            (_, false) => {
-                ctx.report(c.span, "a change is missing `value`", None);
-                RawChangeValue::Invalid
-            }
-            (Some("deadline"), true) => c
-                .sub(&mut ctx, "value", "a deadline")
-                .and_then(|d| read_deadline(&mut ctx, d))
-                .map_or(RawChangeValue::Invalid, RawChangeValue::Deadline),
-            (Some(f), true) if f.starts_with("quantities.") => c
-                .sub(&mut ctx, "value", "a quantity")
-                .and_then(|q| read_quantity(&mut ctx, q))
-                .map_or(RawChangeValue::Invalid, RawChangeValue::Quantity),
-            (Some("zones" | "obligors"), true) => {
-                RawChangeValue::Ids(c.str_list(&mut ctx, "value"))
-            }
-            (Some("title"), true) => c
-                .opt_str(&mut ctx, "value")
-                .map_or(RawChangeValue::Invalid, |s| RawChangeValue::Title(s.v)),
-            _ => {
-                let _ = c.raw("value");
-                RawChangeValue::Invalid
-            }
-        };
-        c.finish(&mut ctx);
-        if let (Some(document), Some(obligation), Some(field)) = (document, obligation, field) {
-            draft.changes.push(RawChange {
-                document,
-                obligation,
-                field,
-                from,
-                value,
-            });
-        }
-    }
+    draft.changes = t
+        .tables(&mut ctx, "changes", "a change")
+        .into_iter()
+        .filter_map(|x| read_change(&mut ctx, x))
+        .collect();
     t.finish(&mut ctx);
     draft.problems = ctx.problems;
     draft
+}
+
+/// The matching table: how far apart and how long apart two reports may be.
+fn read_matching(ctx: &mut Ctx<'_>, mut m: Tbl<'_>, matching: &mut Matching) {
+    if let Some(d) = m.opt_num(ctx, "distance_km") {
+        if (0.1..=500.0).contains(&d.v) {
+            matching.distance_m = d.v * 1000.0;
+        } else {
+            ctx.report(
+                d.span,
+                format!("distance_km {} is outside 0.1 to 500", d.v),
+                None,
+            );
+        }
+    }
+    if let Some(h) = m.opt_num(ctx, "slack_hours") {
+        if (0.0..=720.0).contains(&h.v) {
+            #[allow(clippy::cast_possible_truncation)]
+            let s = (h.v * 3600.0).round() as i64;
+            matching.slack_s = s;
+        } else {
+            ctx.report(
+                h.span,
+                format!("slack_hours {} is outside 0 to 720", h.v),
+                None,
+            );
+        }
+    }
+    m.finish(ctx);
+}
+
+/// An actor: id, name, roles, the actor it is part of, aliases.
+fn read_actor(ctx: &mut Ctx<'_>, mut a: Tbl<'_>) -> Option<RawActor> {
+    let id = read_id(ctx, &mut a);
+    let name = a.req_str(ctx, "name");
+    let mut roles = Vec::new();
+    for r in a.str_list(ctx, "roles") {
+        match Role::parse(&r.v) {
+            Some(role) => roles.push(role),
+            None => ctx.report(
+                r.span,
+                format!("`{}` is not a known role", r.v),
+                Some(suggest(&r.v, Role::ALL.iter().copied())),
+            ),
+        }
+    }
+    if roles.is_empty() {
+        ctx.report(
+            a.span,
+            "an actor needs at least one role",
+            Some(format!("roles: {}", Role::ALL.join(", "))),
+        );
+    }
+    let part_of = a.opt_str(ctx, "part_of");
+    let aliases = a
+        .str_list(ctx, "aliases")
+        .into_iter()
+        .map(|s| s.v)
+        .collect();
+    let note = a.opt_str(ctx, "note").map(|s| s.v);
+    a.finish(ctx);
+    if let (Some(id), Some(name)) = (id, name) {
+        return Some(RawActor {
+            id,
+            name: name.v,
+            roles,
+            part_of,
+            aliases,
+            note,
+        });
+    }
+    None
+}
+
+/// A document: kind, title, dates, sources, signatories, parties.
+fn read_document(ctx: &mut Ctx<'_>, mut d: Tbl<'_>) -> Option<RawDocument> {
+    let id = read_id(ctx, &mut d);
+    let kind = read_word(
+        ctx,
+        &mut d,
+        "kind",
+        DocumentKind::parse,
+        DocumentKind::ALL,
+        true,
+    );
+    let title = d.req_str(ctx, "title").map(|s| s.v).unwrap_or_default();
+    let signed = read_date(ctx, &mut d, "signed", true);
+    let effective = d
+        .opt_str(ctx, "effective")
+        .and_then(|s| match s.v.parse::<DateTime>() {
+            Ok(dt) => Some(Sp {
+                v: dt,
+                span: s.span,
+            }),
+            Err(_) => {
+                ctx.report(
+                    s.span,
+                    format!("`{}` is not a local date and time", s.v),
+                    Some("write \"YYYY-MM-DDTHH:MM\" in the agreement's time zone".into()),
+                );
+                None
+            }
+        });
+    let sources = d
+        .str_list(ctx, "sources")
+        .into_iter()
+        .map(|s| s.v)
+        .collect();
+    let mut signatories = Vec::new();
+    for mut s in d.tables(ctx, "signatories", "a signatory") {
+        let actor = s.req_str(ctx, "actor");
+        let person = s.req_str(ctx, "person");
+        let office = s.opt_str(ctx, "office").map(|s| s.v);
+        s.finish(ctx);
+        if let (Some(actor), Some(person)) = (actor, person) {
+            signatories.push(RawSignatory {
+                actor,
+                person: person.v,
+                office,
+            });
+        }
+    }
+    let parties = d.str_list(ctx, "parties");
+    let authentic_language = d.opt_str(ctx, "authentic_language").map(|s| s.v);
+    let completeness = d.opt_str(ctx, "completeness").map(|s| s.v);
+    let note = d.opt_str(ctx, "note").map(|s| s.v);
+    d.finish(ctx);
+    if let Some(id) = id {
+        return Some(RawDocument {
+            id,
+            kind,
+            title,
+            signed,
+            effective,
+            sources,
+            signatories,
+            parties,
+            authentic_language,
+            completeness,
+            note,
+        });
+    }
+    None
+}
+
+/// A provision of a document, with its text in each translation.
+fn read_provision(ctx: &mut Ctx<'_>, mut p: Tbl<'_>) -> Option<RawProvision> {
+    let id = read_id(ctx, &mut p);
+    let document = p.req_str(ctx, "document");
+    let number = p.req_str(ctx, "number");
+    let completeness = p.opt_str(ctx, "completeness").map(|s| s.v);
+    let mut texts = Vec::new();
+    for mut x in p.tables(ctx, "texts", "a provision text") {
+        let translation = x.req_str(ctx, "translation");
+        let status = read_word(
+            ctx,
+            &mut x,
+            "status",
+            TextStatus::parse,
+            TextStatus::ALL,
+            true,
+        );
+        let source = x.req_str(ctx, "source");
+        let text = x.req_str(ctx, "text");
+        let note = x.opt_str(ctx, "note").map(|s| s.v);
+        x.finish(ctx);
+        if let (Some(translation), Some(status), Some(source), Some(text)) =
+            (translation, status, source, text)
+        {
+            texts.push(ProvisionText {
+                translation: translation.v,
+                status,
+                source: source.v,
+                text: text.v,
+                note,
+            });
+        }
+    }
+    p.finish(ctx);
+    if let (Some(id), Some(document), Some(number)) = (id, document, number) {
+        return Some(RawProvision {
+            id,
+            document,
+            number: number.v,
+            completeness,
+            texts,
+        });
+    }
+    None
+}
+
+/// An obligation: kind, obligors, zones, deadline, quantities, term rule.
+fn read_obligation(ctx: &mut Ctx<'_>, mut o: Tbl<'_>) -> Option<RawObligation> {
+    let id = read_id(ctx, &mut o);
+    let provision = o.req_str(ctx, "provision");
+    let kind = read_word(
+        ctx,
+        &mut o,
+        "kind",
+        ObligationKind::parse,
+        ObligationKind::ALL,
+        true,
+    );
+    let title = o.req_str(ctx, "title").map(|s| s.v).unwrap_or_default();
+    let obligors = o.str_list(ctx, "obligors");
+    let beneficiaries = o.str_list(ctx, "beneficiaries");
+    let monitors = o.str_list(ctx, "monitors");
+    let zones = o.str_list(ctx, "zones");
+    let deadline = o
+        .sub(ctx, "deadline", "a deadline")
+        .and_then(|d| read_deadline(ctx, d));
+    let quantities = read_quantities(ctx, &mut o);
+    let term = o.sub(ctx, "term", "a term rule").map(|mut tr| {
+        let span = tr.span;
+        let starts = tr.req_str(ctx, "starts");
+        let initial = tr
+            .req_str(ctx, "initial")
+            .and_then(|s| read_period(ctx, &s));
+        let renewal = tr
+            .opt_str(ctx, "renewal")
+            .and_then(|s| read_period(ctx, &s));
+        let notice = tr.req_str(ctx, "notice").and_then(|s| read_period(ctx, &s));
+        let notice_by = tr.str_list(ctx, "notice_by");
+        tr.finish(ctx);
+        RawTerm {
+            span,
+            starts,
+            initial,
+            renewal,
+            notice,
+            notice_by,
+        }
+    });
+    let note = o.opt_str(ctx, "note").map(|s| s.v);
+    o.finish(ctx);
+    if let (Some(id), Some(provision)) = (id, provision) {
+        if obligors.is_empty() {
+            ctx.report(
+                id.span,
+                format!("obligation `{}` has no obligors", id.v),
+                Some("add obligors = [\"<actor id>\", ...]".into()),
+            );
+        }
+        return Some(RawObligation {
+            id,
+            provision,
+            kind,
+            title,
+            obligors,
+            beneficiaries,
+            monitors,
+            zones,
+            deadline,
+            quantities,
+            term,
+            note,
+        });
+    }
+    None
+}
+
+/// A change an amending document makes to an obligation from a date.
+fn read_change(ctx: &mut Ctx<'_>, mut c: Tbl<'_>) -> Option<RawChange> {
+    let document = c.req_str(ctx, "document");
+    let obligation = c.req_str(ctx, "obligation");
+    let field = c.req_str(ctx, "field");
+    let from = read_date(ctx, &mut c, "from", true);
+    let value = match (field.as_ref().map(|f| f.v.as_str()), c.has("value")) {
+        (_, false) => {
+            ctx.report(c.span, "a change is missing `value`", None);
+            RawChangeValue::Invalid
+        }
+        (Some("deadline"), true) => c
+            .sub(ctx, "value", "a deadline")
+            .and_then(|d| read_deadline(ctx, d))
+            .map_or(RawChangeValue::Invalid, RawChangeValue::Deadline),
+        (Some(f), true) if f.starts_with("quantities.") => c
+            .sub(ctx, "value", "a quantity")
+            .and_then(|q| read_quantity(ctx, q))
+            .map_or(RawChangeValue::Invalid, RawChangeValue::Quantity),
+        (Some("zones" | "obligors"), true) => RawChangeValue::Ids(c.str_list(ctx, "value")),
+        (Some("title"), true) => c
+            .opt_str(ctx, "value")
+            .map_or(RawChangeValue::Invalid, |s| RawChangeValue::Title(s.v)),
+        _ => {
+            let _ = c.raw("value");
+            RawChangeValue::Invalid
+        }
+    };
+    c.finish(ctx);
+    if let (Some(document), Some(obligation), Some(field)) = (document, obligation, field) {
+        return Some(RawChange {
+            document,
+            obligation,
+            field,
+            from,
+            value,
+        });
+    }
+    None
 }
 
 /// Reports every id seen twice, pointing at the first definition.

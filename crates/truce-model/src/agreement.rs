@@ -1380,21 +1380,50 @@ fn check_refs(ctx: &mut Ctx<'_>, what: &str, refs: &[Sp<String>], known: &BTreeS
     }
 }
 
-impl Draft {
-    /// Checks every reference (actors, documents, provisions, zones, obligations) and
-    /// every date, and returns the agreement, or every problem found.
-    ///
-    /// `zone_ids` is `None` when the zones file could not be read; zone references are then
-    /// left unchecked rather than all reported as unknown.
-    pub fn validate(self, zone_ids: Option<&BTreeSet<&str>>) -> Result<Agreement, Vec<Problem>> {
-        let mut ctx = Ctx::new(&self.file);
-        ctx.problems = self.problems;
+/// What validation has learnt so far: the problems, the time zone, the ids of each
+/// kind, and each document's kind, signing day and effective instant.
+struct Check<'d> {
+    ctx: Ctx<'d>,
+    tz: Option<TimeZone>,
+    zone_ids: Option<&'d BTreeSet<&'d str>>,
+    actor_ids: BTreeSet<&'d str>,
+    doc_ids: BTreeSet<&'d str>,
+    prov_ids: BTreeSet<&'d str>,
+    ob_ids: BTreeSet<&'d str>,
+    doc_effective: BTreeMap<String, Timestamp>,
+    doc_kind: BTreeMap<&'d str, (DocumentKind, Option<Date>)>,
+    prov_doc: BTreeMap<String, String>,
+}
 
-        let tz = match &self.time_zone {
+impl<'d> Check<'d> {
+    fn new(
+        draft: &'d Draft,
+        zone_ids: Option<&'d BTreeSet<&'d str>>,
+        earlier: Vec<Problem>,
+    ) -> Self {
+        let mut ctx = Ctx::new(&draft.file);
+        ctx.problems = earlier;
+        Self {
+            ctx,
+            tz: None,
+            zone_ids,
+            actor_ids: draft.actors.iter().map(|a| a.id.v.as_str()).collect(),
+            doc_ids: draft.documents.iter().map(|d| d.id.v.as_str()).collect(),
+            prov_ids: draft.provisions.iter().map(|p| p.id.v.as_str()).collect(),
+            ob_ids: draft.obligations.iter().map(|o| o.id.v.as_str()).collect(),
+            doc_effective: BTreeMap::new(),
+            doc_kind: BTreeMap::new(),
+            prov_doc: BTreeMap::new(),
+        }
+    }
+
+    /// The agreement's time zone, by its IANA name.
+    fn time_zone(&mut self, name: Option<&Sp<String>>) {
+        self.tz = match name {
             Some(name) => match TimeZone::get(&name.v) {
                 Ok(tz) => Some(tz),
                 Err(_) => {
-                    ctx.report(
+                    self.ctx.report(
                         name.span,
                         format!("unknown time zone `{}`", name.v),
                         Some("use an IANA name such as \"Europe/Moscow\" or \"Asia/Baku\"".into()),
@@ -1404,355 +1433,405 @@ impl Draft {
             },
             None => None,
         };
+    }
 
-        check_unique(&mut ctx, "actor", self.actors.iter().map(|a| &a.id));
-        check_unique(&mut ctx, "document", self.documents.iter().map(|d| &d.id));
-        check_unique(&mut ctx, "provision", self.provisions.iter().map(|p| &p.id));
+    /// Every id defined once per kind.
+    fn unique_ids(&mut self, draft: &Draft) {
+        check_unique(&mut self.ctx, "actor", draft.actors.iter().map(|a| &a.id));
         check_unique(
-            &mut ctx,
-            "obligation",
-            self.obligations.iter().map(|o| &o.id),
+            &mut self.ctx,
+            "document",
+            draft.documents.iter().map(|d| &d.id),
         );
+        check_unique(
+            &mut self.ctx,
+            "provision",
+            draft.provisions.iter().map(|p| &p.id),
+        );
+        check_unique(
+            &mut self.ctx,
+            "obligation",
+            draft.obligations.iter().map(|o| &o.id),
+        );
+    }
 
-        let actor_ids: BTreeSet<&str> = self.actors.iter().map(|a| a.id.v.as_str()).collect();
-        let doc_ids: BTreeSet<&str> = self.documents.iter().map(|d| d.id.v.as_str()).collect();
-        let prov_ids: BTreeSet<&str> = self.provisions.iter().map(|p| p.id.v.as_str()).collect();
-        let ob_ids: BTreeSet<&str> = self.obligations.iter().map(|o| o.id.v.as_str()).collect();
-
-        for a in &self.actors {
-            if let Some(p) = &a.part_of {
-                check_refs(&mut ctx, "actor", std::slice::from_ref(p), &actor_ids);
-            }
-        }
-
-        // Documents: effective instants.
-        let mut doc_effective: BTreeMap<String, Timestamp> = BTreeMap::new();
-        let mut doc_kind: BTreeMap<&str, (DocumentKind, Option<Date>)> = BTreeMap::new();
-        for d in &self.documents {
-            for s in &d.signatories {
-                check_refs(
-                    &mut ctx,
-                    "actor",
-                    std::slice::from_ref(&s.actor),
-                    &actor_ids,
-                );
-            }
-            check_refs(&mut ctx, "actor", &d.parties, &actor_ids);
-            if let Some(k) = d.kind {
-                doc_kind.insert(&d.id.v, (k, d.signed.as_ref().map(|s| s.v)));
-            }
-            let (Some(tz), Some(signed)) = (&tz, &d.signed) else {
-                continue;
-            };
-            let local = d.effective.as_ref().map_or_else(
-                || signed.v.to_datetime(jiff::civil::Time::midnight()),
-                |e| e.v,
+    /// A document's signatories and parties, and its effective instant (its `effective`
+    /// local time, or the start of its signing day, in the agreement's time zone).
+    fn document(&mut self, d: &'d RawDocument) {
+        for s in &d.signatories {
+            check_refs(
+                &mut self.ctx,
+                "actor",
+                std::slice::from_ref(&s.actor),
+                &self.actor_ids,
             );
-            if let Some(e) = &d.effective
-                && e.v.date() < signed.v
-            {
-                ctx.report(
-                    e.span,
-                    format!(
-                        "document takes effect on {} before it was signed on {}",
-                        e.v.date(),
-                        signed.v
-                    ),
-                    None,
-                );
-            }
-            match local.to_zoned_datetime(tz.clone()) {
-                Ok(z) => {
-                    doc_effective.insert(d.id.v.clone(), z.timestamp());
-                }
-                Err(_) => ctx.report(
-                    signed.span,
-                    "this local time does not exist in the agreement's time zone",
-                    None,
-                ),
-            }
         }
-        let agreement_effective = self
-            .documents
+        check_refs(&mut self.ctx, "actor", &d.parties, &self.actor_ids);
+        if let Some(k) = d.kind {
+            self.doc_kind
+                .insert(&d.id.v, (k, d.signed.as_ref().map(|s| s.v)));
+        }
+        let (Some(tz), Some(signed)) = (&self.tz, &d.signed) else {
+            return;
+        };
+        let local = d.effective.as_ref().map_or_else(
+            || signed.v.to_datetime(jiff::civil::Time::midnight()),
+            |e| e.v,
+        );
+        if let Some(e) = &d.effective
+            && e.v.date() < signed.v
+        {
+            self.ctx.report(
+                e.span,
+                format!(
+                    "document takes effect on {} before it was signed on {}",
+                    e.v.date(),
+                    signed.v
+                ),
+                None,
+            );
+        }
+        match local.to_zoned_datetime(tz.clone()) {
+            Ok(z) => {
+                self.doc_effective.insert(d.id.v.clone(), z.timestamp());
+            }
+            Err(_) => self.ctx.report(
+                signed.span,
+                "this local time does not exist in the agreement's time zone",
+                None,
+            ),
+        }
+    }
+
+    /// The instant the agreement took effect: its first statement's.
+    fn agreement_effective(&mut self, documents: &[RawDocument]) -> Option<Timestamp> {
+        let effective = documents
             .iter()
             .find(|d| d.kind == Some(DocumentKind::Statement))
-            .and_then(|d| doc_effective.get(d.id.v.as_str()).copied());
-        if self
-            .documents
+            .and_then(|d| self.doc_effective.get(d.id.v.as_str()).copied());
+        if documents
             .iter()
             .all(|d| d.kind != Some(DocumentKind::Statement))
-            && !self.documents.is_empty()
+            && !documents.is_empty()
         {
-            let first = &self.documents[0].id;
-            ctx.report(
+            let first = &documents[0].id;
+            self.ctx.report(
                 first.span,
                 "the agreement has no document of kind `statement`",
                 Some("the first statement sets the agreement's effective instant".into()),
             );
         }
+        effective
+    }
 
-        // Provisions.
-        let mut prov_doc: BTreeMap<String, String> = BTreeMap::new();
-        for p in &self.provisions {
-            check_refs(
-                &mut ctx,
-                "document",
-                std::slice::from_ref(&p.document),
-                &doc_ids,
-            );
-            prov_doc.insert(p.id.v.clone(), p.document.v.clone());
-        }
-
-        let resolve = |ctx: &mut Ctx<'_>,
-                       d: &Sp<RawDeadline>,
-                       effective: Option<Timestamp>|
-         -> Option<Deadline> {
-            let tz = tz.as_ref()?;
-            let deadline = match &d.v {
-                RawDeadline::Date(date, rule) => {
-                    let day = match rule {
-                        DeadlineRule::By => date.checked_add(1.day()).ok()?,
-                        DeadlineRule::Before => *date,
-                    };
-                    Deadline::Date {
-                        date: *date,
-                        rule: *rule,
-                        due: start_of_day(day, tz)?,
-                    }
+    /// A deadline in instants: a date's start in the agreement's time zone, a period
+    /// after the document took effect, or a period after another obligation.
+    fn deadline(&mut self, d: &Sp<RawDeadline>, effective: Option<Timestamp>) -> Option<Deadline> {
+        let tz = self.tz.as_ref()?;
+        let deadline = match &d.v {
+            RawDeadline::Date(date, rule) => {
+                let day = match rule {
+                    DeadlineRule::By => date.checked_add(1.day()).ok()?,
+                    DeadlineRule::Before => *date,
+                };
+                Deadline::Date {
+                    date: *date,
+                    rule: *rule,
+                    due: start_of_day(day, tz)?,
                 }
-                RawDeadline::Instant(dt) => Deadline::Instant {
-                    due: dt.to_zoned_datetime(tz.clone()).ok()?.timestamp(),
-                },
-                RawDeadline::Within(p) => {
-                    let from = local_date(effective?, tz);
-                    Deadline::Within {
-                        period: *p,
-                        due: start_of_day(p.after(from)?, tz)?,
-                    }
+            }
+            RawDeadline::Instant(dt) => Deadline::Instant {
+                due: dt.to_zoned_datetime(tz.clone()).ok()?.timestamp(),
+            },
+            RawDeadline::Within(p) => {
+                let from = local_date(effective?, tz);
+                Deadline::Within {
+                    period: *p,
+                    due: start_of_day(p.after(from)?, tz)?,
                 }
-                RawDeadline::After(o, p) => {
-                    check_refs(ctx, "obligation", std::slice::from_ref(o), &ob_ids);
-                    Deadline::After {
-                        obligation: o.v.clone(),
-                        period: *p,
-                    }
-                }
-            };
-            if let (Some(due), Some(eff)) = (deadline.due(), effective)
-                && due <= eff
-            {
-                ctx.report(
-                    d.span,
-                    format!(
-                        "deadline {} falls before the document takes effect ({})",
-                        deadline.describe(tz),
-                        eff.to_zoned_datetime(tz.clone())
-                            .strftime("%Y-%m-%d %H:%M %Z")
-                    ),
-                    Some(
-                        "check the year and month; an obligation cannot be due before it binds"
-                            .into(),
-                    ),
+            }
+            RawDeadline::After(o, p) => {
+                check_refs(
+                    &mut self.ctx,
+                    "obligation",
+                    std::slice::from_ref(o),
+                    &self.ob_ids,
                 );
+                Deadline::After {
+                    obligation: o.v.clone(),
+                    period: *p,
+                }
             }
-            Some(deadline)
         };
-
-        let mut obligations = Vec::new();
-        for o in &self.obligations {
-            check_refs(
-                &mut ctx,
-                "provision",
-                std::slice::from_ref(&o.provision),
-                &prov_ids,
+        if let (Some(due), Some(eff)) = (deadline.due(), effective)
+            && due <= eff
+        {
+            self.ctx.report(
+                d.span,
+                format!(
+                    "deadline {} falls before the document takes effect ({})",
+                    deadline.describe(tz),
+                    eff.to_zoned_datetime(tz.clone())
+                        .strftime("%Y-%m-%d %H:%M %Z")
+                ),
+                Some(
+                    "check the year and month; an obligation cannot be due before it binds".into(),
+                ),
             );
-            check_refs(&mut ctx, "actor", &o.obligors, &actor_ids);
-            check_refs(&mut ctx, "actor", &o.beneficiaries, &actor_ids);
-            check_refs(&mut ctx, "actor", &o.monitors, &actor_ids);
-            if let Some(zone_ids) = zone_ids {
-                check_refs(&mut ctx, "zone", &o.zones, zone_ids);
-            }
-            let document = prov_doc.get(o.provision.v.as_str()).cloned();
-            let effective = document
-                .as_deref()
-                .and_then(|d| doc_effective.get(d).copied());
-            let deadline = o
-                .deadline
-                .as_ref()
-                .and_then(|d| resolve(&mut ctx, d, effective));
-            if let Some(RawDeadline::After(a, _)) = o.deadline.as_ref().map(|d| &d.v)
-                && a.v == o.id.v
+        }
+        Some(deadline)
+    }
+
+    /// An obligation: its references, deadline and term rule, in force from its
+    /// document's effective instant.
+    fn obligation(&mut self, o: &RawObligation) -> Option<Obligation> {
+        check_refs(
+            &mut self.ctx,
+            "provision",
+            std::slice::from_ref(&o.provision),
+            &self.prov_ids,
+        );
+        check_refs(&mut self.ctx, "actor", &o.obligors, &self.actor_ids);
+        check_refs(&mut self.ctx, "actor", &o.beneficiaries, &self.actor_ids);
+        check_refs(&mut self.ctx, "actor", &o.monitors, &self.actor_ids);
+        if let Some(zone_ids) = self.zone_ids {
+            check_refs(&mut self.ctx, "zone", &o.zones, zone_ids);
+        }
+        let document = self.prov_doc.get(o.provision.v.as_str()).cloned();
+        let effective = document
+            .as_deref()
+            .and_then(|d| self.doc_effective.get(d).copied());
+        let deadline = o
+            .deadline
+            .as_ref()
+            .and_then(|d| self.deadline(d, effective));
+        if let Some(RawDeadline::After(a, _)) = o.deadline.as_ref().map(|d| &d.v)
+            && a.v == o.id.v
+        {
+            self.ctx.report(
+                a.span,
+                "a deadline cannot count from its own obligation",
+                None,
+            );
+        }
+        let term = o.term.as_ref().and_then(|t| {
+            check_refs(&mut self.ctx, "actor", &t.notice_by, &self.actor_ids);
+            let starts = match t.starts.as_ref() {
+                Some(s) if s.v == "effective" => {
+                    effective.and_then(|e| self.tz.as_ref().map(|tz| local_date(e, tz)))
+                }
+                Some(s) => parse_date(&mut self.ctx, s).map(|d| d.v),
+                None => None,
+            }?;
+            let (initial, notice) = (t.initial?, t.notice?);
+            if let (Some(exp), Some(n)) = (initial.after(starts), notice.after(starts))
+                && n >= exp
             {
-                ctx.report(
-                    a.span,
-                    "a deadline cannot count from its own obligation",
+                self.ctx.report(
+                    t.span,
+                    format!("notice period {notice} is not shorter than the term {initial}"),
                     None,
                 );
             }
-            let term = o.term.as_ref().and_then(|t| {
-                check_refs(&mut ctx, "actor", &t.notice_by, &actor_ids);
-                let starts = match t.starts.as_ref() {
-                    Some(s) if s.v == "effective" => {
-                        effective.and_then(|e| tz.as_ref().map(|tz| local_date(e, tz)))
-                    }
-                    Some(s) => parse_date(&mut ctx, s).map(|d| d.v),
-                    None => None,
-                }?;
-                let (initial, notice) = (t.initial?, t.notice?);
-                if let (Some(exp), Some(n)) = (initial.after(starts), notice.after(starts))
-                    && n >= exp
-                {
-                    ctx.report(
-                        t.span,
-                        format!("notice period {notice} is not shorter than the term {initial}"),
+            Some(TermRule {
+                starts,
+                initial,
+                renewal: t.renewal,
+                notice,
+                notice_by: t.notice_by.iter().map(|s| s.v.clone()).collect(),
+            })
+        });
+        if o.kind == Some(ObligationKind::Term) && o.term.is_none() {
+            self.ctx.report(o.id.span, format!("obligation `{}` is of kind `term` but has no `term` rule", o.id.v), Some("add term = { starts = \"effective\", initial = \"5 years\", renewal = \"5 years\", notice = \"6 months\" }".into()));
+        }
+        let (Some(kind), Some(document), Some(binding_from)) = (o.kind, document, effective) else {
+            return None;
+        };
+        Some(Obligation {
+            id: o.id.v.clone(),
+            provision: o.provision.v.clone(),
+            document,
+            kind,
+            title: o.title.clone(),
+            obligors: o.obligors.iter().map(|s| s.v.clone()).collect(),
+            beneficiaries: o.beneficiaries.iter().map(|s| s.v.clone()).collect(),
+            monitors: o.monitors.iter().map(|s| s.v.clone()).collect(),
+            zones: o.zones.iter().map(|s| s.v.clone()).collect(),
+            deadline,
+            quantities: o.quantities.iter().map(|q| q.v.clone()).collect(),
+            term,
+            binding_from,
+            note: o.note.clone(),
+        })
+    }
+
+    /// An amendment's change: from an amendment, to a known obligation and one of its
+    /// fields, not before the amendment was agreed, with a value of the field's kind.
+    fn change(&mut self, c: &RawChange, obligations: &[RawObligation]) -> Option<Change> {
+        match self.doc_kind.get(c.document.v.as_str()) {
+            None => check_refs(
+                &mut self.ctx,
+                "document",
+                std::slice::from_ref(&c.document),
+                &self.doc_ids,
+            ),
+            Some((k, _)) if *k != DocumentKind::Amendment => self.ctx.report(
+                c.document.span,
+                format!("document `{}` is a {k}, not an amendment", c.document.v),
+                Some("changes come from documents of kind `amendment`".into()),
+            ),
+            Some(_) => {}
+        }
+        let Some(target) = obligations.iter().find(|o| o.id.v == c.obligation.v) else {
+            self.ctx.report(
+                c.obligation.span,
+                format!("amendment targets unknown obligation `{}`", c.obligation.v),
+                Some(suggest(&c.obligation.v, self.ob_ids.iter().copied())),
+            );
+            return None;
+        };
+        let field = c.field.v.as_str();
+        let known_field = matches!(field, "deadline" | "zones" | "obligors" | "title")
+            || field.starts_with("quantities.");
+        if !known_field {
+            self.ctx.report(
+                c.field.span,
+                format!("`{field}` is not a field an amendment can change"),
+                Some(suggest(field, AMENDABLE_FIELDS.iter().copied())),
+            );
+            return None;
+        }
+        if let Some(q) = field.strip_prefix("quantities.")
+            && !target.quantities.iter().any(|x| x.v.name == q)
+        {
+            let names: Vec<&str> = target
+                .quantities
+                .iter()
+                .map(|x| x.v.name.as_str())
+                .collect();
+            self.ctx.report(
+                c.field.span,
+                format!("obligation `{}` has no quantity `{q}`", target.id.v),
+                Some(suggest(q, names.iter().copied())),
+            );
+            return None;
+        }
+        if let (Some(from), Some((_, Some(signed)))) =
+            (&c.from, self.doc_kind.get(c.document.v.as_str()))
+            && from.v < *signed
+        {
+            self.ctx.report(
+                from.span,
+                format!(
+                    "change applies from {} but its amendment was agreed on {signed}",
+                    from.v
+                ),
+                Some("an amendment cannot act before it exists".into()),
+            );
+        }
+        let effective = self
+            .prov_doc
+            .get(target.provision.v.as_str())
+            .and_then(|d| self.doc_effective.get(d.as_str()).copied());
+        let value = match &c.value {
+            RawChangeValue::Deadline(d) => self.deadline(d, effective).map(ChangeValue::Deadline),
+            RawChangeValue::Quantity(q) => {
+                let wanted = field.trim_start_matches("quantities.");
+                if q.v.name != wanted {
+                    self.ctx.report(
+                        q.span,
+                        format!(
+                            "the value names quantity `{}` but the field is `{field}`",
+                            q.v.name
+                        ),
                         None,
                     );
                 }
-                Some(TermRule {
-                    starts,
-                    initial,
-                    renewal: t.renewal,
-                    notice,
-                    notice_by: t.notice_by.iter().map(|s| s.v.clone()).collect(),
-                })
-            });
-            if o.kind == Some(ObligationKind::Term) && o.term.is_none() {
-                ctx.report(o.id.span, format!("obligation `{}` is of kind `term` but has no `term` rule", o.id.v), Some("add term = { starts = \"effective\", initial = \"5 years\", renewal = \"5 years\", notice = \"6 months\" }".into()));
+                Some(ChangeValue::Quantity(q.v.clone()))
             }
-            let (Some(kind), Some(document), Some(binding_from)) = (o.kind, document, effective)
-            else {
-                continue;
-            };
-            obligations.push(Obligation {
-                id: o.id.v.clone(),
-                provision: o.provision.v.clone(),
-                document,
-                kind,
-                title: o.title.clone(),
-                obligors: o.obligors.iter().map(|s| s.v.clone()).collect(),
-                beneficiaries: o.beneficiaries.iter().map(|s| s.v.clone()).collect(),
-                monitors: o.monitors.iter().map(|s| s.v.clone()).collect(),
-                zones: o.zones.iter().map(|s| s.v.clone()).collect(),
-                deadline,
-                quantities: o.quantities.iter().map(|q| q.v.clone()).collect(),
-                term,
-                binding_from,
-                note: o.note.clone(),
+            RawChangeValue::Ids(ids) if field == "zones" => {
+                if let Some(zone_ids) = self.zone_ids {
+                    check_refs(&mut self.ctx, "zone", ids, zone_ids);
+                }
+                Some(ChangeValue::Zones(
+                    ids.iter().map(|s| s.v.clone()).collect(),
+                ))
+            }
+            RawChangeValue::Ids(ids) => {
+                check_refs(&mut self.ctx, "actor", ids, &self.actor_ids);
+                Some(ChangeValue::Obligors(
+                    ids.iter().map(|s| s.v.clone()).collect(),
+                ))
+            }
+            RawChangeValue::Title(t) => Some(ChangeValue::Title(t.clone())),
+            RawChangeValue::Invalid => None,
+        };
+        if let (Some(value), Some(from)) = (value, &c.from) {
+            return Some(Change {
+                document: c.document.v.clone(),
+                obligation: c.obligation.v.clone(),
+                from: from.v,
+                value,
             });
         }
+        None
+    }
+}
 
-        let mut changes = Vec::new();
-        for c in &self.changes {
-            match doc_kind.get(c.document.v.as_str()) {
-                None => check_refs(
-                    &mut ctx,
-                    "document",
-                    std::slice::from_ref(&c.document),
-                    &doc_ids,
-                ),
-                Some((k, _)) if *k != DocumentKind::Amendment => ctx.report(
-                    c.document.span,
-                    format!("document `{}` is a {k}, not an amendment", c.document.v),
-                    Some("changes come from documents of kind `amendment`".into()),
-                ),
-                Some(_) => {}
-            }
-            let Some(target) = self.obligations.iter().find(|o| o.id.v == c.obligation.v) else {
-                ctx.report(
-                    c.obligation.span,
-                    format!("amendment targets unknown obligation `{}`", c.obligation.v),
-                    Some(suggest(&c.obligation.v, ob_ids.iter().copied())),
+impl Draft {
+    /// Checks every reference (actors, documents, provisions, zones, obligations) and
+    /// every date, and returns the agreement, or every problem found.
+    ///
+    /// `zone_ids` is `None` when the zones file could not be read; zone references are then
+    /// left unchecked rather than all reported as unknown.
+    pub fn validate(
+        mut self,
+        zone_ids: Option<&BTreeSet<&str>>,
+    ) -> Result<Agreement, Vec<Problem>> {
+        let earlier = std::mem::take(&mut self.problems);
+        let mut check = Check::new(&self, zone_ids, earlier);
+        check.time_zone(self.time_zone.as_ref());
+        check.unique_ids(&self);
+        for a in &self.actors {
+            if let Some(p) = &a.part_of {
+                check_refs(
+                    &mut check.ctx,
+                    "actor",
+                    std::slice::from_ref(p),
+                    &check.actor_ids,
                 );
-                continue;
-            };
-            let field = c.field.v.as_str();
-            let known_field = matches!(field, "deadline" | "zones" | "obligors" | "title")
-                || field.starts_with("quantities.");
-            if !known_field {
-                ctx.report(
-                    c.field.span,
-                    format!("`{field}` is not a field an amendment can change"),
-                    Some(suggest(field, AMENDABLE_FIELDS.iter().copied())),
-                );
-                continue;
-            }
-            if let Some(q) = field.strip_prefix("quantities.")
-                && !target.quantities.iter().any(|x| x.v.name == q)
-            {
-                let names: Vec<&str> = target
-                    .quantities
-                    .iter()
-                    .map(|x| x.v.name.as_str())
-                    .collect();
-                ctx.report(
-                    c.field.span,
-                    format!("obligation `{}` has no quantity `{q}`", target.id.v),
-                    Some(suggest(q, names.iter().copied())),
-                );
-                continue;
-            }
-            if let (Some(from), Some((_, Some(signed)))) =
-                (&c.from, doc_kind.get(c.document.v.as_str()))
-                && from.v < *signed
-            {
-                ctx.report(
-                    from.span,
-                    format!(
-                        "change applies from {} but its amendment was agreed on {signed}",
-                        from.v
-                    ),
-                    Some("an amendment cannot act before it exists".into()),
-                );
-            }
-            let effective = prov_doc
-                .get(target.provision.v.as_str())
-                .and_then(|d| doc_effective.get(d.as_str()).copied());
-            let value = match &c.value {
-                RawChangeValue::Deadline(d) => {
-                    resolve(&mut ctx, d, effective).map(ChangeValue::Deadline)
-                }
-                RawChangeValue::Quantity(q) => {
-                    let wanted = field.trim_start_matches("quantities.");
-                    if q.v.name != wanted {
-                        ctx.report(
-                            q.span,
-                            format!(
-                                "the value names quantity `{}` but the field is `{field}`",
-                                q.v.name
-                            ),
-                            None,
-                        );
-                    }
-                    Some(ChangeValue::Quantity(q.v.clone()))
-                }
-                RawChangeValue::Ids(ids) if field == "zones" => {
-                    if let Some(zone_ids) = zone_ids {
-                        check_refs(&mut ctx, "zone", ids, zone_ids);
-                    }
-                    Some(ChangeValue::Zones(
-                        ids.iter().map(|s| s.v.clone()).collect(),
-                    ))
-                }
-                RawChangeValue::Ids(ids) => {
-                    check_refs(&mut ctx, "actor", ids, &actor_ids);
-                    Some(ChangeValue::Obligors(
-                        ids.iter().map(|s| s.v.clone()).collect(),
-                    ))
-                }
-                RawChangeValue::Title(t) => Some(ChangeValue::Title(t.clone())),
-                RawChangeValue::Invalid => None,
-            };
-            if let (Some(value), Some(from)) = (value, &c.from) {
-                changes.push(Change {
-                    document: c.document.v.clone(),
-                    obligation: c.obligation.v.clone(),
-                    from: from.v,
-                    value,
-                });
             }
         }
+        for d in &self.documents {
+            check.document(d);
+        }
+        let agreement_effective = check.agreement_effective(&self.documents);
+        for p in &self.provisions {
+            check_refs(
+                &mut check.ctx,
+                "document",
+                std::slice::from_ref(&p.document),
+                &check.doc_ids,
+            );
+            check.prov_doc.insert(p.id.v.clone(), p.document.v.clone());
+        }
+        let obligations: Vec<Obligation> = self
+            .obligations
+            .iter()
+            .filter_map(|o| check.obligation(o))
+            .collect();
+        let mut changes: Vec<Change> = self
+            .changes
+            .iter()
+            .filter_map(|c| check.change(c, &self.obligations))
+            .collect();
         changes.sort_by_key(|c| c.from);
-
+        let Check {
+            ctx,
+            tz,
+            doc_effective,
+            ..
+        } = check;
         let problems = ctx.problems;
         let (Some(tz), Some(effective), Some(id), Some(time_zone)) =
             (tz, agreement_effective, self.id, self.time_zone)

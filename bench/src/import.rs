@@ -173,7 +173,7 @@ fn main() {
             );
         }
         None => println!(
-            "W1 reference from DESIGN.md (set {} to measure it here): PostGIS COPY + index + join of 1M points = 3.1 s; end to end is {:.2}x that per row",
+            "W1 reference as the design target states it (set {} to measure it here): PostGIS COPY + index + join of 1M points = 3.1 s; end to end is {:.2}x that per row",
             truce_bench::postgis::URL_VAR,
             full_s / (3.1 * rows as f64 / 1e6)
         ),

@@ -1,7 +1,7 @@
 //! The PostGIS reference that W1 and W4 are measured against, run on this machine in the
 //! same benchmark run when `TRUCE_BENCH_POSTGIS_URL` names a PostgreSQL database with the
 //! `postgis` extension created (see the README's performance section). Without it the
-//! benchmarks print the reference figures of DESIGN.md instead.
+//! benchmarks print the reference figures the design targets state instead.
 //!
 //! What is timed is what a PostGIS user would do with the same data: `COPY` the rows in,
 //! build a GiST index on their points, `ANALYZE`, then one `ST_Contains` join of the rows
@@ -20,7 +20,7 @@ pub const URL_VAR: &str = "TRUCE_BENCH_POSTGIS_URL";
 pub struct Timings {
     pub copy_s: f64,
     pub index_s: f64,
-    /// The join as DESIGN.md states it: each zone's polygon as it is.
+    /// The join as the design target states it: each zone's polygon as it is.
     pub join_s: f64,
     pub pairs: i64,
     /// The same join tuned as PostGIS users do for large polygons: each zone cut by
@@ -203,7 +203,7 @@ async fn index_and_join(
 
 /// W1's reference on the benchmark's ACLED file: once with every column of every row (the
 /// same rows the import reads), once with only each row's id and point (the shape of the
-/// DESIGN.md reference, 1M points).
+/// the design target's reference, 1M points).
 pub async fn w1(conn: &mut PgConnection, csv_path: &Path, zones: &ZoneSet) -> (Timings, Timings) {
     load_zones(conn, zones).await;
     let data = std::fs::read(csv_path).expect("read the benchmark's file");

@@ -8,15 +8,12 @@
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use truce_store::accounts::{Login, User, UserRole};
-use truce_store::verify::ReviewError;
-use truce_usecases::review::StatusError;
-use truce_usecases::submit::SubmitError;
 
 pub use truce_model::access::{Action, PERMISSIONS, allowed};
 
@@ -82,7 +79,7 @@ impl Principal {
     }
 }
 
-fn now_s() -> i64 {
+pub(crate) fn now_s() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
@@ -267,182 +264,4 @@ pub(crate) async fn users(
         .await?
         .require(Action::ManageUsers, &method, &headers)?;
     Ok(Json(json!({"users": s.store.users().await?})))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StatusBody {
-    /// The analyst's status, or null to return to the assessed one.
-    status: Option<truce_engine::incidents::IncidentStatus>,
-    reason: String,
-}
-
-/// `POST /api/v1/agreements/{id}/incidents/{incident}/status` with `{"status", "reason"}`:
-/// an analyst sets (or, with `null`, clears) an incident's status; the change and its
-/// reason go into the incident's history.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/incidents/{incident}/status", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("incident" = String, Path, description = "Incident id")), request_body(content = Object, content_type = "application/json", description = "A JSON object with `status` (an incident status, or null to clear the analyst's) and `reason` (analysts)"), responses((status = 200, description = "The incident reassessed", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
-pub(crate) async fn set_status(
-    State(s): State<AppState>,
-    Path((id, incident)): Path<(String, String)>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let p = s.principal(&headers).await?;
-    p.require(Action::Verify, &method, &headers)?;
-    let b: StatusBody = json_body(&headers, &body)?;
-    let bundle = s.bundle(&id).await?;
-    let actor = p.user.as_ref().map_or("?", |u| u.id.as_str());
-    let updated = truce_usecases::review::change_status(
-        &s.store, &bundle, &incident, b.status, &b.reason, actor,
-    )
-    .await
-    .map_err(|e| match e {
-        StatusError::NoReason => ApiError::BadBody("/reason".into(), e.to_string()),
-        StatusError::Review(ReviewError::NoIncident(i)) => {
-            ApiError::NotFound(format!("no incident `{i}` with reports"))
-        }
-        StatusError::Review(ReviewError::Store(e)) => e.into(),
-        StatusError::Review(other) => ApiError::BadBody(String::new(), other.to_string()),
-    })?;
-    Ok(Json(json!({"incident": updated})))
-}
-
-/// Longest accepted `Idempotency-Key`.
-const MAX_KEY: usize = 200;
-
-/// `POST /api/v1/agreements/{id}/reports`: one report in the native format
-/// (docs/formats.md), placed and matched like an imported one. Monitors, liaisons,
-/// analysts and administrators may submit; a monitor not as a data set or a party's
-/// ministry, a liaison only for a source of their own party. With an `Idempotency-Key` header, a retry of the same request gets the first
-/// answer again (`Idempotent-Replayed: true`) instead of storing anything twice, on any
-/// node.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/reports", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key gets the first answer again")), request_body(content = Object, content_type = "application/json", description = "One report in the native JSON format (docs/formats.md)"), responses((status = 201, description = "Stored and matched: the incident it joined or started", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 409, description = "The same key is still being carried out", content_type = "application/problem+json"), (status = 422, description = "The key was used for another request", content_type = "application/problem+json")))]
-pub(crate) async fn submit_report(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let p = s.principal(&headers).await?;
-    p.require(Action::Submit, &method, &headers)?;
-    let user = p
-        .user
-        .clone()
-        .ok_or_else(|| ApiError::Unauthorized("log in to submit".into()))?;
-    let value: Value = json_body(&headers, &body)?;
-    let key = headers
-        .get("idempotency-key")
-        .map(|v| {
-            v.to_str()
-                .ok()
-                .filter(|k| !k.is_empty() && k.len() <= MAX_KEY)
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    ApiError::BadParameter(
-                        "Idempotency-Key".into(),
-                        format!("must be 1 to {MAX_KEY} visible characters"),
-                    )
-                })
-        })
-        .transpose()?;
-    let bundle = s.bundle(&id).await?;
-    let prepared = truce_usecases::submit::prepare(
-        &s.store,
-        &bundle,
-        user.role,
-        user.party.as_deref(),
-        &value,
-        jiff::Timestamp::now(),
-    )
-    .await
-    .map_err(submit_error)?;
-    let request_hash = request_hash_of(&id, &value);
-    if let Some(k) = &key {
-        match s
-            .store
-            .claim_idempotency(&user.id, k, &request_hash, now_s())
-            .await?
-        {
-            truce_store::accounts::Claim::New => {}
-            truce_store::accounts::Claim::Replay(status, body) => {
-                let mut r =
-                    (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
-                r.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                r.headers_mut()
-                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
-                return Ok(r);
-            }
-            truce_store::accounts::Claim::InProgress => {
-                return Err(ApiError::Conflict(
-                    "a request with this Idempotency-Key is still being carried out; retry shortly"
-                        .into(),
-                ));
-            }
-            truce_store::accounts::Claim::Mismatch => {
-                return Err(ApiError::Unprocessable(
-                    "this Idempotency-Key was used for a different request".into(),
-                ));
-            }
-        }
-    }
-    let result = store_report(&p.store(&s), &bundle, prepared).await;
-    match (&result, &key) {
-        (Ok((status, body)), Some(k)) => {
-            s.store
-                .finish_idempotency(&user.id, k, status.as_u16(), body)
-                .await?
-        }
-        (Err(_), Some(k)) => s.store.release_idempotency(&user.id, k).await?,
-        _ => {}
-    }
-    let (status, body) = result?;
-    let mut r = (status, body).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Ok(r)
-}
-
-/// SHA-256 of the agreement and the body. serde_json keeps object members sorted, so the
-/// same report hashes alike whatever the client's member order.
-fn request_hash_of(agreement: &str, v: &Value) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(format!("{agreement}\n{v}").as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The answer to a refused submission.
-fn submit_error(e: SubmitError) -> ApiError {
-    match e {
-        // Every problem of the report, each with its JSON pointer, so a form can mark
-        // them all.
-        SubmitError::Invalid(problems) => ApiError::BadBodyMany(problems),
-        SubmitError::Refused(r) => ApiError::Forbidden(r.to_string()),
-        SubmitError::Rejected(pointer, reason) => ApiError::BadBody(pointer, reason),
-        SubmitError::Store(e) => e.into(),
-    }
-}
-
-/// Stores and matches a prepared report: the matcher's decision, as JSON.
-async fn store_report(
-    store: &truce_store::Store,
-    bundle: &truce_model::AgreementBundle,
-    prepared: truce_usecases::submit::Prepared,
-) -> Result<(StatusCode, String), ApiError> {
-    let done = prepared.store(store, bundle).await.map_err(submit_error)?;
-    let status = if done.stored {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let body = serde_json::to_string(&done).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((status, body))
 }

@@ -26,6 +26,8 @@ mod ogc;
 pub mod openapi;
 
 mod registry;
+mod review;
+mod submit;
 
 /// Loaded agreements by id, with the content hash each was loaded from.
 type BundleCache = HashMap<String, (String, Arc<AgreementBundle>, std::time::Instant)>;
@@ -453,9 +455,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/users", get(auth::users))
         .route(
             "/api/v1/agreements/{id}/incidents/{incident}/status",
-            post(auth::set_status),
+            post(review::set_status),
         )
-        .route("/api/v1/agreements/{id}/reports", post(auth::submit_report))
+        .route(
+            "/api/v1/agreements/{id}/reports",
+            post(submit::submit_report),
+        )
         .route("/api/v1/bulletins", get(feeds::list))
         .route("/bulletins/{agreement}/{file}", get(feeds::file))
         .route("/feeds/bulletins.atom", get(feeds::bulletins_atom))

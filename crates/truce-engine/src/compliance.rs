@@ -55,6 +55,22 @@ impl Level {
     }
 }
 
+truce_model::words! {
+    /// What a status stands on, so that a reader can tell a documented failure from a
+    /// gap in the record (docs/compliance.md).
+    Basis {
+        /// Records on file show progress or compliance.
+        Evidence = "evidence",
+        /// Records on file show a failure: a cap exceeded, a corridor blocked, a ceasefire
+        /// violated past its threshold.
+        Failure = "failure",
+        /// Nothing on record decides the line: it says what is known, not what happened.
+        NoRecord = "no-record",
+        /// The agreement's own dates decide it (not yet in force, not yet due).
+        Calendar = "calendar",
+    }
+}
+
 /// Tunable thresholds of the rules.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Options {
@@ -71,6 +87,8 @@ pub struct Options {
     pub blocked_below: f64,
     /// Most evidence ids listed per line (the reason gives the full count).
     pub evidence_limit: usize,
+    /// Days a corridor's state from its last counts is kept on days without counts.
+    pub carry_days: u32,
 }
 
 impl Default for Options {
@@ -82,6 +100,7 @@ impl Default for Options {
             restricted_below: 0.6,
             blocked_below: 0.1,
             evidence_limit: 25,
+            carry_days: 7,
         }
     }
 }
@@ -97,6 +116,8 @@ pub struct Status {
     pub late: bool,
     /// Broken (a cap exceeded, a corridor blocked, a ceasefire violated past the threshold).
     pub breached: bool,
+    /// What the line stands on: evidence, evidence of failure, no record, or the calendar.
+    pub basis: Basis,
     /// Short label (`due`, `complete on time`, `blocked`, …); alerts fire when it changes.
     pub state: String,
     /// The local day the current state began, when the rule knows it.
@@ -114,11 +135,19 @@ impl Status {
         } else {
             reason
         };
+        let basis = if level == Level::NotYetDue {
+            Basis::Calendar
+        } else if evidence.is_empty() {
+            Basis::NoRecord
+        } else {
+            Basis::Evidence
+        };
         Self {
             level,
             score: level.score(),
             late: false,
             breached: false,
+            basis,
             state: state.to_owned(),
             since: None,
             reason,
@@ -133,6 +162,14 @@ impl Status {
 
     fn breached(mut self, breached: bool) -> Self {
         self.breached = breached;
+        if breached {
+            self.basis = Basis::Failure;
+        }
+        self
+    }
+
+    fn basis(mut self, basis: Basis) -> Self {
+        self.basis = basis;
         self
     }
 
@@ -142,8 +179,14 @@ impl Status {
     }
 
     /// What alerts compare.
-    fn key(&self) -> (Level, bool, bool, &str) {
-        (self.level, self.late, self.breached, &self.state)
+    fn key(&self) -> (Level, bool, bool, Basis, &str) {
+        (
+            self.level,
+            self.late,
+            self.breached,
+            self.basis,
+            &self.state,
+        )
     }
 
     /// `level/state` plus flags, for tables and alerts.
@@ -157,6 +200,9 @@ impl Status {
         }
         if self.breached {
             s.push_str(" [BREACHED]");
+        }
+        if self.basis == Basis::NoRecord && !s.contains("no record") {
+            s.push_str(" [no record]");
         }
         s
     }
@@ -246,6 +292,9 @@ pub struct ViolationIndex {
     ids: Vec<Box<str>>,
     /// Incidents looked at, violations or not: zero means no incident data at all.
     observed: usize,
+    /// Legacy mines and unexploded ordnance (not violations): local day, zones as bits,
+    /// dead (best estimate), sorted by day.
+    ordnance: Vec<(i32, u64, u32)>,
 }
 
 /// Status slots in counts: confirmed, corroborated, disputed, unverified.
@@ -286,7 +335,16 @@ impl ViolationIndex {
             let Some(status) = slot(i.status) else {
                 continue;
             };
-            if !i.event_type.is_violation() || i.reports.is_empty() {
+            if i.reports.is_empty() {
+                continue;
+            }
+            if i.event_type == truce_model::report::EventType::MineUxo {
+                let day = i32::try_from(days.day(i.window.start)).unwrap_or(0);
+                let zones = ix.zone_bits(&i.zones);
+                ix.ordnance.push((day, zones, i.killed.best));
+                continue;
+            }
+            if !i.event_type.is_violation() {
                 continue;
             }
             let day = i32::try_from(days.day(i.window.start)).unwrap_or(0);
@@ -294,12 +352,7 @@ impl ViolationIndex {
                 Some(p) if !i.attribution.disputed => ix.intern_party(p),
                 _ => NO_PARTY,
             };
-            let mut zones = 0u64;
-            for z in &i.zones {
-                if let Some(bit) = ix.intern_zone(z) {
-                    zones |= 1 << bit;
-                }
-            }
+            let zones = ix.zone_bits(&i.zones);
             let id = u32::try_from(ix.ids.len()).unwrap_or(u32::MAX);
             ix.ids.push(i.id.as_str().into());
             ix.rows.push(Violation {
@@ -311,7 +364,18 @@ impl ViolationIndex {
             });
         }
         ix.rows.sort_by_key(|r| (r.day, r.id));
+        ix.ordnance.sort_by_key(|o| o.0);
         ix
+    }
+
+    fn zone_bits(&mut self, zones: &[String]) -> u64 {
+        let mut bits = 0u64;
+        for z in zones {
+            if let Some(bit) = self.intern_zone(z) {
+                bits |= 1 << bit;
+            }
+        }
+        bits
     }
 
     fn intern_party(&mut self, p: &str) -> u16 {
@@ -624,14 +688,16 @@ fn progress(
             details,
         );
     }
+    // Nothing on record: the line says so, and never reads as a documented failure.
     let status = match (last_day, &ob.deadline) {
         (Some(l), _) if overdue => Status::new(
-            Level::NotInitiated,
-            "overdue",
-            format!("nothing on record; the last day on time was {l}"),
+            Level::Unknown,
+            "overdue — no record",
+            format!(
+                "the last day on time was {l}; no step is on record, which does not show that none was taken"
+            ),
             Vec::new(),
         )
-        .late(true)
         .since(Some(next_day(l))),
         (Some(l), _) => {
             let left = as_of.until(l).map(|s| s.get_days()).unwrap_or(0);
@@ -648,10 +714,10 @@ fn progress(
                 )
             };
             Status::new(
-                Level::NotInitiated,
+                Level::Unknown,
                 "due",
                 format!(
-                    "due by {l}{amended}, {left} day(s) left; nothing on record yet (no evidence)"
+                    "due by {l}{amended}, {left} day(s) left; no step on record yet (no evidence)"
                 ),
                 Vec::new(),
             )
@@ -663,10 +729,11 @@ fn progress(
                 "due {period} after `{obligation}` is complete, which is not on record (no evidence)"
             ),
             Vec::new(),
-        ),
+        )
+        .basis(Basis::NoRecord),
         (None, _) => Status::new(
-            Level::NotInitiated,
-            "not initiated",
+            Level::Unknown,
+            "no record",
             "no step on record (no evidence)".to_owned(),
             Vec::new(),
         ),
@@ -806,14 +873,9 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     }
     recent.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
     let total_recent = recent.len();
-    let evidence: Vec<String> = recent
-        .iter()
-        .filter(|r| r.0 < 2)
-        .take(opts.evidence_limit)
-        .map(|r| ix.ids[r.2 as usize].to_string())
-        .collect();
     let window = format!("{} to {}", day_date(cur_from), as_of);
     let disputed: u32 = current.iter().map(|c| c[2]).sum();
+    let unverified: u32 = current.iter().map(|c| c[3]).sum();
     let (level, state, reason, breached) = if !offenders.is_empty() {
         (
             Level::Minimal,
@@ -835,21 +897,65 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
             ),
             false,
         )
+    } else if disputed + unverified > 0 {
+        // Reports of violations that no one has confirmed: never "holding".
+        (
+            Level::Unknown,
+            "violations reported, unverified",
+            format!(
+                "{} violation report(s) {window} ({unverified} unverified, {disputed} disputed); none confirmed or corroborated",
+                disputed + unverified
+            ),
+            false,
+        )
     } else {
         (
             Level::Full,
             "holding",
-            format!(
-                "no confirmed or corroborated violation attributed to a party {window}{} (no evidence of violation)",
-                if disputed > 0 {
-                    format!("; {disputed} disputed")
-                } else {
-                    String::new()
-                }
-            ),
+            format!("no violation on record {window} (no evidence of violation)"),
             false,
         )
     };
+    // The evidence: confirmed and corroborated incidents, or, when only unconfirmed
+    // reports stand, those.
+    let cited = if state == "violations reported, unverified" {
+        2..4
+    } else {
+        0..2
+    };
+    let evidence: Vec<String> = recent
+        .iter()
+        .filter(|r| cited.contains(&r.0))
+        .take(opts.evidence_limit)
+        .map(|r| ix.ids[r.2 as usize].to_string())
+        .collect();
+    // Legacy mines and unexploded ordnance: incidents and dead per zone and month, apart
+    // from the violations.
+    let mut ordnance: BTreeMap<(String, String), (u32, u32)> = BTreeMap::new();
+    let a = ix.ordnance.partition_point(|o| o.0 < first);
+    let b = ix.ordnance.partition_point(|o| o.0 <= last);
+    for (day, zones, killed) in &ix.ordnance[a..b.max(a)] {
+        let month = day_date(*day).strftime("%Y-%m").to_string();
+        let mut bits = *zones & zone_mask;
+        let mut any_zone = false;
+        while bits != 0 {
+            let z = bits.trailing_zeros() as usize;
+            let slot = ordnance
+                .entry((ix.zones[z].clone(), month.clone()))
+                .or_default();
+            slot.0 += 1;
+            slot.1 += killed;
+            bits &= bits - 1;
+            any_zone = true;
+        }
+        if !any_zone && ob.zones.is_empty() {
+            let slot = ordnance
+                .entry(("outside every zone".into(), month))
+                .or_default();
+            slot.0 += 1;
+            slot.1 += killed;
+        }
+    }
     let zone_names: Vec<&str> = ix.zones.iter().map(String::as_str).collect();
     let details = json!({
         "period": {"from": day_date(cur_from), "to": as_of, "days": opts.period_days},
@@ -864,6 +970,7 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         }).collect::<serde_json::Map<String, Value>>(),
         "per_zone_day": per_zone_day.iter().map(|((z, d, p), c)| json!({"zone": zone_names[*z], "date": day_date(*d), "party": party_name(*p), "counts": counts(c)})).collect::<Vec<_>>(),
         "incidents_in_period": total_recent,
+        "legacy_ordnance": ordnance.iter().map(|((zone, month), (n, killed))| json!({"zone": zone, "month": month, "incidents": n, "killed": killed})).collect::<Vec<_>>(),
     });
     (
         Status::new(level, state, reason, evidence).breached(breached),
@@ -1016,8 +1123,8 @@ fn deployment(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Va
     let breached = !over.is_empty();
     let status = if reports.is_empty() && present.is_empty() {
         Status::new(
-            Level::NotInitiated,
-            "not deployed",
+            Level::Unknown,
+            "no record",
             "no strength report or observation post on record (no evidence)".into(),
             Vec::new(),
         )
@@ -1298,6 +1405,8 @@ enum Traffic {
     Open,
     Restricted,
     Blocked,
+    /// No closure in force and no count recent enough to say.
+    Unknown,
 }
 
 impl Traffic {
@@ -1306,6 +1415,7 @@ impl Traffic {
             Self::Open => "open",
             Self::Restricted => "restricted",
             Self::Blocked => "blocked",
+            Self::Unknown => "unknown",
         }
     }
 }
@@ -1328,7 +1438,9 @@ fn median(v: &VecDeque<u64>) -> Option<f64> {
 /// Corridor passage: each day is blocked or restricted when a closure declared for the
 /// corridor or one of its checkpoints is in force; otherwise its civilian and commercial
 /// traffic (persons + vehicles) is compared with the median of the last `baseline_days`
-/// open days. Days without counts keep the previous day's state.
+/// open days. A day without counts keeps the state the last counts gave for at most
+/// `carry_days` days; a closure's effect ends after its last day. Past either, the day
+/// is `unknown` until a count or another record says more.
 fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
     let ob = &o.obligation;
     let e = input.evidence;
@@ -1385,6 +1497,8 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
     let mut runs: Vec<(Date, Traffic)> = Vec::new();
     let mut series: VecDeque<Value> = VecDeque::new();
     let mut state: Option<Traffic> = None;
+    // Whether the last day with a record took its state from counts, and the days since.
+    let (mut from_counts, mut carried) = (false, 0u32);
     // Evidence of the current state: what decided the day it began and the latest day.
     let mut run_keys: Vec<String> = Vec::new();
     let mut latest_keys: Vec<String> = Vec::new();
@@ -1432,8 +1546,21 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
                     Traffic::Open
                 })
             }
-            (None, None) => state,
+            // No record today: the last counts' state holds for a bounded number of days;
+            // a closure's state ends with the closure.
+            (None, None) => match state {
+                Some(t) if from_counts && carried < opts.carry_days => {
+                    carried += 1;
+                    Some(t)
+                }
+                Some(_) => Some(Traffic::Unknown),
+                None => None,
+            },
         };
+        if closure.is_some() || counted.is_some() {
+            from_counts = closure.is_none();
+            carried = 0;
+        }
         if let (Some(Traffic::Open), Some((n, _)), None) = (today, counted, closure) {
             window.push_back(*n);
             if window.len() > cap {
@@ -1487,7 +1614,29 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
         Traffic::Open => (Level::Full, false),
         Traffic::Restricted => (Level::Intermediate, false),
         Traffic::Blocked => (Level::Minimal, true),
+        Traffic::Unknown => (Level::Unknown, false),
     };
+    if now == Traffic::Unknown {
+        let before = runs
+            .iter()
+            .rev()
+            .find(|(_, t)| *t != Traffic::Unknown)
+            .map(|(d, t)| format!(" (it was {} from {d})", t.as_str()))
+            .unwrap_or_default();
+        return (
+            Status::new(
+                Level::Unknown,
+                "unknown",
+                format!(
+                    "no closure in force and no counts on record since {since}{before}; the last counts are kept {} day(s) at most (no evidence)",
+                    opts.carry_days
+                ),
+                Vec::new(),
+            )
+            .since(Some(since)),
+            details,
+        );
+    }
     let reason = format!(
         "{} since {since}; cited: {total} closure and crossing record(s) of the first and latest day",
         now.as_str()
@@ -1505,13 +1654,15 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
 fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
     let ob = &o.obligation;
     let e = input.evidence;
+    // Releases before the agreement took effect are background: no rule counts them.
+    let took_effect = local_date(input.agreement.effective, input.agreement.tz());
     let sides = |x: &str| ob.obligors.is_empty() || ob.obligors.iter().any(|s| s == x);
-    let exchanges: Vec<_> = e
+    let (exchanges, background): (Vec<_>, Vec<_>) = e
         .exchanges
         .iter()
         .take_while(|x| x.date <= as_of)
         .filter(|x| sides(&x.from) && sides(&x.to))
-        .collect();
+        .partition(|x| x.date >= took_effect);
     let claims: Vec<_> = e
         .claims
         .iter()
@@ -1519,6 +1670,13 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         // A count of missing persons says nothing about who holds them.
         .filter(|c| sides(&c.holder) && c.category != PersonCategory::Missing)
         .collect();
+    // A declaration that the exchange is complete, when one is on record.
+    let declared = e
+        .milestones
+        .iter()
+        .take_while(|m| m.date <= as_of)
+        .filter(|m| m.obligation == ob.id && m.stage == Stage::Completed)
+        .last();
     // Returned per (releasing side, category), and the running series.
     let mut returned: BTreeMap<(String, PersonCategory), u32> = BTreeMap::new();
     let mut series = Vec::new();
@@ -1552,8 +1710,24 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
             *slot = (left.max(slot.0), format!("detention-claim:{}", c.id));
         }
     }
-    let returned_total: u32 = returned.values().sum();
-    let outstanding_total: u32 = outstanding.values().map(|v| v.0).sum();
+    // The living and the dead are never summed together.
+    let remains = |c: PersonCategory| c == PersonCategory::Bodies;
+    let sum = |m: &BTreeMap<(String, PersonCategory), u32>, dead: bool| -> u32 {
+        m.iter()
+            .filter(|((_, c), _)| remains(*c) == dead)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let returned_living = sum(&returned, false);
+    let returned_remains = sum(&returned, true);
+    let outstanding_of = |dead: bool| -> u32 {
+        outstanding
+            .iter()
+            .filter(|((_, c), _)| remains(*c) == dead)
+            .map(|(_, v)| v.0)
+            .sum()
+    };
+    let (outstanding_living, outstanding_remains) = (outstanding_of(false), outstanding_of(true));
     let mut keys: Vec<String> = exchanges
         .iter()
         .map(|x| format!("exchange:{}", x.id))
@@ -1564,6 +1738,9 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
             .filter(|v| v.0 > 0)
             .map(|v| v.1.clone()),
     );
+    if let Some(m) = declared {
+        keys.push(format!("milestone:{}", m.id));
+    }
     let per_side: BTreeMap<String, BTreeMap<String, u32>> =
         returned
             .iter()
@@ -1574,36 +1751,87 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
                     .or_default() += n;
                 m
             });
-    let share = if returned_total + outstanding_total > 0 {
-        f64::from(returned_total) / f64::from(returned_total + outstanding_total)
+    let share = if returned_living + outstanding_living > 0 {
+        f64::from(returned_living) / f64::from(returned_living + outstanding_living)
     } else {
         0.0
     };
     let details = json!({
         "returned_by_releasing_side": per_side,
-        "returned_total": returned_total,
+        "returned_living": returned_living,
+        "returned_remains": returned_remains,
         "outstanding": outstanding.iter().map(|((h, c), (n, k))| json!({"holder": h, "category": c, "count": n, "evidence": k})).collect::<Vec<_>>(),
-        "outstanding_total": outstanding_total,
-        "share_returned": share,
+        "outstanding_living": outstanding_living,
+        "outstanding_remains": outstanding_remains,
+        "share_of_living_returned": share,
+        "claims_on_record": claims.len(),
+        "declared_complete": declared.map(|m| format!("milestone:{}", m.id)),
         "exchanges": series,
+        "background_before_effect": background.iter().map(|x| format!("exchange:{}", x.id)).collect::<Vec<_>>(),
     });
-    let status = if exchanges.is_empty() {
-        let reason = if outstanding_total > 0 {
-            format!("no exchange on record; {outstanding_total} person(s) claimed held")
+    let returned_words = |n: usize| {
+        let mut s = format!("{returned_living} living returned");
+        if returned_remains > 0 {
+            s.push_str(&format!(" and the remains of {returned_remains}"));
+        }
+        format!("{s} in {n} exchange(s)")
+    };
+    let status = if let Some(m) = declared {
+        Status::new(
+            Level::Full,
+            "complete (declared)",
+            format!(
+                "declared complete on {}: {}; {}",
+                m.date,
+                m.what,
+                returned_words(exchanges.len())
+            ),
+            keys,
+        )
+        .since(Some(m.date))
+    } else if exchanges.is_empty() {
+        let (state, reason) = if outstanding_living + outstanding_remains > 0 {
+            (
+                "none returned on record",
+                format!(
+                    "no exchange on record; {outstanding_living} living person(s) claimed held{}",
+                    if outstanding_remains > 0 {
+                        format!(", and the remains of {outstanding_remains}")
+                    } else {
+                        String::new()
+                    }
+                ),
+            )
         } else {
-            "no exchange on record (no evidence)".to_owned()
+            (
+                "no record",
+                "no exchange and no claim on record (no evidence)".to_owned(),
+            )
         };
-        Status::new(Level::NotInitiated, "not initiated", reason, keys)
-    } else if outstanding_total == 0 {
+        Status::new(Level::Unknown, state, reason, keys)
+    } else if claims.is_empty() {
+        // Returns on record, but nobody's statement of who is still held: not complete.
+        Status::new(
+            Level::Minimal,
+            "under way",
+            format!(
+                "{}; no outstanding claim on record, which does not show that none are held",
+                returned_words(exchanges.len())
+            ),
+            keys,
+        )
+        .since(exchanges.last().map(|x| x.date))
+    } else if outstanding_living + outstanding_remains == 0 {
         Status::new(
             Level::Full,
             "complete",
             format!(
-                "{returned_total} returned in {} exchange(s); no outstanding claim on record",
-                exchanges.len()
+                "{}; every claim on record is accounted for",
+                returned_words(exchanges.len())
             ),
             keys,
         )
+        .since(exchanges.last().map(|x| x.date))
     } else {
         let level = if share < 0.5 {
             Level::Minimal
@@ -1614,12 +1842,18 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
             level,
             "in progress",
             format!(
-                "{returned_total} returned in {} exchange(s); {outstanding_total} still claimed held ({:.0}% returned)",
-                exchanges.len(),
-                share * 100.0
+                "{}; {outstanding_living} living person(s) still claimed held ({:.0}% of the living returned){}",
+                returned_words(exchanges.len()),
+                share * 100.0,
+                if outstanding_remains > 0 {
+                    format!("; the remains of {outstanding_remains} still claimed")
+                } else {
+                    String::new()
+                }
             ),
             keys,
         )
+        .since(exchanges.last().map(|x| x.date))
     };
-    (status.since(exchanges.last().map(|x| x.date)), details)
+    (status, details)
 }

@@ -337,18 +337,22 @@ impl<'a, R: Read> Reader<'a, R> {
             precision,
         };
 
-        let event_type = EventType::from_acled(get(col::EVENT_TYPE), get(col::SUB_EVENT_TYPE))
-            .ok_or_else(|| {
-                reject(
-                    col::SUB_EVENT_TYPE,
-                    get(col::SUB_EVENT_TYPE),
-                    format!(
-                        "`{}` / `{}` is not in the codebook (docs/codebook.md)",
-                        get(col::EVENT_TYPE),
-                        get(col::SUB_EVENT_TYPE)
-                    ),
-                )
-            })?;
+        let event_type = EventType::from_acled_row(
+            get(col::EVENT_TYPE),
+            get(col::SUB_EVENT_TYPE),
+            get(col::NOTES),
+        )
+        .ok_or_else(|| {
+            reject(
+                col::SUB_EVENT_TYPE,
+                get(col::SUB_EVENT_TYPE),
+                format!(
+                    "`{}` / `{}` is not in the codebook (docs/codebook.md)",
+                    get(col::EVENT_TYPE),
+                    get(col::SUB_EVENT_TYPE)
+                ),
+            )
+        })?;
 
         let (lat, lon) = (
             coordinate(get(col::LATITUDE), "latitude", 90.0, line)?,

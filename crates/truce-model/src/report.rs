@@ -69,8 +69,12 @@ crate::words! {
         AirStrike = "air-strike",
         /// Armed clash between forces.
         ArmedClash = "armed-clash",
-        /// Mine, improvised explosive device or unexploded ordnance.
+        /// A legacy landmine, cluster submunition or other unexploded ordnance going off:
+        /// a humanitarian harm, not by itself a ceasefire violation.
         MineUxo = "mine-uxo",
+        /// A mine or explosive device newly laid or set off on purpose (an IED, a mine
+        /// laid after the ceasefire): a violation.
+        ExplosiveDevice = "explosive-device",
         /// Grenade attack.
         Grenade = "grenade",
         /// Attack on civilians.
@@ -126,6 +130,7 @@ impl EventType {
             | T::AirStrike
             | T::ArmedClash
             | T::MineUxo
+            | T::ExplosiveDevice
             | T::Grenade => EventFamily::Fire,
             T::AttackOnCivilians | T::Detention | T::PropertyDestruction => EventFamily::Civilians,
             T::ForcesPresence | T::TerritoryTaken | T::WithdrawalObserved | T::Handover => {
@@ -136,10 +141,45 @@ impl EventType {
         }
     }
 
-    /// True for the types that count as ceasefire violations.
+    /// True for the types that count as ceasefire violations. Legacy mines and
+    /// unexploded ordnance do not: they are counted apart as a humanitarian indicator.
     pub fn is_violation(self) -> bool {
-        self.family() == EventFamily::Fire
+        (self.family() == EventFamily::Fire && self != Self::MineUxo)
             || matches!(self, Self::TerritoryTaken | Self::AttackOnCivilians)
+    }
+
+    /// [`Self::from_acled`], with the row's notes deciding between a legacy mine or
+    /// unexploded ordnance and a device set on purpose: ACLED's "Remote
+    /// explosive/landmine/IED" covers both.
+    pub fn from_acled_row(event_type: &str, sub_event_type: &str, notes: &str) -> Option<Self> {
+        let t = Self::from_acled(event_type, sub_event_type)?;
+        if t != Self::MineUxo {
+            return Some(t);
+        }
+        // Words, so that "ied" does not match "died"; phrases over the words joined by
+        // single spaces.
+        let lower = notes.to_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let text = format!(" {} ", words.join(" "));
+        let deliberate = ["ied", "ieds", "planted", "remote-controlled", "newly-laid"]
+            .iter()
+            .any(|w| words.contains(w))
+            || [
+                " improvised explosive ",
+                " newly laid ",
+                " remotely detonated ",
+                " car bomb ",
+            ]
+            .iter()
+            .any(|p| text.contains(p));
+        Some(if deliberate {
+            Self::ExplosiveDevice
+        } else {
+            Self::MineUxo
+        })
     }
 
     /// Maps ACLED's `event_type` and `sub_event_type` (documented in docs/codebook.md).
@@ -238,7 +278,7 @@ impl EventType {
                 "Shelling/artillery/missile attack",
             ),
             T::DroneStrike | T::AirStrike => ("Explosions/Remote violence", "Air/drone strike"),
-            T::MineUxo => (
+            T::MineUxo | T::ExplosiveDevice => (
                 "Explosions/Remote violence",
                 "Remote explosive/landmine/IED",
             ),
@@ -490,5 +530,39 @@ mod tests {
                 "{t} -> {event} / {sub}"
             );
         }
+    }
+
+    #[test]
+    fn acled_notes_tell_a_legacy_mine_from_a_device_set_on_purpose() {
+        let t = |notes: &str| {
+            EventType::from_acled_row(
+                "Explosions/Remote violence",
+                "Remote explosive/landmine/IED",
+                notes,
+            )
+        };
+        assert_eq!(
+            t("A civilian died when a cluster submunition left from 2020 exploded."),
+            Some(EventType::MineUxo)
+        );
+        assert_eq!(
+            t("A tractor drove onto an anti-tank mine near the village."),
+            Some(EventType::MineUxo)
+        );
+        assert_eq!(
+            t("An IED planted on the road hit a police truck."),
+            Some(EventType::ExplosiveDevice)
+        );
+        assert_eq!(
+            t("An improvised explosive device went off."),
+            Some(EventType::ExplosiveDevice)
+        );
+        // "died" is not "ied".
+        assert_eq!(t("A deminer died."), Some(EventType::MineUxo));
+        // Other pairs are untouched.
+        assert_eq!(
+            EventType::from_acled_row("Battles", "Armed clash", "an IED"),
+            Some(EventType::ArmedClash)
+        );
     }
 }

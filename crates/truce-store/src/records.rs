@@ -216,7 +216,19 @@ impl Store {
         }
         let mut items = Vec::new();
         let mut seen: BTreeSet<String> = BTreeSet::new();
+        // A record dated after the day it is imported is a typing error, not evidence.
+        let today = truce_model::period::local_date(now, bundle.agreement.tz());
         for (no, r) in parsed {
+            if let Some(d) = r.date().filter(|d| *d > today) {
+                rejects.push(LineProblem {
+                    line: no,
+                    pointer: record_date_pointer(&r).into(),
+                    reason: format!(
+                        "is {d}, after the day of this import ({today}); a record tells what happened"
+                    ),
+                });
+                continue;
+            }
             let checkpoint = match &r {
                 Record::Crossing(c) => Some(c.checkpoint.as_str()),
                 Record::Closure(c) => c.checkpoint.as_deref(),
@@ -268,5 +280,14 @@ impl Store {
             &incidents,
             bundle.agreement.tz(),
         ))
+    }
+}
+
+/// The member holding a record's date, for problems about it.
+fn record_date_pointer(r: &Record) -> &'static str {
+    match r {
+        Record::ObservationPost(_) | Record::Checkpoint(_) => "/opened",
+        Record::Closure(_) => "/from",
+        _ => "/date",
     }
 }

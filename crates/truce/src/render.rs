@@ -291,7 +291,7 @@ fn document_title(a: &Agreement, id: &str) -> String {
 pub fn scorecard(a: &Agreement, card: &truce_engine::compliance::Scorecard) -> String {
     let mut out = format!("{} — {}\n", a.id, a.title);
     out.push_str(&format!(
-        "Status on {} ({}). Scale: 0 not initiated · 1 minimal · 2 intermediate · 3 full (Kroc PAM); [late], [BREACHED] flags.\n",
+        "Status on {} ({}). Scale: 0 not initiated · 1 minimal · 2 intermediate · 3 full (Kroc PAM); – unknown; [late], [BREACHED] and [no record] flags.\n",
         card.as_of, a.time_zone
     ));
     let mut doc = "";
@@ -340,7 +340,7 @@ pub fn scorecard(a: &Agreement, card: &truce_engine::compliance::Scorecard) -> S
         card.lines.iter().filter(|l| f(l)).count()
     };
     out.push_str(&format!(
-        "\n{} obligations: {} full, {} under way, {} not initiated, {} not yet due, {} unknown; {} late, {} breached. `truce status explain ID` shows why.\n",
+        "\n{} obligations: {} full, {} under way, {} not initiated, {} not yet due, {} unknown; {} late, {} breached; {} stand on no record. `truce status explain ID` shows why.\n",
         card.lines.len(),
         n(&|l| l.status.score == Some(3)),
         n(&|l| matches!(l.status.score, Some(1 | 2))),
@@ -349,6 +349,7 @@ pub fn scorecard(a: &Agreement, card: &truce_engine::compliance::Scorecard) -> S
         n(&|l| l.status.level == truce_engine::compliance::Level::Unknown),
         n(&|l| l.status.late),
         n(&|l| l.status.breached),
+        n(&|l| l.status.basis == truce_engine::compliance::Basis::NoRecord),
     ));
     out
 }

@@ -4,7 +4,7 @@
 use crate::{demo_records, nk2020, violation};
 use jiff::civil::{Date, date};
 use truce_engine::compliance::{
-    Inputs, Level, Options, Scorecard, ViolationIndex, alerts, evaluate,
+    Basis, Inputs, Level, Options, Scorecard, ViolationIndex, alerts, evaluate,
 };
 use truce_formats::records::read_line;
 use truce_model::AgreementBundle;
@@ -109,7 +109,17 @@ fn handovers_without_evidence_go_overdue_the_day_after_the_last_day() {
     let b = nk2020();
     let e = Evidence::default();
     let c = card(&b, &e, date(2020, 11, 21));
-    assert_eq!(state(&c, "handover-agdam"), ("overdue".into(), true));
+    // Nothing on record is not a documented failure: overdue, but with no record, and
+    // without the Kroc score of a step never taken.
+    assert_eq!(
+        state(&c, "handover-agdam"),
+        ("overdue — no record".into(), false)
+    );
+    let agdam = c.line("handover-agdam").expect("line");
+    assert_eq!(
+        (agdam.status.level, agdam.status.basis, agdam.status.score),
+        (Level::Unknown, Basis::NoRecord, None)
+    );
     assert_eq!(
         c.line("handover-agdam").map(|l| l.status.since),
         Some(Some(date(2020, 11, 21)))
@@ -363,16 +373,26 @@ fn exchanges_count_returns_per_side_against_what_is_claimed_held() {
     let e = Evidence::from_records(demo_records(&b));
     let c = card(&b, &e, date(2020, 12, 20));
     let l = c.line("exchange-detainees-remains").expect("line");
-    // No outstanding claim on record yet: complete as far as is known.
-    assert_eq!(l.status.state, "complete");
-    assert_eq!(l.details["returned_total"], 56);
+    // Returns on record but no claim of who is still held: under way, never complete.
+    assert_eq!(
+        (l.status.state.as_str(), l.status.level),
+        ("under way", Level::Minimal)
+    );
+    assert!(
+        l.status
+            .reason
+            .contains("no outstanding claim on record, which does not show that none are held"),
+        "{}",
+        l.status.reason
+    );
+    assert_eq!(l.details["returned_living"], 56);
     let c = card(&b, &e, date(2021, 4, 2));
     let l = c.line("exchange-detainees-remains").expect("line");
     assert_eq!(
         (l.status.state.as_str(), l.status.level),
         ("in progress", Level::Minimal)
     );
-    assert_eq!(l.details["outstanding_total"], 200);
+    assert_eq!(l.details["outstanding_living"], 200);
     assert!(
         l.status
             .evidence

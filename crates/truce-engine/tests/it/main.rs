@@ -2,6 +2,7 @@
 
 mod compliance;
 mod incidents;
+mod record;
 mod registry;
 
 pub use truce_testkit::*;

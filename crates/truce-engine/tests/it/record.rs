@@ -1,0 +1,304 @@
+//! Statuses that hold up against the record: no record is not a failure, a closure's
+//! effect ends, counts are kept only a bounded number of days, complete means documented
+//! complete, the living and the dead are counted apart, legacy ordnance is not a
+//! violation, and unverified reports never read as "holding".
+
+use crate::{nk2020, violation};
+use jiff::civil::{Date, date};
+use truce_engine::compliance::{
+    Basis, Inputs, Level, Options, Scorecard, ViolationIndex, evaluate,
+};
+use truce_engine::incidents::{Incident, IncidentStatus as S};
+use truce_formats::records::read_line;
+use truce_model::AgreementBundle;
+use truce_model::records::Evidence;
+use truce_model::report::EventType;
+
+fn evidence(b: &AgreementBundle, text: &str) -> Evidence {
+    let records = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            read_line(i as u64 + 1, l, b).unwrap_or_else(|p| panic!("line {}: {p:?}", i + 1))
+        });
+    let mut e = Evidence::from_records(records);
+    e.classify(&b.zones);
+    e
+}
+
+fn card(b: &AgreementBundle, e: &Evidence, incidents: &[Incident], on: Date) -> Scorecard {
+    let ix = ViolationIndex::from_incidents(incidents, b.agreement.tz());
+    evaluate(
+        Inputs {
+            agreement: &b.agreement,
+            evidence: e,
+            violations: &ix,
+            options: &Options::default(),
+        },
+        on,
+    )
+}
+
+#[test]
+fn no_record_is_its_own_basis_and_never_a_kroc_score_of_zero() {
+    let b = nk2020();
+    let c = card(&b, &Evidence::default(), &[], date(2021, 6, 1));
+    let mut no_record = 0;
+    for l in &c.lines {
+        if l.status.evidence.is_empty() && l.status.level != Level::NotYetDue {
+            assert_eq!(
+                l.status.basis,
+                Basis::NoRecord,
+                "{}: {}",
+                l.obligation,
+                l.status.label()
+            );
+            assert_ne!(
+                l.status.score,
+                Some(0),
+                "{}: a gap in the record reads as failure",
+                l.obligation
+            );
+            no_record += 1;
+        }
+    }
+    assert!(
+        no_record >= 10,
+        "most lines stand on no record without evidence: {no_record}"
+    );
+    // A transport link with nothing on record and no deadline says so.
+    let l = c.line("transport-unblocking").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.level),
+        ("no record", Level::Unknown),
+        "{}",
+        l.status.reason
+    );
+}
+
+#[test]
+fn documented_failure_stands_on_evidence_of_failure() {
+    let b = nk2020();
+    let e = evidence(
+        &b,
+        r#"{"type":"closure","id":"road","zone":"lachin-corridor","from":"2022-12-12","scope":"full","declared_by":"ru","source":"test"}"#,
+    );
+    let c = card(&b, &e, &[], date(2023, 1, 10));
+    let l = c.line("lachin-corridor-safe-passage").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.basis, l.status.breached),
+        ("blocked", Basis::Failure, true)
+    );
+}
+
+#[test]
+fn a_closure_with_an_end_stops_blocking_the_day_after_and_the_corridor_is_then_unknown() {
+    let b = nk2020();
+    let e = evidence(
+        &b,
+        r#"{"type":"closure","id":"blockade","zone":"lachin-corridor","from":"2022-12-12","to":"2023-09-24","scope":"full","declared_by":"ru","source":"test"}"#,
+    );
+    let on = |d: Date| {
+        let c = card(&b, &e, &[], d);
+        let l = c
+            .line("lachin-corridor-safe-passage")
+            .expect("line")
+            .clone();
+        l
+    };
+    let last = on(date(2023, 9, 24));
+    assert_eq!(
+        (last.status.state.as_str(), last.status.since),
+        ("blocked", Some(date(2022, 12, 12)))
+    );
+    let after = on(date(2023, 9, 25));
+    assert_eq!(
+        (
+            after.status.state.as_str(),
+            after.status.basis,
+            after.status.since
+        ),
+        ("unknown", Basis::NoRecord, Some(date(2023, 9, 25))),
+        "{}",
+        after.status.reason
+    );
+    assert!(
+        after
+            .status
+            .reason
+            .contains("it was blocked from 2022-12-12"),
+        "{}",
+        after.status.reason
+    );
+    assert!(!after.status.breached);
+    // A year later nothing has changed that: still unknown, never blocked.
+    assert_eq!(on(date(2024, 9, 25)).status.state, "unknown");
+}
+
+#[test]
+fn days_without_counts_keep_the_last_counts_for_a_bounded_number_of_days() {
+    let b = nk2020();
+    let mut text = String::from(
+        r#"{"type":"checkpoint","id":"cp","name":"Checkpoint","zone":"lachin-corridor","operator":"ru-pk","source":"test"}"#,
+    );
+    for d in 1..=10u32 {
+        text.push_str(&format!(
+            "\n{{\"type\":\"crossing\",\"id\":\"c{d}\",\"checkpoint\":\"cp\",\"date\":\"2021-06-{d:02}\",\"vehicles\":100,\"persons\":300,\"source\":\"test\"}}"
+        ));
+    }
+    let e = evidence(&b, &text);
+    let carry = Options::default().carry_days;
+    assert_eq!(carry, 7, "docs/compliance.md documents seven days");
+    let state = |d: i8| {
+        let c = card(&b, &e, &[], date(2021, 6, d));
+        c.line("lachin-corridor-safe-passage")
+            .expect("line")
+            .status
+            .state
+            .clone()
+    };
+    assert_eq!(state(10), "open");
+    assert_eq!(state(17), "open", "the last counts hold seven days");
+    assert_eq!(state(18), "unknown", "and no longer");
+}
+
+const EXCHANGE: &str = "exchange-detainees-remains";
+
+#[test]
+fn an_exchange_is_complete_only_when_documented_complete() {
+    let b = nk2020();
+    let returns = r#"{"type":"exchange","id":"x1","date":"2020-12-14","from":"az","to":"am","counts":{"pows":44},"source":"test"}
+{"type":"exchange","id":"x2","date":"2020-12-14","from":"am","to":"az","counts":{"pows":12},"source":"test"}"#;
+    // Returns without any claim: under way, not complete.
+    let c = card(&b, &evidence(&b, returns), &[], date(2020, 12, 20));
+    let l = c.line(EXCHANGE).expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.level),
+        ("under way", Level::Minimal)
+    );
+    // Claims on record, all accounted for by later returns: complete.
+    let reconciled = format!(
+        "{returns}\n{}",
+        r#"{"type":"detention-claim","id":"c1","date":"2020-12-01","claimant":"am","holder":"az","category":"pows","count":44,"source":"test"}"#
+    );
+    let c = card(&b, &evidence(&b, &reconciled), &[], date(2020, 12, 20));
+    let l = c.line(EXCHANGE).expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.level),
+        ("complete", Level::Full),
+        "{}",
+        l.status.reason
+    );
+    // A declaration that the exchange is complete: complete, citing it.
+    let declared = format!(
+        "{returns}\n{}",
+        r#"{"type":"milestone","id":"done","obligation":"exchange-detainees-remains","date":"2020-12-18","stage":"completed","what":"The parties declared the exchange complete","source":"test"}"#
+    );
+    let c = card(&b, &evidence(&b, &declared), &[], date(2020, 12, 20));
+    let l = c.line(EXCHANGE).expect("line");
+    assert_eq!(l.status.state, "complete (declared)");
+    assert!(l.status.evidence.contains(&"milestone:done".to_owned()));
+    // No exchange and no claim: no record.
+    let c = card(&b, &Evidence::default(), &[], date(2020, 12, 20));
+    let l = c.line(EXCHANGE).expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.basis),
+        ("no record", Basis::NoRecord)
+    );
+}
+
+#[test]
+fn releases_before_the_agreement_are_background_that_no_rule_counts() {
+    let b = nk2020();
+    let e = evidence(
+        &b,
+        r#"{"type":"exchange","id":"old","date":"2019-06-01","from":"az","to":"am","counts":{"pows":2},"source":"test"}"#,
+    );
+    let c = card(&b, &e, &[], date(2020, 11, 14));
+    let l = c.line(EXCHANGE).expect("line");
+    assert_eq!(l.status.state, "no record", "{}", l.status.reason);
+    assert_eq!(l.details["background_before_effect"][0], "exchange:old");
+    assert_eq!(l.details["returned_living"], 0);
+}
+
+#[test]
+fn the_living_and_the_dead_are_never_summed() {
+    let b = nk2020();
+    let e = evidence(
+        &b,
+        r#"{"type":"exchange","id":"x","date":"2021-01-26","from":"az","to":"am","counts":{"bodies":31,"pows":5},"source":"test"}
+{"type":"detention-claim","id":"c","date":"2021-01-01","claimant":"am","holder":"az","category":"pows","count":10,"source":"test"}"#,
+    );
+    let c = card(&b, &e, &[], date(2021, 2, 1));
+    let l = c.line(EXCHANGE).expect("line");
+    assert_eq!(
+        (
+            l.details["returned_living"].as_u64(),
+            l.details["returned_remains"].as_u64()
+        ),
+        (Some(5), Some(31))
+    );
+    assert_eq!(l.details["outstanding_living"], 5);
+    assert!(
+        l.status
+            .reason
+            .contains("5 living returned and the remains of 31"),
+        "{}",
+        l.status.reason
+    );
+    assert!(
+        l.status.reason.contains("50% of the living returned"),
+        "{}",
+        l.status.reason
+    );
+}
+
+#[test]
+fn legacy_ordnance_is_a_humanitarian_figure_not_a_violation() {
+    let b = nk2020();
+    let mut mine = violation("m1", date(2021, 6, 4), Some("az"), S::Confirmed);
+    mine.event_type = EventType::MineUxo;
+    mine.killed.best = 2;
+    let mut device = violation("d1", date(2021, 6, 5), Some("az"), S::Confirmed);
+    device.event_type = EventType::ExplosiveDevice;
+    let ix = ViolationIndex::from_incidents([&mine], b.agreement.tz());
+    assert!(ix.is_empty(), "a legacy mine is not a violation");
+    let c = card(&b, &Evidence::default(), &[mine.clone()], date(2021, 6, 6));
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(l.status.state, "holding");
+    assert_eq!(l.details["legacy_ordnance"][0]["month"], "2021-06");
+    assert_eq!(l.details["legacy_ordnance"][0]["killed"], 2);
+    let c = card(&b, &Evidence::default(), &[mine, device], date(2021, 6, 6));
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.breached),
+        ("breached", true),
+        "a device set on purpose is"
+    );
+}
+
+#[test]
+fn unverified_reports_never_read_as_holding() {
+    let b = nk2020();
+    let incidents = [
+        violation("u1", date(2022, 9, 20), Some("az"), S::Unverified),
+        violation("u2", date(2022, 9, 21), None, S::Disputed),
+    ];
+    let c = card(&b, &Evidence::default(), &incidents, date(2022, 9, 22));
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.level, l.status.breached),
+        ("violations reported, unverified", Level::Unknown, false),
+        "{}",
+        l.status.reason
+    );
+    assert_eq!(
+        l.status.evidence.len(),
+        2,
+        "the unconfirmed reports are cited"
+    );
+    // A week later the reports have aged out of the period.
+    let c = card(&b, &Evidence::default(), &incidents, date(2022, 10, 5));
+    assert_eq!(c.line("ceasefire").expect("line").status.state, "holding");
+}

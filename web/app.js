@@ -86,7 +86,8 @@ function filterQuery(extra = {}) {
 }
 
 function levelBadge(status) {
-  const cls = status.score === null || status.score === undefined ? "level-x" : `level-${status.score}`;
+  const base = status.score === null || status.score === undefined ? "level-x" : `level-${status.score}`;
+  const cls = status.basis === "no-record" ? `${base} level-no-record` : base;
   const text = status.score === null || status.score === undefined ? "–" : String(status.score);
   return el("span", { class: `level ${cls}`, title: status.level }, text);
 }
@@ -379,7 +380,11 @@ async function loadScorecard() {
       const flags = [];
       if (l.status.late) flags.push(el("span", { class: "flag" }, "LATE"));
       if (l.status.breached) flags.push(el("span", { class: "flag" }, "BREACHED"));
-      body.append(el("tr", { class: "line", tabindex: "0", "data-obligation": l.obligation,
+      // A line nothing on record decides is drawn apart from a documented failure.
+      if (l.status.basis === "no-record" && !l.status.state.includes("no record")) {
+        flags.push(el("span", { class: "flag flag-no-record" }, "NO RECORD"));
+      }
+      body.append(el("tr", { class: `line basis-${l.status.basis}`, tabindex: "0", "data-obligation": l.obligation,
         onclick: () => explain(l.obligation), onkeydown: (e) => { if (e.key === "Enter") explain(l.obligation); } },
         el("td", {}, l.point), el("td", { title: l.title }, l.obligation),
         el("td", {}, levelBadge(l.status), " ", l.status.state, ...flags),

@@ -296,6 +296,10 @@ fn status_words(s: &compliance::Status) -> String {
     if s.breached {
         w += " (BREACHED)";
     }
+    // A line nothing on record decides reads apart from a documented failure.
+    if s.basis == compliance::Basis::NoRecord && !w.contains("no record") {
+        w += " (no record)";
+    }
     w
 }
 

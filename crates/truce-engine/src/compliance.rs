@@ -1293,7 +1293,10 @@ fn term(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
         } else {
             reason
         };
-        Status::new(Level::Full, state, reason, late_notices.clone()).since(since)
+        // In force or renewed by the term rule's own dates, not by a record.
+        Status::new(Level::Full, state, reason, late_notices.clone())
+            .since(since)
+            .basis(Basis::Calendar)
     };
     (status, details)
 }

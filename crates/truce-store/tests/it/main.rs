@@ -593,3 +593,38 @@ async fn reports_read_back_whole_from_columns_and_a_body_that_does_not_repeat_th
     assert_eq!(read_back().await, expected);
     store.close().await;
 }
+
+#[tokio::test]
+async fn a_record_dated_after_the_day_of_its_import_is_refused_and_the_good_lines_kept() {
+    for (guard, store) in fresh_all().await {
+        let b = nk2020();
+        store.load_agreement(&b).await.expect("load");
+        let text = concat!(
+            r#"{"type":"exchange","id":"ok","date":"2021-01-26","from":"az","to":"am","counts":{"bodies":31},"source":"test"}"#,
+            "\n",
+            r#"{"type":"exchange","id":"typo","date":"2032-01-26","from":"az","to":"am","counts":{"pows":3},"source":"test"}"#,
+            "\n",
+            r#"{"type":"closure","id":"future","zone":"lachin-corridor","from":"2031-01-01","scope":"full","declared_by":"az","source":"test"}"#,
+        );
+        let now: jiff::Timestamp = "2024-06-01T12:00:00Z".parse().expect("instant");
+        let r = store
+            .import_records(&b, "exchanges.jsonl", text, None, now)
+            .await
+            .expect("import");
+        let refused: Vec<(u64, &str)> = r
+            .rejects
+            .iter()
+            .map(|p| (p.line, p.pointer.as_str()))
+            .collect();
+        assert_eq!(refused, [(2, "/date"), (3, "/from")]);
+        assert!(
+            r.rejects[0]
+                .reason
+                .contains("after the day of this import (2024-06-01)"),
+            "{}",
+            r.rejects[0].reason
+        );
+        assert_eq!(r.counts.added, 1, "the good line is kept");
+        guard.done(store).await;
+    }
+}

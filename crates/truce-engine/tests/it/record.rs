@@ -104,11 +104,9 @@ fn a_closure_with_an_end_stops_blocking_the_day_after_and_the_corridor_is_then_u
     );
     let on = |d: Date| {
         let c = card(&b, &e, &[], d);
-        let l = c
-            .line("lachin-corridor-safe-passage")
+        c.line("lachin-corridor-safe-passage")
             .expect("line")
-            .clone();
-        l
+            .clone()
     };
     let last = on(date(2023, 9, 24));
     assert_eq!(

@@ -87,7 +87,8 @@ function filterQuery(extra = {}) {
 
 function levelBadge(status) {
   const base = status.score === null || status.score === undefined ? "level-x" : `level-${status.score}`;
-  const cls = status.basis === "no-record" ? `${base} level-no-record` : base;
+  const cls = status.basis === "no-record" ? `${base} level-no-record`
+    : status.basis === "ended" ? `${base} level-ended` : base;
   const text = status.score === null || status.score === undefined ? "–" : String(status.score);
   return el("span", { class: `level ${cls}`, title: status.level }, text);
 }

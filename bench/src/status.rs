@@ -82,7 +82,7 @@ fn main() {
                 date: day(d),
                 figures,
                 observation_posts: Some(27),
-                present_in: vec!["peacekeeping-aor".into(), "lachin-corridor".into()],
+                present_in: Some(vec!["peacekeeping-aor".into(), "lachin-corridor".into()]),
                 source: "generated".into(),
                 note: None,
             }));

@@ -31,6 +31,8 @@ truce_model::words! {
         Intermediate = "intermediate",
         /// 3: full.
         Full = "full",
+        /// No longer binds: ended by expiry, agreement, supersession or lapse.
+        Ended = "ended",
     }
 }
 
@@ -38,7 +40,7 @@ impl Level {
     /// The Kroc score, when the level has one.
     pub fn score(self) -> Option<u8> {
         match self {
-            Self::NotYetDue | Self::Unknown => None,
+            Self::NotYetDue | Self::Unknown | Self::Ended => None,
             Self::NotInitiated => Some(0),
             Self::Minimal => Some(1),
             Self::Intermediate => Some(2),
@@ -51,6 +53,7 @@ impl Level {
             Stage::Began => Self::Minimal,
             Stage::Partial => Self::Intermediate,
             Stage::Completed => Self::Full,
+            Stage::Ended => Self::Ended,
         }
     }
 }
@@ -68,6 +71,8 @@ truce_model::words! {
         NoRecord = "no-record",
         /// The agreement's own dates decide it (not yet in force, not yet due).
         Calendar = "calendar",
+        /// The obligation has ended; the line keeps what it was before.
+        Ended = "ended",
     }
 }
 
@@ -509,28 +514,10 @@ fn line(input: Inputs<'_>, all: &[ObligationView], o: &ObligationView, as_of: Da
             ),
             Value::Null,
         )
+    } else if let Some(end) = ending(input, ob, as_of) {
+        ended(input, all, o, &end)
     } else {
-        match ob.kind {
-            ObligationKind::Ceasefire => ceasefire(input, o, as_of),
-            ObligationKind::Handover | ObligationKind::Withdrawal => {
-                progress(input, o, as_of, last_day)
-            }
-            ObligationKind::Deployment => deployment(input, o, as_of),
-            ObligationKind::Term => term(input, o, as_of),
-            ObligationKind::Corridor => {
-                if controlled_by_force(a, o) {
-                    corridor_control(input, o, as_of)
-                } else {
-                    corridor_passage(input, o, as_of)
-                }
-            }
-            ObligationKind::Exchange => exchange(input, o, as_of),
-            ObligationKind::MonitoringCentre
-            | ObligationKind::ConstructionPlan
-            | ObligationKind::ReturnOfDisplaced
-            | ObligationKind::TransportLink
-            | ObligationKind::Milestone => progress(input, o, as_of, last_day),
-        }
+        rule(input, o, as_of, last_day)
     };
     Line {
         obligation: ob.id.clone(),
@@ -543,6 +530,125 @@ fn line(input: Inputs<'_>, all: &[ObligationView], o: &ObligationView, as_of: Da
         status,
         details,
     }
+}
+
+/// The rule of the obligation's kind, on a date.
+fn rule(
+    input: Inputs<'_>,
+    o: &ObligationView,
+    as_of: Date,
+    last_day: Option<Date>,
+) -> (Status, Value) {
+    let a = input.agreement;
+    let ob = &o.obligation;
+    match ob.kind {
+        ObligationKind::Ceasefire => ceasefire(input, o, as_of),
+        ObligationKind::Handover | ObligationKind::Withdrawal => {
+            progress(input, o, as_of, last_day)
+        }
+        ObligationKind::Deployment => deployment(input, o, as_of),
+        ObligationKind::Term => term(input, o, as_of),
+        ObligationKind::Corridor => {
+            if controlled_by_force(a, o) {
+                corridor_control(input, o, as_of)
+            } else {
+                corridor_passage(input, o, as_of)
+            }
+        }
+        ObligationKind::Exchange => exchange(input, o, as_of),
+        ObligationKind::MonitoringCentre
+        | ObligationKind::ConstructionPlan
+        | ObligationKind::ReturnOfDisplaced
+        | ObligationKind::TransportLink
+        | ObligationKind::Milestone => progress(input, o, as_of, last_day),
+    }
+}
+
+/// How an obligation ended, from the record that says so.
+struct End {
+    date: Date,
+    how: &'static str,
+    what: String,
+    key: String,
+}
+
+/// The earliest end on record by `as_of`: a termination or lapse naming the obligation,
+/// or an `ended` milestone.
+fn ending(input: Inputs<'_>, ob: &truce_model::Obligation, as_of: Date) -> Option<End> {
+    let e = input.evidence;
+    let records = e
+        .endings
+        .iter()
+        .take_while(|x| x.date <= as_of)
+        .filter(|x| x.obligations.contains(&ob.id))
+        .map(|x| End {
+            date: x.date,
+            how: x.how_word(),
+            what: x.what.clone(),
+            key: format!(
+                "{}:{}",
+                if x.how.is_some() {
+                    "termination"
+                } else {
+                    "lapse"
+                },
+                x.id
+            ),
+        });
+    let milestones = e
+        .milestones
+        .iter()
+        .take_while(|m| m.date <= as_of)
+        .filter(|m| m.obligation == ob.id && m.stage == Stage::Ended)
+        .map(|m| End {
+            date: m.date,
+            how: "ended",
+            what: m.what.clone(),
+            key: format!("milestone:{}", m.id),
+        });
+    records
+        .chain(milestones)
+        .min_by(|x, y| (x.date, &x.key).cmp(&(y.date, &y.key)))
+}
+
+/// An ended obligation: `ended (date, how)`, never breached and out of the in-force
+/// counts, with the status it had on its last day kept as history.
+fn ended(
+    input: Inputs<'_>,
+    all: &[ObligationView],
+    o: &ObligationView,
+    end: &End,
+) -> (Status, Value) {
+    let last = end.date.yesterday().unwrap_or(end.date);
+    let last_day = deadline_last_day(input, all, o, last);
+    let (before, before_details) = rule(input, o, last, last_day);
+    let mut evidence = vec![end.key.clone()];
+    evidence.extend(
+        before
+            .evidence
+            .iter()
+            .take(input.options.evidence_limit.saturating_sub(1))
+            .cloned(),
+    );
+    let status = Status::new(
+        Level::Ended,
+        &format!("ended ({}, {})", end.date, end.how),
+        format!(
+            "{}; on its last day, {}, it stood at {}: {}",
+            end.what,
+            last,
+            before.label(),
+            before.reason
+        ),
+        evidence,
+    )
+    .since(Some(end.date))
+    .basis(Basis::Ended);
+    let details = json!({
+        "ended": {"date": end.date, "how": end.how, "evidence": end.key},
+        "before_end": {"date": last, "status": before, "details": before_details},
+    });
+    (status, details)
 }
 
 /// The last day on time: fixed deadlines from the view; a deadline counted from another
@@ -616,7 +722,8 @@ fn steps(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> Vec<Step> {
         }
     }
     for m in e.milestones.iter().take_while(|m| m.date <= as_of) {
-        if m.obligation == ob.id {
+        // An end is not a step; `line` reads it.
+        if m.obligation == ob.id && m.stage != Stage::Ended {
             out.push(Step {
                 date: m.date,
                 stage: m.stage,
@@ -1031,12 +1138,13 @@ fn presence(
         .strengths
         .iter()
         .take_while(|s| s.date <= as_of)
-        .filter(|s| force.contains(&s.force) && !s.present_in.is_empty())
+        .filter(|s| force.contains(&s.force) && s.present_in.is_some())
         .last()
     {
         for z in s
             .present_in
             .iter()
+            .flatten()
             .filter(|z| o.obligation.zones.contains(z))
         {
             out.entry(z.clone())
@@ -1121,7 +1229,28 @@ fn deployment(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Va
         "reported_observation_posts": reports.iter().rev().find_map(|s| s.observation_posts),
     });
     let breached = !over.is_empty();
-    let status = if reports.is_empty() && present.is_empty() {
+    // The latest report of none left, or of no zone at all: the force has gone.
+    let gone = reports.last().filter(|s| {
+        s.figures.get("personnel").is_some_and(|p| *p == 0.0)
+            || s.present_in.as_ref().is_some_and(Vec::is_empty)
+    });
+    let status = if let Some(last) = gone {
+        Status::new(
+            Level::Unknown,
+            "withdrawn",
+            format!(
+                "the strength report of {} gives {}: the force has withdrawn; a termination record says whether the parties ended the deployment",
+                last.date,
+                if last.figures.get("personnel").is_some_and(|p| *p == 0.0) {
+                    "no personnel"
+                } else {
+                    "no zone of presence"
+                }
+            ),
+            vec![format!("strength:{}", last.id)],
+        )
+        .since(Some(last.date))
+    } else if reports.is_empty() && present.is_empty() {
         Status::new(
             Level::Unknown,
             "no record",

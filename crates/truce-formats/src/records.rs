@@ -5,7 +5,7 @@
 use crate::jsonl::LineProblem;
 use serde_json::Value;
 use truce_model::bundle::AgreementBundle;
-use truce_model::records::{Record, RecordKind};
+use truce_model::records::{EndedBy, Record, RecordKind};
 
 /// Reads one line of an evidence file. `no` is the line number, for problems.
 pub fn read_line(
@@ -106,6 +106,8 @@ pub fn read_value(
         RecordKind::DetentionClaim => Record::DetentionClaim(typed(no, value)?),
         RecordKind::Notice => Record::Notice(typed(no, value)?),
         RecordKind::Milestone => Record::Milestone(typed(no, value)?),
+        RecordKind::Termination => Record::Termination(typed(no, value)?),
+        RecordKind::Lapse => Record::Lapse(typed(no, value)?),
     };
     let problems = check(no, &record, agreement);
     if problems.is_empty() {
@@ -149,11 +151,11 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
             ));
         }
     };
-    let obligation = |out: &mut Vec<LineProblem>, id: &str| {
+    let obligation_at = |out: &mut Vec<LineProblem>, pointer: &str, id: &str| {
         if !a.obligations.iter().any(|o| o.id == id) {
             out.push(problem(
                 no,
-                "/obligation",
+                pointer,
                 format!(
                     "unknown obligation `{id}`; {}",
                     truce_model::diag::suggest(id, a.obligations.iter().map(|o| o.id.as_str()))
@@ -161,6 +163,7 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
             ));
         }
     };
+    let obligation = |out: &mut Vec<LineProblem>, id: &str| obligation_at(out, "/obligation", id);
     let zone_ids: Vec<&str> = bundle.zones.ids().into_iter().collect();
     if r.id().trim().is_empty() {
         out.push(problem(no, "/id", "must not be empty"));
@@ -187,7 +190,7 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
                     out.push(problem(no, format!("/figures/{k}"), "must be zero or more"));
                 }
             }
-            for (i, z) in s.present_in.iter().enumerate() {
+            for (i, z) in s.present_in.iter().flatten().enumerate() {
                 zone(&mut out, &format!("/present_in/{i}"), z, &zone_ids);
             }
         }
@@ -255,6 +258,41 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
             actor(&mut out, "/by", &n.by);
         }
         Record::Milestone(m) => obligation(&mut out, &m.obligation),
+        Record::Termination(e) | Record::Lapse(e) => {
+            if e.obligations.is_empty() {
+                out.push(problem(
+                    no,
+                    "/obligations",
+                    "names no obligation; list the obligations that ended",
+                ));
+            }
+            for (i, o) in e.obligations.iter().enumerate() {
+                obligation_at(&mut out, &format!("/obligations/{i}"), o);
+            }
+            match (r.kind(), e.how) {
+                (RecordKind::Termination, None) => out.push(problem(
+                    no,
+                    "/how",
+                    format!(
+                        "is missing: say how it ended, one of {} (a lapse is a `lapse` record)",
+                        EndedBy::ALL.join(", ")
+                    ),
+                )),
+                (RecordKind::Lapse, Some(_)) => out.push(problem(
+                    no,
+                    "/how",
+                    "a lapse has no `how`: what it governed ceased to exist; a termination says how",
+                )),
+                _ => {}
+            }
+            if e.how == Some(EndedBy::Supersession) && e.superseded_by.is_none() {
+                out.push(problem(
+                    no,
+                    "/superseded_by",
+                    "is missing: name the document or decision that superseded it",
+                ));
+            }
+        }
     }
     out
 }

@@ -1,6 +1,6 @@
 //! Evidence records beyond incidents: handovers and withdrawals, peacekeeping strength
 //! and observation posts, checkpoints, crossings and closures, exchanges and detention
-//! claims, term notices and milestones (docs/evidence.md), and [`Evidence`], every record
+//! claims, term notices, milestones and endings (docs/evidence.md), and [`Evidence`], every record
 //! the evaluation reads, sorted by kind. Each record names the public source it rests on.
 //! `truce_formats::records` reads and checks them.
 
@@ -34,6 +34,11 @@ crate::words! {
         Notice = "notice",
         /// A step towards an obligation, with how far it went.
         Milestone = "milestone",
+        /// One or more obligations ended: by expiry after notice, early by the parties'
+        /// agreement, or superseded by a later document.
+        Termination = "termination",
+        /// One or more obligations lapsed: what they govern ceased to exist.
+        Lapse = "lapse",
     }
 }
 
@@ -46,17 +51,33 @@ crate::words! {
         Partial = "partial",
         /// Done (3, full).
         Completed = "completed",
+        /// Over: the obligation no longer binds from this date (a centre closed, a force
+        /// gone); its history stays.
+        Ended = "ended",
     }
 }
 
 impl Stage {
-    /// The Kroc level the stage reaches.
-    pub fn score(self) -> u8 {
+    /// The Kroc level the stage reaches; `None` for an end, which is not a step.
+    pub fn score(self) -> Option<u8> {
         match self {
-            Self::Began => 1,
-            Self::Partial => 2,
-            Self::Completed => 3,
+            Self::Began => Some(1),
+            Self::Partial => Some(2),
+            Self::Completed => Some(3),
+            Self::Ended => None,
         }
+    }
+}
+
+crate::words! {
+    /// How an obligation was terminated.
+    EndedBy {
+        /// Its term expired after notice was given in time.
+        Expiry = "expiry",
+        /// The parties ended it early by agreement.
+        Agreement = "agreement",
+        /// A later document superseded it.
+        Supersession = "supersession",
     }
 }
 
@@ -161,9 +182,10 @@ pub struct Strength {
     /// Observation posts the force reports, if it gives the number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observation_posts: Option<u32>,
-    /// Zones the report says the force is deployed in.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub present_in: Vec<String>,
+    /// Zones the report says the force is deployed in; an explicit empty list says it
+    /// is deployed nowhere (withdrawn).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub present_in: Option<Vec<String>>,
     /// Public source.
     pub source: String,
     /// Free note.
@@ -380,6 +402,38 @@ pub struct Milestone {
     pub source: String,
 }
 
+/// The end of one or more obligations: a termination (with how) or a lapse.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ending {
+    /// Id.
+    pub id: String,
+    /// The obligations that end.
+    pub obligations: Vec<String>,
+    /// Local date from which they no longer bind.
+    pub date: Date,
+    /// How a termination came about; a lapse has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub how: Option<EndedBy>,
+    /// The document or decision that superseded them, in words (a supersession).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
+    /// What happened, in a line.
+    pub what: String,
+    /// Public source.
+    pub source: String,
+    /// Free note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Ending {
+    /// How, in a word: `expiry`, `agreement`, `supersession`, or `lapse`.
+    pub fn how_word(&self) -> &'static str {
+        self.how.map_or("lapse", EndedBy::as_str)
+    }
+}
+
 /// One evidence record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
@@ -406,6 +460,10 @@ pub enum Record {
     Notice(Notice),
     /// See [`Milestone`].
     Milestone(Milestone),
+    /// See [`Ending`].
+    Termination(Ending),
+    /// See [`Ending`].
+    Lapse(Ending),
 }
 
 impl Record {
@@ -423,6 +481,8 @@ impl Record {
             Self::DetentionClaim(_) => RecordKind::DetentionClaim,
             Self::Notice(_) => RecordKind::Notice,
             Self::Milestone(_) => RecordKind::Milestone,
+            Self::Termination(_) => RecordKind::Termination,
+            Self::Lapse(_) => RecordKind::Lapse,
         }
     }
 
@@ -439,6 +499,7 @@ impl Record {
             Self::DetentionClaim(r) => &r.id,
             Self::Notice(r) => &r.id,
             Self::Milestone(r) => &r.id,
+            Self::Termination(r) | Self::Lapse(r) => &r.id,
         }
     }
 
@@ -460,6 +521,7 @@ impl Record {
             Self::DetentionClaim(r) => Some(r.date),
             Self::Notice(r) => Some(r.date),
             Self::Milestone(r) => Some(r.date),
+            Self::Termination(r) | Self::Lapse(r) => Some(r.date),
         }
     }
 
@@ -476,6 +538,7 @@ impl Record {
             Self::DetentionClaim(r) => &r.source,
             Self::Notice(r) => &r.source,
             Self::Milestone(r) => &r.source,
+            Self::Termination(r) | Self::Lapse(r) => &r.source,
         }
     }
 
@@ -527,6 +590,12 @@ impl Record {
                 r.by, r.intention, r.obligation
             ),
             Self::Milestone(r) => format!("{} {}: {}", r.obligation, r.stage, r.what),
+            Self::Termination(r) | Self::Lapse(r) => format!(
+                "{} ended ({}): {}",
+                r.obligations.join(", "),
+                r.how_word(),
+                r.what
+            ),
         }
     }
 }
@@ -556,6 +625,8 @@ pub struct Evidence {
     pub notices: Vec<Notice>,
     /// Milestones.
     pub milestones: Vec<Milestone>,
+    /// Terminations and lapses.
+    pub endings: Vec<Ending>,
 }
 
 impl Evidence {
@@ -575,6 +646,7 @@ impl Evidence {
                 Record::DetentionClaim(x) => e.claims.push(x),
                 Record::Notice(x) => e.notices.push(x),
                 Record::Milestone(x) => e.milestones.push(x),
+                Record::Termination(x) | Record::Lapse(x) => e.endings.push(x),
             }
         }
         e.handovers
@@ -598,6 +670,8 @@ impl Evidence {
         e.notices
             .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
         e.milestones
+            .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        e.endings
             .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
         e
     }
@@ -626,6 +700,7 @@ impl Evidence {
             + self.claims.len()
             + self.notices.len()
             + self.milestones.len()
+            + self.endings.len()
     }
 
     /// True when there is no record.

@@ -340,13 +340,14 @@ pub fn scorecard(a: &Agreement, card: &truce_engine::compliance::Scorecard) -> S
         card.lines.iter().filter(|l| f(l)).count()
     };
     out.push_str(&format!(
-        "\n{} obligations: {} full, {} under way, {} not initiated, {} not yet due, {} unknown; {} late, {} breached; {} stand on no record. `truce status explain ID` shows why.\n",
+        "\n{} obligations: {} full, {} under way, {} not initiated, {} not yet due, {} unknown, {} ended; {} late, {} breached; {} stand on no record. `truce status explain ID` shows why.\n",
         card.lines.len(),
         n(&|l| l.status.score == Some(3)),
         n(&|l| matches!(l.status.score, Some(1 | 2))),
         n(&|l| l.status.score == Some(0)),
         n(&|l| l.status.level == truce_engine::compliance::Level::NotYetDue),
         n(&|l| l.status.level == truce_engine::compliance::Level::Unknown),
+        n(&|l| l.status.level == truce_engine::compliance::Level::Ended),
         n(&|l| l.status.late),
         n(&|l| l.status.breached),
         n(&|l| l.status.basis == truce_engine::compliance::Basis::NoRecord),

@@ -459,7 +459,7 @@ impl Rng {
 }
 
 #[test]
-fn evaluating_random_evidence_on_every_day_never_panics_and_completed_steps_stay_completed() {
+fn random_evidence_never_panics_completed_steps_stay_completed_ended_ones_never_breach() {
     let b = nk2020();
     let zones = [
         "agdam",
@@ -488,7 +488,7 @@ fn evaluating_random_evidence_on_every_day_never_panics_and_completed_steps_stay
         };
         for i in 0..60 {
             let d = day(&mut rng);
-            let line = match rng.below(7) {
+            let line = match rng.below(9) {
                 0 => format!(
                     r#"{{"type":"handover","id":"h{i}","zone":"{}","from":"am","to":"az","date":"{d}","stage":"{}","source":"t"}}"#,
                     zones[rng.below(3) as usize],
@@ -515,8 +515,20 @@ fn evaluating_random_evidence_on_every_day_never_panics_and_completed_steps_stay
                     r#"{{"type":"exchange","id":"e{i}","date":"{d}","from":"az","to":"am","counts":{{"pows":{}}},"source":"t"}}"#,
                     rng.below(20)
                 ),
-                _ => format!(
+                6 => format!(
                     r#"{{"type":"notice","id":"n{i}","obligation":"peacekeeping-term","by":"am","date":"{d}","intention":"terminate","source":"t"}}"#
+                ),
+                7 if rng.below(4) == 0 => format!(
+                    r#"{{"type":"termination","id":"t{i}","obligations":["{}"],"date":"{d}","how":"agreement","what":"x","source":"t"}}"#,
+                    obligations[rng.below(obligations.len() as u64) as usize],
+                ),
+                7 => format!(
+                    r#"{{"type":"lapse","id":"l{i}","obligations":["{}"],"date":"{d}","what":"x","source":"t"}}"#,
+                    obligations[rng.below(obligations.len() as u64) as usize],
+                ),
+                _ => format!(
+                    r#"{{"type":"milestone","id":"me{i}","obligation":"{}","date":"{d}","stage":"ended","what":"x","source":"t"}}"#,
+                    obligations[rng.below(obligations.len() as u64) as usize],
                 ),
             };
             text.push('\n');
@@ -524,10 +536,27 @@ fn evaluating_random_evidence_on_every_day_never_panics_and_completed_steps_stay
         }
         let e = Evidence::from_records(lines(&text, &b));
         let mut completed: std::collections::BTreeSet<String> = Default::default();
+        let mut ended: std::collections::BTreeSet<String> = Default::default();
         let mut on = date(2020, 11, 5);
         while on < date(2022, 1, 1) {
             let c = card(&b, &e, on);
             for l in &c.lines {
+                // Once ended, always ended, and never breached.
+                if l.status.level == Level::Ended {
+                    assert!(
+                        !l.status.breached,
+                        "seed {seed}: {} ended yet breached",
+                        l.obligation
+                    );
+                    ended.insert(l.obligation.clone());
+                } else {
+                    assert!(
+                        !ended.contains(&l.obligation),
+                        "seed {seed}: {} had ended and is {} on {on}",
+                        l.obligation,
+                        l.status.label()
+                    );
+                }
                 let done = l.status.state.starts_with("complete") && l.status.level == Level::Full;
                 let progress_kind = !matches!(
                     l.kind,
@@ -537,7 +566,10 @@ fn evaluating_random_evidence_on_every_day_never_panics_and_completed_steps_stay
                         | truce_model::words::ObligationKind::Exchange
                         | truce_model::words::ObligationKind::Term
                 );
-                if progress_kind && completed.contains(&l.obligation) {
+                if progress_kind
+                    && completed.contains(&l.obligation)
+                    && !ended.contains(&l.obligation)
+                {
                     assert!(
                         done,
                         "seed {seed}: {} was complete and is {} on {on}",
@@ -553,6 +585,10 @@ fn evaluating_random_evidence_on_every_day_never_panics_and_completed_steps_stay
                 .checked_add(jiff::Span::new().days(3))
                 .unwrap_or(date(2022, 1, 1));
         }
+        assert!(
+            !ended.is_empty(),
+            "seed {seed}: no obligation ended, the property went untested"
+        );
     }
 }
 

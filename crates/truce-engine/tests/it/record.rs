@@ -303,3 +303,173 @@ fn unverified_reports_never_read_as_holding() {
     let c = card(&b, &Evidence::default(), &incidents, date(2022, 10, 5));
     assert_eq!(c.line("ceasefire").expect("line").status.state, "holding");
 }
+
+fn line_on(
+    b: &AgreementBundle,
+    e: &Evidence,
+    ob: &str,
+    on: Date,
+) -> truce_engine::compliance::Line {
+    card(b, e, &[], on).line(ob).expect("line").clone()
+}
+
+const DEPLOYED: &str = r#"{"type":"strength","id":"s1","force":"ru-pk","date":"2020-11-20","figures":{"personnel":1960},"present_in":["peacekeeping-aor","lachin-corridor"],"source":"test"}"#;
+
+#[test]
+fn ended_early_by_agreement_the_line_says_so_keeps_its_history_and_never_breaches() {
+    let b = nk2020();
+    let e = evidence(
+        &b,
+        &format!(
+            "{DEPLOYED}\n{}",
+            r#"{"type":"termination","id":"pk-out","obligations":["peacekeeping-deployment","peacekeeping-term"],"date":"2024-04-17","how":"agreement","what":"Russia and Azerbaijan agreed the peacekeepers would leave","source":"test"}"#
+        ),
+    );
+    let before = line_on(&b, &e, "peacekeeping-deployment", date(2024, 4, 16));
+    assert_eq!(before.status.state, "deployed");
+    let after = line_on(&b, &e, "peacekeeping-deployment", date(2024, 4, 17));
+    assert_eq!(
+        (
+            after.status.state.as_str(),
+            after.status.level,
+            after.status.basis,
+            after.status.breached
+        ),
+        (
+            "ended (2024-04-17, agreement)",
+            Level::Ended,
+            Basis::Ended,
+            false
+        )
+    );
+    assert_eq!(after.status.evidence[0], "termination:pk-out");
+    assert_eq!(after.details["before_end"]["status"]["state"], "deployed");
+    // The term ends too, by the same record, instead of running on to 2025.
+    let term = line_on(&b, &e, "peacekeeping-term", date(2025, 12, 1));
+    assert_eq!(term.status.state, "ended (2024-04-17, agreement)");
+}
+
+#[test]
+fn a_lapse_ends_a_breached_corridor_which_then_never_breaches() {
+    let b = nk2020();
+    let e = evidence(
+        &b,
+        r#"{"type":"closure","id":"road","zone":"lachin-corridor","from":"2022-12-12","scope":"full","declared_by":"ru","source":"test"}
+{"type":"lapse","id":"nk-gone","obligations":["lachin-corridor-safe-passage"],"date":"2024-01-01","what":"The entity the corridor served ceased to exist","source":"test"}"#,
+    );
+    let blocked = line_on(&b, &e, "lachin-corridor-safe-passage", date(2023, 12, 31));
+    assert!(blocked.status.breached);
+    for on in [date(2024, 1, 1), date(2024, 6, 1), date(2026, 1, 1)] {
+        let l = line_on(&b, &e, "lachin-corridor-safe-passage", on);
+        assert_eq!(
+            (l.status.state.as_str(), l.status.breached),
+            ("ended (2024-01-01, lapse)", false),
+            "{on}"
+        );
+        assert!(
+            l.status.reason.contains("1 blocked [BREACHED]"),
+            "{}",
+            l.status.reason
+        );
+    }
+}
+
+#[test]
+fn a_superseded_obligation_and_an_ended_milestone_end_the_line() {
+    let b = nk2020();
+    let e = evidence(
+        &b,
+        r#"{"type":"termination","id":"new-plan","obligations":["lachin-new-route-plan"],"date":"2022-08-30","how":"supersession","superseded_by":"the route agreed in August 2022","what":"A new road replaced the planned route","source":"test"}
+{"type":"milestone","id":"jmc-closed","obligation":"peacekeeping-centre","date":"2024-04-26","stage":"ended","what":"The Aghdam monitoring centre closed","source":"test"}"#,
+    );
+    let l = line_on(&b, &e, "lachin-new-route-plan", date(2023, 1, 1));
+    assert_eq!(l.status.state, "ended (2022-08-30, supersession)");
+    let l = line_on(&b, &e, "peacekeeping-centre", date(2024, 4, 25));
+    assert_ne!(l.status.level, Level::Ended);
+    let l = line_on(&b, &e, "peacekeeping-centre", date(2024, 4, 26));
+    assert_eq!(
+        (l.status.state.as_str(), l.status.level),
+        ("ended (2024-04-26, ended)", Level::Ended)
+    );
+}
+
+#[test]
+fn a_report_of_no_personnel_or_of_no_zone_means_withdrawn_not_deployed() {
+    let b = nk2020();
+    for last in [
+        r#"{"type":"strength","id":"s2","force":"ru-pk","date":"2024-06-12","figures":{"personnel":0},"source":"test"}"#,
+        r#"{"type":"strength","id":"s2","force":"ru-pk","date":"2024-06-12","present_in":[],"source":"test"}"#,
+    ] {
+        let e = evidence(&b, &format!("{DEPLOYED}\n{last}"));
+        let l = line_on(&b, &e, "peacekeeping-deployment", date(2024, 7, 1));
+        assert_eq!(
+            (
+                l.status.state.as_str(),
+                l.status.since,
+                l.status.evidence.as_slice()
+            ),
+            (
+                "withdrawn",
+                Some(date(2024, 6, 12)),
+                ["strength:s2".to_owned()].as_slice()
+            ),
+            "{last}"
+        );
+    }
+}
+
+#[test]
+fn an_ending_that_does_not_say_how_or_what_is_refused_with_its_pointer() {
+    let b = nk2020();
+    let refused = |line: &str| -> Vec<String> {
+        read_line(1, line, &b)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| format!("{}: {}", p.pointer, p.reason))
+            .collect()
+    };
+    let no_how = refused(
+        r#"{"type":"termination","id":"t","obligations":["ceasefire"],"date":"2023-09-20","what":"x","source":"s"}"#,
+    );
+    assert!(no_how[0].starts_with("/how: is missing"), "{no_how:?}");
+    let lapse_how = refused(
+        r#"{"type":"lapse","id":"l","obligations":["ceasefire"],"date":"2023-09-20","how":"agreement","what":"x","source":"s"}"#,
+    );
+    assert!(
+        lapse_how[0].starts_with("/how: a lapse has no `how`"),
+        "{lapse_how:?}"
+    );
+    let nothing = refused(
+        r#"{"type":"lapse","id":"l","obligations":[],"date":"2023-09-20","what":"x","source":"s"}"#,
+    );
+    assert!(
+        nothing[0].starts_with("/obligations: names no obligation"),
+        "{nothing:?}"
+    );
+    let unknown = refused(
+        r#"{"type":"lapse","id":"l","obligations":["cease-fire"],"date":"2023-09-20","what":"x","source":"s"}"#,
+    );
+    assert!(
+        unknown[0].starts_with("/obligations/0: unknown obligation `cease-fire`"),
+        "{unknown:?}"
+    );
+    let undated = refused(
+        r#"{"type":"milestone","id":"m","obligation":"ceasefire","stage":"ended","what":"x","source":"s"}"#,
+    );
+    assert!(undated[0].contains("missing field `date`"), "{undated:?}");
+    let unsourced = refused(
+        r#"{"type":"milestone","id":"m","obligation":"ceasefire","date":"2023-09-20","stage":"ended","what":"x"}"#,
+    );
+    assert!(
+        unsourced[0].contains("missing field `source`"),
+        "{unsourced:?}"
+    );
+    let superseded = refused(
+        r#"{"type":"termination","id":"t","obligations":["ceasefire"],"date":"2023-09-20","how":"supersession","what":"x","source":"s"}"#,
+    );
+    assert!(
+        superseded[0].starts_with("/superseded_by: is missing"),
+        "{superseded:?}"
+    );
+}

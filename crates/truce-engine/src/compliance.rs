@@ -854,12 +854,12 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     let ix = input.violations;
     let opts = input.options;
     let ob = &o.obligation;
-    if ix.observed == 0 {
+    if ix.observed == 0 && input.evidence.coverage.is_empty() {
         return (
             Status::new(
                 Level::Unknown,
                 "unknown",
-                "no incident on record: import reports to assess the ceasefire (no evidence)"
+                "no incident and no coverage on record: import reports, and coverage records of what their sources watch, to assess the ceasefire (no evidence)"
                     .into(),
                 Vec::new(),
             ),
@@ -981,6 +981,7 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     recent.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
     let total_recent = recent.len();
     let window = format!("{} to {}", day_date(cur_from), as_of);
+    let watched = Coverage::of(input, ob, day_date(cur_from), as_of);
     let disputed: u32 = current.iter().map(|c| c[2]).sum();
     let unverified: u32 = current.iter().map(|c| c[3]).sum();
     let (level, state, reason, breached) = if !offenders.is_empty() {
@@ -1016,12 +1017,35 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
             false,
         )
     } else {
-        (
-            Level::Full,
-            "holding",
-            format!("no violation on record {window} (no evidence of violation)"),
-            false,
-        )
+        match watched.verdict() {
+            Watched::Nowhere => (
+                Level::Unknown,
+                "unknown (no coverage)",
+                format!(
+                    "no violation on record {window}, but no coverage on record for those days: nobody is known to have watched (no evidence)"
+                ),
+                false,
+            ),
+            Watched::Everywhere => (
+                Level::Full,
+                "holding",
+                format!(
+                    "no violation on record {window}, watched throughout by {}",
+                    watched.watchers()
+                ),
+                false,
+            ),
+            Watched::Partly => (
+                Level::Full,
+                "holding where watched",
+                format!(
+                    "no violation on record {window} where watched by {}; not watched every day: {}",
+                    watched.watchers(),
+                    watched.gaps()
+                ),
+                false,
+            ),
+        }
     };
     // The evidence: confirmed and corroborated incidents, or, when only unconfirmed
     // reports stand, those.
@@ -1030,12 +1054,16 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     } else {
         0..2
     };
-    let evidence: Vec<String> = recent
+    let mut evidence: Vec<String> = recent
         .iter()
         .filter(|r| cited.contains(&r.0))
         .take(opts.evidence_limit)
         .map(|r| ix.ids[r.2 as usize].to_string())
         .collect();
+    // A quiet period stands on the coverage that watched it.
+    if state.starts_with("holding") {
+        evidence.extend(watched.keys.iter().take(opts.evidence_limit).cloned());
+    }
     // Legacy mines and unexploded ordnance: incidents and dead per zone and month, apart
     // from the violations.
     let mut ordnance: BTreeMap<(String, String), (u32, u32)> = BTreeMap::new();
@@ -1077,12 +1105,112 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         }).collect::<serde_json::Map<String, Value>>(),
         "per_zone_day": per_zone_day.iter().map(|((z, d, p), c)| json!({"zone": zone_names[*z], "date": day_date(*d), "party": party_name(*p), "counts": counts(c)})).collect::<Vec<_>>(),
         "incidents_in_period": total_recent,
+        "coverage": watched.details(),
         "legacy_ordnance": ordnance.iter().map(|((zone, month), (n, killed))| json!({"zone": zone, "month": month, "incidents": n, "killed": killed})).collect::<Vec<_>>(),
     });
     (
         Status::new(level, state, reason, evidence).breached(breached),
         details,
     )
+}
+
+/// What the coverage on record watched of an obligation's zones over a period.
+struct Coverage {
+    /// Days of the period.
+    days: u32,
+    /// Per zone (`*` when the obligation names none): the days watched.
+    per_zone: BTreeMap<String, u32>,
+    /// The coverage records that watched some of it.
+    keys: Vec<String>,
+    /// Their watchers.
+    who: BTreeSet<String>,
+}
+
+enum Watched {
+    Nowhere,
+    Partly,
+    Everywhere,
+}
+
+impl Coverage {
+    fn of(input: Inputs<'_>, ob: &truce_model::Obligation, from: Date, to: Date) -> Self {
+        let zones: Vec<&str> = if ob.zones.is_empty() {
+            vec!["*"]
+        } else {
+            ob.zones.iter().map(String::as_str).collect()
+        };
+        let mut c = Self {
+            days: 0,
+            per_zone: zones.iter().map(|z| ((*z).to_owned(), 0)).collect(),
+            keys: Vec::new(),
+            who: BTreeSet::new(),
+        };
+        let mut day = from;
+        loop {
+            c.days += 1;
+            for z in &zones {
+                let by: Vec<_> = input
+                    .evidence
+                    .coverage
+                    .iter()
+                    .filter(|r| {
+                        if *z == "*" {
+                            r.from <= day && r.to.is_none_or(|t| day <= t)
+                        } else {
+                            r.watches(z, day)
+                        }
+                    })
+                    .collect();
+                if !by.is_empty() {
+                    *c.per_zone.entry((*z).to_owned()).or_default() += 1;
+                }
+                for r in by {
+                    let key = format!("coverage:{}", r.id);
+                    if !c.keys.contains(&key) {
+                        c.keys.push(key);
+                    }
+                    c.who.insert(r.watcher.clone());
+                }
+            }
+            if day >= to {
+                break;
+            }
+            day = next_day(day);
+        }
+        c
+    }
+
+    fn verdict(&self) -> Watched {
+        if self.per_zone.values().all(|n| *n == 0) {
+            Watched::Nowhere
+        } else if self.per_zone.values().all(|n| *n == self.days) {
+            Watched::Everywhere
+        } else {
+            Watched::Partly
+        }
+    }
+
+    fn watchers(&self) -> String {
+        self.who.iter().cloned().collect::<Vec<_>>().join(", ")
+    }
+
+    fn gaps(&self) -> String {
+        self.per_zone
+            .iter()
+            .filter(|(_, n)| **n < self.days)
+            .map(|(z, n)| format!("{z} ({n} of {} days)", self.days))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn details(&self) -> Value {
+        json!({
+            "days": self.days,
+            "days_watched_per_zone": self.per_zone,
+            "watchers": self.who,
+            "records": self.keys,
+        })
+    }
 }
 
 // --- deployment ----------------------------------------------------------------------------

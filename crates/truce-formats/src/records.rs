@@ -108,6 +108,7 @@ pub fn read_value(
         RecordKind::Milestone => Record::Milestone(typed(no, value)?),
         RecordKind::Termination => Record::Termination(typed(no, value)?),
         RecordKind::Lapse => Record::Lapse(typed(no, value)?),
+        RecordKind::Coverage => Record::Coverage(typed(no, value)?),
     };
     let problems = check(no, &record, agreement);
     if problems.is_empty() {
@@ -258,6 +259,21 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
             actor(&mut out, "/by", &n.by);
         }
         Record::Milestone(m) => obligation(&mut out, &m.obligation),
+        Record::Coverage(c) => {
+            if c.watcher.trim().is_empty() {
+                out.push(problem(
+                    no,
+                    "/watcher",
+                    "must name the source of reports that watches",
+                ));
+            }
+            for (i, z) in c.zones.iter().enumerate() {
+                zone(&mut out, &format!("/zones/{i}"), z, &zone_ids);
+            }
+            if c.to.is_some_and(|t| t < c.from) {
+                out.push(problem(no, "/to", "is before `from`"));
+            }
+        }
         Record::Termination(e) | Record::Lapse(e) => {
             if e.obligations.is_empty() {
                 out.push(problem(

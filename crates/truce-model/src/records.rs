@@ -39,6 +39,9 @@ crate::words! {
         Termination = "termination",
         /// One or more obligations lapsed: what they govern ceased to exist.
         Lapse = "lapse",
+        /// What a source of reports watches: zones and a period (an observation post
+        /// from its opening, a data set from its start, a mission for its mandate).
+        Coverage = "coverage",
     }
 }
 
@@ -434,6 +437,40 @@ impl Ending {
     }
 }
 
+/// What a source of reports watches: the agreement's zones (all when none are named)
+/// from a day, to a day or open-ended. A quiet day counts as a ceasefire holding only
+/// where some coverage stood.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coverage {
+    /// Id.
+    pub id: String,
+    /// The registered source of reports that watches (`acled`, `op-7`, a mission).
+    pub watcher: String,
+    /// Zones watched; empty: every zone of the agreement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<String>,
+    /// First day watched.
+    pub from: Date,
+    /// Last day watched, when the coverage ended (a post closed, a mandate over).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Date>,
+    /// Public source describing the coverage.
+    pub source: String,
+    /// Free note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Coverage {
+    /// True when it watches `zone` on `day`.
+    pub fn watches(&self, zone: &str, day: Date) -> bool {
+        self.from <= day
+            && self.to.is_none_or(|t| day <= t)
+            && (self.zones.is_empty() || self.zones.iter().any(|z| z == zone))
+    }
+}
+
 /// One evidence record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
@@ -464,6 +501,8 @@ pub enum Record {
     Termination(Ending),
     /// See [`Ending`].
     Lapse(Ending),
+    /// See [`Coverage`].
+    Coverage(Coverage),
 }
 
 impl Record {
@@ -483,6 +522,7 @@ impl Record {
             Self::Milestone(_) => RecordKind::Milestone,
             Self::Termination(_) => RecordKind::Termination,
             Self::Lapse(_) => RecordKind::Lapse,
+            Self::Coverage(_) => RecordKind::Coverage,
         }
     }
 
@@ -500,6 +540,7 @@ impl Record {
             Self::Notice(r) => &r.id,
             Self::Milestone(r) => &r.id,
             Self::Termination(r) | Self::Lapse(r) => &r.id,
+            Self::Coverage(r) => &r.id,
         }
     }
 
@@ -522,6 +563,7 @@ impl Record {
             Self::Notice(r) => Some(r.date),
             Self::Milestone(r) => Some(r.date),
             Self::Termination(r) | Self::Lapse(r) => Some(r.date),
+            Self::Coverage(r) => Some(r.from),
         }
     }
 
@@ -539,6 +581,7 @@ impl Record {
             Self::Notice(r) => &r.source,
             Self::Milestone(r) => &r.source,
             Self::Termination(r) | Self::Lapse(r) => &r.source,
+            Self::Coverage(r) => &r.source,
         }
     }
 
@@ -596,6 +639,17 @@ impl Record {
                 r.how_word(),
                 r.what
             ),
+            Self::Coverage(r) => format!(
+                "{} watches {} from {}{}",
+                r.watcher,
+                if r.zones.is_empty() {
+                    "every zone".to_owned()
+                } else {
+                    r.zones.join(", ")
+                },
+                r.from,
+                r.to.map(|t| format!(" to {t}")).unwrap_or_default()
+            ),
         }
     }
 }
@@ -627,6 +681,8 @@ pub struct Evidence {
     pub milestones: Vec<Milestone>,
     /// Terminations and lapses.
     pub endings: Vec<Ending>,
+    /// What the sources of reports watch.
+    pub coverage: Vec<Coverage>,
 }
 
 impl Evidence {
@@ -647,6 +703,7 @@ impl Evidence {
                 Record::Notice(x) => e.notices.push(x),
                 Record::Milestone(x) => e.milestones.push(x),
                 Record::Termination(x) | Record::Lapse(x) => e.endings.push(x),
+                Record::Coverage(x) => e.coverage.push(x),
             }
         }
         e.handovers
@@ -673,6 +730,8 @@ impl Evidence {
             .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
         e.endings
             .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        e.coverage
+            .sort_by(|a, b| (a.from, &a.id).cmp(&(b.from, &b.id)));
         e
     }
 
@@ -701,6 +760,7 @@ impl Evidence {
             + self.notices.len()
             + self.milestones.len()
             + self.endings.len()
+            + self.coverage.len()
     }
 
     /// True when there is no record.

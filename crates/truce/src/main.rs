@@ -93,7 +93,8 @@ enum Command {
     #[command(subcommand)]
     Sources(evidence::SourcesCmd),
     /// Import and list evidence records: handovers, strength reports, observation posts,
-    /// checkpoints, crossings, closures, exchanges, detention claims, notices, milestones.
+    /// checkpoints, crossings, closures, exchanges, detention claims, notices, milestones,
+    /// terminations, lapses and coverage.
     #[command(subcommand)]
     Evidence(records::EvidenceCmd),
     /// The status of every obligation on a date, with the evidence behind it.

@@ -267,7 +267,10 @@ fn legacy_ordnance_is_a_humanitarian_figure_not_a_violation() {
     assert!(ix.is_empty(), "a legacy mine is not a violation");
     let c = card(&b, &Evidence::default(), &[mine.clone()], date(2021, 6, 6));
     let l = c.line("ceasefire").expect("line");
-    assert_eq!(l.status.state, "holding");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.breached),
+        ("unknown (no coverage)", false)
+    );
     assert_eq!(l.details["legacy_ordnance"][0]["month"], "2021-06");
     assert_eq!(l.details["legacy_ordnance"][0]["killed"], 2);
     let c = card(&b, &Evidence::default(), &[mine, device], date(2021, 6, 6));
@@ -299,9 +302,76 @@ fn unverified_reports_never_read_as_holding() {
         2,
         "the unconfirmed reports are cited"
     );
-    // A week later the reports have aged out of the period.
+    // A week later the reports have aged out of the period; nobody watched: unknown.
     let c = card(&b, &Evidence::default(), &incidents, date(2022, 10, 5));
-    assert_eq!(c.line("ceasefire").expect("line").status.state, "holding");
+    assert_eq!(
+        c.line("ceasefire").expect("line").status.state,
+        "unknown (no coverage)"
+    );
+}
+
+const WATCHED: &str = r#"{"type":"coverage","id":"acled-az-am","watcher":"acled","from":"2018-01-01","source":"https://acleddata.com/"}
+{"type":"coverage","id":"op-7","watcher":"op-7","zones":["lachin-corridor"],"from":"2021-06-01","to":"2021-06-30","source":"test"}"#;
+
+#[test]
+fn a_quiet_period_holds_only_where_and_when_some_coverage_stood() {
+    let b = nk2020();
+    // The corridor post alone: some zones of the ceasefire are not watched.
+    let post = evidence(&b, WATCHED.lines().nth(1).expect("line"));
+    let c = card(&b, &post, &[], date(2021, 6, 20));
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(
+        l.status.state, "holding where watched",
+        "{}",
+        l.status.reason
+    );
+    assert!(
+        l.status.reason.contains("nk-pre2020 (0 of 7 days)"),
+        "{}",
+        l.status.reason
+    );
+    assert_eq!(l.status.evidence, ["coverage:op-7"]);
+    // After the post closed and before anything else watched: unknown.
+    let c = card(&b, &post, &[], date(2021, 7, 20));
+    assert_eq!(
+        c.line("ceasefire").expect("line").status.state,
+        "unknown (no coverage)"
+    );
+    // A data set watching every zone: holding, standing on that coverage.
+    let all = evidence(&b, WATCHED);
+    let c = card(&b, &all, &[], date(2021, 7, 20));
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.level, l.status.basis),
+        ("holding", Level::Full, Basis::Evidence)
+    );
+    assert!(
+        l.status.reason.contains("watched throughout by acled"),
+        "{}",
+        l.status.reason
+    );
+    assert_eq!(l.details["coverage"]["watchers"][0], "acled");
+}
+
+#[test]
+fn coverage_never_hides_a_violation_and_a_confirmed_one_shows_in_the_watched_window() {
+    let b = nk2020();
+    let all = evidence(&b, WATCHED);
+    let incidents = [violation(
+        "v",
+        date(2021, 7, 18),
+        Some("az"),
+        S::Corroborated,
+    )];
+    let c = card(&b, &all, &incidents, date(2021, 7, 20));
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.breached),
+        ("breached", true)
+    );
+    // Without coverage the violation still shows: coverage decides only "holding".
+    let c = card(&b, &Evidence::default(), &incidents, date(2021, 7, 20));
+    assert_eq!(c.line("ceasefire").expect("line").status.state, "breached");
 }
 
 fn line_on(

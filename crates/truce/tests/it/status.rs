@@ -39,7 +39,7 @@ fn the_scorecard_of_21_november_2020_on_the_demo_data_reads_as_an_analyst_expect
     );
     assert!(
         row(&text, "ceasefire").contains("unknown")
-            && row(&text, "ceasefire").contains("no incident on record")
+            && row(&text, "ceasefire").contains("no incident and no coverage on record")
     );
     // Grouped by document: the January 2021 statement is not signed yet on this date.
     assert!(!text.contains("working-group-first-meeting"));

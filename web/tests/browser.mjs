@@ -105,7 +105,12 @@ const tests = [
     const zones = await page.locator(".leaflet-overlay-pane path").count();
     assert.ok(zones >= 15, `zone outlines drawn: ${zones}`);
     assert.match(await rowState(page, "handover-agdam"), /3 complete on time/);
-    assert.match(await rowState(page, "handover-kalbajar"), /0 due/);
+    // Nothing on record yet: no score, and marked apart from a failure.
+    const kalbajar = await rowState(page, "handover-kalbajar");
+    assert.match(kalbajar, /^– due/);
+    assert.match(kalbajar, /NO RECORD/);
+    assert.equal(await page.locator('tr[data-obligation="handover-kalbajar"] .level-no-record').count(), 1,
+      "the badge of a line on no record is drawn apart");
     clean(page);
     return page;
   }],

@@ -186,7 +186,9 @@ struct Member {
     window_precision: u8,
     precision: u8,
     event_type: EventType,
-    credibility: u8,
+    /// Information credibility (1–6) in the low 3 bits; the outlets a data set's row
+    /// cites (at most 31) in the high 5.
+    credibility_outlets: u8,
 }
 
 const _: () = assert!(size_of::<Member>() == 72);
@@ -200,6 +202,14 @@ impl Member {
             end: at(self.end_s, self.end_ns),
             precision: self.window_precision,
         }
+    }
+
+    fn credibility(&self) -> u8 {
+        self.credibility_outlets & 0b111
+    }
+
+    fn outlets(&self) -> u8 {
+        self.credibility_outlets >> 3
     }
 
     fn point(&self) -> Option<(f64, f64)> {
@@ -317,7 +327,7 @@ impl Sources {
     /// source reliability, then information credibility (arrival breaks ties).
     fn weight(&self, m: &Member) -> (bool, truce_model::report::Reliability, u8) {
         let s = self.get(m.source);
-        (!s.kind.is_centre_monitor(), s.reliability, m.credibility)
+        (!s.kind.is_centre_monitor(), s.reliability, m.credibility())
     }
 }
 
@@ -346,7 +356,7 @@ fn member(
         killed: report.casualties.killed_best(),
         precision: report.location.precision,
         event_type: report.event_type,
-        credibility: report.credibility,
+        credibility_outlets: (report.credibility & 0b111) | (report.outlets.min(31) << 3),
     }
 }
 
@@ -382,6 +392,8 @@ struct Agg {
     groups: Vec<u32>,
     non_party: bool,
     any_monitor: bool,
+    /// A data set's row citing two or more outlets is corroborated by itself.
+    multi_outlet: bool,
     killed_min: u32,
     killed_max: u32,
 }
@@ -406,6 +418,7 @@ impl Agg {
             groups: Vec::new(),
             non_party: false,
             any_monitor: false,
+            multi_outlet: false,
             killed_min: u32::MAX,
             killed_max: 0,
         }
@@ -452,6 +465,8 @@ impl Agg {
         }
         self.non_party |= src.kind != truce_model::report::SourceKind::PartyMinistry;
         self.any_monitor |= src.kind.is_centre_monitor();
+        self.multi_outlet |=
+            src.kind == truce_model::report::SourceKind::DataSet && m.outlets() >= 2;
         self.killed_min = self.killed_min.min(m.killed);
         self.killed_max = self.killed_max.max(m.killed);
         self.kind = self.assess_type();
@@ -524,7 +539,7 @@ impl Agg {
         let disputed = self.assessed().1;
         if self.any_monitor {
             IncidentStatus::Confirmed
-        } else if self.groups.len() >= 2 && self.non_party {
+        } else if (self.groups.len() >= 2 && self.non_party) || self.multi_outlet {
             IncidentStatus::Corroborated
         } else if !self.non_party && disputed {
             IncidentStatus::Disputed

@@ -12,7 +12,9 @@ use jiff::civil::Date;
 use serde::Serialize;
 use std::io::Read;
 use truce_model::agreement::Agreement;
-use truce_model::report::{Casualties, Estimate, EventType, Location, Report, Source, Window};
+use truce_model::report::{
+    Casualties, Estimate, EventType, Location, Report, Source, Window, count_outlets,
+};
 use truce_model::zones::ZoneSet;
 
 /// The 31 columns of the ACLED export, in order.
@@ -85,6 +87,7 @@ mod col {
     pub const LONGITUDE: usize = column("longitude");
     pub const GEO_PRECISION: usize = column("geo_precision");
     pub const NOTES: usize = column("notes");
+    pub const SOURCE: usize = column("source");
     pub const FATALITIES: usize = column("fatalities");
     pub const TIMESTAMP: usize = column("timestamp");
     /// Columns that should hold numbers; anything else is worth a warning.
@@ -420,6 +423,7 @@ impl<'a, R: Read> Reader<'a, R> {
             },
             credibility: self.options.credibility,
             text: get(col::NOTES).to_owned(),
+            outlets: count_outlets(get(col::SOURCE)),
             evidence: Vec::new(),
         };
         Ok(AcledRow {

@@ -68,6 +68,7 @@ const KEYS: &[&str] = &[
     "credibility",
     "text",
     "evidence",
+    "outlets",
 ];
 const CASUALTY_KEYS: &[&str] = &[
     "killed_military",
@@ -431,6 +432,19 @@ pub fn read_value(
         );
     }
     let evidence = l.evidence();
+    let outlets = match obj.get("outlets") {
+        None | Some(Value::Null) => 0,
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u8::try_from(n).ok())
+            .unwrap_or_else(|| {
+                l.bad(
+                    "/outlets",
+                    "must be the number of distinct outlets a data set's row cites, 0 to 255",
+                );
+                0
+            }),
+    };
     if !l.problems.is_empty() {
         return Err(l.problems);
     }
@@ -462,6 +476,7 @@ pub fn read_value(
         credibility,
         text,
         evidence,
+        outlets,
     })
 }
 
@@ -514,6 +529,9 @@ pub fn write_line(r: &Report) -> String {
     }
     if !r.evidence.is_empty() {
         o.insert("evidence".into(), json!(r.evidence));
+    }
+    if r.outlets > 0 {
+        o.insert("outlets".into(), json!(r.outlets));
     }
     Value::Object(o).to_string()
 }

@@ -351,6 +351,7 @@ impl<'a, R: Read> Reader<'a, R> {
             credibility,
             text: get("source_headline").to_owned(),
             evidence: Vec::new(),
+            outlets: 0,
         };
         Ok(GedRow {
             line,

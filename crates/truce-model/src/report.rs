@@ -429,6 +429,21 @@ impl Casualties {
     }
 }
 
+fn is_zero(n: &u8) -> bool {
+    *n == 0
+}
+
+/// Distinct outlets named in a data set's source field (`;` between them), at most 255.
+pub fn count_outlets(field: &str) -> u8 {
+    let mut seen: Vec<String> = Vec::new();
+    for o in field.split(';').map(|o| o.trim().to_lowercase()) {
+        if !o.is_empty() && !seen.contains(&o) {
+            seen.push(o);
+        }
+    }
+    u8::try_from(seen.len()).unwrap_or(u8::MAX)
+}
+
 /// One source's account of an event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -460,6 +475,11 @@ pub struct Report {
     pub credibility: u8,
     /// The account in the source's words.
     pub text: String,
+    /// For a data set's row: how many distinct outlets the row cites (ACLED's `source`
+    /// column, `;` between them). Two or more corroborate the row by itself; 0 when the
+    /// report is not a data set's row or cites none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub outlets: u8,
     /// SHA-256 of evidence files (photos, video, documents).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,

@@ -188,6 +188,12 @@ struct BodyOut<'a> {
     text: &'a str,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     evidence: &'a [String],
+    #[serde(skip_serializing_if = "is_zero")]
+    outlets: u8,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 #[derive(serde::Serialize)]
@@ -211,6 +217,7 @@ impl<'a> BodyOut<'a> {
             credibility: r.credibility,
             text: &r.text,
             evidence: &r.evidence,
+            outlets: r.outlets,
         }
     }
 }
@@ -229,6 +236,8 @@ struct BodyIn {
     text: String,
     #[serde(default)]
     evidence: Vec<String>,
+    #[serde(default)]
+    outlets: u8,
 }
 
 #[derive(serde::Deserialize)]
@@ -300,6 +309,7 @@ impl ReportRow {
             credibility: b.credibility,
             text: b.text,
             evidence: b.evidence,
+            outlets: b.outlets,
         })
     }
 }

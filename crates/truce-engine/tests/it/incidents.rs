@@ -228,6 +228,7 @@ fn report(row: &Row) -> Report {
         credibility: 3,
         text: String::new(),
         evidence: Vec::new(),
+        outlets: 0,
     }
 }
 
@@ -470,4 +471,47 @@ fn instants_ids_and_missing_places_come_back_exactly_through_matching() {
         [lone.id.as_str()]
     );
     assert!(changed.next_up_to(10).is_empty());
+}
+
+#[test]
+fn a_data_set_row_citing_two_outlets_is_corroborated_by_itself_and_one_citing_one_is_not() {
+    let b = nk2020();
+    let acled = source("acled", SourceKind::DataSet, Reliability::B, None);
+    let row = |id: &'static str, lon: f64, day: &'static str| -> Row {
+        (
+            id,
+            "acled",
+            EventType::Artillery,
+            Ok((lon, 39.80)),
+            day,
+            day,
+            Some("az"),
+            0,
+        )
+    };
+    let status_of = |outlets: u8| {
+        let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
+        let mut r = report(&row("a1", 46.75, "2021-06-01T10:00:00Z"));
+        r.outlets = outlets;
+        m.add(&r, &acled);
+        let incidents = m.incidents();
+        assert_eq!(incidents.len(), 1);
+        incidents[0].status
+    };
+    assert_eq!(status_of(1), IncidentStatus::Unverified, "one outlet");
+    assert_eq!(status_of(0), IncidentStatus::Unverified, "none named");
+    assert_eq!(status_of(2), IncidentStatus::Corroborated, "two outlets");
+    assert_eq!(
+        status_of(40),
+        IncidentStatus::Corroborated,
+        "many (kept up to 31)"
+    );
+    // Another kind of source citing outlets is not a data set's row: no effect.
+    let media = source("media-1", SourceKind::Media, Reliability::B, None);
+    let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
+    let mut r = report(&row("m1", 46.75, "2021-06-01T10:00:00Z"));
+    r.source = "media-1".into();
+    r.outlets = 3;
+    m.add(&r, &media);
+    assert_eq!(m.incidents()[0].status, IncidentStatus::Unverified);
 }

@@ -221,3 +221,19 @@ fn a_file_without_the_acled_header_is_refused_whole() {
         err.message
     );
 }
+
+#[test]
+fn the_outlets_of_a_row_are_counted_from_its_source_column() {
+    use truce_model::report::count_outlets;
+    assert_eq!(
+        count_outlets("Armenpress; Azerbaijan Ministry of Defence"),
+        2
+    );
+    assert_eq!(count_outlets("Armenpress"), 1);
+    assert_eq!(
+        count_outlets(" Armenpress ;armenpress; ; "),
+        1,
+        "the same outlet twice"
+    );
+    assert_eq!(count_outlets(""), 0);
+}

@@ -1946,28 +1946,14 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         }
         series.push(json!({"date": x.date, "from": x.from, "to": x.to, "counts": x.counts, "evidence": format!("exchange:{}", x.id)}));
     }
-    // Outstanding per (holder, category): the latest claim of each claimant, less what
-    // that holder released after the claim's date; the largest over claimants stands.
-    let mut latest: BTreeMap<
-        (String, String, PersonCategory),
-        &truce_model::records::DetentionClaim,
-    > = BTreeMap::new();
-    for c in &claims {
-        latest.insert((c.claimant.clone(), c.holder.clone(), c.category), c);
-    }
+    // Outstanding per (holder, category), computed where the registry's reconciliation
+    // computes it, so the two never give two figures for one thing.
+    let holders: BTreeSet<&str> = claims.iter().map(|c| c.holder.as_str()).collect();
     let mut outstanding: BTreeMap<(String, PersonCategory), (u32, String)> = BTreeMap::new();
-    for c in latest.values() {
-        let after: u32 = exchanges
-            .iter()
-            .filter(|x| x.from == c.holder && x.date > c.date)
-            .map(|x| x.counts.get(&c.category).copied().unwrap_or(0))
-            .sum();
-        let left = c.count.saturating_sub(after);
-        let slot = outstanding
-            .entry((c.holder.clone(), c.category))
-            .or_insert((0, String::new()));
-        if left > slot.0 || slot.1.is_empty() {
-            *slot = (left.max(slot.0), format!("detention-claim:{}", c.id));
+    for h in holders {
+        let held = crate::registry::still_held(e.claims.iter(), e.exchanges.iter(), h, as_of);
+        for (cat, v) in held.per_category {
+            outstanding.insert((h.to_owned(), cat), v);
         }
     }
     // The living and the dead are never summed together.

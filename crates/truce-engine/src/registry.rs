@@ -69,11 +69,20 @@ pub struct Reconciliation {
     pub registered_held: u32,
     /// Of those, how many the holder has acknowledged.
     pub acknowledged: u32,
-    /// Persons this side held who were returned (alive or as remains) by the date.
+    /// Persons this side held who were returned alive by the date.
     pub returned: u32,
-    /// Persons returned in exchanges from this side by the date, per the exchange records
-    /// (counts the sources gave, registered or not).
+    /// Persons this side held whose remains were returned by the date.
+    pub remains_returned: u32,
+    /// Living persons returned in exchanges from this side by the date, per the exchange
+    /// records (counts the sources gave, registered or not).
     pub returned_in_exchanges: u32,
+    /// Remains returned in exchanges from this side by the date.
+    pub remains_in_exchanges: u32,
+    /// Still held by the claims on record, as the exchange line computes it
+    /// ([`still_held`]): living persons.
+    pub still_held: u32,
+    /// The same for remains.
+    pub remains_still_held: u32,
     /// The largest claim less what the registry has held: persons claimed but not on
     /// record (negative when the registry holds more than anyone claims).
     pub unaccounted: Option<i64>,
@@ -127,6 +136,7 @@ pub fn reconcile(
             let mut registered_held = 0;
             let mut acknowledged = 0;
             let mut returned = 0;
+            let mut remains_returned = 0;
             for p in &held_here {
                 match p.status_on(date) {
                     Some(PersonStatus::Acknowledged) => {
@@ -134,15 +144,23 @@ pub fn reconcile(
                         acknowledged += 1;
                     }
                     Some(PersonStatus::Held) => registered_held += 1,
+                    Some(PersonStatus::RemainsReturned) => remains_returned += 1,
                     Some(s) if s.is_returned() => returned += 1,
                     _ => {}
                 }
             }
-            let returned_in_exchanges = exchanges
-                .iter()
-                .filter(|x| x.from == *holder && x.date <= date)
-                .map(|x| x.counts.values().sum::<u32>())
-                .sum();
+            let in_exchanges = |dead: bool| -> u32 {
+                exchanges
+                    .iter()
+                    .filter(|x| x.from == *holder && x.date <= date)
+                    .flat_map(|x| x.counts.iter())
+                    .filter(|(c, _)| (**c == PersonCategory::Bodies) == dead)
+                    .map(|(_, n)| n)
+                    .sum()
+            };
+            let (returned_in_exchanges, remains_in_exchanges) =
+                (in_exchanges(false), in_exchanges(true));
+            let held = still_held(claims.iter(), exchanges.iter(), holder, date);
             let largest = claimed.values().map(|f| f.count).max();
             out.push(Reconciliation {
                 date,
@@ -152,8 +170,69 @@ pub fn reconcile(
                 registered_held,
                 acknowledged,
                 returned,
+                remains_returned,
                 returned_in_exchanges,
+                remains_in_exchanges,
+                still_held: held.living,
+                remains_still_held: held.remains,
             });
+        }
+    }
+    out
+}
+
+/// Who one side still holds on a date by the claims on record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StillHeld {
+    /// Living persons.
+    pub living: u32,
+    /// Remains.
+    pub remains: u32,
+    /// Per category: the count and the claim it rests on.
+    pub per_category: BTreeMap<PersonCategory, (u32, String)>,
+}
+
+/// Persons `holder` still holds on `date`, by the claims on record: for each claimant and
+/// category the latest claim, less what `holder` released in that category after the
+/// claim's date; per category the largest over claimants. Missing persons say nothing
+/// about who holds them and are left out; the living and remains are summed apart. The
+/// exchange line of the scorecard and the registry's reconciliation both use this.
+pub fn still_held<'a>(
+    claims: impl Iterator<Item = &'a DetentionClaim>,
+    exchanges: impl Iterator<Item = &'a Exchange> + Clone,
+    holder: &str,
+    date: Date,
+) -> StillHeld {
+    let mut latest: BTreeMap<(&str, PersonCategory), &DetentionClaim> = BTreeMap::new();
+    for c in claims
+        .filter(|c| c.date <= date && c.holder == holder && c.category != PersonCategory::Missing)
+    {
+        let slot = latest.entry((c.claimant.as_str(), c.category)).or_insert(c);
+        if (c.date, &c.id) >= (slot.date, &slot.id) {
+            *slot = c;
+        }
+    }
+    let mut out = StillHeld::default();
+    for c in latest.values() {
+        let after: u32 = exchanges
+            .clone()
+            .filter(|x| x.from == holder && x.date > c.date && x.date <= date)
+            .map(|x| x.counts.get(&c.category).copied().unwrap_or(0))
+            .sum();
+        let left = c.count.saturating_sub(after);
+        let slot = out
+            .per_category
+            .entry(c.category)
+            .or_insert((0, String::new()));
+        if left > slot.0 || slot.1.is_empty() {
+            *slot = (left.max(slot.0), format!("detention-claim:{}", c.id));
+        }
+    }
+    for (c, (n, _)) in &out.per_category {
+        if *c == PersonCategory::Bodies {
+            out.remains += n;
+        } else {
+            out.living += n;
         }
     }
     out

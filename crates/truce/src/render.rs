@@ -476,6 +476,15 @@ pub fn registry_counts(
     s
 }
 
+/// Living persons, and remains apart when there are any: `5`, `5 + remains of 31`.
+fn both(living: u32, remains: u32) -> String {
+    if remains == 0 {
+        living.to_string()
+    } else {
+        format!("{living} + remains of {remains}")
+    }
+}
+
 /// Claims reconciliation: claimed against registered against returned, per holder.
 pub fn reconciliation_table(rows: &[truce_engine::registry::Reconciliation]) -> String {
     let body: Vec<Vec<String>> = rows
@@ -503,8 +512,9 @@ pub fn reconciliation_table(rows: &[truce_engine::registry::Reconciliation]) -> 
                 },
                 r.registered_held.to_string(),
                 r.acknowledged.to_string(),
-                r.returned.to_string(),
-                r.returned_in_exchanges.to_string(),
+                both(r.returned, r.remains_returned),
+                both(r.returned_in_exchanges, r.remains_in_exchanges),
+                both(r.still_held, r.remains_still_held),
                 r.unaccounted.map_or_else(|| "—".into(), |n| n.to_string()),
             ]
         })
@@ -518,6 +528,7 @@ pub fn reconciliation_table(rows: &[truce_engine::registry::Reconciliation]) -> 
             "acknowledged",
             "returned",
             "returned (exchanges)",
+            "still held (claims)",
             "unaccounted",
         ],
         &body,

@@ -543,3 +543,40 @@ fn an_ending_that_does_not_say_how_or_what_is_refused_with_its_pointer() {
         "{superseded:?}"
     );
 }
+
+#[test]
+fn the_exchange_line_and_the_registry_reconciliation_agree_on_who_is_still_held() {
+    let b = nk2020();
+    let e = evidence(
+        &b,
+        r#"{"type":"detention-claim","id":"am-says","date":"2021-04-01","claimant":"am","holder":"az","category":"detainees","count":200,"at_least":true,"source":"test"}
+{"type":"detention-claim","id":"ngo-says","date":"2021-05-01","claimant":"am","holder":"az","category":"bodies","count":40,"source":"test"}
+{"type":"exchange","id":"maps","date":"2021-06-12","from":"az","to":"am","counts":{"detainees":15},"source":"test"}
+{"type":"exchange","id":"remains","date":"2021-06-20","from":"az","to":"am","counts":{"bodies":12},"source":"test"}"#,
+    );
+    for on in [date(2021, 5, 1), date(2021, 6, 15), date(2021, 7, 1)] {
+        let c = card(&b, &e, &[], on);
+        let l = c.line(EXCHANGE).expect("line");
+        let rows = truce_engine::registry::reconcile(&[], &e.claims, &e.exchanges, &[on]);
+        let az = rows.iter().find(|r| r.holder == "az").expect("az row");
+        assert_eq!(
+            (
+                l.details["outstanding_living"].as_u64(),
+                l.details["outstanding_remains"].as_u64()
+            ),
+            (
+                Some(u64::from(az.still_held)),
+                Some(u64::from(az.remains_still_held))
+            ),
+            "{on}"
+        );
+    }
+    let rows = truce_engine::registry::reconcile(&[], &e.claims, &e.exchanges, &[date(2021, 7, 1)]);
+    let az = &rows[0];
+    assert_eq!((az.still_held, az.remains_still_held), (185, 28));
+    assert_eq!(
+        (az.returned_in_exchanges, az.remains_in_exchanges),
+        (15, 12),
+        "apart"
+    );
+}

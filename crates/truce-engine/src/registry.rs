@@ -194,7 +194,8 @@ pub struct StillHeld {
 
 /// Persons `holder` still holds on `date`, by the claims on record: for each claimant and
 /// category the latest claim, less what `holder` released in that category after the
-/// claim's date; per category the largest over claimants. Missing persons say nothing
+/// claim's date (a `detainees` claim, which does not say what kind, less every living
+/// person released); per category the largest over claimants. Missing persons say nothing
 /// about who holds them and are left out; the living and remains are summed apart. The
 /// exchange line of the scorecard and the registry's reconciliation both use this.
 pub fn still_held<'a>(
@@ -214,10 +215,21 @@ pub fn still_held<'a>(
     }
     let mut out = StillHeld::default();
     for c in latest.values() {
+        // A claim that does not say what kind of detainee counts every living person
+        // released; any other, its own category.
+        let counted = |cat: &PersonCategory| {
+            if c.category == PersonCategory::Detainees {
+                !matches!(cat, PersonCategory::Bodies | PersonCategory::Missing)
+            } else {
+                *cat == c.category
+            }
+        };
         let after: u32 = exchanges
             .clone()
             .filter(|x| x.from == holder && x.date > c.date && x.date <= date)
-            .map(|x| x.counts.get(&c.category).copied().unwrap_or(0))
+            .flat_map(|x| x.counts.iter())
+            .filter(|(cat, _)| counted(cat))
+            .map(|(_, n)| n)
             .sum();
         let left = c.count.saturating_sub(after);
         let slot = out

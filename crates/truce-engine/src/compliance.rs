@@ -2016,11 +2016,12 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         "background_before_effect": background.iter().map(|x| format!("exchange:{}", x.id)).collect::<Vec<_>>(),
     });
     let returned_words = |n: usize| {
-        let mut s = format!("{returned_living} living returned");
-        if returned_remains > 0 {
-            s.push_str(&format!(" and the remains of {returned_remains}"));
-        }
-        format!("{s} in {n} exchange(s)")
+        let what = match (returned_living, returned_remains) {
+            (0, r) if r > 0 => format!("the remains of {r} returned"),
+            (l, 0) => format!("{l} living returned"),
+            (l, r) => format!("{l} living returned and the remains of {r}"),
+        };
+        format!("{what} in {n} exchange(s)")
     };
     let status = if let Some(m) = declared {
         Status::new(

@@ -146,7 +146,7 @@ async fn a_published_bulletin_is_served_unchanged_in_feeds_and_never_carries_a_n
         assert!(atom.contains("<link rel=\"alternate\" type=\"text/html\" href=\"http://monitor.example/bulletins/nk-2020/2020-12-10..2020-12-20.html\"/>"), "{atom}");
         let (status, _, alerts) = fetch(
             &s,
-            "/feeds/nk-2020/alerts.atom?from=2020-12-01&to=2020-12-20",
+            "/feeds/nk-2020/alerts.atom?from=2020-11-20&to=2020-12-20",
         )
         .await;
         assert_eq!(status, StatusCode::OK);
@@ -173,11 +173,18 @@ async fn a_published_bulletin_is_served_unchanged_in_feeds_and_never_carries_a_n
             ics.lines().all(|l| l.len() <= 76),
             "lines folded at 75 octets"
         );
-        let (_, _, ics) = fetch(&s, "/feeds/nk-2020/deadlines.ics?as_of=2024-12-01").await;
+        let (_, _, ics) = fetch(&s, "/feeds/nk-2020/deadlines.ics?as_of=2024-04-01").await;
         assert!(
             ics.contains("DTSTART;VALUE=DATE:20250510")
                 && ics.contains("DTSTART;VALUE=DATE:20251110"),
             "the last day to give notice on the peacekeepers' term, and its expiry: {ics}"
+        );
+        // The term lapsed on 17 April 2024 (built-in record): no 2025 dates after that.
+        let (_, _, ics) = fetch(&s, "/feeds/nk-2020/deadlines.ics?as_of=2024-12-01").await;
+        assert!(
+            !ics.contains("DTSTART;VALUE=DATE:20250510")
+                && !ics.contains("DTSTART;VALUE=DATE:20251110"),
+            "an ended term has no deadlines ahead: {ics}"
         );
         let (status, _, _) = fetch(&s, "/feeds/nk-2020/deadlines.ics?as_of=tomorrow").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -289,3 +289,93 @@ fn crossings_import_from_csv_with_problems_by_line_and_column_and_decide_the_cor
         "{text}"
     );
 }
+
+/// The ceasefire line of `truce status --as-of DATE --json`.
+fn ceasefire_on(dir: &std::path::Path, date: &str) -> serde_json::Value {
+    let o = truce(dir, &["status", "--as-of", date, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    card["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["obligation"] == "ceasefire")
+        .expect("ceasefire line")
+        .clone()
+}
+
+#[test]
+fn an_acled_import_moves_the_ceasefire_only_where_its_coverage_is_declared() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // Two shelling rows in the Stepanakert area: one citing two outlets (corroborated by
+    // the row itself), one citing one (unverified).
+    let header = "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,civilian_targeting,iso,region,country,admin1,admin2,admin3,location,latitude,longitude,geo_precision,source,source_scale,notes,fatalities,tags,timestamp";
+    let row = |id: &str, date: &str, actor: &str, source: &str| {
+        format!(
+            "{id},{date},2021,1,Political violence,Explosions/Remote violence,Shelling/artillery/missile attack,{actor},,1,,,0,10,,31,Caucasus and Central Asia,Azerbaijan,,,,Stepanakert,39.8153,46.7519,1,{source},National,Shelling reported,0,,1700000000"
+        )
+    };
+    let csv = format!(
+        "{header}\n{}\n{}\n",
+        row(
+            "CVR1",
+            "2021-05-01",
+            "Military Forces of Azerbaijan (2003-)",
+            "Armenpress; Azerbaijan Ministry of Defence"
+        ),
+        row(
+            "CVR2",
+            "2021-06-10",
+            "Military Forces of Armenia (2018-)",
+            "Armenpress"
+        ),
+    );
+    let path = d.join("acled.csv");
+    std::fs::write(&path, csv).expect("write");
+    let o = truce(d, &["import", path.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // No coverage declared: a quiet week is unknown, not holding.
+    let quiet = ceasefire_on(d, "2021-04-20");
+    assert_eq!(quiet["status"]["state"], "unknown (no coverage)", "{quiet}");
+    // The two-outlet row is corroborated and breaches in its week, coverage or not.
+    let shelled = ceasefire_on(d, "2021-05-03");
+    assert_eq!(shelled["status"]["state"], "breached", "{shelled}");
+    // The one-outlet row alone: reported, unverified.
+    let reported = ceasefire_on(d, "2021-06-12");
+    assert_eq!(
+        reported["status"]["state"], "violations reported, unverified",
+        "{reported}"
+    );
+    // ACLED declared as watching the pre-2020 line of contact from 2021: quiet weeks there
+    // hold, the unwatched corridor is named.
+    let coverage = d.join("coverage.jsonl");
+    std::fs::write(
+        &coverage,
+        r#"{"type":"coverage","id":"acled-nk","watcher":"acled","zones":["nk-pre2020"],"from":"2021-01-01","source":"https://acleddata.com/"}"#,
+    )
+    .expect("write");
+    let o = truce(
+        d,
+        &["evidence", "import", coverage.to_str().expect("utf-8")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let watched = ceasefire_on(d, "2021-04-20");
+    assert_eq!(
+        watched["status"]["state"], "holding where watched",
+        "{watched}"
+    );
+    assert!(
+        watched["status"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("lachin-corridor (0 of 7 days)")),
+        "{watched}"
+    );
+    // Before the coverage began, nothing changed.
+    let before = ceasefire_on(d, "2020-12-20");
+    assert_eq!(
+        before["status"]["state"], "unknown (no coverage)",
+        "{before}"
+    );
+    assert_eq!(ceasefire_on(d, "2021-05-03")["status"]["state"], "breached");
+}

@@ -379,3 +379,61 @@ fn an_acled_import_moves_the_ceasefire_only_where_its_coverage_is_declared() {
     );
     assert_eq!(ceasefire_on(d, "2021-05-03")["status"]["state"], "breached");
 }
+
+/// `truce status --as-of DATE` on the built-in data, for every date of docs/history.md:
+/// each line's obligation, status and basis as the document gives them.
+#[test]
+fn truce_status_on_each_documented_date_matches_docs_history_line_by_line() {
+    let text = std::fs::read_to_string(crate::root().join("docs/history.md")).expect("history.md");
+    let mut dates: Vec<(String, Vec<[String; 3]>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(d) = line.strip_prefix("## ") {
+            dates.push((d.to_owned(), Vec::new()));
+        } else if line.starts_with("| ") && !line.starts_with("| obligation") {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if let Some((_, rows)) = dates.last_mut() {
+                rows.push([
+                    cells[1].to_owned(),
+                    cells[2].to_owned(),
+                    cells[3].to_owned(),
+                ]);
+            }
+        }
+    }
+    assert!(dates.len() >= 12, "{} dates", dates.len());
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (date, rows) in dates {
+        let o = truce(dir.path(), &["status", "--as-of", &date, "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let card: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        let got: Vec<[String; 3]> = card["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .map(|l| {
+                let s = &l["status"];
+                let state = s["state"].as_str().unwrap_or_default();
+                let mut label = match s["score"].as_u64() {
+                    Some(n) => format!("{n} {state}"),
+                    None => state.to_owned(),
+                };
+                if s["late"] == true {
+                    label.push_str(" [late]");
+                }
+                if s["breached"] == true {
+                    label.push_str(" [BREACHED]");
+                }
+                let basis = s["basis"].as_str().unwrap_or_default().replace('-', " ");
+                if basis == "no record" && !label.contains("no record") {
+                    label.push_str(" [no record]");
+                }
+                [
+                    l["obligation"].as_str().unwrap_or_default().to_owned(),
+                    label,
+                    basis,
+                ]
+            })
+            .collect();
+        assert_eq!(got, rows, "docs/history.md, {date}");
+    }
+}

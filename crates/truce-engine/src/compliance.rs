@@ -1005,6 +1005,18 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
             ),
             false,
         )
+    } else if current[np - 1][0] + current[np - 1][1] > 0 {
+        // Confirmed or corroborated violations whose attribution is disputed: a violation
+        // happened, nobody is assessed as its author.
+        (
+            Level::Intermediate,
+            "violated, attribution disputed",
+            format!(
+                "{} confirmed or corroborated violation(s) {window} whose attribution is disputed",
+                current[np - 1][0] + current[np - 1][1]
+            ),
+            false,
+        )
     } else if disputed + unverified > 0 {
         // Reports of violations that no one has confirmed: never "holding".
         (

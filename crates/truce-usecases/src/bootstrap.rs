@@ -2,6 +2,7 @@
 //! agreements and their demo evidence. Idempotent: running it again changes nothing.
 
 use crate::builtin;
+use crate::import::{ImportOptions, Imported, ReportFormat, import_reports};
 use anyhow::{Context, Result};
 use std::path::Path;
 use truce_model::AgreementBundle;
@@ -22,13 +23,49 @@ pub async fn init_dir(dir: &Path) -> Result<Store> {
     Ok(store)
 }
 
-/// Loads every built-in agreement and its demo evidence into `store`.
+/// Loads every built-in agreement, its demo evidence and its incident reports into
+/// `store`.
 pub async fn load_builtin(store: &Store) -> Result<()> {
     for b in builtin::agreements()? {
         store.load_agreement(&b).await?;
         load_demo_evidence(store, &b).await?;
+        load_builtin_reports(store, &b).await?;
     }
     Ok(())
+}
+
+/// Registers the sources of a built-in agreement's incident reports (those not yet
+/// registered) and imports the reports; any refused line is an error.
+pub async fn load_builtin_reports(store: &Store, b: &AgreementBundle) -> Result<()> {
+    let Some((sources, reports)) = builtin::reports(&b.agreement.id)? else {
+        return Ok(());
+    };
+    let known = store.sources().await?;
+    for s in sources.iter().filter(|s| !known.contains_key(&s.id)) {
+        store.put_source(s).await?;
+    }
+    let options = ImportOptions {
+        format: ReportFormat::Jsonl,
+        source: None,
+        credibility: 3,
+        batch_rows: 1_000,
+        now: jiff::Timestamp::now(),
+    };
+    match import_reports(store, b, reports.as_bytes(), &options, |_| {}).await? {
+        Ok(Imported::Reports(o)) if o.rejects.is_empty() => Ok(()),
+        Ok(Imported::Reports(o)) => anyhow::bail!(
+            "built-in reports of {} have refused lines: {:?}",
+            b.agreement.id,
+            o.rejects
+        ),
+        Ok(Imported::Retracted(..)) => Ok(()),
+        Err(e) => anyhow::bail!(
+            "built-in reports of {}: line {}: {}",
+            b.agreement.id,
+            e.line,
+            e.message
+        ),
+    }
 }
 
 /// Gives a database made before demo evidence existed the demo evidence of each built-in

@@ -2,6 +2,7 @@
 //! wherever the command runs from.
 
 use anyhow::{Result, anyhow};
+use truce_model::report::Source;
 use truce_model::{AgreementBundle, SourceFile};
 
 /// (folder, file, text) of every built-in agreement file.
@@ -85,4 +86,29 @@ pub fn evidence(agreement: &str) -> Vec<(String, &'static str)> {
         .filter(|(f, _, _)| *f == agreement)
         .map(|(f, n, t)| (format!("agreements/{f}/evidence/{n}"), *t))
         .collect()
+}
+
+/// (folder, registered sources as JSON Lines, reports as native JSON Lines) of every
+/// built-in agreement's incident reports: each report from the source that made it.
+const REPORTS: &[(&str, &str, &str)] = &[(
+    "nk-2020",
+    include_str!("../../../agreements/nk-2020/reports/sources.jsonl"),
+    include_str!("../../../agreements/nk-2020/reports/violations.jsonl"),
+)];
+
+/// The sources and the reports file of a built-in agreement's incident reports.
+pub fn reports(agreement: &str) -> Result<Option<(Vec<Source>, &'static str)>> {
+    let Some((folder, sources, reports)) = REPORTS.iter().find(|(f, _, _)| *f == agreement) else {
+        return Ok(None);
+    };
+    let sources = sources
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .map_err(|e| anyhow!("agreements/{folder}/reports/sources.jsonl:{}: {e}", i + 1))
+        })
+        .collect::<Result<Vec<Source>>>()?;
+    Ok(Some((sources, *reports)))
 }

@@ -580,3 +580,19 @@ fn the_exchange_line_and_the_registry_reconciliation_agree_on_who_is_still_held(
         "apart"
     );
 }
+
+#[test]
+fn a_corroborated_violation_whose_attribution_is_disputed_reads_violated_not_quiet() {
+    let b = nk2020();
+    // Corroborated, but the reporters blame different sides: no party is assessed.
+    let incidents = [violation("d", date(2020, 12, 12), None, S::Corroborated)];
+    let c = card(&b, &Evidence::default(), &incidents, date(2020, 12, 13));
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.level, l.status.breached),
+        ("violated, attribution disputed", Level::Intermediate, false),
+        "{}",
+        l.status.reason
+    );
+    assert_eq!(l.status.evidence, ["d"]);
+}

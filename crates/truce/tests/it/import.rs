@@ -422,7 +422,7 @@ fn exports_round_trip_and_honour_the_filters() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let first = std::fs::read_to_string(dir.path().join("all.jsonl")).expect("export");
-    assert_eq!(first.lines().count(), 401);
+    assert_eq!(first.lines().count(), 401 + crate::built_in_reports());
     crate::add_op7(dir.path(), Some("copy"));
     assert!(
         truce(
@@ -448,8 +448,12 @@ fn exports_round_trip_and_honour_the_filters() {
         dir.path(),
         &["import", "all.jsonl", "--format", "jsonl", "--data", "copy"],
     );
+    // The copy already holds the built-in reports: only the 401 imported ones are new.
     assert!(
-        stdout(&o).contains("read 401, accepted 401"),
+        stdout(&o).contains(&format!(
+            "read {}, accepted 401",
+            401 + crate::built_in_reports()
+        )),
         "{}",
         stdout(&o)
     );
@@ -556,11 +560,33 @@ fn ucdp_ged_imports_with_or_without_header_and_exports_back() {
         "{}",
         stdout(&o)
     );
-    let o = truce(dir.path(), &["export", "--format", "ucdp"]);
+    // The fixture's month (the built-in record's reports are other years).
+    let o = truce(
+        dir.path(),
+        &[
+            "export",
+            "--format",
+            "ucdp",
+            "--from",
+            "2021-05-01",
+            "--to",
+            "2021-05-31",
+        ],
+    );
     assert_eq!(stdout(&o).replace("\r\n", "\n"), text);
     let o = truce(
         dir.path(),
-        &["incidents", "list", "--party", "am", "--json"],
+        &[
+            "incidents",
+            "list",
+            "--party",
+            "am",
+            "--from",
+            "2021-05-01",
+            "--to",
+            "2021-05-31",
+            "--json",
+        ],
     );
     let list: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(
@@ -586,7 +612,7 @@ fn an_acled_deletion_list_retracts_reports_once() {
             .map(|i| i["reports"].as_array().map_or(0, Vec::len))
             .sum()
     };
-    assert_eq!(count(dir.path()), 50);
+    assert_eq!(count(dir.path()), 50 + crate::built_in_reports());
     let deletions = dir.path().join("deleted.csv");
     std::fs::write(&deletions, "event_id_cnty,deleted_timestamp\nSYN1,1700000000\nSYN2,1700000000\nNOPE,1700000000\nSYN3,soon\n").expect("write");
     let o = truce(
@@ -609,7 +635,7 @@ fn an_acled_deletion_list_retracts_reports_once() {
         "{}",
         stdout(&o)
     );
-    assert_eq!(count(dir.path()), 48);
+    assert_eq!(count(dir.path()), 48 + crate::built_in_reports());
     let o = truce(
         dir.path(),
         &[
@@ -624,7 +650,7 @@ fn an_acled_deletion_list_retracts_reports_once() {
         "{}",
         stdout(&o)
     );
-    assert_eq!(count(dir.path()), 48);
+    assert_eq!(count(dir.path()), 48 + crate::built_in_reports());
     // Re-importing the original file does not bring the retracted reports back.
     let o = truce(dir.path(), &["import", &file]);
     assert!(stdout(&o).contains("accepted 0"), "{}", stdout(&o));

@@ -338,3 +338,13 @@ fn every_subcommand_has_help() {
         assert!(stdout(&o).contains("Usage:"), "{args:?}");
     }
 }
+
+/// Reports of the built-in record (`agreements/nk-2020/reports/violations.jsonl`), which
+/// every new data directory starts with.
+pub fn built_in_reports() -> usize {
+    std::fs::read_to_string(root().join("agreements/nk-2020/reports/violations.jsonl"))
+        .expect("built-in reports")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count()
+}

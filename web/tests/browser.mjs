@@ -113,6 +113,15 @@ const tests = [
     assert.equal(await page.locator('tr[data-obligation="handover-kalbajar"] .level-no-record').count(), 1,
       "the badge of a line on no record is drawn apart");
     clean(page);
+    // An ended obligation is drawn apart too, neither a score nor a failure.
+    const later = await open("/?as_of=2024-07-01");
+    assert.match(await rowState(later, "peacekeeping-deployment"), /ended \(2024-04-17, lapse\)/);
+    assert.equal(await later.locator('tr[data-obligation="peacekeeping-deployment"] .level-ended').count(), 1,
+      "the badge of an ended line is drawn apart");
+    assert.equal(await later.locator('tr[data-obligation="peacekeeping-deployment"] .flag').count(), 0,
+      "an ended line is never flagged breached or late");
+    clean(later);
+    await later.context().close();
     return page;
   }],
   ["changing the as-of date changes the scorecard and the URL", async () => {

@@ -121,7 +121,8 @@ pub struct Status {
     pub late: bool,
     /// Broken (a cap exceeded, a corridor blocked, a ceasefire violated past the threshold).
     pub breached: bool,
-    /// What the line stands on: evidence, evidence of failure, no record, or the calendar.
+    /// What the line stands on: evidence, evidence of failure, no record, the calendar,
+    /// or the obligation's end.
     pub basis: Basis,
     /// Short label (`due`, `complete on time`, `blocked`, …); alerts fire when it changes.
     pub state: String,

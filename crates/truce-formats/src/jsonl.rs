@@ -445,6 +445,20 @@ pub fn read_value(
                 0
             }),
     };
+    // Only a data set's row cites outlets; on any other report the count would be kept
+    // and never read.
+    if let Some(src) = source.as_deref().and_then(|s| ctx.sources.get(s))
+        && outlets > 0
+        && src.kind != truce_model::report::SourceKind::DataSet
+    {
+        l.bad(
+            "/outlets",
+            format!(
+                "only a data set's row cites outlets; `{}` is a source of kind {}",
+                src.id, src.kind
+            ),
+        );
+    }
     if !l.problems.is_empty() {
         return Err(l.problems);
     }

@@ -38,9 +38,9 @@ fn read(bytes: &[u8]) -> (Vec<AcledRow>, Vec<Reject>) {
     (ok, bad)
 }
 
-/// ACLED's own format fixture (not redistributed here: ACLED terms of use).
+/// ACLED's own format fixture (provenance and terms in crates/truce/tests/fixtures/README.md).
 fn sample() -> Vec<u8> {
-    let path = crate::root().join("../shared/data/events/acled_format_sample.csv");
+    let path = crate::root().join("crates/truce/tests/fixtures/acled_format_sample.csv");
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -48,7 +48,7 @@ fn sample() -> Vec<u8> {
 fn the_acled_sample_imports_column_by_column_and_exports_back_identically() {
     let bytes = sample();
     let (rows, rejects) = read(&bytes);
-    // Four rows of the shared fixture carry Python reprs ("np.float64(48.174)") instead of
+    // Four rows of the fixture carry Python reprs ("np.float64(48.174)") instead of
     // coordinates, a defect of its conversion: they are refused, each with its line.
     let refused: Vec<(u64, &str, &str)> = rejects
         .iter()

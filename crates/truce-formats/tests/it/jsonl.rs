@@ -184,3 +184,39 @@ fn reports_round_trip_through_geojson_and_bad_features_name_their_pointer() {
         .expect_err("not a collection");
     assert_eq!(err.pointer, "/type");
 }
+
+#[test]
+fn outlets_are_kept_for_a_data_sets_row_and_refused_on_any_other_report() {
+    let b = nk2020();
+    let mut sources = sources();
+    sources.insert(
+        "acled".into(),
+        Source {
+            id: "acled".into(),
+            name: "ACLED".into(),
+            kind: SourceKind::DataSet,
+            reliability: Reliability::B,
+            party: None,
+        },
+    );
+    let ctx = context(&b, &sources);
+    let with_outlets = |source: &str| {
+        GOOD.replace("\"source\":\"op-7\"", &format!("\"source\":\"{source}\""))
+            .replace("\"credibility\":2", "\"credibility\":2,\"outlets\":2")
+    };
+    let r = jsonl::read_line(1, &with_outlets("acled"), &ctx).expect("a data set's row");
+    assert_eq!(r.outlets, 2);
+    assert!(
+        jsonl::write_line(&r).contains("\"outlets\":2"),
+        "written back"
+    );
+    let refused = jsonl::read_line(1, &with_outlets("op-7"), &ctx).expect_err("refused");
+    assert_eq!(refused[0].pointer, "/outlets");
+    assert!(
+        refused[0]
+            .reason
+            .contains("`op-7` is a source of kind observation-post"),
+        "{}",
+        refused[0].reason
+    );
+}

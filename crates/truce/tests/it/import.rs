@@ -7,7 +7,7 @@ use std::process::Stdio;
 
 fn sample() -> String {
     root()
-        .join("../shared/data/events/acled_format_sample.csv")
+        .join("crates/truce/tests/fixtures/acled_format_sample.csv")
         .to_string_lossy()
         .into_owned()
 }

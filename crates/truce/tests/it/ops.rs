@@ -44,7 +44,7 @@ fn chain_length(d: &Path, data: &str) -> i64 {
 fn a_backup_restores_into_an_empty_database_and_a_copy_moves_everything() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let sample = root().join("../shared/data/events/acled_format_sample.csv");
+    let sample = root().join("crates/truce/tests/fixtures/acled_format_sample.csv");
     let o = truce(d, &["import", sample.to_str().expect("utf-8")]);
     assert!(o.status.code().is_some_and(|c| c != 101), "{}", stderr(&o));
     let o = truce(

@@ -762,7 +762,60 @@ fn place_by_name(gazetteer: &Gazetteer, r: &Report) -> Option<(f64, f64)> {
     }
 }
 
+/// Incidents whose place reaches at most this far (location precision 1 and 2) are looked
+/// up by a box around a report; wider ones (rare) by time alone.
+pub const NARROW_RADIUS_M: f64 = 25_000.0;
+
+/// Where a report's candidates can lie, for a store that reads only those incidents
+/// rather than all of them ([`Matcher::neighbourhood`]). Every incident the matcher could
+/// compare the report with has its point in [`Neighbourhood::bbox`] for its radius and its
+/// window meeting `[from_s, to_s]`; the bounds are a little wider than the matcher's own
+/// index test, which decides.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Neighbourhood {
+    /// The report's point (its own, or its place name's).
+    pub point: (f64, f64),
+    /// An incident whose window ends before this (Unix seconds) cannot be a candidate.
+    pub from_s: i64,
+    /// An incident whose window starts after this cannot be a candidate.
+    pub to_s: i64,
+    /// The report's reach in metres: the distance limit plus its own radius.
+    reach_m: f64,
+}
+
+impl Neighbourhood {
+    /// The box `[west, south, east, north]` in degrees holding the point of every
+    /// incident of radius up to `radius_m` whose index box meets the report's.
+    pub fn bbox(&self, radius_m: f64) -> [f64; 4] {
+        let (lon, lat) = self.point;
+        // One part in a million more, so rounding never leaves a candidate out.
+        let margin = 1.000_001;
+        let dlat = (self.reach_m + radius_m) / M_LAT * margin;
+        let widest = (lat.abs() + dlat).min(90.0).to_radians().cos().max(0.05);
+        let own = lat.to_radians().cos().max(0.05);
+        let dlon = (self.reach_m / own + radius_m / widest) / M_LON * margin;
+        [lon - dlon, lat - dlat, lon + dlon, lat + dlat]
+    }
+}
+
 impl<'a> Matcher<'a> {
+    /// Where the candidates of `report` lie (`None` when it has no usable place, so it
+    /// has none): a store answers with the incidents there, a matcher resumed from them
+    /// ([`Matcher::resume`]) takes the same decision as one holding every incident.
+    pub fn neighbourhood(&self, report: &Report) -> Option<Neighbourhood> {
+        let point = report
+            .location
+            .point
+            .or_else(|| place_by_name(self.gazetteer, report))?;
+        // A second either side covers the index's float rounding of times.
+        Some(Neighbourhood {
+            point,
+            from_s: report.occurred.start.as_second() - self.config.slack_s - 1,
+            to_s: report.occurred.end.as_second() + self.config.slack_s + 1,
+            reach_m: self.config.distance_m + report.location.radius_m(),
+        })
+    }
+
     /// An empty matcher over the agreement's zones and gazetteer.
     pub fn new(config: MatchConfig, zones: &'a ZoneSet, gazetteer: &'a Gazetteer) -> Self {
         #[allow(clippy::cast_precision_loss)]

@@ -26,6 +26,7 @@ pub const TABLES: &[&str] = &[
     "incidents",
     "incident_zones",
     "incident_history",
+    "matching_owed",
     "records",
     "users",
     "sessions",
@@ -354,6 +355,17 @@ impl Store {
                 }
                 moved.tables.push((name.clone(), rows.len() as u64));
             }
+            // The longest incident window is derived, not dumped: the time queries and
+            // the neighbourhood of a submission bound their reads with it.
+            sqlx::query("DELETE FROM incident_window_max")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO incident_window_max (agreement_id, max_s)
+                 SELECT agreement_id, MAX(end_s - start_s) FROM incidents GROUP BY agreement_id",
+            )
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             self.incidents_changed();
         });

@@ -353,24 +353,111 @@ pub async fn import_rows(
 
 /// Stores one report, already read, and gives back the matcher's own decision for it
 /// (`None` when the same version was stored before, so nothing was matched).
+///
+/// The report is matched against the incidents near it only ([`Store::incidents_near`]),
+/// read through the indexes, and written in one short transaction: the decision is the
+/// one a bulk import of the same reports in the same order takes, at a cost that does not
+/// grow with the number of stored reports. When an import has left incidents owed
+/// ([`Store::matching_owed`]) the report goes through a full import instead, which writes
+/// them. Callers hold the agreement's import lock.
 pub async fn import_one(
     store: &Store,
     bundle: &AgreementBundle,
     incoming: Incoming,
     sources: &HashMap<String, Source>,
 ) -> Result<(ImportOutcome, Option<Decision>)> {
-    let mut out = import_rows_keeping(
-        store,
-        bundle,
-        std::iter::once(Ok(incoming)),
-        sources,
-        1,
-        |_| {},
-        true,
-    )
-    .await?;
-    let decision = out.decisions.pop();
-    Ok((out, decision))
+    let agreement = &bundle.agreement.id;
+    if store.matching_owed(agreement).await? {
+        let mut out = import_rows_keeping(
+            store,
+            bundle,
+            std::iter::once(Ok(incoming)),
+            sources,
+            1,
+            |_| {},
+            true,
+        )
+        .await?;
+        let decision = out.decisions.pop();
+        return Ok((out, decision));
+    }
+    let mut out = ImportOutcome::default();
+    out.summary.read = 1;
+    let report = incoming.report;
+    let Some(source) = sources.get(&report.source) else {
+        out.summary.rejected = 1;
+        out.rejects.push(unknown_source(&report.source));
+        return Ok((out, None));
+    };
+    let version = report.source_version.unwrap_or(0);
+    // Only keyed records are looked up, as an import's version table holds only those.
+    let old = match &report.source_key {
+        Some(key) => store
+            .report_version(&report.source, key)
+            .await?
+            .map(|c| (c, key.clone())),
+        None => None,
+    };
+    let mut superseded = Vec::new();
+    let mut also = Vec::new();
+    if let Some((old, key)) = &old {
+        if version == old.version {
+            out.summary.unchanged = 1;
+            return Ok((out, None));
+        }
+        if version < old.version {
+            out.summary.stale = 1;
+            return Ok((out, None));
+        }
+        superseded.push((
+            format!("{}:{key}@{}", report.source, old.version),
+            report.id.clone(),
+        ));
+        also.push(format!("inc-{}", old.incident));
+        out.summary.superseded = 1;
+    }
+    let config = MatchConfig::from(bundle.agreement.matching);
+    let near = Matcher::new(config, &bundle.zones, &bundle.gazetteer).neighbourhood(&report);
+    let stored = store
+        .incidents_near(agreement, near.as_ref(), &also, sources)
+        .await?;
+    let next = store.next_incident_number().await?;
+    let mut matcher = Matcher::resume(config, &bundle.zones, &bundle.gazetteer, stored, next);
+    for ((old_id, _), incident) in superseded.iter().zip(&also) {
+        matcher.withdraw(incident, old_id);
+    }
+    out.warnings.extend(incoming.warnings);
+    let decision = matcher.add(&report, source);
+    out.summary.accepted = 1;
+    if decision.new {
+        out.summary.new_incidents = 1;
+    } else {
+        out.summary.merged = 1;
+    }
+    out.decisions.push(decision.clone());
+    let batch = Batch {
+        agreement: agreement.clone(),
+        reports: vec![NewReport {
+            report,
+            raw_format: incoming.raw_format,
+            raw: incoming.raw,
+            decision: decision.clone(),
+        }],
+        superseded,
+        incidents: matcher.take_changed(),
+    };
+    store.write_encoded(&Encoded::new(batch)?).await?;
+    Ok((out, Some(decision)))
+}
+
+/// The refusal of a report whose source is not registered.
+fn unknown_source(source: &str) -> Reject {
+    Reject {
+        line: 0,
+        column: "source".into(),
+        value: source.to_owned(),
+        reason: "unknown source".into(),
+    }
 }
 
 /// [`import_rows`], keeping each accepted report's decision in the outcome when `keep`.
@@ -384,6 +471,8 @@ async fn import_rows_keeping(
     keep: bool,
 ) -> Result<ImportOutcome> {
     let agreement = bundle.agreement.id.clone();
+    // Until every incident is written, a submission must not trust the incident rows.
+    store.owe_matching(&agreement, true).await?;
     let mut current = store.current_versions().await?;
     let (stored, next) = store.resume_state(&agreement).await?;
     let mut matcher = Matcher::resume(
@@ -416,12 +505,7 @@ async fn import_rows_keeping(
         };
         let Some(source) = sources.get(&row.report.source) else {
             out.summary.rejected += 1;
-            out.rejects.push(Reject {
-                line: 0,
-                column: "source".into(),
-                value: row.report.source.clone(),
-                reason: "unknown source".into(),
-            });
+            out.rejects.push(unknown_source(&row.report.source));
             continue;
         };
         let version = row.report.source_version.unwrap_or(0);
@@ -506,6 +590,7 @@ async fn import_rows_keeping(
     drop(current);
     // Incidents last, a few hundred at a time, so that memory stays bounded.
     flush_incidents(writer, matcher, &agreement, out.summary.read).await?;
+    store.owe_matching(&agreement, false).await?;
     progress(out.summary.read);
     Ok(out)
 }
@@ -762,8 +847,10 @@ pub async fn retract_acled<R: Read>(
             },
         }
     }
-    store.retract(&retracted).await?;
     let agreement = bundle.agreement.id.clone();
+    store.owe_matching(&agreement, true).await?;
+    store.retract(&retracted).await?;
     flush_incidents(Writer::start(store), matcher, &agreement, summary.read).await?;
+    store.owe_matching(&agreement, false).await?;
     Ok(Ok((summary, rejects)))
 }

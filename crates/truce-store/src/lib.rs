@@ -31,6 +31,7 @@ pub mod bulletins;
 pub mod dump;
 mod filter;
 pub mod ingest;
+mod neighbours;
 pub mod pages;
 mod queries;
 pub mod records;

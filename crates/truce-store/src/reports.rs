@@ -7,7 +7,7 @@
 
 use crate::audit::{Chain, Note};
 use crate::sql::{
-    ROWS_PER_STATEMENT, claimed, decode, grid_cell, incident_number, raise_window_max,
+    ROWS_PER_STATEMENT, claimed, decode, grid_cell, incident_number, radius_of, raise_window_max,
 };
 use crate::{Result, Store, StoreError};
 use sqlx::QueryBuilder;
@@ -248,10 +248,10 @@ struct PlaceIn {
 
 /// A stored report with the incident it is in.
 #[derive(Debug, sqlx::FromRow)]
-struct MemberRow {
-    incident_id: String,
+pub(crate) struct MemberRow {
+    pub(crate) incident_id: String,
     #[sqlx(flatten)]
-    report: ReportRow,
+    pub(crate) report: ReportRow,
 }
 
 /// The columns a stored report is read from ([`ReportRow`]).
@@ -515,7 +515,7 @@ impl Store {
                 batch.incidents.iter().zip(incident_bodies).collect();
             for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
                 let mut q = QueryBuilder::<DB>::new(
-                    "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, cell, event_type, status, perpetrator, claimed, disputed, report_count, body) ",
+                    "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, cell, radius_m, event_type, status, perpetrator, claimed, disputed, report_count, body) ",
                 );
                 q.push_values(chunk, |mut b, (i, body)| {
                     let number = incident_number(&i.id);
@@ -528,6 +528,7 @@ impl Store {
                         .push_bind(lon)
                         .push_bind(lat)
                         .push_bind(i.point.map(|(x, y)| grid_cell(x, y)))
+                        .push_bind(radius_of(i))
                         .push_bind(i.event_type.as_str())
                         .push_bind(i.status.as_str())
                         .push_bind(&i.attribution.assessed)
@@ -537,7 +538,7 @@ impl Store {
                         .push_bind(body.as_str());
                 });
                 q.push(
-                " ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat, cell = excluded.cell,
+                " ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat, cell = excluded.cell, radius_m = excluded.radius_m,
                   event_type = excluded.event_type, status = excluded.status, perpetrator = excluded.perpetrator, claimed = excluded.claimed,
                   disputed = excluded.disputed, report_count = excluded.report_count, stale = 0, body = excluded.body",
             );

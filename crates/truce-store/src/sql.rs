@@ -22,6 +22,18 @@ pub(crate) fn claimed(i: &Incident) -> String {
     }
 }
 
+/// The radius of an incident's place, as matching widens it (`None` when it has no point).
+pub(crate) fn radius_of(i: &Incident) -> Option<f64> {
+    i.point.map(|_| {
+        truce_model::report::Location {
+            point: None,
+            place_name: None,
+            precision: i.location_precision,
+        }
+        .radius_m()
+    })
+}
+
 /// The 0.1-degree grid square of a point: `floor(lon·10 + 1800) · 2000 + floor(lat·10 + 900)`.
 pub(crate) fn grid_cell(lon: f64, lat: f64) -> i64 {
     #[allow(clippy::cast_possible_truncation)]

@@ -97,3 +97,27 @@ pub async fn fresh_all() -> Vec<(Guard, Store)> {
     }
     out
 }
+
+/// Leaves `agreement` as an import stopped after writing its reports and before writing
+/// its incidents leaves it: no row for any incident that holds a report (incidents
+/// emptied by an earlier import keep theirs), and the incidents owed.
+///
+/// # Errors
+/// When the database fails.
+pub async fn stop_before_incidents(store: &Store, agreement: &str) -> crate::Result<()> {
+    on_pool!(store, pool, DB, {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM incident_zones WHERE incident_id IN (SELECT id FROM incidents WHERE agreement_id = $1 AND report_count > 0)",
+        )
+        .bind(agreement)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM incidents WHERE agreement_id = $1 AND report_count > 0")
+            .bind(agreement)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    });
+    store.owe_matching(agreement, true).await
+}

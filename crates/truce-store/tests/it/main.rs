@@ -32,6 +32,7 @@ use truce_store::testing::fresh_all;
 
 mod pages;
 mod registry;
+mod submit;
 
 #[tokio::test]
 async fn a_new_database_is_migrated_and_in_wal_mode() {

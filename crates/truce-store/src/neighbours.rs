@@ -1,0 +1,245 @@
+//! What matching one submitted report reads, through the indexes and nothing else: the
+//! current version of its record, the incidents near it in space and time with their
+//! reports, and the next incident number. Each read is a few index seeks, whatever the
+//! number of stored reports, so a submission costs the same at a million reports as at
+//! ten (ingest::import_one).
+//!
+//! The incidents read are a superset of the matcher's candidates (the bounds come from
+//! [`Neighbourhood`], a little wider than the matcher's own test), and a matcher resumed
+//! from them decides as one holding every incident would. That is only true while every
+//! incident row matches its reports: [`Store::matching_owed`] says when it may not.
+
+use crate::reports::MemberRow;
+use crate::sql::{cells_of, decode, sql_list};
+use crate::{Current, Result, Store};
+use sqlx::QueryBuilder;
+use std::collections::HashMap;
+use truce_engine::incidents::{IncidentStatus, NARROW_RADIUS_M, Neighbourhood, StoredIncident};
+use truce_model::report::{Location, Report, Source};
+
+/// The widest radius a place can have (location precision 5 and beyond).
+fn widest_radius_m() -> f64 {
+    Location {
+        point: None,
+        place_name: None,
+        precision: u8::MAX,
+    }
+    .radius_m()
+}
+
+/// An incident row as the neighbourhood query reads it.
+#[derive(Debug, sqlx::FromRow)]
+struct NearRow {
+    id: String,
+    analyst_status: Option<String>,
+    body: String,
+}
+
+/// The members of an incident body that say which reports it holds.
+#[derive(serde::Deserialize)]
+struct MembersIn {
+    reports: Vec<String>,
+}
+
+impl Store {
+    /// True when some incident of `agreement` may not match its reports (an import has
+    /// not finished writing them, or stopped): matching must then read every report.
+    pub async fn matching_owed(&self, agreement: &str) -> Result<bool> {
+        let owed: Option<String> = on_pool!(self, pool, DB, {
+            sqlx::query_scalar("SELECT agreement_id FROM matching_owed WHERE agreement_id = $1")
+                .bind(agreement)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(owed.is_some())
+    }
+
+    /// Marks `agreement`'s incidents as owed (before an import writes its first report),
+    /// or clears the mark (once every incident is written).
+    pub(crate) async fn owe_matching(&self, agreement: &str, owed: bool) -> Result<()> {
+        on_pool!(self, pool, DB, {
+            let sql = if owed {
+                "INSERT INTO matching_owed (agreement_id) VALUES ($1) ON CONFLICT (agreement_id) DO NOTHING"
+            } else {
+                "DELETE FROM matching_owed WHERE agreement_id = $1"
+            };
+            sqlx::query(sql).bind(agreement).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// The current (not superseded) version of one record of a source, read from the
+    /// range of report ids `source:key@…`.
+    pub async fn report_version(&self, source: &str, key: &str) -> Result<Option<Current>> {
+        let from = format!("{source}:{key}@");
+        // '@' + 1: every id that starts with `from`, and a few more that the columns
+        // tell apart (keys that contain '@').
+        let to = format!("{source}:{key}A");
+        let row: Option<(Option<i64>, String, i64)> = on_pool!(self, pool, DB, {
+            sqlx::query_as(
+                "SELECT source_version, incident_id, retracted FROM reports
+                 WHERE id >= $1 AND id < $2 AND source_id = $3 AND source_key = $4
+                   AND superseded_by IS NULL",
+            )
+            .bind(&from)
+            .bind(&to)
+            .bind(source)
+            .bind(key)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(|(version, incident, retracted)| Current {
+            version: version.unwrap_or(0),
+            incident: u32::try_from(crate::sql::incident_number(&incident)).unwrap_or(0),
+            retracted: retracted != 0,
+            line: 0,
+        }))
+    }
+
+    /// The number the next new incident gets (one more than the highest stored).
+    pub async fn next_incident_number(&self) -> Result<u64> {
+        let max: Option<i64> = on_pool!(self, pool, DB, {
+            sqlx::query_scalar("SELECT MAX(number) FROM incidents")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(u64::try_from(max.unwrap_or(0) + 1).unwrap_or(1))
+    }
+
+    /// The incidents of `agreement` that may be candidates for a report in `near`, and the
+    /// incidents named in `also`, each with its current reports in the order they joined;
+    /// lowest numbers first.
+    pub async fn incidents_near(
+        &self,
+        agreement: &str,
+        near: Option<&Neighbourhood>,
+        also: &[String],
+        sources: &HashMap<String, Source>,
+    ) -> Result<Vec<StoredIncident>> {
+        let mut rows: Vec<NearRow> = Vec::new();
+        if let Some(n) = near {
+            rows.extend(self.near_rows(agreement, n).await?);
+        }
+        if !also.is_empty() {
+            on_pool!(self, pool, DB, {
+                let mut q = QueryBuilder::<DB>::new(
+                    "SELECT id, analyst_status, body FROM incidents WHERE report_count > 0 AND id IN (",
+                );
+                let mut ids = q.separated(", ");
+                for id in also {
+                    ids.push_bind(id);
+                }
+                q.push(")");
+                rows.extend(q.build_query_as::<NearRow>().fetch_all(pool).await?);
+            });
+        }
+        rows.sort_by_key(|r| crate::sql::incident_number(&r.id));
+        rows.dedup_by(|a, b| a.id == b.id);
+        self.with_members(rows, sources).await
+    }
+
+    /// Rows of the incidents whose place and window may meet the neighbourhood: narrow
+    /// places through the cell × time index, wide ones through their partial index.
+    async fn near_rows(&self, agreement: &str, n: &Neighbourhood) -> Result<Vec<NearRow>> {
+        let longest: i64 = on_pool!(self, pool, DB, {
+            sqlx::query_scalar("SELECT max_s FROM incident_window_max WHERE agreement_id = $1")
+                .bind(agreement)
+                .fetch_optional(pool)
+                .await?
+                .unwrap_or(0)
+        });
+        let mut rows = Vec::new();
+        // The partial index's predicate is written out (`radius_m > 25000`), as the planner
+        // only uses it for a query that repeats it.
+        const _: () = assert!(NARROW_RADIUS_M == 25_000.0);
+        for (wide, radius) in [(false, NARROW_RADIUS_M), (true, widest_radius_m())] {
+            let b = n.bbox(radius);
+            let cells = if wide { None } else { cells_of(b) };
+            let hint = match (&self.backend, wide, &cells) {
+                (crate::Backend::Sqlite(_), true, _) => " INDEXED BY incidents_wide",
+                (crate::Backend::Sqlite(_), false, Some(_)) => " INDEXED BY incidents_by_cell_time",
+                _ => "",
+            };
+            let sql = format!(
+                "SELECT id, analyst_status, body FROM incidents{hint}
+                 WHERE agreement_id = $1 AND radius_m {} 25000{}
+                   AND start_s >= $2 AND start_s <= $3 AND end_s >= $4
+                   AND lon >= $5 AND lon <= $6 AND lat >= $7 AND lat <= $8 AND report_count > 0",
+                if wide { ">" } else { "<=" },
+                cells.map_or_else(String::new, |c| format!(" AND cell IN ({})", sql_list(&c))),
+            );
+            on_pool!(self, pool, DB, {
+                rows.extend(
+                    sqlx::query_as::<_, NearRow>(&sql)
+                        .bind(agreement)
+                        .bind(n.from_s.saturating_sub(longest))
+                        .bind(n.to_s)
+                        .bind(n.from_s)
+                        .bind(b[0])
+                        .bind(b[2])
+                        .bind(b[1])
+                        .bind(b[3])
+                        .fetch_all(pool)
+                        .await?,
+                );
+            });
+        }
+        Ok(rows)
+    }
+
+    /// The incidents of `rows` with their current reports in arrival order (as a full
+    /// resume reads them), read through the reports' ids.
+    async fn with_members(
+        &self,
+        rows: Vec<NearRow>,
+        sources: &HashMap<String, Source>,
+    ) -> Result<Vec<StoredIncident>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut ids: Vec<String> = Vec::new();
+        for r in &rows {
+            ids.extend(decode::<MembersIn>("incident", &r.body)?.reports);
+        }
+        let mut found: Vec<SeqRow> = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(crate::sql::ROWS_PER_STATEMENT) {
+            on_pool!(self, pool, DB, {
+                let mut q = QueryBuilder::<DB>::new(format!(
+                    "SELECT seq, incident_id, {} FROM reports WHERE superseded_by IS NULL AND retracted = 0 AND id IN (",
+                    crate::reports::REPORT_COLUMNS
+                ));
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(id);
+                }
+                q.push(")");
+                found.extend(q.build_query_as::<SeqRow>().fetch_all(pool).await?);
+            });
+        }
+        found.sort_by_key(|r| r.seq);
+        let mut members: HashMap<String, Vec<(Report, Source)>> = HashMap::new();
+        for SeqRow { member, .. } in found {
+            members
+                .entry(member.incident_id)
+                .or_default()
+                .push(member.report.with_source(sources)?);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| StoredIncident {
+                members: members.remove(&r.id).unwrap_or_default(),
+                analyst_status: r.analyst_status.as_deref().and_then(IncidentStatus::parse),
+                id: r.id,
+                needs_write: false,
+            })
+            .collect())
+    }
+}
+
+/// A current report of an incident with its arrival number.
+#[derive(Debug, sqlx::FromRow)]
+struct SeqRow {
+    seq: i64,
+    #[sqlx(flatten)]
+    member: MemberRow,
+}

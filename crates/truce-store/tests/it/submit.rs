@@ -1,0 +1,263 @@
+//! One report at a time through `import_one` (what the API's submission does) against a
+//! bulk import of the same reports in the same order: the same incidents, the same
+//! decisions and reasons, row for row.
+
+use super::nk2020;
+use truce_model::report::{Reliability, Source, SourceKind};
+use truce_store::Store;
+use truce_store::testing::fresh_all;
+
+/// A deterministic stream of reports over a small area and a fortnight: points of every
+/// precision, place names, several sources and types, later versions of earlier records,
+/// repeats of the same version, and older versions arriving late.
+fn reports(n: usize) -> Vec<String> {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |m: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % m
+    };
+    let sources = ["op-7", "am-mod", "az-mod", "media-1"];
+    let types = [
+        "artillery",
+        "small-arms-fire",
+        "armed-clash",
+        "protest",
+        "checkpoint-closure",
+    ];
+    let places = ["Shusha", "Hadrut", "Goris"];
+    let mut lines: Vec<String> = Vec::new();
+    // (source, key, version) of earlier lines, for later versions, repeats and stale ones.
+    let mut keyed: Vec<(usize, String, u64)> = Vec::new();
+    for i in 0..n {
+        let roll = next(100);
+        if roll < 4 && !lines.is_empty() {
+            // The same line again: nothing to do.
+            let j = usize::try_from(next(lines.len() as u64)).expect("fits");
+            lines.push(lines[j].clone());
+            continue;
+        }
+        let (source, key, version) = if roll < 16 && !keyed.is_empty() {
+            let j = usize::try_from(next(keyed.len() as u64)).expect("fits");
+            let (s, k, v) = keyed[j].clone();
+            // Mostly newer versions; some older than the stored one.
+            let v = if roll < 13 {
+                v + 1 + next(3)
+            } else {
+                v.saturating_sub(1)
+            };
+            keyed[j].2 = keyed[j].2.max(v);
+            (s, k, v)
+        } else {
+            let s = usize::try_from(next(sources.len() as u64)).expect("fits");
+            keyed.push((s, format!("k{i}"), 1));
+            (s, format!("k{i}"), 1)
+        };
+        let hour = next(14 * 24);
+        let length = [1, 1, 2, 6, 24, 72][usize::try_from(next(6)).expect("fits")];
+        let start =
+            jiff::Timestamp::from_second(1_620_000_000 + i64::try_from(hour * 3600).expect("fits"))
+                .expect("time");
+        let end = start + jiff::SignedDuration::from_hours(i64::from(length));
+        let precision = [1, 1, 1, 2, 2, 3, 4, 5][usize::try_from(next(8)).expect("fits")];
+        let location = if next(5) == 0 {
+            let p = places[usize::try_from(next(places.len() as u64)).expect("fits")];
+            format!(r#"{{"place":"{p}","precision":{precision}}}"#)
+        } else {
+            #[allow(clippy::cast_precision_loss)]
+            let (lon, lat) = (
+                46.6 + next(4000) as f64 / 10_000.0,
+                39.7 + next(3000) as f64 / 10_000.0,
+            );
+            format!(r#"{{"lon":{lon:.4},"lat":{lat:.4},"precision":{precision}}}"#)
+        };
+        let t = types[usize::try_from(next(types.len() as u64)).expect("fits")];
+        let blame = ["", r#","perpetrator":"az""#, r#","perpetrator":"am""#]
+            [usize::try_from(next(3)).expect("fits")];
+        lines.push(format!(
+            r#"{{"source":"{}","key":"{key}","version":{version},"received":"2021-06-01T00:00:00Z","occurred":{{"start":"{start}","end":"{end}","precision":1}},"location":{location},"type":"{t}"{blame},"credibility":{}}}"#,
+            sources[source],
+            1 + next(4),
+        ));
+    }
+    lines
+}
+
+async fn with_sources(store: &Store) {
+    for (id, kind, party) in [
+        ("op-7", SourceKind::ObservationPost, None),
+        ("am-mod", SourceKind::PartyMinistry, Some("am")),
+        ("az-mod", SourceKind::PartyMinistry, Some("az")),
+        ("media-1", SourceKind::Media, None),
+    ] {
+        store
+            .put_source(&Source {
+                id: id.into(),
+                name: id.into(),
+                kind,
+                reliability: Reliability::B,
+                party: party.map(str::to_owned),
+            })
+            .await
+            .expect("source");
+    }
+}
+
+/// The rows of the evidence tables, as a dump writes them (sorted).
+async fn evidence(store: &Store) -> Vec<String> {
+    let mut out = Vec::new();
+    store.dump(&mut out).await.expect("dump");
+    let text = String::from_utf8(out).expect("UTF-8");
+    let mut keep = false;
+    let mut rows = Vec::new();
+    for line in text.lines().skip(1) {
+        if line.starts_with('{') {
+            let header: serde_json::Value = serde_json::from_str(line).expect("a table line");
+            keep = ["reports", "incidents", "incident_zones", "matching_owed"]
+                .contains(&header["table"].as_str().unwrap_or_default());
+        }
+        if keep {
+            rows.push(line.to_owned());
+        }
+    }
+    rows
+}
+
+/// Fails naming the first row that differs, rather than printing both stores whole.
+fn same_rows(want: &[String], got: &[String], what: &str) {
+    for (w, g) in want.iter().zip(got) {
+        assert_eq!(w, g, "the first differing row ({what})");
+    }
+    assert_eq!(want.len(), got.len(), "rows ({what})");
+}
+
+#[tokio::test]
+async fn submitting_one_report_at_a_time_builds_what_a_bulk_import_builds() {
+    let b = nk2020();
+    let lines = reports(600);
+    let now: jiff::Timestamp = "2026-11-28T00:00:00Z".parse().expect("now");
+    for ((bulk_guard, bulk), (one_guard, one)) in
+        fresh_all().await.into_iter().zip(fresh_all().await)
+    {
+        for store in [&bulk, &one] {
+            store.load_agreement(&b).await.expect("load");
+            with_sources(store).await;
+        }
+        let imported = truce_store::ingest::import_jsonl(
+            &bulk,
+            &b,
+            lines.join("\n").as_bytes(),
+            now,
+            50,
+            |_| {},
+        )
+        .await
+        .expect("import");
+        assert!(imported.summary.superseded > 10, "{:?}", imported.summary);
+        assert!(imported.summary.unchanged > 5, "{:?}", imported.summary);
+        assert!(imported.summary.stale > 2, "{:?}", imported.summary);
+        assert!(imported.summary.merged > 50, "{:?}", imported.summary);
+        let sources = one.sources().await.expect("sources");
+        let ctx = truce_formats::jsonl::Context {
+            agreement: &b.agreement,
+            sources: &sources,
+            now,
+        };
+        // The first bulk import clears the mark every store starts with, so the rest
+        // go through the neighbourhood.
+        let mut one_by_one = truce_store::ingest::ImportSummary::default();
+        for (i, line) in lines.iter().enumerate() {
+            let report =
+                truce_formats::jsonl::read_line(i as u64 + 1, line, &ctx).expect("good line");
+            let incoming = truce_store::ingest::Incoming {
+                report,
+                raw_format: "jsonl",
+                raw: truce_store::Raw::Json(line.clone()),
+                warnings: Vec::new(),
+                line: 0,
+            };
+            let (out, decision) = truce_store::ingest::import_one(&one, &b, incoming, &sources)
+                .await
+                .expect("submit");
+            assert_eq!(decision.is_some(), out.summary.accepted == 1);
+            let s = out.summary;
+            one_by_one.read += s.read;
+            one_by_one.accepted += s.accepted;
+            one_by_one.merged += s.merged;
+            one_by_one.new_incidents += s.new_incidents;
+            one_by_one.superseded += s.superseded;
+            one_by_one.unchanged += s.unchanged;
+            one_by_one.stale += s.stale;
+            one_by_one.rejected += s.rejected;
+            if i == 0 {
+                assert!(!one.matching_owed("nk-2020").await.expect("owed"));
+            }
+        }
+        assert_eq!(one_by_one, imported.summary);
+        let (want, got) = (evidence(&bulk).await, evidence(&one).await);
+        assert!(want.len() > 600, "{} rows", want.len());
+        same_rows(&want, &got, bulk.backend_name());
+        bulk_guard.done(bulk).await;
+        one_guard.done(one).await;
+    }
+}
+
+#[tokio::test]
+async fn an_import_that_stopped_leaves_its_incidents_owed_and_the_next_submission_writes_them() {
+    let b = nk2020();
+    let lines = reports(80);
+    let now: jiff::Timestamp = "2026-11-28T00:00:00Z".parse().expect("now");
+    for ((whole_guard, whole), (stopped_guard, stopped)) in
+        fresh_all().await.into_iter().zip(fresh_all().await)
+    {
+        for store in [&whole, &stopped] {
+            store.load_agreement(&b).await.expect("load");
+            with_sources(store).await;
+        }
+        truce_store::ingest::import_jsonl(&whole, &b, lines.join("\n").as_bytes(), now, 10, |_| {})
+            .await
+            .expect("import");
+        // An import that wrote its reports and stopped before its incidents: the reports'
+        // batch is written, the incidents are not, and the mark stays.
+        truce_store::ingest::import_jsonl(
+            &stopped,
+            &b,
+            lines[..79].join("\n").as_bytes(),
+            now,
+            10,
+            |_| {},
+        )
+        .await
+        .expect("import");
+        truce_store::testing::stop_before_incidents(&stopped, "nk-2020")
+            .await
+            .expect("stop");
+        assert!(stopped.matching_owed("nk-2020").await.expect("owed"));
+        let sources = stopped.sources().await.expect("sources");
+        let ctx = truce_formats::jsonl::Context {
+            agreement: &b.agreement,
+            sources: &sources,
+            now,
+        };
+        let report = truce_formats::jsonl::read_line(80, &lines[79], &ctx).expect("good line");
+        let incoming = truce_store::ingest::Incoming {
+            report,
+            raw_format: "jsonl",
+            raw: truce_store::Raw::Json(lines[79].clone()),
+            warnings: Vec::new(),
+            line: 0,
+        };
+        truce_store::ingest::import_one(&stopped, &b, incoming, &sources)
+            .await
+            .expect("submit");
+        assert!(!stopped.matching_owed("nk-2020").await.expect("owed"));
+        same_rows(
+            &evidence(&whole).await,
+            &evidence(&stopped).await,
+            whole.backend_name(),
+        );
+        whole_guard.done(whole).await;
+        stopped_guard.done(stopped).await;
+    }
+}

@@ -279,3 +279,87 @@ pub fn cpu_seconds() -> f64 {
         f64::NAN
     }
 }
+
+/// wrk's summary: requests/s and latency percentiles in milliseconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Run {
+    /// Requests per second.
+    pub rps: f64,
+    /// Median latency, ms.
+    pub p50: f64,
+    /// 99th percentile latency, ms.
+    pub p99: f64,
+    /// Answers that were not 2xx or 3xx.
+    pub non_2xx: u64,
+}
+
+/// A wrk duration (`1.2ms`, `830us`, `1.1s`) in milliseconds.
+fn ms(v: &str) -> f64 {
+    let (num, unit) = v.trim().split_at(
+        v.trim()
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(v.len()),
+    );
+    let n: f64 = num.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => n / 1000.0,
+        "ms" => n,
+        "s" => n * 1000.0,
+        "m" => n * 60_000.0,
+        _ => f64::NAN,
+    }
+}
+
+/// Runs wrk (Debian's package) with 2 threads and `connections` connections for `seconds`
+/// against `url`, with a Lua `script` when given, and reads its summary.
+pub fn wrk_with(
+    url: &str,
+    script: Option<&std::path::Path>,
+    seconds: u32,
+    connections: u32,
+) -> Run {
+    let mut cmd = std::process::Command::new("wrk");
+    cmd.args([
+        "-t2",
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+        "--timeout",
+        "10s",
+    ]);
+    if let Some(s) = script {
+        cmd.arg("-s").arg(s);
+    }
+    let out = cmd.arg(url).output().expect("wrk (apt install wrk)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let find = |label: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map(ms)
+            .unwrap_or(f64::NAN)
+    };
+    let rps = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN);
+    let non_2xx = text
+        .lines()
+        .find(|l| l.contains("Non-2xx or 3xx responses:"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Run {
+        rps,
+        p50: find("50%"),
+        p99: find("99%"),
+        non_2xx,
+    }
+}
+
+/// [`wrk_with`] at 64 connections.
+pub fn wrk(url: &str, script: Option<&std::path::Path>, seconds: u32) -> Run {
+    wrk_with(url, script, seconds, 64)
+}

@@ -9,76 +9,9 @@
 
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
-use std::process::Command;
 use std::time::Instant;
-use truce_bench::Rng;
+use truce_bench::{Rng, wrk};
 use truce_store::{Batch, Store};
-
-/// wrk's summary: requests/s and latency percentiles in milliseconds.
-struct Run {
-    rps: f64,
-    p50: f64,
-    p99: f64,
-    non_2xx: u64,
-}
-
-fn ms(v: &str) -> f64 {
-    let (num, unit) = v.trim().split_at(
-        v.trim()
-            .find(|c: char| c.is_ascii_alphabetic())
-            .unwrap_or(v.len()),
-    );
-    let n: f64 = num.parse().unwrap_or(f64::NAN);
-    match unit {
-        "us" => n / 1000.0,
-        "ms" => n,
-        "s" => n * 1000.0,
-        "m" => n * 60_000.0,
-        _ => f64::NAN,
-    }
-}
-
-fn wrk(url: &str, script: Option<&std::path::Path>, seconds: u32) -> Run {
-    let mut cmd = Command::new("wrk");
-    cmd.args([
-        "-t2",
-        "-c64",
-        &format!("-d{seconds}s"),
-        "--latency",
-        "--timeout",
-        "10s",
-    ]);
-    if let Some(s) = script {
-        cmd.arg("-s").arg(s);
-    }
-    let out = cmd.arg(url).output().expect("wrk (apt install wrk)");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let find = |label: &str| {
-        text.lines()
-            .find(|l| l.trim_start().starts_with(label))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .map(ms)
-            .unwrap_or(f64::NAN)
-    };
-    let rps = text
-        .lines()
-        .find(|l| l.starts_with("Requests/sec:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(f64::NAN);
-    let non_2xx = text
-        .lines()
-        .find(|l| l.contains("Non-2xx or 3xx responses:"))
-        .and_then(|l| l.split_whitespace().last())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    Run {
-        rps,
-        p50: find("50%"),
-        p99: find("99%"),
-        non_2xx,
-    }
-}
 
 fn main() {
     let (n, seed) = truce_bench::size_and_seed();

@@ -28,6 +28,7 @@ pub mod openapi;
 mod registry;
 mod review;
 mod submit;
+pub use submit::request_hash_of;
 
 /// Loaded agreements by id, with the content hash each was loaded from.
 type BundleCache = HashMap<String, (String, Arc<AgreementBundle>, std::time::Instant)>;
@@ -133,6 +134,9 @@ pub enum ApiError {
     Forbidden(String),
     /// The request conflicts with one in progress.
     Conflict(String),
+    /// A request with the same idempotency key has not answered; retry after this many
+    /// seconds.
+    KeyInProgress(i64),
     /// The request is well-formed but cannot be carried out as sent.
     Unprocessable(String),
     /// Too many failed logins; retry after this many seconds.
@@ -211,19 +215,18 @@ impl IntoResponse for ApiError {
                 json!({"type": "about:blank", "title": "Forbidden", "status": 403, "detail": detail}),
             ),
             Self::TooManyRequests(retry) => {
-                let mut r = (
+                return retry_after(
                     StatusCode::TOO_MANY_REQUESTS,
-                    Json(json!({"type": "about:blank", "title": "Too many failed logins", "status": 429, "detail": format!("try again in {retry} s")})),
-                )
-                    .into_response();
-                r.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/problem+json"),
+                    json!({"type": "about:blank", "title": "Too many failed logins", "status": 429, "detail": format!("try again in {retry} s")}),
+                    retry,
                 );
-                if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
-                    r.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                return r;
+            }
+            Self::KeyInProgress(retry) => {
+                return retry_after(
+                    StatusCode::CONFLICT,
+                    json!({"type": "about:blank", "title": "Conflict", "status": 409, "detail": format!("a request with this Idempotency-Key is still being carried out; retry in {retry} s")}),
+                    retry,
+                );
             }
             Self::NotFound(detail) => (
                 StatusCode::NOT_FOUND,
@@ -415,6 +418,19 @@ async fn observe(req: axum::extract::Request, next: axum::middleware::Next) -> R
         response.headers_mut().insert("x-request-id", v);
     }
     response
+}
+
+/// A problem answer that says when to retry (`Retry-After`, seconds).
+fn retry_after(status: StatusCode, body: Value, seconds: i64) -> Response {
+    let mut r = (status, Json(body)).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
 }
 
 /// The whole application; tests call it directly.

@@ -19,7 +19,7 @@ const MAX_KEY: usize = 200;
 /// ministry, a liaison only for a source of their own party. With an `Idempotency-Key` header, a retry of the same request gets the first
 /// answer again (`Idempotent-Replayed: true`) instead of storing anything twice, on any
 /// node.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/reports", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key gets the first answer again")), request_body(content = Object, content_type = "application/json", description = "One report in the native JSON format (docs/formats.md)"), responses((status = 201, description = "Stored and matched: the incident it joined or started", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 409, description = "The same key is still being carried out", content_type = "application/problem+json"), (status = 422, description = "The key was used for another request", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/reports", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key gets the first answer again")), request_body(content = Object, content_type = "application/json", description = "One report in the native JSON format (docs/formats.md)"), responses((status = 201, description = "Stored and matched: the incident it joined or started", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 409, description = "A request with the same key has not answered yet (`Retry-After` says when to retry)", content_type = "application/problem+json"), (status = 422, description = "The key was used for another request", content_type = "application/problem+json")))]
 pub(crate) async fn submit_report(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -60,60 +60,40 @@ pub(crate) async fn submit_report(
     )
     .await
     .map_err(submit_error)?;
-    let request_hash = request_hash_of(&id, &value);
-    if let Some(k) = &key {
-        match s
-            .store
-            .claim_idempotency(&user.id, k, &request_hash, now_s())
-            .await?
-        {
-            truce_store::accounts::Claim::New => {}
-            truce_store::accounts::Claim::Replay(status, body) => {
-                let mut r =
-                    (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
-                r.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                r.headers_mut()
-                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
-                return Ok(r);
-            }
-            truce_store::accounts::Claim::InProgress => {
-                return Err(ApiError::Conflict(
-                    "a request with this Idempotency-Key is still being carried out; retry shortly"
-                        .into(),
-                ));
-            }
-            truce_store::accounts::Claim::Mismatch => {
-                return Err(ApiError::Unprocessable(
-                    "this Idempotency-Key was used for a different request".into(),
-                ));
-            }
+    let (status, body, replayed) = match key {
+        Some(key) => {
+            let key = truce_usecases::submit::Idempotency {
+                user: user.id.clone(),
+                key,
+                request_hash: request_hash_of(&id, &value),
+            };
+            let a = prepared
+                .store_answering(&p.store(&s), &bundle, &key, now_s())
+                .await
+                .map_err(submit_error)?;
+            (
+                StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK),
+                a.body,
+                a.replayed,
+            )
         }
-    }
-    let result = store_report(&p.store(&s), &bundle, prepared).await;
-    match (&result, &key) {
-        (Ok((status, body)), Some(k)) => {
-            s.store
-                .finish_idempotency(&user.id, k, status.as_u16(), body)
-                .await?
-        }
-        (Err(_), Some(k)) => s.store.release_idempotency(&user.id, k).await?,
-        _ => {}
-    }
-    let (status, body) = result?;
+        None => store_report(&p.store(&s), &bundle, prepared).await?,
+    };
     let mut r = (status, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    if replayed {
+        r.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
     Ok(r)
 }
 
 /// SHA-256 of the agreement and the body. serde_json keeps object members sorted, so the
 /// same report hashes alike whatever the client's member order.
-fn request_hash_of(agreement: &str, v: &Value) -> String {
+pub fn request_hash_of(agreement: &str, v: &Value) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(format!("{agreement}\n{v}").as_bytes())
         .iter()
@@ -129,6 +109,13 @@ fn submit_error(e: SubmitError) -> ApiError {
         SubmitError::Invalid(problems) => ApiError::BadBodyMany(problems),
         SubmitError::Refused(r) => ApiError::Forbidden(r.to_string()),
         SubmitError::Rejected(pointer, reason) => ApiError::BadBody(pointer, reason),
+        SubmitError::KeyInProgress(seconds) => ApiError::KeyInProgress(seconds),
+        SubmitError::KeyMismatch => {
+            ApiError::Unprocessable("this Idempotency-Key was used for a different request".into())
+        }
+        SubmitError::Store(truce_store::StoreError::KeyTaken) => ApiError::Conflict(
+            "this Idempotency-Key was used by another request at the same moment".into(),
+        ),
         SubmitError::Store(e) => e.into(),
     }
 }
@@ -138,7 +125,7 @@ async fn store_report(
     store: &truce_store::Store,
     bundle: &truce_model::AgreementBundle,
     prepared: truce_usecases::submit::Prepared,
-) -> Result<(StatusCode, String), ApiError> {
+) -> Result<(StatusCode, String, bool), ApiError> {
     let done = prepared.store(store, bundle).await.map_err(submit_error)?;
     let status = if done.stored {
         StatusCode::CREATED
@@ -146,5 +133,5 @@ async fn store_report(
         StatusCode::OK
     };
     let body = serde_json::to_string(&done).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((status, body))
+    Ok((status, body, false))
 }

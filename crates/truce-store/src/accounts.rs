@@ -451,93 +451,151 @@ impl Store {
     }
 }
 
+/// How long a key claimed by a request that never answered (written by a build before
+/// answers were kept with the work they answer) holds: longer than the server's request
+/// timeout (30 s). After it, the key is free to be retried.
+pub const IDEMPOTENCY_LEASE_S: i64 = 60;
+
+/// How long a kept answer is replayed for; older ones are swept and the key is free.
+pub const IDEMPOTENCY_RETENTION_S: i64 = 24 * 3600;
+
 /// Where an idempotency key stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// First use: carry the request out, then record its answer.
+    /// Not used (or its answer is past retention): carry the request out.
     New,
     /// Done before: the recorded status and body.
     Replay(u16, String),
-    /// The same key is being carried out right now (another node, or a quick retry).
-    InProgress,
+    /// Claimed by a request that has not answered, for this many more seconds.
+    InProgress(i64),
     /// The key was used for a different request.
     Mismatch,
 }
 
+/// The answer to a request kept under its idempotency key. It is written in the same
+/// transaction as the work it answers ([`crate::ingest::OnePlaced::write`]), so a request
+/// that fails, times out or dies with its node leaves no claim behind: its retry is
+/// carried out afresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The user who sent it.
+    pub user: String,
+    /// The key.
+    pub key: String,
+    /// What identifies the request (a digest of its target and body).
+    pub request_hash: String,
+    /// The answer's HTTP status.
+    pub status: u16,
+    /// The answer's body.
+    pub body: String,
+    /// When (Unix seconds).
+    pub at_s: i64,
+}
+
+/// Keeps an answer inside a transaction. A key taken meanwhile (the same key sent for
+/// another agreement at the same moment) fails the transaction.
+pub(crate) async fn insert_answer<DB: sqlx::Database>(
+    conn: &mut <DB as sqlx::Database>::Connection,
+    a: &Answer,
+) -> Result<()>
+where
+    for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let kept = sqlx::query(
+        "INSERT INTO idempotency (user_id, key, request_hash, status, response, created_s) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(a.user.as_str())
+    .bind(a.key.as_str())
+    .bind(a.request_hash.as_str())
+    .bind(i64::from(a.status))
+    .bind(a.body.as_str())
+    .bind(a.at_s)
+    .execute(&mut *conn)
+    .await;
+    match kept {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(sqlx::error::DatabaseError::is_unique_violation) =>
+        {
+            Err(StoreError::KeyTaken)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl Store {
-    /// Claims an idempotency key for a user's request (identified by `request_hash`).
-    pub async fn claim_idempotency(
+    /// Where a user's idempotency key stands for a request identified by `request_hash`.
+    /// Claims older than [`IDEMPOTENCY_LEASE_S`] that never answered, and answers older
+    /// than [`IDEMPOTENCY_RETENTION_S`], are let go here.
+    pub async fn idempotency(
         &self,
         user: &str,
         key: &str,
         request_hash: &str,
         now_s: i64,
     ) -> Result<Claim> {
-        let inserted = on_pool!(self, pool, DB, {
-            sqlx::query(
-                "INSERT INTO idempotency (user_id, key, request_hash, created_s) VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, key) DO NOTHING",
-            )
-            .bind(user)
-            .bind(key)
-            .bind(request_hash)
-            .bind(now_s)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        if inserted == 1 {
-            return Ok(Claim::New);
-        }
-        let row: Option<(String, Option<i64>, Option<String>)> = on_pool!(self, pool, DB, {
-            sqlx::query_as("SELECT request_hash, status, response FROM idempotency WHERE user_id = $1 AND key = $2")
+        let row: Option<(String, Option<i64>, Option<String>, i64)> = on_pool!(self, pool, DB, {
+            sqlx::query_as("SELECT request_hash, status, response, created_s FROM idempotency WHERE user_id = $1 AND key = $2")
                 .bind(user)
                 .bind(key)
                 .fetch_optional(pool)
                 .await?
         });
-        Ok(match row {
-            None => Claim::InProgress,
-            Some((h, _, _)) if h != request_hash => Claim::Mismatch,
-            Some((_, Some(status), Some(body))) => {
-                Claim::Replay(u16::try_from(status).unwrap_or(200), body)
-            }
-            Some(_) => Claim::InProgress,
+        let Some((hash, status, body, created)) = row else {
+            return Ok(Claim::New);
+        };
+        let answered = status.zip(body);
+        let expired = match answered {
+            Some(_) => created <= now_s - IDEMPOTENCY_RETENTION_S,
+            None => created <= now_s - IDEMPOTENCY_LEASE_S,
+        };
+        if expired {
+            on_pool!(self, pool, DB, {
+                sqlx::query(
+                    "DELETE FROM idempotency WHERE user_id = $1 AND key = $2 AND created_s = $3",
+                )
+                .bind(user)
+                .bind(key)
+                .bind(created)
+                .execute(pool)
+                .await?;
+            });
+            return Ok(Claim::New);
+        }
+        Ok(match answered {
+            _ if hash != request_hash => Claim::Mismatch,
+            Some((status, body)) => Claim::Replay(u16::try_from(status).unwrap_or(200), body),
+            None => Claim::InProgress(created + IDEMPOTENCY_LEASE_S - now_s),
         })
     }
 
-    /// Records the answer to a claimed request.
-    pub async fn finish_idempotency(
-        &self,
-        user: &str,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<()> {
+    /// Keeps an answer in a transaction of its own (a request that wrote nothing else,
+    /// such as a report stored before).
+    pub async fn keep_answer(&self, answer: &Answer) -> Result<()> {
         on_pool!(self, pool, DB, {
-            sqlx::query(
-                "UPDATE idempotency SET status = $1, response = $2 WHERE user_id = $3 AND key = $4",
-            )
-            .bind(i64::from(status))
-            .bind(body)
-            .bind(user)
-            .bind(key)
-            .execute(pool)
-            .await?;
+            let mut tx = pool.begin().await?;
+            insert_answer::<DB>(&mut tx, answer).await?;
+            tx.commit().await?;
         });
         Ok(())
     }
 
-    /// Forgets a claim whose request failed, so that a retry is carried out afresh.
-    pub async fn release_idempotency(&self, user: &str, key: &str) -> Result<()> {
-        on_pool!(self, pool, DB, {
+    /// Deletes the answers past retention and the claims past their lease; returns how
+    /// many.
+    pub async fn sweep_idempotency(&self, now_s: i64) -> Result<u64> {
+        Ok(on_pool!(self, pool, DB, {
             sqlx::query(
-                "DELETE FROM idempotency WHERE user_id = $1 AND key = $2 AND response IS NULL",
+                "DELETE FROM idempotency WHERE created_s <= $1 OR (status IS NULL AND created_s <= $2)",
             )
-            .bind(user)
-            .bind(key)
+            .bind(now_s - IDEMPOTENCY_RETENTION_S)
+            .bind(now_s - IDEMPOTENCY_LEASE_S)
             .execute(pool)
-            .await?;
-        });
-        Ok(())
+            .await?
+            .rows_affected()
+        }))
     }
 }

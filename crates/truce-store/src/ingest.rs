@@ -352,42 +352,82 @@ pub async fn import_rows(
 }
 
 /// Stores one report, already read, and gives back the matcher's own decision for it
-/// (`None` when the same version was stored before, so nothing was matched).
-///
-/// The report is matched against the incidents near it only ([`Store::incidents_near`]),
-/// read through the indexes, and written in one short transaction: the decision is the
-/// one a bulk import of the same reports in the same order takes, at a cost that does not
-/// grow with the number of stored reports. When an import has left incidents owed
-/// ([`Store::matching_owed`]) the report goes through a full import instead, which writes
-/// them. Callers hold the agreement's import lock.
+/// (`None` when the same version was stored before, so nothing was matched): [`place_one`]
+/// then [`OnePlaced::write`]. Callers hold the agreement's import lock.
 pub async fn import_one(
     store: &Store,
     bundle: &AgreementBundle,
     incoming: Incoming,
     sources: &HashMap<String, Source>,
 ) -> Result<(ImportOutcome, Option<Decision>)> {
+    let placed = place_one(store, bundle, incoming, sources).await?;
+    let answer = (placed.outcome.clone(), placed.decision.clone());
+    placed.write(store, None).await?;
+    Ok(answer)
+}
+
+/// One report matched and ready to write ([`place_one`]).
+#[derive(Debug)]
+pub struct OnePlaced {
+    /// Counts (one row), refusals and warnings.
+    pub outcome: ImportOutcome,
+    /// The matcher's decision; `None` when nothing is to be written (the same version
+    /// stored before, an older one, or refused).
+    pub decision: Option<Decision>,
+    batch: Option<Batch>,
+}
+
+impl OnePlaced {
+    /// Writes the report, its decision and the incidents it changed in one transaction,
+    /// with `answer` (the answer to the request that brought it, kept under its
+    /// idempotency key) in the same one: both or neither are stored.
+    pub async fn write(
+        self,
+        store: &Store,
+        answer: Option<&crate::accounts::Answer>,
+    ) -> Result<()> {
+        match (self.batch, answer) {
+            (Some(batch), answer) => {
+                store
+                    .write_encoded_answering(&Encoded::new(batch)?, answer)
+                    .await
+            }
+            (None, Some(answer)) => store.keep_answer(answer).await,
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// Matches one report, already read, without writing anything.
+///
+/// The report is matched against the incidents near it only ([`Store::incidents_near`]),
+/// read through the indexes: the decision is the one a bulk import of the same reports in
+/// the same order takes, at a cost that does not grow with the number of stored reports.
+/// When an import has left incidents owed ([`Store::matching_owed`]) they are written
+/// first, from every stored report. Callers hold the agreement's import lock until the
+/// result is written.
+pub async fn place_one(
+    store: &Store,
+    bundle: &AgreementBundle,
+    incoming: Incoming,
+    sources: &HashMap<String, Source>,
+) -> Result<OnePlaced> {
     let agreement = &bundle.agreement.id;
     if store.matching_owed(agreement).await? {
-        let mut out = import_rows_keeping(
-            store,
-            bundle,
-            std::iter::once(Ok(incoming)),
-            sources,
-            1,
-            |_| {},
-            true,
-        )
-        .await?;
-        let decision = out.decisions.pop();
-        return Ok((out, decision));
+        import_rows(store, bundle, std::iter::empty(), sources, 1, |_| {}).await?;
     }
     let mut out = ImportOutcome::default();
     out.summary.read = 1;
+    let unchanged = |out| OnePlaced {
+        outcome: out,
+        decision: None,
+        batch: None,
+    };
     let report = incoming.report;
     let Some(source) = sources.get(&report.source) else {
         out.summary.rejected = 1;
         out.rejects.push(unknown_source(&report.source));
-        return Ok((out, None));
+        return Ok(unchanged(out));
     };
     let version = report.source_version.unwrap_or(0);
     // Only keyed records are looked up, as an import's version table holds only those.
@@ -403,11 +443,11 @@ pub async fn import_one(
     if let Some((old, key)) = &old {
         if version == old.version {
             out.summary.unchanged = 1;
-            return Ok((out, None));
+            return Ok(unchanged(out));
         }
         if version < old.version {
             out.summary.stale = 1;
-            return Ok((out, None));
+            return Ok(unchanged(out));
         }
         superseded.push((
             format!("{}:{key}@{}", report.source, old.version),
@@ -434,7 +474,6 @@ pub async fn import_one(
     } else {
         out.summary.merged = 1;
     }
-    out.decisions.push(decision.clone());
     let batch = Batch {
         agreement: agreement.clone(),
         reports: vec![NewReport {
@@ -446,8 +485,11 @@ pub async fn import_one(
         superseded,
         incidents: matcher.take_changed(),
     };
-    store.write_encoded(&Encoded::new(batch)?).await?;
-    Ok((out, Some(decision)))
+    Ok(OnePlaced {
+        outcome: out,
+        decision: Some(decision),
+        batch: Some(batch),
+    })
 }
 
 /// The refusal of a report whose source is not registered.

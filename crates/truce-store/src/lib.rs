@@ -88,6 +88,9 @@ pub enum StoreError {
     /// The asker's role does not allow what was asked (personal data of the registry).
     #[error("not allowed: {0}")]
     NotAllowed(String),
+    /// An idempotency key was taken by another request while this one was carried out.
+    #[error("the Idempotency-Key was used by another request meanwhile")]
+    KeyTaken,
     /// A stored value no longer reads back (edited by hand, or written by a newer build).
     #[error("stored data is damaged: {0}")]
     Corrupt(String),

@@ -96,6 +96,15 @@ impl Store {
         }))
     }
 
+    /// Stored reports, every version.
+    pub async fn report_count(&self) -> Result<i64> {
+        Ok(on_pool!(self, pool, DB, {
+            sqlx::query_scalar("SELECT COUNT(*) FROM reports")
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
     /// The number the next new incident gets (one more than the highest stored).
     pub async fn next_incident_number(&self) -> Result<u64> {
         let max: Option<i64> = on_pool!(self, pool, DB, {

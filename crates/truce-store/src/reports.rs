@@ -418,6 +418,16 @@ impl Store {
 
     /// Writes an encoded batch (see [`Store::write_batch`]).
     pub async fn write_encoded(&self, encoded: &Encoded) -> Result<()> {
+        self.write_encoded_answering(encoded, None).await
+    }
+
+    /// Writes an encoded batch and, in the same transaction, the answer to the request
+    /// that brought it under its idempotency key.
+    pub(crate) async fn write_encoded_answering(
+        &self,
+        encoded: &Encoded,
+        answer: Option<&crate::accounts::Answer>,
+    ) -> Result<()> {
         let Encoded {
             batch,
             bodies,
@@ -589,6 +599,9 @@ impl Store {
                     ),
                 )
                 .await?;
+            if let Some(a) = answer {
+                crate::accounts::insert_answer::<DB>(&mut tx, a).await?;
+            }
             tx.commit().await?;
             let writes = self.incidents_changed();
             let numbers = batch

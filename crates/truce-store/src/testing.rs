@@ -121,3 +121,29 @@ pub async fn stop_before_incidents(store: &Store, agreement: &str) -> crate::Res
     });
     store.owe_matching(agreement, true).await
 }
+
+/// Leaves a claim on a user's idempotency key that never answered, made at `created_s`:
+/// what a build that claimed keys before doing the work left when a request died.
+///
+/// # Errors
+/// When the database fails.
+pub async fn unanswered_claim(
+    store: &Store,
+    user: &str,
+    key: &str,
+    request_hash: &str,
+    created_s: i64,
+) -> crate::Result<()> {
+    on_pool!(store, pool, DB, {
+        sqlx::query(
+            "INSERT INTO idempotency (user_id, key, request_hash, created_s) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user)
+        .bind(key)
+        .bind(request_hash)
+        .bind(created_s)
+        .execute(pool)
+        .await?;
+    });
+    Ok(())
+}

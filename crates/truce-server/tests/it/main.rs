@@ -919,6 +919,90 @@ async fn sessions_need_their_csrf_token_tokens_can_be_revoked_and_failed_logins_
 }
 
 #[tokio::test]
+async fn an_idempotency_key_is_held_only_by_an_answer_or_a_claim_within_its_lease() {
+    use truce_store::accounts::{IDEMPOTENCY_LEASE_S, UserRole};
+    for (guard, store, s) in states().await {
+        let now = "2026-11-28T00:00:00Z";
+        store
+            .add_user("mon", "Monitor", UserRole::Monitor, None, PASSWORD, now)
+            .await
+            .expect("user");
+        let (_, secret) = store
+            .create_token("mon", "device", now)
+            .await
+            .expect("token");
+        let bearer = format!("Bearer {secret}");
+        let body = serde_json::json!({"source": "op-7", "key": "lease-1", "occurred": {"start": "2021-05-01T05:00:00Z", "end": "2021-05-01T06:00:00Z", "precision": 1}, "location": {"lon": 46.752, "lat": 39.816, "precision": 1}, "type": "artillery", "credibility": 1});
+        let uri = "/api/v1/agreements/nk-2020/reports";
+        let post = |key: &'static str, body: serde_json::Value| {
+            let req = Request::post(uri)
+                .header("authorization", bearer.as_str())
+                .header("idempotency-key", key)
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .expect("request");
+            let app = router(s.clone());
+            async move { app.oneshot(req).await.expect("response") }
+        };
+        // A refused request holds nothing: the same key then carries the good report out.
+        let mut bad = body.clone();
+        bad["type"] = serde_json::json!("artilery");
+        assert_eq!(
+            post("k-refused", bad).await.status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            post("k-refused", body.clone()).await.status(),
+            StatusCode::CREATED,
+            "the key was free after the refusal"
+        );
+        // A claim that never answered (a node that died under an older build) holds the
+        // key for its lease: 409 with Retry-After, then free.
+        let t = jiff::Timestamp::now().as_second();
+        let mut second = body.clone();
+        second["key"] = serde_json::json!("lease-2");
+        let hash = truce_server::request_hash_of("nk-2020", &second);
+        truce_store::testing::unanswered_claim(&store, "mon", "k-young", &hash, t)
+            .await
+            .expect("claim");
+        let r = post("k-young", second.clone()).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let retry: i64 = r
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("Retry-After in seconds");
+        assert!((1..=IDEMPOTENCY_LEASE_S).contains(&retry), "{retry}");
+        truce_store::testing::unanswered_claim(
+            &store,
+            "mon",
+            "k-old",
+            &hash,
+            t - IDEMPOTENCY_LEASE_S - 1,
+        )
+        .await
+        .expect("claim");
+        let r = post("k-old", second.clone()).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "a claim past its lease is let go"
+        );
+        // Replayed on a retry, and marked so.
+        let r = post("k-old", second).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        assert_eq!(
+            r.headers()
+                .get("idempotent-replayed")
+                .and_then(|v| v.to_str().ok()),
+            Some("true")
+        );
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
 async fn submitted_reports_are_matched_once_even_when_retried_with_their_idempotency_key() {
     use truce_store::accounts::UserRole;
     for (guard, store, s) in states().await {

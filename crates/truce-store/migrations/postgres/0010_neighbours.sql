@@ -24,3 +24,6 @@ CREATE TABLE matching_owed (
 );
 -- Stores made before this may hold an import's unwritten incidents: one full pass each.
 INSERT INTO matching_owed (agreement_id) SELECT DISTINCT agreement_id FROM reports;
+
+-- Idempotency answers are swept by age (accounts::IDEMPOTENCY_RETENTION_S).
+CREATE INDEX idempotency_by_age ON idempotency (created_s);

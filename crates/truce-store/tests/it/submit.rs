@@ -261,3 +261,100 @@ async fn an_import_that_stopped_leaves_its_incidents_owed_and_the_next_submissio
         stopped_guard.done(stopped).await;
     }
 }
+
+#[tokio::test]
+async fn a_report_and_the_answer_kept_under_its_key_are_stored_together_or_not_at_all() {
+    use truce_store::accounts::{Answer, Claim, IDEMPOTENCY_RETENTION_S};
+    let b = nk2020();
+    let now: jiff::Timestamp = "2026-11-28T00:00:00Z".parse().expect("now");
+    let t = now.as_second();
+    for (guard, store) in fresh_all().await {
+        store.load_agreement(&b).await.expect("load");
+        with_sources(&store).await;
+        let sources = store.sources().await.expect("sources");
+        let ctx = truce_formats::jsonl::Context {
+            agreement: &b.agreement,
+            sources: &sources,
+            now,
+        };
+        let line = &reports(1)[0];
+        let incoming = || truce_store::ingest::Incoming {
+            report: truce_formats::jsonl::read_line(1, line, &ctx).expect("good line"),
+            raw_format: "jsonl",
+            raw: truce_store::Raw::Json(line.clone()),
+            warnings: Vec::new(),
+            line: 0,
+        };
+        let answer = |key: &str, at_s| Answer {
+            user: "mon".into(),
+            key: key.into(),
+            request_hash: "h".into(),
+            status: 201,
+            body: "{}".into(),
+            at_s,
+        };
+        let id = incoming().report.id;
+        // Matched and never written (the request died): nothing is claimed or stored.
+        let placed = truce_store::ingest::place_one(&store, &b, incoming(), &sources)
+            .await
+            .expect("place");
+        drop(placed);
+        assert_eq!(
+            store.idempotency("mon", "k1", "h", t).await.expect("claim"),
+            Claim::New
+        );
+        // The key taken meanwhile: the report is not stored either.
+        store.keep_answer(&answer("k1", t)).await.expect("keep");
+        let placed = truce_store::ingest::place_one(&store, &b, incoming(), &sources)
+            .await
+            .expect("place");
+        let err = placed
+            .write(&store, Some(&answer("k1", t)))
+            .await
+            .expect_err("the key is taken");
+        assert!(matches!(err, truce_store::StoreError::KeyTaken), "{err}");
+        assert_eq!(store.report_placement(&id).await.expect("read"), None);
+        // Written with its answer: both are there, and the answer is replayed.
+        let placed = truce_store::ingest::place_one(&store, &b, incoming(), &sources)
+            .await
+            .expect("place");
+        placed
+            .write(&store, Some(&answer("k2", t)))
+            .await
+            .expect("write");
+        assert!(store.report_placement(&id).await.expect("read").is_some());
+        assert_eq!(
+            store.idempotency("mon", "k2", "h", t).await.expect("claim"),
+            Claim::Replay(201, "{}".into())
+        );
+        assert_eq!(
+            store
+                .idempotency("mon", "k2", "other", t)
+                .await
+                .expect("claim"),
+            Claim::Mismatch
+        );
+        // Past retention, the answer is swept and the key is free.
+        store
+            .keep_answer(&answer("k-old", t - IDEMPOTENCY_RETENTION_S - 1))
+            .await
+            .expect("keep");
+        assert_eq!(store.sweep_idempotency(t).await.expect("sweep"), 1);
+        assert_eq!(
+            store
+                .idempotency("mon", "k-old", "h", t)
+                .await
+                .expect("claim"),
+            Claim::New
+        );
+        assert_eq!(
+            store
+                .idempotency("mon", "k2", "h", t + IDEMPOTENCY_RETENTION_S)
+                .await
+                .expect("claim"),
+            Claim::New,
+            "read past retention"
+        );
+        guard.done(store).await;
+    }
+}

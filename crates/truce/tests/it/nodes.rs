@@ -41,9 +41,18 @@ pub(crate) fn start_node(dir: &std::path::Path, extra: &[&str]) -> (Child, Strin
 
 /// One HTTP/1.1 POST; returns the status code and the body.
 fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
+    try_post(addr, path, headers, body).expect("the node answers")
+}
+
+/// One HTTP/1.1 POST, or the error of a node that does not answer (killed).
+fn try_post(
+    addr: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut req = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
         body.len()
@@ -53,20 +62,36 @@ fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, S
     }
     req.push_str("\r\n");
     req.push_str(body);
-    s.write_all(req.as_bytes()).expect("write");
+    s.write_all(req.as_bytes())?;
     let mut resp = String::new();
-    s.read_to_string(&mut resp).expect("read");
+    s.read_to_string(&mut resp)?;
     let status = resp
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
+        .ok_or_else(|| std::io::Error::other("no status line: the node stopped mid-answer"))?;
     let body = resp
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
-    (status, body)
+    Ok((status, body))
 }
+
+/// Submits on `addr` until the answer is not a 409 (a key held by a request still being
+/// carried out), at most [`RETRIES`] times.
+fn submit_retrying(addr: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    for _ in 0..RETRIES {
+        let (status, answer) = post(addr, "/api/v1/agreements/nk-2020/reports", headers, body);
+        if status != 409 {
+            return (status, answer);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the Idempotency-Key was still held after {RETRIES} retries 50 ms apart: {headers:?}");
+}
+
+/// Retries of a 409 before a client gives up (10 s).
+const RETRIES: usize = 200;
 
 /// (incident, its reports) of every incident, in number order.
 fn partition(dir: &std::path::Path, data: &str) -> Vec<(String, Vec<String>)> {
@@ -139,18 +164,10 @@ fn two_nodes_store_every_report_once_under_concurrent_retried_submissions() {
                     let headers = [("Authorization", auth.as_str()), ("Idempotency-Key", key.as_str())];
                     // Send, then retry on the other node as a client would after a lost
                     // answer; a 409 (still in progress elsewhere) is retried after a pause.
-                    let mut got = Vec::new();
-                    for addr in [&first, &second] {
-                        loop {
-                            let (status, answer) = post(addr, "/api/v1/agreements/nk-2020/reports", &headers, &body);
-                            if status == 409 {
-                                std::thread::sleep(Duration::from_millis(50));
-                                continue;
-                            }
-                            got.push((status, answer));
-                            break;
-                        }
-                    }
+                    let got: Vec<(u16, String)> = [&first, &second]
+                        .into_iter()
+                        .map(|addr| submit_retrying(addr, &headers, &body))
+                        .collect();
                     answers.push(got);
                 }
                 answers
@@ -236,4 +253,123 @@ fn two_nodes_store_every_report_once_under_concurrent_retried_submissions() {
         groups(&replayed),
         "the same reports grouped the same way"
     );
+}
+
+#[test]
+fn a_node_killed_in_the_middle_of_submissions_holds_no_key_and_loses_no_report() {
+    if !on_postgres() {
+        return;
+    }
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    crate::add_op7(d, None);
+    let o = truce(d, &["user", "add", "mon", "--role", "monitor"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = truce(d, &["token", "create", "mon", "--label", "load"]);
+    let token = stdout(&o).lines().last().expect("token").to_owned();
+    let (mut a, addr_a) = start_node(d, &[]);
+    let (mut b, addr_b) = start_node(d, &[]);
+    let auth = format!("Bearer {token}");
+    const KILL_CLIENTS: usize = 32;
+    const EACH: usize = 8;
+    let answered = Arc::new(AtomicUsize::new(0));
+    let body = |n: usize| {
+        let lon = 46.70 + (n % 16) as f64 * 0.02;
+        let lat = 39.75 + (n / 16 % 16) as f64 * 0.02;
+        format!(
+            r#"{{"source":"op-7","key":"kill-{n}","occurred":{{"start":"2021-08-01T10:{:02}:00Z","end":"2021-08-01T10:{:02}:30Z","precision":1}},"location":{{"lon":{lon:.3},"lat":{lat:.3},"precision":1}},"type":"artillery","credibility":1}}"#,
+            n % 50,
+            n % 50
+        )
+    };
+    // Every client sends its reports to node A, one after another, until A stops
+    // answering; A is killed (SIGKILL) once a few dozen have been answered, with others
+    // in flight.
+    let clients: Vec<_> = (0..KILL_CLIENTS)
+        .map(|c| {
+            let (addr, auth, answered) = (addr_a.clone(), auth.clone(), Arc::clone(&answered));
+            std::thread::spawn(move || {
+                let mut from_a = Vec::new();
+                for k in 0..EACH {
+                    let n = c * EACH + k;
+                    let key = format!("kill-client-{c}-{k}");
+                    let headers = [
+                        ("Authorization", auth.as_str()),
+                        ("Idempotency-Key", key.as_str()),
+                    ];
+                    match try_post(
+                        &addr,
+                        "/api/v1/agreements/nk-2020/reports",
+                        &headers,
+                        &body(n),
+                    ) {
+                        Ok(got) => {
+                            answered.fetch_add(1, Ordering::SeqCst);
+                            from_a.push(Some(got));
+                        }
+                        Err(_) => from_a.push(None),
+                    }
+                }
+                from_a
+            })
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while answered.load(Ordering::SeqCst) < 40 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "node A answered only {} submissions in 60 s",
+            answered.load(Ordering::SeqCst)
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    a.kill().expect("kill -9 node A");
+    let _ = a.wait();
+    let from_a: Vec<Vec<Option<(u16, String)>>> = clients
+        .into_iter()
+        .map(|t| t.join().expect("client"))
+        .collect();
+    let lost = from_a.iter().flatten().filter(|g| g.is_none()).count();
+    assert!(
+        lost > 0,
+        "node A was killed before answering every submission"
+    );
+    // Every submission is retried on node B with its key, within a bounded time: those A
+    // answered get A's answer, the others are carried out now.
+    let started = std::time::Instant::now();
+    for (c, answers) in from_a.iter().enumerate() {
+        for (k, got) in answers.iter().enumerate() {
+            let key = format!("kill-client-{c}-{k}");
+            let headers = [
+                ("Authorization", auth.as_str()),
+                ("Idempotency-Key", key.as_str()),
+            ];
+            let again = submit_retrying(&addr_b, &headers, &body(c * EACH + k));
+            assert_eq!(again.0, 201, "{key} on node B: {}", again.1);
+            if let Some(first) = got
+                && first.0 == 201
+            {
+                assert_eq!(&again, first, "{key}: node B replays node A's answer");
+            }
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "the retries took {:?}",
+        started.elapsed()
+    );
+    let _ = b.kill();
+    let _ = b.wait();
+    let stored = partition(d, "truce-data");
+    let reports: usize = stored.iter().map(|(_, r)| r.len()).sum();
+    assert_eq!(
+        reports,
+        KILL_CLIENTS * EACH + crate::built_in_reports(),
+        "every report stored exactly once ({lost} answers lost with node A)"
+    );
+    let o = truce(d, &["audit", "verify", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["intact"], true, "{v}");
 }

@@ -1,0 +1,212 @@
+//! W5: `POST /api/v1/agreements/nk-2020/reports` with N reports already stored, 64
+//! connections submitting distinct reports (each with its own `Idempotency-Key`) for 30 s,
+//! measured by wrk (Debian's package) against the server running in this process on
+//! 127.0.0.1, on one node or on two nodes sharing one PostgreSQL database (32 connections
+//! each, at once). The same run's `/health` gives the ratio to a bare route.
+//!
+//! Run: `cargo run --release -p truce-bench --bin bench-submit -- [REPORTS] [SEED]`; with
+//! `TRUCE_BENCH_DATABASE_URL=postgres://…` (an empty database) the store is PostgreSQL,
+//! and `TRUCE_BENCH_NODES=2` serves it from two nodes.
+
+#![allow(clippy::print_stdout, clippy::cast_precision_loss)]
+
+use std::time::Instant;
+use truce_bench::{Run, wrk, wrk_with};
+use truce_model::access::UserRole;
+use truce_model::report::{Reliability, Source, SourceKind};
+use truce_store::Store;
+
+/// The Lua that makes each request a new report: its own key, a point in the region and
+/// an hour in the synthetic rows' three years, so that some join stored incidents and
+/// some start new ones.
+fn script(token: &str, node: usize) -> String {
+    format!(
+        r#"wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer {token}"
+wrk.headers["Content-Type"] = "application/json"
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local counter = 0
+function init(args)
+  math.randomseed(tid * 7919 + {node})
+end
+request = function()
+  counter = counter + 1
+  local key = string.format("n{node}-t%d-%d", tid, counter)
+  local lon = 46.0 + math.random() * 1.3
+  local lat = 39.3 + math.random() * 1.0
+  local t = 1605052800 + math.random(0, 999) * 86400 + math.random(0, 86399)
+  local body = string.format('{{"source":"op-bench","key":"%s","received":"2026-12-01T00:00:00Z","occurred":{{"start":"%s","end":"%s","precision":1}},"location":{{"lon":%.4f,"lat":%.4f,"precision":1}},"type":"small-arms-fire","credibility":2,"text":"W5"}}',
+    key, os.date("!%Y-%m-%dT%H:%M:%SZ", t), os.date("!%Y-%m-%dT%H:%M:%SZ", t + 3600), lon, lat)
+  wrk.headers["Idempotency-Key"] = key
+  return wrk.format(nil, "/api/v1/agreements/nk-2020/reports", nil, body)
+end
+"#
+    )
+}
+
+/// Runs one wrk per node at once, `64 / nodes` connections each, and sums them: requests/s
+/// added, the slowest node's latencies.
+fn all_nodes(bases: &[String], scripts: &[std::path::PathBuf], seconds: u32) -> Run {
+    let per = 64 / u32::try_from(bases.len()).expect("few nodes");
+    let runs: Vec<Run> = std::thread::scope(|s| {
+        let handles: Vec<_> = bases
+            .iter()
+            .zip(scripts)
+            .map(|(b, sc)| s.spawn(move || wrk_with(b, Some(sc), seconds, per)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("wrk"))
+            .collect()
+    });
+    Run {
+        rps: runs.iter().map(|r| r.rps).sum(),
+        p50: runs.iter().map(|r| r.p50).fold(0.0, f64::max),
+        p99: runs.iter().map(|r| r.p99).fold(0.0, f64::max),
+        non_2xx: runs.iter().map(|r| r.non_2xx).sum(),
+    }
+}
+
+fn main() {
+    let (n, seed) = truce_bench::size_and_seed();
+    let b = truce_bench::nk2020();
+    let url = std::env::var("TRUCE_BENCH_DATABASE_URL").ok();
+    let nodes: usize = std::env::var("TRUCE_BENCH_NODES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    assert!(
+        nodes == 1 || url.is_some(),
+        "two nodes share a PostgreSQL database: set TRUCE_BENCH_DATABASE_URL"
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let csv = tmp.path().join("rows.csv");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&csv).expect("create"));
+        truce_bench::generate(n, seed, &mut f).expect("generate");
+        std::io::Write::flush(&mut f).expect("flush");
+    }
+    let open = || async {
+        match &url {
+            Some(u) => Store::open(u).await.expect("store"),
+            None => Store::open_sqlite(&tmp.path().join("truce.db"))
+                .await
+                .expect("store"),
+        }
+    };
+    let now = jiff::Timestamp::now();
+    let (store, token, import_s) = runtime.block_on(async {
+        let store = open().await;
+        assert!(
+            store.is_empty().await.expect("count"),
+            "the benchmark needs an empty database"
+        );
+        store.load_agreement(&b).await.expect("agreement");
+        let t = Instant::now();
+        let rows = std::io::BufReader::new(std::fs::File::open(&csv).expect("open"));
+        truce_store::ingest::import_acled(
+            &store,
+            &b,
+            rows,
+            &truce_store::testing::acled_options(now),
+            truce_store::ingest::BATCH_ROWS,
+            |_| {},
+        )
+        .await
+        .expect("import")
+        .expect("rows");
+        let import_s = t.elapsed().as_secs_f64();
+        store
+            .put_source(&Source {
+                id: "op-bench".into(),
+                name: "Observation post (benchmark)".into(),
+                kind: SourceKind::ObservationPost,
+                reliability: Reliability::A,
+                party: None,
+            })
+            .await
+            .expect("source");
+        let at = now.to_string();
+        store
+            .add_user(
+                "w5",
+                "W5 monitor",
+                UserRole::Monitor,
+                None,
+                "w5-password-long",
+                &at,
+            )
+            .await
+            .expect("user");
+        let (_, token) = store.create_token("w5", "W5", &at).await.expect("token");
+        (store, token, import_s)
+    });
+    let stored_before = runtime.block_on(store.report_count()).expect("count");
+    println!(
+        "{stored_before} reports stored in {} in {import_s:.1} s; {nodes} node(s)",
+        store.backend_name()
+    );
+    let mut bases = Vec::new();
+    let mut scripts = Vec::new();
+    let mut stops = Vec::new();
+    let mut servers = Vec::new();
+    for node in 0..nodes {
+        let s = if node == 0 {
+            store.clone()
+        } else {
+            runtime.block_on(open())
+        };
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        servers.push(runtime.spawn(truce_server::serve(
+            listener,
+            truce_server::AppState::new(s),
+            async {
+                let _ = rx.await;
+            },
+        )));
+        stops.push(tx);
+        bases.push(format!("http://{addr}"));
+        let path = tmp.path().join(format!("submit-{node}.lua"));
+        std::fs::write(&path, script(&token, node)).expect("script");
+        scripts.push(path);
+    }
+    // Warm up: the agreement cache, the database pages, the first submission.
+    let _ = wrk(&format!("{}/health", bases[0]), None, 2);
+    let warm = all_nodes(&bases, &scripts, 3);
+    let health = wrk(&format!("{}/health", bases[0]), None, 10);
+    let submit = all_nodes(&bases, &scripts, 30);
+    for tx in stops {
+        let _ = tx.send(());
+    }
+    for s in servers {
+        let _ = runtime.block_on(s);
+    }
+    let stored_after = runtime.block_on(store.report_count()).expect("count");
+    let added = stored_after - stored_before;
+    println!(
+        "submit one report, 64 connections, 30 s: {:.0} reports/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx); {added} reports added in all (warm-up {:.0}/s)",
+        submit.rps, submit.p50, submit.p99, submit.non_2xx, warm.rps
+    );
+    println!(
+        "bare route /health, 64 connections: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+        health.rps, health.p50, health.p99
+    );
+    println!(
+        "W5 target: p99 < 50 ms at 1M stored reports ({:.2}x); {:.2}% of the bare route's throughput",
+        submit.p99 / 50.0,
+        100.0 * submit.rps / health.rps
+    );
+}

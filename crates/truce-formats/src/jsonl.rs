@@ -744,6 +744,24 @@ pub(crate) fn csv_objects(
         if cells.iter().all(String::is_empty) {
             continue;
         }
+        // A cell past the header's last column has no member to go to: the row is
+        // refused rather than stored without it (an unquoted comma in a note, say).
+        if let Some(extra) = cells
+            .get(header.len()..)
+            .filter(|e| e.iter().any(|c| !c.is_empty()))
+        {
+            bad.push(problem(
+                line,
+                "",
+                format!(
+                    "{} cell(s) beyond the header's {} columns (`{}`); quote a value that holds a comma",
+                    extra.len(),
+                    header.len(),
+                    extra.first().map_or("", String::as_str),
+                ),
+            ));
+            continue;
+        }
         let kind = match type_at.and_then(|i| cells.get(i)).filter(|c| !c.is_empty()) {
             Some(k) => match types.iter().find(|t| **t == k.as_str()) {
                 Some(t) => *t,

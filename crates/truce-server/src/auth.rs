@@ -182,11 +182,17 @@ fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
 #[utoipa::path(post, path = "/api/v1/login", tag = "accounts", request_body(content = Object, content_type = "application/json", description = "A JSON object with `user` and `password`"), responses((status = 200, description = "Logged in: a session cookie is set; the answer holds the CSRF token", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Wrong user or password", content_type = "application/problem+json"), (status = 429, description = "Too many failed logins; retry later", content_type = "application/problem+json")))]
 pub(crate) async fn login(
     State(s): State<AppState>,
+    client: Option<axum::Extension<crate::ClientAddr>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let b: LoginBody = json_body(&headers, &body)?;
-    match s.store.login(&b.user, &b.password, now_s()).await? {
+    let client = client.map_or_else(|| "unknown".to_owned(), |c| c.0.key());
+    match s
+        .store
+        .login(&b.user, &b.password, &client, now_s())
+        .await?
+    {
         Login::Ok(user) => {
             let (cookie, csrf) = s.store.create_session(&user.id, now_s(), SESSION_S).await?;
             let mut r = Json(json!({"user": user, "csrf": csrf})).into_response();

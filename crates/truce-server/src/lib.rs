@@ -25,9 +25,11 @@ mod feeds;
 mod ogc;
 pub mod openapi;
 
+mod guard;
 mod registry;
 mod review;
 mod submit;
+pub use guard::ClientAddr;
 pub use submit::request_hash_of;
 
 /// Loaded agreements by id, with the content hash each was loaded from.
@@ -48,6 +50,8 @@ pub struct AppState {
     inputs: Arc<RwLock<InputsCache>>,
     /// Mark the session cookie `Secure` (serving behind HTTPS).
     secure_cookies: bool,
+    /// Proxies whose forwarded headers are believed (`guard`).
+    trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
 impl AppState {
@@ -59,7 +63,17 @@ impl AppState {
             cache: Arc::default(),
             inputs: Arc::default(),
             secure_cookies: false,
+            trusted_proxies: Arc::default(),
         }
+    }
+
+    /// Believes `X-Forwarded-*` (the client's address, scheme and host) from these
+    /// addresses only: a server behind a reverse proxy names it; from anyone else the
+    /// headers are dropped.
+    #[must_use]
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
+        self.trusted_proxies = Arc::new(proxies);
+        self
     }
 
     /// Marks session cookies `Secure`, for a server reached over HTTPS (behind a proxy).
@@ -508,10 +522,28 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(observe))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::guard,
+        ))
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes, then lets requests in flight finish.
+/// Connections served at once; more wait in the listener's backlog until one closes, so
+/// the server never runs out of files and stops answering.
+pub const MAX_CONNECTIONS: usize = 512;
+
+/// Time a client has to send a request's headers, and that an idle kept-alive
+/// connection is kept open.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Time requests in flight get to finish after the shutdown signal.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serves until `shutdown` completes, then lets requests in flight finish (for at most
+/// 30 s). HTTP/1.1: headers must arrive within [`HEADER_TIMEOUT`], which also closes idle
+/// connections; a request's body is read within [`REQUEST_TIMEOUT`]; at most
+/// [`MAX_CONNECTIONS`] connections are served at once.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -529,7 +561,62 @@ pub async fn serve(
             }
         }
     });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = router(state);
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .keep_alive(true);
+    loop {
+        let slot = tokio::select! {
+            s = Arc::clone(&slots).acquire_owned() => match s {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            a = listener.accept() => match a {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of files or a connection reset before it was taken: wait a
+                    // little rather than spin.
+                    tracing::warn!(error = %e, "a connection could not be accepted");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                let app = app.clone();
+                async move { tower::ServiceExt::oneshot(app, req.map(axum::body::Body::new)).await }
+            });
+        let conn = http
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+            .with_upgrades();
+        let mut stopping = stopping.clone();
+        tokio::spawn(async move {
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = async { stopping.wait_for(|s| *s).await.map(|_| ()) } => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop(slot);
+        });
+    }
+    let _ = stop.send(true);
+    // Every slot back: every connection has finished (or the drain time is up).
+    let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(DRAIN, slots.acquire_many(all)).await;
+    Ok(())
 }

@@ -115,7 +115,12 @@ async fn visible_persons(
     headers: &HeaderMap,
 ) -> Result<Vec<truce_store::registry::PersonRecord>, ApiError> {
     let p = s.principal(headers).await?;
-    p.require(Action::ReadPersonal, method, headers)?;
+    if let Err(e) = p.require(Action::ReadPersonal, method, headers) {
+        s.store
+            .registry_read_refused(&p.viewer(), "persons")
+            .await?;
+        return Err(e);
+    }
     s.store
         .registry_persons(&p.viewer())
         .await
@@ -145,7 +150,12 @@ pub(crate) async fn person(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let p = s.principal(&headers).await?;
-    p.require(Action::ReadPersonal, &method, &headers)?;
+    if let Err(e) = p.require(Action::ReadPersonal, &method, &headers) {
+        s.store
+            .registry_read_refused(&p.viewer(), &format!("person:{person}"))
+            .await?;
+        return Err(e);
+    }
     match s.store.registry_person(&p.viewer(), &person).await? {
         Some(r) => Ok(Json(json!({"person": r}))),
         None => Err(ApiError::NotFound(format!(

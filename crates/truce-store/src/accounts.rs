@@ -55,8 +55,15 @@ pub enum Login {
     Throttled(i64),
 }
 
-/// Failed logins allowed per user within [`THROTTLE_WINDOW_S`].
+/// Failed logins allowed to one client for one name within [`THROTTLE_WINDOW_S`].
 pub const MAX_FAILURES: i64 = 5;
+/// Failed logins allowed to one client for any names within [`THROTTLE_WINDOW_S`].
+pub const MAX_CLIENT_FAILURES: i64 = 20;
+/// Failed logins for one user from all clients within [`THROTTLE_WINDOW_S`] after which
+/// the user is refused from every client until the oldest leaves the window.
+pub const MAX_ACCOUNT_FAILURES: i64 = 100;
+/// Longest login name looked up; a longer one is no user.
+pub const MAX_NAME_BYTES: usize = 128;
 /// The throttling window.
 pub const THROTTLE_WINDOW_S: i64 = 15 * 60;
 
@@ -82,6 +89,13 @@ fn hash_password(password: &str) -> Result<String> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| StoreError::Refused(format!("cannot hash the password: {e}")))
+}
+
+/// A hash of a random password, made once: what a login for a name that is no user is
+/// checked against, so that it takes as long as one for a real user.
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password(&random_hex(16)).unwrap_or_default())
 }
 
 fn password_matches(password: &str, stored: &str) -> bool {
@@ -230,61 +244,119 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Checks a password, with throttling: after [`MAX_FAILURES`] failures within
-    /// [`THROTTLE_WINDOW_S`], further attempts are refused unchecked until the oldest
-    /// failure leaves the window. Disabled users are refused like a wrong password.
-    pub async fn login(&self, id: &str, password: &str, now_s: i64) -> Result<Login> {
+    /// Checks a password from a client (its address, as the server sees it), with
+    /// throttling that a stranger cannot turn against a user: a client is refused
+    /// unchecked after [`MAX_FAILURES`] failures for one name within
+    /// [`THROTTLE_WINDOW_S`], or [`MAX_CLIENT_FAILURES`] for any names; a user only after
+    /// [`MAX_ACCOUNT_FAILURES`] failures from all clients together (a guessing campaign
+    /// from many addresses). A refusal takes as long whether or not the name exists, and
+    /// failures under unknown names are kept under the client alone, so they cannot grow
+    /// the database by name. Disabled users are refused like a wrong password.
+    pub async fn login(&self, id: &str, password: &str, client: &str, now_s: i64) -> Result<Login> {
         let since = now_s - THROTTLE_WINDOW_S;
-        let (failures, oldest): (i64, Option<i64>) = on_pool!(self, pool, DB, {
-            sqlx::query_as(
-                "SELECT COUNT(*), MIN(at_s) FROM login_failures WHERE user_id = $1 AND at_s > $2",
-            )
-            .bind(id)
-            .bind(since)
-            .fetch_one(pool)
-            .await?
-        });
-        if failures >= MAX_FAILURES {
+        let known: Option<(String, i64)> = if id.len() <= MAX_NAME_BYTES {
+            on_pool!(self, pool, DB, {
+                sqlx::query_as("SELECT password_hash, disabled FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?
+            })
+        } else {
+            None
+        };
+        // Failures are kept under the user's id, or "" for a name that is no user.
+        let user_key = if known.is_some() { id } else { "" };
+        let (pair, by_client, by_user, oldest): (i64, i64, i64, Option<i64>) = on_pool!(
+            self,
+            pool,
+            DB,
+            {
+                sqlx::query_as(
+                    "SELECT COALESCE(SUM(CASE WHEN user_id = $1 AND client = $2 THEN 1 ELSE 0 END), 0),
+                            COALESCE(SUM(CASE WHEN client = $2 THEN 1 ELSE 0 END), 0),
+                            COALESCE(SUM(CASE WHEN user_id = $1 AND $1 <> '' THEN 1 ELSE 0 END), 0),
+                            MIN(at_s)
+                     FROM login_failures WHERE (client = $2 OR user_id = $1) AND at_s > $3",
+                )
+                .bind(user_key)
+                .bind(client)
+                .bind(since)
+                .fetch_one(pool)
+                .await?
+            }
+        );
+        if pair >= MAX_FAILURES
+            || by_client >= MAX_CLIENT_FAILURES
+            || by_user >= MAX_ACCOUNT_FAILURES
+        {
             return Ok(Login::Throttled(
                 oldest
                     .map_or(THROTTLE_WINDOW_S, |o| o + THROTTLE_WINDOW_S - now_s)
                     .max(1),
             ));
         }
-        let stored: Option<(String, i64)> = on_pool!(self, pool, DB, {
-            sqlx::query_as("SELECT password_hash, disabled FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-        });
-        let ok = stored
-            .as_ref()
-            .is_some_and(|(h, disabled)| *disabled == 0 && password_matches(password, h));
+        // The same work for a name that is no user: checked against a hash nobody's
+        // password matches.
+        let ok = match &known {
+            Some((h, disabled)) => password_matches(password, h) && *disabled == 0,
+            None => {
+                let _ = password_matches(password, dummy_hash());
+                false
+            }
+        };
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
             tx.lock_chain().await?;
             if ok {
-                sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
-                    .bind(id)
+                sqlx::query("DELETE FROM login_failures WHERE user_id = $1 AND client = $2")
+                    .bind(user_key)
+                    .bind(client)
                     .execute(&mut *tx)
                     .await?;
             } else {
-                sqlx::query("INSERT INTO login_failures (user_id, at_s) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(now_s)
+                sqlx::query(
+                    "INSERT INTO login_failures (user_id, client, at_s) VALUES ($1, $2, $3)",
+                )
+                .bind(user_key)
+                .bind(client)
+                .bind(now_s)
+                .execute(&mut *tx)
+                .await?;
+                // Failures past the window are of no use: each one sweeps them.
+                sqlx::query("DELETE FROM login_failures WHERE at_s <= $1")
+                    .bind(since)
                     .execute(&mut *tx)
                     .await?;
             }
-            let target = format!("user:{id}");
-            let state = tx.state(&target).await?;
             let action = if ok {
                 "user.login"
             } else {
                 "user.login-refused"
             };
-            // Under the user's own name: the handle's actor is whoever serves the login.
-            tx.append(id, Note::new(action, target).before(state))
+            if known.is_some() {
+                let target = format!("user:{id}");
+                let state = tx.state(&target).await?;
+                // Under the user's own name: the handle's actor is whoever serves the login.
+                tx.append(
+                    id,
+                    Note::new(action, target)
+                        .before(state)
+                        .detail(serde_json::json!({"client": client})),
+                )
                 .await?;
+            } else {
+                // A name that is no user is not kept: a digest of it tells repeated
+                // guesses apart without storing what was typed (a mistyped password, say).
+                let digest = sha256(id);
+                tx.append(
+                    "unknown",
+                    Note::new(action, "user:?".to_owned()).detail(serde_json::json!({
+                        "client": client,
+                        "name_sha256": &digest[..16],
+                    })),
+                )
+                .await?;
+            }
             tx.commit().await?;
         });
         if !ok {

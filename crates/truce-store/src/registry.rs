@@ -360,21 +360,34 @@ impl Store {
     /// Every person the viewer may see in full (a liaison: their own side's), each read
     /// recorded in the audit log. Refused for roles that see aggregates only.
     pub async fn registry_persons(&self, viewer: &Viewer) -> Result<Vec<PersonRecord>> {
-        let scope = viewer.scope()?;
+        let scope = match viewer.scope() {
+            Ok(s) => s,
+            Err(e) => {
+                self.registry_read_refused(viewer, "persons").await?;
+                return Err(e);
+            }
+        };
         self.read_persons(viewer, scope.as_deref(), None).await
+    }
+
+    /// Records a refused attempt to read personal data: `target` is `person:ID` (the id
+    /// cut to 128 characters) or `persons` (the list or the export).
+    pub async fn registry_read_refused(&self, viewer: &Viewer, target: &str) -> Result<()> {
+        let target: String = target.chars().take(128 + "person:".len()).collect();
+        self.acting_as(&viewer.actor)
+            .audit_only(vec![
+                Note::new("registry.read-refused", target)
+                    .detail(serde_json::json!({"role": viewer.role.as_str()})),
+            ])
+            .await
     }
 
     /// One person, when the viewer may see them (`None` otherwise, as for an unknown id:
     /// a refusal must not confirm that a person is on record). Refused attempts are
     /// recorded too.
     pub async fn registry_person(&self, viewer: &Viewer, id: &str) -> Result<Option<PersonRecord>> {
-        let as_viewer = self.acting_as(&viewer.actor);
-        let refused = || {
-            as_viewer.audit_only(vec![
-                Note::new("registry.read-refused", format!("person:{id}"))
-                    .detail(serde_json::json!({"role": viewer.role.as_str()})),
-            ])
-        };
+        let target = format!("person:{id}");
+        let refused = || self.registry_read_refused(viewer, &target);
         let Ok(scope) = viewer.scope() else {
             refused().await?;
             return Ok(None);

@@ -379,7 +379,8 @@ pub async fn import(args: ImportArgs) -> Result<()> {
             ))?;
         }
     }
-    Ok(())
+    // As every import: the good rows are stored, and refused ones make the exit code 2.
+    crate::refused_lines(usize::try_from(s.rejected).unwrap_or(usize::MAX))
 }
 
 /// Prints what an ACLED deletion list did.
@@ -394,7 +395,8 @@ fn retracted(args: &ImportArgs, summary: &RetractSummary, rejects: &[acled::Reje
         summary.retracted,
         summary.not_found,
         summary.rejected
-    ))
+    ))?;
+    crate::refused_lines(usize::try_from(summary.rejected).unwrap_or(usize::MAX))
 }
 
 /// Where a refused row is: `line N [column]`, or the JSON pointer alone for GeoJSON.

@@ -136,6 +136,16 @@ enum Command {
         /// Mark session cookies Secure (when clients reach the server over HTTPS).
         #[arg(long)]
         secure_cookies: bool,
+        /// A reverse proxy in front of this server (repeatable, or comma-separated in the
+        /// variable): only from these addresses are X-Forwarded-For, -Host and -Proto
+        /// believed; from anyone else they are dropped.
+        #[arg(
+            long = "trusted-proxy",
+            value_name = "IP",
+            env = "TRUCE_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
         /// Build, sign and publish the day's bulletin every day at this local time of the
         /// agreement's zone (e.g. 19:30); runs missed while no node was up are caught up
         /// (the last 7). Of several nodes, one builds each.
@@ -387,6 +397,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             bind,
             secure_cookies,
+            trusted_proxies,
             schedule,
             schedule_agreement,
             signing_key,
@@ -435,7 +446,9 @@ async fn run(cli: Cli) -> Result<()> {
                     node,
                 ));
             }
-            let state = truce_server::AppState::new(store).with_secure_cookies(secure_cookies);
+            let state = truce_server::AppState::new(store)
+                .with_secure_cookies(secure_cookies)
+                .with_trusted_proxies(trusted_proxies);
             truce_server::serve(listener, state, shutdown)
                 .await
                 .context("server failed")

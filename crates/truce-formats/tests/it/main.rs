@@ -1,6 +1,7 @@
 //! Integration tests of truce-formats: ACLED, UCDP and JSON Lines rows.
 
 mod acled;
+mod csv;
 mod jsonl;
 mod ucdp;
 

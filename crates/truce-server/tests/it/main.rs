@@ -11,6 +11,7 @@ use truce_store::testing::{Guard, fresh_all};
 
 mod bulletins;
 mod export;
+mod hardening;
 mod openapi;
 mod registry;
 

@@ -45,6 +45,27 @@ async fn a_new_database_is_migrated_and_in_wal_mode() {
     }
 }
 
+/// A new database, its log and its folder are readable by their owner alone: they hold
+/// accounts, sessions and the sealed registry.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_database_file_is_readable_by_its_owner_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("data");
+    let path = folder.join("truce.db");
+    let store = Store::open_sqlite(&path).await.expect("open");
+    store
+        .load_agreement(&nk2020())
+        .await
+        .expect("a write, so that the log exists");
+    let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600, "database file");
+    assert_eq!(mode(&folder.join("truce.db-wal")), 0o600, "log file");
+    assert_eq!(mode(&folder), 0o700, "folder");
+    store.close().await;
+}
+
 #[tokio::test]
 async fn loading_the_agreement_twice_duplicates_nothing() {
     for (guard, store) in fresh_all().await {
@@ -255,7 +276,7 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
 
 #[tokio::test]
 async fn accounts_log_in_throttle_failures_and_keep_only_hashes() {
-    use truce_store::accounts::{Login, MAX_FAILURES, UserRole};
+    use truce_store::accounts::{Login, MAX_CLIENT_FAILURES, MAX_FAILURES, UserRole};
     for (guard, store) in fresh_all().await {
         let now = "2026-11-28T00:00:00Z";
         let pw = "correct horse battery";
@@ -296,27 +317,57 @@ async fn accounts_log_in_throttle_failures_and_keep_only_hashes() {
             .expect("liaison");
 
         let t = 1_800_000_000;
+        let (here, stranger) = ("192.0.2.10", "198.51.100.7");
         assert_eq!(
-            store.login("ana", pw, t).await.expect("login"),
+            store.login("ana", pw, here, t).await.expect("login"),
             Login::Ok(u.clone())
         );
         assert_eq!(
-            store.login("nobody", pw, t).await.expect("login"),
+            store.login("nobody", pw, here, t).await.expect("login"),
             Login::Refused
         );
         for k in 0..MAX_FAILURES {
             assert_eq!(
-                store.login("ana", "wrong", t + k).await.expect("login"),
+                store
+                    .login("ana", "wrong", stranger, t + k)
+                    .await
+                    .expect("login"),
                 Login::Refused
             );
         }
-        // Throttled even with the right password, until the window passes.
+        // The client that failed is throttled even with the right password, until the
+        // window passes; the user, from their own address, is not locked out by it.
         assert!(
-            matches!(store.login("ana", pw, t + 10).await.expect("login"), Login::Throttled(s) if s > 0)
+            matches!(store.login("ana", pw, stranger, t + 10).await.expect("login"), Login::Throttled(s) if s > 0)
         );
         assert_eq!(
-            store.login("ana", pw, t + 16 * 60).await.expect("login"),
+            store.login("ana", pw, here, t + 11).await.expect("login"),
+            Login::Ok(u.clone()),
+            "a stranger's failures do not lock the user out"
+        );
+        assert_eq!(
+            store
+                .login("ana", pw, stranger, t + 16 * 60)
+                .await
+                .expect("login"),
             Login::Ok(u.clone())
+        );
+        // Guesses under ever new names: the client is throttled after its own limit, and
+        // no name typed is kept.
+        let mut throttled = false;
+        for k in 0..=MAX_CLIENT_FAILURES {
+            let name = format!("guess-{k}-{}", "x".repeat(300));
+            throttled = matches!(
+                store
+                    .login(&name, "pw", stranger, t + 2000 + k)
+                    .await
+                    .expect("login"),
+                Login::Throttled(_)
+            );
+        }
+        assert!(
+            throttled,
+            "throttled after {MAX_CLIENT_FAILURES} unknown names"
         );
 
         let (cookie, csrf) = store.create_session("ana", t, 3600).await.expect("session");
@@ -339,7 +390,7 @@ async fn accounts_log_in_throttle_failures_and_keep_only_hashes() {
 
         store.set_disabled("lia", true).await.expect("disable");
         assert_eq!(
-            store.login("lia", pw, t).await.expect("login"),
+            store.login("lia", pw, here, t).await.expect("login"),
             Login::Refused
         );
 
@@ -352,6 +403,10 @@ async fn accounts_log_in_throttle_failures_and_keep_only_hashes() {
         for secret in [pw, cookie.as_str(), secret.as_str()] {
             assert!(!dump.contains(secret), "a secret is stored in clear");
         }
+        assert!(
+            !dump.contains("guess-"),
+            "a name that is no user is not kept"
+        );
         assert!(dump.contains("$argon2id$"));
         guard.done(store).await;
     }

@@ -26,7 +26,8 @@ fn the_acled_sample_imports_with_a_rejects_file_and_reimports_as_a_no_op() {
         dir.path(),
         &["import", &sample(), "--rejects", "rejects.csv"],
     );
-    assert!(o.status.success(), "{}", stderr(&o));
+    // Good rows stored, refused ones named: exit code 2, as every import.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("read 7, accepted 3 (0 merged into existing incidents, 3 new incidents), superseded 0, unchanged 0, stale 0, rejected 4"), "{text}");
     let rejects = std::fs::read_to_string(dir.path().join("rejects.csv")).expect("rejects file");
@@ -68,7 +69,8 @@ fn a_repeated_row_is_refused_with_the_line_it_repeats() {
             dir.path(),
             &["import", repeated, "--rejects", "rejects.csv"],
         );
-        assert!(o.status.success(), "{}", stderr(&o));
+        // Good rows stored, refused ones named: exit code 2, as every import.
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         let out = stdout(&o);
         assert!(
             out.contains(summary) && out.contains("rejected 1"),
@@ -624,7 +626,8 @@ fn an_acled_deletion_list_retracts_reports_once() {
             "acled-deletions",
         ],
     );
-    assert!(o.status.success(), "{}", stderr(&o));
+    // Good rows stored, refused ones named: exit code 2, as every import.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("read 4, retracted 2, not found 1, rejected 1"),
         "{}",
@@ -695,7 +698,8 @@ fn geojson_reports_import_and_bad_features_are_named_by_pointer() {
             "rejects.csv",
         ],
     );
-    assert!(o.status.success(), "{}", stderr(&o));
+    // Good rows stored, refused ones named: exit code 2, as every import.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stdout(&o)
             .contains("read 3, accepted 2 (1 merged into existing incidents, 1 new incidents)"),

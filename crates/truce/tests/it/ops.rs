@@ -66,7 +66,7 @@ fn a_backup_restores_into_an_empty_database_and_a_copy_moves_everything() {
     let o = truce(d, &["migrate"]);
     assert!(
         stdout(&o).contains(
-            "9 migration(s) applied (agreements, evidence, records, accounts, idempotency, incident cells, audit registry, bulletins, claimed)"
+            "11 migration(s) applied (agreements, evidence, records, accounts, idempotency, incident cells, audit registry, bulletins, claimed, neighbours, login clients)"
         ),
         "{}",
         stdout(&o)
@@ -75,7 +75,7 @@ fn a_backup_restores_into_an_empty_database_and_a_copy_moves_everything() {
     let dump = d.join("dump.jsonl");
     let o = truce(d, &["backup", dump.to_str().expect("utf-8")]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("of 28 tables"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("of 29 tables"), "{}", stdout(&o));
     let o = truce(d, &["backup", dump.to_str().expect("utf-8")]);
     assert_eq!(
         o.status.code(),

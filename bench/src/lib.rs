@@ -363,3 +363,118 @@ pub fn wrk_with(
 pub fn wrk(url: &str, script: Option<&std::path::Path>, seconds: u32) -> Run {
     wrk_with(url, script, seconds, 64)
 }
+
+/// What the HTTP benchmarks serve: a store holding synthetic ACLED rows of nk-2020, an
+/// observation post's source (`op-bench`) and API tokens of a monitor and an analyst.
+#[derive(Debug)]
+pub struct Served {
+    /// The store.
+    pub store: truce_store::Store,
+    /// A monitor's bearer token (may submit for `op-bench`).
+    pub monitor: String,
+    /// An analyst's bearer token (may change incident statuses).
+    pub analyst: String,
+    /// Seconds the import of the rows took.
+    pub import_s: f64,
+}
+
+/// Fills an empty `store` with `rows` synthetic rows (seeded), written to a file in `dir`
+/// and imported as `truce import` does, then adds the source and the two users.
+///
+/// # Panics
+/// When the store is not empty or a write fails: a benchmark cannot go on.
+pub async fn served(
+    store: truce_store::Store,
+    rows: u64,
+    seed: u64,
+    dir: &std::path::Path,
+) -> Served {
+    use truce_model::access::UserRole;
+    use truce_model::report::{Reliability, Source, SourceKind};
+    let b = nk2020();
+    let csv = dir.join("rows.csv");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&csv).expect("create"));
+        generate(rows, seed, &mut f).expect("generate");
+        f.flush().expect("flush");
+    }
+    assert!(
+        store.is_empty().await.expect("count"),
+        "the benchmark needs an empty database"
+    );
+    store.load_agreement(&b).await.expect("agreement");
+    let now = jiff::Timestamp::now();
+    let t = std::time::Instant::now();
+    truce_store::ingest::import_acled(
+        &store,
+        &b,
+        std::io::BufReader::new(std::fs::File::open(&csv).expect("open")),
+        &truce_store::testing::acled_options(now),
+        truce_store::ingest::BATCH_ROWS,
+        |_| {},
+    )
+    .await
+    .expect("import")
+    .expect("rows");
+    let import_s = t.elapsed().as_secs_f64();
+    store
+        .put_source(&Source {
+            id: "op-bench".into(),
+            name: "Observation post (benchmark)".into(),
+            kind: SourceKind::ObservationPost,
+            reliability: Reliability::A,
+            party: None,
+        })
+        .await
+        .expect("source");
+    let at = now.to_string();
+    let token = |id: &'static str, role| {
+        let store = store.clone();
+        let at = at.clone();
+        async move {
+            store
+                .add_user(id, id, role, None, "bench-password-long", &at)
+                .await
+                .expect("user");
+            store.create_token(id, id, &at).await.expect("token").1
+        }
+    };
+    let monitor = token("bench-monitor", UserRole::Monitor).await;
+    let analyst = token("bench-analyst", UserRole::Analyst).await;
+    Served {
+        store,
+        monitor,
+        analyst,
+        import_s,
+    }
+}
+
+/// The Lua (for wrk) of one submission of a new report by the monitor holding `token`:
+/// its own key (`node`, wrk thread, counter), a point in the region and an hour in the
+/// synthetic rows' three years, so that some join stored incidents and some start new ones.
+pub fn submission_lua(token: &str, node: usize) -> String {
+    format!(
+        r#"local monitor = "Bearer {token}"
+local counter = 0
+function submission()
+  counter = counter + 1
+  local key = string.format("n{node}-t%d-%d", tid, counter)
+  local lon = 46.0 + math.random() * 1.3
+  local lat = 39.3 + math.random() * 1.0
+  local t = 1605052800 + math.random(0, 999) * 86400 + math.random(0, 86399)
+  local body = string.format('{{"source":"op-bench","key":"%s","received":"2026-12-01T00:00:00Z","occurred":{{"start":"%s","end":"%s","precision":1}},"location":{{"lon":%.4f,"lat":%.4f,"precision":1}},"type":"small-arms-fire","credibility":2,"text":"bench"}}',
+    key, os.date("!%Y-%m-%dT%H:%M:%SZ", t), os.date("!%Y-%m-%dT%H:%M:%SZ", t + 3600), lon, lat)
+  return wrk.format("POST", "/api/v1/agreements/nk-2020/reports",
+    {{["Authorization"] = monitor, ["Content-Type"] = "application/json", ["Idempotency-Key"] = key}}, body)
+end
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  math.randomseed(tid * 7919 + {node})
+end
+"#
+    )
+}

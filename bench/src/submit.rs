@@ -10,41 +10,14 @@
 
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
-use std::time::Instant;
 use truce_bench::{Run, wrk, wrk_with};
-use truce_model::access::UserRole;
-use truce_model::report::{Reliability, Source, SourceKind};
 use truce_store::Store;
 
-/// The Lua that makes each request a new report: its own key, a point in the region and
-/// an hour in the synthetic rows' three years, so that some join stored incidents and
-/// some start new ones.
+/// Each request a new report ([`truce_bench::submission_lua`]).
 fn script(token: &str, node: usize) -> String {
     format!(
-        r#"wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer {token}"
-wrk.headers["Content-Type"] = "application/json"
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
-end
-local counter = 0
-function init(args)
-  math.randomseed(tid * 7919 + {node})
-end
-request = function()
-  counter = counter + 1
-  local key = string.format("n{node}-t%d-%d", tid, counter)
-  local lon = 46.0 + math.random() * 1.3
-  local lat = 39.3 + math.random() * 1.0
-  local t = 1605052800 + math.random(0, 999) * 86400 + math.random(0, 86399)
-  local body = string.format('{{"source":"op-bench","key":"%s","received":"2026-12-01T00:00:00Z","occurred":{{"start":"%s","end":"%s","precision":1}},"location":{{"lon":%.4f,"lat":%.4f,"precision":1}},"type":"small-arms-fire","credibility":2,"text":"W5"}}',
-    key, os.date("!%Y-%m-%dT%H:%M:%SZ", t), os.date("!%Y-%m-%dT%H:%M:%SZ", t + 3600), lon, lat)
-  wrk.headers["Idempotency-Key"] = key
-  return wrk.format(nil, "/api/v1/agreements/nk-2020/reports", nil, body)
-end
-"#
+        "{}request = function()\n  return submission()\nend\n",
+        truce_bench::submission_lua(token, node)
     )
 }
 
@@ -73,7 +46,6 @@ fn all_nodes(bases: &[String], scripts: &[std::path::PathBuf], seconds: u32) -> 
 
 fn main() {
     let (n, seed) = truce_bench::size_and_seed();
-    let b = truce_bench::nk2020();
     let url = std::env::var("TRUCE_BENCH_DATABASE_URL").ok();
     let nodes: usize = std::env::var("TRUCE_BENCH_NODES")
         .ok()
@@ -89,12 +61,6 @@ fn main() {
         .build()
         .expect("runtime");
     let tmp = tempfile::tempdir().expect("tempdir");
-    let csv = tmp.path().join("rows.csv");
-    {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&csv).expect("create"));
-        truce_bench::generate(n, seed, &mut f).expect("generate");
-        std::io::Write::flush(&mut f).expect("flush");
-    }
     let open = || async {
         match &url {
             Some(u) => Store::open(u).await.expect("store"),
@@ -103,53 +69,9 @@ fn main() {
                 .expect("store"),
         }
     };
-    let now = jiff::Timestamp::now();
-    let (store, token, import_s) = runtime.block_on(async {
-        let store = open().await;
-        assert!(
-            store.is_empty().await.expect("count"),
-            "the benchmark needs an empty database"
-        );
-        store.load_agreement(&b).await.expect("agreement");
-        let t = Instant::now();
-        let rows = std::io::BufReader::new(std::fs::File::open(&csv).expect("open"));
-        truce_store::ingest::import_acled(
-            &store,
-            &b,
-            rows,
-            &truce_store::testing::acled_options(now),
-            truce_store::ingest::BATCH_ROWS,
-            |_| {},
-        )
-        .await
-        .expect("import")
-        .expect("rows");
-        let import_s = t.elapsed().as_secs_f64();
-        store
-            .put_source(&Source {
-                id: "op-bench".into(),
-                name: "Observation post (benchmark)".into(),
-                kind: SourceKind::ObservationPost,
-                reliability: Reliability::A,
-                party: None,
-            })
-            .await
-            .expect("source");
-        let at = now.to_string();
-        store
-            .add_user(
-                "w5",
-                "W5 monitor",
-                UserRole::Monitor,
-                None,
-                "w5-password-long",
-                &at,
-            )
-            .await
-            .expect("user");
-        let (_, token) = store.create_token("w5", "W5", &at).await.expect("token");
-        (store, token, import_s)
-    });
+    let served =
+        runtime.block_on(async { truce_bench::served(open().await, n, seed, tmp.path()).await });
+    let (store, token, import_s) = (served.store, served.monitor, served.import_s);
     let stored_before = runtime.block_on(store.report_count()).expect("count");
     println!(
         "{stored_before} reports stored in {} in {import_s:.1} s; {nodes} node(s)",

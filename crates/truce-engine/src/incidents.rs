@@ -720,6 +720,27 @@ impl Probe {
     };
 }
 
+/// An incident known by its index entry alone: what matching compares a report with.
+/// A matcher holding such incidents may decide where a report goes, but must hold an
+/// incident in full ([`StoredIncident`]) before a report joins it or leaves it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedIncident {
+    /// Its id.
+    pub id: String,
+    /// Its assessed point.
+    pub point: (f64, f64),
+    /// Its window, Unix seconds.
+    pub start_s: i64,
+    /// Its window's end, Unix seconds.
+    pub end_s: i64,
+    /// Its place's location precision (whose radius widens it in the index).
+    pub location_precision: u8,
+    /// Its assessed type.
+    pub event_type: EventType,
+    /// An analyst's status, which assessment does not override.
+    pub analyst_status: Option<IncidentStatus>,
+}
+
 /// An incident as stored, to resume matching where an earlier import stopped.
 #[derive(Debug, Clone)]
 pub struct StoredIncident {
@@ -857,38 +878,110 @@ impl<'a> Matcher<'a> {
         let mut m = Self::new(config, zones, gazetteer);
         m.next_number = next_number;
         for s in stored {
-            let members: Vec<u32> = s
-                .members
-                .iter()
-                .map(|(report, source)| {
-                    let point = report
-                        .location
-                        .point
-                        .or_else(|| place_by_name(gazetteer, report));
-                    let source = m.sources.intern(source);
-                    let kept = member(report, source, &mut m.sources, point);
-                    m.sources.keep(kept)
-                })
-                .collect();
-            let Some(agg) = Agg::of(&members, &m.sources) else {
-                continue;
-            };
-            let idx = m.states.len();
-            m.by_id.insert(s.id.clone(), idx);
-            m.states.push(State {
-                id: s.id,
-                members,
-                agg: Some(agg),
-                last: None,
-                key: None,
-                analyst_status: s.analyst_status,
-            });
-            m.reindex(idx);
-            if s.needs_write {
-                m.dirty.insert(idx);
+            m.push_stored(s);
+        }
+        m
+    }
+
+    /// Adds a stored incident with its reports (one that has none is left out).
+    fn push_stored(&mut self, s: StoredIncident) {
+        let gazetteer = self.gazetteer;
+        let members: Vec<u32> = s
+            .members
+            .iter()
+            .map(|(report, source)| {
+                let point = report
+                    .location
+                    .point
+                    .or_else(|| place_by_name(gazetteer, report));
+                let source = self.sources.intern(source);
+                let kept = member(report, source, &mut self.sources, point);
+                self.sources.keep(kept)
+            })
+            .collect();
+        let Some(agg) = Agg::of(&members, &self.sources) else {
+            return;
+        };
+        let idx = self.states.len();
+        self.by_id.insert(s.id.clone(), idx);
+        self.states.push(State {
+            id: s.id,
+            members,
+            agg: Some(agg),
+            last: None,
+            key: None,
+            analyst_status: s.analyst_status,
+        });
+        self.reindex(idx);
+        if s.needs_write {
+            self.dirty.insert(idx);
+        }
+    }
+
+    /// [`Matcher::resume`] from incidents held in full and incidents known by their index
+    /// entries alone, kept in the order of their numbers as a full resume keeps them (ties
+    /// between equally good candidates go to the lower number).
+    pub fn resume_indexed(
+        config: MatchConfig,
+        zones: &'a ZoneSet,
+        gazetteer: &'a Gazetteer,
+        full: Vec<StoredIncident>,
+        indexed: Vec<IndexedIncident>,
+        next_number: u64,
+    ) -> Self {
+        let number = |id: &str| {
+            id.strip_prefix("inc-")
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(u64::MAX)
+        };
+        let mut all: Vec<(u64, Result<StoredIncident, IndexedIncident>)> = full
+            .into_iter()
+            .map(|s| (number(&s.id), Ok(s)))
+            .chain(indexed.into_iter().map(|i| (number(&i.id), Err(i))))
+            .collect();
+        all.sort_by_key(|(n, _)| *n);
+        let mut m = Self::new(config, zones, gazetteer);
+        m.next_number = next_number;
+        for (_, one) in all {
+            match one {
+                Ok(s) => m.push_stored(s),
+                Err(i) => m.push_indexed(i),
             }
         }
         m
+    }
+
+    /// Adds an incident known by its index entry alone.
+    fn push_indexed(&mut self, i: IndexedIncident) {
+        let idx = self.states.len();
+        let radius_m = radius(i.location_precision);
+        let window = Window {
+            start: jiff::Timestamp::from_second(i.start_s).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+            end: jiff::Timestamp::from_second(i.end_s).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+            precision: 1,
+        };
+        let key = self.key(i.point, &window, radius_m);
+        self.by_id.insert(i.id.clone(), idx);
+        self.states.push(State {
+            id: i.id,
+            members: Vec::new(),
+            agg: None,
+            last: None,
+            key: Some(key),
+            analyst_status: i.analyst_status,
+        });
+        if self.probes.len() <= idx {
+            self.probes.resize(idx + 1, Probe::NONE);
+        }
+        self.probes[idx] = Probe {
+            point: i.point,
+            start_s: i.start_s,
+            end_s: i.end_s,
+            radius_m,
+            family: i.event_type.family(),
+            rejected: i.analyst_status == Some(IncidentStatus::Rejected),
+        };
+        self.tree.insert(GeomWithData::new(key, idx));
     }
 
     /// Takes a report out of an incident (it was superseded or retracted) and reassesses
@@ -1039,54 +1132,80 @@ impl<'a> Matcher<'a> {
         }
     }
 
+    /// The incidents near a report at `p`: how many the index returns (not counting
+    /// rejected ones), and the best of those of its family close enough in place and time
+    /// as (score, state, distance, gap, limit).
+    #[allow(clippy::type_complexity)]
+    fn best_for(
+        &self,
+        report: &Report,
+        p: (f64, f64),
+    ) -> (usize, Option<(f64, usize, f64, i64, f64)>) {
+        let family = report.event_type.family();
+        let mut candidates = 0;
+        let mut best: Option<(f64, usize, f64, i64, f64)> = None;
+        // Incidents are indexed widened by their own radius, so a box of the distance
+        // limit plus this report's radius finds every incident within
+        // `distance + max(radii)`, and the slack on both sides every window close enough.
+        let q = self.key(
+            p,
+            &report.occurred,
+            self.config.distance_m + report.location.radius_m(),
+        );
+        #[allow(clippy::cast_precision_loss)]
+        let slack = self.config.slack_s as f64 * self.time_scale;
+        let (lo, hi) = (q.lower(), q.upper());
+        let env = AABB::from_corners([lo[0], lo[1], lo[2] - slack], [hi[0], hi[1], hi[2] + slack]);
+        let (start_s, end_s) = (
+            report.occurred.start.as_second(),
+            report.occurred.end.as_second(),
+        );
+        for item in self.tree.locate_in_envelope_intersecting(&env) {
+            let probe = &self.probes[item.data];
+            if probe.rejected {
+                continue;
+            }
+            candidates += 1;
+            if probe.family != family {
+                continue;
+            }
+            let limit =
+                self.config.distance_m + radius(report.location.precision).max(probe.radius_m);
+            let d = haversine_m(p, probe.point);
+            let gap = probe.gap_s(start_s, end_s);
+            if d > limit || gap > self.config.slack_s {
+                continue;
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let score = d / limit + gap as f64 / self.config.slack_s.max(1) as f64;
+            if best.is_none_or(|(s, i, ..)| score < s || (score == s && item.data < i)) {
+                best = Some((score, item.data, d, gap, limit));
+            }
+        }
+        (candidates, best)
+    }
+
+    /// The incident a report would join, without adding it: what a store must read in
+    /// full (with its reports) before [`Matcher::add`] when the other incidents near it
+    /// are known by their index entries alone ([`Matcher::resume_indexed`]).
+    pub fn would_join(&self, report: &Report) -> Option<&str> {
+        let point = report
+            .location
+            .point
+            .or_else(|| place_by_name(self.gazetteer, report))?;
+        let (_, best) = self.best_for(report, point);
+        best.map(|(_, i, ..)| self.states[i].id.as_str())
+    }
+
     /// Adds a report and returns the decision taken.
     pub fn add(&mut self, report: &Report, source: &Source) -> Decision {
         let point = self.place(report);
         let source = self.sources.intern(source);
         let family = report.event_type.family();
-        let mut candidates = 0;
-        let mut best: Option<(f64, usize, f64, i64, f64)> = None; // (score, state, distance, gap, limit)
-        if let Some(p) = point {
-            // Incidents are indexed widened by their own radius, so a box of the distance
-            // limit plus this report's radius finds every incident within
-            // `distance + max(radii)`, and the slack on both sides every window close enough.
-            let q = self.key(
-                p,
-                &report.occurred,
-                self.config.distance_m + report.location.radius_m(),
-            );
-            #[allow(clippy::cast_precision_loss)]
-            let slack = self.config.slack_s as f64 * self.time_scale;
-            let (lo, hi) = (q.lower(), q.upper());
-            let env =
-                AABB::from_corners([lo[0], lo[1], lo[2] - slack], [hi[0], hi[1], hi[2] + slack]);
-            let (start_s, end_s) = (
-                report.occurred.start.as_second(),
-                report.occurred.end.as_second(),
-            );
-            for item in self.tree.locate_in_envelope_intersecting(&env) {
-                let probe = &self.probes[item.data];
-                if probe.rejected {
-                    continue;
-                }
-                candidates += 1;
-                if probe.family != family {
-                    continue;
-                }
-                let limit =
-                    self.config.distance_m + radius(report.location.precision).max(probe.radius_m);
-                let d = haversine_m(p, probe.point);
-                let gap = probe.gap_s(start_s, end_s);
-                if d > limit || gap > self.config.slack_s {
-                    continue;
-                }
-                #[allow(clippy::cast_precision_loss)]
-                let score = d / limit + gap as f64 / self.config.slack_s.max(1) as f64;
-                if best.is_none_or(|(s, i, ..)| score < s || (score == s && item.data < i)) {
-                    best = Some((score, item.data, d, gap, limit));
-                }
-            }
-        }
+        let (candidates, best) = match point {
+            Some(p) => self.best_for(report, p),
+            None => (0, None),
+        };
         let m = member(report, source, &mut self.sources, point);
         let decision = match best {
             Some((_, i, d, gap, limit)) => {

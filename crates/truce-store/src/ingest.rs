@@ -458,13 +458,40 @@ pub async fn place_one(
     }
     let config = MatchConfig::from(bundle.agreement.matching);
     let near = Matcher::new(config, &bundle.zones, &bundle.gazetteer).neighbourhood(&report);
-    let stored = store
-        .incidents_near(agreement, near.as_ref(), &also, sources)
-        .await?;
+    // The incidents near it by their index entries; in full (with their reports) only
+    // the one its older version leaves and the one it joins.
+    let mut indexed = match &near {
+        Some(n) => store.incidents_near(agreement, n).await?,
+        None => Vec::new(),
+    };
+    indexed.retain(|i| !also.contains(&i.id));
+    let mut full = store.incidents_in_full(&also, sources).await?;
     let next = store.next_incident_number().await?;
-    let mut matcher = Matcher::resume(config, &bundle.zones, &bundle.gazetteer, stored, next);
-    for ((old_id, _), incident) in superseded.iter().zip(&also) {
-        matcher.withdraw(incident, old_id);
+    let resume = |full: Vec<_>, indexed: Vec<_>| {
+        let mut m = Matcher::resume_indexed(
+            config,
+            &bundle.zones,
+            &bundle.gazetteer,
+            full,
+            indexed,
+            next,
+        );
+        for ((old_id, _), incident) in superseded.iter().zip(&also) {
+            m.withdraw(incident, old_id);
+        }
+        m
+    };
+    let mut matcher = resume(full.clone(), indexed.clone());
+    if let Some(joins) = matcher.would_join(&report).map(str::to_owned)
+        && !also.contains(&joins)
+    {
+        full.extend(
+            store
+                .incidents_in_full(std::slice::from_ref(&joins), sources)
+                .await?,
+        );
+        indexed.retain(|i| i.id != joins);
+        matcher = resume(full, indexed);
     }
     out.warnings.extend(incoming.warnings);
     let decision = matcher.add(&report, source);

@@ -11,11 +11,13 @@
 
 use crate::reports::MemberRow;
 use crate::sql::{cells_of, decode, sql_list};
-use crate::{Current, Result, Store};
+use crate::{Current, Result, Store, StoreError};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
-use truce_engine::incidents::{IncidentStatus, NARROW_RADIUS_M, Neighbourhood, StoredIncident};
-use truce_model::report::{Location, Report, Source};
+use truce_engine::incidents::{
+    IncidentStatus, IndexedIncident, NARROW_RADIUS_M, Neighbourhood, StoredIncident,
+};
+use truce_model::report::{EventType, Location, Report, Source};
 
 /// The widest radius a place can have (location precision 5 and beyond).
 fn widest_radius_m() -> f64 {
@@ -33,6 +35,54 @@ struct NearRow {
     id: String,
     analyst_status: Option<String>,
     body: String,
+}
+
+/// An incident's index entry as the neighbourhood query reads it.
+#[derive(Debug, sqlx::FromRow)]
+struct IndexRow {
+    id: String,
+    lon: f64,
+    lat: f64,
+    start_s: i64,
+    end_s: i64,
+    radius_m: f64,
+    event_type: String,
+    analyst_status: Option<String>,
+}
+
+impl IndexRow {
+    fn into_indexed(self) -> Result<IndexedIncident> {
+        let event_type = EventType::parse(&self.event_type).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "incident {} has an unknown type `{}`",
+                self.id, self.event_type
+            ))
+        })?;
+        // The stored radius is the one of a location precision: read it back.
+        let location_precision = (1..=u8::MAX)
+            .find(|p| {
+                Location {
+                    point: None,
+                    place_name: None,
+                    precision: *p,
+                }
+                .radius_m()
+                    == self.radius_m
+            })
+            .unwrap_or(u8::MAX);
+        Ok(IndexedIncident {
+            id: self.id,
+            point: (self.lon, self.lat),
+            start_s: self.start_s,
+            end_s: self.end_s,
+            location_precision,
+            event_type,
+            analyst_status: self
+                .analyst_status
+                .as_deref()
+                .and_then(IncidentStatus::parse),
+        })
+    }
 }
 
 /// The members of an incident body that say which reports it holds.
@@ -115,41 +165,39 @@ impl Store {
         Ok(u64::try_from(max.unwrap_or(0) + 1).unwrap_or(1))
     }
 
-    /// The incidents of `agreement` that may be candidates for a report in `near`, and the
-    /// incidents named in `also`, each with its current reports in the order they joined;
-    /// lowest numbers first.
-    pub async fn incidents_near(
+    /// The incidents named, each with its current reports in the order they joined;
+    /// lowest numbers first. Incidents without reports are left out.
+    pub async fn incidents_in_full(
         &self,
-        agreement: &str,
-        near: Option<&Neighbourhood>,
-        also: &[String],
+        ids: &[String],
         sources: &HashMap<String, Source>,
     ) -> Result<Vec<StoredIncident>> {
-        let mut rows: Vec<NearRow> = Vec::new();
-        if let Some(n) = near {
-            rows.extend(self.near_rows(agreement, n).await?);
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        if !also.is_empty() {
-            on_pool!(self, pool, DB, {
-                let mut q = QueryBuilder::<DB>::new(
-                    "SELECT id, analyst_status, body FROM incidents WHERE report_count > 0 AND id IN (",
-                );
-                let mut ids = q.separated(", ");
-                for id in also {
-                    ids.push_bind(id);
-                }
-                q.push(")");
-                rows.extend(q.build_query_as::<NearRow>().fetch_all(pool).await?);
-            });
-        }
+        let mut rows: Vec<NearRow> = on_pool!(self, pool, DB, {
+            let mut q = QueryBuilder::<DB>::new(
+                "SELECT id, analyst_status, body FROM incidents WHERE report_count > 0 AND id IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in ids {
+                list.push_bind(id);
+            }
+            q.push(")");
+            q.build_query_as::<NearRow>().fetch_all(pool).await?
+        });
         rows.sort_by_key(|r| crate::sql::incident_number(&r.id));
-        rows.dedup_by(|a, b| a.id == b.id);
         self.with_members(rows, sources).await
     }
 
-    /// Rows of the incidents whose place and window may meet the neighbourhood: narrow
-    /// places through the cell × time index, wide ones through their partial index.
-    async fn near_rows(&self, agreement: &str, n: &Neighbourhood) -> Result<Vec<NearRow>> {
+    /// The incidents of `agreement` that may be candidates for a report in `near`, by
+    /// their index entries (place, window, radius, type, analyst's status): narrow places
+    /// through the cell × time index, wide ones through their partial index.
+    pub async fn incidents_near(
+        &self,
+        agreement: &str,
+        near: &Neighbourhood,
+    ) -> Result<Vec<IndexedIncident>> {
         let longest: i64 = on_pool!(self, pool, DB, {
             sqlx::query_scalar("SELECT max_s FROM incident_window_max WHERE agreement_id = $1")
                 .bind(agreement)
@@ -157,12 +205,12 @@ impl Store {
                 .await?
                 .unwrap_or(0)
         });
-        let mut rows = Vec::new();
+        let mut rows: Vec<IndexRow> = Vec::new();
         // The partial index's predicate is written out (`radius_m > 25000`), as the planner
         // only uses it for a query that repeats it.
         const _: () = assert!(NARROW_RADIUS_M == 25_000.0);
         for (wide, radius) in [(false, NARROW_RADIUS_M), (true, widest_radius_m())] {
-            let b = n.bbox(radius);
+            let b = near.bbox(radius);
             let cells = if wide { None } else { cells_of(b) };
             let hint = match (&self.backend, wide, &cells) {
                 (crate::Backend::Sqlite(_), true, _) => " INDEXED BY incidents_wide",
@@ -170,7 +218,7 @@ impl Store {
                 _ => "",
             };
             let sql = format!(
-                "SELECT id, analyst_status, body FROM incidents{hint}
+                "SELECT id, lon, lat, start_s, end_s, radius_m, event_type, analyst_status FROM incidents{hint}
                  WHERE agreement_id = $1 AND radius_m {} 25000{}
                    AND start_s >= $2 AND start_s <= $3 AND end_s >= $4
                    AND lon >= $5 AND lon <= $6 AND lat >= $7 AND lat <= $8 AND report_count > 0",
@@ -179,11 +227,11 @@ impl Store {
             );
             on_pool!(self, pool, DB, {
                 rows.extend(
-                    sqlx::query_as::<_, NearRow>(&sql)
+                    sqlx::query_as::<_, IndexRow>(&sql)
                         .bind(agreement)
-                        .bind(n.from_s.saturating_sub(longest))
-                        .bind(n.to_s)
-                        .bind(n.from_s)
+                        .bind(near.from_s.saturating_sub(longest))
+                        .bind(near.to_s)
+                        .bind(near.from_s)
                         .bind(b[0])
                         .bind(b[2])
                         .bind(b[1])
@@ -193,7 +241,7 @@ impl Store {
                 );
             });
         }
-        Ok(rows)
+        rows.into_iter().map(IndexRow::into_indexed).collect()
     }
 
     /// The incidents of `rows` with their current reports in arrival order (as a full

@@ -320,7 +320,7 @@ pub fn wrk_with(
 ) -> Run {
     let mut cmd = std::process::Command::new("wrk");
     cmd.args([
-        "-t2",
+        &format!("-t{}", connections.clamp(1, 2)),
         &format!("-c{connections}"),
         &format!("-d{seconds}s"),
         "--latency",

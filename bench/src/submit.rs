@@ -110,6 +110,8 @@ fn main() {
     let warm = all_nodes(&bases, &scripts, 3);
     let health = wrk(&format!("{}/health", bases[0]), None, 10);
     let submit = all_nodes(&bases, &scripts, 30);
+    // One client alone: what one field monitor waits for.
+    let alone = wrk_with(&bases[0], Some(&scripts[0]), 10, 1);
     for tx in stops {
         let _ = tx.send(());
     }
@@ -121,6 +123,10 @@ fn main() {
     println!(
         "submit one report, 64 connections, 30 s: {:.0} reports/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx); {added} reports added in all (warm-up {:.0}/s)",
         submit.rps, submit.p50, submit.p99, submit.non_2xx, warm.rps
+    );
+    println!(
+        "one client alone, 10 s: {:.0} reports/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx)",
+        alone.rps, alone.p50, alone.p99, alone.non_2xx
     );
     println!(
         "bare route /health, 64 connections: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",

@@ -284,6 +284,12 @@ async fn join(task: Option<tokio::task::JoinHandle<Result<()>>>) -> Result<()> {
     }
 }
 
+/// Reports an import must store before the planner's statistics are refreshed at its
+/// end: the queries of a submission (`Store::incidents_near`) choose their indexes from
+/// them, and a table that grew from nothing to a million rows since the last refresh would
+/// be read whole.
+const ANALYZE_AFTER: u64 = 10_000;
+
 /// Incidents written per transaction at the end of an import: at 1M reports in 23k
 /// incidents, 500 (20k claims) keep 60 MB less in flight than 2,000, in the same time.
 const INCIDENTS_PER_WRITE: usize = 500;
@@ -660,6 +666,9 @@ async fn import_rows_keeping(
     // Incidents last, a few hundred at a time, so that memory stays bounded.
     flush_incidents(writer, matcher, &agreement, out.summary.read).await?;
     store.owe_matching(&agreement, false).await?;
+    if out.summary.accepted >= ANALYZE_AFTER {
+        store.refresh_statistics().await?;
+    }
     progress(out.summary.read);
     Ok(out)
 }

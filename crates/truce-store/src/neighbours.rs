@@ -146,6 +146,22 @@ impl Store {
         }))
     }
 
+    /// Refreshes the planner's statistics of the evidence tables (PostgreSQL `ANALYZE`,
+    /// SQLite `PRAGMA optimize`), after an import that changed them much.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        match &self.backend {
+            crate::Backend::Postgres(pool) => {
+                sqlx::query("ANALYZE reports, incidents, incident_zones")
+                    .execute(pool)
+                    .await?;
+            }
+            crate::Backend::Sqlite(pool) => {
+                sqlx::query("PRAGMA optimize").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Stored reports, every version.
     pub async fn report_count(&self) -> Result<i64> {
         Ok(on_pool!(self, pool, DB, {

@@ -324,8 +324,6 @@ pub struct ImportOutcome {
     pub rejects: Vec<Reject>,
     /// Accepted rows worth a look.
     pub warnings: Vec<Warning>,
-    /// The matcher's decisions, when the caller asked to keep them ([`import_one`]).
-    pub decisions: Vec<Decision>,
 }
 
 /// One accepted row of any format.
@@ -342,19 +340,6 @@ pub struct Incoming {
     /// The row's line, when a later row with the same key and version is to be refused as
     /// a repeat of it (ACLED, whose reader leaves that check to the import); 0 otherwise.
     pub line: u64,
-}
-
-/// Imports rows of any format. `rows` yields accepted rows or the rejects of a refused
-/// row; every report's source must be in `sources`.
-pub async fn import_rows(
-    store: &Store,
-    bundle: &AgreementBundle,
-    rows: impl Iterator<Item = Result<Incoming, Vec<Reject>>>,
-    sources: &HashMap<String, Source>,
-    batch_rows: usize,
-    progress: impl FnMut(u64),
-) -> Result<ImportOutcome> {
-    import_rows_keeping(store, bundle, rows, sources, batch_rows, progress, false).await
 }
 
 /// Stores one report, already read, and gives back the matcher's own decision for it
@@ -535,15 +520,15 @@ fn unknown_source(source: &str) -> Reject {
     }
 }
 
-/// [`import_rows`], keeping each accepted report's decision in the outcome when `keep`.
-async fn import_rows_keeping(
+/// Imports rows of any format. `rows` yields accepted rows or the rejects of a refused
+/// row; every report's source must be in `sources`.
+pub async fn import_rows(
     store: &Store,
     bundle: &AgreementBundle,
     rows: impl Iterator<Item = Result<Incoming, Vec<Reject>>>,
     sources: &HashMap<String, Source>,
     batch_rows: usize,
     mut progress: impl FnMut(u64),
-    keep: bool,
 ) -> Result<ImportOutcome> {
     let agreement = bundle.agreement.id.clone();
     // Until every incident is written, a submission must not trust the incident rows.
@@ -637,9 +622,6 @@ async fn import_rows_keeping(
             },
         );
         out.summary.accepted += 1;
-        if keep {
-            out.decisions.push(decision.clone());
-        }
         if decision.new {
             out.summary.new_incidents += 1;
         } else {

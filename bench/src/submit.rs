@@ -6,7 +6,8 @@
 //!
 //! Run: `cargo run --release -p truce-bench --bin bench-submit -- [REPORTS] [SEED]`; with
 //! `TRUCE_BENCH_DATABASE_URL=postgres://…` (an empty database) the store is PostgreSQL,
-//! and `TRUCE_BENCH_NODES=2` serves it from two nodes.
+//! and `TRUCE_BENCH_NODES=2` serves it from two nodes; `TRUCE_BENCH_CONNECTIONS` changes the
+//! 64 connections (to see how the figures move with the number of clients).
 
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
@@ -24,7 +25,7 @@ fn script(token: &str, node: usize) -> String {
 /// Runs one wrk per node at once, `64 / nodes` connections each, and sums them: requests/s
 /// added, the slowest node's latencies.
 fn all_nodes(bases: &[String], scripts: &[std::path::PathBuf], seconds: u32) -> Run {
-    let per = 64 / u32::try_from(bases.len()).expect("few nodes");
+    let per = (connections() / u32::try_from(bases.len()).expect("few nodes")).max(1);
     let runs: Vec<Run> = std::thread::scope(|s| {
         let handles: Vec<_> = bases
             .iter()
@@ -42,6 +43,14 @@ fn all_nodes(bases: &[String], scripts: &[std::path::PathBuf], seconds: u32) -> 
         p99: runs.iter().map(|r| r.p99).fold(0.0, f64::max),
         non_2xx: runs.iter().map(|r| r.non_2xx).sum(),
     }
+}
+
+/// Connections in all (`TRUCE_BENCH_CONNECTIONS`, 64 by default, as W5 asks).
+fn connections() -> u32 {
+    std::env::var("TRUCE_BENCH_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
 }
 
 fn main() {
@@ -121,8 +130,13 @@ fn main() {
     let stored_after = runtime.block_on(store.report_count()).expect("count");
     let added = stored_after - stored_before;
     println!(
-        "submit one report, 64 connections, 30 s: {:.0} reports/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx); {added} reports added in all (warm-up {:.0}/s)",
-        submit.rps, submit.p50, submit.p99, submit.non_2xx, warm.rps
+        "submit one report, {} connections, 30 s: {:.0} reports/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx); {added} reports added in all (warm-up {:.0}/s)",
+        connections(),
+        submit.rps,
+        submit.p50,
+        submit.p99,
+        submit.non_2xx,
+        warm.rps
     );
     println!(
         "one client alone, 10 s: {:.0} reports/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx)",

@@ -478,3 +478,66 @@ end
 "#
     )
 }
+
+/// The benchmarks' runtime: two worker threads, as the machine has two cores.
+///
+/// # Panics
+/// When the runtime cannot start.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The store a benchmark measures: PostgreSQL when `TRUCE_BENCH_DATABASE_URL` names one (an
+/// empty database), else a SQLite file in `dir`.
+///
+/// # Panics
+/// When the database cannot be opened.
+pub async fn bench_store(dir: &std::path::Path) -> truce_store::Store {
+    match std::env::var("TRUCE_BENCH_DATABASE_URL") {
+        Ok(u) => truce_store::Store::open(&u).await.expect("store"),
+        Err(_) => truce_store::Store::open_sqlite(&dir.join("truce.db"))
+            .await
+            .expect("store"),
+    }
+}
+
+/// A server running in this process on a free loopback port.
+#[derive(Debug)]
+pub struct Serving {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Serving {
+    /// Serves `store` as `truce serve` does.
+    ///
+    /// # Panics
+    /// When no loopback port can be bound.
+    pub fn start(runtime: &tokio::runtime::Runtime, store: truce_store::Store) -> Self {
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = runtime.spawn(truce_server::serve(
+            listener,
+            truce_server::AppState::new(store),
+            async {
+                let _ = rx.await;
+            },
+        ));
+        Self { base, stop, task }
+    }
+
+    /// Stops the server and waits for it.
+    pub fn stop(self, runtime: &tokio::runtime::Runtime) {
+        let _ = self.stop.send(());
+        let _ = runtime.block_on(self.task);
+    }
+}

@@ -15,7 +15,6 @@
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
 use truce_bench::{Rng, wrk};
-use truce_store::Store;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -25,21 +24,16 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(600);
-    let url = std::env::var("TRUCE_BENCH_DATABASE_URL").ok();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = truce_bench::runtime();
     let tmp = tempfile::tempdir().expect("tempdir");
     let served = runtime.block_on(async {
-        let store = match &url {
-            Some(u) => Store::open(u).await.expect("store"),
-            None => Store::open_sqlite(&tmp.path().join("truce.db"))
-                .await
-                .expect("store"),
-        };
-        truce_bench::served(store, n, seed, tmp.path()).await
+        truce_bench::served(
+            truce_bench::bench_store(tmp.path()).await,
+            n,
+            seed,
+            tmp.path(),
+        )
+        .await
     });
     let store = served.store.clone();
     println!(
@@ -116,18 +110,8 @@ end
     );
     let path = tmp.path().join("soak.lua");
     std::fs::write(&path, script).expect("script");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime.spawn(truce_server::serve(
-        listener,
-        truce_server::AppState::new(store.clone()),
-        async {
-            let _ = rx.await;
-        },
-    ));
+    let up = truce_bench::Serving::start(&runtime, store.clone());
+    let base = up.base.clone();
     let health = wrk(&format!("{base}/health"), None, 5);
     let rss_start = truce_bench::memory_mb("VmRSS");
     println!("minute  req/s   p50 ms   p99 ms  non-2xx  RSS MB");
@@ -146,8 +130,7 @@ end
         worst_p99 = worst_p99.max(r.p99);
         errors += r.non_2xx;
     }
-    let _ = tx.send(());
-    let _ = runtime.block_on(server);
+    up.stop(&runtime);
     let report = runtime.block_on(store.audit_verify(None)).expect("verify");
     println!(
         "soak done: worst minute's p99 {worst_p99:.1} ms, {errors} answers not 2xx, RSS {rss_start:.0} -> {rss_last:.0} MB (peak {:.0} MB); /health alone {:.0} req/s",

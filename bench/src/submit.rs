@@ -12,7 +12,6 @@
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
 use truce_bench::{Run, wrk, wrk_with};
-use truce_store::Store;
 
 /// Each request a new report ([`truce_bench::submission_lua`]).
 fn script(token: &str, node: usize) -> String {
@@ -64,20 +63,9 @@ fn main() {
         nodes == 1 || url.is_some(),
         "two nodes share a PostgreSQL database: set TRUCE_BENCH_DATABASE_URL"
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = truce_bench::runtime();
     let tmp = tempfile::tempdir().expect("tempdir");
-    let open = || async {
-        match &url {
-            Some(u) => Store::open(u).await.expect("store"),
-            None => Store::open_sqlite(&tmp.path().join("truce.db"))
-                .await
-                .expect("store"),
-        }
-    };
+    let open = || truce_bench::bench_store(tmp.path());
     let served =
         runtime.block_on(async { truce_bench::served(open().await, n, seed, tmp.path()).await });
     let (store, token, import_s) = (served.store, served.monitor, served.import_s);
@@ -88,28 +76,16 @@ fn main() {
     );
     let mut bases = Vec::new();
     let mut scripts = Vec::new();
-    let mut stops = Vec::new();
-    let mut servers = Vec::new();
+    let mut nodes_up = Vec::new();
     for node in 0..nodes {
         let s = if node == 0 {
             store.clone()
         } else {
             runtime.block_on(open())
         };
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        servers.push(runtime.spawn(truce_server::serve(
-            listener,
-            truce_server::AppState::new(s),
-            async {
-                let _ = rx.await;
-            },
-        )));
-        stops.push(tx);
-        bases.push(format!("http://{addr}"));
+        let up = truce_bench::Serving::start(&runtime, s);
+        bases.push(up.base.clone());
+        nodes_up.push(up);
         let path = tmp.path().join(format!("submit-{node}.lua"));
         std::fs::write(&path, script(&token, node)).expect("script");
         scripts.push(path);
@@ -121,11 +97,8 @@ fn main() {
     let submit = all_nodes(&bases, &scripts, 30);
     // One client alone: what one field monitor waits for.
     let alone = wrk_with(&bases[0], Some(&scripts[0]), 10, 1);
-    for tx in stops {
-        let _ = tx.send(());
-    }
-    for s in servers {
-        let _ = runtime.block_on(s);
+    for up in nodes_up {
+        up.stop(&runtime);
     }
     let stored_after = runtime.block_on(store.report_count()).expect("count");
     let added = stored_after - stored_before;

@@ -112,19 +112,8 @@ fn main() {
     let script = tmp.path().join("queries.lua");
     std::fs::write(&script, lua).expect("script");
 
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime.spawn(truce_server::serve(
-        listener,
-        truce_server::AppState::new(store),
-        async {
-            let _ = rx.await;
-        },
-    ));
-    let base = format!("http://{addr}");
+    let up = truce_bench::Serving::start(&runtime, store);
+    let base = up.base.clone();
     // Warm up (the agreement cache, the database pages).
     let _ = wrk(&format!("{base}/health"), None, 2);
     let _ = wrk(&base, Some(&script), 3);
@@ -141,8 +130,7 @@ fn main() {
     .expect("script");
     let _ = wrk(&base, Some(&lean_script), 3);
     let lean = wrk(&base, Some(&lean_script), 20);
-    let _ = tx.send(());
-    let _ = runtime.block_on(server);
+    up.stop(&runtime);
     println!(
         "bbox + 30-day window, limit 100, 64 connections: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx)",
         query.rps, query.p50, query.p99, query.non_2xx

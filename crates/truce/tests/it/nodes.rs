@@ -39,6 +39,36 @@ pub(crate) fn start_node(dir: &std::path::Path, extra: &[&str]) -> (Child, Strin
     (child, addr)
 }
 
+/// A monitor with an API token and two nodes over the database of `dir`: the
+/// `Authorization` header value and each node with its address.
+fn monitor_and_two_nodes(dir: &std::path::Path) -> (String, (Child, String), (Child, String)) {
+    crate::add_op7(dir, None);
+    let o = truce(dir, &["user", "add", "mon", "--role", "monitor"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = truce(dir, &["token", "create", "mon", "--label", "load"]);
+    let token = stdout(&o).lines().last().expect("token").to_owned();
+    (
+        format!("Bearer {token}"),
+        start_node(dir, &[]),
+        start_node(dir, &[]),
+    )
+}
+
+/// Report number `n` of a load, keyed `PREFIX-n`, on `day`: points a few hundred metres to
+/// kilometres apart around the line of contact, minutes apart, so that some reports join
+/// others' incidents.
+fn load_report(prefix: &str, n: usize, day: &str) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let (lon, lat) = (
+        46.70 + (n % 16) as f64 * 0.02,
+        39.75 + (n / 16 % 16) as f64 * 0.02,
+    );
+    let minute = n % 50;
+    format!(
+        r#"{{"source":"op-7","key":"{prefix}-{n}","occurred":{{"start":"{day}T10:{minute:02}:00Z","end":"{day}T10:{minute:02}:30Z","precision":1}},"location":{{"lon":{lon:.3},"lat":{lat:.3},"precision":1}},"type":"artillery","credibility":1,"text":"load test {n}"}}"#
+    )
+}
+
 /// One HTTP/1.1 POST; returns the status code and the body.
 fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
     try_post(addr, path, headers, body).expect("the node answers")
@@ -135,33 +165,26 @@ fn two_nodes_store_every_report_once_under_concurrent_retried_submissions() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    crate::add_op7(d, None);
-    let o = truce(d, &["user", "add", "mon", "--role", "monitor"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = truce(d, &["token", "create", "mon", "--label", "load"]);
-    let token = stdout(&o).lines().last().expect("token").to_owned();
-    let (mut a, addr_a) = start_node(d, &[]);
-    let (mut b, addr_b) = start_node(d, &[]);
+    let (auth, (mut a, addr_a), (mut b, addr_b)) = monitor_and_two_nodes(d);
 
-    let auth = format!("Bearer {token}");
     let threads: Vec<_> = (0..CLIENTS)
         .map(|c| {
-            let (first, second) = if c % 2 == 0 { (addr_a.clone(), addr_b.clone()) } else { (addr_b.clone(), addr_a.clone()) };
+            let (first, second) = if c % 2 == 0 {
+                (addr_a.clone(), addr_b.clone())
+            } else {
+                (addr_b.clone(), addr_a.clone())
+            };
             let auth = auth.clone();
             std::thread::spawn(move || {
                 let mut answers = Vec::new();
                 for k in 0..REPORTS_EACH {
-                    // Points a few hundred metres to kilometres apart around the line of
-                    // contact, minutes apart: some reports join others' incidents.
                     let n = c * REPORTS_EACH + k;
-                    let lon = 46.70 + (n % 16) as f64 * 0.02;
-                    let lat = 39.75 + (n / 16 % 16) as f64 * 0.02;
-                    let minute = n % 50;
-                    let body = format!(
-                        r#"{{"source":"op-7","key":"load-{n}","occurred":{{"start":"2021-07-01T10:{minute:02}:00Z","end":"2021-07-01T10:{minute:02}:30Z","precision":1}},"location":{{"lon":{lon:.3},"lat":{lat:.3},"precision":1}},"type":"artillery","credibility":1,"text":"load test {n}"}}"#
-                    );
+                    let body = load_report("load", n, "2021-07-01");
                     let key = format!("client-{c}-report-{k}");
-                    let headers = [("Authorization", auth.as_str()), ("Idempotency-Key", key.as_str())];
+                    let headers = [
+                        ("Authorization", auth.as_str()),
+                        ("Idempotency-Key", key.as_str()),
+                    ];
                     // Send, then retry on the other node as a client would after a lost
                     // answer; a 409 (still in progress elsewhere) is retried after a pause.
                     let got: Vec<(u16, String)> = [&first, &second]
@@ -264,26 +287,11 @@ fn a_node_killed_in_the_middle_of_submissions_holds_no_key_and_loses_no_report()
     use std::sync::atomic::{AtomicUsize, Ordering};
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    crate::add_op7(d, None);
-    let o = truce(d, &["user", "add", "mon", "--role", "monitor"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = truce(d, &["token", "create", "mon", "--label", "load"]);
-    let token = stdout(&o).lines().last().expect("token").to_owned();
-    let (mut a, addr_a) = start_node(d, &[]);
-    let (mut b, addr_b) = start_node(d, &[]);
-    let auth = format!("Bearer {token}");
+    let (auth, (mut a, addr_a), (mut b, addr_b)) = monitor_and_two_nodes(d);
     const KILL_CLIENTS: usize = 32;
     const EACH: usize = 8;
     let answered = Arc::new(AtomicUsize::new(0));
-    let body = |n: usize| {
-        let lon = 46.70 + (n % 16) as f64 * 0.02;
-        let lat = 39.75 + (n / 16 % 16) as f64 * 0.02;
-        format!(
-            r#"{{"source":"op-7","key":"kill-{n}","occurred":{{"start":"2021-08-01T10:{:02}:00Z","end":"2021-08-01T10:{:02}:30Z","precision":1}},"location":{{"lon":{lon:.3},"lat":{lat:.3},"precision":1}},"type":"artillery","credibility":1}}"#,
-            n % 50,
-            n % 50
-        )
-    };
+    let body = |n: usize| load_report("kill", n, "2021-08-01");
     // Every client sends its reports to node A, one after another, until A stops
     // answering; A is killed (SIGKILL) once a few dozen have been answered, with others
     // in flight.

@@ -614,6 +614,9 @@ struct State {
     last: Option<Box<Incident>>,
     key: Option<Rectangle<[f64; 3]>>,
     analyst_status: Option<IncidentStatus>,
+    /// Known by its index entry alone ([`IndexedIncident`]): no report may join or leave
+    /// it until it is held in full.
+    indexed_only: bool,
 }
 
 impl State {
@@ -883,7 +886,8 @@ impl<'a> Matcher<'a> {
         m
     }
 
-    /// Adds a stored incident with its reports (one that has none is left out).
+    /// Adds a stored incident with its reports (one that has none is left out); one held
+    /// by its index entry alone takes its reports in place.
     fn push_stored(&mut self, s: StoredIncident) {
         let gazetteer = self.gazetteer;
         let members: Vec<u32> = s
@@ -902,20 +906,58 @@ impl<'a> Matcher<'a> {
         let Some(agg) = Agg::of(&members, &self.sources) else {
             return;
         };
-        let idx = self.states.len();
-        self.by_id.insert(s.id.clone(), idx);
-        self.states.push(State {
-            id: s.id,
-            members,
-            agg: Some(agg),
-            last: None,
-            key: None,
-            analyst_status: s.analyst_status,
-        });
+        let idx = match self.by_id.get(&s.id) {
+            Some(&i) => {
+                let st = &mut self.states[i];
+                st.members = members;
+                st.agg = Some(agg);
+                st.analyst_status = s.analyst_status;
+                st.indexed_only = false;
+                i
+            }
+            None => {
+                let idx = self.states.len();
+                self.by_id.insert(s.id.clone(), idx);
+                self.states.push(State {
+                    id: s.id,
+                    members,
+                    agg: Some(agg),
+                    last: None,
+                    key: None,
+                    analyst_status: s.analyst_status,
+                    indexed_only: false,
+                });
+                idx
+            }
+        };
         self.reindex(idx);
         if s.needs_write {
             self.dirty.insert(idx);
         }
+    }
+
+    /// Adds incidents not held yet, to decide where the next reports go: those in `full`
+    /// with their reports (one held by its index entry alone takes them), those in
+    /// `indexed` by their index entries. An incident held already is kept as held: this
+    /// matcher's copy is newer than the store's.
+    pub fn hold(&mut self, full: Vec<StoredIncident>, indexed: Vec<IndexedIncident>) {
+        for s in full {
+            if !self.holds_in_full(&s.id) {
+                self.push_stored(s);
+            }
+        }
+        for i in indexed {
+            if !self.by_id.contains_key(&i.id) {
+                self.push_indexed(i);
+            }
+        }
+    }
+
+    /// Whether the incident is held with its reports, so reports may join or leave it.
+    pub fn holds_in_full(&self, incident: &str) -> bool {
+        self.by_id
+            .get(incident)
+            .is_some_and(|&i| !self.states[i].indexed_only)
     }
 
     /// [`Matcher::resume`] from incidents held in full and incidents known by their index
@@ -969,6 +1011,7 @@ impl<'a> Matcher<'a> {
             last: None,
             key: Some(key),
             analyst_status: i.analyst_status,
+            indexed_only: true,
         });
         if self.probes.len() <= idx {
             self.probes.resize(idx + 1, Probe::NONE);
@@ -1178,11 +1221,25 @@ impl<'a> Matcher<'a> {
             }
             #[allow(clippy::cast_precision_loss)]
             let score = d / limit + gap as f64 / self.config.slack_s.max(1) as f64;
-            if best.is_none_or(|(s, i, ..)| score < s || (score == s && item.data < i)) {
+            if best.is_none_or(|(s, i, ..)| {
+                score < s || (score == s && self.order(item.data) < self.order(i))
+            }) {
                 best = Some((score, item.data, d, gap, limit));
             }
         }
         (candidates, best)
+    }
+
+    /// Where an incident stands among equally good candidates: the lower number first, as
+    /// an import that made them in that order would have them, whatever order this matcher
+    /// came to hold them in.
+    fn order(&self, i: usize) -> (u64, usize) {
+        let number = self.states[i]
+            .id
+            .strip_prefix("inc-")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(u64::MAX);
+        (number, i)
     }
 
     /// The incident a report would join, without adding it: what a store must read in
@@ -1274,6 +1331,7 @@ impl<'a> Matcher<'a> {
                     last: None,
                     key: None,
                     analyst_status: None,
+                    indexed_only: false,
                 });
                 self.reindex(idx);
                 self.dirty.insert(idx);

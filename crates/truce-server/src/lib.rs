@@ -52,6 +52,8 @@ pub struct AppState {
     secure_cookies: bool,
     /// Proxies whose forwarded headers are believed (`guard`).
     trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+    /// Submitted reports waiting for their agreement's lock, carried out together.
+    submissions: truce_usecases::submit::Queue,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
             inputs: Arc::default(),
             secure_cookies: false,
             trusted_proxies: Arc::default(),
+            submissions: truce_usecases::submit::Queue::default(),
         }
     }
 

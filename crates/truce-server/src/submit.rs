@@ -60,25 +60,21 @@ pub(crate) async fn submit_report(
     )
     .await
     .map_err(submit_error)?;
-    let (status, body, replayed) = match key {
-        Some(key) => {
-            let key = truce_usecases::submit::Idempotency {
-                user: user.id.clone(),
-                key,
-                request_hash: request_hash_of(&id, &value),
-            };
-            let a = prepared
-                .store_answering(&p.store(&s), &bundle, &key, now_s())
-                .await
-                .map_err(submit_error)?;
-            (
-                StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK),
-                a.body,
-                a.replayed,
-            )
-        }
-        None => store_report(&p.store(&s), &bundle, prepared).await?,
-    };
+    let key = key.map(|key| truce_usecases::submit::Idempotency {
+        user: user.id.clone(),
+        key,
+        request_hash: request_hash_of(&id, &value),
+    });
+    let a = s
+        .submissions
+        .submit(&p.store(&s), bundle, prepared, key, now_s())
+        .await
+        .map_err(submit_error)?;
+    let (status, body, replayed) = (
+        StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK),
+        a.body,
+        a.replayed,
+    );
     let mut r = (status, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -118,20 +114,4 @@ fn submit_error(e: SubmitError) -> ApiError {
         ),
         SubmitError::Store(e) => e.into(),
     }
-}
-
-/// Stores and matches a prepared report: the matcher's decision, as JSON.
-async fn store_report(
-    store: &truce_store::Store,
-    bundle: &truce_model::AgreementBundle,
-    prepared: truce_usecases::submit::Prepared,
-) -> Result<(StatusCode, String, bool), ApiError> {
-    let done = prepared.store(store, bundle).await.map_err(submit_error)?;
-    let status = if done.stored {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let body = serde_json::to_string(&done).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((status, body, false))
 }

@@ -9,6 +9,8 @@ use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use serde::Serialize;
+use sqlx::QueryBuilder;
+use std::collections::HashMap;
 
 pub use truce_model::access::UserRole;
 
@@ -545,7 +547,7 @@ pub enum Claim {
 }
 
 /// The answer to a request kept under its idempotency key. It is written in the same
-/// transaction as the work it answers ([`crate::ingest::OnePlaced::write`]), so a request
+/// transaction as the work it answers ([`crate::ingest::Placed::write`]), so a request
 /// that fails, times out or dies with its node leaves no claim behind: its retry is
 /// carried out afresh.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -610,47 +612,97 @@ impl Store {
         request_hash: &str,
         now_s: i64,
     ) -> Result<Claim> {
-        let row: Option<(String, Option<i64>, Option<String>, i64)> = on_pool!(self, pool, DB, {
-            sqlx::query_as("SELECT request_hash, status, response, created_s FROM idempotency WHERE user_id = $1 AND key = $2")
-                .bind(user)
-                .bind(key)
-                .fetch_optional(pool)
-                .await?
-        });
-        let Some((hash, status, body, created)) = row else {
-            return Ok(Claim::New);
-        };
-        let answered = status.zip(body);
-        let expired = match answered {
-            Some(_) => created <= now_s - IDEMPOTENCY_RETENTION_S,
-            None => created <= now_s - IDEMPOTENCY_LEASE_S,
-        };
-        if expired {
-            on_pool!(self, pool, DB, {
-                sqlx::query(
-                    "DELETE FROM idempotency WHERE user_id = $1 AND key = $2 AND created_s = $3",
-                )
-                .bind(user)
-                .bind(key)
-                .bind(created)
-                .execute(pool)
-                .await?;
+        let mut claims = self
+            .idempotency_claims(&[(user, key, request_hash)], now_s)
+            .await?;
+        Ok(claims.pop().unwrap_or(Claim::New))
+    }
+
+    /// [`Store::idempotency`] for several (user, key, request hash) at once, read in one
+    /// statement: one claim each, in order.
+    pub async fn idempotency_claims(
+        &self,
+        requests: &[(&str, &str, &str)],
+        now_s: i64,
+    ) -> Result<Vec<Claim>> {
+        /// The request hash, status, answer and time of a key.
+        type Kept = (String, Option<i64>, Option<String>, i64);
+        type Row = (String, String, String, Option<i64>, Option<String>, i64);
+        let mut found: HashMap<(String, String), Kept> = HashMap::new();
+        // Two binds a request.
+        for chunk in requests.chunks(crate::sql::ROWS_PER_STATEMENT / 2) {
+            let rows: Vec<Row> = on_pool!(self, pool, DB, {
+                let mut q = QueryBuilder::<DB>::new(
+                    "SELECT user_id, key, request_hash, status, response, created_s FROM idempotency WHERE ",
+                );
+                for (k, (user, key, _)) in chunk.iter().enumerate() {
+                    if k > 0 {
+                        q.push(" OR ");
+                    }
+                    q.push("(user_id = ")
+                        .push_bind(*user)
+                        .push(" AND key = ")
+                        .push_bind(*key)
+                        .push(")");
+                }
+                q.build_query_as().fetch_all(pool).await?
             });
-            return Ok(Claim::New);
+            for (user, key, hash, status, body, created) in rows {
+                found.insert((user, key), (hash, status, body, created));
+            }
         }
-        Ok(match answered {
-            _ if hash != request_hash => Claim::Mismatch,
-            Some((status, body)) => Claim::Replay(u16::try_from(status).unwrap_or(200), body),
-            None => Claim::InProgress(created + IDEMPOTENCY_LEASE_S - now_s),
-        })
+        let mut claims = Vec::with_capacity(requests.len());
+        for (user, key, request_hash) in requests {
+            let Some((hash, status, body, created)) =
+                found.remove(&((*user).to_owned(), (*key).to_owned()))
+            else {
+                claims.push(Claim::New);
+                continue;
+            };
+            let answered = status.zip(body);
+            let expired = match answered {
+                Some(_) => created <= now_s - IDEMPOTENCY_RETENTION_S,
+                None => created <= now_s - IDEMPOTENCY_LEASE_S,
+            };
+            if expired {
+                on_pool!(self, pool, DB, {
+                    sqlx::query(
+                        "DELETE FROM idempotency WHERE user_id = $1 AND key = $2 AND created_s = $3",
+                    )
+                    .bind(*user)
+                    .bind(*key)
+                    .bind(created)
+                    .execute(pool)
+                    .await?;
+                });
+                claims.push(Claim::New);
+                continue;
+            }
+            claims.push(match answered {
+                _ if hash != *request_hash => Claim::Mismatch,
+                Some((status, body)) => Claim::Replay(u16::try_from(status).unwrap_or(200), body),
+                None => Claim::InProgress(created + IDEMPOTENCY_LEASE_S - now_s),
+            });
+        }
+        Ok(claims)
     }
 
     /// Keeps an answer in a transaction of its own (a request that wrote nothing else,
     /// such as a report stored before).
     pub async fn keep_answer(&self, answer: &Answer) -> Result<()> {
+        self.keep_answers(std::slice::from_ref(answer)).await
+    }
+
+    /// Keeps answers in one transaction: all or none.
+    pub async fn keep_answers(&self, answers: &[Answer]) -> Result<()> {
+        if answers.is_empty() {
+            return Ok(());
+        }
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
-            insert_answer::<DB>(&mut tx, answer).await?;
+            for answer in answers {
+                insert_answer::<DB>(&mut tx, answer).await?;
+            }
             tx.commit().await?;
         });
         Ok(())

@@ -344,170 +344,245 @@ pub struct Incoming {
 
 /// Stores one report, already read, and gives back the matcher's own decision for it
 /// (`None` when the same version was stored before, so nothing was matched): [`place_one`]
-/// then [`OnePlaced::write`]. Callers hold the agreement's import lock.
+/// then [`Placed::write`]. Callers hold the agreement's import lock.
 pub async fn import_one(
     store: &Store,
     bundle: &AgreementBundle,
     incoming: Incoming,
     sources: &HashMap<String, Source>,
 ) -> Result<(ImportOutcome, Option<Decision>)> {
-    let placed = place_one(store, bundle, incoming, sources).await?;
-    let answer = (placed.outcome.clone(), placed.decision.clone());
-    placed.write(store, None).await?;
-    Ok(answer)
+    let mut placed = place_one(store, bundle, incoming, sources).await?;
+    let one = placed.placements.remove(0);
+    placed.write(store, &[]).await?;
+    Ok((one.outcome, one.decision))
 }
 
-/// One report matched and ready to write ([`place_one`]).
-#[derive(Debug)]
-pub struct OnePlaced {
+/// What placing did with one report of a group ([`place_group`]).
+#[derive(Debug, Clone)]
+pub struct Placement {
     /// Counts (one row), refusals and warnings.
     pub outcome: ImportOutcome,
-    /// The matcher's decision; `None` when nothing is to be written (the same version
-    /// stored before, an older one, or refused).
+    /// The matcher's decision; `None` when nothing is to be written for it (the same
+    /// version stored before, an older one, or refused).
     pub decision: Option<Decision>,
+    /// The decision taken for the same version earlier in the same group, which is not
+    /// stored yet: what the store would answer for a version stored before.
+    pub same_as: Option<Decision>,
+}
+
+/// Reports matched and ready to write ([`place_group`]).
+#[derive(Debug)]
+pub struct Placed {
+    /// One per report, in the order given.
+    pub placements: Vec<Placement>,
     batch: Option<Batch>,
 }
 
-impl OnePlaced {
-    /// Writes the report, its decision and the incidents it changed in one transaction,
-    /// with `answer` (the answer to the request that brought it, kept under its
-    /// idempotency key) in the same one: both or neither are stored.
-    pub async fn write(
-        self,
-        store: &Store,
-        answer: Option<&crate::accounts::Answer>,
-    ) -> Result<()> {
-        match (self.batch, answer) {
-            (Some(batch), answer) => {
+impl Placed {
+    /// Writes the reports, their decisions and the incidents they changed in one
+    /// transaction, with `answers` (the answers to the requests that brought them, kept
+    /// under their idempotency keys) in the same one: all or none are stored.
+    pub async fn write(self, store: &Store, answers: &[crate::accounts::Answer]) -> Result<()> {
+        match self.batch {
+            Some(batch) => {
                 store
-                    .write_encoded_answering(&Encoded::new(batch)?, answer)
+                    .write_encoded_answering(&Encoded::new(batch)?, answers)
                     .await
             }
-            (None, Some(answer)) => store.keep_answer(answer).await,
-            (None, None) => Ok(()),
+            None => store.keep_answers(answers).await,
         }
     }
 }
 
-/// Matches one report, already read, without writing anything.
-///
-/// The report is matched against the incidents near it only ([`Store::incidents_near`]),
-/// read through the indexes: the decision is the one a bulk import of the same reports in
-/// the same order takes, at a cost that does not grow with the number of stored reports.
-/// When an import has left incidents owed ([`Store::matching_owed`]) they are written
-/// first, from every stored report. Callers hold the agreement's import lock until the
-/// result is written.
+/// Matches one report without writing anything: [`place_group`] of one.
 pub async fn place_one(
     store: &Store,
     bundle: &AgreementBundle,
     incoming: Incoming,
     sources: &HashMap<String, Source>,
-) -> Result<OnePlaced> {
+) -> Result<Placed> {
+    place_group(store, bundle, vec![incoming], sources).await
+}
+
+/// Matches reports one after the other, as an import of them in that order would, without
+/// writing anything: what a server does with the submissions that queued while the one
+/// before was written, so that they share one transaction.
+///
+/// Each report is matched against the incidents near it only ([`Store::incidents_near`]),
+/// read through the indexes, besides the incidents the reports before it in the group
+/// changed or made: the decision is the one a bulk import of the same reports in the same
+/// order takes, at a cost that does not grow with the number of stored reports. When an
+/// import has left incidents owed ([`Store::matching_owed`]) they are written first, from
+/// every stored report. Callers hold the agreement's import lock until the result is
+/// written.
+pub async fn place_group(
+    store: &Store,
+    bundle: &AgreementBundle,
+    group: Vec<Incoming>,
+    sources: &HashMap<String, Source>,
+) -> Result<Placed> {
     let agreement = &bundle.agreement.id;
     if store.matching_owed(agreement).await? {
         import_rows(store, bundle, std::iter::empty(), sources, 1, |_| {}).await?;
     }
-    let mut out = ImportOutcome::default();
-    out.summary.read = 1;
-    let unchanged = |out| OnePlaced {
-        outcome: out,
-        decision: None,
-        batch: None,
-    };
-    let report = incoming.report;
-    let Some(source) = sources.get(&report.source) else {
-        out.summary.rejected = 1;
-        out.rejects.push(unknown_source(&report.source));
-        return Ok(unchanged(out));
-    };
-    let version = report.source_version.unwrap_or(0);
-    // Only keyed records are looked up, as an import's version table holds only those.
-    let old = match &report.source_key {
-        Some(key) => store
-            .report_version(&report.source, key)
-            .await?
-            .map(|c| (c, key.clone())),
-        None => None,
-    };
-    let mut superseded = Vec::new();
-    let mut also = Vec::new();
-    if let Some((old, key)) = &old {
-        if version == old.version {
-            out.summary.unchanged = 1;
-            return Ok(unchanged(out));
-        }
-        if version < old.version {
-            out.summary.stale = 1;
-            return Ok(unchanged(out));
-        }
-        superseded.push((
-            format!("{}:{key}@{}", report.source, old.version),
-            report.id.clone(),
-        ));
-        also.push(format!("inc-{}", old.incident));
-        out.summary.superseded = 1;
-    }
     let config = MatchConfig::from(bundle.agreement.matching);
-    let near = Matcher::new(config, &bundle.zones, &bundle.gazetteer).neighbourhood(&report);
-    // The incidents near it by their index entries; in full (with their reports) only
-    // the one its older version leaves and the one it joins.
-    let mut indexed = match &near {
-        Some(n) => store.incidents_near(agreement, n).await?,
-        None => Vec::new(),
-    };
-    indexed.retain(|i| !also.contains(&i.id));
-    let mut full = store.incidents_in_full(&also, sources).await?;
     let next = store.next_incident_number().await?;
-    let resume = |full: Vec<_>, indexed: Vec<_>| {
-        let mut m = Matcher::resume_indexed(
-            config,
-            &bundle.zones,
-            &bundle.gazetteer,
-            full,
-            indexed,
-            next,
-        );
-        for ((old_id, _), incident) in superseded.iter().zip(&also) {
-            m.withdraw(incident, old_id);
+    let mut matcher = Matcher::resume_indexed(
+        config,
+        &bundle.zones,
+        &bundle.gazetteer,
+        Vec::new(),
+        Vec::new(),
+        next,
+    );
+    // What the store holds for the whole group, read at once: the current version of
+    // each keyed record (only keyed records are looked up, as an import's version table
+    // holds only those), the incidents its older versions leave, in full, and the
+    // incidents near each report by their index entries.
+    let keyed: Vec<(&str, &str)> = group
+        .iter()
+        .filter_map(|i| Some((i.report.source.as_str(), i.report.source_key.as_deref()?)))
+        .collect();
+    let stored = store.report_versions(&keyed).await?;
+    let left: Vec<String> = stored
+        .values()
+        .map(|c| format!("inc-{}", c.incident))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let near: Vec<_> = group
+        .iter()
+        .filter_map(|i| matcher.neighbourhood(&i.report))
+        .collect();
+    let near = store.incidents_near(agreement, &near).await?;
+    let left = store.incidents_in_full(&left, sources).await?;
+    matcher.hold(left, near);
+    // The group's own reports by id, and the current version of each keyed record it
+    // stored: (version, incident).
+    let mut placed_here: HashMap<String, Decision> = HashMap::new();
+    let mut versions: HashMap<(String, String), (i64, String)> = HashMap::new();
+    let mut placements = Vec::with_capacity(group.len());
+    let mut reports = Vec::new();
+    let mut superseded = Vec::new();
+    for incoming in group {
+        let mut out = ImportOutcome::default();
+        out.summary.read = 1;
+        let report = incoming.report;
+        let Some(source) = sources.get(&report.source) else {
+            out.summary.rejected = 1;
+            out.rejects.push(unknown_source(&report.source));
+            placements.push(Placement {
+                outcome: out,
+                decision: None,
+                same_as: None,
+            });
+            continue;
+        };
+        // A record without a key stored earlier in this group, the same again.
+        if let Some(d) = placed_here
+            .get(&report.id)
+            .filter(|_| report.source_key.is_none())
+        {
+            out.summary.unchanged = 1;
+            placements.push(Placement {
+                outcome: out,
+                decision: None,
+                same_as: Some(d.clone()),
+            });
+            continue;
         }
-        m
-    };
-    let mut matcher = resume(full.clone(), indexed.clone());
-    if let Some(joins) = matcher.would_join(&report).map(str::to_owned)
-        && !also.contains(&joins)
-    {
-        full.extend(
-            store
-                .incidents_in_full(std::slice::from_ref(&joins), sources)
-                .await?,
-        );
-        indexed.retain(|i| i.id != joins);
-        matcher = resume(full, indexed);
-    }
-    out.warnings.extend(incoming.warnings);
-    let decision = matcher.add(&report, source);
-    out.summary.accepted = 1;
-    if decision.new {
-        out.summary.new_incidents = 1;
-    } else {
-        out.summary.merged = 1;
-    }
-    let batch = Batch {
-        agreement: agreement.clone(),
-        reports: vec![NewReport {
+        let version = report.source_version.unwrap_or(0);
+        let old = report.source_key.as_ref().and_then(|key| {
+            let record = (report.source.clone(), key.clone());
+            match versions.get(&record) {
+                Some((v, incident)) => Some((*v, incident.clone(), key.clone())),
+                None => stored
+                    .get(&record)
+                    .map(|c| (c.version, format!("inc-{}", c.incident), key.clone())),
+            }
+        });
+        let mut leaves = None;
+        if let Some((old_version, incident, key)) = old {
+            if version <= old_version {
+                if version == old_version {
+                    out.summary.unchanged = 1;
+                } else {
+                    out.summary.stale = 1;
+                }
+                let same_as = placed_here
+                    .get(&report.id)
+                    .filter(|_| version == old_version);
+                placements.push(Placement {
+                    outcome: out,
+                    decision: None,
+                    same_as: same_as.cloned(),
+                });
+                continue;
+            }
+            let old_id = format!("{}:{key}@{old_version}", report.source);
+            superseded.push((old_id.clone(), report.id.clone()));
+            leaves = Some((incident, old_id));
+            out.summary.superseded = 1;
+        }
+        // In full (with their reports) besides the incidents near it: the one its older
+        // version leaves and the one it joins.
+        if let Some((incident, old_id)) = &leaves {
+            hold_in_full(store, &mut matcher, incident, sources).await?;
+            matcher.withdraw(incident, old_id);
+        }
+        if let Some(joins) = matcher.would_join(&report).map(str::to_owned) {
+            hold_in_full(store, &mut matcher, &joins, sources).await?;
+        }
+        out.warnings.extend(incoming.warnings);
+        let decision = matcher.add(&report, source);
+        out.summary.accepted = 1;
+        if decision.new {
+            out.summary.new_incidents = 1;
+        } else {
+            out.summary.merged = 1;
+        }
+        if let Some(key) = &report.source_key {
+            versions.insert(
+                (report.source.clone(), key.clone()),
+                (version, decision.incident.clone()),
+            );
+        }
+        placed_here.insert(report.id.clone(), decision.clone());
+        placements.push(Placement {
+            outcome: out,
+            decision: Some(decision.clone()),
+            same_as: None,
+        });
+        reports.push(NewReport {
             report,
             raw_format: incoming.raw_format,
             raw: incoming.raw,
-            decision: decision.clone(),
-        }],
+            decision,
+        });
+    }
+    let batch = (!reports.is_empty()).then(|| Batch {
+        agreement: agreement.clone(),
+        reports,
         superseded,
         incidents: matcher.take_changed(),
-    };
-    Ok(OnePlaced {
-        outcome: out,
-        decision: Some(decision),
-        batch: Some(batch),
-    })
+    });
+    Ok(Placed { placements, batch })
+}
+
+/// Reads an incident with its reports into the matcher unless it holds it so already.
+async fn hold_in_full(
+    store: &Store,
+    matcher: &mut Matcher<'_>,
+    incident: &str,
+    sources: &HashMap<String, Source>,
+) -> Result<()> {
+    if !matcher.holds_in_full(incident) {
+        let full = store
+            .incidents_in_full(&[incident.to_owned()], sources)
+            .await?;
+        matcher.hold(full, Vec::new());
+    }
+    Ok(())
 }
 
 /// The refusal of a report whose source is not registered.

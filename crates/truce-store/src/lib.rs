@@ -150,6 +150,9 @@ pub struct Store {
     backend: Backend,
     /// Imports of this process, one at a time (see [`Store::import_lock`]).
     imports: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Connections kept for whoever holds the import lock ([`ImportLock::store`]), made on
+    /// first use.
+    holder: std::sync::Arc<tokio::sync::OnceCell<Backend>>,
     /// Who the audit log names for writes made through this handle.
     actor: std::sync::Arc<str>,
     /// The key that seals personal fields of the registry, when configured.
@@ -157,6 +160,10 @@ pub struct Store {
     /// Incident pages kept in memory, when asked for ([`Store::with_incident_pages`]).
     pages: Option<pages::SharedPages>,
 }
+
+/// Connections of the import lock's holder ([`ImportLock::store`]): one does its work, the
+/// other is spare, so that nothing it calls waits for a connection it holds itself.
+const HOLDER_CONNECTIONS: u32 = 2;
 
 /// Held while an import (a file, or a report submitted through the API) matches reports
 /// and writes them: matching reads the incidents as stored, so two imports of one
@@ -167,9 +174,17 @@ pub struct Store {
 pub struct ImportLock {
     _local: tokio::sync::OwnedMutexGuard<()>,
     pg: Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+    store: Store,
 }
 
 impl ImportLock {
+    /// The store, through connections of the lock holder's own: its reads and writes do
+    /// not queue behind other requests waiting for the shared pool, which would stretch
+    /// the time the lock is held.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Lets the next import proceed.
     pub async fn release(self) -> Result<()> {
         if let Some(tx) = self.pg {
@@ -267,6 +282,7 @@ impl Store {
         let store = Self {
             backend: Backend::Sqlite(pool),
             imports: std::sync::Arc::default(),
+            holder: std::sync::Arc::default(),
             actor: std::sync::Arc::from("system"),
             keys: None,
             pages: None,
@@ -285,6 +301,7 @@ impl Store {
         let store = Self {
             backend: Backend::Postgres(pool),
             imports: std::sync::Arc::default(),
+            holder: std::sync::Arc::default(),
             actor: std::sync::Arc::from("system"),
             keys: None,
             pages: None,
@@ -424,7 +441,35 @@ impl Store {
                 Some(tx)
             }
         };
-        Ok(ImportLock { _local: local, pg })
+        let holder = self
+            .holder
+            .get_or_try_init(|| async {
+                Ok::<_, StoreError>(match &self.backend {
+                    Backend::Sqlite(pool) => Backend::Sqlite(
+                        SqlitePoolOptions::new()
+                            .max_connections(HOLDER_CONNECTIONS)
+                            .connect_with((*pool.connect_options()).clone())
+                            .await?,
+                    ),
+                    Backend::Postgres(pool) => Backend::Postgres(
+                        PgPoolOptions::new()
+                            .max_connections(HOLDER_CONNECTIONS)
+                            .acquire_timeout(Duration::from_secs(30))
+                            .connect_with((*pool.connect_options()).clone())
+                            .await?,
+                    ),
+                })
+            })
+            .await?;
+        let store = Self {
+            backend: holder.clone(),
+            ..self.clone()
+        };
+        Ok(ImportLock {
+            _local: local,
+            pg,
+            store,
+        })
     }
 
     /// Where matching put a stored report: its incident, whether it started it, and why.

@@ -121,29 +121,53 @@ impl Store {
     /// The current (not superseded) version of one record of a source, read from the
     /// range of report ids `source:key@…`.
     pub async fn report_version(&self, source: &str, key: &str) -> Result<Option<Current>> {
-        let from = format!("{source}:{key}@");
-        // '@' + 1: every id that starts with `from`, and a few more that the columns
-        // tell apart (keys that contain '@').
-        let to = format!("{source}:{key}A");
-        let row: Option<(Option<i64>, String, i64)> = on_pool!(self, pool, DB, {
-            sqlx::query_as(
-                "SELECT source_version, incident_id, retracted FROM reports
-                 WHERE id >= $1 AND id < $2 AND source_id = $3 AND source_key = $4
-                   AND superseded_by IS NULL",
-            )
-            .bind(&from)
-            .bind(&to)
-            .bind(source)
-            .bind(key)
-            .fetch_optional(pool)
-            .await?
-        });
-        Ok(row.map(|(version, incident, retracted)| Current {
-            version: version.unwrap_or(0),
-            incident: u32::try_from(crate::sql::incident_number(&incident)).unwrap_or(0),
-            retracted: retracted != 0,
-            line: 0,
-        }))
+        let mut found = self.report_versions(&[(source, key)]).await?;
+        Ok(found.remove(&(source.to_owned(), key.to_owned())))
+    }
+
+    /// [`Store::report_version`] of several records at once, by (source, key); records
+    /// never stored are left out.
+    pub async fn report_versions(
+        &self,
+        records: &[(&str, &str)],
+    ) -> Result<HashMap<(String, String), Current>> {
+        let mut found = HashMap::new();
+        // Four binds an arm.
+        for chunk in records.chunks(crate::sql::ROWS_PER_STATEMENT / 4) {
+            let rows: Vec<(String, String, Option<i64>, String, i64)> = on_pool!(self, pool, DB, {
+                let mut q = QueryBuilder::<DB>::new("");
+                for (k, (source, key)) in chunk.iter().enumerate() {
+                    if k > 0 {
+                        q.push(" UNION ALL ");
+                    }
+                    // '@' + 1: every id that starts with `source:key@`, and a few more
+                    // that the columns tell apart (keys that contain '@').
+                    q.push("SELECT source_id, source_key, source_version, incident_id, retracted FROM reports WHERE id >= ")
+                        .push_bind(format!("{source}:{key}@"))
+                        .push(" AND id < ")
+                        .push_bind(format!("{source}:{key}A"))
+                        .push(" AND source_id = ")
+                        .push_bind(*source)
+                        .push(" AND source_key = ")
+                        .push_bind(*key)
+                        .push(" AND superseded_by IS NULL");
+                }
+                q.build_query_as().fetch_all(pool).await?
+            });
+            for (source, key, version, incident, retracted) in rows {
+                found.insert(
+                    (source, key),
+                    Current {
+                        version: version.unwrap_or(0),
+                        incident: u32::try_from(crate::sql::incident_number(&incident))
+                            .unwrap_or(0),
+                        retracted: retracted != 0,
+                        line: 0,
+                    },
+                );
+            }
+        }
+        Ok(found)
     }
 
     /// Refreshes the planner's statistics of the evidence tables (PostgreSQL `ANALYZE`,
@@ -206,14 +230,18 @@ impl Store {
         self.with_members(rows, sources).await
     }
 
-    /// The incidents of `agreement` that may be candidates for a report in `near`, by
-    /// their index entries (place, window, radius, type, analyst's status): narrow places
-    /// through the cell × time index, wide ones through their partial index.
+    /// The incidents of `agreement` that may be candidates for a report in any of the
+    /// neighbourhoods `near`, by their index entries (place, window, radius, type,
+    /// analyst's status), each once: narrow places through the cell × time index, wide
+    /// ones through their partial index.
     pub async fn incidents_near(
         &self,
         agreement: &str,
-        near: &Neighbourhood,
+        near: &[Neighbourhood],
     ) -> Result<Vec<IndexedIncident>> {
+        if near.is_empty() {
+            return Ok(Vec::new());
+        }
         let longest: i64 = on_pool!(self, pool, DB, {
             sqlx::query_scalar("SELECT max_s FROM incident_window_max WHERE agreement_id = $1")
                 .bind(agreement)
@@ -225,38 +253,54 @@ impl Store {
         // The partial index's predicate is written out (`radius_m > 25000`), as the planner
         // only uses it for a query that repeats it.
         const _: () = assert!(NARROW_RADIUS_M == 25_000.0);
-        for (wide, radius) in [(false, NARROW_RADIUS_M), (true, widest_radius_m())] {
-            let b = near.bbox(radius);
-            let cells = if wide { None } else { cells_of(b) };
-            let hint = match (&self.backend, wide, &cells) {
-                (crate::Backend::Sqlite(_), true, _) => " INDEXED BY incidents_wide",
-                (crate::Backend::Sqlite(_), false, Some(_)) => " INDEXED BY incidents_by_cell_time",
-                _ => "",
-            };
-            let sql = format!(
-                "SELECT id, lon, lat, start_s, end_s, radius_m, event_type, analyst_status FROM incidents{hint}
-                 WHERE agreement_id = $1 AND radius_m {} 25000{}
-                   AND start_s >= $2 AND start_s <= $3 AND end_s >= $4
-                   AND lon >= $5 AND lon <= $6 AND lat >= $7 AND lat <= $8 AND report_count > 0",
-                if wide { ">" } else { "<=" },
-                cells.map_or_else(String::new, |c| format!(" AND cell IN ({})", sql_list(&c))),
-            );
+        // Two arms a neighbourhood (narrow and wide places), eight binds an arm.
+        for chunk in near.chunks(crate::sql::ROWS_PER_STATEMENT / 16) {
             on_pool!(self, pool, DB, {
-                rows.extend(
-                    sqlx::query_as::<_, IndexRow>(&sql)
-                        .bind(agreement)
-                        .bind(near.from_s.saturating_sub(longest))
-                        .bind(near.to_s)
-                        .bind(near.from_s)
-                        .bind(b[0])
-                        .bind(b[2])
-                        .bind(b[1])
-                        .bind(b[3])
-                        .fetch_all(pool)
-                        .await?,
-                );
+                let mut q = QueryBuilder::<DB>::new("");
+                for (k, n) in chunk.iter().enumerate() {
+                    for (wide, radius) in [(false, NARROW_RADIUS_M), (true, widest_radius_m())] {
+                        let b = n.bbox(radius);
+                        let cells = if wide { None } else { cells_of(b) };
+                        let hint = match (&self.backend, wide, &cells) {
+                            (crate::Backend::Sqlite(_), true, _) => " INDEXED BY incidents_wide",
+                            (crate::Backend::Sqlite(_), false, Some(_)) => {
+                                " INDEXED BY incidents_by_cell_time"
+                            }
+                            _ => "",
+                        };
+                        if k > 0 || wide {
+                            q.push(" UNION ALL ");
+                        }
+                        q.push(format!(
+                        "SELECT id, lon, lat, start_s, end_s, radius_m, event_type, analyst_status FROM incidents{hint} WHERE agreement_id = "
+                    ))
+                    .push_bind(agreement)
+                    .push(format!(" AND radius_m {} 25000", if wide { ">" } else { "<=" }));
+                        if let Some(c) = &cells {
+                            q.push(format!(" AND cell IN ({})", sql_list(c)));
+                        }
+                        q.push(" AND start_s >= ")
+                            .push_bind(n.from_s.saturating_sub(longest))
+                            .push(" AND start_s <= ")
+                            .push_bind(n.to_s)
+                            .push(" AND end_s >= ")
+                            .push_bind(n.from_s)
+                            .push(" AND lon >= ")
+                            .push_bind(b[0])
+                            .push(" AND lon <= ")
+                            .push_bind(b[2])
+                            .push(" AND lat >= ")
+                            .push_bind(b[1])
+                            .push(" AND lat <= ")
+                            .push_bind(b[3])
+                            .push(" AND report_count > 0");
+                    }
+                }
+                rows.extend(q.build_query_as::<IndexRow>().fetch_all(pool).await?);
             });
         }
+        let mut seen = std::collections::HashSet::new();
+        rows.retain(|r| seen.insert(r.id.clone()));
         rows.into_iter().map(IndexRow::into_indexed).collect()
     }
 

@@ -418,15 +418,15 @@ impl Store {
 
     /// Writes an encoded batch (see [`Store::write_batch`]).
     pub async fn write_encoded(&self, encoded: &Encoded) -> Result<()> {
-        self.write_encoded_answering(encoded, None).await
+        self.write_encoded_answering(encoded, &[]).await
     }
 
-    /// Writes an encoded batch and, in the same transaction, the answer to the request
-    /// that brought it under its idempotency key.
+    /// Writes an encoded batch and, in the same transaction, the answers to the requests
+    /// that brought it under their idempotency keys.
     pub(crate) async fn write_encoded_answering(
         &self,
         encoded: &Encoded,
-        answer: Option<&crate::accounts::Answer>,
+        answers: &[crate::accounts::Answer],
     ) -> Result<()> {
         let Encoded {
             batch,
@@ -599,7 +599,7 @@ impl Store {
                     ),
                 )
                 .await?;
-            if let Some(a) = answer {
+            for a in answers {
                 crate::accounts::insert_answer::<DB>(&mut tx, a).await?;
             }
             tx.commit().await?;

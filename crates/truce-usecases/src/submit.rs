@@ -11,13 +11,14 @@
 
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use truce_formats::acled::Warning;
 use truce_formats::jsonl;
 use truce_model::AgreementBundle;
 use truce_model::access::{SubmitRefusal, UserRole, may_submit_for};
 use truce_model::report::{Report, Source};
 use truce_store::accounts::Claim;
-use truce_store::ingest::{Incoming, place_one};
+use truce_store::ingest::{Incoming, place_group};
 use truce_store::{Raw, Store, StoreError};
 
 /// Why a report was not stored.
@@ -141,10 +142,12 @@ impl Prepared {
         store: &Store,
         bundle: &AgreementBundle,
     ) -> Result<Submitted, SubmitError> {
-        let lock = store.import_lock(&bundle.agreement.id).await?;
-        let done = self.store_locked(store, bundle, None).await;
-        lock.release().await?;
-        Ok(done?.0)
+        let done = self.store_alone(store, bundle, None, 0).await?;
+        done.submitted.ok_or_else(|| {
+            SubmitError::Store(StoreError::Refused(
+                "a submission without a key was answered from a key".into(),
+            ))
+        })
     }
 
     /// Stores and matches the report as [`Prepared::store`] does, keeping the answer under
@@ -156,86 +159,326 @@ impl Prepared {
         key: &Idempotency,
         now_s: i64,
     ) -> Result<Answer, SubmitError> {
-        let lock = store.import_lock(&bundle.agreement.id).await?;
-        let done = match store
-            .idempotency(&key.user, &key.key, &key.request_hash, now_s)
+        self.store_alone(store, bundle, Some(key.clone()), now_s)
             .await
-        {
-            Err(e) => Err(e.into()),
-            Ok(Claim::Replay(status, body)) => Ok(Answer {
-                status,
-                body,
-                replayed: true,
-            }),
-            Ok(Claim::InProgress(s)) => Err(SubmitError::KeyInProgress(s.max(1))),
-            Ok(Claim::Mismatch) => Err(SubmitError::KeyMismatch),
-            Ok(Claim::New) => self
-                .store_locked(store, bundle, Some((key, now_s)))
-                .await
-                .map(|(_, answer)| answer),
-        };
+            .map(|done| done.answer)
+    }
+
+    /// Takes the lock and carries out this submission alone.
+    async fn store_alone(
+        self,
+        store: &Store,
+        bundle: &AgreementBundle,
+        key: Option<Idempotency>,
+        now_s: i64,
+    ) -> Result<Done, SubmitError> {
+        let (job, answer) = Job::new(store, self, key, now_s);
+        let lock = store.import_lock(&bundle.agreement.id).await?;
+        carry_out(lock.store(), bundle, vec![job]).await;
         lock.release().await?;
-        if done.is_ok() {
+        answered(answer).await
+    }
+}
+
+/// Submissions waiting for their agreement's import lock. Whoever takes the lock places
+/// and writes every submission waiting for it in one matching pass and one transaction
+/// (per person submitting, whom the audit entry names), so that a crowd of submissions
+/// costs one write each time rather than one each. The decisions are those of the same
+/// reports submitted one at a time in arrival order. Cheap to clone; one per server.
+#[derive(Debug, Clone, Default)]
+pub struct Queue {
+    waiting: Arc<Mutex<HashMap<String, Waiting>>>,
+}
+
+/// The submissions of one agreement waiting for its lock.
+#[derive(Debug, Default)]
+struct Waiting {
+    jobs: Vec<Job>,
+    /// A task is waiting for the lock to carry them out: the next submission need not
+    /// start another.
+    drainer: bool,
+}
+
+impl Queue {
+    /// Stores and matches a prepared report, with its key if any, together with the
+    /// submissions waiting beside it: the answer is the one [`Prepared::store_answering`]
+    /// (or [`Prepared::store`]) would give.
+    pub async fn submit(
+        &self,
+        store: &Store,
+        bundle: Arc<AgreementBundle>,
+        prepared: Prepared,
+        key: Option<Idempotency>,
+        now_s: i64,
+    ) -> Result<Answer, SubmitError> {
+        let (job, answer) = Job::new(store, prepared, key, now_s);
+        let start = {
+            let mut waiting = locked(&self.waiting);
+            let w = waiting.entry(bundle.agreement.id.clone()).or_default();
+            w.jobs.push(job);
+            !std::mem::replace(&mut w.drainer, true)
+        };
+        // On a task of its own: a request that goes away does not stop the group it took.
+        if start {
+            let queue = self.clone();
+            let store = store.clone();
+            tokio::spawn(async move { queue.drain(&store, &bundle).await });
+        }
+        answered(answer).await.map(|done| done.answer)
+    }
+
+    /// Takes the agreement's lock and carries out every submission waiting for it; those
+    /// that come meanwhile start the next task.
+    async fn drain(&self, store: &Store, bundle: &AgreementBundle) {
+        let id = &bundle.agreement.id;
+        let lock = store.import_lock(id).await;
+        let jobs = locked(&self.waiting)
+            .remove(id)
+            .map(|w| w.jobs)
+            .unwrap_or_default();
+        let lock = match lock {
+            Ok(lock) => lock,
+            Err(e) => {
+                let e = e.to_string();
+                for job in jobs {
+                    job.reply(Err(SubmitError::Store(StoreError::Refused(e.clone()))));
+                }
+                return;
+            }
+        };
+        let now_s = jobs.iter().map(|j| j.now_s).max();
+        // One group per person submitting, in the order their first submission came.
+        let mut groups: Vec<Vec<Job>> = Vec::new();
+        for job in jobs {
+            match groups
+                .iter_mut()
+                .find(|g| g[0].store.actor() == job.store.actor())
+            {
+                Some(g) => g.push(job),
+                None => groups.push(vec![job]),
+            }
+        }
+        for group in groups {
+            carry_out(lock.store(), bundle, group).await;
+        }
+        if let Err(e) = lock.release().await {
+            tracing::warn!(error = %e, "the import lock was not released cleanly");
+        }
+        if let Some(now_s) = now_s {
             // At most once an hour per process; a failure only delays it.
             if let Err(e) = sweep(store, now_s).await {
                 tracing::warn!(error = %e, "idempotency keys were not swept");
             }
         }
-        done
+    }
+}
+
+/// Locks a mutex whose holder may have panicked (what it guards stays consistent: a map
+/// of queues).
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// One submission waiting to be carried out, with where its answer goes.
+#[derive(Debug)]
+struct Job {
+    /// The store as the person submitting, whom the audit log names.
+    store: Store,
+    prepared: Prepared,
+    key: Option<Idempotency>,
+    now_s: i64,
+    reply: tokio::sync::oneshot::Sender<Result<Done, SubmitError>>,
+}
+
+/// What a job was answered: the answer, and what storing did unless it was replayed.
+#[derive(Debug)]
+struct Done {
+    answer: Answer,
+    submitted: Option<Submitted>,
+}
+
+type Reply = tokio::sync::oneshot::Receiver<Result<Done, SubmitError>>;
+
+impl Job {
+    fn new(
+        store: &Store,
+        prepared: Prepared,
+        key: Option<Idempotency>,
+        now_s: i64,
+    ) -> (Self, Reply) {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = Self {
+            store: store.clone(),
+            prepared,
+            key,
+            now_s,
+            reply,
+        };
+        (job, answer)
     }
 
-    /// Matches and writes, the caller holding the lock: the report, its incidents and,
-    /// with a key, the answer, in one transaction.
-    async fn store_locked(
-        self,
-        store: &Store,
-        bundle: &AgreementBundle,
-        key: Option<(&Idempotency, i64)>,
-    ) -> Result<(Submitted, Answer), SubmitError> {
-        let id = self.report.id.clone();
-        let incoming = Incoming {
-            report: self.report,
+    /// Answers the request (which may have gone away: then nobody hears it).
+    fn reply(self, answer: Result<Done, SubmitError>) {
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// The answer a job was given.
+async fn answered(answer: Reply) -> Result<Done, SubmitError> {
+    answer.await.unwrap_or_else(|_| {
+        Err(SubmitError::Store(StoreError::Refused(
+            "the submission was dropped before it was carried out".into(),
+        )))
+    })
+}
+
+/// Carries out submissions of one person, the caller holding the agreement's lock:
+/// answers replayed under their keys, the rest matched in one pass and written, with
+/// the answers kept under their keys, in one transaction. When that transaction fails,
+/// each is carried out alone, so that one bad submission does not refuse the others.
+async fn carry_out(holder: &Store, bundle: &AgreementBundle, jobs: Vec<Job>) {
+    // The same key twice in one group: the second waits for the first's answer.
+    let mut keyed: Vec<Job> = Vec::new();
+    let mut todo: Vec<Job> = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        match &job.key {
+            None => todo.push(job),
+            Some(key)
+                if keyed
+                    .iter()
+                    .filter_map(|j| j.key.as_ref())
+                    .any(|k| k.user == key.user && k.key == key.key) =>
+            {
+                job.reply(Err(SubmitError::KeyInProgress(1)));
+            }
+            Some(_) => keyed.push(job),
+        }
+    }
+    let requests: Vec<(&str, &str, &str)> = keyed
+        .iter()
+        .filter_map(|j| j.key.as_ref())
+        .map(|k| (k.user.as_str(), k.key.as_str(), k.request_hash.as_str()))
+        .collect();
+    let now_s = keyed.iter().map(|j| j.now_s).max().unwrap_or(0);
+    match holder.idempotency_claims(&requests, now_s).await {
+        Err(e) => {
+            let e = e.to_string();
+            for job in keyed {
+                job.reply(Err(SubmitError::Store(StoreError::Refused(e.clone()))));
+            }
+        }
+        Ok(claims) => {
+            for (job, claim) in keyed.into_iter().zip(claims) {
+                match claim {
+                    Claim::New => todo.push(job),
+                    Claim::Replay(status, body) => job.reply(Ok(Done {
+                        answer: Answer {
+                            status,
+                            body,
+                            replayed: true,
+                        },
+                        submitted: None,
+                    })),
+                    Claim::InProgress(s) => job.reply(Err(SubmitError::KeyInProgress(s.max(1)))),
+                    Claim::Mismatch => job.reply(Err(SubmitError::KeyMismatch)),
+                }
+            }
+        }
+    }
+    let Some(first) = todo.first() else {
+        return;
+    };
+    let store = holder.acting_as(first.store.actor());
+    match place_and_write(&store, bundle, &todo).await {
+        Ok(answers) => {
+            for (job, answer) in todo.into_iter().zip(answers) {
+                job.reply(answer);
+            }
+        }
+        Err(e) if todo.len() == 1 => {
+            if let Some(job) = todo.pop() {
+                job.reply(Err(e));
+            }
+        }
+        Err(e) => {
+            tracing::info!(error = %e, submissions = todo.len(), "a group of submissions failed together; each is carried out alone");
+            for job in todo {
+                Box::pin(carry_out(holder, bundle, vec![job])).await;
+            }
+        }
+    }
+}
+
+/// Places the jobs' reports as one group and writes what they stored with the answers
+/// kept under their keys: each job's answer, or why it was refused. An `Err` means
+/// nothing was written.
+async fn place_and_write(
+    store: &Store,
+    bundle: &AgreementBundle,
+    jobs: &[Job],
+) -> Result<Vec<Result<Done, SubmitError>>, SubmitError> {
+    let incoming: Vec<Incoming> = jobs
+        .iter()
+        .map(|j| Incoming {
+            report: j.prepared.report.clone(),
             raw_format: "jsonl",
-            raw: Raw::Json(self.line),
+            raw: Raw::Json(j.prepared.line.clone()),
             warnings: Vec::new(),
             line: 0,
-        };
-        let placed = place_one(store, bundle, incoming, &self.sources).await?;
-        if let Some(r) = placed.outcome.rejects.first() {
-            return Err(SubmitError::Rejected(r.column.clone(), r.reason.clone()));
+        })
+        .collect();
+    // The sources as last read: every job's report was checked against its own.
+    let sources = &jobs[jobs.len() - 1].prepared.sources;
+    let placed = place_group(store, bundle, incoming, sources).await?;
+    let mut answers = Vec::with_capacity(jobs.len());
+    let mut kept = Vec::new();
+    for (job, p) in jobs.iter().zip(&placed.placements) {
+        if let Some(r) = p.outcome.rejects.first() {
+            answers.push(Err(SubmitError::Rejected(
+                r.column.clone(),
+                r.reason.clone(),
+            )));
+            continue;
         }
-        let stored = placed.outcome.summary.accepted > 0;
-        let (incident, new_incident, reason) = match &placed.decision {
-            Some(d) => (d.incident.clone(), d.new, d.reason.clone()),
+        let id = job.prepared.id();
+        let stored = p.outcome.summary.accepted > 0;
+        let (incident, new_incident, reason) = match (&p.decision, &p.same_as) {
+            (Some(d), _) | (None, Some(d)) => (d.incident.clone(), d.new, d.reason.clone()),
             // The same version again: the decision made when it was first stored.
-            None => store.report_placement(&id).await?.ok_or_else(|| {
+            (None, None) => store.report_placement(id).await?.ok_or_else(|| {
                 SubmitError::Rejected(String::new(), format!("report {id} was not stored"))
             })?,
         };
         let submitted = Submitted {
-            report: id,
+            report: id.to_owned(),
             incident,
             new_incident,
             reason,
             stored,
-            warnings: placed.outcome.warnings.clone(),
+            warnings: p.outcome.warnings.clone(),
         };
         let answer = Answer {
             status: if stored { 201 } else { 200 },
             body: serde_json::to_string(&submitted).map_err(StoreError::from)?,
             replayed: false,
         };
-        let kept = key.map(|(k, at_s)| truce_store::accounts::Answer {
-            user: k.user.clone(),
-            key: k.key.clone(),
-            request_hash: k.request_hash.clone(),
-            status: answer.status,
-            body: answer.body.clone(),
-            at_s,
-        });
-        placed.write(store, kept.as_ref()).await?;
-        Ok((submitted, answer))
+        if let Some(k) = &job.key {
+            kept.push(truce_store::accounts::Answer {
+                user: k.user.clone(),
+                key: k.key.clone(),
+                request_hash: k.request_hash.clone(),
+                status: answer.status,
+                body: answer.body.clone(),
+                at_s: job.now_s,
+            });
+        }
+        answers.push(Ok(Done {
+            answer,
+            submitted: Some(submitted),
+        }));
     }
+    placed.write(store, &kept).await?;
+    Ok(answers)
 }
 
 /// Sweeps idempotency keys past retention, at most once an hour in a process.

@@ -1,6 +1,6 @@
-//! One report at a time through `import_one` (what the API's submission does) against a
-//! bulk import of the same reports in the same order: the same incidents, the same
-//! decisions and reasons, row for row.
+//! Reports submitted one at a time, or in the groups a server's queue gathers
+//! (`place_group`), against a bulk import of the same reports in the same order: the same
+//! incidents, the same decisions and reasons, row for row.
 
 use super::nk2020;
 use truce_model::report::{Reliability, Source, SourceKind};
@@ -132,15 +132,78 @@ fn same_rows(want: &[String], got: &[String], what: &str) {
     assert_eq!(want.len(), got.len(), "rows ({what})");
 }
 
+/// Submits `lines` in groups of `sizes` in turn (one after the other, as a server's
+/// queue gathers them), each placed as one group and written in one transaction, and
+/// adds up the counts.
+async fn submit_in_groups(
+    store: &Store,
+    b: &truce_model::AgreementBundle,
+    lines: &[String],
+    now: jiff::Timestamp,
+    sizes: &[usize],
+) -> truce_store::ingest::ImportSummary {
+    let sources = store.sources().await.expect("sources");
+    let ctx = truce_formats::jsonl::Context {
+        agreement: &b.agreement,
+        sources: &sources,
+        now,
+    };
+    let mut total = truce_store::ingest::ImportSummary::default();
+    let mut at = 0;
+    for &size in sizes.iter().cycle() {
+        if at == lines.len() {
+            break;
+        }
+        let end = (at + size).min(lines.len());
+        let group: Vec<_> = (at..end)
+            .map(|i| truce_store::ingest::Incoming {
+                report: truce_formats::jsonl::read_line(i as u64 + 1, &lines[i], &ctx)
+                    .expect("good line"),
+                raw_format: "jsonl",
+                raw: truce_store::Raw::Json(lines[i].clone()),
+                warnings: Vec::new(),
+                line: 0,
+            })
+            .collect();
+        let placed = truce_store::ingest::place_group(store, b, group, &sources)
+            .await
+            .expect("place");
+        assert_eq!(placed.placements.len(), end - at);
+        for p in &placed.placements {
+            assert_eq!(p.decision.is_some(), p.outcome.summary.accepted == 1);
+            let s = &p.outcome.summary;
+            total.read += s.read;
+            total.accepted += s.accepted;
+            total.merged += s.merged;
+            total.new_incidents += s.new_incidents;
+            total.superseded += s.superseded;
+            total.unchanged += s.unchanged;
+            total.stale += s.stale;
+            total.rejected += s.rejected;
+        }
+        placed.write(store, &[]).await.expect("write");
+        if at == 0 {
+            // The first submission clears the mark every store starts with, so the rest
+            // go through the neighbourhood.
+            assert!(!store.matching_owed("nk-2020").await.expect("owed"));
+        }
+        at = end;
+    }
+    total
+}
+
 #[tokio::test]
-async fn submitting_one_report_at_a_time_builds_what_a_bulk_import_builds() {
+async fn submitting_one_at_a_time_or_in_groups_builds_what_a_bulk_import_builds() {
     let b = nk2020();
     let lines = reports(600);
     let now: jiff::Timestamp = "2026-11-28T00:00:00Z".parse().expect("now");
-    for ((bulk_guard, bulk), (one_guard, one)) in
-        fresh_all().await.into_iter().zip(fresh_all().await)
-    {
-        for store in [&bulk, &one] {
+    let stores = fresh_all()
+        .await
+        .into_iter()
+        .zip(fresh_all().await)
+        .zip(fresh_all().await);
+    for (((bulk_guard, bulk), (one_guard, one)), (grouped_guard, grouped)) in stores {
+        for store in [&bulk, &one, &grouped] {
             store.load_agreement(&b).await.expect("load");
             with_sources(store).await;
         }
@@ -158,48 +221,19 @@ async fn submitting_one_report_at_a_time_builds_what_a_bulk_import_builds() {
         assert!(imported.summary.unchanged > 5, "{:?}", imported.summary);
         assert!(imported.summary.stale > 2, "{:?}", imported.summary);
         assert!(imported.summary.merged > 50, "{:?}", imported.summary);
-        let sources = one.sources().await.expect("sources");
-        let ctx = truce_formats::jsonl::Context {
-            agreement: &b.agreement,
-            sources: &sources,
-            now,
-        };
-        // The first bulk import clears the mark every store starts with, so the rest
-        // go through the neighbourhood.
-        let mut one_by_one = truce_store::ingest::ImportSummary::default();
-        for (i, line) in lines.iter().enumerate() {
-            let report =
-                truce_formats::jsonl::read_line(i as u64 + 1, line, &ctx).expect("good line");
-            let incoming = truce_store::ingest::Incoming {
-                report,
-                raw_format: "jsonl",
-                raw: truce_store::Raw::Json(line.clone()),
-                warnings: Vec::new(),
-                line: 0,
-            };
-            let (out, decision) = truce_store::ingest::import_one(&one, &b, incoming, &sources)
-                .await
-                .expect("submit");
-            assert_eq!(decision.is_some(), out.summary.accepted == 1);
-            let s = out.summary;
-            one_by_one.read += s.read;
-            one_by_one.accepted += s.accepted;
-            one_by_one.merged += s.merged;
-            one_by_one.new_incidents += s.new_incidents;
-            one_by_one.superseded += s.superseded;
-            one_by_one.unchanged += s.unchanged;
-            one_by_one.stale += s.stale;
-            one_by_one.rejected += s.rejected;
-            if i == 0 {
-                assert!(!one.matching_owed("nk-2020").await.expect("owed"));
-            }
-        }
-        assert_eq!(one_by_one, imported.summary);
-        let (want, got) = (evidence(&bulk).await, evidence(&one).await);
+        let want = evidence(&bulk).await;
         assert!(want.len() > 600, "{} rows", want.len());
-        same_rows(&want, &got, bulk.backend_name());
+        let one_by_one = submit_in_groups(&one, &b, &lines, now, &[1]).await;
+        assert_eq!(one_by_one, imported.summary);
+        same_rows(&want, &evidence(&one).await, bulk.backend_name());
+        // Groups large and small: a group holds later versions of its own records, repeats
+        // of them, and reports joining incidents made earlier in the same group.
+        let in_groups = submit_in_groups(&grouped, &b, &lines, now, &[1, 7, 40, 3, 19, 64]).await;
+        assert_eq!(in_groups, imported.summary);
+        same_rows(&want, &evidence(&grouped).await, bulk.backend_name());
         bulk_guard.done(bulk).await;
         one_guard.done(one).await;
+        grouped_guard.done(grouped).await;
     }
 }
 
@@ -309,7 +343,7 @@ async fn a_report_and_the_answer_kept_under_its_key_are_stored_together_or_not_a
             .await
             .expect("place");
         let err = placed
-            .write(&store, Some(&answer("k1", t)))
+            .write(&store, &[answer("k1", t)])
             .await
             .expect_err("the key is taken");
         assert!(matches!(err, truce_store::StoreError::KeyTaken), "{err}");
@@ -319,7 +353,7 @@ async fn a_report_and_the_answer_kept_under_its_key_are_stored_together_or_not_a
             .await
             .expect("place");
         placed
-            .write(&store, Some(&answer("k2", t)))
+            .write(&store, &[answer("k2", t)])
             .await
             .expect("write");
         assert!(store.report_placement(&id).await.expect("read").is_some());

@@ -1103,6 +1103,109 @@ async fn submitted_reports_are_matched_once_even_when_retried_with_their_idempot
 }
 
 #[tokio::test]
+async fn submissions_arriving_together_are_matched_as_if_one_after_the_other() {
+    use truce_store::accounts::UserRole;
+    for (guard, store, s) in states().await {
+        let now = "2026-11-28T00:00:00Z";
+        store
+            .add_user("mon", "Monitor", UserRole::Monitor, None, PASSWORD, now)
+            .await
+            .expect("user");
+        let (_, secret) = store
+            .create_token("mon", "device", now)
+            .await
+            .expect("token");
+        let bearer = format!("Bearer {secret}");
+        let before = store.report_count().await.expect("count");
+        // 24 reports of one shelling far from every stored incident, sent at once, and one
+        // request sent twice at the same moment under one key.
+        let report = |k: usize| serde_json::json!({"source": "op-7", "key": format!("burst-{k}"), "occurred": {"start": "2022-03-10T05:00:00Z", "end": "2022-03-10T06:00:00Z", "precision": 1}, "location": {"lon": 46.40 + (k as f64) * 0.0005, "lat": 39.55, "precision": 1}, "type": "artillery", "credibility": 1, "text": format!("Impacts, account {k}.")});
+        let mut sent = tokio::task::JoinSet::new();
+        for k in 0..26 {
+            let (s, bearer) = (s.clone(), bearer.clone());
+            let (key, body) = match k {
+                24 | 25 => ("burst-twice".to_owned(), report(24)),
+                _ => (format!("burst-{k}"), report(k)),
+            };
+            sent.spawn(async move {
+                let h = [
+                    ("authorization", bearer.as_str()),
+                    ("idempotency-key", key.as_str()),
+                ];
+                let (status, _, answer) = call(
+                    &s,
+                    "POST",
+                    "/api/v1/agreements/nk-2020/reports",
+                    &h,
+                    Some(body),
+                )
+                .await;
+                (k, status, answer)
+            });
+        }
+        let mut answers = Vec::new();
+        while let Some(done) = sent.join_next().await {
+            answers.push(done.expect("request task"));
+        }
+        answers.sort_by_key(|(k, ..)| *k);
+        let burst = &answers[..24];
+        for (k, status, a) in burst {
+            assert_eq!(*status, StatusCode::CREATED, "report {k}: {a}");
+        }
+        let incident = burst[0].2["incident"].as_str().expect("incident");
+        assert!(
+            burst.iter().all(|(_, _, a)| a["incident"] == incident),
+            "every account of the one shelling joins one incident: {burst:?}"
+        );
+        assert_eq!(
+            burst
+                .iter()
+                .filter(|(_, _, a)| a["new_incident"] == true)
+                .count(),
+            1,
+            "exactly one of them started it: {burst:?}"
+        );
+        // The same key at once: one is carried out; the other is told to wait or gets
+        // the same answer, and a retry gets that answer.
+        let twice = &answers[24..];
+        assert!(
+            twice.iter().any(|(_, st, _)| *st == StatusCode::CREATED),
+            "{twice:?}"
+        );
+        let stored = twice
+            .iter()
+            .find(|(_, st, _)| *st == StatusCode::CREATED)
+            .map(|(_, _, a)| a.clone())
+            .expect("one stored");
+        for (_, st, a) in twice {
+            assert!(
+                *st == StatusCode::CONFLICT || (*st == StatusCode::CREATED && *a == stored),
+                "{st} {a}"
+            );
+        }
+        let h = [
+            ("authorization", bearer.as_str()),
+            ("idempotency-key", "burst-twice"),
+        ];
+        let (status, _, again) = call(
+            &s,
+            "POST",
+            "/api/v1/agreements/nk-2020/reports",
+            &h,
+            Some(report(24)),
+        )
+        .await;
+        assert_eq!((status, again), (StatusCode::CREATED, stored));
+        assert_eq!(
+            store.report_count().await.expect("count") - before,
+            25,
+            "each report stored once"
+        );
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
 async fn requests_carry_an_id_and_oversize_bodies_are_refused() {
     for (guard, store, s) in states().await {
         let r = router(s.clone())

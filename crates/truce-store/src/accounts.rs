@@ -178,6 +178,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             tx.append(
+                self.audit_key(),
                 &self.actor,
                 Note::new("user.add", format!("user:{id}"))
                     .detail(serde_json::json!({"role": role.as_str(), "party": party})),
@@ -237,8 +238,12 @@ impl Store {
                 } else {
                     "user.enable"
                 };
-                tx.append(&self.actor, Note::new(action, target).before(before))
-                    .await?;
+                tx.append(
+                    self.audit_key(),
+                    &self.actor,
+                    Note::new(action, target).before(before),
+                )
+                .await?;
             }
             tx.commit().await?;
             n
@@ -340,6 +345,7 @@ impl Store {
                 let state = tx.state(&target).await?;
                 // Under the user's own name: the handle's actor is whoever serves the login.
                 tx.append(
+                    self.audit_key(),
                     id,
                     Note::new(action, target)
                         .before(state)
@@ -351,6 +357,7 @@ impl Store {
                 // guesses apart without storing what was typed (a mistyped password, say).
                 let digest = sha256(id);
                 tx.append(
+                    self.audit_key(),
                     "unknown",
                     Note::new(action, "user:?".to_owned()).detail(serde_json::json!({
                         "client": client,
@@ -424,8 +431,12 @@ impl Store {
             if let Some(u) = user {
                 let target = format!("user:{u}");
                 let state = tx.state(&target).await?;
-                tx.append(&u, Note::new("user.logout", target).before(state))
-                    .await?;
+                tx.append(
+                    self.audit_key(),
+                    &u,
+                    Note::new("user.logout", target).before(state),
+                )
+                .await?;
             }
             tx.commit().await?;
         });
@@ -456,6 +467,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             tx.append(
+                self.audit_key(),
                 &self.actor,
                 Note::new("token.create", format!("token:{id}"))
                     .detail(serde_json::json!({"user": user})),
@@ -494,6 +506,7 @@ impl Store {
                 .rows_affected();
             if n > 0 {
                 tx.append(
+                    self.audit_key(),
                     &self.actor,
                     Note::new("token.revoke", target).before(before),
                 )

@@ -15,6 +15,53 @@ use serde_json::Value;
 use sqlx::Row;
 use truce_engine::audit::{self, ChainCheck, Entry, Finding, Head, state_digest};
 
+/// The audit key: a secret kept outside the database (like the registry key) with which
+/// every entry's hash is authenticated (HMAC-SHA256). The chain alone shows that no
+/// entry was changed or removed after a published head; the key shows that each entry
+/// was written by the software holding it, so someone with only the database cannot
+/// append an entry, or rewrite the chain from some entry on, that `audit verify`
+/// accepts when given the key.
+#[derive(Clone)]
+pub struct AuditKey([u8; 32]);
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(…)")
+    }
+}
+
+impl AuditKey {
+    /// A key from its 32 bytes.
+    pub fn new(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// Reads the key from its file (64 hex digits, readable by its owner only).
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        crate::seal::read_secret(path).map(Self)
+    }
+
+    /// Creates a key file with a new random key, readable by its owner only; refuses to
+    /// overwrite one.
+    pub fn create_file(path: &std::path::Path) -> Result<Self> {
+        let key = crate::seal::random_key();
+        crate::seal::write_secret(path, &key)?;
+        Ok(Self(key))
+    }
+
+    /// The MAC of an entry with this hash.
+    fn mac(&self, hash: &str) -> String {
+        use hmac::{Hmac, Mac};
+        use sha2::Sha256;
+        let Ok(mut m) = <Hmac<Sha256> as Mac>::new_from_slice(&self.0) else {
+            unreachable!("HMAC takes a key of any length")
+        };
+        m.update(b"truce-audit-entry\n");
+        m.update(hash.as_bytes());
+        audit::hex(&m.finalize().into_bytes())
+    }
+}
+
 /// What one append records; the state after is read back by the chain itself.
 #[derive(Debug, Clone)]
 pub(crate) struct Note {
@@ -73,8 +120,9 @@ pub(crate) trait Chain {
     async fn lock_chain(&mut self) -> Result<()>;
     /// Digest of a target's state as stored now; empty when it does not exist.
     async fn state(&mut self, target: &str) -> Result<String>;
-    /// Appends an entry for a write just made in this transaction.
-    async fn append(&mut self, actor: &str, note: Note) -> Result<i64>;
+    /// Appends an entry for a write just made in this transaction, authenticated with
+    /// `key` when the store has one.
+    async fn append(&mut self, key: Option<&AuditKey>, actor: &str, note: Note) -> Result<i64>;
 }
 
 macro_rules! chain_for {
@@ -213,7 +261,7 @@ macro_rules! chain_for {
                 }))
             }
 
-            async fn append(&mut self, actor: &str, note: Note) -> Result<i64> {
+            async fn append(&mut self, key: Option<&AuditKey>, actor: &str, note: Note) -> Result<i64> {
                 let after = if STATEFUL.iter().any(|k| note.target.starts_with(&format!("{k}:"))) {
                     self.state(&note.target).await?
                 } else {
@@ -238,8 +286,8 @@ macro_rules! chain_for {
                 };
                 entry.hash = entry.compute_hash();
                 sqlx::query(
-                    "INSERT INTO audit_log (seq, at, actor, action, target, state_before, state_after, detail, prev, hash)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    "INSERT INTO audit_log (seq, at, actor, action, target, state_before, state_after, detail, prev, hash, mac)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(entry.seq)
                 .bind(&entry.at)
@@ -251,6 +299,7 @@ macro_rules! chain_for {
                 .bind(&entry.detail)
                 .bind(&entry.prev)
                 .bind(&entry.hash)
+                .bind(key.map(|k| k.mac(&entry.hash)))
                 .execute(&mut *self)
                 .await?;
                 sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
@@ -275,12 +324,17 @@ pub struct AuditReport {
     pub targets_checked: u64,
     /// Rows that no longer match their last entry, or that no entry vouches for.
     pub state: Vec<Finding>,
+    /// Whether each entry's MAC was checked (only with the audit key).
+    pub key_checked: bool,
+    /// Entries without a MAC, or whose MAC the audit key does not give: written by
+    /// someone without the key.
+    pub unauthenticated: Vec<Finding>,
 }
 
 impl AuditReport {
     /// True when nothing was found.
     pub fn is_intact(&self) -> bool {
-        self.chain.findings.is_empty() && self.state.is_empty()
+        self.chain.findings.is_empty() && self.state.is_empty() && self.unauthenticated.is_empty()
     }
 }
 
@@ -403,11 +457,68 @@ impl Store {
                     Some(_) => {}
                 }
             }
+            let mut unauthenticated = Vec::new();
+            if let Some(key) = &self.audit_key {
+                let macs: Vec<(i64, String, Option<String>)> =
+                    sqlx::query_as("SELECT seq, hash, mac FROM audit_log ORDER BY seq")
+                        .fetch_all(pool)
+                        .await?;
+                for (seq, hash, mac) in macs {
+                    let what = match mac {
+                        None => "carries no MAC: it was written without the audit key",
+                        Some(m) if m != key.mac(&hash) => {
+                            "has a MAC the audit key does not give: it was not written by the holder of the key"
+                        }
+                        Some(_) => continue,
+                    };
+                    unauthenticated.push(Finding {
+                        seq: Some(seq),
+                        target: None,
+                        what: format!("entry {seq} {what}"),
+                    });
+                }
+            }
             Ok(AuditReport {
                 chain,
                 targets_checked: targets.len() as u64,
                 state,
+                key_checked: self.audit_key.is_some(),
+                unauthenticated,
             })
+        })
+    }
+
+    /// Authenticates with the audit key every entry written without it, once the chain
+    /// checks intact: what a database's first audit key vouches for. Returns how many
+    /// entries were authenticated. Run only when the key is new: an entry appended by
+    /// someone without the key after that is then reported by `verify`, not vouched for.
+    pub async fn authenticate_audit_chain(&self) -> Result<u64> {
+        let Some(key) = &self.audit_key else {
+            return Err(StoreError::Refused("no audit key".into()));
+        };
+        let report = self.audit_verify(None).await?;
+        if !report.chain.findings.is_empty() || !report.state.is_empty() {
+            return Err(StoreError::Refused(
+                "the audit chain does not check intact (`truce audit verify`); its entries were not authenticated"
+                    .into(),
+            ));
+        }
+        on_pool!(self, pool, DB, {
+            let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
+            let open: Vec<(i64, String)> =
+                sqlx::query_as("SELECT seq, hash FROM audit_log WHERE mac IS NULL ORDER BY seq")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for (seq, hash) in &open {
+                sqlx::query("UPDATE audit_log SET mac = $1 WHERE seq = $2")
+                    .bind(key.mac(hash))
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(open.len() as u64)
         })
     }
 
@@ -427,7 +538,8 @@ impl Store {
             let targets: Vec<(String,)> =
                 sqlx::query_as(STATEFUL_TARGETS).fetch_all(&mut *tx).await?;
             for (t,) in targets {
-                tx.append("system", Note::new("audit.baseline", t)).await?;
+                tx.append(self.audit_key(), "system", Note::new("audit.baseline", t))
+                    .await?;
             }
             tx.commit().await?;
             Ok(())
@@ -443,7 +555,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             tx.lock_chain().await?;
             for n in notes {
-                tx.append(&self.actor, n).await?;
+                tx.append(self.audit_key(), &self.actor, n).await?;
             }
             tx.commit().await?;
         });

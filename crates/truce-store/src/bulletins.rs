@@ -160,6 +160,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.append(
+                self.audit_key(),
                 &self.actor,
                 Note::new("bulletin.publish", format!("bulletin:{}", f.id))
                     .detail(serde_json::json!({"key": f.key, "pdf": pdf.is_some()})),

@@ -157,6 +157,8 @@ pub struct Store {
     actor: std::sync::Arc<str>,
     /// The key that seals personal fields of the registry, when configured.
     keys: Option<std::sync::Arc<seal::Keyring>>,
+    /// The key that authenticates audit entries, when configured.
+    audit_key: Option<std::sync::Arc<audit::AuditKey>>,
     /// Incident pages kept in memory, when asked for ([`Store::with_incident_pages`]).
     pages: Option<pages::SharedPages>,
 }
@@ -285,6 +287,7 @@ impl Store {
             holder: std::sync::Arc::default(),
             actor: std::sync::Arc::from("system"),
             keys: None,
+            audit_key: None,
             pages: None,
         };
         store.migrate().await?;
@@ -304,6 +307,7 @@ impl Store {
             holder: std::sync::Arc::default(),
             actor: std::sync::Arc::from("system"),
             keys: None,
+            audit_key: None,
             pages: None,
         };
         store.migrate().await?;
@@ -507,6 +511,20 @@ impl Store {
         }
     }
 
+    /// The same store, authenticating the audit entries it writes with `key` and
+    /// checking every entry's with it in `audit_verify`.
+    pub fn with_audit_key(&self, key: audit::AuditKey) -> Self {
+        Self {
+            audit_key: Some(std::sync::Arc::new(key)),
+            ..self.clone()
+        }
+    }
+
+    /// The audit key, when this handle has one.
+    pub(crate) fn audit_key(&self) -> Option<&audit::AuditKey> {
+        self.audit_key.as_deref()
+    }
+
     /// `sqlite` or `postgres`.
     pub fn backend_name(&self) -> &'static str {
         match &self.backend {
@@ -697,6 +715,7 @@ impl Store {
                 .await?;
             }
             tx.append(
+                self.audit_key(),
                 &self.actor,
                 Note::new("agreement.load", target)
                     .before(before)

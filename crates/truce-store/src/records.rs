@@ -104,6 +104,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
                 tx.append(
+                    self.audit_key(),
                     &self.actor,
                     Note::new(
                         if version == 1 {

@@ -236,6 +236,7 @@ impl Store {
                             "registry.person.update"
                         };
                         tx.append(
+                            self.audit_key(),
                             &self.actor,
                             Note::new(action, target)
                                 .before(before)
@@ -300,6 +301,7 @@ impl Store {
                         }
                         out.statuses_added += 1;
                         tx.append(
+                            self.audit_key(),
                             &self.actor,
                             Note::new("registry.status", target).before(before).detail(
                                 serde_json::json!({"date": date, "status": s.status.as_str()}),
@@ -432,6 +434,7 @@ impl Store {
             // The reads are on record before anything leaves the store.
             for r in &rows {
                 tx.append(
+                    self.audit_key(),
                     &viewer.actor,
                     Note::new("registry.read", format!("person:{}", r.0))
                         .detail(serde_json::json!({"role": viewer.role.as_str()})),
@@ -554,6 +557,7 @@ impl Store {
             }
             for (id, before) in touched {
                 tx.append(
+                    self.audit_key(),
                     &self.actor,
                     Note::new("registry.rekey", format!("person:{id}"))
                         .before(before)

@@ -586,6 +586,7 @@ impl Store {
             let n = i64::try_from(batch.reports.len()).unwrap_or(i64::MAX);
             let seq = tx
                 .append(
+                    self.audit_key(),
                     &self.actor,
                     Note::new("import.batch", format!("reports:{}", batch.agreement)).detail(
                         serde_json::json!({
@@ -641,6 +642,7 @@ impl Store {
                 q.build().execute(&mut *tx).await?;
             }
             tx.append(
+                self.audit_key(),
                 &self.actor,
                 Note::new("import.retract", "reports")
                     .detail(serde_json::json!({"reports": reports})),

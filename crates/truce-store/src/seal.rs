@@ -120,10 +120,7 @@ fn write_key_file(path: &Path, key: &Key) -> Result<()> {
 
 fn read_key_file(path: &Path) -> Result<Key> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        StoreError::Refused(format!(
-            "cannot read the registry key file {}: {e}",
-            path.display()
-        ))
+        StoreError::Refused(format!("cannot read the key file {}: {e}", path.display()))
     })?;
     #[cfg(unix)]
     {
@@ -132,7 +129,7 @@ fn read_key_file(path: &Path) -> Result<Key> {
             && meta.permissions().mode() & 0o077 != 0
         {
             return Err(StoreError::Refused(format!(
-                "the registry key file {} can be read by others; run `chmod 600` on it",
+                "the key file {} can be read by others; run `chmod 600` on it",
                 path.display()
             )));
         }

@@ -22,8 +22,7 @@ impl Store {
             .await?
             .rows_affected();
             if added > 0 {
-                tx.append(
-                    &self.actor,
+                tx.append(self.audit_key(), &self.actor,
                     Note::new("source.add", format!("source:{}", s.id)).detail(
                         serde_json::json!({"kind": s.kind.as_str(), "reliability": s.reliability.as_str()}),
                     ),

@@ -147,3 +147,56 @@ pub async fn unanswered_claim(
     });
     Ok(())
 }
+
+/// Appends an audit entry as someone holding the database but not the audit key would:
+/// a well-formed link of the chain (its `prev` the head, its hash computed by the
+/// published rules, the head moved on), with `mac` as given. Returns its position.
+///
+/// # Errors
+/// When the database fails.
+pub async fn forge_audit_entry(store: &Store, mac: Option<&str>) -> crate::Result<i64> {
+    on_pool!(store, pool, DB, {
+        let mut tx = pool.begin().await?;
+        let (seq, prev): (i64, String) =
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?;
+        let mut entry = truce_engine::audit::Entry {
+            seq: seq + 1,
+            at: "2026-11-30T12:00:00Z".into(),
+            actor: "admin".into(),
+            action: "user.disable".into(),
+            target: "user:someone".into(),
+            before: String::new(),
+            after: String::new(),
+            detail: "{}".into(),
+            prev,
+            hash: String::new(),
+        };
+        entry.hash = entry.compute_hash();
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, action, target, state_before, state_after, detail, prev, hash, mac)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(entry.seq)
+        .bind(&entry.at)
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.target)
+        .bind(&entry.before)
+        .bind(&entry.after)
+        .bind(&entry.detail)
+        .bind(&entry.prev)
+        .bind(&entry.hash)
+        .bind(mac)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(entry.seq)
+            .bind(&entry.hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(entry.seq)
+    })
+}

@@ -200,6 +200,7 @@ impl Store {
                 .await?;
                 let seq = tx
                     .append(
+                        self.audit_key(),
                         actor,
                         Note::new(format!("incident.{action}"), format!("incident:{incident}"))
                             .detail(serde_json::json!({"reason": reason, "change": detail})),

@@ -55,7 +55,7 @@ pub async fn audit(cmd: AuditCmd) -> Result<()> {
                     ))
                 })?),
             };
-            let (chain, state, checked) = match export {
+            let (chain, state, checked, keyed) = match export {
                 Some(file) => {
                     let (entries, stored_head) = read_export(&file)?;
                     (
@@ -66,15 +66,20 @@ pub async fn audit(cmd: AuditCmd) -> Result<()> {
                         ),
                         Vec::new(),
                         0,
+                        None,
                     )
                 }
                 None => {
                     let store = open_unkeyed(&data).await?;
+                    let store = crate::with_audit_key(store, &data, false).await?;
                     let r = store.audit_verify(published.as_ref()).await?;
-                    (r.chain, r.state, r.targets_checked)
+                    let keyed = r.key_checked.then_some(r.unauthenticated);
+                    (r.chain, r.state, r.targets_checked, keyed)
                 }
             };
-            let intact = chain.findings.is_empty() && state.is_empty();
+            let unauthenticated = keyed.clone().unwrap_or_default();
+            let intact =
+                chain.findings.is_empty() && state.is_empty() && unauthenticated.is_empty();
             if json {
                 out(&format!(
                     "{}\n",
@@ -83,6 +88,8 @@ pub async fn audit(cmd: AuditCmd) -> Result<()> {
                         "chain": chain,
                         "targets_checked": checked,
                         "state": state,
+                        "key_checked": keyed.is_some(),
+                        "unauthenticated": unauthenticated,
                     }))?
                 ))?;
             } else {
@@ -96,7 +103,12 @@ pub async fn audit(cmd: AuditCmd) -> Result<()> {
                         chain.head.seq.max(first)
                     );
                 }
-                for f in chain.findings.iter().chain(&state) {
+                s += if keyed.is_some() {
+                    "each entry's MAC checked with the audit key\n"
+                } else {
+                    "MACs not checked: no audit key (entries appended by someone holding the database would pass)\n"
+                };
+                for f in chain.findings.iter().chain(&state).chain(&unauthenticated) {
                     s += &format!("  {}\n", f.what);
                 }
                 s += if intact { "intact\n" } else { "TAMPERED\n" };

@@ -53,6 +53,12 @@ struct DataArgs {
     /// while the registry is empty). TRUCE_REGISTRY_KEY (64 hex digits) overrides it.
     #[arg(long, env = "TRUCE_REGISTRY_KEY_FILE", value_name = "FILE")]
     registry_key: Option<PathBuf>,
+    /// File holding the key that authenticates audit entries (default: audit.key in the
+    /// data directory; created there, vouching for the chain as it stands, when missing).
+    /// Keep it apart from database backups: whoever holds it can write entries that
+    /// `audit verify` accepts.
+    #[arg(long, env = "TRUCE_AUDIT_KEY_FILE", value_name = "FILE")]
+    audit_key: Option<PathBuf>,
 }
 
 impl DataArgs {
@@ -60,6 +66,12 @@ impl DataArgs {
         self.registry_key
             .clone()
             .unwrap_or_else(|| self.data.join("registry.key"))
+    }
+
+    fn audit_key_file(&self) -> PathBuf {
+        self.audit_key
+            .clone()
+            .unwrap_or_else(|| self.data.join("audit.key"))
     }
 }
 
@@ -349,6 +361,7 @@ async fn run(cli: Cli) -> Result<()> {
                         data: dir.clone(),
                         database: database.clone(),
                         registry_key: None,
+                        audit_key: None,
                     };
                     let store = open(&args).await?;
                     equip(store, &args, true).await?
@@ -359,6 +372,7 @@ async fn run(cli: Cli) -> Result<()> {
                         data: dir.clone(),
                         database: None,
                         registry_key: None,
+                        audit_key: None,
                     })
                     .await?
                 }
@@ -615,10 +629,12 @@ fn cli_actor() -> String {
     format!("cli:{who}")
 }
 
-/// Attaches the actor and the registry key. With `create`, a missing key file is created
-/// while no person is on record (nothing is sealed yet, so no key can be lost).
+/// Attaches the actor, the audit key and the registry key. With `create`, a missing
+/// registry key file is created while no person is on record (nothing is sealed yet, so
+/// no key can be lost), and a missing audit key file is created and vouches for the chain
+/// as it stands.
 async fn equip(store: Store, args: &DataArgs, create: bool) -> Result<Store> {
-    let store = store.acting_as(&cli_actor());
+    let store = with_audit_key(store.acting_as(&cli_actor()), args, create).await?;
     let path = args.key_file();
     if std::env::var_os(truce_store::seal::KEY_ENV).is_none() && !path.exists() {
         if create && store.registry_facts().await?.is_empty() {
@@ -636,6 +652,32 @@ async fn equip(store: Store, args: &DataArgs, create: bool) -> Result<Store> {
     }
     let keys = truce_store::seal::Keyring::load(&path)?;
     Ok(store.with_keys(keys))
+}
+
+/// Attaches the audit key when its file exists; with `create`, makes it when it does not
+/// and authenticates the entries written so far (when the chain checks intact).
+async fn with_audit_key(store: Store, args: &DataArgs, create: bool) -> Result<Store> {
+    let path = args.audit_key_file();
+    if path.exists() {
+        return Ok(store.with_audit_key(truce_store::audit::AuditKey::load(&path)?));
+    }
+    if !create {
+        return Ok(store);
+    }
+    let store = store.with_audit_key(truce_store::audit::AuditKey::create_file(&path)?);
+    let vouched = store.authenticate_audit_chain().await;
+    #[allow(clippy::print_stderr)]
+    match vouched {
+        Ok(n) => eprintln!(
+            "note: created the audit key {} ({n} entries authenticated); keep it apart from database backups (docs/data-protection.md)",
+            path.display()
+        ),
+        Err(e) => eprintln!(
+            "warning: created the audit key {}, but the entries written so far were not authenticated: {e}",
+            path.display()
+        ),
+    }
+    Ok(store)
 }
 
 use truce_usecases::bootstrap::{self, DB_FILE};

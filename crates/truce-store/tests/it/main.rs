@@ -30,6 +30,7 @@ fn nk2020() -> AgreementBundle {
 
 use truce_store::testing::fresh_all;
 
+mod audit_key;
 mod pages;
 mod registry;
 mod submit;

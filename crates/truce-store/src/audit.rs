@@ -44,6 +44,11 @@ impl AuditKey {
     /// Creates a key file with a new random key, readable by its owner only; refuses to
     /// overwrite one.
     pub fn create_file(path: &std::path::Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::private_dir(dir).map_err(|e| {
+                StoreError::Refused(format!("cannot create the folder {}: {e}", dir.display()))
+            })?;
+        }
         let key = crate::seal::random_key();
         crate::seal::write_secret(path, &key)?;
         Ok(Self(key))

@@ -808,6 +808,12 @@ pub struct Neighbourhood {
 }
 
 impl Neighbourhood {
+    /// The neighbourhood of `n`'s place and reach over the window `[from_s, to_s]`: what
+    /// a store asks when it reads the candidates of several reports at once by time.
+    pub fn spanning(n: Neighbourhood, from_s: i64, to_s: i64) -> Self {
+        Self { from_s, to_s, ..n }
+    }
+
     /// The box `[west, south, east, north]` in degrees holding the point of every
     /// incident of radius up to `radius_m` whose index box meets the report's.
     pub fn bbox(&self, radius_m: f64) -> [f64; 4] {

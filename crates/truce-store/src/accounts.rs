@@ -123,6 +123,7 @@ fn user_of(r: UserRow) -> Result<User> {
     })
 }
 
+/// The columns a [`User`] is read from (`token_user` names them with its table's alias).
 const USER_COLUMNS: &str = "id, name, role, party, disabled, created_at";
 
 impl Store {
@@ -480,16 +481,16 @@ impl Store {
 
     /// The enabled user a live token belongs to.
     pub async fn token_user(&self, secret: &str) -> Result<Option<User>> {
-        let user: Option<String> = on_pool!(self, pool, DB, {
-            sqlx::query_scalar("SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked = 0 AND u.disabled = 0")
-                .bind(sha256(secret))
-                .fetch_optional(pool)
-                .await?
+        // One statement: every authenticated request asks.
+        let row: Option<UserRow> = on_pool!(self, pool, DB, {
+            sqlx::query_as(
+                "SELECT u.id, u.name, u.role, u.party, u.disabled, u.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked = 0 AND u.disabled = 0",
+            )
+            .bind(sha256(secret))
+            .fetch_optional(pool)
+            .await?
         });
-        match user {
-            Some(u) => self.user(&u).await,
-            None => Ok(None),
-        }
+        row.map(user_of).transpose()
     }
 
     /// Revokes a token by its public id; false when there is none.

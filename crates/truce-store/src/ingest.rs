@@ -457,6 +457,19 @@ pub async fn place_group(
     let near = store.incidents_near(agreement, &near).await?;
     let left = store.incidents_in_full(&left, sources).await?;
     matcher.hold(left, near);
+    // The incidents the reports would join as things stand, in full at once: most still
+    // are what they join once the reports before them are placed; the rest are read as
+    // they come.
+    let joins: Vec<String> = group
+        .iter()
+        .filter_map(|i| matcher.would_join(&i.report))
+        .filter(|id| !matcher.holds_in_full(id))
+        .map(str::to_owned)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let joins = store.incidents_in_full(&joins, sources).await?;
+    matcher.hold(joins, Vec::new());
     // The group's own reports by id, and the current version of each keyed record it
     // stored: (version, incident).
     let mut placed_here: HashMap<String, Decision> = HashMap::new();

@@ -159,9 +159,18 @@ pub struct Store {
     keys: Option<std::sync::Arc<seal::Keyring>>,
     /// The key that authenticates audit entries, when configured.
     audit_key: Option<std::sync::Arc<audit::AuditKey>>,
+    /// The sources as last read ([`Store::sources_with`]).
+    known_sources: KnownSources,
     /// Incident pages kept in memory, when asked for ([`Store::with_incident_pages`]).
     pages: Option<pages::SharedPages>,
 }
+
+/// The sources as last read, shared by a store's handles.
+type KnownSources = std::sync::Arc<
+    std::sync::RwLock<
+        Option<std::sync::Arc<std::collections::HashMap<String, truce_model::report::Source>>>,
+    >,
+>;
 
 /// Connections of the import lock's holder ([`ImportLock::store`]): one does its work, the
 /// other is spare, so that nothing it calls waits for a connection it holds itself.
@@ -288,6 +297,7 @@ impl Store {
             actor: std::sync::Arc::from("system"),
             keys: None,
             audit_key: None,
+            known_sources: KnownSources::default(),
             pages: None,
         };
         store.migrate().await?;
@@ -308,6 +318,7 @@ impl Store {
             actor: std::sync::Arc::from("system"),
             keys: None,
             audit_key: None,
+            known_sources: KnownSources::default(),
             pages: None,
         };
         store.migrate().await?;

@@ -10,7 +10,7 @@
 //! incident row matches its reports: [`Store::matching_owed`] says when it may not.
 
 use crate::reports::MemberRow;
-use crate::sql::{cells_of, decode, sql_list};
+use crate::sql::{cells_of, decode};
 use crate::{Current, Result, Store, StoreError};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
@@ -20,6 +20,38 @@ use truce_engine::incidents::{
 use truce_model::report::{EventType, Location, Report, Source};
 
 /// The widest radius a place can have (location precision 5 and beyond).
+/// Neighbourhoods asked in one statement ([`Store::incidents_near`]): two arms each,
+/// eight values an arm.
+const NEAR_PER_STATEMENT: usize = 8;
+
+/// The window and box conditions of one arm of [`Store::incidents_near`]: an incident's
+/// window meets `[from_s, to_s]` (its start at most `longest` before), its point in `b`.
+fn push_window_and_box<DB: sqlx::Database>(
+    q: &mut QueryBuilder<'_, DB>,
+    n: &Neighbourhood,
+    longest: i64,
+    b: [f64; 4],
+) where
+    i64: for<'e> sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+    f64: for<'e> sqlx::Encode<'e, DB> + sqlx::Type<DB>,
+{
+    q.push(" AND start_s >= ")
+        .push_bind(n.from_s.saturating_sub(longest))
+        .push(" AND start_s <= ")
+        .push_bind(n.to_s)
+        .push(" AND end_s >= ")
+        .push_bind(n.from_s)
+        .push(" AND lon >= ")
+        .push_bind(b[0])
+        .push(" AND lon <= ")
+        .push_bind(b[2])
+        .push(" AND lat >= ")
+        .push_bind(b[1])
+        .push(" AND lat <= ")
+        .push_bind(b[3])
+        .push(" AND report_count > 0");
+}
+
 fn widest_radius_m() -> f64 {
     Location {
         point: None,
@@ -234,6 +266,10 @@ impl Store {
     /// neighbourhoods `near`, by their index entries (place, window, radius, type,
     /// analyst's status), each once: narrow places through the cell × time index, wide
     /// ones through their partial index.
+    ///
+    /// The neighbourhoods are asked [`NEAR_PER_STATEMENT`] at a time (the last repeated
+    /// to fill a statement), every value bound, so the statement's text never changes and
+    /// the database plans it once per connection rather than once a group of reports.
     pub async fn incidents_near(
         &self,
         agreement: &str,
@@ -249,53 +285,80 @@ impl Store {
                 .await?
                 .unwrap_or(0)
         });
-        let mut rows: Vec<IndexRow> = Vec::new();
         // The partial index's predicate is written out (`radius_m > 25000`), as the planner
         // only uses it for a query that repeats it.
         const _: () = assert!(NARROW_RADIUS_M == 25_000.0);
-        // Two arms a neighbourhood (narrow and wide places), eight binds an arm.
-        for chunk in near.chunks(crate::sql::ROWS_PER_STATEMENT / 16) {
+        let (narrow_hint, wide_hint, cells_in) = match &self.backend {
+            crate::Backend::Sqlite(_) => (
+                " INDEXED BY incidents_by_cell_time",
+                " INDEXED BY incidents_wide",
+                "cell IN (SELECT value FROM json_each(",
+            ),
+            crate::Backend::Postgres(_) => ("", "", "cell = ANY(CAST("),
+        };
+        let cells_end = match &self.backend {
+            crate::Backend::Sqlite(_) => "))",
+            crate::Backend::Postgres(_) => " AS bigint[]))",
+        };
+        let columns = "SELECT id, lon, lat, start_s, end_s, radius_m, event_type, analyst_status FROM incidents";
+        let mut rows: Vec<IndexRow> = Vec::new();
+        for chunk in near.chunks(NEAR_PER_STATEMENT) {
             on_pool!(self, pool, DB, {
                 let mut q = QueryBuilder::<DB>::new("");
-                for (k, n) in chunk.iter().enumerate() {
-                    for (wide, radius) in [(false, NARROW_RADIUS_M), (true, widest_radius_m())] {
-                        let b = n.bbox(radius);
-                        let cells = if wide { None } else { cells_of(b) };
-                        let hint = match (&self.backend, wide, &cells) {
-                            (crate::Backend::Sqlite(_), true, _) => " INDEXED BY incidents_wide",
-                            (crate::Backend::Sqlite(_), false, Some(_)) => {
-                                " INDEXED BY incidents_by_cell_time"
-                            }
-                            _ => "",
-                        };
-                        if k > 0 || wide {
-                            q.push(" UNION ALL ");
-                        }
-                        q.push(format!(
-                        "SELECT id, lon, lat, start_s, end_s, radius_m, event_type, analyst_status FROM incidents{hint} WHERE agreement_id = "
-                    ))
-                    .push_bind(agreement)
-                    .push(format!(" AND radius_m {} 25000", if wide { ">" } else { "<=" }));
-                        if let Some(c) = &cells {
-                            q.push(format!(" AND cell IN ({})", sql_list(c)));
-                        }
-                        q.push(" AND start_s >= ")
-                            .push_bind(n.from_s.saturating_sub(longest))
-                            .push(" AND start_s <= ")
-                            .push_bind(n.to_s)
-                            .push(" AND end_s >= ")
-                            .push_bind(n.from_s)
-                            .push(" AND lon >= ")
-                            .push_bind(b[0])
-                            .push(" AND lon <= ")
-                            .push_bind(b[2])
-                            .push(" AND lat >= ")
-                            .push_bind(b[1])
-                            .push(" AND lat <= ")
-                            .push_bind(b[3])
-                            .push(" AND report_count > 0");
+                let last = chunk[chunk.len() - 1];
+                let padded = chunk
+                    .iter()
+                    .chain(std::iter::repeat(&last))
+                    .take(NEAR_PER_STATEMENT);
+                for (k, n) in padded.enumerate() {
+                    let b = n.bbox(NARROW_RADIUS_M);
+                    if k > 0 {
+                        q.push(" UNION ALL ");
                     }
+                    q.push(format!("{columns}{narrow_hint} WHERE agreement_id = "))
+                        .push_bind(agreement)
+                        .push(" AND radius_m <= 25000");
+                    // A box too large for the cells (near a pole) leaves them out: the
+                    // only statement whose text depends on the reports.
+                    match cells_of(b) {
+                        Some(c) => {
+                            let list = c.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                            let list = match &self.backend {
+                                crate::Backend::Sqlite(_) => format!("[{list}]"),
+                                crate::Backend::Postgres(_) => format!("{{{list}}}"),
+                            };
+                            q.push(format!(" AND {cells_in}"))
+                                .push_bind(list)
+                                .push(cells_end);
+                        }
+                        None => {
+                            q.push(" AND cell IS NOT NULL");
+                        }
+                    }
+                    push_window_and_box(&mut q, n, longest, b);
                 }
+                // The wide places of the whole chunk at once: few, and the matcher decides.
+                let (from_s, to_s) = chunk.iter().fold((i64::MAX, i64::MIN), |(f, t), n| {
+                    (f.min(n.from_s), t.max(n.to_s))
+                });
+                let b = chunk.iter().map(|n| n.bbox(widest_radius_m())).fold(
+                    [f64::MAX, f64::MAX, f64::MIN, f64::MIN],
+                    |a, b| {
+                        [
+                            a[0].min(b[0]),
+                            a[1].min(b[1]),
+                            a[2].max(b[2]),
+                            a[3].max(b[3]),
+                        ]
+                    },
+                );
+                let all = Neighbourhood::spanning(chunk[0], from_s, to_s);
+                q.push(format!(
+                    " UNION ALL {columns}{wide_hint} WHERE agreement_id = "
+                ))
+                .push_bind(agreement)
+                .push(" AND radius_m > 25000");
+                push_window_and_box(&mut q, &all, longest, b);
                 rows.extend(q.build_query_as::<IndexRow>().fetch_all(pool).await?);
             });
         }

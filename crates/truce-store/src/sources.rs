@@ -34,6 +34,23 @@ impl Store {
         })
     }
 
+    /// Every source, by id, as last read by this process unless `wanted` is not among
+    /// them: sources are only ever added, never changed or removed, so a copy that holds
+    /// the one a request names is as good as a fresh read (a submission asks for every
+    /// report).
+    pub async fn sources_with(&self, wanted: Option<&str>) -> Result<HashMap<String, Source>> {
+        if let Some(known) = self.known_sources.read().ok().and_then(|k| k.clone())
+            && wanted.is_none_or(|id| known.contains_key(id))
+        {
+            return Ok((*known).clone());
+        }
+        let fresh = self.sources().await?;
+        if let Ok(mut k) = self.known_sources.write() {
+            *k = Some(std::sync::Arc::new(fresh.clone()));
+        }
+        Ok(fresh)
+    }
+
     /// Every source, by id.
     pub async fn sources(&self) -> Result<HashMap<String, Source>> {
         on_pool!(self, pool, DB, {

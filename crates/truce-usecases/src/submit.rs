@@ -104,7 +104,9 @@ pub async fn prepare(
     value: &Value,
     now: jiff::Timestamp,
 ) -> Result<Prepared, SubmitError> {
-    let sources = store.sources().await?;
+    let sources = store
+        .sources_with(value.get("source").and_then(Value::as_str))
+        .await?;
     let ctx = jsonl::Context {
         agreement: &bundle.agreement,
         sources: &sources,

@@ -10,7 +10,7 @@
 //! incident row matches its reports: [`Store::matching_owed`] says when it may not.
 
 use crate::reports::MemberRow;
-use crate::sql::{cells_of, decode};
+use crate::sql::{cells_of, decode, sql_list};
 use crate::{Current, Result, Store, StoreError};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
@@ -268,8 +268,9 @@ impl Store {
     /// ones through their partial index.
     ///
     /// The neighbourhoods are asked [`NEAR_PER_STATEMENT`] at a time (the last repeated
-    /// to fill a statement), every value bound, so the statement's text never changes and
-    /// the database plans it once per connection rather than once a group of reports.
+    /// to fill a statement). On SQLite every value is bound, so the statement's text never
+    /// changes and SQLite prepares it once per connection rather than once a group of
+    /// reports (preparing took longer than running it).
     pub async fn incidents_near(
         &self,
         agreement: &str,
@@ -288,17 +289,12 @@ impl Store {
         // The partial index's predicate is written out (`radius_m > 25000`), as the planner
         // only uses it for a query that repeats it.
         const _: () = assert!(NARROW_RADIUS_M == 25_000.0);
-        let (narrow_hint, wide_hint, cells_in) = match &self.backend {
+        let (narrow_hint, wide_hint) = match &self.backend {
             crate::Backend::Sqlite(_) => (
                 " INDEXED BY incidents_by_cell_time",
                 " INDEXED BY incidents_wide",
-                "cell IN (SELECT value FROM json_each(",
             ),
-            crate::Backend::Postgres(_) => ("", "", "cell = ANY(CAST("),
-        };
-        let cells_end = match &self.backend {
-            crate::Backend::Sqlite(_) => "))",
-            crate::Backend::Postgres(_) => " AS bigint[]))",
+            crate::Backend::Postgres(_) => ("", ""),
         };
         let columns = "SELECT id, lon, lat, start_s, end_s, radius_m, event_type, analyst_status FROM incidents";
         let mut rows: Vec<IndexRow> = Vec::new();
@@ -318,20 +314,22 @@ impl Store {
                     q.push(format!("{columns}{narrow_hint} WHERE agreement_id = "))
                         .push_bind(agreement)
                         .push(" AND radius_m <= 25000");
-                    // A box too large for the cells (near a pole) leaves them out: the
-                    // only statement whose text depends on the reports.
-                    match cells_of(b) {
-                        Some(c) => {
-                            let list = c.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-                            let list = match &self.backend {
-                                crate::Backend::Sqlite(_) => format!("[{list}]"),
-                                crate::Backend::Postgres(_) => format!("{{{list}}}"),
-                            };
-                            q.push(format!(" AND {cells_in}"))
-                                .push_bind(list)
-                                .push(cells_end);
+                    // SQLite takes the cells as one value, so the text stays the same.
+                    // PostgreSQL gets them written into the statement: a plan made for
+                    // unknown cells (its generic plan, after a statement's fifth run) scans
+                    // every incident, while one made for these uses the index. A box too
+                    // large for the cells (near a pole) leaves them out.
+                    match (cells_of(b), &self.backend) {
+                        (Some(c), crate::Backend::Sqlite(_)) => {
+                            let list = c.iter().map(i64::to_string).collect::<Vec<_>>();
+                            q.push(" AND cell IN (SELECT value FROM json_each(")
+                                .push_bind(format!("[{}]", list.join(",")))
+                                .push("))");
                         }
-                        None => {
+                        (Some(c), crate::Backend::Postgres(_)) => {
+                            q.push(format!(" AND cell IN ({})", sql_list(&c)));
+                        }
+                        (None, _) => {
                             q.push(" AND cell IS NOT NULL");
                         }
                     }

@@ -498,6 +498,12 @@ impl Store {
     /// entries were authenticated. Run only when the key is new: an entry appended by
     /// someone without the key after that is then reported by `verify`, not vouched for.
     pub async fn authenticate_audit_chain(&self) -> Result<u64> {
+        self.authenticate_audit_entries(false).await
+    }
+
+    /// [`Store::authenticate_audit_chain`]; with `foreign`, also the entries whose MAC
+    /// another key made (a chain restored from a dump of another centre).
+    pub(crate) async fn authenticate_audit_entries(&self, foreign: bool) -> Result<u64> {
         let Some(key) = &self.audit_key else {
             return Err(StoreError::Refused("no audit key".into()));
         };
@@ -511,10 +517,18 @@ impl Store {
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
             tx.lock_chain().await?;
-            let open: Vec<(i64, String)> =
-                sqlx::query_as("SELECT seq, hash FROM audit_log WHERE mac IS NULL ORDER BY seq")
+            let all: Vec<(i64, String, Option<String>)> =
+                sqlx::query_as("SELECT seq, hash, mac FROM audit_log ORDER BY seq")
                     .fetch_all(&mut *tx)
                     .await?;
+            let open: Vec<(i64, String)> = all
+                .into_iter()
+                .filter(|(_, hash, mac)| match mac {
+                    None => true,
+                    Some(m) => foreign && *m != key.mac(hash),
+                })
+                .map(|(seq, hash, _)| (seq, hash))
+                .collect();
             for (seq, hash) in &open {
                 sqlx::query("UPDATE audit_log SET mac = $1 WHERE seq = $2")
                     .bind(key.mac(hash))

@@ -91,6 +91,9 @@ pub async fn restore(args: RestoreArgs) -> Result<()> {
     let file = std::fs::File::open(&args.file)
         .map_err(|e| BadInput(format!("cannot read {}: {e}", args.file.display())))?;
     let store = open_bare(&args.data).await?;
+    // A data directory gets its audit key now if it has none: the restored chain is
+    // authenticated with it.
+    let store = crate::with_audit_key(store, &args.data, args.data.database.is_none()).await?;
     let moved = store
         .restore(&mut BufReader::new(file))
         .await
@@ -108,6 +111,8 @@ pub async fn copy(args: CopyArgs) -> Result<()> {
     let to = Store::open(&args.to)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&args.to)))?;
+    // The copy keeps the source's audit key: its nodes are given the same file.
+    let to = crate::with_audit_key(to, &args.data, false).await?;
     let mut buf: Vec<u8> = Vec::new();
     let dumped = from.dump(&mut buf).await?;
     let moved = to

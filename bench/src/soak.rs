@@ -143,4 +143,15 @@ end
         report.chain.entries,
         report.targets_checked
     );
+    // What was found, so that a failed check says why.
+    for f in report
+        .chain
+        .findings
+        .iter()
+        .chain(&report.state)
+        .chain(&report.unauthenticated)
+        .take(20)
+    {
+        println!("  {}", f.what);
+    }
 }

@@ -410,15 +410,24 @@ impl Store {
     /// evidence record and registry person and compares it with the last entry about it.
     pub async fn audit_verify(&self, published: Option<&Head>) -> Result<AuditReport> {
         on_pool!(self, pool, DB, {
+            // Everything is read in one snapshot: a write committed while `verify` reads
+            // (a server still answering) would otherwise show as a chain cut short or a
+            // row changed without an entry.
+            let mut tx = pool.begin().await?;
+            if !self.is_sqlite() {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let rows = sqlx::query(&format!(
                 "SELECT {ENTRY_COLUMNS} FROM audit_log ORDER BY seq"
             ))
-            .fetch_all(pool)
+            .fetch_all(&mut *tx)
             .await?;
             let entries: Vec<Entry> = rows.iter().map(entry_of).collect::<Result<_>>()?;
             let stored: Option<(i64, String)> =
                 sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                    .fetch_optional(pool)
+                    .fetch_optional(&mut *tx)
                     .await?;
             let stored = stored.map(|(seq, hash)| Head { seq, hash });
             let chain = audit::check_chain(&entries, stored.as_ref(), published);
@@ -432,12 +441,12 @@ impl Store {
                 .filter(|t| STATEFUL.iter().any(|k| t.starts_with(&format!("{k}:"))))
                 .map(|t| (*t).to_owned())
                 .collect();
-            let existing: Vec<(String,)> = sqlx::query_as(STATEFUL_TARGETS).fetch_all(pool).await?;
+            let existing: Vec<(String,)> =
+                sqlx::query_as(STATEFUL_TARGETS).fetch_all(&mut *tx).await?;
             targets.extend(existing.into_iter().map(|(t,)| t));
-            let mut conn = pool.acquire().await?;
             let mut state = Vec::new();
             for t in &targets {
-                let now = conn.state(t).await?;
+                let now = tx.state(t).await?;
                 match last.get(t.as_str()) {
                     None => state.push(Finding {
                         seq: None,
@@ -466,7 +475,7 @@ impl Store {
             if let Some(key) = &self.audit_key {
                 let macs: Vec<(i64, String, Option<String>)> =
                     sqlx::query_as("SELECT seq, hash, mac FROM audit_log ORDER BY seq")
-                        .fetch_all(pool)
+                        .fetch_all(&mut *tx)
                         .await?;
                 for (seq, hash, mac) in macs {
                     let what = match mac {
@@ -483,6 +492,7 @@ impl Store {
                     });
                 }
             }
+            tx.commit().await?;
             Ok(AuditReport {
                 chain,
                 targets_checked: targets.len() as u64,

@@ -30,7 +30,7 @@ fn nk2020() -> AgreementBundle {
 
 use truce_store::testing::fresh_all;
 
-mod audit_key;
+mod audit;
 mod pages;
 mod registry;
 mod submit;

@@ -1,6 +1,7 @@
 //! The audit key: entries written with it carry a MAC only its holder can make, so an
 //! entry appended by someone holding the database alone — a correct link of the chain,
-//! hashed by the published rules — is caught by `audit_verify` given the key.
+//! hashed by the published rules — is caught by `audit_verify` given the key. And
+//! `audit_verify` reads one snapshot, so writes going on meanwhile are no finding.
 
 use truce_store::accounts::UserRole;
 use truce_store::audit::AuditKey;
@@ -102,6 +103,41 @@ async fn a_first_audit_key_vouches_for_an_intact_chain_and_for_nothing_appended_
                 .collect::<Vec<_>>(),
             [Some(forged)]
         );
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
+async fn verify_while_writes_go_on_finds_nothing() {
+    let now = "2026-11-28T00:00:00Z";
+    for (guard, store) in fresh_all().await {
+        let store = store.with_audit_key(AuditKey::new([5; 32]));
+        store
+            .add_user("ana", "Ana Analyst", UserRole::Analyst, None, PASSWORD, now)
+            .await
+            .expect("user");
+        // Tokens created and revoked without a pause while the chain is checked.
+        let writer = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for k in 0..60 {
+                    let (id, _) = store
+                        .create_token("ana", &format!("device {k}"), now)
+                        .await
+                        .expect("token");
+                    store.revoke_token(&id).await.expect("revoke");
+                }
+            })
+        };
+        let mut checks = 0;
+        while !writer.is_finished() || checks == 0 {
+            let report = store.audit_verify(None).await.expect("verify");
+            assert!(report.is_intact(), "check {checks}: {report:?}");
+            checks += 1;
+            assert!(checks < 10_000, "the writer did not finish");
+        }
+        writer.await.expect("writer");
+        assert!(store.audit_verify(None).await.expect("verify").is_intact());
         guard.done(store).await;
     }
 }

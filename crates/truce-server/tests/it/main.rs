@@ -1055,6 +1055,13 @@ async fn submitted_reports_are_matched_once_even_when_retried_with_their_idempot
             Some(2),
             "stored once"
         );
+        // The same report again without a key: nothing is stored twice, and the answer
+        // names where it went.
+        let plain = [("authorization", bearer.as_str())];
+        let (status, _, repeat) = call(&s, "POST", uri, &plain, Some(body.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{repeat}");
+        assert_eq!(repeat["stored"], false, "{repeat}");
+        assert_eq!(repeat["incident"], first["incident"], "{repeat}");
         let mut other = body.clone();
         other["text"] = serde_json::json!("something else");
         let (status, _, _) = call(&s, "POST", uri, &h, Some(other)).await;

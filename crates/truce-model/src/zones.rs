@@ -358,6 +358,16 @@ fn shape_of(
             }
         }
     } else {
+        // The conversion to geometries indexes each position's second number: a position
+        // with fewer is refused here, by its pointer, rather than crash the loader.
+        if let Some(short) = short_position(&geometry, &format!("{base}/geometry")) {
+            problems.push(problem(
+                file,
+                at(&short),
+                "a position needs a longitude and a latitude".into(),
+            ));
+            return None;
+        }
         match serde_json::from_value::<geojson::Geometry>(geometry) {
             Err(e) => {
                 problems.push(problem(
@@ -644,6 +654,43 @@ fn geodesic_area_km2(g: &MultiPolygon<f64>) -> f64 {
         .map(|p| p.geodesic_area_signed().abs())
         .sum::<f64>()
         / 1e6
+}
+
+/// The JSON pointer of the first position of a GeoJSON geometry (`coordinates` at the
+/// depth its `type` gives, or inside a collection's `geometries`) that holds fewer than
+/// two numbers; `None` when every one has two or more, or when the geometry is malformed
+/// otherwise (the GeoJSON reader names that).
+fn short_position(geometry: &Value, at: &str) -> Option<String> {
+    fn walk(v: &Value, depth: usize, at: &str) -> Option<String> {
+        let items = v.as_array()?;
+        if depth == 0 {
+            return (items.len() < 2 && items.iter().all(Value::is_number)).then(|| at.to_owned());
+        }
+        items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| walk(x, depth - 1, &format!("{at}/{i}")))
+    }
+    let depth = match geometry.get("type").and_then(Value::as_str)? {
+        "Point" => 0,
+        "MultiPoint" | "LineString" => 1,
+        "MultiLineString" | "Polygon" => 2,
+        "MultiPolygon" => 3,
+        "GeometryCollection" => {
+            return geometry
+                .get("geometries")?
+                .as_array()?
+                .iter()
+                .enumerate()
+                .find_map(|(i, g)| short_position(g, &format!("{at}/geometries/{i}")));
+        }
+        _ => return None,
+    };
+    walk(
+        geometry.get("coordinates")?,
+        depth,
+        &format!("{at}/coordinates"),
+    )
 }
 
 #[cfg(test)]

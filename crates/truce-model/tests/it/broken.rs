@@ -273,6 +273,30 @@ fn broken_zone_files_name_the_json_pointer() {
 }
 
 #[test]
+fn a_position_with_one_number_is_a_problem_named_by_its_pointer_not_a_crash() {
+    // Found by the zones_geojson fuzz target: the GeoJSON reader's conversion indexed the
+    // missing latitude and panicked.
+    for (from, to, pointer) in [
+        (
+            "[47,41],",
+            "[47],",
+            "/features/0/geometry/coordinates/0/2",
+        ),
+        ("[47,41],", "[],", "/features/0/geometry/coordinates/0/2"),
+    ] {
+        let zones = ZONES.replace(from, to);
+        let err = load(VALID, &zones).expect_err("must fail");
+        let got: Vec<String> = err.0.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            got,
+            [format!(
+                "zones.geojson#{pointer}: a position needs a longitude and a latitude"
+            )]
+        );
+    }
+}
+
+#[test]
 fn a_missing_companion_file_is_a_problem_not_a_panic() {
     let text = VALID.replace(
         "zones = \"zones.geojson\"",

@@ -277,11 +277,7 @@ fn a_position_with_one_number_is_a_problem_named_by_its_pointer_not_a_crash() {
     // Found by the zones_geojson fuzz target: the GeoJSON reader's conversion indexed the
     // missing latitude and panicked.
     for (from, to, pointer) in [
-        (
-            "[47,41],",
-            "[47],",
-            "/features/0/geometry/coordinates/0/2",
-        ),
+        ("[47,41],", "[47],", "/features/0/geometry/coordinates/0/2"),
         ("[47,41],", "[],", "/features/0/geometry/coordinates/0/2"),
     ] {
         let zones = ZONES.replace(from, to);

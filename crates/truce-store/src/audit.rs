@@ -128,6 +128,8 @@ pub(crate) trait Chain {
     /// Appends an entry for a write just made in this transaction, authenticated with
     /// `key` when the store has one.
     async fn append(&mut self, key: Option<&AuditKey>, actor: &str, note: Note) -> Result<i64>;
+    /// Writes an entry already hashed, with its MAC, and makes it the chain's head.
+    async fn insert_entry(&mut self, entry: &Entry, mac: Option<&str>) -> Result<()>;
 }
 
 macro_rules! chain_for {
@@ -290,6 +292,12 @@ macro_rules! chain_for {
                     hash: String::new(),
                 };
                 entry.hash = entry.compute_hash();
+                let mac = key.map(|k| k.mac(&entry.hash));
+                self.insert_entry(&entry, mac.as_deref()).await?;
+                Ok(seq)
+            }
+
+            async fn insert_entry(&mut self, entry: &Entry, mac: Option<&str>) -> Result<()> {
                 sqlx::query(
                     "INSERT INTO audit_log (seq, at, actor, action, target, state_before, state_after, detail, prev, hash, mac)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -304,14 +312,15 @@ macro_rules! chain_for {
                 .bind(&entry.detail)
                 .bind(&entry.prev)
                 .bind(&entry.hash)
-                .bind(key.map(|k| k.mac(&entry.hash)))
+                .bind(mac)
                 .execute(&mut *self)
                 .await?;
-                sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+                sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                    .bind(entry.seq)
                     .bind(&entry.hash)
                     .execute(&mut *self)
                     .await?;
-                Ok(seq)
+                Ok(())
             }
         }
     };

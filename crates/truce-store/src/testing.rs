@@ -174,28 +174,7 @@ pub async fn forge_audit_entry(store: &Store, mac: Option<&str>) -> crate::Resul
             hash: String::new(),
         };
         entry.hash = entry.compute_hash();
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, action, target, state_before, state_after, detail, prev, hash, mac)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(entry.seq)
-        .bind(&entry.at)
-        .bind(&entry.actor)
-        .bind(&entry.action)
-        .bind(&entry.target)
-        .bind(&entry.before)
-        .bind(&entry.after)
-        .bind(&entry.detail)
-        .bind(&entry.prev)
-        .bind(&entry.hash)
-        .bind(mac)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(entry.seq)
-            .bind(&entry.hash)
-            .execute(&mut *tx)
-            .await?;
+        crate::audit::Chain::insert_entry(&mut *tx, &entry, mac).await?;
         tx.commit().await?;
         Ok(entry.seq)
     })

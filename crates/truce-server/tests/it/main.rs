@@ -647,6 +647,27 @@ async fn call(
 
 const PASSWORD: &str = "a long enough password";
 
+/// Adds the monitor `mon` with an API token and returns its Authorization header value.
+async fn monitor_bearer(store: &Store) -> String {
+    let now = "2026-11-28T00:00:00Z";
+    store
+        .add_user(
+            "mon",
+            "Monitor",
+            truce_store::accounts::UserRole::Monitor,
+            None,
+            PASSWORD,
+            now,
+        )
+        .await
+        .expect("user");
+    let (_, secret) = store
+        .create_token("mon", "device", now)
+        .await
+        .expect("token");
+    format!("Bearer {secret}")
+}
+
 /// Logs in and returns the Cookie header value and the CSRF token.
 async fn log_in(state: &AppState, user: &str) -> (String, String) {
     let (status, cookie, v) = call(
@@ -921,18 +942,9 @@ async fn sessions_need_their_csrf_token_tokens_can_be_revoked_and_failed_logins_
 
 #[tokio::test]
 async fn an_idempotency_key_is_held_only_by_an_answer_or_a_claim_within_its_lease() {
-    use truce_store::accounts::{IDEMPOTENCY_LEASE_S, UserRole};
+    use truce_store::accounts::IDEMPOTENCY_LEASE_S;
     for (guard, store, s) in states().await {
-        let now = "2026-11-28T00:00:00Z";
-        store
-            .add_user("mon", "Monitor", UserRole::Monitor, None, PASSWORD, now)
-            .await
-            .expect("user");
-        let (_, secret) = store
-            .create_token("mon", "device", now)
-            .await
-            .expect("token");
-        let bearer = format!("Bearer {secret}");
+        let bearer = monitor_bearer(&store).await;
         let body = serde_json::json!({"source": "op-7", "key": "lease-1", "occurred": {"start": "2021-05-01T05:00:00Z", "end": "2021-05-01T06:00:00Z", "precision": 1}, "location": {"lon": 46.752, "lat": 39.816, "precision": 1}, "type": "artillery", "credibility": 1});
         let uri = "/api/v1/agreements/nk-2020/reports";
         let post = |key: &'static str, body: serde_json::Value| {
@@ -1111,18 +1123,8 @@ async fn submitted_reports_are_matched_once_even_when_retried_with_their_idempot
 
 #[tokio::test]
 async fn submissions_arriving_together_are_matched_as_if_one_after_the_other() {
-    use truce_store::accounts::UserRole;
     for (guard, store, s) in states().await {
-        let now = "2026-11-28T00:00:00Z";
-        store
-            .add_user("mon", "Monitor", UserRole::Monitor, None, PASSWORD, now)
-            .await
-            .expect("user");
-        let (_, secret) = store
-            .create_token("mon", "device", now)
-            .await
-            .expect("token");
-        let bearer = format!("Bearer {secret}");
+        let bearer = monitor_bearer(&store).await;
         let before = store.report_count().await.expect("count");
         // 24 reports of one shelling far from every stored incident, sent at once, and one
         // request sent twice at the same moment under one key.

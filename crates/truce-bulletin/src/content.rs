@@ -370,7 +370,7 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
         period: Period {
             from,
             to,
-            time_zone: a.time_zone.clone(),
+            time_zone: a.reporting_time_zone.clone(),
             previous_from,
             previous_to,
         },

@@ -30,10 +30,19 @@ pub struct Agreement {
     pub id: String,
     /// Human title.
     pub title: String,
-    /// IANA name of the time zone all dates of the agreement are read in.
+    /// IANA name of the time zone the agreement's own times are stated in (its
+    /// documents' effective instants, deadlines given with a time of day).
     pub time_zone: String,
+    /// IANA name of the time zone of the reporting day: the day an event is counted on,
+    /// the day a dated deadline ends, the scorecard's and the feeds' days. The
+    /// `reporting_time_zone` of the file, or `time_zone` when it names none.
+    pub reporting_time_zone: String,
+    /// The reporting day's zone.
     #[serde(skip)]
     tz: TimeZone,
+    /// The zone the agreement's times are stated in.
+    #[serde(skip)]
+    stated_tz: TimeZone,
     /// The instant the first statement took effect.
     pub effective: Timestamp,
     /// Who takes part or comments.
@@ -513,6 +522,7 @@ impl AgreementView {
             "agreement": a.id,
             "title": a.title,
             "time_zone": a.time_zone,
+            "reporting_time_zone": a.reporting_time_zone,
             "effective": a.effective,
             "as_of": self.as_of,
             "documents": self.documents,
@@ -527,9 +537,14 @@ impl AgreementView {
 }
 
 impl Agreement {
-    /// The agreement's time zone.
+    /// The time zone of the reporting day ([`Agreement::reporting_time_zone`]).
     pub fn tz(&self) -> &TimeZone {
         &self.tz
+    }
+
+    /// The time zone the agreement's own times are stated in ([`Agreement::time_zone`]).
+    pub fn stated_tz(&self) -> &TimeZone {
+        &self.stated_tz
     }
 
     /// The local date of the first statement's effective instant.
@@ -747,6 +762,7 @@ pub struct Draft {
     pub id: Option<String>,
     title: String,
     time_zone: Option<Sp<String>>,
+    reporting_time_zone: Option<Sp<String>>,
     /// Companion file names.
     pub companions: Companions,
     matching: Matching,
@@ -972,6 +988,7 @@ pub fn read(file: &SourceFile) -> Draft {
         id: None,
         title: String::new(),
         time_zone: None,
+        reporting_time_zone: None,
         matching: Matching::default(),
         companions: Companions {
             zones: None,
@@ -1008,6 +1025,7 @@ pub fn read(file: &SourceFile) -> Draft {
         .map(|s| s.v)
         .unwrap_or_default();
     draft.time_zone = t.req_str(&mut ctx, "time_zone");
+    draft.reporting_time_zone = t.opt_str(&mut ctx, "reporting_time_zone");
     draft.companions = Companions {
         zones: t.opt_str(&mut ctx, "zones").map(|s| s.v),
         places: t.opt_str(&mut ctx, "places").map(|s| s.v),
@@ -1384,7 +1402,10 @@ fn check_refs(ctx: &mut Ctx<'_>, what: &str, refs: &[Sp<String>], known: &BTreeS
 /// kind, and each document's kind, signing day and effective instant.
 struct Check<'d> {
     ctx: Ctx<'d>,
+    /// The zone the file's times are stated in.
     tz: Option<TimeZone>,
+    /// The zone of the reporting day (the stated zone when the file names none).
+    day_tz: Option<TimeZone>,
     zone_ids: Option<&'d BTreeSet<&'d str>>,
     actor_ids: BTreeSet<&'d str>,
     doc_ids: BTreeSet<&'d str>,
@@ -1406,6 +1427,7 @@ impl<'d> Check<'d> {
         Self {
             ctx,
             tz: None,
+            day_tz: None,
             zone_ids,
             actor_ids: draft.actors.iter().map(|a| a.id.v.as_str()).collect(),
             doc_ids: draft.documents.iter().map(|d| d.id.v.as_str()).collect(),
@@ -1417,9 +1439,19 @@ impl<'d> Check<'d> {
         }
     }
 
-    /// The agreement's time zone, by its IANA name.
-    fn time_zone(&mut self, name: Option<&Sp<String>>) {
-        self.tz = match name {
+    /// The agreement's time zones, by their IANA names: the stated one and the reporting
+    /// day's.
+    fn time_zones(&mut self, stated: Option<&Sp<String>>, reporting: Option<&Sp<String>>) {
+        self.tz = self.time_zone(stated);
+        self.day_tz = match reporting {
+            Some(_) => self.time_zone(reporting),
+            None => self.tz.clone(),
+        };
+    }
+
+    /// A time zone by its IANA name.
+    fn time_zone(&mut self, name: Option<&Sp<String>>) -> Option<TimeZone> {
+        match name {
             Some(name) => match TimeZone::get(&name.v) {
                 Ok(tz) => Some(tz),
                 Err(_) => {
@@ -1432,7 +1464,7 @@ impl<'d> Check<'d> {
                 }
             },
             None => None,
-        };
+        }
     }
 
     /// Every id defined once per kind.
@@ -1527,7 +1559,7 @@ impl<'d> Check<'d> {
     /// A deadline in instants: a date's start in the agreement's time zone, a period
     /// after the document took effect, or a period after another obligation.
     fn deadline(&mut self, d: &Sp<RawDeadline>, effective: Option<Timestamp>) -> Option<Deadline> {
-        let tz = self.tz.as_ref()?;
+        let (stated, tz) = (self.tz.as_ref()?, self.day_tz.as_ref()?);
         let deadline = match &d.v {
             RawDeadline::Date(date, rule) => {
                 let day = match rule {
@@ -1541,7 +1573,7 @@ impl<'d> Check<'d> {
                 }
             }
             RawDeadline::Instant(dt) => Deadline::Instant {
-                due: dt.to_zoned_datetime(tz.clone()).ok()?.timestamp(),
+                due: dt.to_zoned_datetime(stated.clone()).ok()?.timestamp(),
             },
             RawDeadline::Within(p) => {
                 let from = local_date(effective?, tz);
@@ -1618,7 +1650,7 @@ impl<'d> Check<'d> {
             check_refs(&mut self.ctx, "actor", &t.notice_by, &self.actor_ids);
             let starts = match t.starts.as_ref() {
                 Some(s) if s.v == "effective" => {
-                    effective.and_then(|e| self.tz.as_ref().map(|tz| local_date(e, tz)))
+                    effective.and_then(|e| self.day_tz.as_ref().map(|tz| local_date(e, tz)))
                 }
                 Some(s) => parse_date(&mut self.ctx, s).map(|d| d.v),
                 None => None,
@@ -1790,7 +1822,7 @@ impl Draft {
     ) -> Result<Agreement, Vec<Problem>> {
         let earlier = std::mem::take(&mut self.problems);
         let mut check = Check::new(&self, zone_ids, earlier);
-        check.time_zone(self.time_zone.as_ref());
+        check.time_zones(self.time_zone.as_ref(), self.reporting_time_zone.as_ref());
         check.unique_ids(&self);
         for a in &self.actors {
             if let Some(p) = &a.part_of {
@@ -1828,14 +1860,19 @@ impl Draft {
         changes.sort_by_key(|c| c.from);
         let Check {
             ctx,
-            tz,
+            tz: stated_tz,
+            day_tz,
             doc_effective,
             ..
         } = check;
         let problems = ctx.problems;
-        let (Some(tz), Some(effective), Some(id), Some(time_zone)) =
-            (tz, agreement_effective, self.id, self.time_zone)
-        else {
+        let (Some(tz), Some(stated_tz), Some(effective), Some(id), Some(time_zone)) = (
+            day_tz,
+            stated_tz,
+            agreement_effective,
+            self.id,
+            self.time_zone,
+        ) else {
             return Err(problems);
         };
         if !problems.is_empty() {
@@ -1844,8 +1881,12 @@ impl Draft {
         Ok(Agreement {
             id,
             title: self.title,
+            reporting_time_zone: self
+                .reporting_time_zone
+                .map_or_else(|| time_zone.v.clone(), |r| r.v),
             time_zone: time_zone.v,
             tz,
+            stated_tz,
             effective,
             actors: self
                 .actors

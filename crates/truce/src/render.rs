@@ -51,9 +51,9 @@ pub fn view_table(a: &Agreement, v: &AgreementView) -> String {
     out.push_str(&format!(
         "As in force on {} ({}). Took effect {} ({}).\n",
         v.as_of,
-        a.time_zone,
+        a.reporting_time_zone,
         a.effective
-            .to_zoned_datetime(tz.clone())
+            .to_zoned_datetime(a.stated_tz().clone())
             .strftime("%Y-%m-%d %H:%M %Z"),
         a.effective.strftime("%Y-%m-%dT%H:%MZ"),
     ));
@@ -292,7 +292,7 @@ pub fn scorecard(a: &Agreement, card: &truce_engine::compliance::Scorecard) -> S
     let mut out = format!("{} — {}\n", a.id, a.title);
     out.push_str(&format!(
         "Status on {} ({}). Scale: 0 not initiated · 1 minimal · 2 intermediate · 3 full (Kroc PAM); – unknown; [late], [BREACHED] and [no record] flags.\n",
-        card.as_of, a.time_zone
+        card.as_of, a.reporting_time_zone
     ));
     let mut doc = "";
     let mut rows: Vec<Vec<String>> = Vec::new();

@@ -14,13 +14,16 @@
 //! - **unverified**: anything else. `rejected` is set by an analyst only.
 //! - Attribution: the centre's monitors decide when they name a perpetrator; otherwise
 //!   the claims decide when they agree; conflicting claims leave it `disputed`.
+//! - A data set's rows are distinct events by its publisher's decision: a row never joins
+//!   an incident holding another row (a different key) of the same data set; a newer
+//!   version of the same row supersedes the old one.
 
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use truce_model::places::Gazetteer;
-use truce_model::report::{EventFamily, EventType, Report, Source, Window};
+use truce_model::report::{EventFamily, EventType, Report, Source, SourceKind, Window};
 use truce_model::zones::ZoneSet;
 
 truce_model::words! {
@@ -463,10 +466,9 @@ impl Agg {
         if !self.groups.contains(group) {
             self.groups.push(*group);
         }
-        self.non_party |= src.kind != truce_model::report::SourceKind::PartyMinistry;
+        self.non_party |= src.kind != SourceKind::PartyMinistry;
         self.any_monitor |= src.kind.is_centre_monitor();
-        self.multi_outlet |=
-            src.kind == truce_model::report::SourceKind::DataSet && m.outlets() >= 2;
+        self.multi_outlet |= src.kind == SourceKind::DataSet && m.outlets() >= 2;
         self.killed_min = self.killed_min.min(m.killed);
         self.killed_max = self.killed_max.max(m.killed);
         self.kind = self.assess_type();
@@ -624,6 +626,12 @@ impl State {
         self.analyst_status
             .or_else(|| self.agg.as_ref().map(Agg::status))
     }
+}
+
+/// The row a report id names: the id without the `@version` that keyed reports end in
+/// (`acled:ARM123@1700000000` is row `acled:ARM123`); an id without one is its own row.
+fn row_of(id: &str) -> &str {
+    id.rsplit_once('@').map_or(id, |(row, _)| row)
 }
 
 /// Metres per degree of latitude, and of longitude at the equator.
@@ -1184,15 +1192,19 @@ impl<'a> Matcher<'a> {
     /// The incidents near a report at `p`: how many the index returns (not counting
     /// rejected ones), and the best of those of its family close enough in place and time
     /// as (score, state, distance, gap, limit).
+    /// Also the incidents close enough that the report did not join because they hold
+    /// another row of its data set.
     #[allow(clippy::type_complexity)]
     fn best_for(
         &self,
         report: &Report,
         p: (f64, f64),
-    ) -> (usize, Option<(f64, usize, f64, i64, f64)>) {
+    ) -> (usize, Option<(f64, usize, f64, i64, f64)>, Vec<usize>) {
         let family = report.event_type.family();
+        let row = self.data_set_row(report);
         let mut candidates = 0;
         let mut best: Option<(f64, usize, f64, i64, f64)> = None;
+        let mut apart = Vec::new();
         // Incidents are indexed widened by their own radius, so a box of the distance
         // limit plus this report's radius finds every incident within
         // `distance + max(radii)`, and the slack on both sides every window close enough.
@@ -1225,6 +1237,10 @@ impl<'a> Matcher<'a> {
             if d > limit || gap > self.config.slack_s {
                 continue;
             }
+            if row.is_some_and(|row| self.holds_other_row(item.data, row)) {
+                apart.push(item.data);
+                continue;
+            }
             #[allow(clippy::cast_precision_loss)]
             let score = d / limit + gap as f64 / self.config.slack_s.max(1) as f64;
             if best.is_none_or(|(s, i, ..)| {
@@ -1233,7 +1249,26 @@ impl<'a> Matcher<'a> {
                 best = Some((score, item.data, d, gap, limit));
             }
         }
-        (candidates, best)
+        apart.sort_by_key(|&i| self.order(i));
+        (candidates, best, apart)
+    }
+
+    /// The data set row a report is, when its source is a data set this matcher knows:
+    /// the source's number and the row (the report's id without its version). A source
+    /// it does not know yet has no row in any incident.
+    fn data_set_row<'r>(&self, report: &'r Report) -> Option<(u32, &'r str)> {
+        let &source = self.sources.by_id.get(&report.source)?;
+        (self.sources.get(source).kind == SourceKind::DataSet).then(|| (source, row_of(&report.id)))
+    }
+
+    /// True when the incident holds a row of the data set other than `row`. An incident
+    /// known by its index entry alone is not known to: the store reads it in full before
+    /// the report is added, and the rule is applied then.
+    fn holds_other_row(&self, i: usize, (source, row): (u32, &str)) -> bool {
+        self.states[i].members.iter().any(|&k| {
+            let m = self.sources.member(k);
+            m.source == source && row_of(self.sources.id(m)) != row
+        })
     }
 
     /// Where an incident stands among equally good candidates: the lower number first, as
@@ -1256,7 +1291,7 @@ impl<'a> Matcher<'a> {
             .location
             .point
             .or_else(|| place_by_name(self.gazetteer, report))?;
-        let (_, best) = self.best_for(report, point);
+        let (_, best, _) = self.best_for(report, point);
         best.map(|(_, i, ..)| self.states[i].id.as_str())
     }
 
@@ -1265,9 +1300,20 @@ impl<'a> Matcher<'a> {
         let point = self.place(report);
         let source = self.sources.intern(source);
         let family = report.event_type.family();
-        let (candidates, best) = match point {
+        let (candidates, best, apart) = match point {
             Some(p) => self.best_for(report, p),
-            None => (0, None),
+            None => (0, None, Vec::new()),
+        };
+        // Said in the reason whichever way the report goes.
+        let apart = if apart.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<&str> = apart.iter().map(|&i| self.states[i].id.as_str()).collect();
+            format!(
+                "; kept apart from {} (close enough, but holding another row of data set {}: its publisher counts them as distinct events)",
+                ids.join(", "),
+                report.source
+            )
         };
         let m = member(report, source, &mut self.sources, point);
         let decision = match best {
@@ -1284,7 +1330,7 @@ impl<'a> Matcher<'a> {
                     )
                 };
                 let reason = format!(
-                    "joined {id}: {} km from its place (limit {} km), {when}, same family ({}); {candidates} incident(s) nearby",
+                    "joined {id}: {} km from its place (limit {} km), {when}, same family ({}); {candidates} incident(s) nearby{apart}",
                     OneDecimal(d / 1000.0),
                     OneDecimal(limit / 1000.0),
                     family_name(family),
@@ -1321,6 +1367,9 @@ impl<'a> Matcher<'a> {
                         (self.config.distance_m + report.location.radius_m()) / 1000.0,
                         self.config.slack_s as f64 / 3600.0
                     ),
+                    Some(_) if !apart.is_empty() => {
+                        format!("new incident: {candidates} incident(s) nearby{apart}")
+                    }
                     Some(_) => format!(
                         "new incident: {candidates} incident(s) nearby, none of family {} close enough in place and time",
                         family_name(family)

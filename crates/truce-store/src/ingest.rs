@@ -543,7 +543,13 @@ pub async fn place_group(
             hold_in_full(store, &mut matcher, incident, sources).await?;
             matcher.withdraw(incident, old_id);
         }
-        if let Some(joins) = matcher.would_join(&report).map(str::to_owned) {
+        // Until the incident it would join is held in full: one known by its index entry
+        // alone may turn out, once read, to hold another row of the report's data set.
+        while let Some(joins) = matcher
+            .would_join(&report)
+            .filter(|j| !matcher.holds_in_full(j))
+            .map(str::to_owned)
+        {
             hold_in_full(store, &mut matcher, &joins, sources).await?;
         }
         out.warnings.extend(incoming.warnings);

@@ -515,3 +515,89 @@ fn a_data_set_row_citing_two_outlets_is_corroborated_by_itself_and_one_citing_on
     m.add(&r, &media);
     assert_eq!(m.incidents()[0].status, IncidentStatus::Unverified);
 }
+
+#[test]
+fn two_rows_of_one_data_set_are_never_one_incident_but_other_sources_still_join_them() {
+    let b = nk2020();
+    let acled = source("acled", SourceKind::DataSet, Reliability::B, None);
+    let ngo = source("ngo", SourceKind::Ngo, Reliability::B, None);
+    // Shelling on two consecutive days 12.5 km apart, as two ACLED rows: close enough in
+    // place and time to be one event, but the publisher has already kept them apart.
+    let row = |id: &str, lon: f64, from: &str, to: &str, src: &str| {
+        let mut r = report(&(
+            "x",
+            "acled",
+            EventType::Artillery,
+            Ok((lon, 39.80)),
+            "2021-06-01T00:00:00Z",
+            "2021-06-02T00:00:00Z",
+            Some("az"),
+            0,
+        ));
+        r.id = id.into();
+        r.source = src.into();
+        r.occurred.start = from.parse().expect("from");
+        r.occurred.end = to.parse().expect("to");
+        // ACLED's geo_precision 2: near a town (a 25 km radius).
+        r.location.precision = 2;
+        r
+    };
+    let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
+    let first = m.add(
+        &row(
+            "acled:ARM1@1",
+            46.75,
+            "2021-06-01T00:00:00Z",
+            "2021-06-02T00:00:00Z",
+            "acled",
+        ),
+        &acled,
+    );
+    let second = m.add(
+        &row(
+            "acled:ARM2@1",
+            46.75 + 0.146,
+            "2021-06-02T00:00:00Z",
+            "2021-06-03T00:00:00Z",
+            "acled",
+        ),
+        &acled,
+    );
+    assert!(
+        second.new,
+        "a second row of the data set starts its own incident"
+    );
+    assert!(
+        second
+            .reason
+            .contains(&format!("kept apart from {}", first.incident))
+            && second.reason.contains("data set acled"),
+        "the reason names the rule and the incident: {}",
+        second.reason
+    );
+    // Another source's report of the same shelling still joins the nearer row's incident.
+    let ngo_report = m.add(
+        &row(
+            "ngo-1",
+            46.751,
+            "2021-06-01T08:00:00Z",
+            "2021-06-01T09:00:00Z",
+            "ngo",
+        ),
+        &ngo,
+    );
+    assert_eq!(ngo_report.incident, first.incident, "{}", ngo_report.reason);
+    // A newer version of the first row (same key) is not kept apart from its own row.
+    let again = m.add(
+        &row(
+            "acled:ARM1@2",
+            46.75,
+            "2021-06-01T00:00:00Z",
+            "2021-06-02T00:00:00Z",
+            "acled",
+        ),
+        &acled,
+    );
+    assert_eq!(again.incident, first.incident, "{}", again.reason);
+    assert_eq!(m.incidents().len(), 2);
+}

@@ -104,20 +104,39 @@ function zoneStyle(f) {
   return { color: "#4d5a66", weight: 1, fillOpacity: 0.04 };
 }
 
+// A zone version is in force on a day when the day is in [valid_from, valid_to).
+function inForce(f, day) {
+  const p = f.properties;
+  return (!p.valid_from || p.valid_from <= day) && (!p.valid_to || day < p.valid_to);
+}
+
+let allZones = null;
+let zoneLayer = null;
+
+// Draws the zone versions in force on the "as of" day; a zone that changed (the corridor's
+// route, the peacekeepers' area) is drawn as it was then.
+function drawZones() {
+  if (zoneLayer) zoneLayer.remove();
+  const day = view.as_of || new Date().toISOString().slice(0, 10);
+  // Countries first, so districts and corridors draw above them.
+  const order = (f) => (f.properties.kind === "country" ? 0 : 1);
+  const shown = allZones.features.filter((f) => inForce(f, day)).sort((a, b) => order(a) - order(b));
+  zoneLayer = L.geoJSON({ type: "FeatureCollection", features: shown }, {
+    style: zoneStyle,
+    onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name} (${f.properties.kind})`),
+  }).addTo(map);
+  return shown;
+}
+
 function initMap(zones) {
   map = L.map("map", { attributionControl: true, maxZoom: 18 });
   const tiles = localStorage.getItem("truce.tiles");
   if (tiles) L.tileLayer(tiles, { maxZoom: 18 }).addTo(map);
-  // Countries first, so districts and corridors draw above them.
-  const order = (f) => (f.properties.kind === "country" ? 0 : 1);
-  zones.features.sort((a, b) => order(a) - order(b));
-  const layer = L.geoJSON(zones, {
-    style: zoneStyle,
-    onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name} (${f.properties.kind})`),
-  }).addTo(map);
+  allZones = zones;
+  const shown = drawZones();
   map.attributionControl.addAttribution("Outlines: Natural Earth; Truce");
-  const corridor = zones.features.find((f) => f.id === "lachin-corridor");
-  map.fitBounds(corridor ? L.geoJSON(corridor).getBounds().pad(1.2) : layer.getBounds());
+  const corridor = shown.find((f) => f.properties.kind === "corridor");
+  map.fitBounds(corridor ? L.geoJSON(corridor).getBounds().pad(1.2) : zoneLayer.getBounds());
   incidentLayer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
   pointLayer = L.layerGroup().addTo(map);
 }
@@ -673,8 +692,14 @@ async function main() {
     ]);
     zone = a.time_zone || "UTC";
     const zoneSelect = $("zone");
-    for (const f of zones.features.slice().sort((x, y) => x.properties.name.localeCompare(y.properties.name))) {
-      zoneSelect.append(el("option", { value: f.id }, f.properties.name));
+    // One entry per zone, whatever its versions (named by the latest).
+    const byId = new Map();
+    for (const f of zones.features) {
+      const had = byId.get(f.properties.id);
+      if (!had || (f.properties.valid_from || "") > (had.properties.valid_from || "")) byId.set(f.properties.id, f);
+    }
+    for (const f of [...byId.values()].sort((x, y) => x.properties.name.localeCompare(y.properties.name))) {
+      zoneSelect.append(el("option", { value: f.properties.id }, f.properties.name));
     }
     const parties = new Set();
     for (const o of a.obligations) for (const p of o.obligation.obligors) parties.add(p);
@@ -691,7 +716,10 @@ async function main() {
   }
   $("filters").addEventListener("change", async (ev) => {
     readFilters();
-    if (ev.target.id === "as-of") await Promise.all([loadScorecard(), loadRegistry()]);
+    if (ev.target.id === "as-of") {
+      drawZones();
+      await Promise.all([loadScorecard(), loadRegistry()]);
+    }
     else await Promise.all([loadIncidents(), loadTimeline(), loadQueue()]);
   });
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => selectTab(b.dataset.tab));

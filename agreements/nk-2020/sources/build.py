@@ -57,37 +57,82 @@ def build_zones(places):
         }
         if part_of:
             props["part_of"] = part_of
+        # NE's coarse rayon outlines cross the border in places (Kornidzor fell in Lachin).
+        props["exclude"] = ["armenia"]
         if p.get("fix_note"):
             props["note"] = p["fix_note"]
         feats.append(feature(props, f["geometry"]))
     for f in load("geometry/ne10m_countries_armenia_azerbaijan.geojson")["features"]:
         a3 = f["properties"]["adm0_a3"]
-        feats.append(feature({
+        props = {
             "id": {"AZE": "azerbaijan", "ARM": "armenia"}[a3],
             "name": f["properties"]["name"], "kind": "country",
             "source": NE + "; union of the country's admin-1 polygons",
-        }, f["geometry"]))
+        }
+        geometry = f["geometry"]
+        if a3 == "ARM":
+            # NE 1:10m draws the border west of Kornidzor, an Armenian village (GeoNames
+            # country AM) facing the Hakari bridge; here the border follows the Hakari river
+            # east of the village instead (approximate, see the README).
+            props["note"] = "Corrected near Kornidzor: the strip between NE's line and the Hakari river is Armenian."
+            polys = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+            strip = [[46.515, 39.525], [46.545, 39.525], [46.545, 39.570], [46.515, 39.570], [46.515, 39.525]]
+            geometry = {"type": "MultiPolygon", "coordinates": polys + [[strip]]}
+        else:
+            props["exclude"] = ["armenia"]
+        feats.append(feature(props, geometry))
     brk = load("geometry/ne10m_nagorno_karabakh_breakaway_area_pre2020.geojson")["features"][0]
     feats.append(feature({
         "id": "nk-pre2020", "name": "Nagorno-Karabakh, area held before 27 Sep 2020 (line-of-contact area)",
         "kind": "line-of-contact-area",
         "source": NE + "; Admin-0 breakaway and disputed areas, BRK_A3=B38",
         "note": "Approximates the area inside the pre-2020 line of contact; it is not the Soviet NKAO outline, which no open source provided.",
+        "exclude": ["armenia"],
     }, brk["geometry"]))
 
     def pt(key):
         p = places[key]
         return [float(p["lon"]), float(p["lat"])]
 
-    corridor_keys = ["goris", "kornidzor", "lachin", "turshsu", "khankendi"]
-    feats.append(feature({
+    # Points not in the gazetteer, each with the page that gives it (lon, lat). See the
+    # agreement's README for what each line rests on and how far it may be off.
+    zabukh = [46.543, 39.590]      # Zabukh / Aghavno: it.qaz.wiki/wiki/Zabux
+    yeghtsahogh = [46.588, 39.677]  # Sarybaba / Yeghtsahogh, on the old road (Wikipedia "Yeghtsahogh")
+    mets_shen = [46.602, 39.658]   # Boyuk Galadarasi / Mets Shen (Wikipedia, ru)
+    # Assumed: the bypass runs about a dozen km south of the old road (azatutyun.am/a/32001187.html)
+    # through Mets Shen and Hin Shen (caucasianknot.org/articles/60993); no coordinates of Hin
+    # Shen were found, so the bend south of Mets Shen is drawn here.
+    bypass_bend = [46.605, 39.600]
+    # Assumed: the Hakari bridge, where the bypass crosses into Armenia, just east of Kornidzor,
+    # from which the checkpoint set up there in April 2023 is seen (news.am/eng/news/756701.html).
+    hakari_bridge = [46.548, 39.545]
+    corridor_common = {
         "id": "lachin-corridor", "name": "Lachin corridor (5 km band)", "kind": "corridor",
-        "buffer_m": 2500, "exclude": ["shusha-city"],
-        "line_through": corridor_keys,
-        "source": "drawn for Truce: polyline through the GeoNames points of " + ", ".join(corridor_keys)
-                  + " (places.csv), buffered 2.5 km either side in Rust at load time; Shusha city removed (statement point 6)",
-        "note": "The real road bends between these towns; the band is an approximation of the corridor, not its surveyed edge.",
-    }, {"type": "LineString", "coordinates": [pt(k) for k in corridor_keys]}))
+        "buffer_m": 2500, "exclude": ["armenia", "shusha-city", "khankendi"],
+    }
+    old_road = [pt("kornidzor"), zabukh, pt("lachin"), yeghtsahogh, pt("turshsu"), pt("khankendi")]
+    feats.append(feature(dict(corridor_common, **{
+        "valid_from": "2020-11-10", "valid_to": "2022-08-26",
+        "route": "the Goris-Stepanakert road through Lachin town, Zabukh and Lisagor",
+        "source": "drawn for Truce: polyline through Kornidzor, Zabukh, Lachin, Yeghtsahogh, Turshsu (Lisagor) "
+                  "and Khankendi (places.csv and the pages cited in build.py), buffered 2.5 km either side in Rust "
+                  "at load time, without Armenian territory, Shusha city (statement point 6) or Khankendi city",
+        "note": "In force from the statement until Azerbaijan took over Lachin town, Zabukh and Sus on 26 Aug 2022 "
+                "(azernews.az/nation/198529.html). The real road bends between these points; the band approximates "
+                "the corridor, not its surveyed edge.",
+    }), {"type": "LineString", "coordinates": old_road}))
+    feats.append(feature(dict(corridor_common, **{
+        "valid_from": "2022-08-26", "valid_to": "2024-06-12",
+        "route": "the bypass road south of Lachin town, through Mets Shen and Hin Shen to the Hakari bridge",
+        "source": "drawn for Truce: polyline from Kornidzor over the Hakari bridge (approximate), south of Lachin town "
+                  "through Mets Shen to the old road near Yeghtsahogh, then as before to Khankendi; buffered as the "
+                  "first version",
+        "note": "Traffic moved to the bypass at 20:00 on 30 Aug 2022 (massispost.com, 2022-08-30); the temporary link "
+                "through Armenian territory was replaced by the Kornidzor-Hin Shen road on 1 Apr 2023 "
+                "(karabakhspace.commonspace.eu), a change inside this band's error. The version ends when the "
+                "Russian contingent's withdrawal was reported complete, 12 Jun 2024 (kyivindependent.com).",
+    }), {"type": "LineString", "coordinates": [pt("kornidzor"), hakari_bridge, bypass_bend, mets_shen, yeghtsahogh,
+                                               pt("turshsu"), pt("khankendi")]}))
     route_keys = ["gn-148003", "gn-147504", "meghri", "gn-147368", "gn-148251"]
     feats.append(feature({
         "id": "nakhchivan-route", "name": "Western Azerbaijan - Nakhchivan transport link (Araks valley)", "kind": "route",
@@ -97,15 +142,54 @@ def build_zones(places):
                   "(places.csv), the stations of the Soviet-era railway along the Araks; buffered 2.5 km in Rust at load time",
         "note": "Statement point 9 names no route; this is the historical rail alignment discussed by the working group, drawn coarsely.",
     }, {"type": "LineString", "coordinates": [pt(k) for k in route_keys]}))
-    feats.append(feature({
+    # Inside the pre-2020 line, what Azerbaijan held at the ceasefire: the south (Hadrut and
+    # the villages up to Karin Tak, Sghnakh, upper Taghavard, Mets Tagher, Azokh and Tugh, all
+    # announced taken by 9 Nov 2020) and the north (Talish and Madagiz, 3 Oct 2020). Drawn
+    # by hand between villages known to be on either side; see the README.
+    south_line = [
+        [46.700, 39.750], [46.775, 39.752],  # north of Karin Tak / Dashalty (Az)
+        [46.815, 39.737],                    # north of Sghnakh (Az); Shosh (Arm) stays outside
+        [46.870, 39.700],                    # Avetaranots side (Arm) outside
+        [46.915, 39.668],                    # through Taghavard (split village)
+        [46.960, 39.638],                    # north of Mets Tagher (Az); Skhtorashen (Arm) outside
+        [47.000, 39.636],                    # north-east of Azokh (Az)
+        [47.060, 39.612],                    # toward the pre-2020 line; Machkalashen (Arm) outside
+        [47.250, 39.560],
+    ]
+    south = south_line + [[47.250, 39.250], [46.600, 39.250], [46.600, 39.750], [46.700, 39.750]]
+    # The Khtsaberd / Hin Tagher pocket (Wikipedia "Khtsaberd", "Hin Tagher"), held by Armenian
+    # forces at the ceasefire and taken on 11-12 Dec 2020 (hyetert.org, 2020-12-12).
+    pocket = [[46.745, 39.530], [46.790, 39.570], [46.850, 39.530], [46.845, 39.490], [46.795, 39.485], [46.745, 39.530]]
+    north = [[46.660, 40.420], [46.830, 40.420], [46.830, 40.300], [46.700, 40.300], [46.660, 40.340], [46.660, 40.420]]
+    held_common = {
+        "id": "az-held-2020", "kind": "other",
+        "name": "Held by Azerbaijan inside the pre-2020 line at the ceasefire (approximate)",
+        "source": "drawn for Truce between villages whose side at the ceasefire is stated by the pages cited in build.py",
+        "note": "An approximation of the line of 10 Nov 2020 between known villages, expected to be off by up to 3-5 km; "
+                "no open map of the line was found. Clipped to the pre-2020 area when the area of responsibility is derived.",
+    }
+    feats.append(feature(dict(held_common, **{"valid_from": "2020-11-10", "valid_to": "2020-12-12"}),
+                         {"type": "MultiPolygon", "coordinates": [[south + [], pocket[::-1]], [north]]}))
+    feats.append(feature(dict(held_common, **{"valid_from": "2020-12-12", "valid_to": "2023-09-20"}),
+                         {"type": "MultiPolygon", "coordinates": [[south], [north]]}))
+    aor = {
         "id": "peacekeeping-aor", "name": "Russian peacekeeping area of responsibility (approximate)",
         "kind": "area-of-responsibility",
         "derive": {"base": "nk-pre2020",
-                   "minus": ["agdam", "kalbajar", "lachin", "shusha", "fuzuli", "jabrayil", "zangilan", "qubadli"],
+                   "minus": ["agdam", "kalbajar", "lachin", "shusha", "shusha-city", "fuzuli", "jabrayil", "zangilan",
+                             "qubadli", "az-held-2020", "armenia"],
                    "plus": ["lachin-corridor"]},
-        "source": "derived in Rust at load time from the zones named in 'derive'",
-        "note": "Coarse proxy: the pre-2020 area less the districts returned or taken in 2020, plus the corridor. Hadrut (Khojavend) and parts of Shusha district are not separated at this resolution.",
-    }, None))
+        "source": "derived in Rust at load time from the zones named in 'derive', each as in force when the version begins",
+        "note": "The pre-2020 area less the districts returned or taken in 2020 and what Azerbaijan held inside the line "
+                "at the ceasefire, plus the corridor; never Armenian territory. Villages of Shusha district that stayed "
+                "under the peacekeepers off the corridor band (Mets Shen, Hin Shen) are not included.",
+    }
+    for frm, to, why in [
+        ("2020-11-10", "2020-12-12", "at the ceasefire"),
+        ("2020-12-12", "2022-08-26", "without the Khtsaberd / Hin Tagher pocket, taken on 11-12 Dec 2020"),
+        ("2022-08-26", "2024-06-12", "with the corridor on the bypass road; ends when the withdrawal was reported complete"),
+    ]:
+        feats.append(feature(dict(aor, valid_from=frm, valid_to=to, version=why), None))
     return {"type": "FeatureCollection", "features": feats}
 
 

@@ -589,8 +589,10 @@ impl Agg {
             status: analyst.unwrap_or_else(|| self.status()),
             zones: point
                 .map(|(x, y)| {
+                    // The zones as they were on the incident's first day (a zone's
+                    // version in force then).
                     zones
-                        .containing(x, y)
+                        .containing_at(x, y, self.window().start)
                         .into_iter()
                         .map(str::to_owned)
                         .collect()

@@ -111,8 +111,9 @@ pub fn load(
     }
     match (agreement, zones, gazetteer) {
         (Some(agreement), Some(zones), Some(gazetteer)) if all.is_empty() => Ok(AgreementBundle {
+            // Zone versions are dated in the reporting day's zone.
+            zones: zones.with_day_zone(agreement.tz().clone()),
             agreement,
-            zones,
             gazetteer,
             sources,
         }),

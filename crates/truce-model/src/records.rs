@@ -735,11 +735,12 @@ impl Evidence {
         e
     }
 
-    /// Places every observation post in the zones its point lies in.
+    /// Places every observation post in the zones its point lies in, as they were on
+    /// the day it opened.
     pub fn classify(&mut self, zones: &ZoneSet) {
         for p in &mut self.posts {
             p.zones = zones
-                .containing(p.lon, p.lat)
+                .containing_on(p.lon, p.lat, p.opened)
                 .into_iter()
                 .map(str::to_owned)
                 .collect();

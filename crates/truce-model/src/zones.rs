@@ -8,6 +8,15 @@
 //!   in a local metric projection, minus the zones named in `exclude`;
 //! - `"geometry": null` with `derive = {base, minus, plus}`: set operations on other zones.
 //!
+//! A band or a derived zone may also be clipped to other zones (`within`): the corridor
+//! band is kept to the country it lies in, whatever the line's ends.
+//!
+//! A zone may change over time: several features with the same id, each with
+//! `valid_from` and/or `valid_to` (local dates, `[from, to)`), whose periods do not
+//! overlap, are versions of one zone. A point is classified by the versions in force on
+//! its date; a reference from one zone to another (`exclude`, `derive`, `within`) takes
+//! the version in force on the first day of the referring version.
+//!
 //! Coordinates are WGS 84, x = longitude, y = latitude, as in GeoJSON.
 
 use crate::diag::{Position, Problem, SourceFile, suggest};
@@ -16,6 +25,9 @@ use geo::{
     BooleanOps, BoundingRect, Buffer, Contains, Coord, GeodesicArea, Intersects, LineString,
     MapCoords, MultiPolygon, Point, Polygon, Rect,
 };
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 use serde::Serialize;
@@ -47,6 +59,10 @@ pub struct Zone {
     pub part_of: Option<String>,
     /// Every other property of the feature (source, note, codes), kept as given.
     pub properties: Map<String, Value>,
+    /// First local day this version is in force (none: from the start).
+    pub valid_from: Option<Date>,
+    /// First local day this version is no longer in force (none: still in force).
+    pub valid_to: Option<Date>,
     /// The resolved area.
     #[serde(skip)]
     pub geometry: MultiPolygon<f64>,
@@ -54,10 +70,43 @@ pub struct Zone {
     pub area_km2: f64,
 }
 
-/// All zones of an agreement with a spatial index over them.
+impl Zone {
+    /// True when this version is in force on the local day `date`.
+    pub fn in_force_on(&self, date: Date) -> bool {
+        self.valid_from.is_none_or(|f| f <= date) && self.valid_to.is_none_or(|t| date < t)
+    }
+
+    /// True when the two versions' periods share a day.
+    fn overlaps(&self, other: &Self) -> bool {
+        let starts_before_end = |a: &Self, b: &Self| match (a.valid_from, b.valid_to) {
+            (Some(f), Some(t)) => f < t,
+            _ => true,
+        };
+        starts_before_end(self, other) && starts_before_end(other, self)
+    }
+
+    /// The period of this version in words, for messages.
+    pub fn period(&self) -> String {
+        match (self.valid_from, self.valid_to) {
+            (None, None) => "always".into(),
+            (Some(f), None) => format!("from {f}"),
+            (None, Some(t)) => format!("until {t} (exclusive)"),
+            (Some(f), Some(t)) => format!("from {f} until {t} (exclusive)"),
+        }
+    }
+}
+
+/// All zones of an agreement (every version of each) with a spatial index over them.
 #[derive(Debug, Clone)]
 pub struct ZoneSet {
+    /// Every version, in file order.
     zones: Vec<Zone>,
+    /// Per version: true for the latest version of its id (what a dateless question
+    /// is answered with).
+    latest: Vec<bool>,
+    /// The zone of the local days versions are dated in (UTC until the agreement's
+    /// reporting zone is set).
+    day_tz: TimeZone,
     /// One entry per polygon: its bounding box and its index in `prepared`.
     tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
     /// (zone index, prepared polygon), one per polygon of every zone.
@@ -156,7 +205,8 @@ impl Prepared {
 
 /// How the geometry of a feature is to be made.
 enum Shape {
-    Area(MultiPolygon<f64>),
+    /// An area as drawn, minus the zones named in `exclude` (as drawn).
+    Area(MultiPolygon<f64>, Vec<String>),
     Band {
         line: LineString<f64>,
         half_width_m: f64,
@@ -173,6 +223,8 @@ struct Pending {
     pointer: String,
     zone: Zone,
     shape: Shape,
+    /// Zones the result is clipped to (intersection), for bands and derived zones.
+    within: Vec<String>,
 }
 
 const METRES_PER_DEGREE_LAT: f64 = 110_574.0;
@@ -239,7 +291,7 @@ fn read_features(file: &SourceFile, root: &Value, problems: &mut Vec<Problem>) -
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut first_seen: BTreeMap<String, Vec<(String, Zone)>> = BTreeMap::new();
     features
         .iter()
         .enumerate()
@@ -247,12 +299,37 @@ fn read_features(file: &SourceFile, root: &Value, problems: &mut Vec<Problem>) -
         .collect()
 }
 
+/// A version date (`valid_from`, `valid_to`) of a feature, if given and well formed.
+fn version_date(
+    file: &SourceFile,
+    props: &Map<String, Value>,
+    base: &str,
+    key: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<Date> {
+    let v = props.get(key)?;
+    match v.as_str().and_then(|t| t.parse::<Date>().ok()) {
+        Some(d) => Some(d),
+        None => {
+            problems.push(
+                problem(
+                    file,
+                    at(&format!("{base}/properties/{key}")),
+                    format!("`{key}` must be a date \"YYYY-MM-DD\", not {v}"),
+                )
+                .with_hint("a local day of the agreement's reporting time zone"),
+            );
+            None
+        }
+    }
+}
+
 /// One feature: its id (unique), name, kind and how its geometry is made.
 fn read_feature(
     file: &SourceFile,
     i: usize,
     f: &Value,
-    first_seen: &mut BTreeMap<String, String>,
+    first_seen: &mut BTreeMap<String, Vec<(String, Zone)>>,
     problems: &mut Vec<Problem>,
 ) -> Option<Pending> {
     let base = format!("/features/{i}");
@@ -269,18 +346,18 @@ fn read_feature(
         ));
         return None;
     };
-    if let Some(first) = first_seen.get(&id) {
-        problems.push(
-            problem(
-                file,
-                at(&format!("{base}/properties/id")),
-                format!("duplicate zone id `{id}`"),
-            )
-            .with_hint(format!("first defined at {first}")),
-        );
+    let valid_from = version_date(file, &props, &base, "valid_from", problems);
+    let valid_to = version_date(file, &props, &base, "valid_to", problems);
+    if let (Some(f), Some(t)) = (valid_from, valid_to)
+        && f >= t
+    {
+        problems.push(problem(
+            file,
+            at(&format!("{base}/properties/valid_to")),
+            format!("zone `{id}` ends on {t}, not after it begins on {f}"),
+        ));
         return None;
     }
-    first_seen.insert(id.clone(), format!("{}#{base}", file.name));
     let name = prop_str(&props, "name").unwrap_or_else(|| id.clone());
     let kind = prop_str(&props, "kind").unwrap_or_default();
     if !ZONE_KINDS.contains(&kind.as_str()) {
@@ -296,22 +373,66 @@ fn read_feature(
     let part_of = prop_str(&props, "part_of");
     let geometry = f.get("geometry").cloned().unwrap_or(Value::Null);
     let shape = shape_of(file, &base, &id, &props, geometry, problems)?;
+    let within = if props.contains_key("within") {
+        if let Some(w) = prop_list(&props, "within") {
+            w
+        } else {
+            problems.push(problem(
+                file,
+                at(&format!("{base}/properties/within")),
+                "`within` must be a list of zone ids".into(),
+            ));
+            return None;
+        }
+    } else {
+        Vec::new()
+    };
     let mut properties = props.clone();
-    for k in ["id", "name", "kind", "part_of"] {
+    for k in ["id", "name", "kind", "part_of", "valid_from", "valid_to"] {
         properties.remove(k);
     }
+    let zone = Zone {
+        id,
+        name,
+        kind,
+        part_of,
+        properties,
+        valid_from,
+        valid_to,
+        geometry: MultiPolygon(vec![]),
+        area_km2: 0.0,
+    };
+    // Several features with one id are versions of a zone: their periods must not share
+    // a day.
+    let seen = first_seen.entry(zone.id.clone()).or_default();
+    if let Some((first, other)) = seen.iter().find(|(_, z)| z.overlaps(&zone)) {
+        problems.push(
+            problem(
+                file,
+                at(&format!("{base}/properties/id")),
+                if other.valid_from.is_none() && other.valid_to.is_none() {
+                    format!("duplicate zone id `{}`", zone.id)
+                } else {
+                    format!(
+                        "zone `{}` ({}) overlaps its version {}",
+                        zone.id,
+                        zone.period(),
+                        other.period()
+                    )
+                },
+            )
+            .with_hint(format!(
+                "first defined at {first}; versions of one zone need `valid_from`/`valid_to` periods that do not overlap"
+            )),
+        );
+        return None;
+    }
+    seen.push((format!("{}#{base}", file.name), zone.clone()));
     Some(Pending {
         pointer: base,
-        zone: Zone {
-            id,
-            name,
-            kind,
-            part_of,
-            properties,
-            geometry: MultiPolygon(vec![]),
-            area_km2: 0.0,
-        },
+        zone,
         shape,
+        within,
     })
 }
 
@@ -378,8 +499,13 @@ fn shape_of(
                 return None;
             }
             Ok(g) => match geo::Geometry::<f64>::try_from(&g.value) {
-                Ok(geo::Geometry::Polygon(p)) => Shape::Area(MultiPolygon(vec![p])),
-                Ok(geo::Geometry::MultiPolygon(mp)) => Shape::Area(mp),
+                Ok(geo::Geometry::Polygon(p)) => Shape::Area(
+                    MultiPolygon(vec![p]),
+                    prop_list(props, "exclude").unwrap_or_default(),
+                ),
+                Ok(geo::Geometry::MultiPolygon(mp)) => {
+                    Shape::Area(mp, prop_list(props, "exclude").unwrap_or_default())
+                }
                 Ok(geo::Geometry::LineString(l)) => {
                     match props.get("buffer_m").and_then(Value::as_f64) {
                         Some(w) if w > 0.0 && w <= 100_000.0 => Shape::Band {
@@ -411,10 +537,46 @@ fn shape_of(
     })
 }
 
-/// Checks the references between zones (`part_of`, `exclude`, `derive`): known, not to
-/// themselves, derived only from drawn zones.
+/// The version of zone `id` a reference from a version starting on `at` takes: the one
+/// in force on that day; from a version with no start, the one with no start or else the
+/// earliest. `None` when the zone has no such version.
+fn pick(pending: &[Pending], id: &str, at: Option<Date>) -> Option<usize> {
+    let versions = pending.iter().enumerate().filter(|(_, p)| p.zone.id == id);
+    match at {
+        Some(d) => versions
+            .filter(|(_, p)| p.zone.in_force_on(d))
+            .map(|(i, _)| i)
+            .next(),
+        None => versions
+            .min_by_key(|(_, p)| p.zone.valid_from)
+            .map(|(i, _)| i),
+    }
+}
+
+/// Every reference of a zone version to others, with the member it is written in.
+fn references(p: &Pending) -> Vec<(String, &'static str)> {
+    let mut refs: Vec<(String, &'static str)> = Vec::new();
+    if let Some(parent) = &p.zone.part_of {
+        refs.push((parent.clone(), "properties/part_of"));
+    }
+    match &p.shape {
+        Shape::Band { exclude, .. } | Shape::Area(_, exclude) => {
+            refs.extend(exclude.iter().map(|e| (e.clone(), "properties/exclude")));
+        }
+        Shape::Derived { base, minus, plus } => {
+            refs.push((base.clone(), "properties/derive/base"));
+            refs.extend(minus.iter().map(|e| (e.clone(), "properties/derive/minus")));
+            refs.extend(plus.iter().map(|e| (e.clone(), "properties/derive/plus")));
+        }
+    }
+    refs.extend(p.within.iter().map(|w| (w.clone(), "properties/within")));
+    refs
+}
+
+/// Checks the references between zones (`part_of`, `exclude`, `derive`, `within`): known,
+/// not to themselves, derived only from drawn zones, with a version in force on the first
+/// day of the referring version.
 fn check_references(file: &SourceFile, pending: &[Pending], problems: &mut Vec<Problem>) {
-    // References between zones.
     let ids: BTreeSet<String> = pending.iter().map(|p| p.zone.id.clone()).collect();
     let derived: BTreeSet<String> = pending
         .iter()
@@ -422,33 +584,18 @@ fn check_references(file: &SourceFile, pending: &[Pending], problems: &mut Vec<P
         .map(|p| p.zone.id.clone())
         .collect();
     for p in pending {
-        let mut refs: Vec<(String, &str)> = Vec::new();
-        if let Some(parent) = &p.zone.part_of {
-            refs.push((parent.clone(), "properties/part_of"));
-        }
-        match &p.shape {
-            Shape::Band { exclude, .. } => {
-                refs.extend(exclude.iter().map(|e| (e.clone(), "properties/exclude")))
-            }
-            Shape::Derived { base, minus, plus } => {
-                refs.push((base.clone(), "properties/derive/base"));
-                refs.extend(minus.iter().map(|e| (e.clone(), "properties/derive/minus")));
-                refs.extend(plus.iter().map(|e| (e.clone(), "properties/derive/plus")));
-            }
-            Shape::Area(_) => {}
-        }
-        for (r, member) in refs {
+        for (r, member) in references(p) {
             let pointer = format!("{}/{member}", p.pointer);
             if !ids.contains(&r) {
                 problems.push(
                     problem(file, at(&pointer), format!("unknown zone `{r}`"))
                         .with_hint(suggest(&r, ids.iter().map(String::as_str))),
                 );
-            } else if member.starts_with("properties/derive") && derived.contains(&r) {
+            } else if member != "properties/part_of" && derived.contains(&r) {
                 problems.push(problem(
                     file,
                     at(&pointer),
-                    format!("zone `{r}` is itself derived; derive only from drawn zones"),
+                    format!("zone `{r}` is itself derived; derive and clip only from drawn zones"),
                 ));
             } else if r == p.zone.id {
                 problems.push(problem(
@@ -456,56 +603,95 @@ fn check_references(file: &SourceFile, pending: &[Pending], problems: &mut Vec<P
                     at(&pointer),
                     format!("zone `{r}` refers to itself"),
                 ));
+            } else if member != "properties/part_of"
+                && pick(pending, &r, p.zone.valid_from).is_none()
+            {
+                problems.push(problem(
+                    file,
+                    at(&pointer),
+                    format!(
+                        "zone `{r}` has no version in force on {}, when this version of `{}` begins",
+                        p.zone.valid_from.map_or_else(|| "its first day".into(), |d| d.to_string()),
+                        p.zone.id
+                    ),
+                ));
             }
         }
     }
 }
 
-/// Draws every zone: drawn areas first, then bands (which may exclude areas), then
-/// derived zones; each oriented as RFC 7946 wants and measured.
+/// Draws every zone version: drawn areas first, then bands (which may exclude areas),
+/// then derived zones; bands and derived zones are then clipped to their `within` zones;
+/// each oriented as RFC 7946 wants and measured. References take the version in force
+/// when the referring version begins ([`pick`]).
 fn resolve(pending: Vec<Pending>) -> Vec<Zone> {
-    let mut resolved: BTreeMap<String, MultiPolygon<f64>> = BTreeMap::new();
-    for p in &pending {
-        if let Shape::Area(mp) = &p.shape {
-            resolved.insert(p.zone.id.clone(), mp.clone());
+    let mut resolved: Vec<Option<MultiPolygon<f64>>> = vec![None; pending.len()];
+    let get = |resolved: &[Option<MultiPolygon<f64>>], id: &str, at: Option<Date>| {
+        pick(&pending, id, at)
+            .and_then(|i| resolved[i].clone())
+            .unwrap_or_else(|| MultiPolygon(vec![]))
+    };
+    for (i, p) in pending.iter().enumerate() {
+        if let Shape::Area(mp, _) = &p.shape {
+            resolved[i] = Some(mp.clone());
         }
     }
-    for p in &pending {
+    // Areas less other areas, each as drawn (so the order of the file does not matter).
+    let drawn = resolved.clone();
+    for (i, p) in pending.iter().enumerate() {
+        if let Shape::Area(mp, exclude) = &p.shape
+            && !exclude.is_empty()
+        {
+            let mut g = mp.clone();
+            for e in exclude {
+                g = g.difference(&get(&drawn, e, p.zone.valid_from));
+            }
+            resolved[i] = Some(g);
+        }
+    }
+    for (i, p) in pending.iter().enumerate() {
         if let Shape::Band {
             line, half_width_m, ..
         } = &p.shape
         {
-            resolved.insert(p.zone.id.clone(), band(line, *half_width_m));
+            resolved[i] = Some(band(line, *half_width_m));
         }
     }
-    for p in &pending {
+    for (i, p) in pending.iter().enumerate() {
         if let Shape::Band { exclude, .. } = &p.shape {
-            let mut g = resolved[&p.zone.id].clone();
+            let mut g = resolved[i].clone().unwrap_or_else(|| MultiPolygon(vec![]));
             for e in exclude {
-                g = g.difference(&resolved[e]);
+                g = g.difference(&get(&resolved, e, p.zone.valid_from));
             }
-            resolved.insert(p.zone.id.clone(), g);
+            for w in &p.within {
+                g = g.intersection(&get(&resolved, w, p.zone.valid_from));
+            }
+            resolved[i] = Some(g);
         }
     }
-    for p in &pending {
+    for (i, p) in pending.iter().enumerate() {
         if let Shape::Derived { base, minus, plus } = &p.shape {
-            let mut g = resolved[base].clone();
+            let at = p.zone.valid_from;
+            let mut g = get(&resolved, base, at);
             for m in minus {
-                g = g.difference(&resolved[m]);
+                g = g.difference(&get(&resolved, m, at));
             }
             for a in plus {
-                g = g.union(&resolved[a]);
+                g = g.union(&get(&resolved, a, at));
             }
-            resolved.insert(p.zone.id.clone(), g);
+            for w in &p.within {
+                g = g.intersection(&get(&resolved, w, at));
+            }
+            resolved[i] = Some(g);
         }
     }
     pending
         .into_iter()
-        .map(|p| {
+        .zip(resolved)
+        .map(|(p, g)| {
             let mut z = p.zone;
             // RFC 7946 winding (exterior counter-clockwise), which geodesic area expects.
-            z.geometry = resolved
-                .remove(&z.id)
+            z.geometry = g
                 .unwrap_or_else(|| MultiPolygon(vec![]))
                 .orient(Direction::Default);
             z.area_km2 = geodesic_area_km2(&z.geometry);
@@ -540,7 +726,23 @@ impl ZoneSet {
         Ok(Self::new(resolve(pending)))
     }
 
+    /// Dates the versions in the local days of `tz` (the agreement's reporting zone):
+    /// what [`ZoneSet::containing_at`] converts an instant with.
+    #[must_use]
+    pub fn with_day_zone(mut self, tz: TimeZone) -> Self {
+        self.day_tz = tz;
+        self
+    }
+
     fn new(zones: Vec<Zone>) -> Self {
+        let latest = zones
+            .iter()
+            .map(|z| {
+                !zones
+                    .iter()
+                    .any(|o| o.id == z.id && o.valid_from > z.valid_from)
+            })
+            .collect();
         let prepared: Vec<(usize, Prepared)> = zones
             .iter()
             .enumerate()
@@ -564,14 +766,34 @@ impl ZoneSet {
             .collect();
         Self {
             zones,
+            latest,
+            day_tz: TimeZone::UTC,
             tree: RTree::bulk_load(items),
             prepared,
         }
     }
 
-    /// Every zone, in file order.
+    /// Every version of every zone, in file order.
     pub fn zones(&self) -> &[Zone] {
         &self.zones
+    }
+
+    /// The latest version of every zone, in file order.
+    pub fn latest(&self) -> impl Iterator<Item = &Zone> {
+        self.zones
+            .iter()
+            .zip(&self.latest)
+            .filter_map(|(z, &l)| l.then_some(z))
+    }
+
+    /// The versions in force on the local day `date`, in file order.
+    pub fn in_force_on(&self, date: Date) -> impl Iterator<Item = &Zone> {
+        self.zones.iter().filter(move |z| z.in_force_on(date))
+    }
+
+    /// Every version of one zone, in file order.
+    pub fn versions<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Zone> {
+        self.zones.iter().filter(move |z| z.id == id)
     }
 
     /// Every zone id.
@@ -579,33 +801,63 @@ impl ZoneSet {
         self.zones.iter().map(|z| z.id.as_str()).collect()
     }
 
-    /// Looks up a zone.
+    /// Looks up a zone: its latest version.
     pub fn get(&self, id: &str) -> Option<&Zone> {
-        self.zones.iter().find(|z| z.id == id)
+        self.latest().find(|z| z.id == id)
+    }
+
+    /// Looks up the version of a zone in force on the local day `date`.
+    pub fn get_on(&self, id: &str, date: Date) -> Option<&Zone> {
+        self.zones
+            .iter()
+            .find(|z| z.id == id && z.in_force_on(date))
+    }
+
+    /// The local day of an instant, in the zone versions are dated in.
+    pub fn day_of(&self, t: Timestamp) -> Date {
+        crate::period::local_date(t, &self.day_tz)
     }
 
     /// Ids of the zones whose area holds the point (boundary included), and the zones those
-    /// lie within (`part_of`), in file order.
+    /// lie within (`part_of`), in file order; each zone by its latest version.
     pub fn containing(&self, lon: f64, lat: f64) -> Vec<&str> {
+        self.holding(lon, lat, |i| self.latest[i])
+    }
+
+    /// As [`ZoneSet::containing`], each zone by its version in force on the local day
+    /// `date` (a zone with none then holds nothing).
+    pub fn containing_on(&self, lon: f64, lat: f64, date: Date) -> Vec<&str> {
+        self.holding(lon, lat, |i| self.zones[i].in_force_on(date))
+    }
+
+    /// As [`ZoneSet::containing_on`] on the local day of the instant `t`.
+    pub fn containing_at(&self, lon: f64, lat: f64, t: Timestamp) -> Vec<&str> {
+        self.containing_on(lon, lat, self.day_of(t))
+    }
+
+    fn holding(&self, lon: f64, lat: f64, counts: impl Fn(usize) -> bool) -> Vec<&str> {
         let pt = Point::new(lon, lat);
         let mut hit = BTreeSet::new();
         for item in self.tree.locate_all_at_point(&[lon, lat]) {
             let (zone, prepared) = &self.prepared[item.data];
-            if !hit.contains(zone) && prepared.holds(pt) {
+            if !hit.contains(zone) && counts(*zone) && prepared.holds(pt) {
                 hit.insert(*zone);
             }
         }
-        // Add ancestors.
+        // Add ancestors (the parent's version that counts, if any).
         let mut stack: Vec<usize> = hit.iter().copied().collect();
         while let Some(i) = stack.pop() {
             if let Some(parent) = &self.zones[i].part_of
-                && let Some(j) = self.zones.iter().position(|z| &z.id == parent)
+                && let Some(j) =
+                    (0..self.zones.len()).find(|&j| &self.zones[j].id == parent && counts(j))
                 && hit.insert(j)
             {
                 stack.push(j);
             }
         }
-        hit.into_iter().map(|i| self.zones[i].id.as_str()).collect()
+        let mut ids: Vec<&str> = hit.into_iter().map(|i| self.zones[i].id.as_str()).collect();
+        ids.dedup();
+        ids
     }
 
     /// Ids of zones whose bounding boxes meet the box (`[min lon, min lat, max lon, max lat]`).
@@ -621,11 +873,19 @@ impl ZoneSet {
             .collect()
     }
 
-    /// The zones as a GeoJSON FeatureCollection with their resolved geometry.
+    /// Every version of the zones as a GeoJSON FeatureCollection with its resolved
+    /// geometry (a version's period in `valid_from`/`valid_to`).
     pub fn to_geojson(&self) -> Value {
-        let features: Vec<Value> = self
-            .zones
-            .iter()
+        Self::collection(self.zones.iter())
+    }
+
+    /// The versions in force on the local day `date` as a GeoJSON FeatureCollection.
+    pub fn to_geojson_on(&self, date: Date) -> Value {
+        Self::collection(self.in_force_on(date))
+    }
+
+    fn collection<'a>(zones: impl Iterator<Item = &'a Zone>) -> Value {
+        let features: Vec<Value> = zones
             .map(|z| {
                 let mut props = z.properties.clone();
                 props.insert("id".into(), z.id.clone().into());
@@ -634,19 +894,42 @@ impl ZoneSet {
                 if let Some(p) = &z.part_of {
                     props.insert("part_of".into(), p.clone().into());
                 }
+                if let Some(d) = z.valid_from {
+                    props.insert("valid_from".into(), d.to_string().into());
+                }
+                if let Some(d) = z.valid_to {
+                    props.insert("valid_to".into(), d.to_string().into());
+                }
                 props.insert("area_km2".into(), (z.area_km2.round()).into());
                 let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&z.geometry));
-                serde_json::json!({"type": "Feature", "id": z.id, "properties": props, "geometry": geometry})
+                // A version's feature id names its first day, so that ids stay unique.
+                let fid = z
+                    .valid_from
+                    .map_or_else(|| z.id.clone(), |d| format!("{}@{d}", z.id));
+                serde_json::json!({"type": "Feature", "id": fid, "properties": props, "geometry": geometry})
             })
             .collect();
         serde_json::json!({"type": "FeatureCollection", "features": features})
     }
 
-    /// The bounding box of a zone as `[min lon, min lat, max lon, max lat]`.
+    /// The bounding box of a zone, over all its versions, as
+    /// `[min lon, min lat, max lon, max lat]`.
     pub fn bbox(&self, id: &str) -> Option<[f64; 4]> {
-        let r: Rect<f64> = self.get(id)?.geometry.bounding_rect()?;
-        Some([r.min().x, r.min().y, r.max().x, r.max().y])
+        self.versions(id).filter_map(bbox_of).reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        })
     }
+}
+
+/// The bounding box of one zone version as `[min lon, min lat, max lon, max lat]`.
+pub fn bbox_of(z: &Zone) -> Option<[f64; 4]> {
+    let r: Rect<f64> = z.geometry.bounding_rect()?;
+    Some([r.min().x, r.min().y, r.max().x, r.max().y])
 }
 
 fn geodesic_area_km2(g: &MultiPolygon<f64>) -> f64 {

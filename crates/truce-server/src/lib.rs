@@ -342,15 +342,24 @@ async fn show_agreement(
     Ok(Json(a.as_of(date).to_json(a)))
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/zones", tag = "agreements", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`")), responses((status = 200, description = "Zones as a GeoJSON FeatureCollection", content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/zones", tag = "agreements", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("as_of" = Option<String>, Query, description = "Only the versions in force on this local day, YYYY-MM-DD; without it every version, each with its `valid_from`/`valid_to`")), responses((status = 200, description = "Zones as a GeoJSON FeatureCollection", content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn zones(
     State(s): State<AppState>,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    params(q, &[])?;
+    let q = params(q, &["as_of"])?;
     let b = s.bundle(&id).await?;
-    let mut r = Json(b.zones.to_geojson()).into_response();
+    let fc = match q.get("as_of") {
+        Some(d) => b.zones.to_geojson_on(d.parse::<Date>().map_err(|e| {
+            ApiError::BadParameter(
+                "as_of".into(),
+                format!("`{d}` is not a date YYYY-MM-DD: {e}"),
+            )
+        })?),
+        None => b.zones.to_geojson(),
+    };
+    let mut r = Json(fc).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/geo+json"),

@@ -268,20 +268,26 @@ async fn small_collection(
     Ok(match cid {
         "zones" => {
             let all = b.zones.to_geojson();
+            // Every version whose box meets `bbox` and whose period meets `datetime`.
             all["features"]
                 .as_array()
                 .cloned()
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|f| {
-                    let zid = f["id"].as_str().unwrap_or_default();
-                    match (bb, b.zones.bbox(zid)) {
-                        (Some(q), Some(z)) => {
-                            z[0] <= q[2] && z[2] >= q[0] && z[1] <= q[3] && z[3] >= q[1]
+                .zip(b.zones.zones())
+                .filter(|(_, z)| {
+                    let in_box = match (bb, truce_model::zones::bbox_of(z)) {
+                        (Some(q), Some(r)) => {
+                            r[0] <= q[2] && r[2] >= q[0] && r[1] <= q[3] && r[3] >= q[1]
                         }
                         _ => true,
-                    }
+                    };
+                    let (from, to) = (z.valid_from.and_then(day), z.valid_to.and_then(day));
+                    let in_time = when.0.is_none_or(|w| to.is_none_or(|t| w < t))
+                        && when.1.is_none_or(|w| from.is_none_or(|f| f <= w));
+                    in_box && in_time
                 })
+                .map(|(f, _)| f)
                 .collect()
         }
         "places" => b

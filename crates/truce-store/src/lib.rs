@@ -665,13 +665,15 @@ impl Store {
             let fc = bundle.zones.to_geojson();
             let features = fc["features"].as_array().cloned().unwrap_or_default();
             for (z, feature) in bundle.zones.zones().iter().zip(features) {
-                let bbox = bundle.zones.bbox(&z.id);
+                let bbox = truce_model::zones::bbox_of(z);
                 sqlx::query(
-                "INSERT INTO zones (agreement_id, id, name, kind, part_of, min_lon, min_lat, max_lon, max_lat, area_km2, feature)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "INSERT INTO zones (agreement_id, id, valid_from, valid_to, name, kind, part_of, min_lon, min_lat, max_lon, max_lat, area_km2, feature)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(&a.id)
             .bind(&z.id)
+            .bind(z.valid_from.map_or_else(String::new, |d| d.to_string()))
+            .bind(z.valid_to.map(|d| d.to_string()))
             .bind(&z.name)
             .bind(&z.kind)
             .bind(&z.part_of)

@@ -242,6 +242,10 @@ enum ZonesCmd {
         /// Print a GeoJSON FeatureCollection with the resolved geometry instead.
         #[arg(long)]
         geojson: bool,
+        /// Only the versions in force on this local day (YYYY-MM-DD); without it every
+        /// version with its period.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<Date>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -491,17 +495,19 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Zones(ZonesCmd::List {
             agreement,
             geojson,
+            as_of,
             data,
         }) => {
             let store = open(&data).await?;
             let b = stored(&store, &agreement).await?;
             if geojson {
-                out(&format!(
-                    "{}\n",
-                    serde_json::to_string(&b.zones.to_geojson())?
-                ))
+                let fc = match as_of {
+                    Some(d) => b.zones.to_geojson_on(d),
+                    None => b.zones.to_geojson(),
+                };
+                out(&format!("{}\n", serde_json::to_string(&fc)?))
             } else {
-                out(&render::zones_table(&b))
+                out(&render::zones_table(&b, as_of))
             }
         }
     }

@@ -245,22 +245,40 @@ pub fn places_text(b: &AgreementBundle, found: &Lookup<'_>) -> String {
 }
 
 /// The table of `truce zones list`.
-pub fn zones_table(b: &AgreementBundle) -> String {
+/// The table of `truce zones list`: every version with its period, or those in force on
+/// a day.
+pub fn zones_table(b: &AgreementBundle, as_of: Option<jiff::civil::Date>) -> String {
+    let day = |d: Option<jiff::civil::Date>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
     let rows: Vec<Vec<String>> = b
         .zones
         .zones()
         .iter()
+        .filter(|z| as_of.is_none_or(|d| z.in_force_on(d)))
         .map(|z| {
             vec![
                 z.id.clone(),
                 z.kind.clone(),
+                day(z.valid_from),
+                day(z.valid_to),
                 format!("{:.0}", z.area_km2),
                 z.part_of.clone().unwrap_or_default(),
                 z.name.clone(),
             ]
         })
         .collect();
-    table(&["ZONE", "KIND", "KM²", "PART OF", "NAME"], &rows)
+    let mut s = table(
+        &["ZONE", "KIND", "FROM", "UNTIL", "KM²", "PART OF", "NAME"],
+        &rows,
+    );
+    if let Some(d) = as_of {
+        s.push_str(&format!(
+            "{} zone version(s) in force on {d} (UNTIL is the first day a version no longer is)\n",
+            rows.len()
+        ));
+    } else {
+        s.push_str("UNTIL is the first day a version is no longer in force; — is open\n");
+    }
+    s
 }
 
 /// The table of `truce evidence list`.

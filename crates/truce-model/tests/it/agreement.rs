@@ -109,14 +109,15 @@ fn kalbajar_is_due_on_15_november_until_the_extension_then_on_25_november() {
             .and_then(|d| d.last_day(a.tz())),
         Some(date(2020, 11, 15))
     );
-    // The due instant is the end of 25 November in Moscow.
+    // The due instant is the end of 25 November in the reporting day's zone (UTC+4),
+    // not in Moscow, where the statement's own instant was stated.
     assert_eq!(
         k.obligation
             .deadline
             .as_ref()
             .and_then(Deadline::due)
             .map(|t| t.to_string()),
-        Some("2020-11-25T21:00:00Z".to_owned())
+        Some("2020-11-25T20:00:00Z".to_owned())
     );
     // The other handovers are untouched.
     let agdam = after.obligation("handover-agdam").expect("agdam");

@@ -43,56 +43,224 @@ fn all_expected_zones_are_present_with_plausible_areas() {
     );
 }
 
+fn day(s: &str) -> jiff::civil::Date {
+    s.parse().expect("date")
+}
+
 #[test]
 fn the_lachin_corridor_is_a_five_kilometre_band_along_the_road() {
     let z = nk2020().zones;
-    // Midway between Lachin town and Lisagor, on the drawn line.
-    let (lon, lat) = ((46.54977 + 46.64306) / 2.0, (39.63742 + 39.6875) / 2.0);
-    assert!(z.containing(lon, lat).contains(&"lachin-corridor"));
+    let on = day("2021-06-01");
+    // Midway between Lachin town and Yeghtsahogh, on the drawn line of the old road.
+    let (lon, lat) = ((46.54977 + 46.588) / 2.0, (39.63742 + 39.677) / 2.0);
+    assert!(z.containing_on(lon, lat, on).contains(&"lachin-corridor"));
     // The segment runs roughly north-east, so north-west is across it.
-    let across = |d: f64| offset(lon, lat, -d * 0.47, d * 0.88);
+    let across = |d: f64| offset(lon, lat, -d * 0.72, d * 0.69);
     let (a, b) = across(2_000.0);
     assert!(
-        z.containing(a, b).contains(&"lachin-corridor"),
+        z.containing_on(a, b, on).contains(&"lachin-corridor"),
         "2 km off the road is inside"
     );
     let (a, b) = across(3_000.0);
     assert!(
-        !z.containing(a, b).contains(&"lachin-corridor"),
+        !z.containing_on(a, b, on).contains(&"lachin-corridor"),
         "3 km off the road is outside"
     );
-    let width = z.get("lachin-corridor").expect("corridor").area_km2;
-    // About 5 km wide and 60-odd km long.
-    assert!((250.0..400.0).contains(&width), "{width}");
+    for version in z.versions("lachin-corridor") {
+        // About 5 km wide and 40-odd km long on Azerbaijani soil.
+        assert!(
+            (150.0..350.0).contains(&version.area_km2),
+            "{}: {}",
+            version.period(),
+            version.area_km2
+        );
+    }
+}
+
+/// (gazetteer place, day, zones it must lie in, zones it must not lie in)
+type Expect = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+#[test]
+fn named_places_fall_in_the_zones_the_record_puts_them_in_on_each_date() {
+    let b = nk2020();
+    let corridor_aor: &[&str] = &["lachin-corridor", "peacekeeping-aor"];
+    let table: &[Expect] = &[
+        // Armenian towns on the road to the corridor: Armenia only, never the corridor or
+        // the peacekeepers' area, whatever the date.
+        (
+            "goris",
+            "2021-06-01",
+            &["armenia"],
+            &[
+                "lachin-corridor",
+                "peacekeeping-aor",
+                "azerbaijan",
+                "lachin",
+            ],
+        ),
+        (
+            "tegh",
+            "2021-06-01",
+            &["armenia"],
+            &[
+                "lachin-corridor",
+                "peacekeeping-aor",
+                "azerbaijan",
+                "lachin",
+            ],
+        ),
+        (
+            "kornidzor",
+            "2021-06-01",
+            &["armenia"],
+            &[
+                "lachin-corridor",
+                "peacekeeping-aor",
+                "azerbaijan",
+                "lachin",
+            ],
+        ),
+        (
+            "kornidzor",
+            "2023-06-01",
+            &["armenia"],
+            &["lachin-corridor", "peacekeeping-aor", "lachin"],
+        ),
+        // Stepanakert / Khankendi: in the peacekeepers' area, not in the corridor.
+        (
+            "khankendi",
+            "2021-06-01",
+            &["khankendi", "peacekeeping-aor"],
+            &["lachin-corridor"],
+        ),
+        (
+            "khankendi",
+            "2023-01-01",
+            &["khankendi", "peacekeeping-aor"],
+            &["lachin-corridor"],
+        ),
+        // Lachin town: on the corridor until Azerbaijan took it over on 26 Aug 2022.
+        ("lachin", "2021-06-01", corridor_aor, &[]),
+        ("lachin", "2022-08-25", corridor_aor, &[]),
+        // (Natural Earth's coarse outline puts the town in Shusha district: README.)
+        ("lachin", "2022-08-26", &["azerbaijan"], corridor_aor),
+        ("lachin", "2023-06-01", &["azerbaijan"], corridor_aor),
+        // Shusha: held by Azerbaijan at the ceasefire, never the peacekeepers' area.
+        ("shusha", "2020-11-10", &["shusha"], corridor_aor),
+        ("shusha", "2022-09-01", &["shusha"], corridor_aor),
+        // Hadrut: taken in October 2020, never the peacekeepers' area.
+        (
+            "hadrut",
+            "2021-06-01",
+            &["khojavend", "az-held-2020"],
+            &["peacekeeping-aor"],
+        ),
+        // Martuni / Khojavend town stayed with the peacekeepers.
+        (
+            "khojavend",
+            "2021-06-01",
+            &["peacekeeping-aor"],
+            &["az-held-2020"],
+        ),
+        // Madagiz / Sugovushan was taken on 3 Oct 2020.
+        (
+            "sugovushan",
+            "2021-06-01",
+            &["az-held-2020"],
+            &["peacekeeping-aor"],
+        ),
+        // Before the statement there was no corridor and no area of responsibility.
+        ("lachin", "2020-11-01", &["azerbaijan"], corridor_aor),
+        // After the contingent left, neither exists.
+        ("khankendi", "2024-07-01", &["khankendi"], corridor_aor),
+    ];
+    let mut wrong = Vec::new();
+    for (place, on, must, must_not) in table {
+        let p = b
+            .gazetteer
+            .get(place)
+            .unwrap_or_else(|| panic!("no place {place}"));
+        let got = b.zones.containing_on(p.lon, p.lat, day(on));
+        for z in *must {
+            if !got.contains(z) {
+                wrong.push(format!("{place} on {on} must be in {z}: {got:?}"));
+            }
+        }
+        for z in *must_not {
+            if got.contains(z) {
+                wrong.push(format!("{place} on {on} must not be in {z}: {got:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_version_of_a_zone_is_drawn_from_the_versions_in_force_when_it_begins() {
+    let b = nk2020();
+    let z = &b.zones;
+    // Near Zabukh, on the old road: in the first corridor and first area, not the later.
+    let zabukh = (46.543, 39.590);
+    let old = z.containing_on(zabukh.0, zabukh.1, day("2021-01-01"));
+    let new = z.containing_on(zabukh.0, zabukh.1, day("2023-01-01"));
+    assert!(
+        old.contains(&"lachin-corridor") && old.contains(&"peacekeeping-aor"),
+        "{old:?}"
+    );
+    assert!(
+        !new.contains(&"lachin-corridor") && !new.contains(&"peacekeeping-aor"),
+        "{new:?}"
+    );
+    // Mets Shen, on the bypass: in the later corridor only.
+    let mets_shen = (46.602, 39.658);
+    let on = |d: &str| z.containing_on(mets_shen.0, mets_shen.1, day(d));
+    assert!(
+        on("2023-01-01").contains(&"lachin-corridor"),
+        "{:?}",
+        on("2023-01-01")
+    );
+    // The Khtsaberd / Hin Tagher pocket: peacekeepers' until 12 Dec 2020, then not.
+    let pocket = (46.771, 39.546);
+    let at = |d: &str| z.containing_on(pocket.0, pocket.1, day(d));
+    assert!(
+        at("2020-12-01").contains(&"peacekeeping-aor"),
+        "{:?}",
+        at("2020-12-01")
+    );
+    assert!(
+        !at("2020-12-12").contains(&"peacekeeping-aor"),
+        "{:?}",
+        at("2020-12-12")
+    );
+    // Every version of the area lies wholly outside Armenia.
+    let table = z.to_geojson();
+    let versions = table["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter(|f| f["properties"]["id"] == "peacekeeping-aor")
+        .count();
+    assert_eq!(versions, 3);
+    // A dateless question is answered with the latest version.
+    assert_eq!(
+        z.get("lachin-corridor").and_then(|c| c.valid_from),
+        Some(day("2022-08-26"))
+    );
 }
 
 #[test]
 fn zones_classify_known_towns() {
     let z = nk2020().zones;
-    let at = |lon: f64, lat: f64| z.containing(lon, lat);
-    // Stepanakert: in the peacekeepers' area, not in a returned district.
-    let stepanakert = at(46.7528, 39.8177);
-    assert!(
-        stepanakert.contains(&"khankendi") && stepanakert.contains(&"peacekeeping-aor"),
-        "{stepanakert:?}"
-    );
-    assert!(stepanakert.contains(&"azerbaijan") && stepanakert.contains(&"nk-pre2020"));
+    let at = |lon: f64, lat: f64| z.containing_on(lon, lat, day("2021-06-01"));
     // Agdam and Kalbajar towns were handed over: outside the peacekeepers' area.
     assert!(!at(46.92736, 39.99096).contains(&"peacekeeping-aor"));
     assert!(at(46.92736, 39.99096).contains(&"agdam"));
     assert!(!at(46.04446, 40.10984).contains(&"peacekeeping-aor"));
-    // Lachin town sits on the corridor, which the area of responsibility includes.
-    let lachin = at(46.54977, 39.63742);
-    assert!(
-        lachin.contains(&"lachin-corridor") && lachin.contains(&"peacekeeping-aor"),
-        "{lachin:?}"
-    );
-    // Goris is in Armenia, at the corridor's western end.
-    let goris = at(46.34168, 39.51111);
-    assert!(
-        goris.contains(&"armenia") && goris.contains(&"lachin-corridor"),
-        "{goris:?}"
-    );
     // The Nakhchivan link runs through Meghri and Ordubad.
     assert!(at(46.24308, 38.90123).contains(&"nakhchivan-route"));
     assert!(at(46.02274, 38.90961).contains(&"nakhchivan-route"));
@@ -108,8 +276,9 @@ fn zones_export_as_geojson_with_resolved_geometry() {
     assert_eq!(features.len(), z.zones().len());
     let corridor = features
         .iter()
-        .find(|f| f["id"] == "lachin-corridor")
+        .find(|f| f["id"] == "lachin-corridor@2020-11-10")
         .expect("corridor");
+    assert_eq!(corridor["properties"]["valid_to"], "2022-08-26");
     assert_eq!(corridor["geometry"]["type"], "MultiPolygon");
     assert_eq!(corridor["properties"]["kind"], "corridor");
     assert!(
@@ -118,3 +287,4 @@ fn zones_export_as_geojson_with_resolved_geometry() {
             .is_some_and(|s| s.contains("buffered"))
     );
 }
+

@@ -389,7 +389,7 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
         upcoming,
         sources,
         methodology: METHODOLOGY.iter().map(|s| (*s).to_owned()).collect(),
-        outlines: outlines(i.bundle),
+        outlines: outlines(i.bundle, from, to),
     }
 }
 
@@ -843,8 +843,9 @@ fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
-/// Outlines of the agreement's zones for the map, rounded to 0.001° (about 100 m).
-fn outlines(b: &AgreementBundle) -> Vec<Outline> {
+/// Outlines of the agreement's zones for the map, rounded to 0.001° (about 100 m): the
+/// versions in force on some day of the period `[from, to]`.
+fn outlines(b: &AgreementBundle, from: Date, to: Date) -> Vec<Outline> {
     let fc = b.zones.to_geojson();
     let mut out = Vec::new();
     for (z, f) in b
@@ -852,6 +853,9 @@ fn outlines(b: &AgreementBundle) -> Vec<Outline> {
         .zones()
         .iter()
         .zip(fc["features"].as_array().into_iter().flatten())
+        .filter(|(z, _)| {
+            z.valid_from.is_none_or(|f| f <= to) && z.valid_to.is_none_or(|t| from < t)
+        })
     {
         let g = &f["geometry"];
         let polys: Vec<&Value> = match g["type"].as_str() {

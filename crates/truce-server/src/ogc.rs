@@ -509,10 +509,18 @@ pub(crate) async fn item(
             .filter(|d| !d.incident.reports.is_empty())
             .map(|d| incident_feature(&d.incident))
     } else {
-        small_collection(&s, &b, &cid, None, (None, None))
-            .await?
-            .into_iter()
-            .find(|f| f["id"] == fid.as_str())
+        let all = small_collection(&s, &b, &cid, None, (None, None)).await?;
+        // A zone's plain id names its latest version (`lachin-corridor`); a version is
+        // named by its own id (`lachin-corridor@2020-11-10`).
+        let latest = (cid == "zones")
+            .then(|| b.zones.get(&fid))
+            .flatten()
+            .map(|z| {
+                z.valid_from
+                    .map_or_else(|| z.id.clone(), |d| format!("{}@{d}", z.id))
+            });
+        let wanted = latest.as_deref().unwrap_or(fid.as_str());
+        all.into_iter().find(|f| f["id"] == wanted)
     };
     let Some(mut feature) = feature else {
         return Err(ApiError::NotFound(format!("no feature `{fid}` in `{cid}`")));

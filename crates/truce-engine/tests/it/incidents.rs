@@ -152,12 +152,13 @@ fn reports() -> Vec<Row> {
             Some("az"),
             0,
         ),
-        // An observation post and an NGO see small-arms fire near Kornidzor and agree.
+        // An observation post and an NGO see small-arms fire on the corridor between the
+        // Hakari bridge and Zabukh, and agree.
         (
             "r11",
             "op-7",
             SmallArmsFire,
-            Ok((46.530, 39.550)),
+            Ok((46.550, 39.570)),
             "2021-05-13T22:00:00Z",
             "2021-05-13T23:00:00Z",
             Some("az"),
@@ -167,7 +168,7 @@ fn reports() -> Vec<Row> {
             "r12",
             "ngo",
             SmallArmsFire,
-            Ok((46.540, 39.555)),
+            Ok((46.552, 39.576)),
             "2021-05-13T21:30:00Z",
             "2021-05-14T00:00:00Z",
             Some("az"),
@@ -285,7 +286,7 @@ fn twelve_reports_become_six_incidents_with_the_expected_status_and_attribution(
     );
     assert_eq!((first.killed.low, first.killed.high), (0, 2));
     assert_eq!(first.attribution.claims.len(), 5);
-    // Zones come from the point: the fire near Kornidzor is on the corridor.
+    // Zones come from the point: the fire near the Hakari bridge is on the corridor.
     let kornidzor = &incidents[5];
     assert!(
         kornidzor.zones.contains(&"lachin-corridor".to_owned()),
@@ -341,7 +342,7 @@ fn violations_are_counted_per_zone_and_local_day_by_status() {
     // The Martuni shelling: corroborated, on 12 May.
     let martuni = find("khojavend", "2021-05-12").expect("12 May in Khojavend");
     assert_eq!((martuni.total, martuni.corroborated), (1, 1));
-    // Small-arms fire seen at 22:00 UTC on 13 May is 01:00 on 14 May in Moscow time.
+    // Small-arms fire seen at 22:00 UTC on 13 May is 02:00 on 14 May in the region (UTC+4).
     assert!(find("lachin-corridor", "2021-05-13").is_none());
     assert_eq!(
         find("lachin-corridor", "2021-05-14").map(|c| c.confirmed),

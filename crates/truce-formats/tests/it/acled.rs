@@ -126,9 +126,9 @@ fn a_good_row_in_the_region_is_attributed_to_the_parties() {
     assert_eq!(r.target.as_deref(), Some("am"));
     assert_eq!(r.event_type, EventType::Artillery);
     assert_eq!(r.casualties.killed_best(), 2);
-    // 12 May in the agreement's time zone (Moscow) is 11 May 21:00 UTC onwards.
-    assert_eq!(r.occurred.start.to_string(), "2021-05-11T21:00:00Z");
-    assert_eq!(r.occurred.end.to_string(), "2021-05-12T21:00:00Z");
+    // 12 May in the agreement's reporting zone (UTC+4) is 11 May 20:00 UTC onwards.
+    assert_eq!(r.occurred.start.to_string(), "2021-05-11T20:00:00Z");
+    assert_eq!(r.occurred.end.to_string(), "2021-05-12T20:00:00Z");
     assert!(rows[0].warnings.is_empty(), "{:?}", rows[0].warnings);
 }
 

@@ -152,8 +152,8 @@ fn ged_rows_read_with_or_without_header_and_export_back_identically() {
     assert_eq!(r.casualties.killed_best(), 3);
     let two = &ok[1].report;
     assert_eq!(two.occurred.precision, 1);
-    assert_eq!(two.occurred.start.to_string(), "2021-05-13T21:00:00Z");
-    assert_eq!(two.occurred.end.to_string(), "2021-05-16T21:00:00Z");
+    assert_eq!(two.occurred.start.to_string(), "2021-05-13T20:00:00Z");
+    assert_eq!(two.occurred.end.to_string(), "2021-05-16T20:00:00Z");
 
     let headerless = format!("{}\n{}\n", rows[0], rows[1]);
     let (ok2, bad2) = read(&headerless);

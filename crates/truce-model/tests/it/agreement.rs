@@ -10,6 +10,15 @@ fn nk2020_loads_with_no_problems() {
     assert_eq!(a.id, "nk-2020");
     assert_eq!(a.time_zone, "Europe/Moscow");
     assert_eq!(a.documents.len(), 4);
+    // The statement's instant is Moscow time; the reporting day is the region's (UTC+4):
+    // an event at 23:30 Moscow time on 10 November is counted on 11 November.
+    assert_eq!(a.reporting_time_zone, "Asia/Baku");
+    assert_eq!(a.effective.to_string(), "2020-11-09T21:00:00Z");
+    let late: jiff::Timestamp = "2020-11-10T20:30:00Z".parse().expect("instant");
+    assert_eq!(
+        truce_model::period::local_date(late, a.tz()).to_string(),
+        "2020-11-11"
+    );
     assert_eq!(
         a.provisions
             .iter()

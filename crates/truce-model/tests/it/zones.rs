@@ -287,4 +287,3 @@ fn zones_export_as_geojson_with_resolved_geometry() {
             .is_some_and(|s| s.contains("buffered"))
     );
 }
-

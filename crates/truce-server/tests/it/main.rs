@@ -591,6 +591,42 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
             "{}",
             one["properties"]
         );
+        // The plain id names the latest version; each version has its own id.
+        assert_eq!(one["id"], "lachin-corridor@2022-08-26", "{}", one["id"]);
+        let (status, _, first) = get(
+            &s,
+            "/ogc/nk-2020/collections/zones/items/lachin-corridor@2020-11-10",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(first["properties"]["valid_to"], "2022-08-26");
+        // A datetime keeps the versions in force then: one corridor in 2021.
+        let (_, _, in_2021) = get(
+            &s,
+            "/ogc/nk-2020/collections/zones/items?datetime=2021-06-01T12:00:00Z&limit=100",
+        )
+        .await;
+        let corridors: Vec<&serde_json::Value> = in_2021["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .filter(|f| f["properties"]["id"] == "lachin-corridor")
+            .collect();
+        assert_eq!(corridors.len(), 1, "{corridors:?}");
+        assert_eq!(corridors[0]["id"], "lachin-corridor@2020-11-10");
+        // The API's zones by date: the versions in force on that day.
+        let (status, _, on) = get(&s, "/api/v1/agreements/nk-2020/zones?as_of=2023-01-01").await;
+        assert_eq!(status, StatusCode::OK);
+        let aor: Vec<&serde_json::Value> = on["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .filter(|f| f["properties"]["id"] == "peacekeeping-aor")
+            .collect();
+        assert_eq!(aor.len(), 1);
+        assert_eq!(aor[0]["properties"]["valid_from"], "2022-08-26");
+        let (status, _, _) = get(&s, "/api/v1/agreements/nk-2020/zones?as_of=soon").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
         let (status, _, _) = get(&s, "/ogc/nk-2020/collections/zones/items/atlantis").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, ct, p) = get(&s, "/ogc/nk-2020/collections/incident/items").await;

@@ -220,7 +220,8 @@ async function showIncident(id) {
     box.replaceChildren(
       el("h3", {}, `${i.id}: ${i.event_type}`),
       el("p", {}, el("span", { class: `status-dot st-${i.status}` }), `${i.status} · ${localTime(i.window.start)} – ${localTime(i.window.end)}`),
-      el("p", {}, `Place: ${i.place_name || "unknown"}; zones: ${i.zones.join(", ") || "none"}`),
+      el("p", {}, `Place: ${i.place_name || "unknown"}; zones: ${i.zones.join(", ") || "none"}` +
+        ((i.possibly_in || []).length ? `; possibly in (location too coarse to be sure): ${i.possibly_in.join(", ")}` : "")),
       el("p", {}, `Attribution: ${i.attribution.assessed || (i.attribution.disputed ? "disputed" : "not settled")}`),
       el("h3", {}, "Claims"), claims,
       el("h3", {}, `Reports (${d.detail.reports.length})`), reports,

@@ -229,6 +229,7 @@ pub fn synthetic_incidents(
                 },
                 status: statuses[(k / 7) % statuses.len()],
                 zones,
+                possibly_in: Vec::new(),
                 killed: Estimate::default(),
             }
         })

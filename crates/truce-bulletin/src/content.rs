@@ -80,6 +80,10 @@ pub struct Violations {
     pub by_zone: Vec<ZoneCount>,
     /// Per day.
     pub per_day: Vec<DayCount>,
+    /// Violations of the period whose location's uncertainty reaches across a zone's
+    /// edge, per zone and type: possibly in it, counted apart and in no total.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub possibly_in: Vec<ZoneCount>,
 }
 
 /// A claim about who did it.
@@ -351,8 +355,13 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
     let upcoming = upcoming(&compliance::evaluate(inputs, to), to, horizon);
     let sources = sources(&i, &counted.in_period, &changes, &traffic, &detainees);
     let by_zone: Vec<ZoneCount> = counted.by.into_values().collect();
+    let possibly_in: Vec<ZoneCount> = counted
+        .possibly
+        .into_values()
+        .filter(|z| z.count > 0)
+        .collect();
     let (total, previous_total) = (counted.total, counted.previous_total);
-    let summary = summarise(
+    let mut summary = summarise(
         a.title.as_str(),
         from,
         to,
@@ -363,6 +372,25 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
         &traffic,
         &upcoming,
     );
+    if !possibly_in.is_empty() {
+        // Said right after the totals: what the zone counts leave out.
+        let mut incidents: Vec<&str> = possibly_in
+            .iter()
+            .flat_map(|z| z.incidents.iter().map(String::as_str))
+            .collect();
+        incidents.sort_unstable();
+        incidents.dedup();
+        let mut zones: Vec<&str> = possibly_in.iter().map(|z| z.zone_name.as_str()).collect();
+        zones.dedup();
+        summary.insert(
+            2.min(summary.len()),
+            format!(
+                "{} violation(s) placed too coarsely to say whether they were inside {}: possibly in, not counted there.",
+                incidents.len(),
+                zones.join(", ")
+            ),
+        );
+    }
     Bulletin {
         id: format!("{}/{from}..{to}", a.id),
         agreement: a.id.clone(),
@@ -381,6 +409,7 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
             previous_total,
             by_zone,
             per_day: counted.per_day.into_values().collect(),
+            possibly_in,
         },
         notable,
         changes,
@@ -405,6 +434,8 @@ struct Counted<'i> {
     previous_total: u32,
     /// The period's incidents.
     in_period: Vec<&'i Incident>,
+    /// Per (zone, event type): the incidents possibly in the zone.
+    possibly: BTreeMap<(String, String), ZoneCount>,
 }
 
 /// Counts the violations (not rejected, with reports) of `now` and `before`, both local
@@ -429,6 +460,7 @@ fn count_violations<'i>(
             && !inc.reports.is_empty()
     };
     let mut by: BTreeMap<(String, String), ZoneCount> = BTreeMap::new();
+    let mut possibly: BTreeMap<(String, String), ZoneCount> = BTreeMap::new();
     let mut per_day: BTreeMap<Date, DayCount> = BTreeMap::new();
     let (mut total, mut previous_total) = (0, 0);
     let mut in_period: Vec<&Incident> = Vec::new();
@@ -444,26 +476,29 @@ fn count_violations<'i>(
         } else {
             inc.zones.clone()
         };
-        for z in zones {
-            let e = by
-                .entry((z.clone(), inc.event_type.as_str().to_owned()))
-                .or_insert_with(|| ZoneCount {
-                    zone_name: if z == "outside" {
-                        "outside every zone".into()
-                    } else {
-                        zone_name(&z)
-                    },
-                    zone: z,
-                    event_type: inc.event_type.as_str().into(),
-                    count: 0,
-                    previous: 0,
-                    incidents: Vec::new(),
-                });
-            if now {
-                e.count += 1;
-                e.incidents.push(inc.id.clone());
-            } else {
-                e.previous += 1;
+        let sets = [(&mut by, zones), (&mut possibly, inc.possibly_in.clone())];
+        for (map, zones) in sets {
+            for z in zones {
+                let e = map
+                    .entry((z.clone(), inc.event_type.as_str().to_owned()))
+                    .or_insert_with(|| ZoneCount {
+                        zone_name: if z == "outside" {
+                            "outside every zone".into()
+                        } else {
+                            zone_name(&z)
+                        },
+                        zone: z,
+                        event_type: inc.event_type.as_str().into(),
+                        count: 0,
+                        previous: 0,
+                        incidents: Vec::new(),
+                    });
+                if now {
+                    e.count += 1;
+                    e.incidents.push(inc.id.clone());
+                } else {
+                    e.previous += 1;
+                }
             }
         }
         if now {
@@ -490,6 +525,7 @@ fn count_violations<'i>(
         total,
         previous_total,
         in_period,
+        possibly,
     }
 }
 

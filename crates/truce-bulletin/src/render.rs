@@ -118,6 +118,20 @@ pub fn markdown(s: &Signed) -> String {
         }
         o.push('\n');
     }
+    if !b.violations.possibly_in.is_empty() {
+        o.push_str("Possibly in (the location's uncertainty reaches across the zone's edge; not counted above):\n\n| zone | type | period | incidents |\n|---|---|---:|---|\n");
+        for z in &b.violations.possibly_in {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                cell(&z.zone_name),
+                z.event_type,
+                z.count,
+                z.incidents.join(", ")
+            );
+        }
+        o.push('\n');
+    }
     if !b.violations.per_day.is_empty() {
         o.push_str(
             "| day | confirmed | corroborated | unverified or disputed |\n|---|---:|---:|---:|\n",
@@ -503,6 +517,25 @@ pub fn html(s: &Signed) -> String {
             })
             .collect(),
     );
+    if !b.violations.possibly_in.is_empty() {
+        o.push_str("<p>Possibly in (the location's uncertainty reaches across the zone's edge; not counted above):</p>");
+        table(
+            &mut o,
+            &["zone", "type", "period", "incidents"],
+            b.violations
+                .possibly_in
+                .iter()
+                .map(|z| {
+                    vec![
+                        z.zone_name.clone(),
+                        z.event_type.clone(),
+                        z.count.to_string(),
+                        z.incidents.join(", "),
+                    ]
+                })
+                .collect(),
+        );
+    }
     o.push_str("<h2>Map</h2>");
     o.push_str(&map_svg(b));
     o.push_str("<h2>Notable incidents</h2>");

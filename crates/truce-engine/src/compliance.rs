@@ -284,6 +284,8 @@ struct Violation {
     party: u16,
     status: u8,
     zones: u64,
+    /// Zones its location's uncertainty reaches across (never counted as in them).
+    possible: u64,
     id: u32,
 }
 
@@ -359,6 +361,7 @@ impl ViolationIndex {
                 _ => NO_PARTY,
             };
             let zones = ix.zone_bits(&i.zones);
+            let possible = ix.zone_bits(&i.possibly_in);
             let id = u32::try_from(ix.ids.len()).unwrap_or(u32::MAX);
             ix.ids.push(i.id.as_str().into());
             ix.rows.push(Violation {
@@ -366,6 +369,7 @@ impl ViolationIndex {
                 party,
                 status,
                 zones,
+                possible,
                 id,
             });
         }
@@ -898,8 +902,13 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     let mut per_zone = vec![vec![0u32; np]; ix.zones.len()];
     let mut per_zone_day: BTreeMap<(usize, i32, usize), [u32; 4]> = BTreeMap::new();
     let mut recent: Vec<(u8, i32, u32)> = Vec::new();
+    // Violations in the current period that are only possibly in the zones.
+    let mut possible: Vec<(u8, i32, u32)> = Vec::new();
     for r in ix.range(first, last) {
         if r.zones & zone_mask == 0 {
+            if r.possible & zone_mask != 0 && r.day >= cur_from {
+                possible.push((r.status, r.day, r.id));
+            }
             continue;
         }
         let p = pslot(r.party);
@@ -1029,6 +1038,19 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
             ),
             false,
         )
+    } else if !possible.is_empty() {
+        // Violations whose place is too uncertain to say they were inside: never
+        // "holding", never "violated".
+        (
+            Level::Unknown,
+            "violations possibly in the zone",
+            format!(
+                "{} violation report(s) {window} whose location's uncertainty reaches across the edge of {}: possibly inside, not counted",
+                possible.len(),
+                ob.zones.join(", ")
+            ),
+            false,
+        )
     } else {
         match watched.verdict() {
             Watched::Nowhere => (
@@ -1062,10 +1084,13 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     };
     // The evidence: confirmed and corroborated incidents, or, when only unconfirmed
     // reports stand, those.
-    let cited = if state == "violations reported, unverified" {
-        2..4
-    } else {
-        0..2
+    let cited = match state {
+        "violations reported, unverified" => 2..4,
+        "violations possibly in the zone" => {
+            recent = possible;
+            0..4
+        }
+        _ => 0..2,
     };
     let mut evidence: Vec<String> = recent
         .iter()

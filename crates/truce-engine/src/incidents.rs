@@ -113,8 +113,13 @@ pub struct Incident {
     pub attribution: Attribution,
     /// Status.
     pub status: IncidentStatus,
-    /// Zones the point lies in.
+    /// Zones the point lies in, its location's uncertainty included: what counts and
+    /// rules use.
     pub zones: Vec<String>,
+    /// Zones the location's uncertainty reaches into or out of (an imprecise point near
+    /// an edge): listed and counted apart, never in the rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub possibly_in: Vec<String>,
     /// Dead, best estimate of the most reliable report; low and high over all reports.
     pub killed: truce_model::report::Estimate,
 }
@@ -561,6 +566,17 @@ impl Agg {
         analyst: Option<IncidentStatus>,
     ) -> Incident {
         let point = self.point();
+        let location_precision = self.location_precision(members, sources);
+        // The zones as they were on the incident's first day (each zone's version in
+        // force then), its location's uncertainty weighed against their edges.
+        let placing = point.map(|(x, y)| {
+            zones.placing_at(
+                x,
+                y,
+                truce_model::report::Location::edge_radius_m(location_precision),
+                self.window().start,
+            )
+        });
         let (assessed, disputed) = self.assessed();
         let each = || members.iter().map(|&k| sources.member(k));
         let claims = each()
@@ -579,7 +595,7 @@ impl Agg {
                 .placed
                 .and_then(|p| sources.name(sources.member(members[p.4 as usize]).place_name))
                 .map(str::to_owned),
-            location_precision: self.location_precision(members, sources),
+            location_precision,
             event_type: self.kind,
             attribution: Attribution {
                 claims,
@@ -587,16 +603,13 @@ impl Agg {
                 disputed,
             },
             status: analyst.unwrap_or_else(|| self.status()),
-            zones: point
-                .map(|(x, y)| {
-                    // The zones as they were on the incident's first day (a zone's
-                    // version in force then).
-                    zones
-                        .containing_at(x, y, self.window().start)
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect()
-                })
+            zones: placing
+                .as_ref()
+                .map(|p| p.certain.iter().map(|z| (*z).to_owned()).collect())
+                .unwrap_or_default(),
+            possibly_in: placing
+                .as_ref()
+                .map(|p| p.possible.iter().map(|z| (*z).to_owned()).collect())
                 .unwrap_or_default(),
             killed: truce_model::report::Estimate {
                 low: self.killed_min,
@@ -1501,6 +1514,7 @@ fn unreachable_empty(id: &str) -> Incident {
         },
         status: IncidentStatus::Unverified,
         zones: Vec::new(),
+        possibly_in: Vec::new(),
         killed: truce_model::report::Estimate::default(),
     }
 }

@@ -96,6 +96,15 @@ impl Zone {
     }
 }
 
+/// Where an uncertain point lies ([`ZoneSet::placing_on`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Placing<'a> {
+    /// Zones it lies in whatever its uncertainty.
+    pub certain: Vec<&'a str>,
+    /// Zones its uncertainty reaches into or out of: counted apart, never in the rules.
+    pub possible: Vec<&'a str>,
+}
+
 /// All zones of an agreement (every version of each) with a spatial index over them.
 #[derive(Debug, Clone)]
 pub struct ZoneSet {
@@ -125,6 +134,11 @@ struct Prepared {
     cell_w: f64,
     cell_h: f64,
     cells: Vec<Cell>,
+    /// Every edge of every ring in local metres ([`Prepared::metres`]), for the distance
+    /// from a point to the polygon's edge.
+    edges: RTree<rstar::primitives::Line<[f64; 2]>>,
+    /// Metres per degree of longitude at the polygon's middle latitude.
+    m_per_lon: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,12 +153,22 @@ impl Prepared {
         let r = polygon.bounding_rect()?;
         let cell_w = (r.width() / GRID as f64).max(f64::MIN_POSITIVE);
         let cell_h = (r.height() / GRID as f64).max(f64::MIN_POSITIVE);
+        let m_per_lon =
+            METRES_PER_DEGREE_LON_AT_EQUATOR * ((r.min().y + r.max().y) / 2.0).to_radians().cos();
+        let metres = |c: Coord<f64>| [c.x * m_per_lon, c.y * METRES_PER_DEGREE_LAT];
+        let edges = std::iter::once(polygon.exterior())
+            .chain(polygon.interiors())
+            .flat_map(|ring| ring.lines())
+            .map(|l| rstar::primitives::Line::new(metres(l.start), metres(l.end)))
+            .collect();
         let mut p = Self {
             polygon,
             min: r.min(),
             cell_w,
             cell_h,
             cells: vec![Cell::Outside; GRID * GRID],
+            edges: RTree::bulk_load(edges),
+            m_per_lon,
         };
         // Every cell an edge's bounding box touches may be crossed: mark it for exact tests.
         let rings = std::iter::once(p.polygon.exterior()).chain(p.polygon.interiors());
@@ -190,6 +214,15 @@ impl Prepared {
             clamp((x - self.min.x) / self.cell_w),
             clamp((y - self.min.y) / self.cell_h),
         )
+    }
+
+    /// Metres from the point to the polygon's nearest edge, in an equirectangular
+    /// projection at the polygon's middle latitude (within about 3% over this region).
+    fn edge_distance_m(&self, pt: Point<f64>) -> f64 {
+        let q = [pt.x() * self.m_per_lon, pt.y() * METRES_PER_DEGREE_LAT];
+        self.edges.nearest_neighbor(&q).map_or(f64::INFINITY, |l| {
+            rstar::PointDistance::distance_2(l, &q).sqrt()
+        })
     }
 
     /// True when the point lies in the polygon or on its boundary.
@@ -833,6 +866,87 @@ impl ZoneSet {
     /// As [`ZoneSet::containing_on`] on the local day of the instant `t`.
     pub fn containing_at(&self, lon: f64, lat: f64, t: Timestamp) -> Vec<&str> {
         self.containing_on(lon, lat, self.day_of(t))
+    }
+
+    /// The zones a point with an uncertainty of `radius_m` metres lies in, on the local
+    /// day `date`: *in* when inside and at least `radius_m` from the zone's edge (and the
+    /// zones those lie within), *possibly in* when the uncertainty reaches across the
+    /// edge either way. A radius of 0 gives [`ZoneSet::containing_on`] and nothing possible.
+    pub fn placing_on(&self, lon: f64, lat: f64, radius_m: f64, date: Date) -> Placing<'_> {
+        let pt = Point::new(lon, lat);
+        let certain = self.containing_on(lon, lat, date);
+        if radius_m <= 0.0 {
+            return Placing {
+                certain,
+                possible: Vec::new(),
+            };
+        }
+        let dlat = radius_m / METRES_PER_DEGREE_LAT;
+        let dlon = radius_m / (METRES_PER_DEGREE_LON_AT_EQUATOR * lat.to_radians().cos().max(0.01));
+        let env = AABB::from_corners([lon - dlon, lat - dlat], [lon + dlon, lat + dlat]);
+        // Per zone version: inside one of its polygons, and the distance to the nearest
+        // edge of its polygons.
+        let mut near: BTreeMap<usize, (bool, f64)> = BTreeMap::new();
+        for item in self.tree.locate_in_envelope_intersecting(&env) {
+            let (zone, prepared) = &self.prepared[item.data];
+            if !self.zones[*zone].in_force_on(date) {
+                continue;
+            }
+            let inside = prepared.holds(pt);
+            let d = prepared.edge_distance_m(pt);
+            let e = near.entry(*zone).or_insert((false, f64::INFINITY));
+            e.0 |= inside;
+            e.1 = e.1.min(d);
+        }
+        // What holds the point for certain: inside and the radius short of every edge; the
+        // zones those lie within follow (a district wholly in its country).
+        let sure: BTreeSet<usize> = near
+            .iter()
+            .filter(|(_, (inside, d))| *inside && *d >= radius_m)
+            .map(|(i, _)| *i)
+            .collect();
+        let certain: Vec<&str> = self
+            .holding(lon, lat, |i| {
+                sure.contains(&i)
+                    || (self.zones[i].in_force_on(date) && self.ancestor_of_any(i, &sure))
+            })
+            .into_iter()
+            .collect();
+        let mut possible: Vec<&str> = near
+            .iter()
+            .filter(|(_, (_, d))| *d < radius_m)
+            .map(|(i, _)| self.zones[*i].id.as_str())
+            .filter(|id| !certain.contains(id))
+            .collect();
+        possible.sort_unstable();
+        possible.dedup();
+        Placing { certain, possible }
+    }
+
+    /// As [`ZoneSet::placing_on`] on the local day of the instant `t`.
+    pub fn placing_at(&self, lon: f64, lat: f64, radius_m: f64, t: Timestamp) -> Placing<'_> {
+        self.placing_on(lon, lat, radius_m, self.day_of(t))
+    }
+
+    /// True when zone version `i` is a `part_of` ancestor of one of `of`.
+    fn ancestor_of_any(&self, i: usize, of: &BTreeSet<usize>) -> bool {
+        of.iter().any(|&j| {
+            let mut at = &self.zones[j];
+            let mut hops = 0;
+            while let Some(parent) = &at.part_of {
+                if *parent == self.zones[i].id {
+                    return true;
+                }
+                match self.zones.iter().find(|z| &z.id == parent) {
+                    Some(z) if hops < 16 => {
+                        at = z;
+                        hops += 1;
+                    }
+                    _ => break,
+                }
+            }
+            false
+        })
     }
 
     fn holding(&self, lon: f64, lat: f64, counts: impl Fn(usize) -> bool) -> Vec<&str> {

@@ -239,6 +239,7 @@ fn incident_feature(i: &Incident) -> Value {
             "place": i.place_name,
             "location_precision": i.location_precision,
             "zones": i.zones.join(","),
+            "possibly_in": i.possibly_in.join(","),
             "reports": i.reports.len(),
             "killed_best": i.killed.best,
         },

@@ -72,10 +72,10 @@ pub fn violation(
 ) -> truce_engine::incidents::Incident {
     use truce_engine::incidents::{Attribution, Incident};
     use truce_model::report::{Estimate, EventType, Window};
-    // Noon in Moscow time, so the local day is `day`.
+    // Noon in the region (UTC+4), so the local day is `day`.
     let at = day
         .at(12, 0, 0, 0)
-        .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Moscow").expect("tz"))
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Baku").expect("tz"))
         .expect("instant")
         .timestamp();
     Incident {
@@ -97,6 +97,7 @@ pub fn violation(
         },
         status,
         zones: vec!["nk-pre2020".into()],
+        possibly_in: Vec::new(),
         killed: Estimate::default(),
     }
 }

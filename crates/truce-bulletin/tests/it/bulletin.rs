@@ -220,3 +220,46 @@ fn any_changed_byte_or_another_key_fails_verification() {
         );
     }
 }
+
+#[test]
+fn a_bulletin_says_how_many_violations_were_only_possibly_in_a_zone() {
+    let mut coarse = violation(
+        "inc-7",
+        date(2022, 8, 2),
+        Some("az"),
+        IncidentStatus::Corroborated,
+    );
+    coarse.zones = vec!["azerbaijan".into()];
+    coarse.possibly_in = vec!["nk-pre2020".into()];
+    let sure = violation(
+        "inc-8",
+        date(2022, 8, 2),
+        Some("az"),
+        IncidentStatus::Corroborated,
+    );
+    let b = build(&[coarse, sure], date(2022, 8, 1), date(2022, 8, 7));
+    assert_eq!(b.violations.total, 2);
+    let pre2020 = |list: &[bulletin::ZoneCount]| {
+        list.iter()
+            .filter(|z| z.zone == "nk-pre2020")
+            .map(|z| z.incidents.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pre2020(&b.violations.by_zone), [vec!["inc-8".to_owned()]]);
+    assert_eq!(
+        pre2020(&b.violations.possibly_in),
+        [vec!["inc-7".to_owned()]]
+    );
+    assert!(
+        b.summary
+            .iter()
+            .any(|l| l.starts_with("1 violation(s) placed too coarsely")),
+        "{:?}",
+        b.summary
+    );
+    let md = render::markdown(&bulletin::sign(b, &SECRET));
+    assert!(
+        md.contains("Possibly in (the location's uncertainty"),
+        "{md}"
+    );
+}

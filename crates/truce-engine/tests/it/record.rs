@@ -596,3 +596,34 @@ fn a_corroborated_violation_whose_attribution_is_disputed_reads_violated_not_qui
     );
     assert_eq!(l.status.evidence, ["d"]);
 }
+
+#[test]
+fn a_violation_only_possibly_in_the_zone_is_named_but_neither_counted_nor_read_as_holding() {
+    let b = nk2020();
+    // Corroborated, but its place is too coarse to say it was inside the ceasefire's zones.
+    let mut coarse = violation("p1", date(2022, 8, 2), Some("az"), S::Corroborated);
+    coarse.zones = vec!["armenia".into()];
+    coarse.possibly_in = vec!["nk-pre2020".into(), "lachin-corridor".into()];
+    // Even with the whole period watched, the engine will not read it as holding.
+    let watched = evidence(&b, WATCHED.lines().next().expect("line"));
+    let c = card(
+        &b,
+        &watched,
+        std::slice::from_ref(&coarse),
+        date(2022, 8, 3),
+    );
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.level, l.status.breached),
+        ("violations possibly in the zone", Level::Unknown, false),
+        "{}",
+        l.status.reason
+    );
+    assert_eq!(l.status.evidence, ["p1"], "the incident is cited");
+    // The same incident certainly inside is a violation.
+    let mut inside = coarse.clone();
+    inside.zones = vec!["nk-pre2020".into()];
+    inside.possibly_in.clear();
+    let c = card(&b, &watched, &[inside], date(2022, 8, 3));
+    assert_eq!(c.line("ceasefire").expect("line").status.state, "breached");
+}

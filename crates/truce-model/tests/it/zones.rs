@@ -287,3 +287,58 @@ fn zones_export_as_geojson_with_resolved_geometry() {
             .is_some_and(|s| s.contains("buffered"))
     );
 }
+
+#[test]
+fn an_uncertain_point_near_an_edge_is_possibly_in_and_a_far_one_is_in_or_out() {
+    use truce_model::diag::SourceFile;
+    use truce_model::report::Location;
+    use truce_model::zones::ZoneSet;
+    // A square zone from 46° to 47° E; points east of its west edge (inside) and west of
+    // it (outside) at known distances, on its middle latitude.
+    let file = SourceFile::new(
+        "square.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"square","kind":"other"},
+            "geometry":{"type":"Polygon","coordinates":[[[46,40],[47,40],[47,41],[46,41],[46,40]]]}}]}"#,
+    );
+    let z = ZoneSet::parse(&file).expect("zones");
+    let on = day("2021-01-01");
+    let lat = 40.5;
+    let m_per_lon = 111_320.0 * f64::to_radians(lat).cos();
+    let at = |east_of_edge_m: f64, precision: u8| {
+        let p = z.placing_on(
+            46.0 + east_of_edge_m / m_per_lon,
+            lat,
+            Location::edge_radius_m(precision),
+            on,
+        );
+        let word = if p.certain.contains(&"square") {
+            "in"
+        } else if p.possible.contains(&"square") {
+            "possibly in"
+        } else {
+            "out"
+        };
+        word.to_owned()
+    };
+    // (metres east of the edge, precision, expected)
+    let table: &[(f64, u8, &str)] = &[
+        (1_200.0, 1, "in"),        // an exact place 1.2 km inside
+        (800.0, 1, "possibly in"), // a town's extent reaches across the edge
+        (-800.0, 1, "possibly in"),
+        (-1_200.0, 1, "out"),
+        (1_200.0, 2, "possibly in"), // 25 km of uncertainty, 1.2 km inside: not certain
+        (24_000.0, 2, "possibly in"),
+        (26_000.0, 2, "in"),
+        (-24_000.0, 2, "possibly in"),
+        (-26_000.0, 2, "out"),
+        (39_000.0, 3, "possibly in"), // a second-order division: 40 km
+        (41_000.0, 3, "in"),
+        (42_000.0, 6, "possibly in"), // a country's centroid: 200 km reaches everything here
+    ];
+    let wrong: Vec<String> = table
+        .iter()
+        .filter(|(m, p, want)| at(*m, *p) != *want)
+        .map(|(m, p, want)| format!("{m} m, precision {p}: want {want}, got {}", at(*m, *p)))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -89,6 +89,7 @@ fn incident(rng: &mut Rng, number: u64) -> Incident {
         },
         status: statuses[rng.below(5) as usize],
         zones: Vec::new(),
+        possibly_in: Vec::new(),
         killed: Estimate::default(),
     }
 }

@@ -216,7 +216,10 @@ async function showIncident(id) {
     const history = el("ol", {});
     for (const h of d.history) history.append(el("li", {}, `${localTime(h.at)} ${h.actor}: ${h.action} — ${h.reason}`));
     const claims = el("ul", {});
-    for (const c of i.attribution.claims) claims.append(el("li", {}, `${c.source} blames ${c.perpetrator || "nobody"}`));
+    for (const c of i.attribution.claims) {
+      const whom = c.perpetrator || (c.perpetrator_as_named ? `${c.perpetrator_as_named} (named by the source; not an actor of the agreement)` : "nobody");
+      claims.append(el("li", {}, `${c.source} blames ${whom}`));
+    }
     box.replaceChildren(
       el("h3", {}, `${i.id}: ${i.event_type}`),
       el("p", {}, el("span", { class: `status-dot st-${i.status}` }), `${i.status} · ${localTime(i.window.start)} – ${localTime(i.window.end)}`),

@@ -79,6 +79,25 @@ pub struct Claim {
     pub source: String,
     /// The actor the source blames, if any.
     pub perpetrator: Option<String>,
+    /// The name the source blamed when it is no actor of the agreement: shown as
+    /// unmapped, never part of the assessment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perpetrator_as_named: Option<String>,
+}
+
+/// Marks a member's blamed name as one no actor of the agreement is known by (an
+/// unmapped name, [`Report::perpetrator_as_named`]) among the interned names.
+const UNMAPPED: char = '\u{1}';
+
+/// A member's blamed name: an actor id, or an unmapped name (without its mark).
+fn blamed(name: Option<&str>) -> (Option<&str>, Option<&str>) {
+    match name {
+        Some(n) => match n.strip_prefix(UNMAPPED) {
+            Some(unmapped) => (None, Some(unmapped)),
+            None => (Some(n), None),
+        },
+        None => (None, None),
+    }
 }
 
 /// Who did it: every claim, and the centre's assessment.
@@ -344,6 +363,7 @@ fn member(
     source: u32,
     sources: &mut Sources,
     point: Option<(f64, f64)>,
+    perpetrator: Option<&str>,
 ) -> Member {
     let id_at = sources.keep_id(&report.id);
     let w = &report.occurred;
@@ -360,7 +380,7 @@ fn member(
         y,
         source,
         place_name: sources.name_id(report.location.place_name.as_deref()),
-        perpetrator: sources.name_id(report.perpetrator.as_deref()),
+        perpetrator: sources.name_id(perpetrator),
         killed: report.casualties.killed_best(),
         precision: report.location.precision,
         event_type: report.event_type,
@@ -460,7 +480,7 @@ impl Agg {
         if self.type_best[t].is_none_or(|b| (weight, n) < b) {
             self.type_best[t] = Some((weight, n));
         }
-        if let Some(p) = sources.name(m.perpetrator) {
+        if let (Some(p), _) = blamed(sources.name(m.perpetrator)) {
             if src.kind.is_centre_monitor() && !self.monitor_blames.iter().any(|b| &**b == p) {
                 self.monitor_blames.push(p.into());
             }
@@ -583,7 +603,8 @@ impl Agg {
             .map(|m| Claim {
                 report: sources.id(m).to_owned(),
                 source: sources.get(m.source).id.clone(),
-                perpetrator: sources.name(m.perpetrator).map(str::to_owned),
+                perpetrator: blamed(sources.name(m.perpetrator)).0.map(str::to_owned),
+                perpetrator_as_named: blamed(sources.name(m.perpetrator)).1.map(str::to_owned),
             })
             .collect();
         Incident {
@@ -640,6 +661,20 @@ impl State {
     fn status(&self) -> Option<IncidentStatus> {
         self.analyst_status
             .or_else(|| self.agg.as_ref().map(Agg::status))
+    }
+}
+
+/// Whom a report blames, as a member keeps it: the actor id it names; else the actor its
+/// unmapped name now stands for (an alias added since it was read); else that name,
+/// marked as unmapped ([`UNMAPPED`]).
+fn blames(actors: Option<&truce_model::agreement::Agreement>, report: &Report) -> Option<String> {
+    if let Some(p) = &report.perpetrator {
+        return Some(p.clone());
+    }
+    let name = report.perpetrator_as_named.as_deref()?;
+    match actors.and_then(|a| a.actor_by_name(name)) {
+        Some(actor) => Some(actor.id.clone()),
+        None => Some(format!("{UNMAPPED}{name}")),
     }
 }
 
@@ -715,6 +750,9 @@ pub struct Matcher<'a> {
     next_number: u64,
     /// Keep every decision (tests, small imports) or only return them.
     keep_decisions: bool,
+    /// The agreement whose actors' names and aliases resolve a report's unmapped names
+    /// ([`Matcher::with_actors`]).
+    actors: Option<&'a truce_model::agreement::Agreement>,
 }
 
 /// An indexed incident as matching compares it with a report.
@@ -888,7 +926,28 @@ impl<'a> Matcher<'a> {
             dirty: BTreeSet::new(),
             next_number: 1,
             keep_decisions: true,
+            actors: None,
         }
+    }
+
+    /// Resolves the names reports blame that no alias mapped when they were read, with
+    /// the agreement's actors as they are now: an alias added later attributes them.
+    #[must_use]
+    pub fn with_actors(mut self, agreement: &'a truce_model::agreement::Agreement) -> Self {
+        self.actors = Some(agreement);
+        self
+    }
+
+    /// Marks every incident held in full as changed, so that [`Matcher::take_changed`]
+    /// gives each one reassessed with the zones and actors as they are now. Returns how
+    /// many.
+    pub fn touch_all(&mut self) -> usize {
+        let held: Vec<usize> = (0..self.states.len())
+            .filter(|&i| !self.states[i].indexed_only && !self.states[i].members.is_empty())
+            .collect();
+        let n = held.len();
+        self.dirty.extend(held);
+        n
     }
 
     /// Stops keeping decisions in [`Matcher::decisions`] (each is still returned by
@@ -908,11 +967,18 @@ impl<'a> Matcher<'a> {
         next_number: u64,
     ) -> Self {
         let mut m = Self::new(config, zones, gazetteer);
-        m.next_number = next_number;
-        for s in stored {
-            m.push_stored(s);
-        }
+        m.hold_stored(stored, next_number);
         m
+    }
+
+    /// Holds stored incidents in full and numbers new ones from `next_number`: what
+    /// [`Matcher::resume`] does, for a matcher already given its actors
+    /// ([`Matcher::with_actors`]).
+    pub fn hold_stored(&mut self, stored: Vec<StoredIncident>, next_number: u64) {
+        self.next_number = next_number;
+        for s in stored {
+            self.push_stored(s);
+        }
     }
 
     /// Adds a stored incident with its reports (one that has none is left out); one held
@@ -928,7 +994,8 @@ impl<'a> Matcher<'a> {
                     .point
                     .or_else(|| place_by_name(gazetteer, report));
                 let source = self.sources.intern(source);
-                let kept = member(report, source, &mut self.sources, point);
+                let blames = blames(self.actors, report);
+                let kept = member(report, source, &mut self.sources, point, blames.as_deref());
                 self.sources.keep(kept)
             })
             .collect();
@@ -1330,7 +1397,8 @@ impl<'a> Matcher<'a> {
                 report.source
             )
         };
-        let m = member(report, source, &mut self.sources, point);
+        let blames = blames(self.actors, report);
+        let m = member(report, source, &mut self.sources, point, blames.as_deref());
         let decision = match best {
             Some((_, i, d, gap, limit)) => {
                 let id = self.states[i].id.clone();
@@ -1525,10 +1593,10 @@ fn unreachable_empty(id: &str) -> Incident {
 pub fn assess_reports(
     id: &str,
     members: &[(Report, Source)],
-    zones: &ZoneSet,
-    gazetteer: &Gazetteer,
+    bundle: &truce_model::AgreementBundle,
     analyst_status: Option<IncidentStatus>,
 ) -> Option<Incident> {
+    let (zones, gazetteer) = (&bundle.zones, &bundle.gazetteer);
     let mut sources = Sources::default();
     let members: Vec<u32> = members
         .iter()
@@ -1538,7 +1606,8 @@ pub fn assess_reports(
                 .location
                 .point
                 .or_else(|| place_by_name(gazetteer, report));
-            let kept = member(report, source, &mut sources, point);
+            let blames = blames(Some(&bundle.agreement), report);
+            let kept = member(report, source, &mut sources, point, blames.as_deref());
             sources.keep(kept)
         })
         .collect();

@@ -398,10 +398,24 @@ impl<'a, R: Read> Reader<'a, R> {
             seen.insert(key.as_bytes(), &version_bytes, line);
         }
 
-        // Actors that are not actors of the agreement (most of the world) stay unattributed;
-        // their names remain in the stored row.
-        let mut party = |c: usize| self.actors.id(get(c)).map(str::to_owned);
-        let (perpetrator, target) = (party(col::ACTOR1), party(col::ACTOR2));
+        // A name the agreement knows is its actor; a named actor it cannot map is kept as
+        // named with a warning (an alias is missing); civilians, protesters and the like
+        // are nobody's attribution.
+        let agreement_id: &str = &self.actors.agreement().id;
+        let mut party = |c: usize| {
+            let (id, unmapped) = self.actors.resolve(get(c));
+            if let Some(name) = &unmapped {
+                warnings.push(crate::rows::unmapped_actor(
+                    line,
+                    COLUMNS[c],
+                    name,
+                    agreement_id,
+                ));
+            }
+            (id, unmapped)
+        };
+        let ((perpetrator, perpetrator_as_named), (target, target_as_named)) =
+            (party(col::ACTOR1), party(col::ACTOR2));
         let report = Report {
             id: format!("{}:{key}@{version}", self.options.source.id),
             source: self.options.source.id.clone(),
@@ -417,6 +431,8 @@ impl<'a, R: Read> Reader<'a, R> {
             event_type,
             perpetrator,
             target,
+            perpetrator_as_named,
+            target_as_named,
             casualties: Casualties {
                 killed_unknown: Estimate::exact(fatalities),
                 ..Casualties::default()

@@ -486,6 +486,9 @@ pub fn read_value(
         event_type,
         perpetrator,
         target,
+        // The native format names actors by id: an unknown one is refused above.
+        perpetrator_as_named: None,
+        target_as_named: None,
         casualties,
         credibility,
         text,

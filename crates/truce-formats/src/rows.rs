@@ -32,6 +32,18 @@ pub struct Warning {
     pub message: String,
 }
 
+/// The warning for an actor name no actor of the agreement is known by: the row is
+/// kept with the name as given, never attributed, until an alias maps it.
+pub fn unmapped_actor(line: u64, column: &str, name: &str, agreement: &str) -> Warning {
+    Warning {
+        line,
+        column: column.into(),
+        message: format!(
+            "`{name}` is not an actor of {agreement}: kept as named, not attributed; add an alias"
+        ),
+    }
+}
+
 /// A file-level problem: nothing could be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]

@@ -323,7 +323,20 @@ impl<'a, R: Read> Reader<'a, R> {
             },
             ..Casualties::default()
         };
-        let mut actor = |c: &str| self.actors.id(get(c)).map(str::to_owned);
+        let mut actor = |c: &str| {
+            let (id, unmapped) = self.actors.resolve(get(c));
+            if let Some(name) = &unmapped {
+                warnings.push(crate::rows::unmapped_actor(
+                    line,
+                    c,
+                    name,
+                    &self.agreement.id,
+                ));
+            }
+            (id, unmapped)
+        };
+        let ((perpetrator, perpetrator_as_named), (target, target_as_named)) =
+            (actor("side_a"), actor("side_b"));
         let credibility = match get("event_clarity") {
             "1" => 2,
             _ => 3,
@@ -345,8 +358,10 @@ impl<'a, R: Read> Reader<'a, R> {
                 precision: where_prec,
             },
             event_type,
-            perpetrator: actor("side_a"),
-            target: actor("side_b"),
+            perpetrator,
+            target,
+            perpetrator_as_named,
+            target_as_named,
             casualties,
             credibility,
             text: get("source_headline").to_owned(),

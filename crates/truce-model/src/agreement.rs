@@ -109,6 +109,27 @@ impl<'a> ActorNames<'a> {
     /// Names remembered at most; past that, names are resolved each time.
     const MEMO: usize = 1 << 16;
 
+    /// The actor a data set's name stands for: `(id, None)` when the agreement knows it,
+    /// `(None, Some(name))` when it is a named actor the agreement cannot map (keep it and
+    /// ask for an alias), `(None, None)` for an empty or generic name
+    /// ([`is_generic_actor`]).
+    pub fn resolve(&mut self, name: &str) -> (Option<String>, Option<String>) {
+        let name = name.trim();
+        if name.is_empty() {
+            return (None, None);
+        }
+        match self.id(name) {
+            Some(id) => (Some(id.to_owned()), None),
+            None if is_generic_actor(name) => (None, None),
+            None => (None, Some(name.to_owned())),
+        }
+    }
+
+    /// The agreement the names are resolved against.
+    pub fn agreement(&self) -> &'a Agreement {
+        self.agreement
+    }
+
     /// The id of the actor `name` stands for (see [`Agreement::actor_by_name`]).
     pub fn id(&mut self, name: &str) -> Option<&'a str> {
         if let Some(&id) = self.seen.get(name) {
@@ -121,6 +142,16 @@ impl<'a> ActorNames<'a> {
         }
         id
     }
+}
+
+/// True for the names data sets give to people rather than organised actors (ACLED's
+/// civilians, protesters, rioters; unidentified groups): never an actor of an agreement,
+/// so an import does not ask for an alias for them.
+pub fn is_generic_actor(name: &str) -> bool {
+    let n = name.trim().to_lowercase();
+    ["civilians", "protesters", "rioters", "unidentified"]
+        .iter()
+        .any(|g| n.starts_with(g))
 }
 
 /// An actor name without case, a trailing "(2003-)"-style period, or spacing differences.

@@ -482,6 +482,14 @@ pub struct Report {
     pub perpetrator: Option<String>,
     /// Actor id of the party the source says was targeted.
     pub target: Option<String>,
+    /// The name the source blamed when no actor of the agreement is known by it (no
+    /// alias maps it): kept as given and shown as unmapped, never attributed. Once an
+    /// alias maps it, a reassessment attributes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perpetrator_as_named: Option<String>,
+    /// The same for the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_as_named: Option<String>,
     /// Casualties.
     #[serde(default)]
     pub casualties: Casualties,

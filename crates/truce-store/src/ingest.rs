@@ -434,7 +434,8 @@ pub async fn place_group(
         Vec::new(),
         Vec::new(),
         next,
-    );
+    )
+    .with_actors(&bundle.agreement);
     // What the store holds for the whole group, read at once: the current version of
     // each keyed record (only keyed records are looked up, as an import's version table
     // holds only those), the incidents its older versions leave, in full, and the
@@ -629,13 +630,13 @@ pub async fn import_rows(
     store.owe_matching(&agreement, true).await?;
     let mut current = store.current_versions().await?;
     let (stored, next) = store.resume_state(&agreement).await?;
-    let mut matcher = Matcher::resume(
+    let mut matcher = Matcher::new(
         MatchConfig::from(bundle.agreement.matching),
         &bundle.zones,
         &bundle.gazetteer,
-        stored,
-        next,
-    );
+    )
+    .with_actors(&bundle.agreement);
+    matcher.hold_stored(stored, next);
     matcher.forget_decisions();
     let mut out = ImportOutcome::default();
     // Each batch's room for reports is taken at once rather than grown by doubling, which
@@ -747,6 +748,28 @@ pub async fn import_rows(
     }
     progress(out.summary.read);
     Ok(out)
+}
+
+/// Reassesses every incident of the agreement from its stored reports, with the
+/// agreement as loaded now: its zones (and their versions) and its actors' aliases, so
+/// that a name an alias now maps is attributed. What a changed agreement needs; the caller
+/// holds the agreement's import lock. Returns how many incidents were reassessed.
+pub async fn reassess_incidents(store: &Store, bundle: &AgreementBundle) -> Result<usize> {
+    let agreement = bundle.agreement.id.clone();
+    store.owe_matching(&agreement, true).await?;
+    let (stored, next) = store.resume_state(&agreement).await?;
+    let mut matcher = Matcher::new(
+        MatchConfig::from(bundle.agreement.matching),
+        &bundle.zones,
+        &bundle.gazetteer,
+    )
+    .with_actors(&bundle.agreement);
+    matcher.hold_stored(stored, next);
+    matcher.forget_decisions();
+    let n = matcher.touch_all();
+    flush_incidents(Writer::start(store), matcher, &agreement, 0).await?;
+    store.owe_matching(&agreement, false).await?;
+    Ok(n)
 }
 
 /// Imports ACLED CSV rows into `store` for the agreement of `bundle`, `batch_rows` rows per
@@ -966,13 +989,13 @@ pub async fn retract_acled<R: Read>(
     };
     let current = store.current_versions().await?;
     let (stored, next) = store.resume_state(&bundle.agreement.id).await?;
-    let mut matcher = Matcher::resume(
+    let mut matcher = Matcher::new(
         MatchConfig::from(bundle.agreement.matching),
         &bundle.zones,
         &bundle.gazetteer,
-        stored,
-        next,
-    );
+    )
+    .with_actors(&bundle.agreement);
+    matcher.hold_stored(stored, next);
     let (mut summary, mut rejects, mut retracted) =
         (RetractSummary::default(), Vec::new(), Vec::new());
     let mut seen = std::collections::HashSet::new();

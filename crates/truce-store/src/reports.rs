@@ -183,6 +183,10 @@ struct BodyOut<'a> {
     location: PlaceOut<'a>,
     perpetrator: &'a Option<String>,
     target: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    perpetrator_as_named: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_as_named: &'a Option<String>,
     casualties: &'a truce_model::report::Casualties,
     credibility: u8,
     text: &'a str,
@@ -213,6 +217,8 @@ impl<'a> BodyOut<'a> {
             },
             perpetrator: &r.perpetrator,
             target: &r.target,
+            perpetrator_as_named: &r.perpetrator_as_named,
+            target_as_named: &r.target_as_named,
             casualties: &r.casualties,
             credibility: r.credibility,
             text: &r.text,
@@ -230,6 +236,10 @@ struct BodyIn {
     location: PlaceIn,
     perpetrator: Option<String>,
     target: Option<String>,
+    #[serde(default)]
+    perpetrator_as_named: Option<String>,
+    #[serde(default)]
+    target_as_named: Option<String>,
     #[serde(default)]
     casualties: truce_model::report::Casualties,
     credibility: u8,
@@ -305,6 +315,8 @@ impl ReportRow {
             event_type,
             perpetrator: b.perpetrator,
             target: b.target,
+            perpetrator_as_named: b.perpetrator_as_named,
+            target_as_named: b.target_as_named,
             casualties: b.casualties,
             credibility: b.credibility,
             text: b.text,

@@ -253,7 +253,7 @@ impl Store {
             .current(id)
             .await?
             .ok_or_else(|| ReviewError::NoIncident(id.to_owned()))?;
-        let incident = assess_reports(id, &cur.members, &bundle.zones, &bundle.gazetteer, status)
+        let incident = assess_reports(id, &cur.members, bundle, status)
             .ok_or_else(|| ReviewError::NoIncident(id.to_owned()))?;
         let detail = serde_json::json!({"from": cur.analyst_status.map(IncidentStatus::as_str), "to": status.map(IncidentStatus::as_str), "status": incident.status.as_str()});
         self.apply_review(
@@ -293,26 +293,14 @@ impl Store {
             .ok_or_else(|| ReviewError::NoIncident(from.to_owned()))?;
         let moved: Vec<String> = source.members.iter().map(|(r, _)| r.id.clone()).collect();
         // The emptied incident keeps its last assessment, without reports or claims.
-        let mut emptied = assess_reports(
-            from,
-            &source.members,
-            &bundle.zones,
-            &bundle.gazetteer,
-            source.analyst_status,
-        )
-        .ok_or_else(|| ReviewError::NoIncident(from.to_owned()))?;
+        let mut emptied = assess_reports(from, &source.members, bundle, source.analyst_status)
+            .ok_or_else(|| ReviewError::NoIncident(from.to_owned()))?;
         emptied.reports.clear();
         emptied.attribution.claims.clear();
         let mut members = target.members;
         members.extend(source.members);
-        let merged = assess_reports(
-            into,
-            &members,
-            &bundle.zones,
-            &bundle.gazetteer,
-            target.analyst_status,
-        )
-        .ok_or_else(|| ReviewError::NoIncident(into.to_owned()))?;
+        let merged = assess_reports(into, &members, bundle, target.analyst_status)
+            .ok_or_else(|| ReviewError::NoIncident(into.to_owned()))?;
         let moves: Vec<(String, String)> =
             moved.iter().map(|r| (r.clone(), into.to_owned())).collect();
         let detail = serde_json::json!({"reports": moved, "into": into, "from": from});
@@ -372,15 +360,9 @@ impl Store {
                 .fetch_one(pool)
                 .await?;
             let new_id = format!("inc-{}", max.unwrap_or(0) + 1);
-            let left = assess_reports(
-                id,
-                &kept,
-                &bundle.zones,
-                &bundle.gazetteer,
-                cur.analyst_status,
-            )
-            .ok_or_else(|| ReviewError::NoIncident(id.to_owned()))?;
-            let right = assess_reports(&new_id, &out, &bundle.zones, &bundle.gazetteer, None)
+            let left = assess_reports(id, &kept, bundle, cur.analyst_status)
+                .ok_or_else(|| ReviewError::NoIncident(id.to_owned()))?;
+            let right = assess_reports(&new_id, &out, bundle, None)
                 .ok_or_else(|| ReviewError::NoIncident(new_id.clone()))?;
             let moves: Vec<(String, String)> = reports
                 .iter()

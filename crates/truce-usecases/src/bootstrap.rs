@@ -6,7 +6,7 @@ use crate::import::{ImportOptions, Imported, ReportFormat, import_reports};
 use anyhow::{Context, Result};
 use std::path::Path;
 use truce_model::AgreementBundle;
-use truce_store::Store;
+use truce_store::{LoadOutcome, Store};
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "truce.db";
@@ -23,11 +23,25 @@ pub async fn init_dir(dir: &Path) -> Result<Store> {
     Ok(store)
 }
 
+/// Loads an agreement into `store`; when it replaces an earlier version (new zones, new
+/// aliases), reassesses the agreement's incidents from their stored reports under its
+/// import lock, so that they are placed and attributed by the agreement as it now is.
+pub async fn load_agreement(store: &Store, b: &AgreementBundle) -> Result<LoadOutcome> {
+    let outcome = store.load_agreement(b).await?;
+    if matches!(outcome, LoadOutcome::Updated { .. }) {
+        let lock = store.import_lock(&b.agreement.id).await?;
+        let reassessed = truce_store::ingest::reassess_incidents(store, b).await;
+        lock.release().await?;
+        reassessed?;
+    }
+    Ok(outcome)
+}
+
 /// Loads every built-in agreement, its demo evidence and its incident reports into
 /// `store`.
 pub async fn load_builtin(store: &Store) -> Result<()> {
     for b in builtin::agreements()? {
-        store.load_agreement(&b).await?;
+        load_agreement(store, &b).await?;
         load_demo_evidence(store, &b).await?;
         load_builtin_reports(store, &b).await?;
     }

@@ -368,6 +368,18 @@ pub async fn import(args: ImportArgs) -> Result<()> {
             outcome.warnings[0].message
         ))?;
     }
+    // Names no actor of the agreement is known by: one line per name, with its rows.
+    let mut unmapped: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for w in outcome
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("is not an actor of"))
+    {
+        *unmapped.entry(w.message.as_str()).or_default() += 1;
+    }
+    for (message, rows) in unmapped {
+        out(&format!("  {rows} row(s): {message}\n"))?;
+    }
     if s.rejected > 0 && args.rejects.is_none() {
         for r in outcome.rejects.iter().take(10) {
             out(&format!("  {}: {}\n", where_(r), r.reason))?;
@@ -416,6 +428,15 @@ fn write_rejects(path: &PathBuf, outcome: &ImportOutcome) -> Result<()> {
             r.column.clone(),
             r.value.clone(),
             r.reason.clone(),
+        ])?;
+    }
+    // Rows kept with a warning follow, marked as such.
+    for warning in &outcome.warnings {
+        w.write_record([
+            warning.line.to_string(),
+            warning.column.clone(),
+            String::new(),
+            format!("warning, row kept: {}", warning.message),
         ])?;
     }
     w.flush()?;
@@ -605,7 +626,23 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
                 match (&i.attribution.assessed, i.attribution.disputed) {
                     (Some(p), _) => p.clone(),
                     (None, true) => "disputed: the sources blame different actors".into(),
-                    (None, false) => "nobody named".into(),
+                    (None, false) => {
+                        let unmapped: Vec<String> = i
+                            .attribution
+                            .claims
+                            .iter()
+                            .filter_map(|c| c.perpetrator_as_named.as_deref())
+                            .map(|n| format!("`{n}`"))
+                            .collect();
+                        if unmapped.is_empty() {
+                            "nobody named".into()
+                        } else {
+                            format!(
+                                "not attributed: {} named, not an actor of the agreement (add an alias)",
+                                unmapped.join(", ")
+                            )
+                        }
+                    }
                 }
             ));
             t.push_str(&format!(
@@ -619,7 +656,10 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
                     r.id,
                     r.source,
                     r.event_type.as_str(),
-                    r.perpetrator.as_deref().unwrap_or("nobody"),
+                    r.perpetrator.clone().unwrap_or_else(|| r
+                        .perpetrator_as_named
+                        .as_deref()
+                        .map_or_else(|| "nobody".to_owned(), |n| format!("`{n}` (unmapped)"))),
                     dec.reason
                 ));
             }

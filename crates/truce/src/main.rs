@@ -534,7 +534,7 @@ async fn agreement(cmd: AgreementCmd) -> Result<()> {
         AgreementCmd::Load { path, data } => {
             let b = read_folder(&path)?;
             let store = open(&data).await?;
-            let outcome = store.load_agreement(&b).await?;
+            let outcome = bootstrap::load_agreement(&store, &b).await?;
             out(&format!("{}: {}\n", b.agreement.id, describe(outcome)))
         }
         AgreementCmd::List { json, data } => {

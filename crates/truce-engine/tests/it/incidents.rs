@@ -103,7 +103,7 @@ fn reports() -> Vec<Row> {
             "r6",
             "uav",
             ForcesPresence,
-            Ok((46.600, 39.660)),
+            Ok((46.568, 39.659)),
             "2021-05-12T10:00:00Z",
             "2021-05-12T10:30:00Z",
             Some("az"),
@@ -152,13 +152,13 @@ fn reports() -> Vec<Row> {
             Some("az"),
             0,
         ),
-        // An observation post and an NGO see small-arms fire on the corridor between the
-        // Hakari bridge and Zabukh, and agree.
+        // An observation post and an NGO see small-arms fire on the corridor south of
+        // Zabukh, and agree.
         (
             "r11",
             "op-7",
             SmallArmsFire,
-            Ok((46.550, 39.570)),
+            Ok((46.543, 39.585)),
             "2021-05-13T22:00:00Z",
             "2021-05-13T23:00:00Z",
             Some("az"),
@@ -168,7 +168,7 @@ fn reports() -> Vec<Row> {
             "r12",
             "ngo",
             SmallArmsFire,
-            Ok((46.552, 39.576)),
+            Ok((46.545, 39.590)),
             "2021-05-13T21:30:00Z",
             "2021-05-14T00:00:00Z",
             Some("az"),
@@ -222,6 +222,8 @@ fn report(row: &Row) -> Report {
         event_type: *event_type,
         perpetrator: blamed.map(Into::into),
         target: None,
+        perpetrator_as_named: None,
+        target_as_named: None,
         casualties: Casualties {
             killed_unknown: Estimate::exact(*killed),
             ..Casualties::default()
@@ -286,7 +288,7 @@ fn twelve_reports_become_six_incidents_with_the_expected_status_and_attribution(
     );
     assert_eq!((first.killed.low, first.killed.high), (0, 2));
     assert_eq!(first.attribution.claims.len(), 5);
-    // Zones come from the point: the fire near the Hakari bridge is on the corridor.
+    // Zones come from the point: the fire south of Zabukh is on the corridor.
     let kornidzor = &incidents[5];
     assert!(
         kornidzor.zones.contains(&"lachin-corridor".to_owned()),

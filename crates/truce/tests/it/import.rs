@@ -775,3 +775,106 @@ fn violation_counts_per_zone_and_day_follow_the_filters() {
     let o = truce(dir.path(), &["incidents", "counts", "--zone", "agdam"]);
     assert!(stdout(&o).starts_with("ZONE"), "{}", stdout(&o));
 }
+
+/// An actor name no alias maps is a warning naming it and its rows, the claim is kept as
+/// named (not "nobody"), and once an alias is added to the agreement and the agreement is
+/// loaded, the incidents are reassessed and attributed.
+#[test]
+fn an_unmapped_actor_is_a_warning_is_kept_as_named_and_attributed_once_an_alias_maps_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture = root().join("crates/truce/tests/fixtures/acled-unmapped-actors.csv");
+    let name = "Military Forces of the Republic of Mountainous Karabakh (1992-)";
+    let o = truce(
+        dir.path(),
+        &[
+            "import",
+            &fixture.to_string_lossy(),
+            "--rejects",
+            "rejects.csv",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains(&format!(
+            "4 row(s): `{name}` is not an actor of nk-2020: kept as named, not attributed; add an alias"
+        )),
+        "{text}"
+    );
+    let rejects = std::fs::read_to_string(dir.path().join("rejects.csv")).expect("rejects");
+    assert_eq!(
+        rejects
+            .lines()
+            .filter(|l| l.contains("warning, row kept"))
+            .count(),
+        4,
+        "{rejects}"
+    );
+    // The four rows are four incidents (one data set's rows stay apart), none blamed on
+    // "nobody": the name is shown as given.
+    let show = |id: &str| {
+        let o = truce(dir.path(), &["incidents", "show", id]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let list = stdout(&truce(dir.path(), &["incidents", "list", "--json"]));
+    let ids: Vec<String> = serde_json::from_str::<serde_json::Value>(&list)
+        .expect("json")
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|i| {
+                    i["reports"].as_array().is_some_and(|r| {
+                        r.iter()
+                            .any(|x| x.as_str().is_some_and(|x| x.starts_with("acled:AZE9")))
+                    })
+                })
+                .filter_map(|i| i["id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(ids.len(), 4, "{list}");
+    let before = show(&ids[0]);
+    assert!(
+        before.contains(&format!(
+            "not attributed: `{name}` named, not an actor of the agreement"
+        )) && before.contains(&format!("blames `{name}` (unmapped)")),
+        "{before}"
+    );
+    // An alias in the agreement's files, loaded: the incidents are reassessed.
+    let folder = dir.path().join("nk-2020");
+    copy_dir(&root().join("agreements/nk-2020"), &folder);
+    let toml = folder.join("agreement.toml");
+    let text = std::fs::read_to_string(&toml).expect("toml");
+    let text = text.replacen(
+        "aliases = [\"Artsakh\",",
+        "aliases = [\"Military Forces of the Republic of Mountainous Karabakh\", \"Artsakh\",",
+        1,
+    );
+    std::fs::write(&toml, text).expect("write toml");
+    let o = truce(
+        dir.path(),
+        &["agreement", "load", &folder.to_string_lossy()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("updated to version 2"),
+        "{}",
+        stdout(&o)
+    );
+    let after = show(&ids[0]);
+    assert!(after.contains("blamed nk-da"), "{after}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}

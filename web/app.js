@@ -104,6 +104,16 @@ function zoneStyle(f) {
   return { color: "#4d5a66", weight: 1, fillOpacity: 0.04 };
 }
 
+// Where an incident happened as a reader should see it: the gazetteer's bilingual name for
+// its point, then the reporter's own spelling when it differs.
+function placeText(i) {
+  const label = i.place_label, reported = i.place_name;
+  if (label && reported && !label.toLowerCase().includes(reported.toLowerCase())) return `${label} (as reported: ${reported})`;
+  if (label) return label;
+  if (reported) return `${reported} (as reported)`;
+  return "no place";
+}
+
 // A zone version is in force on a day when the day is in [valid_from, valid_to).
 function inForce(f, day) {
   const p = f.properties;
@@ -139,6 +149,39 @@ function initMap(zones) {
   map.fitBounds(corridor ? L.geoJSON(corridor).getBounds().pad(1.2) : zoneLayer.getBounds());
   incidentLayer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
   pointLayer = L.layerGroup().addTo(map);
+  placeLayer = L.layerGroup().addTo(map);
+  map.on("zoomend", drawPlaces);
+}
+
+// Place names on the map, both names as the gazetteer gives them: district seats and towns
+// of 10,000 or more from zoom 8, every place from zoom 10.
+let placeLayer = null;
+let places = [];
+
+async function loadPlaces() {
+  try {
+    const fc = await api(`/ogc/${agreement}/collections/places/items?limit=10000`);
+    places = fc.features;
+    drawPlaces();
+  } catch (e) {
+    console.warn("place names not loaded", e);
+  }
+}
+
+function drawPlaces() {
+  if (!placeLayer) return;
+  placeLayer.clearLayers();
+  const z = map.getZoom();
+  for (const f of places) {
+    const p = f.properties;
+    const major = p.admin_zone || (p.population || 0) >= 10000;
+    if (z < 8 || (!major && z < 10)) continue;
+    const [x, y] = f.geometry.coordinates;
+    L.marker([y, x], {
+      icon: L.divIcon({ className: "place-label", html: "", iconSize: null }),
+      interactive: false, keyboard: false,
+    }).addTo(placeLayer).getElement()?.append(document.createTextNode(p.display));
+  }
 }
 
 async function loadPoints() {
@@ -174,7 +217,7 @@ async function loadIncidents() {
     const types = new Set();
     for (const i of page.incidents) {
       types.add(i.event_type);
-      const label = `${localDay(i.window.start)} · ${i.event_type} · ${i.place_name || "no place"}`;
+      const label = `${localDay(i.window.start)} · ${i.event_type} · ${placeText(i)}`;
       if (i.point) {
         const [x, y] = i.point;
         L.circleMarker([y, x], { radius: 6, color: "#fff", weight: 1, fillColor: STATUS_COLOURS[i.status], fillOpacity: 0.9 })
@@ -223,7 +266,7 @@ async function showIncident(id) {
     box.replaceChildren(
       el("h3", {}, `${i.id}: ${i.event_type}`),
       el("p", {}, el("span", { class: `status-dot st-${i.status}` }), `${i.status} · ${localTime(i.window.start)} – ${localTime(i.window.end)}`),
-      el("p", {}, `Place: ${i.place_name || "unknown"}; zones: ${i.zones.join(", ") || "none"}` +
+      el("p", {}, `Place: ${placeText(i)}; zones: ${i.zones.join(", ") || "none"}` +
         ((i.possibly_in || []).length ? `; possibly in (location too coarse to be sure): ${i.possibly_in.join(", ")}` : "")),
       el("p", {}, `Attribution: ${i.attribution.assessed || (i.attribution.disputed ? "disputed" : "not settled")}`),
       el("h3", {}, "Claims"), claims,
@@ -268,7 +311,7 @@ async function loadQueue() {
     ]);
     const all = [...u.incidents, ...d.incidents].sort((a, b) => a.window.start.localeCompare(b.window.start));
     list.replaceChildren(...all.map((i) => el("li", { tabindex: "0", "data-id": i.id, onclick: () => { selectTab("incidents"); showIncident(i.id); } },
-      el("span", { class: `status-dot st-${i.status}` }), `${i.id} — ${localDay(i.window.start)} · ${i.event_type} · ${i.place_name || "no place"} (${i.status})`)));
+      el("span", { class: `status-dot st-${i.status}` }), `${i.id} — ${localDay(i.window.start)} · ${i.event_type} · ${placeText(i)} (${i.status})`)));
     if (!all.length) list.replaceChildren(el("li", { class: "note" }, "Nothing waits for verification."));
   } catch (e) {
     showError(list, e);
@@ -713,7 +756,7 @@ async function main() {
     await loadAccount();
     const restricted = (view.tab === "queue" && !me.may.includes("verify")) || (view.tab === "report" && !me.may.includes("submit"));
     selectTab(restricted ? "scorecard" : view.tab || "scorecard");
-    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadQueue(), loadRegistry(), loadBulletins(),
+    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadPlaces(), loadQueue(), loadRegistry(), loadBulletins(),
       initReportForm([...parties].sort())]);
   } catch (e) {
     showError($("scorecard"), e);

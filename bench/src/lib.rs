@@ -220,6 +220,7 @@ pub fn synthetic_incidents(
                 },
                 point: Some((*x, *y)),
                 place_name: None,
+                place_label: None,
                 location_precision: 1,
                 event_type: types[k % types.len()],
                 attribution: Attribution {

@@ -156,6 +156,13 @@ const tests = [
     const detail = await page.locator("#incident-detail").innerText();
     assert.match(detail, /confirmed/);
     assert.match(detail, /seen by OP 3/);
+    // Places by the gazetteer's two names, the reporter's spelling kept when it differs.
+    const list = await page.locator("#incident-list").innerText();
+    assert.match(list, /Khankendi \/ Stepanakert/, "the fixture's Stepanakert row is named by both names");
+    // The map labels places by both names.
+    await page.waitForSelector(".place-label");
+    const labels = await page.locator(".place-label").allInnerTexts();
+    assert.ok(labels.some((t) => t.includes("Khankendi / Stepanakert")), `place labels: ${labels.slice(0, 10).join(", ")}`);
     const markers = await page.locator(".leaflet-marker-pane .marker-cluster, .leaflet-overlay-pane path.leaflet-interactive").count();
     assert.ok(markers > 0, "incident markers or clusters on the map");
     await page.waitForSelector("#timeline svg rect");

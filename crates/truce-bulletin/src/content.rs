@@ -559,18 +559,7 @@ fn notable(i: &BulletinInputs<'_>, in_period: &mut [&Incident]) -> Vec<Notable> 
         .map(|inc| Notable {
             id: inc.id.clone(),
             date: local_day(inc, tz),
-            place: inc
-                .place_name
-                .as_deref()
-                .map(|n| {
-                    i.bundle
-                        .gazetteer
-                        .find(n)
-                        .matches
-                        .first()
-                        .map_or_else(|| n.to_owned(), |m| m.place.display.clone())
-                })
-                .unwrap_or_else(|| "unnamed place".into()),
+            place: inc.place_text().unwrap_or_else(|| "unnamed place".into()),
             point: inc.point.map(|(x, y)| (round3(x), round3(y))),
             zones: inc.zones.clone(),
             event_type: inc.event_type.as_str().into(),

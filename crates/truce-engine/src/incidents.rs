@@ -100,6 +100,25 @@ fn blamed(name: Option<&str>) -> (Option<&str>, Option<&str>) {
     }
 }
 
+impl Incident {
+    /// Where it happened, as a reader should see it: the gazetteer's name for its point
+    /// ("Khankendi / Stepanakert", "3 km from Shusha / Shushi"), with the reporter's own
+    /// spelling after it when that differs; the reporter's spelling alone when the point
+    /// is far from every place; `None` with neither.
+    pub fn place_text(&self) -> Option<String> {
+        match (&self.place_label, &self.place_name) {
+            (Some(label), Some(reported))
+                if !label.to_lowercase().contains(&reported.to_lowercase()) =>
+            {
+                Some(format!("{label} (as reported: {reported})"))
+            }
+            (Some(label), _) => Some(label.clone()),
+            (None, Some(reported)) => Some(format!("{reported} (as reported)")),
+            (None, None) => None,
+        }
+    }
+}
+
 /// Who did it: every claim, and the centre's assessment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribution {
@@ -122,8 +141,13 @@ pub struct Incident {
     pub window: Window,
     /// Assessed point (longitude, latitude).
     pub point: Option<(f64, f64)>,
-    /// Place name of the report that gave the point.
+    /// Place name of the report that gave the point, as reported.
     pub place_name: Option<String>,
+    /// The point named from the gazetteer: the nearest place's bilingual name
+    /// ("Khankendi / Stepanakert"), or "3 km from Shusha / Shushi"
+    /// ([`Gazetteer::label`]); none farther than its radius.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place_label: Option<String>,
     /// Location precision of that report.
     pub location_precision: u8,
     /// Assessed type.
@@ -582,7 +606,7 @@ impl Agg {
         id: &str,
         members: &[u32],
         sources: &Sources,
-        zones: &ZoneSet,
+        (zones, gazetteer): (&ZoneSet, &Gazetteer),
         analyst: Option<IncidentStatus>,
     ) -> Incident {
         let point = self.point();
@@ -616,6 +640,7 @@ impl Agg {
                 .placed
                 .and_then(|p| sources.name(sources.member(members[p.4 as usize]).place_name))
                 .map(str::to_owned),
+            place_label: point.and_then(|(x, y)| gazetteer.label(x, y)),
             location_precision,
             event_type: self.kind,
             attribution: Attribution {
@@ -1159,7 +1184,7 @@ impl<'a> Matcher<'a> {
                 &st.id,
                 &st.members,
                 &self.sources,
-                self.zones,
+                (self.zones, self.gazetteer),
                 st.analyst_status,
             ),
             None => {
@@ -1573,6 +1598,7 @@ fn unreachable_empty(id: &str) -> Incident {
         },
         point: None,
         place_name: None,
+        place_label: None,
         location_precision: 7,
         event_type: EventType::Other,
         attribution: Attribution {
@@ -1612,7 +1638,7 @@ pub fn assess_reports(
         })
         .collect();
     let agg = Agg::of(&members, &sources)?;
-    Some(agg.materialize(id, &members, &sources, zones, analyst_status))
+    Some(agg.materialize(id, &members, &sources, (zones, gazetteer), analyst_status))
 }
 
 /// Ceasefire violations in one zone on one local day, by status.

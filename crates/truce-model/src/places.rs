@@ -250,7 +250,22 @@ fn exact_key(s: &str) -> String {
 pub struct Gazetteer {
     places: Vec<Place>,
     index: [HashMap<String, BTreeMap<usize, String>>; 3],
+    /// Every place's point in local metres (x scaled by the cosine of the places' middle
+    /// latitude), for the nearest place to a point.
+    near: rstar::RTree<rstar::primitives::GeomWithData<[f64; 2], usize>>,
+    /// Metres per degree of longitude at the places' middle latitude.
+    m_per_lon: f64,
 }
+
+/// How far a point may be from the nearest gazetteer place for an incident to be
+/// labelled by it ("3 km from Shusha / Shushi"); farther, it is labelled by its
+/// coordinates alone.
+pub const LABEL_RADIUS_M: f64 = 10_000.0;
+
+/// Within this distance a point is labelled with the place's name alone.
+pub const AT_PLACE_M: f64 = 1_000.0;
+
+const M_PER_LAT: f64 = 110_574.0;
 
 const COLUMNS: &[&str] = &[
     "id",
@@ -441,7 +456,52 @@ impl Gazetteer {
                 }
             }
         }
-        Self { places, index }
+        let (lo, hi) = places.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+            (lo.min(p.lat), hi.max(p.lat))
+        });
+        let mid = if places.is_empty() {
+            0.0
+        } else {
+            f64::midpoint(lo, hi)
+        };
+        let m_per_lon = 111_320.0 * mid.to_radians().cos();
+        let near = rstar::RTree::bulk_load(
+            places
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    rstar::primitives::GeomWithData::new([p.lon * m_per_lon, p.lat * M_PER_LAT], i)
+                })
+                .collect(),
+        );
+        Self {
+            places,
+            index,
+            near,
+            m_per_lon,
+        }
+    }
+
+    /// The place nearest to a point and its distance in metres (in the local projection
+    /// of the gazetteer's middle latitude: within about 3% over a region).
+    pub fn nearest(&self, lon: f64, lat: f64) -> Option<(&Place, f64)> {
+        let q = [lon * self.m_per_lon, lat * M_PER_LAT];
+        let hit = self.near.nearest_neighbor(&q)?;
+        let d = rstar::PointDistance::distance_2(hit, &q).sqrt();
+        Some((&self.places[hit.data], d))
+    }
+
+    /// How an incident at a point is named: the nearest place's bilingual name when
+    /// within [`AT_PLACE_M`], "N km from" it within [`LABEL_RADIUS_M`], else nothing.
+    pub fn label(&self, lon: f64, lat: f64) -> Option<String> {
+        let (p, d) = self.nearest(lon, lat)?;
+        if d <= AT_PLACE_M {
+            Some(p.display.clone())
+        } else if d <= LABEL_RADIUS_M {
+            Some(format!("{:.0} km from {}", d / 1000.0, p.display))
+        } else {
+            None
+        }
     }
 
     /// Every place, in file order.

@@ -364,13 +364,13 @@ pub struct Location {
 
 impl Location {
     /// How far from its point an event given with this precision may have been, in
-    /// metres, when deciding whether it lies in a zone (docs/incidents.md): 1 km for an
-    /// exact place (a town's extent), 25 km within 25 km of a named place (ACLED
+    /// metres, when deciding whether it lies in a zone (docs/incidents.md): 500 m for an
+    /// exact place (a village, a monitor's position), 25 km within 25 km of a named place (ACLED
     /// `geo_precision` 2), 40 km a second-order division (ACLED 3), 80 km a first-order
     /// one, 200 km anything coarser (a linear feature, a country, sea or air).
     pub fn edge_radius_m(precision: u8) -> f64 {
         match precision {
-            1 => 1_000.0,
+            1 => 500.0,
             2 => 25_000.0,
             3 => 40_000.0,
             4 => 80_000.0,

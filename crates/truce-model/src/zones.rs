@@ -839,6 +839,48 @@ impl ZoneSet {
         self.latest().find(|z| z.id == id)
     }
 
+    /// The zone a user's word names: its id, or any of its names (each part of its
+    /// display name "Khankendi / Stepanakert", its `name_az`, `name_en`, `name_ru`),
+    /// compared without case or diacritics. An unknown or ambiguous word is an error that
+    /// says which zones it could mean.
+    pub fn resolve(&self, word: &str) -> Result<&str, String> {
+        if let Some(z) = self.get(word) {
+            return Ok(&z.id);
+        }
+        let key = crate::places::fold(word);
+        let mut hits: Vec<&Zone> = Vec::new();
+        for z in self.latest() {
+            let mut names: Vec<String> = z
+                .name
+                .split('/')
+                .map(|part| part.split('(').next().unwrap_or(part).trim().to_owned())
+                .collect();
+            names.push(z.id.clone());
+            for k in ["name_az", "name_en", "name_ru"] {
+                if let Some(n) = z.properties.get(k).and_then(Value::as_str) {
+                    names.push(n.to_owned());
+                }
+            }
+            if names.iter().any(|n| crate::places::fold(n) == key) {
+                hits.push(z);
+            }
+        }
+        match hits.as_slice() {
+            [one] => Ok(&one.id),
+            [] => Err(format!(
+                "unknown zone `{word}`; {}",
+                suggest(word, self.ids())
+            )),
+            many => Err(format!(
+                "`{word}` names several zones: {}; give one id",
+                many.iter()
+                    .map(|z| format!("{} ({})", z.id, z.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
     /// Looks up the version of a zone in force on the local day `date`.
     pub fn get_on(&self, id: &str, date: Date) -> Option<&Zone> {
         self.zones

@@ -236,7 +236,8 @@ fn incident_feature(i: &Incident) -> Value {
             "status": i.status,
             "perpetrator": i.attribution.assessed,
             "disputed": i.attribution.disputed,
-            "place": i.place_name,
+            "place": i.place_label.as_ref().or(i.place_name.as_ref()),
+            "place_as_reported": i.place_name,
             "location_precision": i.location_precision,
             "zones": i.zones.join(","),
             "possibly_in": i.possibly_in.join(","),
@@ -305,6 +306,7 @@ async fn small_collection(
                         "display": p.display, "name_az": p.name_az, "name_hy": p.name_hy.join(";"),
                         "name_hy_latn": p.name_hy_latn, "names_ru": p.names_ru.join(";"),
                         "country": p.country, "admin_zone": p.admin_zone,
+                        "population": p.population,
                     }),
                 )
             })

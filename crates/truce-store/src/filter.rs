@@ -98,14 +98,17 @@ impl FilterValues {
                 .map(|t| t.as_second())
                 .ok_or_else(|| bad(param, format!("`{d}` is out of range")))
         };
-        if let Some(z) = &self.zone
-            && bundle.zones.get(z).is_none()
-        {
-            return Err(bad(
-                "zone",
-                format!("unknown zone `{z}`; {}", suggest(z, bundle.zones.ids())),
-            ));
-        }
+        // A zone may be named by any of its names ("stepanakert" is khankendi).
+        let zone = match &self.zone {
+            Some(z) => Some(
+                bundle
+                    .zones
+                    .resolve(z)
+                    .map_err(|reason| bad("zone", reason))?
+                    .to_owned(),
+            ),
+            None => None,
+        };
         if let Some(t) = &self.event_type
             && truce_model::report::EventType::parse(t).is_none()
         {
@@ -135,7 +138,7 @@ impl FilterValues {
         Ok(IncidentFilter {
             from_s: self.from.map(|d| day("from", d, 0)).transpose()?,
             to_s: self.to.map(|d| day("to", d, 1)).transpose()?,
-            zone: self.zone,
+            zone,
             event_type: self.event_type,
             status: self.status,
             party: self.party,

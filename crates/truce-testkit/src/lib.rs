@@ -88,6 +88,7 @@ pub fn violation(
         },
         point: Some((46.75, 39.8)),
         place_name: None,
+        place_label: None,
         location_precision: 1,
         event_type: EventType::Artillery,
         attribution: Attribution {

@@ -582,7 +582,7 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
                     i.status.as_str(),
                     blamed,
                     i.reports.len(),
-                    i.place_name.as_deref().unwrap_or("?"),
+                    i.place_text().unwrap_or_else(|| "?".into()),
                     i.zones.join(", "),
                 ));
             }
@@ -616,11 +616,17 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
             if let Some((x, y)) = i.point {
                 t.push_str(&format!(
                     "  where  {} at {y:.5} N, {x:.5} E (precision {})\n",
-                    i.place_name.as_deref().unwrap_or("?"),
+                    i.place_text().unwrap_or_else(|| "?".into()),
                     i.location_precision
                 ));
             }
             t.push_str(&format!("  zones  {}\n", i.zones.join(", ")));
+            if !i.possibly_in.is_empty() {
+                t.push_str(&format!(
+                    "  possibly in {} (the location's uncertainty reaches across the edge; not counted there)\n",
+                    i.possibly_in.join(", ")
+                ));
+            }
             t.push_str(&format!(
                 "  blamed {}\n",
                 match (&i.attribution.assessed, i.attribution.disputed) {

@@ -322,10 +322,10 @@ fn an_uncertain_point_near_an_edge_is_possibly_in_and_a_far_one_is_in_or_out() {
     };
     // (metres east of the edge, precision, expected)
     let table: &[(f64, u8, &str)] = &[
-        (1_200.0, 1, "in"),        // an exact place 1.2 km inside
-        (800.0, 1, "possibly in"), // a town's extent reaches across the edge
-        (-800.0, 1, "possibly in"),
-        (-1_200.0, 1, "out"),
+        (600.0, 1, "in"),          // an exact place 600 m inside
+        (400.0, 1, "possibly in"), // its 500 m reach across the edge
+        (-400.0, 1, "possibly in"),
+        (-600.0, 1, "out"),
         (1_200.0, 2, "possibly in"), // 25 km of uncertainty, 1.2 km inside: not certain
         (24_000.0, 2, "possibly in"),
         (26_000.0, 2, "in"),
@@ -341,4 +341,50 @@ fn an_uncertain_point_near_an_edge_is_possibly_in_and_a_far_one_is_in_or_out() {
         .map(|(m, p, want)| format!("{m} m, precision {p}: want {want}, got {}", at(*m, *p)))
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_zone_is_found_by_any_of_its_names_and_an_unknown_or_ambiguous_word_says_why() {
+    let z = nk2020().zones;
+    assert_eq!(z.resolve("khankendi"), Ok("khankendi"));
+    assert_eq!(
+        z.resolve("Stepanakert"),
+        Ok("khankendi"),
+        "the Armenian name"
+    );
+    assert_eq!(
+        z.resolve("xankəndi"),
+        Ok("khankendi"),
+        "without diacritics or case"
+    );
+    assert_eq!(z.resolve("Martuni"), Ok("khojavend"));
+    let shushi = z.resolve("Shushi").expect_err("district and city");
+    assert!(
+        shushi.contains("shusha (") && shushi.contains("shusha-city ("),
+        "{shushi}"
+    );
+    let typo = z.resolve("khankendy").expect_err("typo");
+    assert!(typo.contains("did you mean `khankendi`"), "{typo}");
+}
+
+#[test]
+fn a_point_is_named_by_the_nearest_place_with_both_names_and_its_distance() {
+    let g = nk2020().gazetteer;
+    let shusha = g.get("shusha").expect("shusha");
+    // In Shusha city.
+    assert_eq!(
+        g.label(shusha.lon + 0.003, shusha.lat).as_deref(),
+        Some("Shusha / Shushi")
+    );
+    // Stepanakert's centre.
+    assert_eq!(
+        g.label(46.7519, 39.8153).as_deref(),
+        Some("Khankendi / Stepanakert")
+    );
+    // Far from every place (the middle of the Caspian): no name is made up.
+    assert_eq!(g.label(51.0, 40.0), None);
+    // A few km off a place: its distance.
+    let (lon, lat) = (shusha.lon, shusha.lat - 0.03);
+    let label = g.label(lon, lat).expect("near a place");
+    assert!(label.contains(" km from "), "{label}");
 }

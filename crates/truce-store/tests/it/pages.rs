@@ -80,6 +80,7 @@ fn incident(rng: &mut Rng, number: u64) -> Incident {
         },
         point,
         place_name: None,
+        place_label: None,
         location_precision: 1,
         event_type: types[rng.below(4) as usize],
         attribution: Attribution {

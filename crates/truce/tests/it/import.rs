@@ -33,7 +33,12 @@ fn the_acled_sample_imports_with_a_rejects_file_and_reimports_as_a_no_op() {
     let rejects = std::fs::read_to_string(dir.path().join("rejects.csv")).expect("rejects file");
     let lines: Vec<&str> = rejects.lines().collect();
     assert_eq!(lines[0], "line,column,value,reason");
-    assert_eq!(lines.len(), 5);
+    // The four refusals, then the rows kept with a warning, marked as such.
+    let refused = lines[1..]
+        .iter()
+        .filter(|l| !l.contains("warning, row kept"))
+        .count();
+    assert_eq!(refused, 4, "{rejects}");
     assert!(
         lines[1].starts_with("5,latitude,np.float64(48.174),"),
         "{}",
@@ -877,4 +882,56 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), &target).expect("copy");
         }
     }
+}
+
+/// A place is shown by the gazetteer's two names, the reporter's spelling kept as reported;
+/// a zone filter takes any name of the zone and says what an ambiguous one could mean.
+#[test]
+fn places_show_both_names_and_zone_filters_take_any_name_of_the_zone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::add_op7(dir.path(), None);
+    // A monitor's report from inside Shusha, its place misspelt.
+    let lines = [
+        r#"{"source":"op-7","key":"OP7-SH","occurred":{"start":"2021-05-12T03:00:00Z","end":"2021-05-12T04:00:00Z","precision":1},"location":{"place":"Shushaa","lon":46.752,"lat":39.759,"precision":1},"type":"artillery","perpetrator":"az","credibility":1}"#,
+        r#"{"source":"op-7","key":"OP7-ST","occurred":{"start":"2021-05-20T03:00:00Z","end":"2021-05-20T04:00:00Z","precision":1},"location":{"place":"Stepanakert","lon":46.7519,"lat":39.8153,"precision":1},"type":"artillery","perpetrator":"am","credibility":1}"#,
+    ];
+    std::fs::write(dir.path().join("op7.jsonl"), lines.join("\n") + "\n").expect("write");
+    let o = truce(dir.path(), &["import", "op7.jsonl", "--format", "jsonl"]);
+    assert!(stdout(&o).contains("accepted 2"), "{}", stdout(&o));
+    let list = |args: &[&str]| {
+        let mut all = vec![
+            "incidents",
+            "list",
+            "--from",
+            "2021-05-01",
+            "--to",
+            "2021-05-31",
+        ];
+        all.extend_from_slice(args);
+        truce(dir.path(), &all)
+    };
+    let o = list(&[]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("Shusha / Shushi (as reported: Shushaa)"),
+        "{text}"
+    );
+    assert!(text.contains("Khankendi / Stepanakert"), "{text}");
+    // The Armenian name of the zone finds the Stepanakert incident and not the other.
+    let o = list(&["--zone", "stepanakert"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("Khankendi / Stepanakert") && !text.contains("Shushaa"),
+        "{text}"
+    );
+    // "Shushi" names the district and the city: refused, with both.
+    let o = list(&["--zone", "shushi"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("`shushi` names several zones: shusha (")
+            && stderr(&o).contains("shusha-city ("),
+        "{}",
+        stderr(&o)
+    );
 }

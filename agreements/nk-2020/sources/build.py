@@ -29,6 +29,25 @@ DISTRICTS = [
 ]
 
 
+# The provinces of the de facto Nagorno-Karabakh Republic (Artsakh), whose names ACLED and
+# UCDP rows of the de facto era carry, and the Azerbaijani districts each one overlaps
+# (Wikipedia, "Administrative divisions of the Republic of Artsakh" and each province's
+# article; see the README). A province spanning several districts makes its name
+# ambiguous: the point decides.
+DE_FACTO_REGIONS = {
+    "Kashatagh": ["lachin", "qubadli", "zangilan"],
+    "Shahumyan": ["kalbajar"],
+    "Martakert": ["kalbajar", "tartar", "agdam"],
+    "Askeran": ["khojaly", "agdam"],
+    "Martuni": ["khojavend", "agdam"],
+    "Hadrut": ["khojavend", "jabrayil", "fuzuli"],
+    "Shushi": ["shusha"],
+}
+DE_FACTO_SOURCE = ("https://www.liquisearch.com/nagorno_karabakh_republic/administrative_divisions ; "
+                   "https://en.wikipedia.org/wiki/Shahumyan_Province ; https://en.wikipedia.org/wiki/Hadrut_Province ; "
+                   "https://en.wikipedia.org/wiki/Shushi_(province)")
+
+
 def load(path):
     with open(os.path.join(HERE, path), encoding="utf-8") as f:
         return json.load(f)
@@ -59,6 +78,10 @@ def build_zones(places):
             props["part_of"] = part_of
         # NE's coarse rayon outlines cross the border in places (Kornidzor fell in Lachin).
         props["exclude"] = ["armenia"]
+        regions = [r for r, zs in DE_FACTO_REGIONS.items() if zid in zs]
+        if regions:
+            props["de_facto_regions"] = regions
+            props["de_facto_source"] = DE_FACTO_SOURCE
         if p.get("fix_note"):
             props["note"] = p["fix_note"]
         feats.append(feature(props, f["geometry"]))

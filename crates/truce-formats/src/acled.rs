@@ -82,6 +82,9 @@ mod col {
     pub const SUB_EVENT_TYPE: usize = column("sub_event_type");
     pub const ACTOR1: usize = column("actor1");
     pub const ACTOR2: usize = column("actor2");
+    pub const ADMIN1: usize = column("admin1");
+    pub const ADMIN2: usize = column("admin2");
+    pub const ADMIN3: usize = column("admin3");
     pub const LOCATION: usize = column("location");
     pub const LATITUDE: usize = column("latitude");
     pub const LONGITUDE: usize = column("longitude");
@@ -185,6 +188,8 @@ pub struct Reader<'a, R: Read> {
     header_len: usize,
     actors: truce_model::agreement::ActorNames<'a>,
     region: [f64; 4],
+    /// The agreement's zones: a row's admin names are checked against its point.
+    zones: &'a ZoneSet,
     options: &'a Options,
     /// The agreement's local date at `options.now`: later events are refused.
     today: Date,
@@ -199,7 +204,7 @@ impl<'a, R: Read> Reader<'a, R> {
     pub fn new(
         input: R,
         agreement: &'a Agreement,
-        zones: &ZoneSet,
+        zones: &'a ZoneSet,
         options: &'a Options,
     ) -> Result<Self, FileError> {
         let mut rows = CsvRows::new(input, true);
@@ -224,6 +229,7 @@ impl<'a, R: Read> Reader<'a, R> {
             header_len: names.len(),
             actors: agreement.actor_names(),
             region: region(zones),
+            zones,
             options,
             today: truce_model::period::local_date(options.now, agreement.tz()),
             days: truce_model::period::DayStarts::new(agreement.tz()),
@@ -398,6 +404,19 @@ impl<'a, R: Read> Reader<'a, R> {
             seen.insert(key.as_bytes(), &version_bytes, line);
         }
 
+        // An admin name (an Azerbaijani district, or a province of the de facto era that
+        // overlaps several) is checked against the point: a row placed outside every zone
+        // its admin names denote deserves a look.
+        for c in [col::ADMIN1, col::ADMIN2, col::ADMIN3] {
+            if let Some(w) = crate::rows::admin_mismatch(
+                self.zones,
+                (line, COLUMNS[c], get(c)),
+                (lon, lat, geo_precision),
+                occurred.start,
+            ) {
+                warnings.push(w);
+            }
+        }
         // A name the agreement knows is its actor; a named actor it cannot map is kept as
         // named with a warning (an alias is missing); civilians, protesters and the like
         // are nobody's attribution.

@@ -44,6 +44,56 @@ pub fn unmapped_actor(line: u64, column: &str, name: &str, agreement: &str) -> W
     }
 }
 
+/// How far a point may lie outside the zones its admin name denotes before the row is
+/// flagged: the district outlines are Natural Earth's 1:10m, off by a few kilometres in
+/// places (two district seats fall outside their own district).
+pub const ADMIN_SLACK_M: f64 = 5_000.0;
+
+/// A warning when a row's admin name (`admin1`, `adm_2`, …) denotes zones of the agreement
+/// (a district by any of its names, or a de facto province, which may span several) and
+/// the row's point lies in none of them, even allowing its location's uncertainty and
+/// [`ADMIN_SLACK_M`]. Names the agreement does not know say nothing.
+pub fn admin_mismatch(
+    zones: &ZoneSet,
+    (line, column, name): (u64, &str, &str),
+    (lon, lat, precision): (f64, f64, u8),
+    at: jiff::Timestamp,
+) -> Option<Warning> {
+    let named = zones.named(name);
+    if named.is_empty() {
+        return None;
+    }
+    let radius = truce_model::report::Location::edge_radius_m(precision).max(ADMIN_SLACK_M);
+    let placing = zones.placing_at(lon, lat, radius, at);
+    let near = |id: &str| placing.certain.contains(&id) || placing.possible.contains(&id);
+    if named.iter().any(|z| near(&z.id)) {
+        return None;
+    }
+    let ids: Vec<&str> = named.iter().map(|z| z.id.as_str()).collect();
+    let here: Vec<&str> = zones
+        .containing_at(lon, lat, at)
+        .into_iter()
+        .filter(|id| {
+            zones
+                .get(id)
+                .is_some_and(|z| z.kind == "district" || z.kind == "city")
+        })
+        .collect();
+    Some(Warning {
+        line,
+        column: column.into(),
+        message: format!(
+            "`{name}` denotes {}, but the point lies in {}: check the row's place",
+            ids.join(", "),
+            if here.is_empty() {
+                "none of them".to_owned()
+            } else {
+                here.join(", ")
+            }
+        ),
+    })
+}
+
 /// A file-level problem: nothing could be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]

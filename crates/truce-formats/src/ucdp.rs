@@ -102,6 +102,8 @@ pub struct Reader<'a, R: Read> {
     agreement: &'a Agreement,
     actors: truce_model::agreement::ActorNames<'a>,
     region: [f64; 4],
+    /// The agreement's zones: a row's admin names are checked against its point.
+    zones: &'a ZoneSet,
     options: &'a Options,
     /// The first data row when the file has no header (read while looking for one).
     pending: Option<(u64, csv::ByteRecord)>,
@@ -113,7 +115,7 @@ impl<'a, R: Read> Reader<'a, R> {
     pub fn new(
         input: R,
         agreement: &'a Agreement,
-        zones: &ZoneSet,
+        zones: &'a ZoneSet,
         options: &'a Options,
     ) -> Result<Self, FileError> {
         let mut rows = CsvRows::new(input, false);
@@ -171,6 +173,7 @@ impl<'a, R: Read> Reader<'a, R> {
             agreement,
             actors: agreement.actor_names(),
             region: region(zones),
+            zones,
             options,
             pending,
         })
@@ -337,6 +340,16 @@ impl<'a, R: Read> Reader<'a, R> {
         };
         let ((perpetrator, perpetrator_as_named), (target, target_as_named)) =
             (actor("side_a"), actor("side_b"));
+        for c in ["adm_1", "adm_2"] {
+            if let Some(w) = crate::rows::admin_mismatch(
+                self.zones,
+                (line, c, get(c)),
+                (lon, lat, where_prec),
+                s,
+            ) {
+                warnings.push(w);
+            }
+        }
         let credibility = match get("event_clarity") {
             "1" => 2,
             _ => 3,

@@ -847,24 +847,7 @@ impl ZoneSet {
         if let Some(z) = self.get(word) {
             return Ok(&z.id);
         }
-        let key = crate::places::fold(word);
-        let mut hits: Vec<&Zone> = Vec::new();
-        for z in self.latest() {
-            let mut names: Vec<String> = z
-                .name
-                .split('/')
-                .map(|part| part.split('(').next().unwrap_or(part).trim().to_owned())
-                .collect();
-            names.push(z.id.clone());
-            for k in ["name_az", "name_en", "name_ru"] {
-                if let Some(n) = z.properties.get(k).and_then(Value::as_str) {
-                    names.push(n.to_owned());
-                }
-            }
-            if names.iter().any(|n| crate::places::fold(n) == key) {
-                hits.push(z);
-            }
-        }
+        let hits = self.named(word);
         match hits.as_slice() {
             [one] => Ok(&one.id),
             [] => Err(format!(
@@ -879,6 +862,36 @@ impl ZoneSet {
                     .join(", ")
             )),
         }
+    }
+
+    /// Every zone (latest version) a name denotes: its id, a part of its display name, its
+    /// `name_az`/`name_en`/`name_ru`, or a de facto region it overlaps
+    /// (`de_facto_regions`: "Martakert" denotes Tartar, Kalbajar and Agdam), compared
+    /// without case or diacritics; in file order.
+    pub fn named(&self, word: &str) -> Vec<&Zone> {
+        let key = crate::places::fold(word);
+        if key.is_empty() {
+            return Vec::new();
+        }
+        self.latest()
+            .filter(|z| {
+                let mut names: Vec<String> = z
+                    .name
+                    .split('/')
+                    .map(|part| part.split('(').next().unwrap_or(part).trim().to_owned())
+                    .collect();
+                names.push(z.id.clone());
+                for k in ["name_az", "name_en", "name_ru"] {
+                    if let Some(n) = z.properties.get(k).and_then(Value::as_str) {
+                        names.push(n.to_owned());
+                    }
+                }
+                if let Some(list) = prop_list(&z.properties, "de_facto_regions") {
+                    names.extend(list);
+                }
+                names.iter().any(|n| crate::places::fold(n) == key)
+            })
+            .collect()
     }
 
     /// Looks up the version of a zone in force on the local day `date`.

@@ -237,3 +237,70 @@ fn the_outlets_of_a_row_are_counted_from_its_source_column() {
     );
     assert_eq!(count_outlets(""), 0);
 }
+
+/// (id, admin1, admin2, lon, lat): a row's admin names against its point.
+fn placed(id: &str, admin1: &str, admin2: &str, lon: &str, lat: &str) -> String {
+    let mut f: Vec<String> = GOOD.split(',').map(str::to_owned).collect();
+    let col = |c: &str| acled::COLUMNS.iter().position(|x| *x == c).expect("column");
+    f[col("event_id_cnty")] = id.into();
+    f[col("country")] = "Azerbaijan".into();
+    f[col("admin1")] = admin1.into();
+    f[col("admin2")] = admin2.into();
+    f[col("longitude")] = lon.into();
+    f[col("latitude")] = lat.into();
+    f.join(",")
+}
+
+#[test]
+fn admin_names_of_either_era_are_checked_against_the_point_and_an_unknown_actor_is_kept() {
+    let rows = [
+        // Hadrut town, with its de facto province and its Azerbaijani district: fine.
+        placed("AZE1", "Khojavend", "Hadrut", "47.0318", "39.5200"),
+        // The same point said to be in the de facto Martakert province, which spans
+        // Tartar, Kalbajar and Agdam: the place deserves a look.
+        placed("AZE2", "Martakert", "", "47.0318", "39.5200"),
+        // A name the agreement does not know says nothing.
+        placed("AZE3", "Syunik", "Goris", "46.3417", "39.5111"),
+    ];
+    let (ok, rejects) = read(format!("{HEADER}\n{}\n", rows.join("\n")).as_bytes());
+    assert_eq!(rejects, vec![]);
+    let admin: Vec<Vec<String>> = ok
+        .iter()
+        .map(|r| {
+            r.warnings
+                .iter()
+                .filter(|w| w.column.starts_with("admin"))
+                .map(|w| w.message.clone())
+                .collect()
+        })
+        .collect();
+    assert!(admin[0].is_empty(), "{:?}", admin[0]);
+    assert_eq!(
+        admin[1],
+        [
+            "`Martakert` denotes agdam, kalbajar, tartar, but the point lies in khojavend: check the row's place"
+        ],
+    );
+    assert!(admin[2].is_empty(), "{:?}", admin[2]);
+
+    // An actor name no alias maps: kept as named, with a warning, not attributed.
+    let row = with("actor1", "Military Forces of Nowhere (2001-)");
+    let (ok, _) = read(format!("{HEADER}\n{row}\n").as_bytes());
+    let r = &ok[0].report;
+    assert_eq!(r.perpetrator, None);
+    assert_eq!(
+        r.perpetrator_as_named.as_deref(),
+        Some("Military Forces of Nowhere (2001-)")
+    );
+    assert!(
+        ok[0].warnings.iter().any(|w| w.column == "actor1"
+            && w.message == "`Military Forces of Nowhere (2001-)` is not an actor of nk-2020: kept as named, not attributed; add an alias"),
+        "{:?}",
+        ok[0].warnings
+    );
+    // Protesters are nobody's attribution and need no alias.
+    let row = with("actor1", "Protesters (Azerbaijan)");
+    let (ok, _) = read(format!("{HEADER}\n{row}\n").as_bytes());
+    assert_eq!(ok[0].report.perpetrator_as_named, None);
+    assert!(ok[0].warnings.iter().all(|w| w.column != "actor1"));
+}

@@ -627,6 +627,15 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
         assert_eq!(aor[0]["properties"]["valid_from"], "2022-08-26");
         let (status, _, _) = get(&s, "/api/v1/agreements/nk-2020/zones?as_of=soon").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
+        // Incidents are named by both names, the reporter's spelling kept apart.
+        let (_, _, items) = get(&s, "/ogc/nk-2020/collections/incidents/items?limit=100").await;
+        let places: Vec<&str> = items["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .filter_map(|f| f["properties"]["place"].as_str())
+            .collect();
+        assert!(places.contains(&"Khankendi / Stepanakert"), "{places:?}");
         let (status, _, _) = get(&s, "/ogc/nk-2020/collections/zones/items/atlantis").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, ct, p) = get(&s, "/ogc/nk-2020/collections/incident/items").await;

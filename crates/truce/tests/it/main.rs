@@ -348,3 +348,40 @@ pub fn built_in_reports() -> usize {
         .filter(|l| !l.trim().is_empty())
         .count()
 }
+
+#[test]
+fn zones_list_shows_every_version_and_those_in_force_on_a_day() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = truce(dir.path(), &["zones", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all = stdout(&o);
+    let corridor = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("lachin-corridor "))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(corridor(&all).len(), 2, "{all}");
+    assert!(corridor(&all)[0].contains("2020-11-10") && corridor(&all)[0].contains("2022-08-26"));
+    let o = truce(dir.path(), &["zones", "list", "--as-of", "2023-01-01"]);
+    let on = stdout(&o);
+    let now = corridor(&on);
+    assert_eq!(now.len(), 1, "{on}");
+    assert!(
+        now[0].contains("2022-08-26") && now[0].contains("2024-06-12"),
+        "{on}"
+    );
+    assert!(
+        on.contains("zone version(s) in force on 2023-01-01"),
+        "{on}"
+    );
+    // After the contingent left, neither the corridor nor the area is in force.
+    let after = stdout(&truce(
+        dir.path(),
+        &["zones", "list", "--as-of", "2024-07-01"],
+    ));
+    assert!(
+        corridor(&after).is_empty() && !after.contains("peacekeeping-aor"),
+        "{after}"
+    );
+}

@@ -624,6 +624,17 @@ fn check_references(file: &SourceFile, pending: &[Pending], problems: &mut Vec<P
                     problem(file, at(&pointer), format!("unknown zone `{r}`"))
                         .with_hint(suggest(&r, ids.iter().map(String::as_str))),
                 );
+            } else if member == "properties/exclude"
+                && matches!(p.shape, Shape::Area(..))
+                && !pending
+                    .iter()
+                    .any(|q| q.zone.id == r && matches!(q.shape, Shape::Area(..)))
+            {
+                problems.push(problem(
+                    file,
+                    at(&pointer),
+                    format!("zone `{r}` is not drawn as an area; an area excludes only areas"),
+                ));
             } else if member != "properties/part_of" && derived.contains(&r) {
                 problems.push(problem(
                     file,

@@ -397,3 +397,98 @@ fn a_point_is_named_by_the_nearest_place_with_both_names_and_its_distance() {
     let label = g.label(lon, lat).expect("near a place");
     assert!(label.contains(" km from "), "{label}");
 }
+
+/// A zones file of the given features (GeoJSON text), parsed.
+fn parse_zones(features: &[&str]) -> Result<truce_model::zones::ZoneSet, Vec<String>> {
+    let text = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    );
+    truce_model::zones::ZoneSet::parse(&truce_model::diag::SourceFile::new("z.geojson", text))
+        .map_err(|p| p.iter().map(ToString::to_string).collect())
+}
+
+const SQUARE: &str = r#"{"type":"Feature","properties":{"id":"square","kind":"other"},"geometry":{"type":"Polygon","coordinates":[[[46,40],[47,40],[47,41],[46,41],[46,40]]]}}"#;
+
+fn line_version(from: &str, to: &str) -> String {
+    format!(
+        r#"{{"type":"Feature","properties":{{"id":"road","kind":"corridor","buffer_m":2000,"valid_from":"{from}","valid_to":"{to}","within":["square"]}},"geometry":{{"type":"LineString","coordinates":[[45.5,40.5],[46.5,40.5]]}}}}"#
+    )
+}
+
+#[test]
+fn zone_versions_that_overlap_or_end_before_they_begin_are_problems_named_by_pointer() {
+    let a = line_version("2020-01-01", "2021-06-01");
+    let b = line_version("2021-01-01", "2022-01-01");
+    let err = parse_zones(&[SQUARE, &a, &b]).expect_err("overlap");
+    assert_eq!(err.len(), 1, "{err:?}");
+    assert!(
+        err[0].starts_with("z.geojson#/features/2/properties/id: zone `road` (from 2021-01-01 until 2022-01-01 (exclusive)) overlaps its version from 2020-01-01 until 2021-06-01 (exclusive)"),
+        "{}",
+        err[0]
+    );
+    let backwards = line_version("2021-01-01", "2020-01-01");
+    let err = parse_zones(&[SQUARE, &backwards]).expect_err("backwards");
+    assert_eq!(
+        err,
+        [
+            "z.geojson#/features/1/properties/valid_to: zone `road` ends on 2020-01-01, not after it begins on 2021-01-01"
+        ]
+    );
+    let bad = line_version("2021-13-01", "2022-01-01");
+    let err = parse_zones(&[SQUARE, &bad]).expect_err("bad date");
+    assert!(
+        err[0].starts_with(
+            "z.geojson#/features/1/properties/valid_from: `valid_from` must be a date"
+        ),
+        "{err:?}"
+    );
+    // A derived version refers to a zone with no version in force when it begins.
+    let derived = r#"{"type":"Feature","properties":{"id":"area","kind":"other","valid_from":"2019-01-01","derive":{"base":"square","plus":["road"]}},"geometry":null}"#;
+    let ok = line_version("2020-01-01", "2021-01-01");
+    let err = parse_zones(&[SQUARE, &ok, derived]).expect_err("no version then");
+    assert!(
+        err[0].contains(
+            "zone `road` has no version in force on 2019-01-01, when this version of `area` begins"
+        ),
+        "{err:?}"
+    );
+    // An area excludes only areas.
+    let excluding = r#"{"type":"Feature","properties":{"id":"cut","kind":"other","exclude":["road"]},"geometry":{"type":"Polygon","coordinates":[[[46,40],[47,40],[47,41],[46,41],[46,40]]]}}"#;
+    let err = parse_zones(&[SQUARE, &ok, excluding]).expect_err("area less a band");
+    assert!(
+        err[0].contains("zone `road` is not drawn as an area; an area excludes only areas"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_band_within_a_zone_is_clipped_to_it_and_versions_follow_one_another() {
+    let first = line_version("2020-01-01", "2021-01-01");
+    let second = line_version("2021-01-01", "2022-01-01");
+    let z = parse_zones(&[SQUARE, &first, &second]).expect("parses");
+    let day = |s: &str| s.parse::<jiff::civil::Date>().expect("date");
+    // The line starts at 45.5° E, outside the square: only its part inside is kept.
+    assert!(
+        !z.containing_on(45.8, 40.5, day("2020-06-01"))
+            .contains(&"road")
+    );
+    assert!(
+        z.containing_on(46.2, 40.5, day("2020-06-01"))
+            .contains(&"road")
+    );
+    // In force on its days only, then the next version; nothing after the last.
+    assert!(
+        z.containing_on(46.2, 40.5, day("2021-06-01"))
+            .contains(&"road")
+    );
+    assert!(
+        !z.containing_on(46.2, 40.5, day("2022-01-01"))
+            .contains(&"road")
+    );
+    assert!(
+        !z.containing_on(46.2, 40.5, day("2019-12-31"))
+            .contains(&"road")
+    );
+    assert_eq!(z.versions("road").count(), 2);
+}

@@ -19,7 +19,9 @@ def main(url: str) -> None:
     assert page["numberReturned"] == 2 and page["numberMatched"] == 11, page
     assert any(link["rel"] == "next" for link in page["links"]), page["links"]
     lachin = api.collection_items("incidents", bbox=[46.5, 39.6, 46.6, 39.7])
-    assert [f["properties"]["place"] for f in lachin["features"]] == ["Lachin", "Lachin"], lachin
+    # Named by the gazetteer's two names; the reporter's spelling kept as reported.
+    assert [f["properties"]["place"] for f in lachin["features"]] == ["Lachin / Berdzor", "Lachin / Berdzor"], lachin
+    assert [f["properties"]["place_as_reported"] for f in lachin["features"]] == ["Lachin", "Lachin"], lachin
     zone = api.collection_item("zones", "lachin-corridor")
     assert zone["properties"]["kind"] == "corridor", zone["properties"]
 

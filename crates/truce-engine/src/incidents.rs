@@ -669,6 +669,8 @@ impl Agg {
 #[derive(Debug, Clone)]
 struct State {
     id: String,
+    /// The number in its id (`inc-12` is 12): ties between candidates go to the lower.
+    number: u64,
     /// Numbers of its members in [`Sources::members`], in arrival order.
     members: Vec<u32>,
     /// `None` once the last member has left.
@@ -680,6 +682,9 @@ struct State {
     /// Known by its index entry alone ([`IndexedIncident`]): no report may join or leave
     /// it until it is held in full.
     indexed_only: bool,
+    /// The data set whose rows are all its reports, when so: its entry is in
+    /// [`Matcher::own`] under that source, not in the main tree.
+    own: Option<u32>,
 }
 
 impl State {
@@ -701,6 +706,13 @@ fn blames(actors: Option<&truce_model::agreement::Agreement>, report: &Report) -
         Some(actor) => Some(actor.id.clone()),
         None => Some(format!("{UNMAPPED}{name}")),
     }
+}
+
+/// The number in an incident id (`inc-12` is 12); ids of another form sort last.
+fn number_of(id: &str) -> u64 {
+    id.strip_prefix("inc-")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX)
 }
 
 /// The row a report id names: the id without the `@version` that keyed reports end in
@@ -761,6 +773,11 @@ pub struct Matcher<'a> {
     /// Incident places and windows: x = longitude and y = latitude in metres at the
     /// equator scale, z = time in seconds scaled so that `slack_s` spans `distance_m`.
     tree: RTree<GeomWithData<Rectangle<[f64; 3]>, usize>>,
+    /// The incidents whose reports are all rows of one data set, by that source's number,
+    /// indexed apart from `tree`: no other row of the same data set may join them, so a
+    /// row of it never has to look at them (one file of distinct events would otherwise
+    /// make every row compare with every earlier one nearby).
+    own: HashMap<u32, RTree<GeomWithData<Rectangle<[f64; 3]>, usize>>>,
     /// What matching reads of each indexed incident, by state: kept apart from the states
     /// so that the candidates of a report are read from a few contiguous megabytes rather
     /// than from scattered aggregates (most of the candidate loop's time went in cache
@@ -944,6 +961,7 @@ impl<'a> Matcher<'a> {
             states: Vec::new(),
             by_id: HashMap::new(),
             tree: RTree::new(),
+            own: HashMap::new(),
             probes: Vec::new(),
             decisions: Vec::new(),
             warnings: Vec::new(),
@@ -1040,6 +1058,7 @@ impl<'a> Matcher<'a> {
                 let idx = self.states.len();
                 self.by_id.insert(s.id.clone(), idx);
                 self.states.push(State {
+                    number: number_of(&s.id),
                     id: s.id,
                     members,
                     agg: Some(agg),
@@ -1047,6 +1066,7 @@ impl<'a> Matcher<'a> {
                     key: None,
                     analyst_status: s.analyst_status,
                     indexed_only: false,
+                    own: None,
                 });
                 idx
             }
@@ -1126,6 +1146,7 @@ impl<'a> Matcher<'a> {
         let key = self.key(i.point, &window, radius_m);
         self.by_id.insert(i.id.clone(), idx);
         self.states.push(State {
+            number: number_of(&i.id),
             id: i.id,
             members: Vec::new(),
             agg: None,
@@ -1133,6 +1154,7 @@ impl<'a> Matcher<'a> {
             key: Some(key),
             analyst_status: i.analyst_status,
             indexed_only: true,
+            own: None,
         });
         if self.probes.len() <= idx {
             self.probes.resize(idx + 1, Probe::NONE);
@@ -1328,35 +1350,60 @@ impl<'a> Matcher<'a> {
             report.occurred.start.as_second(),
             report.occurred.end.as_second(),
         );
-        for item in self.tree.locate_in_envelope_intersecting(&env) {
-            let probe = &self.probes[item.data];
-            if probe.rejected {
-                continue;
-            }
-            candidates += 1;
-            if probe.family != family {
-                continue;
+        // Close enough in family, place and time: (distance, gap, limit).
+        let close = |i: usize| {
+            let probe = &self.probes[i];
+            if probe.rejected || probe.family != family {
+                return None;
             }
             let limit =
                 self.config.distance_m + radius(report.location.precision).max(probe.radius_m);
             let d = haversine_m(p, probe.point);
             let gap = probe.gap_s(start_s, end_s);
-            if d > limit || gap > self.config.slack_s {
-                continue;
-            }
-            if row.is_some_and(|row| self.holds_other_row(item.data, row)) {
-                apart.push(item.data);
-                continue;
-            }
-            #[allow(clippy::cast_precision_loss)]
-            let score = d / limit + gap as f64 / self.config.slack_s.max(1) as f64;
-            if best.is_none_or(|(s, i, ..)| {
-                score < s || (score == s && self.order(item.data) < self.order(i))
-            }) {
-                best = Some((score, item.data, d, gap, limit));
+            (d <= limit && gap <= self.config.slack_s).then_some((d, gap, limit))
+        };
+        // Every incident but those made only of the report's own data set's rows.
+        let own = row.map(|(src, _)| src);
+        let trees = std::iter::once(&self.tree).chain(
+            self.own
+                .iter()
+                .filter(|(src, _)| Some(**src) != own)
+                .map(|(_, t)| t),
+        );
+        for tree in trees {
+            for item in tree.locate_in_envelope_intersecting(&env) {
+                if !self.probes[item.data].rejected {
+                    candidates += 1;
+                }
+                let Some((d, gap, limit)) = close(item.data) else {
+                    continue;
+                };
+                if row.is_some_and(|row| self.holds_other_row(item.data, row)) {
+                    apart.push(item.data);
+                    continue;
+                }
+                #[allow(clippy::cast_precision_loss)]
+                let score = d / limit + gap as f64 / self.config.slack_s.max(1) as f64;
+                if best.is_none_or(|(s, i, ..)| {
+                    score < s || (score == s && self.order(item.data) < self.order(i))
+                }) {
+                    best = Some((score, item.data, d, gap, limit));
+                }
             }
         }
-        apart.sort_by_key(|&i| self.order(i));
+        // The reason names one incident the rule kept the report from: the first close
+        // enough among those of its own data set, else among the others.
+        if let Some(src) = own
+            && let Some(tree) = self.own.get(&src)
+            && let Some(first) = tree
+                .locate_in_envelope_intersecting(&env)
+                .map(|item| item.data)
+                .find(|&i| close(i).is_some())
+        {
+            apart.insert(0, first);
+        } else if let Some(k) = (0..apart.len()).min_by_key(|&k| self.order(apart[k])) {
+            apart.swap(0, k);
+        }
         (candidates, best, apart)
     }
 
@@ -1382,12 +1429,7 @@ impl<'a> Matcher<'a> {
     /// an import that made them in that order would have them, whatever order this matcher
     /// came to hold them in.
     fn order(&self, i: usize) -> (u64, usize) {
-        let number = self.states[i]
-            .id
-            .strip_prefix("inc-")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(u64::MAX);
-        (number, i)
+        (self.states[i].number, i)
     }
 
     /// The incident a report would join, without adding it: what a store must read in
@@ -1412,15 +1454,12 @@ impl<'a> Matcher<'a> {
             None => (0, None, Vec::new()),
         };
         // Said in the reason whichever way the report goes.
-        let apart = if apart.is_empty() {
-            String::new()
-        } else {
-            let ids: Vec<&str> = apart.iter().map(|&i| self.states[i].id.as_str()).collect();
-            format!(
-                "; kept apart from {} (close enough, but holding another row of data set {}: its publisher counts them as distinct events)",
-                ids.join(", "),
-                report.source
-            )
+        let apart = match apart.as_slice() {
+            [] => String::new(),
+            [first, ..] => format!(
+                "; kept apart from {} and any other incident holding another row of data set {} (close enough, but its publisher counts its rows as distinct events)",
+                self.states[*first].id, report.source
+            ),
         };
         let blames = blames(self.actors, report);
         let m = member(report, source, &mut self.sources, point, blames.as_deref());
@@ -1470,14 +1509,14 @@ impl<'a> Matcher<'a> {
                 let reason = match point {
                     None => "new incident: the report has no usable place, so it cannot be matched"
                         .to_owned(),
+                    Some(_) if !apart.is_empty() => {
+                        format!("new incident: {candidates} other incident(s) nearby{apart}")
+                    }
                     Some(_) if candidates == 0 => format!(
                         "new incident: no incident within {:.0} km and {:.0} h",
                         (self.config.distance_m + report.location.radius_m()) / 1000.0,
                         self.config.slack_s as f64 / 3600.0
                     ),
-                    Some(_) if !apart.is_empty() => {
-                        format!("new incident: {candidates} incident(s) nearby{apart}")
-                    }
                     Some(_) => format!(
                         "new incident: {candidates} incident(s) nearby, none of family {} close enough in place and time",
                         family_name(family)
@@ -1488,6 +1527,7 @@ impl<'a> Matcher<'a> {
                 let agg = Agg::of(&members, &self.sources);
                 self.by_id.insert(id.clone(), idx);
                 self.states.push(State {
+                    number: number_of(&id),
                     id: id.clone(),
                     members,
                     agg,
@@ -1495,6 +1535,7 @@ impl<'a> Matcher<'a> {
                     key: None,
                     analyst_status: None,
                     indexed_only: false,
+                    own: None,
                 });
                 self.reindex(idx);
                 self.dirty.insert(idx);
@@ -1538,16 +1579,46 @@ impl<'a> Matcher<'a> {
             self.probes.resize(i + 1, Probe::NONE);
         }
         self.probes[i] = probe;
-        if self.states[i].key == key {
+        let own = self.single_data_set(i);
+        if self.states[i].key == key && self.states[i].own == own {
             return;
         }
         if let Some(old) = self.states[i].key.take() {
-            self.tree.remove(&GeomWithData::new(old, i));
+            let entry = GeomWithData::new(old, i);
+            match self.states[i].own {
+                Some(src) => {
+                    self.own.get_mut(&src).map(|t| t.remove(&entry));
+                }
+                None => {
+                    self.tree.remove(&entry);
+                }
+            }
         }
+        self.states[i].own = own;
         if let Some(k) = key {
-            self.tree.insert(GeomWithData::new(k, i));
+            let entry = GeomWithData::new(k, i);
+            match own {
+                Some(src) => self.own.entry(src).or_default().insert(entry),
+                None => self.tree.insert(entry),
+            }
             self.states[i].key = Some(k);
         }
+    }
+
+    /// The data set whose rows are all of an incident's reports, if any (an incident
+    /// known by its index entry alone is not known to be one).
+    fn single_data_set(&self, i: usize) -> Option<u32> {
+        let st = &self.states[i];
+        if st.indexed_only {
+            return None;
+        }
+        let first = self.sources.member(*st.members.first()?).source;
+        (self.sources.get(first).kind == SourceKind::DataSet
+            && st
+                .members
+                .iter()
+                .all(|&k| self.sources.member(k).source == first))
+        .then_some(first)
     }
 
     /// The incidents built so far, in creation order.

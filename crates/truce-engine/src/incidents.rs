@@ -761,6 +761,9 @@ impl std::fmt::Display for OneDecimal {
     }
 }
 
+/// Incident entries over space × time (see [`Matcher::key`]), by state number.
+type SpaceTime = RTree<GeomWithData<Rectangle<[f64; 3]>, usize>>;
+
 /// Builds incidents from reports, one report at a time.
 #[derive(Debug)]
 pub struct Matcher<'a> {
@@ -772,12 +775,12 @@ pub struct Matcher<'a> {
     by_id: HashMap<String, usize>,
     /// Incident places and windows: x = longitude and y = latitude in metres at the
     /// equator scale, z = time in seconds scaled so that `slack_s` spans `distance_m`.
-    tree: RTree<GeomWithData<Rectangle<[f64; 3]>, usize>>,
+    tree: SpaceTime,
     /// The incidents whose reports are all rows of one data set, by that source's number,
     /// indexed apart from `tree`: no other row of the same data set may join them, so a
     /// row of it never has to look at them (one file of distinct events would otherwise
     /// make every row compare with every earlier one nearby).
-    own: HashMap<u32, RTree<GeomWithData<Rectangle<[f64; 3]>, usize>>>,
+    own: HashMap<u32, SpaceTime>,
     /// What matching reads of each indexed incident, by state: kept apart from the states
     /// so that the candidates of a report are read from a few contiguous megabytes rather
     /// than from scattered aggregates (most of the candidate loop's time went in cache

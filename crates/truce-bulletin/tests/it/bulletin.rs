@@ -263,3 +263,30 @@ fn a_bulletin_says_how_many_violations_were_only_possibly_in_a_zone() {
         "{md}"
     );
 }
+
+#[test]
+fn a_bulletin_names_places_by_both_names_with_the_reporters_spelling() {
+    let mut named = violation(
+        "inc-9",
+        date(2022, 8, 2),
+        Some("az"),
+        IncidentStatus::Corroborated,
+    );
+    named.place_label = Some("Khankendi / Stepanakert".into());
+    named.place_name = Some("Stepanakert".into());
+    let mut typo = violation(
+        "inc-10",
+        date(2022, 8, 3),
+        Some("az"),
+        IncidentStatus::Corroborated,
+    );
+    typo.place_label = Some("Shusha / Shushi".into());
+    typo.place_name = Some("Shushaa".into());
+    let b = build(&[named, typo], date(2022, 8, 1), date(2022, 8, 7));
+    let places: Vec<&str> = b.notable.iter().map(|n| n.place.as_str()).collect();
+    assert!(places.contains(&"Khankendi / Stepanakert"), "{places:?}");
+    assert!(
+        places.contains(&"Shusha / Shushi (as reported: Shushaa)"),
+        "{places:?}"
+    );
+}

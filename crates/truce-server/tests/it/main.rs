@@ -394,6 +394,16 @@ async fn incidents_page_by_cursor_and_refuse_bad_filters_by_name() {
         let (status, _, page) = get(&s, "/api/v1/agreements/nk-2020/incidents?limit=2").await;
         assert_eq!(status, StatusCode::OK, "{page}");
         assert_eq!(page["returned"], 2);
+        // Each incident is named by both names, the reporter's spelling kept as reported;
+        // a zone filter takes the Armenian name of the city.
+        let (status, _, named) =
+            get(&s, "/api/v1/agreements/nk-2020/incidents?zone=stepanakert").await;
+        assert_eq!(status, StatusCode::OK, "{named}");
+        let first = &named["incidents"][0];
+        assert_eq!(first["place_label"], "Khankendi / Stepanakert", "{named}");
+        assert_eq!(first["place_name"], "Stepanakert", "{named}");
+        let (status, _, shushi) = get(&s, "/api/v1/agreements/nk-2020/incidents?zone=shushi").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{shushi}");
         let cursor = page["next_cursor"].as_str().expect("cursor").to_owned();
         let (_, _, rest) = get(
             &s,

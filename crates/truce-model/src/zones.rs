@@ -677,7 +677,7 @@ fn resolve(pending: Vec<Pending>) -> Vec<Zone> {
     };
     for (i, p) in pending.iter().enumerate() {
         if let Shape::Area(mp, _) = &p.shape {
-            resolved[i] = Some(mp.clone());
+            resolved[i] = Some(normalized(mp));
         }
     }
     // Areas less other areas, each as drawn (so the order of the file does not matter).
@@ -1110,6 +1110,18 @@ impl ZoneSet {
 pub fn bbox_of(z: &Zone) -> Option<[f64; 4]> {
     let r: Rect<f64> = z.geometry.bounding_rect()?;
     Some([r.min().x, r.min().y, r.max().x, r.max().y])
+}
+
+/// A drawn area whose polygons may overlap (a correction added to an outline) as one
+/// area: the union of its polygons. Set operations read overlapping polygons of one
+/// multipolygon as holes, so an overlap would drop out of every difference.
+fn normalized(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    if mp.0.len() < 2 {
+        return mp.clone();
+    }
+    mp.0.iter().fold(MultiPolygon(vec![]), |acc, p| {
+        acc.union(&MultiPolygon(vec![p.clone()]))
+    })
 }
 
 fn geodesic_area_km2(g: &MultiPolygon<f64>) -> f64 {

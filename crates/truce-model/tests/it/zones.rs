@@ -492,3 +492,22 @@ fn a_band_within_a_zone_is_clipped_to_it_and_versions_follow_one_another() {
     );
     assert_eq!(z.versions("road").count(), 2);
 }
+
+#[test]
+fn the_strip_added_to_armenia_at_kornidzor_leaves_the_corridor_and_the_area_whole() {
+    let b = nk2020();
+    // Between Natural Earth's border line and the Hakari river, where the two outlines
+    // of Armenia overlap: Armenian, never the corridor or the peacekeepers' area.
+    for (lon, lat) in [(46.518, 39.540), (46.522, 39.550), (46.540, 39.545)] {
+        for day in ["2021-06-01", "2023-06-01"] {
+            let got = b.zones.containing_on(lon, lat, day.parse().expect("date"));
+            assert!(
+                got.contains(&"armenia")
+                    && !got.contains(&"lachin-corridor")
+                    && !got.contains(&"peacekeeping-aor")
+                    && !got.contains(&"azerbaijan"),
+                "({lon}, {lat}) on {day}: {got:?}"
+            );
+        }
+    }
+}

@@ -485,12 +485,6 @@ impl AcledRecord {
         let tz = agreement.tz();
         let date = r.occurred.start.to_zoned_datetime(tz.clone()).date();
         let (event_type, sub) = r.event_type.to_acled();
-        let name = |id: &Option<String>| {
-            id.as_deref()
-                .and_then(|i| agreement.actor(i))
-                .map(|a| a.name.clone())
-                .unwrap_or_default()
-        };
         let (lon, lat) = r
             .location
             .point
@@ -514,8 +508,18 @@ impl AcledRecord {
         set("time_precision", time_precision.into());
         set("event_type", event_type.into());
         set("sub_event_type", sub.into());
-        set("actor1", name(&r.perpetrator));
-        set("actor2", name(&r.target));
+        set(
+            "actor1",
+            crate::rows::actor_name(
+                agreement,
+                r.perpetrator.as_deref(),
+                r.perpetrator_as_named.as_deref(),
+            ),
+        );
+        set(
+            "actor2",
+            crate::rows::actor_name(agreement, r.target.as_deref(), r.target_as_named.as_deref()),
+        );
         set(
             "location",
             r.location.place_name.clone().unwrap_or_default(),

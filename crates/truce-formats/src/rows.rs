@@ -44,6 +44,20 @@ pub fn unmapped_actor(line: u64, column: &str, name: &str, agreement: &str) -> W
     }
 }
 
+/// The name a data set's row gives an actor, written back from a report: the agreement
+/// actor's name, else the name kept as given when no alias mapped it, else nothing.
+pub fn actor_name(
+    agreement: &truce_model::agreement::Agreement,
+    id: Option<&str>,
+    as_named: Option<&str>,
+) -> String {
+    id.and_then(|i| agreement.actor(i))
+        .map(|a| a.name.as_str())
+        .or(as_named)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// How far a point may lie outside the zones its admin name denotes before the row is
 /// flagged: the district outlines are Natural Earth's 1:10m, off by a few kilometres in
 /// places (two district seats fall outside their own district).

@@ -408,12 +408,6 @@ pub fn fields_from_report(r: &Report, agreement: &Agreement) -> Vec<String> {
         .end
         .checked_sub(1.second())
         .map_or(r.occurred.start, |t| t.max(r.occurred.start));
-    let name = |id: &Option<String>| {
-        id.as_deref()
-            .and_then(|i| agreement.actor(i))
-            .map(|a| a.name.clone())
-            .unwrap_or_default()
-    };
     let c = &r.casualties;
     let (lon, lat) = r
         .location
@@ -436,8 +430,18 @@ pub fn fields_from_report(r: &Report, agreement: &Agreement) -> Vec<String> {
     set("id", r.id.clone());
     set("year", day(r.occurred.start).year().to_string());
     set("type_of_violence", violence.into());
-    set("side_a", name(&r.perpetrator));
-    set("side_b", name(&r.target));
+    set(
+        "side_a",
+        crate::rows::actor_name(
+            agreement,
+            r.perpetrator.as_deref(),
+            r.perpetrator_as_named.as_deref(),
+        ),
+    );
+    set(
+        "side_b",
+        crate::rows::actor_name(agreement, r.target.as_deref(), r.target_as_named.as_deref()),
+    );
     set("source_original", r.source.clone());
     set("source_headline", r.text.clone());
     set("where_prec", r.location.precision.to_string());

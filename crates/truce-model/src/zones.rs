@@ -32,7 +32,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Words allowed in a zone's `kind`.
 pub const ZONE_KINDS: &[&str] = &[
@@ -113,6 +113,9 @@ pub struct ZoneSet {
     /// Per version: true for the latest version of its id (what a dateless question
     /// is answered with).
     latest: Vec<bool>,
+    /// Every name of every zone's latest version, folded ([`ZoneSet::named`]), to the
+    /// versions bearing it in file order: read for each imported row's admin names.
+    names: HashMap<String, Vec<usize>>,
     /// The zone of the local days versions are dated in (UTC until the agreement's
     /// reporting zone is set).
     day_tz: TimeZone,
@@ -779,7 +782,7 @@ impl ZoneSet {
     }
 
     fn new(zones: Vec<Zone>) -> Self {
-        let latest = zones
+        let latest: Vec<bool> = zones
             .iter()
             .map(|z| {
                 !zones
@@ -808,9 +811,21 @@ impl ZoneSet {
                 ))
             })
             .collect();
+        let mut names: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, z) in zones.iter().enumerate().filter(|(i, _)| latest[*i]) {
+            for name in names_of(z) {
+                let key = crate::places::fold(&name);
+                let hits = names.entry(key).or_default();
+                if !hits.contains(&i) {
+                    hits.push(i);
+                }
+            }
+        }
+        names.remove("");
         Self {
             zones,
             latest,
+            names,
             day_tz: TimeZone::UTC,
             tree: RTree::bulk_load(items),
             prepared,
@@ -880,29 +895,10 @@ impl ZoneSet {
     /// (`de_facto_regions`: "Martakert" denotes Tartar, Kalbajar and Agdam), compared
     /// without case or diacritics; in file order.
     pub fn named(&self, word: &str) -> Vec<&Zone> {
-        let key = crate::places::fold(word);
-        if key.is_empty() {
-            return Vec::new();
-        }
-        self.latest()
-            .filter(|z| {
-                let mut names: Vec<String> = z
-                    .name
-                    .split('/')
-                    .map(|part| part.split('(').next().unwrap_or(part).trim().to_owned())
-                    .collect();
-                names.push(z.id.clone());
-                for k in ["name_az", "name_en", "name_ru"] {
-                    if let Some(n) = z.properties.get(k).and_then(Value::as_str) {
-                        names.push(n.to_owned());
-                    }
-                }
-                if let Some(list) = prop_list(&z.properties, "de_facto_regions") {
-                    names.extend(list);
-                }
-                names.iter().any(|n| crate::places::fold(n) == key)
-            })
-            .collect()
+        self.names
+            .get(&crate::places::fold(word))
+            .map(|hits| hits.iter().map(|&i| &self.zones[i]).collect())
+            .unwrap_or_default()
     }
 
     /// Looks up the version of a zone in force on the local day `date`.
@@ -1122,6 +1118,25 @@ fn normalized(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     mp.0.iter().fold(MultiPolygon(vec![]), |acc, p| {
         acc.union(&MultiPolygon(vec![p.clone()]))
     })
+}
+
+/// The names a zone answers to: its id, each part of its display name ("Khankendi /
+/// Stepanakert", parentheses dropped), its `name_az`/`name_en`/`name_ru`, and the de facto
+/// regions it overlaps.
+fn names_of(z: &Zone) -> Vec<String> {
+    let mut names: Vec<String> = z
+        .name
+        .split('/')
+        .map(|part| part.split('(').next().unwrap_or(part).trim().to_owned())
+        .collect();
+    names.push(z.id.clone());
+    for k in ["name_az", "name_en", "name_ru"] {
+        if let Some(n) = z.properties.get(k).and_then(Value::as_str) {
+            names.push(n.to_owned());
+        }
+    }
+    names.extend(prop_list(&z.properties, "de_facto_regions").unwrap_or_default());
+    names
 }
 
 fn geodesic_area_km2(g: &MultiPolygon<f64>) -> f64 {

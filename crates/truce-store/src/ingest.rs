@@ -629,14 +629,7 @@ pub async fn import_rows(
     // Until every incident is written, a submission must not trust the incident rows.
     store.owe_matching(&agreement, true).await?;
     let mut current = store.current_versions().await?;
-    let (stored, next) = store.resume_state(&agreement).await?;
-    let mut matcher = Matcher::new(
-        MatchConfig::from(bundle.agreement.matching),
-        &bundle.zones,
-        &bundle.gazetteer,
-    )
-    .with_actors(&bundle.agreement);
-    matcher.hold_stored(stored, next);
+    let mut matcher = resumed(store, bundle).await?;
     matcher.forget_decisions();
     let mut out = ImportOutcome::default();
     // Each batch's room for reports is taken at once rather than grown by doubling, which
@@ -750,14 +743,10 @@ pub async fn import_rows(
     Ok(out)
 }
 
-/// Reassesses every incident of the agreement from its stored reports, with the
-/// agreement as loaded now: its zones (and their versions) and its actors' aliases, so
-/// that a name an alias now maps is attributed. What a changed agreement needs; the caller
-/// holds the agreement's import lock. Returns how many incidents were reassessed.
-pub async fn reassess_incidents(store: &Store, bundle: &AgreementBundle) -> Result<usize> {
-    let agreement = bundle.agreement.id.clone();
-    store.owe_matching(&agreement, true).await?;
-    let (stored, next) = store.resume_state(&agreement).await?;
+/// A matcher for the agreement holding every stored incident in full, with the
+/// agreement's actors to resolve kept names, numbering new incidents after the stored.
+async fn resumed<'b>(store: &Store, bundle: &'b AgreementBundle) -> Result<Matcher<'b>> {
+    let (stored, next) = store.resume_state(&bundle.agreement.id).await?;
     let mut matcher = Matcher::new(
         MatchConfig::from(bundle.agreement.matching),
         &bundle.zones,
@@ -765,6 +754,17 @@ pub async fn reassess_incidents(store: &Store, bundle: &AgreementBundle) -> Resu
     )
     .with_actors(&bundle.agreement);
     matcher.hold_stored(stored, next);
+    Ok(matcher)
+}
+
+/// Reassesses every incident of the agreement from its stored reports, with the
+/// agreement as loaded now: its zones (and their versions) and its actors' aliases, so
+/// that a name an alias now maps is attributed. What a changed agreement needs; the caller
+/// holds the agreement's import lock. Returns how many incidents were reassessed.
+pub async fn reassess_incidents(store: &Store, bundle: &AgreementBundle) -> Result<usize> {
+    let agreement = bundle.agreement.id.clone();
+    store.owe_matching(&agreement, true).await?;
+    let mut matcher = resumed(store, bundle).await?;
     matcher.forget_decisions();
     let n = matcher.touch_all();
     flush_incidents(Writer::start(store), matcher, &agreement, 0).await?;
@@ -988,14 +988,7 @@ pub async fn retract_acled<R: Read>(
         Err(e) => return Ok(Err(e)),
     };
     let current = store.current_versions().await?;
-    let (stored, next) = store.resume_state(&bundle.agreement.id).await?;
-    let mut matcher = Matcher::new(
-        MatchConfig::from(bundle.agreement.matching),
-        &bundle.zones,
-        &bundle.gazetteer,
-    )
-    .with_actors(&bundle.agreement);
-    matcher.hold_stored(stored, next);
+    let mut matcher = resumed(store, bundle).await?;
     let (mut summary, mut rejects, mut retracted) =
         (RetractSummary::default(), Vec::new(), Vec::new());
     let mut seen = std::collections::HashSet::new();

@@ -298,6 +298,9 @@ fn admin_names_of_either_era_are_checked_against_the_point_and_an_unknown_actor_
         "{:?}",
         ok[0].warnings
     );
+    // Written back as a data set's row, the name is the one the source gave.
+    let back = acled::AcledRecord::from_report(r, &nk2020().agreement);
+    assert_eq!(back.get("actor1"), "Military Forces of Nowhere (2001-)");
     // Protesters are nobody's attribution and need no alias.
     let row = with("actor1", "Protesters (Azerbaijan)");
     let (ok, _) = read(format!("{HEADER}\n{row}\n").as_bytes());

@@ -725,6 +725,25 @@ fn row_of(id: &str) -> &str {
 const M_LAT: f64 = 110_574.0;
 const M_LON: f64 = 111_320.0;
 
+/// An incident's entry in a space × time index: its place widened by `radius_m`, x =
+/// longitude and y = latitude in metres at the equator's scale, z = its window in seconds
+/// times `time_scale`.
+#[allow(clippy::cast_precision_loss)]
+fn space_time_key(
+    point: (f64, f64),
+    start_s: i64,
+    end_s: i64,
+    radius_m: f64,
+    time_scale: f64,
+) -> Rectangle<[f64; 3]> {
+    let (x, y) = (point.0 * M_LON, point.1 * M_LAT);
+    let rx = radius_m / point.1.to_radians().cos().max(0.05);
+    Rectangle::from_corners(
+        [x - rx, y - radius_m, start_s as f64 * time_scale],
+        [x + rx, y + radius_m, end_s as f64 * time_scale],
+    )
+}
+
 /// Great-circle distance in metres.
 pub fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     let (lon1, lat1, lon2, lat2) = (
@@ -798,6 +817,10 @@ pub struct Matcher<'a> {
     /// The agreement whose actors' names and aliases resolve a report's unmapped names
     /// ([`Matcher::with_actors`]).
     actors: Option<&'a truce_model::agreement::Agreement>,
+    /// Every stored incident by its index entry ([`Matcher::over_stored`]).
+    stored: Option<&'a StoredIndex>,
+    /// The numbers of the incidents held (whose stored entries are not looked at).
+    held_numbers: std::collections::HashSet<u64>,
 }
 
 /// An indexed incident as matching compares it with a report.
@@ -848,6 +871,156 @@ pub struct IndexedIncident {
     pub event_type: EventType,
     /// An analyst's status, which assessment does not override.
     pub analyst_status: Option<IncidentStatus>,
+}
+
+/// Every stored incident of an agreement by its index entry, in an R-tree over space ×
+/// time built as the matcher's own: what a server keeps in memory so that placing a
+/// submitted report reads none of its candidates from the database. A matcher given one
+/// ([`Matcher::over_stored`]) compares a report with the stored incidents near it as it
+/// would with incidents it held by their index entries ([`Matcher::resume_indexed`]); the
+/// incidents it holds itself take the place of their stored entries.
+///
+/// About 130 bytes an incident (the tree's entry and nodes, the probe, the number map).
+#[derive(Debug, Clone)]
+pub struct StoredIndex {
+    time_scale: f64,
+    tree: RTree<GeomWithData<Rectangle<[f64; 3]>, u32>>,
+    slots: Vec<StoredSlot>,
+    /// Slots of removed incidents, to reuse.
+    free: Vec<u32>,
+    by_number: HashMap<u64, u32>,
+}
+
+/// One stored incident's entry: what matching compares, and its key in the tree.
+#[derive(Debug, Clone, Copy)]
+struct StoredSlot {
+    number: u64,
+    probe: Probe,
+    key: Rectangle<[f64; 3]>,
+    location_precision: u8,
+    event_type: EventType,
+    analyst_status: Option<IncidentStatus>,
+}
+
+impl StoredIndex {
+    /// An empty index for matching under `config`.
+    pub fn new(config: MatchConfig) -> Self {
+        Self {
+            time_scale: time_scale(config),
+            tree: RTree::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            by_number: HashMap::new(),
+        }
+    }
+
+    /// The index of `entries` (one per incident), packed at once.
+    pub fn build(config: MatchConfig, entries: impl IntoIterator<Item = IndexedIncident>) -> Self {
+        let mut index = Self::new(config);
+        for e in entries {
+            let number = number_of(&e.id);
+            if let Some(&k) = index.by_number.get(&number) {
+                index.slots[k as usize] = index.slot(&e);
+            } else {
+                let k = u32::try_from(index.slots.len()).unwrap_or(u32::MAX);
+                index.by_number.insert(number, k);
+                index.slots.push(index.slot(&e));
+            }
+        }
+        let leaves = index
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(k, s)| GeomWithData::new(s.key, u32::try_from(k).unwrap_or(u32::MAX)))
+            .collect();
+        index.tree = RTree::bulk_load(leaves);
+        index
+    }
+
+    fn slot(&self, e: &IndexedIncident) -> StoredSlot {
+        let radius_m = radius(e.location_precision);
+        StoredSlot {
+            number: number_of(&e.id),
+            probe: Probe {
+                point: e.point,
+                start_s: e.start_s,
+                end_s: e.end_s,
+                radius_m,
+                family: e.event_type.family(),
+                rejected: e.analyst_status == Some(IncidentStatus::Rejected),
+            },
+            key: space_time_key(e.point, e.start_s, e.end_s, radius_m, self.time_scale),
+            location_precision: e.location_precision,
+            event_type: e.event_type,
+            analyst_status: e.analyst_status,
+        }
+    }
+
+    /// Puts an incident's current entry in place of the one it had, if any.
+    pub fn put(&mut self, e: &IndexedIncident) {
+        let number = number_of(&e.id);
+        self.remove(number);
+        let slot = self.slot(e);
+        let k = match self.free.pop() {
+            Some(k) => {
+                self.slots[k as usize] = slot;
+                k
+            }
+            None => {
+                self.slots.push(slot);
+                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        self.by_number.insert(number, k);
+        self.tree.insert(GeomWithData::new(slot.key, k));
+    }
+
+    /// Takes an incident out (it has no reports or no place any more).
+    pub fn remove(&mut self, number: u64) {
+        if let Some(k) = self.by_number.remove(&number) {
+            self.tree
+                .remove(&GeomWithData::new(self.slots[k as usize].key, k));
+            self.free.push(k);
+        }
+    }
+
+    /// The entry held for incident `inc-{number}`.
+    pub fn get(&self, number: u64) -> Option<IndexedIncident> {
+        let s = &self.slots[*self.by_number.get(&number)? as usize];
+        Some(IndexedIncident {
+            id: format!("inc-{number}"),
+            point: s.probe.point,
+            start_s: s.probe.start_s,
+            end_s: s.probe.end_s,
+            location_precision: s.location_precision,
+            event_type: s.event_type,
+            analyst_status: s.analyst_status,
+        })
+    }
+
+    /// How many incidents it holds.
+    pub fn len(&self) -> usize {
+        self.by_number.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.by_number.is_empty()
+    }
+}
+
+/// Matching's time scale: seconds scaled so that `slack_s` spans `distance_m`.
+#[allow(clippy::cast_precision_loss)]
+fn time_scale(config: MatchConfig) -> f64 {
+    config.distance_m / config.slack_s.max(1) as f64
+}
+
+/// A candidate a report is compared with: an incident the matcher holds (its state), or
+/// one of the stored index's entries (its slot) that the matcher does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Candidate {
+    Held(usize),
+    Stored(u32),
 }
 
 /// An incident as stored, to resume matching where an earlier import stopped.
@@ -954,8 +1127,7 @@ impl<'a> Matcher<'a> {
 
     /// An empty matcher over the agreement's zones and gazetteer.
     pub fn new(config: MatchConfig, zones: &'a ZoneSet, gazetteer: &'a Gazetteer) -> Self {
-        #[allow(clippy::cast_precision_loss)]
-        let time_scale = config.distance_m / config.slack_s.max(1) as f64;
+        let time_scale = time_scale(config);
         Self {
             config,
             zones,
@@ -973,7 +1145,20 @@ impl<'a> Matcher<'a> {
             next_number: 1,
             keep_decisions: true,
             actors: None,
+            stored: None,
+            held_numbers: std::collections::HashSet::new(),
         }
+    }
+
+    /// Compares reports with every entry of `stored` too, besides the incidents held
+    /// ([`StoredIndex`]); an incident held takes the place of its stored entry. A report
+    /// may only join or leave an incident held in full: [`Matcher::would_join`] names the
+    /// one to read first. Only for reports that are not rows of a data set (the stored
+    /// entries do not say which incidents are made of one data set's rows alone).
+    #[must_use]
+    pub fn over_stored(mut self, stored: &'a StoredIndex) -> Self {
+        self.stored = Some(stored);
+        self
     }
 
     /// Resolves the names reports blame that no alias mapped when they were read, with
@@ -1060,6 +1245,7 @@ impl<'a> Matcher<'a> {
             None => {
                 let idx = self.states.len();
                 self.by_id.insert(s.id.clone(), idx);
+                self.held_numbers.insert(number_of(&s.id));
                 self.states.push(State {
                     number: number_of(&s.id),
                     id: s.id,
@@ -1094,6 +1280,21 @@ impl<'a> Matcher<'a> {
             if !self.by_id.contains_key(&i.id) {
                 self.push_indexed(i);
             }
+        }
+    }
+
+    /// Compares no report with an incident known by its index entry alone (held so, or
+    /// in the stored index) that could not be read in full: the store no longer lists it,
+    /// so the entry was out of date.
+    pub fn set_aside(&mut self, incident: &str) {
+        self.held_numbers.insert(number_of(incident));
+        if let Some(&i) = self.by_id.get(incident)
+            && self.states[i].indexed_only
+        {
+            if let Some(key) = self.states[i].key.take() {
+                self.tree.remove(&GeomWithData::new(key, i));
+            }
+            self.probes[i] = Probe::NONE;
         }
     }
 
@@ -1148,6 +1349,7 @@ impl<'a> Matcher<'a> {
         };
         let key = self.key(i.point, &window, radius_m);
         self.by_id.insert(i.id.clone(), idx);
+        self.held_numbers.insert(number_of(&i.id));
         self.states.push(State {
             number: number_of(&i.id),
             id: i.id,
@@ -1277,19 +1479,12 @@ impl<'a> Matcher<'a> {
     /// directions (longitude degrees shrink towards the poles), the window in time.
     #[allow(clippy::cast_precision_loss)]
     fn key(&self, point: (f64, f64), w: &Window, radius_m: f64) -> Rectangle<[f64; 3]> {
-        let (x, y) = (point.0 * M_LON, point.1 * M_LAT);
-        let rx = radius_m / point.1.to_radians().cos().max(0.05);
-        Rectangle::from_corners(
-            [
-                x - rx,
-                y - radius_m,
-                w.start.as_second() as f64 * self.time_scale,
-            ],
-            [
-                x + rx,
-                y + radius_m,
-                w.end.as_second() as f64 * self.time_scale,
-            ],
+        space_time_key(
+            point,
+            w.start.as_second(),
+            w.end.as_second(),
+            radius_m,
+            self.time_scale,
         )
     }
 
@@ -1331,11 +1526,11 @@ impl<'a> Matcher<'a> {
         &self,
         report: &Report,
         p: (f64, f64),
-    ) -> (usize, Option<(f64, usize, f64, i64, f64)>, Vec<usize>) {
+    ) -> (usize, Option<(f64, Candidate, f64, i64, f64)>, Vec<usize>) {
         let family = report.event_type.family();
         let row = self.data_set_row(report);
         let mut candidates = 0;
-        let mut best: Option<(f64, usize, f64, i64, f64)> = None;
+        let mut best: Option<(f64, Candidate, f64, i64, f64)> = None;
         let mut apart = Vec::new();
         // Incidents are indexed widened by their own radius, so a box of the distance
         // limit plus this report's radius finds every incident within
@@ -1354,8 +1549,7 @@ impl<'a> Matcher<'a> {
             report.occurred.end.as_second(),
         );
         // Close enough in family, place and time: (distance, gap, limit).
-        let close = |i: usize| {
-            let probe = &self.probes[i];
+        let close = |probe: &Probe| {
             if probe.rejected || probe.family != family {
                 return None;
             }
@@ -1364,6 +1558,14 @@ impl<'a> Matcher<'a> {
             let d = haversine_m(p, probe.point);
             let gap = probe.gap_s(start_s, end_s);
             (d <= limit && gap <= self.config.slack_s).then_some((d, gap, limit))
+        };
+        // The best so far, or this one: the lower score, then the lower number.
+        let mut consider = |c: Candidate, (d, gap, limit): (f64, i64, f64), order: (u64, usize)| {
+            #[allow(clippy::cast_precision_loss)]
+            let score = d / limit + gap as f64 / self.config.slack_s.max(1) as f64;
+            if best.is_none_or(|(s, b, ..)| score < s || (score == s && order < self.order_of(b))) {
+                best = Some((score, c, d, gap, limit));
+            }
         };
         // Every incident but those made only of the report's own data set's rows.
         let own = row.map(|(src, _)| src);
@@ -1375,22 +1577,36 @@ impl<'a> Matcher<'a> {
         );
         for tree in trees {
             for item in tree.locate_in_envelope_intersecting(&env) {
-                if !self.probes[item.data].rejected {
+                let probe = &self.probes[item.data];
+                if !probe.rejected {
                     candidates += 1;
                 }
-                let Some((d, gap, limit)) = close(item.data) else {
+                let Some(near) = close(probe) else {
                     continue;
                 };
                 if row.is_some_and(|row| self.holds_other_row(item.data, row)) {
                     apart.push(item.data);
                     continue;
                 }
-                #[allow(clippy::cast_precision_loss)]
-                let score = d / limit + gap as f64 / self.config.slack_s.max(1) as f64;
-                if best.is_none_or(|(s, i, ..)| {
-                    score < s || (score == s && self.order(item.data) < self.order(i))
-                }) {
-                    best = Some((score, item.data, d, gap, limit));
+                consider(Candidate::Held(item.data), near, self.order(item.data));
+            }
+        }
+        // The stored incidents this matcher does not hold.
+        if let Some(stored) = self.stored {
+            for item in stored.tree.locate_in_envelope_intersecting(&env) {
+                let slot = &stored.slots[item.data as usize];
+                if self.held_numbers.contains(&slot.number) {
+                    continue;
+                }
+                if !slot.probe.rejected {
+                    candidates += 1;
+                }
+                if let Some(near) = close(&slot.probe) {
+                    consider(
+                        Candidate::Stored(item.data),
+                        near,
+                        (slot.number, usize::MAX),
+                    );
                 }
             }
         }
@@ -1401,13 +1617,51 @@ impl<'a> Matcher<'a> {
             && let Some(first) = tree
                 .locate_in_envelope_intersecting(&env)
                 .map(|item| item.data)
-                .find(|&i| close(i).is_some())
+                .find(|&i| close(&self.probes[i]).is_some())
         {
             apart.insert(0, first);
         } else if let Some(k) = (0..apart.len()).min_by_key(|&k| self.order(apart[k])) {
             apart.swap(0, k);
         }
         (candidates, best, apart)
+    }
+
+    /// Where a candidate stands among equally good ones ([`Matcher::order`]).
+    fn order_of(&self, c: Candidate) -> (u64, usize) {
+        match (c, self.stored) {
+            (Candidate::Held(i), _) => self.order(i),
+            (Candidate::Stored(k), Some(stored)) => (stored.slots[k as usize].number, usize::MAX),
+            (Candidate::Stored(_), None) => (u64::MAX, usize::MAX),
+        }
+    }
+
+    /// The id of a candidate.
+    fn candidate_id(&self, c: Candidate) -> String {
+        match (c, self.stored) {
+            (Candidate::Held(i), _) => self.states[i].id.clone(),
+            (Candidate::Stored(k), Some(stored)) => {
+                format!("inc-{}", stored.slots[k as usize].number)
+            }
+            (Candidate::Stored(_), None) => String::new(),
+        }
+    }
+
+    /// The state of a candidate, taking a stored one in by its index entry first (a
+    /// caller that follows [`Matcher::would_join`] never leaves one to take in here).
+    fn state_of(&mut self, c: Candidate) -> usize {
+        match c {
+            Candidate::Held(i) => i,
+            Candidate::Stored(k) => {
+                let entry = self.stored.and_then(|s| s.get(s.slots[k as usize].number));
+                match entry {
+                    Some(e) => {
+                        self.push_indexed(e);
+                        self.states.len() - 1
+                    }
+                    None => usize::MAX,
+                }
+            }
+        }
     }
 
     /// The data set row a report is, when its source is a data set this matcher knows:
@@ -1438,13 +1692,13 @@ impl<'a> Matcher<'a> {
     /// The incident a report would join, without adding it: what a store must read in
     /// full (with its reports) before [`Matcher::add`] when the other incidents near it
     /// are known by their index entries alone ([`Matcher::resume_indexed`]).
-    pub fn would_join(&self, report: &Report) -> Option<&str> {
+    pub fn would_join(&self, report: &Report) -> Option<String> {
         let point = report
             .location
             .point
             .or_else(|| place_by_name(self.gazetteer, report))?;
         let (_, best, _) = self.best_for(report, point);
-        best.map(|(_, i, ..)| self.states[i].id.as_str())
+        best.map(|(_, c, ..)| self.candidate_id(c))
     }
 
     /// Adds a report and returns the decision taken.
@@ -1456,6 +1710,9 @@ impl<'a> Matcher<'a> {
             Some(p) => self.best_for(report, p),
             None => (0, None, Vec::new()),
         };
+        let best = best
+            .map(|(s, c, d, gap, limit)| (s, self.state_of(c), d, gap, limit))
+            .filter(|&(_, i, ..)| i < self.states.len());
         // Said in the reason whichever way the report goes.
         let apart = match apart.as_slice() {
             [] => String::new(),
@@ -1529,6 +1786,7 @@ impl<'a> Matcher<'a> {
                 let members = vec![self.sources.keep(m)];
                 let agg = Agg::of(&members, &self.sources);
                 self.by_id.insert(id.clone(), idx);
+                self.held_numbers.insert(number_of(&id));
                 self.states.push(State {
                     number: number_of(&id),
                     id: id.clone(),

@@ -57,11 +57,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over a store; incident pages are kept in memory (see
-    /// `truce_store::pages`).
+    /// State over a store; incident pages and the incidents' entries for matching are
+    /// kept in memory (see `truce_store::pages` and `truce_store::warm`).
     pub fn new(store: Store) -> Self {
         Self {
-            store: store.with_incident_pages(),
+            store: store.with_incident_pages().with_warm_matching(),
             cache: Arc::default(),
             inputs: Arc::default(),
             secure_cookies: false,

@@ -580,11 +580,11 @@ pub struct Answer {
     pub at_s: i64,
 }
 
-/// Keeps an answer inside a transaction. A key taken meanwhile (the same key sent for
-/// another agreement at the same moment) fails the transaction.
-pub(crate) async fn insert_answer<DB: sqlx::Database>(
+/// Keeps answers inside a transaction, a few hundred a statement. A key taken meanwhile
+/// (the same key sent for another agreement at the same moment) fails the transaction.
+pub(crate) async fn insert_answers<DB: sqlx::Database>(
     conn: &mut <DB as sqlx::Database>::Connection,
-    a: &Answer,
+    answers: &[Answer],
 ) -> Result<()>
 where
     for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
@@ -592,27 +592,48 @@ where
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    let kept = sqlx::query(
-        "INSERT INTO idempotency (user_id, key, request_hash, status, response, created_s) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(a.user.as_str())
-    .bind(a.key.as_str())
-    .bind(a.request_hash.as_str())
-    .bind(i64::from(a.status))
-    .bind(a.body.as_str())
-    .bind(a.at_s)
-    .execute(&mut *conn)
-    .await;
-    match kept {
-        Ok(_) => Ok(()),
-        Err(e)
-            if e.as_database_error()
-                .is_some_and(sqlx::error::DatabaseError::is_unique_violation) =>
-        {
-            Err(StoreError::KeyTaken)
+    // Six binds a row.
+    for chunk in answers.chunks(crate::sql::ROWS_PER_STATEMENT / 6) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|k| {
+                let p = |j: usize| format!("${}", 6 * k + j);
+                format!(
+                    "({}, {}, {}, {}, {}, {})",
+                    p(1),
+                    p(2),
+                    p(3),
+                    p(4),
+                    p(5),
+                    p(6)
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO idempotency (user_id, key, request_hash, status, response, created_s) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for a in chunk {
+            q = q
+                .bind(a.user.as_str())
+                .bind(a.key.as_str())
+                .bind(a.request_hash.as_str())
+                .bind(i64::from(a.status))
+                .bind(a.body.as_str())
+                .bind(a.at_s);
         }
-        Err(e) => Err(e.into()),
+        match q.execute(&mut *conn).await {
+            Ok(_) => {}
+            Err(e)
+                if e.as_database_error()
+                    .is_some_and(sqlx::error::DatabaseError::is_unique_violation) =>
+            {
+                return Err(StoreError::KeyTaken);
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
+    Ok(())
 }
 
 impl Store {
@@ -714,9 +735,7 @@ impl Store {
         }
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
-            for answer in answers {
-                insert_answer::<DB>(&mut tx, answer).await?;
-            }
+            insert_answers::<DB>(&mut tx, answers).await?;
             tx.commit().await?;
         });
         Ok(())

@@ -376,6 +376,9 @@ pub struct Placed {
     /// One per report, in the order given.
     pub placements: Vec<Placement>,
     batch: Option<Batch>,
+    /// The copy of the incident entries the reports were placed against, to be kept in
+    /// step with what the write stores.
+    warm: Option<crate::warm::WarmGuard>,
 }
 
 impl Placed {
@@ -385,9 +388,12 @@ impl Placed {
     pub async fn write(self, store: &Store, answers: &[crate::accounts::Answer]) -> Result<()> {
         match self.batch {
             Some(batch) => {
-                store
-                    .write_encoded_answering(&Encoded::new(batch)?, answers)
-                    .await
+                let encoded = Encoded::new(batch)?;
+                let seq = store.write_encoded_answering(&encoded, answers).await?;
+                if let Some(mut warm) = self.warm {
+                    warm.apply(seq, &encoded.batch.incidents);
+                }
+                Ok(())
             }
             None => store.keep_answers(answers).await,
         }
@@ -427,6 +433,19 @@ pub async fn place_group(
     }
     let config = MatchConfig::from(bundle.agreement.matching);
     let next = store.next_incident_number().await?;
+    // The stored incidents' entries from memory, when this handle keeps them, for reports
+    // that are not rows of a data set (whose rule needs to know which incidents hold only
+    // that data set's rows, which the entries do not say).
+    let data_set_rows = group.iter().any(|i| {
+        sources
+            .get(&i.report.source)
+            .is_some_and(|s| s.kind == truce_model::report::SourceKind::DataSet)
+    });
+    let warm = if data_set_rows {
+        None
+    } else {
+        store.warm_index(agreement, config).await?
+    };
     let mut matcher = Matcher::resume_indexed(
         config,
         &bundle.zones,
@@ -436,6 +455,10 @@ pub async fn place_group(
         next,
     )
     .with_actors(&bundle.agreement);
+    let stored_index = warm.as_ref().and_then(|w| w.index());
+    if let Some(index) = stored_index {
+        matcher = matcher.over_stored(index);
+    }
     // What the store holds for the whole group, read at once: the current version of
     // each keyed record (only keyed records are looked up, as an import's version table
     // holds only those), the incidents its older versions leave, in full, and the
@@ -451,8 +474,10 @@ pub async fn place_group(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
+    // Read from the database only when the entries are not in memory.
     let near: Vec<_> = group
         .iter()
+        .filter(|_| stored_index.is_none())
         .filter_map(|i| matcher.neighbourhood(&i.report))
         .collect();
     let near = store.incidents_near(agreement, &near).await?;
@@ -465,7 +490,6 @@ pub async fn place_group(
         .iter()
         .filter_map(|i| matcher.would_join(&i.report))
         .filter(|id| !matcher.holds_in_full(id))
-        .map(str::to_owned)
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -476,6 +500,7 @@ pub async fn place_group(
     let mut placed_here: HashMap<String, Decision> = HashMap::new();
     let mut versions: HashMap<(String, String), (i64, String)> = HashMap::new();
     let mut placements = Vec::with_capacity(group.len());
+    let mut out_of_date = false;
     let mut reports = Vec::new();
     let mut superseded = Vec::new();
     for incoming in group {
@@ -549,9 +574,14 @@ pub async fn place_group(
         while let Some(joins) = matcher
             .would_join(&report)
             .filter(|j| !matcher.holds_in_full(j))
-            .map(str::to_owned)
         {
             hold_in_full(store, &mut matcher, &joins, sources).await?;
+            if !matcher.holds_in_full(&joins) {
+                // An entry named an incident the store no longer lists with reports.
+                tracing::warn!(incident = %joins, "an incident's index entry was out of date; it is set aside and the entries are read afresh");
+                matcher.set_aside(&joins);
+                out_of_date = true;
+            }
         }
         out.warnings.extend(incoming.warnings);
         let decision = matcher.add(&report, source);
@@ -586,7 +616,16 @@ pub async fn place_group(
         superseded,
         incidents: matcher.take_changed(),
     });
-    Ok(Placed { placements, batch })
+    drop(matcher);
+    let mut warm = warm;
+    if out_of_date && let Some(w) = warm.as_mut() {
+        w.forget();
+    }
+    Ok(Placed {
+        placements,
+        batch,
+        warm,
+    })
 }
 
 /// Reads an incident with its reports into the matcher unless it holds it so already.

@@ -43,6 +43,7 @@ mod sql;
 #[doc(hidden)]
 pub mod testing;
 pub mod verify;
+pub mod warm;
 
 use audit::{Chain, Note};
 pub use filter::{FilterProblem, FilterValues, IncidentFilter, check_bbox};
@@ -163,6 +164,26 @@ pub struct Store {
     known_sources: KnownSources,
     /// Incident pages kept in memory, when asked for ([`Store::with_incident_pages`]).
     pages: Option<pages::SharedPages>,
+    /// Every incident's index entry kept in memory for matching, when asked for
+    /// ([`Store::with_warm_matching`]).
+    warm: Option<warm::SharedWarm>,
+    /// Checkpoints run beside the import lock holder's SQLite connections, which leave
+    /// them to this ([`Store::checkpoint_behind`]).
+    behind: std::sync::Arc<BehindCheckpoints>,
+}
+
+/// A connection that copies the log back into a SQLite database in the background, one
+/// checkpoint at a time, at most one every [`BehindCheckpoints::SPACING_MS`].
+#[derive(Debug, Default)]
+struct BehindCheckpoints {
+    pool: tokio::sync::OnceCell<SqlitePool>,
+    running: std::sync::atomic::AtomicBool,
+    /// When the last one started, in milliseconds since the Unix epoch.
+    last_ms: std::sync::atomic::AtomicU64,
+}
+
+impl BehindCheckpoints {
+    const SPACING_MS: u64 = 250;
 }
 
 /// The sources as last read, shared by a store's handles.
@@ -198,6 +219,7 @@ impl ImportLock {
 
     /// Lets the next import proceed.
     pub async fn release(self) -> Result<()> {
+        self.store.checkpoint_behind();
         if let Some(tx) = self.pg {
             tx.commit().await?;
         }
@@ -276,14 +298,17 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // For an import of 1M rows: 16 KiB pages for a new database (an existing one
-            // keeps its own), a quarter of the log frames and of the system calls writing
-            // them (14.7–15.5 s -> 11.0–12.6 s); 8 MiB of page cache a connection (SQLite's
-            // default is 2), fewer pages spilled mid-transaction; a checkpoint every 40 MiB
-            // of log (SQLite's default, 1,000 pages, was 4 MiB at the former 4 KiB pages:
-            // 15.9 -> 14.4 s, 2 s less in the kernel). A large import's writer leaves its
-            // checkpoints to a connection beside it (`ingest::Checkpointer`).
-            .page_size(16384)
+            // 4 KiB pages (SQLite's default) for a new database; an existing one keeps its
+            // own. 16 KiB pages had cut a bulk import's log frames when 1M rows made 23 k
+            // incidents, but a server's writes are small and scattered over the indexes:
+            // each dirty page is written whole to the log, and submissions at 100k stored
+            // reports went from 1,620 to 2,375 a second with 4 KiB pages (an import of
+            // 200k distinct rows: 11.95 s with 16 KiB, 11.50 s with 4 KiB). 8 MiB of page
+            // cache a connection (SQLite's default is 2), fewer pages spilled
+            // mid-transaction; a checkpoint every 10 MiB of log. A large import's writer
+            // and the import lock's holder leave their checkpoints to a connection beside
+            // them (`ingest::Checkpointer`, `Store::checkpoint_behind`).
+            .page_size(4096)
             .pragma("cache_size", "-8192")
             .pragma("wal_autocheckpoint", "2500");
         let pool = SqlitePoolOptions::new()
@@ -299,6 +324,8 @@ impl Store {
             audit_key: None,
             known_sources: KnownSources::default(),
             pages: None,
+            warm: None,
+            behind: std::sync::Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -320,6 +347,8 @@ impl Store {
             audit_key: None,
             known_sources: KnownSources::default(),
             pages: None,
+            warm: None,
+            behind: std::sync::Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -397,6 +426,57 @@ impl Store {
         }
     }
 
+    /// On SQLite, starts a passive checkpoint on a connection of its own in the
+    /// background, unless one runs or one started less than a quarter second ago: the
+    /// import lock holder's connections never checkpoint themselves, so a group of
+    /// submissions never waits for the log to be copied back.
+    pub(crate) fn checkpoint_behind(&self) {
+        use std::sync::atomic::Ordering;
+        let Backend::Sqlite(pool) = &self.backend else {
+            return;
+        };
+        let behind = std::sync::Arc::clone(&self.behind);
+        let now_ms = u64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis(),
+        )
+        .unwrap_or(u64::MAX);
+        if now_ms.saturating_sub(behind.last_ms.load(Ordering::Relaxed))
+            < BehindCheckpoints::SPACING_MS
+            || behind.running.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        behind.last_ms.store(now_ms, Ordering::Relaxed);
+        let options = (*pool.connect_options())
+            .clone()
+            .pragma("cache_size", "-256");
+        tokio::spawn(async move {
+            let pool = behind
+                .pool
+                .get_or_try_init(|| {
+                    SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .connect_with(options)
+                })
+                .await;
+            match pool {
+                Ok(pool) => {
+                    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                        .execute(pool)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "a background checkpoint failed; the next one retries");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "no connection for background checkpoints"),
+            }
+            behind.running.store(false, Ordering::Release);
+        });
+    }
+
     /// True for a SQLite database.
     pub(crate) fn is_sqlite(&self) -> bool {
         matches!(self.backend, Backend::Sqlite(_))
@@ -463,7 +543,16 @@ impl Store {
                     Backend::Sqlite(pool) => Backend::Sqlite(
                         SqlitePoolOptions::new()
                             .max_connections(HOLDER_CONNECTIONS)
-                            .connect_with((*pool.connect_options()).clone())
+                            // Statement journals in memory rather than in a file
+                            // written for every group of submissions; checkpoints left to
+                            // a connection beside these (`checkpoint_behind`), so that a
+                            // commit never waits for one.
+                            .connect_with(
+                                (*pool.connect_options())
+                                    .clone()
+                                    .pragma("temp_store", "MEMORY")
+                                    .pragma("wal_autocheckpoint", "0"),
+                            )
                             .await?,
                     ),
                     Backend::Postgres(pool) => Backend::Postgres(

@@ -71,8 +71,8 @@ struct NearRow {
 
 /// An incident's index entry as the neighbourhood query reads it.
 #[derive(Debug, sqlx::FromRow)]
-struct IndexRow {
-    id: String,
+pub(crate) struct IndexRow {
+    pub(crate) id: String,
     lon: f64,
     lat: f64,
     start_s: i64,
@@ -83,7 +83,7 @@ struct IndexRow {
 }
 
 impl IndexRow {
-    fn into_indexed(self) -> Result<IndexedIncident> {
+    pub(crate) fn into_indexed(self) -> Result<IndexedIncident> {
         let event_type = EventType::parse(&self.event_type).ok_or_else(|| {
             StoreError::Corrupt(format!(
                 "incident {} has an unknown type `{}`",

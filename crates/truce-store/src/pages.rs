@@ -612,6 +612,20 @@ pub(crate) struct Pages {
     /// Whole reads made.
     reads: AtomicU64,
     writes: AtomicU64,
+    /// Writes through this handle not yet applied to the indexes, by agreement: applied
+    /// together by the next query that needs the index, so that a stream of writes costs
+    /// one update per query rather than one per write (an update copies the orderings).
+    pending: Mutex<HashMap<String, Pending>>,
+}
+
+/// Writes committed one after the other (audit entries `first` to `last`) that changed
+/// these incidents.
+#[derive(Debug)]
+struct Pending {
+    first: i64,
+    last: i64,
+    numbers: Vec<i64>,
+    writes: u64,
 }
 
 pub(crate) type SharedPages = Arc<Pages>;
@@ -665,12 +679,66 @@ impl Store {
             .map_or(0, |p| p.writes.fetch_add(1, Ordering::SeqCst) + 1)
     }
 
+    /// Notes a committed write of these incidents (none: the write stored reports only),
+    /// logged by audit entries `first` to `last`, to be applied to the agreement's index
+    /// by the next query that reads it ([`Store::page_index`]). Writes that follow one
+    /// another are applied together; after a gap, or past [`MAX_PATCH`] incidents, the
+    /// index is read afresh instead.
+    pub(crate) fn patch_incident_pages(
+        &self,
+        agreement: &str,
+        first: i64,
+        last: i64,
+        numbers: Vec<i64>,
+        writes: u64,
+    ) {
+        let Some(pages) = &self.pages else {
+            return;
+        };
+        let mut pending = locked(&pages.pending);
+        match pending.get_mut(agreement) {
+            Some(p) if p.last + 1 == first && p.numbers.len() + numbers.len() <= MAX_PATCH => {
+                p.last = last;
+                p.numbers.extend(numbers);
+                p.writes = writes;
+            }
+            Some(_) => {
+                pending.remove(agreement);
+            }
+            None => {
+                pending.insert(
+                    agreement.to_owned(),
+                    Pending {
+                        first,
+                        last,
+                        numbers,
+                        writes,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Applies the writes noted for the agreement ([`Store::patch_incident_pages`]).
+    async fn apply_pending(&self, agreement: &str) {
+        let Some(pages) = &self.pages else {
+            return;
+        };
+        let Some(mut p) = locked(&pages.pending).remove(agreement) else {
+            return;
+        };
+        p.numbers.sort_unstable();
+        p.numbers.dedup();
+        self.apply_patch(agreement, p.first, p.last, p.numbers, p.writes)
+            .await;
+    }
+
     /// Applies a committed write to the agreement's index in place, when the index was
     /// current just before it (its head is the one before the write's first audit entry):
     /// the written incidents' rows are read back and replace theirs (none: the write
     /// stored reports only). Otherwise, or for a write of many incidents, the index is
     /// left to be read afresh.
-    pub(crate) async fn patch_incident_pages(
+    async fn apply_patch(
         &self,
         agreement: &str,
         first: i64,
@@ -771,6 +839,8 @@ impl Store {
         {
             return Ok(Some(Arc::clone(&r.index)));
         }
+        self.apply_pending(agreement).await;
+        let writes = pages.writes.load(Ordering::SeqCst);
         let asked = Instant::now();
         let head = self.audit_seq().await?;
         let held = locked(&pages.ready)

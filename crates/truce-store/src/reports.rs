@@ -55,7 +55,7 @@ impl Raw {
 /// before is written.
 #[derive(Debug)]
 pub struct Encoded {
-    batch: Batch,
+    pub(crate) batch: Batch,
     bodies: Vec<String>,
     /// Each report's record as received, as stored (the batch's own are taken).
     raws: Vec<String>,
@@ -430,16 +430,16 @@ impl Store {
 
     /// Writes an encoded batch (see [`Store::write_batch`]).
     pub async fn write_encoded(&self, encoded: &Encoded) -> Result<()> {
-        self.write_encoded_answering(encoded, &[]).await
+        self.write_encoded_answering(encoded, &[]).await.map(|_| ())
     }
 
     /// Writes an encoded batch and, in the same transaction, the answers to the requests
-    /// that brought it under their idempotency keys.
+    /// that brought it under their idempotency keys. Returns its audit entry's number.
     pub(crate) async fn write_encoded_answering(
         &self,
         encoded: &Encoded,
         answers: &[crate::accounts::Answer],
-    ) -> Result<()> {
+    ) -> Result<i64> {
         let Encoded {
             batch,
             bodies,
@@ -596,25 +596,32 @@ impl Store {
             // One entry per batch: the reports it stored are named by a digest of their
             // ids and received records, and by the sequence numbers they took.
             let n = i64::try_from(batch.reports.len()).unwrap_or(i64::MAX);
+            let mut detail = serde_json::json!({
+                "reports": n,
+                "seq_from": base + 1,
+                "seq_to": base + n,
+                "superseded": batch.superseded.len(),
+                "incidents": batch.incidents.len(),
+                "digest": digest,
+            });
+            // A small batch names the incidents it wrote, so that another node's copy of
+            // the incident entries catches up by reading those alone (crate::warm).
+            if batch.incidents.len() <= crate::warm::NAMED_INCIDENTS {
+                detail["incident_numbers"] = batch
+                    .incidents
+                    .iter()
+                    .map(|i| incident_number(&i.id))
+                    .collect();
+            }
             let seq = tx
                 .append(
                     self.audit_key(),
                     &self.actor,
-                    Note::new("import.batch", format!("reports:{}", batch.agreement)).detail(
-                        serde_json::json!({
-                            "reports": n,
-                            "seq_from": base + 1,
-                            "seq_to": base + n,
-                            "superseded": batch.superseded.len(),
-                            "incidents": batch.incidents.len(),
-                            "digest": digest,
-                        }),
-                    ),
+                    Note::new("import.batch", format!("reports:{}", batch.agreement))
+                        .detail(detail),
                 )
                 .await?;
-            for a in answers {
-                crate::accounts::insert_answer::<DB>(&mut tx, a).await?;
-            }
+            crate::accounts::insert_answers::<DB>(&mut tx, answers).await?;
             tx.commit().await?;
             let writes = self.incidents_changed();
             let numbers = batch
@@ -622,9 +629,8 @@ impl Store {
                 .iter()
                 .map(|i| incident_number(&i.id))
                 .collect();
-            self.patch_incident_pages(&batch.agreement, seq, seq, numbers, writes)
-                .await;
-            Ok(())
+            self.patch_incident_pages(&batch.agreement, seq, seq, numbers, writes);
+            Ok(seq)
         })
     }
 

@@ -215,8 +215,7 @@ impl Store {
                     .iter()
                     .map(|(id, _, _)| crate::sql::incident_number(id))
                     .collect();
-                self.patch_incident_pages(agreement, first, last, numbers, writes)
-                    .await;
+                self.patch_incident_pages(agreement, first, last, numbers, writes);
             }
             Ok(())
         })

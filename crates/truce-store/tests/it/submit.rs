@@ -135,14 +135,16 @@ fn same_rows(want: &[String], got: &[String], what: &str) {
 /// Submits `lines` in groups of `sizes` in turn (one after the other, as a server's
 /// queue gathers them), each placed as one group and written in one transaction, and
 /// adds up the counts.
+/// Places and writes the lines in groups of the sizes given in turn, each group through
+/// the next of `nodes` (handles over one database, as server nodes are).
 async fn submit_in_groups(
-    store: &Store,
+    nodes: &[&Store],
     b: &truce_model::AgreementBundle,
     lines: &[String],
     now: jiff::Timestamp,
     sizes: &[usize],
 ) -> truce_store::ingest::ImportSummary {
-    let sources = store.sources().await.expect("sources");
+    let sources = nodes[0].sources().await.expect("sources");
     let ctx = truce_formats::jsonl::Context {
         agreement: &b.agreement,
         sources: &sources,
@@ -150,10 +152,11 @@ async fn submit_in_groups(
     };
     let mut total = truce_store::ingest::ImportSummary::default();
     let mut at = 0;
-    for &size in sizes.iter().cycle() {
+    for (turn, &size) in sizes.iter().cycle().enumerate() {
         if at == lines.len() {
             break;
         }
+        let store = nodes[turn % nodes.len()];
         let end = (at + size).min(lines.len());
         let group: Vec<_> = (at..end)
             .map(|i| truce_store::ingest::Incoming {
@@ -201,9 +204,12 @@ async fn submitting_one_at_a_time_or_in_groups_builds_what_a_bulk_import_builds(
         .await
         .into_iter()
         .zip(fresh_all().await)
+        .zip(fresh_all().await)
         .zip(fresh_all().await);
-    for (((bulk_guard, bulk), (one_guard, one)), (grouped_guard, grouped)) in stores {
-        for store in [&bulk, &one, &grouped] {
+    for ((((bulk_guard, bulk), (one_guard, one)), (grouped_guard, grouped)), (two_guard, two)) in
+        stores
+    {
+        for store in [&bulk, &one, &grouped, &two] {
             store.load_agreement(&b).await.expect("load");
             with_sources(store).await;
         }
@@ -223,17 +229,29 @@ async fn submitting_one_at_a_time_or_in_groups_builds_what_a_bulk_import_builds(
         assert!(imported.summary.merged > 50, "{:?}", imported.summary);
         let want = evidence(&bulk).await;
         assert!(want.len() > 600, "{} rows", want.len());
-        let one_by_one = submit_in_groups(&one, &b, &lines, now, &[1]).await;
+        let one_by_one = submit_in_groups(&[&one], &b, &lines, now, &[1]).await;
         assert_eq!(one_by_one, imported.summary);
         same_rows(&want, &evidence(&one).await, bulk.backend_name());
         // Groups large and small: a group holds later versions of its own records, repeats
         // of them, and reports joining incidents made earlier in the same group.
-        let in_groups = submit_in_groups(&grouped, &b, &lines, now, &[1, 7, 40, 3, 19, 64]).await;
+        let sizes = [1, 7, 40, 3, 19, 64];
+        let in_groups = submit_in_groups(&[&grouped], &b, &lines, now, &sizes).await;
         assert_eq!(in_groups, imported.summary);
         same_rows(&want, &evidence(&grouped).await, bulk.backend_name());
+        // The same through two nodes that keep every incident's entry in memory (as a
+        // server does), taking groups in turn: each catches up with what the other wrote
+        // from the audit log before placing its group.
+        let (node_a, node_b) = (
+            two.clone().with_warm_matching(),
+            two.clone().with_warm_matching(),
+        );
+        let warm = submit_in_groups(&[&node_a, &node_b], &b, &lines, now, &sizes).await;
+        assert_eq!(warm, imported.summary);
+        same_rows(&want, &evidence(&two).await, bulk.backend_name());
         bulk_guard.done(bulk).await;
         one_guard.done(one).await;
         grouped_guard.done(grouped).await;
+        two_guard.done(two).await;
     }
 }
 

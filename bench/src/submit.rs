@@ -77,12 +77,17 @@ fn main() {
     let mut bases = Vec::new();
     let mut scripts = Vec::new();
     let mut nodes_up = Vec::new();
+    let mut handles = Vec::new();
     for node in 0..nodes {
         let s = if node == 0 {
             store.clone()
         } else {
             runtime.block_on(open())
         };
+        // The server's own handle: it reads the incident entries for matching and the
+        // incident pages in the background at start; the run waits for both.
+        let s = s.with_incident_pages().with_warm_matching();
+        handles.push(s.clone());
         let up = truce_bench::Serving::start(&runtime, s);
         bases.push(up.base.clone());
         nodes_up.push(up);
@@ -90,6 +95,21 @@ fn main() {
         std::fs::write(&path, script(&token, node)).expect("script");
         scripts.push(path);
     }
+    let started = std::time::Instant::now();
+    let ready = |h: &truce_store::Store| {
+        h.warm_matching_held("nk-2020").is_some() && h.incident_pages_held("nk-2020").is_some()
+    };
+    while !handles.iter().all(ready) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(900),
+            "the servers did not read their incident entries and pages within 15 minutes"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    println!(
+        "servers ready (incident entries for matching and incident pages read) after {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     // Warm up: the agreement cache, the database pages, the first submission.
     let _ = wrk(&format!("{}/health", bases[0]), None, 2);
     let warm = all_nodes(&bases, &scripts, 3);

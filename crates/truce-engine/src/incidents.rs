@@ -820,7 +820,7 @@ pub struct Matcher<'a> {
     /// Every stored incident by its index entry ([`Matcher::over_stored`]).
     stored: Option<&'a StoredIndex>,
     /// The numbers of the incidents held (whose stored entries are not looked at).
-    held_numbers: std::collections::HashSet<u64>,
+    held_numbers: hashbrown::HashSet<u64>,
 }
 
 /// An indexed incident as matching compares it with a report.
@@ -880,7 +880,8 @@ pub struct IndexedIncident {
 /// would with incidents it held by their index entries ([`Matcher::resume_indexed`]); the
 /// incidents it holds itself take the place of their stored entries.
 ///
-/// About 130 bytes an incident (the tree's entry and nodes, the probe, the number map).
+/// About 150 bytes an incident: its entry (80), the tree's leaf and nodes (about 60) and
+/// the map from numbers.
 #[derive(Debug, Clone)]
 pub struct StoredIndex {
     time_scale: f64,
@@ -888,15 +889,15 @@ pub struct StoredIndex {
     slots: Vec<StoredSlot>,
     /// Slots of removed incidents, to reuse.
     free: Vec<u32>,
-    by_number: HashMap<u64, u32>,
+    by_number: hashbrown::HashMap<u64, u32>,
 }
 
-/// One stored incident's entry: what matching compares, and its key in the tree.
+/// One stored incident's entry: what matching compares (its key in the tree is made
+/// from it again when it is taken out).
 #[derive(Debug, Clone, Copy)]
 struct StoredSlot {
     number: u64,
     probe: Probe,
-    key: Rectangle<[f64; 3]>,
     location_precision: u8,
     event_type: EventType,
     analyst_status: Option<IncidentStatus>,
@@ -910,30 +911,17 @@ impl StoredIndex {
             tree: RTree::new(),
             slots: Vec::new(),
             free: Vec::new(),
-            by_number: HashMap::new(),
+            by_number: hashbrown::HashMap::new(),
         }
     }
 
-    /// The index of `entries` (one per incident), packed at once.
+    /// The index of `entries` (one per incident). Entries are inserted one by one: a
+    /// tree packed at once answers these elongated boxes far worse.
     pub fn build(config: MatchConfig, entries: impl IntoIterator<Item = IndexedIncident>) -> Self {
         let mut index = Self::new(config);
         for e in entries {
-            let number = number_of(&e.id);
-            if let Some(&k) = index.by_number.get(&number) {
-                index.slots[k as usize] = index.slot(&e);
-            } else {
-                let k = u32::try_from(index.slots.len()).unwrap_or(u32::MAX);
-                index.by_number.insert(number, k);
-                index.slots.push(index.slot(&e));
-            }
+            index.put(&e);
         }
-        let leaves = index
-            .slots
-            .iter()
-            .enumerate()
-            .map(|(k, s)| GeomWithData::new(s.key, u32::try_from(k).unwrap_or(u32::MAX)))
-            .collect();
-        index.tree = RTree::bulk_load(leaves);
         index
     }
 
@@ -949,11 +937,15 @@ impl StoredIndex {
                 family: e.event_type.family(),
                 rejected: e.analyst_status == Some(IncidentStatus::Rejected),
             },
-            key: space_time_key(e.point, e.start_s, e.end_s, radius_m, self.time_scale),
             location_precision: e.location_precision,
             event_type: e.event_type,
             analyst_status: e.analyst_status,
         }
+    }
+
+    fn key(&self, s: &StoredSlot) -> Rectangle<[f64; 3]> {
+        let p = &s.probe;
+        space_time_key(p.point, p.start_s, p.end_s, p.radius_m, self.time_scale)
     }
 
     /// Puts an incident's current entry in place of the one it had, if any.
@@ -972,14 +964,14 @@ impl StoredIndex {
             }
         };
         self.by_number.insert(number, k);
-        self.tree.insert(GeomWithData::new(slot.key, k));
+        self.tree.insert(GeomWithData::new(self.key(&slot), k));
     }
 
     /// Takes an incident out (it has no reports or no place any more).
     pub fn remove(&mut self, number: u64) {
         if let Some(k) = self.by_number.remove(&number) {
-            self.tree
-                .remove(&GeomWithData::new(self.slots[k as usize].key, k));
+            let key = self.key(&self.slots[k as usize]);
+            self.tree.remove(&GeomWithData::new(key, k));
             self.free.push(k);
         }
     }
@@ -1146,7 +1138,7 @@ impl<'a> Matcher<'a> {
             keep_decisions: true,
             actors: None,
             stored: None,
-            held_numbers: std::collections::HashSet::new(),
+            held_numbers: hashbrown::HashSet::new(),
         }
     }
 

@@ -561,10 +561,18 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Incident pages are read in the background while the database answers.
-    let store = state.store.clone();
+    // The incident entries for matching and the incident pages are read in the
+    // background while the database answers.
+    let warming = state.clone();
     tokio::spawn(async move {
+        let store = &warming.store;
         for a in store.agreements().await.unwrap_or_default() {
+            if let Ok(b) = warming.bundle(&a.id).await {
+                let config = truce_engine::incidents::MatchConfig::from(b.agreement.matching);
+                if let Err(e) = store.warm_matching_now(&a.id, config).await {
+                    tracing::warn!(agreement = %a.id, error = %e, "incident entries for matching could not be read; submissions read them from the database");
+                }
+            }
             if store.incident_pages_held(&a.id).is_some() {
                 continue;
             }

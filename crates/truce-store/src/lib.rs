@@ -180,10 +180,16 @@ struct BehindCheckpoints {
     running: std::sync::atomic::AtomicBool,
     /// When the last one started, in milliseconds since the Unix epoch.
     last_ms: std::sync::atomic::AtomicU64,
+    /// The frames the log held at the last one's end.
+    log_frames: std::sync::atomic::AtomicI64,
 }
 
 impl BehindCheckpoints {
     const SPACING_MS: u64 = 250;
+    /// A log past this many frames (16 MiB of 4 KiB pages) is copied back and started
+    /// over by the lock holder itself before it lets go: background checkpoints alone
+    /// never catch up with a steady stream of writes, and the log would grow without end.
+    const MAX_LOG_FRAMES: i64 = 4_096;
 }
 
 /// The sources as last read, shared by a store's handles.
@@ -219,7 +225,7 @@ impl ImportLock {
 
     /// Lets the next import proceed.
     pub async fn release(self) -> Result<()> {
-        self.store.checkpoint_behind();
+        self.store.checkpoint_behind().await?;
         if let Some(tx) = self.pg {
             tx.commit().await?;
         }
@@ -426,16 +432,25 @@ impl Store {
         }
     }
 
-    /// On SQLite, starts a passive checkpoint on a connection of its own in the
-    /// background, unless one runs or one started less than a quarter second ago: the
-    /// import lock holder's connections never checkpoint themselves, so a group of
-    /// submissions never waits for the log to be copied back.
-    pub(crate) fn checkpoint_behind(&self) {
+    /// On SQLite, after the import lock holder's writes (its connections never checkpoint
+    /// themselves, so a group of submissions does not wait for the log to be copied
+    /// back): starts a passive checkpoint on a connection of its own in the background,
+    /// unless one runs or one started less than a quarter second ago; and when the log
+    /// has grown past [`BehindCheckpoints::MAX_LOG_FRAMES`] all the same, copies the rest
+    /// back and starts it over now, while no other submission can write.
+    pub(crate) async fn checkpoint_behind(&self) -> Result<()> {
         use std::sync::atomic::Ordering;
         let Backend::Sqlite(pool) = &self.backend else {
-            return;
+            return Ok(());
         };
         let behind = std::sync::Arc::clone(&self.behind);
+        if behind.log_frames.load(Ordering::Relaxed) > BehindCheckpoints::MAX_LOG_FRAMES {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(pool)
+                .await?;
+            behind.log_frames.store(0, Ordering::Relaxed);
+            return Ok(());
+        }
         let now_ms = u64::try_from(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -447,7 +462,7 @@ impl Store {
             < BehindCheckpoints::SPACING_MS
             || behind.running.swap(true, Ordering::AcqRel)
         {
-            return;
+            return Ok(());
         }
         behind.last_ms.store(now_ms, Ordering::Relaxed);
         let options = (*pool.connect_options())
@@ -464,17 +479,21 @@ impl Store {
                 .await;
             match pool {
                 Ok(pool) => {
-                    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                        .execute(pool)
+                    match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+                        .fetch_one(pool)
                         .await
                     {
-                        tracing::warn!(error = %e, "a background checkpoint failed; the next one retries");
+                        Ok((_, log, _)) => behind.log_frames.store(log, Ordering::Relaxed),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "a background checkpoint failed; the next one retries");
+                        }
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "no connection for background checkpoints"),
             }
             behind.running.store(false, Ordering::Release);
         });
+        Ok(())
     }
 
     /// True for a SQLite database.

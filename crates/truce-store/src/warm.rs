@@ -38,6 +38,9 @@ pub(crate) struct SharedWarm {
 pub struct Warm {
     seq: i64,
     index: Option<(MatchConfig, StoredIndex)>,
+    /// A copy is being read in the background (submissions read their neighbours from the
+    /// database meanwhile).
+    loading: bool,
 }
 
 /// The agreement's copy, held by the import lock's holder until its write is applied.
@@ -102,25 +105,18 @@ impl Store {
         self
     }
 
-    /// The agreement's copy, brought up to the audit head, for the import lock's holder
-    /// (`None` when this handle keeps none). Reading it the first time, or afresh, reads
-    /// every incident's index entry: seconds at a million incidents.
+    /// The agreement's copy, brought up to the audit head, for the import lock's holder;
+    /// `None` when this handle keeps none, or while one is read: a copy missing, or out of
+    /// date beyond catching up, is read afresh in the background (seconds at a million
+    /// incidents) and the submissions meanwhile read their neighbours from the database.
     pub(crate) async fn warm_index(
         &self,
         agreement: &str,
         config: MatchConfig,
     ) -> Result<Option<WarmGuard>> {
-        let Some(shared) = &self.warm else {
+        let Some(cell) = self.warm_cell(agreement) else {
             return Ok(None);
         };
-        let cell = Arc::clone(
-            shared
-                .by_agreement
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .entry(agreement.to_owned())
-                .or_default(),
-        );
         let mut warm = cell.lock_owned().await;
         let head = self.audit_head_seq().await?;
         let since = match &warm.index {
@@ -146,18 +142,89 @@ impl Store {
                         index.remove(u64::try_from(n).unwrap_or(0));
                     }
                 }
+                warm.seq = head;
+                Ok(Some(warm))
             }
             Since::Everything => {
-                let rows = self.index_rows(agreement, None).await?;
-                let entries = rows
-                    .into_iter()
-                    .map(IndexRow::into_indexed)
-                    .collect::<Result<Vec<_>>>()?;
-                warm.index = Some((config, StoredIndex::build(config, entries)));
+                warm.index = None;
+                if !std::mem::replace(&mut warm.loading, true) {
+                    let store = self.clone();
+                    let agreement = agreement.to_owned();
+                    tokio::spawn(async move {
+                        if let Err(e) = store.read_warm(&agreement, config).await {
+                            tracing::warn!(%agreement, error = %e, "the incident entries for matching could not be read; submissions read them from the database");
+                        }
+                    });
+                }
+                Ok(None)
             }
         }
-        warm.seq = head;
-        Ok(Some(warm))
+    }
+
+    /// Reads the agreement's incident entries for matching under `config` now (a server
+    /// does at start, beside the incident pages), unless this handle keeps none.
+    pub async fn warm_matching_now(&self, agreement: &str, config: MatchConfig) -> Result<()> {
+        if self.warm_cell(agreement).is_none() {
+            return Ok(());
+        }
+        self.read_warm(agreement, config).await
+    }
+
+    /// How many incidents the agreement's copy holds, when one is kept and ready (not
+    /// being read, nor in use at this moment).
+    pub fn warm_matching_held(&self, agreement: &str) -> Option<usize> {
+        let cell = self.warm_cell(agreement)?;
+        let warm = cell.try_lock().ok()?;
+        warm.index.as_ref().map(|(_, i)| i.len())
+    }
+
+    /// The agreement's copy, made empty on first use.
+    fn warm_cell(&self, agreement: &str) -> Option<Arc<tokio::sync::Mutex<Warm>>> {
+        let shared = self.warm.as_ref()?;
+        Some(Arc::clone(
+            shared
+                .by_agreement
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(agreement.to_owned())
+                .or_default(),
+        ))
+    }
+
+    /// Reads every entry with the audit head read first (rows written after it make the
+    /// copy newer than its head, never older: catching up reads them again) and installs
+    /// the copy.
+    async fn read_warm(&self, agreement: &str, config: MatchConfig) -> Result<()> {
+        let Some(cell) = self.warm_cell(agreement) else {
+            return Ok(());
+        };
+        let asked = std::time::Instant::now();
+        let read = async {
+            let head = self.audit_head_seq().await?;
+            let rows = self.index_rows(agreement, None).await?;
+            let entries = rows
+                .into_iter()
+                .map(IndexRow::into_indexed)
+                .collect::<Result<Vec<_>>>()?;
+            Ok::<_, crate::StoreError>((head, StoredIndex::build(config, entries)))
+        }
+        .await;
+        let mut warm = cell.lock().await;
+        warm.loading = false;
+        let (head, index) = read?;
+        tracing::info!(
+            %agreement,
+            incidents = index.len(),
+            audit_seq = head,
+            ms = asked.elapsed().as_millis(),
+            "incident entries for matching read"
+        );
+        // A copy caught up meanwhile past this one's head is kept.
+        if warm.index.is_none() || warm.seq < head {
+            warm.index = Some((config, index));
+            warm.seq = head;
+        }
+        Ok(())
     }
 
     /// The audit log's head: the sequence number of its last entry.

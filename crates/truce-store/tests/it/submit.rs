@@ -3,6 +3,7 @@
 //! incidents, the same decisions and reasons, row for row.
 
 use super::nk2020;
+use truce_engine::incidents::IncidentStatus;
 use truce_model::report::{Reliability, Source, SourceKind};
 use truce_store::Store;
 use truce_store::testing::fresh_all;
@@ -235,6 +236,7 @@ async fn submitting_one_at_a_time_or_in_groups_builds_what_a_bulk_import_builds(
         // Groups large and small: a group holds later versions of its own records, repeats
         // of them, and reports joining incidents made earlier in the same group.
         let sizes = [1, 7, 40, 3, 19, 64];
+        let config = truce_engine::incidents::MatchConfig::from(b.agreement.matching);
         let in_groups = submit_in_groups(&[&grouped], &b, &lines, now, &sizes).await;
         assert_eq!(in_groups, imported.summary);
         same_rows(&want, &evidence(&grouped).await, bulk.backend_name());
@@ -245,6 +247,11 @@ async fn submitting_one_at_a_time_or_in_groups_builds_what_a_bulk_import_builds(
             two.clone().with_warm_matching(),
             two.clone().with_warm_matching(),
         );
+        for node in [&node_a, &node_b] {
+            node.warm_matching_now("nk-2020", config)
+                .await
+                .expect("entries");
+        }
         let warm = submit_in_groups(&[&node_a, &node_b], &b, &lines, now, &sizes).await;
         assert_eq!(warm, imported.summary);
         same_rows(&want, &evidence(&two).await, bulk.backend_name());
@@ -407,6 +414,80 @@ async fn a_report_and_the_answer_kept_under_its_key_are_stored_together_or_not_a
             Claim::New,
             "read past retention"
         );
+        guard.done(store).await;
+    }
+}
+
+/// One report of the op-7 post: artillery at a point on 2021-05-03 from 05:00 for an hour.
+fn shelling(key: &str, lon: f64) -> String {
+    format!(
+        r#"{{"source":"op-7","key":"{key}","received":"2021-06-01T00:00:00Z","occurred":{{"start":"2021-05-03T05:00:00Z","end":"2021-05-03T06:00:00Z","precision":1}},"location":{{"lon":{lon},"lat":39.75,"precision":1}},"type":"artillery","credibility":2}}"#
+    )
+}
+
+/// The incident a stored report was placed in.
+async fn placed_in(store: &Store, report: &str) -> String {
+    store
+        .report_placement(report)
+        .await
+        .expect("placement")
+        .expect("stored")
+        .0
+}
+
+#[tokio::test]
+async fn a_node_keeping_incident_entries_in_memory_sees_an_analysts_change_made_on_another() {
+    let b = nk2020();
+    let now: jiff::Timestamp = "2026-11-28T00:00:00Z".parse().expect("now");
+    for (guard, store) in fresh_all().await {
+        store.load_agreement(&b).await.expect("load");
+        with_sources(&store).await;
+        let (a, other) = (
+            store.clone().with_warm_matching(),
+            store.clone().with_warm_matching(),
+        );
+        let config = truce_engine::incidents::MatchConfig::from(b.agreement.matching);
+        for node in [&a, &other] {
+            node.warm_matching_now("nk-2020", config)
+                .await
+                .expect("entries");
+        }
+        // Both nodes read their copies, then node A starts an incident.
+        submit_in_groups(&[&other], &b, &[shelling("far", 46.0)], now, &[1]).await;
+        submit_in_groups(&[&a], &b, &[shelling("r1", 46.75)], now, &[1]).await;
+        let first = placed_in(&store, "op-7:r1@0").await;
+        // The other node's analyst rejects it: node A's next report close by must not join it.
+        other
+            .set_status(
+                &b,
+                &first,
+                Some(IncidentStatus::Rejected),
+                "test",
+                "analyst",
+            )
+            .await
+            .expect("reject");
+        submit_in_groups(&[&a], &b, &[shelling("r2", 46.751)], now, &[1]).await;
+        let second = placed_in(&store, "op-7:r2@0").await;
+        assert_ne!(
+            second, first,
+            "a report joined an incident rejected on another node"
+        );
+        // Cleared again there: a report at the first one's very place joins it.
+        other
+            .set_status(&b, &first, None, "test", "analyst")
+            .await
+            .expect("clear");
+        submit_in_groups(&[&a], &b, &[shelling("r3", 46.75)], now, &[1]).await;
+        assert_eq!(placed_in(&store, "op-7:r3@0").await, first);
+        // Merged there into the second: the first has no reports left, and a report at its
+        // place joins the second.
+        other
+            .merge(&b, &second, &first, "test", "analyst")
+            .await
+            .expect("merge");
+        submit_in_groups(&[&a], &b, &[shelling("r4", 46.75)], now, &[1]).await;
+        assert_eq!(placed_in(&store, "op-7:r4@0").await, second);
         guard.done(store).await;
     }
 }

@@ -276,7 +276,11 @@ impl Store {
                     None => return Ok(Since::Everything),
                 },
                 // Entries that never touch incidents.
-                (_, "user" | "token" | "source" | "registry" | "bulletin" | "audit") => {}
+                (
+                    _,
+                    "user" | "token" | "source" | "registry" | "bulletin" | "audit" | "record"
+                    | "keys",
+                ) => {}
                 _ => return Ok(Since::Everything),
             }
         }

@@ -186,9 +186,10 @@ struct BehindCheckpoints {
 
 impl BehindCheckpoints {
     const SPACING_MS: u64 = 250;
-    /// A log past this many frames (16 MiB of 4 KiB pages) is copied back and started
-    /// over by the lock holder itself before it lets go: background checkpoints alone
-    /// never catch up with a steady stream of writes, and the log would grow without end.
+    /// A log past this many frames (16 MiB of 4 KiB pages) is copied back by the lock
+    /// holder itself before it lets go, so that the next write starts it over: background
+    /// checkpoints alone never catch up with a steady stream of writes, and the log grew
+    /// without end (by 3.8 GB in 45 s of submissions).
     const MAX_LOG_FRAMES: i64 = 4_096;
 }
 
@@ -437,7 +438,8 @@ impl Store {
     /// back): starts a passive checkpoint on a connection of its own in the background,
     /// unless one runs or one started less than a quarter second ago; and when the log
     /// has grown past [`BehindCheckpoints::MAX_LOG_FRAMES`] all the same, copies the rest
-    /// back and starts it over now, while no other submission can write.
+    /// back now, while no other submission can write, so that the next write starts the
+    /// log over.
     pub(crate) async fn checkpoint_behind(&self) -> Result<()> {
         use std::sync::atomic::Ordering;
         let Backend::Sqlite(pool) = &self.backend else {

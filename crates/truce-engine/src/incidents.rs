@@ -904,7 +904,9 @@ struct StoredSlot {
 }
 
 impl StoredIndex {
-    /// An empty index for matching under `config`.
+    /// An empty index for matching under `config`, filled by [`StoredIndex::put`]. (A
+    /// tree packed at once with rstar's bulk load answered these elongated boxes far
+    /// worse than one filled entry by entry.)
     pub fn new(config: MatchConfig) -> Self {
         Self {
             time_scale: time_scale(config),
@@ -913,16 +915,6 @@ impl StoredIndex {
             free: Vec::new(),
             by_number: hashbrown::HashMap::new(),
         }
-    }
-
-    /// The index of `entries` (one per incident). Entries are inserted one by one: a
-    /// tree packed at once answers these elongated boxes far worse.
-    pub fn build(config: MatchConfig, entries: impl IntoIterator<Item = IndexedIncident>) -> Self {
-        let mut index = Self::new(config);
-        for e in entries {
-            index.put(&e);
-        }
-        index
     }
 
     fn slot(&self, e: &IndexedIncident) -> StoredSlot {

@@ -508,18 +508,9 @@ impl AcledRecord {
         set("time_precision", time_precision.into());
         set("event_type", event_type.into());
         set("sub_event_type", sub.into());
-        set(
-            "actor1",
-            crate::rows::actor_name(
-                agreement,
-                r.perpetrator.as_deref(),
-                r.perpetrator_as_named.as_deref(),
-            ),
-        );
-        set(
-            "actor2",
-            crate::rows::actor_name(agreement, r.target.as_deref(), r.target_as_named.as_deref()),
-        );
+        let (actor1, actor2) = crate::rows::actor_names(agreement, r);
+        set("actor1", actor1);
+        set("actor2", actor2);
         set(
             "location",
             r.location.place_name.clone().unwrap_or_default(),

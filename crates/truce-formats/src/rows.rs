@@ -44,18 +44,24 @@ pub fn unmapped_actor(line: u64, column: &str, name: &str, agreement: &str) -> W
     }
 }
 
-/// The name a data set's row gives an actor, written back from a report: the agreement
-/// actor's name, else the name kept as given when no alias mapped it, else nothing.
-pub fn actor_name(
+/// The names a data set's row gives a report's perpetrator and target, written back:
+/// each the agreement actor's name, else the name kept as given when no alias mapped it,
+/// else nothing.
+pub fn actor_names(
     agreement: &truce_model::agreement::Agreement,
-    id: Option<&str>,
-    as_named: Option<&str>,
-) -> String {
-    id.and_then(|i| agreement.actor(i))
-        .map(|a| a.name.as_str())
-        .or(as_named)
-        .unwrap_or_default()
-        .to_owned()
+    r: &truce_model::report::Report,
+) -> (String, String) {
+    let name = |id: Option<&str>, as_named: Option<&str>| {
+        id.and_then(|i| agreement.actor(i))
+            .map(|a| a.name.as_str())
+            .or(as_named)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (
+        name(r.perpetrator.as_deref(), r.perpetrator_as_named.as_deref()),
+        name(r.target.as_deref(), r.target_as_named.as_deref()),
+    )
 }
 
 /// How far a point may lie outside the zones its admin name denotes before the row is

@@ -430,18 +430,9 @@ pub fn fields_from_report(r: &Report, agreement: &Agreement) -> Vec<String> {
     set("id", r.id.clone());
     set("year", day(r.occurred.start).year().to_string());
     set("type_of_violence", violence.into());
-    set(
-        "side_a",
-        crate::rows::actor_name(
-            agreement,
-            r.perpetrator.as_deref(),
-            r.perpetrator_as_named.as_deref(),
-        ),
-    );
-    set(
-        "side_b",
-        crate::rows::actor_name(agreement, r.target.as_deref(), r.target_as_named.as_deref()),
-    );
+    let (side_a, side_b) = crate::rows::actor_names(agreement, r);
+    set("side_a", side_a);
+    set("side_b", side_b);
     set("source_original", r.source.clone());
     set("source_headline", r.text.clone());
     set("where_prec", r.location.precision.to_string());

@@ -729,8 +729,7 @@ impl Store {
         };
         p.numbers.sort_unstable();
         p.numbers.dedup();
-        self.apply_patch(agreement, p.first, p.last, p.numbers, p.writes)
-            .await;
+        self.apply_patch(agreement, p).await;
     }
 
     /// Applies a committed write to the agreement's index in place, when the index was
@@ -738,14 +737,13 @@ impl Store {
     /// the written incidents' rows are read back and replace theirs (none: the write
     /// stored reports only). Otherwise, or for a write of many incidents, the index is
     /// left to be read afresh.
-    async fn apply_patch(
-        &self,
-        agreement: &str,
-        first: i64,
-        last: i64,
-        numbers: Vec<i64>,
-        writes: u64,
-    ) {
+    async fn apply_patch(&self, agreement: &str, patch: Pending) {
+        let Pending {
+            first,
+            last,
+            numbers,
+            writes,
+        } = patch;
         let Some(pages) = &self.pages else {
             return;
         };
@@ -950,7 +948,8 @@ impl Store {
         })
     }
 
-    async fn audit_seq(&self) -> Result<i64> {
+    /// The audit log's head: the sequence number of its last entry.
+    pub(crate) async fn audit_seq(&self) -> Result<i64> {
         on_pool!(self, pool, DB, {
             Ok(
                 sqlx::query_scalar::<_, i64>("SELECT seq FROM audit_head WHERE id = 1")

@@ -23,6 +23,9 @@ use truce_engine::incidents::{Incident, IndexedIncident, MatchConfig, StoredInde
 /// a larger one has the copies read afresh.
 pub(crate) const NAMED_INCIDENTS: usize = 512;
 
+/// The index entries of an agreement's incidents that have reports and a place.
+const INDEX_ROWS: &str = "SELECT id, lon, lat, start_s, end_s, radius_m, event_type, analyst_status FROM incidents WHERE agreement_id = $1 AND report_count > 0 AND lon IS NOT NULL AND lat IS NOT NULL";
+
 /// Audit entries between a copy's head and the database's beyond which the copy is read
 /// afresh rather than caught up.
 const MAX_CATCH_UP: i64 = 2_000;
@@ -118,7 +121,7 @@ impl Store {
             return Ok(None);
         };
         let mut warm = cell.lock_owned().await;
-        let head = self.audit_head_seq().await?;
+        let head = self.audit_seq().await?;
         let since = match &warm.index {
             Some((c, _)) if *c == config => {
                 if head == warm.seq {
@@ -131,7 +134,7 @@ impl Store {
         };
         match since {
             Since::Numbers(numbers) => {
-                let rows = self.index_rows(agreement, Some(&numbers)).await?;
+                let rows = self.index_rows(agreement, &numbers).await?;
                 let mut found = std::collections::HashSet::new();
                 if let Some((_, index)) = warm.index.as_mut() {
                     for r in rows {
@@ -200,13 +203,19 @@ impl Store {
         };
         let asked = std::time::Instant::now();
         let read = async {
-            let head = self.audit_head_seq().await?;
-            let rows = self.index_rows(agreement, None).await?;
-            let entries = rows
-                .into_iter()
-                .map(IndexRow::into_indexed)
-                .collect::<Result<Vec<_>>>()?;
-            Ok::<_, crate::StoreError>((head, StoredIndex::build(config, entries)))
+            use futures_util::TryStreamExt as _;
+            let head = self.audit_seq().await?;
+            // Streamed into the index: one row's strings held at a time.
+            let mut index = StoredIndex::new(config);
+            on_pool!(self, pool, DB, {
+                let mut rows = sqlx::query_as::<DB, IndexRow>(INDEX_ROWS)
+                    .bind(agreement)
+                    .fetch(pool);
+                while let Some(r) = rows.try_next().await? {
+                    index.put(&r.into_indexed()?);
+                }
+            });
+            Ok::<_, crate::StoreError>((head, index))
         }
         .await;
         let mut warm = cell.lock().await;
@@ -225,16 +234,6 @@ impl Store {
             warm.seq = head;
         }
         Ok(())
-    }
-
-    /// The audit log's head: the sequence number of its last entry.
-    pub(crate) async fn audit_head_seq(&self) -> Result<i64> {
-        Ok(on_pool!(self, pool, DB, {
-            sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
-                .fetch_optional(pool)
-                .await?
-                .unwrap_or(0)
-        }))
     }
 
     /// Which of the agreement's incidents the audit entries after `from` up to `to` may
@@ -289,33 +288,23 @@ impl Store {
         Ok(Since::Numbers(numbers))
     }
 
-    /// The index entries of the agreement's incidents that have reports and a place: all
-    /// of them, or those numbered in `numbers`.
-    async fn index_rows(&self, agreement: &str, numbers: Option<&[i64]>) -> Result<Vec<IndexRow>> {
-        let columns = "SELECT id, lon, lat, start_s, end_s, radius_m, event_type, analyst_status FROM incidents WHERE agreement_id = $1 AND report_count > 0 AND lon IS NOT NULL AND lat IS NOT NULL";
+    /// The index entries of the agreement's incidents numbered in `numbers` that have
+    /// reports and a place.
+    async fn index_rows(&self, agreement: &str, numbers: &[i64]) -> Result<Vec<IndexRow>> {
         let mut rows = Vec::new();
-        match numbers {
-            None => {
-                on_pool!(self, pool, DB, {
-                    rows = sqlx::query_as::<DB, IndexRow>(columns)
+        for chunk in numbers.chunks(crate::sql::ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "{INDEX_ROWS} AND number IN ({})",
+                crate::sql::sql_list(chunk)
+            );
+            on_pool!(self, pool, DB, {
+                rows.extend(
+                    sqlx::query_as::<DB, IndexRow>(&sql)
                         .bind(agreement)
                         .fetch_all(pool)
-                        .await?;
-                });
-            }
-            Some(numbers) => {
-                for chunk in numbers.chunks(crate::sql::ROWS_PER_STATEMENT) {
-                    let sql = format!("{columns} AND number IN ({})", crate::sql::sql_list(chunk));
-                    on_pool!(self, pool, DB, {
-                        rows.extend(
-                            sqlx::query_as::<DB, IndexRow>(&sql)
-                                .bind(agreement)
-                                .fetch_all(pool)
-                                .await?,
-                        );
-                    });
-                }
-            }
+                        .await?,
+                );
+            });
         }
         Ok(rows)
     }

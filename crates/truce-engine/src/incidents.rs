@@ -19,7 +19,7 @@
 //!   version of the same row supersedes the old one.
 
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
+use rstar::{AABB, Envelope, RTree, RTreeObject};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use truce_model::places::Gazetteer;
@@ -821,6 +821,58 @@ pub struct Matcher<'a> {
     stored: Option<&'a StoredIndex>,
     /// The numbers of the incidents held (whose stored entries are not looked at).
     held_numbers: hashbrown::HashSet<u64>,
+    /// The stored entries near each report, by report id: found once, though a report's
+    /// best candidate is asked for several times (to read what it would join in full,
+    /// then to join it).
+    near_stored: HashMap<String, StoredNear>,
+}
+
+/// The stored entries near one report ([`Matcher::stored_near`]), held ones included:
+/// the stored index does not change while a matcher reads it, and the entries of
+/// incidents held since are left out where they are used.
+#[derive(Debug)]
+struct StoredNear {
+    /// What they were found for: the report's point, window, radius and family.
+    asked: ((u64, u64), i64, i64, u64, EventFamily),
+    /// The search box.
+    env: AABB<[f64; 3]>,
+    /// The entries in the box that no analyst rejected.
+    count: usize,
+    /// Those close enough to join, with (distance, gap, limit).
+    close: Vec<(u32, (f64, i64, f64))>,
+}
+
+/// A report as [`Matcher::close_to`] compares it with an entry.
+struct Ask {
+    point: (f64, f64),
+    start_s: i64,
+    end_s: i64,
+    /// The radius of its place's precision.
+    radius_m: f64,
+    family: EventFamily,
+}
+
+impl Ask {
+    fn new(report: &Report, point: (f64, f64)) -> Self {
+        Self {
+            point,
+            start_s: report.occurred.start.as_second(),
+            end_s: report.occurred.end.as_second(),
+            radius_m: radius(report.location.precision),
+            family: report.event_type.family(),
+        }
+    }
+
+    /// What a [`StoredNear`] was found for.
+    fn asked(&self) -> ((u64, u64), i64, i64, u64, EventFamily) {
+        (
+            (self.point.0.to_bits(), self.point.1.to_bits()),
+            self.start_s,
+            self.end_s,
+            self.radius_m.to_bits(),
+            self.family,
+        )
+    }
 }
 
 /// An indexed incident as matching compares it with a report.
@@ -1131,6 +1183,7 @@ impl<'a> Matcher<'a> {
             actors: None,
             stored: None,
             held_numbers: hashbrown::HashSet::new(),
+            near_stored: HashMap::new(),
         }
     }
 
@@ -1510,39 +1563,14 @@ impl<'a> Matcher<'a> {
         &self,
         report: &Report,
         p: (f64, f64),
+        near_stored: Option<&StoredNear>,
     ) -> (usize, Option<(f64, Candidate, f64, i64, f64)>, Vec<usize>) {
-        let family = report.event_type.family();
+        let ask = Ask::new(report, p);
         let row = self.data_set_row(report);
         let mut candidates = 0;
         let mut best: Option<(f64, Candidate, f64, i64, f64)> = None;
         let mut apart = Vec::new();
-        // Incidents are indexed widened by their own radius, so a box of the distance
-        // limit plus this report's radius finds every incident within
-        // `distance + max(radii)`, and the slack on both sides every window close enough.
-        let q = self.key(
-            p,
-            &report.occurred,
-            self.config.distance_m + report.location.radius_m(),
-        );
-        #[allow(clippy::cast_precision_loss)]
-        let slack = self.config.slack_s as f64 * self.time_scale;
-        let (lo, hi) = (q.lower(), q.upper());
-        let env = AABB::from_corners([lo[0], lo[1], lo[2] - slack], [hi[0], hi[1], hi[2] + slack]);
-        let (start_s, end_s) = (
-            report.occurred.start.as_second(),
-            report.occurred.end.as_second(),
-        );
-        // Close enough in family, place and time: (distance, gap, limit).
-        let close = |probe: &Probe| {
-            if probe.rejected || probe.family != family {
-                return None;
-            }
-            let limit =
-                self.config.distance_m + radius(report.location.precision).max(probe.radius_m);
-            let d = haversine_m(p, probe.point);
-            let gap = probe.gap_s(start_s, end_s);
-            (d <= limit && gap <= self.config.slack_s).then_some((d, gap, limit))
-        };
+        let env = self.search_box(report, p);
         // The best so far, or this one: the lower score, then the lower number.
         let mut consider = |c: Candidate, (d, gap, limit): (f64, i64, f64), order: (u64, usize)| {
             #[allow(clippy::cast_precision_loss)]
@@ -1565,7 +1593,7 @@ impl<'a> Matcher<'a> {
                 if !probe.rejected {
                     candidates += 1;
                 }
-                let Some(near) = close(probe) else {
+                let Some(near) = self.close_to(&ask, probe) else {
                     continue;
                 };
                 if row.is_some_and(|row| self.holds_other_row(item.data, row)) {
@@ -1575,22 +1603,30 @@ impl<'a> Matcher<'a> {
                 consider(Candidate::Held(item.data), near, self.order(item.data));
             }
         }
-        // The stored incidents this matcher does not hold.
+        // The stored incidents this matcher does not hold: those near it less those held.
         if let Some(stored) = self.stored {
-            for item in stored.tree.locate_in_envelope_intersecting(&env) {
-                let slot = &stored.slots[item.data as usize];
-                if self.held_numbers.contains(&slot.number) {
-                    continue;
+            let found;
+            let near = match near_stored {
+                Some(n) => n,
+                None => {
+                    found = self.stored_near(stored, report, p);
+                    &found
                 }
-                if !slot.probe.rejected {
-                    candidates += 1;
-                }
-                if let Some(near) = close(&slot.probe) {
-                    consider(
-                        Candidate::Stored(item.data),
-                        near,
-                        (slot.number, usize::MAX),
-                    );
+            };
+            let held_in_box = self
+                .held_numbers
+                .iter()
+                .filter_map(|n| stored.by_number.get(n))
+                .filter(|&&k| {
+                    let slot = &stored.slots[k as usize];
+                    !slot.probe.rejected && env.intersects(&stored.key(slot).envelope())
+                })
+                .count();
+            candidates += near.count.saturating_sub(held_in_box);
+            for &(k, close) in &near.close {
+                let number = stored.slots[k as usize].number;
+                if !self.held_numbers.contains(&number) {
+                    consider(Candidate::Stored(k), close, (number, usize::MAX));
                 }
             }
         }
@@ -1601,13 +1637,89 @@ impl<'a> Matcher<'a> {
             && let Some(first) = tree
                 .locate_in_envelope_intersecting(&env)
                 .map(|item| item.data)
-                .find(|&i| close(&self.probes[i]).is_some())
+                .find(|&i| self.close_to(&ask, &self.probes[i]).is_some())
         {
             apart.insert(0, first);
         } else if let Some(k) = (0..apart.len()).min_by_key(|&k| self.order(apart[k])) {
             apart.swap(0, k);
         }
         (candidates, best, apart)
+    }
+
+    /// The box in which every entry close enough to a report lies. Incidents are indexed
+    /// widened by their own radius, so a box of the distance limit plus this report's
+    /// radius finds every incident within `distance + max(radii)`, and the slack on both
+    /// sides every window close enough.
+    fn search_box(&self, report: &Report, p: (f64, f64)) -> AABB<[f64; 3]> {
+        let q = self.key(
+            p,
+            &report.occurred,
+            self.config.distance_m + report.location.radius_m(),
+        );
+        #[allow(clippy::cast_precision_loss)]
+        let slack = self.config.slack_s as f64 * self.time_scale;
+        let (lo, hi) = (q.lower(), q.upper());
+        AABB::from_corners([lo[0], lo[1], lo[2] - slack], [hi[0], hi[1], hi[2] + slack])
+    }
+
+    /// An entry close enough to a report in family, place and time: (distance, gap,
+    /// limit).
+    fn close_to(&self, ask: &Ask, probe: &Probe) -> Option<(f64, i64, f64)> {
+        if probe.rejected || probe.family != ask.family {
+            return None;
+        }
+        let limit = self.config.distance_m + ask.radius_m.max(probe.radius_m);
+        let gap = probe.gap_s(ask.start_s, ask.end_s);
+        if gap > self.config.slack_s {
+            return None;
+        }
+        let d = haversine_m(ask.point, probe.point);
+        (d <= limit).then_some((d, gap, limit))
+    }
+
+    /// The stored entries near a report, held ones included.
+    fn stored_near(&self, stored: &StoredIndex, report: &Report, p: (f64, f64)) -> StoredNear {
+        let ask = Ask::new(report, p);
+        let env = self.search_box(report, p);
+        let mut count = 0;
+        let mut close = Vec::new();
+        for item in stored.tree.locate_in_envelope_intersecting(&env) {
+            let probe = &stored.slots[item.data as usize].probe;
+            if probe.rejected {
+                continue;
+            }
+            count += 1;
+            if let Some(near) = self.close_to(&ask, probe) {
+                close.push((item.data, near));
+            }
+        }
+        StoredNear {
+            asked: ask.asked(),
+            env,
+            count,
+            close,
+        }
+    }
+
+    /// [`Matcher::best_for`], the stored entries near the report found once for all the
+    /// times it is asked.
+    #[allow(clippy::type_complexity)]
+    fn best_once(
+        &mut self,
+        report: &Report,
+        p: (f64, f64),
+    ) -> (usize, Option<(f64, Candidate, f64, i64, f64)>, Vec<usize>) {
+        let Some(stored) = self.stored else {
+            return self.best_for(report, p, None);
+        };
+        let asked = Ask::new(report, p).asked();
+        let near = match self.near_stored.remove(&report.id) {
+            Some(n) if n.asked == asked && n.env == self.search_box(report, p) => n,
+            _ => self.stored_near(stored, report, p),
+        };
+        let best = self.best_for(report, p, Some(&near));
+        self.near_stored.insert(report.id.clone(), near);
+        best
     }
 
     /// Where a candidate stands among equally good ones ([`Matcher::order`]).
@@ -1676,12 +1788,12 @@ impl<'a> Matcher<'a> {
     /// The incident a report would join, without adding it: what a store must read in
     /// full (with its reports) before [`Matcher::add`] when the other incidents near it
     /// are known by their index entries alone ([`Matcher::resume_indexed`]).
-    pub fn would_join(&self, report: &Report) -> Option<String> {
+    pub fn would_join(&mut self, report: &Report) -> Option<String> {
         let point = report
             .location
             .point
             .or_else(|| place_by_name(self.gazetteer, report))?;
-        let (_, best, _) = self.best_for(report, point);
+        let (_, best, _) = self.best_once(report, point);
         best.map(|(_, c, ..)| self.candidate_id(c))
     }
 
@@ -1691,7 +1803,7 @@ impl<'a> Matcher<'a> {
         let source = self.sources.intern(source);
         let family = report.event_type.family();
         let (candidates, best, apart) = match point {
-            Some(p) => self.best_for(report, p),
+            Some(p) => self.best_once(report, p),
             None => (0, None, Vec::new()),
         };
         let best = best

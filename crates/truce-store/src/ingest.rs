@@ -486,13 +486,15 @@ pub async fn place_group(
     // The incidents the reports would join as things stand, in full at once: most still
     // are what they join once the reports before them are placed; the rest are read as
     // they come.
-    let joins: Vec<String> = group
-        .iter()
-        .filter_map(|i| matcher.would_join(&i.report))
-        .filter(|id| !matcher.holds_in_full(id))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let mut joins = std::collections::BTreeSet::new();
+    for i in &group {
+        if let Some(id) = matcher.would_join(&i.report)
+            && !matcher.holds_in_full(&id)
+        {
+            joins.insert(id);
+        }
+    }
+    let joins: Vec<String> = joins.into_iter().collect();
     let joins = store.incidents_in_full(&joins, sources).await?;
     matcher.hold(joins, Vec::new());
     // The group's own reports by id, and the current version of each keyed record it

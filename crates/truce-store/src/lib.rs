@@ -173,7 +173,8 @@ pub struct Store {
 }
 
 /// A connection that copies the log back into a SQLite database in the background, one
-/// checkpoint at a time, at most one every [`BehindCheckpoints::SPACING_MS`].
+/// checkpoint at a time, at most one every [`BehindCheckpoints::SPACING_MS`] while the log
+/// is short, one after another once it is long.
 #[derive(Debug, Default)]
 struct BehindCheckpoints {
     pool: tokio::sync::OnceCell<SqlitePool>,
@@ -186,11 +187,34 @@ struct BehindCheckpoints {
 
 impl BehindCheckpoints {
     const SPACING_MS: u64 = 250;
-    /// A log past this many frames (16 MiB of 4 KiB pages) is copied back by the lock
-    /// holder itself before it lets go, so that the next write starts it over: background
-    /// checkpoints alone never catch up with a steady stream of writes, and the log grew
-    /// without end (by 3.8 GB in 45 s of submissions).
+    /// Past this many frames (16 MiB of 4 KiB pages) the background checkpoints run back
+    /// to back, so that the frames not yet copied back stay few: a reader looks a page
+    /// up only among those, and a write starts the log over whenever, as it begins, every
+    /// frame has been copied back.
     const MAX_LOG_FRAMES: i64 = 4_096;
+    /// Past this (1 GiB) the lock holder copies the rest back itself before it lets go,
+    /// while nothing else writes, so that the next write starts the log over. Under a
+    /// steady stream of writes the background checkpoints never quite catch up (the log
+    /// grew by 3.8 GB in 45 s of submissions), but doing it in the holder's time costs
+    /// the submissions waiting behind it a sync of the last moments' pages each time
+    /// (13–46 ms); at this size that is once in a long while (every 13 s at 80 MB/s of
+    /// log, the W5 benchmark's rate) rather than twice a second. The log file is cut back
+    /// to [`SQLITE_LOG_KEPT`] bytes when it starts over.
+    const HARD_LOG_FRAMES: i64 = 262_144;
+}
+
+/// The bytes of an emptied log a SQLite database keeps (`journal_size_limit`).
+const SQLITE_LOG_KEPT: &str = "67108864";
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> u64 {
+    u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis(),
+    )
+    .unwrap_or(u64::MAX)
 }
 
 /// The sources as last read, shared by a store's handles.
@@ -314,9 +338,14 @@ impl Store {
             // cache a connection (SQLite's default is 2), fewer pages spilled
             // mid-transaction; a checkpoint every 10 MiB of log. A large import's writer
             // and the import lock's holder leave their checkpoints to a connection beside
-            // them (`ingest::Checkpointer`, `Store::checkpoint_behind`).
+            // them (`ingest::Checkpointer`, `Store::checkpoint_behind`). Pages read through
+            // memory-mapped I/O up to 2 GiB of the file (SQLite's own ceiling): a read of a
+            // page not in the connection's cache was a system call and a copy, 7% of a
+            // server's time under a stream of submissions at 100k stored reports.
             .page_size(4096)
             .pragma("cache_size", "-8192")
+            .pragma("mmap_size", "2147418112")
+            .pragma("journal_size_limit", SQLITE_LOG_KEPT)
             .pragma("wal_autocheckpoint", "2500");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -433,40 +462,38 @@ impl Store {
         }
     }
 
-    /// On SQLite, after the import lock holder's writes (its connections never checkpoint
-    /// themselves, so a group of submissions does not wait for the log to be copied
+    /// Called by the import lock's holder as it lets go (its connections never copy the log
     /// back): starts a passive checkpoint on a connection of its own in the background,
-    /// unless one runs or one started less than a quarter second ago; and when the log
-    /// has grown past [`BehindCheckpoints::MAX_LOG_FRAMES`] all the same, copies the rest
-    /// back now, while no other submission can write, so that the next write starts the
-    /// log over.
+    /// unless one runs, or the log is short and one started less than a quarter second
+    /// ago; a long log gets them back to back. When the log is very long all the same,
+    /// copies the rest back now, while no other submission writes, so that the next write
+    /// starts the log over ([`BehindCheckpoints::HARD_LOG_FRAMES`]).
     pub(crate) async fn checkpoint_behind(&self) -> Result<()> {
         use std::sync::atomic::Ordering;
         let Backend::Sqlite(pool) = &self.backend else {
             return Ok(());
         };
         let behind = std::sync::Arc::clone(&self.behind);
-        if behind.log_frames.load(Ordering::Relaxed) > BehindCheckpoints::MAX_LOG_FRAMES {
-            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(pool)
+        let log = behind.log_frames.load(Ordering::Relaxed);
+        if log > BehindCheckpoints::HARD_LOG_FRAMES && !behind.running.load(Ordering::Acquire) {
+            let (busy, log, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(pool)
                 .await?;
-            behind.log_frames.store(0, Ordering::Relaxed);
+            // Copied back whole: the next write starts the log over.
+            behind
+                .log_frames
+                .store(if busy == 0 { 0 } else { log }, Ordering::Relaxed);
             return Ok(());
         }
-        let now_ms = u64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_millis(),
-        )
-        .unwrap_or(u64::MAX);
-        if now_ms.saturating_sub(behind.last_ms.load(Ordering::Relaxed))
-            < BehindCheckpoints::SPACING_MS
+        let now = now_ms();
+        if log <= BehindCheckpoints::MAX_LOG_FRAMES
+            && now.saturating_sub(behind.last_ms.load(Ordering::Relaxed))
+                < BehindCheckpoints::SPACING_MS
             || behind.running.swap(true, Ordering::AcqRel)
         {
             return Ok(());
         }
-        behind.last_ms.store(now_ms, Ordering::Relaxed);
+        behind.last_ms.store(now, Ordering::Relaxed);
         let options = (*pool.connect_options())
             .clone()
             .pragma("cache_size", "-256");

@@ -233,6 +233,7 @@ impl Queue {
     /// that come meanwhile start the next task.
     async fn drain(&self, store: &Store, bundle: &AgreementBundle) {
         let id = &bundle.agreement.id;
+        let asked = std::time::Instant::now();
         let lock = store.import_lock(id).await;
         let jobs = locked(&self.waiting)
             .remove(id)
@@ -260,12 +261,25 @@ impl Queue {
                 None => groups.push(vec![job]),
             }
         }
+        let (held, submissions) = (
+            std::time::Instant::now(),
+            groups.iter().map(Vec::len).sum::<usize>(),
+        );
         for group in groups {
             carry_out(lock.store(), bundle, group).await;
         }
+        let done = std::time::Instant::now();
         if let Err(e) = lock.release().await {
             tracing::warn!(error = %e, "the import lock was not released cleanly");
         }
+        // What a submission waits for, to tell the lock's queue from the work under it.
+        tracing::debug!(
+            submissions,
+            waited_ms = (held - asked).as_secs_f64() * 1e3,
+            worked_ms = (done - held).as_secs_f64() * 1e3,
+            released_ms = done.elapsed().as_secs_f64() * 1e3,
+            "a group of submissions"
+        );
         if let Some(now_s) = now_s {
             // At most once an hour per process; a failure only delays it.
             if let Err(e) = sweep(store, now_s).await {

@@ -10,7 +10,7 @@
 //! and a retry is carried out afresh, on any node.
 
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use truce_formats::acled::Warning;
 use truce_formats::jsonl;
@@ -213,7 +213,20 @@ impl Queue {
         key: Option<Idempotency>,
         now_s: i64,
     ) -> Result<Answer, SubmitError> {
-        let (job, answer) = Job::new(store, prepared, key, now_s);
+        // A key already answered (or used for another request) is answered before the
+        // queue: its read is not on the path every queued submission waits on. A key read
+        // as unused here may still be taken by the time its group is written; then the
+        // group is carried out again one by one, each key read under the lock.
+        if let Some(k) = &key {
+            let claims = store
+                .idempotency_claims(&[(&k.user, &k.key, &k.request_hash)], now_s)
+                .await?;
+            if let Some(answer) = claims.into_iter().next().and_then(answer_to_claim) {
+                return answer;
+            }
+        }
+        let (mut job, answer) = Job::new(store, prepared, key, now_s);
+        job.read_unused = job.key.is_some();
         let start = {
             let mut waiting = locked(&self.waiting);
             let w = waiting.entry(bundle.agreement.id.clone()).or_default();
@@ -302,6 +315,8 @@ struct Job {
     store: Store,
     prepared: Prepared,
     key: Option<Idempotency>,
+    /// Its key was read as unused just before it was queued ([`Queue::submit`]).
+    read_unused: bool,
     now_s: i64,
     reply: tokio::sync::oneshot::Sender<Result<Done, SubmitError>>,
 }
@@ -327,6 +342,7 @@ impl Job {
             store: store.clone(),
             prepared,
             key,
+            read_unused: false,
             now_s,
             reply,
         };
@@ -356,17 +372,21 @@ async fn carry_out(holder: &Store, bundle: &AgreementBundle, jobs: Vec<Job>) {
     // The same key twice in one group: the second waits for the first's answer.
     let mut keyed: Vec<Job> = Vec::new();
     let mut todo: Vec<Job> = Vec::with_capacity(jobs.len());
-    for job in jobs {
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let twice: Vec<bool> = jobs
+        .iter()
+        .map(|j| {
+            j.key
+                .as_ref()
+                .is_some_and(|k| !seen.insert((k.user.as_str(), k.key.as_str())))
+        })
+        .collect();
+    for (job, twice) in jobs.into_iter().zip(twice) {
         match &job.key {
             None => todo.push(job),
-            Some(key)
-                if keyed
-                    .iter()
-                    .filter_map(|j| j.key.as_ref())
-                    .any(|k| k.user == key.user && k.key == key.key) =>
-            {
-                job.reply(Err(SubmitError::KeyInProgress(1)));
-            }
+            Some(_) if twice => job.reply(Err(SubmitError::KeyInProgress(1))),
+            // Read just before it was queued: read again only if the group fails.
+            Some(_) if job.read_unused => todo.push(job),
             Some(_) => keyed.push(job),
         }
     }
@@ -385,18 +405,12 @@ async fn carry_out(holder: &Store, bundle: &AgreementBundle, jobs: Vec<Job>) {
         }
         Ok(claims) => {
             for (job, claim) in keyed.into_iter().zip(claims) {
-                match claim {
-                    Claim::New => todo.push(job),
-                    Claim::Replay(status, body) => job.reply(Ok(Done {
-                        answer: Answer {
-                            status,
-                            body,
-                            replayed: true,
-                        },
+                match answer_to_claim(claim) {
+                    None => todo.push(job),
+                    Some(answer) => job.reply(answer.map(|answer| Done {
+                        answer,
                         submitted: None,
                     })),
-                    Claim::InProgress(s) => job.reply(Err(SubmitError::KeyInProgress(s.max(1)))),
-                    Claim::Mismatch => job.reply(Err(SubmitError::KeyMismatch)),
                 }
             }
         }
@@ -418,10 +432,26 @@ async fn carry_out(holder: &Store, bundle: &AgreementBundle, jobs: Vec<Job>) {
         }
         Err(e) => {
             tracing::info!(error = %e, submissions = todo.len(), "a group of submissions failed together; each is carried out alone");
-            for job in todo {
+            for mut job in todo {
+                // A key may have been taken since it was read: read it again.
+                job.read_unused = false;
                 Box::pin(carry_out(holder, bundle, vec![job])).await;
             }
         }
+    }
+}
+
+/// The answer a key's state gives at once: none for an unused key, which is carried out.
+fn answer_to_claim(claim: Claim) -> Option<Result<Answer, SubmitError>> {
+    match claim {
+        Claim::New => None,
+        Claim::Replay(status, body) => Some(Ok(Answer {
+            status,
+            body,
+            replayed: true,
+        })),
+        Claim::InProgress(s) => Some(Err(SubmitError::KeyInProgress(s.max(1)))),
+        Claim::Mismatch => Some(Err(SubmitError::KeyMismatch)),
     }
 }
 

@@ -504,11 +504,16 @@ impl Store {
             }
             // Incidents whose reports changed are marked stale in the same transaction, so an
             // import stopped before rewriting them is known to owe them.
-            // Each once: a batch's reports join a few hundred incidents between them.
+            // Each once: a batch's reports join a few hundred incidents between them. Those
+            // the batch itself rewrites below (a submission's) are left alone: they are
+            // written whole in this transaction.
+            let rewritten: std::collections::HashSet<&str> =
+                batch.incidents.iter().map(|i| i.id.as_str()).collect();
             let joined: Vec<&String> = batch
                 .reports
                 .iter()
                 .map(|n| &n.decision.incident)
+                .filter(|id| !rewritten.contains(id.as_str()))
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();

@@ -576,6 +576,13 @@ impl Store {
                     .max()
                     .unwrap_or(0);
                 raise_window_max::<DB>(&mut tx, &batch.agreement, longest).await?;
+                // Only the zone rows that change: a report joining an incident mostly
+                // leaves its zones as they were, and a row deleted and written again
+                // dirties its pages all the same (two indexes' worth, written to the log).
+                let pairs: Vec<(&String, &String)> = chunk
+                    .iter()
+                    .flat_map(|(i, _)| i.zones.iter().map(move |z| (&i.id, z)))
+                    .collect();
                 let mut q =
                     QueryBuilder::<DB>::new("DELETE FROM incident_zones WHERE incident_id IN (");
                 let mut ids = q.separated(", ");
@@ -583,11 +590,19 @@ impl Store {
                     ids.push_bind(&i.id);
                 }
                 q.push(")");
+                if !pairs.is_empty() {
+                    q.push(" AND (incident_id, zone_id) NOT IN (VALUES ");
+                    let mut kept = q.separated(", ");
+                    for (i, z) in &pairs {
+                        kept.push("(")
+                            .push_bind_unseparated(*i)
+                            .push_unseparated(", ")
+                            .push_bind_unseparated(*z)
+                            .push_unseparated(")");
+                    }
+                    q.push(")");
+                }
                 q.build().execute(&mut *tx).await?;
-                let pairs: Vec<(&String, &String)> = chunk
-                    .iter()
-                    .flat_map(|(i, _)| i.zones.iter().map(move |z| (&i.id, z)))
-                    .collect();
                 for pairs in pairs.chunks(ROWS_PER_STATEMENT * 4) {
                     let mut q = QueryBuilder::<DB>::new(
                         "INSERT INTO incident_zones (incident_id, zone_id) ",
@@ -595,6 +610,7 @@ impl Store {
                     q.push_values(pairs, |mut b, (i, z)| {
                         b.push_bind(*i).push_bind(*z);
                     });
+                    q.push(" ON CONFLICT (incident_id, zone_id) DO NOTHING");
                     q.build().execute(&mut *tx).await?;
                 }
             }

@@ -426,8 +426,14 @@ async fn carry_out(holder: &Store, bundle: &AgreementBundle, jobs: Vec<Job>) {
             }
         }
         Err(e) if todo.len() == 1 => {
-            if let Some(job) = todo.pop() {
-                job.reply(Err(e));
+            if let Some(mut job) = todo.pop() {
+                if job.read_unused && matches!(e, SubmitError::Store(StoreError::KeyTaken)) {
+                    // Answered meanwhile under the same key: read again, to replay it.
+                    job.read_unused = false;
+                    Box::pin(carry_out(holder, bundle, vec![job])).await;
+                } else {
+                    job.reply(Err(e));
+                }
             }
         }
         Err(e) => {
@@ -540,4 +546,77 @@ async fn sweep(store: &Store, now_s: i64) -> Result<(), StoreError> {
         return Ok(());
     }
     store.sweep_idempotency(now_s).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used, clippy::unwrap_used)]
+    use super::*;
+    use truce_model::report::{Reliability, SourceKind};
+
+    /// A key read as unused before its request was queued, then answered by another
+    /// request before the group was written: the answer is replayed, and the report is
+    /// not stored a second time.
+    #[tokio::test]
+    async fn a_key_answered_after_it_was_read_is_replayed_not_refused() {
+        let bundle = crate::builtin::agreements()
+            .expect("built in")
+            .into_iter()
+            .find(|b| b.agreement.id == "nk-2020")
+            .expect("nk-2020");
+        let now: jiff::Timestamp = "2026-11-28T00:00:00Z".parse().expect("now");
+        let t = now.as_second();
+        for (guard, store) in truce_store::testing::fresh_all().await {
+            store.load_agreement(&bundle).await.expect("load");
+            store
+                .put_source(&Source {
+                    id: "op-7".into(),
+                    name: "op-7".into(),
+                    kind: SourceKind::ObservationPost,
+                    reliability: Reliability::B,
+                    party: None,
+                })
+                .await
+                .expect("source");
+            let value: Value = serde_json::from_str(
+                r#"{"source":"op-7","key":"r1","received":"2021-06-01T00:00:00Z","occurred":{"start":"2021-05-03T05:00:00Z","end":"2021-05-03T06:00:00Z","precision":1},"location":{"lon":46.75,"lat":39.75,"precision":1},"type":"artillery","credibility":2}"#,
+            )
+            .expect("JSON");
+            let prepared = prepare(&store, &bundle, UserRole::Monitor, None, &value, now)
+                .await
+                .expect("prepared");
+            let id = prepared.id().to_owned();
+            let key = Idempotency {
+                user: "mon".into(),
+                key: "k1".into(),
+                request_hash: "h".into(),
+            };
+            // Read as unused; then another request answers under the same key.
+            assert_eq!(
+                store.idempotency("mon", "k1", "h", t).await.expect("read"),
+                Claim::New
+            );
+            store
+                .keep_answer(&truce_store::accounts::Answer {
+                    user: "mon".into(),
+                    key: "k1".into(),
+                    request_hash: "h".into(),
+                    status: 201,
+                    body: "{\"first\":true}".into(),
+                    at_s: t,
+                })
+                .await
+                .expect("keep");
+            let (mut job, answer) = Job::new(&store, prepared, Some(key), t);
+            job.read_unused = true;
+            let lock = store.import_lock("nk-2020").await.expect("lock");
+            carry_out(lock.store(), &bundle, vec![job]).await;
+            lock.release().await.expect("release");
+            let done = answered(answer).await.expect("answered, not refused");
+            assert!(done.answer.replayed);
+            assert_eq!(done.answer.body, "{\"first\":true}");
+            assert_eq!(store.report_placement(&id).await.expect("read"), None);
+            guard.done(store).await;
+        }
+    }
 }

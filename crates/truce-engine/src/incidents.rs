@@ -832,10 +832,9 @@ pub struct Matcher<'a> {
 /// incidents held since are left out where they are used.
 #[derive(Debug)]
 struct StoredNear {
-    /// What they were found for: the report's point, window, radius and family.
+    /// What they were found for: the report's point, window, radius and family (which
+    /// make its search box, [`Matcher::search_box`]).
     asked: ((u64, u64), i64, i64, u64, EventFamily),
-    /// The search box.
-    env: AABB<[f64; 3]>,
     /// The entries in the box that no analyst rejected.
     count: usize,
     /// Those close enough to join, with (distance, gap, limit).
@@ -1708,7 +1707,6 @@ impl<'a> Matcher<'a> {
         }
         StoredNear {
             asked: ask.asked(),
-            env,
             count,
             close,
         }
@@ -1727,7 +1725,7 @@ impl<'a> Matcher<'a> {
         };
         let asked = Ask::new(report, p).asked();
         let near = match self.near_stored.remove(&report.id) {
-            Some(n) if n.asked == asked && n.env == self.search_box(report, p) => n,
+            Some(n) if n.asked == asked => n,
             _ => self.stored_near(stored, report, p),
         };
         let best = self.best_for(report, p, Some(&near));

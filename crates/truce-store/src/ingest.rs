@@ -441,7 +441,7 @@ pub async fn place_group(
             .get(&i.report.source)
             .is_some_and(|s| s.kind == truce_model::report::SourceKind::DataSet)
     });
-    let warm = if data_set_rows {
+    let mut warm = if data_set_rows {
         None
     } else {
         store.warm_index(agreement, config).await?
@@ -619,7 +619,6 @@ pub async fn place_group(
         incidents: matcher.take_changed(),
     });
     drop(matcher);
-    let mut warm = warm;
     if out_of_date && let Some(w) = warm.as_mut() {
         w.forget();
     }

@@ -13,8 +13,8 @@ use truce_engine::compliance::{self, Inputs, Options, ViolationIndex};
 use truce_formats::export::ExportFormat;
 use truce_model::AgreementBundle;
 use truce_model::records::{Evidence, RecordKind};
-use truce_store::IncidentFilter;
 use truce_store::records::StoredRecord;
+use truce_store::{Cursor, IncidentFilter, IncidentOrder, Listed};
 
 /// What the compliance engine reads for one agreement, loaded once per state of the
 /// evidence (see `Store::evidence_fingerprint`).
@@ -293,20 +293,33 @@ pub(crate) fn incident_filter(
         party: q.get("party").cloned(),
         bbox: q.get("bbox").map(|v| bbox(v)).transpose()?,
     };
+    let order = match q.get("sort") {
+        None => IncidentOrder::Number,
+        Some(v) => IncidentOrder::parse(v).ok_or_else(|| {
+            let words: Vec<String> = IncidentOrder::WORDS
+                .iter()
+                .map(|(w, _)| format!("`{w}`"))
+                .collect();
+            ApiError::BadParameter(
+                "sort".into(),
+                format!("`{v}` is not one of {}", words.join(", ")),
+            )
+        })?,
+    };
     let after = q
         .get("cursor")
         .map(|c| {
-            c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            Cursor::parse(order, c).ok_or_else(|| {
                 ApiError::BadParameter(
                     "cursor".into(),
-                    format!("`{c}` is not a cursor given by a `next` link"),
+                    format!("`{c}` is not a cursor given by a `next` link of this order"),
                 )
             })
         })
         .transpose()?;
     let limit = number_param(q, "limit", 1, MAX_LIMIT)?.unwrap_or(100);
     values
-        .check(b, after, limit)
+        .check(b, order, after, limit)
         .map_err(|p| ApiError::BadParameter(p.param.into(), p.reason))
 }
 
@@ -331,56 +344,77 @@ pub(crate) const INCIDENT_PARAMS: &[&str] = &[
     "from", "to", "zone", "type", "status", "party", "bbox", "limit", "cursor",
 ];
 
-/// `GET /api/v1/agreements/{id}/incidents`: incidents in number order, a page at a time.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/incidents", tag = "incidents", params(("fields" = Option<String>, Query, description = "`all` (default): each incident whole; `map`: id, point, status, type, window, perpetrator, reports only"), ("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("limit" = Option<i64>, Query, description = "At most this many (1-10000, default 100)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page")), responses((status = 200, description = "A page of incidents in number order, with `next_cursor`", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+/// `GET /api/v1/agreements/{id}/incidents`: incidents a page at a time, in number order
+/// or by date (`sort`), with how many match in all when asked (`total=true`).
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/incidents", tag = "incidents", params(("fields" = Option<String>, Query, description = "`all` (default): each incident whole; `map`: id, point, status, type, window, perpetrator, reports only"), ("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected; several separated by commas"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("sort" = Option<String>, Query, description = "`number` (default: the order incidents were first reported in), `start` (oldest first) or `-start` (newest first); ties by number"), ("total" = Option<bool>, Query, description = "`true`: also count every incident that matches (`total`), cursor and limit aside"), ("limit" = Option<i64>, Query, description = "At most this many (1-10000, default 100)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page, in the same order")), responses((status = 200, description = "A page of incidents in the order asked for, with `next_cursor` (and `total` when asked)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn incidents(
     State(s): State<AppState>,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<axum::response::Response, ApiError> {
     let mut allowed = INCIDENT_PARAMS.to_vec();
-    allowed.push("fields");
+    allowed.extend(["fields", "sort", "total"]);
     let q = params(q, &allowed)?;
     let b = s.bundle(&id).await?;
     let f = incident_filter(&q, &b)?;
-    match q.get("fields").map(String::as_str) {
-        None | Some("all") => {}
-        Some("map") => {
-            let rows = s.store.incident_points(&id, &f).await?;
-            return Ok(page_of_rows(&rows, f.limit));
+    let total = match q.get("total").map(String::as_str) {
+        None | Some("false") => None,
+        Some("true") => Some(s.store.count_incidents(&id, &f).await?),
+        Some(other) => {
+            return Err(ApiError::BadParameter(
+                "total".into(),
+                format!("`{other}` is not `true` or `false`"),
+            ));
         }
+    };
+    let rows = match q.get("fields").map(String::as_str) {
+        None | Some("all") => {
+            // The stored JSON goes out as it is: no decoding and encoding per incident.
+            s.store.incident_rows(&id, &f).await?
+        }
+        Some("map") => s.store.incident_points(&id, &f).await?,
         Some(other) => {
             return Err(ApiError::BadParameter(
                 "fields".into(),
                 format!("`{other}` is not `all` or `map`"),
             ));
         }
-    }
-    // The stored JSON goes out as it is: no decoding and encoding per incident.
-    let rows = s.store.incident_rows(&id, &f).await?;
-    Ok(page_of_rows(&rows, f.limit))
+    };
+    Ok(page_of_rows(&rows, &f, total))
 }
 
-/// A page of the incident list from rows of (number, JSON text) as the store gives them:
-/// the JSON goes out as it is, with the cursor of the next page when this one is full.
-fn page_of_rows(rows: &[(i64, String)], limit: i64) -> axum::response::Response {
+/// A page of the incident list from rows as the store gives them: the JSON goes out as
+/// it is, with the cursor of the next page when this one is full (and the total when
+/// counted).
+fn page_of_rows(
+    rows: &[Listed],
+    f: &IncidentFilter,
+    total: Option<i64>,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|(n, _)| n.to_string()))
+    let next = (rows.len() as i64 == f.limit)
+        .then(|| {
+            rows.last()
+                .map(|r| Cursor::text(f.order, r.number, r.start_s))
+        })
         .flatten();
-    let mut body = String::with_capacity(rows.iter().map(|(_, b)| b.len() + 1).sum::<usize>() + 64);
+    let mut body = String::with_capacity(rows.iter().map(|r| r.json.len() + 1).sum::<usize>() + 96);
     body.push_str("{\"incidents\":[");
-    for (k, (_, b)) in rows.iter().enumerate() {
+    for (k, r) in rows.iter().enumerate() {
         if k > 0 {
             body.push(',');
         }
-        body.push_str(b);
+        body.push_str(&r.json);
     }
     body.push_str(&format!(
-        "],\"returned\":{},\"next_cursor\":{}}}",
+        "],\"returned\":{},\"next_cursor\":{}",
         rows.len(),
         next.map_or_else(|| "null".to_owned(), |n| format!("\"{n}\""))
     ));
+    if let Some(n) = total {
+        body.push_str(&format!(",\"total\":{n}"));
+    }
+    body.push('}');
     let mut r = body.into_response();
     r.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,

@@ -15,16 +15,96 @@ pub struct IncidentFilter {
     pub zone: Option<String>,
     /// Only this event type.
     pub event_type: Option<String>,
-    /// Only this status.
-    pub status: Option<String>,
+    /// Only these statuses (any when empty).
+    pub status: Vec<String>,
     /// Only incidents attributed to, or claimed against, this actor.
     pub party: Option<String>,
     /// Only incidents inside `[min lon, min lat, max lon, max lat]`.
     pub bbox: Option<[f64; 4]>,
-    /// Start after this incident number (cursor).
-    pub after: Option<i64>,
+    /// The order of the list.
+    pub order: IncidentOrder,
+    /// Start after this place in the order (the last row of the previous page).
+    pub after: Option<Cursor>,
     /// At most this many.
     pub limit: i64,
+}
+
+/// The order a list of incidents comes in. Every order is total (ties broken by the
+/// incident number), so a cursor names one place in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IncidentOrder {
+    /// By incident number: the order they were first reported in.
+    #[default]
+    Number,
+    /// Oldest first, by the start of the incident's window.
+    Oldest,
+    /// Newest first, by the start of the incident's window.
+    Newest,
+}
+
+impl IncidentOrder {
+    /// The words an order is asked for by (`sort=`), with their meaning.
+    pub const WORDS: [(&'static str, IncidentOrder); 3] = [
+        ("number", IncidentOrder::Number),
+        ("start", IncidentOrder::Oldest),
+        ("-start", IncidentOrder::Newest),
+    ];
+
+    /// The order named by one of [`IncidentOrder::WORDS`].
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::WORDS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, o)| *o)
+    }
+}
+
+/// A place in a list of incidents: after the incident with this number, which starts at
+/// `start_s` (read only when the list is in start order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// The incident number.
+    pub number: i64,
+    /// Its window's start, Unix seconds.
+    pub start_s: i64,
+}
+
+impl Cursor {
+    /// The cursor after an incident, as text for a `next_cursor`: the number alone in
+    /// number order, `start_number` otherwise.
+    pub fn text(order: IncidentOrder, number: i64, start_s: i64) -> String {
+        match order {
+            IncidentOrder::Number => number.to_string(),
+            IncidentOrder::Oldest | IncidentOrder::Newest => format!("{start_s}_{number}"),
+        }
+    }
+
+    /// Reads a cursor given by [`Cursor::text`] for the same order.
+    pub fn parse(order: IncidentOrder, text: &str) -> Option<Self> {
+        let number = |t: &str| t.parse::<i64>().ok().filter(|n| *n >= 0);
+        match order {
+            IncidentOrder::Number => Some(Cursor {
+                number: number(text)?,
+                start_s: 0,
+            }),
+            IncidentOrder::Oldest | IncidentOrder::Newest => {
+                let (start, n) = text.rsplit_once('_')?;
+                Some(Cursor {
+                    number: number(n)?,
+                    start_s: start.parse().ok()?,
+                })
+            }
+        }
+    }
+
+    /// Whether an incident comes after this place in the order.
+    pub fn comes_after(&self, order: IncidentOrder, number: i64, start_s: i64) -> bool {
+        match order {
+            IncidentOrder::Number => number > self.number,
+            IncidentOrder::Oldest => (start_s, number) > (self.start_s, self.number),
+            IncidentOrder::Newest => (start_s, number) < (self.start_s, self.number),
+        }
+    }
 }
 
 /// Incident filters as a person gives them (command line, query string), before they
@@ -39,7 +119,7 @@ pub struct FilterValues {
     pub zone: Option<String>,
     /// Event type word.
     pub event_type: Option<String>,
-    /// Status word.
+    /// Status words, comma-separated (`unverified,disputed`).
     pub status: Option<String>,
     /// Actor id.
     pub party: Option<String>,
@@ -85,7 +165,8 @@ impl FilterValues {
     pub fn check(
         self,
         bundle: &truce_model::AgreementBundle,
-        after: Option<i64>,
+        order: IncidentOrder,
+        after: Option<Cursor>,
         limit: i64,
     ) -> Result<IncidentFilter, FilterProblem> {
         use truce_model::diag::suggest;
@@ -115,16 +196,20 @@ impl FilterValues {
             let hint = suggest(t, truce_model::report::EventType::ALL.iter().copied());
             return Err(bad("type", format!("unknown event type `{t}`; {hint}")));
         }
-        if let Some(st) = &self.status
-            && IncidentStatus::parse(st).is_none()
-        {
-            return Err(bad(
-                "status",
-                format!(
-                    "unknown status `{st}`; one of {}",
-                    IncidentStatus::ALL.join(", ")
-                ),
-            ));
+        let mut status: Vec<String> = Vec::new();
+        for st in self.status.iter().flat_map(|s| s.split(',')).map(str::trim) {
+            if IncidentStatus::parse(st).is_none() {
+                return Err(bad(
+                    "status",
+                    format!(
+                        "unknown status `{st}`; one of {}, or several separated by commas",
+                        IncidentStatus::ALL.join(", ")
+                    ),
+                ));
+            }
+            if !status.iter().any(|s| s == st) {
+                status.push(st.to_owned());
+            }
         }
         if let Some(p) = &self.party
             && bundle.agreement.actor(p).is_none()
@@ -140,9 +225,10 @@ impl FilterValues {
             to_s: self.to.map(|d| day("to", d, 1)).transpose()?,
             zone,
             event_type: self.event_type,
-            status: self.status,
+            status,
             party: self.party,
             bbox: self.bbox,
+            order,
             after,
             limit,
         })

@@ -46,9 +46,9 @@ pub mod verify;
 pub mod warm;
 
 use audit::{Chain, Note};
-pub use filter::{FilterProblem, FilterValues, IncidentFilter, check_bbox};
+pub use filter::{Cursor, FilterProblem, FilterValues, IncidentFilter, IncidentOrder, check_bbox};
 use jiff::Timestamp;
-pub use queries::IncidentDetail;
+pub use queries::{IncidentDetail, Listed};
 pub use reports::{Batch, Current, Encoded, NewReport, Raw, Versions};
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -16,7 +16,7 @@
 //! times a read's length apart): under a steady stream of others' writes the database
 //! answers most queries, as it does without the copy.
 
-use crate::filter::IncidentFilter;
+use crate::filter::{IncidentFilter, IncidentOrder};
 use crate::sql::{cells_of, grid_cell};
 use crate::{Result, Store};
 use std::collections::{HashMap, HashSet};
@@ -196,7 +196,7 @@ pub struct PageIndex {
     longest: i64,
 }
 
-/// A page of the index, in number order.
+/// A page of the index, in the order its filter asked for.
 #[derive(Debug)]
 pub struct Page<'a> {
     index: &'a PageIndex,
@@ -204,14 +204,19 @@ pub struct Page<'a> {
 }
 
 impl Page<'_> {
-    /// The incident numbers.
+    /// The incident numbers, in the page's order.
     pub fn numbers(&self) -> Vec<i64> {
         self.hits.iter().map(|s| s.number).collect()
     }
 
-    /// Each incident's number and map point JSON, the same as [`PointRow::map_json`] of
-    /// its columns.
-    pub fn map_points(&self) -> Vec<(i64, String)> {
+    /// Each incident's number and window start, in the page's order.
+    pub fn places(&self) -> Vec<(i64, i64)> {
+        self.hits.iter().map(|s| (s.number, s.start_s)).collect()
+    }
+
+    /// Each incident's map point JSON, the same as [`PointRow::map_json`] of its
+    /// columns.
+    pub fn map_points(&self) -> Vec<crate::queries::Listed> {
         let text = |w: u16| {
             self.index
                 .words
@@ -234,7 +239,11 @@ impl Page<'_> {
                     reports: i64::from(r.reports),
                 }
                 .write(&mut out);
-                (r.number, String::from_utf8(out).unwrap_or_default())
+                crate::queries::Listed {
+                    number: r.number,
+                    start_s: r.start_s,
+                    json: String::from_utf8(out).unwrap_or_default(),
+                }
             })
             .collect()
     }
@@ -494,7 +503,7 @@ impl PageIndex {
             .and_then(|k| u16::try_from(k).ok())
     }
 
-    /// The page the filter asks for (cursor and limit included), in number order;
+    /// The page the filter asks for (cursor and limit included), in the filter's order;
     /// `None` when the filter needs what is not held (see [`PageIndex::answers`]).
     pub fn page(&self, f: &IncidentFilter) -> Option<Page<'_>> {
         if !Self::answers(f) {
@@ -505,14 +514,19 @@ impl PageIndex {
             hits: Vec::new(),
         };
         let limit = usize::try_from(f.limit.max(0)).unwrap_or(0);
-        // A type or status never seen matches nothing.
-        let word = |v: &Option<String>| match v {
-            None => Ok(None),
-            Some(t) => self.word(t).map(Some).ok_or(()),
+        // A type never seen matches nothing, and so does a status never seen.
+        let event_type = match &f.event_type {
+            None => None,
+            Some(t) => match self.word(t) {
+                Some(w) => Some(w),
+                None => return Some(empty),
+            },
         };
-        let (Ok(event_type), Ok(status)) = (word(&f.event_type), word(&f.status)) else {
+        let statuses: Vec<u16> = f.status.iter().filter_map(|s| self.word(s)).collect();
+        if !f.status.is_empty() && statuses.is_empty() {
             return Some(empty);
-        };
+        }
+        let order = f.order;
         let keep = |s: &Slot| {
             f.from_s.is_none_or(|v| s.end_s > v)
                 && f.to_s.is_none_or(|v| s.start_s < v)
@@ -520,8 +534,9 @@ impl PageIndex {
                     s.lon >= w && s.lat >= so && s.lon <= e && s.lat <= n
                 })
                 && event_type.is_none_or(|t| s.event_type == t)
-                && status.is_none_or(|v| s.status == v)
-                && f.after.is_none_or(|a| s.number > a)
+                && (statuses.is_empty() || statuses.contains(&s.status))
+                && f.after
+                    .is_none_or(|a| a.comes_after(order, s.number, s.start_s))
         };
         // Starts that can match: a window ending after `from` starts after `from` minus
         // the longest window.
@@ -540,6 +555,21 @@ impl PageIndex {
                 let hi = list.partition_point(|s| s.start_s < last).max(lo);
                 hits.extend(list[lo..hi].iter().filter(|s| keep(s)));
             }
+        } else if order != IncidentOrder::Number {
+            // Start order already, over the starts that can match: the first `limit`
+            // that match, from the front or from the back.
+            let list = &self.by_start;
+            let lo = list.partition_point(|a| self.slot(a).start_s < first);
+            let hi = list
+                .partition_point(|a| self.slot(a).start_s < last)
+                .max(lo);
+            let range = list[lo..hi].iter().map(|a| self.slot(a));
+            let hits = if order == IncidentOrder::Newest {
+                range.rev().filter(|s| keep(s)).take(limit).collect()
+            } else {
+                range.filter(|s| keep(s)).take(limit).collect()
+            };
+            return Some(Page { index: self, hits });
         } else if f.from_s.is_some() || f.to_s.is_some() {
             let list = &self.by_start;
             let lo = list.partition_point(|a| self.slot(a).start_s < first);
@@ -556,7 +586,7 @@ impl PageIndex {
             // Number order already: the first `limit` that match.
             let start = f.after.map_or(0, |a| {
                 self.by_number
-                    .partition_point(|at| self.slot(at).number <= a)
+                    .partition_point(|at| self.slot(at).number <= a.number)
             });
             let hits = self.by_number[start..]
                 .iter()
@@ -566,14 +596,20 @@ impl PageIndex {
                 .collect();
             return Some(Page { index: self, hits });
         }
+        // The place of a slot in the order, as one key that sorts ascending.
+        let key = |s: &&Slot| match order {
+            IncidentOrder::Number => (s.number, 0),
+            IncidentOrder::Oldest => (s.start_s, s.number),
+            IncidentOrder::Newest => (s.start_s.saturating_neg(), s.number.saturating_neg()),
+        };
         if hits.len() > limit {
             if limit == 0 {
                 return Some(empty);
             }
-            hits.select_nth_unstable_by_key(limit - 1, |s| s.number);
+            hits.select_nth_unstable_by_key(limit - 1, key);
             hits.truncate(limit);
         }
-        hits.sort_unstable_by_key(|s| s.number);
+        hits.sort_unstable_by_key(key);
         Some(Page { index: self, hits })
     }
 }

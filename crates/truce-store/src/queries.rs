@@ -31,8 +31,13 @@ macro_rules! push_incident_filter {
         if let Some(t) = &f.event_type {
             $qb.push(" AND i.event_type = ").push_bind(t.clone());
         }
-        if let Some(s) = &f.status {
-            $qb.push(" AND i.status = ").push_bind(s.clone());
+        if !f.status.is_empty() {
+            $qb.push(" AND i.status IN (");
+            let mut list = $qb.separated(", ");
+            for s in &f.status {
+                list.push_bind(s.clone());
+            }
+            $qb.push(")");
         }
         if let Some(p) = &f.party {
             // Claimed parties are stored as `|a|b|`: a whole-word match.
@@ -83,20 +88,58 @@ macro_rules! push_incident_page {
         if let (Some(from), Some(longest)) = (f.from_s, $longest) {
             $qb.push(" AND i.start_s >= ").push_bind(from - longest - 1);
         }
-        if let Some(a) = f.after {
-            $qb.push(" AND i.number > ").push_bind(a);
+        use crate::filter::IncidentOrder;
+        match (f.order, f.after) {
+            (_, None) => {}
+            (IncidentOrder::Number, Some(a)) => {
+                $qb.push(" AND i.number > ").push_bind(a.number);
+            }
+            (IncidentOrder::Oldest, Some(a)) => {
+                $qb.push(" AND (i.start_s > ")
+                    .push_bind(a.start_s)
+                    .push(" OR (i.start_s = ")
+                    .push_bind(a.start_s)
+                    .push(" AND i.number > ")
+                    .push_bind(a.number)
+                    .push("))");
+            }
+            (IncidentOrder::Newest, Some(a)) => {
+                $qb.push(" AND (i.start_s < ")
+                    .push_bind(a.start_s)
+                    .push(" OR (i.start_s = ")
+                    .push_bind(a.start_s)
+                    .push(" AND i.number < ")
+                    .push_bind(a.number)
+                    .push("))");
+            }
         }
         // With a box or a time window, the cell and time indexes narrow the rows first
         // and the few found are sorted; `+` keeps SQLite from walking the number index
-        // instead (PostgreSQL reads it as plain arithmetic).
-        let order = if f.bbox.is_some() || f.from_s.is_some() || f.to_s.is_some() {
-            "+i.number"
-        } else {
-            "i.number"
+        // instead (PostgreSQL reads it as plain arithmetic). Start orders walk the time
+        // index.
+        let order = match f.order {
+            IncidentOrder::Oldest => "i.start_s, i.number",
+            IncidentOrder::Newest => "i.start_s DESC, i.number DESC",
+            IncidentOrder::Number if f.bbox.is_some() || f.from_s.is_some() || f.to_s.is_some() => {
+                "+i.number"
+            }
+            IncidentOrder::Number => "i.number",
         };
         $qb.push(format!(" ORDER BY {order} LIMIT "))
             .push_bind(f.limit.max(0));
     }};
+}
+
+/// One incident of a list as the store gives it: its number and start (what a cursor
+/// after it needs) and its JSON, sent on as it is.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Listed {
+    /// The N of `inc-N`.
+    pub number: i64,
+    /// Window start, Unix seconds.
+    pub start_s: i64,
+    /// The incident (or its map point) as JSON.
+    pub json: String,
 }
 
 /// An incident with everything behind it.
@@ -111,33 +154,36 @@ pub struct IncidentDetail {
 }
 
 impl Store {
-    /// Incidents matching the filter, in number order (a stable order for cursors).
+    /// Incidents matching the filter, in its order (every order is total, for cursors).
     pub async fn incidents(&self, agreement: &str, f: &IncidentFilter) -> Result<Vec<Incident>> {
         self.incident_rows(agreement, f)
             .await?
             .iter()
-            .map(|(_, b)| decode("incident", b))
+            .map(|r| decode("incident", &r.json))
             .collect()
     }
 
-    /// The same as [`Store::incidents`], as (number, stored JSON) pairs: a server can send
+    /// The same as [`Store::incidents`], each with its stored JSON: a server can send
     /// the JSON on without decoding and encoding it again. A store keeping incident pages
     /// in memory picks the page there and reads only its bodies.
-    pub async fn incident_rows(
-        &self,
-        agreement: &str,
-        f: &IncidentFilter,
-    ) -> Result<Vec<(i64, String)>> {
+    pub async fn incident_rows(&self, agreement: &str, f: &IncidentFilter) -> Result<Vec<Listed>> {
         if let Some(index) = self.page_index_for(agreement, f).await?
             && let Some(page) = index.page(f)
         {
-            return self.bodies(&page.numbers()).await;
+            return self.bodies(&page.places()).await;
         }
         let longest = self.longest_window(agreement, f).await?;
         on_pool!(self, pool, DB, {
             let mut qb = sqlx::QueryBuilder::<DB>::new("");
-            push_incident_page!(self, qb, agreement, f, "i.number, i.body", longest);
-            Ok(qb.build_query_as::<(i64, String)>().fetch_all(pool).await?)
+            push_incident_page!(
+                self,
+                qb,
+                agreement,
+                f,
+                "i.number, i.start_s, i.body AS json",
+                longest
+            );
+            Ok(qb.build_query_as::<Listed>().fetch_all(pool).await?)
         })
     }
 
@@ -154,21 +200,31 @@ impl Store {
         self.page_index(agreement).await
     }
 
-    /// The stored JSON of these incidents, in their order.
-    async fn bodies(&self, numbers: &[i64]) -> Result<Vec<(i64, String)>> {
-        if numbers.is_empty() {
+    /// The stored JSON of these incidents (number, start), in their order.
+    async fn bodies(&self, places: &[(i64, i64)]) -> Result<Vec<Listed>> {
+        if places.is_empty() {
             return Ok(Vec::new());
         }
+        let numbers: Vec<i64> = places.iter().map(|(n, _)| *n).collect();
         // Numbers are unique across agreements: the unique index finds each row.
         let sql = format!(
             "SELECT number, body FROM incidents WHERE number IN ({})",
-            sql_list(numbers)
+            sql_list(&numbers)
         );
-        let mut rows: Vec<(i64, String)> = on_pool!(self, pool, DB, {
+        let rows: Vec<(i64, String)> = on_pool!(self, pool, DB, {
             sqlx::query_as(&sql).fetch_all(pool).await?
         });
-        rows.sort_unstable_by_key(|(n, _)| *n);
-        Ok(rows)
+        let mut body: std::collections::HashMap<i64, String> = rows.into_iter().collect();
+        Ok(places
+            .iter()
+            .filter_map(|&(number, start_s)| {
+                body.remove(&number).map(|json| Listed {
+                    number,
+                    start_s,
+                    json,
+                })
+            })
+            .collect())
     }
 
     /// The same page as [`Store::incident_rows`], as map points: only what a map draws
@@ -178,7 +234,7 @@ impl Store {
         &self,
         agreement: &str,
         f: &IncidentFilter,
-    ) -> Result<Vec<(i64, String)>> {
+    ) -> Result<Vec<Listed>> {
         if let Some(index) = self.page_index_for(agreement, f).await?
             && let Some(page) = index.page(f)
         {
@@ -194,7 +250,11 @@ impl Store {
             .into_iter()
             .map(|r| {
                 let r = crate::pages::point_row(r);
-                (r.number, r.map_json())
+                Listed {
+                    number: r.number,
+                    start_s: r.start_s,
+                    json: r.map_json(),
+                }
             })
             .collect())
     }

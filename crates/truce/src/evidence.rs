@@ -190,7 +190,12 @@ impl FilterArgs {
             bbox: self.bbox.as_ref().map(|b| [b[0], b[1], b[2], b[3]]),
         };
         values
-            .check(bundle, after, limit)
+            .check(
+                bundle,
+                truce_store::IncidentOrder::Number,
+                after.map(|number| truce_store::Cursor { number, start_s: 0 }),
+                limit,
+            )
             .map_err(|p| BadInput(format!("--{}: {}", p.param, p.reason)).into())
     }
 }

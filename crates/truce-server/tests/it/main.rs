@@ -389,6 +389,99 @@ async fn the_scorecard_its_explanations_and_alerts_are_served_for_any_date() {
 }
 
 #[tokio::test]
+async fn incidents_come_by_date_either_way_under_several_statuses_with_their_total() {
+    for (guard, store, s) in states().await {
+        let starts = |page: &serde_json::Value| -> Vec<String> {
+            page["incidents"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|i| i["window"]["start"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        // Oldest first, one a page, following the cursor: every incident once, by date,
+        // with the total on each page.
+        for (sort, fields) in [("start", "all"), ("-start", "map"), ("number", "all")] {
+            let mut seen: Vec<String> = Vec::new();
+            let mut ids: Vec<String> = Vec::new();
+            let mut cursor: Option<String> = None;
+            for _ in 0..10 {
+                let q = format!(
+                    "/api/v1/agreements/nk-2020/incidents?sort={sort}&fields={fields}&limit=1&total=true{}",
+                    cursor
+                        .as_ref()
+                        .map(|c| format!("&cursor={c}"))
+                        .unwrap_or_default()
+                );
+                let (status, _, page) = get(&s, &q).await;
+                assert_eq!(status, StatusCode::OK, "{q}: {page}");
+                assert_eq!(page["total"], 3, "{q}: the total counts every match");
+                let at = match fields {
+                    "map" => page["incidents"][0]["start"].as_str(),
+                    _ => page["incidents"][0]["window"]["start"].as_str(),
+                };
+                seen.extend(at.map(str::to_owned));
+                ids.extend(page["incidents"][0]["id"].as_str().map(str::to_owned));
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_owned()),
+                    None => break,
+                }
+            }
+            assert_eq!(ids.len(), 3, "{sort}: every incident once ({ids:?})");
+            let mut sorted = seen.clone();
+            sorted.sort();
+            if sort == "-start" {
+                sorted.reverse();
+            }
+            if sort != "number" {
+                assert_eq!(seen, sorted, "{sort}: in date order");
+            }
+        }
+        let (_, _, all) = get(&s, "/api/v1/agreements/nk-2020/incidents?sort=start").await;
+        let mut sorted = starts(&all);
+        sorted.sort();
+        assert_eq!(starts(&all), sorted);
+        assert!(all.get("total").is_none(), "counted only when asked: {all}");
+        // Several statuses at once, as a verification queue asks.
+        let statuses: Vec<String> = all["incidents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| i["status"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        let first = statuses[0].clone();
+        let other = if first == "rejected" {
+            "confirmed"
+        } else {
+            "rejected"
+        };
+        let (status, _, both) = get(
+            &s,
+            &format!("/api/v1/agreements/nk-2020/incidents?status={first},{other}&total=true"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{both}");
+        let want = statuses
+            .iter()
+            .filter(|x| **x == first || *x == other)
+            .count();
+        assert_eq!(both["total"], want, "{both}");
+        for (query, param) in [
+            ("sort=date", "sort"),
+            ("sort=start&cursor=12", "cursor"),
+            ("status=unverified,unverifed", "status"),
+            ("total=yes", "total"),
+        ] {
+            let (status, _, p) =
+                get(&s, &format!("/api/v1/agreements/nk-2020/incidents?{query}")).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {p}");
+            assert_eq!(p["invalid-params"][0]["name"], param, "{query}: {p}");
+        }
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
 async fn incidents_page_by_cursor_and_refuse_bad_filters_by_name() {
     for (guard, store, s) in states().await {
         let (status, _, page) = get(&s, "/api/v1/agreements/nk-2020/incidents?limit=2").await;

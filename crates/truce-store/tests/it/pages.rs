@@ -5,7 +5,7 @@ use super::nk2020;
 use truce_engine::incidents::{Attribution, Incident, IncidentStatus};
 use truce_model::report::{Estimate, EventType, Window};
 use truce_store::testing::fresh_all;
-use truce_store::{Batch, IncidentFilter, Store};
+use truce_store::{Batch, Cursor, IncidentFilter, IncidentOrder, Store};
 
 /// A small deterministic generator (64-bit LCG, high bits).
 struct Rng(u64);
@@ -124,13 +124,23 @@ fn filter(rng: &mut Rng) -> IncidentFilter {
         1 => f.event_type = Some("air-strike".into()),
         _ => {}
     }
-    match rng.below(6) {
-        0 => f.status = Some("disputed".into()),
-        1 => f.status = Some("no-such-status".into()),
+    match rng.below(7) {
+        0 => f.status = vec!["disputed".into()],
+        1 => f.status = vec!["no-such-status".into()],
+        2 => f.status = vec!["unverified".into(), "disputed".into()],
+        3 => f.status = vec!["no-such-status".into(), "confirmed".into()],
         _ => {}
     }
+    f.order = [
+        IncidentOrder::Number,
+        IncidentOrder::Oldest,
+        IncidentOrder::Newest,
+    ][rng.below(3) as usize];
     if rng.below(4) == 0 {
-        f.after = Some(i64::try_from(rng.below(1_500)).unwrap_or(0));
+        f.after = Some(Cursor {
+            number: i64::try_from(rng.below(1_500)).unwrap_or(0),
+            start_s: hour(rng),
+        });
     }
     f
 }
@@ -175,8 +185,8 @@ async fn incident_pages_in_memory_answer_exactly_what_the_database_answers() {
             let want = plain.incident_rows("nk-2020", &f).await.expect("sql");
             let got = paged.incident_rows("nk-2020", &f).await.expect("memory");
             assert_eq!(
-                got.iter().map(|r| r.0).collect::<Vec<_>>(),
-                want.iter().map(|r| r.0).collect::<Vec<_>>(),
+                got.iter().map(|r| r.number).collect::<Vec<_>>(),
+                want.iter().map(|r| r.number).collect::<Vec<_>>(),
                 "filter {k}: {f:?}"
             );
             assert_eq!(got, want, "filter {k}: the same stored JSON");
@@ -186,26 +196,64 @@ async fn incident_pages_in_memory_answer_exactly_what_the_database_answers() {
             nonempty += usize::from(!want.is_empty());
         }
         assert!(nonempty > 150, "most filters find something ({nonempty})");
-        // Following the cursor through a box and window gives the same pages.
-        let mut f = IncidentFilter {
-            bbox: Some([46.0, 39.3, 47.4, 40.4]),
-            from_s: Some(START + 30 * 86_400),
-            to_s: Some(START + 200 * 86_400),
-            limit: 50,
-            ..IncidentFilter::default()
-        };
-        let mut pages = 0;
-        loop {
-            let want = plain.incident_rows("nk-2020", &f).await.expect("sql");
-            let got = paged.incident_rows("nk-2020", &f).await.expect("memory");
-            assert_eq!(got, want, "page {pages}");
-            pages += 1;
-            match want.last() {
-                Some((n, _)) if want.len() == 50 => f.after = Some(*n),
-                _ => break,
+        // Following the cursor, in every order, with and without a box and window, gives
+        // the same pages, each incident once, in the order asked for.
+        for (order, bbox) in [
+            IncidentOrder::Number,
+            IncidentOrder::Oldest,
+            IncidentOrder::Newest,
+        ]
+        .into_iter()
+        .flat_map(|o| [(o, true), (o, false)])
+        {
+            let mut f = IncidentFilter {
+                bbox: bbox.then_some([46.0, 39.3, 47.4, 40.4]),
+                from_s: bbox.then_some(START + 30 * 86_400),
+                to_s: bbox.then_some(START + 200 * 86_400),
+                order,
+                limit: 50,
+                ..IncidentFilter::default()
+            };
+            let mut pages = 0;
+            let mut seen: Vec<(i64, i64)> = Vec::new();
+            loop {
+                let want = plain.incident_rows("nk-2020", &f).await.expect("sql");
+                let got = paged.incident_rows("nk-2020", &f).await.expect("memory");
+                assert_eq!(got, want, "{order:?}, box {bbox}: page {pages}");
+                pages += 1;
+                seen.extend(want.iter().map(|r| (r.start_s, r.number)));
+                match want.last() {
+                    Some(r) if want.len() == 50 => {
+                        f.after = Some(Cursor {
+                            number: r.number,
+                            start_s: r.start_s,
+                        });
+                    }
+                    _ => break,
+                }
             }
+            assert!(pages > 3, "{order:?}: {pages} pages");
+            let mut sorted = seen.clone();
+            match order {
+                IncidentOrder::Number => sorted.sort_by_key(|p| p.1),
+                IncidentOrder::Oldest => sorted.sort(),
+                IncidentOrder::Newest => sorted.sort_by(|a, b| b.cmp(a)),
+            }
+            sorted.dedup();
+            assert_eq!(seen, sorted, "{order:?}: every incident once, in order");
+            let all = IncidentFilter {
+                bbox: f.bbox,
+                from_s: f.from_s,
+                to_s: f.to_s,
+                ..IncidentFilter::default()
+            };
+            let count = plain.count_incidents("nk-2020", &all).await.expect("count");
+            assert_eq!(
+                seen.len() as i64,
+                count,
+                "{order:?}: the pages hold every match"
+            );
         }
-        assert!(pages > 3, "{pages} pages");
         // Zones and parties' claims are not held in memory: the database answers them.
         let zone = IncidentFilter {
             zone: Some("lachin-corridor".into()),
@@ -239,7 +287,8 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
             ..IncidentFilter::default()
         };
         let before = paged.incident_points("nk-2020", &all).await.expect("list");
-        let located = |number: i64, list: &[(i64, String)]| list.iter().any(|(n, _)| *n == number);
+        let located =
+            |number: i64, list: &[truce_store::Listed]| list.iter().any(|r| r.number == number);
         let same_answers = |rng: &mut Rng| {
             let filters: Vec<IncidentFilter> = (0..60).map(|_| filter(rng)).collect();
             let (paged, plain) = (paged.clone(), plain.clone());
@@ -309,7 +358,7 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
             .incident_points(
                 "nk-2020",
                 &IncidentFilter {
-                    status: Some("rejected".into()),
+                    status: vec!["rejected".into()],
                     bbox: Some([47.0, 40.0, 47.2, 40.1]),
                     limit: 10_000,
                     ..IncidentFilter::default()

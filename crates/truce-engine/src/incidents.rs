@@ -193,7 +193,8 @@ pub struct PlacementWarning {
     pub report: String,
     /// What happened.
     pub message: String,
-    /// Candidate place ids when the name was ambiguous.
+    /// Candidate place ids: the places an ambiguous name names, or those a name no
+    /// place has comes close to.
     pub candidates: Vec<String>,
 }
 
@@ -1547,10 +1548,23 @@ impl<'a> Matcher<'a> {
         match found.matches.as_slice() {
             [one] => Some((one.place.lon, one.place.lat)),
             [] => {
+                let near = self.gazetteer.near_misses(name, 3);
+                let hint = if near.is_empty() {
+                    "the report stays unplaced: give its coordinates".to_owned()
+                } else {
+                    let names: Vec<String> = near
+                        .iter()
+                        .map(|(p, n)| format!("“{n}” ({})", p.display))
+                        .collect();
+                    format!(
+                        "did you mean {}? The report stays unplaced until it is given a known name or coordinates",
+                        names.join(" or ")
+                    )
+                };
                 self.warnings.push(PlacementWarning {
                     report: r.id.clone(),
-                    message: format!("no place in the gazetteer is called “{name}”"),
-                    candidates: Vec::new(),
+                    message: format!("no place in the gazetteer is called “{name}”; {hint}"),
+                    candidates: near.iter().map(|(p, _)| p.id.clone()).collect(),
                 });
                 None
             }

@@ -514,6 +514,43 @@ impl Gazetteer {
         self.places.iter().find(|p| p.id == id)
     }
 
+    /// Places with a name close to one nobody is called (a likely typo or another
+    /// transliteration), closest first, at most `n`: each with the name that came
+    /// closest. Names are compared folded (no case, diacritics or separators) and also
+    /// as sound skeletons, so "Shushy" finds Shusha and "Xankendy" finds Khankendi.
+    pub fn near_misses(&self, query: &str, n: usize) -> Vec<(&Place, &str)> {
+        let keys = [fold(query), skeleton(query)];
+        let mut found: Vec<(usize, u64, &Place, &str)> = Vec::new();
+        for place in &self.places {
+            let best = place
+                .names()
+                .into_iter()
+                .filter_map(|name| {
+                    let d = [fold(name), skeleton(name)]
+                        .iter()
+                        .zip(&keys)
+                        .filter(|(k, q)| !k.is_empty() && !q.is_empty())
+                        .map(|(k, q)| {
+                            let d = strsim::damerau_levenshtein(q, k);
+                            // A third of the longer key, rounded up, and never the whole
+                            // query: close enough to be the same name mistyped.
+                            let most = q.chars().count().max(k.chars().count()).div_ceil(3);
+                            (d <= most && d < q.chars().count()).then_some(d)
+                        })
+                        .flatten()
+                        .min()?;
+                    Some((d, name))
+                })
+                .min_by_key(|(d, _)| *d);
+            if let Some((d, name)) = best {
+                found.push((d, place.population.unwrap_or(0), place, name));
+            }
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.id.cmp(&b.2.id)));
+        found.truncate(n);
+        found.into_iter().map(|(_, _, p, name)| (p, name)).collect()
+    }
+
     /// Finds places by any name variant.
     pub fn find(&self, query: &str) -> Lookup<'_> {
         let keys = [exact_key(query), fold(query), skeleton(query)];

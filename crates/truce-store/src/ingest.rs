@@ -586,7 +586,23 @@ pub async fn place_group(
             }
         }
         out.warnings.extend(incoming.warnings);
+        let warned = matcher.warnings().len();
         let decision = matcher.add(&report, source);
+        // A place name the gazetteer does not know, or knows for several places: the
+        // report is kept, unplaced, and its sender told (with the names it may mean).
+        for w in &matcher.warnings()[warned..] {
+            out.warnings.push(Warning {
+                line: incoming.line,
+                column: match incoming.raw_format {
+                    "jsonl" => "/location/place",
+                    "acled" => "location",
+                    "ucdp" => "where_coordinates",
+                    _ => "place",
+                }
+                .to_owned(),
+                message: w.message.clone(),
+            });
+        }
         out.summary.accepted = 1;
         if decision.new {
             out.summary.new_incidents = 1;

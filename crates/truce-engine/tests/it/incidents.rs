@@ -331,6 +331,43 @@ fn an_ambiguous_place_name_is_a_warning_not_a_guess() {
 }
 
 #[test]
+fn an_unknown_place_name_is_a_warning_naming_the_places_it_may_mean() {
+    let b = nk2020();
+    for (typed, meant) in [
+        ("Shusah", "shusha"),
+        ("Khnakendi", "khankendi"),
+        ("Lahcin", "lachin"),
+    ] {
+        let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
+        let mut r = report(&reports()[4]);
+        r.location.place_name = Some(typed.into());
+        r.location.point = None;
+        let d = m.add(&r, &sources()[7]);
+        assert!(d.new, "{typed}: {}", d.reason);
+        assert!(m.incidents()[0].point.is_none(), "{typed}: never guessed");
+        let w = &m.warnings()[0];
+        assert!(w.message.contains("did you mean"), "{typed}: {}", w.message);
+        assert_eq!(
+            w.candidates.first().map(String::as_str),
+            Some(meant),
+            "{typed}: {w:?}"
+        );
+    }
+    // Nothing near: no suggestion, only the way out.
+    let mut m = Matcher::new(MatchConfig::default(), &b.zones, &b.gazetteer);
+    let mut r = report(&reports()[4]);
+    r.location.place_name = Some("Qwxzrtpl".into());
+    r.location.point = None;
+    m.add(&r, &sources()[7]);
+    assert!(m.warnings()[0].candidates.is_empty());
+    assert!(
+        m.warnings()[0].message.contains("give its coordinates"),
+        "{}",
+        m.warnings()[0].message
+    );
+}
+
+#[test]
 fn violations_are_counted_per_zone_and_local_day_by_status() {
     let b = nk2020();
     let m = scenario(&b);

@@ -1215,6 +1215,42 @@ async fn submitted_reports_are_matched_once_even_when_retried_with_their_idempot
             Some(2),
             "stored once"
         );
+        // A place name the gazetteer does not know: stored, unplaced, and the sender told
+        // which names it may have meant.
+        let mut typo = body.clone();
+        typo["location"] = serde_json::json!({"place": "Shusah", "precision": 2});
+        typo["text"] = serde_json::json!("Shots heard from the town.");
+        let (status, _, answer) = call(
+            &s,
+            "POST",
+            uri,
+            &[("authorization", bearer.as_str())],
+            Some(typo),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let warning = &answer["warnings"][0];
+        assert_eq!(warning["column"], "/location/place", "{answer}");
+        assert!(
+            warning["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("Shusah")
+                    && m.contains("did you mean")
+                    && m.contains("Shusha")),
+            "{answer}"
+        );
+        let (_, _, unplaced) = get(
+            &s,
+            &format!(
+                "/api/v1/incidents/{}",
+                answer["incident"].as_str().expect("incident")
+            ),
+        )
+        .await;
+        assert!(
+            unplaced["detail"]["incident"]["point"].is_null(),
+            "{unplaced}"
+        );
         // The same report again without a key: nothing is stored twice, and the answer
         // names where it went.
         let plain = [("authorization", bearer.as_str())];

@@ -530,14 +530,13 @@ impl Gazetteer {
                         .iter()
                         .zip(&keys)
                         .filter(|(k, q)| !k.is_empty() && !q.is_empty())
-                        .map(|(k, q)| {
+                        .filter_map(|(k, q)| {
                             let d = strsim::damerau_levenshtein(q, k);
                             // A third of the longer key, rounded up, and never the whole
                             // query: close enough to be the same name mistyped.
                             let most = q.chars().count().max(k.chars().count()).div_ceil(3);
                             (d <= most && d < q.chars().count()).then_some(d)
                         })
-                        .flatten()
                         .min()?;
                     Some((d, name))
                 })

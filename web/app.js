@@ -19,6 +19,7 @@ let pointLayer = null;
 let lastCard = null;
 let zone = "UTC";
 let me = { role: "public", may: ["read"], submit_sources: [], csrf: null, user: null };
+let documentTitles = {};
 
 /// The local calendar day (in the agreement's time zone) of an RFC 3339 instant.
 function localDay(iso) {
@@ -67,10 +68,20 @@ async function post(path, body) {
   return answer;
 }
 
-function saveView() {
+function viewQuery() {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(view)) if (v) q.set(k, v);
-  history.replaceState(null, "", `${location.pathname}?${q}`);
+  return q.toString();
+}
+
+/// The view into the URL, replacing the current history entry.
+function saveView() {
+  history.replaceState(null, "", `${location.pathname}?${viewQuery()}`);
+}
+
+/// The view into the URL as a new history entry (an opened incident): back returns.
+function pushView() {
+  history.pushState(null, "", `${location.pathname}?${viewQuery()}`);
 }
 
 function showError(where, err) {
@@ -78,9 +89,12 @@ function showError(where, err) {
   where.replaceChildren(el("p", { class: "note", role: "alert" }, `Could not load: ${err && err.message ? err.message : err}`));
 }
 
+/// The filters as a query. Every view stops at the "as of" day unless "to" says otherwise:
+/// the map, lists, queue and timeline show what was on record by then.
 function filterQuery(extra = {}) {
   const q = new URLSearchParams();
   for (const k of ["from", "to", "zone", "type", "party", "status"]) if (view[k]) q.set(k, view[k]);
+  if (!view.to && view.as_of) q.set("to", view.as_of);
   for (const [k, v] of Object.entries(extra)) q.set(k, v);
   return q.toString();
 }
@@ -111,6 +125,7 @@ function placeText(i) {
   if (label && reported && !label.toLowerCase().includes(reported.toLowerCase())) return `${label} (as reported: ${reported})`;
   if (label) return label;
   if (reported) return `${reported} (as reported)`;
+  if (i.point) return `${i.point[1].toFixed(3)}° N, ${i.point[0].toFixed(3)}° E`;
   return "no place";
 }
 
@@ -208,10 +223,27 @@ async function loadPoints() {
 
 // --- incidents --------------------------------------------------------------------------
 
+/// One line of a list: date, type, place (marked when the report's place is unknown), and
+/// the status as a word beside its colour.
+function incidentLine(i) {
+  return [
+    el("span", { class: `status-dot st-${i.status}`, "aria-hidden": "true" }),
+    `${localDay(i.window.start)} · ${i.event_type} · ${placeText(i)} · ${i.status}`,
+    i.point ? null : el("span", { class: "tag" }, "unplaced"),
+    " ", el("span", { class: "id" }, i.id),
+  ];
+}
+
+/// The day the views stop at: "to" when given, else the "as of" date.
+function lastDay() {
+  return view.to || view.as_of;
+}
+
 async function loadIncidents() {
   const list = $("incident-list");
+  const sort = view.sort || "-start";
   try {
-    const page = await api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: 2000 })}`);
+    const page = await api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: 2000, sort, total: "true" })}`);
     incidentLayer.clearLayers();
     list.replaceChildren();
     const types = new Set();
@@ -222,33 +254,89 @@ async function loadIncidents() {
         const [x, y] = i.point;
         L.circleMarker([y, x], { radius: 6, color: "#fff", weight: 1, fillColor: STATUS_COLOURS[i.status], fillOpacity: 0.9 })
           .bindTooltip(`${i.id}: ${label} (${i.status})`)
-          .on("click", () => { selectTab("incidents"); showIncident(i.id); })
+          .on("click", () => openIncident(i.id))
           .addTo(incidentLayer);
       }
-      list.append(el("li", { tabindex: "0", "data-id": i.id, onclick: () => showIncident(i.id) },
-        el("span", { class: `status-dot st-${i.status}`, title: i.status }), `${i.id} — ${label}`));
+      list.append(el("li", { tabindex: "0", "data-id": i.id, onclick: () => openIncident(i.id),
+        onkeydown: (e) => { if (e.key === "Enter") openIncident(i.id); } }, ...incidentLine(i)));
     }
+    const order = { "-start": "newest first", start: "oldest first", number: "as first reported" }[sort];
     $("incident-count").textContent = page.next_cursor
-      ? `First ${page.returned} incidents shown; narrow the filters to see the rest.`
-      : `${page.returned} incident(s).`;
+      ? `The first ${page.returned} of ${page.total} incidents up to ${lastDay()}, ${order}; narrow the filters to see the rest.`
+      : `${page.total} incident(s) up to ${lastDay()}, ${order}.`;
     const typeSelect = $("type");
     for (const t of [...types].sort()) {
       if (![...typeSelect.options].some((o) => o.value === t)) typeSelect.append(el("option", { value: t }, t));
     }
     typeSelect.value = view.type || "";
-    if (view.incident) showIncident(view.incident);
+    markCurrent(view.incident);
   } catch (e) {
     showError(list, e);
   }
 }
 
-async function showIncident(id) {
+// --- the incident drawer ----------------------------------------------------------------
+
+let returnFocus = null;
+let renderTicket = 0;
+
+/// Opens an incident in the drawer, with its own URL (`?incident=`): the browser's back
+/// button closes it again, and the link can be shared.
+function openIncident(id, { push = true } = {}) {
+  const drawer = $("drawer");
+  if (drawer.hidden) returnFocus = document.activeElement;
+  if (push && view.incident !== id) {
+    view.incident = id;
+    pushView();
+  } else {
+    view.incident = id;
+    saveView();
+  }
+  drawer.hidden = false;
+  markCurrent(id);
+  return renderIncident(id);
+}
+
+function closeIncident({ push = true } = {}) {
+  const drawer = $("drawer");
+  const had = Boolean(view.incident);
+  delete view.incident;
+  if (had) (push ? pushView() : saveView());
+  drawer.hidden = true;
+  markCurrent(null);
+  showOnMap(null);
+  if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+  returnFocus = null;
+}
+
+/// A ring on the map around the open incident, brought into view.
+let openRing = null;
+function showOnMap(i) {
+  if (openRing) openRing.remove();
+  openRing = null;
+  if (!i || !i.point || !map) return;
+  const [x, y] = i.point;
+  openRing = L.circleMarker([y, x], { radius: 13, color: "#1d2328", weight: 3, fill: false, interactive: false }).addTo(map);
+  if (!map.getBounds().contains([y, x])) map.panTo([y, x]);
+}
+
+/// Marks the open incident in every list, and keeps it in sight there.
+function markCurrent(id) {
+  for (const li of document.querySelectorAll(".pick-list li[data-id]")) {
+    if (li.dataset.id === id) {
+      li.setAttribute("aria-current", "true");
+      li.scrollIntoView({ block: "nearest" });
+    } else li.removeAttribute("aria-current");
+  }
+}
+
+async function renderIncident(id) {
   const box = $("incident-detail");
-  view.incident = id;
-  saveView();
-  box.hidden = false;
+  const ticket = ++renderTicket;
   try {
     const d = await api(`/api/v1/incidents/${encodeURIComponent(id)}`);
+    // A later click won the race: its answer is the one shown.
+    if (ticket !== renderTicket) return;
     const i = d.detail.incident;
     const reports = el("ol", {});
     for (const r of d.detail.reports) {
@@ -263,19 +351,24 @@ async function showIncident(id) {
       const whom = c.perpetrator || (c.perpetrator_as_named ? `${c.perpetrator_as_named} (named by the source; not an actor of the agreement)` : "nobody");
       claims.append(el("li", {}, `${c.source} blames ${whom}`));
     }
-    box.replaceChildren(
-      el("h3", {}, `${i.id}: ${i.event_type}`),
-      el("p", {}, el("span", { class: `status-dot st-${i.status}` }), `${i.status} · ${localTime(i.window.start)} – ${localTime(i.window.end)}`),
+    const title = el("h2", { id: "drawer-title", tabindex: "-1" }, `${i.id}: ${i.event_type}`);
+    const parts = [
+      title,
+      el("p", {}, el("span", { class: `status-dot st-${i.status}`, "aria-hidden": "true" }), `${i.status} · ${localTime(i.window.start)} – ${localTime(i.window.end)}`),
       el("p", {}, `Place: ${placeText(i)}; zones: ${i.zones.join(", ") || "none"}` +
         ((i.possibly_in || []).length ? `; possibly in (location too coarse to be sure): ${i.possibly_in.join(", ")}` : "")),
+      i.point ? null : el("p", { class: "note" }, "Unplaced: no report of it gives a point or a place name the gazetteer knows, so it is not on the map."),
       el("p", {}, `Attribution: ${i.attribution.assessed || (i.attribution.disputed ? "disputed" : "not settled")}`),
-      el("h3", {}, "Claims"), claims,
+      el("h3", {}, "Claims"), claims.childElementCount ? claims : el("p", { class: "note" }, "No source names a perpetrator."),
       el("h3", {}, `Reports (${d.detail.reports.length})`), reports,
       el("h3", {}, "History"), d.history.length ? history : el("p", { class: "note" }, "No analyst action yet."),
       me.may.includes("verify") ? verifyForm(i) : null,
-    );
+    ];
+    box.replaceChildren(...parts.filter((x) => x !== null));
+    title.focus({ preventScroll: true });
+    showOnMap(i);
   } catch (e) {
-    showError(box, e);
+    if (ticket === renderTicket) showError(box, e);
   }
 }
 
@@ -293,29 +386,112 @@ function verifyForm(i) {
     try {
       await post(`/api/v1/agreements/${agreement}/incidents/${encodeURIComponent(i.id)}/status`,
         { status: select.value || null, reason: reason.value });
-      await Promise.all([showIncident(i.id), loadIncidents(), loadTimeline(), loadScorecard(), loadQueue()]);
     } catch (e) {
       problem.textContent = e.params && e.params[0] ? `${e.params[0].name || "request"}: ${e.params[0].reason}` : e.message;
+      return;
     }
+    const fromQueue = view.tab === "queue" && queue.items.some((x) => x.id === i.id);
+    await Promise.all([fromQueue ? nextInQueue(i.id) : renderIncident(i.id), loadIncidents(), loadTimeline(), loadScorecard(),
+      fromQueue ? null : loadQueue()]);
   });
   return el("div", {}, el("h3", {}, "Verify"), form);
 }
 
-async function loadQueue() {
+// --- the verification queue ---------------------------------------------------------------
+
+const QUEUE_PAGE = 50;
+/// The queue as shown: its page (by the API's cursors), the items and the total.
+const queue = { page: 0, cursors: [null], items: [], total: 0 };
+
+async function loadQueue(page = queue.page) {
   const list = $("queue");
   if (!me.may.includes("verify")) return;
   try {
-    const [u, d] = await Promise.all([
-      api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ status: "unverified", limit: 200 })}`),
-      api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ status: "disputed", limit: 200 })}`),
-    ]);
-    const all = [...u.incidents, ...d.incidents].sort((a, b) => a.window.start.localeCompare(b.window.start));
-    list.replaceChildren(...all.map((i) => el("li", { tabindex: "0", "data-id": i.id, onclick: () => { selectTab("incidents"); showIncident(i.id); } },
-      el("span", { class: `status-dot st-${i.status}` }), `${i.id} — ${localDay(i.window.start)} · ${i.event_type} · ${placeText(i)} (${i.status})`)));
-    if (!all.length) list.replaceChildren(el("li", { class: "note" }, "Nothing waits for verification."));
+    const extra = { status: "unverified,disputed", sort: "start", limit: QUEUE_PAGE, total: "true" };
+    if (queue.cursors[page]) extra.cursor = queue.cursors[page];
+    const r = await api(`/api/v1/agreements/${agreement}/incidents?${filterQuery(extra)}`);
+    queue.page = page;
+    queue.items = r.incidents;
+    queue.total = r.total;
+    queue.cursors.length = page + 1;
+    queue.cursors.push(r.next_cursor);
+    list.replaceChildren(...r.incidents.map((i) => el("li", { tabindex: "-1", "data-id": i.id, onclick: () => openIncident(i.id) }, ...incidentLine(i))));
+    if (!r.incidents.length) list.replaceChildren(el("li", { class: "note" }, "Nothing waits for verification under these filters."));
+    list.start = page * QUEUE_PAGE + 1;
+    const first = page * QUEUE_PAGE + 1, last = page * QUEUE_PAGE + r.incidents.length;
+    $("queue-count").textContent = r.incidents.length
+      ? `${r.total} wait for verification (unverified or disputed) up to ${lastDay()} under the filters above, oldest first; ${first}–${last} shown.`
+      : `${r.total} wait for verification.`;
+    $("queue-prev").disabled = page === 0;
+    $("queue-next").disabled = !r.next_cursor;
+    markCurrent(view.incident);
   } catch (e) {
     showError(list, e);
   }
+}
+
+/// After a verdict from the queue: the queue read again, and the incident after the one
+/// just decided opened (the next page's first at the end of a page).
+async function nextInQueue(id) {
+  const before = queue.items.findIndex((x) => x.id === id);
+  await loadQueue(queue.page);
+  const still = queue.items.findIndex((x) => x.id === id);
+  const at = still >= 0 ? still + 1 : Math.max(0, before);
+  if (at < queue.items.length) return openIncident(queue.items[at].id);
+  if (queue.cursors[queue.page + 1]) {
+    await loadQueue(queue.page + 1);
+    if (queue.items.length) return openIncident(queue.items[0].id);
+  }
+  closeIncident();
+  $("queue-count").textContent = `${queue.total} wait for verification: the end of the queue.`;
+}
+
+/// Moves through the queue by keyboard, across pages.
+async function stepQueue(by) {
+  const at = queue.items.findIndex((x) => x.id === view.incident);
+  const to = at < 0 ? 0 : at + by;
+  if (to >= queue.items.length) {
+    if (!queue.cursors[queue.page + 1]) return;
+    await loadQueue(queue.page + 1);
+    if (queue.items.length) openIncident(queue.items[0].id);
+    return;
+  }
+  if (to < 0) {
+    if (queue.page === 0) return;
+    await loadQueue(queue.page - 1);
+    if (queue.items.length) openIncident(queue.items[queue.items.length - 1].id);
+    return;
+  }
+  openIncident(queue.items[to].id);
+}
+
+/// A verdict key: the status chosen in the open incident's form and the reason asked for.
+function verdictKey(status) {
+  const form = $("verify-form");
+  if (!form || $("drawer").hidden) return;
+  form.status.value = status;
+  form.reason.focus();
+}
+
+const QUEUE_KEYS = {
+  j: () => stepQueue(1), ArrowDown: () => stepQueue(1),
+  k: () => stepQueue(-1), ArrowUp: () => stepQueue(-1),
+  c: () => verdictKey("confirmed"), o: () => verdictKey("corroborated"),
+  d: () => verdictKey("disputed"), r: () => verdictKey("rejected"),
+};
+
+function onKey(e) {
+  if (e.key === "Escape" && !$("drawer").hidden) {
+    e.preventDefault();
+    closeIncident();
+    return;
+  }
+  if (view.tab !== "queue" || e.altKey || e.ctrlKey || e.metaKey) return;
+  if (e.target.closest && e.target.closest("input, textarea, select, [contenteditable]")) return;
+  const act = QUEUE_KEYS[e.key];
+  if (!act) return;
+  e.preventDefault();
+  act();
 }
 
 // --- report form ------------------------------------------------------------------------
@@ -335,7 +511,9 @@ async function initReportForm(parties) {
   const [codebook, sources] = await Promise.all([api("/api/v1/codebook"), api("/api/v1/sources")]);
   // The server says which sources this user may submit for (its access policy).
   const allowed = sources.sources.filter((s) => me.submit_sources.includes(s.id));
-  form.source.replaceChildren(...allowed.map((s) => el("option", { value: s.id }, `${s.name} (${s.kind})`)));
+  // Nothing chosen for the monitor: a hand-typed report names its own source.
+  form.source.append(...allowed.map((s) => el("option", { value: s.id }, `${s.name} (${s.kind})`)));
+  if (allowed.length === 1) form.source.value = allowed[0].id;
   form.type.replaceChildren(...codebook.event_types.map((t) => el("option", { value: t.type }, t.type)));
   for (const p of parties) form.perpetrator.append(el("option", { value: p }, p));
   reportKey = newKey();
@@ -344,7 +522,7 @@ async function initReportForm(parties) {
     form.lon.value = e.latlng.lng.toFixed(4);
     form.lat.value = e.latlng.lat.toFixed(4);
   });
-  form.addEventListener("input", () => { $("report-result").textContent = ""; });
+  form.addEventListener("input", () => { $("report-result").textContent = ""; $("report-warnings").replaceChildren(); });
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     for (const e of form.querySelectorAll(".field-error")) e.remove();
@@ -387,8 +565,17 @@ async function initReportForm(parties) {
         result.textContent = `Not stored: ${message}`;
         return;
       }
-      result.textContent = `Stored as ${answer.report}: ${answer.new_incident ? "new incident" : "joined incident"} ${answer.incident}.`;
+      result.replaceChildren(`Stored as ${answer.report}: ${answer.new_incident ? "new incident" : "joined incident"} `,
+        el("a", { href: `?incident=${encodeURIComponent(answer.incident)}`, onclick: (e) => { e.preventDefault(); openIncident(answer.incident); } }, answer.incident), ".");
       result.dataset.incident = answer.incident;
+      // Kept but not placed (a place name the gazetteer does not know): said, with the
+      // names it may have meant.
+      const warnings = answer.warnings || [];
+      $("report-warnings").replaceChildren(...warnings.map((w) => el("li", {}, w.message)));
+      for (const w of warnings) {
+        const field = w.column === "/location/place" ? form.place : null;
+        if (field) field.closest("label").append(el("span", { class: "field-error", role: "alert" }, w.message));
+      }
       reportKey = newKey();
       await Promise.all([loadIncidents(), loadTimeline(), loadQueue()]);
     } catch (e) {
@@ -436,13 +623,14 @@ async function loadScorecard() {
     const card = await api(`/api/v1/agreements/${agreement}/status?as_of=${view.as_of}`);
     lastCard = card;
     const table = el("table", { id: "scorecard-table" },
-      el("thead", {}, el("tr", {}, el("th", {}, "pt"), el("th", {}, "obligation"), el("th", {}, "status"), el("th", {}, "since"))));
+      el("thead", {}, el("tr", {}, el("th", {}, "point"), el("th", {}, "obligation"), el("th", {}, "status"),
+        el("th", {}, "since"), el("th", {}, "stands on"))));
     const body = el("tbody", {});
     let doc = null;
     for (const l of card.lines) {
       if (l.document !== doc) {
         doc = l.document;
-        body.append(el("tr", { class: "doc" }, el("td", { colspan: "4" }, doc)));
+        body.append(el("tr", { class: "doc" }, el("td", { colspan: "5" }, documentTitles[doc] || doc)));
       }
       const flags = [];
       if (l.status.late) flags.push(el("span", { class: "flag" }, "LATE"));
@@ -451,20 +639,41 @@ async function loadScorecard() {
       if (l.status.basis === "no-record" && !l.status.state.includes("no record")) {
         flags.push(el("span", { class: "flag flag-no-record" }, "NO RECORD"));
       }
+      // A deadline ahead or missed is shown with its last day on time.
+      const due = l.last_day && !/complete|ended/.test(l.status.state)
+        ? el("span", { class: "deadline" }, `(last day ${l.last_day})`) : null;
       body.append(el("tr", { class: `line basis-${l.status.basis}`, tabindex: "0", "data-obligation": l.obligation,
         onclick: () => explain(l.obligation), onkeydown: (e) => { if (e.key === "Enter") explain(l.obligation); } },
-        el("td", {}, l.point), el("td", { title: l.title }, l.obligation),
-        el("td", {}, levelBadge(l.status), " ", l.status.state, ...flags),
-        el("td", {}, l.status.since || "")));
+        el("td", {}, l.point), el("td", {}, l.title, " ", el("span", { class: "id" }, l.obligation)),
+        el("td", {}, levelBadge(l.status), " ", l.status.state, due, ...flags),
+        el("td", {}, l.status.since || ""), el("td", {}, BASIS[l.status.basis] || l.status.basis)));
     }
     table.append(body);
-    box.replaceChildren(el("p", { class: "note" }, `Status on ${card.as_of}. Click a line for its evidence.`), table);
+    box.replaceChildren(...[el("p", { class: "note" }, `Status on ${card.as_of}. Click a line for its evidence.`),
+      recordNote(card), table].filter((x) => x !== null));
     renderCorridor(card);
     renderDeadlines(card);
     if (view.obligation) explain(view.obligation);
   } catch (e) {
     showError(box, e);
   }
+}
+
+/// What each line stands on, in words (docs/compliance.md).
+const BASIS = {
+  evidence: "records on file", failure: "a documented failure", "no-record": "no record",
+  calendar: "the agreement's dates", ended: "ended",
+};
+
+/// Said when the date asked for lies after the last record on file: what follows says
+/// what is known, not what happened.
+function recordNote(card) {
+  const ends = card.record_ends || {};
+  const last = [ends.records, ends.violations].filter(Boolean).sort().pop();
+  if (!last || card.as_of <= last) return null;
+  return el("p", { class: "note", id: "record-note" },
+    `The record on file ends on ${last} (latest dated record ${ends.records || "none"}; latest violation ${ends.violations || "none"}). ` +
+    `Lines after that day say what was last on record, not what happened since.`);
 }
 
 async function explain(obligation) {
@@ -478,7 +687,7 @@ async function explain(obligation) {
     const ev = el("ul", {});
     for (const e of x.evidence) {
       if (e.kind === "incident") {
-        ev.append(el("li", {}, el("a", { href: "#", onclick: (ev2) => { ev2.preventDefault(); selectTab("incidents"); showIncident(e.id); } }, e.id), " (incident)"));
+        ev.append(el("li", {}, el("a", { href: `?incident=${encodeURIComponent(e.id)}`, onclick: (ev2) => { ev2.preventDefault(); openIncident(e.id); } }, e.id), " (incident)"));
       } else {
         ev.append(el("li", {}, `${e.id} (${e.date || "undated"}): ${e.summary} `,
           el("a", { href: e.source, rel: "noopener noreferrer", target: "_blank" }, "source")));
@@ -721,8 +930,15 @@ function readFilters() {
     const input = $(k.replace("_", "-"));
     view[k] = input.value;
   }
-  delete view.incident;
   saveView();
+}
+
+/// Back and forward: the incident and tab of that history entry.
+function onHistory() {
+  const q = Object.fromEntries(new URLSearchParams(location.search));
+  if (q.tab && q.tab !== view.tab) selectTab(q.tab);
+  if (q.incident) openIncident(q.incident, { push: false });
+  else if (!$("drawer").hidden) closeIncident({ push: false });
 }
 
 async function main() {
@@ -738,6 +954,7 @@ async function main() {
       api(`/api/v1/agreements/${agreement}/zones`),
     ]);
     zone = a.time_zone || "UTC";
+    documentTitles = a.document_titles || {};
     const zoneSelect = $("zone");
     // One entry per zone, whatever its versions (named by the latest).
     const byId = new Map();
@@ -763,12 +980,26 @@ async function main() {
   }
   $("filters").addEventListener("change", async (ev) => {
     readFilters();
+    queue.cursors = [null];
+    const lists = [loadIncidents(), loadTimeline(), loadQueue(0)];
     if (ev.target.id === "as-of") {
       drawZones();
-      await Promise.all([loadScorecard(), loadRegistry()]);
+      await Promise.all([loadScorecard(), loadRegistry(), ...lists]);
     }
-    else await Promise.all([loadIncidents(), loadTimeline(), loadQueue()]);
+    else await Promise.all(lists);
   });
+  $("incident-sort").value = view.sort || "-start";
+  $("incident-sort").addEventListener("change", () => {
+    view.sort = $("incident-sort").value === "-start" ? "" : $("incident-sort").value;
+    saveView();
+    loadIncidents();
+  });
+  $("queue-prev").addEventListener("click", () => loadQueue(Math.max(0, queue.page - 1)));
+  $("queue-next").addEventListener("click", () => loadQueue(queue.page + 1));
+  $("drawer-close").addEventListener("click", () => closeIncident());
+  document.addEventListener("keydown", onKey);
+  window.addEventListener("popstate", onHistory);
+  if (view.incident) openIncident(view.incident, { push: false });
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => selectTab(b.dataset.tab));
   $("tile-url").value = localStorage.getItem("truce.tiles") || "";
   $("save-tiles").addEventListener("click", () => {

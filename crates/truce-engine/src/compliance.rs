@@ -329,6 +329,11 @@ fn day_date(n: i32) -> Date {
 }
 
 impl ViolationIndex {
+    /// The local day of the latest violation incident held, if any.
+    pub fn last_day(&self) -> Option<Date> {
+        self.rows.iter().map(|v| v.day).max().map(day_date)
+    }
+
     /// Keeps the incidents whose type counts as a violation and that are not rejected.
     /// Days are local to `tz`; at most 64 distinct zones are told apart (later ones are
     /// counted in party totals but not per zone).

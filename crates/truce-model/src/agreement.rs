@@ -557,6 +557,12 @@ impl AgreementView {
             "effective": a.effective,
             "as_of": self.as_of,
             "documents": self.documents,
+            "document_titles": self
+                .documents
+                .iter()
+                .filter_map(|id| a.documents.iter().find(|d| &d.id == id))
+                .map(|d| (d.id.clone(), serde_json::json!(d.title)))
+                .collect::<serde_json::Map<_, _>>(),
             "obligations": obligations,
         })
     }

@@ -127,14 +127,21 @@ async fn scorecard(
 }
 
 /// `GET /api/v1/agreements/{id}/status`: the scorecard on a date.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/status", tag = "compliance", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)"), ("period_days" = Option<i64>, Query, description = "Days of the ceasefire trend window (default 30)"), ("breach_threshold" = Option<i64>, Query, description = "Confirmed or corroborated violations in the window that make the ceasefire breached (default 10)")), responses((status = 200, description = "The scorecard: every obligation's status with reason and evidence", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/status", tag = "compliance", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)"), ("period_days" = Option<i64>, Query, description = "Days of the ceasefire trend window (default 30)"), ("breach_threshold" = Option<i64>, Query, description = "Confirmed or corroborated violations in the window that make the ceasefire breached (default 10)")), responses((status = 200, description = "The scorecard: every obligation's status with reason and evidence, and where the record on file ends (`record_ends`: the latest dated record and the latest violation's local day)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn status(
     State(s): State<AppState>,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let (card, _) = scorecard(&s, &id, q).await?;
-    Ok(Json(serde_json::to_value(card).unwrap_or(Value::Null)))
+    let (card, i) = scorecard(&s, &id, q).await?;
+    let mut v = serde_json::to_value(card).unwrap_or(Value::Null);
+    // Where the record on file stops: a reader of a later date is told that what
+    // follows says what is known, not what happened.
+    v["record_ends"] = json!({
+        "records": i.records.iter().filter_map(|r| r.record.date()).max(),
+        "violations": i.violations.last_day(),
+    });
+    Ok(Json(v))
 }
 
 /// `GET /api/v1/agreements/{id}/status/{obligation}`: one line with every record it

@@ -11,6 +11,7 @@ pub mod period;
 pub mod places;
 pub mod records;
 pub mod registry;
+pub mod search;
 pub mod report;
 mod tomlread;
 pub mod words;

@@ -66,7 +66,7 @@ impl Place {
 }
 
 /// "Shusha / Shushi" and "Fuzuli (Varanda)" hold two names each.
-fn display_parts(display: &str) -> Vec<&str> {
+pub(crate) fn display_parts(display: &str) -> Vec<&str> {
     display
         .split(['/', '(', ')'])
         .map(str::trim)
@@ -132,6 +132,24 @@ impl Lookup<'_> {
     pub fn is_ambiguous(&self) -> bool {
         self.matches.len() > 1
     }
+}
+
+/// The words of a text as the search index holds them and a query is read: each word
+/// [`fold`]ed (lowercase, no diacritics, Azerbaijani ə and ı as a and i), split at anything
+/// that is not a letter or a digit, joined by single spaces. Both databases' indexes see
+/// the same words, so both find the same reports.
+pub fn fold_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.nfc().collect::<String>().split(|c: char| !c.is_alphanumeric()) {
+        let w = fold(word);
+        if !w.is_empty() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&w);
+        }
+    }
+    out
 }
 
 /// Lowercase, without diacritics, apostrophes or separators; Azerbaijani ə and ı to a, i.
@@ -502,6 +520,40 @@ impl Gazetteer {
         } else {
             None
         }
+    }
+
+    /// The words a report is found by ([`fold_words`]): its account, its place name as
+    /// written, and the names of the place it is at or near (within [`LABEL_RADIUS_M`] of
+    /// its point, or the one place its name names), so that a search for any spelling the
+    /// gazetteer knows of that place finds it.
+    pub fn search_words(
+        &self,
+        text: Option<&str>,
+        place_name: Option<&str>,
+        point: Option<(f64, f64)>,
+    ) -> String {
+        let near = match point {
+            Some((lon, lat)) => self
+                .nearest(lon, lat)
+                .filter(|(_, d)| *d <= LABEL_RADIUS_M)
+                .map(|(p, _)| p),
+            None => place_name.and_then(|n| match self.find(n).matches.as_slice() {
+                [one] => Some(one.place),
+                _ => None,
+            }),
+        };
+        let parts = [text, place_name, near.map(|p| p.display.as_str())];
+        let mut out = String::new();
+        for part in parts.into_iter().flatten() {
+            let w = fold_words(part);
+            if !w.is_empty() {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&w);
+            }
+        }
+        out
     }
 
     /// Every place, in file order.

@@ -366,6 +366,15 @@ impl Store {
             )
             .execute(&mut *tx)
             .await?;
+            // The search index is derived too: every restored report is owed to it.
+            sqlx::query("DELETE FROM report_words")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE search_backfill SET upto = (SELECT COALESCE(MAX(seq), 0) FROM reports) WHERE id = 1",
+            )
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             self.incidents_changed();
         });
@@ -397,6 +406,7 @@ impl Store {
             serde_json::json!({"rows": moved.rows(), "entries_authenticated": authenticated}),
         )
         .await?;
+        self.index_search_backlog().await?;
         Ok(moved)
     }
 

@@ -622,6 +622,7 @@ pub async fn place_group(
             same_as: None,
         });
         reports.push(NewReport {
+            words: search_words(bundle, &report),
             report,
             raw_format: incoming.raw_format,
             raw: incoming.raw,
@@ -646,6 +647,15 @@ pub async fn place_group(
 }
 
 /// Reads an incident with its reports into the matcher unless it holds it so already.
+/// The words a report is found by in a search.
+fn search_words(bundle: &AgreementBundle, r: &Report) -> String {
+    bundle.gazetteer.search_words(
+        Some(r.text.as_str()),
+        r.location.place_name.as_deref(),
+        r.location.point,
+    )
+}
+
 async fn hold_in_full(
     store: &Store,
     matcher: &mut Matcher<'_>,
@@ -772,6 +782,7 @@ pub async fn import_rows(
             out.summary.merged += 1;
         }
         batch.reports.push(NewReport {
+            words: search_words(bundle, &row.report),
             report: row.report,
             raw_format: row.raw_format,
             raw: row.raw,

@@ -48,7 +48,7 @@ pub mod warm;
 use audit::{Chain, Note};
 pub use filter::{Cursor, FilterProblem, FilterValues, IncidentFilter, IncidentOrder, check_bbox};
 use jiff::Timestamp;
-pub use queries::{IncidentDetail, Listed};
+pub use queries::{IncidentDetail, Listed, ReportHit, SEARCH_READS};
 pub use reports::{Batch, Current, Encoded, NewReport, Raw, Versions};
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -544,7 +544,13 @@ impl Store {
             Backend::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
             Backend::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
-        self.audit_baseline().await
+        self.audit_baseline().await?;
+        // Reports stored before the search index existed are indexed once.
+        let indexed = self.index_search_backlog().await?;
+        if indexed > 0 {
+            tracing::info!(indexed, "stored reports indexed for search");
+        }
+        Ok(())
     }
 
     /// The journal mode in force (`wal` for a SQLite file database; PostgreSQL has its

@@ -201,7 +201,7 @@ impl Store {
     }
 
     /// The stored JSON of these incidents (number, start), in their order.
-    async fn bodies(&self, places: &[(i64, i64)]) -> Result<Vec<Listed>> {
+    pub async fn bodies(&self, places: &[(i64, i64)]) -> Result<Vec<Listed>> {
         if places.is_empty() {
             return Ok(Vec::new());
         }
@@ -351,5 +351,188 @@ impl Store {
                 decisions,
             }))
         })
+    }
+}
+
+/// A report a search found, with how well it answers the query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportHit {
+    /// The report's arrival number.
+    pub seq: i64,
+    /// The report id.
+    pub report: String,
+    /// The incident it belongs to.
+    pub incident: String,
+    /// That incident's number.
+    pub number: i64,
+    /// [`truce_model::search::Query::score`] of its words.
+    pub score: f64,
+}
+
+/// Most matching reports a search reads (the newest first) before ranking them.
+pub const SEARCH_READS: i64 = 1_000;
+
+impl Store {
+    /// Current reports of an agreement whose words hold the query, in incidents the
+    /// filter lists (its cursor and limit aside): the newest [`SEARCH_READS`] that match,
+    /// scored. Both databases find the same reports: they hold the same folded words
+    /// and take the same query (FTS5 on SQLite, a `tsquery` on PostgreSQL).
+    pub async fn search_reports(
+        &self,
+        agreement: &str,
+        query: &truce_model::search::Query,
+        f: &IncidentFilter,
+    ) -> Result<Vec<ReportHit>> {
+        let f = IncidentFilter {
+            after: None,
+            limit: SEARCH_READS,
+            ..f.clone()
+        };
+        let pg = matches!(self.backend, crate::Backend::Postgres(_));
+        let rows: Vec<(i64, String, String, String, i64)> = on_pool!(self, pool, DB, {
+            let mut qb = sqlx::QueryBuilder::<DB>::new("");
+            if pg {
+                qb.push("SELECT w.seq, w.words::text, r.id, r.incident_id, i.number FROM report_words w JOIN reports r ON r.seq = w.seq JOIN incidents i ON i.id = r.incident_id WHERE w.words @@ ")
+                    .push_bind(query.tsquery())
+                    .push("::tsquery");
+            } else {
+                qb.push("SELECT w.rowid, w.words, r.id, r.incident_id, i.number FROM report_words w JOIN reports r ON r.seq = w.rowid JOIN incidents i ON i.id = r.incident_id WHERE report_words MATCH ")
+                    .push_bind(query.fts5());
+            }
+            qb.push(" AND r.agreement_id = ")
+                .push_bind(agreement)
+                .push(" AND r.superseded_by IS NULL AND r.retracted = 0 AND i.agreement_id = ")
+                .push_bind(agreement)
+                .push(" AND i.report_count > 0");
+            push_incident_filter!(self, qb, &f);
+            qb.push(if pg {
+                " ORDER BY w.seq DESC LIMIT "
+            } else {
+                " ORDER BY w.rowid DESC LIMIT "
+            })
+            .push_bind(f.limit);
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(seq, words, report, incident, number)| {
+                let list: Vec<String> = if pg {
+                    truce_model::search::words_of_tsvector(&words)
+                } else {
+                    words.split(' ').map(str::to_owned).collect()
+                };
+                let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+                query.score(&refs).map(|score| ReportHit {
+                    seq,
+                    report,
+                    incident,
+                    number,
+                    score,
+                })
+            })
+            .collect())
+    }
+
+    /// The stored reports with these arrival numbers, decoded.
+    pub async fn reports_by_seq(&self, seqs: &[i64]) -> Result<Vec<(i64, Report)>> {
+        if seqs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT seq, {REPORT_COLUMNS} FROM reports WHERE seq IN ({})",
+            sql_list(seqs)
+        );
+        on_pool!(self, pool, DB, {
+            let rows = sqlx::query(&sql).fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let seq: i64 = row.try_get("seq")?;
+                let r = <ReportRow as sqlx::FromRow<_>>::from_row(row)?;
+                out.push((seq, r.into_report()?));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Indexes for search the reports stored before the search index existed (or
+    /// restored from a dump), newest first, a few thousand per transaction; nothing when
+    /// none is owed. Returns how many it indexed.
+    pub async fn index_search_backlog(&self) -> Result<u64> {
+        const CHUNK: i64 = 5_000;
+        let pg = matches!(self.backend, crate::Backend::Postgres(_));
+        let mut bundles: std::collections::HashMap<String, Option<truce_model::AgreementBundle>> =
+            std::collections::HashMap::new();
+        let mut done = 0u64;
+        loop {
+            let upto: i64 = on_pool!(self, pool, DB, {
+                sqlx::query_scalar("SELECT upto FROM search_backfill WHERE id = 1")
+                    .fetch_optional(pool)
+                    .await?
+                    .unwrap_or(0)
+            });
+            if upto <= 0 {
+                return Ok(done);
+            }
+            let sql = format!(
+                "SELECT seq, agreement_id, {REPORT_COLUMNS} FROM reports WHERE seq <= $1 ORDER BY seq DESC LIMIT {CHUNK}"
+            );
+            let mut rows: Vec<(i64, String, Report)> = Vec::new();
+            on_pool!(self, pool, DB, {
+                for row in &sqlx::query(&sql).bind(upto).fetch_all(pool).await? {
+                    let seq: i64 = row.try_get("seq")?;
+                    let agreement: String = row.try_get("agreement_id")?;
+                    let r = <ReportRow as sqlx::FromRow<_>>::from_row(row)?;
+                    rows.push((seq, agreement, r.into_report()?));
+                }
+            });
+            let mut words: Vec<(i64, String)> = Vec::with_capacity(rows.len());
+            for (seq, agreement, r) in &rows {
+                if !bundles.contains_key(agreement) {
+                    let b = self.agreement(agreement).await?;
+                    bundles.insert(agreement.clone(), b);
+                }
+                let Some(Some(b)) = bundles.get(agreement) else {
+                    continue;
+                };
+                let w = b.gazetteer.search_words(
+                    Some(r.text.as_str()),
+                    r.location.place_name.as_deref(),
+                    r.location.point,
+                );
+                if !w.is_empty() {
+                    words.push((*seq, w));
+                }
+            }
+            let next = rows.iter().map(|r| r.0).min().map_or(0, |s| s - 1);
+            on_pool!(self, pool, DB, {
+                let mut tx = pool.begin().await?;
+                for chunk in words.chunks(crate::sql::ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::<DB>::new(if pg {
+                        "INSERT INTO report_words (seq, words) "
+                    } else {
+                        "INSERT INTO report_words (rowid, words) "
+                    });
+                    q.push_values(chunk, |mut b, (seq, w)| {
+                        b.push_bind(*seq);
+                        if pg {
+                            b.push_bind(truce_model::search::tsvector_literal(w))
+                                .push_unseparated("::tsvector");
+                        } else {
+                            b.push_bind(w.as_str());
+                        }
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                sqlx::query("UPDATE search_backfill SET upto = $1 WHERE id = 1")
+                    .bind(next)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            });
+            done += words.len() as u64;
+            if done > 0 && done.is_multiple_of(50_000) {
+                tracing::info!(indexed = done, "reports indexed for search");
+            }
+        }
     }
 }

@@ -26,6 +26,9 @@ pub struct NewReport {
     pub raw: Raw,
     /// Where matching put it.
     pub decision: Decision,
+    /// The words it is found by in a search
+    /// ([`truce_model::places::Gazetteer::search_words`]); empty: not indexed.
+    pub words: String,
 }
 
 /// A record as received, stored as JSON: a JSON document (JSON Lines, GeoJSON, the API),
@@ -492,6 +495,27 @@ impl Store {
                         .push_bind(n.decision.distance_m)
                         .push_bind(n.decision.gap_s)
                         .push_bind(n.decision.reason.as_str());
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            // The words each report is found by, in the same transaction.
+            let pg = matches!(self.backend, crate::Backend::Postgres(_));
+            let indexed: Vec<&(i64, &NewReport, &String, &String)> =
+                rows.iter().filter(|r| !r.1.words.is_empty()).collect();
+            for chunk in indexed.chunks(ROWS_PER_STATEMENT) {
+                let mut q = QueryBuilder::<DB>::new(if pg {
+                    "INSERT INTO report_words (seq, words) "
+                } else {
+                    "INSERT INTO report_words (rowid, words) "
+                });
+                q.push_values(chunk, |mut b, (seq, n, _, _)| {
+                    b.push_bind(*seq);
+                    if pg {
+                        b.push_bind(truce_model::search::tsvector_literal(&n.words))
+                            .push_unseparated("::tsvector");
+                    } else {
+                        b.push_bind(n.words.as_str());
+                    }
                 });
                 q.build().execute(&mut *tx).await?;
             }

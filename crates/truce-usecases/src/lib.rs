@@ -7,4 +7,5 @@ pub mod builtin;
 pub mod import;
 pub mod publishing;
 pub mod review;
+pub mod search;
 pub mod submit;

@@ -140,7 +140,11 @@ impl Lookup<'_> {
 /// the same words, so both find the same reports.
 pub fn fold_words(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.nfc().collect::<String>().split(|c: char| !c.is_alphanumeric()) {
+    for word in text
+        .nfc()
+        .collect::<String>()
+        .split(|c: char| !c.is_alphanumeric())
+    {
         let w = fold(word);
         if !w.is_empty() {
             if !out.is_empty() {

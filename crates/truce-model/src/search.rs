@@ -10,10 +10,60 @@ use serde::Serialize;
 /// Words too common to search by (English, Russian, Armenian and Azerbaijani): a query
 /// "shelling near Shusha" asks for shelling and Shusha.
 const STOPWORDS: &[&str] = &[
-    "a", "an", "the", "of", "in", "at", "on", "near", "and", "or", "to", "by", "with", "from",
-    "for", "is", "was", "were", "be", "it", "its", "this", "that", "as", "into", "about", "и",
-    "в", "во", "на", "у", "около", "с", "со", "по", "к", "из", "от", "о", "об", "возле", "под",
-    "ve", "va", "ile", "ila", "da", "de", "ու", "և", "եվ", "մոտ", "մեջ", "է",
+    "a",
+    "an",
+    "the",
+    "of",
+    "in",
+    "at",
+    "on",
+    "near",
+    "and",
+    "or",
+    "to",
+    "by",
+    "with",
+    "from",
+    "for",
+    "is",
+    "was",
+    "were",
+    "be",
+    "it",
+    "its",
+    "this",
+    "that",
+    "as",
+    "into",
+    "about",
+    "и",
+    "в",
+    "во",
+    "на",
+    "у",
+    "около",
+    "с",
+    "со",
+    "по",
+    "к",
+    "из",
+    "от",
+    "о",
+    "об",
+    "возле",
+    "под",
+    "ve",
+    "va",
+    "ile",
+    "ila",
+    "da",
+    "de",
+    "ու",
+    "և",
+    "եվ",
+    "մոտ",
+    "մեջ",
+    "է",
 ];
 
 /// Most places one name widens to.
@@ -67,7 +117,12 @@ impl Query {
             }
             if k % 2 == 1 {
                 // A quoted phrase: its words in order.
-                groups.push(group(part.trim(), vec![words.clone()], &words.join(" "), gazetteer));
+                groups.push(group(
+                    part.trim(),
+                    vec![words.clone()],
+                    &words.join(" "),
+                    gazetteer,
+                ));
                 continue;
             }
             let typed: Vec<&str> = part
@@ -181,7 +236,10 @@ impl Query {
         // Words with their byte ranges in the text.
         let mut spans: Vec<(usize, usize, String)> = Vec::new();
         let mut start = None;
-        for (at, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        for (at, c) in text
+            .char_indices()
+            .chain(std::iter::once((text.len(), ' ')))
+        {
             let inside = c.is_alphanumeric() && at < text.len();
             match (inside, start) {
                 (true, None) => start = Some(at),
@@ -249,7 +307,12 @@ impl Query {
 }
 
 /// A group: the words as typed, widened by the places they name.
-fn group(typed: &str, mut alternatives: Vec<Vec<String>>, name: &str, gazetteer: &Gazetteer) -> Group {
+fn group(
+    typed: &str,
+    mut alternatives: Vec<Vec<String>>,
+    name: &str,
+    gazetteer: &Gazetteer,
+) -> Group {
     let mut places = Vec::new();
     // A lone short word ("as", "op") is too weak a sign of a place.
     if name.chars().count() >= 4 {

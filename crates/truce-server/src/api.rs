@@ -390,6 +390,53 @@ pub(crate) async fn incidents(
     Ok(page_of_rows(&rows, &f, total))
 }
 
+/// Most results of each kind a search answers with.
+const MAX_SEARCH: i64 = 200;
+
+/// `GET /api/v1/agreements/{id}/search?q=…`: incidents by the words of their reports and
+/// the names of their places (every spelling the gazetteer knows), best first, under the
+/// incident filters; statements, evidence records and sources that answer too. Each with
+/// a snippet whose found words are marked (`hit`). Personal data is never searched.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/search", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("q" = String, Query, description = "Words, \"quoted phrases\" and place names (any script or spelling the gazetteer knows); every one must be found; common words are left out"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected; several separated by commas"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("limit" = Option<i64>, Query, description = "At most this many of each kind (1-200, default 50)")), responses((status = 200, description = "`incidents` (each with `score`, its best `report` and a `snippet`), `others` (statements, records, sources), and the query as read", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+pub(crate) async fn search(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let mut allowed: Vec<&str> = INCIDENT_PARAMS
+        .iter()
+        .copied()
+        .filter(|p| !matches!(*p, "limit" | "cursor"))
+        .collect();
+    allowed.extend(["q", "limit"]);
+    let q = params(q, &allowed)?;
+    let b = s.bundle(&id).await?;
+    let text = q.get("q").ok_or_else(|| {
+        ApiError::BadParameter("q".into(), "is required: what to search for".into())
+    })?;
+    let limit = number_param(&q, "limit", 1, MAX_SEARCH)?.unwrap_or(50);
+    let mut without_limit = q.clone();
+    without_limit.remove("limit");
+    let f = incident_filter(&without_limit, &b)?;
+    let i = s.inputs(&b).await?;
+    let answer = truce_usecases::search::search(
+        &s.store,
+        &b,
+        &i.records,
+        text,
+        &f,
+        usize::try_from(limit).unwrap_or(50),
+    )
+    .await
+    .map_err(|e| match e {
+        truce_usecases::search::SearchError::Empty => {
+            ApiError::BadParameter("q".into(), e.to_string())
+        }
+        truce_usecases::search::SearchError::Store(e) => e.into(),
+    })?;
+    Ok(Json(serde_json::to_value(answer).unwrap_or(Value::Null)))
+}
+
 /// A page of the incident list from rows as the store gives them: the JSON goes out as
 /// it is, with the cursor of the next page when this one is full (and the total when
 /// counted).

@@ -486,6 +486,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/agreements/{id}/records", get(api::records))
         .route("/api/v1/agreements/{id}/statements", get(api::statements))
         .route("/api/v1/agreements/{id}/incidents", get(api::incidents))
+        .route("/api/v1/agreements/{id}/search", get(api::search))
         .route("/api/v1/agreements/{id}/counts", get(api::counts))
         .route("/api/v1/agreements/{id}/export", get(api::export))
         .route("/api/v1/incidents/{incident}", get(api::incident))

@@ -23,6 +23,7 @@ use utoipa::OpenApi;
         crate::api::records,
         crate::api::statements,
         crate::api::incidents,
+        crate::api::search,
         crate::api::export,
         crate::api::incident,
         crate::api::counts,

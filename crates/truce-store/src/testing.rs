@@ -179,3 +179,19 @@ pub async fn forge_audit_entry(store: &Store, mac: Option<&str>) -> crate::Resul
         Ok(entry.seq)
     })
 }
+
+/// Empties the search index and marks every stored report as owed to it, as a database
+/// from before the index looks after its migration.
+pub async fn forget_search_index(store: &Store) -> crate::Result<()> {
+    on_pool!(store, pool, DB, {
+        sqlx::query("DELETE FROM report_words")
+            .execute(pool)
+            .await?;
+        sqlx::query(
+            "UPDATE search_backfill SET upto = (SELECT COALESCE(MAX(seq), 0) FROM reports) WHERE id = 1",
+        )
+        .execute(pool)
+        .await?;
+    });
+    Ok(())
+}

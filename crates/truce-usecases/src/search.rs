@@ -102,7 +102,12 @@ pub async fn search(
     let incidents_found = ranked.len();
     ranked.truncate(limit);
     let bodies: HashMap<i64, String> = store
-        .bodies(&ranked.iter().map(|(_, h)| (h.number, 0)).collect::<Vec<_>>())
+        .bodies(
+            &ranked
+                .iter()
+                .map(|(_, h)| (h.number, 0))
+                .collect::<Vec<_>>(),
+        )
         .await?
         .into_iter()
         .map(|b| (b.number, b.json))
@@ -169,11 +174,15 @@ fn others_found(
         if f.party.as_ref().is_some_and(|p| *p != s.actor) || !in_window(Some(s.date)) {
             continue;
         }
-        let text = [Some(s.summary.as_str()), s.quote.as_deref(), Some(s.actor.as_str())]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" — ");
+        let text = [
+            Some(s.summary.as_str()),
+            s.quote.as_deref(),
+            Some(s.actor.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" — ");
         if let Some(score) = query.matches_text(&text) {
             out.push(Found {
                 kind: "statement",
@@ -224,19 +233,25 @@ fn others_found(
     out
 }
 
-/// What a record says, as text to search: its one-line summary and every text it holds
-/// but its source address.
+/// What a record says, as text to search: its one-line summary and its notes (any
+/// member named `note`, wherever it is in the record).
 fn record_text(r: &truce_model::records::Record) -> String {
-    fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    fn notes(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
-            serde_json::Value::String(s) if !s.starts_with("http") => out.push(s.clone()),
-            serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
-            serde_json::Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| notes(x, out)),
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match x {
+                        serde_json::Value::String(s) if k == "note" => out.push(s.clone()),
+                        _ => notes(x, out),
+                    }
+                }
+            }
             _ => {}
         }
     }
     let mut parts = vec![r.summary()];
-    strings(
+    notes(
         &serde_json::to_value(r).unwrap_or(serde_json::Value::Null),
         &mut parts,
     );

@@ -33,6 +33,7 @@ use truce_store::testing::fresh_all;
 mod audit;
 mod pages;
 mod registry;
+mod search;
 mod submit;
 
 #[tokio::test]
@@ -240,6 +241,7 @@ async fn incidents_whose_reports_changed_are_owed_a_rewrite_after_a_stop() {
                 raw_format: "acled",
                 raw: truce_store::Raw::Json("[]".into()),
                 decision,
+                words: String::new(),
             }],
             superseded: vec![("acled:ARM1@1".into(), r.id.clone())],
             incidents: Vec::new(),

@@ -482,6 +482,73 @@ async fn incidents_come_by_date_either_way_under_several_statuses_with_their_tot
 }
 
 #[tokio::test]
+async fn search_finds_incidents_by_words_and_places_with_marked_snippets_under_the_filters() {
+    for (guard, store, s) in states().await {
+        // The fixture's Stepanakert report, found by the city's Azerbaijani name.
+        let (status, _, found) = get(&s, "/api/v1/agreements/nk-2020/search?q=Xank%C9%99ndi").await;
+        assert_eq!(status, StatusCode::OK, "{found}");
+        let first = &found["incidents"][0];
+        assert_eq!(
+            first["incident"]["place_label"], "Khankendi / Stepanakert",
+            "{found}"
+        );
+        assert!(first["score"].as_f64().is_some_and(|x| x > 0.0), "{found}");
+        assert!(first["report"].as_str().is_some(), "{found}");
+        let groups = &found["query"]["groups"][0]["alternatives"];
+        assert!(
+            groups
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x[0] == "stepanakert")),
+            "the query widened to the place's names: {found}"
+        );
+        // Marked words in the snippets are words searched for.
+        let (_, _, found) = get(&s, "/api/v1/agreements/nk-2020/search?q=peacekeepers").await;
+        let hits: Vec<String> = found["incidents"]
+            .as_array()
+            .into_iter()
+            .chain(found["others"].as_array())
+            .flatten()
+            .flat_map(|h| h["snippet"].as_array().cloned().unwrap_or_default())
+            .filter(|seg| seg["hit"] == true)
+            .filter_map(|seg| seg["text"].as_str().map(str::to_lowercase))
+            .collect();
+        assert!(!hits.is_empty(), "{found}");
+        assert!(hits.iter().all(|h| h == "peacekeepers"), "{hits:?}");
+        assert!(
+            found["others"]
+                .as_array()
+                .is_some_and(|o| o.iter().any(|x| x["kind"] == "record")),
+            "evidence records are searched too: {found}"
+        );
+        // A filter narrows what is found: no incident of the fixture is rejected.
+        let (_, _, none) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/search?q=peacekeepers&status=rejected",
+        )
+        .await;
+        assert_eq!(
+            none["incidents"].as_array().map(Vec::len),
+            Some(0),
+            "{none}"
+        );
+        assert_eq!(none["others"].as_array().map(Vec::len), Some(0), "{none}");
+        for (query, param) in [
+            ("", "q"),
+            ("q=the%20of%20near", "q"),
+            ("q=x&limit=0", "limit"),
+            ("q=x&zone=nowhere", "zone"),
+            ("q=x&cursor=3", "cursor"),
+        ] {
+            let (status, _, p) =
+                get(&s, &format!("/api/v1/agreements/nk-2020/search?{query}")).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {p}");
+            assert_eq!(p["invalid-params"][0]["name"], param, "{query}: {p}");
+        }
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
 async fn incidents_page_by_cursor_and_refuse_bad_filters_by_name() {
     for (guard, store, s) in states().await {
         let (status, _, page) = get(&s, "/api/v1/agreements/nk-2020/incidents?limit=2").await;

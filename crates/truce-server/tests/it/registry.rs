@@ -123,6 +123,25 @@ async fn every_role_on_every_read_path_sees_exactly_the_personal_data_it_may() {
                     assert!(!body.contains(secret), "{who} {path} carries `{secret}`");
                 }
             }
+            // Search never reaches the registry: a person's name, service number or name
+            // in another script finds nothing, whoever asks (the answer repeats only the
+            // query).
+            for q in [
+                "Vardanyantest",
+                "AM-TEST-58213",
+                "%D0%9C%D0%B0%D0%BC%D0%B5%D0%B4%D0%BE%D0%B2%D1%82%D0%B5%D1%81%D1%82",
+            ] {
+                let path = format!("/api/v1/agreements/nk-2020/search?q={q}");
+                let (status, body) = raw(&s, &path, &cookie).await;
+                assert_eq!(status, StatusCode::OK, "{who} {path}: {body}");
+                let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+                assert_eq!(
+                    v["incidents"],
+                    serde_json::json!([]),
+                    "{who} {path}: {body}"
+                );
+                assert_eq!(v["others"], serde_json::json!([]), "{who} {path}: {body}");
+            }
             let may_am = all || side == Some("am");
             let may_az = all || side == Some("az");
             let personal = may_am || may_az;

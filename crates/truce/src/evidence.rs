@@ -218,6 +218,98 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words, "quoted phrases" and place names (any script or spelling the gazetteer
+    /// knows); every one must be found; common words are left out.
+    query: String,
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// At most this many incidents, and this many statements, records and sources.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+/// `truce search`: incidents by their reports' words and places, best first, then the
+/// statements, records and sources that answer; the words found marked [like this].
+pub async fn search(a: SearchArgs) -> Result<()> {
+    let store = open(&a.data).await?;
+    let bundle = stored(&store, &a.filter.agreement).await?;
+    let filter = a.filter.to_filter(&bundle, None, i64::MAX)?;
+    let (records, _) = store.evidence(&bundle).await?;
+    let answer =
+        truce_usecases::search::search(&store, &bundle, &records, &a.query, &filter, a.limit)
+            .await
+            .map_err(|e| match e {
+                truce_usecases::search::SearchError::Empty => {
+                    anyhow::Error::new(BadInput(e.to_string()))
+                }
+                truce_usecases::search::SearchError::Store(e) => e.into(),
+            })?;
+    if a.json {
+        return out(&format!("{}\n", serde_json::to_string_pretty(&answer)?));
+    }
+    let marked = |s: &[truce_model::search::Segment]| {
+        s.iter()
+            .map(|x| {
+                if x.hit {
+                    format!("[{}]", x.text)
+                } else {
+                    x.text.clone()
+                }
+            })
+            .collect::<String>()
+            .replace('\n', " ")
+    };
+    let mut text = String::new();
+    let tz = bundle.agreement.tz().clone();
+    for f in &answer.incidents {
+        let i: truce_engine::incidents::Incident = serde_json::from_value(f.incident.clone())?;
+        text.push_str(&format!(
+            "{:<10} {} {:<20} {:<13} {}  (score {:.2}, {} report(s) found)\n    {}\n",
+            i.id,
+            i.window
+                .start
+                .to_zoned_datetime(tz.clone())
+                .strftime("%Y-%m-%d"),
+            i.event_type.as_str(),
+            i.status.as_str(),
+            i.place_text().unwrap_or_else(|| "no place".into()),
+            f.score,
+            f.reports,
+            marked(&f.snippet),
+        ));
+    }
+    if answer.newest_only {
+        text.push_str(&format!(
+            "(more than {} reports answer: the newest were ranked; narrow the query or the filters)\n",
+            truce_store::SEARCH_READS
+        ));
+    }
+    for o in &answer.others {
+        text.push_str(&format!(
+            "{} {}{}\n    {}\n",
+            o.kind,
+            o.id,
+            o.date
+                .as_ref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default(),
+            marked(&o.snippet),
+        ));
+    }
+    if text.is_empty() {
+        out("Nothing found.\n")?;
+        return Err(NotFound.into());
+    }
+    out(&text)
+}
+
+#[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Format to write.
     #[arg(long, value_enum)]

@@ -101,6 +101,9 @@ enum Command {
     Incidents(evidence::IncidentsCmd),
     /// Write reports or incidents in another format, with the filters of `incidents list`.
     Export(evidence::ExportArgs),
+    /// Search incidents by the words of their reports and the names of their places, and
+    /// statements, evidence records and sources, with the filters of `incidents list`.
+    Search(evidence::SearchArgs),
     /// Register and list sources of reports.
     #[command(subcommand)]
     Sources(evidence::SourcesCmd),
@@ -399,6 +402,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import(args) => evidence::import(args).await,
         Command::Incidents(cmd) => evidence::incidents(cmd).await,
         Command::Export(args) => evidence::export(args).await,
+        Command::Search(args) => evidence::search(args).await,
         Command::Sources(cmd) => evidence::sources(cmd).await,
         Command::Evidence(cmd) => records::evidence(cmd).await,
         Command::Status(args) => status::status(args).await,

@@ -270,6 +270,43 @@ fn places_find_shows_both_names_zones_and_ambiguity() {
 }
 
 #[test]
+fn search_finds_the_built_in_record_by_a_place_in_another_script_and_marks_the_words() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = truce(dir.path(), &["search", "Ханкенди"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("Khankendi / Stepanakert"), "{text}");
+    assert!(
+        text.contains("[Stepanakert]"),
+        "the words found are marked: {text}"
+    );
+    let o = truce(
+        dir.path(),
+        &["search", "peacekeepers", "--from", "2023-09-01", "--json"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let incidents = v["incidents"].as_array().expect("incidents");
+    assert!(!incidents.is_empty(), "{v}");
+    assert!(
+        incidents.iter().all(|i| i["incident"]["window"]["end"]
+            .as_str()
+            .is_some_and(|e| e >= "2023-09-01")),
+        "the window filter holds: {v}"
+    );
+    let o = truce(dir.path(), &["search", "the of near"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("nothing to search for"),
+        "{}",
+        stderr(&o)
+    );
+    let o = truce(dir.path(), &["search", "Atlantisqwx"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("Nothing found"));
+}
+
+#[test]
 fn zones_list_prints_every_zone_and_geojson() {
     let dir = tempfile::tempdir().expect("tempdir");
     let o = truce(dir.path(), &["zones", "list"]);

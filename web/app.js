@@ -20,6 +20,9 @@ let lastCard = null;
 let zone = "UTC";
 let me = { role: "public", may: ["read"], submit_sources: [], csrf: null, user: null };
 let documentTitles = {};
+/// Zone names by id (the latest version's name).
+const zoneNames = new Map();
+const zoneName = (id) => zoneNames.get(id) || id;
 
 /// The local calendar day (in the agreement's time zone) of an RFC 3339 instant.
 function localDay(iso) {
@@ -164,6 +167,7 @@ function initMap(zones) {
   map.fitBounds(corridor ? L.geoJSON(corridor).getBounds().pad(1.2) : zoneLayer.getBounds());
   incidentLayer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
   pointLayer = L.layerGroup().addTo(map);
+  searchLayer = L.layerGroup().addTo(map);
   placeLayer = L.layerGroup().addTo(map);
   map.on("zoomend", drawPlaces);
 }
@@ -292,6 +296,9 @@ function openIncident(id, { push = true } = {}) {
     view.incident = id;
     saveView();
   }
+  // Below the header and its filters, which stay in reach.
+  const header = document.querySelector("header").getBoundingClientRect();
+  document.documentElement.style.setProperty("--header-bottom", `${Math.max(0, header.bottom)}px`);
   drawer.hidden = false;
   markCurrent(id);
   return renderIncident(id);
@@ -355,8 +362,8 @@ async function renderIncident(id) {
     const parts = [
       title,
       el("p", {}, el("span", { class: `status-dot st-${i.status}`, "aria-hidden": "true" }), `${i.status} · ${localTime(i.window.start)} – ${localTime(i.window.end)}`),
-      el("p", {}, `Place: ${placeText(i)}; zones: ${i.zones.join(", ") || "none"}` +
-        ((i.possibly_in || []).length ? `; possibly in (location too coarse to be sure): ${i.possibly_in.join(", ")}` : "")),
+      el("p", {}, `Place: ${placeText(i)}; zones: ${i.zones.map(zoneName).join(", ") || "none"}` +
+        ((i.possibly_in || []).length ? `; possibly in (location too coarse to be sure): ${i.possibly_in.map(zoneName).join(", ")}` : "")),
       i.point ? null : el("p", { class: "note" }, "Unplaced: no report of it gives a point or a place name the gazetteer knows, so it is not on the map."),
       el("p", {}, `Attribution: ${i.attribution.assessed || (i.attribution.disputed ? "disputed" : "not settled")}`),
       el("h3", {}, "Claims"), claims.childElementCount ? claims : el("p", { class: "note" }, "No source names a perpetrator."),
@@ -395,6 +402,58 @@ function verifyForm(i) {
       fromQueue ? null : loadQueue()]);
   });
   return el("div", {}, el("h3", {}, "Verify"), form);
+}
+
+// --- search -----------------------------------------------------------------------------
+
+/// A snippet as text with the words found marked (never as HTML).
+function snippet(segments) {
+  return el("span", { class: "snippet" }, ...segments.map((s) => (s.hit ? el("mark", {}, s.text) : s.text)));
+}
+
+let searchLayer = null;
+
+async function runSearch() {
+  const list = $("search-results"), others = $("search-others");
+  if (searchLayer) searchLayer.clearLayers();
+  if (!view.q) {
+    list.replaceChildren();
+    others.replaceChildren();
+    $("search-others-title").hidden = true;
+    return;
+  }
+  $("search-count").textContent = `Searching for “${view.q}”…`;
+  try {
+    const r = await api(`/api/v1/agreements/${agreement}/search?${filterQuery({ q: view.q, limit: 100 })}`);
+    const widened = r.query.groups.filter((g) => g.places.length)
+      .map((g) => `“${g.typed}” also as ${g.alternatives.slice(1).map((a) => a.join(" ")).join(", ")}`);
+    $("search-count").textContent = `${r.incidents_found} incident(s) up to ${lastDay()} answer “${view.q}”` +
+      (r.incidents.length < r.incidents_found ? `, the best ${r.incidents.length} shown` : "") +
+      (r.newest_only ? " (more reports answer than were read: the newest were ranked; narrow the search)" : "") +
+      "." + (widened.length ? ` Places: ${widened.join("; ")}.` : "");
+    list.replaceChildren(...r.incidents.map((f) => {
+      const i = f.incident;
+      if (i.point && searchLayer) {
+        const [x, y] = i.point;
+        L.circleMarker([y, x], { radius: 9, color: "#1d2328", weight: 2, fillColor: "#ffe08a", fillOpacity: 0.9 })
+          .bindTooltip(`${i.id}: ${localDay(i.window.start)} · ${i.event_type} · ${placeText(i)}`)
+          .on("click", () => openIncident(i.id)).addTo(searchLayer);
+      }
+      return el("li", { tabindex: "0", "data-id": i.id, onclick: () => openIncident(i.id),
+        onkeydown: (e) => { if (e.key === "Enter") openIncident(i.id); } },
+        ...incidentLine(i), snippet(f.snippet));
+    }));
+    if (!r.incidents.length) list.replaceChildren(el("li", { class: "note" }, "No incident answers."));
+    $("search-others-title").hidden = !r.others.length;
+    others.replaceChildren(...r.others.map((o) => el("li", { "data-kind": o.kind },
+      `${o.kind} ${o.id}${o.date ? ` (${o.date})` : ""} `,
+      o.source && /^https?:/.test(o.source) ? el("a", { href: o.source, rel: "noopener noreferrer", target: "_blank" }, "source") : null,
+      snippet(o.snippet))));
+    markCurrent(view.incident);
+  } catch (e) {
+    showError(list, e);
+    $("search-count").textContent = "";
+  }
 }
 
 // --- the verification queue ---------------------------------------------------------------
@@ -962,6 +1021,7 @@ async function main() {
       const had = byId.get(f.properties.id);
       if (!had || (f.properties.valid_from || "") > (had.properties.valid_from || "")) byId.set(f.properties.id, f);
     }
+    for (const [id, f] of byId) zoneNames.set(id, f.properties.name);
     for (const f of [...byId.values()].sort((x, y) => x.properties.name.localeCompare(y.properties.name))) {
       zoneSelect.append(el("option", { value: f.properties.id }, f.properties.name));
     }
@@ -973,7 +1033,7 @@ async function main() {
     await loadAccount();
     const restricted = (view.tab === "queue" && !me.may.includes("verify")) || (view.tab === "report" && !me.may.includes("submit"));
     selectTab(restricted ? "scorecard" : view.tab || "scorecard");
-    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadPlaces(), loadQueue(), loadRegistry(), loadBulletins(),
+    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadPlaces(), loadQueue(), loadRegistry(), loadBulletins(), runSearch(),
       initReportForm([...parties].sort())]);
   } catch (e) {
     showError($("scorecard"), e);
@@ -981,7 +1041,7 @@ async function main() {
   $("filters").addEventListener("change", async (ev) => {
     readFilters();
     queue.cursors = [null];
-    const lists = [loadIncidents(), loadTimeline(), loadQueue(0)];
+    const lists = [loadIncidents(), loadTimeline(), loadQueue(0), runSearch()];
     if (ev.target.id === "as-of") {
       drawZones();
       await Promise.all([loadScorecard(), loadRegistry(), ...lists]);
@@ -997,6 +1057,14 @@ async function main() {
   $("queue-prev").addEventListener("click", () => loadQueue(Math.max(0, queue.page - 1)));
   $("queue-next").addEventListener("click", () => loadQueue(queue.page + 1));
   $("drawer-close").addEventListener("click", () => closeIncident());
+  $("q").value = view.q || "";
+  $("search-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    view.q = $("q").value.trim();
+    saveView();
+    selectTab("search");
+    runSearch();
+  });
   document.addEventListener("keydown", onKey);
   window.addEventListener("popstate", onHistory);
   if (view.incident) openIncident(view.incident, { push: false });

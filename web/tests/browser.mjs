@@ -225,6 +225,36 @@ const tests = [
     clean(page);
     return page;
   }],
+  ["search finds incidents by a place in another script, marks the words, and follows the filters", async () => {
+    const page = await open("/?as_of=2021-06-30");
+    await page.fill("#q", "Ханкенди");
+    await page.press("#q", "Enter");
+    await page.waitForSelector("#search-results li[data-id]");
+    assert.match(page.url(), /q=%D0%A5/);
+    const first = page.locator("#search-results li[data-id]").first();
+    assert.match(await first.innerText(), /Khankendi \/ Stepanakert/);
+    assert.match(await page.locator("#search-count").innerText(), /also as khankendi, stepanakert/);
+    // Found on the map too, and opened from the list.
+    assert.ok(await page.locator(".leaflet-overlay-pane path[fill='#ffe08a']").count() >= 1, "found incidents drawn on the map");
+    await first.click();
+    await page.waitForSelector("#drawer-title");
+    await inViewport(page, "#drawer-title");
+    await page.keyboard.press("Escape");
+    // A phrase: its words marked in the snippet.
+    await page.fill("#q", "\"peacekeepers\"");
+    await page.press("#q", "Enter");
+    await page.waitForSelector("#search-others mark");
+    const marks = await page.locator("#tab-search mark").allInnerTexts();
+    assert.ok(marks.length && marks.every((m) => m.toLowerCase() === "peacekeepers"), marks.join(","));
+    // The filters apply: nothing of the fixture is rejected.
+    await page.fill("#q", "Ханкенди");
+    await page.press("#q", "Enter");
+    await page.waitForSelector("#search-results li[data-id]");
+    await page.selectOption("#status", "rejected");
+    await page.waitForFunction(() => /^0 incident/.test(document.querySelector("#search-count").textContent));
+    clean(page);
+    return page;
+  }],
   ["filters live in the URL: a shared link opens the same view", async () => {
     const page = await open("/?as_of=2021-06-30&tab=incidents&status=confirmed");
     await page.waitForSelector("#incident-list li");

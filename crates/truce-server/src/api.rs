@@ -34,11 +34,21 @@ impl AppState {
     pub(crate) async fn inputs(&self, b: &AgreementBundle) -> Result<Arc<EngineInputs>, ApiError> {
         let id = &b.agreement.id;
         let fingerprint = self.store.evidence_fingerprint().await?;
-        if let Ok(cache) = self.inputs.read()
-            && let Some((f, i)) = cache.get(id)
-            && *f == fingerprint
-        {
-            return Ok(Arc::clone(i));
+        let cached = || {
+            self.inputs.read().ok().and_then(|cache| {
+                cache
+                    .get(id)
+                    .filter(|(f, _)| *f == fingerprint)
+                    .map(|(_, i)| Arc::clone(i))
+            })
+        };
+        if let Some(i) = cached() {
+            return Ok(i);
+        }
+        // One read at a time: whoever waited finds it done.
+        let _reading = self.reading_inputs.lock().await;
+        if let Some(i) = cached() {
+            return Ok(i);
         }
         let (records, evidence) = self.store.evidence(b).await?;
         let violations = self.store.violations(b).await?;

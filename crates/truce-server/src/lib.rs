@@ -48,6 +48,9 @@ pub struct AppState {
     cache: Arc<RwLock<BundleCache>>,
     /// Scorecard inputs by agreement, with the evidence fingerprint they were read at.
     inputs: Arc<RwLock<InputsCache>>,
+    /// Held while the inputs are read afresh: requests that find them stale meanwhile
+    /// wait for that one read instead of each reading every incident themselves.
+    reading_inputs: Arc<tokio::sync::Mutex<()>>,
     /// Mark the session cookie `Secure` (serving behind HTTPS).
     secure_cookies: bool,
     /// Proxies whose forwarded headers are believed (`guard`).
@@ -64,6 +67,7 @@ impl AppState {
             store: store.with_incident_pages().with_warm_matching(),
             cache: Arc::default(),
             inputs: Arc::default(),
+            reading_inputs: Arc::default(),
             secure_cookies: false,
             trusted_proxies: Arc::default(),
             submissions: truce_usecases::submit::Queue::default(),

@@ -370,7 +370,7 @@ pub struct ReportHit {
 }
 
 /// Most matching reports a search reads (the newest first) before ranking them.
-pub const SEARCH_READS: i64 = 1_000;
+pub const SEARCH_READS: i64 = 500;
 
 impl Store {
     /// Current reports of an agreement whose words hold the query, in incidents the
@@ -389,22 +389,44 @@ impl Store {
             ..f.clone()
         };
         let pg = matches!(self.backend, crate::Backend::Postgres(_));
+        // Without an incident filter the incidents need not be read: a current report's
+        // incident lists it, and its number is that of its id (`inc-N`).
+        let filtered = f.from_s.is_some()
+            || f.to_s.is_some()
+            || f.zone.is_some()
+            || f.event_type.is_some()
+            || !f.status.is_empty()
+            || f.party.is_some()
+            || f.bbox.is_some();
+        let (incidents, number) = match (filtered, pg) {
+            (true, true) => (" JOIN incidents i ON i.id = r.incident_id", "i.number"),
+            (true, false) => (" CROSS JOIN incidents i", "i.number"),
+            (false, _) => ("", "CAST(0 AS BIGINT)"),
+        };
         let rows: Vec<(i64, String, String, String, i64)> = on_pool!(self, pool, DB, {
             let mut qb = sqlx::QueryBuilder::<DB>::new("");
             if pg {
-                qb.push("SELECT w.seq, w.words::text, r.id, r.incident_id, i.number FROM report_words w JOIN reports r ON r.seq = w.seq JOIN incidents i ON i.id = r.incident_id WHERE w.words @@ ")
+                qb.push(format!("SELECT w.seq, w.words::text, r.id, r.incident_id, {number} FROM report_words w JOIN reports r ON r.seq = w.seq{incidents} WHERE w.words @@ "))
                     .push_bind(query.tsquery())
                     .push("::tsquery");
             } else {
-                qb.push("SELECT w.rowid, w.words, r.id, r.incident_id, i.number FROM report_words w JOIN reports r ON r.seq = w.rowid JOIN incidents i ON i.id = r.incident_id WHERE report_words MATCH ")
+                // The index drives, newest first (CROSS JOIN keeps SQLite from probing
+                // the index once per report instead).
+                qb.push(format!("SELECT w.rowid, w.words, r.id, r.incident_id, {number} FROM report_words w CROSS JOIN reports r{incidents} WHERE r.seq = w.rowid AND report_words MATCH "))
                     .push_bind(query.fts5());
+                if filtered {
+                    qb.push(" AND i.id = r.incident_id");
+                }
             }
             qb.push(" AND r.agreement_id = ")
                 .push_bind(agreement)
-                .push(" AND r.superseded_by IS NULL AND r.retracted = 0 AND i.agreement_id = ")
-                .push_bind(agreement)
-                .push(" AND i.report_count > 0");
-            push_incident_filter!(self, qb, &f);
+                .push(" AND r.superseded_by IS NULL AND r.retracted = 0");
+            if filtered {
+                qb.push(" AND i.agreement_id = ")
+                    .push_bind(agreement)
+                    .push(" AND i.report_count > 0");
+                push_incident_filter!(self, qb, &f);
+            }
             qb.push(if pg {
                 " ORDER BY w.seq DESC LIMIT "
             } else {
@@ -416,6 +438,11 @@ impl Store {
         Ok(rows
             .into_iter()
             .filter_map(|(seq, words, report, incident, number)| {
+                let number = if filtered {
+                    number
+                } else {
+                    incident.strip_prefix("inc-")?.parse().ok()?
+                };
                 let list: Vec<String> = if pg {
                     truce_model::search::words_of_tsvector(&words)
                 } else {

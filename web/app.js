@@ -20,6 +20,7 @@ let lastCard = null;
 let zone = "UTC";
 let me = { role: "public", may: ["read"], submit_sources: [], csrf: null, user: null };
 let documentTitles = {};
+let actorNames = {};
 /// Zone names by id (the latest version's name).
 const zoneNames = new Map();
 const zoneName = (id) => zoneNames.get(id) || id;
@@ -805,56 +806,115 @@ function svg(tag, attrs) {
   return e;
 }
 
+/// An actor's name as the agreement gives it (its id when unknown).
+const actorName = (id) => (id === "unattributed" ? "not attributed" : actorNames[id] || id);
+/// A colour for every party a bar can stand for; the palette's next for any other.
+const EXTRA_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"];
+function partyColour(party, order) {
+  return PARTY_COLOURS[party] || EXTRA_COLOURS[order % EXTRA_COLOURS.length];
+}
+
+let lastCounts = null;
+
 async function loadTimeline() {
   const box = $("timeline");
   try {
-    const c = await api(`/api/v1/agreements/${agreement}/counts?${filterQuery()}`);
-    const byDay = new Map();
-    for (const d of c.per_day) {
-      const n = d.confirmed + d.corroborated;
-      if (!n) continue;
-      const day = byDay.get(d.date) || {};
-      day[d.party] = (day[d.party] || 0) + n;
-      byDay.set(d.date, day);
-    }
-    const days = [...byDay.keys()].sort();
-    if (!days.length) {
-      box.replaceChildren(el("p", { class: "note" }, "No confirmed or corroborated violation under these filters."));
-      return;
-    }
-    const w = 1000, h = 150, pad = 24;
-    const max = Math.max(...days.map((d) => Object.values(byDay.get(d)).reduce((a, b) => a + b, 0)));
-    const first = Date.parse(days[0]), last = Date.parse(days[days.length - 1]);
-    const span = Math.max(1, (last - first) / 864e5 + 1);
-    const bw = Math.min(24, Math.max(1, (w - 2 * pad) / span));
-    const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": "violations per day" });
-    for (const d of days) {
-      const x = pad + ((Date.parse(d) - first) / 864e5) * bw;
-      let y = h - pad;
-      for (const [party, n] of Object.entries(byDay.get(d))) {
-        const bh = ((h - 2 * pad) * n) / max;
-        y -= bh;
-        const r = svg("rect", { x, y, width: Math.max(1, bw - 0.5), height: bh, fill: PARTY_COLOURS[party] || "#666" });
-        r.append(svg("title", {}));
-        r.lastChild.textContent = `${d} ${party}: ${n}`;
-        root.append(r);
-      }
-    }
-    const axis = svg("text", { x: pad, y: h - 6, "font-size": 11 });
-    axis.textContent = `${days[0]} … ${days[days.length - 1]} · max ${max}/day`;
-    root.append(axis);
-    let lx = w - 260;
-    for (const [party, colour] of Object.entries(PARTY_COLOURS)) {
-      root.append(svg("rect", { x: lx, y: 6, width: 10, height: 10, fill: colour }));
-      const t = svg("text", { x: lx + 14, y: 15, "font-size": 11 });
-      t.textContent = party;
-      root.append(t);
-      lx += 85;
-    }
-    box.replaceChildren(root);
+    lastCounts = await api(`/api/v1/agreements/${agreement}/counts?${filterQuery()}`);
+    drawTimeline();
   } catch (e) {
     showError(box, e);
   }
+}
+
+/// Violations per day as stacked bars, drawn at the panel's own width in pixels (so the
+/// text stays readable on a phone), with a date axis, a legend naming every party shown
+/// and a sentence saying the same for those who do not see the chart.
+function drawTimeline() {
+  const box = $("timeline");
+  if (!lastCounts) return;
+  const byDay = new Map();
+  const parties = [];
+  for (const d of lastCounts.per_day) {
+    const n = d.confirmed + d.corroborated;
+    if (!n) continue;
+    const day = byDay.get(d.date) || {};
+    day[d.party] = (day[d.party] || 0) + n;
+    byDay.set(d.date, day);
+    if (!parties.includes(d.party)) parties.push(d.party);
+  }
+  const days = [...byDay.keys()].sort();
+  if (!days.length) {
+    box.replaceChildren(el("p", { class: "note" }, "No confirmed or corroborated violation under these filters."));
+    return;
+  }
+  parties.sort((a, b) => (a === "unattributed") - (b === "unattributed") || a.localeCompare(b));
+  const colour = new Map(parties.map((p, k) => [p, partyColour(p, k)]));
+  const w = Math.max(280, Math.round(box.clientWidth || 600)), h = 170;
+  const left = 30, right = 10, top = 28, bottom = 26;
+  const totals = days.map((d) => Object.values(byDay.get(d)).reduce((a, b) => a + b, 0));
+  const max = Math.max(...totals);
+  const first = Date.parse(days[0]), last = Date.parse(days[days.length - 1]);
+  const span = Math.max(1, (last - first) / 864e5 + 1);
+  const dayW = (w - left - right) / span;
+  const x = (day) => left + ((Date.parse(day) - first) / 864e5) * dayW;
+  const y = (n) => h - bottom - ((h - top - bottom) * n) / max;
+  const root = svg("svg", { width: w, height: h, viewBox: `0 0 ${w} ${h}`, role: "img",
+    "aria-label": `Confirmed and corroborated violations per day, ${days[0]} to ${days[days.length - 1]}, at most ${max} a day` });
+  // The value axis: 0 and the highest day.
+  for (const n of [0, max]) {
+    root.append(svg("line", { x1: left, x2: w - right, y1: y(n), y2: y(n), stroke: "#d7dde2" }));
+    const t = svg("text", { x: left - 4, y: y(n) + 4, "font-size": 11, "text-anchor": "end", fill: "#5b6670" });
+    t.textContent = String(n);
+    root.append(t);
+  }
+  // The date axis: months when the span is short, years when it is long.
+  const ticks = [];
+  const start = new Date(first), end = new Date(last);
+  const byYear = span > 720;
+  const cur = new Date(Date.UTC(start.getUTCFullYear(), byYear ? 0 : start.getUTCMonth(), 1));
+  while (cur <= end) {
+    if (cur >= start) ticks.push(cur.toISOString().slice(0, 10));
+    if (byYear) cur.setUTCFullYear(cur.getUTCFullYear() + 1); else cur.setUTCMonth(cur.getUTCMonth() + 1);
+  }
+  const every = Math.max(1, Math.ceil(ticks.length / Math.max(1, Math.floor((w - left - right) / 60))));
+  ticks.forEach((d, k) => {
+    root.append(svg("line", { x1: x(d), x2: x(d), y1: h - bottom, y2: h - bottom + 4, stroke: "#5b6670" }));
+    if (k % every) return;
+    const t = svg("text", { x: x(d), y: h - 8, "font-size": 11, "text-anchor": "middle", fill: "#1d2328" });
+    t.textContent = byYear ? d.slice(0, 4) : d.slice(0, 7);
+    root.append(t);
+  });
+  if (!ticks.length) {
+    const t = svg("text", { x: left, y: h - 8, "font-size": 11, fill: "#1d2328" });
+    t.textContent = days[0] === days[days.length - 1] ? days[0] : `${days[0]} – ${days[days.length - 1]}`;
+    root.append(t);
+  }
+  root.append(svg("line", { x1: left, x2: w - right, y1: h - bottom, y2: h - bottom, stroke: "#5b6670" }));
+  const bw = Math.max(1.5, dayW - 0.5);
+  for (const d of days) {
+    let n0 = 0;
+    for (const party of parties) {
+      const n = byDay.get(d)[party];
+      if (!n) continue;
+      const r = svg("rect", { x: x(d), y: y(n0 + n), width: bw, height: y(n0) - y(n0 + n), fill: colour.get(party), "data-party": party });
+      r.append(svg("title", {}));
+      r.lastChild.textContent = `${d} ${party}: ${n}`;
+      root.append(r);
+      n0 += n;
+    }
+  }
+  // The legend: every party drawn, by name.
+  let lx = left;
+  for (const party of parties) {
+    root.append(svg("rect", { x: lx, y: 6, width: 10, height: 10, fill: colour.get(party) }));
+    const t = svg("text", { x: lx + 14, y: 15, "font-size": 11, fill: "#1d2328", "data-legend": party });
+    t.textContent = actorName(party);
+    root.append(t);
+    lx += 24 + 6.2 * actorName(party).length;
+  }
+  const sum = parties.map((p) => `${actorName(p)} ${days.reduce((a, d) => a + (byDay.get(d)[p] || 0), 0)}`).join(", ");
+  box.replaceChildren(root, el("p", { class: "note", id: "timeline-text" },
+    `${days.length} day(s) with violations from ${days[0]} to ${days[days.length - 1]}; by party: ${sum}.`));
 }
 
 // --- statements -------------------------------------------------------------------------
@@ -1014,6 +1074,7 @@ async function main() {
     ]);
     zone = a.time_zone || "UTC";
     documentTitles = a.document_titles || {};
+    actorNames = a.actor_names || {};
     const zoneSelect = $("zone");
     // One entry per zone, whatever its versions (named by the latest).
     const byId = new Map();
@@ -1066,6 +1127,8 @@ async function main() {
     runSearch();
   });
   document.addEventListener("keydown", onKey);
+  let resizing = null;
+  window.addEventListener("resize", () => { clearTimeout(resizing); resizing = setTimeout(drawTimeline, 150); });
   window.addEventListener("popstate", onHistory);
   if (view.incident) openIncident(view.incident, { push: false });
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => selectTab(b.dataset.tab));

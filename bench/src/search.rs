@@ -15,7 +15,7 @@
 
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
-use truce_bench::{Rng, wrk};
+use truce_bench::{Rng, wrk, wrk_with};
 
 /// Places as the queries name them, several in another script or spelling than the
 /// rows' notes (which use the English names).
@@ -101,6 +101,13 @@ fn main() {
         .cloned()
         .collect();
     let up = truce_bench::Serving::start(&runtime, store.clone());
+    // One search alone first, as a user's first: the agreement and its records read.
+    let first = std::time::Instant::now();
+    let _ = wrk_with(&format!("{}{}", up.base, rare[0]), None, 1, 1);
+    println!(
+        "first search answered within {:.1} s of the start",
+        first.elapsed().as_secs_f64()
+    );
     let mut runs = Vec::new();
     for (name, paths) in [
         ("mixed (50% rare, 37.5% windowed, 12.5% broad)", &mixed),

@@ -557,6 +557,11 @@ impl AgreementView {
             "effective": a.effective,
             "as_of": self.as_of,
             "documents": self.documents,
+            "actor_names": a
+                .actors
+                .iter()
+                .map(|x| (x.id.clone(), serde_json::json!(x.name)))
+                .collect::<serde_json::Map<_, _>>(),
             "document_titles": self
                 .documents
                 .iter()

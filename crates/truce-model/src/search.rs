@@ -389,3 +389,81 @@ pub fn words_of_tsvector(text: &str) -> Vec<String> {
     at.sort();
     at.into_iter().map(|(_, w)| w).collect()
 }
+
+/// The word marking the month (UTC) a report starts in, indexed with its words: `§m`
+/// and the year and month (`§m202103`). No query a person types can hold it, since a
+/// query's words are letters and digits only.
+pub fn month_word(t: jiff::Timestamp) -> String {
+    let d = jiff::tz::TimeZone::UTC.to_datetime(t).date();
+    format!("§m{:04}{:02}", d.year(), d.month())
+}
+
+/// Most months a search within dates names; a longer span reads every match instead.
+const MAX_MONTHS: i32 = 36;
+
+/// The month words ([`month_word`]) from the month of `from` to that of `to`, both
+/// included; `None` when either end is open or they span more than [`MAX_MONTHS`].
+pub fn months_between(from: Option<i64>, to: Option<i64>) -> Option<Vec<String>> {
+    let day = |s: i64| {
+        jiff::Timestamp::from_second(s)
+            .ok()
+            .map(|t| jiff::tz::TimeZone::UTC.to_datetime(t).date())
+    };
+    let (a, b) = (day(from?)?, day(to?)?);
+    let (mut y, mut m) = (i32::from(a.year()), i32::from(a.month()));
+    let end = (i32::from(b.year()), i32::from(b.month()));
+    let mut out = Vec::new();
+    while (y, m) <= end {
+        if out.len() as i32 >= MAX_MONTHS {
+            return None;
+        }
+        out.push(format!("§m{y:04}{m:02}"));
+        m += 1;
+        if m > 12 {
+            m = 1;
+            y += 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_are_named_from_the_first_to_the_last_and_never_too_many() {
+        let at = |s: &str| s.parse::<jiff::Timestamp>().expect("instant").as_second();
+        assert_eq!(
+            months_between(
+                Some(at("2021-11-30T23:00:00Z")),
+                Some(at("2022-02-01T00:00:00Z"))
+            ),
+            Some(vec![
+                "§m202111".to_owned(),
+                "§m202112".into(),
+                "§m202201".into(),
+                "§m202202".into()
+            ])
+        );
+        assert_eq!(months_between(Some(at("2021-01-01T00:00:00Z")), None), None);
+        assert_eq!(
+            months_between(
+                Some(at("2018-01-01T00:00:00Z")),
+                Some(at("2021-01-01T00:00:00Z"))
+            ),
+            None,
+            "37 months: every match is read"
+        );
+        assert_eq!(
+            month_word("2021-03-31T23:59:59Z".parse().expect("instant")),
+            "§m202103"
+        );
+        // No query can ask for a month word: it is not made of letters and digits.
+        assert!(
+            fold_words("§m202103")
+                .split(' ')
+                .all(|w| !w.starts_with('§'))
+        );
+    }
+}

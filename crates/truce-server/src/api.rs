@@ -20,7 +20,7 @@ use truce_store::{Cursor, IncidentFilter, IncidentOrder, Listed};
 /// evidence (see `Store::evidence_fingerprint`).
 #[derive(Debug)]
 pub(crate) struct EngineInputs {
-    pub(crate) records: Vec<StoredRecord>,
+    pub(crate) records: Arc<Vec<StoredRecord>>,
     pub(crate) evidence: Evidence,
     pub(crate) violations: ViolationIndex,
 }
@@ -53,7 +53,7 @@ impl AppState {
         let (records, evidence) = self.store.evidence(b).await?;
         let violations = self.store.violations(b).await?;
         let loaded = Arc::new(EngineInputs {
-            records,
+            records: Arc::new(records),
             evidence,
             violations,
         });
@@ -61,6 +61,37 @@ impl AppState {
             cache.insert(id.clone(), (fingerprint, Arc::clone(&loaded)));
         }
         Ok(loaded)
+    }
+}
+
+impl AppState {
+    /// The agreement's evidence records, from the scorecard inputs when those are fresh,
+    /// else read and kept by the same fingerprint: a search needs the records, not the
+    /// violation index that takes every incident to build.
+    pub(crate) async fn records(
+        &self,
+        b: &AgreementBundle,
+    ) -> Result<Arc<Vec<StoredRecord>>, ApiError> {
+        let id = &b.agreement.id;
+        let fingerprint = self.store.evidence_fingerprint().await?;
+        if let Ok(cache) = self.inputs.read()
+            && let Some((f, i)) = cache.get(id)
+            && *f == fingerprint
+        {
+            return Ok(Arc::clone(&i.records));
+        }
+        if let Ok(cache) = self.records.read()
+            && let Some((f, r)) = cache.get(id)
+            && *f == fingerprint
+        {
+            return Ok(Arc::clone(r));
+        }
+        let (records, _) = self.store.evidence(b).await?;
+        let records = Arc::new(records);
+        if let Ok(mut cache) = self.records.write() {
+            cache.insert(id.clone(), (fingerprint, Arc::clone(&records)));
+        }
+        Ok(records)
     }
 }
 
@@ -428,11 +459,11 @@ pub(crate) async fn search(
     let mut without_limit = q.clone();
     without_limit.remove("limit");
     let f = incident_filter(&without_limit, &b)?;
-    let i = s.inputs(&b).await?;
+    let records = s.records(&b).await?;
     let answer = truce_usecases::search::search(
         &s.store,
         &b,
-        &i.records,
+        &records,
         text,
         &f,
         usize::try_from(limit).unwrap_or(50),

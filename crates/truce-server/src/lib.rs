@@ -41,6 +41,9 @@ const AGREEMENT_RECHECK: std::time::Duration = std::time::Duration::from_secs(2)
 /// Scorecard inputs by agreement, with the evidence fingerprint they were read at.
 type InputsCache = HashMap<String, (String, Arc<api::EngineInputs>)>;
 
+/// Evidence records by agreement, with the evidence fingerprint they were read at.
+type RecordsCache = HashMap<String, (String, Arc<Vec<truce_store::records::StoredRecord>>)>;
+
 /// Shared state of every request.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -48,6 +51,9 @@ pub struct AppState {
     cache: Arc<RwLock<BundleCache>>,
     /// Scorecard inputs by agreement, with the evidence fingerprint they were read at.
     inputs: Arc<RwLock<InputsCache>>,
+    /// Evidence records by agreement, for searches, with the fingerprint they were read
+    /// at (when the scorecard inputs are not fresh).
+    records: Arc<RwLock<RecordsCache>>,
     /// Held while the inputs are read afresh: requests that find them stale meanwhile
     /// wait for that one read instead of each reading every incident themselves.
     reading_inputs: Arc<tokio::sync::Mutex<()>>,
@@ -67,6 +73,7 @@ impl AppState {
             store: store.with_incident_pages().with_warm_matching(),
             cache: Arc::default(),
             inputs: Arc::default(),
+            records: Arc::default(),
             reading_inputs: Arc::default(),
             secure_cookies: false,
             trusted_proxies: Arc::default(),

@@ -646,16 +646,24 @@ pub async fn place_group(
     })
 }
 
-/// Reads an incident with its reports into the matcher unless it holds it so already.
-/// The words a report is found by in a search.
-fn search_words(bundle: &AgreementBundle, r: &Report) -> String {
-    bundle.gazetteer.search_words(
+/// The words a report is found by in a search: its account's, its place's
+/// ([`truce_model::places::Gazetteer::search_words`]), and the word of the month it
+/// starts in ([`truce_model::search::month_word`]), by which a search within dates reads
+/// only the reports of those months.
+pub(crate) fn search_words(bundle: &AgreementBundle, r: &Report) -> String {
+    let mut w = bundle.gazetteer.search_words(
         Some(r.text.as_str()),
         r.location.place_name.as_deref(),
         r.location.point,
-    )
+    );
+    if !w.is_empty() {
+        w.push(' ');
+        w.push_str(&truce_model::search::month_word(r.occurred.start));
+    }
+    w
 }
 
+/// Reads an incident with its reports into the matcher unless it holds it so already.
 async fn hold_in_full(
     store: &Store,
     matcher: &mut Matcher<'_>,

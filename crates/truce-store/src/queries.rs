@@ -403,17 +403,60 @@ impl Store {
             (true, false) => (" CROSS JOIN incidents i", "i.number"),
             (false, _) => ("", "CAST(0 AS BIGINT)"),
         };
+        // Within dates, only reports starting in the months an incident in them can
+        // hold are read: a report starts after its incident's start, which is after
+        // `from` less the longest window, and before its incident's end, which is
+        // before `to` plus the longest window.
+        let months = match (f.from_s, f.to_s) {
+            (None, None) => None,
+            (from, to) => {
+                let longest: i64 = on_pool!(self, pool, DB, {
+                    sqlx::query_scalar::<_, i64>(
+                        "SELECT max_s FROM incident_window_max WHERE agreement_id = $1",
+                    )
+                    .bind(agreement)
+                    .fetch_optional(pool)
+                    .await?
+                    .unwrap_or(0)
+                });
+                truce_model::search::months_between(
+                    from.map(|s| s - longest),
+                    to.map(|s| s + longest),
+                )
+            }
+        };
+        let (fts5, tsquery) = match &months {
+            Some(m) => (
+                format!(
+                    "{} AND ({})",
+                    query.fts5(),
+                    m.iter()
+                        .map(|w| format!("\"{w}\""))
+                        .collect::<Vec<_>>()
+                        .join(" OR ")
+                ),
+                format!(
+                    "{} & ({})",
+                    query.tsquery(),
+                    m.iter()
+                        .map(|w| format!("'{w}'"))
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                ),
+            ),
+            None => (query.fts5(), query.tsquery()),
+        };
         let rows: Vec<(i64, String, String, String, i64)> = on_pool!(self, pool, DB, {
             let mut qb = sqlx::QueryBuilder::<DB>::new("");
             if pg {
                 qb.push(format!("SELECT w.seq, w.words::text, r.id, r.incident_id, {number} FROM report_words w JOIN reports r ON r.seq = w.seq{incidents} WHERE w.words @@ "))
-                    .push_bind(query.tsquery())
+                    .push_bind(tsquery)
                     .push("::tsquery");
             } else {
                 // The index drives, newest first (CROSS JOIN keeps SQLite from probing
                 // the index once per report instead).
                 qb.push(format!("SELECT w.rowid, w.words, r.id, r.incident_id, {number} FROM report_words w CROSS JOIN reports r{incidents} WHERE r.seq = w.rowid AND report_words MATCH "))
-                    .push_bind(query.fts5());
+                    .push_bind(fts5);
                 if filtered {
                     qb.push(" AND i.id = r.incident_id");
                 }
@@ -521,11 +564,7 @@ impl Store {
                 let Some(Some(b)) = bundles.get(agreement) else {
                     continue;
                 };
-                let w = b.gazetteer.search_words(
-                    Some(r.text.as_str()),
-                    r.location.place_name.as_deref(),
-                    r.location.point,
-                );
+                let w = crate::ingest::search_words(b, r);
                 if !w.is_empty() {
                     words.push((*seq, w));
                 }

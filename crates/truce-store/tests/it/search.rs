@@ -134,6 +134,30 @@ async fn both_databases_find_the_same_reports_by_words_phrases_places_and_filter
         ),
         ..IncidentFilter::default()
     };
+    let moscow = |y, m, d| {
+        jiff::civil::date(y, m, d)
+            .at(0, 0, 0, 0)
+            .in_tz("Europe/Moscow")
+            .expect("tz")
+            .timestamp()
+            .as_second()
+    };
+    // Both ends: only the reports of those months are read (the month words).
+    let march = IncidentFilter {
+        from_s: Some(moscow(2021, 3, 1)),
+        to_s: Some(moscow(2021, 4, 1)),
+        ..IncidentFilter::default()
+    };
+    let first_days_of_april = IncidentFilter {
+        from_s: Some(moscow(2021, 3, 31)),
+        to_s: Some(moscow(2021, 4, 12)),
+        ..IncidentFilter::default()
+    };
+    let years = IncidentFilter {
+        from_s: Some(moscow(2018, 1, 1)),
+        to_s: Some(moscow(2026, 1, 1)),
+        ..IncidentFilter::default()
+    };
     let artillery = IncidentFilter {
         event_type: Some("artillery".into()),
         ..IncidentFilter::default()
@@ -158,6 +182,11 @@ async fn both_databases_find_the_same_reports_by_words_phrases_places_and_filter
         // Filters: a window, a type.
         ("fire", &in_april_on, vec!["S3", "S5"]),
         ("school", &artillery, vec!["S1", "S2"]),
+        ("school", &march, vec!["S1", "S2"]),
+        ("fire", &march, vec!["S2"]),
+        ("fire", &first_days_of_april, vec!["S3"]),
+        // A window of more than three years reads every match.
+        ("fire", &years, vec!["S2", "S3", "S5"]),
         ("fire", &artillery, vec!["S2"]),
         ("nothing-like-this", &all, vec![]),
     ];

@@ -880,7 +880,9 @@ function drawTimeline() {
   ticks.forEach((d, k) => {
     root.append(svg("line", { x1: x(d), x2: x(d), y1: h - bottom, y2: h - bottom + 4, stroke: "#5b6670" }));
     if (k % every) return;
-    const t = svg("text", { x: x(d), y: h - 8, "font-size": 11, "text-anchor": "middle", fill: "#1d2328" });
+    // Kept inside the chart: a label near an edge is not cut.
+    const at = Math.min(Math.max(x(d), left + 22), w - right - 22);
+    const t = svg("text", { x: at, y: h - 8, "font-size": 11, "text-anchor": "middle", fill: "#1d2328" });
     t.textContent = byYear ? d.slice(0, 4) : d.slice(0, 7);
     root.append(t);
   });

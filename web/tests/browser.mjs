@@ -234,6 +234,7 @@ const tests = [
     const first = page.locator("#search-results li[data-id]").first();
     assert.match(await first.innerText(), /Khankendi \/ Stepanakert/);
     assert.match(await page.locator("#search-count").innerText(), /also as khankendi, stepanakert/);
+    await page.screenshot({ path: join(shots, "search-results.png") });
     // Found on the map too, and opened from the list.
     assert.ok(await page.locator(".leaflet-overlay-pane path[fill='#ffe08a']").count() >= 1, "found incidents drawn on the map");
     await first.click();

@@ -706,7 +706,8 @@ async function loadScorecard() {
         onclick: () => explain(l.obligation), onkeydown: (e) => { if (e.key === "Enter") explain(l.obligation); } },
         el("td", {}, l.point), el("td", {}, l.title, " ", el("span", { class: "id" }, l.obligation)),
         el("td", {}, levelBadge(l.status), " ", l.status.state, due, ...flags),
-        el("td", {}, l.status.since || ""), el("td", {}, BASIS[l.status.basis] || l.status.basis)));
+        el("td", { "data-label": "since" }, l.status.since || ""),
+        el("td", { "data-label": "stands on" }, BASIS[l.status.basis] || l.status.basis)));
     }
     table.append(body);
     box.replaceChildren(...[el("p", { class: "note" }, `Status on ${card.as_of}. Click a line for its evidence.`),

@@ -9,7 +9,7 @@ const STATUS_COLOURS = {
   unverified: "#8c96a0", rejected: "#c7ccd1",
 };
 const PARTY_COLOURS = { az: "#2166ac", am: "#d6604d", unattributed: "#8c96a0" };
-const FILTERS = ["as_of", "from", "to", "zone", "type", "party", "status"];
+const FILTERS = ["as_of", "from", "to", "zone", "type", "party", "source", "status"];
 
 const view = Object.fromEntries(new URLSearchParams(location.search));
 let agreement = null;
@@ -97,7 +97,7 @@ function showError(where, err) {
 /// the map, lists, queue and timeline show what was on record by then.
 function filterQuery(extra = {}) {
   const q = new URLSearchParams();
-  for (const k of ["from", "to", "zone", "type", "party", "status"]) if (view[k]) q.set(k, view[k]);
+  for (const k of ["from", "to", "zone", "type", "party", "source", "status"]) if (view[k]) q.set(k, view[k]);
   if (!view.to && view.as_of) q.set("to", view.as_of);
   for (const [k, v] of Object.entries(extra)) q.set(k, v);
   return q.toString();
@@ -1091,7 +1091,12 @@ async function main() {
     }
     const parties = new Set();
     for (const o of a.obligations) for (const p of o.obligation.obligors) parties.add(p);
-    for (const p of [...parties].sort()) $("party").append(el("option", { value: p }, p));
+    for (const p of [...parties].sort()) $("party").append(el("option", { value: p }, actorNames[p] || p));
+    // Sources by name: the queue and lists can be narrowed to one reporter's incidents.
+    const sources = await api("/api/v1/sources").catch(() => ({ sources: [] }));
+    for (const src of sources.sources.slice().sort((x, y) => x.name.localeCompare(y.name))) {
+      $("source").append(el("option", { value: src.id }, src.name));
+    }
     for (const k of FILTERS) $(k.replace("_", "-")).value = view[k] || "";
     initMap(zones);
     await loadAccount();

@@ -263,6 +263,14 @@ const tests = [
     assert.equal(await page.inputValue("#status"), "confirmed");
     await page.selectOption("#zone", "lachin-corridor");
     await page.waitForFunction(() => /zone=lachin-corridor/.test(location.search));
+    // One source's incidents: the list is what the API answers for it.
+    await page.selectOption("#zone", "");
+    await page.selectOption("#status", "");
+    await page.selectOption("#source", "acled");
+    await page.waitForFunction(() => /source=acled/.test(location.search));
+    const want = await page.evaluate(async () => (await (await fetch("/api/v1/agreements/nk-2020/incidents?source=acled&to=2021-06-30&total=true")).json()).total);
+    assert.ok(want > 0);
+    await page.waitForFunction((n) => document.querySelectorAll("#incident-list li[data-id]").length === n, want);
     clean(page);
     return page;
   }],

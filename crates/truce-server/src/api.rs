@@ -328,10 +328,22 @@ pub(crate) async fn statements(
 
 /// Reads the incident filters shared by the JSON API and OGC API items; the store checks
 /// them by the same rules as the command line.
-pub(crate) fn incident_filter(
+pub(crate) async fn incident_filter(
+    s: &AppState,
     q: &HashMap<String, String>,
     b: &AgreementBundle,
 ) -> Result<IncidentFilter, ApiError> {
+    // A source is named by its id among those registered.
+    if let Some(id) = q.get("source") {
+        let sources = s.store.sources().await?;
+        if !sources.contains_key(id) {
+            let hint = truce_model::diag::suggest(id, sources.keys().map(String::as_str));
+            return Err(ApiError::BadParameter(
+                "source".into(),
+                format!("unknown source `{id}`; {hint}"),
+            ));
+        }
+    }
     let values = truce_store::FilterValues {
         from: date_param(q, "from")?,
         to: date_param(q, "to")?,
@@ -339,6 +351,7 @@ pub(crate) fn incident_filter(
         event_type: q.get("type").cloned(),
         status: q.get("status").cloned(),
         party: q.get("party").cloned(),
+        source: q.get("source").cloned(),
         bbox: q.get("bbox").map(|v| bbox(v)).transpose()?,
     };
     let order = match q.get("sort") {
@@ -389,12 +402,12 @@ pub(crate) fn bbox(v: &str) -> Result<[f64; 4], ApiError> {
 }
 
 pub(crate) const INCIDENT_PARAMS: &[&str] = &[
-    "from", "to", "zone", "type", "status", "party", "bbox", "limit", "cursor",
+    "from", "to", "zone", "type", "status", "party", "source", "bbox", "limit", "cursor",
 ];
 
 /// `GET /api/v1/agreements/{id}/incidents`: incidents a page at a time, in number order
 /// or by date (`sort`), with how many match in all when asked (`total=true`).
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/incidents", tag = "incidents", params(("fields" = Option<String>, Query, description = "`all` (default): each incident whole; `map`: id, point, status, type, window, perpetrator, reports only"), ("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected; several separated by commas"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("sort" = Option<String>, Query, description = "`number` (default: the order incidents were first reported in), `start` (oldest first) or `-start` (newest first); ties by number"), ("total" = Option<bool>, Query, description = "`true`: also count every incident that matches (`total`), cursor and limit aside"), ("limit" = Option<i64>, Query, description = "At most this many (1-10000, default 100)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page, in the same order")), responses((status = 200, description = "A page of incidents in the order asked for, with `next_cursor` (and `total` when asked)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/incidents", tag = "incidents", params(("fields" = Option<String>, Query, description = "`all` (default): each incident whole; `map`: id, point, status, type, window, perpetrator, reports only"), ("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected; several separated by commas"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("source" = Option<String>, Query, description = "Source id: incidents with a current report from it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("sort" = Option<String>, Query, description = "`number` (default: the order incidents were first reported in), `start` (oldest first) or `-start` (newest first); ties by number"), ("total" = Option<bool>, Query, description = "`true`: also count every incident that matches (`total`), cursor and limit aside"), ("limit" = Option<i64>, Query, description = "At most this many (1-10000, default 100)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page, in the same order")), responses((status = 200, description = "A page of incidents in the order asked for, with `next_cursor` (and `total` when asked)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn incidents(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -404,7 +417,7 @@ pub(crate) async fn incidents(
     allowed.extend(["fields", "sort", "total"]);
     let q = params(q, &allowed)?;
     let b = s.bundle(&id).await?;
-    let f = incident_filter(&q, &b)?;
+    let f = incident_filter(&s, &q, &b).await?;
     let total = match q.get("total").map(String::as_str) {
         None | Some("false") => None,
         Some("true") => Some(s.store.count_incidents(&id, &f).await?),
@@ -438,7 +451,7 @@ const MAX_SEARCH: i64 = 200;
 /// the names of their places (every spelling the gazetteer knows), best first, under the
 /// incident filters; statements, evidence records and sources that answer too. Each with
 /// a snippet whose found words are marked (`hit`). Personal data is never searched.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/search", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("q" = String, Query, description = "Words, \"quoted phrases\" and place names (any script or spelling the gazetteer knows); every one must be found; common words are left out"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected; several separated by commas"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("limit" = Option<i64>, Query, description = "At most this many of each kind (1-200, default 50)")), responses((status = 200, description = "`incidents` (each with `score`, its best `report` and a `snippet`), `others` (statements, records, sources), and the query as read", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/search", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("q" = String, Query, description = "Words, \"quoted phrases\" and place names (any script or spelling the gazetteer knows); every one must be found; common words are left out"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected; several separated by commas"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("source" = Option<String>, Query, description = "Source id: incidents with a current report from it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("limit" = Option<i64>, Query, description = "At most this many of each kind (1-200, default 50)")), responses((status = 200, description = "`incidents` (each with `score`, its best `report` and a `snippet`), `others` (statements, records, sources), and the query as read", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn search(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -458,7 +471,7 @@ pub(crate) async fn search(
     let limit = number_param(&q, "limit", 1, MAX_SEARCH)?.unwrap_or(50);
     let mut without_limit = q.clone();
     without_limit.remove("limit");
-    let f = incident_filter(&without_limit, &b)?;
+    let f = incident_filter(&s, &without_limit, &b).await?;
     let records = s.records(&b).await?;
     let answer = truce_usecases::search::search(
         &s.store,
@@ -524,7 +537,7 @@ const MAX_EXPORTED: i64 = 100_000;
 /// `GET /api/v1/agreements/{id}/export?format=jsonl|geojson|acled|ucdp&…`: incidents (GeoJSON)
 /// or the reports behind them (JSON Lines, ACLED CSV, UCDP GED CSV) under the same
 /// filters as the incident list, ready to import elsewhere.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/export", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("format" = String, Query, description = "jsonl, geojson, acled or ucdp"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)")), responses((status = 200, description = "Incidents (GeoJSON) or their reports (JSON Lines, ACLED CSV, UCDP GED CSV)", content_type = "application/octet-stream"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 422, description = "More incidents match than one request exports", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/export", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("format" = String, Query, description = "jsonl, geojson, acled or ucdp"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("source" = Option<String>, Query, description = "Source id: incidents with a current report from it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)")), responses((status = 200, description = "Incidents (GeoJSON) or their reports (JSON Lines, ACLED CSV, UCDP GED CSV)", content_type = "application/octet-stream"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 422, description = "More incidents match than one request exports", content_type = "application/problem+json")))]
 pub(crate) async fn export(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -556,7 +569,7 @@ pub(crate) async fn export(
         })?,
     };
     let b = s.bundle(&id).await?;
-    let mut f = incident_filter(&q, &b)?;
+    let mut f = incident_filter(&s, &q, &b).await?;
     let n = s.store.count_incidents(&id, &f).await?;
     if n > MAX_EXPORTED {
         return Err(ApiError::Unprocessable(format!(
@@ -625,7 +638,7 @@ const MAX_COUNTED: i64 = 200_000;
 /// incident in two zones counts in each), and per day and party (`per_day`: each
 /// incident once), under the same filters as the incident list; rejected incidents
 /// never count.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/counts", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)")), responses((status = 200, description = "Violations per zone and local day, by status and party", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/counts", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("source" = Option<String>, Query, description = "Source id: incidents with a current report from it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)")), responses((status = 200, description = "Violations per zone and local day, by status and party", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn counts(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -633,10 +646,12 @@ pub(crate) async fn counts(
 ) -> Result<Json<Value>, ApiError> {
     let q = params(
         q,
-        &["from", "to", "zone", "type", "status", "party", "bbox"],
+        &[
+            "from", "to", "zone", "type", "status", "party", "source", "bbox",
+        ],
     )?;
     let b = s.bundle(&id).await?;
-    let mut f = incident_filter(&q, &b)?;
+    let mut f = incident_filter(&s, &q, &b).await?;
     f.limit = MAX_COUNTED + 1;
     let list = s.store.incidents(&id, &f).await?;
     let truncated = list.len() as i64 > MAX_COUNTED;

@@ -429,7 +429,7 @@ pub(crate) async fn items(
         .transpose()?
         .unwrap_or((None, None));
     let (features, matched, next) = if cid == "incidents" {
-        let mut f = incident_filter(&q, &b)?;
+        let mut f = incident_filter(&s, &q, &b).await?;
         f.limit = limit;
         f.from_s = when.0;
         f.to_s = when.1;

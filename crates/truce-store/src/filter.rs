@@ -19,6 +19,8 @@ pub struct IncidentFilter {
     pub status: Vec<String>,
     /// Only incidents attributed to, or claimed against, this actor.
     pub party: Option<String>,
+    /// Only incidents with a current report from this source.
+    pub source: Option<String>,
     /// Only incidents inside `[min lon, min lat, max lon, max lat]`.
     pub bbox: Option<[f64; 4]>,
     /// The order of the list.
@@ -123,6 +125,8 @@ pub struct FilterValues {
     pub status: Option<String>,
     /// Actor id.
     pub party: Option<String>,
+    /// Source id (checked by the caller, who knows the registered sources).
+    pub source: Option<String>,
     /// `[min lon, min lat, max lon, max lat]`, degrees.
     pub bbox: Option<[f64; 4]>,
 }
@@ -227,6 +231,7 @@ impl FilterValues {
             event_type: self.event_type,
             status,
             party: self.party,
+            source: self.source,
             bbox: self.bbox,
             order,
             after,

@@ -487,9 +487,10 @@ impl PageIndex {
             + self.words.iter().map(String::capacity).sum::<usize>()
     }
 
-    /// Whether it can answer this filter: zones and parties' claims are not held here.
+    /// Whether it can answer this filter: zones, parties' claims and the reports'
+    /// sources are not held here.
     pub fn answers(f: &IncidentFilter) -> bool {
-        f.zone.is_none() && f.party.is_none()
+        f.zone.is_none() && f.party.is_none() && f.source.is_none()
     }
 
     fn slot(&self, &(q, k): &At) -> &Slot {

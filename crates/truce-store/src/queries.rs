@@ -49,6 +49,11 @@ macro_rules! push_incident_filter {
                 .push_bind(p.clone())
                 .push(" || '|') > 0)");
         }
+        if let Some(src) = &f.source {
+            $qb.push(" AND i.id IN (SELECT incident_id FROM reports WHERE source_id = ")
+                .push_bind(src.clone())
+                .push(" AND superseded_by IS NULL AND retracted = 0)");
+        }
         if let Some(b) = f.bbox {
             // The grid squares first (an index range per square), then the exact box.
             if let Some(cells) = cells_of(b) {
@@ -393,6 +398,7 @@ impl Store {
         // incident lists it, and its number is that of its id (`inc-N`).
         let filtered = f.from_s.is_some()
             || f.to_s.is_some()
+            || f.source.is_some()
             || f.zone.is_some()
             || f.event_type.is_some()
             || !f.status.is_empty()

@@ -167,19 +167,31 @@ pub struct FilterArgs {
     /// Only incidents attributed to, or claimed against, this actor id.
     #[arg(long)]
     party: Option<String>,
+    /// Only incidents with a current report from this source id.
+    #[arg(long)]
+    source: Option<String>,
     /// Only incidents in MIN_LON,MIN_LAT,MAX_LON,MAX_LAT.
     #[arg(long, value_delimiter = ',', num_args = 4, allow_hyphen_values = true)]
     bbox: Option<Vec<f64>>,
 }
 
 impl FilterArgs {
-    /// Checks the values against the agreement and builds the store filter.
-    fn to_filter(
+    /// Checks the values against the agreement (and a source against the registered
+    /// ones) and builds the store filter.
+    async fn to_filter(
         &self,
+        store: &truce_store::Store,
         bundle: &truce_model::AgreementBundle,
         after: Option<i64>,
         limit: i64,
     ) -> Result<IncidentFilter> {
+        if let Some(id) = &self.source {
+            let sources = store.sources().await?;
+            if !sources.contains_key(id) {
+                let hint = truce_model::diag::suggest(id, sources.keys().map(String::as_str));
+                return Err(BadInput(format!("--source: unknown source `{id}`; {hint}")).into());
+            }
+        }
         let values = truce_store::FilterValues {
             from: self.from,
             to: self.to,
@@ -187,6 +199,7 @@ impl FilterArgs {
             event_type: self.event_type.clone(),
             status: self.status.clone(),
             party: self.party.clone(),
+            source: self.source.clone(),
             bbox: self.bbox.as_ref().map(|b| [b[0], b[1], b[2], b[3]]),
         };
         values
@@ -239,7 +252,7 @@ pub struct SearchArgs {
 pub async fn search(a: SearchArgs) -> Result<()> {
     let store = open(&a.data).await?;
     let bundle = stored(&store, &a.filter.agreement).await?;
-    let filter = a.filter.to_filter(&bundle, None, i64::MAX)?;
+    let filter = a.filter.to_filter(&store, &bundle, None, i64::MAX).await?;
     let (records, _) = store.evidence(&bundle).await?;
     let answer =
         truce_usecases::search::search(&store, &bundle, &records, &a.query, &filter, a.limit)
@@ -561,7 +574,7 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
         IncidentsCmd::Counts { filter, json, data } => {
             let store = open(&data).await?;
             let bundle = stored(&store, &filter.agreement).await?;
-            let f = filter.to_filter(&bundle, None, i64::MAX)?;
+            let f = filter.to_filter(&store, &bundle, None, i64::MAX).await?;
             let list = store.incidents(&bundle.agreement.id, &f).await?;
             let counts =
                 truce_engine::incidents::violations_per_zone_day(&list, bundle.agreement.tz());
@@ -649,7 +662,10 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
             let store = open(&a.data).await?;
             let bundle = stored(&store, &a.filter.agreement).await?;
             let tz = bundle.agreement.tz().clone();
-            let filter = a.filter.to_filter(&bundle, a.after, a.limit)?;
+            let filter = a
+                .filter
+                .to_filter(&store, &bundle, a.after, a.limit)
+                .await?;
             let list = store.incidents(&bundle.agreement.id, &filter).await?;
             if a.json {
                 return out(&format!("{}\n", serde_json::to_string_pretty(&list)?));
@@ -853,7 +869,10 @@ pub async fn sources(cmd: SourcesCmd) -> Result<()> {
 pub async fn export(args: ExportArgs) -> Result<()> {
     let store = open(&args.data).await?;
     let bundle = stored(&store, &args.filter.agreement).await?;
-    let filter = args.filter.to_filter(&bundle, None, i64::MAX)?;
+    let filter = args
+        .filter
+        .to_filter(&store, &bundle, None, i64::MAX)
+        .await?;
     let incidents = store.incidents(&bundle.agreement.id, &filter).await?;
     let format = match args.format {
         ExportFormat::Jsonl => truce_formats::export::ExportFormat::Jsonl,

@@ -466,7 +466,37 @@ async fn incidents_come_by_date_either_way_under_several_statuses_with_their_tot
             .filter(|x| **x == first || *x == other)
             .count();
         assert_eq!(both["total"], want, "{both}");
+        // Incidents with a report from a source.
+        let first = all["incidents"][0]["id"].as_str().expect("id").to_owned();
+        let (_, _, detail) = get(&s, &format!("/api/v1/incidents/{first}")).await;
+        let source = detail["detail"]["reports"][0]["source"]
+            .as_str()
+            .expect("source")
+            .to_owned();
+        let (status, _, from_it) = get(
+            &s,
+            &format!("/api/v1/agreements/nk-2020/incidents?source={source}&total=true"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{from_it}");
+        let ids: Vec<&str> = from_it["incidents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["id"].as_str())
+            .collect();
+        assert!(ids.contains(&first.as_str()), "{source}: {from_it}");
+        for id in &ids {
+            let (_, _, d) = get(&s, &format!("/api/v1/incidents/{id}")).await;
+            assert!(
+                d["detail"]["reports"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|x| x["source"] == source.as_str())),
+                "{id} has no report from {source}"
+            );
+        }
         for (query, param) in [
+            ("source=no-such-source", "source"),
             ("sort=date", "sort"),
             ("sort=start&cursor=12", "cursor"),
             ("status=unverified,unverifed", "status"),

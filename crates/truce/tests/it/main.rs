@@ -301,6 +301,27 @@ fn search_finds_the_built_in_record_by_a_place_in_another_script_and_marks_the_w
         "{}",
         stderr(&o)
     );
+    // The incident filters take a reporting source, named among the registered ones.
+    let o = truce(
+        dir.path(),
+        &["incidents", "list", "--source", "nk-da", "--json"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listed: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(
+        listed.as_array().is_some_and(|l| !l.is_empty()
+            && l.iter().all(|i| i["attribution"]["claims"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|x| x["source"] == "nk-da")))),
+        "{listed}"
+    );
+    let o = truce(dir.path(), &["incidents", "list", "--source", "ru-md"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `ru-mod`"),
+        "{}",
+        stderr(&o)
+    );
     let o = truce(dir.path(), &["search", "Atlantisqwx"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("Nothing found"));

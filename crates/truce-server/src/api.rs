@@ -483,7 +483,8 @@ pub(crate) async fn search(
     )
     .await
     .map_err(|e| match e {
-        truce_usecases::search::SearchError::Empty => {
+        truce_usecases::search::SearchError::Empty
+        | truce_usecases::search::SearchError::TooLong(_) => {
             ApiError::BadParameter("q".into(), e.to_string())
         }
         truce_usecases::search::SearchError::Store(e) => e.into(),

@@ -65,10 +65,16 @@ pub enum SearchError {
     /// Nothing left to search for (empty, or only common words).
     #[error("nothing to search for: give a word, a quoted phrase or a place name")]
     Empty,
+    /// More words or phrases than a search takes.
+    #[error("{0} words and phrases: a search takes at most {MAX_GROUPS}")]
+    TooLong(usize),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// Most words and phrases one search asks for.
+pub const MAX_GROUPS: usize = 32;
 
 /// Searches an agreement's record: at most `limit` incidents and `limit` others.
 pub async fn search(
@@ -80,6 +86,9 @@ pub async fn search(
     limit: usize,
 ) -> Result<Answer, SearchError> {
     let query = Query::parse(text, &bundle.gazetteer).ok_or(SearchError::Empty)?;
+    if query.groups.len() > MAX_GROUPS {
+        return Err(SearchError::TooLong(query.groups.len()));
+    }
     let hits = store
         .search_reports(&bundle.agreement.id, &query, filter)
         .await?;

@@ -258,7 +258,8 @@ pub async fn search(a: SearchArgs) -> Result<()> {
         truce_usecases::search::search(&store, &bundle, &records, &a.query, &filter, a.limit)
             .await
             .map_err(|e| match e {
-                truce_usecases::search::SearchError::Empty => {
+                truce_usecases::search::SearchError::Empty
+                | truce_usecases::search::SearchError::TooLong(_) => {
                     anyhow::Error::new(BadInput(e.to_string()))
                 }
                 truce_usecases::search::SearchError::Store(e) => e.into(),

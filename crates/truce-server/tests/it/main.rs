@@ -565,6 +565,10 @@ async fn search_finds_incidents_by_words_and_places_with_marked_snippets_under_t
         for (query, param) in [
             ("", "q"),
             ("q=the%20of%20near", "q"),
+            (
+                "q=a1%20a2%20a3%20a4%20a5%20a6%20a7%20a8%20a9%20b1%20b2%20b3%20b4%20b5%20b6%20b7%20b8%20b9%20c1%20c2%20c3%20c4%20c5%20c6%20c7%20c8%20c9%20d1%20d2%20d3%20d4%20d5%20d6",
+                "q",
+            ),
             ("q=x&limit=0", "limit"),
             ("q=x&zone=nowhere", "zone"),
             ("q=x&cursor=3", "cursor"),

@@ -244,31 +244,54 @@ function lastDay() {
   return view.to || view.as_of;
 }
 
+/// Incidents a list page shows; more come a page at a time by the API's cursor.
+const LIST_PAGE = 100;
+/// The most map points drawn at once.
+const MAP_POINTS = 10000;
+const incidentPages = { cursor: null, total: 0, shown: 0, mapCut: false };
+
+function incidentItem(i) {
+  return el("li", { tabindex: "0", "data-id": i.id, onclick: () => openIncident(i.id),
+    onkeydown: (e) => { if (e.key === "Enter") openIncident(i.id); } }, ...incidentLine(i));
+}
+
+function incidentCount() {
+  const sort = view.sort || "-start";
+  const order = { "-start": "newest first", start: "oldest first", number: "as first reported" }[sort];
+  const p = incidentPages;
+  $("incident-count").textContent = (p.shown < p.total
+    ? `${p.shown} of ${p.total} incidents up to ${lastDay()}, ${order}.`
+    : `${p.total} incident(s) up to ${lastDay()}, ${order}.`) +
+    (p.mapCut ? ` The map shows the first ${MAP_POINTS.toLocaleString("en")}; narrow the filters to see the rest there.` : "");
+  $("incident-more").hidden = !p.cursor;
+}
+
+/// The map draws every matching incident as a light point (from the server's memory);
+/// the list reads whole incidents a page at a time.
 async function loadIncidents() {
   const list = $("incident-list");
   const sort = view.sort || "-start";
   try {
-    const page = await api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: 2000, sort, total: "true" })}`);
+    const [points, page] = await Promise.all([
+      api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: MAP_POINTS, sort, fields: "map" })}`),
+      api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: LIST_PAGE, sort, total: "true" })}`),
+    ]);
     incidentLayer.clearLayers();
-    list.replaceChildren();
     const types = new Set();
-    for (const i of page.incidents) {
-      types.add(i.event_type);
-      const label = `${localDay(i.window.start)} · ${i.event_type} · ${placeText(i)}`;
+    for (const i of points.incidents) {
+      types.add(i.type);
       if (i.point) {
         const [x, y] = i.point;
         L.circleMarker([y, x], { radius: 6, color: "#fff", weight: 1, fillColor: STATUS_COLOURS[i.status], fillOpacity: 0.9 })
-          .bindTooltip(`${i.id}: ${label} (${i.status})`)
+          .bindTooltip(`${i.id}: ${localDay(i.start)} · ${i.type} (${i.status})`)
           .on("click", () => openIncident(i.id))
           .addTo(incidentLayer);
       }
-      list.append(el("li", { tabindex: "0", "data-id": i.id, onclick: () => openIncident(i.id),
-        onkeydown: (e) => { if (e.key === "Enter") openIncident(i.id); } }, ...incidentLine(i)));
     }
-    const order = { "-start": "newest first", start: "oldest first", number: "as first reported" }[sort];
-    $("incident-count").textContent = page.next_cursor
-      ? `The first ${page.returned} of ${page.total} incidents up to ${lastDay()}, ${order}; narrow the filters to see the rest.`
-      : `${page.total} incident(s) up to ${lastDay()}, ${order}.`;
+    list.replaceChildren(...page.incidents.map(incidentItem));
+    Object.assign(incidentPages, { cursor: page.next_cursor, total: page.total, shown: page.incidents.length,
+      mapCut: Boolean(points.next_cursor) });
+    incidentCount();
     const typeSelect = $("type");
     for (const t of [...types].sort()) {
       if (![...typeSelect.options].some((o) => o.value === t)) typeSelect.append(el("option", { value: t }, t));
@@ -277,6 +300,22 @@ async function loadIncidents() {
     markCurrent(view.incident);
   } catch (e) {
     showError(list, e);
+  }
+}
+
+/// The next page of the list, after the last shown.
+async function moreIncidents() {
+  const p = incidentPages;
+  if (!p.cursor) return;
+  try {
+    const page = await api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: LIST_PAGE, sort: view.sort || "-start", cursor: p.cursor })}`);
+    $("incident-list").append(...page.incidents.map(incidentItem));
+    p.cursor = page.next_cursor;
+    p.shown += page.incidents.length;
+    incidentCount();
+    markCurrent(view.incident);
+  } catch (e) {
+    showError($("incident-count"), e);
   }
 }
 
@@ -1123,6 +1162,7 @@ async function main() {
     saveView();
     loadIncidents();
   });
+  $("incident-more").addEventListener("click", moreIncidents);
   $("queue-prev").addEventListener("click", () => loadQueue(Math.max(0, queue.page - 1)));
   $("queue-next").addEventListener("click", () => loadQueue(queue.page + 1));
   $("drawer-close").addEventListener("click", () => closeIncident());

@@ -374,6 +374,18 @@ const tests = [
     await page.keyboard.press("Escape");
     await page.waitForSelector("#drawer", { state: "hidden" });
     assert.doesNotMatch(page.url(), /incident=/);
+    // The incident list reads a page of 100 at a time; the map draws them all.
+    await page.click("button[data-tab=incidents]");
+    await page.waitForFunction(() => document.querySelectorAll("#incident-list li[data-id]").length === 100);
+    const total = await page.evaluate(async () => (await (await fetch("/api/v1/agreements/nk-2020/incidents?total=true&limit=1")).json()).total);
+    assert.match(await page.locator("#incident-count").innerText(), new RegExp(`^100 of ${total} incidents`));
+    await page.click("#incident-more");
+    await page.waitForFunction(() => document.querySelectorAll("#incident-list li[data-id]").length === 200);
+    await page.click("#incident-more");
+    await page.waitForFunction((n) => document.querySelectorAll("#incident-list li[data-id]").length === n, total);
+    assert.ok(await page.locator("#incident-more").isHidden(), "nothing more to show");
+    const listed = await page.locator("#incident-list li[data-id]").evaluateAll((l) => l.map((x) => x.dataset.id));
+    assert.equal(new Set(listed).size, total, "each incident once");
     clean(page);
     return page;
   }],

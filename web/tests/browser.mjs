@@ -82,10 +82,25 @@ const browser = await chromium.launch({
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 
+/// Every `waitForFunction` of a page fails, after Playwright's bound (30 s unless a
+/// timeout is given), with a message naming the condition it waited for.
+function namedWaits(page) {
+  const wait = page.waitForFunction.bind(page);
+  page.waitForFunction = async (fn, arg, options) => {
+    try {
+      return await wait(fn, arg, options);
+    } catch (e) {
+      const what = String(fn).replace(/\s+/g, " ").slice(0, 240);
+      throw new Error(`waited for ${what}${arg === undefined ? "" : ` with ${JSON.stringify(arg)}`}: ${e.message}`);
+    }
+  };
+  return page;
+}
+
 /// A page that records console errors and every request leaving this server.
 async function open(path, viewport = { width: 1280, height: 900 }, at = base) {
   const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
+  const page = namedWaits(await context.newPage());
   page.errors = [];
   page.foreign = [];
   page.on("console", (m) => { if (m.type() === "error") page.errors.push(m.text()); });
@@ -498,7 +513,7 @@ const tests = [
   }],
   ["the API explorer lists every endpoint from the server's own files", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
+    const page = namedWaits(await context.newPage());
     page.errors = [];
     page.foreign = [];
     page.on("console", (m) => { if (m.type() === "error") page.errors.push(m.text()); });

@@ -546,18 +546,13 @@ impl Gazetteer {
                 _ => None,
             }),
         };
-        let parts = [text, place_name, near.map(|p| p.display.as_str())];
-        let mut out = String::new();
-        for part in parts.into_iter().flatten() {
-            let w = fold_words(part);
-            if !w.is_empty() {
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(&w);
-            }
-        }
-        out
+        [text, place_name, near.map(|p| p.display.as_str())]
+            .into_iter()
+            .flatten()
+            .map(fold_words)
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Every place, in file order.

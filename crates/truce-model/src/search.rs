@@ -162,39 +162,47 @@ impl Query {
     /// The query as an SQLite FTS5 expression: each group's alternatives as quoted
     /// phrases joined by OR, the groups by AND.
     pub fn fts5(&self) -> String {
-        self.groups
-            .iter()
-            .map(|g| {
-                let alts: Vec<String> = g
-                    .alternatives
-                    .iter()
-                    .map(|p| format!("\"{}\"", p.join(" ")))
-                    .collect();
-                format!("({})", alts.join(" OR "))
-            })
-            .collect::<Vec<_>>()
-            .join(" AND ")
+        self.expression(|p| format!("\"{}\"", p.join(" ")), " OR ", " AND ")
     }
 
     /// The query as a PostgreSQL `tsquery` literal: phrases with `<->`, alternatives with
     /// `|`, groups with `&` (cast with `::tsquery`, never parsed by a text search
     /// configuration).
     pub fn tsquery(&self) -> String {
+        self.expression(
+            |p| {
+                let words: Vec<String> = p.iter().map(|w| format!("'{w}'")).collect();
+                format!("({})", words.join(" <-> "))
+            },
+            " | ",
+            " & ",
+        )
+    }
+
+    /// Each group's alternatives (each phrase written by `phrase`) joined by `or` in
+    /// brackets, the groups joined by `and`.
+    fn expression(&self, phrase: impl Fn(&[String]) -> String, or: &str, and: &str) -> String {
         self.groups
             .iter()
             .map(|g| {
-                let alts: Vec<String> = g
-                    .alternatives
-                    .iter()
-                    .map(|p| {
-                        let words: Vec<String> = p.iter().map(|w| format!("'{w}'")).collect();
-                        format!("({})", words.join(" <-> "))
-                    })
-                    .collect();
-                format!("({})", alts.join(" | "))
+                let alts: Vec<String> = g.alternatives.iter().map(|p| phrase(p)).collect();
+                format!("({})", alts.join(or))
             })
             .collect::<Vec<_>>()
-            .join(" & ")
+            .join(and)
+    }
+
+    /// The query with one more thing the index must find: any of these words (the
+    /// month words of a search within dates, [`months_between`]). For the databases'
+    /// expressions only; a text is scored by the query itself.
+    pub fn within(&self, words: &[String]) -> Query {
+        let mut q = self.clone();
+        q.groups.push(Group {
+            typed: String::new(),
+            alternatives: words.iter().map(|w| vec![w.clone()]).collect(),
+            places: Vec::new(),
+        });
+        q
     }
 
     /// How well folded words answer the query; `None` when a group is missing. Each
@@ -395,7 +403,12 @@ pub fn words_of_tsvector(text: &str) -> Vec<String> {
 /// query's words are letters and digits only.
 pub fn month_word(t: jiff::Timestamp) -> String {
     let d = jiff::tz::TimeZone::UTC.to_datetime(t).date();
-    format!("§m{:04}{:02}", d.year(), d.month())
+    month(i32::from(d.year()), i32::from(d.month()))
+}
+
+/// The month word of a year and month.
+fn month(year: i32, month: i32) -> String {
+    format!("§m{year:04}{month:02}")
 }
 
 /// Most months a search within dates names; a longer span reads every match instead.
@@ -417,7 +430,7 @@ pub fn months_between(from: Option<i64>, to: Option<i64>) -> Option<Vec<String>>
         if out.len() as i32 >= MAX_MONTHS {
             return None;
         }
-        out.push(format!("§m{y:04}{m:02}"));
+        out.push(month(y, m));
         m += 1;
         if m > 12 {
             m = 1;

@@ -25,6 +25,33 @@ macro_rules! on_pool {
     };
 }
 
+/// Writes `(seq, folded words)` rows into the search index inside the transaction `$tx`:
+/// the words as they are on SQLite (FTS5), as a `tsvector` literal on PostgreSQL, so
+/// both hold the same words. Used by the report writer and the backlog alike.
+macro_rules! insert_report_words {
+    ($store:expr, $tx:ident, $db:ident, $rows:expr) => {{
+        let pg = matches!($store.backend, crate::Backend::Postgres(_));
+        let rows: Vec<(i64, &str)> = $rows;
+        for chunk in rows.chunks(crate::sql::ROWS_PER_STATEMENT) {
+            let mut q = sqlx::QueryBuilder::<$db>::new(if pg {
+                "INSERT INTO report_words (seq, words) "
+            } else {
+                "INSERT INTO report_words (rowid, words) "
+            });
+            q.push_values(chunk, |mut b, (seq, words)| {
+                b.push_bind(*seq);
+                if pg {
+                    b.push_bind(truce_model::search::tsvector_literal(words))
+                        .push_unseparated("::tsvector");
+                } else {
+                    b.push_bind(*words);
+                }
+            });
+            q.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 pub mod accounts;
 pub mod audit;
 pub mod bulletins;

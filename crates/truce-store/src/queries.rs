@@ -431,27 +431,13 @@ impl Store {
                 )
             }
         };
-        let (fts5, tsquery) = match &months {
-            Some(m) => (
-                format!(
-                    "{} AND ({})",
-                    query.fts5(),
-                    m.iter()
-                        .map(|w| format!("\"{w}\""))
-                        .collect::<Vec<_>>()
-                        .join(" OR ")
-                ),
-                format!(
-                    "{} & ({})",
-                    query.tsquery(),
-                    m.iter()
-                        .map(|w| format!("'{w}'"))
-                        .collect::<Vec<_>>()
-                        .join(" | ")
-                ),
-            ),
-            None => (query.fts5(), query.tsquery()),
+        // The months are one more thing the index must find; the score stays the
+        // query's own.
+        let asked = match &months {
+            Some(m) => query.within(m),
+            None => query.clone(),
         };
+        let (fts5, tsquery) = (asked.fts5(), asked.tsquery());
         let rows: Vec<(i64, String, String, String, i64)> = on_pool!(self, pool, DB, {
             let mut qb = sqlx::QueryBuilder::<DB>::new("");
             if pg {
@@ -535,7 +521,6 @@ impl Store {
     /// none is owed. Returns how many it indexed.
     pub async fn index_search_backlog(&self) -> Result<u64> {
         const CHUNK: i64 = 5_000;
-        let pg = matches!(self.backend, crate::Backend::Postgres(_));
         let mut bundles: std::collections::HashMap<String, Option<truce_model::AgreementBundle>> =
             std::collections::HashMap::new();
         let mut done = 0u64;
@@ -578,23 +563,12 @@ impl Store {
             let next = rows.iter().map(|r| r.0).min().map_or(0, |s| s - 1);
             on_pool!(self, pool, DB, {
                 let mut tx = pool.begin().await?;
-                for chunk in words.chunks(crate::sql::ROWS_PER_STATEMENT) {
-                    let mut q = sqlx::QueryBuilder::<DB>::new(if pg {
-                        "INSERT INTO report_words (seq, words) "
-                    } else {
-                        "INSERT INTO report_words (rowid, words) "
-                    });
-                    q.push_values(chunk, |mut b, (seq, w)| {
-                        b.push_bind(*seq);
-                        if pg {
-                            b.push_bind(truce_model::search::tsvector_literal(w))
-                                .push_unseparated("::tsvector");
-                        } else {
-                            b.push_bind(w.as_str());
-                        }
-                    });
-                    q.build().execute(&mut *tx).await?;
-                }
+                insert_report_words!(
+                    self,
+                    tx,
+                    DB,
+                    words.iter().map(|(seq, w)| (*seq, w.as_str())).collect()
+                );
                 sqlx::query("UPDATE search_backfill SET upto = $1 WHERE id = 1")
                     .bind(next)
                     .execute(&mut *tx)

@@ -499,26 +499,15 @@ impl Store {
                 q.build().execute(&mut *tx).await?;
             }
             // The words each report is found by, in the same transaction.
-            let pg = matches!(self.backend, crate::Backend::Postgres(_));
-            let indexed: Vec<&(i64, &NewReport, &String, &String)> =
-                rows.iter().filter(|r| !r.1.words.is_empty()).collect();
-            for chunk in indexed.chunks(ROWS_PER_STATEMENT) {
-                let mut q = QueryBuilder::<DB>::new(if pg {
-                    "INSERT INTO report_words (seq, words) "
-                } else {
-                    "INSERT INTO report_words (rowid, words) "
-                });
-                q.push_values(chunk, |mut b, (seq, n, _, _)| {
-                    b.push_bind(*seq);
-                    if pg {
-                        b.push_bind(truce_model::search::tsvector_literal(&n.words))
-                            .push_unseparated("::tsvector");
-                    } else {
-                        b.push_bind(n.words.as_str());
-                    }
-                });
-                q.build().execute(&mut *tx).await?;
-            }
+            insert_report_words!(
+                self,
+                tx,
+                DB,
+                rows.iter()
+                    .filter(|r| !r.1.words.is_empty())
+                    .map(|r| (r.0, r.1.words.as_str()))
+                    .collect()
+            );
             for (old, new) in &batch.superseded {
                 sqlx::query("UPDATE reports SET superseded_by = $1 WHERE id = $2")
                     .bind(new)

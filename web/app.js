@@ -228,12 +228,25 @@ async function loadPoints() {
 
 // --- incidents --------------------------------------------------------------------------
 
-/// One line of a list: date, type, place (marked when the report's place is unknown), and
-/// the status as a word beside its colour.
+/// A whole incident as a list line (the API's `fields=list` shape).
+function lineOf(i) {
+  return { id: i.id, start: i.window.start, type: i.event_type, status: i.status, point: i.point,
+    place_label: i.place_label, place_name: i.place_name,
+    perpetrator: i.attribution?.assessed ?? null, disputed: Boolean(i.attribution?.disputed) };
+}
+
+/// Who a line blames: the assessed perpetrator, or that the parties' claims conflict.
+function blame(i) {
+  if (i.perpetrator) return ` · by ${actorName(i.perpetrator)}`;
+  return i.disputed ? " · claims conflict" : "";
+}
+
+/// One line of a list (`fields=list`): date, type, place (marked when the report's place
+/// is unknown), who is blamed, and the status as a word beside its colour.
 function incidentLine(i) {
   return [
     el("span", { class: `status-dot st-${i.status}`, "aria-hidden": "true" }),
-    `${localDay(i.window.start)} · ${i.event_type} · ${placeText(i)} · ${i.status}`,
+    `${localDay(i.start)} · ${i.type} · ${placeText(i)}${blame(i)} · ${i.status}`,
     i.point ? null : el("span", { class: "tag" }, "unplaced"),
     " ", el("span", { class: "id" }, i.id),
   ];
@@ -266,15 +279,15 @@ function incidentCount() {
   $("incident-more").hidden = !p.cursor;
 }
 
-/// The map draws every matching incident as a light point (from the server's memory);
-/// the list reads whole incidents a page at a time.
+/// The map draws every matching incident as a light point and the list shows list lines a
+/// page at a time, both from the server's memory.
 async function loadIncidents() {
   const list = $("incident-list");
   const sort = view.sort || "-start";
   try {
     const [points, page] = await Promise.all([
       api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: MAP_POINTS, sort, fields: "map" })}`),
-      api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: LIST_PAGE, sort, total: "true" })}`),
+      api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: LIST_PAGE, sort, total: "true", fields: "list" })}`),
     ]);
     incidentLayer.clearLayers();
     const types = new Set();
@@ -308,7 +321,7 @@ async function moreIncidents() {
   const p = incidentPages;
   if (!p.cursor) return;
   try {
-    const page = await api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: LIST_PAGE, sort: view.sort || "-start", cursor: p.cursor })}`);
+    const page = await api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: LIST_PAGE, sort: view.sort || "-start", cursor: p.cursor, fields: "list" })}`);
     $("incident-list").append(...page.incidents.map(incidentItem));
     p.cursor = page.next_cursor;
     p.shown += page.incidents.length;
@@ -481,7 +494,7 @@ async function runSearch() {
       }
       return el("li", { tabindex: "0", "data-id": i.id, onclick: () => openIncident(i.id),
         onkeydown: (e) => { if (e.key === "Enter") openIncident(i.id); } },
-        ...incidentLine(i), snippet(f.snippet));
+        ...incidentLine(lineOf(i)), snippet(f.snippet));
     }));
     if (!r.incidents.length) list.replaceChildren(el("li", { class: "note" }, "No incident answers."));
     $("search-others-title").hidden = !r.others.length;
@@ -506,7 +519,7 @@ async function loadQueue(page = queue.page) {
   const list = $("queue");
   if (!me.may.includes("verify")) return;
   try {
-    const extra = { status: "unverified,disputed", sort: "start", limit: QUEUE_PAGE, total: "true" };
+    const extra = { status: "unverified,disputed", sort: "start", limit: QUEUE_PAGE, total: "true", fields: "list" };
     if (queue.cursors[page]) extra.cursor = queue.cursors[page];
     const r = await api(`/api/v1/agreements/${agreement}/incidents?${filterQuery(extra)}`);
     queue.page = page;

@@ -220,7 +220,7 @@ pub fn synthetic_incidents(
                 },
                 point: Some((*x, *y)),
                 place_name: None,
-                place_label: None,
+                place_label: b.gazetteer.label(*x, *y),
                 location_precision: 1,
                 event_type: types[k % types.len()],
                 attribution: Attribution {

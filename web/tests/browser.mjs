@@ -203,6 +203,9 @@ const tests = [
     // Newest first by default.
     const days = await page.locator("#incident-list li").allInnerTexts();
     assert.deepEqual(days.map((d) => d.slice(0, 10)), days.map((d) => d.slice(0, 10)).sort().reverse(), "newest first");
+    // Lines name who is blamed by the actor's name, never its id.
+    assert.ok(days.some((d) => / · by [A-Z][a-z]/.test(d)), `a line names the party blamed: ${days.join(" | ")}`);
+    assert.ok(!days.some((d) => / · by (am|az|ru|nk-da)\b/.test(d)), `no actor id where a name belongs: ${days.join(" | ")}`);
     await page.locator(`#incident-list li[data-id="${aghdam}"]`).click();
     await page.waitForSelector("#drawer-title");
     // The detail opens where the eye is, whatever the list scrolled to.

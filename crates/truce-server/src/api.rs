@@ -13,6 +13,7 @@ use truce_engine::compliance::{self, Inputs, Options, ViolationIndex};
 use truce_formats::export::ExportFormat;
 use truce_model::AgreementBundle;
 use truce_model::records::{Evidence, RecordKind};
+use truce_store::pages::Projection;
 use truce_store::records::StoredRecord;
 use truce_store::{Cursor, IncidentFilter, IncidentOrder, Listed};
 
@@ -407,7 +408,7 @@ pub(crate) const INCIDENT_PARAMS: &[&str] = &[
 
 /// `GET /api/v1/agreements/{id}/incidents`: incidents a page at a time, in number order
 /// or by date (`sort`), with how many match in all when asked (`total=true`).
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/incidents", tag = "incidents", params(("fields" = Option<String>, Query, description = "`all` (default): each incident whole; `map`: id, point, status, type, window, perpetrator, reports only"), ("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected; several separated by commas"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("source" = Option<String>, Query, description = "Source id: incidents with a current report from it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("sort" = Option<String>, Query, description = "`number` (default: the order incidents were first reported in), `start` (oldest first) or `-start` (newest first); ties by number"), ("total" = Option<bool>, Query, description = "`true`: also count every incident that matches (`total`), cursor and limit aside"), ("limit" = Option<i64>, Query, description = "At most this many (1-10000, default 100)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page, in the same order")), responses((status = 200, description = "A page of incidents in the order asked for, with `next_cursor` (and `total` when asked)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/incidents", tag = "incidents", params(("fields" = Option<String>, Query, description = "`all` (default): each incident whole; `map`: id, point, status, type, start, end, perpetrator, disputed, reports only; `list`: those and place_label, place_name (what a list line shows)"), ("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected; several separated by commas"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("source" = Option<String>, Query, description = "Source id: incidents with a current report from it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("sort" = Option<String>, Query, description = "`number` (default: the order incidents were first reported in), `start` (oldest first) or `-start` (newest first); ties by number"), ("total" = Option<bool>, Query, description = "`true`: also count every incident that matches (`total`), cursor and limit aside"), ("limit" = Option<i64>, Query, description = "At most this many (1-10000, default 100)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page, in the same order")), responses((status = 200, description = "A page of incidents in the order asked for, with `next_cursor` (and `total` when asked)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn incidents(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -433,11 +434,12 @@ pub(crate) async fn incidents(
             // The stored JSON goes out as it is: no decoding and encoding per incident.
             s.store.incident_rows(&id, &f).await?
         }
-        Some("map") => s.store.incident_points(&id, &f).await?,
+        Some("map") => s.store.incident_points(&id, &f, Projection::Map).await?,
+        Some("list") => s.store.incident_points(&id, &f, Projection::List).await?,
         Some(other) => {
             return Err(ApiError::BadParameter(
                 "fields".into(),
-                format!("`{other}` is not `all` or `map`"),
+                format!("`{other}` is not `all`, `list` or `map`"),
             ));
         }
     };

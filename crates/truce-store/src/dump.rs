@@ -321,6 +321,20 @@ impl Store {
                     .collect::<Vec<Kind>>(),
             );
         }
+        // A dump from before incidents kept their place as columns: read from the bodies.
+        let places_from_bodies = tables
+            .iter()
+            .any(|(name, columns, _)| {
+                name == "incidents" && !columns.iter().any(|c| c == "place_label")
+            })
+            .then_some(match &self.backend {
+                Backend::Sqlite(_) => {
+                    "UPDATE incidents SET place_label = json_extract(body, '$.place_label'), place_name = json_extract(body, '$.place_name')"
+                }
+                Backend::Postgres(_) => {
+                    "UPDATE incidents SET place_label = body::jsonb ->> 'place_label', place_name = body::jsonb ->> 'place_name'"
+                }
+            });
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
             // The dump's head replaces the fresh one; a dump from before the audit log
@@ -366,6 +380,9 @@ impl Store {
             )
             .execute(&mut *tx)
             .await?;
+            if let Some(sql) = places_from_bodies {
+                sqlx::query(sql).execute(&mut *tx).await?;
+            }
             // The search index is derived too: every restored report is owed to it.
             sqlx::query("DELETE FROM report_words")
                 .execute(&mut *tx)

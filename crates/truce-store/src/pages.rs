@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The columns of a [`PointRow`], in the order [`Store::point_rows`] reads them.
-pub(crate) const POINT_COLUMNS: &str = "i.number, i.start_s, i.end_s, i.lon, i.lat, i.event_type, i.status, i.perpetrator, CAST(i.disputed AS BIGINT), CAST(i.report_count AS BIGINT)";
+pub(crate) const POINT_COLUMNS: &str = "i.number, i.start_s, i.end_s, i.lon, i.lat, i.event_type, i.status, i.perpetrator, CAST(i.disputed AS BIGINT), CAST(i.report_count AS BIGINT), i.place_label, i.place_name";
 
 /// One incident as the filters and the map see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,13 +48,28 @@ pub struct PointRow {
     pub disputed: bool,
     /// Reports behind it.
     pub reports: i64,
+    /// The gazetteer's name for its point (both names of the place).
+    pub place_label: Option<String>,
+    /// The place name as reported.
+    pub place_name: Option<String>,
+}
+
+/// What a list of incidents carries of each: the map point alone, or with its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projection {
+    /// `id`, `point`, `status`, `type`, `start`, `end`, `perpetrator`, `disputed`,
+    /// `reports`: what a map draws.
+    Map,
+    /// The map point with `place_label` and `place_name`: what a list line shows.
+    List,
 }
 
 impl PointRow {
-    /// The map point's JSON: `id`, `point`, `status`, `type`, `start`, `end`,
-    /// `perpetrator`, `disputed`, `reports`.
-    pub fn map_json(&self) -> String {
-        let mut out = Vec::with_capacity(224);
+    /// The incident's JSON as the projection has it (see [`Projection`]).
+    pub fn json(&self, projection: Projection) -> String {
+        let place = (projection == Projection::List)
+            .then(|| place_json(self.place_label.as_deref(), self.place_name.as_deref()));
+        let mut out = Vec::with_capacity(288);
         MapPoint {
             number: self.number,
             start_s: self.start_s,
@@ -65,10 +80,21 @@ impl PointRow {
             perpetrator: self.perpetrator.as_deref(),
             disputed: self.disputed,
             reports: self.reports,
+            place: place.as_deref(),
         }
         .write(&mut out);
         String::from_utf8(out).unwrap_or_default()
     }
+}
+
+/// `"place_label":…,"place_name":…` as JSON members.
+fn place_json(label: Option<&str>, name: Option<&str>) -> String {
+    let mut out = Vec::with_capacity(64);
+    out.extend_from_slice(b"\"place_label\":");
+    json(&mut out, &label);
+    out.extend_from_slice(b",\"place_name\":");
+    json(&mut out, &name);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// What a map draws of one incident, borrowed from where it is held.
@@ -83,11 +109,14 @@ struct MapPoint<'a> {
     perpetrator: Option<&'a str>,
     disputed: bool,
     reports: i64,
+    /// The place's members ([`place_json`]), for a list.
+    place: Option<&'a str>,
 }
 
 impl MapPoint<'_> {
     /// Writes `{"id", "point", "status", "type", "start", "end", "perpetrator",
-    /// "disputed", "reports"}` straight into `out` (a page holds up to thousands).
+    /// "disputed", "reports"}` (and the place's members, when it has them) straight into
+    /// `out` (a page holds up to thousands).
     fn write(&self, out: &mut Vec<u8>) {
         use std::io::Write as _;
         let time = |out: &mut Vec<u8>, s: i64| match jiff::Timestamp::from_second(s) {
@@ -122,9 +151,14 @@ impl MapPoint<'_> {
         }
         let _ = write!(
             out,
-            ",\"disputed\":{},\"reports\":{}}}",
+            ",\"disputed\":{},\"reports\":{}",
             self.disputed, self.reports
         );
+        if let Some(place) = self.place {
+            out.push(b',');
+            out.extend_from_slice(place.as_bytes());
+        }
+        out.push(b'}');
     }
 }
 
@@ -168,6 +202,8 @@ struct Slot {
     /// `u16::MAX` when none.
     perpetrator: u16,
     disputed: bool,
+    /// Index into [`PageIndex::places`].
+    place: u32,
 }
 
 impl Slot {
@@ -192,6 +228,10 @@ pub struct PageIndex {
     by_number: Vec<At>,
     by_start: Vec<At>,
     words: Vec<String>,
+    /// Each distinct place as JSON members ([`place_json`]); shared with the indexes
+    /// writes make of this one, copied only when a write brings a new place.
+    places: Arc<Vec<String>>,
+    place_ids: Arc<HashMap<String, u32>>,
     /// The longest window, seconds.
     longest: i64,
 }
@@ -214,9 +254,9 @@ impl Page<'_> {
         self.hits.iter().map(|s| (s.number, s.start_s)).collect()
     }
 
-    /// Each incident's map point JSON, the same as [`PointRow::map_json`] of its
-    /// columns.
-    pub fn map_points(&self) -> Vec<crate::queries::Listed> {
+    /// Each incident's JSON as the projection has it, the same as [`PointRow::json`] of
+    /// its columns.
+    pub fn projected(&self, projection: Projection) -> Vec<crate::queries::Listed> {
         let text = |w: u16| {
             self.index
                 .words
@@ -237,6 +277,9 @@ impl Page<'_> {
                     perpetrator: (r.perpetrator != u16::MAX).then(|| text(r.perpetrator)),
                     disputed: r.disputed,
                     reports: i64::from(r.reports),
+                    place: (projection == Projection::List)
+                        .then(|| self.index.places.get(r.place as usize).map(String::as_str))
+                        .flatten(),
                 }
                 .write(&mut out);
                 crate::queries::Listed {
@@ -258,6 +301,8 @@ const MAX_WORDS: usize = u16::MAX as usize - 1;
 pub struct Builder {
     words: Vec<String>,
     ids: HashMap<String, u16>,
+    places: Arc<Vec<String>>,
+    place_ids: Arc<HashMap<String, u32>>,
     squares: Vec<Vec<Slot>>,
     square_of: HashMap<i64, u32>,
     longest: i64,
@@ -270,6 +315,8 @@ impl Default for Builder {
         Self {
             words: Vec::new(),
             ids: HashMap::new(),
+            places: Arc::default(),
+            place_ids: Arc::default(),
             // Square 0 holds the incidents without a point.
             squares: vec![Vec::new()],
             square_of: HashMap::new(),
@@ -297,6 +344,20 @@ impl Builder {
         }
     }
 
+    fn place(&mut self, label: Option<&str>, name: Option<&str>) -> u32 {
+        let text = place_json(label, name);
+        if let Some(k) = self.place_ids.get(&text) {
+            return *k;
+        }
+        let Ok(k) = u32::try_from(self.places.len()) else {
+            self.full = true;
+            return 0;
+        };
+        Arc::make_mut(&mut self.places).push(text.clone());
+        Arc::make_mut(&mut self.place_ids).insert(text, k);
+        k
+    }
+
     /// Adds an incident.
     pub fn push(&mut self, r: PointRow) {
         let (lon, lat) = r.point.unwrap_or((f64::NAN, f64::NAN));
@@ -311,6 +372,7 @@ impl Builder {
             status: self.word(r.status),
             perpetrator: r.perpetrator.map_or(u16::MAX, |p| self.word(p)),
             disputed: r.disputed,
+            place: self.place(r.place_label.as_deref(), r.place_name.as_deref()),
         };
         self.longest = self.longest.max(slot.end_s - slot.start_s);
         let square = match r.point {
@@ -359,6 +421,8 @@ impl Builder {
             by_number,
             by_start,
             words: self.words,
+            places: self.places,
+            place_ids: self.place_ids,
             longest: self.longest,
         })
     }
@@ -389,6 +453,8 @@ impl PageIndex {
                 .enumerate()
                 .filter_map(|(k, w)| Some((w.clone(), u16::try_from(k).ok()?)))
                 .collect(),
+            places: Arc::clone(&self.places),
+            place_ids: Arc::clone(&self.place_ids),
             squares: vec![Vec::new(); self.squares.len()],
             square_of: self.square_of.clone(),
             longest: self.longest,
@@ -461,6 +527,8 @@ impl PageIndex {
             by_number,
             by_start,
             words: b.words,
+            places: b.places,
+            place_ids: b.place_ids,
             longest: b.longest,
         })
     }
@@ -485,6 +553,11 @@ impl PageIndex {
             + (self.by_number.capacity() + self.by_start.capacity()) * size_of::<At>()
             + self.square_of.capacity() * 16
             + self.words.iter().map(String::capacity).sum::<usize>()
+            + self
+                .places
+                .iter()
+                .map(|p| p.capacity() * 2 + 24)
+                .sum::<usize>()
     }
 
     /// Whether it can answer this filter: zones, parties' claims and the reports'
@@ -504,6 +577,84 @@ impl PageIndex {
             .and_then(|k| u16::try_from(k).ok())
     }
 
+    /// What the filter keeps, in this index's words; `None` when it keeps nothing (a
+    /// type or status never seen).
+    fn wanted<'f>(&self, f: &'f IncidentFilter) -> Option<Wanted<'f>> {
+        // A type never seen matches nothing, and so does a status never seen.
+        let event_type = match &f.event_type {
+            None => None,
+            Some(t) => Some(self.word(t)?),
+        };
+        let statuses: Vec<u16> = f.status.iter().filter_map(|s| self.word(s)).collect();
+        if !f.status.is_empty() && statuses.is_empty() {
+            return None;
+        }
+        Some(Wanted {
+            f,
+            event_type,
+            statuses,
+            // Starts that can match: a window ending after `from` starts after `from`
+            // minus the longest window.
+            first: f
+                .from_s
+                .map_or(i64::MIN, |v| v.saturating_sub(self.longest)),
+            last: f.to_s.unwrap_or(i64::MAX),
+        })
+    }
+
+    /// The slots of the start order whose start can match.
+    fn starts_between(&self, first: i64, last: i64) -> &[At] {
+        let list = &self.by_start;
+        let lo = list.partition_point(|a| self.slot(a).start_s < first);
+        let hi = list
+            .partition_point(|a| self.slot(a).start_s < last)
+            .max(lo);
+        &list[lo..hi]
+    }
+
+    /// The slots of a square whose start can match.
+    fn square_between(&self, q: u32, first: i64, last: i64) -> &[Slot] {
+        let list = &self.squares[q as usize];
+        let lo = list.partition_point(|s| s.start_s < first);
+        let hi = list.partition_point(|s| s.start_s < last).max(lo);
+        &list[lo..hi]
+    }
+
+    /// How many incidents match the filter, its cursor and limit aside; `None` when the
+    /// filter needs what is not held (see [`PageIndex::answers`]).
+    pub fn count(&self, f: &IncidentFilter) -> Option<usize> {
+        if !Self::answers(f) {
+            return None;
+        }
+        let Some(w) = self.wanted(f) else {
+            return Some(0);
+        };
+        let keep = |s: &Slot| w.keeps(s);
+        Some(if let Some(cells) = f.bbox.and_then(cells_of) {
+            cells
+                .into_iter()
+                .filter_map(|c| self.square_of.get(&c))
+                .map(|&q| {
+                    self.square_between(q, w.first, w.last)
+                        .iter()
+                        .filter(|s| keep(s))
+                        .count()
+                })
+                .sum()
+        } else {
+            let range = self.starts_between(w.first, w.last);
+            if w.event_type.is_none() && w.statuses.is_empty() {
+                // Dates alone: every start after `from` matches (its window ends at or
+                // after its start); only those before it are read.
+                let sure = f.from_s.unwrap_or(i64::MIN);
+                let k = range.partition_point(|a| self.slot(a).start_s <= sure);
+                range.len() - k + range[..k].iter().filter(|a| keep(self.slot(a))).count()
+            } else {
+                range.iter().filter(|a| keep(self.slot(a))).count()
+            }
+        })
+    }
+
     /// The page the filter asks for (cursor and limit included), in the filter's order;
     /// `None` when the filter needs what is not held (see [`PageIndex::answers`]).
     pub fn page(&self, f: &IncidentFilter) -> Option<Page<'_>> {
@@ -515,56 +666,35 @@ impl PageIndex {
             hits: Vec::new(),
         };
         let limit = usize::try_from(f.limit.max(0)).unwrap_or(0);
-        // A type never seen matches nothing, and so does a status never seen.
-        let event_type = match &f.event_type {
-            None => None,
-            Some(t) => match self.word(t) {
-                Some(w) => Some(w),
-                None => return Some(empty),
-            },
-        };
-        let statuses: Vec<u16> = f.status.iter().filter_map(|s| self.word(s)).collect();
-        if !f.status.is_empty() && statuses.is_empty() {
+        let Some(w) = self.wanted(f) else {
             return Some(empty);
-        }
+        };
         let order = f.order;
         let keep = |s: &Slot| {
-            f.from_s.is_none_or(|v| s.end_s > v)
-                && f.to_s.is_none_or(|v| s.start_s < v)
-                && f.bbox.is_none_or(|[w, so, e, n]| {
-                    s.lon >= w && s.lat >= so && s.lon <= e && s.lat <= n
-                })
-                && event_type.is_none_or(|t| s.event_type == t)
-                && (statuses.is_empty() || statuses.contains(&s.status))
+            w.keeps(s)
                 && f.after
                     .is_none_or(|a| a.comes_after(order, s.number, s.start_s))
         };
-        // Starts that can match: a window ending after `from` starts after `from` minus
-        // the longest window.
-        let first = f
-            .from_s
-            .map_or(i64::MIN, |v| v.saturating_sub(self.longest));
-        let last = f.to_s.unwrap_or(i64::MAX);
+        let (first, last) = (w.first, w.last);
         let mut hits: Vec<&Slot> = Vec::new();
         if let Some(cells) = f.bbox.and_then(cells_of) {
             for c in cells {
                 let Some(&q) = self.square_of.get(&c) else {
                     continue;
                 };
-                let list = &self.squares[q as usize];
-                let lo = list.partition_point(|s| s.start_s < first);
-                let hi = list.partition_point(|s| s.start_s < last).max(lo);
-                hits.extend(list[lo..hi].iter().filter(|s| keep(s)));
+                hits.extend(
+                    self.square_between(q, first, last)
+                        .iter()
+                        .filter(|s| keep(s)),
+                );
             }
         } else if order != IncidentOrder::Number {
             // Start order already, over the starts that can match: the first `limit`
             // that match, from the front or from the back.
-            let list = &self.by_start;
-            let lo = list.partition_point(|a| self.slot(a).start_s < first);
-            let hi = list
-                .partition_point(|a| self.slot(a).start_s < last)
-                .max(lo);
-            let range = list[lo..hi].iter().map(|a| self.slot(a));
+            let range = self
+                .starts_between(first, last)
+                .iter()
+                .map(|a| self.slot(a));
             let hits = if order == IncidentOrder::Newest {
                 range.rev().filter(|s| keep(s)).take(limit).collect()
             } else {
@@ -572,13 +702,8 @@ impl PageIndex {
             };
             return Some(Page { index: self, hits });
         } else if f.from_s.is_some() || f.to_s.is_some() {
-            let list = &self.by_start;
-            let lo = list.partition_point(|a| self.slot(a).start_s < first);
-            let hi = list
-                .partition_point(|a| self.slot(a).start_s < last)
-                .max(lo);
             hits.extend(
-                list[lo..hi]
+                self.starts_between(first, last)
                     .iter()
                     .map(|a| self.slot(a))
                     .filter(|s| keep(s)),
@@ -612,6 +737,30 @@ impl PageIndex {
         }
         hits.sort_unstable_by_key(key);
         Some(Page { index: self, hits })
+    }
+}
+
+/// A filter resolved against an index's words: what [`PageIndex::page`] and
+/// [`PageIndex::count`] keep, the cursor aside.
+struct Wanted<'f> {
+    f: &'f IncidentFilter,
+    event_type: Option<u16>,
+    statuses: Vec<u16>,
+    /// The earliest start that can match.
+    first: i64,
+    /// Starts from here on cannot match.
+    last: i64,
+}
+
+impl Wanted<'_> {
+    fn keeps(&self, s: &Slot) -> bool {
+        let f = self.f;
+        f.from_s.is_none_or(|v| s.end_s > v)
+            && f.to_s.is_none_or(|v| s.start_s < v)
+            && f.bbox
+                .is_none_or(|[w, so, e, n]| s.lon >= w && s.lat >= so && s.lon <= e && s.lat <= n)
+            && self.event_type.is_none_or(|t| s.event_type == t)
+            && (self.statuses.is_empty() || self.statuses.contains(&s.status))
     }
 }
 
@@ -1022,10 +1171,25 @@ pub(crate) type RawPoint = (
     Option<String>,
     i64,
     i64,
+    Option<String>,
+    Option<String>,
 );
 
 pub(crate) fn point_row(
-    (number, start_s, end_s, lon, lat, event_type, status, perpetrator, disputed, reports): RawPoint,
+    (
+        number,
+        start_s,
+        end_s,
+        lon,
+        lat,
+        event_type,
+        status,
+        perpetrator,
+        disputed,
+        reports,
+        place_label,
+        place_name,
+    ): RawPoint,
 ) -> PointRow {
     PointRow {
         number,
@@ -1037,5 +1201,7 @@ pub(crate) fn point_row(
         perpetrator,
         disputed: disputed != 0,
         reports,
+        place_label,
+        place_name,
     }
 }

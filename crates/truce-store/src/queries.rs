@@ -232,18 +232,19 @@ impl Store {
             .collect())
     }
 
-    /// The same page as [`Store::incident_rows`], as map points: only what a map draws
-    /// (see [`crate::pages::PointRow::map_json`]), from the columns or the in-memory
+    /// The same page as [`Store::incident_rows`], lean: map points, or list lines with
+    /// their place (see [`crate::pages::Projection`]), from the columns or the in-memory
     /// index; the stored JSON is not read.
     pub async fn incident_points(
         &self,
         agreement: &str,
         f: &IncidentFilter,
+        projection: crate::pages::Projection,
     ) -> Result<Vec<Listed>> {
         if let Some(index) = self.page_index_for(agreement, f).await?
             && let Some(page) = index.page(f)
         {
-            return Ok(page.map_points());
+            return Ok(page.projected(projection));
         }
         let longest = self.longest_window(agreement, f).await?;
         let raw: Vec<crate::pages::RawPoint> = on_pool!(self, pool, DB, {
@@ -258,7 +259,7 @@ impl Store {
                 Listed {
                     number: r.number,
                     start_s: r.start_s,
-                    json: r.map_json(),
+                    json: r.json(projection),
                 }
             })
             .collect())
@@ -280,8 +281,14 @@ impl Store {
         Ok(Some(longest.unwrap_or(0)))
     }
 
-    /// How many incidents match the filter (its cursor and limit aside).
+    /// How many incidents match the filter (its cursor and limit aside): counted in the
+    /// in-memory index when the store keeps one that answers the filter.
     pub async fn count_incidents(&self, agreement: &str, f: &IncidentFilter) -> Result<i64> {
+        if let Some(index) = self.page_index_for(agreement, f).await?
+            && let Some(n) = index.count(f)
+        {
+            return Ok(i64::try_from(n).unwrap_or(i64::MAX));
+        }
         on_pool!(self, pool, DB, {
             let mut qb = sqlx::QueryBuilder::<DB>::new(
                 "SELECT COUNT(*) FROM incidents i WHERE i.agreement_id = ",

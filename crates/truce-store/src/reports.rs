@@ -555,7 +555,7 @@ impl Store {
                 batch.incidents.iter().zip(incident_bodies).collect();
             for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
                 let mut q = QueryBuilder::<DB>::new(
-                    "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, cell, radius_m, event_type, status, perpetrator, claimed, disputed, report_count, body) ",
+                    "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, cell, radius_m, event_type, status, perpetrator, claimed, disputed, report_count, place_label, place_name, body) ",
                 );
                 q.push_values(chunk, |mut b, (i, body)| {
                     let number = incident_number(&i.id);
@@ -575,12 +575,14 @@ impl Store {
                         .push_bind(claimed(i))
                         .push_bind(i64::from(i.attribution.disputed))
                         .push_bind(i64::try_from(i.reports.len()).unwrap_or(i64::MAX))
+                        .push_bind(&i.place_label)
+                        .push_bind(&i.place_name)
                         .push_bind(body.as_str());
                 });
                 q.push(
                 " ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat, cell = excluded.cell, radius_m = excluded.radius_m,
                   event_type = excluded.event_type, status = excluded.status, perpetrator = excluded.perpetrator, claimed = excluded.claimed,
-                  disputed = excluded.disputed, report_count = excluded.report_count, stale = 0, body = excluded.body",
+                  disputed = excluded.disputed, report_count = excluded.report_count, place_label = excluded.place_label, place_name = excluded.place_name, stale = 0, body = excluded.body",
             );
                 q.build().execute(&mut *tx).await?;
                 let longest = chunk

@@ -142,11 +142,11 @@ impl Store {
             for (id, i, analyst) in incidents {
                 let (lon, lat) = i.point.map_or((None, None), |(x, y)| (Some(x), Some(y)));
                 sqlx::query(
-                        "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, analyst_status, perpetrator, disputed, report_count, body, cell, claimed, radius_m)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                        "INSERT INTO incidents (id, number, agreement_id, start_s, end_s, lon, lat, event_type, status, analyst_status, perpetrator, disputed, report_count, body, cell, claimed, radius_m, place_label, place_name)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
                          ON CONFLICT (id) DO UPDATE SET start_s = excluded.start_s, end_s = excluded.end_s, lon = excluded.lon, lat = excluded.lat, cell = excluded.cell, radius_m = excluded.radius_m,
                              event_type = excluded.event_type, status = excluded.status, analyst_status = excluded.analyst_status,
-                             perpetrator = excluded.perpetrator, claimed = excluded.claimed, disputed = excluded.disputed, report_count = excluded.report_count, stale = 0, body = excluded.body",
+                             perpetrator = excluded.perpetrator, claimed = excluded.claimed, disputed = excluded.disputed, report_count = excluded.report_count, place_label = excluded.place_label, place_name = excluded.place_name, stale = 0, body = excluded.body",
                     )
                     .bind(id)
                     .bind(crate::sql::incident_number(id))
@@ -165,6 +165,8 @@ impl Store {
                     .bind(i.point.map(|(x, y)| crate::sql::grid_cell(x, y)))
                     .bind(crate::sql::claimed(i))
                     .bind(crate::sql::radius_of(i))
+                    .bind(&i.place_label)
+                    .bind(&i.place_name)
                     .execute(&mut *tx)
                     .await?;
                 crate::sql::raise_window_max::<DB>(

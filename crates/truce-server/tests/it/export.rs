@@ -105,6 +105,42 @@ async fn exports_come_in_every_import_format_under_the_list_filters() {
             "{a} / {b}"
         );
         assert!(b.get("reports").is_some() && b.get("attribution").is_none());
+        assert!(
+            b.get("place_label").is_none(),
+            "a map point carries no place"
+        );
+        // The list projection: the map point with the incident's place, the same page;
+        // with the total counted as the database counts it.
+        let (status, _, _, lines) = fetch(
+            &s,
+            "/api/v1/agreements/nk-2020/incidents?limit=2&fields=list&total=true",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let lines: serde_json::Value = serde_json::from_str(&lines).expect("json");
+        assert_eq!(ids(&full), ids(&lines));
+        let (_, _, _, counted) = fetch(&s, "/api/v1/agreements/nk-2020/incidents?total=true").await;
+        let counted: serde_json::Value = serde_json::from_str(&counted).expect("json");
+        assert_eq!(lines["total"], counted["total"]);
+        for (a, l) in full["incidents"]
+            .as_array()
+            .expect("incidents")
+            .iter()
+            .zip(lines["incidents"].as_array().expect("lines"))
+        {
+            for key in ["place_label", "place_name", "status", "point"] {
+                assert_eq!(a[key], l[key], "{key}: {a} / {l}");
+            }
+            assert_eq!(l["perpetrator"], a["attribution"]["assessed"], "{a} / {l}");
+        }
+        assert!(
+            lines["incidents"]
+                .as_array()
+                .expect("lines")
+                .iter()
+                .any(|l| l["place_label"].is_string()),
+            "a line names its place: {lines}"
+        );
         let (status, _, _, _) = fetch(&s, "/api/v1/agreements/nk-2020/incidents?fields=few").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         // Bad parameters are named.

@@ -4,6 +4,7 @@
 use super::nk2020;
 use truce_engine::incidents::{Attribution, Incident, IncidentStatus};
 use truce_model::report::{Estimate, EventType, Window};
+use truce_store::pages::Projection;
 use truce_store::testing::fresh_all;
 use truce_store::{Batch, Cursor, IncidentFilter, IncidentOrder, Store};
 
@@ -78,9 +79,19 @@ fn incident(rng: &mut Rng, number: u64) -> Incident {
             end: jiff::Timestamp::from_second(start + length).expect("instant"),
             precision: 1,
         },
+        // Places from the number, so the generator's draws stay as they were: some
+        // named in both languages, some as reported only, some with quotes to escape.
+        place_label: match number % 4 {
+            0 => None,
+            1 => Some("Shusha / Shushi".to_owned()),
+            2 => Some("3 km from Aghdam / Akna".to_owned()),
+            _ => Some(format!("{} km from \"Kh\u{e4}lf\u{e4}li\"", number % 11)),
+        }
+        .filter(|_| point.is_some()),
+        place_name: number
+            .is_multiple_of(3)
+            .then(|| format!("village no. {}", number % 7)),
         point,
-        place_name: None,
-        place_label: None,
         location_precision: 1,
         event_type: types[rng.below(4) as usize],
         attribution: Attribution {
@@ -190,9 +201,48 @@ async fn incident_pages_in_memory_answer_exactly_what_the_database_answers() {
                 "filter {k}: {f:?}"
             );
             assert_eq!(got, want, "filter {k}: the same stored JSON");
-            let want = plain.incident_points("nk-2020", &f).await.expect("sql");
-            let got = paged.incident_points("nk-2020", &f).await.expect("memory");
-            assert_eq!(got, want, "filter {k}: the same map points");
+            for projection in [Projection::Map, Projection::List] {
+                let want = plain
+                    .incident_points("nk-2020", &f, projection)
+                    .await
+                    .expect("sql");
+                let got = paged
+                    .incident_points("nk-2020", &f, projection)
+                    .await
+                    .expect("memory");
+                assert_eq!(got, want, "filter {k}: the same {projection:?} lines");
+            }
+            // Each list line is the incident's own fields: its place as stored.
+            for line in paged
+                .incident_points("nk-2020", &f, Projection::List)
+                .await
+                .expect("list")
+                .iter()
+                .zip(&got)
+            {
+                let lean: serde_json::Value = serde_json::from_str(&line.0.json).expect("lean");
+                let whole: serde_json::Value = serde_json::from_str(&line.1.json).expect("whole");
+                for (lean_key, whole_key) in [
+                    ("id", "/id"),
+                    ("place_label", "/place_label"),
+                    ("place_name", "/place_name"),
+                    ("status", "/status"),
+                    ("type", "/event_type"),
+                    ("start", "/window/start"),
+                ] {
+                    assert_eq!(
+                        lean.get(lean_key),
+                        whole.pointer(whole_key).or(Some(&serde_json::Value::Null)),
+                        "filter {k}: {lean_key} of {}",
+                        line.1.json
+                    );
+                }
+            }
+            assert_eq!(
+                paged.count_incidents("nk-2020", &f).await.expect("memory"),
+                plain.count_incidents("nk-2020", &f).await.expect("sql"),
+                "filter {k}: the same count"
+            );
             nonempty += usize::from(!want.is_empty());
         }
         assert!(nonempty > 150, "most filters find something ({nonempty})");
@@ -286,7 +336,10 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
             limit: 10_000,
             ..IncidentFilter::default()
         };
-        let before = paged.incident_points("nk-2020", &all).await.expect("list");
+        let before = paged
+            .incident_points("nk-2020", &all, Projection::Map)
+            .await
+            .expect("list");
         let located =
             |number: i64, list: &[truce_store::Listed]| list.iter().any(|r| r.number == number);
         let same_answers = |rng: &mut Rng| {
@@ -295,8 +348,14 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
             async move {
                 for f in filters {
                     assert_eq!(
-                        paged.incident_points("nk-2020", &f).await.expect("memory"),
-                        plain.incident_points("nk-2020", &f).await.expect("sql"),
+                        paged
+                            .incident_points("nk-2020", &f, Projection::List)
+                            .await
+                            .expect("memory"),
+                        plain
+                            .incident_points("nk-2020", &f, Projection::List)
+                            .await
+                            .expect("sql"),
                         "{f:?}"
                     );
                 }
@@ -317,7 +376,10 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
             .expect("source");
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;
         assert_eq!(
-            paged.incident_points("nk-2020", &all).await.expect("list"),
+            paged
+                .incident_points("nk-2020", &all, Projection::Map)
+                .await
+                .expect("list"),
             before
         );
         assert_eq!(paged.incident_pages_reads(), 1, "not read again");
@@ -341,7 +403,10 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
             }
         };
         write(vec![new.clone()]).await;
-        let after = paged.incident_points("nk-2020", &all).await.expect("list");
+        let after = paged
+            .incident_points("nk-2020", &all, Projection::Map)
+            .await
+            .expect("list");
         assert!(!located(5_000, &before) && located(5_000, &after));
         assert_eq!(
             paged.incident_pages_held("nk-2020").map(|h| h.0),
@@ -351,6 +416,7 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
         let mut changed = new.clone();
         changed.status = IncidentStatus::Rejected;
         changed.point = Some((47.1, 40.05));
+        changed.place_label = Some("Martuni / Khojavend".into());
         let mut emptied = incident(&mut rng, 1);
         emptied.reports.clear();
         write(vec![changed, emptied]).await;
@@ -363,6 +429,7 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
                     limit: 10_000,
                     ..IncidentFilter::default()
                 },
+                Projection::List,
             )
             .await
             .expect("list");
@@ -370,7 +437,17 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
             located(5_000, &rejected),
             "its new status and place are what filters see"
         );
-        let list = paged.incident_points("nk-2020", &all).await.expect("list");
+        assert!(
+            rejected
+                .iter()
+                .any(|l| l.number == 5_000
+                    && l.json.contains("\"place_label\":\"Martuni / Khojavend\"")),
+            "its list line names its new place: {rejected:?}"
+        );
+        let list = paged
+            .incident_points("nk-2020", &all, Projection::Map)
+            .await
+            .expect("list");
         assert!(
             !located(1, &list),
             "an incident without reports is not listed"
@@ -391,11 +468,17 @@ async fn incident_pages_show_writes_at_once_and_other_writers_within_a_moment() 
             .await
             .expect("write");
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-        let list = paged.incident_points("nk-2020", &all).await.expect("list");
+        let list = paged
+            .incident_points("nk-2020", &all, Projection::Map)
+            .await
+            .expect("list");
         assert!(located(6_000, &list));
         assert_eq!(
             list,
-            plain.incident_points("nk-2020", &all).await.expect("list")
+            plain
+                .incident_points("nk-2020", &all, Projection::Map)
+                .await
+                .expect("list")
         );
         // Read afresh in the background; then the index answers again.
         for _ in 0..100 {
@@ -452,8 +535,14 @@ async fn incident_pages_updated_in_place_write_after_write_match_the_database() 
             for k in 0..20 {
                 let f = filter(&mut rng);
                 assert_eq!(
-                    paged.incident_points("nk-2020", &f).await.expect("memory"),
-                    plain.incident_points("nk-2020", &f).await.expect("sql"),
+                    paged
+                        .incident_points("nk-2020", &f, Projection::List)
+                        .await
+                        .expect("memory"),
+                    plain
+                        .incident_points("nk-2020", &f, Projection::List)
+                        .await
+                        .expect("sql"),
                     "round {round}, filter {k}: {f:?}"
                 );
             }
@@ -473,5 +562,83 @@ async fn incident_pages_updated_in_place_write_after_write_match_the_database() 
             "every write applied in place"
         );
         guard.done(plain).await;
+    }
+}
+
+/// Removes a table's columns from a dump, header and rows: a dump from an older build.
+fn without_columns(dump: &str, table: &str, gone: &[&str]) -> String {
+    let mut out = String::new();
+    let mut drop_at: Vec<usize> = Vec::new();
+    for line in dump.lines() {
+        let mut v: serde_json::Value = serde_json::from_str(line).expect("dump line");
+        if let Some(o) = v.as_object_mut() {
+            drop_at.clear();
+            if o.get("table").and_then(serde_json::Value::as_str) == Some(table) {
+                let columns = o["columns"].as_array_mut().expect("columns");
+                drop_at = columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| gone.contains(&c.as_str().unwrap_or_default()))
+                    .map(|(k, _)| k)
+                    .collect();
+                for k in drop_at.iter().rev() {
+                    columns.remove(*k);
+                }
+            }
+        } else if let Some(cells) = v.as_array_mut() {
+            for k in drop_at.iter().rev() {
+                cells.remove(*k);
+            }
+        }
+        out.push_str(&v.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_dump_from_before_place_columns_restores_with_every_line_placed() {
+    for ((guard, source), (target_guard, target)) in
+        fresh_all().await.into_iter().zip(fresh_all().await)
+    {
+        source.load_agreement(&nk2020()).await.expect("load");
+        let mut rng = Rng(7);
+        store_incidents(&source, &mut rng, 1..301).await;
+        let mut dump = Vec::new();
+        source.dump(&mut dump).await.expect("dump");
+        let old = without_columns(
+            &String::from_utf8(dump).expect("utf-8"),
+            "incidents",
+            &["place_label", "place_name"],
+        );
+        assert!(!old.contains("\"place_label\",") && old.contains("\"table\":\"incidents\""));
+        target
+            .restore(&mut std::io::Cursor::new(old))
+            .await
+            .expect("restore");
+        let all = IncidentFilter {
+            limit: 10_000,
+            ..IncidentFilter::default()
+        };
+        let want = source
+            .incident_points("nk-2020", &all, Projection::List)
+            .await
+            .expect("source");
+        assert!(
+            want.iter()
+                .filter(|l| l.json.contains("Shusha / Shushi"))
+                .count()
+                > 10
+        );
+        assert_eq!(
+            target
+                .incident_points("nk-2020", &all, Projection::List)
+                .await
+                .expect("target"),
+            want,
+            "places read from the restored bodies"
+        );
+        target_guard.done(target).await;
+        guard.done(source).await;
     }
 }

@@ -9,7 +9,7 @@
 import { chromium } from "playwright-core";
 import { startServer } from "./harness.mjs";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -504,7 +504,10 @@ const tests = [
     await b.goto(`${base}/bulletins/nk-2020/2020-11-10..2020-11-20.html`);
     assert.match(await b.locator("h1").innerText(), /Monitoring bulletin 2020-11-10 to 2020-11-20/);
     assert.match(await b.locator("#summary").innerText(), /Return of Agdam district to Azerbaijan became complete on time on 2020-11-20/);
-    assert.ok(await b.locator("svg.map polygon.zone").count() > 10, "the map draws the zones");
+    assert.ok(await b.locator("svg.map path.zone").count() > 10, "the map draws the zones");
+    assert.ok(await b.locator("svg.map .place-label").count() >= 5, "the map names the main places");
+    assert.ok(await b.locator("svg.map .scale").count() === 1 && await b.locator("svg.map .locator").count() === 1,
+      "the map has a scale bar and a locator");
     assert.match(await b.locator("#signature").innerText(), /Signed with ed25519 key [0-9a-f]{16}/);
     assert.equal(requests.length, 1, `only the page itself: ${requests}`);
     clean(b);
@@ -512,7 +515,83 @@ const tests = [
     const v = spawnSync(bin, ["bulletin", "verify", join(bulletinOut, "nk-2020-2020-11-10--2020-11-20.pdf"), "--key", join(data, "bulletin-signing.pub")], { env, encoding: "utf8" });
     assert.equal(v.status, 0, v.stdout + v.stderr);
     assert.match(v.stdout, /authentic and unchanged/);
+    // The printed pages, as a reader of the PDF sees them (poppler's pdftoppm).
+    const pdf = join(bulletinOut, "nk-2020-2020-11-10--2020-11-20.pdf");
+    for (const f of readdirSync(shots).filter((f) => f.startsWith("bulletin-printed-page"))) rmSync(join(shots, f));
+    const pages = spawnSync("pdftoppm", ["-r", "70", "-png", pdf, join(shots, "bulletin-printed-page")], { encoding: "utf8" });
+    assert.equal(pages.status, 0, `pdftoppm: ${pages.stderr}`);
+    const printed = readdirSync(shots).filter((f) => f.startsWith("bulletin-printed-page"));
+    assert.ok(printed.length >= 2, `printed pages: ${printed}`);
     return b;
+  }],
+  ["every view, desktop and phone, has no cut header, null, id for a name or empty panel (screenshots kept)", async () => {
+    // What each view shows when it has loaded.
+    const views = [
+      ["scorecard", "#scorecard tr[data-obligation]"],
+      ["incidents", "#incident-list li"],
+      ["corridor", "#corridor tr, #corridor li, #corridor svg"],
+      ["statements", "#statements li, #statements tr"],
+      ["registry", "#registry-counts tr, #registry-counts li"],
+      ["bulletins", "#bulletins li"],
+      ["search", "#search-results li"],
+      ["queue", "#queue li"],
+      ["report", "#report-form select[name=source] option[value=op-7]"],
+    ];
+    let last = null;
+    for (const [size, viewport] of [["desktop", { width: 1280, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
+      const page = await open("/?as_of=2021-06-30", viewport);
+      await logIn(page, "ana");
+      for (const [tab, ready] of views) {
+        await page.click(`button[data-tab=${tab}]`);
+        if (tab === "search") {
+          await page.fill("#q", "Shushi");
+          await page.press("#q", "Enter");
+        }
+        await page.waitForSelector(ready, { state: "attached", timeout: 20000 });
+        const where = `${tab} at ${size}`;
+        const problems = await page.evaluate((tab) => {
+          const found = [];
+          const panel = document.querySelector(`#tab-${tab}`);
+          const text = panel.innerText;
+          if (text.trim().length < 20) found.push(`an empty panel: "${text}"`);
+          const bad = text.match(/\b(null|undefined|NaN)\b|\[object Object\]/);
+          if (bad) found.push(`"${bad[0]}" in "${text.slice(Math.max(0, bad.index - 60), bad.index + 40)}"`);
+          const overflow = document.documentElement.scrollWidth - window.innerWidth;
+          if (overflow > 1) found.push(`the page is ${overflow}px wider than the screen`);
+          // Headers whole: no column or title cut or spilling out of its box.
+          for (const h of panel.querySelectorAll("th, h2, h3, button, label")) {
+            if (h.offsetParent === null) continue;
+            if (h.scrollWidth > h.clientWidth + 1 && getComputedStyle(h).overflowX !== "visible") {
+              found.push(`"${h.innerText}" is cut (${h.scrollWidth} > ${h.clientWidth})`);
+            }
+            if (h.tagName === "TH" && /\w-\n\w|\w\n\w/.test(h.innerText) && !/\s/.test(h.textContent.trim())) {
+              found.push(`the header "${h.textContent}" breaks inside a word`);
+            }
+          }
+          // Nothing of the panel hidden under the header.
+          const header = document.querySelector("header").getBoundingClientRect();
+          const top = panel.getBoundingClientRect();
+          if (top.top < header.bottom - 1 && window.scrollY === 0) found.push(`the panel starts under the header (${top.top} < ${header.bottom})`);
+          return found;
+        }, tab);
+        assert.deepEqual(problems, [], where);
+        // Actors by name: an actor id alone where a name belongs ("by am", "held by az").
+        const text = await page.locator(`#tab-${tab}`).innerText();
+        assert.doesNotMatch(text, /\b(by|of|from|to) (am|az|ru|nk-da)\b/, `${where}: an actor id where a name belongs`);
+        await page.screenshot({ path: join(shots, `view-${tab}-${size}.png`), fullPage: size === "desktop" });
+      }
+      // The incident drawer, open over the view.
+      await page.click("button[data-tab=incidents]");
+      await page.locator(`#incident-list li[data-id="${aghdam}"]`).click();
+      await page.waitForSelector("#drawer-title");
+      await inViewport(page, "#drawer-title");
+      assert.doesNotMatch(await page.locator("#incident-detail").innerText(), /\b(null|undefined|NaN)\b/);
+      await page.screenshot({ path: join(shots, `view-incident-${size}.png`) });
+      clean(page);
+      if (last) await last.context().close();
+      last = page;
+    }
+    return last;
   }],
   ["the API explorer lists every endpoint from the server's own files", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -228,6 +228,9 @@ pub struct SourceLine {
 pub struct Outline {
     /// Zone id.
     pub zone: String,
+    /// The zone's name (absent from bulletins made before maps were labelled).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
     /// Kind.
     pub kind: String,
     /// Rings of (longitude, latitude), rounded to 0.001°.
@@ -267,6 +270,96 @@ pub struct Bulletin {
     pub methodology: Vec<String>,
     /// Zone outlines for the map.
     pub outlines: Vec<Outline>,
+    /// How its chart and map are drawn: 1 for bulletins made before maps were framed,
+    /// labelled and given a legend (the field is absent from them), 2 since. A rendering
+    /// is a pure function of the content, so a bulletin published under either layout
+    /// re-renders to the same bytes.
+    #[serde(default = "first_layout", skip_serializing_if = "is_first_layout")]
+    pub layout: u32,
+    /// The main places inside the map's frame, labelled on it (absent from bulletins
+    /// made before maps were labelled).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<MapPlace>,
+}
+
+/// The layout of bulletins made now.
+pub const LAYOUT: u32 = 2;
+
+fn first_layout() -> u32 {
+    1
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde passes a reference"
+)]
+fn is_first_layout(layout: &u32) -> bool {
+    *layout == 1
+}
+
+/// A place the map labels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapPlace {
+    /// Its name, both names where they differ ("Shusha / Shushi").
+    pub name: String,
+    /// (longitude, latitude), rounded to 0.001°.
+    pub point: (f64, f64),
+}
+
+/// Zone kinds drawn on the map for context only: the frame is the agreement's own zones.
+pub const CONTEXT_KINDS: &[&str] = &["country"];
+
+/// The map's frame, (west, south, east, north) in degrees: the agreement's own zones
+/// (countries aside) and the notable incidents, with a margin of a twentieth each side;
+/// `None` when there is nothing to draw.
+pub fn map_frame(outlines: &[Outline], notable: &[Notable]) -> Option<[f64; 4]> {
+    let own = outlines
+        .iter()
+        .filter(|o| !CONTEXT_KINDS.contains(&o.kind.as_str()))
+        .flat_map(|o| o.rings.iter().flatten().copied());
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for (x, y) in own.chain(notable.iter().filter_map(|n| n.point)) {
+        x0 = x0.min(x);
+        y0 = y0.min(y);
+        x1 = x1.max(x);
+        y1 = y1.max(y);
+    }
+    if x0 > x1 {
+        return None;
+    }
+    let (mx, my) = (((x1 - x0) / 20.0).max(0.02), ((y1 - y0) / 20.0).max(0.02));
+    Some([x0 - mx, y0 - my, x1 + mx, y1 + my])
+}
+
+/// Most places a map labels.
+const MAP_PLACES: usize = 40;
+
+/// The gazetteer's main places (district centres, towns of 10,000 or more) inside the
+/// map's frame.
+fn map_places(b: &AgreementBundle, frame: Option<[f64; 4]>) -> Vec<MapPlace> {
+    let Some([w, s, e, n]) = frame else {
+        return Vec::new();
+    };
+    let mut out: Vec<(u64, MapPlace)> = b
+        .gazetteer
+        .places()
+        .iter()
+        .filter(|p| p.admin_zone.is_some() || p.population.unwrap_or(0) >= 10_000)
+        .filter(|p| p.lon >= w && p.lon <= e && p.lat >= s && p.lat <= n)
+        .map(|p| {
+            (
+                p.population.unwrap_or(0) + if p.admin_zone.is_some() { 1 << 40 } else { 0 },
+                MapPlace {
+                    name: p.display.clone(),
+                    point: (round3(p.lon), round3(p.lat)),
+                },
+            )
+        })
+        .collect();
+    // District centres first, then by size: the map labels them in this order and
+    // leaves out a label that would overlap one already placed.
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    out.into_iter().take(MAP_PLACES).map(|(_, p)| p).collect()
 }
 
 /// Everything a bulletin is built from.
@@ -391,6 +484,7 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
             ),
         );
     }
+    let outlines = outlines(i.bundle, from, to);
     Bulletin {
         id: format!("{}/{from}..{to}", a.id),
         agreement: a.id.clone(),
@@ -411,14 +505,16 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
             per_day: counted.per_day.into_values().collect(),
             possibly_in,
         },
-        notable,
         changes,
         corridor: traffic.into_values().collect(),
         detainees,
         upcoming,
         sources,
         methodology: METHODOLOGY.iter().map(|s| (*s).to_owned()).collect(),
-        outlines: outlines(i.bundle, from, to),
+        layout: LAYOUT,
+        places: map_places(i.bundle, map_frame(&outlines, &notable)),
+        outlines,
+        notable,
     }
 }
 
@@ -912,6 +1008,7 @@ fn outlines(b: &AgreementBundle, from: Date, to: Date) -> Vec<Outline> {
         }
         out.push(Outline {
             zone: z.id.clone(),
+            name: z.name.clone(),
             kind: z.kind.clone(),
             rings,
         });

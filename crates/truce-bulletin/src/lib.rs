@@ -5,6 +5,7 @@
 
 mod content;
 pub mod feeds;
+mod layout1;
 pub mod render;
 mod signing;
 mod verify;

@@ -144,12 +144,14 @@ fn violations_are_counted_against_the_previous_period_and_drawn_as_bars() {
     );
     assert!(bars[2].contains("data-date=\"2021-05-03\""));
     let map = render::map_svg(&b);
-    assert_eq!(map.matches("<circle class=\"incident\"").count(), 3);
+    assert_eq!(map.matches(" class=\"incident\"").count(), 3);
     assert!(map.contains("data-zone=\"lachin-corridor\""));
     let html = render::html(&bulletin::sign(b, &SECRET));
     assert!(
-        !html.contains("<link") && !html.contains(" src=") && !html.contains("url("),
-        "no external asset"
+        !html.contains("<link")
+            && !html.contains(" src=")
+            && !html.replace("url(#", "").contains("url("),
+        "no external asset (patterns are referred to within the page)"
     );
     assert!(
         !html.contains("<script>") && !html.contains("<script src"),
@@ -289,4 +291,191 @@ fn a_bulletin_names_places_by_both_names_with_the_reporters_spelling() {
         places.contains(&"Shusha / Shushi (as reported: Shushaa)"),
         "{places:?}"
     );
+}
+
+/// The values of an attribute on the elements of a class, in document order.
+fn attrs<'a>(svg: &'a str, class: &str, attr: &str) -> Vec<&'a str> {
+    svg.match_indices(&format!("class=\"{class}\""))
+        .filter_map(|(i, _)| {
+            let tag_end = svg[i..].find('>')? + i;
+            let tag = &svg[svg[..i].rfind('<')?..tag_end];
+            let at = tag.find(&format!(" {attr}=\""))? + attr.len() + 3;
+            Some(&tag[at..at + tag[at..].find('"')?])
+        })
+        .collect()
+}
+
+/// The texts of the `<text>` elements of a class.
+fn texts<'a>(svg: &'a str, class: &str) -> Vec<&'a str> {
+    svg.match_indices(&format!("<text class=\"{class}\""))
+        .filter_map(|(i, _)| {
+            let start = svg[i..].find('>')? + i + 1;
+            Some(&svg[start..start + svg[start..].find("</text>")?])
+        })
+        .collect()
+}
+
+#[test]
+fn the_map_is_framed_on_the_zones_with_places_a_legend_a_scale_and_a_locator() {
+    let b = with_incidents();
+    let map = render::map_svg(&b);
+    // Framed on the agreement's zones, not on the two states around them (which reach
+    // from 43.4° to 50.6° E).
+    let frame: Vec<f64> = attrs(&map, "map", "data-frame")[0]
+        .split(',')
+        .map(|v| v.parse().expect("degrees"))
+        .collect();
+    let [w, s, e, n] = [frame[0], frame[1], frame[2], frame[3]];
+    assert!(
+        w > 45.3 && e < 47.9 && s > 38.7 && n < 40.7,
+        "frame {frame:?}"
+    );
+    // Main places by both names, the districts and the states named.
+    let places = texts(&map, "place-label");
+    for name in [
+        "Shusha / Shushi",
+        "Khankendi / Stepanakert",
+        "Lachin / Berdzor",
+    ] {
+        assert!(places.contains(&name), "{name} among {places:?}");
+    }
+    assert!(
+        !places.iter().any(|p| p.contains("Ganja")),
+        "a place off the frame: {places:?}"
+    );
+    let zones = texts(&map, "zone-label");
+    assert!(zones.contains(&"Shusha / Shushi (district)"), "{zones:?}");
+    assert!(
+        !zones.iter().any(|z| places.contains(z)),
+        "a district named like its labelled centre is not named twice: {zones:?}"
+    );
+    let states = texts(&map, "country-label");
+    assert_eq!(states.len(), 2, "{states:?}");
+    // The legend names each status and each kind of zone drawn.
+    for entry in [
+        "confirmed",
+        "corroborated",
+        "unverified or disputed",
+        "Lachin corridor",
+        "district",
+        "state border",
+        "main place",
+    ] {
+        assert!(
+            map.contains(&format!(">{entry}</text>")),
+            "legend entry {entry}"
+        );
+    }
+    // Printed in black and white, statuses differ by shape or pattern, not colour alone.
+    let symbols: Vec<(String, String)> = ["confirmed", "corroborated", "unverified"]
+        .iter()
+        .map(|status| {
+            let i = map
+                .find(&format!("data-status=\"{status}\""))
+                .expect("a symbol of each status");
+            let start = map[..i].rfind('<').expect("tag");
+            let tag = &map[start..i];
+            let element = tag[1..].split(' ').next().unwrap_or_default().to_owned();
+            let fill = &map[i..];
+            let fill = &fill[fill.find("fill=\"").expect("fill") + 6..];
+            let fill = &fill[..fill.find('"').expect("quote")];
+            let kind = if fill.starts_with("url(") {
+                "pattern"
+            } else if fill == "#fff" {
+                "open"
+            } else {
+                "solid"
+            };
+            (element, kind.to_owned())
+        })
+        .collect();
+    for (k, a) in symbols.iter().enumerate() {
+        for b in &symbols[k + 1..] {
+            assert_ne!(a, b, "two statuses drawn alike: {symbols:?}");
+        }
+    }
+    // The scale bar's length is its kilometres at the map's scale: the frame's width
+    // in kilometres at its middle latitude over the 640 px it is drawn across.
+    let km: f64 = attrs(&map, "scale", "data-km")[0].parse().expect("km");
+    let px: f64 = attrs(&map, "scale", "data-px")[0].parse().expect("px");
+    let width_km = (e - w) * 111.32 * ((s + n) / 2.0).to_radians().cos();
+    let want = km * 640.0 / width_km;
+    assert!(
+        (px - want).abs() < want * 0.005,
+        "{km} km drawn {px} px, {want} expected"
+    );
+    assert!(px > 40.0 && px <= 150.0, "a readable bar: {px} px");
+    assert!(map.contains(&format!(">{km} km</text>")));
+    // The locator shows where the frame lies in the region.
+    assert!(map.contains("class=\"locator\"") && map.contains("class=\"locator-frame\""));
+}
+
+#[test]
+fn the_chart_has_a_date_axis_a_count_axis_and_a_legend() {
+    let b = with_incidents();
+    let chart = render::chart_svg(&b);
+    // A week: each day ticked and named.
+    let days = attrs(&chart, "x-tick", "data-date");
+    assert_eq!(
+        days,
+        [
+            "2021-05-01",
+            "2021-05-02",
+            "2021-05-03",
+            "2021-05-04",
+            "2021-05-05",
+            "2021-05-06",
+            "2021-05-07"
+        ]
+    );
+    assert_eq!(texts(&chart, "x-tick")[0], "1 May");
+    // Counts from 0 to the most in a day (two on 1 May).
+    assert_eq!(texts(&chart, "y-tick"), ["0", "2"]);
+    for entry in ["confirmed", "corroborated", "unverified or disputed"] {
+        assert!(
+            chart.contains(&format!(">{entry}</text>")),
+            "legend entry {entry}"
+        );
+    }
+    // A long period is ticked by month, with labels that do not crowd.
+    let long = build(
+        &[violation(
+            "inc-1",
+            date(2021, 3, 10),
+            Some("az"),
+            IncidentStatus::Confirmed,
+        )],
+        date(2021, 1, 1),
+        date(2021, 12, 31),
+    );
+    let chart = render::chart_svg(&long);
+    let labels = texts(&chart, "x-tick");
+    assert!(
+        (4..=12).contains(&labels.len()) && labels[0] == "Jan 2021",
+        "{labels:?}"
+    );
+}
+
+#[test]
+fn a_bulletin_of_the_first_layout_still_verifies_in_every_form() {
+    // Signed before maps were framed and labelled: no layout, places or zone names.
+    let path = root()
+        .join("crates/truce-bulletin/tests/it/golden/layout1-bulletin-2020-11-10--2020-11-20.json");
+    let pretty = std::fs::read_to_string(path).expect("fixture");
+    assert!(!pretty.contains("\"layout\"") && !pretty.contains("\"places\""));
+    // Its JSON form as published: the canonical bytes of what was signed.
+    let text = bulletin::canonical(&serde_json::from_str(&pretty).expect("json")) + "\n";
+    let public = bulletin::public_of(&SECRET);
+    let signed = bulletin::verify_text(&text, &public).expect("the old JSON verifies");
+    assert_eq!(signed.bulletin.layout, 1);
+    let html = render::html(&signed);
+    assert!(!html.contains("class=\"locator\""), "drawn as it was then");
+    bulletin::verify_text(&html, &public).expect("its HTML verifies");
+    bulletin::verify_text(&render::markdown(&signed), &public).expect("its Markdown verifies");
+    // A bulletin made now is drawn in the new layout, and verifies the same way.
+    let now = bulletin::sign(with_incidents(), &SECRET);
+    assert_eq!(now.bulletin.layout, bulletin::LAYOUT);
+    let html = render::html(&now);
+    assert!(html.contains("class=\"locator\""));
+    bulletin::verify_text(&html, &public).expect("the new HTML verifies");
 }

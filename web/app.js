@@ -846,7 +846,8 @@ function renderDeadlines(card) {
   const rows = card.lines
     .filter((l) => l.last_day && (l.last_day >= card.as_of || l.status.state === "overdue" || l.status.state === "due"))
     .sort((a, b) => a.last_day.localeCompare(b.last_day));
-  list.replaceChildren(...rows.map((l) => el("li", {}, `${l.last_day} — ${l.obligation}: ${l.status.state}`)));
+  list.replaceChildren(...rows.map((l) => el("li", { "data-obligation": l.obligation },
+    `${l.last_day} — ${l.title}: ${l.status.state} `, el("span", { class: "id" }, l.obligation))));
   if (!rows.length) list.replaceChildren(el("li", { class: "note" }, "No deadline ahead or overdue."));
 }
 
@@ -902,8 +903,20 @@ function drawTimeline() {
   }
   parties.sort((a, b) => (a === "unattributed") - (b === "unattributed") || a.localeCompare(b));
   const colour = new Map(parties.map((p, k) => [p, partyColour(p, k)]));
-  const w = Math.max(280, Math.round(box.clientWidth || 600)), h = 170;
-  const left = 30, right = 10, top = 28, bottom = 26;
+  const w = Math.max(280, Math.round(box.clientWidth || 600));
+  // The legend's rows: every party drawn, by name, wrapped to the chart's width.
+  const legend = [[]];
+  let lx = 30;
+  for (const party of parties) {
+    const width = 24 + 6.2 * actorName(party).length;
+    if (lx + width > w - 10 && legend[legend.length - 1].length) {
+      legend.push([]);
+      lx = 30;
+    }
+    legend[legend.length - 1].push([party, lx]);
+    lx += width;
+  }
+  const left = 30, right = 10, top = 12 + 16 * legend.length, bottom = 26, h = 142 + 16 * legend.length;
   const totals = days.map((d) => Object.values(byDay.get(d)).reduce((a, b) => a + b, 0));
   const max = Math.max(...totals);
   const first = Date.parse(days[0]), last = Date.parse(days[days.length - 1]);
@@ -953,20 +966,19 @@ function drawTimeline() {
       if (!n) continue;
       const r = svg("rect", { x: x(d), y: y(n0 + n), width: bw, height: y(n0) - y(n0 + n), fill: colour.get(party), "data-party": party });
       r.append(svg("title", {}));
-      r.lastChild.textContent = `${d} ${party}: ${n}`;
+      r.lastChild.textContent = `${d} ${actorName(party)}: ${n}`;
       root.append(r);
       n0 += n;
     }
   }
-  // The legend: every party drawn, by name.
-  let lx = left;
-  for (const party of parties) {
-    root.append(svg("rect", { x: lx, y: 6, width: 10, height: 10, fill: colour.get(party) }));
-    const t = svg("text", { x: lx + 14, y: 15, "font-size": 11, fill: "#1d2328", "data-legend": party });
-    t.textContent = actorName(party);
-    root.append(t);
-    lx += 24 + 6.2 * actorName(party).length;
-  }
+  legend.forEach((row, k) => {
+    for (const [party, at] of row) {
+      root.append(svg("rect", { x: at, y: 6 + 16 * k, width: 10, height: 10, fill: colour.get(party) }));
+      const t = svg("text", { x: at + 14, y: 15 + 16 * k, "font-size": 11, fill: "#1d2328", "data-legend": party });
+      t.textContent = actorName(party);
+      root.append(t);
+    }
+  });
   const sum = parties.map((p) => `${actorName(p)} ${days.reduce((a, d) => a + (byDay.get(d)[p] || 0), 0)}`).join(", ");
   box.replaceChildren(root, el("p", { class: "note", id: "timeline-text" },
     `${days.length} day(s) with violations from ${days[0]} to ${days[days.length - 1]}; by party: ${sum}.`));
@@ -981,7 +993,7 @@ async function loadStatements() {
     list.replaceChildren(...s.statements
       .slice()
       .sort((a, b) => a.date.localeCompare(b.date))
-      .map((x) => el("li", {}, `${x.date} — ${x.actor} (${x.stance}): ${x.summary} `,
+      .map((x) => el("li", {}, `${x.date} — ${actorName(x.actor)} (${x.stance}): ${x.summary} `,
         el("a", { href: x.source, rel: "noopener noreferrer", target: "_blank" }, "source"))));
   } catch (e) {
     showError(list, e);
@@ -1003,14 +1015,14 @@ function registryChart(rows) {
   let y = pad;
   for (const r of rows) {
     const label = svg("text", { x: 4, y: y + barH, "font-size": 13, "font-weight": "bold" });
-    label.textContent = `held by ${r.holder}`;
+    label.textContent = `held by ${actorName(r.holder)}`;
     root.append(label);
     for (const k of series) {
       const n = value(r, k);
       const bw = ((w - left - right) * n) / max;
       const rect = svg("rect", { x: left, y, width: Math.max(bw, 0.5), height: barH, fill: REG_COLOURS[k], "data-series": k, "data-holder": r.holder });
       rect.append(svg("title", {}));
-      rect.lastChild.textContent = `${r.holder} ${k}: ${n}`;
+      rect.lastChild.textContent = `held by ${actorName(r.holder)}, ${k}: ${n}`;
       root.append(rect);
       const t = svg("text", { x: left + bw + 4, y: y + barH - 3, "font-size": 12 });
       t.textContent = `${k} ${n}`;
@@ -1035,13 +1047,13 @@ async function loadRegistry() {
     $("registry-reconciliation").replaceChildren(
       el("tr", {}, ...["holder", "claimed (latest per claimant)", "registered held", "acknowledged", "returned", "returned in exchanges", "unaccounted"].map((x) => el("th", {}, x))),
       ...rows.map((r) => el("tr", {},
-        el("td", {}, r.holder),
-        el("td", {}, r.claimed.map((c) => `${c.claimant}: ${c.at_least ? "≥" : ""}${c.count}`).join(", ") || "—"),
+        el("td", {}, actorName(r.holder)),
+        el("td", {}, r.claimed.map((c) => `${actorName(c.claimant)}: ${c.at_least ? "≥" : ""}${c.count}`).join(", ") || "—"),
         el("td", {}, r.registered_held), el("td", {}, r.acknowledged), el("td", {}, r.returned),
         el("td", {}, r.returned_in_exchanges), el("td", {}, r.unaccounted ?? "—"))));
     $("registry-counts").replaceChildren(
       el("tr", {}, ...["side", "category", "status", "persons"].map((x) => el("th", {}, x))),
-      ...sum.counts.map((c) => el("tr", {}, el("td", {}, c.side), el("td", {}, c.category), el("td", {}, c.status || "no status yet"), el("td", {}, c.count))));
+      ...sum.counts.map((c) => el("tr", {}, el("td", {}, actorName(c.side)), el("td", {}, c.category), el("td", {}, c.status || "no status yet"), el("td", {}, c.count))));
   } catch (e) {
     showError(chart, e);
   }
@@ -1060,7 +1072,7 @@ async function loadRegistry() {
       ...p.persons.map((x) => {
         const last = x.history[x.history.length - 1];
         return el("tr", { "data-person": x.id },
-          el("td", {}, x.id), el("td", {}, x.side), el("td", {}, x.category), el("td", {}, x.held_by || ""),
+          el("td", {}, x.id), el("td", {}, actorName(x.side)), el("td", {}, x.category), el("td", {}, x.held_by ? actorName(x.held_by) : ""),
           el("td", { class: "names" }, nameOf(x.names)), el("td", {}, x.service_number || ""), el("td", {}, x.birth_date || ""),
           el("td", {}, last ? `${last.status} since ${last.date}` : "no status yet"));
       }));

@@ -327,7 +327,7 @@ const tests = [
     // Its history names the analyst and the reason.
     const history = await page.evaluate(async (id) => (await (await fetch(`/api/v1/incidents/${id}`)).json()).history, id);
     assert.ok(history.some((h) => h.reason === "seen by the centre's UAV" && /ana/i.test(h.actor)), JSON.stringify(history));
-    await page.waitForFunction(() => [...document.querySelectorAll("#timeline svg rect title")].some((t) => /az: 1/.test(t.textContent)));
+    await page.waitForFunction(() => [...document.querySelectorAll("#timeline svg rect title")].some((t) => /Republic of Azerbaijan: 1/.test(t.textContent)));
     clean(page);
     return page;
   }],
@@ -442,8 +442,8 @@ const tests = [
     assert.ok(await page.locator("#registry-persons-box").isHidden());
     // Armenia's claim of over 200 held by Azerbaijan, against 2 registered.
     const claimed = await page.locator('#registry-chart rect[data-series=claimed][data-holder=az] title').textContent();
-    assert.match(claimed, /az claimed: 200/);
-    assert.match(text, /am: ≥200/);
+    assert.match(claimed, /held by Republic of Azerbaijan, claimed: 200/);
+    assert.match(text, /Armenia: ≥200/);
     for (const n of [...AM_NAMES, ...AZ_NAMES]) assert.ok(!text.includes(n), `${n} shown to the public`);
     const status = await page.evaluate(async () => (await fetch("/api/v1/registry/persons")).status);
     assert.equal(status, 401);
@@ -529,7 +529,7 @@ const tests = [
     const views = [
       ["scorecard", "#scorecard tr[data-obligation]"],
       ["incidents", "#incident-list li"],
-      ["corridor", "#corridor tr, #corridor li, #corridor svg"],
+      ["corridor", "#corridor p"],
       ["statements", "#statements li, #statements tr"],
       ["registry", "#registry-counts tr, #registry-counts li"],
       ["bulletins", "#bulletins li"],
@@ -577,7 +577,10 @@ const tests = [
         assert.deepEqual(problems, [], where);
         // Actors by name: an actor id alone where a name belongs ("by am", "held by az").
         const text = await page.locator(`#tab-${tab}`).innerText();
-        assert.doesNotMatch(text, /\b(by|of|from|to) (am|az|ru|nk-da)\b/, `${where}: an actor id where a name belongs`);
+        const id = text.match(/.{0,60}(\b(by|of|from|to)|—) (am|az|ru|nk-da)\b.{0,20}/);
+        assert.equal(id, null, `${where}: an actor id where a name belongs: ${id && id[0]}`);
+        // On a phone the panel lies under the map: shown from its tab bar down.
+        if (size === "phone") await page.evaluate(() => document.querySelector("[role=tablist]").scrollIntoView({ block: "start" }));
         await page.screenshot({ path: join(shots, `view-${tab}-${size}.png`), fullPage: size === "desktop" });
       }
       // The incident drawer, open over the view.

@@ -1018,6 +1018,9 @@ fn table(o: &mut String, head: &[&str], rows: Vec<Vec<String>>) {
 
 /// The page's style sheet, inlined so that the page stands alone.
 const CSS: &str = include_str!("bulletin.css");
+/// What layout 2 adds to [`CSS`]: the map as large as the page allows, so that its
+/// labels stay readable on screen and in print. (Layout 1 keeps its page as it was.)
+const LAYOUT2_CSS: &str = "svg.map{max-height:56rem}@media print{svg.map{max-height:none}}";
 
 /// The HTML rendering: one self-contained page (inline CSS and SVG, no script, no
 /// external request), printable.
@@ -1026,8 +1029,10 @@ pub fn html(s: &Signed) -> String {
     let mut o = String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     let _ = write!(
         o,
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Monitoring bulletin {} to {}</title><style>{CSS}</style></head><body>",
-        b.period.from, b.period.to
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Monitoring bulletin {} to {}</title><style>{CSS}{}</style></head><body>",
+        b.period.from,
+        b.period.to,
+        if b.layout >= 2 { LAYOUT2_CSS } else { "" }
     );
     let _ = write!(
         o,

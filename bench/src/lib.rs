@@ -394,6 +394,23 @@ pub async fn served(
     use truce_model::access::UserRole;
     use truce_model::report::{Reliability, Source, SourceKind};
     let b = nk2020();
+    let now = jiff::Timestamp::now();
+    // A database kept from an earlier run (TRUCE_BENCH_SQLITE) is measured as it is.
+    let reuse =
+        std::env::var_os("TRUCE_BENCH_SQLITE").is_some() && !store.is_empty().await.expect("count");
+    if reuse {
+        let token = |id: &'static str| {
+            let store = store.clone();
+            let at = now.to_string();
+            async move { store.create_token(id, id, &at).await.expect("token").1 }
+        };
+        return Served {
+            monitor: token("bench-monitor").await,
+            analyst: token("bench-analyst").await,
+            store,
+            import_s: 0.0,
+        };
+    }
     let csv = dir.join("rows.csv");
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&csv).expect("create"));
@@ -405,7 +422,6 @@ pub async fn served(
         "the benchmark needs an empty database"
     );
     store.load_agreement(&b).await.expect("agreement");
-    let now = jiff::Timestamp::now();
     let t = std::time::Instant::now();
     truce_store::ingest::import_acled(
         &store,
@@ -494,16 +510,20 @@ pub fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// The store a benchmark measures: PostgreSQL when `TRUCE_BENCH_DATABASE_URL` names one (an
-/// empty database), else a SQLite file in `dir`.
+/// empty database), else the SQLite file `TRUCE_BENCH_SQLITE` names (kept; a file holding
+/// an earlier run's data is measured again as it is), else a SQLite file in `dir`.
 ///
 /// # Panics
 /// When the database cannot be opened.
 pub async fn bench_store(dir: &std::path::Path) -> truce_store::Store {
     match std::env::var("TRUCE_BENCH_DATABASE_URL") {
         Ok(u) => truce_store::Store::open(&u).await.expect("store"),
-        Err(_) => truce_store::Store::open_sqlite(&dir.join("truce.db"))
-            .await
-            .expect("store"),
+        Err(_) => truce_store::Store::open_sqlite(
+            &std::env::var("TRUCE_BENCH_SQLITE")
+                .map_or_else(|_| dir.join("truce.db"), std::path::PathBuf::from),
+        )
+        .await
+        .expect("store"),
     }
 }
 

@@ -75,7 +75,38 @@ pub(crate) async fn guard(State(s): State<AppState>, mut req: Request, next: Nex
     }
     req.extensions_mut().insert(ClientAddr(client));
     let path = req.uri().path().to_owned();
-    with_headers(next.run(req).await, &path)
+    // A token that is not valid is refused on every route, public ones included: a
+    // client must not take a public answer for its own.
+    if req.headers().contains_key(header::AUTHORIZATION)
+        && let Err(e) = s.principal(req.headers()).await
+    {
+        return with_headers(e.into_response(), &path);
+    }
+    let method = req.method().clone();
+    let r = next.run(req).await;
+    let r = if r.status() == StatusCode::METHOD_NOT_ALLOWED {
+        method_not_allowed(&method)
+    } else {
+        r
+    };
+    with_headers(r, &path)
+}
+
+/// A 405 as a problem (RFC 9457). The router adds the `Allow` header naming the methods
+/// the route takes once the answer leaves every layer.
+fn method_not_allowed(method: &axum::http::Method) -> Response {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": "Method not allowed",
+        "status": 405,
+        "detail": format!("`{method}` is not allowed here; the `Allow` header names the methods that are"),
+    });
+    let mut out = (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response();
+    out.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    out
 }
 
 /// The last address of `X-Forwarded-For`: the one the trusted proxy itself saw.

@@ -19,7 +19,7 @@ const MAX_KEY: usize = 200;
 /// ministry, a liaison only for a source of their own party. With an `Idempotency-Key` header, a retry of the same request gets the first
 /// answer again (`Idempotent-Replayed: true`) instead of storing anything twice, on any
 /// node.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/reports", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key gets the first answer again")), request_body(content = Object, content_type = "application/json", description = "One report in the native JSON format (docs/formats.md)"), responses((status = 201, description = "Stored and matched: the incident it joined or started", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 409, description = "A request with the same key has not answered yet (`Retry-After` says when to retry)", content_type = "application/problem+json"), (status = 422, description = "The key was used for another request", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/reports", tag = "incidents", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key gets the first answer again")), request_body(content = Object, content_type = "application/json", description = "One report in the native JSON format (docs/formats.md)"), responses((status = 201, description = "Stored and matched: the incident it joined or started (also in `Location`)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 409, description = "A request with the same key has not answered yet (`Retry-After` says when to retry)", content_type = "application/problem+json"), (status = 422, description = "The key was used for another request", content_type = "application/problem+json")))]
 pub(crate) async fn submit_report(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -75,11 +75,20 @@ pub(crate) async fn submit_report(
         a.body,
         a.replayed,
     );
+    // A stored report is read through the incident it joined or started.
+    let location = (status == StatusCode::CREATED)
+        .then(|| serde_json::from_str::<Value>(&body).ok())
+        .flatten()
+        .and_then(|v| v.get("incident").and_then(Value::as_str).map(str::to_owned))
+        .and_then(|i| HeaderValue::from_str(&format!("/api/v1/incidents/{i}")).ok());
     let mut r = (status, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    if let Some(l) = location {
+        r.headers_mut().insert(header::LOCATION, l);
+    }
     if replayed {
         r.headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));

@@ -224,6 +224,15 @@ impl FilterValues {
         if let Some(b) = self.bbox {
             check_bbox(b)?;
         }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            // As a reversed box is: nothing can match, and the dates were likely swapped.
+            return Err(bad(
+                "to",
+                format!("`{to}` is before `from` ({from}); give the first day as `from`"),
+            ));
+        }
         Ok(IncidentFilter {
             from_s: self.from.map(|d| day("from", d, 0)).transpose()?,
             to_s: self.to.map(|d| day("to", d, 1)).transpose()?,

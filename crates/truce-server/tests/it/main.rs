@@ -186,6 +186,127 @@ async fn bad_parameters_get_problem_json_naming_the_parameter() {
     }
 }
 
+/// The whole answer to a request: status, headers and body as JSON.
+async fn answer(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<serde_json::Value>,
+) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .expect("request");
+    let r = router(state.clone()).oneshot(req).await.expect("response");
+    let (status, headers) = (r.status(), r.headers().clone());
+    let bytes = axum::body::to_bytes(r.into_body(), 1 << 24)
+        .await
+        .expect("body");
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn http_answers_say_what_a_client_needs_405_401_location_and_reversed_dates() {
+    for (guard, store, s) in states().await {
+        // A method a route does not take: a problem naming the ones it does.
+        let (status, h, v) = answer(&s, "DELETE", "/api/v1/agreements", &[], None).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(h["content-type"], "application/problem+json");
+        assert_eq!(v["status"], 405, "{v}");
+        assert!(
+            h["allow"].to_str().is_ok_and(|a| a.contains("GET")),
+            "{h:?}"
+        );
+        // Not logged in: a 401 says how to authenticate.
+        let (status, h, _) = answer(&s, "GET", "/api/v1/users", &[], None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(
+            h["www-authenticate"]
+                .to_str()
+                .is_ok_and(|v| v.starts_with("Bearer")),
+            "{h:?}"
+        );
+        // A token that is not valid is refused on a public route too.
+        let bad = [("authorization", "Bearer not-a-token")];
+        let (status, h, v) = answer(
+            &s,
+            "GET",
+            "/api/v1/agreements/nk-2020/incidents",
+            &bad,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{v}");
+        assert!(h.contains_key("www-authenticate"));
+        let (status, _, _) =
+            answer(&s, "GET", "/api/v1/agreements/nk-2020/incidents", &[], None).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "without a token the route is public"
+        );
+        // A stored report's answer says where to read it.
+        let bearer = monitor_bearer(&store).await;
+        let report = serde_json::json!({"source": "op-7", "key": "where-1", "occurred": {"start": "2021-05-20T05:00:00Z", "end": "2021-05-20T06:00:00Z", "precision": 1}, "location": {"lon": 46.9, "lat": 39.9, "precision": 1}, "type": "artillery", "credibility": 1, "text": "Impacts."});
+        let (status, h, v) = answer(
+            &s,
+            "POST",
+            "/api/v1/agreements/nk-2020/reports",
+            &[("authorization", bearer.as_str())],
+            Some(report),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        let location = h["location"].to_str().expect("location").to_owned();
+        assert_eq!(
+            location,
+            format!(
+                "/api/v1/incidents/{}",
+                v["incident"].as_str().expect("incident")
+            )
+        );
+        let (status, _, v) = answer(&s, "GET", &location, &[], None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            v.to_string().contains("op-7:where-1"),
+            "the report is there: {v}"
+        );
+        // Dates given the wrong way round are refused as a reversed box is.
+        let (status, _, v) = answer(
+            &s,
+            "GET",
+            "/api/v1/agreements/nk-2020/incidents?from=2021-05-10&to=2021-05-01",
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(v["invalid-params"][0]["name"], "to", "{v}");
+        let (status, _, _) = answer(
+            &s,
+            "GET",
+            "/api/v1/agreements/nk-2020/incidents?from=2021-05-01&to=2021-05-01",
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "one day is a range");
+        guard.done(store).await;
+    }
+}
+
 #[tokio::test]
 async fn zones_are_geojson_and_places_answer_any_spelling() {
     for (guard, store, s) in states().await {

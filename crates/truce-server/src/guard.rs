@@ -6,7 +6,7 @@
 
 use crate::{AppState, MAX_BODY_BYTES};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -83,18 +83,48 @@ pub(crate) async fn guard(State(s): State<AppState>, mut req: Request, next: Nex
         return with_headers(e.into_response(), &path);
     }
     let method = req.method().clone();
-    let r = next.run(req).await;
-    let r = if r.status() == StatusCode::METHOD_NOT_ALLOWED {
-        method_not_allowed(&method)
-    } else {
-        r
-    };
+    let mut r = next.run(req).await;
+    if r.status() == StatusCode::METHOD_NOT_ALLOWED {
+        r = method_not_allowed(&method);
+    }
+    if !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        // Another origin's page never reads the answer to a write.
+        r.headers_mut().remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+    }
     with_headers(r, &path)
+}
+
+/// Cross-origin reads (CORS): pages of the allowed origins (any, when none is named) may
+/// read every GET answer, sending a bearer token if they hold one; no cookie is accepted
+/// across origins and no write is allowed (preflights name GET and HEAD only).
+pub(crate) fn cors(origins: &[HeaderValue]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origin = if origins.is_empty() {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().cloned())
+    };
+    CorsLayer::new()
+        .allow_origin(origin)
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::AUTHORIZATION,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([
+            header::LOCATION,
+            header::ETAG,
+            header::LINK,
+            header::RETRY_AFTER,
+        ])
+        .max_age(std::time::Duration::from_secs(3600))
 }
 
 /// A 405 as a problem (RFC 9457). The router adds the `Allow` header naming the methods
 /// the route takes once the answer leaves every layer.
-fn method_not_allowed(method: &axum::http::Method) -> Response {
+fn method_not_allowed(method: &Method) -> Response {
     let body = serde_json::json!({
         "type": "about:blank",
         "title": "Method not allowed",

@@ -61,6 +61,8 @@ pub struct AppState {
     secure_cookies: bool,
     /// Proxies whose forwarded headers are believed (`guard`).
     trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+    /// Web origins whose pages may read the API (CORS); empty: any.
+    cors_origins: Arc<Vec<HeaderValue>>,
     /// Submitted reports waiting for their agreement's lock, carried out together.
     submissions: truce_usecases::submit::Queue,
 }
@@ -77,6 +79,7 @@ impl AppState {
             reading_inputs: Arc::default(),
             secure_cookies: false,
             trusted_proxies: Arc::default(),
+            cors_origins: Arc::default(),
             submissions: truce_usecases::submit::Queue::default(),
         }
     }
@@ -88,6 +91,24 @@ impl AppState {
     pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
         self.trusted_proxies = Arc::new(proxies);
         self
+    }
+
+    /// Lets pages of these web origins (`https://maps.example.org`) read the API from a
+    /// browser; with none, pages of any origin may. Only reads: no write and no cookie
+    /// is ever allowed across origins.
+    ///
+    /// # Errors
+    /// An origin that cannot be a header value.
+    pub fn with_cors_origins(mut self, origins: &[String]) -> Result<Self, String> {
+        let values = origins
+            .iter()
+            .map(|o| {
+                HeaderValue::from_str(o.trim_end_matches('/'))
+                    .map_err(|e| format!("`{o}` is not a web origin: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.cors_origins = Arc::new(values);
+        Ok(self)
     }
 
     /// Marks session cookies `Secure`, for a server reached over HTTPS (behind a proxy).
@@ -553,10 +574,15 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(observe))
+        .layer(guard::cors(&state.cors_origins))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::guard,
         ))
+        // gzip or Brotli as the client accepts, for every answer worth it (JSON, GeoJSON,
+        // HTML, scripts, styles): the zones and map points travel to field users on slow
+        // links.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

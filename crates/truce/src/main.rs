@@ -161,6 +161,16 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// A web origin whose pages may read the API from a browser (repeatable, or
+        /// comma-separated in the variable), e.g. `https://maps.example.org`; without
+        /// any, pages of every origin may read it. Writes and cookies never cross origins.
+        #[arg(
+            long = "cors-origin",
+            value_name = "ORIGIN",
+            env = "TRUCE_CORS_ORIGINS",
+            value_delimiter = ','
+        )]
+        cors_origins: Vec<String>,
         /// Build, sign and publish the day's bulletin every day at this local time of the
         /// agreement's zone (e.g. 19:30); runs missed while no node was up are caught up
         /// (the last 7). Of several nodes, one builds each.
@@ -420,6 +430,7 @@ async fn run(cli: Cli) -> Result<()> {
             bind,
             secure_cookies,
             trusted_proxies,
+            cors_origins,
             schedule,
             schedule_agreement,
             signing_key,
@@ -470,7 +481,9 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let state = truce_server::AppState::new(store)
                 .with_secure_cookies(secure_cookies)
-                .with_trusted_proxies(trusted_proxies);
+                .with_trusted_proxies(trusted_proxies)
+                .with_cors_origins(&cors_origins)
+                .map_err(|e| anyhow::anyhow!("--cors-origin: {e}"))?;
             truce_server::serve(listener, state, shutdown)
                 .await
                 .context("server failed")

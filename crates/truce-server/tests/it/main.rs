@@ -308,6 +308,115 @@ async fn http_answers_say_what_a_client_needs_405_401_location_and_reversed_date
 }
 
 #[tokio::test]
+async fn pages_of_other_origins_may_read_but_never_write_and_answers_come_compressed() {
+    use std::io::Read as _;
+    for (guard, store, s) in states().await {
+        let origin = ("origin", "https://maps.example.org");
+        // A preflight for a read with a token: allowed, for an hour.
+        let (status, h, _) = answer(
+            &s,
+            "OPTIONS",
+            "/api/v1/agreements/nk-2020/incidents",
+            &[
+                origin,
+                ("access-control-request-method", "GET"),
+                ("access-control-request-headers", "authorization"),
+            ],
+            None,
+        )
+        .await;
+        assert!(status.is_success(), "{status}");
+        assert_eq!(h["access-control-allow-origin"], "*");
+        let methods = h["access-control-allow-methods"].to_str().expect("methods");
+        assert!(
+            methods.contains("GET") && !methods.contains("POST"),
+            "{methods}"
+        );
+        assert!(
+            h["access-control-allow-headers"]
+                .to_str()
+                .is_ok_and(|v| v.to_ascii_lowercase().contains("authorization"))
+        );
+        assert!(!h.contains_key("access-control-allow-credentials"));
+        // The read itself.
+        let (status, h, _) = answer(
+            &s,
+            "GET",
+            "/api/v1/agreements/nk-2020/zones",
+            &[origin],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(h["access-control-allow-origin"], "*");
+        // A write's answer is never readable by another origin's page.
+        let (_, h, _) = answer(
+            &s,
+            "POST",
+            "/api/v1/login",
+            &[origin],
+            Some(serde_json::json!({"user": "x", "password": "y"})),
+        )
+        .await;
+        assert!(!h.contains_key("access-control-allow-origin"), "{h:?}");
+        // Only the named origins, when some are named.
+        let named = s
+            .clone()
+            .with_cors_origins(&["https://maps.example.org".into()])
+            .expect("origin");
+        let (_, h, _) = answer(&named, "GET", "/api/v1/codebook", &[origin], None).await;
+        assert_eq!(h["access-control-allow-origin"], "https://maps.example.org");
+        let (_, h, _) = answer(
+            &named,
+            "GET",
+            "/api/v1/codebook",
+            &[("origin", "https://elsewhere.example")],
+            None,
+        )
+        .await;
+        assert!(!h.contains_key("access-control-allow-origin"), "{h:?}");
+        // Compressed when asked, and the same bytes once decoded.
+        let plain = Request::builder()
+            .uri("/api/v1/agreements/nk-2020/zones")
+            .body(Body::empty())
+            .expect("request");
+        let r = router(s.clone()).oneshot(plain).await.expect("response");
+        assert!(!r.headers().contains_key("content-encoding"));
+        let plain = axum::body::to_bytes(r.into_body(), 1 << 26)
+            .await
+            .expect("body");
+        let gz = Request::builder()
+            .uri("/api/v1/agreements/nk-2020/zones")
+            .header("accept-encoding", "gzip")
+            .body(Body::empty())
+            .expect("request");
+        let r = router(s.clone()).oneshot(gz).await.expect("response");
+        assert_eq!(r.headers()["content-encoding"], "gzip");
+        assert!(
+            r.headers().get_all("vary").iter().any(|v| v
+                .to_str()
+                .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))),
+            "caches keep each encoding apart"
+        );
+        let packed = axum::body::to_bytes(r.into_body(), 1 << 26)
+            .await
+            .expect("body");
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&packed[..])
+            .read_to_end(&mut unpacked)
+            .expect("gzip");
+        assert_eq!(unpacked, plain.to_vec());
+        assert!(
+            packed.len() * 3 < plain.len(),
+            "the zones shrink: {} of {} bytes",
+            packed.len(),
+            plain.len()
+        );
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
 async fn zones_are_geojson_and_places_answer_any_spelling() {
     for (guard, store, s) in states().await {
         let (status, ct, v) = get(&s, "/api/v1/agreements/nk-2020/zones").await;

@@ -83,6 +83,7 @@ pub(crate) async fn guard(State(s): State<AppState>, mut req: Request, next: Nex
         return with_headers(e.into_response(), &path);
     }
     let method = req.method().clone();
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let mut r = next.run(req).await;
     if r.status() == StatusCode::METHOD_NOT_ALLOWED {
         r = method_not_allowed(&method);
@@ -91,7 +92,90 @@ pub(crate) async fn guard(State(s): State<AppState>, mut req: Request, next: Nex
         // Another origin's page never reads the answer to a write.
         r.headers_mut().remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
     }
+    if matches!(method, Method::GET | Method::HEAD)
+        && r.status() == StatusCode::OK
+        && let Some(policy) = keepable(&path)
+    {
+        r = validated(r, policy, if_none_match.as_ref()).await;
+    }
     with_headers(r, &path)
+}
+
+/// Most bytes of an answer given a validator (the zones, a page of OGC items, a bulletin).
+const MAX_VALIDATED: u64 = 8 << 20;
+
+/// How a client may keep an answer of this path: published bulletins never change; the
+/// dashboard's files, an agreement's zones, places and statuses, the codebook and OGC
+/// answers are kept and asked again (`If-None-Match`) before use. Others (personal data,
+/// searches, exports, sessions) get no validator.
+fn keepable(path: &str) -> Option<&'static str> {
+    if path.starts_with("/bulletins/") {
+        return Some("public, max-age=31536000, immutable");
+    }
+    let public_data = path.starts_with("/api/v1/agreements")
+        && !["/registry", "/export", "/search", "/reports"]
+            .iter()
+            .any(|p| path.contains(p));
+    let kept = public_data
+        || path.starts_with("/ogc/")
+        || path == "/"
+        || path == "/app.js"
+        || path == "/app.css"
+        || path.starts_with("/vendor/")
+        || path == "/api/v1/codebook";
+    kept.then_some("no-cache")
+}
+
+/// The answer with an entity tag of its bytes (weak: the same bytes go out compressed or
+/// not) and its caching policy; `304 Not Modified` without a body when the client holds
+/// it already. A streamed or very large answer goes out as it is.
+async fn validated(
+    r: Response,
+    policy: &'static str,
+    if_none_match: Option<&HeaderValue>,
+) -> Response {
+    use axum::body::HttpBody as _;
+    use sha2::{Digest, Sha256};
+    if r.headers().contains_key(header::ETAG)
+        || r.body()
+            .size_hint()
+            .upper()
+            .is_none_or(|n| n > MAX_VALIDATED)
+    {
+        return r;
+    }
+    let (mut parts, body) = r.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_VALIDATED as usize).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    let digest = Sha256::digest(&bytes);
+    let tag = format!(
+        "W/\"{}\"",
+        digest[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let held = if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|t| t == "*" || t.trim_start_matches("W/") == tag.trim_start_matches("W/"))
+        });
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        parts.headers.insert(header::ETAG, v);
+    }
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    if held {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.remove(header::CONTENT_TYPE);
+        return Response::from_parts(parts, axum::body::Body::empty());
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Cross-origin reads (CORS): pages of the allowed origins (any, when none is named) may

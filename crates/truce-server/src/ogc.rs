@@ -483,8 +483,9 @@ pub(crate) async fn items(
     links.push(json!({"href": format!("{base}/collections/{cid}"), "rel": "collection", "type": "application/json", "title": "the collection"}));
     Ok(typed(
         json!({
+            // No `timeStamp` (optional in the standard): the same features give the same
+            // bytes, so a client's `If-None-Match` can be answered with 304.
             "type": "FeatureCollection",
-            "timeStamp": Timestamp::now().to_string(),
             "numberMatched": matched,
             "numberReturned": features.len(),
             "features": features,

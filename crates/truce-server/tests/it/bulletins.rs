@@ -127,6 +127,21 @@ async fn a_published_bulletin_is_served_unchanged_in_feeds_and_never_carries_a_n
             assert_eq!(&body, expected, "{ext} is served byte for byte");
             assert!(bulletin::verify_text(&body, &bulletin::public_of(&[3; 32])).is_ok());
         }
+        // A published bulletin never changes: a client keeps it for good.
+        let r = router(s.clone())
+            .oneshot(
+                Request::builder()
+                    .uri("/bulletins/nk-2020/2020-12-10..2020-12-20.html")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(
+            r.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(r.headers().contains_key("etag"));
         assert_eq!(
             fetch(&s, "/bulletins/nk-2020/2020-12-10..2020-12-20.pdf")
                 .await

@@ -417,6 +417,68 @@ async fn pages_of_other_origins_may_read_but_never_write_and_answers_come_compre
 }
 
 #[tokio::test]
+async fn answers_carry_validators_and_a_client_holding_one_gets_304() {
+    for (guard, store, s) in states().await {
+        for uri in [
+            "/api/v1/agreements/nk-2020/zones",
+            "/api/v1/agreements/nk-2020/status?as_of=2021-01-01",
+            "/ogc/nk-2020/collections/zones/items",
+            "/app.js",
+        ] {
+            let (status, h, first) = answer(&s, "GET", uri, &[], None).await;
+            assert_eq!(status, StatusCode::OK, "{uri}");
+            let tag = h["etag"].to_str().expect("etag").to_owned();
+            assert!(tag.starts_with("W/\""), "{uri}: {tag}");
+            assert_eq!(
+                h["cache-control"], "no-cache",
+                "{uri}: asked again before use"
+            );
+            // Held: 304 with no body; held no more (another tag): the whole answer.
+            let (status, h, v) =
+                answer(&s, "GET", uri, &[("if-none-match", tag.as_str())], None).await;
+            assert_eq!(status, StatusCode::NOT_MODIFIED, "{uri}");
+            assert_eq!(h["etag"], tag.as_str());
+            assert_eq!(v, serde_json::Value::Null, "{uri}: no body");
+            let (status, _, again) = answer(
+                &s,
+                "GET",
+                uri,
+                &[("if-none-match", "W/\"0000\", \"1111\"")],
+                None,
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{uri}");
+            assert_eq!(again, first, "{uri}");
+        }
+        // Another day's statuses are another answer with another tag.
+        let tag = |uri: &'static str| {
+            let s = s.clone();
+            async move {
+                answer(&s, "GET", uri, &[], None).await.1["etag"]
+                    .to_str()
+                    .expect("etag")
+                    .to_owned()
+            }
+        };
+        assert_ne!(
+            tag("/api/v1/agreements/nk-2020/status?as_of=2021-01-01").await,
+            tag("/api/v1/agreements/nk-2020/status?as_of=2022-01-01").await
+        );
+        // Personal data and searches get none.
+        let (_, h, _) = answer(
+            &s,
+            "GET",
+            "/api/v1/agreements/nk-2020/search?q=shusha",
+            &[],
+            None,
+        )
+        .await;
+        assert!(!h.contains_key("etag"));
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
 async fn zones_are_geojson_and_places_answer_any_spelling() {
     for (guard, store, s) in states().await {
         let (status, ct, v) = get(&s, "/api/v1/agreements/nk-2020/zones").await;

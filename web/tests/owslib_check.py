@@ -24,6 +24,10 @@ def main(url: str) -> None:
     assert [f["properties"]["place_as_reported"] for f in lachin["features"]] == ["Lachin", "Lachin"], lachin
     zone = api.collection_item("zones", "lachin-corridor")
     assert zone["properties"]["kind"] == "corridor", zone["properties"]
+    # The API's own description, found through the landing page's service-desc link.
+    doc = api.api()
+    assert str(doc.get("openapi", "")).startswith("3"), list(doc)[:5]
+    assert any(p.startswith("/ogc/") for p in doc["paths"]), list(doc["paths"])[:5]
 
 
 if __name__ == "__main__":

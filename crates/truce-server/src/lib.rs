@@ -427,8 +427,24 @@ async fn places(
     Ok(Json(b.gazetteer.find(name).to_json(&b.gazetteer, &b.zones)))
 }
 
-async fn not_found() -> ApiError {
-    ApiError::NotFound("no such resource".into())
+/// No route: a path with a trailing slash is sent to the same path without it (`/ogc/nk-2020/`
+/// is `/ogc/nk-2020`), anything else is 404.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    if path.len() > 1 && path.ends_with('/') && !path.ends_with("//") {
+        let to = match uri.query() {
+            Some(q) => format!("{}?{q}", path.trim_end_matches('/')),
+            None => path.trim_end_matches('/').to_owned(),
+        };
+        if let Ok(location) = HeaderValue::from_str(&to) {
+            return (
+                StatusCode::PERMANENT_REDIRECT,
+                [(header::LOCATION, location)],
+            )
+                .into_response();
+        }
+    }
+    ApiError::NotFound("no such resource".into()).into_response()
 }
 
 /// Largest request body accepted (a report, a login, a status change).

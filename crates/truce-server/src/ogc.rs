@@ -19,6 +19,8 @@ use truce_model::records::Record;
 const CORE: &str = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core";
 const GEOJSON: &str = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson";
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+/// Features on a page when `limit` is not given.
+const DEFAULT_LIMIT: i64 = 10;
 
 /// (id, title, description) of every collection.
 const COLLECTIONS: &[(&str, &str, &str)] = &[
@@ -98,6 +100,10 @@ pub(crate) async fn landing(
     format_param(&params(q, &["f"])?)?;
     let b = s.bundle(&id).await?;
     let base = base(&headers, &id);
+    let server = base
+        .strip_suffix(&format!("/ogc/{id}"))
+        .unwrap_or_default()
+        .to_owned();
     Ok(typed(
         json!({
             "title": format!("Truce — {}", b.agreement.title),
@@ -106,6 +112,8 @@ pub(crate) async fn landing(
                 {"href": base, "rel": "self", "type": "application/json", "title": "this document"},
                 {"href": format!("{base}/conformance"), "rel": "conformance", "type": "application/json", "title": "conformance classes"},
                 {"href": format!("{base}/collections"), "rel": "data", "type": "application/json", "title": "collections"},
+                {"href": format!("{server}/api/v1/openapi.json"), "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API's OpenAPI document"},
+                {"href": format!("{server}/api/v1/docs/"), "rel": "service-doc", "type": "text/html", "title": "the API's documentation"},
             ],
         }),
         "application/json",
@@ -410,18 +418,23 @@ pub(crate) async fn items(
     let b = s.bundle(&id).await?;
     let base = base(&headers, &id);
     let self_href = format!("{base}/collections/{cid}/items");
+    // A limit above the most a page holds is capped, as the standard has it; one that
+    // is not a whole number of one or more is refused.
     let limit = match q.get("limit") {
         Some(v) => v
-            .parse::<i64>()
+            .parse::<u64>()
             .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .filter(|n| *n >= 1)
+            .map(|n| i64::try_from(n).unwrap_or(MAX_LIMIT).min(MAX_LIMIT))
             .ok_or_else(|| {
                 ApiError::BadParameter(
                     "limit".into(),
-                    format!("`{v}` is not a whole number from 1 to {MAX_LIMIT}"),
+                    format!(
+                        "`{v}` is not a whole number of 1 or more (pages hold at most {MAX_LIMIT})"
+                    ),
                 )
             })?,
-        None => 10,
+        None => DEFAULT_LIMIT,
     };
     let when = q
         .get("datetime")
@@ -429,7 +442,10 @@ pub(crate) async fn items(
         .transpose()?
         .unwrap_or((None, None));
     let (features, matched, next) = if cid == "incidents" {
-        let mut f = incident_filter(&s, &q, &b).await?;
+        // The limit is read above (capped); the filters read the rest.
+        let mut filters = q.clone();
+        filters.remove("limit");
+        let mut f = incident_filter(&s, &filters, &b).await?;
         f.limit = limit;
         f.from_s = when.0;
         f.to_s = when.1;
@@ -474,8 +490,23 @@ pub(crate) async fn items(
         let next = (end < matched).then(|| next_query(&q, "offset", &end.to_string()));
         (page, i64::try_from(matched).unwrap_or(i64::MAX), next)
     };
+    // `self` names this page as asked (its filters and cursor included).
+    let asked = {
+        let mut pairs: Vec<(&String, &String)> = q.iter().collect();
+        pairs.sort();
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let this_page = if asked.is_empty() {
+        self_href.clone()
+    } else {
+        format!("{self_href}?{asked}")
+    };
     let mut links = vec![
-        json!({"href": self_href, "rel": "self", "type": "application/geo+json", "title": "this page"}),
+        json!({"href": this_page, "rel": "self", "type": "application/geo+json", "title": "this page"}),
     ];
     if let Some(n) = next {
         links.push(json!({"href": format!("{self_href}?{n}"), "rel": "next", "type": "application/geo+json", "title": "next page"}));

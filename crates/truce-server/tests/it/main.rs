@@ -969,7 +969,31 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
             .iter()
             .filter_map(|l| l["rel"].as_str())
             .collect();
-        assert_eq!(rels, ["self", "conformance", "data"]);
+        assert_eq!(
+            rels,
+            ["self", "conformance", "data", "service-desc", "service-doc"]
+        );
+        // The API's description and documentation, which clients such as OWSLib read.
+        for (rel, want) in [("service-desc", "openapi"), ("service-doc", "text/html")] {
+            let link = landing["links"]
+                .as_array()
+                .expect("links")
+                .iter()
+                .find(|l| l["rel"] == rel)
+                .expect("link");
+            let href = local(link["href"].as_str().expect("href"));
+            let (status, h, _) = answer(&s, "GET", &href, &[], None).await;
+            assert_eq!(status, StatusCode::OK, "{rel}: {href}");
+            let ct = h["content-type"].to_str().unwrap_or_default();
+            assert!(
+                ct.contains(want) || (want == "openapi" && ct.contains("json")),
+                "{rel}: {ct}"
+            );
+        }
+        // A trailing slash leads to the same document.
+        let (status, h, _) = answer(&s, "GET", "/ogc/nk-2020/?f=json", &[], None).await;
+        assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
+        assert_eq!(h["location"], "/ogc/nk-2020?f=json");
         let (_, _, c) = get(&s, "/ogc/nk-2020/conformance").await;
         let classes: Vec<&str> = c["conformsTo"]
             .as_array()
@@ -1012,6 +1036,32 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
             (Some(3), Some(1))
         );
         assert_eq!(page["features"][0]["geometry"]["type"], "Point");
+        // `self` names the page as asked.
+        let this = page["links"]
+            .as_array()
+            .expect("links")
+            .iter()
+            .find(|l| l["rel"] == "self")
+            .expect("self link");
+        assert!(
+            this["href"]
+                .as_str()
+                .is_some_and(|h| h.ends_with("/collections/incidents/items?limit=1")),
+            "{this}"
+        );
+        // A limit above a page's most is capped, not refused; nonsense is refused.
+        let (status, _, all) = get(
+            &s,
+            "/ogc/nk-2020/collections/incidents/items?limit=99999999",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(all["numberReturned"], 3);
+        let (status, _, p) = get(&s, "/ogc/nk-2020/collections/incidents/items?limit=0").await;
+        assert_eq!(
+            (status, p["invalid-params"][0]["name"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("limit"))
+        );
         let next = page["links"]
             .as_array()
             .expect("links")

@@ -24,6 +24,8 @@ def main(url: str) -> None:
     assert [f["properties"]["place_as_reported"] for f in lachin["features"]] == ["Lachin", "Lachin"], lachin
     zone = api.collection_item("zones", "lachin-corridor")
     assert zone["properties"]["kind"] == "corridor", zone["properties"]
+    queryables = api.collection_queryables("incidents")
+    assert "confirmed" in queryables["properties"]["status"]["enum"], queryables
     # The API's own description, found through the landing page's service-desc link.
     doc = api.api()
     assert str(doc.get("openapi", "")).startswith("3"), list(doc)[:5]

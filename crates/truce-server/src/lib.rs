@@ -583,6 +583,10 @@ pub fn router(state: AppState) -> Router {
         .route("/ogc/{id}/collections/{collection}", get(ogc::collection))
         .route("/ogc/{id}/collections/{collection}/items", get(ogc::items))
         .route(
+            "/ogc/{id}/collections/{collection}/queryables",
+            get(ogc::queryables),
+        )
+        .route(
             "/ogc/{id}/collections/{collection}/items/{item}",
             get(ogc::item),
         )

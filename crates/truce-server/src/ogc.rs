@@ -134,31 +134,112 @@ pub(crate) async fn conformance(
     ))
 }
 
-fn describe(b: &AgreementBundle, base: &str, c: &(&str, &str, &str)) -> Value {
-    let mut extent = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-    for z in b.zones.zones() {
-        if let Some(r) = b.zones.bbox(&z.id) {
-            extent = [
-                extent[0].min(r[0]),
-                extent[1].min(r[1]),
-                extent[2].max(r[2]),
-                extent[3].max(r[3]),
-            ];
+/// The box of every feature a collection holds, and the first and last instant of those
+/// that have a time: incidents from the store, the others from their features.
+async fn extent_of(
+    s: &AppState,
+    b: &AgreementBundle,
+    cid: &str,
+) -> Result<(Option<[f64; 4]>, Option<(i64, i64)>), ApiError> {
+    let grow = |e: Option<[f64; 4]>, r: [f64; 4]| {
+        Some(e.map_or(r, |e| {
+            [
+                e[0].min(r[0]),
+                e[1].min(r[1]),
+                e[2].max(r[2]),
+                e[3].max(r[3]),
+            ]
+        }))
+    };
+    Ok(match cid {
+        "incidents" => s.store.incident_extent(&b.agreement.id).await?,
+        "zones" => {
+            let mut bbox = None;
+            let (mut first, mut last, mut open) = (None::<i64>, None::<i64>, false);
+            for z in b.zones.zones() {
+                if let Some(r) = b.zones.bbox(&z.id) {
+                    bbox = grow(bbox, r);
+                }
+                let day = |d: jiff::civil::Date| {
+                    truce_model::period::start_of_day(d, b.agreement.tz()).map(|t| t.as_second())
+                };
+                if let Some(f) = z.valid_from.and_then(day) {
+                    first = Some(first.map_or(f, |x| x.min(f)));
+                }
+                match z.valid_to.and_then(day) {
+                    Some(t) => last = Some(last.map_or(t, |x| x.max(t))),
+                    None => open = true,
+                }
+            }
+            // Zones without an end stand to this day.
+            let last = if open { None } else { last };
+            (bbox, first.map(|f| (f, last.unwrap_or(i64::MAX))))
         }
+        _ => {
+            let mut bbox = None;
+            for f in small_collection(s, b, cid, None, (None, None)).await? {
+                if let (Some(x), Some(y)) = (
+                    f["geometry"]["coordinates"][0].as_f64(),
+                    f["geometry"]["coordinates"][1].as_f64(),
+                ) {
+                    bbox = grow(bbox, [x, y, x, y]);
+                }
+            }
+            (bbox, None)
+        }
+    })
+}
+
+async fn describe(
+    s: &AppState,
+    b: &AgreementBundle,
+    base: &str,
+    c: &(&str, &str, &str),
+) -> Result<Value, ApiError> {
+    let (bbox, span) = extent_of(s, b, c.0).await?;
+    // A collection with nothing located yet is given the agreement's area.
+    let bbox = match bbox {
+        Some(r) => r,
+        None => b
+            .zones
+            .zones()
+            .iter()
+            .filter_map(|z| b.zones.bbox(&z.id))
+            .fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |e, r| {
+                [
+                    e[0].min(r[0]),
+                    e[1].min(r[1]),
+                    e[2].max(r[2]),
+                    e[3].max(r[3]),
+                ]
+            }),
+    };
+    let instant = |t: i64| {
+        (t != i64::MAX)
+            .then(|| Timestamp::from_second(t).ok().map(|t| t.to_string()))
+            .flatten()
+    };
+    let mut extent = json!({"spatial": {"bbox": [bbox], "crs": CRS84}});
+    if let Some((from, to)) = span {
+        extent["temporal"] = json!({
+            "interval": [[instant(from), instant(to)]],
+            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+        });
     }
     let href = format!("{base}/collections/{}", c.0);
-    json!({
+    Ok(json!({
         "id": c.0,
         "title": c.1,
         "description": c.2,
         "itemType": "feature",
         "crs": [CRS84],
-        "extent": {"spatial": {"bbox": [extent], "crs": CRS84}},
+        "extent": extent,
         "links": [
             {"href": href, "rel": "self", "type": "application/json", "title": c.1},
             {"href": format!("{href}/items"), "rel": "items", "type": "application/geo+json", "title": format!("{} (GeoJSON)", c.1)},
+            {"href": format!("{href}/queryables"), "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": "application/schema+json", "title": "what the items can be filtered by"},
         ],
-    })
+    }))
 }
 
 #[utoipa::path(get, path = "/ogc/{id}/collections", tag = "ogc", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "Collections: incidents, zones, places, observation posts, checkpoints", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
@@ -171,7 +252,10 @@ pub(crate) async fn collections(
     format_param(&params(q, &["f"])?)?;
     let b = s.bundle(&id).await?;
     let base = base(&headers, &id);
-    let list: Vec<Value> = COLLECTIONS.iter().map(|c| describe(&b, &base, c)).collect();
+    let mut list: Vec<Value> = Vec::with_capacity(COLLECTIONS.len());
+    for c in COLLECTIONS {
+        list.push(describe(&s, &b, &base, c).await?);
+    }
     Ok(typed(
         json!({
             "links": [{"href": format!("{base}/collections"), "rel": "self", "type": "application/json", "title": "collections"}],
@@ -192,7 +276,7 @@ pub(crate) async fn collection(
     let b = s.bundle(&id).await?;
     let c = collection_of(&cid)?;
     Ok(typed(
-        describe(&b, &base(&headers, &id), c),
+        describe(&s, &b, &base(&headers, &id), c).await?,
         "application/json",
     ))
 }
@@ -524,6 +608,53 @@ pub(crate) async fn items(
         }),
         "application/geo+json",
     ))
+}
+
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/queryables", tag = "ogc", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "The collection's queryables as a JSON Schema: each names a query parameter of its items", content_type = "application/schema+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+/// `/ogc/{id}/collections/{collection}/queryables`: what the items can be filtered by,
+/// as a JSON Schema whose properties are the items' query parameters (beside `bbox` and
+/// `datetime`), with the values each takes.
+pub(crate) async fn queryables(
+    State(s): State<AppState>,
+    Path((id, cid)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    format_param(&params(q, &["f"])?)?;
+    let b = s.bundle(&id).await?;
+    let c = collection_of(&cid)?;
+    let href = format!("{}/collections/{}/queryables", base(&headers, &id), c.0);
+    let mut properties = serde_json::Map::new();
+    properties.insert(
+        "geometry".into(),
+        json!({"title": "where (the bbox parameter)", "x-ogc-role": "primary-geometry", "format": if c.0 == "zones" { "geometry-any" } else { "geometry-point" }}),
+    );
+    if c.0 == "incidents" {
+        let ids = |v: Vec<&str>| json!(v);
+        properties.insert("datetime".into(), json!({"title": "when it happened (the datetime parameter)", "type": "string", "format": "date-time", "x-ogc-role": "primary-instant"}));
+        properties.insert("status".into(), json!({"title": "the centre's assessment (property `status`)", "type": "string", "enum": truce_engine::incidents::IncidentStatus::ALL}));
+        properties.insert("type".into(), json!({"title": "event type of the codebook (property `event_type`)", "type": "string", "enum": truce_model::report::EventType::ALL}));
+        properties.insert("zone".into(), json!({"title": "a zone it lies in (property `zones`)", "type": "string", "enum": ids(b.zones.zones().iter().map(|z| z.id.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect())}));
+        properties.insert("party".into(), json!({"title": "an actor it is attributed to or claimed against (property `perpetrator`)", "type": "string", "enum": ids(b.agreement.actors.iter().map(|a| a.id.as_str()).collect())}));
+        properties.insert(
+            "source".into(),
+            json!({"title": "a source with a current report of it", "type": "string"}),
+        );
+    }
+    let mut r = Json(json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": href,
+        "type": "object",
+        "title": c.1,
+        "properties": properties,
+        "additionalProperties": false,
+    }))
+    .into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/schema+json"),
+    );
+    Ok(r)
 }
 
 #[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("item" = String, Path, description = "Feature id"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "One feature", content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]

@@ -52,6 +52,7 @@ use utoipa::OpenApi;
         crate::ogc::collections,
         crate::ogc::collection,
         crate::ogc::items,
+        crate::ogc::queryables,
         crate::ogc::item,
     ),
     tags(

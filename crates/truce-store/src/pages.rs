@@ -560,6 +560,29 @@ impl PageIndex {
                 .sum::<usize>()
     }
 
+    /// The box of the incidents with a point (west, south, east, north) and the first
+    /// start and last end of all (Unix seconds).
+    pub fn extent(&self) -> (Option<[f64; 4]>, Option<(i64, i64)>) {
+        let mut bbox: Option<[f64; 4]> = None;
+        let mut span: Option<(i64, i64)> = None;
+        for s in self.squares.iter().flat_map(|q| q.iter()) {
+            span = Some(span.map_or((s.start_s, s.end_s), |(a, b)| {
+                (a.min(s.start_s), b.max(s.end_s))
+            }));
+            if !s.lon.is_nan() {
+                bbox = Some(bbox.map_or([s.lon, s.lat, s.lon, s.lat], |b| {
+                    [
+                        b[0].min(s.lon),
+                        b[1].min(s.lat),
+                        b[2].max(s.lon),
+                        b[3].max(s.lat),
+                    ]
+                }));
+            }
+        }
+        (bbox, span)
+    }
+
     /// Whether it can answer this filter: zones, parties' claims and the reports'
     /// sources are not held here.
     pub fn answers(f: &IncidentFilter) -> bool {

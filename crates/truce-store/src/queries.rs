@@ -135,6 +135,16 @@ macro_rules! push_incident_page {
     }};
 }
 
+/// West, south, east, north, first start, last end, as the database gives them.
+type ExtentRow = (
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<i64>,
+    Option<i64>,
+);
+
 /// One incident of a list as the store gives it: its number and start (what a cursor
 /// after it needs) and its JSON, sent on as it is.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -279,6 +289,31 @@ impl Store {
                 .await?
         });
         Ok(Some(longest.unwrap_or(0)))
+    }
+
+    /// The box (west, south, east, north) of an agreement's listed incidents that have a
+    /// point, and the first start and last end of all of them (Unix seconds): from the
+    /// in-memory pages when the store keeps them, else one pass over the incidents.
+    pub async fn incident_extent(
+        &self,
+        agreement: &str,
+    ) -> Result<(Option<[f64; 4]>, Option<(i64, i64)>)> {
+        if let Some(index) = self.page_index(agreement).await? {
+            return Ok(index.extent());
+        }
+        let row: ExtentRow = on_pool!(self, pool, DB, {
+            sqlx::query_as(
+                    "SELECT MIN(lon), MIN(lat), MAX(lon), MAX(lat), MIN(start_s), MAX(end_s) FROM incidents WHERE agreement_id = $1 AND report_count > 0",
+                )
+                .bind(agreement)
+                .fetch_one(pool)
+                .await?
+        });
+        let bbox = match row {
+            (Some(w), Some(s), Some(e), Some(n), _, _) => Some([w, s, e, n]),
+            _ => None,
+        };
+        Ok((bbox, row.4.zip(row.5)))
     }
 
     /// How many incidents match the filter (its cursor and limit aside): counted in the

@@ -1049,6 +1049,81 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
                 .is_some_and(|h| h.ends_with("/collections/incidents/items?limit=1")),
             "{this}"
         );
+        // The collection's extent holds every feature, in space and in time.
+        let (_, _, described) = get(&s, "/ogc/nk-2020/collections/incidents").await;
+        let bbox: Vec<f64> = described["extent"]["spatial"]["bbox"][0]
+            .as_array()
+            .expect("bbox")
+            .iter()
+            .filter_map(serde_json::Value::as_f64)
+            .collect();
+        let interval = &described["extent"]["temporal"]["interval"][0];
+        let (first, last) = (
+            interval[0].as_str().expect("start").to_owned(),
+            interval[1].as_str().expect("end").to_owned(),
+        );
+        let (_, _, every) = get(&s, "/ogc/nk-2020/collections/incidents/items?limit=10000").await;
+        for f in every["features"].as_array().expect("features") {
+            let c = &f["geometry"]["coordinates"];
+            let (x, y) = (c[0].as_f64().expect("x"), c[1].as_f64().expect("y"));
+            assert!(
+                x >= bbox[0] && y >= bbox[1] && x <= bbox[2] && y <= bbox[3],
+                "{f} outside {bbox:?}"
+            );
+            let start = f["properties"]["start"].as_str().expect("start");
+            let end = f["properties"]["end"].as_str().expect("end");
+            assert!(
+                start.parse::<jiff::Timestamp>().expect("t")
+                    >= first.parse::<jiff::Timestamp>().expect("t")
+                    && end.parse::<jiff::Timestamp>().expect("t")
+                        <= last.parse::<jiff::Timestamp>().expect("t"),
+                "{start}..{end} outside {first}..{last}"
+            );
+        }
+        assert!(
+            first.starts_with("2020-") || first.starts_with("2021-"),
+            "{first}"
+        );
+        // What the items can be filtered by, with the values each takes.
+        let (status, h, q) = answer(
+            &s,
+            "GET",
+            "/ogc/nk-2020/collections/incidents/queryables",
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(h["content-type"], "application/schema+json");
+        assert!(
+            q["properties"]["status"]["enum"]
+                .as_array()
+                .is_some_and(|e| e.contains(&serde_json::json!("confirmed"))),
+            "{q}"
+        );
+        assert!(
+            q["properties"]["zone"]["enum"]
+                .as_array()
+                .is_some_and(|e| e.contains(&serde_json::json!("lachin-corridor"))),
+            "{q}"
+        );
+        for (name, value) in [
+            ("status", "confirmed"),
+            ("type", "artillery"),
+            ("zone", "nk-pre2020"),
+            ("party", "az"),
+        ] {
+            let (status, _, _) = get(
+                &s,
+                &format!("/ogc/nk-2020/collections/incidents/items?{name}={value}"),
+            )
+            .await;
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "the queryable {name} is a parameter of the items"
+            );
+        }
         // A limit above a page's most is capped, not refused; nonsense is refused.
         let (status, _, all) = get(
             &s,

@@ -431,7 +431,8 @@ async fn places(
 /// is `/ogc/nk-2020`), anything else is 404.
 async fn not_found(uri: axum::http::Uri) -> Response {
     let path = uri.path();
-    if path.len() > 1 && path.ends_with('/') && !path.ends_with("//") {
+    // Never to another host: `//host/` would name one.
+    if path.len() > 1 && path.ends_with('/') && !path.starts_with("//") && !path.ends_with("//") {
         let to = match uri.query() {
             Some(q) => format!("{}?{q}", path.trim_end_matches('/')),
             None => path.trim_end_matches('/').to_owned(),

@@ -994,6 +994,10 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
         let (status, h, _) = answer(&s, "GET", "/ogc/nk-2020/?f=json", &[], None).await;
         assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
         assert_eq!(h["location"], "/ogc/nk-2020?f=json");
+        // …and never to another host.
+        let (status, h, _) = answer(&s, "GET", "//evil.example/", &[], None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(!h.contains_key("location"));
         let (_, _, c) = get(&s, "/ogc/nk-2020/conformance").await;
         let classes: Vec<&str> = c["conformsTo"]
             .as_array()

@@ -1005,18 +1005,20 @@ async function loadStatements() {
 const REG_COLOURS = { claimed: "#8c510a", held: "#d6604d", acknowledged: "#f4a582", returned: "#1a9850" };
 
 function registryChart(rows) {
-  const w = 480, barH = 14, gap = 8, left = 96, right = 120, pad = 10;
+  // Each holding side: its name on a line of its own, then one bar a series.
+  const w = 480, barH = 14, gap = 8, left = 8, right = 120, pad = 10, head = 20;
   const series = ["claimed", "held", "acknowledged", "returned"];
   const value = (r, k) => k === "claimed" ? Math.max(0, ...r.claimed.map((c) => c.count))
     : k === "held" ? r.registered_held : k === "acknowledged" ? r.acknowledged : r.returned;
   const max = Math.max(1, ...rows.flatMap((r) => series.map((k) => value(r, k))));
-  const h = pad + rows.length * (series.length * (barH + 2) + gap) + pad;
+  const h = pad + rows.length * (head + series.length * (barH + 2) + gap) + pad;
   const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": "claimed, registered and returned per holding side" });
   let y = pad;
   for (const r of rows) {
-    const label = svg("text", { x: 4, y: y + barH, "font-size": 13, "font-weight": "bold" });
+    const label = svg("text", { x: left, y: y + 14, "font-size": 13, "font-weight": "bold" });
     label.textContent = `held by ${actorName(r.holder)}`;
     root.append(label);
+    y += head;
     for (const k of series) {
       const n = value(r, k);
       const bw = ((w - left - right) * n) / max;

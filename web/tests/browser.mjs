@@ -568,6 +568,32 @@ const tests = [
               found.push(`the header "${h.textContent}" breaks inside a word`);
             }
           }
+          // Words in table cells whole: no word drawn across two lines.
+          let cells = 0;
+          for (const cell of panel.querySelectorAll("td, th")) {
+            if (cell.offsetParent === null || ++cells > 300) continue;
+            const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              for (const m of node.textContent.matchAll(/[\p{L}\p{N}]{4,}/gu)) {
+                const range = document.createRange();
+                range.setStart(node, m.index);
+                range.setEnd(node, m.index + m[0].length);
+                const lines = new Set([...range.getClientRects()].filter((r) => r.width >= 1).map((r) => Math.round(r.top)));
+                if (lines.size > 1) found.push(`"${m[0]}" is broken across lines in "${cell.textContent.slice(0, 60)}"`);
+              }
+            }
+          }
+          // Charts: no label drawn over another label or over a bar.
+          for (const chart of panel.querySelectorAll("svg")) {
+            if (chart.getBoundingClientRect().width === 0) continue;
+            const texts = [...chart.querySelectorAll("text")].map((t) => [t, t.getBoundingClientRect()]);
+            const bars = [...chart.querySelectorAll("rect[data-series], rect.bar")].map((b) => b.getBoundingClientRect());
+            const meet = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+            texts.forEach(([t, a], k) => {
+              for (const [u, b] of texts.slice(k + 1)) if (meet(a, b)) found.push(`"${t.textContent}" overlaps "${u.textContent}"`);
+              for (const b of bars) if (meet(a, b)) found.push(`"${t.textContent}" is drawn over a bar`);
+            });
+          }
           // Nothing of the panel hidden under the header.
           const header = document.querySelector("header").getBoundingClientRect();
           const top = panel.getBoundingClientRect();

@@ -55,6 +55,31 @@ async fn the_openapi_document_lists_every_route_with_its_method() {
                 "{method} {path} is not in the OpenAPI document"
             );
         }
+        // Defaults the document states are the engine's own.
+        let defaults = truce_engine::compliance::Options::default();
+        let mut stated = 0;
+        for op in doc["paths"]
+            .as_object()
+            .expect("paths")
+            .values()
+            .flat_map(|p| p.as_object().into_iter().flat_map(|m| m.values()))
+        {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let want = match param["name"].as_str() {
+                    Some("period_days") => defaults.period_days,
+                    Some("breach_threshold") => defaults.breach_threshold,
+                    _ => continue,
+                };
+                stated += 1;
+                let text = param["description"].as_str().unwrap_or_default();
+                assert!(
+                    text.contains(&format!("(default {want})")),
+                    "{}: `{text}` states another default than {want}",
+                    param["name"]
+                );
+            }
+        }
+        assert!(stated >= 2, "the thresholds are documented");
         let documented: usize = doc["paths"]
             .as_object()
             .expect("paths")

@@ -112,7 +112,9 @@ pub(crate) async fn landing(
                 {"href": base, "rel": "self", "type": "application/json", "title": "this document"},
                 {"href": format!("{base}/conformance"), "rel": "conformance", "type": "application/json", "title": "conformance classes"},
                 {"href": format!("{base}/collections"), "rel": "data", "type": "application/json", "title": "collections"},
-                {"href": format!("{server}/api/v1/openapi.json"), "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.1", "title": "the API's OpenAPI document"},
+                // The media type clients look for (OWSLib's `api()` finds no other), though the
+                // document itself is OpenAPI 3.1.
+                {"href": format!("{server}/api/v1/openapi.json"), "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API's OpenAPI document"},
                 {"href": format!("{server}/api/v1/docs/"), "rel": "service-doc", "type": "text/html", "title": "the API's documentation"},
             ],
         }),

@@ -112,10 +112,19 @@ fn keepable(path: &str) -> Option<&'static str> {
     if path.starts_with("/bulletins/") {
         return Some("public, max-age=31536000, immutable");
     }
+    // Incident lists, map points and counts are left out: they are the hot path (every
+    // map move), change with every report, and hashing them would cost each answer.
     let public_data = path.starts_with("/api/v1/agreements")
-        && !["/registry", "/export", "/search", "/reports"]
-            .iter()
-            .any(|p| path.contains(p));
+        && ![
+            "/registry",
+            "/export",
+            "/search",
+            "/reports",
+            "/incidents",
+            "/counts",
+        ]
+        .iter()
+        .any(|p| path.contains(p));
     let kept = public_data
         || path.starts_with("/ogc/")
         || path == "/"

@@ -143,6 +143,7 @@ async fn extent_of(
     b: &AgreementBundle,
     cid: &str,
 ) -> Result<(Option<[f64; 4]>, Option<(i64, i64)>), ApiError> {
+    // The box holding both.
     let grow = |e: Option<[f64; 4]>, r: [f64; 4]| {
         Some(e.map_or(r, |e| {
             [
@@ -201,21 +202,10 @@ async fn describe(
     let (bbox, span) = extent_of(s, b, c.0).await?;
     // A collection with nothing located yet is given the agreement's area.
     let bbox = match bbox {
-        Some(r) => r,
-        None => b
-            .zones
-            .zones()
-            .iter()
-            .filter_map(|z| b.zones.bbox(&z.id))
-            .fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |e, r| {
-                [
-                    e[0].min(r[0]),
-                    e[1].min(r[1]),
-                    e[2].max(r[2]),
-                    e[3].max(r[3]),
-                ]
-            }),
-    };
+        Some(r) => Some(r),
+        None => extent_of(s, b, "zones").await?.0,
+    }
+    .unwrap_or([-180.0, -90.0, 180.0, 90.0]);
     let instant = |t: i64| {
         (t != i64::MAX)
             .then(|| Timestamp::from_second(t).ok().map(|t| t.to_string()))
@@ -643,20 +633,17 @@ pub(crate) async fn queryables(
             json!({"title": "a source with a current report of it", "type": "string"}),
         );
     }
-    let mut r = Json(json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": href,
-        "type": "object",
-        "title": c.1,
-        "properties": properties,
-        "additionalProperties": false,
-    }))
-    .into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/schema+json"),
-    );
-    Ok(r)
+    Ok(typed(
+        json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": href,
+            "type": "object",
+            "title": c.1,
+            "properties": properties,
+            "additionalProperties": false,
+        }),
+        "application/schema+json",
+    ))
 }
 
 #[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("item" = String, Path, description = "Feature id"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "One feature", content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]

@@ -952,6 +952,16 @@ async fn incidents_page_by_cursor_and_refuse_bad_filters_by_name() {
 }
 
 /// The part of an absolute link after the host, to follow it through the router.
+/// The link of a relation among a document's `links`.
+fn link<'a>(doc: &'a serde_json::Value, rel: &str) -> &'a serde_json::Value {
+    doc["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .find(|l| l["rel"] == rel)
+        .unwrap_or_else(|| panic!("no `{rel}` link in {doc}"))
+}
+
 fn local(href: &str) -> String {
     let rest = href.split_once("://").map_or(href, |(_, r)| r);
     rest.find('/')
@@ -975,13 +985,7 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
         );
         // The API's description and documentation, which clients such as OWSLib read.
         for (rel, want) in [("service-desc", "openapi"), ("service-doc", "text/html")] {
-            let link = landing["links"]
-                .as_array()
-                .expect("links")
-                .iter()
-                .find(|l| l["rel"] == rel)
-                .expect("link");
-            let href = local(link["href"].as_str().expect("href"));
+            let href = local(link(&landing, rel)["href"].as_str().expect("href"));
             let (status, h, _) = answer(&s, "GET", &href, &[], None).await;
             assert_eq!(status, StatusCode::OK, "{rel}: {href}");
             let ct = h["content-type"].to_str().unwrap_or_default();
@@ -1041,12 +1045,7 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
         );
         assert_eq!(page["features"][0]["geometry"]["type"], "Point");
         // `self` names the page as asked.
-        let this = page["links"]
-            .as_array()
-            .expect("links")
-            .iter()
-            .find(|l| l["rel"] == "self")
-            .expect("self link");
+        let this = link(&page, "self");
         assert!(
             this["href"]
                 .as_str()
@@ -1141,12 +1140,7 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
             (status, p["invalid-params"][0]["name"].as_str()),
             (StatusCode::BAD_REQUEST, Some("limit"))
         );
-        let next = page["links"]
-            .as_array()
-            .expect("links")
-            .iter()
-            .find(|l| l["rel"] == "next")
-            .expect("next link");
+        let next = link(&page, "next");
         let (_, _, second) = get(&s, &local(next["href"].as_str().expect("href"))).await;
         assert_eq!(second["numberReturned"], 1);
         assert_ne!(second["features"][0]["id"], page["features"][0]["id"]);
@@ -1190,12 +1184,7 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
         );
         let (_, _, places) = get(&s, "/ogc/nk-2020/collections/places/items?limit=50").await;
         assert_eq!(places["numberReturned"], 50);
-        let next = places["links"]
-            .as_array()
-            .expect("links")
-            .iter()
-            .find(|l| l["rel"] == "next")
-            .expect("next");
+        let next = link(&places, "next");
         assert!(
             next["href"]
                 .as_str()

@@ -710,12 +710,7 @@ fn detainees(i: &BulletinInputs<'_>, to: Date) -> Detainees {
                 count: c.count,
             })
             .collect(),
-        reconciliation: registry::reconcile(
-            i.registry,
-            &i.evidence.claims,
-            &i.evidence.exchanges,
-            &[to],
-        )
+        reconciliation: registry::reconcile(i.registry, i.evidence, &[to])
         .into_iter()
         .map(|r| ReconLine {
             holder: r.holder,

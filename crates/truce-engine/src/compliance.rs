@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use truce_model::agreement::{Agreement, ObligationView};
 use truce_model::period::local_date;
-use truce_model::records::{ClosureScope, Evidence, PersonCategory, Stage};
+use truce_model::records::{ClosureScope, Evidence, Measure, PersonCategory, Stage, when};
 use truce_model::words::{Limit, ObligationKind, Role};
 
 truce_model::words! {
@@ -1959,7 +1959,10 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
     let e = input.evidence;
     // Releases before the agreement took effect are background: no rule counts them.
     let took_effect = local_date(input.agreement.effective, input.agreement.tz());
-    let sides = |x: &str| ob.obligors.is_empty() || ob.obligors.iter().any(|s| s == x);
+    // The obligors, and the actors the obligation also counts (each under its own name).
+    let sides = |x: &str| {
+        ob.obligors.is_empty() || ob.obligors.iter().chain(&ob.also_counts).any(|s| s == x)
+    };
     let (exchanges, background): (Vec<_>, Vec<_>) = e
         .exchanges
         .iter()
@@ -1971,7 +1974,9 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         .iter()
         .take_while(|c| c.date <= as_of)
         // A count of missing persons says nothing about who holds them.
-        .filter(|c| sides(&c.holder) && c.category != PersonCategory::Missing)
+        .filter(|c| {
+            sides(&c.holder) && c.category != PersonCategory::Missing && c.group.is_none()
+        })
         .collect();
     // A declaration that the exchange is complete, when one is on record.
     let declared = e
@@ -1987,8 +1992,62 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         for (cat, n) in &x.counts {
             *returned.entry((x.from.clone(), *cat)).or_default() += n;
         }
-        series.push(json!({"date": x.date, "from": x.from, "to": x.to, "counts": x.counts, "evidence": format!("exchange:{}", x.id)}));
+        series.push(json!({
+            "date": x.date,
+            "when": when(x.date, x.span.as_ref()),
+            "from": x.from,
+            "to": x.to,
+            "counts": x.counts,
+            "mediators": x.mediators,
+            "died_in_custody": x.died_in_custody,
+            "consideration": x.consideration,
+            "groups": x.groups,
+            "evidence": format!("exchange:{}", x.id),
+        }));
     }
+    // What was given in return: maps of minefields, with the mines they show.
+    let maps: Vec<Value> = exchanges
+        .iter()
+        .filter_map(|x| {
+            let m = x.consideration.as_ref()?.minefield_maps.as_ref()?;
+            Some(json!({"districts": m.districts, "area": m.area, "mines": m.mines, "given_by": x.to, "evidence": format!("exchange:{}", x.id)}))
+        })
+        .collect();
+    let mines_mapped: u64 = exchanges
+        .iter()
+        .filter_map(|x| x.consideration.as_ref()?.minefield_maps.as_ref()?.mines)
+        .map(u64::from)
+        .sum();
+    let died_in_custody: BTreeMap<&str, u32> =
+        exchanges
+            .iter()
+            .filter(|x| x.died_in_custody > 0)
+            .fold(BTreeMap::new(), |mut m, x| {
+                *m.entry(x.from.as_str()).or_default() += x.died_in_custody;
+                m
+            });
+    // Remains found in search operations: not exchanges, counted apart.
+    let recoveries: Vec<_> = e
+        .recoveries
+        .iter()
+        .take_while(|r| r.date <= as_of)
+        .filter(|r| r.date >= took_effect && sides(&r.side))
+        .collect();
+    let recovered: BTreeMap<&str, u32> = recoveries.iter().fold(BTreeMap::new(), |mut m, r| {
+        *m.entry(r.side.as_str()).or_default() += r.remains;
+        m
+    });
+    let recovered_total: u32 = recovered.values().sum();
+    let groups = crate::registry::groups(e, as_of);
+    let stated = crate::registry::latest_per_claimant(
+        crate::registry::tallies(e, took_effect, as_of)
+            .into_iter()
+            .filter(|t| t.measure != Measure::Missing && sides(&t.side)),
+    );
+    let differing = stated
+        .iter()
+        .filter(|t| t.difference.is_some_and(|d| d != 0))
+        .count();
     // Outstanding per (holder, category), computed where the registry's reconciliation
     // computes it, so the two never give two figures for one thing.
     let holders: BTreeSet<&str> = claims.iter().map(|c| c.holder.as_str()).collect();
@@ -2056,8 +2115,31 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         "claims_on_record": claims.len(),
         "declared_complete": declared.map(|m| format!("milestone:{}", m.id)),
         "exchanges": series,
+        "minefield_maps_given": maps,
+        "mines_mapped": mines_mapped,
+        "died_in_custody_by_holder": died_in_custody,
+        "remains_recovered_in_searches": recovered,
+        "recoveries": recoveries.iter().map(|r| format!("recovery:{}", r.id)).collect::<Vec<_>>(),
+        "groups": groups,
+        "stated_totals": stated,
+        "stated_totals_differing": differing,
         "background_before_effect": background.iter().map(|x| format!("exchange:{}", x.id)).collect::<Vec<_>>(),
     });
+    // What the reason adds after its main clause: searches and stated totals.
+    let mut notes = String::new();
+    if recovered_total > 0 {
+        notes.push_str(&format!(
+            "; the remains of {recovered_total} more found in search operations (not exchanges)"
+        ));
+    }
+    if differing > 0 {
+        notes.push_str(&format!(
+            "; {differing} stated total(s) on record differ from the sum of the records"
+        ));
+    }
+    keys.extend(recoveries.iter().map(|r| format!("recovery:{}", r.id)));
+    keys.extend(stated.iter().map(|t| t.evidence.clone()));
+    keys.dedup();
     let returned_words = |n: usize| {
         let what = match (returned_living, returned_remains) {
             (0, r) if r > 0 => format!("the remains of {r} returned"),
@@ -2071,8 +2153,8 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
             Level::Full,
             "complete (declared)",
             format!(
-                "declared complete on {}: {}; {}",
-                m.date,
+                "declared complete on {}: {}; {}{notes}",
+                when(m.date, m.span.as_ref()),
                 m.what,
                 returned_words(exchanges.len())
             ),
@@ -2084,7 +2166,7 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
             (
                 "none returned on record",
                 format!(
-                    "no exchange on record; {outstanding_living} living person(s) claimed held{}",
+                    "no exchange on record; {outstanding_living} living person(s) claimed held{}{notes}",
                     if outstanding_remains > 0 {
                         format!(", and the remains of {outstanding_remains}")
                     } else {
@@ -2095,7 +2177,7 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         } else {
             (
                 "no record",
-                "no exchange and no claim on record (no evidence)".to_owned(),
+                format!("no exchange and no claim on record (no evidence){notes}"),
             )
         };
         Status::new(Level::Unknown, state, reason, keys)
@@ -2105,7 +2187,7 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
             Level::Minimal,
             "under way",
             format!(
-                "{}; no outstanding claim on record, which does not show that none are held",
+                "{}; no outstanding claim on record, which does not show that none are held{notes}",
                 returned_words(exchanges.len())
             ),
             keys,
@@ -2116,7 +2198,7 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
             Level::Full,
             "complete",
             format!(
-                "{}; every claim on record is accounted for",
+                "{}; every claim on record is accounted for{notes}",
                 returned_words(exchanges.len())
             ),
             keys,

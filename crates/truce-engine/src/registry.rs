@@ -5,7 +5,7 @@
 use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use truce_model::records::{DetentionClaim, Exchange, PersonCategory};
+use truce_model::records::{DetentionClaim, Evidence, Exchange, Measure, PersonCategory, when};
 use truce_model::registry::{Facts, PersonStatus};
 
 /// Persons counted by side, category and status on a date.
@@ -86,16 +86,19 @@ pub struct Reconciliation {
     /// The largest claim less what the registry has held: persons claimed but not on
     /// record (negative when the registry holds more than anyone claims).
     pub unaccounted: Option<i64>,
+    /// Totals still held that sources state for this side (`tally` records, the latest of
+    /// each claimant), each beside Truce's own figure; never added to anything.
+    pub stated: Vec<TallyCheck>,
 }
 
 /// Reconciles claims with the registry and exchanges, per holder and date. Holders are
 /// every side a claim names or the registry has holding someone.
 pub fn reconcile(
     persons: &[Facts],
-    claims: &[DetentionClaim],
-    exchanges: &[Exchange],
+    evidence: &Evidence,
     dates: &[Date],
 ) -> Vec<Reconciliation> {
+    let (claims, exchanges) = (&evidence.claims[..], &evidence.exchanges[..]);
     let mut holders: Vec<String> = claims
         .iter()
         .filter(|c| c.category != PersonCategory::Missing)
@@ -110,7 +113,10 @@ pub fn reconcile(
             // Latest claim of each claimant per category, then summed per claimant.
             let mut latest: BTreeMap<(&str, PersonCategory), &DetentionClaim> = BTreeMap::new();
             for c in claims.iter().filter(|c| {
-                c.date <= date && c.holder == *holder && c.category != PersonCategory::Missing
+                c.date <= date
+                    && c.holder == *holder
+                    && c.category != PersonCategory::Missing
+                    && c.group.is_none()
             }) {
                 let slot = latest.entry((c.claimant.as_str(), c.category)).or_insert(c);
                 if (c.date, &c.id) >= (slot.date, &slot.id) {
@@ -175,6 +181,11 @@ pub fn reconcile(
                 remains_in_exchanges,
                 still_held: held.living,
                 remains_still_held: held.remains,
+                stated: latest_per_claimant(
+                    tallies(evidence, date, date)
+                        .into_iter()
+                        .filter(|t| t.measure == Measure::Held && t.side == *holder),
+                ),
             });
         }
     }
@@ -205,9 +216,14 @@ pub fn still_held<'a>(
     date: Date,
 ) -> StillHeld {
     let mut latest: BTreeMap<(&str, PersonCategory), &DetentionClaim> = BTreeMap::new();
-    for c in claims
-        .filter(|c| c.date <= date && c.holder == holder && c.category != PersonCategory::Missing)
-    {
+    // A claim about a named group is about that group, not a total: the group's own
+    // line reads it ([`groups`]).
+    for c in claims.filter(|c| {
+        c.date <= date
+            && c.holder == holder
+            && c.category != PersonCategory::Missing
+            && c.group.is_none()
+    }) {
         let slot = latest.entry((c.claimant.as_str(), c.category)).or_insert(c);
         if (c.date, &c.id) >= (slot.date, &slot.id) {
             *slot = c;
@@ -248,4 +264,207 @@ pub fn still_held<'a>(
         }
     }
     out
+}
+
+/// A running total a source states, beside Truce's own figure from the individual
+/// records. The stated figure is never added to any sum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TallyCheck {
+    /// The `tally` record.
+    pub evidence: String,
+    /// Who states it.
+    pub claimant: String,
+    /// What it counts.
+    pub measure: Measure,
+    /// Which persons.
+    pub category: PersonCategory,
+    /// The side the figure is for.
+    pub side: String,
+    /// The first day counted (the source's, or the agreement's entry into force).
+    pub since: Option<Date>,
+    /// The day it is stated as of.
+    pub date: Date,
+    /// The same in words ("during March 2022" when the source gives only the month).
+    pub when: String,
+    /// The stated figure.
+    pub stated: u32,
+    /// True when the source gave a lower bound.
+    pub at_least: bool,
+    /// Truce's own figure over the same persons and days, from the records; `None` where
+    /// Truce keeps no count of its own (the missing).
+    pub own: Option<u32>,
+    /// Stated less own.
+    pub difference: Option<i64>,
+    /// The records Truce's figure sums.
+    pub counted: Vec<String>,
+}
+
+/// Every stated total dated on or before `as_of`, one line per side, each with Truce's
+/// own figure: returns summed from exchanges to that side since the first day counted
+/// (`took_effect` when the source names none), still held as [`still_held`] computes it,
+/// remains recovered from `recovery` records.
+pub fn tallies(e: &Evidence, took_effect: Date, as_of: Date) -> Vec<TallyCheck> {
+    let mut out = Vec::new();
+    for t in e.tallies.iter().take_while(|t| t.date <= as_of) {
+        let since = t.since.or(match t.measure {
+            Measure::Returned | Measure::Recovered => Some(took_effect),
+            Measure::Held | Measure::Missing => None,
+        });
+        let within = |d: Date| since.is_none_or(|s| s <= d) && d <= t.date;
+        for (side, stated) in &t.counts {
+            let (own, counted): (Option<u32>, Vec<String>) = match t.measure {
+                Measure::Returned => {
+                    let xs: Vec<&Exchange> = e
+                        .exchanges
+                        .iter()
+                        .filter(|x| x.to == *side && within(x.date))
+                        .filter(|x| x.counts.keys().any(|c| c.within(t.category)))
+                        .collect();
+                    let n = xs
+                        .iter()
+                        .flat_map(|x| x.counts.iter())
+                        .filter(|(c, _)| c.within(t.category))
+                        .map(|(_, n)| n)
+                        .sum();
+                    (
+                        Some(n),
+                        xs.iter().map(|x| format!("exchange:{}", x.id)).collect(),
+                    )
+                }
+                Measure::Held => {
+                    let held =
+                        still_held(e.claims.iter(), e.exchanges.iter(), side, t.date);
+                    let parts: Vec<&(u32, String)> = held
+                        .per_category
+                        .iter()
+                        .filter(|(c, _)| c.within(t.category))
+                        .map(|(_, v)| v)
+                        .collect();
+                    (
+                        (!parts.is_empty()).then(|| parts.iter().map(|v| v.0).sum()),
+                        parts.iter().map(|v| v.1.clone()).collect(),
+                    )
+                }
+                Measure::Recovered => {
+                    let rs: Vec<_> = e
+                        .recoveries
+                        .iter()
+                        .filter(|r| r.side == *side && within(r.date))
+                        .collect();
+                    (
+                        Some(rs.iter().map(|r| r.remains).sum()),
+                        rs.iter().map(|r| format!("recovery:{}", r.id)).collect(),
+                    )
+                }
+                Measure::Missing => (None, Vec::new()),
+            };
+            out.push(TallyCheck {
+                evidence: format!("tally:{}", t.id),
+                claimant: t.claimant.clone(),
+                measure: t.measure,
+                category: t.category,
+                side: side.clone(),
+                since,
+                date: t.date,
+                when: when(t.date, t.span.as_ref()),
+                stated: *stated,
+                at_least: t.at_least,
+                own,
+                difference: own.map(|o| i64::from(*stated) - i64::from(o)),
+                counted,
+            });
+        }
+    }
+    out
+}
+
+/// Of the lines given (dated in order), the latest of each claimant for each measure,
+/// category and side.
+pub fn latest_per_claimant(lines: impl Iterator<Item = TallyCheck>) -> Vec<TallyCheck> {
+    let mut latest: BTreeMap<(String, Measure, PersonCategory, String), TallyCheck> =
+        BTreeMap::new();
+    for t in lines {
+        latest.insert(
+            (t.claimant.clone(), t.measure, t.category, t.side.clone()),
+            t,
+        );
+    }
+    latest.into_values().collect()
+}
+
+/// A named group on a date: how many were taken, how many the releases naming it have
+/// returned, and how many that leaves held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupState {
+    /// The `group` record.
+    pub evidence: String,
+    /// Its name.
+    pub name: String,
+    /// Whose persons.
+    pub side: String,
+    /// Who took them.
+    pub holder: String,
+    /// Category.
+    pub category: PersonCategory,
+    /// When they were taken, in words.
+    pub taken: String,
+    /// How many were taken.
+    pub count: u32,
+    /// True when the count is a lower bound.
+    pub at_least: bool,
+    /// Released by the date, per the releases that name the group.
+    pub released: u32,
+    /// Taken less released: still held by the releases on record.
+    pub still_held: u32,
+    /// The latest claim about the group by the date, if any: (claimant, count, record).
+    pub latest_claim: Option<(String, u32, String)>,
+    /// The releases counted.
+    pub releases: Vec<String>,
+}
+
+/// Every group taken by `as_of`, with its releases and what is left.
+pub fn groups(e: &Evidence, as_of: Date) -> Vec<GroupState> {
+    e.groups
+        .iter()
+        .take_while(|g| g.date <= as_of)
+        .map(|g| {
+            let releases: Vec<(&Exchange, u32)> = e
+                .exchanges
+                .iter()
+                .take_while(|x| x.date <= as_of)
+                .filter_map(|x| x.groups.get(&g.id).map(|n| (x, *n)))
+                .collect();
+            let released: u32 = releases.iter().map(|(_, n)| n).sum();
+            let latest_claim = e
+                .claims
+                .iter()
+                .take_while(|c| c.date <= as_of)
+                .filter(|c| c.group.as_deref() == Some(g.id.as_str()))
+                .last()
+                .map(|c| {
+                    (
+                        c.claimant.clone(),
+                        c.count,
+                        format!("detention-claim:{}", c.id),
+                    )
+                });
+            GroupState {
+                evidence: format!("group:{}", g.id),
+                name: g.name.clone(),
+                side: g.side.clone(),
+                holder: g.holder.clone(),
+                category: g.category,
+                taken: when(g.date, g.span.as_ref()),
+                count: g.count,
+                at_least: g.at_least,
+                released,
+                still_held: g.count.saturating_sub(released),
+                latest_claim,
+                releases: releases
+                    .iter()
+                    .map(|(x, _)| format!("exchange:{}", x.id))
+                    .collect(),
+            }
+        })
+        .collect()
 }

@@ -5,7 +5,8 @@
 use crate::jsonl::LineProblem;
 use serde_json::Value;
 use truce_model::bundle::AgreementBundle;
-use truce_model::records::{EndedBy, Record, RecordKind};
+use truce_model::records::{EndedBy, Measure, PersonCategory, Record, RecordKind, Span, Stage};
+use truce_model::words::ObligationKind;
 
 /// Reads one line of an evidence file. `no` is the line number, for problems.
 pub fn read_line(
@@ -94,6 +95,7 @@ pub fn read_value(
 ) -> Result<Record, Vec<LineProblem>> {
     let kind = take_type(no, &mut value, RecordKind::ALL, "record")
         .map(|k| RecordKind::parse(k).unwrap_or(RecordKind::Handover))?;
+    partial_date(no, kind, &mut value)?;
     let record = match kind {
         RecordKind::Handover => Record::Handover(typed(no, value)?),
         RecordKind::Withdrawal => Record::Withdrawal(typed(no, value)?),
@@ -109,12 +111,80 @@ pub fn read_value(
         RecordKind::Termination => Record::Termination(typed(no, value)?),
         RecordKind::Lapse => Record::Lapse(typed(no, value)?),
         RecordKind::Coverage => Record::Coverage(typed(no, value)?),
+        RecordKind::Group => Record::Group(typed(no, value)?),
+        RecordKind::Tally => Record::Tally(typed(no, value)?),
+        RecordKind::Recovery => Record::Recovery(typed(no, value)?),
     };
     let problems = check(no, &record, agreement);
     if problems.is_empty() {
         Ok(record)
     } else {
         Err(problems)
+    }
+}
+
+/// Reads a `date` known only to a month (`2020-12`), a year (`2021`) or a range
+/// (`2021-04-01/2021-04-15`): the record keeps the last day in `date` and the rest in
+/// `span`. A crossing counts one day and takes only a whole date.
+fn partial_date(no: u64, kind: RecordKind, value: &mut Value) -> Result<(), Vec<LineProblem>> {
+    let Some(obj) = value.as_object_mut() else {
+        return Ok(());
+    };
+    let Some(Value::String(text)) = obj.get("date") else {
+        return Ok(());
+    };
+    if text.parse::<jiff::civil::Date>().is_ok() {
+        return Ok(());
+    }
+    let Some((span, last)) = Span::parse(text) else {
+        return Err(vec![problem(
+            no,
+            "/date",
+            format!(
+                "`{text}` is not a date: write a day (YYYY-MM-DD), a month (YYYY-MM), a year (YYYY) or a range of days (YYYY-MM-DD/YYYY-MM-DD)"
+            ),
+        )]);
+    };
+    if kind == RecordKind::Crossing {
+        return Err(vec![problem(
+            no,
+            "/date",
+            "a crossing counts the traffic of one local day: write the day (YYYY-MM-DD)",
+        )]);
+    }
+    if obj.contains_key("span") {
+        return Err(vec![problem(
+            no,
+            "/span",
+            "give either a partial `date` or a whole `date` with `span`, not both",
+        )]);
+    }
+    obj.insert("date".into(), Value::String(last.to_string()));
+    obj.insert(
+        "span".into(),
+        serde_json::to_value(span).unwrap_or(Value::Null),
+    );
+    Ok(())
+}
+
+/// Whether the rule of an obligation of `kind` reads a milestone of `stage`: every rule
+/// reads an end (`ended`); the rules of progress read every stage; the exchange rule
+/// reads a declaration that the exchange is complete.
+fn reads_milestone(kind: ObligationKind, stage: Stage) -> bool {
+    match kind {
+        _ if stage == Stage::Ended => true,
+        ObligationKind::Handover
+        | ObligationKind::Withdrawal
+        | ObligationKind::MonitoringCentre
+        | ObligationKind::ConstructionPlan
+        | ObligationKind::ReturnOfDisplaced
+        | ObligationKind::TransportLink
+        | ObligationKind::Milestone => true,
+        ObligationKind::Exchange => stage == Stage::Completed,
+        ObligationKind::Ceasefire
+        | ObligationKind::Deployment
+        | ObligationKind::Term
+        | ObligationKind::Corridor => false,
     }
 }
 
@@ -166,6 +236,60 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
     };
     let obligation = |out: &mut Vec<LineProblem>, id: &str| obligation_at(out, "/obligation", id);
     let zone_ids: Vec<&str> = bundle.zones.ids().into_iter().collect();
+    let place = |out: &mut Vec<LineProblem>, pointer: &str, name: &str| {
+        if zone_ids.contains(&name) || !bundle.gazetteer.find(name).matches.is_empty() {
+            return;
+        }
+        let near: Vec<String> = bundle
+            .gazetteer
+            .near_misses(name, 3)
+            .into_iter()
+            .map(|(p, n)| format!("`{n}` ({})", p.display))
+            .collect();
+        out.push(problem(
+            no,
+            pointer,
+            format!(
+                "the gazetteer knows no place `{name}`{}",
+                if near.is_empty() {
+                    String::new()
+                } else {
+                    format!("; did you mean {}?", near.join(", "))
+                }
+            ),
+        ));
+    };
+    // The sides the exchange rules count: the obligors of every exchange obligation and
+    // the actors they also count. A record about anyone else would be stored and never
+    // read, so it is refused.
+    let counted: Vec<&str> = a
+        .obligations
+        .iter()
+        .filter(|o| o.kind == ObligationKind::Exchange)
+        .flat_map(|o| o.obligors.iter().chain(&o.also_counts))
+        .map(String::as_str)
+        .collect();
+    let counted_side = |out: &mut Vec<LineProblem>, pointer: &str, id: &str| {
+        if a.actor(id).is_some() && !counted.contains(&id) {
+            out.push(problem(
+                no,
+                pointer,
+                if counted.is_empty() {
+                    "no obligation of this agreement is an exchange, so no rule would read this record".to_owned()
+                } else {
+                    format!(
+                        "`{id}` is neither bound by an exchange obligation nor counted by one (`also_counts` in the agreement), so no rule would read this; the sides counted are {}",
+                        counted.join(", ")
+                    )
+                },
+            ));
+        }
+    };
+    if let (Some(span), Some(date)) = (r.span(), r.date())
+        && let Some(why) = span.check(date)
+    {
+        out.push(problem(no, "/span", why));
+    }
     if r.id().trim().is_empty() {
         out.push(problem(no, "/id", "must not be empty"));
     }
@@ -243,22 +367,198 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
         Record::Exchange(e) => {
             actor(&mut out, "/from", &e.from);
             actor(&mut out, "/to", &e.to);
-            if let Some(m) = &e.mediator {
-                actor(&mut out, "/mediator", m);
+            counted_side(&mut out, "/from", &e.from);
+            counted_side(&mut out, "/to", &e.to);
+            for (i, m) in e.mediators.iter().enumerate() {
+                actor(&mut out, &format!("/mediators/{i}"), m);
+                if *m == e.from || *m == e.to {
+                    out.push(problem(
+                        no,
+                        format!("/mediators/{i}"),
+                        "a side of the transfer is not its mediator",
+                    ));
+                }
             }
             if e.from == e.to {
                 out.push(problem(no, "/to", "is the same side as `from`"));
+            }
+            if e.counts.values().all(|n| *n == 0) {
+                out.push(problem(
+                    no,
+                    "/counts",
+                    "counts nobody: give the persons or remains handed over",
+                ));
+            }
+            if e.counts.contains_key(&PersonCategory::Missing) {
+                out.push(problem(
+                    no,
+                    "/counts/missing",
+                    "a missing person is not handed over: count the living by category, the dead as `bodies`",
+                ));
+            }
+            let bodies = e.counts.get(&PersonCategory::Bodies).copied().unwrap_or(0);
+            if e.died_in_custody > bodies {
+                out.push(problem(
+                    no,
+                    "/died_in_custody",
+                    format!(
+                        "is {}, more than the {bodies} remains in `counts.bodies`",
+                        e.died_in_custody
+                    ),
+                ));
+            }
+            let in_groups: u32 = e.groups.values().sum();
+            let total: u32 = e.counts.values().sum();
+            if in_groups > total {
+                out.push(problem(
+                    no,
+                    "/groups",
+                    format!("count {in_groups} persons, more than the {total} released"),
+                ));
+            }
+            if let Some(c) = &e.consideration {
+                if let Some(m) = &c.minefield_maps {
+                    for (i, d) in m.districts.iter().enumerate() {
+                        place(&mut out, &format!("/consideration/minefield_maps/districts/{i}"), d);
+                    }
+                    if m.districts.is_empty() && m.area.as_deref().is_none_or(|a| a.trim().is_empty()) {
+                        out.push(problem(
+                            no,
+                            "/consideration/minefield_maps",
+                            "says where they are of nowhere: give `districts` or `area`",
+                        ));
+                    }
+                }
+                if c.minefield_maps.is_none() && c.terms.as_deref().is_none_or(|t| t.trim().is_empty()) {
+                    out.push(problem(
+                        no,
+                        "/consideration",
+                        "says nothing: give `minefield_maps` or `terms`",
+                    ));
+                }
             }
         }
         Record::DetentionClaim(c) => {
             actor(&mut out, "/claimant", &c.claimant);
             actor(&mut out, "/holder", &c.holder);
+            if c.category == PersonCategory::Missing {
+                out.push(problem(
+                    no,
+                    "/category",
+                    "nobody is known to hold a missing person: record a count of the missing as a `tally` with `measure: missing`",
+                ));
+            } else {
+                counted_side(&mut out, "/holder", &c.holder);
+            }
+        }
+        Record::Group(g) => {
+            actor(&mut out, "/side", &g.side);
+            actor(&mut out, "/holder", &g.holder);
+            counted_side(&mut out, "/holder", &g.holder);
+            if g.side == g.holder {
+                out.push(problem(no, "/holder", "is the same side as `side`"));
+            }
+            if g.category.is_remains() || g.category == PersonCategory::Missing {
+                out.push(problem(
+                    no,
+                    "/category",
+                    "a group is of living persons taken together: a category of the living",
+                ));
+            }
+            if g.count == 0 {
+                out.push(problem(no, "/count", "must be one or more"));
+            }
+            if let Some(p) = &g.place {
+                place(&mut out, "/place", p);
+            }
+        }
+        Record::Tally(t) => {
+            actor(&mut out, "/claimant", &t.claimant);
+            if t.counts.is_empty() {
+                out.push(problem(no, "/counts", "states no figure: give the total per side"));
+            }
+            for side in t.counts.keys() {
+                actor(&mut out, &format!("/counts/{side}"), side);
+            }
+            if t.since.is_some_and(|s| s > t.date) {
+                out.push(problem(no, "/since", "is after `date`, the day the total is stated as of"));
+            }
+            let fits = match t.measure {
+                Measure::Returned | Measure::Held => t.category != PersonCategory::Missing,
+                Measure::Missing => t.category == PersonCategory::Missing,
+                Measure::Recovered => t.category == PersonCategory::Bodies,
+            };
+            if !fits {
+                out.push(problem(
+                    no,
+                    "/category",
+                    match t.measure {
+                        Measure::Missing => "a total of the missing takes `category: missing`",
+                        Measure::Recovered => "remains recovered take `category: bodies`",
+                        _ => "the missing are counted with `measure: missing`",
+                    },
+                ));
+            }
+            if t.measure == Measure::Held && t.since.is_some() {
+                out.push(problem(
+                    no,
+                    "/since",
+                    "a total still held is a figure on `date`, not since a day",
+                ));
+            }
+        }
+        Record::Recovery(x) => {
+            actor(&mut out, "/by", &x.by);
+            actor(&mut out, "/side", &x.side);
+            counted_side(&mut out, "/side", &x.side);
+            for (i, w) in x.with.iter().enumerate() {
+                actor(&mut out, &format!("/with/{i}"), w);
+            }
+            if x.remains == 0 {
+                out.push(problem(no, "/remains", "must be one or more"));
+            }
+            if let Some(p) = &x.place {
+                place(&mut out, "/place", p);
+            }
         }
         Record::Notice(n) => {
             obligation(&mut out, &n.obligation);
             actor(&mut out, "/by", &n.by);
+            if let Some(o) = a.obligations.iter().find(|o| o.id == n.obligation)
+                && o.kind != ObligationKind::Term
+            {
+                out.push(problem(
+                    no,
+                    "/obligation",
+                    format!(
+                        "`{}` is a {} obligation; only a term rule reads notices",
+                        o.id, o.kind
+                    ),
+                ));
+            }
         }
-        Record::Milestone(m) => obligation(&mut out, &m.obligation),
+        Record::Milestone(m) => {
+            obligation(&mut out, &m.obligation);
+            if let Some(o) = a.obligations.iter().find(|o| o.id == m.obligation)
+                && !reads_milestone(o.kind, m.stage)
+            {
+                out.push(problem(
+                    no,
+                    "/stage",
+                    format!(
+                        "the {} rule of `{}` does not read a `{}` milestone, so it would be stored and never used; {}",
+                        o.kind,
+                        o.id,
+                        m.stage,
+                        if o.kind == ObligationKind::Exchange {
+                            "an exchange obligation reads `completed` (declared complete) and `ended`"
+                        } else {
+                            "it reads only `ended` (the obligation no longer binds)"
+                        }
+                    ),
+                ));
+            }
+        }
         Record::Coverage(c) => {
             if c.watcher.trim().is_empty() {
                 out.push(problem(
@@ -319,7 +619,8 @@ pub type CsvRecords = (Vec<(u64, Record)>, Vec<LineProblem>);
 /// Members read as numbers from CSV cells, by record type.
 fn csv_number(kind: RecordKind, column: &str) -> bool {
     match column {
-        "lon" | "lat" | "vehicles" | "cargo_t" | "count" | "observation_posts" => true,
+        "lon" | "lat" | "vehicles" | "cargo_t" | "count" | "observation_posts"
+        | "died_in_custody" | "remains" => true,
         "persons" => kind != RecordKind::Exchange,
         _ => false,
     }
@@ -327,7 +628,8 @@ fn csv_number(kind: RecordKind, column: &str) -> bool {
 
 /// Members read as `;`-separated lists from CSV cells.
 fn csv_list(kind: RecordKind, column: &str) -> bool {
-    column == "present_in" || (column == "persons" && kind == RecordKind::Exchange)
+    matches!(column, "present_in" | "mediators" | "with")
+        || (column == "persons" && kind == RecordKind::Exchange)
 }
 
 fn csv_value(kind: RecordKind, column: &str, cell: &str) -> Result<Value, String> {
@@ -347,8 +649,12 @@ fn csv_value(kind: RecordKind, column: &str, cell: &str) -> Result<Value, String
             _ => Err("must be true or false".into()),
         };
     }
-    // Nested figures (`figures.personnel`) and counts (`counts.pows`) are numbers.
-    if csv_number(kind, column) || column.contains('.') {
+    // Nested figures (`figures.personnel`), counts (`counts.pows`) and group counts are
+    // numbers; other nested members (`consideration.terms`) are text.
+    let nested_number = ["figures.", "counts.", "groups."]
+        .iter()
+        .any(|p| column.starts_with(p));
+    if csv_number(kind, column) || nested_number {
         let n: f64 = cell
             .parse()
             .map_err(|_| format!("`{cell}` is not a number"))?;

@@ -406,6 +406,10 @@ pub struct Obligation {
     pub beneficiaries: Vec<String>,
     /// Who watches or oversees.
     pub monitors: Vec<String>,
+    /// Actors besides the obligors whose part the rule counts, each under its own name
+    /// and never as an obligor's (an exchange rule counting the releases of a de facto
+    /// authority).
+    pub also_counts: Vec<String>,
     /// Zones it concerns.
     pub zones: Vec<String>,
     /// When it falls due; `None` for standing or undated obligations.
@@ -771,6 +775,7 @@ struct RawObligation {
     obligors: Vec<Sp<String>>,
     beneficiaries: Vec<Sp<String>>,
     monitors: Vec<Sp<String>>,
+    also_counts: Vec<Sp<String>>,
     zones: Vec<Sp<String>>,
     deadline: Option<Sp<RawDeadline>>,
     quantities: Vec<Sp<Quantity>>,
@@ -1082,6 +1087,13 @@ pub fn read(file: &SourceFile) -> Draft {
         .into_iter()
         .filter_map(|x| read_actor(&mut ctx, x))
         .collect();
+    // The built-in third parties the agreement does not define itself.
+    let own: BTreeSet<String> = draft.actors.iter().map(|a| a.id.v.clone()).collect();
+    draft.actors.extend(
+        third_parties()
+            .into_iter()
+            .filter(|a| !own.contains(&a.id.v)),
+    );
 
     draft.documents = t
         .tables(&mut ctx, "documents", "a document")
@@ -1141,6 +1153,35 @@ fn read_matching(ctx: &mut Ctx<'_>, mut m: Tbl<'_>, matching: &mut Matching) {
 }
 
 /// An actor: id, name, roles, the actor it is part of, aliases.
+/// The built-in register of third parties (`data/third-parties.toml`): states,
+/// organisations and humanitarian bodies every agreement knows as actors, with no
+/// obligations. An agreement's own actor of the same id replaces an entry.
+const THIRD_PARTIES: &str = include_str!("../data/third-parties.toml");
+
+fn third_parties() -> Vec<RawActor> {
+    let file = SourceFile::new("third-parties.toml (built in)", THIRD_PARTIES);
+    let mut ctx = Ctx::new(&file);
+    let Some(root) = ctx.parse(THIRD_PARTIES) else {
+        return Vec::new();
+    };
+    let Some(mut t) = Tbl::from_value(&mut ctx, root, "the register") else {
+        return Vec::new();
+    };
+    let actors = t
+        .tables(&mut ctx, "actors", "an actor")
+        .into_iter()
+        .filter_map(|x| read_actor(&mut ctx, x))
+        .collect();
+    t.finish(&mut ctx);
+    debug_assert!(ctx.problems.is_empty(), "{:?}", ctx.problems);
+    actors
+}
+
+/// The ids of the built-in register of third parties.
+pub fn third_party_ids() -> Vec<String> {
+    third_parties().into_iter().map(|a| a.id.v).collect()
+}
+
 fn read_actor(ctx: &mut Ctx<'_>, mut a: Tbl<'_>) -> Option<RawActor> {
     let id = read_id(ctx, &mut a);
     let name = a.req_str(ctx, "name");
@@ -1316,6 +1357,7 @@ fn read_obligation(ctx: &mut Ctx<'_>, mut o: Tbl<'_>) -> Option<RawObligation> {
     let obligors = o.str_list(ctx, "obligors");
     let beneficiaries = o.str_list(ctx, "beneficiaries");
     let monitors = o.str_list(ctx, "monitors");
+    let also_counts = o.str_list(ctx, "also_counts");
     let zones = o.str_list(ctx, "zones");
     let deadline = o
         .sub(ctx, "deadline", "a deadline")
@@ -1360,6 +1402,7 @@ fn read_obligation(ctx: &mut Ctx<'_>, mut o: Tbl<'_>) -> Option<RawObligation> {
             obligors,
             beneficiaries,
             monitors,
+            also_counts,
             zones,
             deadline,
             quantities,
@@ -1668,6 +1711,7 @@ impl<'d> Check<'d> {
         check_refs(&mut self.ctx, "actor", &o.obligors, &self.actor_ids);
         check_refs(&mut self.ctx, "actor", &o.beneficiaries, &self.actor_ids);
         check_refs(&mut self.ctx, "actor", &o.monitors, &self.actor_ids);
+        check_refs(&mut self.ctx, "actor", &o.also_counts, &self.actor_ids);
         if let Some(zone_ids) = self.zone_ids {
             check_refs(&mut self.ctx, "zone", &o.zones, zone_ids);
         }
@@ -1730,6 +1774,7 @@ impl<'d> Check<'d> {
             obligors: o.obligors.iter().map(|s| s.v.clone()).collect(),
             beneficiaries: o.beneficiaries.iter().map(|s| s.v.clone()).collect(),
             monitors: o.monitors.iter().map(|s| s.v.clone()).collect(),
+            also_counts: o.also_counts.iter().map(|s| s.v.clone()).collect(),
             zones: o.zones.iter().map(|s| s.v.clone()).collect(),
             deadline,
             quantities: o.quantities.iter().map(|q| q.v.clone()).collect(),

@@ -42,6 +42,143 @@ crate::words! {
         /// What a source of reports watches: zones and a period (an observation post
         /// from its opening, a data set from its start, a mission for its mandate).
         Coverage = "coverage",
+        /// Persons claimed together (captured on one date at one place), which claims
+        /// and releases refer to.
+        Group = "group",
+        /// A running total a source states (returned since a date, still held,
+        /// missing, recovered), kept beside Truce's own sum and never added to it.
+        Tally = "tally",
+        /// Remains found in a search-and-recovery operation: not an exchange.
+        Recovery = "recovery",
+    }
+}
+
+crate::words! {
+    /// How precisely a record's date is known, as UCDP codes event dates.
+    Precision {
+        /// To the day.
+        Day = "day",
+        /// To the month: some day of it.
+        Month = "month",
+        /// To the year: some day of it.
+        Year = "year",
+        /// Some day between two days.
+        Range = "range",
+    }
+}
+
+/// A date known less precisely than to the day. The record's `date` is the last day it
+/// may have happened (by which it had happened: what the rules read, so nothing is
+/// counted before it can have been true); `from` is the first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Span {
+    /// First day it may have happened.
+    pub from: Date,
+    /// Month, year or range.
+    pub precision: Precision,
+}
+
+impl Span {
+    /// The span a partial date names: `2020-12` (a month), `2021` (a year) or
+    /// `2021-04-01/2021-04-15` (a range), with its last day; `None` for anything else
+    /// (a whole date is read as one).
+    pub fn parse(text: &str) -> Option<(Self, Date)> {
+        let text = text.trim();
+        if let Some((a, b)) = text.split_once('/') {
+            let (from, to): (Date, Date) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+            return (from < to).then_some((
+                Self {
+                    from,
+                    precision: Precision::Range,
+                },
+                to,
+            ));
+        }
+        let parts: Vec<&str> = text.split('-').collect();
+        let year: i16 = parts.first()?.parse().ok()?;
+        if parts[0].len() != 4 {
+            return None;
+        }
+        match parts.len() {
+            1 => {
+                let from = Date::new(year, 1, 1).ok()?;
+                Some((
+                    Self {
+                        from,
+                        precision: Precision::Year,
+                    },
+                    Date::new(year, 12, 31).ok()?,
+                ))
+            }
+            2 if parts[1].len() == 2 => {
+                let month: i8 = parts[1].parse().ok()?;
+                let from = Date::new(year, month, 1).ok()?;
+                Some((
+                    Self {
+                        from,
+                        precision: Precision::Month,
+                    },
+                    from.last_of_month(),
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// Why `date` cannot be the last day of this span, if it cannot.
+    pub fn check(&self, date: Date) -> Option<String> {
+        let whole = match self.precision {
+            Precision::Day => return (self.from != date).then(|| "a day-precise date has no span; write the day in `date`".to_owned()),
+            Precision::Month => (self.from.day() == 1 && date == self.from.last_of_month()).then_some(()),
+            Precision::Year => (self.from.month() == 1
+                && self.from.day() == 1
+                && date == self.from.last_of_year())
+            .then_some(()),
+            Precision::Range => (self.from < date).then_some(()),
+        };
+        whole.is_none().then(|| {
+            format!(
+                "`date` {date} and `span` ({} from {}) do not name one {}",
+                self.precision,
+                self.from,
+                match self.precision {
+                    Precision::Month => "whole month",
+                    Precision::Year => "whole year",
+                    _ => "range of days",
+                }
+            )
+        })
+    }
+
+    /// The span in words, for reasons and listings: "during December 2020", "during
+    /// 2021", "between 2021-04-01 and 2021-04-15".
+    pub fn words(&self, last: Date) -> String {
+        match self.precision {
+            Precision::Day => last.to_string(),
+            Precision::Month => format!("during {}", self.from.strftime("%B %Y")),
+            Precision::Year => format!("during {}", self.from.year()),
+            Precision::Range => format!("between {} and {last}", self.from),
+        }
+    }
+}
+
+/// A record's date in words: the day, or its span ("during December 2020").
+pub fn when(date: Date, span: Option<&Span>) -> String {
+    span.map_or_else(|| date.to_string(), |s| s.words(date))
+}
+
+crate::words! {
+    /// What a stated running total counts.
+    Measure {
+        /// Persons (or remains) returned to each side since a date.
+        Returned = "returned",
+        /// Persons each side is said to hold.
+        Held = "held",
+        /// Persons of each side missing.
+        Missing = "missing",
+        /// Remains of each side's dead recovered in search operations since a date.
+        Recovered = "recovered",
     }
 }
 
@@ -137,6 +274,40 @@ crate::words! {
     }
 }
 
+impl PersonCategory {
+    /// True for the dead: remains are never summed with the living.
+    pub fn is_remains(self) -> bool {
+        self == Self::Bodies
+    }
+
+    /// True when a count of `self` is part of what a figure for `wide` counts: every
+    /// living category is part of `detainees` (a source's "captives" or "prisoners"
+    /// without a category), and each category is part of itself.
+    pub fn within(self, wide: Self) -> bool {
+        self == wide
+            || (wide == Self::Detainees && !self.is_remains() && self != Self::Missing)
+    }
+}
+
+/// One name or a list of names: `"mediator": "ru"` and `"mediators": ["ge", "us"]` read
+/// alike.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 /// A handover or withdrawal: `zone` passes from `from` to `to` (for a withdrawal, `from`
 /// withdraws and `to` is whoever takes control, if known).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,6 +324,10 @@ pub struct Transfer {
     pub to: Option<String>,
     /// Local date (the agreement's time zone).
     pub date: Date,
+    /// When the date is known only to a month, a year or a range: its first day
+    /// (`date` is the last). Written as a partial `date` (`2020-12`, `2021`, `A/B`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
     /// How far it went on that date.
     #[serde(default = "completed")]
     pub stage: Stage,
@@ -179,6 +354,10 @@ pub struct Strength {
     pub force: String,
     /// Local date.
     pub date: Date,
+    /// When the date is known only to a month, a year or a range: its first day
+    /// (`date` is the last). Written as a partial `date` (`2020-12`, `2021`, `A/B`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
     /// Figures by quantity name.
     #[serde(default)]
     pub figures: BTreeMap<String, f64>,
@@ -324,9 +503,19 @@ pub struct Exchange {
     pub id: String,
     /// Local date.
     pub date: Date,
-    /// Mediator, if any.
+    /// When the date is known only to a month, a year or a range: its first day
+    /// (`date` is the last). Written as a partial `date` (`2020-12`, `2021`, `A/B`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mediator: Option<String>,
+    pub span: Option<Span>,
+    /// Mediators, any number: actors of the agreement or third parties of the built-in
+    /// register (`mediator` with one name reads the same).
+    #[serde(
+        default,
+        alias = "mediator",
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub mediators: Vec<String>,
     /// The side that released.
     pub from: String,
     /// The side that received.
@@ -336,11 +525,59 @@ pub struct Exchange {
     /// Registry ids of the persons, when known (the registry holds who they are).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub persons: Vec<String>,
+    /// Of the remains returned (`counts.bodies`), how many are of persons who died in
+    /// the releasing side's custody.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub died_in_custody: u32,
+    /// How many of the persons released belong to each named group (`group` records).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, u32>,
+    /// What the receiving side gave in return, when the release was not one-for-one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consideration: Option<Consideration>,
     /// Public source.
     pub source: String,
     /// Free note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+impl Exchange {
+    /// Living persons released (every category but remains).
+    pub fn living(&self) -> u32 {
+        self.counts
+            .iter()
+            .filter(|(c, _)| !c.is_remains())
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// What was given for a release: maps of minefields, other terms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consideration {
+    /// Maps of minefields handed over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minefield_maps: Option<MinefieldMaps>,
+    /// Other terms, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms: Option<String>,
+}
+
+/// Maps of minefields handed over together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinefieldMaps {
+    /// The districts they cover (gazetteer names in any spelling).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub districts: Vec<String>,
+    /// The area in words, when the source names no district ("other territories").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    /// Mines the maps show in all, when the source gives the number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mines: Option<u32>,
 }
 
 /// "`holder` holds `count` persons of `category`", said by `claimant` on `date`.
@@ -351,6 +588,10 @@ pub struct DetentionClaim {
     pub id: String,
     /// Local date.
     pub date: Date,
+    /// When the date is known only to a month, a year or a range: its first day
+    /// (`date` is the last). Written as a partial `date` (`2020-12`, `2021`, `A/B`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
     /// Who says so.
     pub claimant: String,
     /// The side said to hold them.
@@ -362,6 +603,114 @@ pub struct DetentionClaim {
     /// True when the figure is a lower bound ("over 200").
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub at_least: bool,
+    /// The named group the claim is about, when it is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Public source.
+    pub source: String,
+    /// Free note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Persons claimed together: captured on one date at one place, counted as one group so
+/// that "still held of that group" is computed from the releases that name it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    /// Id, referred to by exchanges (`groups`) and claims (`group`).
+    pub id: String,
+    /// What the sources call it.
+    pub name: String,
+    /// Local date they were taken (the last day of `span` when not known to the day).
+    pub date: Date,
+    /// See [`Transfer::span`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+    /// The side whose persons they are.
+    pub side: String,
+    /// The side that took them.
+    pub holder: String,
+    /// Category.
+    pub category: PersonCategory,
+    /// How many.
+    pub count: u32,
+    /// True when the figure is a lower bound.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_least: bool,
+    /// Where they were taken (a gazetteer name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Public source.
+    pub source: String,
+    /// Free note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A running total as a source states it: `counts` per side (the receiving side for
+/// `returned`, the holder for `held`, the side whose persons they are for `missing` and
+/// `recovered`), as of `date`, since `since`. Shown beside Truce's own sum, never added.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tally {
+    /// Id.
+    pub id: String,
+    /// The day the total is stated as of.
+    pub date: Date,
+    /// See [`Transfer::span`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+    /// Who states it (an actor or a third party).
+    pub claimant: String,
+    /// What it counts.
+    pub measure: Measure,
+    /// Which persons: a category (`detainees` for the living of every category,
+    /// `bodies` for remains).
+    pub category: PersonCategory,
+    /// The first day counted, when the source names one (otherwise the agreement's
+    /// entry into force for returns and recoveries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Date>,
+    /// The total per side.
+    pub counts: BTreeMap<String, u32>,
+    /// True when the figures are lower bounds ("over 100").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_least: bool,
+    /// Public source.
+    pub source: String,
+    /// Free note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Remains found in a search-and-recovery operation (not handed over by the other side).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recovery {
+    /// Id.
+    pub id: String,
+    /// Local date (the last day of `span` for an operation over days).
+    pub date: Date,
+    /// See [`Transfer::span`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+    /// Who searched.
+    pub by: String,
+    /// The side whose dead were found.
+    pub side: String,
+    /// Remains found.
+    pub remains: u32,
+    /// Where (a gazetteer name or a zone id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Third parties that took part (the ICRC, a peacekeeping force).
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub with: Vec<String>,
     /// Public source.
     pub source: String,
     /// Free note.
@@ -381,6 +730,10 @@ pub struct Notice {
     pub by: String,
     /// Local date it was given.
     pub date: Date,
+    /// When the date is known only to a month, a year or a range: its first day
+    /// (`date` is the last). Written as a partial `date` (`2020-12`, `2021`, `A/B`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
     /// What it says.
     pub intention: Intention,
     /// Public source.
@@ -397,6 +750,10 @@ pub struct Milestone {
     pub obligation: String,
     /// Local date.
     pub date: Date,
+    /// When the date is known only to a month, a year or a range: its first day
+    /// (`date` is the last). Written as a partial `date` (`2020-12`, `2021`, `A/B`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
     /// How far it went.
     pub stage: Stage,
     /// What happened, in a line.
@@ -415,6 +772,10 @@ pub struct Ending {
     pub obligations: Vec<String>,
     /// Local date from which they no longer bind.
     pub date: Date,
+    /// When the date is known only to a month, a year or a range: its first day
+    /// (`date` is the last). Written as a partial `date` (`2020-12`, `2021`, `A/B`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
     /// How a termination came about; a lapse has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub how: Option<EndedBy>,
@@ -503,6 +864,12 @@ pub enum Record {
     Lapse(Ending),
     /// See [`Coverage`].
     Coverage(Coverage),
+    /// See [`Group`].
+    Group(Group),
+    /// See [`Tally`].
+    Tally(Tally),
+    /// See [`Recovery`].
+    Recovery(Recovery),
 }
 
 impl Record {
@@ -523,6 +890,9 @@ impl Record {
             Self::Termination(_) => RecordKind::Termination,
             Self::Lapse(_) => RecordKind::Lapse,
             Self::Coverage(_) => RecordKind::Coverage,
+            Self::Group(_) => RecordKind::Group,
+            Self::Tally(_) => RecordKind::Tally,
+            Self::Recovery(_) => RecordKind::Recovery,
         }
     }
 
@@ -541,6 +911,9 @@ impl Record {
             Self::Milestone(r) => &r.id,
             Self::Termination(r) | Self::Lapse(r) => &r.id,
             Self::Coverage(r) => &r.id,
+            Self::Group(r) => &r.id,
+            Self::Tally(r) => &r.id,
+            Self::Recovery(r) => &r.id,
         }
     }
 
@@ -564,7 +937,41 @@ impl Record {
             Self::Milestone(r) => Some(r.date),
             Self::Termination(r) | Self::Lapse(r) => Some(r.date),
             Self::Coverage(r) => Some(r.from),
+            Self::Group(r) => Some(r.date),
+            Self::Tally(r) => Some(r.date),
+            Self::Recovery(r) => Some(r.date),
         }
+    }
+
+    /// The span of a date known only to a month, a year or a range.
+    pub fn span(&self) -> Option<&Span> {
+        match self {
+            Self::Handover(r) | Self::Withdrawal(r) => r.span.as_ref(),
+            Self::Strength(r) => r.span.as_ref(),
+            Self::Exchange(r) => r.span.as_ref(),
+            Self::DetentionClaim(r) => r.span.as_ref(),
+            Self::Notice(r) => r.span.as_ref(),
+            Self::Milestone(r) => r.span.as_ref(),
+            Self::Termination(r) | Self::Lapse(r) => r.span.as_ref(),
+            Self::Group(r) => r.span.as_ref(),
+            Self::Tally(r) => r.span.as_ref(),
+            Self::Recovery(r) => r.span.as_ref(),
+            Self::ObservationPost(_)
+            | Self::Checkpoint(_)
+            | Self::Crossing(_)
+            | Self::Closure(_)
+            | Self::Coverage(_) => None,
+        }
+    }
+
+    /// The first day the record may be about: its span's first day, else its date.
+    pub fn first_day(&self) -> Option<Date> {
+        self.span().map(|s| s.from).or_else(|| self.date())
+    }
+
+    /// The record's date in words ("2020-12-14", "during December 2020").
+    pub fn when(&self) -> Option<String> {
+        self.date().map(|d| when(d, self.span()))
     }
 
     /// The public source.
@@ -582,6 +989,9 @@ impl Record {
             Self::Milestone(r) => &r.source,
             Self::Termination(r) | Self::Lapse(r) => &r.source,
             Self::Coverage(r) => &r.source,
+            Self::Group(r) => &r.source,
+            Self::Tally(r) => &r.source,
+            Self::Recovery(r) => &r.source,
         }
     }
 
@@ -618,15 +1028,39 @@ impl Record {
             Self::Exchange(r) => {
                 let counts: Vec<String> =
                     r.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
-                format!("{} → {}: {}", r.from, r.to, counts.join(", "))
+                let mut line = format!("{} → {}: {}", r.from, r.to, counts.join(", "));
+                if !r.mediators.is_empty() {
+                    line.push_str(&format!(" (mediated by {})", r.mediators.join(", ")));
+                }
+                if let Some(c) = &r.consideration {
+                    if let Some(m) = &c.minefield_maps {
+                        let area = if m.districts.is_empty() {
+                            m.area.clone().unwrap_or_default()
+                        } else {
+                            m.districts.join(", ")
+                        };
+                        line.push_str(&format!("; for minefield maps of {area}"));
+                        if let Some(n) = m.mines {
+                            line.push_str(&format!(" ({n} mines)"));
+                        }
+                    }
+                    if let Some(t) = &c.terms {
+                        line.push_str(&format!("; in return: {t}"));
+                    }
+                }
+                line
             }
             Self::DetentionClaim(r) => format!(
-                "{} says {} holds {}{} {}",
+                "{} says {} holds {}{} {}{}",
                 r.claimant,
                 r.holder,
                 if r.at_least { "at least " } else { "" },
                 r.count,
-                r.category
+                r.category,
+                r.group
+                    .as_ref()
+                    .map(|g| format!(" of group {g}"))
+                    .unwrap_or_default()
             ),
             Self::Notice(r) => format!(
                 "{} gives notice ({}) on {}",
@@ -649,6 +1083,38 @@ impl Record {
                 },
                 r.from,
                 r.to.map(|t| format!(" to {t}")).unwrap_or_default()
+            ),
+            Self::Group(r) => format!(
+                "{}: {}{} {} of {} taken by {}",
+                r.name,
+                if r.at_least { "at least " } else { "" },
+                r.count,
+                r.category,
+                r.side,
+                r.holder
+            ),
+            Self::Tally(r) => {
+                let counts: Vec<String> =
+                    r.counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                format!(
+                    "{} states {} {}{}: {}{}",
+                    r.claimant,
+                    r.category,
+                    r.measure,
+                    r.since.map(|d| format!(" since {d}")).unwrap_or_default(),
+                    if r.at_least { "at least " } else { "" },
+                    counts.join(", ")
+                )
+            }
+            Self::Recovery(r) => format!(
+                "remains of {} of {} found by {}{}",
+                r.remains,
+                r.side,
+                r.by,
+                r.place
+                    .as_ref()
+                    .map(|p| format!(" near {p}"))
+                    .unwrap_or_default()
             ),
         }
     }
@@ -683,6 +1149,12 @@ pub struct Evidence {
     pub endings: Vec<Ending>,
     /// What the sources of reports watch.
     pub coverage: Vec<Coverage>,
+    /// Named groups of persons.
+    pub groups: Vec<Group>,
+    /// Running totals sources state.
+    pub tallies: Vec<Tally>,
+    /// Remains found in search operations.
+    pub recoveries: Vec<Recovery>,
 }
 
 impl Evidence {
@@ -704,6 +1176,9 @@ impl Evidence {
                 Record::Milestone(x) => e.milestones.push(x),
                 Record::Termination(x) | Record::Lapse(x) => e.endings.push(x),
                 Record::Coverage(x) => e.coverage.push(x),
+                Record::Group(x) => e.groups.push(x),
+                Record::Tally(x) => e.tallies.push(x),
+                Record::Recovery(x) => e.recoveries.push(x),
             }
         }
         e.handovers
@@ -732,6 +1207,12 @@ impl Evidence {
             .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
         e.coverage
             .sort_by(|a, b| (a.from, &a.id).cmp(&(b.from, &b.id)));
+        e.groups
+            .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        e.tallies
+            .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        e.recoveries
+            .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
         e
     }
 
@@ -762,6 +1243,9 @@ impl Evidence {
             + self.milestones.len()
             + self.endings.len()
             + self.coverage.len()
+            + self.groups.len()
+            + self.tallies.len()
+            + self.recoveries.len()
     }
 
     /// True when there is no record.

@@ -65,8 +65,13 @@ crate::words! {
         Monitor = "monitor",
         /// An international organisation.
         InternationalOrganisation = "international-organisation",
-        /// A state outside the agreement (author of reactions).
+        /// A state outside the agreement (author of reactions, host or mediator of a
+        /// transfer).
         ThirdState = "third-state",
+        /// A humanitarian body (the ICRC): a neutral intermediary, never a party.
+        HumanitarianOrganisation = "humanitarian-organisation",
+        /// A non-governmental organisation (a human rights group stating figures).
+        NonGovernmentalOrganisation = "non-governmental-organisation",
     }
 }
 

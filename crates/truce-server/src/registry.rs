@@ -104,7 +104,7 @@ pub(crate) async fn claims(
     }
     dates.sort();
     dates.dedup();
-    let rows = truce_engine::registry::reconcile(&facts, &e.claims, &e.exchanges, &dates);
+    let rows = truce_engine::registry::reconcile(&facts, &e, &dates);
     Ok(Json(json!({"reconciliation": rows})))
 }
 

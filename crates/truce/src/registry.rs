@@ -243,8 +243,7 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
             }
             let rows = truce_engine::registry::reconcile(
                 &store.registry_facts().await?,
-                &evidence.claims,
-                &evidence.exchanges,
+                &evidence,
                 &dates,
             );
             if json {

@@ -9,6 +9,7 @@ use truce_engine::compliance::{
 use truce_formats::records::read_line;
 use truce_model::AgreementBundle;
 use truce_model::records::{Evidence, Record};
+use truce_model::words::ObligationKind;
 
 fn lines(text: &str, b: &AgreementBundle) -> Vec<Record> {
     text.lines()
@@ -386,7 +387,12 @@ fn exchanges_count_returns_per_side_against_what_is_claimed_held() {
         l.status.reason
     );
     assert_eq!(l.details["returned_living"], 56);
+    // Armenia's claim is known only to April 2021: it is not read before the month's
+    // last day, so it cannot appear before the captures it counts.
     let c = card(&b, &e, date(2021, 4, 2));
+    let l = c.line("exchange-detainees-remains").expect("line");
+    assert_eq!(l.status.state, "under way", "{}", l.status.reason);
+    let c = card(&b, &e, date(2021, 4, 30));
     let l = c.line("exchange-detainees-remains").expect("line");
     assert_eq!(
         (l.status.state.as_str(), l.status.level),
@@ -475,6 +481,24 @@ fn random_evidence_never_panics_completed_steps_stay_completed_ended_ones_never_
         .iter()
         .map(|o| o.id.as_str())
         .collect();
+    // Steps short of an end are read by the rules of progress only (elsewhere they are
+    // refused as records no rule would read).
+    let stepped: Vec<&str> = b
+        .agreement
+        .obligations
+        .iter()
+        .filter(|o| {
+            !matches!(
+                o.kind,
+                ObligationKind::Ceasefire
+                    | ObligationKind::Deployment
+                    | ObligationKind::Term
+                    | ObligationKind::Corridor
+                    | ObligationKind::Exchange
+            )
+        })
+        .map(|o| o.id.as_str())
+        .collect();
     let start = date(2020, 11, 1);
     for seed in 1..=6u64 {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seed);
@@ -496,7 +520,7 @@ fn random_evidence_never_panics_completed_steps_stay_completed_ended_ones_never_
                 ),
                 1 => format!(
                     r#"{{"type":"milestone","id":"m{i}","obligation":"{}","date":"{d}","stage":"{}","what":"x","source":"t"}}"#,
-                    obligations[rng.below(obligations.len() as u64) as usize],
+                    stepped[rng.below(stepped.len() as u64) as usize],
                     stages[rng.below(3) as usize]
                 ),
                 2 => format!(
@@ -513,7 +537,7 @@ fn random_evidence_never_panics_completed_steps_stay_completed_ended_ones_never_
                 ),
                 5 => format!(
                     r#"{{"type":"exchange","id":"e{i}","date":"{d}","from":"az","to":"am","counts":{{"pows":{}}},"source":"t"}}"#,
-                    rng.below(20)
+                    1 + rng.below(20)
                 ),
                 6 => format!(
                     r#"{{"type":"notice","id":"n{i}","obligation":"peacekeeping-term","by":"am","date":"{d}","intention":"terminate","source":"t"}}"#
@@ -560,11 +584,11 @@ fn random_evidence_never_panics_completed_steps_stay_completed_ended_ones_never_
                 let done = l.status.state.starts_with("complete") && l.status.level == Level::Full;
                 let progress_kind = !matches!(
                     l.kind,
-                    truce_model::words::ObligationKind::Ceasefire
-                        | truce_model::words::ObligationKind::Corridor
-                        | truce_model::words::ObligationKind::Deployment
-                        | truce_model::words::ObligationKind::Exchange
-                        | truce_model::words::ObligationKind::Term
+                    ObligationKind::Ceasefire
+                        | ObligationKind::Corridor
+                        | ObligationKind::Deployment
+                        | ObligationKind::Exchange
+                        | ObligationKind::Term
                 );
                 if progress_kind
                     && completed.contains(&l.obligation)

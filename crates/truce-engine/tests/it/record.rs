@@ -557,7 +557,7 @@ fn the_exchange_line_and_the_registry_reconciliation_agree_on_who_is_still_held(
     for on in [date(2021, 5, 1), date(2021, 6, 15), date(2021, 7, 1)] {
         let c = card(&b, &e, &[], on);
         let l = c.line(EXCHANGE).expect("line");
-        let rows = truce_engine::registry::reconcile(&[], &e.claims, &e.exchanges, &[on]);
+        let rows = truce_engine::registry::reconcile(&[], &e, &[on]);
         let az = rows.iter().find(|r| r.holder == "az").expect("az row");
         assert_eq!(
             (
@@ -571,7 +571,7 @@ fn the_exchange_line_and_the_registry_reconciliation_agree_on_who_is_still_held(
             "{on}"
         );
     }
-    let rows = truce_engine::registry::reconcile(&[], &e.claims, &e.exchanges, &[date(2021, 7, 1)]);
+    let rows = truce_engine::registry::reconcile(&[], &e, &[date(2021, 7, 1)]);
     let az = &rows[0];
     assert_eq!((az.still_held, az.remains_still_held), (185, 28));
     assert_eq!(

@@ -40,6 +40,8 @@ fn claim(
         category: PersonCategory::Pows,
         count,
         at_least,
+        group: None,
+        span: None,
         source: "test".into(),
         note: None,
     }
@@ -49,11 +51,15 @@ fn exchange(id: &str, date: Date, from: &str, to: &str, n: u32) -> Exchange {
     Exchange {
         id: id.into(),
         date,
-        mediator: None,
+        span: None,
+        mediators: Vec::new(),
         from: from.into(),
         to: to.into(),
         counts: BTreeMap::from([(PersonCategory::Pows, n)]),
         persons: Vec::new(),
+        died_in_custody: 0,
+        groups: BTreeMap::new(),
+        consideration: None,
         source: "test".into(),
         note: None,
     }
@@ -119,7 +125,15 @@ fn claims_reconcile_against_registered_and_returned_persons_date_by_date() {
         date(2020, 12, 20),
         date(2021, 1, 10),
     ];
-    let rows = truce_engine::registry::reconcile(&persons, &claims, &exchanges, &dates);
+    let rows = truce_engine::registry::reconcile(
+        &persons,
+        &truce_model::records::Evidence {
+            claims: claims.to_vec(),
+            exchanges: exchanges.to_vec(),
+            ..Default::default()
+        },
+        &dates,
+    );
     // (date, holder, claims, held, acknowledged, returned, in exchanges, unaccounted)
     type Row<'a> = (Date, &'a str, String, u32, u32, u32, u32, Option<i64>);
     let table: Vec<Row> = rows

@@ -103,7 +103,7 @@ fn broken_agreement_files_report_every_problem_with_location_and_hint() {
         (
             "unknown actor",
             edit(r#"obligors = ["a"]"#, r#"obligors = ["a", "c"]"#),
-            vec!["test.toml:41:19: unknown actor `c` | hint: expected one of: a, b"],
+            vec!["test.toml:41:19: unknown actor `c` | hint: 17 are defined; check the spelling"],
         ),
         (
             "deadline before the effective instant",
@@ -233,7 +233,7 @@ fn broken_agreement_files_report_every_problem_with_location_and_hint() {
                 .replacen(r#"zones = ["district"]"#, r#"zones = ["nowhere"]"#, 1),
             vec![
                 r#"test.toml:4:14: unknown time zone `Mars/Olympus` | hint: use an IANA name such as "Europe/Moscow" or "Asia/Baku""#,
-                "test.toml:41:14: unknown actor `z` | hint: expected one of: a, b",
+                "test.toml:41:14: unknown actor `z` | hint: 17 are defined; check the spelling",
                 "test.toml:42:11: unknown zone `nowhere` | hint: expected one of: district",
             ],
         ),

@@ -107,7 +107,7 @@ fn the_command_line_applies_need_to_know_and_audit_verify_catches_a_hand_edit() 
         .map(|c| c["count"].as_u64().unwrap_or(0))
         .sum();
     assert_eq!(total, 6);
-    let o = truce(d, &["registry", "claims", "--on", "2021-04-01"]);
+    let o = truce(d, &["registry", "claims", "--on", "2021-04-30"]);
     let text = stdout(&o);
     assert!(text.contains("am: ≥200"), "{text}");
     assert!(

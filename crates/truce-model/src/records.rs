@@ -1120,6 +1120,56 @@ impl Record {
     }
 }
 
+/// Why `new` is likely the same fact as `old` under another id, if it is: the same kind
+/// about the same sides with the same figures and dates at most a day apart (sources
+/// often date one event a day apart), or the same kind, sides and source page. A
+/// transcriber warned of this does not count one release twice.
+pub fn repeats(new: &Record, old: &Record) -> Option<&'static str> {
+    if new.kind() != old.kind() || new.id() == old.id() {
+        return None;
+    }
+    let near = match (new.date(), old.date()) {
+        (Some(a), Some(b)) => (a - b).get_days().abs() <= 1,
+        _ => false,
+    };
+    // The sides and figures that make two records one fact.
+    let fact = |r: &Record| -> Option<(String, String)> {
+        Some(match r {
+            Record::Handover(t) | Record::Withdrawal(t) => (
+                format!("{} {} {:?}", t.zone, t.from, t.to),
+                t.stage.to_string(),
+            ),
+            Record::Exchange(x) => (format!("{} {}", x.from, x.to), format!("{:?}", x.counts)),
+            Record::DetentionClaim(c) => (
+                format!("{} {} {:?}", c.claimant, c.holder, c.group),
+                format!("{} {}", c.category, c.count),
+            ),
+            Record::Group(g) => (
+                format!("{} {}", g.side, g.holder),
+                format!("{} {}", g.category, g.count),
+            ),
+            Record::Tally(t) => (
+                format!("{} {} {}", t.claimant, t.measure, t.category),
+                format!("{:?}", t.counts),
+            ),
+            Record::Recovery(x) => (format!("{} {}", x.by, x.side), x.remains.to_string()),
+            Record::Strength(x) => (x.force.clone(), format!("{:?}", x.figures)),
+            Record::Milestone(m) => (m.obligation.clone(), m.stage.to_string()),
+            _ => return None,
+        })
+    };
+    let (a, b) = (fact(new)?, fact(old)?);
+    if a == b && near {
+        Some("the same sides and figures, dated at most a day apart")
+    } else if a.0 == b.0 && new.source() == old.source() && near {
+        Some("the same sides and source page, dated at most a day apart")
+    } else if a.0 == b.0 && new.source() == old.source() && a.1 == b.1 {
+        Some("the same sides, figures and source page")
+    } else {
+        None
+    }
+}
+
 /// Every record the evaluation reads, by kind, each list sorted by date then id.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Evidence {

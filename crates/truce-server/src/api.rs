@@ -283,16 +283,9 @@ impl AppState {
     }
 }
 
-/// `GET /api/v1/agreements/{id}/records?type=`: current evidence records.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("type" = Option<String>, Query, description = "Record type: handover, strength, crossing, exchange, …")), responses((status = 200, description = "Current evidence records", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
-pub(crate) async fn records(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Result<Json<Value>, ApiError> {
-    let q = params(q, &["type"])?;
-    let kind = q
-        .get("type")
+/// The `type` parameter naming a record kind.
+fn record_kind(q: &HashMap<String, String>) -> Result<Option<RecordKind>, ApiError> {
+    q.get("type")
         .map(|k| {
             RecordKind::parse(k).ok_or_else(|| {
                 ApiError::BadParameter(
@@ -304,7 +297,18 @@ pub(crate) async fn records(
                 )
             })
         })
-        .transpose()?;
+        .transpose()
+}
+
+/// `GET /api/v1/agreements/{id}/records?type=`: current evidence records.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("type" = Option<String>, Query, description = "Record type: handover, strength, crossing, exchange, …")), responses((status = 200, description = "Current evidence records", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+pub(crate) async fn records(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q, &["type"])?;
+    let kind = record_kind(&q)?;
     let b = s.bundle(&id).await?;
     let i = s.inputs(&b).await?;
     let list: Vec<&StoredRecord> = i
@@ -313,6 +317,32 @@ pub(crate) async fn records(
         .filter(|r| kind.is_none_or(|k| r.record.kind() == k))
         .collect();
     Ok(Json(json!({"records": list})))
+}
+
+/// `POST /api/v1/agreements/{id}/records[?type=]`: evidence records as JSON Lines or CSV
+/// (docs/evidence.md), for analysts and admins. Good lines are stored; refused ones come
+/// back with line and member, and stored lines that likely repeat a record under another
+/// id come back as warnings naming it.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("type" = Option<String>, Query, description = "Record type of CSV rows without a `type` column")), request_body(content = String, content_type = "application/x-ndjson", description = "Evidence records (docs/evidence.md), or text/csv"), responses((status = 200, description = "What the import did: counts, every refused line, every likely repeat", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
+pub(crate) async fn import_records(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    method: axum::http::Method,
+    headers: axum::http::HeaderMap,
+    RawQuery(q): RawQuery,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(q, &["type"])?;
+    let p = s.principal(&headers).await?;
+    p.require(truce_model::access::Action::Verify, &method, &headers)?;
+    let kind = record_kind(&q)?;
+    let (name, text) = crate::registry::lines_body(&headers, &body, "evidence records")?;
+    let b = s.bundle(&id).await?;
+    let r = p
+        .store(&s)
+        .import_records(&b, name, text, kind, jiff::Timestamp::now())
+        .await?;
+    Ok(Json(json!({"import": r})))
 }
 
 /// `GET /api/v1/agreements/{id}/statements`: the register of statements and reactions.

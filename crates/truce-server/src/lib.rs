@@ -539,7 +539,10 @@ pub fn router(state: AppState) -> Router {
             get(api::explain),
         )
         .route("/api/v1/agreements/{id}/alerts", get(api::alerts))
-        .route("/api/v1/agreements/{id}/records", get(api::records))
+        .route(
+            "/api/v1/agreements/{id}/records",
+            get(api::records).post(api::import_records),
+        )
         .route("/api/v1/agreements/{id}/statements", get(api::statements))
         .route("/api/v1/agreements/{id}/incidents", get(api::incidents))
         .route("/api/v1/agreements/{id}/search", get(api::search))

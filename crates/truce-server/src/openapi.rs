@@ -41,6 +41,7 @@ use utoipa::OpenApi;
         crate::registry::person,
         crate::registry::export,
         crate::registry::import,
+        crate::api::import_records,
         crate::feeds::list,
         crate::feeds::file,
         crate::feeds::bulletins_atom,

@@ -190,6 +190,31 @@ pub(crate) async fn export(
     Ok(r)
 }
 
+/// The body of an import: JSON Lines (`application/x-ndjson`) or CSV (`text/csv`), as
+/// UTF-8 text, with the name the import reports its lines under.
+pub(crate) fn lines_body<'a>(
+    headers: &HeaderMap,
+    body: &'a Bytes,
+    what: &str,
+) -> Result<(&'static str, &'a str), ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let name = if ct.starts_with("text/csv") {
+        "request.csv"
+    } else if ct.starts_with("application/x-ndjson") || ct.starts_with("application/jsonl") {
+        "request.jsonl"
+    } else {
+        return Err(ApiError::UnsupportedMedia(format!(
+            "send {what} as application/x-ndjson or text/csv"
+        )));
+    };
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::BadBody(String::new(), "the body is not UTF-8".into()))?;
+    Ok((name, text))
+}
+
 /// `POST /api/v1/agreements/{id}/registry/import`: registry lines as
 /// `application/x-ndjson` (or `text/csv`); good lines land, refused ones come back with
 /// line and member.
@@ -205,21 +230,7 @@ pub(crate) async fn import(
     let q = params(q, &["type"])?;
     let p = s.principal(&headers).await?;
     p.require(Action::ManageRegistry, &method, &headers)?;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let name = if ct.starts_with("text/csv") {
-        "request.csv"
-    } else if ct.starts_with("application/x-ndjson") || ct.starts_with("application/jsonl") {
-        "request.jsonl"
-    } else {
-        return Err(ApiError::UnsupportedMedia(
-            "send registry lines as application/x-ndjson or text/csv".into(),
-        ));
-    };
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::BadBody(String::new(), "the body is not UTF-8".into()))?;
+    let (name, text) = lines_body(&headers, &body, "registry lines")?;
     let kind = q
         .get("type")
         .map(|k| {

@@ -41,6 +41,9 @@ pub struct RecordImport {
     pub counts: RecordCounts,
     /// Lines refused, with line and JSON pointer.
     pub rejects: Vec<LineProblem>,
+    /// Lines stored that likely repeat a record under another id (stored, or earlier in
+    /// the same file), naming it: check them before they are counted twice.
+    pub warnings: Vec<LineProblem>,
 }
 
 impl Store {
@@ -186,10 +189,15 @@ impl Store {
         default_kind: Option<RecordKind>,
         now: Timestamp,
     ) -> Result<RecordImport> {
-        let mut known: BTreeSet<String> = self
-            .records(bundle, Some(RecordKind::Checkpoint))
-            .await?
-            .into_iter()
+        let stored = self.records(bundle, None).await?;
+        let mut known: BTreeSet<String> = stored
+            .iter()
+            .filter(|s| s.record.kind() == RecordKind::Checkpoint)
+            .map(|s| s.record.id().to_owned())
+            .collect();
+        let mut groups: BTreeSet<String> = stored
+            .iter()
+            .filter(|s| s.record.kind() == RecordKind::Group)
             .map(|s| s.record.id().to_owned())
             .collect();
         let (parsed, mut rejects) = if name.to_ascii_lowercase().ends_with(".csv") {
@@ -211,16 +219,23 @@ impl Store {
             (parsed, rejects)
         };
         for (_, r) in &parsed {
-            if let Record::Checkpoint(c) = r {
-                known.insert(c.id.clone());
+            match r {
+                Record::Checkpoint(c) => {
+                    known.insert(c.id.clone());
+                }
+                Record::Group(g) => {
+                    groups.insert(g.id.clone());
+                }
+                _ => {}
             }
         }
+        let mut warnings = Vec::new();
         let mut items = Vec::new();
         let mut seen: BTreeSet<String> = BTreeSet::new();
         // A record dated after the day it is imported is a typing error, not evidence.
         let today = truce_model::period::local_date(now, bundle.agreement.tz());
         for (no, r) in parsed {
-            if let Some(d) = r.date().filter(|d| *d > today) {
+            if let Some(d) = r.first_day().filter(|d| *d > today) {
                 rejects.push(LineProblem {
                     line: no,
                     pointer: record_date_pointer(&r).into(),
@@ -246,6 +261,30 @@ impl Store {
                 });
                 continue;
             }
+            let named_groups: Vec<(String, &str)> = match &r {
+                Record::Exchange(x) => x
+                    .groups
+                    .keys()
+                    .map(|g| (format!("/groups/{g}"), g.as_str()))
+                    .collect(),
+                Record::DetentionClaim(c) => c
+                    .group
+                    .iter()
+                    .map(|g| ("/group".to_owned(), g.as_str()))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if let Some((pointer, g)) = named_groups.iter().find(|(_, g)| !groups.contains(*g)) {
+                rejects.push(LineProblem {
+                    line: no,
+                    pointer: pointer.clone(),
+                    reason: format!(
+                        "unknown group `{g}`; {}",
+                        truce_model::diag::suggest(g, groups.iter().map(String::as_str))
+                    ),
+                });
+                continue;
+            }
             if !seen.insert(r.key()) {
                 rejects.push(LineProblem {
                     line: no,
@@ -254,11 +293,29 @@ impl Store {
                 });
                 continue;
             }
+            // A likely repeat of a stored record (other than this record's own earlier
+            // version) or of an earlier line.
+            let repeat = stored
+                .iter()
+                .map(|s| &s.record)
+                .chain(items.iter().map(|(x, _): &(Record, String)| x))
+                .find_map(|old| truce_model::records::repeats(&r, old).map(|why| (old.key(), why)));
+            if let Some((key, why)) = repeat {
+                warnings.push(LineProblem {
+                    line: no,
+                    pointer: "/id".into(),
+                    reason: format!("likely repeats `{key}` ({why}); stored, check before it is counted twice"),
+                });
+            }
             items.push((r, format!("{name}:{no}")));
         }
         rejects.sort_by_key(|p| p.line);
         let counts = self.put_records(&bundle.agreement.id, &items, now).await?;
-        Ok(RecordImport { counts, rejects })
+        Ok(RecordImport {
+            counts,
+            rejects,
+            warnings,
+        })
     }
 }
 

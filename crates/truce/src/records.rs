@@ -71,13 +71,24 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
                     .import_records(&b, &name, &text, kind, jiff::Timestamp::now())
                     .await?;
                 out(&format!(
-                    "{name}: {} added, {} updated, {} unchanged, {} refused\n",
+                    "{name}: {} added, {} updated, {} unchanged, {} refused{}\n",
                     r.counts.added,
                     r.counts.updated,
                     r.counts.unchanged,
-                    r.rejects.len()
+                    r.rejects.len(),
+                    if r.warnings.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} warning(s)", r.warnings.len())
+                    }
                 ))?;
                 crate::print_rejects(&name, &r.rejects);
+                for w in &r.warnings {
+                    #[allow(clippy::print_stderr)]
+                    {
+                        eprintln!("{name}:{} {}: warning: {}", w.line, w.pointer, w.reason);
+                    }
+                }
                 refused += r.rejects.len();
             }
             crate::refused_lines(refused)

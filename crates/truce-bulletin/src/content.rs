@@ -711,27 +711,27 @@ fn detainees(i: &BulletinInputs<'_>, to: Date) -> Detainees {
             })
             .collect(),
         reconciliation: registry::reconcile(i.registry, i.evidence, &[to])
-        .into_iter()
-        .map(|r| ReconLine {
-            holder: r.holder,
-            evidence: r.claimed.iter().flat_map(|c| c.evidence.clone()).collect(),
-            claimed: r
-                .claimed
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{}: {}{}",
-                        c.claimant,
-                        if c.at_least { "≥" } else { "" },
-                        c.count
-                    )
-                })
-                .collect(),
-            registered_held: r.registered_held,
-            returned: r.returned,
-            returned_in_exchanges: r.returned_in_exchanges,
-        })
-        .collect(),
+            .into_iter()
+            .map(|r| ReconLine {
+                holder: r.holder,
+                evidence: r.claimed.iter().flat_map(|c| c.evidence.clone()).collect(),
+                claimed: r
+                    .claimed
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{}: {}{}",
+                            c.claimant,
+                            if c.at_least { "≥" } else { "" },
+                            c.count
+                        )
+                    })
+                    .collect(),
+                registered_held: r.registered_held,
+                returned: r.returned,
+                returned_in_exchanges: r.returned_in_exchanges,
+            })
+            .collect(),
     }
 }
 

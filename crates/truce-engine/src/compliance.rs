@@ -746,6 +746,71 @@ fn steps(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> Vec<Step> {
     out
 }
 
+/// The returns and displacements sources count, latest figure of each (claimant, kind,
+/// zone, place) by `as_of`.
+struct Flows {
+    lines: Vec<Value>,
+    keys: Vec<String>,
+    summary: String,
+    returns: bool,
+    displaced: bool,
+    latest: Option<Date>,
+}
+
+fn flows(input: Inputs<'_>, as_of: Date) -> Flows {
+    let mut latest: BTreeMap<(String, &str, &str, Option<&str>), &truce_model::records::Flow> =
+        BTreeMap::new();
+    for f in input.evidence.flows.iter().take_while(|f| f.date <= as_of) {
+        latest.insert(
+            (
+                f.kind.to_string(),
+                f.claimant.as_str(),
+                f.zone.as_str(),
+                f.place.as_deref(),
+            ),
+            f,
+        );
+    }
+    let mut out = Flows {
+        lines: Vec::new(),
+        keys: Vec::new(),
+        summary: String::new(),
+        returns: false,
+        displaced: false,
+        latest: None,
+    };
+    let mut parts = Vec::new();
+    for f in latest.values() {
+        let figure = match (f.persons, f.families) {
+            (Some(p), Some(fam)) => format!("{p} persons ({fam} families)"),
+            (Some(p), None) => format!("{p} persons"),
+            (None, Some(fam)) => format!("{fam} families"),
+            (None, None) => String::new(),
+        };
+        let place = f.place.as_deref().unwrap_or(&f.zone);
+        parts.push(format!(
+            "{} {} {place}{} as of {} per {}",
+            figure,
+            match f.kind {
+                truce_model::records::FlowKind::Return => "returned to",
+                truce_model::records::FlowKind::Displacement => "displaced from",
+            },
+            f.since.map(|s| format!(" since {s}")).unwrap_or_default(),
+            when(f.date, f.span.as_ref()),
+            f.claimant
+        ));
+        out.lines.push(json!({"kind": f.kind, "zone": f.zone, "place": f.place, "persons": f.persons, "families": f.families, "since": f.since, "as_of": f.date, "when": when(f.date, f.span.as_ref()), "claimant": f.claimant, "evidence": format!("flow:{}", f.id)}));
+        out.keys.push(format!("flow:{}", f.id));
+        match f.kind {
+            truce_model::records::FlowKind::Return => out.returns = true,
+            truce_model::records::FlowKind::Displacement => out.displaced = true,
+        }
+        out.latest = out.latest.max(Some(f.date));
+    }
+    out.summary = parts.join("; ");
+    out
+}
+
 /// Handovers, withdrawals and milestone-like obligations: how far the steps on record
 /// went, against the deadline as in force on the date.
 fn progress(
@@ -756,11 +821,35 @@ fn progress(
 ) -> (Status, Value) {
     let ob = &o.obligation;
     let all = steps(input, o, as_of);
+    let flows = (ob.kind == ObligationKind::ReturnOfDisplaced).then(|| flows(input, as_of));
     let details = json!({
         "steps": all.iter().map(|s| json!({"date": s.date, "stage": s.stage, "evidence": s.key, "what": s.what})).collect::<Vec<_>>(),
         "original_last_day": o.original_deadline.as_ref().and_then(|d| d.last_day(input.agreement.tz())),
         "amended_by": o.applied.iter().map(|c| c.document.clone()).collect::<Vec<_>>(),
+        "flows": flows.as_ref().map(|f| &f.lines),
     });
+    // Returns and displacements counted by sources: with no step on record, they are
+    // what the line can say; never a completed return.
+    if all.is_empty()
+        && let Some(f) = flows.filter(|f| !f.lines.is_empty())
+    {
+        let (state, level) = match (f.returns, f.displaced) {
+            (true, true) => ("returns and displacement reported", Level::Minimal),
+            (true, false) => ("returns reported", Level::Minimal),
+            _ => ("displacement reported", Level::Unknown),
+        };
+        let status = Status::new(
+            level,
+            state,
+            format!(
+                "no step of the obligation is on record; sources count: {}",
+                f.summary
+            ),
+            f.keys,
+        )
+        .since(f.latest);
+        return (status, details);
+    }
     let overdue = last_day.is_some_and(|l| as_of > l);
     if let Some(done) = all.iter().find(|s| s.stage == Stage::Completed) {
         let late = last_day.is_some_and(|l| done.date > l);
@@ -1305,6 +1394,26 @@ fn presence(
             }
         }
     }
+    // A zone's latest standing post count above zero shows presence there.
+    let mut counts: BTreeMap<(&str, Option<&str>, bool), &truce_model::records::PostCount> =
+        BTreeMap::new();
+    for c in e
+        .post_counts
+        .iter()
+        .take_while(|c| c.date <= as_of)
+        .filter(|c| force.contains(&c.force) && c.count.is_some())
+    {
+        if let Some(z) = &c.zone {
+            counts.insert((z.as_str(), c.area.as_deref(), c.temporary), c);
+        }
+    }
+    for ((z, _, _), c) in counts {
+        if c.count.is_some_and(|n| n > 0) && o.obligation.zones.iter().any(|x| x == z) {
+            out.entry(z.to_owned())
+                .or_default()
+                .push(format!("post-count:{}", c.id));
+        }
+    }
     if let Some(s) = e
         .strengths
         .iter()
@@ -1392,7 +1501,39 @@ fn deployment(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Va
         .iter()
         .filter(|p| force.contains(&p.force) && post_open(p.opened, p.closed, as_of))
         .count();
+    // Posts reported as counts: the latest standing count of each zone and area, and
+    // every closure count, as the sources give them.
+    let mut standing: BTreeMap<
+        (Option<&str>, Option<&str>, bool),
+        &truce_model::records::PostCount,
+    > = BTreeMap::new();
+    let mut closures = Vec::new();
+    for c in e
+        .post_counts
+        .iter()
+        .take_while(|c| c.date <= as_of)
+        .filter(|c| force.contains(&c.force))
+    {
+        if c.count.is_some() {
+            standing.insert((c.zone.as_deref(), c.area.as_deref(), c.temporary), c);
+        }
+        if let Some(n) = c.closed {
+            closures.push(json!({"zone": c.zone, "area": c.area, "temporary": c.temporary, "closed": n, "when": when(c.date, c.span.as_ref()), "evidence": format!("post-count:{}", c.id)}));
+        }
+    }
+    let counted: Vec<Value> = standing
+        .values()
+        .map(|c| json!({"zone": c.zone, "area": c.area, "temporary": c.temporary, "count": c.count, "when": when(c.date, c.span.as_ref()), "evidence": format!("post-count:{}", c.id)}))
+        .collect();
+    for c in standing.values() {
+        let key = format!("post-count:{}", c.id);
+        if !evidence.contains(&key) {
+            evidence.push(key);
+        }
+    }
     let details = json!({
+        "posts_by_area": counted,
+        "posts_closed": closures,
         "caps": caps,
         "present_in": present,
         "missing_in": missing,
@@ -1744,6 +1885,26 @@ fn median(v: &VecDeque<u64>) -> Option<f64> {
 /// open days. A day without counts keeps the state the last counts gave for at most
 /// `carry_days` days; a closure's effect ends after its last day. Past either, the day
 /// is `unknown` until a count or another record says more.
+/// Utility cut-offs in force on `as_of` anywhere in the agreement's zones, as context
+/// for the corridor the area depends on: shown, never counted against the corridor's
+/// obligor (a cut-off says who reported it and whom the reporter blames).
+fn cutoffs(input: Inputs<'_>, as_of: Date) -> Value {
+    let all: Vec<_> = input
+        .evidence
+        .cutoffs
+        .iter()
+        .take_while(|c| c.from <= as_of)
+        .collect();
+    json!({
+        "in_force": all.iter().filter(|c| c.to.is_none_or(|t| as_of <= t)).map(|c| json!({
+            "utility": c.utility, "zone": c.zone, "from": c.from, "to": c.to, "time": c.time,
+            "places": c.places, "reported_by": c.reported_by, "blamed_on": c.blamed_on,
+            "evidence": format!("cutoff:{}", c.id),
+        })).collect::<Vec<_>>(),
+        "on_record": all.iter().map(|c| format!("cutoff:{}", c.id)).collect::<Vec<_>>(),
+    })
+}
+
 fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
     let ob = &o.obligation;
     let e = input.evidence;
@@ -1789,7 +1950,7 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
                 "no crossing counts or closures on record for the corridor (no evidence)".into(),
                 Vec::new(),
             ),
-            json!({"checkpoints": points}),
+            json!({"checkpoints": points, "utility_cutoffs": cutoffs(input, as_of)}),
         );
     };
     let cap = opts.baseline_days.max(1) as usize;
@@ -1893,6 +2054,12 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
         "checkpoints": points,
         "changes": runs.iter().map(|(d, t)| json!({"from": d, "state": t.as_str()})).collect::<Vec<_>>(),
         "last_days": series,
+        "closures_in_force": closures.iter().filter(|c| c.from <= as_of && c.to.is_none_or(|t| as_of <= t)).map(|c| json!({
+            "from": c.from, "to": c.to, "scope": c.scope, "declared_by": c.declared_by,
+            "blocked_by": c.blocked_by, "blocking_group": c.blocking_group, "time": c.time,
+            "cuts_off": c.cuts_off, "evidence": format!("closure:{}", c.id),
+        })).collect::<Vec<_>>(),
+        "utility_cutoffs": cutoffs(input, as_of),
     });
     let Some((since, now)) = runs.last().copied() else {
         return (
@@ -1974,9 +2141,7 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         .iter()
         .take_while(|c| c.date <= as_of)
         // A count of missing persons says nothing about who holds them.
-        .filter(|c| {
-            sides(&c.holder) && c.category != PersonCategory::Missing && c.group.is_none()
-        })
+        .filter(|c| sides(&c.holder) && c.category != PersonCategory::Missing && c.group.is_none())
         .collect();
     // A declaration that the exchange is complete, when one is on record.
     let declared = e
@@ -2018,14 +2183,13 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         .filter_map(|x| x.consideration.as_ref()?.minefield_maps.as_ref()?.mines)
         .map(u64::from)
         .sum();
-    let died_in_custody: BTreeMap<&str, u32> =
-        exchanges
-            .iter()
-            .filter(|x| x.died_in_custody > 0)
-            .fold(BTreeMap::new(), |mut m, x| {
-                *m.entry(x.from.as_str()).or_default() += x.died_in_custody;
-                m
-            });
+    let died_in_custody: BTreeMap<&str, u32> = exchanges
+        .iter()
+        .filter(|x| x.died_in_custody > 0)
+        .fold(BTreeMap::new(), |mut m, x| {
+            *m.entry(x.from.as_str()).or_default() += x.died_in_custody;
+            m
+        });
     // Remains found in search operations: not exchanges, counted apart.
     let recoveries: Vec<_> = e
         .recoveries

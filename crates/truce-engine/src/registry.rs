@@ -93,11 +93,7 @@ pub struct Reconciliation {
 
 /// Reconciles claims with the registry and exchanges, per holder and date. Holders are
 /// every side a claim names or the registry has holding someone.
-pub fn reconcile(
-    persons: &[Facts],
-    evidence: &Evidence,
-    dates: &[Date],
-) -> Vec<Reconciliation> {
+pub fn reconcile(persons: &[Facts], evidence: &Evidence, dates: &[Date]) -> Vec<Reconciliation> {
     let (claims, exchanges) = (&evidence.claims[..], &evidence.exchanges[..]);
     let mut holders: Vec<String> = claims
         .iter()
@@ -332,8 +328,7 @@ pub fn tallies(e: &Evidence, took_effect: Date, as_of: Date) -> Vec<TallyCheck> 
                     )
                 }
                 Measure::Held => {
-                    let held =
-                        still_held(e.claims.iter(), e.exchanges.iter(), side, t.date);
+                    let held = still_held(e.claims.iter(), e.exchanges.iter(), side, t.date);
                     let parts: Vec<&(u32, String)> = held
                         .per_category
                         .iter()

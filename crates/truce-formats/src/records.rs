@@ -96,6 +96,9 @@ pub fn read_value(
     let kind = take_type(no, &mut value, RecordKind::ALL, "record")
         .map(|k| RecordKind::parse(k).unwrap_or(RecordKind::Handover))?;
     partial_date(no, kind, &mut value)?;
+    if kind == RecordKind::ObservationPost {
+        post_at_place(no, &mut value, agreement)?;
+    }
     let record = match kind {
         RecordKind::Handover => Record::Handover(typed(no, value)?),
         RecordKind::Withdrawal => Record::Withdrawal(typed(no, value)?),
@@ -114,6 +117,9 @@ pub fn read_value(
         RecordKind::Group => Record::Group(typed(no, value)?),
         RecordKind::Tally => Record::Tally(typed(no, value)?),
         RecordKind::Recovery => Record::Recovery(typed(no, value)?),
+        RecordKind::PostCount => Record::PostCount(typed(no, value)?),
+        RecordKind::Cutoff => Record::Cutoff(typed(no, value)?),
+        RecordKind::Flow => Record::Flow(typed(no, value)?),
     };
     let problems = check(no, &record, agreement);
     if problems.is_empty() {
@@ -165,6 +171,48 @@ fn partial_date(no: u64, kind: RecordKind, value: &mut Value) -> Result<(), Vec<
         serde_json::to_value(span).unwrap_or(Value::Null),
     );
     Ok(())
+}
+
+/// Gives a post placed by name (`place`, no `lon`/`lat`) the gazetteer's point for it; an
+/// unknown or ambiguous name is refused.
+fn post_at_place(
+    no: u64,
+    value: &mut Value,
+    bundle: &AgreementBundle,
+) -> Result<(), Vec<LineProblem>> {
+    let Some(obj) = value.as_object_mut() else {
+        return Ok(());
+    };
+    let Some(Value::String(name)) = obj.get("place") else {
+        return Ok(());
+    };
+    if obj.contains_key("lon") || obj.contains_key("lat") {
+        return Ok(());
+    }
+    let found = bundle.gazetteer.find(name);
+    let point = match found.matches.as_slice() {
+        [] => Err(format!(
+            "the gazetteer knows no place `{name}`; give `lon` and `lat`"
+        )),
+        [one] => Ok((one.place.lon, one.place.lat)),
+        many => Err(format!(
+            "`{name}` names {} places ({}); give `lon` and `lat`",
+            many.len(),
+            many.iter()
+                .map(|m| m.place.display.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+    .map_err(|reason| vec![problem(no, "/place", reason)])?;
+    obj.insert("lon".into(), Value::from(point.0));
+    obj.insert("lat".into(), Value::from(point.1));
+    Ok(())
+}
+
+/// True for a local time of day written `HH:MM`.
+fn is_time_of_day(t: &str) -> bool {
+    t.parse::<jiff::civil::Time>().is_ok() && t.len() == 5
 }
 
 /// Whether the rule of an obligation of `kind` reads a milestone of `stage`: every rule
@@ -355,6 +403,21 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
         }
         Record::Closure(c) => {
             actor(&mut out, "/declared_by", &c.declared_by);
+            if let Some(b) = &c.blocked_by {
+                actor(&mut out, "/blocked_by", b);
+            }
+            if c.blocking_group
+                .as_deref()
+                .is_some_and(|g| g.trim().is_empty())
+            {
+                out.push(problem(no, "/blocking_group", "must describe the group"));
+            }
+            if c.time.as_deref().is_some_and(|t| !is_time_of_day(t)) {
+                out.push(problem(no, "/time", "must be a local time of day, HH:MM"));
+            }
+            for (i, p) in c.cuts_off.iter().enumerate() {
+                place(&mut out, &format!("/cuts_off/{i}"), p);
+            }
             match (&c.checkpoint, &c.zone) {
                 (None, None) => out.push(problem(no, "", "names neither `checkpoint` nor `zone`")),
                 (_, Some(z)) => zone(&mut out, "/zone", z, &zone_ids),
@@ -419,9 +482,15 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
             if let Some(c) = &e.consideration {
                 if let Some(m) = &c.minefield_maps {
                     for (i, d) in m.districts.iter().enumerate() {
-                        place(&mut out, &format!("/consideration/minefield_maps/districts/{i}"), d);
+                        place(
+                            &mut out,
+                            &format!("/consideration/minefield_maps/districts/{i}"),
+                            d,
+                        );
                     }
-                    if m.districts.is_empty() && m.area.as_deref().is_none_or(|a| a.trim().is_empty()) {
+                    if m.districts.is_empty()
+                        && m.area.as_deref().is_none_or(|a| a.trim().is_empty())
+                    {
                         out.push(problem(
                             no,
                             "/consideration/minefield_maps",
@@ -429,7 +498,9 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
                         ));
                     }
                 }
-                if c.minefield_maps.is_none() && c.terms.as_deref().is_none_or(|t| t.trim().is_empty()) {
+                if c.minefield_maps.is_none()
+                    && c.terms.as_deref().is_none_or(|t| t.trim().is_empty())
+                {
                     out.push(problem(
                         no,
                         "/consideration",
@@ -475,13 +546,21 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
         Record::Tally(t) => {
             actor(&mut out, "/claimant", &t.claimant);
             if t.counts.is_empty() {
-                out.push(problem(no, "/counts", "states no figure: give the total per side"));
+                out.push(problem(
+                    no,
+                    "/counts",
+                    "states no figure: give the total per side",
+                ));
             }
             for side in t.counts.keys() {
                 actor(&mut out, &format!("/counts/{side}"), side);
             }
             if t.since.is_some_and(|s| s > t.date) {
-                out.push(problem(no, "/since", "is after `date`, the day the total is stated as of"));
+                out.push(problem(
+                    no,
+                    "/since",
+                    "is after `date`, the day the total is stated as of",
+                ));
             }
             let fits = match t.measure {
                 Measure::Returned | Measure::Held => t.category != PersonCategory::Missing,
@@ -519,6 +598,92 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
             }
             if let Some(p) = &x.place {
                 place(&mut out, "/place", p);
+            }
+        }
+        Record::PostCount(x) => {
+            actor(&mut out, "/force", &x.force);
+            let deployed = a.obligations.iter().any(|o| {
+                o.kind == ObligationKind::Deployment
+                    && (o.obligors.contains(&x.force) || o.monitors.contains(&x.force))
+            }) || a.actor(&x.force).is_some_and(|f| {
+                f.roles
+                    .contains(&truce_model::words::Role::PeacekeepingForce)
+            });
+            if a.actor(&x.force).is_some() && !deployed {
+                out.push(problem(
+                    no,
+                    "/force",
+                    format!("`{}` is no peacekeeping force and no deployment obligation names it, so no rule would read its posts", x.force),
+                ));
+            }
+            if let Some(z) = &x.zone {
+                zone(&mut out, "/zone", z, &zone_ids);
+            }
+            if x.count.is_none() && x.closed.is_none() {
+                out.push(problem(
+                    no,
+                    "",
+                    "gives neither `count` (posts standing) nor `closed` (posts closed)",
+                ));
+            }
+        }
+        Record::Cutoff(x) => {
+            zone(&mut out, "/zone", &x.zone, &zone_ids);
+            if !a
+                .obligations
+                .iter()
+                .any(|o| o.kind == ObligationKind::Corridor)
+            {
+                out.push(problem(
+                    no,
+                    "",
+                    "no obligation of this agreement is a corridor, whose line shows cut-offs, so no rule would read this",
+                ));
+            }
+            actor(&mut out, "/reported_by", &x.reported_by);
+            for (i, b) in x.blamed_on.iter().enumerate() {
+                actor(&mut out, &format!("/blamed_on/{i}"), b);
+            }
+            for (i, p) in x.places.iter().enumerate() {
+                place(&mut out, &format!("/places/{i}"), p);
+            }
+            if x.to.is_some_and(|t| t < x.from) {
+                out.push(problem(no, "/to", "is before `from`"));
+            }
+            if x.time.as_deref().is_some_and(|t| !is_time_of_day(t)) {
+                out.push(problem(no, "/time", "must be a local time of day, HH:MM"));
+            }
+        }
+        Record::Flow(x) => {
+            zone(&mut out, "/zone", &x.zone, &zone_ids);
+            actor(&mut out, "/claimant", &x.claimant);
+            if let Some(p) = &x.place {
+                place(&mut out, "/place", p);
+            }
+            if x.persons.is_none() && x.families.is_none() {
+                out.push(problem(
+                    no,
+                    "",
+                    "counts nobody: give `persons`, `families` or both",
+                ));
+            }
+            if x.since.is_some_and(|s| s > x.date) {
+                out.push(problem(
+                    no,
+                    "/since",
+                    "is after `date`, the day the figure is stated as of",
+                ));
+            }
+            if !a
+                .obligations
+                .iter()
+                .any(|o| o.kind == ObligationKind::ReturnOfDisplaced)
+            {
+                out.push(problem(
+                    no,
+                    "",
+                    "no obligation of this agreement is about the return of displaced people, so no rule would read this",
+                ));
             }
         }
         Record::Notice(n) => {
@@ -620,7 +785,8 @@ pub type CsvRecords = (Vec<(u64, Record)>, Vec<LineProblem>);
 fn csv_number(kind: RecordKind, column: &str) -> bool {
     match column {
         "lon" | "lat" | "vehicles" | "cargo_t" | "count" | "observation_posts"
-        | "died_in_custody" | "remains" => true,
+        | "died_in_custody" | "remains" | "families" => true,
+        "closed" => kind == RecordKind::PostCount,
         "persons" => kind != RecordKind::Exchange,
         _ => false,
     }
@@ -628,8 +794,10 @@ fn csv_number(kind: RecordKind, column: &str) -> bool {
 
 /// Members read as `;`-separated lists from CSV cells.
 fn csv_list(kind: RecordKind, column: &str) -> bool {
-    matches!(column, "present_in" | "mediators" | "with")
-        || (column == "persons" && kind == RecordKind::Exchange)
+    matches!(
+        column,
+        "present_in" | "mediators" | "with" | "cuts_off" | "places" | "blamed_on"
+    ) || (column == "persons" && kind == RecordKind::Exchange)
 }
 
 fn csv_value(kind: RecordKind, column: &str, cell: &str) -> Result<Value, String> {

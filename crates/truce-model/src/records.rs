@@ -50,6 +50,37 @@ crate::words! {
         Tally = "tally",
         /// Remains found in a search-and-recovery operation: not an exchange.
         Recovery = "recovery",
+        /// Observation posts a force reports as a count for a zone or area, or the
+        /// number it closed.
+        PostCount = "post-count",
+        /// A utility (gas, electricity, internet, water) cut off from an area.
+        Cutoff = "cutoff",
+        /// People returning to or leaving a place, as a source counts them.
+        Flow = "flow",
+    }
+}
+
+crate::words! {
+    /// A utility an area depends on.
+    Utility {
+        /// Natural gas.
+        Gas = "gas",
+        /// Electricity.
+        Electricity = "electricity",
+        /// Internet and telephone lines.
+        Internet = "internet",
+        /// Water.
+        Water = "water",
+    }
+}
+
+crate::words! {
+    /// Which way people move.
+    FlowKind {
+        /// Displaced people returning home (or resettled where they lived).
+        Return = "return",
+        /// People leaving their homes.
+        Displacement = "displacement",
     }
 }
 
@@ -129,12 +160,17 @@ impl Span {
     /// Why `date` cannot be the last day of this span, if it cannot.
     pub fn check(&self, date: Date) -> Option<String> {
         let whole = match self.precision {
-            Precision::Day => return (self.from != date).then(|| "a day-precise date has no span; write the day in `date`".to_owned()),
-            Precision::Month => (self.from.day() == 1 && date == self.from.last_of_month()).then_some(()),
-            Precision::Year => (self.from.month() == 1
-                && self.from.day() == 1
-                && date == self.from.last_of_year())
-            .then_some(()),
+            Precision::Day => {
+                return (self.from != date)
+                    .then(|| "a day-precise date has no span; write the day in `date`".to_owned());
+            }
+            Precision::Month => {
+                (self.from.day() == 1 && date == self.from.last_of_month()).then_some(())
+            }
+            Precision::Year => {
+                (self.from.month() == 1 && self.from.day() == 1 && date == self.from.last_of_year())
+                    .then_some(())
+            }
             Precision::Range => (self.from < date).then_some(()),
         };
         whole.is_none().then(|| {
@@ -284,8 +320,7 @@ impl PersonCategory {
     /// living category is part of `detainees` (a source's "captives" or "prisoners"
     /// without a category), and each category is part of itself.
     pub fn within(self, wide: Self) -> bool {
-        self == wide
-            || (wide == Self::Detainees && !self.is_remains() && self != Self::Missing)
+        self == wide || (wide == Self::Detainees && !self.is_remains() && self != Self::Missing)
     }
 }
 
@@ -385,6 +420,10 @@ pub struct Post {
     pub name: String,
     /// The force manning it.
     pub force: String,
+    /// The place it stands at, when the source names a place rather than a point (a
+    /// command post in a town): the point is then the gazetteer's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
     /// Longitude, degrees.
     pub lon: f64,
     /// Latitude, degrees.
@@ -488,6 +527,127 @@ pub struct Closure {
     pub scope: ClosureScope,
     /// Who declared or reported it.
     pub declared_by: String,
+    /// Who blocks the way, when an actor does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<String>,
+    /// Who blocks the way, in words, when it is a group that is no actor of the
+    /// agreement ("people presenting themselves as environmental activists").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocking_group: Option<String>,
+    /// Local time of day it began (`HH:MM`, the agreement's time zone), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// Settlements it cuts off (gazetteer names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cuts_off: Vec<String>,
+    /// Public source.
+    pub source: String,
+    /// Free note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Observation posts a force reports as a number: standing on `date` in a zone (or an
+/// area of it the source names), or closed by `date`. The latest standing count of
+/// each (force, zone, area, kind of post) is the current one; a count of zero says
+/// every such post has closed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostCount {
+    /// Id.
+    pub id: String,
+    /// The force.
+    pub force: String,
+    /// Local date of the report.
+    pub date: Date,
+    /// See [`Transfer::span`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+    /// The zone the posts are in; none: the force's whole area.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// The part of the zone the source names ("northern sector"), in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    /// True for temporary posts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub temporary: bool,
+    /// Posts standing on the date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Posts closed by the date, as the source counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<u32>,
+    /// Public source.
+    pub source: String,
+    /// Free note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A utility cut off from an area, from a day to a day (inclusive) or still cut.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cutoff {
+    /// Id.
+    pub id: String,
+    /// What was cut.
+    pub utility: Utility,
+    /// First local day without it.
+    pub from: Date,
+    /// Last local day without it, when it was restored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Date>,
+    /// Local time of day it was cut (`HH:MM`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// The zone cut off.
+    pub zone: String,
+    /// Settlements named as cut off (gazetteer names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<String>,
+    /// Who reports it.
+    pub reported_by: String,
+    /// Whom the reporter blames (actors), if anyone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blamed_on: Vec<String>,
+    /// Public source.
+    pub source: String,
+    /// Free note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// People returning to or leaving a place, as a source counts them: a running total
+/// since `since` as of `date` (persons, families or both).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    /// Id.
+    pub id: String,
+    /// Return or displacement.
+    pub kind: FlowKind,
+    /// The day the figure is stated as of.
+    pub date: Date,
+    /// See [`Transfer::span`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+    /// The first day counted, when the source names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Date>,
+    /// Persons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persons: Option<u32>,
+    /// Families (households).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub families: Option<u32>,
+    /// The zone they returned to or left.
+    pub zone: String,
+    /// The settlement, when the source names one (a gazetteer name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Who counts them.
+    pub claimant: String,
     /// Public source.
     pub source: String,
     /// Free note.
@@ -870,6 +1030,12 @@ pub enum Record {
     Tally(Tally),
     /// See [`Recovery`].
     Recovery(Recovery),
+    /// See [`PostCount`].
+    PostCount(PostCount),
+    /// See [`Cutoff`].
+    Cutoff(Cutoff),
+    /// See [`Flow`].
+    Flow(Flow),
 }
 
 impl Record {
@@ -893,6 +1059,9 @@ impl Record {
             Self::Group(_) => RecordKind::Group,
             Self::Tally(_) => RecordKind::Tally,
             Self::Recovery(_) => RecordKind::Recovery,
+            Self::PostCount(_) => RecordKind::PostCount,
+            Self::Cutoff(_) => RecordKind::Cutoff,
+            Self::Flow(_) => RecordKind::Flow,
         }
     }
 
@@ -914,6 +1083,9 @@ impl Record {
             Self::Group(r) => &r.id,
             Self::Tally(r) => &r.id,
             Self::Recovery(r) => &r.id,
+            Self::PostCount(r) => &r.id,
+            Self::Cutoff(r) => &r.id,
+            Self::Flow(r) => &r.id,
         }
     }
 
@@ -940,6 +1112,9 @@ impl Record {
             Self::Group(r) => Some(r.date),
             Self::Tally(r) => Some(r.date),
             Self::Recovery(r) => Some(r.date),
+            Self::PostCount(r) => Some(r.date),
+            Self::Cutoff(r) => Some(r.from),
+            Self::Flow(r) => Some(r.date),
         }
     }
 
@@ -956,7 +1131,10 @@ impl Record {
             Self::Group(r) => r.span.as_ref(),
             Self::Tally(r) => r.span.as_ref(),
             Self::Recovery(r) => r.span.as_ref(),
-            Self::ObservationPost(_)
+            Self::PostCount(r) => r.span.as_ref(),
+            Self::Flow(r) => r.span.as_ref(),
+            Self::Cutoff(_)
+            | Self::ObservationPost(_)
             | Self::Checkpoint(_)
             | Self::Crossing(_)
             | Self::Closure(_)
@@ -992,6 +1170,9 @@ impl Record {
             Self::Group(r) => &r.source,
             Self::Tally(r) => &r.source,
             Self::Recovery(r) => &r.source,
+            Self::PostCount(r) => &r.source,
+            Self::Cutoff(r) => &r.source,
+            Self::Flow(r) => &r.source,
         }
     }
 
@@ -1106,6 +1287,53 @@ impl Record {
                     counts.join(", ")
                 )
             }
+            Self::PostCount(r) => format!(
+                "{}: {}{}{} {}posts in {}{}",
+                r.force,
+                r.count.map(|n| n.to_string()).unwrap_or_default(),
+                if r.count.is_some() && r.closed.is_some() {
+                    ", "
+                } else {
+                    ""
+                },
+                r.closed.map(|n| format!("{n} closed")).unwrap_or_default(),
+                if r.temporary { "temporary " } else { "" },
+                r.zone.as_deref().unwrap_or("its area"),
+                r.area
+                    .as_ref()
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default()
+            ),
+            Self::Cutoff(r) => format!(
+                "{} cut off from {} from {}{} (reported by {}{})",
+                r.utility,
+                r.zone,
+                r.from,
+                r.to.map(|t| format!(" to {t}")).unwrap_or_default(),
+                r.reported_by,
+                if r.blamed_on.is_empty() {
+                    String::new()
+                } else {
+                    format!(", who blames {}", r.blamed_on.join(", "))
+                }
+            ),
+            Self::Flow(r) => format!(
+                "{} {}: {}{}{} per {}",
+                r.kind,
+                r.place.as_deref().unwrap_or(&r.zone),
+                r.persons
+                    .map(|n| format!("{n} persons"))
+                    .unwrap_or_default(),
+                if r.persons.is_some() && r.families.is_some() {
+                    ", "
+                } else {
+                    ""
+                },
+                r.families
+                    .map(|n| format!("{n} families"))
+                    .unwrap_or_default(),
+                r.claimant
+            ),
             Self::Recovery(r) => format!(
                 "remains of {} of {} found by {}{}",
                 r.remains,
@@ -1155,6 +1383,15 @@ pub fn repeats(new: &Record, old: &Record) -> Option<&'static str> {
             Record::Recovery(x) => (format!("{} {}", x.by, x.side), x.remains.to_string()),
             Record::Strength(x) => (x.force.clone(), format!("{:?}", x.figures)),
             Record::Milestone(m) => (m.obligation.clone(), m.stage.to_string()),
+            Record::PostCount(x) => (
+                format!("{} {:?} {:?} {}", x.force, x.zone, x.area, x.temporary),
+                format!("{:?} {:?}", x.count, x.closed),
+            ),
+            Record::Cutoff(x) => (format!("{} {}", x.utility, x.zone), format!("{:?}", x.to)),
+            Record::Flow(x) => (
+                format!("{} {} {:?} {}", x.kind, x.zone, x.place, x.claimant),
+                format!("{:?} {:?}", x.persons, x.families),
+            ),
             _ => return None,
         })
     };
@@ -1205,6 +1442,12 @@ pub struct Evidence {
     pub tallies: Vec<Tally>,
     /// Remains found in search operations.
     pub recoveries: Vec<Recovery>,
+    /// Posts reported as counts.
+    pub post_counts: Vec<PostCount>,
+    /// Utility cut-offs.
+    pub cutoffs: Vec<Cutoff>,
+    /// Returns and displacements.
+    pub flows: Vec<Flow>,
 }
 
 impl Evidence {
@@ -1229,6 +1472,9 @@ impl Evidence {
                 Record::Group(x) => e.groups.push(x),
                 Record::Tally(x) => e.tallies.push(x),
                 Record::Recovery(x) => e.recoveries.push(x),
+                Record::PostCount(x) => e.post_counts.push(x),
+                Record::Cutoff(x) => e.cutoffs.push(x),
+                Record::Flow(x) => e.flows.push(x),
             }
         }
         e.handovers
@@ -1263,6 +1509,12 @@ impl Evidence {
             .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
         e.recoveries
             .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        e.post_counts
+            .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        e.cutoffs
+            .sort_by(|a, b| (a.from, &a.id).cmp(&(b.from, &b.id)));
+        e.flows
+            .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
         e
     }
 
@@ -1296,6 +1548,9 @@ impl Evidence {
             + self.groups.len()
             + self.tallies.len()
             + self.recoveries.len()
+            + self.post_counts.len()
+            + self.cutoffs.len()
+            + self.flows.len()
     }
 
     /// True when there is no record.

@@ -304,7 +304,9 @@ impl Store {
                 warnings.push(LineProblem {
                     line: no,
                     pointer: "/id".into(),
-                    reason: format!("likely repeats `{key}` ({why}); stored, check before it is counted twice"),
+                    reason: format!(
+                        "likely repeats `{key}` ({why}); stored, check before it is counted twice"
+                    ),
                 });
             }
             items.push((r, format!("{name}:{no}")));

@@ -2378,7 +2378,7 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
             level,
             "in progress",
             format!(
-                "{}; {outstanding_living} living person(s) still claimed held ({:.0}% of the living returned){}",
+                "{}; {outstanding_living} living person(s) still claimed held ({:.0}% of the living returned){}{notes}",
                 returned_words(exchanges.len()),
                 share * 100.0,
                 if outstanding_remains > 0 {

@@ -35,6 +35,7 @@ mod pages;
 mod registry;
 mod search;
 mod submit;
+mod transcription;
 
 #[tokio::test]
 async fn a_new_database_is_migrated_and_in_wal_mode() {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use truce_model::agreement::{Agreement, ObligationView};
 use truce_model::period::local_date;
-use truce_model::records::{ClosureScope, Evidence, Measure, PersonCategory, Stage, when};
+use truce_model::records::{ClosureScope, Evidence, PersonCategory, Stage, when};
 use truce_model::words::{Limit, ObligationKind, Role};
 
 truce_model::words! {
@@ -525,7 +525,7 @@ fn line(input: Inputs<'_>, all: &[ObligationView], o: &ObligationView, as_of: Da
             Value::Null,
         )
     } else if let Some(end) = ending(input, ob, as_of) {
-        ended(input, all, o, &end)
+        ended(input, all, o, &end, as_of)
     } else {
         rule(input, o, as_of, last_day)
     };
@@ -628,6 +628,7 @@ fn ended(
     all: &[ObligationView],
     o: &ObligationView,
     end: &End,
+    as_of: Date,
 ) -> (Status, Value) {
     let last = end.date.yesterday().unwrap_or(end.date);
     let last_day = deadline_last_day(input, all, o, last);
@@ -654,9 +655,16 @@ fn ended(
     )
     .since(Some(end.date))
     .basis(Basis::Ended);
+    // What the records say after the end (a force gone, a corridor emptied): history,
+    // shown and never a breach of an obligation that no longer binds.
+    let after = (as_of > end.date).then(|| {
+        let (now, now_details) = rule(input, o, as_of, deadline_last_day(input, all, o, as_of));
+        json!({"date": as_of, "status": now, "details": now_details})
+    });
     let details = json!({
         "ended": {"date": end.date, "how": end.how, "evidence": end.key},
         "before_end": {"date": last, "status": before, "details": before_details},
+        "after_end": after,
     });
     (status, details)
 }
@@ -2206,7 +2214,7 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
     let stated = crate::registry::latest_per_claimant(
         crate::registry::tallies(e, took_effect, as_of)
             .into_iter()
-            .filter(|t| t.measure != Measure::Missing && sides(&t.side)),
+            .filter(|t| sides(&t.side)),
     );
     let differing = stated
         .iter()

@@ -86,9 +86,6 @@ pub struct Reconciliation {
     /// The largest claim less what the registry has held: persons claimed but not on
     /// record (negative when the registry holds more than anyone claims).
     pub unaccounted: Option<i64>,
-    /// Totals still held that sources state for this side (`tally` records, the latest of
-    /// each claimant), each beside Truce's own figure; never added to anything.
-    pub stated: Vec<TallyCheck>,
 }
 
 /// Reconciles claims with the registry and exchanges, per holder and date. Holders are
@@ -177,11 +174,6 @@ pub fn reconcile(persons: &[Facts], evidence: &Evidence, dates: &[Date]) -> Vec<
                 remains_in_exchanges,
                 still_held: held.living,
                 remains_still_held: held.remains,
-                stated: latest_per_claimant(
-                    tallies(evidence, date, date)
-                        .into_iter()
-                        .filter(|t| t.measure == Measure::Held && t.side == *holder),
-                ),
             });
         }
     }
@@ -297,14 +289,14 @@ pub struct TallyCheck {
 
 /// Every stated total dated on or before `as_of`, one line per side, each with Truce's
 /// own figure: returns summed from exchanges to that side since the first day counted
-/// (`took_effect` when the source names none), still held as [`still_held`] computes it,
-/// remains recovered from `recovery` records.
+/// (`took_effect` when the source names none) and remains recovered from `recovery`
+/// records; the missing beside no figure of Truce's.
 pub fn tallies(e: &Evidence, took_effect: Date, as_of: Date) -> Vec<TallyCheck> {
     let mut out = Vec::new();
     for t in e.tallies.iter().take_while(|t| t.date <= as_of) {
         let since = t.since.or(match t.measure {
             Measure::Returned | Measure::Recovered => Some(took_effect),
-            Measure::Held | Measure::Missing => None,
+            Measure::Missing => None,
         });
         let within = |d: Date| since.is_none_or(|s| s <= d) && d <= t.date;
         for (side, stated) in &t.counts {
@@ -325,19 +317,6 @@ pub fn tallies(e: &Evidence, took_effect: Date, as_of: Date) -> Vec<TallyCheck> 
                     (
                         Some(n),
                         xs.iter().map(|x| format!("exchange:{}", x.id)).collect(),
-                    )
-                }
-                Measure::Held => {
-                    let held = still_held(e.claims.iter(), e.exchanges.iter(), side, t.date);
-                    let parts: Vec<&(u32, String)> = held
-                        .per_category
-                        .iter()
-                        .filter(|(c, _)| c.within(t.category))
-                        .map(|(_, v)| v)
-                        .collect();
-                    (
-                        (!parts.is_empty()).then(|| parts.iter().map(|v| v.0).sum()),
-                        parts.iter().map(|v| v.1.clone()).collect(),
                     )
                 }
                 Measure::Recovered => {

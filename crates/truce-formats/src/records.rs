@@ -563,7 +563,7 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
                 ));
             }
             let fits = match t.measure {
-                Measure::Returned | Measure::Held => t.category != PersonCategory::Missing,
+                Measure::Returned => t.category != PersonCategory::Missing,
                 Measure::Missing => t.category == PersonCategory::Missing,
                 Measure::Recovered => t.category == PersonCategory::Bodies,
             };
@@ -576,13 +576,6 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
                         Measure::Recovered => "remains recovered take `category: bodies`",
                         _ => "the missing are counted with `measure: missing`",
                     },
-                ));
-            }
-            if t.measure == Measure::Held && t.since.is_some() {
-                out.push(problem(
-                    no,
-                    "/since",
-                    "a total still held is a figure on `date`, not since a day",
                 ));
             }
         }

@@ -45,8 +45,8 @@ crate::words! {
         /// Persons claimed together (captured on one date at one place), which claims
         /// and releases refer to.
         Group = "group",
-        /// A running total a source states (returned since a date, still held,
-        /// missing, recovered), kept beside Truce's own sum and never added to it.
+        /// A running total a source states (returned since a date, missing, recovered),
+        /// kept beside Truce's own sum and never added to it.
         Tally = "tally",
         /// Remains found in a search-and-recovery operation: not an exchange.
         Recovery = "recovery",
@@ -209,8 +209,6 @@ crate::words! {
     Measure {
         /// Persons (or remains) returned to each side since a date.
         Returned = "returned",
-        /// Persons each side is said to hold.
-        Held = "held",
         /// Persons of each side missing.
         Missing = "missing",
         /// Remains of each side's dead recovered in search operations since a date.
@@ -809,8 +807,9 @@ pub struct Group {
 }
 
 /// A running total as a source states it: `counts` per side (the receiving side for
-/// `returned`, the holder for `held`, the side whose persons they are for `missing` and
-/// `recovered`), as of `date`, since `since`. Shown beside Truce's own sum, never added.
+/// `returned`, the side whose persons they are for `missing` and `recovered`), as of
+/// `date`, since `since`. Shown beside Truce's own sum, never added. (How many a side
+/// holds is a `detention-claim`, which the rules already weigh.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tally {

@@ -114,9 +114,14 @@ async fn the_transcription_corpus_imports_whole_and_its_figures_are_what_the_fil
             line("t-tally-am-2021-05-05", "az"),
             (15, Some(16), Some(-1))
         );
-        // The missing are stated beside nothing: Truce keeps no count of its own, so
-        // they are not in the exchange line at all, and never in a sum.
-        assert!(lines.iter().all(|l| !l.0.contains("missing")), "{lines:?}");
+        // The missing are shown as stated, beside nothing: Truce keeps no count of its
+        // own, so there is no difference to give, and they are in no sum.
+        let missing: Vec<_> = lines.iter().filter(|l| l.0.contains("missing")).collect();
+        assert_eq!(missing.len(), 2, "the latest of each side: {lines:?}");
+        assert!(
+            missing.iter().all(|l| l.3.is_none() && l.4.is_none()),
+            "{missing:?}"
+        );
         let reason = &c
             .line("exchange-detainees-remains")
             .expect("line")
@@ -310,6 +315,63 @@ async fn a_demo_fact_transcribed_again_under_a_new_id_is_stored_with_a_warning_n
         assert!(warned[1].1.contains("source page"), "{warned:?}");
         assert_eq!(warned[2].0, 4);
         assert!(warned[2].1.contains("`tally:a`"), "{warned:?}");
+        guard.done(store).await;
+    }
+}
+
+/// Every `kind:id` string anywhere in a JSON value.
+fn cited(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::String(s) if s.contains(':') => {
+            out.insert(s.clone());
+        }
+        Value::Array(a) => a.iter().for_each(|x| cited(x, out)),
+        Value::Object(o) => o.values().for_each(|x| cited(x, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn no_record_of_the_demo_or_the_corpus_is_accepted_and_then_ignored() {
+    let text = std::fs::read_to_string(root().join(CORPUS)).expect("corpus");
+    for (guard, store) in fresh_all().await {
+        let b = nk2020();
+        store.load_agreement(&b).await.expect("load");
+        let now: jiff::Timestamp = "2024-12-31T12:00:00Z".parse().expect("instant");
+        demo(&store, &b, now).await;
+        store
+            .import_records(&b, CORPUS, &text, None, now)
+            .await
+            .expect("import");
+        let (records, e) = store.evidence(&b).await.expect("evidence");
+        // On the day each record is about (and on its last day for one with an end),
+        // some line of the scorecard or the registry's reconciliation cites it.
+        let mut uncited = Vec::new();
+        for r in &records {
+            let key = r.record.key();
+            let mut days: Vec<Date> = r.record.date().into_iter().collect();
+            if let truce_model::records::Record::Cutoff(c) = &r.record {
+                days.extend(c.to);
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for day in days {
+                let c = card(&store, &b, day).await;
+                for l in &c.lines {
+                    seen.extend(l.status.evidence.iter().cloned());
+                    cited(&l.details, &mut seen);
+                }
+                let rows = truce_engine::registry::reconcile(&[], &e, &[day]);
+                cited(&serde_json::to_value(&rows).expect("json"), &mut seen);
+            }
+            if !seen.contains(&key) {
+                uncited.push(format!("{key} ({})", r.origin));
+            }
+        }
+        assert!(
+            uncited.is_empty(),
+            "accepted and never cited:\n{}",
+            uncited.join("\n")
+        );
         guard.done(store).await;
     }
 }

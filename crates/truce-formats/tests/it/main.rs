@@ -3,6 +3,7 @@
 mod acled;
 mod csv;
 mod jsonl;
+mod records;
 mod ucdp;
 
 pub use truce_testkit::*;

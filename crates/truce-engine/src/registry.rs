@@ -352,6 +352,19 @@ pub fn tallies(e: &Evidence, took_effect: Date, as_of: Date) -> Vec<TallyCheck> 
     out
 }
 
+/// The running totals sources state about an agreement's persons, as of `as_of`: the
+/// latest of each claimant for each measure, category and side, each beside Truce's own
+/// figure (returns and recoveries counted from the agreement's entry into force when the
+/// source names no first day).
+pub fn stated_totals(
+    agreement: &truce_model::Agreement,
+    e: &Evidence,
+    as_of: Date,
+) -> Vec<TallyCheck> {
+    let took_effect = truce_model::period::local_date(agreement.effective, agreement.tz());
+    latest_per_claimant(tallies(e, took_effect, as_of).into_iter())
+}
+
 /// Of the lines given (dated in order), the latest of each claimant for each measure,
 /// category and side.
 pub fn latest_per_claimant(lines: impl Iterator<Item = TallyCheck>) -> Vec<TallyCheck> {

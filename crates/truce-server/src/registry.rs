@@ -104,8 +104,15 @@ pub(crate) async fn claims(
     }
     dates.sort();
     dates.dedup();
-    let rows = truce_engine::registry::reconcile(&facts, &e, &dates);
-    Ok(Json(json!({"reconciliation": rows})))
+    let rows = truce_engine::registry::reconcile(&facts, e, &dates);
+    // The totals sources state, as of the last date asked about (or the last on record).
+    let stated = dates
+        .last()
+        .map(|d| truce_engine::registry::stated_totals(&b.agreement, e, *d))
+        .unwrap_or_default();
+    Ok(Json(
+        json!({"reconciliation": rows, "stated_totals": stated}),
+    ))
 }
 
 /// Every person the asker may see in full; refused for roles that see aggregates only.

@@ -311,6 +311,22 @@ impl Store {
             }
         }
         short_table(&tables, expect_rows, 0)?;
+        // A dump cut between two tables has whole tables only: the header's list of
+        // tables says what else it should have held.
+        let missing: Vec<&str> = header["tables"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|t| !tables.iter().any(|(name, _, _)| name == t))
+            .collect();
+        if !missing.is_empty() {
+            return Err(StoreError::Refused(format!(
+                "the dump breaks off: its header lists {} table(s) it does not hold ({})",
+                missing.len(),
+                missing.join(", ")
+            )));
+        }
         let mut kinds = Vec::new();
         for (name, columns, _) in &tables {
             let declared = self.column_kinds(name).await?;

@@ -246,10 +246,22 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
                 &evidence,
                 &dates,
             );
+            let stated = dates
+                .last()
+                .map(|d| truce_engine::registry::stated_totals(&b.agreement, &evidence, *d))
+                .unwrap_or_default();
             if json {
                 out(&format!("{}\n", serde_json::to_string_pretty(&rows)?))
             } else {
-                out(&crate::render::reconciliation_table(&rows))
+                out(&crate::render::reconciliation_table(&rows))?;
+                if stated.is_empty() {
+                    Ok(())
+                } else {
+                    out(&format!(
+                        "\nTotals the sources state (never added to Truce's figures):\n{}",
+                        crate::render::stated_totals_table(&stated)
+                    ))
+                }
             }
         }
     }

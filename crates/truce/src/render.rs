@@ -552,3 +552,38 @@ pub fn reconciliation_table(rows: &[truce_engine::registry::Reconciliation]) -> 
         &body,
     )
 }
+
+/// Running totals sources state, each beside Truce's own figure and the difference.
+pub fn stated_totals_table(lines: &[truce_engine::registry::TallyCheck]) -> String {
+    let body: Vec<Vec<String>> = lines
+        .iter()
+        .map(|t| {
+            vec![
+                t.when.clone(),
+                t.claimant.clone(),
+                format!("{} {}", t.category, t.measure),
+                t.side.clone(),
+                t.since.map_or_else(|| "—".into(), |d| d.to_string()),
+                format!("{}{}", if t.at_least { "≥" } else { "" }, t.stated),
+                t.own.map_or_else(|| "—".into(), |n| n.to_string()),
+                t.difference
+                    .map_or_else(|| "—".into(), |d| format!("{d:+}")),
+                t.evidence.clone(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "as of",
+            "stated by",
+            "what",
+            "side",
+            "since",
+            "stated",
+            "Truce's records",
+            "difference",
+            "record",
+        ],
+        &body,
+    )
+}

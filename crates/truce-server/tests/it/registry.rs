@@ -283,3 +283,100 @@ async fn protection_officers_import_through_the_api_and_others_may_not() {
         guard.done(store).await;
     }
 }
+
+/// Sends evidence lines to `POST …/records` with the given headers.
+async fn send_records(
+    s: &AppState,
+    headers: &[(&str, &str)],
+    content_type: &str,
+    body: &'static str,
+) -> (StatusCode, serde_json::Value) {
+    let mut req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/agreements/nk-2020/records");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .expect("request");
+    let r = router(s.clone()).oneshot(req).await.expect("response");
+    let status = r.status();
+    let bytes = axum::body::to_bytes(r.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn analysts_import_evidence_through_the_api_with_refusals_and_repeat_warnings_named() {
+    for (guard, store, s) in states().await {
+        let now = "2026-11-28T00:00:00Z";
+        store
+            .add_user("analyst", "A", UserRole::Analyst, None, PASSWORD, now)
+            .await
+            .expect("user");
+        let lines = concat!(
+            // A stated total, dated to the month only.
+            r#"{"type":"tally","id":"az-2021-11","date":"2021-11","claimant":"az","measure":"returned","category":"detainees","since":"2020-12-22","counts":{"am":105,"az":17},"source":"https://example.org/t"}"#,
+            "\n",
+            // The demo's exchange of 14 December 2020 again under another id.
+            r#"{"type":"exchange","id":"again","date":"2020-12-14","from":"az","to":"am","counts":{"detainees":44},"source":"https://example.org/x"}"#,
+            "\n",
+            // A release by someone no exchange rule counts.
+            r#"{"type":"exchange","id":"turkey","date":"2021-01-01","from":"tr","to":"am","counts":{"pows":1},"source":"https://example.org/y"}"#,
+            "\n",
+        );
+        // Not logged in: 401; a monitor may not: 403.
+        let (status, _) = send_records(&s, &[], "application/x-ndjson", lines).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let bearer = crate::monitor_bearer(&store).await;
+        let (status, _) = send_records(
+            &s,
+            &[("authorization", bearer.as_str())],
+            "application/x-ndjson",
+            lines,
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (cookie, csrf) = log_in(&s, "analyst").await;
+        let auth = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
+        let (status, v) = send_records(&s, &auth, "text/plain", lines).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{v}");
+        let (status, v) = send_records(&s, &auth, "application/x-ndjson", lines).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        let import = &v["import"];
+        assert_eq!(import["counts"]["added"], 2, "{v}");
+        assert_eq!(import["rejects"][0]["line"], 3);
+        assert_eq!(import["rejects"][0]["pointer"], "/from");
+        assert_eq!(import["warnings"][0]["line"], 2);
+        assert!(
+            import["warnings"][0]["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("`exchange:2020-12-14-to-am`")),
+            "{v}"
+        );
+        // The stated total is served beside the records' own figure, never in it.
+        let (status, _, v) = call(
+            &s,
+            "GET",
+            "/api/v1/agreements/nk-2020/registry/claims?on=2021-12-31",
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        let stated = v["stated_totals"].as_array().expect("stated totals");
+        let am = stated
+            .iter()
+            .find(|t| t["side"] == "am")
+            .expect("the total for Armenia");
+        assert_eq!(am["stated"], 105);
+        assert_eq!(am["when"], "during November 2021");
+        // To Armenia from 22 December 2020 to 30 November 2021 in the demo: 5 + 15 + 15.
+        assert_eq!(am["own"], 35);
+        assert_eq!(am["difference"], 70);
+        guard.done(store).await;
+    }
+}

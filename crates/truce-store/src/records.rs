@@ -89,7 +89,16 @@ impl Store {
                     }
                     None => {
                         counts.added += 1;
-                        1
+                        // A record retracted earlier comes back as its next version.
+                        let last: Option<i64> = sqlx::query_scalar(
+                            "SELECT MAX(version) FROM records WHERE agreement_id = $1 AND kind = $2 AND id = $3",
+                        )
+                        .bind(agreement)
+                        .bind(kind)
+                        .bind(r.id())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        last.unwrap_or(0) + 1
                     }
                 };
                 sqlx::query(
@@ -124,6 +133,46 @@ impl Store {
             }
             tx.commit().await?;
             Ok(counts)
+        })
+    }
+
+    /// Retracts a record (`kind:id`): it stops being current, so no rule reads it, and
+    /// its versions stay, with the reason in the audit log. Importing it again brings it
+    /// back as its next version. False when no such record is current.
+    pub async fn retract_record(
+        &self,
+        agreement: &str,
+        kind: RecordKind,
+        id: &str,
+        reason: &str,
+    ) -> Result<bool> {
+        let target = format!("record:{agreement}/{kind}/{id}");
+        on_pool!(self, pool, DB, {
+            let mut tx = pool.begin().await?;
+            tx.lock_chain().await?;
+            let before = tx.state(&target).await?;
+            let done = sqlx::query(
+                "UPDATE records SET superseded = 1 WHERE agreement_id = $1 AND kind = $2 AND id = $3 AND superseded = 0",
+            )
+            .bind(agreement)
+            .bind(kind.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Ok(false);
+            }
+            tx.append(
+                self.audit_key(),
+                &self.actor,
+                Note::new("record.retract", target)
+                    .before(before)
+                    .detail(serde_json::json!({"reason": reason})),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

@@ -23,6 +23,20 @@ pub enum EvidenceCmd {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Retract a record (one stored twice, or in error): no rule reads it any more; its
+    /// versions and the reason stay in the audit log. Importing it again brings it back.
+    Retract {
+        /// The record, as `kind:id` (`exchange:2020-12-14-to-am`).
+        record: String,
+        /// Why, for the audit log.
+        #[arg(long)]
+        reason: String,
+        /// Agreement.
+        #[arg(long, default_value = "nk-2020")]
+        agreement: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// List the current evidence records.
     List {
         /// Only records of this type (handover, strength, crossing, …).
@@ -92,6 +106,29 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
                 refused += r.rejects.len();
             }
             crate::refused_lines(refused)
+        }
+        EvidenceCmd::Retract {
+            record,
+            reason,
+            agreement,
+            data,
+        } => {
+            let (kind, id) = record.split_once(':').ok_or_else(|| {
+                BadInput(format!(
+                    "`{record}` is not `kind:id` (as `truce evidence list --json` and the scorecard cite records)"
+                ))
+            })?;
+            let kind = record_kind(Some(kind.to_owned()))?.unwrap_or(RecordKind::Exchange);
+            if reason.trim().is_empty() {
+                return Err(BadInput("--reason must say why".into()).into());
+            }
+            let store = open(&data).await?;
+            stored(&store, &agreement).await?;
+            if store.retract_record(&agreement, kind, id, &reason).await? {
+                out(&format!("retracted {record}\n"))
+            } else {
+                Err(NotFound.into())
+            }
         }
         EvidenceCmd::List {
             kind,

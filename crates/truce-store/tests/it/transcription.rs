@@ -9,6 +9,7 @@ use jiff::civil::{Date, date};
 use serde_json::Value;
 use truce_engine::compliance::{Inputs, Options, Scorecard, ViolationIndex, evaluate};
 use truce_model::AgreementBundle;
+use truce_model::records::RecordKind;
 use truce_store::Store;
 
 const CORPUS: &str = "agreements/nk-2020/transcription/public-sources-2020-2024.jsonl";
@@ -315,6 +316,45 @@ async fn a_demo_fact_transcribed_again_under_a_new_id_is_stored_with_a_warning_n
         assert!(warned[1].1.contains("source page"), "{warned:?}");
         assert_eq!(warned[2].0, 4);
         assert!(warned[2].1.contains("`tally:a`"), "{warned:?}");
+        // The repeat is retracted: no rule reads it, the log says why, and importing it
+        // again brings it back as its next version.
+        let current = |records: &[truce_store::records::StoredRecord]| {
+            records
+                .iter()
+                .filter(|r| r.record.id() == "swap-44")
+                .map(|r| r.version)
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            store
+                .retract_record(
+                    "nk-2020",
+                    RecordKind::Exchange,
+                    "swap-44",
+                    "repeats 2020-12-14-to-am"
+                )
+                .await
+                .expect("retract")
+        );
+        assert!(
+            !store
+                .retract_record("nk-2020", RecordKind::Exchange, "swap-44", "again")
+                .await
+                .expect("retract"),
+            "nothing current to retract"
+        );
+        let (records, e) = store.evidence(&b).await.expect("evidence");
+        assert!(current(&records).is_empty());
+        assert!(e.exchanges.iter().all(|x| x.id != "swap-44"));
+        assert!(store.audit_verify(None).await.expect("verify").is_intact());
+        let r = store
+            .import_records(&b, "again.jsonl", text, None, now)
+            .await
+            .expect("import");
+        assert_eq!((r.counts.added, r.counts.unchanged), (1, 4));
+        let (records, _) = store.evidence(&b).await.expect("evidence");
+        assert_eq!(current(&records), [2]);
+        assert!(store.audit_verify(None).await.expect("verify").is_intact());
         guard.done(store).await;
     }
 }

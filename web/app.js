@@ -1053,6 +1053,18 @@ async function loadRegistry() {
         el("td", {}, r.claimed.map((c) => `${actorName(c.claimant)}: ${c.at_least ? "≥" : ""}${c.count}`).join(", ") || "—"),
         el("td", {}, r.registered_held), el("td", {}, r.acknowledged), el("td", {}, r.returned),
         el("td", {}, r.returned_in_exchanges), el("td", {}, r.unaccounted ?? "—"))));
+    const stated = rec.stated_totals || [];
+    $("registry-stated-box").hidden = !stated.length;
+    const what = (t) => t.measure === "missing"
+      ? `missing of ${actorName(t.side)}`
+      : `${t.category === "bodies" ? "remains" : t.category} ${t.measure} to ${actorName(t.side)}${t.since ? ` since ${t.since}` : ""}`;
+    $("registry-stated").replaceChildren(
+      el("tr", {}, ...["stated by, as of", "what", "stated", "records", "difference"].map((x) => el("th", {}, x))),
+      ...stated.map((t) => el("tr", { "data-tally": t.evidence },
+        el("td", {}, `${actorName(t.claimant)}, ${t.when}`), el("td", {}, what(t)),
+        el("td", {}, `${t.at_least ? "≥" : ""}${t.stated}`),
+        el("td", {}, t.own ?? "no count of Truce's own"),
+        el("td", {}, t.difference == null ? "—" : (t.difference > 0 ? `+${t.difference}` : `${t.difference}`)))));
     $("registry-counts").replaceChildren(
       el("tr", {}, ...["side", "category", "status", "persons"].map((x) => el("th", {}, x))),
       ...sum.counts.map((c) => el("tr", {}, el("td", {}, actorName(c.side)), el("td", {}, c.category), el("td", {}, c.status || "no status yet"), el("td", {}, c.count))));

@@ -35,6 +35,8 @@ truce(["import", join(root, "web/tests/fixtures/incidents.csv")]);
 // The fixture's Aghdam shelling (the built-in record's incidents are other years).
 const aghdam = JSON.parse(truce(["incidents", "list", "--party", "am", "--from", "2021-05-01", "--to", "2021-06-30", "--json"]))[0].id;
 truce(["incidents", "verify", aghdam, "--status", "confirmed", "--reason", "seen by OP 3", "--analyst", "analyst"]);
+// A year of public reporting transcribed as evidence: stated totals, groups, posts by count.
+truce(["evidence", "import", join(root, "agreements/nk-2020/transcription/public-sources-2020-2024.jsonl")]);
 const ANALYST_PASSWORD = "analyst password for the browser test";
 truce(["user", "add", "ana", "--role", "analyst", "--name", "Ana Analyst", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
 truce(["user", "add", "mon", "--role", "monitor", "--name", "Monitor Seven", "--password-stdin"], `${ANALYST_PASSWORD}\n`);
@@ -262,7 +264,11 @@ const tests = [
     // A phrase: its words marked in the snippet.
     await page.fill("#q", "\"peacekeepers\"");
     await page.press("#q", "Enter");
-    await page.waitForSelector("#search-others mark");
+    // (The last search's marks stay until the new answer replaces them.)
+    await page.waitForFunction(() => {
+      const marks = [...document.querySelectorAll("#tab-search mark")].map((m) => m.textContent.toLowerCase());
+      return document.querySelector("#search-others mark") && marks.every((m) => m === "peacekeepers");
+    }, null, { timeout: 10000 }).catch(() => { throw new Error("waited 10 s for the phrase's marks to replace the last search's"); });
     const marks = await page.locator("#tab-search mark").allInnerTexts();
     assert.ok(marks.length && marks.every((m) => m.toLowerCase() === "peacekeepers"), marks.join(","));
     // The filters apply: nothing of the fixture is rejected.
@@ -444,6 +450,9 @@ const tests = [
     const claimed = await page.locator('#registry-chart rect[data-series=claimed][data-holder=az] title').textContent();
     assert.match(claimed, /held by Republic of Azerbaijan, claimed: 200/);
     assert.match(text, /Armenia: ≥200/);
+    // A total a source states, beside no figure of Truce's own (the missing).
+    const stated = await page.locator('#registry-stated tr[data-tally="tally:t-tally-az-missing-2021-01-05"]').innerText();
+    assert.match(stated, /Azerbaijan[\s\S]*3890[\s\S]*no count of Truce's own/);
     for (const n of [...AM_NAMES, ...AZ_NAMES]) assert.ok(!text.includes(n), `${n} shown to the public`);
     const status = await page.evaluate(async () => (await fetch("/api/v1/registry/persons")).status);
     assert.equal(status, 401);

@@ -1175,25 +1175,31 @@ impl Record {
         }
     }
 
-    /// One line for listings.
+    /// One line for listings, actors by id.
     pub fn summary(&self) -> String {
+        self.summary_named(&|id: &str| id.to_owned())
+    }
+
+    /// One line for listings, each actor as `n` names it (the agreement's names where a
+    /// person reads the line).
+    pub fn summary_named(&self, n: &dyn Fn(&str) -> String) -> String {
         match self {
             Self::Handover(r) | Self::Withdrawal(r) => format!(
                 "{} {} → {} ({})",
                 r.zone,
-                r.from,
-                r.to.as_deref().unwrap_or("?"),
+                n(&r.from),
+                r.to.as_deref().map_or_else(|| "?".to_owned(), n),
                 r.stage
             ),
             Self::Strength(r) => {
                 let figures: Vec<String> =
                     r.figures.iter().map(|(k, v)| format!("{k} {v}")).collect();
-                format!("{}: {}", r.force, figures.join(", "))
+                format!("{}: {}", n(&r.force), figures.join(", "))
             }
             Self::ObservationPost(r) => {
-                format!("{} ({}) at {:.4},{:.4}", r.name, r.force, r.lat, r.lon)
+                format!("{} ({}) at {:.4},{:.4}", r.name, n(&r.force), r.lat, r.lon)
             }
-            Self::Checkpoint(r) => format!("{} on {} run by {}", r.name, r.zone, r.operator),
+            Self::Checkpoint(r) => format!("{} on {} run by {}", r.name, r.zone, n(&r.operator)),
             Self::Crossing(r) => format!(
                 "{} {}: {} persons, {} vehicles, {} t ({})",
                 r.checkpoint, r.direction, r.persons, r.vehicles, r.cargo_t, r.category
@@ -1202,15 +1208,22 @@ impl Record {
                 "{} {} closure by {}{}",
                 r.checkpoint.as_deref().or(r.zone.as_deref()).unwrap_or("?"),
                 r.scope,
-                r.declared_by,
+                n(&r.declared_by),
                 r.to.map(|t| format!(" until {t}")).unwrap_or_default()
             ),
             Self::Exchange(r) => {
                 let counts: Vec<String> =
                     r.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
-                let mut line = format!("{} → {}: {}", r.from, r.to, counts.join(", "));
+                let mut line = format!("{} → {}: {}", n(&r.from), n(&r.to), counts.join(", "));
                 if !r.mediators.is_empty() {
-                    line.push_str(&format!(" (mediated by {})", r.mediators.join(", ")));
+                    line.push_str(&format!(
+                        " (mediated by {})",
+                        r.mediators
+                            .iter()
+                            .map(|m| n(m))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                 }
                 if let Some(c) = &r.consideration {
                     if let Some(m) = &c.minefield_maps {
@@ -1232,8 +1245,8 @@ impl Record {
             }
             Self::DetentionClaim(r) => format!(
                 "{} says {} holds {}{} {}{}",
-                r.claimant,
-                r.holder,
+                n(&r.claimant),
+                n(&r.holder),
                 if r.at_least { "at least " } else { "" },
                 r.count,
                 r.category,
@@ -1244,7 +1257,9 @@ impl Record {
             ),
             Self::Notice(r) => format!(
                 "{} gives notice ({}) on {}",
-                r.by, r.intention, r.obligation
+                n(&r.by),
+                r.intention,
+                r.obligation
             ),
             Self::Milestone(r) => format!("{} {}: {}", r.obligation, r.stage, r.what),
             Self::Termination(r) | Self::Lapse(r) => format!(
@@ -1270,15 +1285,18 @@ impl Record {
                 if r.at_least { "at least " } else { "" },
                 r.count,
                 r.category,
-                r.side,
-                r.holder
+                n(&r.side),
+                n(&r.holder)
             ),
             Self::Tally(r) => {
-                let counts: Vec<String> =
-                    r.counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                let counts: Vec<String> = r
+                    .counts
+                    .iter()
+                    .map(|(k, v)| format!("{} {v}", n(k)))
+                    .collect();
                 format!(
                     "{} states {} {}{}: {}{}",
-                    r.claimant,
+                    n(&r.claimant),
                     r.category,
                     r.measure,
                     r.since.map(|d| format!(" since {d}")).unwrap_or_default(),
@@ -1288,7 +1306,7 @@ impl Record {
             }
             Self::PostCount(r) => format!(
                 "{}: {}{}{} {}posts in {}{}",
-                r.force,
+                n(&r.force),
                 r.count.map(|n| n.to_string()).unwrap_or_default(),
                 if r.count.is_some() && r.closed.is_some() {
                     ", "
@@ -1309,11 +1327,18 @@ impl Record {
                 r.zone,
                 r.from,
                 r.to.map(|t| format!(" to {t}")).unwrap_or_default(),
-                r.reported_by,
+                n(&r.reported_by),
                 if r.blamed_on.is_empty() {
                     String::new()
                 } else {
-                    format!(", who blames {}", r.blamed_on.join(", "))
+                    format!(
+                        ", who blames {}",
+                        r.blamed_on
+                            .iter()
+                            .map(|b| n(b))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 }
             ),
             Self::Flow(r) => format!(
@@ -1331,13 +1356,13 @@ impl Record {
                 r.families
                     .map(|n| format!("{n} families"))
                     .unwrap_or_default(),
-                r.claimant
+                n(&r.claimant)
             ),
             Self::Recovery(r) => format!(
                 "remains of {} of {} found by {}{}",
                 r.remains,
-                r.side,
-                r.by,
+                n(&r.side),
+                n(&r.by),
                 r.place
                     .as_ref()
                     .map(|p| format!(" near {p}"))

@@ -195,6 +195,7 @@ pub(crate) async fn explain(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let (card, i) = scorecard(&s, &id, q).await?;
+    let b = s.bundle(&id).await?;
     let as_of = card.as_of;
     let Some(line) = card.line(&obligation) else {
         let ids: Vec<&str> = card.lines.iter().map(|l| l.obligation.as_str()).collect();
@@ -212,7 +213,9 @@ pub(crate) async fn explain(
                 "id": key,
                 "kind": r.record.kind(),
                 "date": r.record.date(),
-                "summary": r.record.summary(),
+                "summary": r.record.summary_named(&|id: &str| {
+                    b.agreement.actor(id).map_or_else(|| id.to_owned(), |a| a.name.clone())
+                }),
                 "source": r.record.source(),
                 "origin": r.origin,
                 "version": r.version,

@@ -208,7 +208,7 @@ fn others_found(
             if !in_window(r.record.date()) {
                 continue;
             }
-            let text = record_text(&r.record);
+            let text = record_text(&r.record, &bundle.agreement);
             if let Some(score) = query.matches_text(&text) {
                 out.push(Found {
                     kind: "record",
@@ -242,9 +242,9 @@ fn others_found(
     out
 }
 
-/// What a record says, as text to search: its one-line summary and its notes (any
-/// member named `note`, wherever it is in the record).
-fn record_text(r: &truce_model::records::Record) -> String {
+/// What a record says, as text to search: its one-line summary (actors by name) and its
+/// notes (any member named `note`, wherever it is in the record).
+fn record_text(r: &truce_model::records::Record, a: &truce_model::Agreement) -> String {
     fn notes(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
             serde_json::Value::Array(a) => a.iter().for_each(|x| notes(x, out)),
@@ -259,7 +259,10 @@ fn record_text(r: &truce_model::records::Record) -> String {
             _ => {}
         }
     }
-    let mut parts = vec![r.summary()];
+    let mut parts = vec![r.summary_named(&|id: &str| {
+        a.actor(id)
+            .map_or_else(|| id.to_owned(), |x| x.name.clone())
+    })];
     notes(
         &serde_json::to_value(r).unwrap_or(serde_json::Value::Null),
         &mut parts,

@@ -178,6 +178,27 @@ pub struct Detainees {
     pub counts: Vec<CountLine>,
     /// Claimed against registered against returned, per holder, on the last day.
     pub reconciliation: Vec<ReconLine>,
+    /// Running totals the sources state, beside the records' own figures, on the last
+    /// day (bulletins from before these were kept have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stated: Vec<StatedLine>,
+}
+
+/// A total a source states, beside the sum of the records of the same days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatedLine {
+    /// Who states it, and as of when ("az, 2021-11-12").
+    pub stated_by: String,
+    /// What it counts ("detainees returned to am since 2020-12-22").
+    pub what: String,
+    /// The figure ("≥200" for a lower bound).
+    pub stated: String,
+    /// The records' own figure, when Truce keeps one.
+    pub own: Option<u32>,
+    /// Stated less own.
+    pub difference: Option<i64>,
+    /// The tally record.
+    pub evidence: String,
 }
 
 /// A registry count.
@@ -732,6 +753,27 @@ fn detainees(i: &BulletinInputs<'_>, to: Date) -> Detainees {
                 returned_in_exchanges: r.returned_in_exchanges,
             })
             .collect(),
+        stated: registry::stated_totals(&i.bundle.agreement, i.evidence, to)
+            .into_iter()
+            .map(|t| StatedLine {
+                stated_by: format!("{}, {}", t.claimant, t.when),
+                what: if t.measure == truce_model::records::Measure::Missing {
+                    format!("missing of {}", t.side)
+                } else {
+                    format!(
+                        "{} {} to {}{}",
+                        t.category,
+                        t.measure,
+                        t.side,
+                        t.since.map(|d| format!(" since {d}")).unwrap_or_default()
+                    )
+                },
+                stated: format!("{}{}", if t.at_least { "≥" } else { "" }, t.stated),
+                own: t.own,
+                difference: t.difference,
+                evidence: t.evidence,
+            })
+            .collect(),
     }
 }
 
@@ -777,6 +819,7 @@ fn sources(
                 .iter()
                 .flat_map(|r| r.evidence.iter()),
         )
+        .chain(detainees.stated.iter().map(|t| &t.evidence))
         .map(String::as_str)
         .collect();
     let mut record_sources: BTreeSet<(String, String)> = BTreeSet::new();
@@ -870,6 +913,14 @@ fn record_source<'e>(e: &'e Evidence, kind: &str, id: &str) -> Option<&'e str> {
         "detention-claim" => find!(e.claims),
         "notice" => find!(e.notices),
         "milestone" => find!(e.milestones),
+        "termination" | "lapse" => find!(e.endings),
+        "coverage" => find!(e.coverage),
+        "group" => find!(e.groups),
+        "tally" => find!(e.tallies),
+        "recovery" => find!(e.recoveries),
+        "post-count" => find!(e.post_counts),
+        "cutoff" => find!(e.cutoffs),
+        "flow" => find!(e.flows),
         _ => None,
     }
 }

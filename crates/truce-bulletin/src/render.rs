@@ -246,6 +246,23 @@ pub fn markdown(s: &Signed) -> String {
         }
         o.push('\n');
     }
+    if !b.detainees.stated.is_empty() {
+        o.push_str("Totals the sources state, beside the sum of the records of the same days (never added to it):\n\n| stated by, as of | what | stated | records | difference | record |\n|---|---|---:|---:|---:|---|\n");
+        for t in &b.detainees.stated {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} |",
+                t.stated_by,
+                t.what,
+                t.stated,
+                t.own.map_or_else(|| "—".into(), |n| n.to_string()),
+                t.difference
+                    .map_or_else(|| "—".into(), |d| format!("{d:+}")),
+                t.evidence
+            );
+        }
+        o.push('\n');
+    }
     if !b.detainees.counts.is_empty() {
         o.push_str("| side | category | status | persons |\n|---|---|---|---:|\n");
         for c in &b.detainees.counts {
@@ -1215,6 +1232,35 @@ pub fn html(s: &Signed) -> String {
             })
             .collect(),
     );
+    if !b.detainees.stated.is_empty() {
+        o.push_str("<p>Totals the sources state, beside the sum of the records of the same days (never added to it):</p>");
+        table(
+            &mut o,
+            &[
+                "stated by, as of",
+                "what",
+                "stated",
+                "records",
+                "difference",
+                "record",
+            ],
+            b.detainees
+                .stated
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.stated_by.clone(),
+                        t.what.clone(),
+                        t.stated.clone(),
+                        t.own.map_or_else(|| "—".into(), |n| n.to_string()),
+                        t.difference
+                            .map_or_else(|| "—".into(), |d| format!("{d:+}")),
+                        t.evidence.clone(),
+                    ]
+                })
+                .collect(),
+        );
+    }
     table(
         &mut o,
         &["side", "category", "status", "persons"],

@@ -482,3 +482,59 @@ fn a_bulletin_of_the_first_layout_still_verifies_in_every_form() {
     assert!(html.contains("class=\"locator\""));
     bulletin::verify_text(&html, &public).expect("the new HTML verifies");
 }
+
+#[test]
+fn a_bulletin_shows_the_totals_sources_state_beside_the_records_with_their_sources() {
+    let b = nk2020();
+    let corpus = std::fs::read_to_string(
+        root().join("agreements/nk-2020/transcription/public-sources-2020-2024.jsonl"),
+    )
+    .expect("corpus");
+    let mut records = demo_records(&b);
+    records.extend(corpus.lines().enumerate().map(|(i, l)| {
+        truce_formats::records::read_line(i as u64 + 1, l, &b).expect("a corpus line")
+    }));
+    let evidence = Evidence::from_records(records);
+    let bulletin = bulletin::build(
+        BulletinInputs {
+            bundle: &b,
+            evidence: &evidence,
+            incidents: &[],
+            violations: &ViolationIndex::default(),
+            registry: &[],
+            sources: &HashMap::new(),
+            options: &Options::default(),
+        },
+        date(2021, 11, 1),
+        date(2021, 11, 30),
+        "2026-11-28T00:00:00Z",
+    );
+    let signed = bulletin::sign(bulletin, &SECRET);
+    let md = render::markdown(&signed);
+    // Azerbaijan's count of returns since 22 December 2020 against the records.
+    let line = md
+        .lines()
+        .find(|l| l.contains("tally:t-tally-az-2021-11-12") && l.contains("to am"))
+        .unwrap_or_else(|| panic!("no stated total in\n{md}"));
+    assert!(
+        line.contains("| 105 |") && line.contains("| +55 |"),
+        "{line}"
+    );
+    // The missing, beside no figure of Truce's.
+    assert!(
+        md.lines()
+            .any(|l| l.contains("missing of az") && l.contains("| 4000 | — | — |")),
+        "{md}"
+    );
+    assert!(render::html(&signed).contains("Totals the sources state"));
+    // Each stated total's page is among the bulletin's sources.
+    assert!(
+        signed
+            .bulletin
+            .sources
+            .iter()
+            .any(|s| s.id.contains("hyetert.org/2021/11/12")),
+        "{:?}",
+        signed.bulletin.sources
+    );
+}

@@ -53,8 +53,11 @@ fn details<'a>(c: &'a Scorecard, obligation: &str) -> &'a Value {
         .details
 }
 
-/// The stated totals of a line as (tally, side, stated, own, difference).
-fn stated(d: &Value) -> Vec<(String, String, u64, Option<u64>, Option<i64>)> {
+/// A stated total as (tally, side, stated, own, difference).
+type StatedLine = (String, String, u64, Option<u64>, Option<i64>);
+
+/// The stated totals of a line.
+fn stated(d: &Value) -> Vec<StatedLine> {
     d["stated_totals"]
         .as_array()
         .expect("stated totals")

@@ -87,11 +87,28 @@ pub(crate) fn take_type(
     }
 }
 
-/// Validates a parsed JSON value as a record.
+/// Validates a parsed JSON value as a record to import: everything [`read_stored`]
+/// checks, and that some rule or view will read it.
 pub fn read_value(
+    no: u64,
+    value: Value,
+    agreement: &AgreementBundle,
+) -> Result<Record, Vec<LineProblem>> {
+    read_checked(no, value, agreement, true)
+}
+
+/// Reads a record as stored: its form and references are checked, but not that a rule
+/// reads it, so a record stored before a build refused such records still reads back
+/// (no rule reads it, as before).
+pub fn read_stored(value: Value, agreement: &AgreementBundle) -> Result<Record, Vec<LineProblem>> {
+    read_checked(0, value, agreement, false)
+}
+
+fn read_checked(
     no: u64,
     mut value: Value,
     agreement: &AgreementBundle,
+    strict: bool,
 ) -> Result<Record, Vec<LineProblem>> {
     let kind = take_type(no, &mut value, RecordKind::ALL, "record")
         .map(|k| RecordKind::parse(k).unwrap_or(RecordKind::Handover))?;
@@ -121,7 +138,7 @@ pub fn read_value(
         RecordKind::Cutoff => Record::Cutoff(typed(no, value)?),
         RecordKind::Flow => Record::Flow(typed(no, value)?),
     };
-    let problems = check(no, &record, agreement);
+    let problems = check(no, &record, agreement, strict);
     if problems.is_empty() {
         Ok(record)
     } else {
@@ -242,10 +259,14 @@ pub fn write_line(r: &Record) -> String {
 }
 
 /// Checks the references of a parsed record against the agreement: actors, zones,
-/// obligations, and the values a type alone cannot rule out.
-fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
+/// obligations, and the values a type alone cannot rule out. With `strict` (an import),
+/// a record no rule would read is refused too; a record stored before that was refused
+/// still reads back (`read_stored`), so a stricter build never loses stored data.
+fn check(no: u64, r: &Record, bundle: &AgreementBundle, strict: bool) -> Vec<LineProblem> {
     let a = &bundle.agreement;
     let mut out = Vec::new();
+    // What no rule would read: refused on import only.
+    let mut unread = Vec::new();
     let actor = |out: &mut Vec<LineProblem>, pointer: &str, id: &str| {
         if a.actor(id).is_none() {
             out.push(problem(
@@ -430,8 +451,8 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
         Record::Exchange(e) => {
             actor(&mut out, "/from", &e.from);
             actor(&mut out, "/to", &e.to);
-            counted_side(&mut out, "/from", &e.from);
-            counted_side(&mut out, "/to", &e.to);
+            counted_side(&mut unread, "/from", &e.from);
+            counted_side(&mut unread, "/to", &e.to);
             for (i, m) in e.mediators.iter().enumerate() {
                 actor(&mut out, &format!("/mediators/{i}"), m);
                 if *m == e.from || *m == e.to {
@@ -513,19 +534,19 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
             actor(&mut out, "/claimant", &c.claimant);
             actor(&mut out, "/holder", &c.holder);
             if c.category == PersonCategory::Missing {
-                out.push(problem(
+                unread.push(problem(
                     no,
                     "/category",
                     "nobody is known to hold a missing person: record a count of the missing as a `tally` with `measure: missing`",
                 ));
             } else {
-                counted_side(&mut out, "/holder", &c.holder);
+                counted_side(&mut unread, "/holder", &c.holder);
             }
         }
         Record::Group(g) => {
             actor(&mut out, "/side", &g.side);
             actor(&mut out, "/holder", &g.holder);
-            counted_side(&mut out, "/holder", &g.holder);
+            counted_side(&mut unread, "/holder", &g.holder);
             if g.side == g.holder {
                 out.push(problem(no, "/holder", "is the same side as `side`"));
             }
@@ -582,7 +603,7 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
         Record::Recovery(x) => {
             actor(&mut out, "/by", &x.by);
             actor(&mut out, "/side", &x.side);
-            counted_side(&mut out, "/side", &x.side);
+            counted_side(&mut unread, "/side", &x.side);
             for (i, w) in x.with.iter().enumerate() {
                 actor(&mut out, &format!("/with/{i}"), w);
             }
@@ -603,7 +624,7 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
                     .contains(&truce_model::words::Role::PeacekeepingForce)
             });
             if a.actor(&x.force).is_some() && !deployed {
-                out.push(problem(
+                unread.push(problem(
                     no,
                     "/force",
                     format!("`{}` is no peacekeeping force and no deployment obligation names it, so no rule would read its posts", x.force),
@@ -627,7 +648,7 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
                 .iter()
                 .any(|o| o.kind == ObligationKind::Corridor)
             {
-                out.push(problem(
+                unread.push(problem(
                     no,
                     "",
                     "no obligation of this agreement is a corridor, whose line shows cut-offs, so no rule would read this",
@@ -672,7 +693,7 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
                 .iter()
                 .any(|o| o.kind == ObligationKind::ReturnOfDisplaced)
             {
-                out.push(problem(
+                unread.push(problem(
                     no,
                     "",
                     "no obligation of this agreement is about the return of displaced people, so no rule would read this",
@@ -685,7 +706,7 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
             if let Some(o) = a.obligations.iter().find(|o| o.id == n.obligation)
                 && o.kind != ObligationKind::Term
             {
-                out.push(problem(
+                unread.push(problem(
                     no,
                     "/obligation",
                     format!(
@@ -700,7 +721,7 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
             if let Some(o) = a.obligations.iter().find(|o| o.id == m.obligation)
                 && !reads_milestone(o.kind, m.stage)
             {
-                out.push(problem(
+                unread.push(problem(
                     no,
                     "/stage",
                     format!(
@@ -767,6 +788,9 @@ fn check(no: u64, r: &Record, bundle: &AgreementBundle) -> Vec<LineProblem> {
                 ));
             }
         }
+    }
+    if strict {
+        out.extend(unread);
     }
     out
 }

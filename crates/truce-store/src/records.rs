@@ -194,7 +194,7 @@ impl Store {
                 .map(|(body, version, origin, imported_at)| {
                     let value: serde_json::Value = serde_json::from_str(&body)?;
                     let record =
-                        truce_formats::records::read_value(0, value, bundle).map_err(|p| {
+                        truce_formats::records::read_stored(value, bundle).map_err(|p| {
                             StoreError::Corrupt(format!(
                                 "stored record from {origin} no longer reads: {}",
                                 p.iter()

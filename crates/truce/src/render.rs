@@ -287,7 +287,7 @@ pub fn records_table(list: &[truce_store::records::StoredRecord]) -> String {
         .iter()
         .map(|r| {
             vec![
-                r.record.date().map(|d| d.to_string()).unwrap_or_default(),
+                r.record.when().unwrap_or_default(),
                 r.record.kind().to_string(),
                 r.record.id().to_owned(),
                 r.record.summary(),

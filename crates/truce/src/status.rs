@@ -162,7 +162,7 @@ fn explain(
         match records.iter().find(|r| r.record.key() == *key) {
             Some(r) => s.push_str(&format!(
                 "  {key} ({}): {}\n    source: {}\n    from: {} (version {})\n",
-                r.record.date().map(|d| d.to_string()).unwrap_or_default(),
+                r.record.when().unwrap_or_default(),
                 r.record.summary(),
                 r.record.source(),
                 r.origin,

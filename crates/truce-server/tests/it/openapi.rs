@@ -6,7 +6,8 @@ use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
 use truce_server::router;
 
-/// (method, path) of every `.route(…)` in the router's source, assets left out.
+/// (method, path) of every `.route(…)` in the router's source (each method of a chain
+/// such as `get(a).post(b)`), assets left out.
 fn routes_in_source() -> Vec<(String, String)> {
     let src = include_str!("../../src/lib.rs");
     let body = &src[src.find("pub fn router(").expect("router")..];
@@ -23,6 +24,12 @@ fn routes_in_source() -> Vec<(String, String)> {
             .to_owned();
         if path == "/" || path.starts_with("/app.") || path.starts_with("/vendor/") {
             continue;
+        }
+        // More methods on the same path: `get(a).post(b)`.
+        for more in ["post", "put", "patch", "delete"] {
+            if method != more && part.contains(&format!(").{more}(")) {
+                out.push((more.to_owned(), path.clone()));
+            }
         }
         out.push((method, path));
     }

@@ -821,10 +821,11 @@ async function explain(obligation) {
 
 function renderCorridor(card) {
   const box = $("corridor");
-  const passage = card.lines.find((l) => l.obligation === "lachin-corridor-safe-passage");
-  const control = card.lines.find((l) => l.obligation === "lachin-corridor-control");
+  // The agreement's corridor lines: passage (counted traffic and closures) and control.
+  const corridors = card.lines.filter((l) => l.kind === "corridor");
+  const passage = corridors.find((l) => l.details && l.details.last_days);
   const parts = [];
-  for (const l of [passage, control].filter(Boolean)) {
+  for (const l of corridors) {
     parts.push(el("p", {}, levelBadge(l.status), ` ${l.title}: `, el("strong", {}, l.status.state),
       l.status.since ? ` since ${l.status.since}` : "", ` — ${l.status.reason}`));
   }
@@ -1145,9 +1146,23 @@ async function main() {
   try {
     const list = await api("/api/v1/agreements");
     if (!list.agreements.length) throw new Error("no agreement is loaded");
-    agreement = view.agreement || list.agreements[0].id;
-    const first = list.agreements.find((a) => a.id === agreement) || list.agreements[0];
+    const first = list.agreements.find((a) => a.id === view.agreement) || list.agreements[0];
+    agreement = first.id;
     $("agreement-title").textContent = first.title;
+    // Several agreements: a chooser; every panel follows the one chosen (kept in the URL).
+    const choice = $("agreement-choice");
+    if (list.agreements.length > 1) {
+      choice.replaceChildren(...list.agreements.map((x) => el("option", { value: x.id }, x.title)));
+      choice.value = agreement;
+      choice.hidden = false;
+      choice.onchange = () => {
+        view.agreement = choice.value;
+        delete view.incident;
+        delete view.zone;
+        delete view.party;
+        location.assign(`${location.pathname}?${viewQuery()}`);
+      };
+    }
     if (!view.as_of) view.as_of = new Date().toISOString().slice(0, 10);
     const [a, zones] = await Promise.all([
       api(`/api/v1/agreements/${agreement}?as_of=${view.as_of}`),

@@ -141,7 +141,7 @@ pub(crate) async fn bulletins_atom(
 
 /// `GET /feeds/{agreement}/alerts.atom?from=&to=`: status changes (default: the last 30
 /// days, at most 400), each entry linking to its CAP 1.2 message.
-#[utoipa::path(get, path = "/feeds/{id}/alerts.atom", tag = "feeds", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD")), responses((status = 200, description = "Atom feed of status changes, each linking to its CAP 1.2 message", content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/feeds/{id}/alerts.atom", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD")), responses((status = 200, description = "Atom feed of status changes, each linking to its CAP 1.2 message", content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn alerts_atom(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -179,7 +179,7 @@ pub(crate) async fn alerts_atom(
 
 /// `GET /feeds/{agreement}/alerts/{date}/{obligation}.cap`: the CAP 1.2 message of the
 /// obligation's status change on that day.
-#[utoipa::path(get, path = "/feeds/{id}/alerts/{date}/{file}", tag = "feeds", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("date" = String, Path, description = "Local day of the change"), ("file" = String, Path, description = "`OBLIGATION.cap`")), responses((status = 200, description = "A CAP 1.2 alert", content_type = "application/cap+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/feeds/{id}/alerts/{date}/{file}", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("date" = String, Path, description = "Local day of the change"), ("file" = String, Path, description = "`OBLIGATION.cap`")), responses((status = 200, description = "A CAP 1.2 alert", content_type = "application/cap+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn cap(
     State(s): State<AppState>,
     Path((id, date, file)): Path<(String, String, String)>,
@@ -234,7 +234,7 @@ pub(crate) async fn cap(
 
 /// `GET /feeds/{agreement}/deadlines.ics?as_of=`: deadlines and notice dates after the
 /// day (default: today), for two years, as iCalendar.
-#[utoipa::path(get, path = "/feeds/{id}/deadlines.ics", tag = "feeds", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("as_of" = Option<String>, Query, description = "Deadlines after this day (default: today)")), responses((status = 200, description = "iCalendar of deadlines and notice dates in the next two years", content_type = "text/calendar"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/feeds/{id}/deadlines.ics", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("as_of" = Option<String>, Query, description = "Deadlines after this day (default: today)")), responses((status = 200, description = "iCalendar of deadlines and notice dates in the next two years", content_type = "text/calendar"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn deadlines(
     State(s): State<AppState>,
     Path(id): Path<String>,

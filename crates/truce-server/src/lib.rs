@@ -358,7 +358,7 @@ async fn list_agreements(State(s): State<AppState>) -> Result<Json<Value>, ApiEr
     Ok(Json(json!({"agreements": s.store.agreements().await?})))
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "agreements", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)")), responses((status = 200, description = "The agreement as in force on the date: documents, provisions, obligations with amended deadlines", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)")), responses((status = 200, description = "The agreement as in force on the date: documents, provisions, obligations with amended deadlines", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn show_agreement(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -381,7 +381,7 @@ async fn show_agreement(
     Ok(Json(a.as_of(date).to_json(a)))
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/zones", tag = "agreements", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("as_of" = Option<String>, Query, description = "Only the versions in force on this local day, YYYY-MM-DD; without it every version, each with its `valid_from`/`valid_to`")), responses((status = 200, description = "Zones as a GeoJSON FeatureCollection", content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/zones", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("as_of" = Option<String>, Query, description = "Only the versions in force on this local day, YYYY-MM-DD; without it every version, each with its `valid_from`/`valid_to`")), responses((status = 200, description = "Zones as a GeoJSON FeatureCollection", content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn zones(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -406,7 +406,7 @@ async fn zones(
     Ok(r)
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/places", tag = "agreements", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("q" = String, Query, description = "A place name in any spelling or script")), responses((status = 200, description = "Matching places with the zones they lie in", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/places", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("q" = String, Query, description = "A place name in any spelling or script")), responses((status = 200, description = "Matching places with the zones they lie in", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn places(
     State(s): State<AppState>,
     Path(id): Path<String>,

@@ -90,7 +90,7 @@ fn collection_of(
     })
 }
 
-#[utoipa::path(get, path = "/ogc/{id}", tag = "ogc", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "OGC API – Features landing page", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "OGC API – Features landing page", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn landing(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -122,7 +122,7 @@ pub(crate) async fn landing(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/conformance", tag = "ogc", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "Conformance classes: Core, GeoJSON", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/conformance", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "Conformance classes: Core, GeoJSON", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn conformance(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -234,7 +234,7 @@ async fn describe(
     }))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections", tag = "ogc", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "Collections: incidents, zones, places, observation posts, checkpoints", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "Collections: incidents, zones, places, observation posts, checkpoints", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn collections(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -257,7 +257,7 @@ pub(crate) async fn collections(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}", tag = "ogc", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "One collection", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "One collection", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn collection(
     State(s): State<AppState>,
     Path((id, cid)): Path<(String, String)>,
@@ -471,7 +471,7 @@ fn encode(v: &str) -> String {
         .collect()
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items", tag = "ogc", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("f" = Option<String>, Query, description = "Output format: json (default)"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat"), ("datetime" = Option<String>, Query, description = "An instant or an interval; `..` for an open end"), ("limit" = Option<i64>, Query, description = "Page size")), responses((status = 200, description = "A page of features with `next` links", content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("f" = Option<String>, Query, description = "Output format: json (default)"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat"), ("datetime" = Option<String>, Query, description = "An instant or an interval; `..` for an open end"), ("limit" = Option<i64>, Query, description = "Page size")), responses((status = 200, description = "A page of features with `next` links", content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn items(
     State(s): State<AppState>,
     Path((id, cid)): Path<(String, String)>,
@@ -602,7 +602,7 @@ pub(crate) async fn items(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/queryables", tag = "ogc", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "The collection's queryables as a JSON Schema: each names a query parameter of its items", content_type = "application/schema+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/queryables", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "The collection's queryables as a JSON Schema: each names a query parameter of its items", content_type = "application/schema+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 /// `/ogc/{id}/collections/{collection}/queryables`: what the items can be filtered by,
 /// as a JSON Schema whose properties are the items' query parameters (beside `bbox` and
 /// `datetime`), with the values each takes.
@@ -646,7 +646,7 @@ pub(crate) async fn queryables(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id, e.g. `nk-2020`"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("item" = String, Path, description = "Feature id"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "One feature", content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("item" = String, Path, description = "Feature id"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "One feature", content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn item(
     State(s): State<AppState>,
     Path((id, cid, fid)): Path<(String, String, String)>,

@@ -27,6 +27,27 @@ const FILES: &[(&str, &str, &str)] = &[
         "statements.toml",
         include_str!("../../../agreements/nk-2020/statements.toml"),
     ),
+    (
+        "nk-2023",
+        "agreement.toml",
+        include_str!("../../../agreements/nk-2023/agreement.toml"),
+    ),
+    // The 2023 agreement names the 2020 agreement's zones and gazetteer: the same ground.
+    (
+        "nk-2023",
+        "../nk-2020/zones.geojson",
+        include_str!("../../../agreements/nk-2020/zones.geojson"),
+    ),
+    (
+        "nk-2023",
+        "../nk-2020/places.csv",
+        include_str!("../../../agreements/nk-2020/places.csv"),
+    ),
+    (
+        "nk-2023",
+        "statements.toml",
+        include_str!("../../../agreements/nk-2023/statements.toml"),
+    ),
 ];
 
 /// Every built-in agreement, loaded and validated.
@@ -76,6 +97,11 @@ const EVIDENCE: &[(&str, &str, &str)] = &[
         "nk-2020",
         "milestones.jsonl",
         include_str!("../../../agreements/nk-2020/evidence/milestones.jsonl"),
+    ),
+    (
+        "nk-2023",
+        "milestones.jsonl",
+        include_str!("../../../agreements/nk-2023/evidence/milestones.jsonl"),
     ),
 ];
 

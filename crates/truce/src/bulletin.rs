@@ -21,9 +21,9 @@ pub enum BulletinCmd {
         /// Last local day (default: the first).
         #[arg(long, value_name = "DATE")]
         to: Option<Date>,
-        /// Agreement.
-        #[arg(long, default_value = "nk-2020")]
-        agreement: String,
+        /// Agreement (default: the first of `truce agreement list`).
+        #[arg(long)]
+        agreement: Option<String>,
         /// Folder to write the files to.
         #[arg(long, default_value = "bulletins")]
         out: PathBuf,
@@ -93,13 +93,13 @@ pub async fn bulletin(cmd: BulletinCmd) -> Result<()> {
                 ))
             })?;
             let store = open(&data).await?;
-            let b = stored(&store, &agreement).await?;
+            let b = stored(&store, agreement.as_deref()).await?;
             let content = publishing::build(&store, &b, from, to, jiff::Timestamp::now()).await?;
             let signed = bulletin::sign(content, &secret);
             let r = publishing::render(&signed);
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
-            let stem = dir.join(format!("{agreement}-{from}--{to}"));
+            let stem = dir.join(format!("{}-{from}--{to}", b.agreement.id));
             let write = |ext: &str, bytes: &[u8]| -> Result<PathBuf> {
                 let p = stem.with_extension(ext);
                 std::fs::write(&p, bytes)

@@ -52,9 +52,9 @@ pub struct ImportArgs {
     /// Its format.
     #[arg(long, value_enum, default_value = "acled")]
     format: Format,
-    /// Agreement the reports are about.
-    #[arg(long, default_value = "nk-2020")]
-    agreement: String,
+    /// Agreement the reports are about (default: the first of `truce agreement list`).
+    #[arg(long)]
+    agreement: Option<String>,
     /// Source of ACLED or UCDP rows (created as a data set, reliability B, if new;
     /// default: `acled` or `ucdp`); JSON Lines name their source on every line.
     #[arg(long)]
@@ -80,9 +80,9 @@ pub struct ReviewArgs {
     /// Who is acting (default: the login name).
     #[arg(long, env = "USER")]
     analyst: String,
-    /// Agreement.
-    #[arg(long, default_value = "nk-2020")]
-    agreement: String,
+    /// Agreement (default: the first of `truce agreement list`).
+    #[arg(long)]
+    agreement: Option<String>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -146,9 +146,9 @@ pub enum IncidentsCmd {
 /// Which incidents: the same filters for listing and exporting.
 #[derive(Debug, Args)]
 pub struct FilterArgs {
-    /// Agreement.
-    #[arg(long, default_value = "nk-2020")]
-    agreement: String,
+    /// Agreement (default: the first of `truce agreement list`).
+    #[arg(long)]
+    agreement: Option<String>,
     /// Only incidents in this zone.
     #[arg(long)]
     zone: Option<String>,
@@ -251,7 +251,7 @@ pub struct SearchArgs {
 /// statements, records and sources that answer; the words found marked [like this].
 pub async fn search(a: SearchArgs) -> Result<()> {
     let store = open(&a.data).await?;
-    let bundle = stored(&store, &a.filter.agreement).await?;
+    let bundle = stored(&store, a.filter.agreement.as_deref()).await?;
     let filter = a.filter.to_filter(&store, &bundle, None, i64::MAX).await?;
     let (records, _) = store.evidence(&bundle).await?;
     let answer =
@@ -385,7 +385,7 @@ pub async fn import(args: ImportArgs) -> Result<()> {
         .map_err(|e| BadInput(format!("cannot read {}: {e}", args.file.display())))?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let store = open(&args.data).await?;
-    let bundle = stored(&store, &args.agreement).await?;
+    let bundle = stored(&store, args.agreement.as_deref()).await?;
     let options = ImportOptions {
         format: match args.format {
             Format::Acled => ReportFormat::Acled,
@@ -559,7 +559,7 @@ async fn review(review: &ReviewArgs) -> Result<(truce_store::Store, truce_model:
         return Err(BadInput("--reason must say why".into()).into());
     }
     let store = open(&review.data).await?;
-    let bundle = stored(&store, &review.agreement).await?;
+    let bundle = stored(&store, review.agreement.as_deref()).await?;
     Ok((store, bundle))
 }
 
@@ -574,7 +574,7 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
     match cmd {
         IncidentsCmd::Counts { filter, json, data } => {
             let store = open(&data).await?;
-            let bundle = stored(&store, &filter.agreement).await?;
+            let bundle = stored(&store, filter.agreement.as_deref()).await?;
             let f = filter.to_filter(&store, &bundle, None, i64::MAX).await?;
             let list = store.incidents(&bundle.agreement.id, &f).await?;
             let counts =
@@ -661,7 +661,7 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
         }
         IncidentsCmd::List(a) => {
             let store = open(&a.data).await?;
-            let bundle = stored(&store, &a.filter.agreement).await?;
+            let bundle = stored(&store, a.filter.agreement.as_deref()).await?;
             let tz = bundle.agreement.tz().clone();
             let filter = a
                 .filter
@@ -869,7 +869,7 @@ pub async fn sources(cmd: SourcesCmd) -> Result<()> {
 
 pub async fn export(args: ExportArgs) -> Result<()> {
     let store = open(&args.data).await?;
-    let bundle = stored(&store, &args.filter.agreement).await?;
+    let bundle = stored(&store, args.filter.agreement.as_deref()).await?;
     let filter = args
         .filter
         .to_filter(&store, &bundle, None, i64::MAX)

@@ -177,8 +177,8 @@ enum Command {
         #[arg(long, value_name = "HH:MM")]
         schedule: Option<jiff::civil::Time>,
         /// The agreement of the scheduled bulletins.
-        #[arg(long, default_value = "nk-2020")]
-        schedule_agreement: String,
+        #[arg(long)]
+        schedule_agreement: Option<String>,
         /// Signing key of scheduled bulletins (default: bulletin-signing.key in the data
         /// directory).
         #[arg(long, value_name = "FILE")]
@@ -234,9 +234,9 @@ enum PlacesCmd {
     Find {
         /// The name, in any script or transliteration.
         name: String,
-        /// Agreement whose gazetteer to search.
-        #[arg(long, default_value = "nk-2020")]
-        agreement: String,
+        /// Agreement whose gazetteer to search (default: the first of `truce agreement list`).
+        #[arg(long)]
+        agreement: Option<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -249,9 +249,9 @@ enum PlacesCmd {
 enum ZonesCmd {
     /// List zones with kind, area and provenance.
     List {
-        /// Agreement whose zones to list.
-        #[arg(long, default_value = "nk-2020")]
-        agreement: String,
+        /// Agreement whose zones to list (default: the first of `truce agreement list`).
+        #[arg(long)]
+        agreement: Option<String>,
         /// Print a GeoJSON FeatureCollection with the resolved geometry instead.
         #[arg(long)]
         geojson: bool,
@@ -444,11 +444,11 @@ async fn run(cli: Cli) -> Result<()> {
                     let secret = truce_store::seal::read_secret(&path).map_err(|e| {
                         BadInput(format!("--schedule needs a signing key: {e}; make one with `truce keys generate`"))
                     })?;
-                    stored(&store, &schedule_agreement).await?;
+                    let b = stored(&store, schedule_agreement.as_deref()).await?;
                     Some(truce_usecases::publishing::Schedule {
                         at,
                         secret,
-                        agreement: schedule_agreement,
+                        agreement: b.agreement.id,
                         pdf: true,
                     })
                 }
@@ -495,7 +495,7 @@ async fn run(cli: Cli) -> Result<()> {
             data,
         }) => {
             let store = open(&data).await?;
-            let b = stored(&store, &agreement).await?;
+            let b = stored(&store, agreement.as_deref()).await?;
             let found = b.gazetteer.find(&name);
             if json {
                 let v = found.to_json(&b.gazetteer, &b.zones);
@@ -516,7 +516,7 @@ async fn run(cli: Cli) -> Result<()> {
             data,
         }) => {
             let store = open(&data).await?;
-            let b = stored(&store, &agreement).await?;
+            let b = stored(&store, agreement.as_deref()).await?;
             if geojson {
                 let fc = match as_of {
                     Some(d) => b.zones.to_geojson_on(d),
@@ -570,7 +570,7 @@ async fn agreement(cmd: AgreementCmd) -> Result<()> {
             data,
         } => {
             let store = open(&data).await?;
-            let b = stored(&store, &id).await?;
+            let b = stored(&store, Some(&id)).await?;
             let a = &b.agreement;
             let date = as_of.unwrap_or_else(|| {
                 jiff::Timestamp::now()
@@ -747,7 +747,22 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn stored(store: &Store, id: &str) -> Result<AgreementBundle> {
+/// The agreement `id` names, or without one the data directory's first (as `truce
+/// agreement list` orders them).
+async fn stored(store: &Store, id: Option<&str>) -> Result<AgreementBundle> {
+    let id = match id {
+        Some(id) => id.to_owned(),
+        None => store
+            .agreements()
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .next()
+            .ok_or_else(|| {
+                BadInput("no agreement in the data directory (truce agreement load FOLDER)".into())
+            })?,
+    };
+    let id = id.as_str();
     match store.agreement(id).await? {
         Some(b) => Ok(b),
         None => {

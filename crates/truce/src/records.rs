@@ -17,9 +17,9 @@ pub enum EvidenceCmd {
         /// Record type of CSV rows when the file has no `type` column.
         #[arg(long = "type", value_name = "TYPE")]
         kind: Option<String>,
-        /// Agreement the records are about.
-        #[arg(long, default_value = "nk-2020")]
-        agreement: String,
+        /// Agreement the records are about (default: the first of `truce agreement list`).
+        #[arg(long)]
+        agreement: Option<String>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -31,9 +31,9 @@ pub enum EvidenceCmd {
         /// Why, for the audit log.
         #[arg(long)]
         reason: String,
-        /// Agreement.
-        #[arg(long, default_value = "nk-2020")]
-        agreement: String,
+        /// Agreement (default: the first of `truce agreement list`).
+        #[arg(long)]
+        agreement: Option<String>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -42,9 +42,9 @@ pub enum EvidenceCmd {
         /// Only records of this type (handover, strength, crossing, …).
         #[arg(long = "type", value_name = "TYPE")]
         kind: Option<String>,
-        /// Agreement.
-        #[arg(long, default_value = "nk-2020")]
-        agreement: String,
+        /// Agreement (default: the first of `truce agreement list`).
+        #[arg(long)]
+        agreement: Option<String>,
         /// Print JSON Lines (the import format) instead of a table.
         #[arg(long)]
         json: bool,
@@ -75,7 +75,7 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
         } => {
             let kind = record_kind(kind)?;
             let store = open(&data).await?;
-            let b = stored(&store, &agreement).await?;
+            let b = stored(&store, agreement.as_deref()).await?;
             let mut refused = 0;
             for f in files {
                 let text = std::fs::read_to_string(&f)
@@ -123,8 +123,11 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
                 return Err(BadInput("--reason must say why".into()).into());
             }
             let store = open(&data).await?;
-            stored(&store, &agreement).await?;
-            if store.retract_record(&agreement, kind, id, &reason).await? {
+            let b = stored(&store, agreement.as_deref()).await?;
+            if store
+                .retract_record(&b.agreement.id, kind, id, &reason)
+                .await?
+            {
                 out(&format!("retracted {record}\n"))
             } else {
                 Err(NotFound.into())
@@ -138,7 +141,7 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
         } => {
             let kind = record_kind(kind)?;
             let store = open(&data).await?;
-            let b = stored(&store, &agreement).await?;
+            let b = stored(&store, agreement.as_deref()).await?;
             let list = store.records(&b, kind).await?;
             if json {
                 let mut s = String::new();

@@ -24,9 +24,9 @@ pub enum RegistryCmd {
         /// Line type of CSV rows when the file has no `type` column: person or status.
         #[arg(long = "type", value_name = "TYPE")]
         kind: Option<String>,
-        /// Agreement whose actors the sides name.
-        #[arg(long, default_value = "nk-2020")]
-        agreement: String,
+        /// Agreement whose actors the sides name (default: the first of `truce agreement list`).
+        #[arg(long)]
+        agreement: Option<String>,
         /// Account the import is made as: recorded under it in the audit log, refused
         /// unless its role may manage the registry.
         #[arg(long = "as", value_name = "USER")]
@@ -73,9 +73,9 @@ pub enum RegistryCmd {
         /// Dates to reconcile on (default: the date of every claim and exchange).
         #[arg(long = "on", value_name = "DATE", value_delimiter = ',')]
         dates: Vec<Date>,
-        /// Agreement whose evidence records hold the claims and exchanges.
-        #[arg(long, default_value = "nk-2020")]
-        agreement: String,
+        /// Agreement whose evidence records hold the claims and exchanges (default: the first of `truce agreement list`).
+        #[arg(long)]
+        agreement: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -145,7 +145,7 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
                 }
                 store = store.acting_as(&v.actor);
             }
-            let b = stored(&store, &agreement).await?;
+            let b = stored(&store, agreement.as_deref()).await?;
             let mut refused = 0;
             for f in files {
                 let text = std::fs::read_to_string(&f)
@@ -228,7 +228,7 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
             data,
         } => {
             let store = open(&data).await?;
-            let b = stored(&store, &agreement).await?;
+            let b = stored(&store, agreement.as_deref()).await?;
             let (_, evidence) = store.evidence(&b).await?;
             let mut dates = dates;
             if dates.is_empty() {

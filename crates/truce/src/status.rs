@@ -21,9 +21,9 @@ pub struct StatusArgs {
     json: bool,
     #[command(flatten)]
     rules: RuleArgs,
-    /// Agreement.
-    #[arg(long, default_value = "nk-2020", global = true)]
-    agreement: String,
+    /// Agreement (default: the first of `truce agreement list`).
+    #[arg(long, global = true)]
+    agreement: Option<String>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -71,7 +71,7 @@ struct Loaded {
     violations: compliance::ViolationIndex,
 }
 
-async fn load(store: &Store, agreement: &str) -> Result<Loaded> {
+async fn load(store: &Store, agreement: Option<&str>) -> Result<Loaded> {
     let bundle = stored(store, agreement).await?;
     let (records, evidence) = store
         .evidence(&bundle)
@@ -91,7 +91,7 @@ async fn load(store: &Store, agreement: &str) -> Result<Loaded> {
 
 pub async fn status(args: StatusArgs) -> Result<()> {
     let store = open(&args.data).await?;
-    let l = load(&store, &args.agreement).await?;
+    let l = load(&store, args.agreement.as_deref()).await?;
     let opts = options(&args.rules);
     let input = Inputs {
         agreement: &l.bundle.agreement,

@@ -35,3 +35,71 @@ fn generated_zones_and_places_match_their_build_script() {
         );
     }
 }
+
+/// Files under `dir` whose name ends in one of `ext`, recursively.
+fn files(dir: &std::path::Path, ext: &[&str], out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("readable folder").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, ext, out);
+        } else if ext.iter().any(|x| p.to_string_lossy().ends_with(x)) {
+            out.push(p);
+        }
+    }
+}
+
+/// Nothing is specific to one agreement: no agreement's id appears in the code of the
+/// crates (their `src`, before any `#[cfg(test)]` module; comments aside) or of the
+/// dashboard, except in the list of built-in agreement files.
+#[test]
+fn no_agreement_id_is_written_into_the_code() {
+    let ids: Vec<String> = std::fs::read_dir(root().join("agreements"))
+        .expect("agreements")
+        .flatten()
+        .filter(|e| e.path().join("agreement.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(ids.len() >= 2, "{ids:?}");
+    let mut code = Vec::new();
+    for krate in std::fs::read_dir(root().join("crates"))
+        .expect("crates")
+        .flatten()
+    {
+        if krate.file_name() == "truce-testkit" {
+            continue;
+        }
+        let src = krate.path().join("src");
+        if src.is_dir() {
+            files(&src, &[".rs"], &mut code);
+        }
+    }
+    for f in ["app.js", "index.html", "app.css"] {
+        code.push(root().join("web").join(f));
+    }
+    let mut found = Vec::new();
+    for path in code {
+        if path.ends_with("truce-usecases/src/builtin.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable");
+        for (i, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break;
+            }
+            let t = line.trim_start();
+            if t.starts_with("//") || t.starts_with('*') {
+                continue;
+            }
+            for id in &ids {
+                if line.contains(id.as_str()) {
+                    found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "agreement ids in the code:\n{}",
+        found.join("\n")
+    );
+}

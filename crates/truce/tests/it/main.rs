@@ -357,7 +357,7 @@ fn init_and_load_are_idempotent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let o = truce(dir.path(), &["init", "centre"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("agreements: nk-2020"));
+    assert!(stdout(&o).contains("agreements: nk-2020, nk-2023"), "{}", stdout(&o));
     let o = truce(dir.path(), &["init", "centre"]);
     assert!(o.status.success());
     let agreements = root().join("agreements/nk-2020");
@@ -372,8 +372,35 @@ fn init_and_load_are_idempotent() {
         &["agreement", "list", "--data", "centre", "--json"],
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v.as_array().map(Vec::len), Some(1));
+    let ids: Vec<&str> = v
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["nk-2020", "nk-2023"], "both built-in agreements, once");
     assert_eq!(v[0]["version"], 1);
+    // The second agreement loads from its folder (naming the first's zones) unchanged.
+    let second = root().join("agreements/nk-2023");
+    let o = truce(
+        dir.path(),
+        &["agreement", "load", second.to_str().expect("utf-8"), "--data", "centre"],
+    );
+    assert_eq!(
+        stdout(&o).trim(),
+        "nk-2023: unchanged (version 1 already loaded)",
+        "{}",
+        stderr(&o)
+    );
+    // Without --agreement a command reads the first; with it, the one named.
+    let o = truce(
+        dir.path(),
+        &["status", "--agreement", "nk-2023", "--as-of", "2023-09-22", "--data", "centre"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("yevlakh-talks"), "{}", stdout(&o));
+    let o = truce(dir.path(), &["status", "--as-of", "2020-11-14", "--data", "centre"]);
+    assert!(stdout(&o).contains("handover-kalbajar"), "{}", stdout(&o));
 }
 
 #[test]

@@ -13,6 +13,8 @@ const FILTERS = ["as_of", "from", "to", "zone", "type", "party", "source", "stat
 
 const view = Object.fromEntries(new URLSearchParams(location.search));
 let agreement = null;
+/// The agreement as in force on the "as of" day (obligations, provisions, names).
+let agreementView = { obligations: [], provisions: [] };
 let map = null;
 let incidentLayer = null;
 let pointLayer = null;
@@ -806,8 +808,18 @@ async function explain(obligation) {
           el("a", { href: e.source, rel: "noopener noreferrer", target: "_blank" }, "source")));
       }
     }
+    // The point of the document it comes from, in its first text, marked when that text is
+    // not the document's own words.
+    const ob = (agreementView.obligations || []).find((o) => o.obligation.id === obligation);
+    const prov = ob && (agreementView.provisions || []).find((p) => p.id === ob.obligation.provision);
+    const text = prov && prov.texts[0];
+    const quoted = text ? el("blockquote", { class: "provision", "data-status": text.status },
+      `Point ${prov.number}: “${text.text}” `,
+      el("span", { class: "note" }, `(${text.status === "verbatim" ? "" : `${text.status}, `}${text.translation}) `),
+      el("a", { href: text.source, rel: "noopener noreferrer", target: "_blank" }, "source")) : null;
     box.replaceChildren(
       el("h3", {}, `${l.obligation} — ${l.title}`),
+      quoted,
       el("p", {}, levelBadge(l.status), ` ${l.status.state}${l.status.late ? " (late)" : ""}${l.status.breached ? " (breached)" : ""}`),
       l.deadline ? el("p", {}, `Deadline in force: ${l.deadline}${l.last_day ? `; last day on time ${l.last_day}` : ""}`) : null,
       el("p", {}, l.status.reason),
@@ -1155,6 +1167,8 @@ async function main() {
       choice.replaceChildren(...list.agreements.map((x) => el("option", { value: x.id }, x.title)));
       choice.value = agreement;
       choice.hidden = false;
+      // The chooser stands in the title's place: one line names the agreement shown.
+      $("agreement-title").replaceChildren(choice);
       choice.onchange = () => {
         view.agreement = choice.value;
         delete view.incident;
@@ -1168,6 +1182,7 @@ async function main() {
       api(`/api/v1/agreements/${agreement}?as_of=${view.as_of}`),
       api(`/api/v1/agreements/${agreement}/zones`),
     ]);
+    agreementView = a;
     zone = a.time_zone || "UTC";
     documentTitles = a.document_titles || {};
     actorNames = a.actor_names || {};

@@ -195,6 +195,24 @@ const tests = [
     clean(page);
     return page;
   }],
+  ["the agreement chooser switches every panel to the second agreement, its points marked as paraphrases", async () => {
+    const page = await open("/?as_of=2023-09-22");
+    await page.waitForSelector('tr[data-obligation="handover-kalbajar"]');
+    const choice = page.locator("#agreement-choice");
+    assert.ok(await choice.isVisible(), "a chooser when two agreements are loaded");
+    assert.deepEqual(await choice.locator("option").evaluateAll((o) => o.map((x) => x.value)), ["nk-2020", "nk-2023"]);
+    await Promise.all([page.waitForURL(/agreement=nk-2023/), choice.selectOption("nk-2023")]);
+    await page.waitForSelector('tr[data-obligation="yevlakh-talks"]');
+    assert.equal(await page.locator('tr[data-obligation="handover-kalbajar"]').count(), 0, "no line of the other agreement");
+    assert.match(await page.locator("#agreement-title").innerText(), /20 September 2023/);
+    assert.equal(await choice.inputValue(), "nk-2023");
+    await page.click('tr[data-obligation="yevlakh-talks"]');
+    await page.waitForSelector('#explain blockquote.provision[data-status="paraphrase"]');
+    assert.match(await page.locator("#explain blockquote.provision").innerText(), /Point 4: .*Yevlakh.*\(paraphrase, /);
+    assert.match(await page.locator("#explain").innerText(), /milestone:yevlakh-2023-09-21/);
+    clean(page);
+    return page;
+  }],
   ["incidents appear on the map and in the list, with their detail and counts", async () => {
     const page = await open("/?as_of=2021-06-30&tab=incidents");
     await page.waitForSelector("#incident-list li");

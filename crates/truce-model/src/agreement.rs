@@ -572,6 +572,13 @@ impl AgreementView {
                 .filter_map(|id| a.documents.iter().find(|d| &d.id == id))
                 .map(|d| (d.id.clone(), serde_json::json!(d.title)))
                 .collect::<serde_json::Map<_, _>>(),
+            // The points of the documents in force, each with its texts and how faithful
+            // each is (`verbatim`, `paraphrase` …).
+            "provisions": a
+                .provisions
+                .iter()
+                .filter(|p| self.documents.contains(&p.document))
+                .collect::<Vec<_>>(),
             "obligations": obligations,
         })
     }

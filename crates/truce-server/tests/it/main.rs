@@ -1967,3 +1967,64 @@ async fn requests_carry_an_id_and_oversize_bodies_are_refused() {
         guard.done(store).await;
     }
 }
+
+#[tokio::test]
+async fn a_second_agreement_is_listed_and_served_by_the_api_ogc_and_feeds() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../agreements/nk-2023");
+    let read = |n: &str| {
+        std::fs::read_to_string(folder.join(n))
+            .map(|t| SourceFile::new(n, t))
+            .map_err(|e| e.to_string())
+    };
+    let second = truce_model::load(read("agreement.toml").expect("agreement"), read)
+        .expect("nk-2023 loads, naming nk-2020's zones and places");
+    for (guard, store, s) in states().await {
+        store.load_agreement(&second).await.expect("load");
+        let text =
+            std::fs::read_to_string(folder.join("evidence/milestones.jsonl")).expect("evidence");
+        let now = "2026-11-28T00:00:00Z".parse().expect("now");
+        let r = store
+            .import_records(&second, "milestones.jsonl", &text, None, now)
+            .await
+            .expect("records");
+        assert!(r.rejects.is_empty(), "{:?}", r.rejects);
+        let (status, _, v) = get(&s, "/api/v1/agreements").await;
+        assert_eq!(status, StatusCode::OK);
+        let ids: Vec<&str> = v["agreements"]
+            .as_array()
+            .expect("agreements")
+            .iter()
+            .filter_map(|a| a["id"].as_str())
+            .collect();
+        assert_eq!(ids, ["nk-2020", "nk-2023"]);
+        let (status, _, v) = get(&s, "/api/v1/agreements/nk-2023/status?as_of=2023-09-22").await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        let state = |v: &serde_json::Value, ob: &str| {
+            v["lines"]
+                .as_array()
+                .and_then(|l| l.iter().find(|x| x["obligation"] == ob))
+                .map(|x| x["status"]["state"].as_str().unwrap_or_default().to_owned())
+        };
+        assert_eq!(
+            state(&v, "yevlakh-talks").as_deref(),
+            Some("complete on time")
+        );
+        assert_eq!(
+            state(&v, "karabakh-forces-disarmament").as_deref(),
+            Some("under way")
+        );
+        // The 2020 agreement's lines are not the 2023 agreement's.
+        assert_eq!(state(&v, "handover-agdam"), None);
+        // Provisions are marked as paraphrases of the announced terms.
+        let (_, _, a) = get(&s, "/api/v1/agreements/nk-2023?as_of=2023-09-22").await;
+        assert!(a.to_string().contains("\"paraphrase\""), "{a}");
+        let (status, _, v) = get(&s, "/ogc/nk-2023/collections").await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        let (status, _, v) = get(&s, "/ogc/nk-2023/collections/zones/items?limit=2").await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        assert_eq!(v["features"].as_array().map(Vec::len), Some(2));
+        let (status, _, _) = get(&s, "/feeds/nk-2023/deadlines.ics?as_of=2023-09-20").await;
+        assert_eq!(status, StatusCode::OK);
+        guard.done(store).await;
+    }
+}

@@ -102,6 +102,41 @@ fn a_bulletin_is_built_published_and_verified_with_nothing_but_the_public_key() 
         "{}",
         stdout(&o)
     );
+    // The second built-in agreement publishes too, under its own id, and verifies.
+    let o = truce(
+        d,
+        &[
+            "bulletin",
+            "build",
+            "--agreement",
+            "nk-2023",
+            "--from",
+            "2023-09-20",
+            "--to",
+            "2023-10-05",
+            "--no-pdf",
+            "--publish",
+            "--out",
+            "out",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let name = "nk-2023-2023-09-20--2023-10-05.json";
+    std::fs::copy(d.join("out").join(name), r.join(name)).expect("copy");
+    let o = truce(r, &["bulletin", "verify", name, "--key", "centre.pub"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let md =
+        std::fs::read_to_string(d.join("out/nk-2023-2023-09-20--2023-10-05.md")).expect("markdown");
+    assert!(md.contains("Yevlakh"), "{md}");
+    let o = truce(d, &["bulletin", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .any(|b| b["id"] == "nk-2023/2023-09-20..2023-10-05"),
+        "{list}"
+    );
 }
 
 #[test]

@@ -357,7 +357,11 @@ fn init_and_load_are_idempotent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let o = truce(dir.path(), &["init", "centre"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("agreements: nk-2020, nk-2023"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("agreements: nk-2020, nk-2023"),
+        "{}",
+        stdout(&o)
+    );
     let o = truce(dir.path(), &["init", "centre"]);
     assert!(o.status.success());
     let agreements = root().join("agreements/nk-2020");
@@ -378,13 +382,23 @@ fn init_and_load_are_idempotent() {
         .flatten()
         .filter_map(|a| a["id"].as_str())
         .collect();
-    assert_eq!(ids, ["nk-2020", "nk-2023"], "both built-in agreements, once");
+    assert_eq!(
+        ids,
+        ["nk-2020", "nk-2023"],
+        "both built-in agreements, once"
+    );
     assert_eq!(v[0]["version"], 1);
     // The second agreement loads from its folder (naming the first's zones) unchanged.
     let second = root().join("agreements/nk-2023");
     let o = truce(
         dir.path(),
-        &["agreement", "load", second.to_str().expect("utf-8"), "--data", "centre"],
+        &[
+            "agreement",
+            "load",
+            second.to_str().expect("utf-8"),
+            "--data",
+            "centre",
+        ],
     );
     assert_eq!(
         stdout(&o).trim(),
@@ -395,11 +409,22 @@ fn init_and_load_are_idempotent() {
     // Without --agreement a command reads the first; with it, the one named.
     let o = truce(
         dir.path(),
-        &["status", "--agreement", "nk-2023", "--as-of", "2023-09-22", "--data", "centre"],
+        &[
+            "status",
+            "--agreement",
+            "nk-2023",
+            "--as-of",
+            "2023-09-22",
+            "--data",
+            "centre",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("yevlakh-talks"), "{}", stdout(&o));
-    let o = truce(dir.path(), &["status", "--as-of", "2020-11-14", "--data", "centre"]);
+    let o = truce(
+        dir.path(),
+        &["status", "--as-of", "2020-11-14", "--data", "centre"],
+    );
     assert!(stdout(&o).contains("handover-kalbajar"), "{}", stdout(&o));
 }
 

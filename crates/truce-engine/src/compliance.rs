@@ -1887,12 +1887,6 @@ fn median(v: &VecDeque<u64>) -> Option<f64> {
     })
 }
 
-/// Corridor passage: each day is blocked or restricted when a closure declared for the
-/// corridor or one of its checkpoints is in force; otherwise its civilian and commercial
-/// traffic (persons + vehicles) is compared with the median of the last `baseline_days`
-/// open days. A day without counts keeps the state the last counts gave for at most
-/// `carry_days` days; a closure's effect ends after its last day. Past either, the day
-/// is `unknown` until a count or another record says more.
 /// Utility cut-offs in force on `as_of` anywhere in the agreement's zones, as context
 /// for the corridor the area depends on: shown, never counted against the corridor's
 /// obligor (a cut-off says who reported it and whom the reporter blames).
@@ -1913,6 +1907,12 @@ fn cutoffs(input: Inputs<'_>, as_of: Date) -> Value {
     })
 }
 
+/// Corridor passage: each day is blocked or restricted when a closure declared for the
+/// corridor or one of its checkpoints is in force; otherwise its civilian and commercial
+/// traffic (persons + vehicles) is compared with the median of the last `baseline_days`
+/// open days. A day without counts keeps the state the last counts gave for at most
+/// `carry_days` days; a closure's effect ends after its last day. Past either, the day
+/// is `unknown` until a count or another record says more.
 fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
     let ob = &o.obligation;
     let e = input.evidence;

@@ -408,3 +408,31 @@ fn csv_rows_take_lists_of_mediators_and_numbers_of_the_new_members() {
         matches!(&good[0].1, Record::ObservationPost(p) if p.closed == Some(date(2024, 5, 15)))
     );
 }
+
+#[test]
+fn every_example_line_of_the_evidence_documentation_reads() {
+    let b = nk2020();
+    let doc = std::fs::read_to_string(crate::root().join("docs/evidence.md")).expect("docs");
+    let mut lines = 0;
+    let mut in_json = false;
+    for (i, line) in doc.lines().enumerate() {
+        match line.trim() {
+            "```json" => in_json = true,
+            "```" => in_json = false,
+            l if in_json && l.starts_with('{') => {
+                read_line(i as u64 + 1, l, &b)
+                    .unwrap_or_else(|p| panic!("docs/evidence.md:{}: {p:?}", i + 1));
+                lines += 1;
+            }
+            _ => {}
+        }
+    }
+    // Every kind has an example.
+    assert!(lines >= RecordKind::ALL.len(), "{lines} examples");
+    for kind in RecordKind::ALL {
+        assert!(
+            doc.contains(&format!("{{\"type\":\"{kind}\"")),
+            "no example of `{kind}` in docs/evidence.md"
+        );
+    }
+}

@@ -1172,6 +1172,7 @@ async function main() {
       choice.onchange = () => {
         view.agreement = choice.value;
         delete view.incident;
+        delete view.obligation;
         delete view.zone;
         delete view.party;
         location.assign(`${location.pathname}?${viewQuery()}`);

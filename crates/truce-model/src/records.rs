@@ -1372,10 +1372,11 @@ impl Record {
     }
 }
 
-/// Why `new` is likely the same fact as `old` under another id, if it is: the same kind
-/// about the same sides with the same figures and dates at most a day apart (sources
-/// often date one event a day apart), or the same kind, sides and source page. A
-/// transcriber warned of this does not count one release twice.
+/// Why `new` is likely the same fact as `old` under another id, if it is: an event of the
+/// same kind about the same sides with the same figures, or from the same source page,
+/// dated at most a day apart (sources often date one event a day apart); or any record of
+/// the same kind, sides, figures and source page. A transcriber warned of this does not
+/// count one release twice.
 pub fn repeats(new: &Record, old: &Record) -> Option<&'static str> {
     if new.kind() != old.kind() || new.id() == old.id() {
         return None;
@@ -1420,9 +1421,21 @@ pub fn repeats(new: &Record, old: &Record) -> Option<&'static str> {
         })
     };
     let (a, b) = (fact(new)?, fact(old)?);
-    if a == b && near {
+    // An event happens once; a state (a strength, a count of posts, a stated total, a
+    // flow, a claim) is often reported the same on consecutive days without repeating.
+    let event = matches!(
+        new.kind(),
+        RecordKind::Handover
+            | RecordKind::Withdrawal
+            | RecordKind::Exchange
+            | RecordKind::Recovery
+            | RecordKind::Group
+            | RecordKind::Milestone
+            | RecordKind::Cutoff
+    );
+    if event && a == b && near {
         Some("the same sides and figures, dated at most a day apart")
-    } else if a.0 == b.0 && new.source() == old.source() && near {
+    } else if event && a.0 == b.0 && new.source() == old.source() && near {
         Some("the same sides and source page, dated at most a day apart")
     } else if a.0 == b.0 && new.source() == old.source() && a.1 == b.1 {
         Some("the same sides, figures and source page")

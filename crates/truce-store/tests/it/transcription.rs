@@ -285,9 +285,14 @@ async fn a_demo_fact_transcribed_again_under_a_new_id_is_stored_with_a_warning_n
             r#"{"type":"exchange","id":"eu-release","date":"2021-12-19","from":"az","to":"am","counts":{"pows":11},"source":"https://www.politico.eu/article/azerbaijan-releases-armenian-prisoners-of-war-after-eu-talks/"}"#,
             "\n",
             // Two lines of one file repeating each other.
-            r#"{"type":"tally","id":"a","date":"2021-05-05","claimant":"am","measure":"returned","category":"detainees","counts":{"am":66},"source":"s1"}"#,
+            r#"{"type":"recovery","id":"a","date":"2021-05-05","by":"nk-da","side":"am","remains":4,"source":"s1"}"#,
             "\n",
-            r#"{"type":"tally","id":"b","date":"2021-05-06","claimant":"am","measure":"returned","category":"detainees","counts":{"am":66},"source":"s2"}"#,
+            r#"{"type":"recovery","id":"b","date":"2021-05-06","by":"nk-da","side":"am","remains":4,"source":"s2"}"#,
+            "\n",
+            // A stated total unchanged the next day, from another page: a state, no repeat.
+            r#"{"type":"tally","id":"t1","date":"2021-05-05","claimant":"am","measure":"returned","category":"detainees","counts":{"am":66},"source":"s3"}"#,
+            "\n",
+            r#"{"type":"tally","id":"t2","date":"2021-05-06","claimant":"am","measure":"returned","category":"detainees","counts":{"am":66},"source":"s4"}"#,
             "\n",
             // A different release on another day: no warning.
             r#"{"type":"exchange","id":"other","date":"2021-03-01","from":"az","to":"am","counts":{"pows":2},"source":"https://example.org/b"}"#,
@@ -297,7 +302,7 @@ async fn a_demo_fact_transcribed_again_under_a_new_id_is_stored_with_a_warning_n
             .await
             .expect("import");
         assert!(r.rejects.is_empty(), "{:?}", r.rejects);
-        assert_eq!(r.counts.added, 5, "warned lines are stored");
+        assert_eq!(r.counts.added, 7, "warned lines are stored");
         let warned: Vec<(u64, String)> = r
             .warnings
             .iter()
@@ -318,7 +323,7 @@ async fn a_demo_fact_transcribed_again_under_a_new_id_is_stored_with_a_warning_n
         );
         assert!(warned[1].1.contains("source page"), "{warned:?}");
         assert_eq!(warned[2].0, 4);
-        assert!(warned[2].1.contains("`tally:a`"), "{warned:?}");
+        assert!(warned[2].1.contains("`recovery:a`"), "{warned:?}");
         // The repeat is retracted: no rule reads it, the log says why, and importing it
         // again brings it back as its next version.
         let current = |records: &[truce_store::records::StoredRecord]| {
@@ -354,7 +359,7 @@ async fn a_demo_fact_transcribed_again_under_a_new_id_is_stored_with_a_warning_n
             .import_records(&b, "again.jsonl", text, None, now)
             .await
             .expect("import");
-        assert_eq!((r.counts.added, r.counts.unchanged), (1, 4));
+        assert_eq!((r.counts.added, r.counts.unchanged), (1, 6));
         let (records, _) = store.evidence(&b).await.expect("evidence");
         assert_eq!(current(&records), [2]);
         assert!(store.audit_verify(None).await.expect("verify").is_intact());

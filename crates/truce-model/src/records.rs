@@ -1385,6 +1385,24 @@ pub fn repeats(new: &Record, old: &Record) -> Option<&'static str> {
         (Some(a), Some(b)) => (a - b).get_days().abs() <= 1,
         _ => false,
     };
+    // An event happens once; a state (a strength, a count of posts, a stated total, a
+    // flow, a claim) is often reported the same on consecutive days without repeating.
+    let event = matches!(
+        new.kind(),
+        RecordKind::Handover
+            | RecordKind::Withdrawal
+            | RecordKind::Exchange
+            | RecordKind::Recovery
+            | RecordKind::Group
+            | RecordKind::Milestone
+            | RecordKind::Cutoff
+    );
+    let same_page = new.source() == old.source();
+    // Most pairs differ in page and are no near event: settled before any figure is read
+    // (an import compares each line with every stored record of its kind).
+    if !same_page && !(event && near) {
+        return None;
+    }
     // The sides and figures that make two records one fact.
     let fact = |r: &Record| -> Option<(String, String)> {
         Some(match r {
@@ -1421,23 +1439,11 @@ pub fn repeats(new: &Record, old: &Record) -> Option<&'static str> {
         })
     };
     let (a, b) = (fact(new)?, fact(old)?);
-    // An event happens once; a state (a strength, a count of posts, a stated total, a
-    // flow, a claim) is often reported the same on consecutive days without repeating.
-    let event = matches!(
-        new.kind(),
-        RecordKind::Handover
-            | RecordKind::Withdrawal
-            | RecordKind::Exchange
-            | RecordKind::Recovery
-            | RecordKind::Group
-            | RecordKind::Milestone
-            | RecordKind::Cutoff
-    );
     if event && a == b && near {
         Some("the same sides and figures, dated at most a day apart")
-    } else if event && a.0 == b.0 && new.source() == old.source() && near {
+    } else if event && a.0 == b.0 && same_page && near {
         Some("the same sides and source page, dated at most a day apart")
-    } else if a.0 == b.0 && new.source() == old.source() && a.1 == b.1 {
+    } else if a.0 == b.0 && same_page && a.1 == b.1 {
         Some("the same sides, figures and source page")
     } else {
         None

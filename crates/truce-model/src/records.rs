@@ -1400,7 +1400,7 @@ pub fn repeats(new: &Record, old: &Record) -> Option<&'static str> {
     let same_page = new.source() == old.source();
     // Most pairs differ in page and are no near event: settled before any figure is read
     // (an import compares each line with every stored record of its kind).
-    if !same_page && !(event && near) {
+    if !(same_page || event && near) {
         return None;
     }
     // The sides and figures that make two records one fact.

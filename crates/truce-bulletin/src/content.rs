@@ -736,18 +736,7 @@ fn detainees(i: &BulletinInputs<'_>, to: Date) -> Detainees {
             .map(|r| ReconLine {
                 holder: r.holder,
                 evidence: r.claimed.iter().flat_map(|c| c.evidence.clone()).collect(),
-                claimed: r
-                    .claimed
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "{}: {}{}",
-                            c.claimant,
-                            if c.at_least { "≥" } else { "" },
-                            c.count
-                        )
-                    })
-                    .collect(),
+                claimed: r.claimed.iter().map(registry::ClaimFigure::label).collect(),
                 registered_held: r.registered_held,
                 returned: r.returned,
                 returned_in_exchanges: r.returned_in_exchanges,

@@ -836,18 +836,19 @@ fn progress(
         "amended_by": o.applied.iter().map(|c| c.document.clone()).collect::<Vec<_>>(),
         "flows": flows.as_ref().map(|f| &f.lines),
     });
-    // Returns and displacements counted by sources: with no step on record, they are
-    // what the line can say; never a completed return.
+    // Returns and displacements counted by sources: with no step of the obligation on
+    // record (a return under its terms), they are what the line can say. They are no
+    // step of it, so the level stays unknown: never progress, never a failure.
     if all.is_empty()
         && let Some(f) = flows.filter(|f| !f.lines.is_empty())
     {
-        let (state, level) = match (f.returns, f.displaced) {
-            (true, true) => ("returns and displacement reported", Level::Minimal),
-            (true, false) => ("returns reported", Level::Minimal),
-            _ => ("displacement reported", Level::Unknown),
+        let state = match (f.returns, f.displaced) {
+            (true, true) => "returns and displacement reported",
+            (true, false) => "returns reported",
+            _ => "displacement reported",
         };
         let status = Status::new(
-            level,
+            Level::Unknown,
             state,
             format!(
                 "no step of the obligation is on record; sources count: {}",

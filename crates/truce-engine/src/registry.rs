@@ -56,6 +56,18 @@ pub struct ClaimFigure {
     pub evidence: Vec<String>,
 }
 
+impl ClaimFigure {
+    /// `claimant: figure`, `≥` before a lower bound.
+    pub fn label(&self) -> String {
+        format!(
+            "{}: {}{}",
+            self.claimant,
+            if self.at_least { "≥" } else { "" },
+            self.count
+        )
+    }
+}
+
 /// Claimed against registered against returned, for one holding side on one date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reconciliation {

@@ -41,8 +41,8 @@ pub fn nk2020() -> AgreementBundle {
     }
 }
 
-/// Reads every line of the shipped demo evidence; any problem fails the test.
-pub fn demo_records(b: &AgreementBundle) -> Vec<Record> {
+/// The shipped demo evidence files of nk-2020, in name order.
+pub fn demo_evidence_files() -> Vec<PathBuf> {
     let dir = root().join("agreements/nk-2020/evidence");
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .expect("evidence folder")
@@ -50,8 +50,13 @@ pub fn demo_records(b: &AgreementBundle) -> Vec<Record> {
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
     names.sort();
+    names
+}
+
+/// Reads every line of the shipped demo evidence; any problem fails the test.
+pub fn demo_records(b: &AgreementBundle) -> Vec<Record> {
     let mut out = Vec::new();
-    for path in names {
+    for path in demo_evidence_files() {
         let text = std::fs::read_to_string(&path).expect("readable");
         for (i, line) in text.lines().enumerate() {
             match read_line(i as u64 + 1, line, b) {

@@ -511,14 +511,7 @@ pub fn reconciliation_table(rows: &[truce_engine::registry::Reconciliation]) -> 
             let claims: Vec<String> = r
                 .claimed
                 .iter()
-                .map(|c| {
-                    format!(
-                        "{}: {}{}",
-                        c.claimant,
-                        if c.at_least { "≥" } else { "" },
-                        c.count
-                    )
-                })
+                .map(truce_engine::registry::ClaimFigure::label)
                 .collect();
             vec![
                 r.date.to_string(),

@@ -235,26 +235,12 @@ async fn protection_officers_import_through_the_api_and_others_may_not() {
             .add_user("liaison", "L", UserRole::Liaison, Some("am"), PASSWORD, now)
             .await
             .expect("user");
+        const IMPORT: &str = "/api/v1/agreements/nk-2020/registry/import";
         let send = |cookie: String, csrf: String, body: &'static str| {
             let s = s.clone();
             async move {
-                let req = Request::builder()
-                    .method("POST")
-                    .uri("/api/v1/agreements/nk-2020/registry/import")
-                    .header("cookie", cookie)
-                    .header("x-csrf-token", csrf)
-                    .header("content-type", "application/x-ndjson")
-                    .body(Body::from(body))
-                    .expect("request");
-                let r = router(s).oneshot(req).await.expect("response");
-                let status = r.status();
-                let bytes = axum::body::to_bytes(r.into_body(), 1 << 20)
-                    .await
-                    .expect("body");
-                (
-                    status,
-                    serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default(),
-                )
+                let headers = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
+                post_lines(&s, IMPORT, &headers, "application/x-ndjson", body).await
             }
         };
         let (c, t) = log_in(&s, "liaison").await;
@@ -284,16 +270,16 @@ async fn protection_officers_import_through_the_api_and_others_may_not() {
     }
 }
 
-/// Sends evidence lines to `POST …/records` with the given headers.
-async fn send_records(
+/// Posts lines (JSON Lines or CSV) to `uri` with the given headers: the status and the
+/// JSON answer.
+async fn post_lines(
     s: &AppState,
+    uri: &str,
     headers: &[(&str, &str)],
     content_type: &str,
     body: &'static str,
 ) -> (StatusCode, serde_json::Value) {
-    let mut req = Request::builder()
-        .method("POST")
-        .uri("/api/v1/agreements/nk-2020/records");
+    let mut req = Request::builder().method("POST").uri(uri);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
@@ -307,6 +293,23 @@ async fn send_records(
         .await
         .expect("body");
     (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}
+
+/// Sends evidence lines to `POST …/records` with the given headers.
+async fn send_records(
+    s: &AppState,
+    headers: &[(&str, &str)],
+    content_type: &str,
+    body: &'static str,
+) -> (StatusCode, serde_json::Value) {
+    post_lines(
+        s,
+        "/api/v1/agreements/nk-2020/records",
+        headers,
+        content_type,
+        body,
+    )
+    .await
 }
 
 #[tokio::test]

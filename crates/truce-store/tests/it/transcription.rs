@@ -15,14 +15,7 @@ use truce_store::Store;
 const CORPUS: &str = "agreements/nk-2020/transcription/public-sources-2020-2024.jsonl";
 
 async fn demo(store: &Store, b: &AgreementBundle, now: jiff::Timestamp) {
-    let dir = root().join("agreements/nk-2020/evidence");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .expect("evidence folder")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    names.sort();
-    for path in names {
+    for path in truce_testkit::demo_evidence_files() {
         let text = std::fs::read_to_string(&path).expect("readable");
         let name = path.display().to_string();
         let r = store

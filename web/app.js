@@ -27,14 +27,112 @@ let actorNames = {};
 const zoneNames = new Map();
 const zoneName = (id) => zoneNames.get(id) || id;
 
+// --- languages ---------------------------------------------------------------------------
+
+/// The languages the dashboard speaks, each by its own name. Their messages are the files
+/// `web/i18n/LANG.json` (see web/README.md), which a translator edits.
+const LANGUAGES = { en: "English", ru: "Русский", hy: "Հայերեն", az: "Azərbaycanca" };
+let lang = "en";
+let messages = {};
+let english = {};
+
+/// The language asked for: the URL's `lang`, else the one last chosen in this browser,
+/// else the browser's first that the dashboard speaks, else English.
+function chooseLanguage() {
+  const wanted = [view.lang, localStorage.getItem("truce.lang"), ...(navigator.languages || [navigator.language])];
+  for (const w of wanted) {
+    const code = w && String(w).toLowerCase().split("-")[0];
+    if (code && LANGUAGES[code]) return code;
+  }
+  return "en";
+}
+
+/// The chosen language's messages (English beside them for any a translation lacks),
+/// written into the page's fixed text.
+async function loadLanguage() {
+  lang = chooseLanguage();
+  const get = async (code) => {
+    const r = await fetch(`/i18n/${code}.json`);
+    if (!r.ok) throw new Error(`/i18n/${code}.json: ${r.status}`);
+    return r.json();
+  };
+  [english, messages] = await Promise.all([get("en"), lang === "en" ? null : get(lang)]);
+  messages = messages || english;
+  document.documentElement.lang = lang;
+  for (const e of document.querySelectorAll("[data-i18n]")) e.textContent = t(e.dataset.i18n);
+  for (const e of document.querySelectorAll("[data-i18n-attr]")) {
+    for (const pair of e.dataset.i18nAttr.split(";")) {
+      const [attr, key] = pair.split(":");
+      e.setAttribute(attr, t(key));
+    }
+  }
+  const choice = $("lang-choice");
+  choice.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => el("option", { value: code, lang: code }, name)));
+  choice.value = lang;
+  choice.onchange = () => {
+    localStorage.setItem("truce.lang", choice.value);
+    view.lang = choice.value;
+    location.assign(`${location.pathname}?${viewQuery()}`);
+  };
+}
+
+const plurals = () => new Intl.PluralRules(lang);
+
+/// A message in the chosen language, its `{placeholders}` filled (numbers written as the
+/// language writes them). A message with plural forms picks the form for `n`.
+function t(key, args = {}) {
+  let m = messages[key] ?? english[key];
+  if (m === undefined) {
+    console.error(`no message "${key}" in web/i18n/en.json`);
+    return key;
+  }
+  if (typeof m === "object") m = m[plurals().select(Number(args.n))] ?? m.other;
+  return m.replace(/\{(\w+)\}/g, (all, k) => (k in args ? (typeof args[k] === "number" ? fmtNumber(args[k]) : String(args[k])) : all));
+}
+
+// Dates and numbers are written by the rules of the language's own file (`format.*`,
+// `month.*`), not by the browser's locale data, which some browsers lack for Armenian or
+// Azerbaijani: every browser shows the same.
+
+/// A number with the language's group and decimal separators (3,890 · 3 890 · 3.890).
+function fmtNumber(n) {
+  const [whole, frac] = String(Math.abs(n)).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, t("format.group"));
+  return `${n < 0 ? "-" : ""}${grouped}${frac ? t("format.decimal") + frac : ""}`;
+}
+
+/// A word of a closed vocabulary the API speaks (a status, a state, an event type), in
+/// the chosen language; the word itself when no file translates it.
+function word(group, w) {
+  if (w === null || w === undefined || w === "") return "";
+  const key = `${group}.${w}`;
+  return messages[key] ?? english[key] ?? w;
+}
+
+/// A calendar day (YYYY-MM-DD, or a month YYYY-MM) as the chosen language writes it.
+function fmtDay(day) {
+  if (!day || !/^\d{4}-\d{2}(-\d{2})?$/.test(day)) return day || "";
+  const [y, m, d] = day.split("-");
+  if (!d) return t("format.month", { month: t(`month.name.${Number(m)}`), y });
+  return t("format.date", { d: String(Number(d)), mon: t(`month.short.${Number(m)}`), y });
+}
+
+/// A month (from its first day) as a short axis label.
+function monthLabel(day) {
+  const [y, m] = day.split("-");
+  return t("format.month_short", { mon: t(`month.short.${Number(m)}`), y });
+}
+
 /// The local calendar day (in the agreement's time zone) of an RFC 3339 instant.
 function localDay(iso) {
   return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso));
 }
 
-/// Local date and time of an instant, with the zone's abbreviation.
+/// Local date and time of an instant (in the agreement's time zone), with the zone's name.
 function localTime(iso) {
-  return new Intl.DateTimeFormat("en-GB", { timeZone: zone, year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" }).format(new Date(iso));
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return t("format.time", { date: fmtDay(`${parts.year}-${parts.month}-${parts.day}`), hh: parts.hour, mm: parts.minute, zone: parts.timeZoneName });
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -51,8 +149,28 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+/// The earliest time at which an answer shown was fetched, when the service worker gave
+/// it from this browser's store because the server could not be reached.
+let shownSince = null;
+
+/// Says, above everything, that the page shows kept data and how old it is.
+function showConnection() {
+  const box = $("connection");
+  const offline = !navigator.onLine || shownSince !== null;
+  box.hidden = !offline;
+  if (offline) {
+    box.textContent = shownSince ? t("connection.offline", { time: localTime(shownSince) }) : t("connection.offline_fresh");
+  }
+}
+
 async function api(path) {
   const r = await fetch(path, { headers: { Accept: "application/json" } });
+  const stored = r.headers.get("X-Truce-Stored");
+  if (stored) {
+    if (!shownSince || stored < shownSince) shownSince = stored;
+    showConnection();
+  }
+
   const body = await r.json().catch(() => null);
   if (!r.ok) {
     const msg = body && body.detail ? body.detail : `${r.status} ${r.statusText}`;
@@ -92,7 +210,7 @@ function pushView() {
 
 function showError(where, err) {
   console.error(err);
-  where.replaceChildren(el("p", { class: "note", role: "alert" }, `Could not load: ${err && err.message ? err.message : err}`));
+  where.replaceChildren(el("p", { class: "note", role: "alert" }, t("error.load", { message: err && err.message ? err.message : err })));
 }
 
 /// The filters as a query. Every view stops at the "as of" day unless "to" says otherwise:
@@ -110,7 +228,7 @@ function levelBadge(status) {
   const cls = status.basis === "no-record" ? `${base} level-no-record`
     : status.basis === "ended" ? `${base} level-ended` : base;
   const text = status.score === null || status.score === undefined ? "–" : String(status.score);
-  return el("span", { class: `level ${cls}`, title: status.level }, text);
+  return el("span", { class: `level ${cls}`, title: word("level", status.level) }, text);
 }
 
 // --- map -------------------------------------------------------------------------------
@@ -128,11 +246,11 @@ function zoneStyle(f) {
 // its point, then the reporter's own spelling when it differs.
 function placeText(i) {
   const label = i.place_label, reported = i.place_name;
-  if (label && reported && !label.toLowerCase().includes(reported.toLowerCase())) return `${label} (as reported: ${reported})`;
+  if (label && reported && !label.toLowerCase().includes(reported.toLowerCase())) return t("place.as_reported_beside", { label, reported });
   if (label) return label;
-  if (reported) return `${reported} (as reported)`;
-  if (i.point) return `${i.point[1].toFixed(3)}° N, ${i.point[0].toFixed(3)}° E`;
-  return "no place";
+  if (reported) return t("place.as_reported", { reported });
+  if (i.point) return t("place.point", { lat: i.point[1].toFixed(3), lon: i.point[0].toFixed(3) });
+  return t("place.none");
 }
 
 // A zone version is in force on a day when the day is in [valid_from, valid_to).
@@ -154,7 +272,7 @@ function drawZones() {
   const shown = allZones.features.filter((f) => inForce(f, day)).sort((a, b) => order(a) - order(b));
   zoneLayer = L.geoJSON({ type: "FeatureCollection", features: shown }, {
     style: zoneStyle,
-    onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name} (${f.properties.kind})`),
+    onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name} (${word("zone_kind", f.properties.kind)})`),
   }).addTo(map);
   return shown;
 }
@@ -165,7 +283,7 @@ function initMap(zones) {
   if (tiles) L.tileLayer(tiles, { maxZoom: 18 }).addTo(map);
   allZones = zones;
   const shown = drawZones();
-  map.attributionControl.addAttribution("Outlines: Natural Earth; Truce");
+  map.attributionControl.addAttribution(t("map.attribution"));
   const corridor = shown.find((f) => f.properties.kind === "corridor");
   map.fitBounds(corridor ? L.geoJSON(corridor).getBounds().pad(1.2) : zoneLayer.getBounds());
   incidentLayer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
@@ -216,15 +334,15 @@ async function loadPoints() {
     for (const f of cps.features.filter((f) => f.geometry)) {
       const [x, y] = f.geometry.coordinates;
       L.circleMarker([y, x], { radius: 6, color: "#000", fillColor: "#ffd92f", fillOpacity: 1, weight: 2 })
-        .bindTooltip(`Checkpoint: ${f.properties.name} (${f.properties.operator})`).addTo(pointLayer);
+        .bindTooltip(t("map.checkpoint", { name: f.properties.name, operator: actorName(f.properties.operator) })).addTo(pointLayer);
     }
     for (const f of posts.features) {
       const [x, y] = f.geometry.coordinates;
       L.circleMarker([y, x], { radius: 4, color: "#1b7837", fillColor: "#a6dba0", fillOpacity: 1, weight: 2 })
-        .bindTooltip(`Observation post: ${f.properties.name}`).addTo(pointLayer);
+        .bindTooltip(t("map.post", { name: f.properties.name })).addTo(pointLayer);
     }
   } catch (e) {
-    $("map-note").textContent = `Checkpoints and posts could not be loaded: ${e.message}`;
+    $("map-note").textContent = t("map.points_failed", { message: e.message });
   }
 }
 
@@ -239,8 +357,8 @@ function lineOf(i) {
 
 /// Who a line blames: the assessed perpetrator, or that the parties' claims conflict.
 function blame(i) {
-  if (i.perpetrator) return ` · by ${actorName(i.perpetrator)}`;
-  return i.disputed ? " · claims conflict" : "";
+  if (i.perpetrator) return ` · ${t("line.by", { actor: actorName(i.perpetrator) })}`;
+  return i.disputed ? ` · ${t("line.claims_conflict")}` : "";
 }
 
 /// One line of a list (`fields=list`): date, type, place (marked when the report's place
@@ -248,8 +366,8 @@ function blame(i) {
 function incidentLine(i) {
   return [
     el("span", { class: `status-dot st-${i.status}`, "aria-hidden": "true" }),
-    `${localDay(i.start)} · ${i.type} · ${placeText(i)}${blame(i)} · ${i.status}`,
-    i.point ? null : el("span", { class: "tag" }, "unplaced"),
+    `${fmtDay(localDay(i.start))} · ${word("type", i.type)} · ${placeText(i)}${blame(i)} · ${word("status", i.status)}`,
+    i.point ? null : el("span", { class: "tag" }, t("line.unplaced")),
     " ", el("span", { class: "id" }, i.id),
   ];
 }
@@ -266,18 +384,19 @@ const MAP_POINTS = 10000;
 const incidentPages = { cursor: null, total: 0, shown: 0, mapCut: false };
 
 function incidentItem(i) {
-  return el("li", { tabindex: "0", "data-id": i.id, onclick: () => openIncident(i.id),
+  return el("li", { tabindex: "0", "data-id": i.id, "data-day": localDay(i.start), onclick: () => openIncident(i.id),
     onkeydown: (e) => { if (e.key === "Enter") openIncident(i.id); } }, ...incidentLine(i));
 }
 
 function incidentCount() {
   const sort = view.sort || "-start";
-  const order = { "-start": "newest first", start: "oldest first", number: "as first reported" }[sort];
+  const order = t({ "-start": "order.newest", start: "order.oldest", number: "order.number" }[sort]);
   const p = incidentPages;
+  const day = fmtDay(lastDay());
   $("incident-count").textContent = (p.shown < p.total
-    ? `${p.shown} of ${p.total} incidents up to ${lastDay()}, ${order}.`
-    : `${p.total} incident(s) up to ${lastDay()}, ${order}.`) +
-    (p.mapCut ? ` The map shows the first ${MAP_POINTS.toLocaleString("en")}; narrow the filters to see the rest there.` : "");
+    ? t("incidents.some", { shown: p.shown, n: p.total, day, order })
+    : t("incidents.all", { n: p.total, day, order })) +
+    (p.mapCut ? ` ${t("incidents.map_cut", { n: MAP_POINTS })}` : "");
   $("incident-more").hidden = !p.cursor;
 }
 
@@ -298,7 +417,7 @@ async function loadIncidents() {
       if (i.point) {
         const [x, y] = i.point;
         L.circleMarker([y, x], { radius: 6, color: "#fff", weight: 1, fillColor: STATUS_COLOURS[i.status], fillOpacity: 0.9 })
-          .bindTooltip(`${i.id}: ${localDay(i.start)} · ${i.type} (${i.status})`)
+          .bindTooltip(`${i.id}: ${fmtDay(localDay(i.start))} · ${word("type", i.type)} (${word("status", i.status)})`)
           .on("click", () => openIncident(i.id))
           .addTo(incidentLayer);
       }
@@ -308,8 +427,9 @@ async function loadIncidents() {
       mapCut: Boolean(points.next_cursor) });
     incidentCount();
     const typeSelect = $("type");
-    for (const t of [...types].sort()) {
-      if (![...typeSelect.options].some((o) => o.value === t)) typeSelect.append(el("option", { value: t }, t));
+    for (const ty of [...types].sort()) {
+      if (![...typeSelect.options].some((o) => o.value === ty)) typeSelect.append(el("option", { value: ty }, word("type", ty)));
+
     }
     typeSelect.value = view.type || "";
     markCurrent(view.incident);
@@ -402,28 +522,32 @@ async function renderIncident(id) {
     const i = d.detail.incident;
     const reports = el("ol", {});
     for (const r of d.detail.reports) {
-      reports.append(el("li", {}, `${r.source}: ${r.event_type}, ${localTime(r.occurred.start)}`,
-        r.location.place_name ? ` at ${r.location.place_name}` : "", r.perpetrator ? ` — blames ${r.perpetrator}` : "",
+      reports.append(el("li", {}, `${r.source}: ${word("type", r.event_type)}, ${localTime(r.occurred.start)}`,
+        r.location.place_name ? ` ${t("report.at", { place: r.location.place_name })}` : "",
+        r.perpetrator ? ` — ${t("report.blames", { actor: actorName(r.perpetrator) })}` : "",
         r.text ? el("div", { class: "note" }, r.text) : null));
     }
     const history = el("ol", {});
-    for (const h of d.history) history.append(el("li", {}, `${localTime(h.at)} ${h.actor}: ${h.action} — ${h.reason}`));
+    for (const h of d.history) history.append(el("li", {}, `${localTime(h.at)} ${h.actor}: ${word("action", h.action)} — ${h.reason}`));
     const claims = el("ul", {});
     for (const c of i.attribution.claims) {
-      const whom = c.perpetrator || (c.perpetrator_as_named ? `${c.perpetrator_as_named} (named by the source; not an actor of the agreement)` : "nobody");
-      claims.append(el("li", {}, `${c.source} blames ${whom}`));
+      const whom = c.perpetrator ? actorName(c.perpetrator)
+        : c.perpetrator_as_named ? t("claim.named_outside", { name: c.perpetrator_as_named }) : t("claim.nobody");
+      claims.append(el("li", {}, t("claim.blames", { source: c.source, whom })));
     }
-    const title = el("h2", { id: "drawer-title", tabindex: "-1" }, `${i.id}: ${i.event_type}`);
+    const title = el("h2", { id: "drawer-title", tabindex: "-1" }, `${i.id}: ${word("type", i.event_type)}`);
+    const possibly = (i.possibly_in || []).length ? `; ${t("detail.possibly_in", { zones: i.possibly_in.map(zoneName).join(", ") })}` : "";
+    const assessed = i.attribution.assessed ? actorName(i.attribution.assessed)
+      : t(i.attribution.disputed ? "detail.attribution_disputed" : "detail.attribution_open");
     const parts = [
       title,
-      el("p", {}, el("span", { class: `status-dot st-${i.status}`, "aria-hidden": "true" }), `${i.status} · ${localTime(i.window.start)} – ${localTime(i.window.end)}`),
-      el("p", {}, `Place: ${placeText(i)}; zones: ${i.zones.map(zoneName).join(", ") || "none"}` +
-        ((i.possibly_in || []).length ? `; possibly in (location too coarse to be sure): ${i.possibly_in.map(zoneName).join(", ")}` : "")),
-      i.point ? null : el("p", { class: "note" }, "Unplaced: no report of it gives a point or a place name the gazetteer knows, so it is not on the map."),
-      el("p", {}, `Attribution: ${i.attribution.assessed || (i.attribution.disputed ? "disputed" : "not settled")}`),
-      el("h3", {}, "Claims"), claims.childElementCount ? claims : el("p", { class: "note" }, "No source names a perpetrator."),
-      el("h3", {}, `Reports (${d.detail.reports.length})`), reports,
-      el("h3", {}, "History"), d.history.length ? history : el("p", { class: "note" }, "No analyst action yet."),
+      el("p", {}, el("span", { class: `status-dot st-${i.status}`, "aria-hidden": "true" }), `${word("status", i.status)} · ${localTime(i.window.start)} – ${localTime(i.window.end)}`),
+      el("p", {}, t("detail.place", { place: placeText(i), zones: i.zones.map(zoneName).join(", ") || t("detail.no_zone") }) + possibly),
+      i.point ? null : el("p", { class: "note" }, t("detail.unplaced")),
+      el("p", {}, t("detail.attribution", { who: assessed })),
+      el("h3", {}, t("detail.claims")), claims.childElementCount ? claims : el("p", { class: "note" }, t("detail.no_claims")),
+      el("h3", {}, t("detail.reports", { n: d.detail.reports.length })), reports,
+      el("h3", {}, t("detail.history")), d.history.length ? history : el("p", { class: "note" }, t("detail.no_history")),
       me.may.includes("verify") ? verifyForm(i) : null,
     ];
     box.replaceChildren(...parts.filter((x) => x !== null));
@@ -435,13 +559,13 @@ async function renderIncident(id) {
 }
 
 function verifyForm(i) {
-  const select = el("select", { name: "status", "aria-label": "new status" },
-    el("option", { value: "" }, "assessed (clear)"),
-    ...["confirmed", "corroborated", "disputed", "unverified", "rejected"].map((s) => el("option", { value: s }, s)));
+  const select = el("select", { name: "status", "aria-label": t("verify.new_status") },
+    el("option", { value: "" }, t("verify.assessed")),
+    ...["confirmed", "corroborated", "disputed", "unverified", "rejected"].map((s) => el("option", { value: s }, word("status", s))));
   select.value = i.status;
-  const reason = el("input", { name: "reason", placeholder: "reason, in a sentence", required: "required", "aria-label": "reason" });
+  const reason = el("input", { name: "reason", placeholder: t("verify.reason_hint"), required: "required", "aria-label": t("verify.reason") });
   const problem = el("p", { class: "error", role: "alert" });
-  const form = el("form", { id: "verify-form" }, select, reason, el("button", { type: "submit" }, "Set status"), problem);
+  const form = el("form", { id: "verify-form" }, select, reason, el("button", { type: "submit" }, t("verify.set")), problem);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     problem.textContent = "";
@@ -449,14 +573,14 @@ function verifyForm(i) {
       await post(`/api/v1/agreements/${agreement}/incidents/${encodeURIComponent(i.id)}/status`,
         { status: select.value || null, reason: reason.value });
     } catch (e) {
-      problem.textContent = e.params && e.params[0] ? `${e.params[0].name || "request"}: ${e.params[0].reason}` : e.message;
+      problem.textContent = e.params && e.params[0] ? `${e.params[0].name || t("verify.request")}: ${e.params[0].reason}` : e.message;
       return;
     }
     const fromQueue = view.tab === "queue" && queue.items.some((x) => x.id === i.id);
     await Promise.all([fromQueue ? nextInQueue(i.id) : renderIncident(i.id), loadIncidents(), loadTimeline(), loadScorecard(),
       fromQueue ? null : loadQueue()]);
   });
-  return el("div", {}, el("h3", {}, "Verify"), form);
+  return el("div", {}, el("h3", {}, t("verify.heading")), form);
 }
 
 // --- search -----------------------------------------------------------------------------
@@ -477,32 +601,32 @@ async function runSearch() {
     $("search-others-title").hidden = true;
     return;
   }
-  $("search-count").textContent = `Searching for “${view.q}”…`;
+  $("search-count").textContent = t("search.running", { q: view.q });
   try {
     const r = await api(`/api/v1/agreements/${agreement}/search?${filterQuery({ q: view.q, limit: 100 })}`);
     const widened = r.query.groups.filter((g) => g.places.length)
-      .map((g) => `“${g.typed}” also as ${g.alternatives.slice(1).map((a) => a.join(" ")).join(", ")}`);
-    $("search-count").textContent = `${r.incidents_found} incident(s) up to ${lastDay()} answer “${view.q}”` +
-      (r.incidents.length < r.incidents_found ? `, the best ${r.incidents.length} shown` : "") +
-      (r.newest_only ? " (more reports answer than were read: the newest were ranked; narrow the search)" : "") +
-      "." + (widened.length ? ` Places: ${widened.join("; ")}.` : "");
+      .map((g) => t("search.also_as", { typed: g.typed, names: g.alternatives.slice(1).map((a) => a.join(" ")).join(", ") }));
+    const parts = [t("search.found", { n: r.incidents_found, day: fmtDay(lastDay()), q: view.q })];
+    if (r.incidents.length < r.incidents_found) parts.push(t("search.best", { n: r.incidents.length }));
+    if (r.newest_only) parts.push(t("search.newest_only"));
+    $("search-count").textContent = parts.join(" ") + (widened.length ? ` ${t("search.places", { places: widened.join("; ") })}` : "");
     list.replaceChildren(...r.incidents.map((f) => {
       const i = f.incident;
       if (i.point && searchLayer) {
         const [x, y] = i.point;
         L.circleMarker([y, x], { radius: 9, color: "#1d2328", weight: 2, fillColor: "#ffe08a", fillOpacity: 0.9 })
-          .bindTooltip(`${i.id}: ${localDay(i.window.start)} · ${i.event_type} · ${placeText(i)}`)
+          .bindTooltip(`${i.id}: ${fmtDay(localDay(i.window.start))} · ${word("type", i.event_type)} · ${placeText(i)}`)
           .on("click", () => openIncident(i.id)).addTo(searchLayer);
       }
       return el("li", { tabindex: "0", "data-id": i.id, onclick: () => openIncident(i.id),
         onkeydown: (e) => { if (e.key === "Enter") openIncident(i.id); } },
         ...incidentLine(lineOf(i)), snippet(f.snippet));
     }));
-    if (!r.incidents.length) list.replaceChildren(el("li", { class: "note" }, "No incident answers."));
+    if (!r.incidents.length) list.replaceChildren(el("li", { class: "note" }, t("search.none")));
     $("search-others-title").hidden = !r.others.length;
     others.replaceChildren(...r.others.map((o) => el("li", { "data-kind": o.kind },
-      `${o.kind} ${o.id}${o.date ? ` (${o.date})` : ""} `,
-      o.source && /^https?:/.test(o.source) ? el("a", { href: o.source, rel: "noopener noreferrer", target: "_blank" }, "source") : null,
+      `${word("found_kind", o.kind)} ${o.id}${o.date ? ` (${fmtDay(o.date)})` : ""} `,
+      o.source && /^https?:/.test(o.source) ? el("a", { href: o.source, rel: "noopener noreferrer", target: "_blank" }, t("common.source")) : null,
       snippet(o.snippet))));
     markCurrent(view.incident);
   } catch (e) {
@@ -529,13 +653,14 @@ async function loadQueue(page = queue.page) {
     queue.total = r.total;
     queue.cursors.length = page + 1;
     queue.cursors.push(r.next_cursor);
-    list.replaceChildren(...r.incidents.map((i) => el("li", { tabindex: "-1", "data-id": i.id, onclick: () => openIncident(i.id) }, ...incidentLine(i))));
-    if (!r.incidents.length) list.replaceChildren(el("li", { class: "note" }, "Nothing waits for verification under these filters."));
+    list.replaceChildren(...r.incidents.map((i) => el("li", { tabindex: "-1", "data-id": i.id, "data-day": localDay(i.start), onclick: () => openIncident(i.id) }, ...incidentLine(i))));
+
+    if (!r.incidents.length) list.replaceChildren(el("li", { class: "note" }, t("queue.empty")));
     list.start = page * QUEUE_PAGE + 1;
     const first = page * QUEUE_PAGE + 1, last = page * QUEUE_PAGE + r.incidents.length;
     $("queue-count").textContent = r.incidents.length
-      ? `${r.total} wait for verification (unverified or disputed) up to ${lastDay()} under the filters above, oldest first; ${first}–${last} shown.`
-      : `${r.total} wait for verification.`;
+      ? t("queue.count", { n: r.total, day: fmtDay(lastDay()), first, last })
+      : t("queue.count_none", { n: r.total });
     $("queue-prev").disabled = page === 0;
     $("queue-next").disabled = !r.next_cursor;
     markCurrent(view.incident);
@@ -557,7 +682,8 @@ async function nextInQueue(id) {
     if (queue.items.length) return openIncident(queue.items[0].id);
   }
   closeIncident();
-  $("queue-count").textContent = `${queue.total} wait for verification: the end of the queue.`;
+  $("queue-count").textContent = t("queue.end", { n: queue.total });
+
 }
 
 /// Moves through the queue by keyboard, across pages.
@@ -610,8 +736,7 @@ function onKey(e) {
 
 // --- report form ------------------------------------------------------------------------
 
-/// A fresh key per filled-in form: a resubmission after a lost answer stores nothing twice.
-let reportKey = null;
+/// A fresh random key (a report's Idempotency-Key).
 function newKey() {
   const b = new Uint8Array(12);
   crypto.getRandomValues(b);
@@ -626,97 +751,294 @@ async function initReportForm(parties) {
   // The server says which sources this user may submit for (its access policy).
   const allowed = sources.sources.filter((s) => me.submit_sources.includes(s.id));
   // Nothing chosen for the monitor: a hand-typed report names its own source.
-  form.source.append(...allowed.map((s) => el("option", { value: s.id }, `${s.name} (${s.kind})`)));
+  form.source.append(...allowed.map((s) => el("option", { value: s.id }, `${s.name} (${word("source_kind", s.kind)})`)));
   if (allowed.length === 1) form.source.value = allowed[0].id;
-  form.type.replaceChildren(...codebook.event_types.map((t) => el("option", { value: t.type }, t.type)));
-  for (const p of parties) form.perpetrator.append(el("option", { value: p }, p));
-  reportKey = newKey();
+  form.type.replaceChildren(...codebook.event_types.map((x) => el("option", { value: x.type }, word("type", x.type))));
+  for (const p of parties) form.perpetrator.append(el("option", { value: p }, actorName(p)));
+  restoreDraft(form);
   map.on("click", (e) => {
     if (view.tab !== "report") return;
     form.lon.value = e.latlng.lng.toFixed(4);
     form.lat.value = e.latlng.lat.toFixed(4);
+    saveDraft(form);
   });
-  form.addEventListener("input", () => { $("report-result").textContent = ""; $("report-warnings").replaceChildren(); });
+  form.addEventListener("input", () => {
+    $("report-result").textContent = "";
+    $("report-warnings").replaceChildren();
+    saveDraft(form);
+  });
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    for (const e of form.querySelectorAll(".field-error")) e.remove();
-    for (const e of form.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
-    const num = (v) => (v.trim() === "" ? undefined : Number(v));
-    const location = { precision: Number(form.location_precision.value) };
-    if (form.lon.value.trim() !== "") location.lon = num(form.lon.value);
-    if (form.lat.value.trim() !== "") location.lat = num(form.lat.value);
-    if (form.place.value.trim() !== "") location.place = form.place.value.trim();
-    const utc = (v) => (v ? `${v.length === 16 ? `${v}:00` : v}Z` : "");
-    const body = {
-      source: form.source.value,
-      occurred: { start: utc(form.start.value), end: utc(form.end.value), precision: 1 },
-      location,
-      type: form.type.value,
-      credibility: Number(form.credibility.value),
-      text: form.text.value,
-    };
-    if (form.perpetrator.value) body.perpetrator = form.perpetrator.value;
+    clearFieldErrors(form);
+    const item = { key: draftKey(), agreement, body: reportBody(form), state: "sending", at: new Date().toISOString() };
     const result = $("report-result");
-    try {
-      const headers = { "Content-Type": "application/json", "Idempotency-Key": reportKey };
-      if (me.csrf) headers["X-CSRF-Token"] = me.csrf;
-      const r = await fetch(`/api/v1/agreements/${agreement}/reports`, { method: "POST", headers, body: JSON.stringify(body) });
-      const answer = await r.json().catch(() => null);
-      if (!r.ok) {
-        // Every problem the server names is marked at its field.
-        const problems = (answer && answer["invalid-params"]) || [];
-        const fields = { "/location/lon": "lon", "/location/lat": "lat", "/location/place": "place", "/location": "lon",
-          "/occurred/start": "start", "/occurred/end": "end", "/occurred": "start", "/type": "type", "/text": "text",
-          "/source": "source", "/perpetrator": "perpetrator" };
-        for (const p of problems) {
-          const field = fields[p.name];
-          if (field && form[field]) {
-            form[field].setAttribute("aria-invalid", "true");
-            form[field].closest("label").append(el("span", { class: "field-error", role: "alert" }, p.reason));
-          }
-        }
-        const message = problems.length ? problems.map((p) => p.reason).join("; ") : (answer && answer.detail) || `${r.status}`;
-        result.textContent = `Not stored: ${message}`;
-        return;
-      }
-      result.replaceChildren(`Stored as ${answer.report}: ${answer.new_incident ? "new incident" : "joined incident"} `,
-        el("a", { href: `?incident=${encodeURIComponent(answer.incident)}`, onclick: (e) => { e.preventDefault(); openIncident(answer.incident); } }, answer.incident), ".");
-      result.dataset.incident = answer.incident;
-      // Kept but not placed (a place name the gazetteer does not know): said, with the
-      // names it may have meant.
-      const warnings = answer.warnings || [];
-      $("report-warnings").replaceChildren(...warnings.map((w) => el("li", {}, w.message)));
-      for (const w of warnings) {
-        const field = w.column === "/location/place" ? form.place : null;
-        if (field) field.closest("label").append(el("span", { class: "field-error", role: "alert" }, w.message));
-      }
-      reportKey = newKey();
-      await Promise.all([loadIncidents(), loadTimeline(), loadQueue()]);
-    } catch (e) {
-      result.textContent = `Not sent: ${e.message}`;
+    const answer = await sendReport(item);
+    if (answer.state === "waiting") {
+      // No connection (or the server cannot take it now): kept, sent later, form free.
+      putInOutbox(answer);
+      clearDraft(form);
+      result.textContent = t("report.queued");
+      return;
     }
+    if (answer.state === "refused") {
+      markProblems(form, answer.problems);
+      result.textContent = t("report.not_stored", { message: answer.problem });
+      return;
+    }
+    showStored(form, answer.answer);
+    clearDraft(form);
+    await Promise.all([loadIncidents(), loadTimeline(), loadQueue()]);
   });
+  $("outbox-send").addEventListener("click", () => sendOutbox());
+  renderOutbox();
+}
+
+// --- drafts and the outbox ---------------------------------------------------------------
+//
+// What a monitor types is never lost: the form is kept in this browser as it is typed
+// (`truce.draft`), and a report that cannot reach the server goes into the outbox
+// (`truce.outbox`) with its Idempotency-Key, to be sent when the connection returns. The
+// server stores a key's report once, however often it is sent.
+
+const DRAFT = "truce.draft";
+const OUTBOX = "truce.outbox";
+const DRAFT_FIELDS = ["source", "type", "start", "end", "lon", "lat", "place", "location_precision", "perpetrator", "credibility", "text"];
+
+function readStored(name, empty) {
+  try {
+    return JSON.parse(localStorage.getItem(name)) ?? empty;
+  } catch {
+    return empty;
+  }
+}
+
+/// The draft's key: one per filled-in form, so a resubmission after a lost answer stores
+/// nothing twice; a new one once the report is stored or queued.
+function draftKey() {
+  const draft = readStored(DRAFT, {});
+  if (!draft.key) {
+    draft.key = newKey();
+    localStorage.setItem(DRAFT, JSON.stringify(draft));
+  }
+  return draft.key;
+}
+
+function saveDraft(form) {
+  const draft = { key: draftKey(), fields: {} };
+  for (const f of DRAFT_FIELDS) draft.fields[f] = form[f].value;
+  localStorage.setItem(DRAFT, JSON.stringify(draft));
+}
+
+function restoreDraft(form) {
+  const draft = readStored(DRAFT, {});
+  for (const [f, v] of Object.entries(draft.fields || {})) {
+    if (!DRAFT_FIELDS.includes(f) || v === "") continue;
+    // A choice no longer offered (another user's source) is left as the form has it.
+    if (form[f].tagName === "SELECT" && ![...form[f].options].some((o) => o.value === v)) continue;
+    form[f].value = v;
+  }
+}
+
+function clearDraft(form) {
+  localStorage.removeItem(DRAFT);
+  for (const f of ["start", "end", "lon", "lat", "place", "text"]) form[f].value = "";
+}
+
+function clearFieldErrors(form) {
+  for (const e of form.querySelectorAll(".field-error")) e.remove();
+  for (const e of form.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
+}
+
+/// The report as the API takes it, from the form.
+function reportBody(form) {
+  const num = (v) => (v.trim() === "" ? undefined : Number(v));
+  const location = { precision: Number(form.location_precision.value) };
+  if (form.lon.value.trim() !== "") location.lon = num(form.lon.value);
+  if (form.lat.value.trim() !== "") location.lat = num(form.lat.value);
+  if (form.place.value.trim() !== "") location.place = form.place.value.trim();
+  const utc = (v) => (v ? `${v.length === 16 ? `${v}:00` : v}Z` : "");
+  const body = {
+    source: form.source.value,
+    occurred: { start: utc(form.start.value), end: utc(form.end.value), precision: 1 },
+    location,
+    type: form.type.value,
+    credibility: Number(form.credibility.value),
+    text: form.text.value,
+  };
+  if (form.perpetrator.value) body.perpetrator = form.perpetrator.value;
+  return body;
+}
+
+/// Sends one report with its key. The item comes back as "stored" (with the answer),
+/// "refused" (with the problems the server named) or "waiting" (no connection, or an
+/// answer that says to try again later).
+async function sendReport(item) {
+  const headers = { "Content-Type": "application/json", "Idempotency-Key": item.key };
+  if (me.csrf) headers["X-CSRF-Token"] = me.csrf;
+  let r, answer;
+  try {
+    r = await fetch(`/api/v1/agreements/${item.agreement}/reports`, { method: "POST", headers, body: JSON.stringify(item.body) });
+    answer = await r.json().catch(() => null);
+  } catch {
+    return { ...item, state: "waiting" };
+  }
+  // Still in progress under this key, busy, or not reachable through a proxy: again later.
+  if (r.status === 409 || r.status === 429 || r.status >= 500) return { ...item, state: "waiting" };
+  if (r.status === 401 || (r.status === 403 && !me.csrf)) return { ...item, state: "waiting", login: true };
+  if (!r.ok) {
+    const problems = (answer && answer["invalid-params"]) || [];
+    const problem = problems.length ? problems.map((p) => p.reason).join("; ") : (answer && answer.detail) || `${r.status}`;
+    return { ...item, state: "refused", problem, problems };
+  }
+  return { ...item, state: "stored", answer, problem: undefined, problems: undefined };
+}
+
+/// Every problem the server names, marked at its field.
+function markProblems(form, problems) {
+  const fields = { "/location/lon": "lon", "/location/lat": "lat", "/location/place": "place", "/location": "lon",
+    "/occurred/start": "start", "/occurred/end": "end", "/occurred": "start", "/type": "type", "/text": "text",
+    "/source": "source", "/perpetrator": "perpetrator" };
+  for (const p of problems || []) {
+    const field = fields[p.name];
+    if (field && form[field]) {
+      form[field].setAttribute("aria-invalid", "true");
+      form[field].closest("label").append(el("span", { class: "field-error", role: "alert" }, p.reason));
+    }
+  }
+}
+
+/// The server's answer to a stored report: its id, the incident it made or joined, and any
+/// warning (a place name the gazetteer does not know, with the names it may have meant).
+function showStored(form, answer) {
+  const result = $("report-result");
+  result.replaceChildren(t(answer.new_incident ? "report.stored_new" : "report.stored_joined", { report: answer.report }), " ",
+    el("a", { href: `?incident=${encodeURIComponent(answer.incident)}`, onclick: (e) => { e.preventDefault(); openIncident(answer.incident); } }, answer.incident), ".");
+  result.dataset.incident = answer.incident;
+  const warnings = answer.warnings || [];
+  $("report-warnings").replaceChildren(...warnings.map((w) => el("li", {}, w.message)));
+  for (const w of warnings) {
+    const field = w.column === "/location/place" ? form.place : null;
+    if (field) field.closest("label").append(el("span", { class: "field-error", role: "alert" }, w.message));
+  }
+}
+
+function putInOutbox(item) {
+  const items = readStored(OUTBOX, []).filter((x) => x.key !== item.key);
+  items.push(item);
+  localStorage.setItem(OUTBOX, JSON.stringify(items));
+  renderOutbox();
+}
+
+function updateOutbox(item) {
+  const items = readStored(OUTBOX, []);
+  const at = items.findIndex((x) => x.key === item.key);
+  if (at < 0) return;
+  items[at] = item;
+  localStorage.setItem(OUTBOX, JSON.stringify(items));
+}
+
+function removeFromOutbox(key) {
+  localStorage.setItem(OUTBOX, JSON.stringify(readStored(OUTBOX, []).filter((x) => x.key !== key)));
+  renderOutbox();
+}
+
+/// The outbox in the report tab: each report with its state and, once answered, the
+/// answer (the incident it joined, or the problem that refused it).
+function renderOutbox() {
+  const items = readStored(OUTBOX, []);
+  $("outbox-box").hidden = !items.length;
+  $("outbox").replaceChildren(...items.map((x) => {
+    const b = x.body;
+    const place = b.location.place || (b.location.lon !== undefined ? `${b.location.lat}, ${b.location.lon}` : t("place.none"));
+    const state = x.state === "stored"
+      ? [t("outbox.state.stored", { report: x.answer.report }), " ",
+        el("a", { href: `?incident=${encodeURIComponent(x.answer.incident)}`, onclick: (e) => { e.preventDefault(); openIncident(x.answer.incident); } }, x.answer.incident)]
+      : x.state === "refused" ? [t("outbox.state.refused", { problem: x.problem })]
+      : [t(x.state === "sending" ? "outbox.state.sending" : "outbox.state.waiting")];
+    const actions = [];
+    if (x.state === "refused") {
+      actions.push(el("button", { type: "button", class: "outbox-edit", onclick: () => editFromOutbox(x) }, t("outbox.edit")));
+    }
+    if (x.state === "refused" || x.state === "stored") {
+      actions.push(el("button", { type: "button", class: "outbox-remove", onclick: () => removeFromOutbox(x.key) }, t("outbox.remove")));
+    }
+    return el("li", { "data-key": x.key, "data-state": x.state },
+      t("outbox.line", { time: b.occurred.start ? localTime(b.occurred.start) : "—", type: word("type", b.type), place }),
+      el("div", { class: `outbox-state state-${x.state}` }, ...state), el("div", { class: "note" }, b.text), ...actions);
+  }));
+  const login = items.some((x) => x.login);
+  $("outbox-send").hidden = !items.some((x) => x.state === "waiting");
+  if (login && !me.csrf) $("report-result").textContent = t("outbox.login");
+}
+
+/// A refused report back into the form, to be corrected and sent again under its key.
+function editFromOutbox(x) {
+  const form = $("report-form");
+  const b = x.body;
+  const local = (iso) => (iso ? iso.replace(/:00Z$|Z$/, "") : "");
+  const values = { source: b.source, type: b.type, start: local(b.occurred.start), end: local(b.occurred.end),
+    lon: b.location.lon ?? "", lat: b.location.lat ?? "", place: b.location.place ?? "",
+    location_precision: String(b.location.precision), perpetrator: b.perpetrator || "", credibility: String(b.credibility), text: b.text };
+  for (const [f, v] of Object.entries(values)) form[f].value = v;
+  localStorage.setItem(DRAFT, JSON.stringify({ key: x.key, fields: values }));
+  removeFromOutbox(x.key);
+  clearFieldErrors(form);
+  markProblems(form, x.problems);
+  selectTab("report");
+  form.text.focus();
+}
+
+let flushing = false;
+
+/// Sends every waiting report, oldest first, and shows each answer. A fresh session is
+/// asked for first when the page was opened without a connection (its CSRF token).
+async function sendOutbox() {
+  if (flushing) return;
+  const waiting = readStored(OUTBOX, []).filter((x) => x.state === "waiting" || x.state === "sending");
+  if (!waiting.length) return;
+  flushing = true;
+  try {
+    if (!me.csrf) await loadAccount();
+    let sent = 0;
+    for (const item of waiting) {
+      const answer = await sendReport(item);
+      updateOutbox(answer);
+      renderOutbox();
+      if (answer.state !== "waiting") sent += 1;
+      else break;
+    }
+    if (sent) await Promise.all([loadIncidents(), loadTimeline(), loadQueue()]);
+  } finally {
+    flushing = false;
+  }
 }
 
 // --- account ----------------------------------------------------------------------------
 
+/// Who is logged in, from the server; with no connection, who was last (without a CSRF
+/// token, so nothing is sent until the server has been asked again).
 async function loadAccount() {
+  const PUBLIC = { role: "public", may: ["read"], submit_sources: [], csrf: null, user: null };
   try {
     me = await api("/api/v1/session");
-  } catch {
-    me = { role: "public", may: ["read"], submit_sources: [], csrf: null, user: null };
+    const { csrf, ...kept } = me;
+    if (me.user) localStorage.setItem("truce.me", JSON.stringify(kept));
+    else localStorage.removeItem("truce.me");
+  } catch (e) {
+    me = e instanceof TypeError ? { ...PUBLIC, ...readStored("truce.me", {}), csrf: null } : PUBLIC;
   }
   const box = $("account");
   $("queue-tab").hidden = !me.may.includes("verify");
   if (me.user) {
-    box.replaceChildren(el("span", { id: "whoami" }, `${me.user.name} (${me.role}) `),
-      el("button", { type: "button", id: "logout", onclick: async () => { await post("/api/v1/logout", {}); location.reload(); } }, "Log out"));
+    box.replaceChildren(el("span", { id: "whoami" }, `${me.user.name} (${word("role", me.role)}) `),
+      el("button", { type: "button", id: "logout", onclick: logOut }, t("account.logout")));
     return;
   }
-  const user = el("input", { name: "user", autocomplete: "username", placeholder: "user", "aria-label": "user", required: "required" });
-  const password = el("input", { name: "password", type: "password", autocomplete: "current-password", placeholder: "password", "aria-label": "password", required: "required" });
+
+  const user = el("input", { name: "user", autocomplete: "username", placeholder: t("account.user"), "aria-label": t("account.user"), required: "required" });
+  const password = el("input", { name: "password", type: "password", autocomplete: "current-password", placeholder: t("account.password"), "aria-label": t("account.password"), required: "required" });
   const problem = el("span", { class: "error", role: "alert" });
-  const form = el("form", { id: "login-form" }, user, password, el("button", { type: "submit" }, "Log in"), problem);
+  const form = el("form", { id: "login-form" }, user, password, el("button", { type: "submit" }, t("account.login")), problem);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
@@ -729,7 +1051,16 @@ async function loadAccount() {
   box.replaceChildren(form);
 }
 
+/// Logs out and forgets what this browser kept of the session's views.
+async function logOut() {
+  await post("/api/v1/logout", {});
+  localStorage.removeItem("truce.me");
+  if (window.caches) for (const k of await caches.keys()) await caches.delete(k);
+  location.reload();
+}
+
 // --- scorecard --------------------------------------------------------------------------
+
 
 async function loadScorecard() {
   const box = $("scorecard");
@@ -737,8 +1068,8 @@ async function loadScorecard() {
     const card = await api(`/api/v1/agreements/${agreement}/status?as_of=${view.as_of}`);
     lastCard = card;
     const table = el("table", { id: "scorecard-table" },
-      el("thead", {}, el("tr", {}, el("th", {}, "point"), el("th", {}, "obligation"), el("th", {}, "status"),
-        el("th", {}, "since"), el("th", {}, "stands on"))));
+      el("thead", {}, el("tr", {}, el("th", {}, t("card.point")), el("th", {}, t("card.obligation")), el("th", {}, t("card.status")),
+        el("th", {}, t("card.since")), el("th", {}, t("card.basis")))));
     const body = el("tbody", {});
     let doc = null;
     for (const l of card.lines) {
@@ -747,24 +1078,26 @@ async function loadScorecard() {
         body.append(el("tr", { class: "doc" }, el("td", { colspan: "5" }, documentTitles[doc] || doc)));
       }
       const flags = [];
-      if (l.status.late) flags.push(el("span", { class: "flag" }, "LATE"));
-      if (l.status.breached) flags.push(el("span", { class: "flag" }, "BREACHED"));
+      if (l.status.late) flags.push(el("span", { class: "flag" }, t("card.late")));
+      if (l.status.breached) flags.push(el("span", { class: "flag" }, t("card.breached")));
       // A line nothing on record decides is drawn apart from a documented failure.
       if (l.status.basis === "no-record" && !l.status.state.includes("no record")) {
-        flags.push(el("span", { class: "flag flag-no-record" }, "NO RECORD"));
+        flags.push(el("span", { class: "flag flag-no-record" }, t("card.no_record")));
       }
       // A deadline ahead or missed is shown with its last day on time.
       const due = l.last_day && !/complete|ended/.test(l.status.state)
-        ? el("span", { class: "deadline" }, `(last day ${l.last_day})`) : null;
+        ? el("span", { class: "deadline" }, t("card.last_day", { day: fmtDay(l.last_day) })) : null;
       body.append(el("tr", { class: `line basis-${l.status.basis}`, tabindex: "0", "data-obligation": l.obligation,
         onclick: () => explain(l.obligation), onkeydown: (e) => { if (e.key === "Enter") explain(l.obligation); } },
         el("td", {}, l.point), el("td", {}, l.title, " ", el("span", { class: "id" }, l.obligation)),
-        el("td", {}, levelBadge(l.status), " ", l.status.state, due, ...flags),
-        el("td", { "data-label": "since" }, l.status.since || ""),
-        el("td", { "data-label": "stands on" }, BASIS[l.status.basis] || l.status.basis)));
+        el("td", {}, levelBadge(l.status), " ", stateText(l.status.state), due, ...flags),
+        el("td", { "data-label": t("card.since") }, fmtDay(l.status.since)),
+        el("td", { "data-label": t("card.basis") }, word("basis", l.status.basis))));
     }
     table.append(body);
-    box.replaceChildren(...[el("p", { class: "note" }, `Status on ${card.as_of}. Click a line for its evidence.`),
+    box.replaceChildren(...[el("p", { class: "note" }, t("card.intro", { day: fmtDay(card.as_of) }),
+      lang === "en" ? "" : ` ${t("card.reasons_english")}`),
+
       recordNote(card), table].filter((x) => x !== null));
     renderCorridor(card);
     renderDeadlines(card);
@@ -774,11 +1107,13 @@ async function loadScorecard() {
   }
 }
 
-/// What each line stands on, in words (docs/compliance.md).
-const BASIS = {
-  evidence: "records on file", failure: "a documented failure", "no-record": "no record",
-  calendar: "the agreement's dates", ended: "ended",
-};
+/// A scorecard state in the chosen language. The rules' states are a closed list
+/// (`state.*` in web/i18n/en.json); an ended line names its day and cause, both kept.
+function stateText(state) {
+  const ended = /^ended \((\d{4}-\d{2}-\d{2}), (.+)\)$/.exec(state || "");
+  if (ended) return t("state.ended_on", { day: fmtDay(ended[1]), cause: word("end_cause", ended[2]) });
+  return word("state", state);
+}
 
 /// Said when the date asked for lies after the last record on file: what follows says
 /// what is known, not what happened.
@@ -786,9 +1121,9 @@ function recordNote(card) {
   const ends = card.record_ends || {};
   const last = [ends.records, ends.violations].filter(Boolean).sort().pop();
   if (!last || card.as_of <= last) return null;
-  return el("p", { class: "note", id: "record-note" },
-    `The record on file ends on ${last} (latest dated record ${ends.records || "none"}; latest violation ${ends.violations || "none"}). ` +
-    `Lines after that day say what was last on record, not what happened since.`);
+  return el("p", { class: "note", id: "record-note" }, t("card.record_ends", {
+    day: fmtDay(last), records: ends.records ? fmtDay(ends.records) : t("common.none"),
+    violations: ends.violations ? fmtDay(ends.violations) : t("common.none") }));
 }
 
 async function explain(obligation) {
@@ -802,10 +1137,10 @@ async function explain(obligation) {
     const ev = el("ul", {});
     for (const e of x.evidence) {
       if (e.kind === "incident") {
-        ev.append(el("li", {}, el("a", { href: `?incident=${encodeURIComponent(e.id)}`, onclick: (ev2) => { ev2.preventDefault(); openIncident(e.id); } }, e.id), " (incident)"));
+        ev.append(el("li", {}, el("a", { href: `?incident=${encodeURIComponent(e.id)}`, onclick: (ev2) => { ev2.preventDefault(); openIncident(e.id); } }, e.id), ` (${t("explain.incident")})`));
       } else {
-        ev.append(el("li", {}, `${e.id} (${e.date || "undated"}): ${e.summary} `,
-          el("a", { href: e.source, rel: "noopener noreferrer", target: "_blank" }, "source")));
+        ev.append(el("li", {}, `${e.id} (${e.date ? fmtDay(e.date) : t("explain.undated")}): ${e.summary} `,
+          el("a", { href: e.source, rel: "noopener noreferrer", target: "_blank" }, t("common.source"))));
       }
     }
     // The point of the document it comes from, in its first text, marked when that text is
@@ -814,17 +1149,20 @@ async function explain(obligation) {
     const prov = ob && (agreementView.provisions || []).find((p) => p.id === ob.obligation.provision);
     const text = prov && prov.texts[0];
     const quoted = text ? el("blockquote", { class: "provision", "data-status": text.status },
-      `Point ${prov.number}: “${text.text}” `,
-      el("span", { class: "note" }, `(${text.status === "verbatim" ? "" : `${text.status}, `}${text.translation}) `),
-      el("a", { href: text.source, rel: "noopener noreferrer", target: "_blank" }, "source")) : null;
+      t("explain.point", { number: prov.number, text: text.text }), " ",
+      el("span", { class: "note" }, `(${text.status === "verbatim" ? "" : `${word("text_status", text.status)}, `}${text.translation}) `),
+      el("a", { href: text.source, rel: "noopener noreferrer", target: "_blank" }, t("common.source"))) : null;
+    const marks = `${l.status.late ? ` (${t("explain.late")})` : ""}${l.status.breached ? ` (${t("explain.breached")})` : ""}`;
+    const deadline = l.deadline ? t("explain.deadline", { deadline: l.deadline }) + (l.last_day ? `; ${t("explain.last_day", { day: fmtDay(l.last_day) })}` : "") : null;
     box.replaceChildren(
       el("h3", {}, `${l.obligation} — ${l.title}`),
       quoted,
-      el("p", {}, levelBadge(l.status), ` ${l.status.state}${l.status.late ? " (late)" : ""}${l.status.breached ? " (breached)" : ""}`),
-      l.deadline ? el("p", {}, `Deadline in force: ${l.deadline}${l.last_day ? `; last day on time ${l.last_day}` : ""}`) : null,
-      el("p", {}, l.status.reason),
-      el("h3", {}, "Evidence"), x.evidence.length ? ev : el("p", { class: "note" }, "No evidence on record."),
-      el("details", {}, el("summary", {}, "Figures"), el("pre", {}, JSON.stringify(l.details, null, 1))),
+      el("p", {}, levelBadge(l.status), ` ${stateText(l.status.state)}${marks}`),
+      deadline ? el("p", {}, deadline) : null,
+      el("p", { lang: "en" }, l.status.reason),
+      el("h3", {}, t("explain.evidence")), x.evidence.length ? ev : el("p", { class: "note" }, t("explain.no_evidence")),
+      el("details", {}, el("summary", {}, t("explain.figures")), el("pre", {}, JSON.stringify(l.details, null, 1))),
+
     );
   } catch (e) {
     showError(box, e);
@@ -838,20 +1176,23 @@ function renderCorridor(card) {
   const passage = corridors.find((l) => l.details && l.details.last_days);
   const parts = [];
   for (const l of corridors) {
-    parts.push(el("p", {}, levelBadge(l.status), ` ${l.title}: `, el("strong", {}, l.status.state),
-      l.status.since ? ` since ${l.status.since}` : "", ` — ${l.status.reason}`));
+    parts.push(el("p", {}, levelBadge(l.status), ` ${l.title}: `, el("strong", {}, stateText(l.status.state)),
+      l.status.since ? ` ${t("corridor.since", { day: fmtDay(l.status.since) })}` : "", " — ", el("span", { lang: "en" }, l.status.reason)));
   }
   if (passage && passage.details && passage.details.last_days) {
-    const strip = el("div", { id: "corridor-days", "aria-label": "state per day, last 31 days" });
+    const strip = el("div", { id: "corridor-days", role: "img", "aria-label": t("corridor.strip") });
     for (const d of passage.details.last_days) {
-      strip.append(el("span", { class: `corridor-day tr-${d.state || "none"}`, title: `${d.date}: ${d.state || "no data"}` }));
+      strip.append(el("span", { class: `corridor-day tr-${d.state || "none"}`, title: `${fmtDay(d.date)}: ${d.state ? word("traffic", d.state) : t("corridor.no_data")}` }));
     }
     parts.push(strip);
     const changes = el("ul", {});
-    for (const c of passage.details.changes || []) changes.append(el("li", {}, `${c.from}: ${c.state}`));
-    parts.push(el("h3", {}, "Changes"), changes);
+    for (const c of passage.details.changes || []) changes.append(el("li", {}, `${fmtDay(c.from)}: ${word("traffic", c.state)}`));
+    parts.push(el("h3", {}, t("corridor.changes")), changes);
   }
-  box.replaceChildren(...(parts.length ? parts : [el("p", { class: "note" }, "No corridor obligation in force.")]));
+  // The heading names the agreement's own corridor zone, whatever it is called.
+  const corridorZone = allZones && allZones.features.find((f) => f.properties.kind === "corridor");
+  if (corridorZone) document.querySelector("#tab-corridor h2").textContent = corridorZone.properties.name;
+  box.replaceChildren(...(parts.length ? parts : [el("p", { class: "note" }, t("corridor.none"))]));
 }
 
 function renderDeadlines(card) {
@@ -860,8 +1201,8 @@ function renderDeadlines(card) {
     .filter((l) => l.last_day && (l.last_day >= card.as_of || l.status.state === "overdue" || l.status.state === "due"))
     .sort((a, b) => a.last_day.localeCompare(b.last_day));
   list.replaceChildren(...rows.map((l) => el("li", { "data-obligation": l.obligation },
-    `${l.last_day} — ${l.title}: ${l.status.state} `, el("span", { class: "id" }, l.obligation))));
-  if (!rows.length) list.replaceChildren(el("li", { class: "note" }, "No deadline ahead or overdue."));
+    `${fmtDay(l.last_day)} — ${l.title}: ${stateText(l.status.state)} `, el("span", { class: "id" }, l.obligation))));
+  if (!rows.length) list.replaceChildren(el("li", { class: "note" }, t("deadlines.none")));
 }
 
 // --- timeline ---------------------------------------------------------------------------
@@ -874,7 +1215,7 @@ function svg(tag, attrs) {
 }
 
 /// An actor's name as the agreement gives it (its id when unknown).
-const actorName = (id) => (id === "unattributed" ? "not attributed" : actorNames[id] || id);
+const actorName = (id) => (id === "unattributed" ? t("actor.unattributed") : actorNames[id] || id);
 /// A colour for every party a bar can stand for; the palette's next for any other.
 const EXTRA_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"];
 function partyColour(party, order) {
@@ -911,7 +1252,7 @@ function drawTimeline() {
   }
   const days = [...byDay.keys()].sort();
   if (!days.length) {
-    box.replaceChildren(el("p", { class: "note" }, "No confirmed or corroborated violation under these filters."));
+    box.replaceChildren(el("p", { class: "note" }, t("timeline.none")));
     return;
   }
   parties.sort((a, b) => (a === "unattributed") - (b === "unattributed") || a.localeCompare(b));
@@ -938,13 +1279,13 @@ function drawTimeline() {
   const x = (day) => left + ((Date.parse(day) - first) / 864e5) * dayW;
   const y = (n) => h - bottom - ((h - top - bottom) * n) / max;
   const root = svg("svg", { width: w, height: h, viewBox: `0 0 ${w} ${h}`, role: "img",
-    "aria-label": `Confirmed and corroborated violations per day, ${days[0]} to ${days[days.length - 1]}, at most ${max} a day` });
+    "aria-label": t("timeline.chart", { from: fmtDay(days[0]), to: fmtDay(days[days.length - 1]), n: max }) });
   // The value axis: 0 and the highest day.
   for (const n of [0, max]) {
     root.append(svg("line", { x1: left, x2: w - right, y1: y(n), y2: y(n), stroke: "#d7dde2" }));
-    const t = svg("text", { x: left - 4, y: y(n) + 4, "font-size": 11, "text-anchor": "end", fill: "#5b6670" });
-    t.textContent = String(n);
-    root.append(t);
+    const label = svg("text", { x: left - 4, y: y(n) + 4, "font-size": 11, "text-anchor": "end", fill: "#5b6670" });
+    label.textContent = fmtNumber(n);
+    root.append(label);
   }
   // The date axis: months when the span is short, years when it is long.
   const ticks = [];
@@ -961,14 +1302,14 @@ function drawTimeline() {
     if (k % every) return;
     // Kept inside the chart: a label near an edge is not cut.
     const at = Math.min(Math.max(x(d), left + 22), w - right - 22);
-    const t = svg("text", { x: at, y: h - 8, "font-size": 11, "text-anchor": "middle", fill: "#1d2328" });
-    t.textContent = byYear ? d.slice(0, 4) : d.slice(0, 7);
-    root.append(t);
+    const label = svg("text", { x: at, y: h - 8, "font-size": 11, "text-anchor": "middle", fill: "#1d2328" });
+    label.textContent = byYear ? d.slice(0, 4) : monthLabel(d);
+    root.append(label);
   });
   if (!ticks.length) {
-    const t = svg("text", { x: left, y: h - 8, "font-size": 11, fill: "#1d2328" });
-    t.textContent = days[0] === days[days.length - 1] ? days[0] : `${days[0]} – ${days[days.length - 1]}`;
-    root.append(t);
+    const label = svg("text", { x: left, y: h - 8, "font-size": 11, fill: "#1d2328" });
+    label.textContent = days[0] === days[days.length - 1] ? fmtDay(days[0]) : `${fmtDay(days[0])} – ${fmtDay(days[days.length - 1])}`;
+    root.append(label);
   }
   root.append(svg("line", { x1: left, x2: w - right, y1: h - bottom, y2: h - bottom, stroke: "#5b6670" }));
   const bw = Math.max(1.5, dayW - 0.5);
@@ -979,7 +1320,7 @@ function drawTimeline() {
       if (!n) continue;
       const r = svg("rect", { x: x(d), y: y(n0 + n), width: bw, height: y(n0) - y(n0 + n), fill: colour.get(party), "data-party": party });
       r.append(svg("title", {}));
-      r.lastChild.textContent = `${d} ${actorName(party)}: ${n}`;
+      r.lastChild.textContent = `${fmtDay(d)} ${actorName(party)}: ${fmtNumber(n)}`;
       root.append(r);
       n0 += n;
     }
@@ -987,15 +1328,16 @@ function drawTimeline() {
   legend.forEach((row, k) => {
     for (const [party, at] of row) {
       root.append(svg("rect", { x: at, y: 6 + 16 * k, width: 10, height: 10, fill: colour.get(party) }));
-      const t = svg("text", { x: at + 14, y: 15 + 16 * k, "font-size": 11, fill: "#1d2328", "data-legend": party });
-      t.textContent = actorName(party);
-      root.append(t);
+      const label = svg("text", { x: at + 14, y: 15 + 16 * k, "font-size": 11, fill: "#1d2328", "data-legend": party });
+      label.textContent = actorName(party);
+      root.append(label);
     }
   });
-  const sum = parties.map((p) => `${actorName(p)} ${days.reduce((a, d) => a + (byDay.get(d)[p] || 0), 0)}`).join(", ");
+  const sum = parties.map((p) => `${actorName(p)} ${fmtNumber(days.reduce((a, d) => a + (byDay.get(d)[p] || 0), 0))}`).join(", ");
   box.replaceChildren(root, el("p", { class: "note", id: "timeline-text" },
-    `${days.length} day(s) with violations from ${days[0]} to ${days[days.length - 1]}; by party: ${sum}.`));
+    t("timeline.text", { n: days.length, from: fmtDay(days[0]), to: fmtDay(days[days.length - 1]), sum })));
 }
+
 
 // --- statements -------------------------------------------------------------------------
 
@@ -1006,8 +1348,9 @@ async function loadStatements() {
     list.replaceChildren(...s.statements
       .slice()
       .sort((a, b) => a.date.localeCompare(b.date))
-      .map((x) => el("li", {}, `${x.date} — ${actorName(x.actor)} (${x.stance}): ${x.summary} `,
-        el("a", { href: x.source, rel: "noopener noreferrer", target: "_blank" }, "source"))));
+      .map((x) => el("li", {}, `${fmtDay(x.date)} — ${actorName(x.actor)} (${word("stance", x.stance)}): `, el("span", { lang: "en" }, x.summary), " ",
+        el("a", { href: x.source, rel: "noopener noreferrer", target: "_blank" }, t("common.source")))));
+
   } catch (e) {
     showError(list, e);
   }
@@ -1025,11 +1368,11 @@ function registryChart(rows) {
     : k === "held" ? r.registered_held : k === "acknowledged" ? r.acknowledged : r.returned;
   const max = Math.max(1, ...rows.flatMap((r) => series.map((k) => value(r, k))));
   const h = pad + rows.length * (head + series.length * (barH + 2) + gap) + pad;
-  const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": "claimed, registered and returned per holding side" });
+  const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": t("registry.chart") });
   let y = pad;
   for (const r of rows) {
     const label = svg("text", { x: left, y: y + 14, "font-size": 13, "font-weight": "bold" });
-    label.textContent = `held by ${actorName(r.holder)}`;
+    label.textContent = t("registry.held_by", { actor: actorName(r.holder) });
     root.append(label);
     y += head;
     for (const k of series) {
@@ -1037,11 +1380,11 @@ function registryChart(rows) {
       const bw = ((w - left - right) * n) / max;
       const rect = svg("rect", { x: left, y, width: Math.max(bw, 0.5), height: barH, fill: REG_COLOURS[k], "data-series": k, "data-holder": r.holder });
       rect.append(svg("title", {}));
-      rect.lastChild.textContent = `held by ${actorName(r.holder)}, ${k}: ${n}`;
+      rect.lastChild.textContent = `${t("registry.held_by", { actor: actorName(r.holder) })}, ${t(`series.${k}`)}: ${fmtNumber(n)}`;
       root.append(rect);
-      const t = svg("text", { x: left + bw + 4, y: y + barH - 3, "font-size": 12 });
-      t.textContent = `${k} ${n}`;
-      root.append(t);
+      const label = svg("text", { x: left + bw + 4, y: y + barH - 3, "font-size": 12 });
+      label.textContent = `${t(`series.${k}`)} ${fmtNumber(n)}`;
+      root.append(label);
       y += barH + 2;
     }
     y += gap;
@@ -1058,29 +1401,32 @@ async function loadRegistry() {
       api(`/api/v1/registry/summary?as_of=${asOf}`),
     ]);
     const rows = rec.reconciliation;
-    chart.replaceChildren(rows.length ? registryChart(rows) : el("p", { class: "note" }, "No claim and no registered person yet."));
+    const num = (n) => fmtNumber(n);
+    chart.replaceChildren(rows.length ? registryChart(rows) : el("p", { class: "note" }, t("registry.empty")));
     $("registry-reconciliation").replaceChildren(
-      el("tr", {}, ...["holder", "claimed (latest per claimant)", "registered held", "acknowledged", "returned", "returned in exchanges", "unaccounted"].map((x) => el("th", {}, x))),
+      el("tr", {}, ...["holder", "claimed", "held", "acknowledged", "returned", "exchanged", "unaccounted"].map((x) => el("th", {}, t(`registry.col.${x}`)))),
       ...rows.map((r) => el("tr", {},
         el("td", {}, actorName(r.holder)),
-        el("td", {}, r.claimed.map((c) => `${actorName(c.claimant)}: ${c.at_least ? "≥" : ""}${c.count}`).join(", ") || "—"),
-        el("td", {}, r.registered_held), el("td", {}, r.acknowledged), el("td", {}, r.returned),
-        el("td", {}, r.returned_in_exchanges), el("td", {}, r.unaccounted ?? "—"))));
+        el("td", {}, r.claimed.map((c) => `${actorName(c.claimant)}: ${c.at_least ? "≥" : ""}${num(c.count)}`).join(", ") || "—"),
+        el("td", {}, num(r.registered_held)), el("td", {}, num(r.acknowledged)), el("td", {}, num(r.returned)),
+        el("td", {}, num(r.returned_in_exchanges)), el("td", {}, r.unaccounted == null ? "—" : num(r.unaccounted)))));
     const stated = rec.stated_totals || [];
     $("registry-stated-box").hidden = !stated.length;
-    const what = (t) => t.measure === "missing"
-      ? `missing of ${actorName(t.side)}`
-      : `${t.category === "bodies" ? "remains" : t.category} ${t.measure} to ${actorName(t.side)}${t.since ? ` since ${t.since}` : ""}`;
+    const what = (x) => x.measure === "missing"
+      ? t("stated.missing", { side: actorName(x.side) })
+      : t("stated.moved", { category: word("category", x.category === "bodies" ? "remains" : x.category), measure: word("measure", x.measure), side: actorName(x.side) }) +
+        (x.since ? ` ${t("stated.since", { day: fmtDay(x.since) })}` : "");
     $("registry-stated").replaceChildren(
-      el("tr", {}, ...["stated by, as of", "what", "stated", "records", "difference"].map((x) => el("th", {}, x))),
-      ...stated.map((t) => el("tr", { "data-tally": t.evidence },
-        el("td", {}, `${actorName(t.claimant)}, ${t.when}`), el("td", {}, what(t)),
-        el("td", {}, `${t.at_least ? "≥" : ""}${t.stated}`),
-        el("td", {}, t.own ?? "no count of Truce's own"),
-        el("td", {}, t.difference == null ? "—" : (t.difference > 0 ? `+${t.difference}` : `${t.difference}`)))));
+      el("tr", {}, ...["by", "what", "stated", "records", "difference"].map((x) => el("th", {}, t(`stated.col.${x}`)))),
+      ...stated.map((x) => el("tr", { "data-tally": x.evidence },
+        el("td", {}, `${actorName(x.claimant)}, ${fmtDay(x.when)}`), el("td", {}, what(x)),
+        el("td", {}, `${x.at_least ? "≥" : ""}${num(x.stated)}`),
+        el("td", {}, x.own == null ? t("stated.no_own") : num(x.own)),
+        el("td", {}, x.difference == null ? "—" : (x.difference > 0 ? `+${num(x.difference)}` : num(x.difference))))));
     $("registry-counts").replaceChildren(
-      el("tr", {}, ...["side", "category", "status", "persons"].map((x) => el("th", {}, x))),
-      ...sum.counts.map((c) => el("tr", {}, el("td", {}, actorName(c.side)), el("td", {}, c.category), el("td", {}, c.status || "no status yet"), el("td", {}, c.count))));
+      el("tr", {}, ...["side", "category", "status", "persons"].map((x) => el("th", {}, t(`counts.col.${x}`)))),
+      ...sum.counts.map((c) => el("tr", {}, el("td", {}, actorName(c.side)), el("td", {}, word("category", c.category)),
+        el("td", {}, c.status ? word("person_status", c.status) : t("counts.no_status")), el("td", {}, num(c.count)))));
   } catch (e) {
     showError(chart, e);
   }
@@ -1095,13 +1441,13 @@ async function loadRegistry() {
     const nameOf = (names) => Object.entries(names || {}).map(([script, n]) =>
       `${n.surname || ""} ${n.first_names || ""}`.trim() + ` (${script})`).join("; ");
     $("registry-persons").replaceChildren(
-      el("tr", {}, ...["id", "side", "category", "held by", "names", "service number", "born", "status"].map((x) => el("th", {}, x))),
+      el("tr", {}, ...["id", "side", "category", "held_by", "names", "service_number", "born", "status"].map((x) => el("th", {}, t(`persons.col.${x}`)))),
       ...p.persons.map((x) => {
         const last = x.history[x.history.length - 1];
         return el("tr", { "data-person": x.id },
-          el("td", {}, x.id), el("td", {}, actorName(x.side)), el("td", {}, x.category), el("td", {}, x.held_by ? actorName(x.held_by) : ""),
-          el("td", { class: "names" }, nameOf(x.names)), el("td", {}, x.service_number || ""), el("td", {}, x.birth_date || ""),
-          el("td", {}, last ? `${last.status} since ${last.date}` : "no status yet"));
+          el("td", {}, x.id), el("td", {}, actorName(x.side)), el("td", {}, word("category", x.category)), el("td", {}, x.held_by ? actorName(x.held_by) : ""),
+          el("td", { class: "names" }, nameOf(x.names)), el("td", {}, x.service_number || ""), el("td", {}, x.birth_date ? fmtDay(x.birth_date) : ""),
+          el("td", {}, last ? t("persons.status_since", { status: word("person_status", last.status), day: fmtDay(last.date) }) : t("counts.no_status")));
       }));
   } catch (e) {
     showError(box, e);
@@ -1117,13 +1463,13 @@ async function loadBulletins() {
   try {
     const r = await api("/api/v1/bulletins");
     if (!r.bulletins.length) {
-      list.replaceChildren(el("li", { class: "note" }, "No bulletin published yet (truce bulletin build --publish)."));
+      list.replaceChildren(el("li", { class: "note" }, t("bulletins.none")));
       return;
     }
     list.replaceChildren(...r.bulletins.map(({ bulletin: b, files }) => el("li", { "data-bulletin": b.id },
-      `${b.from} to ${b.to} (${b.agreement}) — signed with key ${b.key}: `,
+      t("bulletins.line", { from: fmtDay(b.from), to: fmtDay(b.to), agreement: b.agreement, key: b.key }), " ",
       ...["html", "pdf", "markdown", "json", "pdf_signature"].filter((k) => files[k])
-        .flatMap((kind, n) => [n ? " · " : "", el("a", { href: files[kind] }, kind.replace("_", " "))]))));
+        .flatMap((kind, n) => [n ? " · " : "", el("a", { href: files[kind] }, t(`bulletins.file.${kind}`))]))));
   } catch (e) {
     showError(list, e);
   }
@@ -1156,8 +1502,14 @@ function onHistory() {
 
 async function main() {
   try {
+    await loadLanguage();
+    // The language is part of the view: a shared link opens in the language it was sent in.
+    view.lang = lang;
+    saveView();
     const list = await api("/api/v1/agreements");
-    if (!list.agreements.length) throw new Error("no agreement is loaded");
+
+    if (!list.agreements.length) throw new Error(t("error.no_agreement"));
+
     const first = list.agreements.find((a) => a.id === view.agreement) || list.agreements[0];
     agreement = first.id;
     $("agreement-title").textContent = first.title;
@@ -1248,6 +1600,24 @@ async function main() {
   let resizing = null;
   window.addEventListener("resize", () => { clearTimeout(resizing); resizing = setTimeout(drawTimeline, 150); });
   window.addEventListener("popstate", onHistory);
+  // The connection: said when lost; when it returns, the views are read again and the
+  // outbox is sent.
+  window.addEventListener("offline", showConnection);
+  window.addEventListener("online", async () => {
+    shownSince = null;
+    showConnection();
+    await loadAccount();
+    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadQueue()]);
+    if (me.may.includes("submit")) await sendOutbox();
+  });
+  showConnection();
+  if (me.may.includes("submit") && navigator.onLine) sendOutbox();
+  // Reports still waiting are tried again every half minute while the page is open.
+  setInterval(() => { if (navigator.onLine && me.may.includes("submit")) sendOutbox(); }, 30000);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch((e) => console.warn("no offline copy:", e));
+  }
+
   if (view.incident) openIncident(view.incident, { push: false });
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => selectTab(b.dataset.tab));
   $("tile-url").value = localStorage.getItem("truce.tiles") || "";

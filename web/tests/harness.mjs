@@ -28,11 +28,13 @@ export function run(cmd, args, input) {
   return r.stdout;
 }
 
-/// Starts `truce serve` on a free loopback port over `data`; resolves to its base URL and
-/// the process.
-export async function startServer(data) {
+/// Starts `truce serve` over `data` on a free loopback port (or the one given, to start a
+/// stopped server again where its clients look for it); resolves to its base URL and the
+/// process.
+export async function startServer(data, bind = "127.0.0.1:0") {
   // The server logs every request on stderr; left unread, a full pipe would stall it.
-  const server = spawn(bin, ["serve", "--bind", "127.0.0.1:0", "--data", data], { env, stdio: ["ignore", "pipe", "ignore"] });
+  const server = spawn(bin, ["serve", "--bind", bind, "--data", data], { env, stdio: ["ignore", "pipe", "ignore"] });
+
   const base = await new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30000);

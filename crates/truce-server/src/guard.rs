@@ -131,6 +131,10 @@ fn keepable(path: &str) -> Option<&'static str> {
         || path == "/app.js"
         || path == "/app.css"
         || path.starts_with("/vendor/")
+        || path.starts_with("/i18n/")
+        || path == "/sw.js"
+        || path == "/manifest.webmanifest"
+        || path == "/icon.svg"
         || path == "/api/v1/codebook";
     kept.then_some("no-cache")
 }
@@ -304,6 +308,9 @@ fn with_headers(mut r: Response, path: &str) -> Response {
     let policy = if path.starts_with("/api/v1/docs") {
         // The API explorer: its own scripts and styles, nothing from elsewhere.
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+    } else if path == "/sw.js" {
+        // The service worker: its policy is its own, and it fetches this server's files.
+        "default-src 'self'"
     } else if html {
         // A document (a bulletin): its own styles and pictures, no script.
         "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"

@@ -528,6 +528,19 @@ pub fn router(state: AppState) -> Router {
             "/vendor/{*path}",
             get(|Path(p): Path<String>| assets::asset(Path(format!("vendor/{p}")))),
         )
+        .route(
+            "/i18n/{file}",
+            get(|Path(p): Path<String>| assets::asset(Path(format!("i18n/{p}")))),
+        )
+        .route("/sw.js", get(|| assets::asset(Path("sw.js".to_owned()))))
+        .route(
+            "/manifest.webmanifest",
+            get(|| assets::asset(Path("manifest.webmanifest".to_owned()))),
+        )
+        .route(
+            "/icon.svg",
+            get(|| assets::asset(Path("icon.svg".to_owned()))),
+        )
         .route("/health", get(health))
         .route("/api/v1/agreements", get(list_agreements))
         .route("/api/v1/agreements/{id}", get(show_agreement))

@@ -2028,3 +2028,78 @@ async fn a_second_agreement_is_listed_and_served_by_the_api_ogc_and_feeds() {
         guard.done(store).await;
     }
 }
+
+/// The scorecard's states and the corridor's traffic words reach the dashboard as words
+/// of the rules; each one the rules give over the record must have a label in every
+/// language the dashboard speaks (`web/i18n/*.json`, served at `/i18n/`).
+#[tokio::test]
+async fn every_state_the_scorecard_gives_over_the_record_has_a_label_in_every_language() {
+    let (guard, store, s) = states().await.into_iter().next().expect("a backend");
+    let mut days: Vec<String> = Vec::new();
+    for year in 2020..=2025 {
+        for month in 1..=12 {
+            for day in [1, 15] {
+                days.push(format!("{year}-{month:02}-{day:02}"));
+            }
+        }
+    }
+    days.retain(|d| d.as_str() >= "2020-11-01");
+    days.extend(
+        [
+            "2020-11-14",
+            "2020-11-21",
+            "2020-11-26",
+            "2020-12-02",
+            "2022-12-13",
+            "2030-01-01",
+        ]
+        .map(String::from),
+    );
+    let mut words = std::collections::BTreeSet::new();
+    for day in &days {
+        let (status, _, card) = answer(
+            &s,
+            "GET",
+            &format!("/api/v1/agreements/nk-2020/status?as_of={day}"),
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{day}: {card}");
+        for line in card["lines"].as_array().expect("lines") {
+            let state = line["status"]["state"].as_str().expect("state");
+            // An ended line names its day and cause: `ended (2024-04-17, lapse)`.
+            match state
+                .strip_prefix("ended (")
+                .and_then(|r| r.strip_suffix(')'))
+            {
+                Some(rest) => {
+                    let cause = rest.split(", ").nth(1).expect("cause");
+                    words.insert(format!("end_cause.{cause}"));
+                }
+                None => {
+                    words.insert(format!("state.{state}"));
+                }
+            }
+            for change in line["details"]["changes"].as_array().into_iter().flatten() {
+                if let Some(t) = change["state"].as_str() {
+                    words.insert(format!("traffic.{t}"));
+                }
+            }
+        }
+    }
+    assert!(words.len() >= 12, "{words:?}");
+    let mut missing = Vec::new();
+    for lang in ["en", "ru", "hy", "az"] {
+        let (status, _, m) = answer(&s, "GET", &format!("/i18n/{lang}.json"), &[], None).await;
+        assert_eq!(status, StatusCode::OK, "/i18n/{lang}.json");
+        missing.extend(
+            words
+                .iter()
+                .filter(|w| m.get(w.as_str()).is_none())
+                .map(|w| format!("{lang}: {w}")),
+        );
+    }
+    assert!(missing.is_empty(), "no label for {missing:?}");
+    guard.done(store).await;
+}

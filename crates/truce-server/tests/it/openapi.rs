@@ -22,7 +22,16 @@ fn routes_in_source() -> Vec<(String, String)> {
             .expect("method")
             .trim()
             .to_owned();
-        if path == "/" || path.starts_with("/app.") || path.starts_with("/vendor/") {
+        // The dashboard's own files are not API.
+        let asset = [
+            "/app.",
+            "/vendor/",
+            "/i18n/",
+            "/sw.js",
+            "/manifest.",
+            "/icon.",
+        ];
+        if path == "/" || asset.iter().any(|a| path.starts_with(a)) {
             continue;
         }
         // More methods on the same path: `get(a).post(b)`.

@@ -120,7 +120,8 @@ function fmtDay(day) {
 /// A month (from its first day) as a short axis label.
 function monthLabel(day) {
   const [y, m] = day.split("-");
-  return t("format.month_short", { mon: t(`month.short.${Number(m)}`), y });
+  return t("format.month_short", { mon: t(`month.abbr.${Number(m)}`), y });
+
 }
 
 /// The local calendar day (in the agreement's time zone) of an RFC 3339 instant.
@@ -245,7 +246,7 @@ function zoneStyle(f) {
 // Where an incident happened as a reader should see it: the gazetteer's bilingual name for
 // its point, then the reporter's own spelling when it differs.
 function placeText(i) {
-  const label = i.place_label, reported = i.place_name;
+  const label = i.place_label && placeLocal(i.place_label), reported = i.place_name;
   if (label && reported && !label.toLowerCase().includes(reported.toLowerCase())) return t("place.as_reported_beside", { label, reported });
   if (label) return label;
   if (reported) return t("place.as_reported", { reported });
@@ -283,7 +284,10 @@ function initMap(zones) {
   if (tiles) L.tileLayer(tiles, { maxZoom: 18 }).addTo(map);
   allZones = zones;
   const shown = drawZones();
+  // Leaflet's name as a plain link (its default carries a picture axe cannot judge).
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com" rel="noopener noreferrer">Leaflet</a>');
   map.attributionControl.addAttribution(t("map.attribution"));
+
   const corridor = shown.find((f) => f.properties.kind === "corridor");
   map.fitBounds(corridor ? L.geoJSON(corridor).getBounds().pad(1.2) : zoneLayer.getBounds());
   incidentLayer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
@@ -297,11 +301,24 @@ function initMap(zones) {
 // of 10,000 or more from zoom 8, every place from zoom 10.
 let placeLayer = null;
 let places = [];
+/// The gazetteer's places by their two-name display ("Shusha / Shushi").
+const placesByDisplay = new Map();
+
+/// A place as the chosen language names it, the gazetteer's two-name display beside:
+/// "Շուշի (Shusha / Shushi)", "Şuşa (Shusha / Shushi)", "Шуша (Shusha / Shushi)".
+function placeLocal(display) {
+  const p = placesByDisplay.get(display);
+  if (!p || lang === "en") return display;
+  const first = (list) => (list || "").split(";").map((x) => x.trim()).find(Boolean);
+  const local = { az: p.name_az, hy: first(p.name_hy), ru: first(p.names_ru) }[lang];
+  return local && !display.includes(local) ? `${local} (${display})` : display;
+}
 
 async function loadPlaces() {
   try {
     const fc = await api(`/ogc/${agreement}/collections/places/items?limit=10000`);
     places = fc.features;
+    for (const f of places) placesByDisplay.set(f.properties.display, f.properties);
     drawPlaces();
   } catch (e) {
     console.warn("place names not loaded", e);
@@ -320,7 +337,7 @@ function drawPlaces() {
     L.marker([y, x], {
       icon: L.divIcon({ className: "place-label", html: "", iconSize: null }),
       interactive: false, keyboard: false,
-    }).addTo(placeLayer).getElement()?.append(document.createTextNode(p.display));
+    }).addTo(placeLayer).getElement()?.append(document.createTextNode(placeLocal(p.display)));
   }
 }
 
@@ -1560,10 +1577,13 @@ async function main() {
     }
     for (const k of FILTERS) $(k.replace("_", "-")).value = view[k] || "";
     initMap(zones);
+    // Place names first: every list names places in the chosen language.
+    await loadPlaces();
     await loadAccount();
     const restricted = (view.tab === "queue" && !me.may.includes("verify")) || (view.tab === "report" && !me.may.includes("submit"));
     selectTab(restricted ? "scorecard" : view.tab || "scorecard");
-    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadPlaces(), loadQueue(), loadRegistry(), loadBulletins(), runSearch(),
+    await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadStatements(), loadPoints(), loadQueue(), loadRegistry(), loadBulletins(), runSearch(),
+
       initReportForm([...parties].sort())]);
   } catch (e) {
     showError($("scorecard"), e);

@@ -304,15 +304,53 @@ let places = [];
 /// The gazetteer's places by their two-name display ("Shusha / Shushi").
 const placesByDisplay = new Map();
 
-/// A place as the chosen language names it, the gazetteer's two-name display beside:
-/// "Շուշի (Shusha / Shushi)", "Şuşa (Shusha / Shushi)", "Шуша (Shusha / Shushi)".
+/// Letters of Cyrillic and Armenian in Latin, to compare a name with the display's.
+const TO_LATIN = Object.fromEntries([
+  ..."а a б b в v г g д d е e ё e ж zh з z и i й y к k л l м m н n о o п p р r с s т t у u ф f х kh ц ts ч ch ш sh щ sh ы y э e ю yu я ya".split(" ")
+    .reduce((pairs, x, k, all) => (k % 2 ? pairs : [...pairs, [x, all[k + 1]]]), []),
+  ..."ա a բ b գ g դ d ե e զ z է e ը y թ t ժ zh ի i լ l խ kh ծ ts կ k հ h ձ dz ղ gh ճ ch մ m յ y ն n շ sh ո o չ ch պ p ջ j ռ r ս s վ v տ t ր r ց ts փ p ք k օ o ֆ f".split(" ")
+    .reduce((pairs, x, k, all) => (k % 2 ? pairs : [...pairs, [x, all[k + 1]]]), []),
+]);
+
+/// A name's consonants in Latin ("Ходжалы", "Khojaly" → "khjl"): how names of one place
+/// in several scripts are matched, whatever their vowels.
+function skeleton(name) {
+  const latin = [...name.toLowerCase().replace(/ու/g, "u")].map((c) => TO_LATIN[c] ?? c).join("")
+    .normalize("NFD").replace(/\p{M}/gu, "")
+    .replace(/ə/g, "a").replace(/ı/g, "i").replace(/x/g, "kh").replace(/q/g, "k");
+  return latin.replace(/dzh|zh|dz|c(?!h)/g, (m) => (m === "c" ? "ts" : "j")).replace(/[^a-z]/g, "")
+    .replace(/[aeiouyw]/g, "").replace(/(.)\1+/g, "$1");
+}
+
+/// Whether two skeletons name the same place (one letter apart at most, for longer names).
+function sameName(a, b) {
+  if (a === b) return a.length > 0;
+  if (Math.min(a.length, b.length) < 4 || Math.abs(a.length - b.length) > 1) return false;
+  // One substitution, insertion or deletion.
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i += 1;
+  return a.slice(i + 1) === b.slice(i + 1) || a.slice(i) === b.slice(i + 1) || a.slice(i + 1) === b.slice(i);
+}
+
+/// A place as the chosen language names it, the gazetteer's display beside: "Շուշի
+/// (Shusha / Shushi)", "Şuşa (Shusha / Shushi)", "Ханкенди / Степанакерт (Khankendi /
+/// Stepanakert)". The gazetteer lists every name sources give in a script, old and
+/// foreign ones too, so a name is taken only where it is one of the display's names
+/// written in that script; otherwise the display alone.
 function placeLocal(display) {
   const p = placesByDisplay.get(display);
   if (!p || lang === "en") return display;
-  const first = (list) => (list || "").split(";").map((x) => x.trim()).find(Boolean);
-  const local = { az: p.name_az, hy: first(p.name_hy), ru: first(p.names_ru) }[lang];
-  return local && !display.includes(local) ? `${local} (${display})` : display;
+  if (lang === "az") return p.name_az && !display.includes(p.name_az) ? `${p.name_az} (${display})` : display;
+  const names = ((lang === "hy" ? p.name_hy : p.names_ru) || "").split(";").map((x) => x.trim()).filter(Boolean);
+  const parts = display.split(/\s*[/()]\s*/).filter(Boolean).map(skeleton);
+  const local = [];
+  for (const part of parts) {
+    const found = names.find((n) => sameName(skeleton(n), part));
+    if (found && !local.includes(found)) local.push(found);
+  }
+  return local.length ? `${local.join(" / ")} (${display})` : display;
 }
+
 
 async function loadPlaces() {
   try {
@@ -1475,16 +1513,25 @@ async function loadRegistry() {
 
 async function loadBulletins() {
   const list = $("bulletins");
-  $("feed-alerts").href = `/feeds/${agreement}/alerts.atom`;
-  $("feed-deadlines").href = `/feeds/${agreement}/deadlines.ics`;
+  // The feeds in the chosen language.
+  $("feed-alerts").href = `/feeds/${agreement}/alerts.atom?lang=${lang}`;
+  $("feed-deadlines").href = `/feeds/${agreement}/deadlines.ics?lang=${lang}`;
   try {
     const r = await api("/api/v1/bulletins");
     if (!r.bulletins.length) {
       list.replaceChildren(el("li", { class: "note" }, t("bulletins.none")));
       return;
     }
-    list.replaceChildren(...r.bulletins.map(({ bulletin: b, files }) => el("li", { "data-bulletin": b.id },
+    // A bulletin's language is the end of its id (`….ru`); English has none. The chosen
+    // language's versions first.
+    const langOf = (id) => Object.keys(LANGUAGES).find((l) => id.endsWith(`.${l}`)) || "en";
+    const has = r.bulletins.some(({ bulletin: b }) => langOf(b.id) === lang);
+    $("feed-bulletins").href = has ? `/feeds/bulletins.atom?lang=${lang}` : "/feeds/bulletins.atom";
+    const sorted = r.bulletins.slice().sort((x, y) => (langOf(y.bulletin.id) === lang) - (langOf(x.bulletin.id) === lang));
+    list.replaceChildren(...sorted.map(({ bulletin: b, files }) => el("li", { "data-bulletin": b.id },
+      el("span", { lang: langOf(b.id), class: "tag" }, LANGUAGES[langOf(b.id)]), " ",
       t("bulletins.line", { from: fmtDay(b.from), to: fmtDay(b.to), agreement: b.agreement, key: b.key }), " ",
+
       ...["html", "pdf", "markdown", "json", "pdf_signature"].filter((k) => files[k])
         .flatMap((kind, n) => [n ? " · " : "", el("a", { href: files[kind] }, t(`bulletins.file.${kind}`))]))));
   } catch (e) {

@@ -49,7 +49,7 @@ truce(["user", "add", "laz", "--role", "liaison", "--party", "az", "--name", "Li
 // A signed bulletin for 10-20 November 2020, published, with its PDF printed by Chromium.
 truce(["keys", "generate"]);
 const bulletinOut = join(data, "bulletins");
-truce(["bulletin", "build", "--from", "2020-11-10", "--to", "2020-11-20", "--publish", "--pdf", "--out", bulletinOut]);
+truce(["bulletin", "build", "--from", "2020-11-10", "--to", "2020-11-20", "--publish", "--pdf", "--out", bulletinOut, "--lang", "en,ru"]);
 const AM_NAMES = ["Vardanyantest", "Վարդանյանթեստ", "AM-TEST-58213", "Petrosyantest"];
 const AZ_NAMES = ["Mammadovtest", "Мамедовтест", "AZ-TEST-30991"];
 
@@ -597,8 +597,10 @@ const tests = [
   ["a published bulletin opens as a self-contained page, listed on the dashboard, its PDF verified", async () => {
     const page = await open("/?tab=bulletins");
     await page.waitForSelector('#bulletins li[data-bulletin="nk-2020/2020-11-10..2020-11-20"]');
-    const links = await page.locator("#bulletins li a").evaluateAll((a) => a.map((x) => x.textContent));
+    const links = await page.locator('#bulletins li[data-bulletin="nk-2020/2020-11-10..2020-11-20"] a').evaluateAll((a) => a.map((x) => x.textContent));
     assert.deepEqual(links, ["html", "pdf", "markdown", "json", "pdf signature"]);
+    // The Russian version beside it, marked with its language.
+    assert.equal(await page.locator('#bulletins li[data-bulletin="nk-2020/2020-11-10..2020-11-20.ru"] [lang=ru]').innerText(), "Русский");
     clean(page);
     await page.context().close();
     // The bulletin itself: no script, no request anywhere else, no console error.
@@ -620,6 +622,16 @@ const tests = [
     assert.match(await b.locator("#signature").innerText(), /Signed with ed25519 key [0-9a-f]{16}/);
     assert.equal(requests.length, 1, `only the page itself: ${requests}`);
     clean(b);
+    // The Russian version: its own words, dates the Russian way, its own signature.
+    await b.goto(`${base}/bulletins/nk-2020/2020-11-10..2020-11-20.ru.html`);
+    assert.equal(await b.evaluate(() => document.documentElement.lang), "ru");
+    assert.match(await b.locator("h1").innerText(), new RegExp(MESSAGES.ru["bulletin.title"].split("{")[0].trim()));
+    assert.match(await b.locator("h1").innerText(), /10 нояб\. 2020/);
+    const ru = spawnSync(bin, ["bulletin", "verify", join(bulletinOut, "nk-2020-2020-11-10--2020-11-20.ru.pdf"), "--key", join(data, "bulletin-signing.pub")], { env, encoding: "utf8" });
+    assert.equal(ru.status, 0, ru.stdout + ru.stderr);
+    await b.screenshot({ path: join(shots, "bulletin-ru.png"), fullPage: true });
+    await b.goto(`${base}/bulletins/nk-2020/2020-11-10..2020-11-20.html`);
+
     // The PDF Chromium printed verifies with the public key alone.
     const v = spawnSync(bin, ["bulletin", "verify", join(bulletinOut, "nk-2020-2020-11-10--2020-11-20.pdf"), "--key", join(data, "bulletin-signing.pub")], { env, encoding: "utf8" });
     assert.equal(v.status, 0, v.stdout + v.stderr);

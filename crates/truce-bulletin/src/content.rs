@@ -6,6 +6,7 @@
 //! Renderings (Markdown, HTML) are pure functions of the content, so a verifier re-renders
 //! from the signed JSON and compares byte for byte: a changed byte anywhere shows.
 
+use crate::words::Words;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -301,6 +302,18 @@ pub struct Bulletin {
     /// made before maps were labelled).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub places: Vec<MapPlace>,
+    /// The language it is written in (`en`, `ru`, `hy`, `az`); absent from English
+    /// bulletins, so those made before languages existed keep their signed bytes.
+    #[serde(default = "english", skip_serializing_if = "is_english")]
+    pub lang: String,
+}
+
+fn english() -> String {
+    "en".to_owned()
+}
+
+fn is_english(lang: &str) -> bool {
+    lang == "en"
 }
 
 /// The layout of bulletins made now.
@@ -406,17 +419,17 @@ fn local_day(i: &Incident, tz: &jiff::tz::TimeZone) -> Date {
     tz.to_datetime(i.window.start).date()
 }
 
-fn status_words(s: &compliance::Status) -> String {
-    let mut w = s.state.clone();
+fn status_words(s: &compliance::Status, words: Words) -> String {
+    let mut w = words.state(&s.state);
     if s.late {
-        w += " (late)";
+        w += &format!(" ({})", words.t("flag.late", &[]));
     }
     if s.breached {
-        w += " (BREACHED)";
+        w += &format!(" ({})", words.t("flag.breached", &[]));
     }
     // A line nothing on record decides reads apart from a documented failure.
-    if s.basis == compliance::Basis::NoRecord && !w.contains("no record") {
-        w += " (no record)";
+    if s.basis == compliance::Basis::NoRecord && !s.state.contains("no record") {
+        w += &format!(" ({})", words.t("flag.no_record", &[]));
     }
     w
 }
@@ -436,6 +449,21 @@ pub fn previous_period(from: Date, to: Date) -> (Date, Date) {
 /// corridor's traffic, the registry's aggregates, the deadlines ahead and the sources of
 /// all of them.
 pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) -> Bulletin {
+    build_in(i, from, to, generated_at, "en")
+}
+
+/// [`build`] in a language Truce speaks (`en`, `ru`, `hy`, `az`): the summary, the
+/// states, the registry's lines, the deadlines ahead and the methodology in its words;
+/// every figure, id and record the same. A language version is its own bulletin
+/// (`AGREEMENT/FROM..TO.LANG`), signed on its own.
+pub fn build_in(
+    i: BulletinInputs<'_>,
+    from: Date,
+    to: Date,
+    generated_at: &str,
+    lang: &str,
+) -> Bulletin {
+    let words = Words::new(lang);
     let a = &i.bundle.agreement;
     let (previous_from, previous_to) = previous_period(from, to);
     let mut counted = count_violations(&i, (from, to), (previous_from, previous_to));
@@ -453,21 +481,28 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
             date: al.date,
             obligation: al.obligation,
             title: al.title,
-            from: al
-                .old
-                .as_ref()
-                .map_or_else(|| "not in force".into(), status_words),
-            to: status_words(&al.new),
+            from: al.old.as_ref().map_or_else(
+                || words.t("state.not_in_force", &[]),
+                |s| status_words(s, words),
+            ),
+            to: status_words(&al.new, words),
             reason: al.new.reason.clone(),
             evidence: al.new.evidence.clone(),
         })
         .collect();
     let traffic = traffic(i.evidence, from, to);
-    let detainees = detainees(&i, to);
+    let detainees = detainees(&i, to, words);
     // Deadlines and notice dates ahead.
     let horizon = to.checked_add(AHEAD_DAYS.days()).unwrap_or(to);
-    let upcoming = upcoming(&compliance::evaluate(inputs, to), to, horizon);
-    let sources = sources(&i, &counted.in_period, &changes, &traffic, &detainees);
+    let upcoming = upcoming_in(&compliance::evaluate(inputs, to), to, horizon, words);
+    let sources = sources(
+        &i,
+        &counted.in_period,
+        &changes,
+        &traffic,
+        &detainees,
+        words,
+    );
     let by_zone: Vec<ZoneCount> = counted.by.into_values().collect();
     let possibly_in: Vec<ZoneCount> = counted
         .possibly
@@ -476,6 +511,7 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
         .collect();
     let (total, previous_total) = (counted.total, counted.previous_total);
     let mut summary = summarise(
+        words,
         a.title.as_str(),
         from,
         to,
@@ -498,16 +534,25 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
         zones.dedup();
         summary.insert(
             2.min(summary.len()),
-            format!(
-                "{} violation(s) placed too coarsely to say whether they were inside {}: possibly in, not counted there.",
-                incidents.len(),
-                zones.join(", ")
+            words.t(
+                "summary.possibly_in",
+                &[
+                    (
+                        "n",
+                        words.n(i64::try_from(incidents.len()).unwrap_or(i64::MAX)),
+                    ),
+                    ("zones", zones.join(", ").into()),
+                ],
             ),
         );
     }
     let outlines = outlines(i.bundle, from, to);
     Bulletin {
-        id: format!("{}/{from}..{to}", a.id),
+        id: if words.lang() == "en" {
+            format!("{}/{from}..{to}", a.id)
+        } else {
+            format!("{}/{from}..{to}.{}", a.id, words.lang())
+        },
         agreement: a.id.clone(),
         title: a.title.clone(),
         period: Period {
@@ -531,8 +576,11 @@ pub fn build(i: BulletinInputs<'_>, from: Date, to: Date, generated_at: &str) ->
         detainees,
         upcoming,
         sources,
-        methodology: METHODOLOGY.iter().map(|s| (*s).to_owned()).collect(),
+        methodology: (1..=METHODOLOGY_LINES)
+            .map(|k| words.t(&format!("method.{k}"), &[]))
+            .collect(),
         layout: LAYOUT,
+        lang: words.lang().to_owned(),
         places: map_places(i.bundle, map_frame(&outlines, &notable)),
         outlines,
         notable,
@@ -720,7 +768,7 @@ fn traffic(e: &Evidence, from: Date, to: Date) -> BTreeMap<(Date, String), Traff
 }
 
 /// The registry's aggregates and the reconciliation of claims on the day `to`.
-fn detainees(i: &BulletinInputs<'_>, to: Date) -> Detainees {
+fn detainees(i: &BulletinInputs<'_>, to: Date, words: Words) -> Detainees {
     Detainees {
         counts: registry::counts(i.registry, to)
             .into_iter()
@@ -745,17 +793,35 @@ fn detainees(i: &BulletinInputs<'_>, to: Date) -> Detainees {
         stated: registry::stated_totals(&i.bundle.agreement, i.evidence, to)
             .into_iter()
             .map(|t| StatedLine {
-                stated_by: format!("{}, {}", t.claimant, t.when),
+                stated_by: format!(
+                    "{}, {}",
+                    t.claimant,
+                    t.when
+                        .parse::<Date>()
+                        .map_or_else(|_| t.when.clone(), |d| words.day(d))
+                ),
+
                 what: if t.measure == truce_model::records::Measure::Missing {
-                    format!("missing of {}", t.side)
+                    words.t("stated.missing", &[("side", (&t.side).into())])
                 } else {
-                    format!(
-                        "{} {} to {}{}",
-                        t.category,
-                        t.measure,
-                        t.side,
-                        t.since.map(|d| format!(" since {d}")).unwrap_or_default()
-                    )
+                    let moved = words.t(
+                        "stated.moved",
+                        &[
+                            (
+                                "category",
+                                words.word("category", t.category.as_str()).into(),
+                            ),
+                            ("measure", words.word("measure", t.measure.as_str()).into()),
+                            ("side", (&t.side).into()),
+                        ],
+                    );
+                    match t.since {
+                        Some(d) => format!(
+                            "{moved} {}",
+                            words.t("stated.since", &[("day", words.day(d).into())])
+                        ),
+                        None => moved,
+                    }
                 },
                 stated: format!("{}{}", if t.at_least { "≥" } else { "" }, t.stated),
                 own: t.own,
@@ -774,6 +840,7 @@ fn sources(
     changes: &[Change],
     traffic: &BTreeMap<(Date, String), Traffic>,
     detainees: &Detainees,
+    words: Words,
 ) -> Vec<SourceLine> {
     let mut source_ids: BTreeSet<String> = BTreeSet::new();
     for inc in in_period {
@@ -793,7 +860,7 @@ fn sources(
             None => SourceLine {
                 name: id.clone(),
                 id,
-                kind: "unregistered".into(),
+                kind: words.t("source.unregistered", &[]),
                 reliability: None,
             },
         })
@@ -827,7 +894,7 @@ fn sources(
         sources.push(SourceLine {
             id: url,
             name: keys.join(", "),
-            kind: "public source of records".into(),
+            kind: words.t("source.public", &[]),
             reliability: None,
         });
     }
@@ -837,6 +904,25 @@ fn sources(
 /// Deadlines (last days on time of obligations not complete) and term dates (last days
 /// to give notice, expiries) after `after` and up to `until`, in date order.
 pub fn upcoming(card: &compliance::Scorecard, after: Date, until: Date) -> Vec<Upcoming> {
+    upcoming_in(card, after, until, Words::new("en"))
+}
+
+/// [`upcoming`] in a language Truce speaks (its `what` in that language's words).
+pub fn upcoming_lang(
+    card: &compliance::Scorecard,
+    after: Date,
+    until: Date,
+    lang: &str,
+) -> Vec<Upcoming> {
+    upcoming_in(card, after, until, Words::new(lang))
+}
+
+fn upcoming_in(
+    card: &compliance::Scorecard,
+    after: Date,
+    until: Date,
+    words: Words,
+) -> Vec<Upcoming> {
     let mut out = Vec::new();
     for l in &card.lines {
         if let Some(d) = l.last_day
@@ -848,13 +934,22 @@ pub fn upcoming(card: &compliance::Scorecard, after: Date, until: Date) -> Vec<U
                 date: d,
                 obligation: l.obligation.clone(),
                 title: l.title.clone(),
-                what: format!("last day: {}", l.deadline.as_deref().unwrap_or("deadline")),
+                what: words.t(
+                    "upcoming.last_day",
+                    &[(
+                        "deadline",
+                        l.deadline
+                            .clone()
+                            .unwrap_or_else(|| words.t("upcoming.deadline", &[]))
+                            .into(),
+                    )],
+                ),
             });
         }
         for p in l.details["periods"].as_array().into_iter().flatten() {
             for (key, what) in [
-                ("last_notice_day", "last day to give notice"),
-                ("expires", "term expires"),
+                ("last_notice_day", "upcoming.notice"),
+                ("expires", "upcoming.expires"),
             ] {
                 if let Some(d) = p[key].as_str().and_then(|s| s.parse::<Date>().ok())
                     && d > after
@@ -864,7 +959,7 @@ pub fn upcoming(card: &compliance::Scorecard, after: Date, until: Date) -> Vec<U
                         date: d,
                         obligation: l.obligation.clone(),
                         title: l.title.clone(),
-                        what: what.into(),
+                        what: words.t(what, &[]),
                     });
                 }
             }
@@ -875,14 +970,8 @@ pub fn upcoming(card: &compliance::Scorecard, after: Date, until: Date) -> Vec<U
     out
 }
 
-const METHODOLOGY: &[&str] = &[
-    "Violations are incidents of a ceasefire-violation type (fire, strikes, attacks on civilians, territory taken) that an analyst has not rejected, counted on the local day they began in the agreement's time zone. An incident lying in nested zones counts in each.",
-    "An incident is the centre's assessment of one or more reports of one event: corroborated when two or more independent sources report it and at least one is not a party; confirmed when the centre's own monitors saw it; disputed when only the parties report it and blame each other.",
-    "Attribution is given as each source claimed it, and as assessed by the centre only where the evidence settles it.",
-    "Obligation statuses are computed from the evidence records and incidents by the rules published with Truce (docs/compliance.md); each change lists the records behind it.",
-    "Detainee figures are aggregates of the registry and of public claims; no personal data is published.",
-    "The JSON form of this bulletin is the signed original; the HTML, Markdown and PDF forms are renderings of it.",
-];
+/// How many lines the methodology has (`bulletin.method.1` … in each language's file).
+const METHODOLOGY_LINES: usize = 6;
 
 fn record_source<'e>(e: &'e Evidence, kind: &str, id: &str) -> Option<&'e str> {
     macro_rules! find {
@@ -916,6 +1005,7 @@ fn record_source<'e>(e: &'e Evidence, kind: &str, id: &str) -> Option<&'e str> {
 
 #[allow(clippy::too_many_arguments)]
 fn summarise(
+    words: Words,
     title: &str,
     from: Date,
     to: Date,
@@ -926,14 +1016,23 @@ fn summarise(
     traffic: &BTreeMap<(Date, String), Traffic>,
     upcoming: &[Upcoming],
 ) -> Vec<String> {
-    let mut out = vec![format!("Monitoring of the {title}, {from} to {to}.")];
-    let trend = match total.cmp(&previous) {
-        std::cmp::Ordering::Greater => format!("up from {previous}"),
-        std::cmp::Ordering::Less => format!("down from {previous}"),
-        std::cmp::Ordering::Equal => format!("as many as the {previous}"),
+    let mut out = vec![words.t(
+        "summary.monitoring",
+        &[
+            ("title", title.into()),
+            ("from", words.day(from).into()),
+            ("to", words.day(to).into()),
+        ],
+    )];
+    let trend_key = match total.cmp(&previous) {
+        std::cmp::Ordering::Greater => "summary.trend_up",
+        std::cmp::Ordering::Less => "summary.trend_down",
+        std::cmp::Ordering::Equal => "summary.trend_same",
     };
-    out.push(format!(
-        "{total} ceasefire violation(s) on record ({trend} in the previous period of the same length)."
+    let trend = words.t(trend_key, &[("previous", words.num(previous).into())]);
+    out.push(words.t(
+        "summary.total",
+        &[("n", words.n(total)), ("trend", trend.into())],
     ));
     let mut zones: BTreeMap<&str, u32> = BTreeMap::new();
     for z in by_zone {
@@ -945,51 +1044,83 @@ fn summarise(
         let list: Vec<String> = top
             .iter()
             .take(3)
-            .map(|(z, n)| format!("{z} ({n})"))
+            .map(|(z, n)| format!("{z} ({})", words.num(*n)))
             .collect();
-        out.push(format!(
-            "Most violations were recorded in {}.",
-            list.join(", ")
-        ));
+        out.push(words.t("summary.most", &[("zones", list.join(", ").into())]));
     }
     // Obligations coming into force are listed apart: the changes of obligations already
     // in force are the news.
+    let not_in_force = words.t("state.not_in_force", &[]);
     let (entering, moved): (Vec<&Change>, Vec<&Change>) = changes
         .iter()
-        .partition(|c| c.from == "not yet in force" || c.from == "not in force");
+        .partition(|c| c.from == words.state("not yet in force") || c.from == not_in_force);
     if moved.is_empty() {
-        out.push("No obligation in force changed status.".into());
+        out.push(words.t("summary.no_change", &[]));
     } else {
         let list: Vec<String> = moved
             .iter()
             .take(8)
-            .map(|c| format!("{} became {} on {}", c.title, c.to, c.date))
+            .map(|c| {
+                words.t(
+                    "summary.change",
+                    &[
+                        ("title", (&c.title).into()),
+                        ("state", (&c.to).into()),
+                        ("day", words.day(c.date).into()),
+                    ],
+                )
+            })
             .collect();
-        out.push(format!(
-            "{} status change(s) of obligations in force: {}{}.",
-            moved.len(),
-            list.join("; "),
-            if moved.len() > 8 { "; …" } else { "" }
-        ));
+        out.push(
+            words.t(
+                "summary.changes",
+                &[
+                    ("n", words.n(i64::try_from(moved.len()).unwrap_or(i64::MAX))),
+                    (
+                        "list",
+                        format!(
+                            "{}{}",
+                            list.join("; "),
+                            if moved.len() > 8 { "; …" } else { "" }
+                        )
+                        .into(),
+                    ),
+                ],
+            ),
+        );
     }
     if !entering.is_empty() {
-        out.push(format!(
-            "{} obligation(s) came into force in the period.",
-            entering.len()
+        out.push(words.t(
+            "summary.entering",
+            &[(
+                "n",
+                words.n(i64::try_from(entering.len()).unwrap_or(i64::MAX)),
+            )],
         ));
     }
     if !traffic.is_empty() {
         let persons: u32 = traffic.values().map(|t| t.persons).sum();
         let vehicles: u32 = traffic.values().map(|t| t.vehicles).sum();
-        out.push(format!(
-            "Corridor traffic counted on {} checkpoint-day(s): {persons} persons, {vehicles} vehicles.",
-            traffic.len()
+        out.push(words.t(
+            "summary.traffic",
+            &[
+                (
+                    "n",
+                    words.n(i64::try_from(traffic.len()).unwrap_or(i64::MAX)),
+                ),
+                ("persons", words.n(persons)),
+                ("vehicles", words.n(vehicles)),
+            ],
         ));
     }
     if let Some(u) = upcoming.first() {
-        out.push(format!(
-            "Next deadline: {} ({}) on {}.",
-            u.title, u.what, u.date
+        out.push(words.t(
+            "summary.next",
+            &[
+                ("title", (&u.title).into()),
+                ("what", (&u.what).into()),
+                ("day", words.day(u.date).into()),
+            ],
         ));
     }
     out

@@ -9,6 +9,7 @@ mod layout1;
 pub mod render;
 mod signing;
 mod verify;
+mod words;
 
 pub use content::*;
 pub use signing::*;

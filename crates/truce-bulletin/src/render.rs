@@ -5,6 +5,7 @@
 
 use crate::content::Bulletin;
 use crate::signing::{Signed, VerifyError, canonical};
+use crate::words::Words;
 use std::fmt::Write;
 
 /// Marks the signed JSON inside a Markdown rendering.
@@ -62,56 +63,113 @@ fn change(now: u32, before: u32) -> String {
     }
 }
 
-fn signature_line(s: &Signed) -> String {
+fn signature_line(s: &Signed, w: Words) -> String {
+    w.t(
+        "signed",
+        &[
+            ("algorithm", (&s.signature.algorithm).into()),
+            ("key", (&s.signature.key).into()),
+            ("value", (&s.signature.value).into()),
+        ],
+    )
+}
+
+/// A table header row of Markdown from `bulletin.col.*` keys, and its alignment row.
+fn md_head(w: Words, cols: &[&str], align: &str) -> String {
+    let names: Vec<String> = cols.iter().map(|c| w.t(&format!("col.{c}"), &[])).collect();
+    format!("| {} |\n{align}\n", names.join(" | "))
+}
+
+/// "SOURCE blames WHOM" for each claim, in the bulletin's words.
+fn claims_text(w: Words, n: &crate::content::Notable) -> Vec<String> {
+    n.claims
+        .iter()
+        .map(|c| {
+            w.t(
+                "claim",
+                &[
+                    ("source", (&c.source).into()),
+                    (
+                        "whom",
+                        c.blames
+                            .clone()
+                            .unwrap_or_else(|| w.t("no_one", &[]))
+                            .into(),
+                    ),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// The assessed perpetrator, and "(disputed)" when the parties' claims conflict.
+fn assessed_text(w: Words, n: &crate::content::Notable) -> String {
     format!(
-        "Signed with {} key {}; signature {}",
-        s.signature.algorithm, s.signature.key, s.signature.value
+        "{}{}",
+        n.assessed
+            .clone()
+            .unwrap_or_else(|| w.t("not_settled", &[])),
+        if n.disputed {
+            format!(" ({})", w.t("disputed", &[]))
+        } else {
+            String::new()
+        }
     )
 }
 
 /// The Markdown rendering.
 pub fn markdown(s: &Signed) -> String {
     let b = &s.bulletin;
+    let w = Words::new(&b.lang);
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "# Monitoring bulletin {} to {}\n",
-        b.period.from, b.period.to
+        "# {}\n",
+        w.t(
+            "title",
+            &[
+                ("from", w.day(b.period.from).into()),
+                ("to", w.day(b.period.to).into())
+            ]
+        )
     );
     let _ = writeln!(o, "{}  ", b.title);
     let _ = writeln!(
         o,
-        "Period: {} to {} (local days, {}); compared with {} to {}. Built {}. Id `{}`.\n",
-        b.period.from,
-        b.period.to,
-        b.period.time_zone,
-        b.period.previous_from,
-        b.period.previous_to,
-        b.generated_at,
-        b.id
+        "{}\n",
+        w.t(
+            "md.period",
+            &[
+                ("from", w.day(b.period.from).into()),
+                ("to", w.day(b.period.to).into()),
+                ("tz", (&b.period.time_zone).into()),
+                ("previous_from", w.day(b.period.previous_from).into()),
+                ("previous_to", w.day(b.period.previous_to).into()),
+                ("built", (&b.generated_at).into()),
+                ("id", (&b.id).into()),
+            ]
+        )
     );
-    o.push_str("## Summary\n\n");
+    let _ = writeln!(o, "## {}\n", w.t("heading.summary", &[]));
     for line in &b.summary {
         let _ = writeln!(o, "- {line}");
     }
-    o.push_str("\n## Ceasefire violations\n\n");
-    let _ = writeln!(
-        o,
-        "{} in the period, {} in the previous period ({}).\n",
-        b.violations.total,
-        b.violations.previous_total,
-        change(b.violations.total, b.violations.previous_total)
-    );
+    let _ = writeln!(o, "\n## {}\n", w.t("heading.violations", &[]));
+    let _ = writeln!(o, "{}\n", violations_line(b, w));
     if !b.violations.by_zone.is_empty() {
-        o.push_str("| zone | type | period | previous | change | incidents |\n|---|---|---:|---:|---:|---|\n");
+        o.push_str(&md_head(
+            w,
+            &["zone", "type", "period", "previous", "change", "incidents"],
+            "|---|---|---:|---:|---:|---|",
+        ));
         for z in &b.violations.by_zone {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} |",
                 cell(&z.zone_name),
-                z.event_type,
-                z.count,
-                z.previous,
+                w.word("type", &z.event_type),
+                w.num(z.count),
+                w.num(z.previous),
                 change(z.count, z.previous),
                 z.incidents.join(", ")
             );
@@ -119,83 +177,101 @@ pub fn markdown(s: &Signed) -> String {
         o.push('\n');
     }
     if !b.violations.possibly_in.is_empty() {
-        o.push_str("Possibly in (the location's uncertainty reaches across the zone's edge; not counted above):\n\n| zone | type | period | incidents |\n|---|---|---:|---|\n");
+        let _ = write!(
+            o,
+            "{}\n\n{}",
+            w.t("possibly_in", &[]),
+            md_head(
+                w,
+                &["zone", "type", "period", "incidents"],
+                "|---|---|---:|---|"
+            )
+        );
         for z in &b.violations.possibly_in {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} |",
                 cell(&z.zone_name),
-                z.event_type,
-                z.count,
+                w.word("type", &z.event_type),
+                w.num(z.count),
                 z.incidents.join(", ")
             );
         }
         o.push('\n');
     }
     if !b.violations.per_day.is_empty() {
-        o.push_str(
-            "| day | confirmed | corroborated | unverified or disputed |\n|---|---:|---:|---:|\n",
-        );
+        o.push_str(&md_head(
+            w,
+            &["day", "confirmed", "corroborated", "other"],
+            "|---|---:|---:|---:|",
+        ));
         for d in &b.violations.per_day {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} |",
-                d.date, d.confirmed, d.corroborated, d.other
+                w.day(d.date),
+                w.num(d.confirmed),
+                w.num(d.corroborated),
+                w.num(d.other)
             );
         }
         o.push('\n');
     }
-    o.push_str("## Notable incidents\n\n");
+    let _ = writeln!(o, "## {}\n", w.t("heading.notable", &[]));
     if b.notable.is_empty() {
-        o.push_str("None in the period.\n\n");
+        let _ = writeln!(o, "{}\n", w.t("none_in_period", &[]));
     }
     for n in &b.notable {
-        let claims: Vec<String> = n
-            .claims
-            .iter()
-            .map(|c| {
-                format!(
-                    "{} blames {}",
-                    c.source,
-                    c.blames.as_deref().unwrap_or("no one")
-                )
-            })
-            .collect();
+        let claims = claims_text(w, n);
         let _ = writeln!(
             o,
-            "- **{}** {} — {} at {} ({}); status {}; claims: {}; assessed: {}{}; dead (best estimate): {}",
-            n.id,
-            n.date,
-            n.event_type,
-            cell(&n.place),
-            if n.zones.is_empty() {
-                "no zone".to_owned()
-            } else {
-                n.zones.join(", ")
-            },
-            n.status,
-            if claims.is_empty() {
-                "none".into()
-            } else {
-                cell(&claims.join("; "))
-            },
-            n.assessed.as_deref().unwrap_or("not settled"),
-            if n.disputed { " (disputed)" } else { "" },
-            n.killed
+            "- {}",
+            w.t(
+                "md.notable",
+                &[
+                    ("id", (&n.id).into()),
+                    ("day", w.day(n.date).into()),
+                    ("type", w.word("type", &n.event_type).into()),
+                    ("place", cell(&n.place).into()),
+                    (
+                        "zones",
+                        if n.zones.is_empty() {
+                            w.t("no_zone", &[])
+                        } else {
+                            n.zones.join(", ")
+                        }
+                        .into()
+                    ),
+                    ("status", w.word("status", &n.status).into()),
+                    (
+                        "claims",
+                        if claims.is_empty() {
+                            w.t("none", &[])
+                        } else {
+                            cell(&claims.join("; "))
+                        }
+                        .into()
+                    ),
+                    ("assessed", assessed_text(w, n).into()),
+                    ("dead", w.num(n.killed).into()),
+                ]
+            )
         );
     }
-    o.push_str("\n## Status changes\n\n");
+    let _ = writeln!(o, "\n## {}\n", w.t("heading.changes", &[]));
     if b.changes.is_empty() {
-        o.push_str("No obligation changed status in the period.\n");
+        let _ = writeln!(o, "{}", w.t("no_changes", &[]));
     } else {
-        o.push_str(
-            "| day | obligation | from | to | why | evidence |\n|---|---|---|---|---|---|\n",
-        );
+        o.push_str(&md_head(
+            w,
+            &["day", "obligation", "from", "to", "why", "evidence"],
+            "|---|---|---|---|---|---|",
+        ));
         for c in &b.changes {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} |",
-                c.date,
+                w.day(c.date),
                 cell(&c.title),
                 cell(&c.from),
                 cell(&c.to),
@@ -204,30 +280,52 @@ pub fn markdown(s: &Signed) -> String {
             );
         }
     }
-    o.push_str("\n## Corridor traffic\n\n");
+    let _ = writeln!(o, "\n## {}\n", w.t("heading.corridor", &[]));
     if b.corridor.is_empty() {
-        o.push_str("No crossing counted in the period.\n");
+        let _ = writeln!(o, "{}", w.t("no_crossing", &[]));
     } else {
-        o.push_str("| day | checkpoint | persons | vehicles | cargo (t) | records |\n|---|---|---:|---:|---:|---|\n");
+        o.push_str(&md_head(
+            w,
+            &[
+                "day",
+                "checkpoint",
+                "persons",
+                "vehicles",
+                "cargo",
+                "records",
+            ],
+            "|---|---|---:|---:|---:|---|",
+        ));
         for t in &b.corridor {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} |",
-                t.date,
+                w.day(t.date),
                 t.checkpoint,
-                t.persons,
-                t.vehicles,
+                w.num(t.persons),
+                w.num(t.vehicles),
                 t.cargo_t,
                 t.evidence.join(", ")
             );
         }
     }
-    o.push_str("\n## Detained, missing and dead persons (aggregates)\n\n");
+    let _ = writeln!(o, "\n## {}\n", w.t("heading.detainees", &[]));
     if b.detainees.counts.is_empty() && b.detainees.reconciliation.is_empty() {
-        o.push_str("Nothing on record.\n");
+        let _ = writeln!(o, "{}", w.t("nothing", &[]));
     }
     if !b.detainees.reconciliation.is_empty() {
-        o.push_str("| held by | claimed | registered held | returned | returned in exchanges | claims |\n|---|---|---:|---:|---:|---|\n");
+        o.push_str(&md_head(
+            w,
+            &[
+                "held_by",
+                "claimed",
+                "registered_held",
+                "returned",
+                "exchanged",
+                "claims",
+            ],
+            "|---|---|---:|---:|---:|---|",
+        ));
         for r in &b.detainees.reconciliation {
             let _ = writeln!(
                 o,
@@ -238,16 +336,32 @@ pub fn markdown(s: &Signed) -> String {
                 } else {
                     r.claimed.join(", ")
                 },
-                r.registered_held,
-                r.returned,
-                r.returned_in_exchanges,
+                w.num(r.registered_held),
+                w.num(r.returned),
+                w.num(r.returned_in_exchanges),
                 r.evidence.join(", ")
             );
         }
         o.push('\n');
     }
     if !b.detainees.stated.is_empty() {
-        o.push_str("Totals the sources state, beside the sum of the records of the same days (never added to it):\n\n| stated by, as of | what | stated | records | difference | record |\n|---|---|---:|---:|---:|---|\n");
+        let _ = write!(
+            o,
+            "{}\n\n{}",
+            w.t("stated_note", &[]),
+            md_head(
+                w,
+                &[
+                    "stated_by",
+                    "what",
+                    "stated",
+                    "records",
+                    "difference",
+                    "record"
+                ],
+                "|---|---|---:|---:|---:|---|"
+            )
+        );
         for t in &b.detainees.stated {
             let _ = writeln!(
                 o,
@@ -255,56 +369,103 @@ pub fn markdown(s: &Signed) -> String {
                 t.stated_by,
                 t.what,
                 t.stated,
-                t.own.map_or_else(|| "—".into(), |n| n.to_string()),
-                t.difference
-                    .map_or_else(|| "—".into(), |d| format!("{d:+}")),
+                t.own.map_or_else(|| "—".into(), |n| w.num(n)),
+                t.difference.map_or_else(|| "—".into(), |d| signed(w, d)),
                 t.evidence
             );
         }
         o.push('\n');
     }
     if !b.detainees.counts.is_empty() {
-        o.push_str("| side | category | status | persons |\n|---|---|---|---:|\n");
+        o.push_str(&md_head(
+            w,
+            &["side", "category", "status", "persons"],
+            "|---|---|---|---:|",
+        ));
         for c in &b.detainees.counts {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} |",
-                c.side, c.category, c.status, c.count
+                c.side,
+                w.word("category", &c.category),
+                w.word("person_status", &c.status),
+                w.num(c.count)
             );
         }
     }
-    o.push_str("\n## Coming up (90 days)\n\n");
+    let _ = writeln!(o, "\n## {}\n", w.t("heading.upcoming", &[]));
     if b.upcoming.is_empty() {
-        o.push_str("No deadline or notice date.\n");
+        let _ = writeln!(o, "{}", w.t("no_upcoming", &[]));
     }
     for u in &b.upcoming {
-        let _ = writeln!(o, "- {} — {}: {}", u.date, cell(&u.title), u.what);
+        let _ = writeln!(o, "- {} — {}: {}", w.day(u.date), cell(&u.title), u.what);
     }
-    o.push_str("\n## Sources\n\n");
+    let _ = writeln!(o, "\n## {}\n", w.t("heading.sources", &[]));
     for src in &b.sources {
         let _ = writeln!(
             o,
             "- {} — {} ({}{})",
             src.id,
             cell(&src.name),
-            src.kind,
+            w.word("source_kind", &src.kind),
             src.reliability
                 .as_deref()
-                .map(|r| format!(", reliability {r}"))
+                .map(|r| format!(", {}", w.t("reliability", &[("grade", r.into())])))
                 .unwrap_or_default()
         );
     }
-    o.push_str("\n## Methodology\n\n");
+    let _ = writeln!(o, "\n## {}\n", w.t("heading.methodology", &[]));
     for m in &b.methodology {
         let _ = writeln!(o, "- {m}");
     }
     let _ = writeln!(
         o,
-        "\n---\n\n{}. Verify with `truce bulletin verify FILE --key PUBLIC_KEY`.\n",
-        signature_line(s)
+        "\n---\n\n{}\n",
+        w.t(
+            "verify",
+            &[
+                ("signed", signature_line(s, w).into()),
+                (
+                    "command",
+                    "`truce bulletin verify FILE --key PUBLIC_KEY`".into()
+                ),
+            ]
+        )
     );
     let _ = writeln!(o, "<!-- {MD_MARK}\n{}\n-->", embeddable(s));
     o
+}
+
+/// "N in the period, M in the previous period (±K)."
+fn violations_line(b: &Bulletin, w: Words) -> String {
+    w.t(
+        "violations_line",
+        &[
+            ("total", w.n(b.violations.total)),
+            ("previous", w.n(b.violations.previous_total)),
+            (
+                "change",
+                change(b.violations.total, b.violations.previous_total).into(),
+            ),
+        ],
+    )
+}
+
+/// A difference with its sign (+3, -2, +0).
+fn signed(w: Words, d: i64) -> String {
+    if d >= 0 {
+        format!("+{}", w.num(d))
+    } else {
+        w.num(d)
+    }
+}
+
+/// A status of the chart's and map's legends in the bulletin's words.
+fn status_label(w: Words, status: &str) -> String {
+    match status {
+        "confirmed" | "corroborated" => w.word("status", status),
+        _ => w.t("legend.other_status", &[]),
+    }
 }
 
 /// Fills of the chart's and map's statuses: each with a pattern or a shade of its own, so
@@ -366,10 +527,16 @@ pub fn chart_svg(b: &Bulletin) -> String {
         .max()
         .unwrap_or(0)
         .max(1);
+    let words = Words::new(&b.lang);
+    let period = [
+        ("from", words.day(b.period.from).into()),
+        ("to", words.day(b.period.to).into()),
+        ("max", words.n(max)),
+        ("tz", (&b.period.time_zone).into()),
+    ];
     let mut o = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"Violations per local day, {} to {}, by status; most in a day: {max}\">{}",
-        b.period.from,
-        b.period.to,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">{}",
+        esc(&words.t("chart.aria", &period)),
         patterns(CHART)
     );
     // The count axis: 0, the middle and the most in a day, as whole numbers.
@@ -450,10 +617,21 @@ pub fn chart_svg(b: &Bulletin) -> String {
         if ordinal % label_every != 0 {
             continue;
         }
-        let text = if monthly {
-            day.strftime("%b %Y").to_string()
+        let text = if words.lang() == "en" {
+            if monthly {
+                day.strftime("%b %Y").to_string()
+            } else {
+                day.strftime("%-d %b").to_string()
+            }
         } else {
-            day.strftime("%-d %b").to_string()
+            let m = truce_model::i18n::messages(words.lang())
+                .unwrap_or_else(truce_model::i18n::english);
+            let mon = |kind: &str| m.t(&format!("month.{kind}.{}", day.month()), &[]);
+            if monthly {
+                esc(&format!("{} {}", mon("abbr"), day.year()))
+            } else {
+                esc(&format!("{} {}", day.day(), mon("short")))
+            }
         };
         let _ = write!(
             o,
@@ -463,11 +641,9 @@ pub fn chart_svg(b: &Bulletin) -> String {
     }
     let _ = write!(
         o,
-        "<text x=\"{left}\" y=\"{:.1}\" font-size=\"10\">Local days, {} to {} ({}); violations per day, most in a day: {max}</text>",
+        "<text x=\"{left}\" y=\"{:.1}\" font-size=\"10\">{}</text>",
         h - 6.0,
-        b.period.from,
-        b.period.to,
-        esc(&b.period.time_zone)
+        esc(&words.t("chart.caption", &period))
     );
     legend_row(
         &mut o,
@@ -479,7 +655,7 @@ pub fn chart_svg(b: &Bulletin) -> String {
                     "<rect x=\"0\" y=\"-9\" width=\"10\" height=\"10\" fill=\"{}\" stroke=\"#000\" stroke-width=\"0.5\"/>",
                     paint(fill, CHART)
                 ),
-                (*label).to_owned(),
+                status_label(words, label),
             )
         }),
     );
@@ -508,24 +684,18 @@ fn legend_row(
 }
 
 /// How each kind of zone is drawn on the map: fill, stroke, stroke width, dashes, and
-/// what the legend calls it. Fills are greys and patterns, so that print in black and
+/// the legend's word for it (`bulletin.legend.*`; none: the zone's own name). Fills are greys and patterns, so that print in black and
 /// white keeps them apart.
 fn zone_style(kind: &str) -> (&'static str, &'static str, f64, &'static str, &'static str) {
     match kind {
-        "country" => ("#ffffff", "#444", 1.6, "", "state border"),
-        "line-of-contact-area" => (
-            "none",
-            "#000",
-            1.6,
-            "7 3",
-            "line of contact before 27 Sep 2020",
-        ),
-        "corridor" => ("hatch", "#000", 0.8, "", "Lachin corridor"),
-        "route" => ("none", "#000", 1.2, "2 2", "transport route"),
+        "country" => ("#ffffff", "#444", 1.6, "", "state_border"),
+        "line-of-contact-area" => ("none", "#000", 1.6, "7 3", ""),
+        "corridor" => ("hatch", "#000", 0.8, "", ""),
+        "route" => ("none", "#000", 1.2, "2 2", "route"),
         "city" => ("#bdbdbd", "#555", 0.6, "", "city"),
         "district" => ("#ececec", "#777", 0.6, "", "district"),
         "peacekeeping-area" | "area-of-responsibility" => {
-            ("none", "#000", 1.2, "8 3 2 3", "peacekeeping area")
+            ("none", "#000", 1.2, "8 3 2 3", "peacekeeping_area")
         }
         _ => ("lines", "#555", 0.6, "", ""),
     }
@@ -633,18 +803,24 @@ pub fn map_svg(b: &Bulletin) -> String {
             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"map\" viewBox=\"0 0 10 10\"></svg>",
         );
     };
+    let words = Words::new(&b.lang);
     let w = 640.0;
     let p = Projection::new(frame, w);
     let h = p.height();
     let legend_h = 64.0;
+    let aria = esc(&words.t(
+        "map.aria",
+        &[
+            ("west", format!("{:.2}", frame[0]).into()),
+            ("east", format!("{:.2}", frame[2]).into()),
+            ("south", format!("{:.2}", frame[1]).into()),
+            ("north", format!("{:.2}", frame[3]).into()),
+        ],
+    ));
     let mut o = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"map\" viewBox=\"-2 -2 {:.0} {:.0}\" role=\"img\" aria-label=\"Map of the agreement's zones and the period's notable incidents, {:.2}° to {:.2}° E, {:.2}° to {:.2}° N\" data-frame=\"{:.4},{:.4},{:.4},{:.4}\">{}<clipPath id=\"truce-map-clip\"><rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h:.1}\"/></clipPath><g clip-path=\"url(#truce-map-clip)\"><rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h:.1}\" fill=\"#f7f7f7\"/>",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"map\" viewBox=\"-2 -2 {:.0} {:.0}\" role=\"img\" aria-label=\"{aria}\" data-frame=\"{:.4},{:.4},{:.4},{:.4}\">{}<clipPath id=\"truce-map-clip\"><rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h:.1}\"/></clipPath><g clip-path=\"url(#truce-map-clip)\"><rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h:.1}\" fill=\"#f7f7f7\"/>",
         w + 4.0,
         h + legend_h + 4.0,
-        frame[0],
-        frame[2],
-        frame[1],
-        frame[3],
         frame[0],
         frame[1],
         frame[2],
@@ -818,7 +994,7 @@ pub fn map_svg(b: &Bulletin) -> String {
     let statuses = STATUS_STYLES.iter().map(|(label, _)| {
         (
             incident_symbol(label, 5.0, -4.0, "", ""),
-            (*label).to_owned(),
+            status_label(words, label),
         )
     });
     // Each kind drawn, once; an area of a kind the legend has no word for, by its name.
@@ -830,12 +1006,15 @@ pub fn map_svg(b: &Bulletin) -> String {
     drawn.sort_by_key(|z| zone_layer(&z.kind));
     let mut zones: Vec<(String, String)> = Vec::new();
     for z in drawn {
-        let (fill, stroke, width, dash, text) = zone_style(&z.kind);
-        let text = if text.is_empty() {
-            z.name.as_str()
+        let (fill, stroke, width, dash, key) = zone_style(&z.kind);
+        // A kind of the agreement's own (its corridor, its line of contact) by the zone's
+        // name; the common kinds in the bulletin's words.
+        let text = if key.is_empty() {
+            z.name.clone()
         } else {
-            text
+            words.t(&format!("legend.{key}"), &[])
         };
+        let text = text.as_str();
         if text.is_empty() || zones.iter().any(|(_, t)| t == text) {
             continue;
         }
@@ -854,7 +1033,7 @@ pub fn map_svg(b: &Bulletin) -> String {
     }
     zones.push((
         "<rect x=\"3\" y=\"-6\" width=\"4\" height=\"4\" fill=\"#000\"/>".to_owned(),
-        "main place".to_owned(),
+        words.t("legend.main_place", &[]),
     ));
     legend_row(&mut o, 0.0, y0, statuses);
     let mut rows: Vec<Vec<(String, String)>> = vec![Vec::new()];
@@ -1013,9 +1192,13 @@ fn locator(b: &Bulletin, frame: [f64; 4], w: f64) -> (String, Option<[f64; 4]>) 
     (o, Some([ox, oy, ox + inset_w, oy + inset_h]))
 }
 
-fn table(o: &mut String, head: &[&str], rows: Vec<Vec<String>>) {
+fn table(o: &mut String, w: Words, head: &[String], rows: Vec<Vec<String>>) {
     if rows.is_empty() {
-        o.push_str("<p class=\"none\">None on record.</p>");
+        let _ = write!(
+            o,
+            "<p class=\"none\">{}</p>",
+            esc(&w.t("none_on_record", &[]))
+        );
         return;
     }
     o.push_str("<table><thead><tr>");
@@ -1039,63 +1222,113 @@ const CSS: &str = include_str!("bulletin.css");
 /// labels stay readable on screen and in print. (Layout 1 keeps its page as it was.)
 const LAYOUT2_CSS: &str = "svg.map{max-height:56rem}@media print{svg.map{max-height:none}}";
 
+/// Table headers from `bulletin.col.*` keys.
+fn heads(w: Words, cols: &[&str]) -> Vec<String> {
+    cols.iter().map(|c| w.t(&format!("col.{c}"), &[])).collect()
+}
+
+/// A message as HTML: its own words escaped, its placeholders filled with the markup
+/// given (already escaped by the caller).
+fn html_t(w: Words, key: &str, args: &[(&str, String)]) -> String {
+    // Each value stands in as a private-use mark while the words are escaped.
+    let marks: Vec<(&str, truce_model::i18n::Arg)> = args
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| {
+            let mark = char::from_u32(0xE000 + u32::try_from(k).unwrap_or(0)).unwrap_or('\u{E000}');
+            (*name, truce_model::i18n::Arg::Text(mark.to_string()))
+        })
+        .collect();
+    let mut out = esc(&w.t(key, &marks));
+    for (k, (_, value)) in args.iter().enumerate() {
+        let mark = char::from_u32(0xE000 + u32::try_from(k).unwrap_or(0)).unwrap_or('\u{E000}');
+        out = out.replace(mark, value);
+    }
+    out
+}
+
 /// The HTML rendering: one self-contained page (inline CSS and SVG, no script, no
 /// external request), printable.
 pub fn html(s: &Signed) -> String {
     let b = &s.bulletin;
-    let mut o = String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    let w = Words::new(&b.lang);
+    let title = w.t(
+        "title",
+        &[
+            ("from", w.day(b.period.from).into()),
+            ("to", w.day(b.period.to).into()),
+        ],
+    );
+    let mut o = format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">",
+        w.lang()
+    );
     let _ = write!(
         o,
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Monitoring bulletin {} to {}</title><style>{CSS}{}</style></head><body>",
-        b.period.from,
-        b.period.to,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{CSS}{}</style></head><body>",
+        esc(&title),
         if b.layout >= 2 { LAYOUT2_CSS } else { "" }
     );
+    let _ = write!(o, "<h1>{}</h1>", esc(&title));
     let _ = write!(
         o,
-        "<h1>Monitoring bulletin {} to {}</h1>",
-        b.period.from, b.period.to
-    );
-    let _ = write!(
-        o,
-        "<p class=\"meta\">{}<br>Local days in {}; compared with {} to {}. Built {}. Id <code>{}</code>. Signed with key <code id=\"key\">{}</code>.</p>",
+        "<p class=\"meta\">{}<br>{}</p>",
         esc(&b.title),
-        esc(&b.period.time_zone),
-        b.period.previous_from,
-        b.period.previous_to,
-        esc(&b.generated_at),
-        esc(&b.id),
-        esc(&s.signature.key)
+        html_t(
+            w,
+            "html.meta",
+            &[
+                ("tz", esc(&b.period.time_zone)),
+                ("previous_from", esc(&w.day(b.period.previous_from))),
+                ("previous_to", esc(&w.day(b.period.previous_to))),
+                ("built", esc(&b.generated_at)),
+                ("id", format!("<code>{}</code>", esc(&b.id))),
+                (
+                    "key",
+                    format!("<code id=\"key\">{}</code>", esc(&s.signature.key))
+                ),
+            ]
+        )
     );
-    o.push_str("<h2>Summary</h2><ul id=\"summary\">");
+    let _ = write!(
+        o,
+        "<h2>{}</h2><ul id=\"summary\">",
+        esc(&w.t("heading.summary", &[]))
+    );
     for l in &b.summary {
         let _ = write!(o, "<li>{}</li>", esc(l));
     }
-    o.push_str("</ul><h2>Ceasefire violations</h2>");
     let _ = write!(
         o,
-        "<p>{} in the period, {} in the previous period ({}).</p>",
-        b.violations.total,
-        b.violations.previous_total,
-        change(b.violations.total, b.violations.previous_total)
+        "</ul><h2>{}</h2><p>{}</p>",
+        esc(&w.t("heading.violations", &[])),
+        esc(&violations_line(b, w))
     );
     if b.violations.per_day.is_empty() {
-        o.push_str("<p class=\"none\">No violation on record in the period.</p>");
+        let _ = write!(
+            o,
+            "<p class=\"none\">{}</p>",
+            esc(&w.t("no_violation", &[]))
+        );
     } else {
         o.push_str(&chart_svg(b));
     }
     table(
         &mut o,
-        &["zone", "type", "period", "previous", "change", "incidents"],
+        w,
+        &heads(
+            w,
+            &["zone", "type", "period", "previous", "change", "incidents"],
+        ),
         b.violations
             .by_zone
             .iter()
             .map(|z| {
                 vec![
                     z.zone_name.clone(),
-                    z.event_type.clone(),
-                    z.count.to_string(),
-                    z.previous.to_string(),
+                    w.word("type", &z.event_type),
+                    w.num(z.count),
+                    w.num(z.previous),
                     change(z.count, z.previous),
                     z.incidents.join(", "),
                 ]
@@ -1103,71 +1336,63 @@ pub fn html(s: &Signed) -> String {
             .collect(),
     );
     if !b.violations.possibly_in.is_empty() {
-        o.push_str("<p>Possibly in (the location's uncertainty reaches across the zone's edge; not counted above):</p>");
+        let _ = write!(o, "<p>{}</p>", esc(&w.t("possibly_in", &[])));
         table(
             &mut o,
-            &["zone", "type", "period", "incidents"],
+            w,
+            &heads(w, &["zone", "type", "period", "incidents"]),
             b.violations
                 .possibly_in
                 .iter()
                 .map(|z| {
                     vec![
                         z.zone_name.clone(),
-                        z.event_type.clone(),
-                        z.count.to_string(),
+                        w.word("type", &z.event_type),
+                        w.num(z.count),
                         z.incidents.join(", "),
                     ]
                 })
                 .collect(),
         );
     }
-    o.push_str("<h2>Map</h2>");
+    let _ = write!(o, "<h2>{}</h2>", esc(&w.t("heading.map", &[])));
     o.push_str(&map_svg(b));
-    o.push_str("<h2>Notable incidents</h2>");
+    let _ = write!(o, "<h2>{}</h2>", esc(&w.t("heading.notable", &[])));
     table(
         &mut o,
-        &[
-            "incident", "day", "type", "place", "status", "claims", "assessed", "dead",
-        ],
+        w,
+        &heads(
+            w,
+            &[
+                "incident", "day", "type", "place", "status", "claims", "assessed", "dead",
+            ],
+        ),
         b.notable
             .iter()
             .map(|n| {
                 vec![
                     n.id.clone(),
-                    n.date.to_string(),
-                    n.event_type.clone(),
+                    w.day(n.date),
+                    w.word("type", &n.event_type),
                     n.place.clone(),
-                    n.status.clone(),
-                    n.claims
-                        .iter()
-                        .map(|c| {
-                            format!(
-                                "{} blames {}",
-                                c.source,
-                                c.blames.as_deref().unwrap_or("no one")
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    format!(
-                        "{}{}",
-                        n.assessed.as_deref().unwrap_or("not settled"),
-                        if n.disputed { " (disputed)" } else { "" }
-                    ),
-                    n.killed.to_string(),
+                    w.word("status", &n.status),
+                    claims_text(w, n).join("; "),
+                    assessed_text(w, n),
+                    w.num(n.killed),
                 ]
             })
             .collect(),
     );
-    o.push_str("<h2>Status changes</h2>");
+    let _ = write!(o, "<h2>{}</h2>", esc(&w.t("heading.changes", &[])));
     table(
         &mut o,
-        &["day", "obligation", "from", "to", "why", "evidence"],
+        w,
+        &heads(w, &["day", "obligation", "from", "to", "why", "evidence"]),
         b.changes
             .iter()
             .map(|c| {
                 vec![
-                    c.date.to_string(),
+                    w.day(c.date),
                     c.title.clone(),
                     c.from.clone(),
                     c.to.clone(),
@@ -1177,42 +1402,50 @@ pub fn html(s: &Signed) -> String {
             })
             .collect(),
     );
-    o.push_str("<h2>Corridor traffic</h2>");
+    let _ = write!(o, "<h2>{}</h2>", esc(&w.t("heading.corridor", &[])));
     table(
         &mut o,
-        &[
-            "day",
-            "checkpoint",
-            "persons",
-            "vehicles",
-            "cargo (t)",
-            "records",
-        ],
+        w,
+        &heads(
+            w,
+            &[
+                "day",
+                "checkpoint",
+                "persons",
+                "vehicles",
+                "cargo",
+                "records",
+            ],
+        ),
         b.corridor
             .iter()
             .map(|t| {
                 vec![
-                    t.date.to_string(),
+                    w.day(t.date),
                     t.checkpoint.clone(),
-                    t.persons.to_string(),
-                    t.vehicles.to_string(),
+                    w.num(t.persons),
+                    w.num(t.vehicles),
                     t.cargo_t.to_string(),
                     t.evidence.join(", "),
                 ]
             })
             .collect(),
     );
-    o.push_str("<h2>Detained, missing and dead persons (aggregates)</h2>");
+    let _ = write!(o, "<h2>{}</h2>", esc(&w.t("heading.detainees", &[])));
     table(
         &mut o,
-        &[
-            "held by",
-            "claimed",
-            "registered held",
-            "returned",
-            "returned in exchanges",
-            "claims",
-        ],
+        w,
+        &heads(
+            w,
+            &[
+                "held_by",
+                "claimed",
+                "registered_held",
+                "returned",
+                "exchanged",
+                "claims",
+            ],
+        ),
         b.detainees
             .reconciliation
             .iter()
@@ -1224,26 +1457,30 @@ pub fn html(s: &Signed) -> String {
                     } else {
                         r.claimed.join(", ")
                     },
-                    r.registered_held.to_string(),
-                    r.returned.to_string(),
-                    r.returned_in_exchanges.to_string(),
+                    w.num(r.registered_held),
+                    w.num(r.returned),
+                    w.num(r.returned_in_exchanges),
                     r.evidence.join(", "),
                 ]
             })
             .collect(),
     );
     if !b.detainees.stated.is_empty() {
-        o.push_str("<p>Totals the sources state, beside the sum of the records of the same days (never added to it):</p>");
+        let _ = write!(o, "<p>{}</p>", esc(&w.t("stated_note", &[])));
         table(
             &mut o,
-            &[
-                "stated by, as of",
-                "what",
-                "stated",
-                "records",
-                "difference",
-                "record",
-            ],
+            w,
+            &heads(
+                w,
+                &[
+                    "stated_by",
+                    "what",
+                    "stated",
+                    "records",
+                    "difference",
+                    "record",
+                ],
+            ),
             b.detainees
                 .stated
                 .iter()
@@ -1252,9 +1489,8 @@ pub fn html(s: &Signed) -> String {
                         t.stated_by.clone(),
                         t.what.clone(),
                         t.stated.clone(),
-                        t.own.map_or_else(|| "—".into(), |n| n.to_string()),
-                        t.difference
-                            .map_or_else(|| "—".into(), |d| format!("{d:+}")),
+                        t.own.map_or_else(|| "—".into(), |n| w.num(n)),
+                        t.difference.map_or_else(|| "—".into(), |d| signed(w, d)),
                         t.evidence.clone(),
                     ]
                 })
@@ -1263,53 +1499,66 @@ pub fn html(s: &Signed) -> String {
     }
     table(
         &mut o,
-        &["side", "category", "status", "persons"],
+        w,
+        &heads(w, &["side", "category", "status", "persons"]),
         b.detainees
             .counts
             .iter()
             .map(|c| {
                 vec![
                     c.side.clone(),
-                    c.category.clone(),
-                    c.status.clone(),
-                    c.count.to_string(),
+                    w.word("category", &c.category),
+                    w.word("person_status", &c.status),
+                    w.num(c.count),
                 ]
             })
             .collect(),
     );
-    o.push_str("<h2>Coming up (90 days)</h2>");
+    let _ = write!(o, "<h2>{}</h2>", esc(&w.t("heading.upcoming", &[])));
     table(
         &mut o,
-        &["day", "obligation", "what"],
+        w,
+        &heads(w, &["day", "obligation", "what"]),
         b.upcoming
             .iter()
-            .map(|u| vec![u.date.to_string(), u.title.clone(), u.what.clone()])
+            .map(|u| vec![w.day(u.date), u.title.clone(), u.what.clone()])
             .collect(),
     );
-    o.push_str("<h2>Sources</h2>");
+    let _ = write!(o, "<h2>{}</h2>", esc(&w.t("heading.sources", &[])));
     table(
         &mut o,
-        &["source", "name", "kind", "reliability"],
+        w,
+        &heads(w, &["source", "name", "kind", "reliability"]),
         b.sources
             .iter()
             .map(|x| {
                 vec![
                     x.id.clone(),
                     x.name.clone(),
-                    x.kind.clone(),
+                    w.word("source_kind", &x.kind),
                     x.reliability.clone().unwrap_or_default(),
                 ]
             })
             .collect(),
     );
-    o.push_str("<h2>Methodology</h2><ul>");
+    let _ = write!(o, "<h2>{}</h2><ul>", esc(&w.t("heading.methodology", &[])));
     for m in &b.methodology {
         let _ = write!(o, "<li>{}</li>", esc(m));
     }
     let _ = write!(
         o,
-        "</ul><p class=\"sig\" id=\"signature\">{}. Verify with <code>truce bulletin verify FILE --key PUBLIC_KEY</code>.</p>",
-        esc(&signature_line(s))
+        "</ul><p class=\"sig\" id=\"signature\">{}</p>",
+        html_t(
+            w,
+            "verify",
+            &[
+                ("signed", esc(&signature_line(s, w))),
+                (
+                    "command",
+                    "<code>truce bulletin verify FILE --key PUBLIC_KEY</code>".to_owned()
+                ),
+            ]
+        )
     );
     let _ = writeln!(
         o,

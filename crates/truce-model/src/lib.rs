@@ -7,6 +7,7 @@ pub mod access;
 pub mod agreement;
 pub mod bundle;
 pub mod diag;
+pub mod i18n;
 pub mod period;
 pub mod places;
 pub mod records;

@@ -11,6 +11,7 @@ use jiff::ToSpan;
 use serde_json::{Value, json};
 use truce_bulletin::feeds::{self, AtomEntry};
 use truce_engine::compliance::{self, Inputs, Options};
+use truce_model::i18n::{self, Messages};
 
 fn typed(body: impl Into<axum::body::Body>, content_type: &'static str) -> Response {
     let mut r = Response::new(body.into());
@@ -103,36 +104,76 @@ pub(crate) async fn file(
     Ok(r)
 }
 
+/// The language a feed is asked in (`?lang=`, English when absent).
+fn feed_lang(q: &std::collections::HashMap<String, String>) -> Result<&'static Messages, ApiError> {
+    match q.get("lang") {
+        None => Ok(i18n::english()),
+        Some(l) => i18n::messages(l).ok_or_else(|| {
+            ApiError::BadParameter(
+                "lang".into(),
+                format!("`{l}`: feeds are written in {}", i18n::LANGUAGES.join(", ")),
+            )
+        }),
+    }
+}
+
+/// A bulletin's language from its id (`….ru`; English without a suffix).
+fn bulletin_lang(id: &str) -> &'static str {
+    i18n::LANGUAGES
+        .iter()
+        .find(|l| id.ends_with(&format!(".{l}")))
+        .copied()
+        .unwrap_or("en")
+}
+
 /// `GET /feeds/bulletins.atom`: published bulletins as an Atom feed.
-#[utoipa::path(get, path = "/feeds/bulletins.atom", tag = "feeds", responses((status = 200, description = "Atom feed of published bulletins", content_type = "application/atom+xml")))]
+#[utoipa::path(get, path = "/feeds/bulletins.atom", tag = "feeds", params(("lang" = Option<String>, Query, description = "Only the versions in this language (en, ru, hy, az), the feed titled in it; without it every version, each titled in its own")), responses((status = 200, description = "Atom feed of published bulletins", content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json")))]
 pub(crate) async fn bulletins_atom(
     State(s): State<AppState>,
     headers: HeaderMap,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
+    let q = params(q, &["lang"])?;
+    let asked = feed_lang(&q)?;
     let base = base(&s, &headers);
     let list = s.store.bulletins().await?;
+    // Asked in a language: its versions only. Otherwise every version, each titled in
+    // its own language.
     let entries: Vec<AtomEntry> = list
         .iter()
-        .map(|b| AtomEntry {
-            id: format!("{base}{}", bulletin_path(&b.id, "json")),
-            title: format!(
-                "Monitoring bulletin {} to {} ({})",
-                b.from, b.to, b.agreement
-            ),
-            updated: b.published_at.clone(),
-            link: format!("{base}{}", bulletin_path(&b.id, "html")),
-            link_type: "text/html".into(),
-            summary: format!(
-                "Signed with key {}; the JSON form is the signed original: {base}{}",
-                b.key,
-                bulletin_path(&b.id, "json")
-            ),
+        .filter(|b| !q.contains_key("lang") || bulletin_lang(&b.id) == asked.lang())
+        .map(|b| {
+            let m = i18n::messages(bulletin_lang(&b.id)).unwrap_or_else(i18n::english);
+            let day = |d: &str| d.parse().map_or_else(|_| d.to_owned(), |d| m.day(d));
+            let json_path = format!("{base}{}", bulletin_path(&b.id, "json"));
+            AtomEntry {
+                id: json_path.clone(),
+                title: format!(
+                    "{} ({})",
+                    m.t(
+                        "bulletin.title",
+                        &[("from", day(&b.from).into()), ("to", day(&b.to).into())]
+                    ),
+                    b.agreement
+                ),
+                updated: b.published_at.clone(),
+                link: format!("{base}{}", bulletin_path(&b.id, "html")),
+                link_type: "text/html".into(),
+                summary: m.t(
+                    "feed.bulletin_summary",
+                    &[("key", (&b.key).into()), ("url", json_path.into())],
+                ),
+            }
         })
         .collect();
+    let self_url = match q.get("lang") {
+        Some(l) => format!("{base}/feeds/bulletins.atom?lang={l}"),
+        None => format!("{base}/feeds/bulletins.atom"),
+    };
     let xml = feeds::atom(
-        &format!("{base}/feeds/bulletins.atom"),
-        "Truce monitoring bulletins",
-        &format!("{base}/feeds/bulletins.atom"),
+        &self_url,
+        &asked.t("feed.bulletins", &[]),
+        &self_url,
         "1970-01-01T00:00:00Z",
         &entries,
     );
@@ -141,14 +182,15 @@ pub(crate) async fn bulletins_atom(
 
 /// `GET /feeds/{agreement}/alerts.atom?from=&to=`: status changes (default: the last 30
 /// days, at most 400), each entry linking to its CAP 1.2 message.
-#[utoipa::path(get, path = "/feeds/{id}/alerts.atom", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD")), responses((status = 200, description = "Atom feed of status changes, each linking to its CAP 1.2 message", content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/feeds/{id}/alerts.atom", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("lang" = Option<String>, Query, description = "Language of the titles: en (default), ru, hy or az")), responses((status = 200, description = "Atom feed of status changes, each linking to its CAP 1.2 message", content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn alerts_atom(
     State(s): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let q = params(q, &["from", "to"])?;
+    let q = params(q, &["from", "to", "lang"])?;
+    let m = feed_lang(&q)?;
     let b = s.bundle(&id).await?;
     let (from, to, alerts) = s.alerts_between(&b, &q).await?;
     let base = base(&s, &headers);
@@ -159,7 +201,7 @@ pub(crate) async fn alerts_atom(
             let cap = format!("{base}/feeds/{id}/alerts/{}/{}.cap", a.date, a.obligation);
             AtomEntry {
                 id: cap.clone(),
-                title: format!("{}: {}", a.title, a.new.state),
+                title: format!("{}: {}", a.title, m.state(&a.new.state)),
                 updated: feeds::cap_time(a.date, tz),
                 link: cap,
                 link_type: "application/cap+xml".into(),
@@ -167,10 +209,14 @@ pub(crate) async fn alerts_atom(
             }
         })
         .collect();
+    let lang = q
+        .get("lang")
+        .map(|l| format!("&lang={l}"))
+        .unwrap_or_default();
     let xml = feeds::atom(
-        &format!("{base}/feeds/{id}/alerts.atom?from={from}&to={to}"),
-        &format!("Status changes: {}", b.agreement.title),
-        &format!("{base}/feeds/{id}/alerts.atom?from={from}&to={to}"),
+        &format!("{base}/feeds/{id}/alerts.atom?from={from}&to={to}{lang}"),
+        &m.t("feed.alerts", &[("title", (&b.agreement.title).into())]),
+        &format!("{base}/feeds/{id}/alerts.atom?from={from}&to={to}{lang}"),
         &feeds::cap_time(to, tz),
         &entries,
     );
@@ -234,13 +280,14 @@ pub(crate) async fn cap(
 
 /// `GET /feeds/{agreement}/deadlines.ics?as_of=`: deadlines and notice dates after the
 /// day (default: today), for two years, as iCalendar.
-#[utoipa::path(get, path = "/feeds/{id}/deadlines.ics", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("as_of" = Option<String>, Query, description = "Deadlines after this day (default: today)")), responses((status = 200, description = "iCalendar of deadlines and notice dates in the next two years", content_type = "text/calendar"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/feeds/{id}/deadlines.ics", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("as_of" = Option<String>, Query, description = "Deadlines after this day (default: today)"), ("lang" = Option<String>, Query, description = "Language of the titles: en (default), ru, hy or az")), responses((status = 200, description = "iCalendar of deadlines and notice dates in the next two years", content_type = "text/calendar"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn deadlines(
     State(s): State<AppState>,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let q = params(q, &["as_of"])?;
+    let q = params(q, &["as_of", "lang"])?;
+    let m = feed_lang(&q)?;
     let b = s.bundle(&id).await?;
     let tz = b.agreement.tz();
     let today = tz.to_datetime(jiff::Timestamp::now()).date();
@@ -262,7 +309,7 @@ pub(crate) async fn deadlines(
         as_of,
     );
     let until = as_of.checked_add(730.days()).unwrap_or(as_of);
-    let items = truce_bulletin::upcoming(&card, as_of, until);
+    let items = truce_bulletin::upcoming_lang(&card, as_of, until, m.lang());
     let text = feeds::icalendar(
         &id,
         &b.agreement.title,

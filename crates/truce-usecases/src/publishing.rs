@@ -14,13 +14,26 @@ use truce_model::AgreementBundle;
 use truce_store::bulletins::{BulletinFiles, Published};
 use truce_store::{IncidentFilter, Store, StoreError};
 
-/// Builds a bulletin's content for the local days `from` to `to` from what is stored.
+/// Builds a bulletin's content for the local days `from` to `to` from what is stored,
+/// in English.
 pub async fn build(
     store: &Store,
     bundle: &AgreementBundle,
     from: Date,
     to: Date,
     now: Timestamp,
+) -> Result<Bulletin, StoreError> {
+    build_in(store, bundle, from, to, now, "en").await
+}
+
+/// [`build`] in a language Truce speaks (`truce_model::i18n::LANGUAGES`).
+pub async fn build_in(
+    store: &Store,
+    bundle: &AgreementBundle,
+    from: Date,
+    to: Date,
+    now: Timestamp,
+    lang: &str,
 ) -> Result<Bulletin, StoreError> {
     let tz = bundle.agreement.tz();
     let (_, evidence) = store.evidence(bundle).await?;
@@ -45,7 +58,7 @@ pub async fn build(
     let registry = store.registry_facts().await?;
     let sources = store.sources().await?;
     let options = Options::default();
-    Ok(bulletin::build(
+    Ok(bulletin::build_in(
         bulletin::BulletinInputs {
             bundle,
             evidence: &evidence,
@@ -58,6 +71,7 @@ pub async fn build(
         from,
         to,
         &now.to_string(),
+        lang,
     ))
 }
 

@@ -41,6 +41,10 @@ pub enum BulletinCmd {
         /// Make no PDF.
         #[arg(long)]
         no_pdf: bool,
+        /// The languages to write it in, each version signed on its own: en, ru, hy, az
+        /// (comma-separated, or `all`).
+        #[arg(long, value_name = "LANGS", default_value = "en")]
+        lang: String,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -77,9 +81,25 @@ pub async fn bulletin(cmd: BulletinCmd) -> Result<()> {
             publish,
             pdf,
             no_pdf,
+            lang,
             data,
         } => {
             let to = to.unwrap_or(from);
+            let langs: Vec<&str> = if lang == "all" {
+                truce_model::i18n::LANGUAGES.to_vec()
+            } else {
+                lang.split(',').map(str::trim).collect()
+            };
+            if let Some(bad) = langs
+                .iter()
+                .find(|l| !truce_model::i18n::LANGUAGES.contains(l))
+            {
+                return Err(BadInput(format!(
+                    "--lang {bad}: Truce writes bulletins in {}",
+                    truce_model::i18n::LANGUAGES.join(", ")
+                ))
+                .into());
+            }
             if to < from {
                 return Err(BadInput(format!("--to {to} is before --from {from}")).into());
             }
@@ -94,69 +114,83 @@ pub async fn bulletin(cmd: BulletinCmd) -> Result<()> {
             })?;
             let store = open(&data).await?;
             let b = stored(&store, agreement.as_deref()).await?;
-            let content = publishing::build(&store, &b, from, to, jiff::Timestamp::now()).await?;
-            let signed = bulletin::sign(content, &secret);
-            let r = publishing::render(&signed);
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
-            let stem = dir.join(format!("{}-{from}--{to}", b.agreement.id));
-            let write = |ext: &str, bytes: &[u8]| -> Result<PathBuf> {
-                let p = stem.with_extension(ext);
-                std::fs::write(&p, bytes)
-                    .with_context(|| format!("cannot write {}", p.display()))?;
-                Ok(p)
-            };
-            let mut written = vec![
-                write("json", r.json.as_bytes())?,
-                write("md", r.markdown.as_bytes())?,
-                write("html", r.html.as_bytes())?,
-            ];
-            let mut made_pdf = None;
-            if !no_pdf {
-                match publishing::chromium() {
-                    Some(c) => {
-                        let bytes = publishing::pdf(&c, &r.html)
-                            .await
-                            .map_err(|e| anyhow::anyhow!("cannot make the PDF: {e}"))?;
-                        let sig = truce_bulletin::sign_pdf(&signed.bulletin.id, &bytes, &secret);
-                        written.push(write("pdf", &bytes)?);
-                        written.push(write("pdf.sig", sig.as_bytes())?);
-                        made_pdf = Some((bytes, sig));
+            let now = jiff::Timestamp::now();
+            let mut text = String::new();
+            for lang in langs {
+                let content = publishing::build_in(&store, &b, from, to, now, lang).await?;
+                let signed = bulletin::sign(content, &secret);
+                let r = publishing::render(&signed);
+                // English as it always was; another language beside it: `….ru.html`.
+                let stem = format!(
+                    "{}-{from}--{to}{}",
+                    b.agreement.id,
+                    if lang == "en" {
+                        String::new()
+                    } else {
+                        format!(".{lang}")
                     }
-                    None if pdf => {
-                        return Err(BadInput(
+                );
+                let write = |ext: &str, bytes: &[u8]| -> Result<PathBuf> {
+                    let p = dir.join(format!("{stem}.{ext}"));
+                    std::fs::write(&p, bytes)
+                        .with_context(|| format!("cannot write {}", p.display()))?;
+                    Ok(p)
+                };
+                let mut written = vec![
+                    write("json", r.json.as_bytes())?,
+                    write("md", r.markdown.as_bytes())?,
+                    write("html", r.html.as_bytes())?,
+                ];
+                let mut made_pdf = None;
+                if !no_pdf {
+                    match publishing::chromium() {
+                        Some(c) => {
+                            let bytes = publishing::pdf(&c, &r.html)
+                                .await
+                                .map_err(|e| anyhow::anyhow!("cannot make the PDF: {e}"))?;
+                            let sig =
+                                truce_bulletin::sign_pdf(&signed.bulletin.id, &bytes, &secret);
+                            written.push(write("pdf", &bytes)?);
+                            written.push(write("pdf.sig", sig.as_bytes())?);
+                            made_pdf = Some((bytes, sig));
+                        }
+                        None if pdf => {
+                            return Err(BadInput(
                             "no Chromium for the PDF (install Debian's chromium, or set TRUCE_CHROMIUM)".into(),
                         )
                         .into());
+                        }
+                        None => {}
                     }
-                    None => {}
                 }
-            }
-            let mut text = format!(
-                "bulletin {} signed with key {}\n",
-                signed.bulletin.id, signed.signature.key
-            );
-            for p in &written {
-                text += &format!("  {}\n", p.display());
-            }
-            if publish {
-                let outcome = publishing::publish(
-                    &store,
-                    &signed,
-                    &r,
-                    made_pdf.as_ref().map(|(p, s)| (p.as_slice(), s.as_str())),
-                )
-                .await
-                .map_err(|e| match e {
-                    truce_store::StoreError::Refused(m) => anyhow::Error::new(BadInput(m)),
-                    other => other.into(),
-                })?;
-                text += match outcome {
-                    truce_store::bulletins::Published::New => "published\n",
-                    truce_store::bulletins::Published::Unchanged => {
-                        "already published, unchanged\n"
-                    }
-                };
+                text += &format!(
+                    "bulletin {} signed with key {}\n",
+                    signed.bulletin.id, signed.signature.key
+                );
+                for p in &written {
+                    text += &format!("  {}\n", p.display());
+                }
+                if publish {
+                    let outcome = publishing::publish(
+                        &store,
+                        &signed,
+                        &r,
+                        made_pdf.as_ref().map(|(p, s)| (p.as_slice(), s.as_str())),
+                    )
+                    .await
+                    .map_err(|e| match e {
+                        truce_store::StoreError::Refused(m) => anyhow::Error::new(BadInput(m)),
+                        other => other.into(),
+                    })?;
+                    text += match outcome {
+                        truce_store::bulletins::Published::New => "published\n",
+                        truce_store::bulletins::Published::Unchanged => {
+                            "already published, unchanged\n"
+                        }
+                    };
+                }
             }
             out(&text)
         }

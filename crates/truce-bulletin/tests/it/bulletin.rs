@@ -13,10 +13,19 @@ use truce_model::records::Evidence;
 const SECRET: [u8; 32] = [7; 32];
 
 fn build(incidents: &[Incident], from: jiff::civil::Date, to: jiff::civil::Date) -> Bulletin {
+    build_in(incidents, from, to, "en")
+}
+
+fn build_in(
+    incidents: &[Incident],
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    lang: &str,
+) -> Bulletin {
     let b = nk2020();
     let evidence = Evidence::from_records(demo_records(&b));
     let violations = ViolationIndex::from_incidents(incidents, b.agreement.tz());
-    bulletin::build(
+    bulletin::build_in(
         BulletinInputs {
             bundle: &b,
             evidence: &evidence,
@@ -29,6 +38,7 @@ fn build(incidents: &[Incident], from: jiff::civil::Date, to: jiff::civil::Date)
         from,
         to,
         "2026-11-28T00:00:00Z",
+        lang,
     )
 }
 
@@ -356,7 +366,7 @@ fn the_map_is_framed_on_the_zones_with_places_a_legend_a_scale_and_a_locator() {
         "confirmed",
         "corroborated",
         "unverified or disputed",
-        "Lachin corridor",
+        "Lachin corridor (5 km band)",
         "district",
         "state border",
         "main place",
@@ -537,4 +547,65 @@ fn a_bulletin_shows_the_totals_sources_state_beside_the_records_with_their_sourc
         "{:?}",
         signed.bulletin.sources
     );
+}
+
+#[test]
+fn each_language_version_has_the_same_figures_its_own_words_and_its_own_signature() {
+    use IncidentStatus::{Confirmed, Corroborated};
+    let incidents = vec![
+        violation("inc-1", date(2021, 5, 1), Some("az"), Confirmed),
+        violation("inc-2", date(2021, 5, 1), Some("am"), Corroborated),
+    ];
+    let (from, to) = (date(2021, 5, 1), date(2021, 5, 7));
+    let english = build(&incidents, from, to);
+    assert_eq!(english.lang, "en");
+    assert_eq!(
+        serde_json::to_value(&english).expect("json").get("lang"),
+        None,
+        "an English bulletin is signed as before languages existed"
+    );
+    let public = bulletin::public_of(&SECRET);
+    for lang in ["ru", "hy", "az"] {
+        let b = build_in(&incidents, from, to, lang);
+        assert_eq!(b.id, format!("{}.{lang}", english.id));
+        assert_eq!(b.lang, lang);
+        // The same figures and records; other words.
+        assert_eq!(b.violations, english.violations);
+        assert_eq!(b.notable, english.notable);
+        assert_eq!(b.sources.len(), english.sources.len());
+        assert_ne!(
+            b.summary, english.summary,
+            "{lang}: the summary is translated"
+        );
+        assert_ne!(b.methodology, english.methodology, "{lang}");
+        let m = truce_model::i18n::messages(lang).expect("language");
+        let signed = bulletin::sign(b, &SECRET);
+        for (form, text) in forms(&signed) {
+            assert!(
+                bulletin::verify_text(&text, &public).is_ok(),
+                "{lang} {form} verifies"
+            );
+            if form != "json" {
+                assert!(
+                    text.contains(&m.t("bulletin.heading.violations", &[])),
+                    "{lang} {form}: its own headings"
+                );
+                assert!(
+                    !text.contains("Ceasefire violations"),
+                    "{lang} {form}: no English heading left"
+                );
+            }
+        }
+        let html = render::html(&signed);
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")));
+        // Its chart's and map's text equivalents are in its words too.
+        assert!(
+            !html.contains("Violations per local day"),
+            "{lang}: the chart speaks English"
+        );
+        assert!(
+            !html.contains("Map of the agreement's zones"),
+            "{lang}: the map speaks English"
+        );
+    }
 }

@@ -203,6 +203,31 @@ async fn a_published_bulletin_is_served_unchanged_in_feeds_and_never_carries_a_n
         );
         let (status, _, _) = fetch(&s, "/feeds/nk-2020/deadlines.ics?as_of=tomorrow").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
+        // The feeds in another language: titles and what is due in its words.
+        let ru = truce_model::i18n::messages("ru").expect("ru");
+        let (status, _, atom) = fetch(
+            &s,
+            "/feeds/nk-2020/alerts.atom?from=2020-11-20&to=2020-12-20&lang=ru",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let title = ru.t("feed.alerts", &[("title", "".into())]);
+        assert!(atom.contains(title.trim()), "{atom}");
+        assert!(atom.contains(&ru.state("complete on time")), "{atom}");
+        let (_, _, ics) = fetch(&s, "/feeds/nk-2020/deadlines.ics?as_of=2024-04-01&lang=az").await;
+        let az = truce_model::i18n::messages("az").expect("az");
+        let notice = az.t("bulletin.upcoming.notice", &[]);
+        assert!(
+            ics.replace("\r\n ", "").contains(&notice),
+            "the last day to give notice, in Azerbaijani: {ics}"
+        );
+        for feed in [
+            "/feeds/bulletins.atom?lang=fr",
+            "/feeds/nk-2020/alerts.atom?lang=fr",
+            "/feeds/nk-2020/deadlines.ics?lang=fr",
+        ] {
+            assert_eq!(fetch(&s, feed).await.0, StatusCode::BAD_REQUEST, "{feed}");
+        }
 
         assert!(keyed.audit_verify(None).await.expect("verify").is_intact());
         guard.done(store).await;

@@ -180,3 +180,103 @@ fn two_servers_with_a_schedule_build_each_due_bulletin_once() {
     assert!(o.status.success(), "{}", stdout(&o));
     assert!(id.starts_with("nk-2020/"));
 }
+
+#[test]
+fn a_bulletin_in_each_language_is_its_own_signed_document_and_verifies_with_the_public_key_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    assert!(truce(d, &["keys", "generate"]).status.success());
+    let build = |lang: &str| {
+        truce(
+            d,
+            &[
+                "bulletin",
+                "build",
+                "--from",
+                "2020-11-10",
+                "--to",
+                "2020-11-20",
+                "--no-pdf",
+                "--publish",
+                "--out",
+                "out",
+                "--lang",
+                lang,
+            ],
+        )
+    };
+    let o = build("fr");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("en, ru, hy, az"), "{}", stderr(&o));
+    let o = build("all");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = truce(d, &["bulletin", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let mut ids: Vec<&str> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|b| b["id"].as_str())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        [
+            "nk-2020/2020-11-10..2020-11-20",
+            "nk-2020/2020-11-10..2020-11-20.az",
+            "nk-2020/2020-11-10..2020-11-20.hy",
+            "nk-2020/2020-11-10..2020-11-20.ru",
+        ]
+    );
+    let reader = tempfile::tempdir().expect("reader");
+    let r = reader.path();
+    std::fs::copy(
+        d.join("truce-data/bulletin-signing.pub"),
+        r.join("centre.pub"),
+    )
+    .expect("pub");
+    // Each language's heading, as its translator wrote it, and its own signature.
+    let heading = |lang: &str| {
+        let m = truce_model::i18n::messages(lang).expect("language");
+        m.t("bulletin.heading.summary", &[])
+    };
+    for (lang, suffix) in [("en", ""), ("ru", ".ru"), ("hy", ".hy"), ("az", ".az")] {
+        for ext in ["json", "md", "html"] {
+            let name = format!("nk-2020-2020-11-10--2020-11-20{suffix}.{ext}");
+            std::fs::copy(d.join("out").join(&name), r.join(&name)).expect("copy");
+            let o = truce(r, &["bulletin", "verify", &name, "--key", "centre.pub"]);
+            assert!(o.status.success(), "{name}: {}{}", stdout(&o), stderr(&o));
+            let text = std::fs::read_to_string(r.join(&name)).expect("read");
+            if ext == "html" {
+                assert!(
+                    text.contains(&format!("<html lang=\"{lang}\">")),
+                    "{name} names its language"
+                );
+                assert!(
+                    text.contains(&format!("<h2>{}</h2>", heading(lang))),
+                    "{name}"
+                );
+            }
+            if ext == "md" {
+                assert!(text.contains(&format!("## {}", heading(lang))), "{name}");
+                // One changed character of the summary is caught in every language.
+                let at = text.find("- ").expect("a summary line") + 2;
+                let mut changed: Vec<char> = text.chars().collect();
+                let k = text[..at].chars().count();
+                changed[k] = if changed[k] == 'x' { 'y' } else { 'x' };
+                let changed: String = changed.into_iter().collect();
+                std::fs::write(r.join(&name), changed).expect("write");
+                let o = truce(r, &["bulletin", "verify", &name, "--key", "centre.pub"]);
+                assert_eq!(o.status.code(), Some(1), "{name}: a change went unnoticed");
+            }
+        }
+    }
+    // The Russian version writes its dates and numbers the Russian way.
+    let ru =
+        std::fs::read_to_string(d.join("out/nk-2020-2020-11-10--2020-11-20.ru.md")).expect("ru");
+    assert!(
+        ru.contains("10 нояб. 2020\u{a0}г."),
+        "{}",
+        &ru[..400.min(ru.len())]
+    );
+}

@@ -1130,7 +1130,7 @@ async function loadScorecard() {
     for (const l of card.lines) {
       if (l.document !== doc) {
         doc = l.document;
-        body.append(el("tr", { class: "doc" }, el("td", { colspan: "5" }, documentTitles[doc] || doc)));
+        body.append(el("tr", { class: "doc" }, el("td", { colspan: "5" }, own(`document.${doc}`, documentTitles[doc] || doc))));
       }
       const flags = [];
       if (l.status.late) flags.push(el("span", { class: "flag" }, t("card.late")));
@@ -1144,7 +1144,7 @@ async function loadScorecard() {
         ? el("span", { class: "deadline" }, t("card.last_day", { day: fmtDay(l.last_day) })) : null;
       body.append(el("tr", { class: `line basis-${l.status.basis}`, tabindex: "0", "data-obligation": l.obligation,
         onclick: () => explain(l.obligation), onkeydown: (e) => { if (e.key === "Enter") explain(l.obligation); } },
-        el("td", {}, l.point), el("td", {}, l.title, " ", el("span", { class: "id" }, l.obligation)),
+        el("td", {}, l.point), el("td", {}, obligationTitle(l), " ", el("span", { class: "id" }, l.obligation)),
         el("td", {}, levelBadge(l.status), " ", stateText(l.status.state), due, ...flags),
         el("td", { "data-label": t("card.since") }, fmtDay(l.status.since)),
         el("td", { "data-label": t("card.basis") }, word("basis", l.status.basis))));
@@ -1210,7 +1210,7 @@ async function explain(obligation) {
     const marks = `${l.status.late ? ` (${t("explain.late")})` : ""}${l.status.breached ? ` (${t("explain.breached")})` : ""}`;
     const deadline = l.deadline ? t("explain.deadline", { deadline: l.deadline }) + (l.last_day ? `; ${t("explain.last_day", { day: fmtDay(l.last_day) })}` : "") : null;
     box.replaceChildren(
-      el("h3", {}, `${l.obligation} — ${l.title}`),
+      el("h3", {}, `${l.obligation} — ${obligationTitle(l)}`),
       quoted,
       el("p", {}, levelBadge(l.status), ` ${stateText(l.status.state)}${marks}`),
       deadline ? el("p", {}, deadline) : null,
@@ -1231,7 +1231,7 @@ function renderCorridor(card) {
   const passage = corridors.find((l) => l.details && l.details.last_days);
   const parts = [];
   for (const l of corridors) {
-    parts.push(el("p", {}, levelBadge(l.status), ` ${l.title}: `, el("strong", {}, stateText(l.status.state)),
+    parts.push(el("p", {}, levelBadge(l.status), ` ${obligationTitle(l)}: `, el("strong", {}, stateText(l.status.state)),
       l.status.since ? ` ${t("corridor.since", { day: fmtDay(l.status.since) })}` : "", " — ", el("span", { lang: "en" }, l.status.reason)));
   }
   if (passage && passage.details && passage.details.last_days) {
@@ -1256,7 +1256,7 @@ function renderDeadlines(card) {
     .filter((l) => l.last_day && (l.last_day >= card.as_of || l.status.state === "overdue" || l.status.state === "due"))
     .sort((a, b) => a.last_day.localeCompare(b.last_day));
   list.replaceChildren(...rows.map((l) => el("li", { "data-obligation": l.obligation },
-    `${fmtDay(l.last_day)} — ${l.title}: ${stateText(l.status.state)} `, el("span", { class: "id" }, l.obligation))));
+    `${fmtDay(l.last_day)} — ${obligationTitle(l)}: ${stateText(l.status.state)} `, el("span", { class: "id" }, l.obligation))));
   if (!rows.length) list.replaceChildren(el("li", { class: "note" }, t("deadlines.none")));
 }
 
@@ -1270,7 +1270,17 @@ function svg(tag, attrs) {
 }
 
 /// An actor's name as the agreement gives it (its id when unknown).
-const actorName = (id) => (id === "unattributed" ? t("actor.unattributed") : actorNames[id] || id);
+const actorName = (id) => (id === "unattributed" ? t("actor.unattributed") : own(`actor.${id}`, actorNames[id] || id));
+
+/// The agreement's own word (`title`, `actor.ID`, `document.ID`, `obligation.ID`) in the
+/// chosen language where its translators wrote one (its folder's `i18n/`), else as the
+/// agreement gives it.
+function own(key, fallback) {
+  return ((agreementView.translations || {})[lang] || {})[key] ?? fallback;
+}
+
+/// A scorecard line's obligation title in the chosen language.
+const obligationTitle = (l) => own(`obligation.${l.obligation}`, l.title);
 /// A colour for every party a bar can stand for; the palette's next for any other.
 const EXTRA_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"];
 function partyColour(party, order) {
@@ -1576,11 +1586,11 @@ async function main() {
 
     const first = list.agreements.find((a) => a.id === view.agreement) || list.agreements[0];
     agreement = first.id;
-    $("agreement-title").textContent = first.title;
+    $("agreement-title").textContent = (first.titles || {})[lang] || first.title;
     // Several agreements: a chooser; every panel follows the one chosen (kept in the URL).
     const choice = $("agreement-choice");
     if (list.agreements.length > 1) {
-      choice.replaceChildren(...list.agreements.map((x) => el("option", { value: x.id }, x.title)));
+      choice.replaceChildren(...list.agreements.map((x) => el("option", { value: x.id }, (x.titles || {})[lang] || x.title)));
       choice.value = agreement;
       choice.hidden = false;
       // The chooser stands in the title's place: one line names the agreement shown.
@@ -1616,7 +1626,7 @@ async function main() {
     }
     const parties = new Set();
     for (const o of a.obligations) for (const p of o.obligation.obligors) parties.add(p);
-    for (const p of [...parties].sort()) $("party").append(el("option", { value: p }, actorNames[p] || p));
+    for (const p of [...parties].sort()) $("party").append(el("option", { value: p }, actorName(p)));
     // Sources by name: the queue and lists can be narrowed to one reporter's incidents.
     const sources = await api("/api/v1/sources").catch(() => ({ sources: [] }));
     for (const src of sources.sources.slice().sort((x, y) => x.name.localeCompare(y.name))) {

@@ -827,6 +827,11 @@ const tests = [
     assert.ok((await rowState(page, "handover-agdam")).includes(MESSAGES.ru["state.complete on time"]),
       await rowState(page, "handover-agdam"));
     assert.match(await page.locator("#scorecard > p.note").first().innerText(), /21 нояб\.? 2020/);
+    // The agreement's own words as its translators wrote them (agreements/nk-2020/i18n/).
+    const own = JSON.parse(readFileSync(join(root, "agreements/nk-2020/i18n/ru.json"), "utf8"));
+    assert.ok((await page.locator('tr[data-obligation="handover-agdam"] td:nth-child(2)').innerText()).includes(own["obligation.handover-agdam"]));
+    assert.equal(await page.locator("#agreement-choice option[value=nk-2020]").innerText(), own.title);
+
     // Armenian, chosen: kept in the URL and in this browser.
     await Promise.all([page.waitForURL(/lang=hy/), page.selectOption("#lang-choice", "hy")]);
     await page.waitForSelector("body[data-ready=true]");

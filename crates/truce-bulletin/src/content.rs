@@ -465,6 +465,14 @@ pub fn build_in(
 ) -> Bulletin {
     let words = Words::new(lang);
     let a = &i.bundle.agreement;
+    // The agreement's own words in this language where its translators wrote them.
+    let own = |key: String, english: &str| {
+        i.bundle
+            .translated(words.lang(), &key)
+            .unwrap_or(english)
+            .to_owned()
+    };
+    let title = own("title".into(), &a.title);
     let (previous_from, previous_to) = previous_period(from, to);
     let mut counted = count_violations(&i, (from, to), (previous_from, previous_to));
     let notable = notable(&i, &mut counted.in_period);
@@ -479,8 +487,8 @@ pub fn build_in(
         .into_iter()
         .map(|al| Change {
             date: al.date,
+            title: own(format!("obligation.{}", al.obligation), &al.title),
             obligation: al.obligation,
-            title: al.title,
             from: al.old.as_ref().map_or_else(
                 || words.t("state.not_in_force", &[]),
                 |s| status_words(s, words),
@@ -494,7 +502,13 @@ pub fn build_in(
     let detainees = detainees(&i, to, words);
     // Deadlines and notice dates ahead.
     let horizon = to.checked_add(AHEAD_DAYS.days()).unwrap_or(to);
-    let upcoming = upcoming_in(&compliance::evaluate(inputs, to), to, horizon, words);
+    let upcoming = upcoming_in(
+        &compliance::evaluate(inputs, to),
+        to,
+        horizon,
+        words,
+        &|id: &str, english: &str| own(format!("obligation.{id}"), english),
+    );
     let sources = sources(
         &i,
         &counted.in_period,
@@ -512,7 +526,7 @@ pub fn build_in(
     let (total, previous_total) = (counted.total, counted.previous_total);
     let mut summary = summarise(
         words,
-        a.title.as_str(),
+        title.as_str(),
         from,
         to,
         total,
@@ -554,7 +568,7 @@ pub fn build_in(
             format!("{}/{from}..{to}.{}", a.id, words.lang())
         },
         agreement: a.id.clone(),
-        title: a.title.clone(),
+        title,
         period: Period {
             from,
             to,
@@ -904,17 +918,24 @@ fn sources(
 /// Deadlines (last days on time of obligations not complete) and term dates (last days
 /// to give notice, expiries) after `after` and up to `until`, in date order.
 pub fn upcoming(card: &compliance::Scorecard, after: Date, until: Date) -> Vec<Upcoming> {
-    upcoming_in(card, after, until, Words::new("en"))
+    upcoming_in(card, after, until, Words::new("en"), &|_, t| t.to_owned())
 }
 
-/// [`upcoming`] in a language Truce speaks (its `what` in that language's words).
+/// [`upcoming`] in a language Truce speaks: what is due in that language's words, the
+/// obligations' titles as the agreement's translators wrote them.
 pub fn upcoming_lang(
     card: &compliance::Scorecard,
     after: Date,
     until: Date,
     lang: &str,
+    bundle: &AgreementBundle,
 ) -> Vec<Upcoming> {
-    upcoming_in(card, after, until, Words::new(lang))
+    upcoming_in(card, after, until, Words::new(lang), &|id, english| {
+        bundle
+            .translated(lang, &format!("obligation.{id}"))
+            .unwrap_or(english)
+            .to_owned()
+    })
 }
 
 fn upcoming_in(
@@ -922,6 +943,7 @@ fn upcoming_in(
     after: Date,
     until: Date,
     words: Words,
+    title: &dyn Fn(&str, &str) -> String,
 ) -> Vec<Upcoming> {
     let mut out = Vec::new();
     for l in &card.lines {
@@ -933,7 +955,7 @@ fn upcoming_in(
             out.push(Upcoming {
                 date: d,
                 obligation: l.obligation.clone(),
-                title: l.title.clone(),
+                title: title(&l.obligation, &l.title),
                 what: words.t(
                     "upcoming.last_day",
                     &[(
@@ -958,7 +980,7 @@ fn upcoming_in(
                     out.push(Upcoming {
                         date: d,
                         obligation: l.obligation.clone(),
-                        title: l.title.clone(),
+                        title: title(&l.obligation, &l.title),
                         what: words.t(what, &[]),
                     });
                 }

@@ -712,6 +712,9 @@ pub struct Companions {
     pub places: Option<String>,
     /// TOML register of statements.
     pub statements: Option<String>,
+    /// The agreement's own words in other languages (its title, actors' names,
+    /// documents' and obligations' titles): (language, JSON file).
+    pub translations: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -1048,6 +1051,7 @@ pub fn read(file: &SourceFile) -> Draft {
             zones: None,
             places: None,
             statements: None,
+            translations: Vec::new(),
         },
         actors: Vec::new(),
         documents: Vec::new(),
@@ -1084,7 +1088,21 @@ pub fn read(file: &SourceFile) -> Draft {
         zones: t.opt_str(&mut ctx, "zones").map(|s| s.v),
         places: t.opt_str(&mut ctx, "places").map(|s| s.v),
         statements: t.opt_str(&mut ctx, "statements").map(|s| s.v),
+        translations: Vec::new(),
     };
+    // `translations = { ru = "i18n/ru.json", … }`: one file per language Truce speaks
+    // (English is the agreement file itself).
+    if let Some(mut tr) = t.sub(&mut ctx, "translations", "the translations table") {
+        for lang in &crate::i18n::LANGUAGES[1..] {
+            if let Some(f) = tr.opt_str(&mut ctx, lang) {
+                draft
+                    .companions
+                    .translations
+                    .push(((*lang).to_owned(), f.v));
+            }
+        }
+        tr.finish(&mut ctx);
+    }
     if let Some(m) = t.sub(&mut ctx, "matching", "the matching table") {
         read_matching(&mut ctx, m, &mut draft.matching);
     }
@@ -2111,6 +2129,18 @@ pub fn read_statements(
 }
 
 impl Agreement {
+    /// Whether `key` names one of the agreement's own words a translation may give:
+    /// `title`, `actor.ID`, `document.ID` or `obligation.ID` of an id it has.
+    pub fn has_word(&self, key: &str) -> bool {
+        match key.split_once('.') {
+            None => key == "title",
+            Some(("actor", id)) => self.actors.iter().any(|a| a.id == id),
+            Some(("document", id)) => self.documents.iter().any(|d| d.id == id),
+            Some(("obligation", id)) => self.obligations.iter().any(|o| o.id == id),
+            _ => false,
+        }
+    }
+
     pub(crate) fn set_statements(&mut self, statements: Vec<Statement>) {
         self.statements = statements;
     }

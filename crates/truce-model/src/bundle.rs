@@ -6,7 +6,7 @@ use crate::agreement::{self, Agreement};
 use crate::diag::{Position, Problem, Problems, SourceFile};
 use crate::places::Gazetteer;
 use crate::zones::ZoneSet;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An agreement with its zones and places, all validated together.
 #[derive(Debug, Clone)]
@@ -19,6 +19,17 @@ pub struct AgreementBundle {
     pub gazetteer: Gazetteer,
     /// Every file read, as read: the store keeps them so a load can be reproduced.
     pub sources: Vec<SourceFile>,
+    /// The agreement's own words in other languages: language → key (`title`,
+    /// `actor.ID`, `document.ID`, `obligation.ID`) → text.
+    pub translations: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl AgreementBundle {
+    /// The agreement's own word `key` in `lang` (`title`, `actor.ID`, `document.ID`,
+    /// `obligation.ID`), when its translators wrote one.
+    pub fn translated(&self, lang: &str, key: &str) -> Option<&str> {
+        self.translations.get(lang)?.get(key).map(String::as_str)
+    }
 }
 
 /// Loads an agreement and its companion files. `read` gets the name written in the
@@ -54,6 +65,13 @@ pub fn load(
     let zones_file = fetch(&companions.zones, &mut problems);
     let places_file = fetch(&companions.places, &mut problems);
     let statements_file = fetch(&companions.statements, &mut problems);
+    let translation_files: Vec<(String, SourceFile)> = companions
+        .translations
+        .iter()
+        .filter_map(|(lang, name)| {
+            fetch(&Some(name.clone()), &mut problems).map(|f| (lang.clone(), f))
+        })
+        .collect();
 
     let zones = match zones_file.as_ref().map(ZoneSet::parse) {
         Some(Ok(z)) => Some(z),
@@ -104,6 +122,17 @@ pub fn load(
             Err(p) => problems.push(p),
         }
     }
+    let mut translations = BTreeMap::new();
+    if let Some(a) = agreement.as_ref() {
+        for (lang, f) in &translation_files {
+            match crate::i18n::read_words(f, &|key| a.has_word(key)) {
+                Ok(words) => {
+                    translations.insert(lang.clone(), words);
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+    }
     let mut all: Vec<Problem> = Vec::new();
     for mut group in problems {
         group.sort_by(|a, b| a.position.cmp(&b.position));
@@ -116,6 +145,7 @@ pub fn load(
             agreement,
             gazetteer,
             sources,
+            translations,
         }),
         _ => Err(Problems(all)),
     }

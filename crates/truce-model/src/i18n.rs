@@ -3,8 +3,10 @@
 //! dashboard reads), compiled in; dates and numbers are written by each file's own
 //! `format.*` and `month.*` rules, so a bulletin and the dashboard write them alike.
 
+use crate::diag::{Position, Problem, SourceFile};
 use jiff::civil::Date;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// The languages, by code, English first (the language of the rules and the fallback).
@@ -211,6 +213,63 @@ impl Messages {
                 ("y", d.year().to_string().into()),
             ],
         )
+    }
+}
+
+/// Reads a file of words (a JSON object of key → text, as the translators' files are):
+/// every problem with its JSON pointer — not an object, a text that is not a string or is
+/// empty, a key `known` refuses — and nothing kept from a file with any.
+pub fn read_words(
+    f: &SourceFile,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<BTreeMap<String, String>, Vec<Problem>> {
+    let problem = |pointer: String, message: String, hint: Option<String>| Problem {
+        file: f.name.clone(),
+        position: Position::Pointer(pointer),
+        message,
+        hint,
+    };
+    let map: Map<String, Value> = match serde_json::from_str(&f.text) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => {
+            return Err(vec![problem(
+                String::new(),
+                "not a JSON object of words".into(),
+                Some("write {\"title\": \"…\", \"obligation.ID\": \"…\"}".into()),
+            )]);
+        }
+        Err(e) => {
+            return Err(vec![Problem {
+                file: f.name.clone(),
+                position: Position::LineColumn {
+                    line: e.line(),
+                    column: e.column(),
+                },
+                message: format!("not JSON: {e}"),
+                hint: None,
+            }]);
+        }
+    };
+    let mut problems = Vec::new();
+    let mut out = BTreeMap::new();
+    for (key, v) in map {
+        let pointer = format!("/{}", key.replace('~', "~0").replace('/', "~1"));
+        match v.as_str() {
+            _ if !known(&key) => problems.push(problem(
+                pointer,
+                format!("`{key}` names no word of the agreement"),
+                Some("keys are `title`, `actor.ID`, `document.ID` and `obligation.ID` of ids the agreement has".into()),
+            )),
+            Some(t) if !t.trim().is_empty() => {
+                out.insert(key, t.to_owned());
+            }
+            _ => problems.push(problem(pointer, "not a text, or empty".into(), None)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
     }
 }
 

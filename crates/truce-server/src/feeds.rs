@@ -201,7 +201,12 @@ pub(crate) async fn alerts_atom(
             let cap = format!("{base}/feeds/{id}/alerts/{}/{}.cap", a.date, a.obligation);
             AtomEntry {
                 id: cap.clone(),
-                title: format!("{}: {}", a.title, m.state(&a.new.state)),
+                title: format!(
+                    "{}: {}",
+                    b.translated(m.lang(), &format!("obligation.{}", a.obligation))
+                        .unwrap_or(&a.title),
+                    m.state(&a.new.state)
+                ),
                 updated: feeds::cap_time(a.date, tz),
                 link: cap,
                 link_type: "application/cap+xml".into(),
@@ -215,7 +220,15 @@ pub(crate) async fn alerts_atom(
         .unwrap_or_default();
     let xml = feeds::atom(
         &format!("{base}/feeds/{id}/alerts.atom?from={from}&to={to}{lang}"),
-        &m.t("feed.alerts", &[("title", (&b.agreement.title).into())]),
+        &m.t(
+            "feed.alerts",
+            &[(
+                "title",
+                b.translated(m.lang(), "title")
+                    .unwrap_or(&b.agreement.title)
+                    .into(),
+            )],
+        ),
         &format!("{base}/feeds/{id}/alerts.atom?from={from}&to={to}{lang}"),
         &feeds::cap_time(to, tz),
         &entries,
@@ -309,7 +322,7 @@ pub(crate) async fn deadlines(
         as_of,
     );
     let until = as_of.checked_add(730.days()).unwrap_or(as_of);
-    let items = truce_bulletin::upcoming_lang(&card, as_of, until, m.lang());
+    let items = truce_bulletin::upcoming_lang(&card, as_of, until, m.lang(), &b);
     let text = feeds::icalendar(
         &id,
         &b.agreement.title,

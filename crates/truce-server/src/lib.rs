@@ -355,7 +355,21 @@ async fn health() -> Json<Value> {
 
 #[utoipa::path(get, path = "/api/v1/agreements", tag = "agreements", responses((status = 200, description = "Stored agreements", content_type = "application/json")))]
 async fn list_agreements(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({"agreements": s.store.agreements().await?})))
+    let mut list = Vec::new();
+    for a in s.store.agreements().await? {
+        let mut v = json!(a);
+        // Its title in every language its translators wrote one.
+        if let Ok(b) = s.bundle(&a.id).await {
+            let titles: std::collections::BTreeMap<&str, &str> = b
+                .translations
+                .keys()
+                .filter_map(|lang| b.translated(lang, "title").map(|t| (lang.as_str(), t)))
+                .collect();
+            v["titles"] = json!(titles);
+        }
+        list.push(v);
+    }
+    Ok(Json(json!({"agreements": list})))
 }
 
 #[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)")), responses((status = 200, description = "The agreement as in force on the date: documents, provisions, obligations with amended deadlines", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
@@ -378,7 +392,10 @@ async fn show_agreement(
             .to_zoned_datetime(a.tz().clone())
             .date(),
     };
-    Ok(Json(a.as_of(date).to_json(a)))
+    let mut v = a.as_of(date).to_json(a);
+    // The agreement's own words in other languages (title, actors, documents, obligations).
+    v["translations"] = json!(b.translations);
+    Ok(Json(v))
 }
 
 #[utoipa::path(get, path = "/api/v1/agreements/{id}/zones", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("as_of" = Option<String>, Query, description = "Only the versions in force on this local day, YYYY-MM-DD; without it every version, each with its `valid_from`/`valid_to`")), responses((status = 200, description = "Zones as a GeoJSON FeatureCollection", content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]

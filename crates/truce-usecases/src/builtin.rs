@@ -48,6 +48,37 @@ const FILES: &[(&str, &str, &str)] = &[
         "statements.toml",
         include_str!("../../../agreements/nk-2023/statements.toml"),
     ),
+    // The agreements' own words in other languages (titles, actors, obligations).
+    (
+        "nk-2020",
+        "i18n/ru.json",
+        include_str!("../../../agreements/nk-2020/i18n/ru.json"),
+    ),
+    (
+        "nk-2020",
+        "i18n/hy.json",
+        include_str!("../../../agreements/nk-2020/i18n/hy.json"),
+    ),
+    (
+        "nk-2020",
+        "i18n/az.json",
+        include_str!("../../../agreements/nk-2020/i18n/az.json"),
+    ),
+    (
+        "nk-2023",
+        "i18n/ru.json",
+        include_str!("../../../agreements/nk-2023/i18n/ru.json"),
+    ),
+    (
+        "nk-2023",
+        "i18n/hy.json",
+        include_str!("../../../agreements/nk-2023/i18n/hy.json"),
+    ),
+    (
+        "nk-2023",
+        "i18n/az.json",
+        include_str!("../../../agreements/nk-2023/i18n/az.json"),
+    ),
 ];
 
 /// Every built-in agreement, loaded and validated.

@@ -305,32 +305,84 @@ fn document_title(a: &Agreement, id: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
-/// The scorecard of `truce status`, grouped by document and point.
-pub fn scorecard(a: &Agreement, card: &truce_engine::compliance::Scorecard) -> String {
-    let mut out = format!("{} — {}\n", a.id, a.title);
-    out.push_str(&format!(
-        "Status on {} ({}). Scale: 0 not initiated · 1 minimal · 2 intermediate · 3 full (Kroc PAM); – unknown; [late], [BREACHED] and [no record] flags.\n",
-        card.as_of, a.reporting_time_zone
+/// The scorecard of `truce status`, grouped by document and point, in `lang` (its
+/// words from the translators' files; the rules' reasons stay English).
+pub fn scorecard(
+    bundle: &AgreementBundle,
+    card: &truce_engine::compliance::Scorecard,
+    lang: &str,
+) -> String {
+    let a = &bundle.agreement;
+    let m = truce_model::i18n::messages(lang).unwrap_or_else(truce_model::i18n::english);
+    let english = m.lang() == "en";
+    let own =
+        |key: String, fallback: &str| bundle.translated(lang, &key).unwrap_or(fallback).to_owned();
+    let day = |d: jiff::civil::Date| if english { d.to_string() } else { m.day(d) };
+    let n = |x: usize| truce_model::i18n::Arg::Plain(i64::try_from(x).unwrap_or(i64::MAX));
+    let mut out = format!("{} — {}\n", a.id, own("title".into(), &a.title));
+    out.push_str(&m.t(
+        "cli.status.heading",
+        &[
+            ("day", day(card.as_of).into()),
+            ("tz", (&a.reporting_time_zone).into()),
+        ],
     ));
+    out.push('\n');
+    let label = |st: &truce_engine::compliance::Status| {
+        if english {
+            return st.label();
+        }
+        let mut s = match st.score {
+            Some(n) => format!("{n} {}", m.state(&st.state)),
+            None => m.state(&st.state),
+        };
+        for (on, key) in [
+            (st.late, "bulletin.flag.late"),
+            (st.breached, "bulletin.flag.breached"),
+            (
+                st.basis == truce_engine::compliance::Basis::NoRecord
+                    && !st.state.contains("no record"),
+                "bulletin.flag.no_record",
+            ),
+        ] {
+            if on {
+                s.push_str(&format!(" [{}]", m.t(key, &[])));
+            }
+        }
+        s
+    };
+    let head: Vec<String> = [
+        "pt",
+        "obligation",
+        "status",
+        "last_day",
+        "since",
+        "ev",
+        "why",
+    ]
+    .iter()
+    .map(|c| m.t(&format!("cli.col.{c}"), &[]))
+    .collect();
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
     let mut doc = "";
     let mut rows: Vec<Vec<String>> = Vec::new();
     let flush = |out: &mut String, doc: &str, rows: &mut Vec<Vec<String>>| {
         if rows.is_empty() {
             return;
         }
-        out.push_str(&format!("\n{}\n", document_title(a, doc)));
-        out.push_str(&table(
-            &[
-                "pt",
-                "obligation",
-                "status",
-                "last day",
-                "since",
-                "ev",
-                "why",
-            ],
-            rows,
-        ));
+        let title = match a.document(doc) {
+            Some(d) => m.t(
+                "cli.document",
+                &[
+                    ("title", own(format!("document.{}", d.id), &d.title).into()),
+                    ("id", (&d.id).into()),
+                    ("day", day(d.signed).into()),
+                ],
+            ),
+            None => doc.to_owned(),
+        };
+        out.push_str(&format!("\n{title}\n"));
+        out.push_str(&table(&head, rows));
         rows.clear();
     };
     for l in &card.lines {
@@ -341,35 +393,49 @@ pub fn scorecard(a: &Agreement, card: &truce_engine::compliance::Scorecard) -> S
         rows.push(vec![
             l.point.clone(),
             l.obligation.clone(),
-            l.status.label(),
-            l.last_day
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "—".into()),
-            l.status
-                .since
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "—".into()),
+            label(&l.status),
+            l.last_day.map(day).unwrap_or_else(|| "—".into()),
+            l.status.since.map(day).unwrap_or_else(|| "—".into()),
             l.status.evidence.len().to_string(),
             l.status.reason.clone(),
         ]);
     }
     flush(&mut out, doc, &mut rows);
-    let n = |f: &dyn Fn(&truce_engine::compliance::Line) -> bool| {
-        card.lines.iter().filter(|l| f(l)).count()
+    let count = |f: &dyn Fn(&truce_engine::compliance::Line) -> bool| {
+        n(card.lines.iter().filter(|l| f(l)).count())
     };
-    out.push_str(&format!(
-        "\n{} obligations: {} full, {} under way, {} not initiated, {} not yet due, {} unknown, {} ended; {} late, {} breached; {} stand on no record. `truce status explain ID` shows why.\n",
-        card.lines.len(),
-        n(&|l| l.status.score == Some(3)),
-        n(&|l| matches!(l.status.score, Some(1 | 2))),
-        n(&|l| l.status.score == Some(0)),
-        n(&|l| l.status.level == truce_engine::compliance::Level::NotYetDue),
-        n(&|l| l.status.level == truce_engine::compliance::Level::Unknown),
-        n(&|l| l.status.level == truce_engine::compliance::Level::Ended),
-        n(&|l| l.status.late),
-        n(&|l| l.status.breached),
-        n(&|l| l.status.basis == truce_engine::compliance::Basis::NoRecord),
+    out.push('\n');
+    out.push_str(&m.t(
+        "cli.status.footer",
+        &[
+            ("n", n(card.lines.len())),
+            ("full", count(&|l| l.status.score == Some(3))),
+            (
+                "under_way",
+                count(&|l| matches!(l.status.score, Some(1 | 2))),
+            ),
+            ("not_initiated", count(&|l| l.status.score == Some(0))),
+            (
+                "not_yet_due",
+                count(&|l| l.status.level == truce_engine::compliance::Level::NotYetDue),
+            ),
+            (
+                "unknown",
+                count(&|l| l.status.level == truce_engine::compliance::Level::Unknown),
+            ),
+            (
+                "ended",
+                count(&|l| l.status.level == truce_engine::compliance::Level::Ended),
+            ),
+            ("late", count(&|l| l.status.late)),
+            ("breached", count(&|l| l.status.breached)),
+            (
+                "no_record",
+                count(&|l| l.status.basis == truce_engine::compliance::Basis::NoRecord),
+            ),
+        ],
     ));
+    out.push('\n');
     out
 }
 

@@ -24,6 +24,9 @@ pub struct StatusArgs {
     /// Agreement (default: the first of `truce agreement list`).
     #[arg(long, global = true)]
     agreement: Option<String>,
+    /// Language of the scorecard's text: en, ru, hy or az (the rules' reasons stay English).
+    #[arg(long, default_value = "en", global = true, value_parser = ["en", "ru", "hy", "az"])]
+    lang: String,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -111,7 +114,7 @@ pub async fn status(args: StatusArgs) -> Result<()> {
             if args.json {
                 out(&format!("{}\n", serde_json::to_string_pretty(&card)?))
             } else {
-                out(&crate::render::scorecard(a, &card))
+                out(&crate::render::scorecard(&l.bundle, &card, &args.lang))
             }
         }
         Some(StatusCmd::Explain { obligation }) => {

@@ -305,3 +305,63 @@ fn a_missing_companion_file_is_a_problem_not_a_panic() {
         "test.toml: cannot read `places.csv`: no file `places.csv` in this test"
     );
 }
+
+/// Loads the base agreement with a Russian words file of `words`.
+fn with_words(words: &str) -> Result<truce_model::AgreementBundle, Problems> {
+    let text = edit(
+        "zones = \"zones.geojson\"",
+        "zones = \"zones.geojson\"\ntranslations = { ru = \"i18n/ru.json\" }",
+    );
+    let words = words.to_owned();
+    truce_model::load(SourceFile::new("test.toml", text), move |name| match name {
+        "zones.geojson" => Ok(SourceFile::new("zones.geojson", ZONES)),
+        "i18n/ru.json" => Ok(SourceFile::new("i18n/ru.json", words.clone())),
+        other => Err(format!("no file `{other}` in this test")),
+    })
+}
+
+#[test]
+fn an_agreements_own_words_in_another_language_are_read_and_every_wrong_key_is_named() {
+    let b = with_words(r#"{"title": "Тестовое соглашение", "actor.a": "Сторона А", "obligation.handover": "Передать район"}"#)
+        .expect("loads");
+    assert_eq!(b.translated("ru", "actor.a"), Some("Сторона А"));
+    assert_eq!(
+        b.translated("ru", "obligation.handover"),
+        Some("Передать район")
+    );
+    assert_eq!(
+        b.translated("ru", "actor.b"),
+        None,
+        "left out: shown in English"
+    );
+    assert_eq!(b.translated("hy", "title"), None);
+    assert!(
+        b.sources.iter().any(|f| f.name == "i18n/ru.json"),
+        "kept with the agreement"
+    );
+    let problems: Vec<String> = match with_words(
+        r#"{"title": "", "actor.c": "Сторона В", "obligation.handover": 3, "hint": "x"}"#,
+    ) {
+        Ok(_) => panic!("a broken words file loads"),
+        Err(p) => p.0.iter().map(ToString::to_string).collect(),
+    };
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    for want in [
+        "i18n/ru.json#/title",
+        "#/actor.c",
+        "#/obligation.handover",
+        "#/hint",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(want)),
+            "{want} in {problems:#?}"
+        );
+    }
+    // A language Truce does not speak is named with the languages it does.
+    let text = edit(
+        "zones = \"zones.geojson\"",
+        "zones = \"zones.geojson\"\ntranslations = { fr = \"i18n/fr.json\" }",
+    );
+    let p = problems_of(&text);
+    assert!(p.iter().any(|p| p.contains("fr")), "{p:?}");
+}

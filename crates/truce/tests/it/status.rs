@@ -9,6 +9,47 @@ fn row<'a>(text: &'a str, obligation: &str) -> &'a str {
 }
 
 #[test]
+fn the_scorecard_prints_in_each_language_with_its_states_dates_and_documents_translated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for lang in ["ru", "hy", "az"] {
+        let o = truce(
+            dir.path(),
+            &["status", "--as-of", "2020-11-21", "--lang", lang],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = stdout(&o);
+        let m = truce_model::i18n::messages(lang).expect("language");
+        let agdam = row(&text, "handover-agdam");
+        assert!(
+            agdam.contains(&m.state("complete on time")),
+            "{lang}: {agdam}"
+        );
+        assert!(
+            agdam.contains(&m.day(jiff::civil::date(2020, 11, 20))),
+            "{lang}: {agdam}"
+        );
+        assert!(
+            !text.contains("Status on"),
+            "{lang}: an English heading left:\n{text}"
+        );
+        // The document's title as the agreement's translators wrote it.
+        let own: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                crate::root().join(format!("agreements/nk-2020/i18n/{lang}.json")),
+            )
+            .expect("the agreement's words"),
+        )
+        .expect("json");
+        let title = own["document.statement-2020-11-10"]
+            .as_str()
+            .expect("title");
+        assert!(text.contains(title), "{lang}: {text}");
+    }
+    let o = truce(dir.path(), &["status", "--lang", "fr"]);
+    assert_eq!(o.status.code(), Some(2), "a language Truce does not speak");
+}
+
+#[test]
 fn the_scorecard_of_21_november_2020_on_the_demo_data_reads_as_an_analyst_expects() {
     let dir = tempfile::tempdir().expect("tempdir");
     let o = truce(dir.path(), &["status", "--as-of", "2020-11-21"]);

@@ -1680,17 +1680,28 @@ async function main() {
   // The connection: said when lost; when it returns, the views are read again and the
   // outbox is sent.
   window.addEventListener("offline", showConnection);
-  window.addEventListener("online", async () => {
+  // Kept views read again from the server (a view the server could not give is kept,
+  // and the notice stays until one it can replaces it).
+  const refresh = async () => {
     shownSince = null;
     showConnection();
     await loadAccount();
     await Promise.all([loadScorecard(), loadIncidents(), loadTimeline(), loadQueue()]);
+  };
+  window.addEventListener("online", async () => {
+    await refresh();
     if (me.may.includes("submit")) await sendOutbox();
   });
   showConnection();
   if (me.may.includes("submit") && navigator.onLine) sendOutbox();
-  // Reports still waiting are tried again every half minute while the page is open.
-  setInterval(() => { if (navigator.onLine && me.may.includes("submit")) sendOutbox(); }, 30000);
+  // Every half minute while the page is open: waiting reports tried again, and views
+  // shown from the kept copy read again once the connection is back.
+  setInterval(async () => {
+    if (!navigator.onLine) return;
+    if (shownSince) await refresh();
+    if (me.may.includes("submit")) await sendOutbox();
+  }, 30000);
+
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch((e) => console.warn("no offline copy:", e));
   }

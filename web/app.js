@@ -1152,14 +1152,24 @@ async function loadScorecard() {
     table.append(body);
     box.replaceChildren(...[el("p", { class: "note" }, t("card.intro", { day: fmtDay(card.as_of) }),
       lang === "en" ? "" : ` ${t("card.reasons_english")}`),
-
       recordNote(card), table].filter((x) => x !== null));
+    stackScorecard();
     renderCorridor(card);
     renderDeadlines(card);
     if (view.obligation) explain(view.obligation);
   } catch (e) {
     showError(box, e);
   }
+}
+
+/// The scorecard as a table where it fits its panel, as stacked lines on a phone or
+/// wherever its words make it wider than the panel.
+function stackScorecard() {
+  const table = $("scorecard-table");
+  if (!table) return;
+  table.classList.remove("stacked");
+  const narrow = window.matchMedia("(max-width: 600px)").matches;
+  if (narrow || table.scrollWidth > $("scorecard").clientWidth + 1) table.classList.add("stacked");
 }
 
 /// A scorecard state in the chosen language. The rules' states are a closed list
@@ -1299,7 +1309,15 @@ async function loadTimeline() {
   }
 }
 
+/// How wide a text is drawn at `size` px in the page's font (any script).
+const measure = document.createElement("canvas").getContext("2d");
+function textWidth(text, size) {
+  measure.font = `${size}px ${getComputedStyle(document.body).fontFamily}`;
+  return measure.measureText(text).width;
+}
+
 /// Violations per day as stacked bars, drawn at the panel's own width in pixels (so the
+
 /// text stays readable on a phone), with a date axis, a legend naming every party shown
 /// and a sentence saying the same for those who do not see the chart.
 function drawTimeline() {
@@ -1327,7 +1345,8 @@ function drawTimeline() {
   const legend = [[]];
   let lx = 30;
   for (const party of parties) {
-    const width = 24 + 6.2 * actorName(party).length;
+    const width = 30 + textWidth(actorName(party), 11);
+
     if (lx + width > w - 10 && legend[legend.length - 1].length) {
       legend.push([]);
       lx = 30;
@@ -1361,16 +1380,24 @@ function drawTimeline() {
     if (cur >= start) ticks.push(cur.toISOString().slice(0, 10));
     if (byYear) cur.setUTCFullYear(cur.getUTCFullYear() + 1); else cur.setUTCMonth(cur.getUTCMonth() + 1);
   }
-  const every = Math.max(1, Math.ceil(ticks.length / Math.max(1, Math.floor((w - left - right) / 60))));
+  // Labels as far apart as the widest needs, in whatever script the language writes.
+  const tickText = (d) => (byYear ? d.slice(0, 4) : monthLabel(d));
+  const widest = Math.max(0, ...ticks.map((d) => textWidth(tickText(d), 11))) + 10;
+  const every = Math.max(1, Math.ceil(ticks.length / Math.max(1, Math.floor((w - left - right) / widest))));
+  let lastRight = -Infinity;
   ticks.forEach((d, k) => {
     root.append(svg("line", { x1: x(d), x2: x(d), y1: h - bottom, y2: h - bottom + 4, stroke: "#5b6670" }));
     if (k % every) return;
-    // Kept inside the chart: a label near an edge is not cut.
-    const at = Math.min(Math.max(x(d), left + 22), w - right - 22);
+    // Kept inside the chart: a label near an edge is not cut, nor drawn over the last.
+    const half = textWidth(tickText(d), 11) / 2;
+    const at = Math.min(Math.max(x(d), left + half), w - right - half);
+    if (at - half < lastRight + 6) return;
+    lastRight = at + half;
     const label = svg("text", { x: at, y: h - 8, "font-size": 11, "text-anchor": "middle", fill: "#1d2328" });
-    label.textContent = byYear ? d.slice(0, 4) : monthLabel(d);
+    label.textContent = tickText(d);
     root.append(label);
   });
+
   if (!ticks.length) {
     const label = svg("text", { x: left, y: h - 8, "font-size": 11, fill: "#1d2328" });
     label.textContent = days[0] === days[days.length - 1] ? fmtDay(days[0]) : `${fmtDay(days[0])} – ${fmtDay(days[days.length - 1])}`;
@@ -1556,6 +1583,8 @@ function selectTab(name) {
   saveView();
   for (const b of document.querySelectorAll("#tabs button")) b.setAttribute("aria-selected", String(b.dataset.tab === name));
   for (const t of document.querySelectorAll(".tab")) t.hidden = t.id !== `tab-${name}`;
+  if (name === "scorecard") stackScorecard();
+
 }
 
 function readFilters() {
@@ -1675,7 +1704,8 @@ async function main() {
   });
   document.addEventListener("keydown", onKey);
   let resizing = null;
-  window.addEventListener("resize", () => { clearTimeout(resizing); resizing = setTimeout(drawTimeline, 150); });
+  window.addEventListener("resize", () => { clearTimeout(resizing); resizing = setTimeout(() => { drawTimeline(); stackScorecard(); }, 150); });
+
   window.addEventListener("popstate", onHistory);
   // The connection: said when lost; when it returns, the views are read again and the
   // outbox is sent.

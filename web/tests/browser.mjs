@@ -706,8 +706,21 @@ const tests = [
               }
             }
           }
+          // Tables: none wider than its panel unless it scrolls itself.
+          const edge = panel.getBoundingClientRect().right;
+          for (const tbl of panel.querySelectorAll("table")) {
+            if (tbl.offsetParent === null) continue;
+            let scrolls = false;
+            for (let e = tbl; e && e !== panel; e = e.parentElement) {
+              if (["auto", "scroll"].includes(getComputedStyle(e).overflowX)) scrolls = true;
+            }
+            if (tbl.getBoundingClientRect().right > edge + 1 && !scrolls) found.push(`the table #${tbl.id} is cut at the panel's edge`);
+          }
           // Charts: no label drawn over another label or over a bar.
-          for (const chart of panel.querySelectorAll("svg")) {
+
+          // (The timeline under the map too: its legend names the parties in every language.)
+          for (const chart of [...panel.querySelectorAll("svg"), ...document.querySelectorAll("#timeline svg")]) {
+
             if (chart.getBoundingClientRect().width === 0) continue;
             const texts = [...chart.querySelectorAll("text")].map((t) => [t, t.getBoundingClientRect()]);
             const bars = [...chart.querySelectorAll("rect[data-series], rect.bar")].map((b) => b.getBoundingClientRect());

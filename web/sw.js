@@ -58,7 +58,6 @@ async function prune(cache) {
 }
 
 self.addEventListener("fetch", (event) => {
-
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
@@ -77,7 +76,6 @@ self.addEventListener("fetch", (event) => {
         await cache.put(key, copy);
         await prune(cache);
       }
-
       return response;
     } catch (err) {
       const kept = await cache.match(key);

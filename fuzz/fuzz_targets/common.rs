@@ -14,6 +14,10 @@ pub fn builtin(name: &str) -> Option<&'static str> {
         "zones.geojson" => include_str!("../../agreements/nk-2020/zones.geojson"),
         "places.csv" => include_str!("../../agreements/nk-2020/places.csv"),
         "statements.toml" => include_str!("../../agreements/nk-2020/statements.toml"),
+        "i18n/ru.json" => include_str!("../../agreements/nk-2020/i18n/ru.json"),
+        "i18n/hy.json" => include_str!("../../agreements/nk-2020/i18n/hy.json"),
+        "i18n/az.json" => include_str!("../../agreements/nk-2020/i18n/az.json"),
+
         _ => return None,
     })
 }

@@ -202,11 +202,20 @@ fn validate_reports_every_problem_and_exits_2() {
     let dir = tempfile::tempdir().expect("tempdir");
     let folder = dir.path().join("broken");
     std::fs::create_dir(&folder).expect("mkdir");
-    for f in ["zones.geojson", "places.csv", "statements.toml"] {
+    std::fs::create_dir(folder.join("i18n")).expect("mkdir");
+    for f in [
+        "zones.geojson",
+        "places.csv",
+        "statements.toml",
+        "i18n/ru.json",
+        "i18n/hy.json",
+        "i18n/az.json",
+    ] {
         std::fs::copy(root().join("agreements/nk-2020").join(f), folder.join(f)).expect("copy");
     }
     let text =
         std::fs::read_to_string(root().join("agreements/nk-2020/agreement.toml")).expect("read");
+
     let broken = text
         .replacen("zones = [\"kalbajar\"]", "zones = [\"kalbajr\"]", 1)
         .replacen("obligors = [\"am\"]", "obligors = [\"arm\"]", 1);

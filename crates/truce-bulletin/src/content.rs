@@ -293,9 +293,10 @@ pub struct Bulletin {
     /// Zone outlines for the map.
     pub outlines: Vec<Outline>,
     /// How its chart and map are drawn: 1 for bulletins made before maps were framed,
-    /// labelled and given a legend (the field is absent from them), 2 since. A rendering
-    /// is a pure function of the content, so a bulletin published under either layout
-    /// re-renders to the same bytes.
+    /// labelled and given a legend (the field is absent from them); 2 since; 3 since the
+    /// map's legend names an agreement's own kinds of zone (its corridor, its line of
+    /// contact) by the zone's name. A rendering is a pure function of the content, so a
+    /// bulletin published under any layout re-renders to the same bytes.
     #[serde(default = "first_layout", skip_serializing_if = "is_first_layout")]
     pub layout: u32,
     /// The main places inside the map's frame, labelled on it (absent from bulletins
@@ -317,7 +318,7 @@ fn is_english(lang: &str) -> bool {
 }
 
 /// The layout of bulletins made now.
-pub const LAYOUT: u32 = 2;
+pub const LAYOUT: u32 = 3;
 
 fn first_layout() -> u32 {
     1

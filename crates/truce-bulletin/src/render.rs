@@ -1008,11 +1008,13 @@ pub fn map_svg(b: &Bulletin) -> String {
     for z in drawn {
         let (fill, stroke, width, dash, key) = zone_style(&z.kind);
         // A kind of the agreement's own (its corridor, its line of contact) by the zone's
-        // name; the common kinds in the bulletin's words.
-        let text = if key.is_empty() {
-            z.name.clone()
-        } else {
-            words.t(&format!("legend.{key}"), &[])
+        // name; the common kinds in the bulletin's words. Layout 2 named those two as it
+        // did then, so that a bulletin published under it re-renders to its bytes.
+        let text = match (key, b.layout, z.kind.as_str()) {
+            ("", 2, "corridor") => "Lachin corridor".to_owned(),
+            ("", 2, "line-of-contact-area") => "line of contact before 27 Sep 2020".to_owned(),
+            ("", _, _) => z.name.clone(),
+            _ => words.t(&format!("legend.{key}"), &[]),
         };
         let text = text.as_str();
         if text.is_empty() || zones.iter().any(|(_, t)| t == text) {

@@ -609,3 +609,28 @@ fn each_language_version_has_the_same_figures_its_own_words_and_its_own_signatur
         );
     }
 }
+
+#[test]
+fn a_bulletin_of_the_second_layout_still_verifies_and_re_renders_to_its_published_bytes() {
+    // Signed and drawn by the build before languages (layout 2): its HTML as published.
+    let golden = root().join("crates/truce-bulletin/tests/it/golden");
+    let pretty =
+        std::fs::read_to_string(golden.join("layout2-bulletin-2020-11-10--2020-11-20.json"))
+            .expect("fixture");
+    assert!(pretty.contains("\"layout\": 2") && !pretty.contains("\"lang\""));
+    let text = bulletin::canonical(&serde_json::from_str(&pretty).expect("json")) + "\n";
+    let public = bulletin::public_of(&SECRET);
+    let signed = bulletin::verify_text(&text, &public).expect("the old JSON verifies");
+    let published =
+        std::fs::read_to_string(golden.join("layout2-bulletin-2020-11-10--2020-11-20.html"))
+            .expect("fixture");
+    bulletin::verify_text(&published, &public).expect("its published HTML verifies");
+    assert_eq!(render::html(&signed), published, "drawn as it was then");
+    assert!(published.contains(">Lachin corridor</text>"));
+    // Made now: layout 3, the corridor named as its zone is.
+    let now = render::html(&bulletin::sign(with_incidents(), &SECRET));
+    assert!(
+        now.contains(">Lachin corridor (5 km band)</text>"),
+        "the zone's own name"
+    );
+}

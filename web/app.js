@@ -455,16 +455,27 @@ function incidentCount() {
   $("incident-more").hidden = !p.cursor;
 }
 
+/// Each view's latest request: the answer to an older one (the filters changed while it
+/// was on its way) is dropped, whatever order the answers arrive in.
+const asked = {};
+function ask(name) {
+  const n = (asked[name] || 0) + 1;
+  asked[name] = n;
+  return () => asked[name] === n;
+}
+
 /// The map draws every matching incident as a light point and the list shows list lines a
 /// page at a time, both from the server's memory.
 async function loadIncidents() {
   const list = $("incident-list");
   const sort = view.sort || "-start";
+  const current = ask("incidents");
   try {
     const [points, page] = await Promise.all([
       api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: MAP_POINTS, sort, fields: "map" })}`),
       api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: LIST_PAGE, sort, total: "true", fields: "list" })}`),
     ]);
+    if (!current()) return;
     incidentLayer.clearLayers();
     const types = new Set();
     for (const i of points.incidents) {
@@ -489,7 +500,7 @@ async function loadIncidents() {
     typeSelect.value = view.type || "";
     markCurrent(view.incident);
   } catch (e) {
-    showError(list, e);
+    if (current()) showError(list, e);
   }
 }
 
@@ -497,8 +508,11 @@ async function loadIncidents() {
 async function moreIncidents() {
   const p = incidentPages;
   if (!p.cursor) return;
+  // A list read afresh meanwhile makes this page stale.
+  const since = asked.incidents;
   try {
     const page = await api(`/api/v1/agreements/${agreement}/incidents?${filterQuery({ limit: LIST_PAGE, sort: view.sort || "-start", cursor: p.cursor, fields: "list" })}`);
+    if (asked.incidents !== since) return;
     $("incident-list").append(...page.incidents.map(incidentItem));
     p.cursor = page.next_cursor;
     p.shown += page.incidents.length;
@@ -658,7 +672,9 @@ async function runSearch() {
   }
   $("search-count").textContent = t("search.running", { q: view.q });
   try {
+    const current = ask("search");
     const r = await api(`/api/v1/agreements/${agreement}/search?${filterQuery({ q: view.q, limit: 100 })}`);
+    if (!current()) return;
     const widened = r.query.groups.filter((g) => g.places.length)
       .map((g) => t("search.also_as", { typed: g.typed, names: g.alternatives.slice(1).map((a) => a.join(" ")).join(", ") }));
     const parts = [t("search.found", { n: r.incidents_found, day: fmtDay(lastDay()), q: view.q })];
@@ -702,7 +718,9 @@ async function loadQueue(page = queue.page) {
   try {
     const extra = { status: "unverified,disputed", sort: "start", limit: QUEUE_PAGE, total: "true", fields: "list" };
     if (queue.cursors[page]) extra.cursor = queue.cursors[page];
+    const current = ask("queue");
     const r = await api(`/api/v1/agreements/${agreement}/incidents?${filterQuery(extra)}`);
+    if (!current()) return;
     queue.page = page;
     queue.items = r.incidents;
     queue.total = r.total;
@@ -1302,7 +1320,10 @@ let lastCounts = null;
 async function loadTimeline() {
   const box = $("timeline");
   try {
-    lastCounts = await api(`/api/v1/agreements/${agreement}/counts?${filterQuery()}`);
+    const current = ask("timeline");
+    const counts = await api(`/api/v1/agreements/${agreement}/counts?${filterQuery()}`);
+    if (!current()) return;
+    lastCounts = counts;
     drawTimeline();
   } catch (e) {
     showError(box, e);

@@ -7,7 +7,7 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use jiff::civil::Date;
 use serde_json::{Value, json};
@@ -534,6 +534,7 @@ fn retry_after(status: StatusCode, body: Value, seconds: i64) -> Response {
 
 /// The whole application; tests call it directly.
 pub fn router(state: AppState) -> Router {
+    let (api, doc) = openapi::api().split_for_parts();
     Router::new()
         .route("/", get(assets::index))
         .route("/app.js", get(|| assets::asset(Path("app.js".to_owned()))))
@@ -558,73 +559,8 @@ pub fn router(state: AppState) -> Router {
             "/icon.svg",
             get(|| assets::asset(Path("icon.svg".to_owned()))),
         )
-        .route("/health", get(health))
-        .route("/api/v1/agreements", get(list_agreements))
-        .route("/api/v1/agreements/{id}", get(show_agreement))
-        .route("/api/v1/agreements/{id}/zones", get(zones))
-        .route("/api/v1/agreements/{id}/places", get(places))
-        .route("/api/v1/agreements/{id}/status", get(api::status))
-        .route(
-            "/api/v1/agreements/{id}/status/{obligation}",
-            get(api::explain),
-        )
-        .route("/api/v1/agreements/{id}/alerts", get(api::alerts))
-        .route(
-            "/api/v1/agreements/{id}/records",
-            get(api::records).post(api::import_records),
-        )
-        .route("/api/v1/agreements/{id}/statements", get(api::statements))
-        .route("/api/v1/agreements/{id}/incidents", get(api::incidents))
-        .route("/api/v1/agreements/{id}/search", get(api::search))
-        .route("/api/v1/agreements/{id}/counts", get(api::counts))
-        .route("/api/v1/agreements/{id}/export", get(api::export))
-        .route("/api/v1/incidents/{incident}", get(api::incident))
-        .route("/api/v1/codebook", get(api::codebook))
-        .route("/api/v1/sources", get(api::sources))
-        .route("/api/v1/login", post(auth::login))
-        .route("/api/v1/logout", post(auth::logout))
-        .route("/api/v1/session", get(auth::session))
-        .route("/api/v1/users", get(auth::users))
-        .route(
-            "/api/v1/agreements/{id}/incidents/{incident}/status",
-            post(review::set_status),
-        )
-        .route(
-            "/api/v1/agreements/{id}/reports",
-            post(submit::submit_report),
-        )
-        .route("/api/v1/bulletins", get(feeds::list))
-        .route("/bulletins/{agreement}/{file}", get(feeds::file))
-        .route("/feeds/bulletins.atom", get(feeds::bulletins_atom))
-        .route("/feeds/{id}/alerts.atom", get(feeds::alerts_atom))
-        .route("/feeds/{id}/alerts/{date}/{file}", get(feeds::cap))
-        .route("/feeds/{id}/deadlines.ics", get(feeds::deadlines))
-        .route("/api/v1/registry/summary", get(registry::summary))
-        .route("/api/v1/registry/persons", get(registry::persons))
-        .route("/api/v1/registry/persons/{person}", get(registry::person))
-        .route("/api/v1/registry/export", get(registry::export))
-        .route(
-            "/api/v1/agreements/{id}/registry/claims",
-            get(registry::claims),
-        )
-        .route(
-            "/api/v1/agreements/{id}/registry/import",
-            post(registry::import),
-        )
-        .route("/ogc/{id}", get(ogc::landing))
-        .route("/ogc/{id}/conformance", get(ogc::conformance))
-        .route("/ogc/{id}/collections", get(ogc::collections))
-        .route("/ogc/{id}/collections/{collection}", get(ogc::collection))
-        .route("/ogc/{id}/collections/{collection}/items", get(ogc::items))
-        .route(
-            "/ogc/{id}/collections/{collection}/queryables",
-            get(ogc::queryables),
-        )
-        .route(
-            "/ogc/{id}/collections/{collection}/items/{item}",
-            get(ogc::item),
-        )
-        .merge(openapi::routes())
+        .merge(api)
+        .merge(openapi::explorer(doc))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(observe))

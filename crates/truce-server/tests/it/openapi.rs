@@ -6,49 +6,22 @@ use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
 use truce_server::router;
 
-/// (method, path) of every `.route(…)` in the router's source (each method of a chain
-/// such as `get(a).post(b)`), assets left out.
-fn routes_in_source() -> Vec<(String, String)> {
-    let src = include_str!("../../src/lib.rs");
-    let body = &src[src.find("pub fn router(").expect("router")..];
-    let body = &body[..body.find(".fallback(").expect("fallback")];
-    let mut out = Vec::new();
-    for part in body.split(".route(").skip(1) {
-        let path = part.split('"').nth(1).expect("path").to_owned();
-        let method = part
-            .split('"')
-            .nth(2)
-            .and_then(|rest| rest.trim_start_matches([',', ' ', '\n']).split('(').next())
-            .expect("method")
-            .trim()
-            .to_owned();
-        // The dashboard's own files are not API.
-        let asset = [
-            "/app.",
-            "/vendor/",
-            "/i18n/",
-            "/sw.js",
-            "/manifest.",
-            "/icon.",
-        ];
-        if path == "/" || asset.iter().any(|a| path.starts_with(a)) {
-            continue;
-        }
-        // More methods on the same path: `get(a).post(b)`.
-        for more in ["post", "put", "patch", "delete"] {
-            if method != more && part.contains(&format!(").{more}(")) {
-                out.push((more.to_owned(), path.clone()));
-            }
-        }
-        out.push((method, path));
-    }
-    out
+/// A path of the document with its parameters filled with values that exist in the demo
+/// agreement (or at least read as well-formed).
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "nk-2020")
+        .replace("{agreement}", "nk-2020")
+        .replace("{obligation}", "ceasefire")
+        .replace("{incident}", "inc-1")
+        .replace("{person}", "p-1")
+        .replace("{collection}", "incidents")
+        .replace("{item}", "inc-1")
+        .replace("{date}", "2020-11-10")
+        .replace("{file}", "x.json")
 }
 
 #[tokio::test]
-async fn the_openapi_document_lists_every_route_with_its_method() {
-    let routes = routes_in_source();
-    assert!(routes.len() >= 40, "{routes:?}");
+async fn every_operation_of_the_openapi_document_is_served_with_its_method() {
     for (guard, store, s) in states().await {
         let r = router(s.clone())
             .oneshot(
@@ -65,12 +38,40 @@ async fn the_openapi_document_lists_every_route_with_its_method() {
             .expect("body");
         let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
         assert_eq!(doc["openapi"], "3.1.0");
-        for (method, path) in &routes {
-            assert!(
-                doc["paths"][path][method].is_object(),
-                "{method} {path} is not in the OpenAPI document"
-            );
+        // Every documented operation reaches its handler: neither the fallback's 404 nor
+        // a 405 (the router and the document are built from one list; this checks the
+        // list is what is served).
+        let mut operations = 0;
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("path item").keys() {
+                operations += 1;
+                let r = router(s.clone())
+                    .oneshot(
+                        Request::builder()
+                            .method(method.to_uppercase().as_str())
+                            .uri(concrete(path))
+                            .header("content-type", "application/json")
+                            .body(Body::from("{}"))
+                            .expect("request"),
+                    )
+                    .await
+                    .expect("response");
+                let status = r.status();
+                let bytes = axum::body::to_bytes(r.into_body(), 1 << 24)
+                    .await
+                    .expect("body");
+                assert_ne!(
+                    status,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} {path} is documented but not served"
+                );
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains("no such resource"),
+                    "{method} {path} is documented but not routed"
+                );
+            }
         }
+        assert!(operations >= 43, "{operations} operations documented");
         // Defaults the document states are the engine's own.
         let defaults = truce_engine::compliance::Options::default();
         let mut stated = 0;
@@ -96,17 +97,6 @@ async fn the_openapi_document_lists_every_route_with_its_method() {
             }
         }
         assert!(stated >= 2, "the thresholds are documented");
-        let documented: usize = doc["paths"]
-            .as_object()
-            .expect("paths")
-            .values()
-            .map(|p| p.as_object().map_or(0, serde_json::Map::len))
-            .sum();
-        assert_eq!(
-            documented,
-            routes.len(),
-            "nothing documented that is not served"
-        );
         // The explorer is served from the binary.
         let r = router(s.clone())
             .oneshot(

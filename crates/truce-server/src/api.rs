@@ -2,12 +2,13 @@
 //! is, status changes between two dates, evidence records, the statements register,
 //! and incidents with filters and cursor pagination.
 
-use crate::{ApiError, AppState, params};
+use crate::AsOf;
+use crate::edge::{Day, NoParams, Queries, Query, day};
+use crate::{ApiError, AppState};
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use jiff::civil::Date;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::Arc;
 use truce_engine::compliance::{self, Inputs, Options, ViolationIndex};
 use truce_formats::export::ExportFormat;
@@ -96,65 +97,58 @@ impl AppState {
     }
 }
 
-pub(crate) fn date_param(
-    q: &HashMap<String, String>,
-    name: &str,
-) -> Result<Option<Date>, ApiError> {
-    q.get(name)
-        .map(|d| {
-            d.parse::<Date>().map_err(|e| {
-                ApiError::BadParameter(name.into(), format!("`{d}` is not a date YYYY-MM-DD: {e}"))
-            })
-        })
-        .transpose()
-}
-
-fn number_param(
-    q: &HashMap<String, String>,
-    name: &str,
-    min: i64,
-    max: i64,
-) -> Result<Option<i64>, ApiError> {
-    q.get(name)
-        .map(|v| match v.parse::<i64>() {
-            Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::BadParameter(
-                name.into(),
-                format!("`{v}` is not a whole number from {min} to {max}"),
-            )),
-        })
-        .transpose()
-}
-
 fn today(b: &AgreementBundle) -> Date {
     jiff::Timestamp::now()
         .to_zoned_datetime(b.agreement.tz().clone())
         .date()
 }
 
-fn options(q: &HashMap<String, String>) -> Result<Options, ApiError> {
-    let mut o = Options::default();
-    if let Some(n) = number_param(q, "period_days", 1, 366)? {
-        o.period_days = u32::try_from(n).unwrap_or(7);
-    }
-    if let Some(n) = number_param(q, "breach_threshold", 1, 1_000_000)? {
-        o.breach_threshold = u32::try_from(n).unwrap_or(1);
-    }
-    Ok(o)
+/// The compliance engine's thresholds, as a query may set them.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Thresholds {
+    /// Days of the ceasefire trend window (default 7)
+    #[param(minimum = 1, maximum = 366)]
+    period_days: Option<u32>,
+    /// Confirmed or corroborated violations in the window that make the ceasefire breached (default 1)
+    #[param(minimum = 1, maximum = 1_000_000)]
+    breach_threshold: Option<u32>,
 }
 
-const STATUS_PARAMS: &[&str] = &["as_of", "period_days", "breach_threshold"];
+impl Thresholds {
+    fn options(&self) -> Options {
+        let mut o = Options::default();
+        if let Some(n) = self.period_days {
+            o.period_days = n;
+        }
+        if let Some(n) = self.breach_threshold {
+            o.breach_threshold = n;
+        }
+        o
+    }
+}
+
+/// A range of local days.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Days {
+    /// First local day, YYYY-MM-DD (default: 30 days before `to`)
+    #[param(value_type = Option<String>, format = Date)]
+    pub(crate) from: Option<Day>,
+    /// Last local day, YYYY-MM-DD (default: today in the agreement's zone)
+    #[param(value_type = Option<String>, format = Date)]
+    pub(crate) to: Option<Day>,
+}
 
 /// The scorecard the query asks for (`as_of`, thresholds), with the inputs it read.
 async fn scorecard(
     s: &AppState,
     id: &str,
-    q: Option<String>,
+    Queries(on, thresholds): Queries<AsOf, Thresholds>,
 ) -> Result<(compliance::Scorecard, Arc<EngineInputs>), ApiError> {
-    let q = params(q, STATUS_PARAMS)?;
     let b = s.bundle(id).await?;
-    let opts = options(&q)?;
-    let as_of = date_param(&q, "as_of")?.unwrap_or_else(|| today(&b));
+    let opts = thresholds.options();
+    let as_of = day(on.as_of).unwrap_or_else(|| today(&b));
     let i = s.inputs(&b).await?;
     let card = compliance::evaluate(
         Inputs {
@@ -169,11 +163,11 @@ async fn scorecard(
 }
 
 /// `GET /api/v1/agreements/{id}/status`: the scorecard on a date.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/status", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)"), ("period_days" = Option<i64>, Query, description = "Days of the ceasefire trend window (default 7)"), ("breach_threshold" = Option<i64>, Query, description = "Confirmed or corroborated violations in the window that make the ceasefire breached (default 1)")), responses((status = 200, description = "The scorecard: every obligation's status with reason and evidence, and where the record on file ends (`record_ends`: the latest dated record and the latest violation's local day)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/status", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), AsOf, Thresholds), responses((status = 200, description = "The scorecard: every obligation's status with reason and evidence, and where the record on file ends (`record_ends`: the latest dated record and the latest violation's local day)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn status(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    q: Queries<AsOf, Thresholds>,
 ) -> Result<Json<Value>, ApiError> {
     let (card, i) = scorecard(&s, &id, q).await?;
     let mut v = serde_json::to_value(card).unwrap_or(Value::Null);
@@ -188,11 +182,11 @@ pub(crate) async fn status(
 
 /// `GET /api/v1/agreements/{id}/status/{obligation}`: one line with every record it
 /// cites, their sources and where they came from.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/status/{obligation}", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("obligation" = String, Path, description = "Obligation id"), ("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)"), ("period_days" = Option<i64>, Query, description = "Days of the ceasefire trend window (default 7)"), ("breach_threshold" = Option<i64>, Query, description = "Confirmed or corroborated violations in the window that make the ceasefire breached (default 1)")), responses((status = 200, description = "One obligation's status with the rule's figures and every record behind it", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/status/{obligation}", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("obligation" = String, Path, description = "Obligation id"), AsOf, Thresholds), responses((status = 200, description = "One obligation's status with the rule's figures and every record behind it", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn explain(
     State(s): State<AppState>,
     Path((id, obligation)): Path<(String, String)>,
-    RawQuery(q): RawQuery,
+    q: Queries<AsOf, Thresholds>,
 ) -> Result<Json<Value>, ApiError> {
     let (card, i) = scorecard(&s, &id, q).await?;
     let b = s.bundle(&id).await?;
@@ -230,15 +224,14 @@ pub(crate) async fn explain(
 }
 
 /// `GET /api/v1/agreements/{id}/alerts?from=&to=`: status changes day by day.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/alerts", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("period_days" = Option<i64>, Query, description = "Days of the ceasefire trend window (default 7)"), ("breach_threshold" = Option<i64>, Query, description = "Confirmed or corroborated violations in the window that make the ceasefire breached (default 1)")), responses((status = 200, description = "Every status change between the dates (at most 400 days)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/alerts", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Days, Thresholds), responses((status = 200, description = "Every status change between the dates (at most 400 days)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn alerts(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    Queries(days, thresholds): Queries<Days, Thresholds>,
 ) -> Result<Json<Value>, ApiError> {
-    let q = params(q, &["from", "to", "period_days", "breach_threshold"])?;
     let b = s.bundle(&id).await?;
-    let (from, to, alerts) = s.alerts_between(&b, &q).await?;
+    let (from, to, alerts) = s.alerts_between(&b, &days, thresholds.options()).await?;
     Ok(Json(json!({"from": from, "to": to, "alerts": alerts})))
 }
 
@@ -248,11 +241,11 @@ impl AppState {
     pub(crate) async fn alerts_between(
         &self,
         b: &AgreementBundle,
-        q: &HashMap<String, String>,
+        days: &Days,
+        opts: Options,
     ) -> Result<(Date, Date, Vec<compliance::Alert>), ApiError> {
-        let opts = options(q)?;
-        let to = date_param(q, "to")?.unwrap_or_else(|| today(b));
-        let from = match date_param(q, "from")? {
+        let to = day(days.to).unwrap_or_else(|| today(b));
+        let from = match day(days.from) {
             Some(d) => d,
             None => to.checked_sub(jiff::Span::new().days(30)).unwrap_or(to),
         };
@@ -286,32 +279,43 @@ impl AppState {
     }
 }
 
-/// The `type` parameter naming a record kind.
-fn record_kind(q: &HashMap<String, String>) -> Result<Option<RecordKind>, ApiError> {
-    q.get("type")
-        .map(|k| {
-            RecordKind::parse(k).ok_or_else(|| {
-                ApiError::BadParameter(
-                    "type".into(),
-                    format!(
-                        "unknown record type `{k}`; {}",
-                        truce_model::diag::suggest(k, RecordKind::ALL.iter().copied())
-                    ),
-                )
+/// Evidence records of one kind.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct OfKind {
+    /// Record type (default: every type)
+    #[serde(rename = "type")]
+    #[param(rename = "type", schema_with = crate::edge::record_kinds)]
+    kind: Option<String>,
+}
+
+impl OfKind {
+    fn kind(&self) -> Result<Option<RecordKind>, ApiError> {
+        self.kind
+            .as_deref()
+            .map(|k| {
+                RecordKind::parse(k).ok_or_else(|| {
+                    ApiError::BadParameter(
+                        "type".into(),
+                        format!(
+                            "unknown record type `{k}`; {}",
+                            truce_model::diag::suggest(k, RecordKind::ALL.iter().copied())
+                        ),
+                    )
+                })
             })
-        })
-        .transpose()
+            .transpose()
+    }
 }
 
 /// `GET /api/v1/agreements/{id}/records?type=`: current evidence records.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("type" = Option<String>, Query, description = "Record type: handover, strength, crossing, exchange, …")), responses((status = 200, description = "Current evidence records", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), OfKind), responses((status = 200, description = "Current evidence records", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn records(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    Query(q): Query<OfKind>,
 ) -> Result<Json<Value>, ApiError> {
-    let q = params(q, &["type"])?;
-    let kind = record_kind(&q)?;
+    let kind = q.kind()?;
     let b = s.bundle(&id).await?;
     let i = s.inputs(&b).await?;
     let list: Vec<&StoredRecord> = i
@@ -326,19 +330,18 @@ pub(crate) async fn records(
 /// (docs/evidence.md), for analysts and admins. Good lines are stored; refused ones come
 /// back with line and member, and stored lines that likely repeat a record under another
 /// id come back as warnings naming it.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("type" = Option<String>, Query, description = "Record type of CSV rows without a `type` column")), request_body(content = String, content_type = "application/x-ndjson", description = "Evidence records (docs/evidence.md), or text/csv"), responses((status = 200, description = "What the import did: counts, every refused line, every likely repeat", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), OfKind), request_body(content = String, content_type = "application/x-ndjson", description = "Evidence records (docs/evidence.md), or text/csv"), responses((status = 200, description = "What the import did: counts, every refused line, every likely repeat", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
 pub(crate) async fn import_records(
     State(s): State<AppState>,
     Path(id): Path<String>,
     method: axum::http::Method,
     headers: axum::http::HeaderMap,
-    RawQuery(q): RawQuery,
+    Query(q): Query<OfKind>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let q = params(q, &["type"])?;
     let p = s.principal(&headers).await?;
     p.require(truce_model::access::Action::Verify, &method, &headers)?;
-    let kind = record_kind(&q)?;
+    let kind = q.kind()?;
     let (name, text) = crate::registry::lines_body(&headers, &body, "evidence records")?;
     let b = s.bundle(&id).await?;
     let r = p
@@ -353,22 +356,59 @@ pub(crate) async fn import_records(
 pub(crate) async fn statements(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    _: Query<NoParams>,
 ) -> Result<Json<Value>, ApiError> {
-    params(q, &[])?;
     let b = s.bundle(&id).await?;
     Ok(Json(json!({"statements": b.agreement.statements})))
+}
+
+/// The incident filters shared by the incident list, search, counts, exports and OGC API
+/// items.
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Filters {
+    /// First local day, YYYY-MM-DD
+    #[param(value_type = Option<String>, format = Date)]
+    pub(crate) from: Option<Day>,
+    /// Last local day, YYYY-MM-DD
+    #[param(value_type = Option<String>, format = Date)]
+    pub(crate) to: Option<Day>,
+    /// Zone id, or any of the zone's names
+    pub(crate) zone: Option<String>,
+    /// Event type of the codebook
+    #[serde(rename = "type")]
+    #[param(rename = "type", schema_with = crate::edge::event_types)]
+    pub(crate) event_type: Option<String>,
+    /// unverified, corroborated, confirmed, disputed or rejected; several separated by commas
+    #[param(schema_with = crate::edge::statuses)]
+    pub(crate) status: Option<String>,
+    /// Actor id: incidents attributed to it or claimed against it
+    pub(crate) party: Option<String>,
+    /// Source id: incidents with a current report from it
+    pub(crate) source: Option<String>,
+    /// minLon,minLat,maxLon,maxLat in degrees (WGS 84)
+    #[param(schema_with = crate::edge::bbox)]
+    pub(crate) bbox: Option<String>,
+}
+
+/// Where a page of incidents starts and how long it is.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Paging {
+    pub(crate) order: Option<String>,
+    pub(crate) cursor: Option<String>,
+    pub(crate) limit: Option<i64>,
 }
 
 /// Reads the incident filters shared by the JSON API and OGC API items; the store checks
 /// them by the same rules as the command line.
 pub(crate) async fn incident_filter(
     s: &AppState,
-    q: &HashMap<String, String>,
+    q: &Filters,
+    paging: &Paging,
     b: &AgreementBundle,
 ) -> Result<IncidentFilter, ApiError> {
     // A source is named by its id among those registered.
-    if let Some(id) = q.get("source") {
+    if let Some(id) = &q.source {
         let sources = s.store.sources().await?;
         if !sources.contains_key(id) {
             let hint = truce_model::diag::suggest(id, sources.keys().map(String::as_str));
@@ -379,16 +419,16 @@ pub(crate) async fn incident_filter(
         }
     }
     let values = truce_store::FilterValues {
-        from: date_param(q, "from")?,
-        to: date_param(q, "to")?,
-        zone: q.get("zone").cloned(),
-        event_type: q.get("type").cloned(),
-        status: q.get("status").cloned(),
-        party: q.get("party").cloned(),
-        source: q.get("source").cloned(),
-        bbox: q.get("bbox").map(|v| bbox(v)).transpose()?,
+        from: day(q.from),
+        to: day(q.to),
+        zone: q.zone.clone(),
+        event_type: q.event_type.clone(),
+        status: q.status.clone(),
+        party: q.party.clone(),
+        source: q.source.clone(),
+        bbox: q.bbox.as_deref().map(bbox).transpose()?,
     };
-    let order = match q.get("sort") {
+    let order = match &paging.order {
         None => IncidentOrder::Number,
         Some(v) => IncidentOrder::parse(v).ok_or_else(|| {
             let words: Vec<String> = IncidentOrder::WORDS
@@ -401,8 +441,9 @@ pub(crate) async fn incident_filter(
             )
         })?,
     };
-    let after = q
-        .get("cursor")
+    let after = paging
+        .cursor
+        .as_ref()
         .map(|c| {
             Cursor::parse(order, c).ok_or_else(|| {
                 ApiError::BadParameter(
@@ -412,7 +453,7 @@ pub(crate) async fn incident_filter(
             })
         })
         .transpose()?;
-    let limit = number_param(q, "limit", 1, MAX_LIMIT)?.unwrap_or(100);
+    let limit = paging.limit.unwrap_or(100);
     values
         .check(b, order, after, limit)
         .map_err(|p| ApiError::BadParameter(p.param.into(), p.reason))
@@ -435,34 +476,45 @@ pub(crate) fn bbox(v: &str) -> Result<[f64; 4], ApiError> {
     }
 }
 
-pub(crate) const INCIDENT_PARAMS: &[&str] = &[
-    "from", "to", "zone", "type", "status", "party", "source", "bbox", "limit", "cursor",
-];
+/// A page of the incident list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListPage {
+    /// `all` (default): each incident whole; `map`: id, point, status, type, start, end, perpetrator, disputed, reports only; `list`: those and place_label, place_name (what a list line shows)
+    #[param(schema_with = crate::edge::projections)]
+    fields: Option<String>,
+    /// `number` (default: the order incidents were first reported in), `start` (oldest first) or `-start` (newest first); ties by number
+    #[param(schema_with = crate::edge::orders)]
+    sort: Option<String>,
+    /// `true`: also count every incident that matches (`total`), cursor and limit aside
+    total: Option<bool>,
+    /// At most this many (default 100)
+    #[param(minimum = 1, maximum = 10_000)]
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page, in the same order
+    cursor: Option<String>,
+}
 
 /// `GET /api/v1/agreements/{id}/incidents`: incidents a page at a time, in number order
 /// or by date (`sort`), with how many match in all when asked (`total=true`).
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/incidents", tag = "incidents", params(("fields" = Option<String>, Query, description = "`all` (default): each incident whole; `map`: id, point, status, type, start, end, perpetrator, disputed, reports only; `list`: those and place_label, place_name (what a list line shows)"), ("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected; several separated by commas"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("source" = Option<String>, Query, description = "Source id: incidents with a current report from it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("sort" = Option<String>, Query, description = "`number` (default: the order incidents were first reported in), `start` (oldest first) or `-start` (newest first); ties by number"), ("total" = Option<bool>, Query, description = "`true`: also count every incident that matches (`total`), cursor and limit aside"), ("limit" = Option<i64>, Query, description = "At most this many (1-10000, default 100)"), ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page, in the same order")), responses((status = 200, description = "A page of incidents in the order asked for, with `next_cursor` (and `total` when asked)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/incidents", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Filters, ListPage), responses((status = 200, description = "A page of incidents in the order asked for, with `next_cursor` (and `total` when asked)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn incidents(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    Queries(filters, page): Queries<Filters, ListPage>,
 ) -> Result<axum::response::Response, ApiError> {
-    let mut allowed = INCIDENT_PARAMS.to_vec();
-    allowed.extend(["fields", "sort", "total"]);
-    let q = params(q, &allowed)?;
     let b = s.bundle(&id).await?;
-    let f = incident_filter(&s, &q, &b).await?;
-    let total = match q.get("total").map(String::as_str) {
-        None | Some("false") => None,
-        Some("true") => Some(s.store.count_incidents(&id, &f).await?),
-        Some(other) => {
-            return Err(ApiError::BadParameter(
-                "total".into(),
-                format!("`{other}` is not `true` or `false`"),
-            ));
-        }
+    let paging = Paging {
+        order: page.sort,
+        cursor: page.cursor,
+        limit: page.limit,
     };
-    let rows = match q.get("fields").map(String::as_str) {
+    let f = incident_filter(&s, &filters, &paging, &b).await?;
+    let total = match page.total {
+        Some(true) => Some(s.store.count_incidents(&id, &f).await?),
+        _ => None,
+    };
+    let rows = match page.fields.as_deref() {
         None | Some("all") => {
             // The stored JSON goes out as it is: no decoding and encoding per incident.
             s.store.incident_rows(&id, &f).await?
@@ -479,34 +531,32 @@ pub(crate) async fn incidents(
     Ok(page_of_rows(&rows, &f, total))
 }
 
-/// Most results of each kind a search answers with.
-const MAX_SEARCH: i64 = 200;
+/// What to search for.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Words {
+    /// Words, "quoted phrases" and place names (any script or spelling the gazetteer knows); every one must be found; common words are left out
+    #[param(min_length = 1, max_length = 500)]
+    q: String,
+    /// At most this many of each kind (default 50)
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
+}
 
 /// `GET /api/v1/agreements/{id}/search?q=…`: incidents by the words of their reports and
 /// the names of their places (every spelling the gazetteer knows), best first, under the
 /// incident filters; statements, evidence records and sources that answer too. Each with
 /// a snippet whose found words are marked (`hit`). Personal data is never searched.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/search", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("q" = String, Query, description = "Words, \"quoted phrases\" and place names (any script or spelling the gazetteer knows); every one must be found; common words are left out"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected; several separated by commas"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("source" = Option<String>, Query, description = "Source id: incidents with a current report from it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)"), ("limit" = Option<i64>, Query, description = "At most this many of each kind (1-200, default 50)")), responses((status = 200, description = "`incidents` (each with `score`, its best `report` and a `snippet`), `others` (statements, records, sources), and the query as read", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/search", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Words, Filters), responses((status = 200, description = "`incidents` (each with `score`, its best `report` and a `snippet`), `others` (statements, records, sources), and the query as read", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn search(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    Queries(words, filters): Queries<Words, Filters>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut allowed: Vec<&str> = INCIDENT_PARAMS
-        .iter()
-        .copied()
-        .filter(|p| !matches!(*p, "limit" | "cursor"))
-        .collect();
-    allowed.extend(["q", "limit"]);
-    let q = params(q, &allowed)?;
     let b = s.bundle(&id).await?;
-    let text = q.get("q").ok_or_else(|| {
-        ApiError::BadParameter("q".into(), "is required: what to search for".into())
-    })?;
-    let limit = number_param(&q, "limit", 1, MAX_SEARCH)?.unwrap_or(50);
-    let mut without_limit = q.clone();
-    without_limit.remove("limit");
-    let f = incident_filter(&s, &without_limit, &b).await?;
+    let text = &words.q;
+    let limit = words.limit.unwrap_or(50);
+    let f = incident_filter(&s, &filters, &Paging::default(), &b).await?;
     let records = s.records(&b).await?;
     let answer = truce_usecases::search::search(
         &s.store,
@@ -570,42 +620,37 @@ fn page_of_rows(
 /// Most incidents one export request writes; larger exports are for `truce export`.
 const MAX_EXPORTED: i64 = 100_000;
 
+/// The format of an export.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ExportAs {
+    /// jsonl (reports, JSON Lines), geojson (incidents), acled or ucdp (reports, CSV)
+    #[param(schema_with = crate::edge::export_formats)]
+    format: String,
+}
+
 /// `GET /api/v1/agreements/{id}/export?format=jsonl|geojson|acled|ucdp&…`: incidents (GeoJSON)
 /// or the reports behind them (JSON Lines, ACLED CSV, UCDP GED CSV) under the same
 /// filters as the incident list, ready to import elsewhere.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/export", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("format" = String, Query, description = "jsonl, geojson, acled or ucdp"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("source" = Option<String>, Query, description = "Source id: incidents with a current report from it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)")), responses((status = 200, description = "Incidents (GeoJSON) or their reports (JSON Lines, ACLED CSV, UCDP GED CSV)", content_type = "application/octet-stream"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 422, description = "More incidents match than one request exports", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/export", operation_id = "incidents_export", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ExportAs, Filters), responses((status = 200, description = "Incidents (GeoJSON) or their reports (JSON Lines, ACLED CSV, UCDP GED CSV)", content_type = "application/octet-stream"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 422, description = "More incidents match than one request exports", content_type = "application/problem+json")))]
 pub(crate) async fn export(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    Queries(export, filters): Queries<ExportAs, Filters>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let mut allowed = vec!["format"];
-    allowed.extend(
-        INCIDENT_PARAMS
-            .iter()
-            .filter(|p| !matches!(**p, "limit" | "cursor")),
-    );
-    let q = params(q, &allowed)?;
-    let format = match q.get("format").map(String::as_str) {
-        None => {
-            return Err(ApiError::BadParameter(
-                "format".into(),
-                format!("is missing; one of {}", ExportFormat::ALL.join(", ")),
-            ));
-        }
-        Some(f) => ExportFormat::parse(f).ok_or_else(|| {
-            ApiError::BadParameter(
-                "format".into(),
-                format!(
-                    "unknown format `{f}`; {}",
-                    truce_model::diag::suggest(f, ExportFormat::ALL.iter().copied())
-                ),
-            )
-        })?,
-    };
+    let format = ExportFormat::parse(&export.format).ok_or_else(|| {
+        ApiError::BadParameter(
+            "format".into(),
+            format!(
+                "unknown format `{}`; {}",
+                export.format,
+                truce_model::diag::suggest(&export.format, ExportFormat::ALL.iter().copied())
+            ),
+        )
+    })?;
     let b = s.bundle(&id).await?;
-    let mut f = incident_filter(&s, &q, &b).await?;
+    let mut f = incident_filter(&s, &filters, &Paging::default(), &b).await?;
     let n = s.store.count_incidents(&id, &f).await?;
     if n > MAX_EXPORTED {
         return Err(ApiError::Unprocessable(format!(
@@ -654,9 +699,8 @@ pub(crate) fn incident_number(id: &str) -> i64 {
 pub(crate) async fn incident(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    _: Query<NoParams>,
 ) -> Result<Json<Value>, ApiError> {
-    params(q, &[])?;
     let detail = s
         .store
         .incident(&id)
@@ -674,20 +718,14 @@ const MAX_COUNTED: i64 = 200_000;
 /// incident in two zones counts in each), and per day and party (`per_day`: each
 /// incident once), under the same filters as the incident list; rejected incidents
 /// never count.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/counts", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("zone" = Option<String>, Query, description = "Zone id"), ("type" = Option<String>, Query, description = "Event type of the codebook"), ("status" = Option<String>, Query, description = "unverified, corroborated, confirmed, disputed or rejected"), ("party" = Option<String>, Query, description = "Actor id: incidents attributed to it or claimed against it"), ("source" = Option<String>, Query, description = "Source id: incidents with a current report from it"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat in degrees (WGS 84)")), responses((status = 200, description = "Violations per zone and local day, by status and party", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/counts", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Filters), responses((status = 200, description = "Violations per zone and local day, by status and party", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn counts(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    Query(filters): Query<Filters>,
 ) -> Result<Json<Value>, ApiError> {
-    let q = params(
-        q,
-        &[
-            "from", "to", "zone", "type", "status", "party", "source", "bbox",
-        ],
-    )?;
     let b = s.bundle(&id).await?;
-    let mut f = incident_filter(&s, &q, &b).await?;
+    let mut f = incident_filter(&s, &filters, &Paging::default(), &b).await?;
     f.limit = MAX_COUNTED + 1;
     let list = s.store.incidents(&id, &f).await?;
     let truncated = list.len() as i64 > MAX_COUNTED;
@@ -743,8 +781,7 @@ pub(crate) async fn counts(
 
 /// `GET /api/v1/codebook`: the event types reports use, and which count as violations.
 #[utoipa::path(get, path = "/api/v1/codebook", tag = "evidence", responses((status = 200, description = "The event codebook with its ACLED mapping", content_type = "application/json")))]
-pub(crate) async fn codebook(RawQuery(q): RawQuery) -> Result<Json<Value>, ApiError> {
-    params(q, &[])?;
+pub(crate) async fn codebook(_: Query<NoParams>) -> Result<Json<Value>, ApiError> {
     let types: Vec<Value> = truce_model::report::EventType::VARIANTS
         .iter()
         .map(|t| json!({"type": t.as_str(), "violation": t.is_violation()}))
@@ -756,9 +793,8 @@ pub(crate) async fn codebook(RawQuery(q): RawQuery) -> Result<Json<Value>, ApiEr
 #[utoipa::path(get, path = "/api/v1/sources", tag = "evidence", responses((status = 200, description = "Registered sources with kind and reliability", content_type = "application/json")))]
 pub(crate) async fn sources(
     State(s): State<AppState>,
-    RawQuery(q): RawQuery,
+    _: Query<NoParams>,
 ) -> Result<Json<Value>, ApiError> {
-    params(q, &[])?;
     let mut list: Vec<truce_model::report::Source> =
         s.store.sources().await?.into_values().collect();
     list.sort_by(|a, b| a.id.cmp(&b.id));

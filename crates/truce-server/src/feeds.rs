@@ -2,9 +2,11 @@
 //! pointing at one CAP 1.2 message per status change, and an iCalendar of the deadlines
 //! and notice dates ahead.
 
-use crate::{ApiError, AppState, params};
+use crate::api::Days;
+use crate::edge::{Day, NoParams, Queries, Query, day};
+use crate::{ApiError, AppState};
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use jiff::ToSpan;
@@ -44,9 +46,8 @@ fn bulletin_path(id: &str, ext: &str) -> String {
 #[utoipa::path(get, path = "/api/v1/bulletins", tag = "bulletins", responses((status = 200, description = "Published bulletins with their files", content_type = "application/json")))]
 pub(crate) async fn list(
     State(s): State<AppState>,
-    RawQuery(q): RawQuery,
+    _: Query<NoParams>,
 ) -> Result<Json<Value>, ApiError> {
-    params(q, &[])?;
     let list = s.store.bulletins().await?;
     let items: Vec<Value> = list
         .iter()
@@ -72,6 +73,7 @@ pub(crate) async fn list(
 pub(crate) async fn file(
     State(s): State<AppState>,
     Path((agreement, name)): Path<(String, String)>,
+    _: Query<NoParams>,
 ) -> Result<Response, ApiError> {
     let not_found =
         || ApiError::NotFound(format!("no published bulletin file `{agreement}/{name}`"));
@@ -105,15 +107,30 @@ pub(crate) async fn file(
 }
 
 /// The language a feed is asked in (`?lang=`, English when absent).
-fn feed_lang(q: &std::collections::HashMap<String, String>) -> Result<&'static Messages, ApiError> {
-    match q.get("lang") {
-        None => Ok(i18n::english()),
-        Some(l) => i18n::messages(l).ok_or_else(|| {
-            ApiError::BadParameter(
-                "lang".into(),
-                format!("`{l}`: feeds are written in {}", i18n::LANGUAGES.join(", ")),
-            )
-        }),
+/// The language a feed is written in.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Lang {
+    /// Language of the titles (default en)
+    #[param(schema_with = languages)]
+    lang: Option<String>,
+}
+
+fn languages() -> utoipa::openapi::Object {
+    crate::edge::one_of(&i18n::LANGUAGES)
+}
+
+impl Lang {
+    fn messages(&self) -> Result<&'static Messages, ApiError> {
+        match &self.lang {
+            None => Ok(i18n::english()),
+            Some(l) => i18n::messages(l).ok_or_else(|| {
+                ApiError::BadParameter(
+                    "lang".into(),
+                    format!("`{l}`: feeds are written in {}", i18n::LANGUAGES.join(", ")),
+                )
+            }),
+        }
     }
 }
 
@@ -127,21 +144,20 @@ fn bulletin_lang(id: &str) -> &'static str {
 }
 
 /// `GET /feeds/bulletins.atom`: published bulletins as an Atom feed.
-#[utoipa::path(get, path = "/feeds/bulletins.atom", tag = "feeds", params(("lang" = Option<String>, Query, description = "Only the versions in this language (en, ru, hy, az), the feed titled in it; without it every version, each titled in its own")), responses((status = 200, description = "Atom feed of published bulletins", content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/feeds/bulletins.atom", tag = "feeds", params(Lang), responses((status = 200, description = "Atom feed of published bulletins", content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json")))]
 pub(crate) async fn bulletins_atom(
     State(s): State<AppState>,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    Query(q): Query<Lang>,
 ) -> Result<Response, ApiError> {
-    let q = params(q, &["lang"])?;
-    let asked = feed_lang(&q)?;
+    let asked = q.messages()?;
     let base = base(&s, &headers);
     let list = s.store.bulletins().await?;
     // Asked in a language: its versions only. Otherwise every version, each titled in
     // its own language.
     let entries: Vec<AtomEntry> = list
         .iter()
-        .filter(|b| !q.contains_key("lang") || bulletin_lang(&b.id) == asked.lang())
+        .filter(|b| q.lang.is_none() || bulletin_lang(&b.id) == asked.lang())
         .map(|b| {
             let m = i18n::messages(bulletin_lang(&b.id)).unwrap_or_else(i18n::english);
             let day = |d: &str| d.parse().map_or_else(|_| d.to_owned(), |d| m.day(d));
@@ -166,7 +182,7 @@ pub(crate) async fn bulletins_atom(
             }
         })
         .collect();
-    let self_url = match q.get("lang") {
+    let self_url = match &q.lang {
         Some(l) => format!("{base}/feeds/bulletins.atom?lang={l}"),
         None => format!("{base}/feeds/bulletins.atom"),
     };
@@ -182,17 +198,16 @@ pub(crate) async fn bulletins_atom(
 
 /// `GET /feeds/{agreement}/alerts.atom?from=&to=`: status changes (default: the last 30
 /// days, at most 400), each entry linking to its CAP 1.2 message.
-#[utoipa::path(get, path = "/feeds/{id}/alerts.atom", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"), ("lang" = Option<String>, Query, description = "Language of the titles: en (default), ru, hy or az")), responses((status = 200, description = "Atom feed of status changes, each linking to its CAP 1.2 message", content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/feeds/{id}/alerts.atom", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Days, Lang), responses((status = 200, description = "Atom feed of status changes, each linking to its CAP 1.2 message", content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn alerts_atom(
     State(s): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    Queries(days, q): Queries<Days, Lang>,
 ) -> Result<Response, ApiError> {
-    let q = params(q, &["from", "to", "lang"])?;
-    let m = feed_lang(&q)?;
+    let m = q.messages()?;
     let b = s.bundle(&id).await?;
-    let (from, to, alerts) = s.alerts_between(&b, &q).await?;
+    let (from, to, alerts) = s.alerts_between(&b, &days, Options::default()).await?;
     let base = base(&s, &headers);
     let tz = b.agreement.tz();
     let entries: Vec<AtomEntry> = alerts
@@ -215,7 +230,8 @@ pub(crate) async fn alerts_atom(
         })
         .collect();
     let lang = q
-        .get("lang")
+        .lang
+        .as_ref()
         .map(|l| format!("&lang={l}"))
         .unwrap_or_default();
     let xml = feeds::atom(
@@ -243,6 +259,7 @@ pub(crate) async fn cap(
     State(s): State<AppState>,
     Path((id, date, file)): Path<(String, String, String)>,
     headers: HeaderMap,
+    _: Query<NoParams>,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::NotFound(format!("no status change `{file}` on {date}"));
     let obligation = file.strip_suffix(".cap").ok_or_else(not_found)?;
@@ -291,25 +308,28 @@ pub(crate) async fn cap(
     Ok(typed(xml, "application/cap+xml; charset=utf-8"))
 }
 
+/// The day after which deadlines are listed.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct After {
+    /// Deadlines after this day, YYYY-MM-DD (default: today in the agreement's zone)
+    #[param(value_type = Option<String>, format = Date)]
+    as_of: Option<Day>,
+}
+
 /// `GET /feeds/{agreement}/deadlines.ics?as_of=`: deadlines and notice dates after the
 /// day (default: today), for two years, as iCalendar.
-#[utoipa::path(get, path = "/feeds/{id}/deadlines.ics", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("as_of" = Option<String>, Query, description = "Deadlines after this day (default: today)"), ("lang" = Option<String>, Query, description = "Language of the titles: en (default), ru, hy or az")), responses((status = 200, description = "iCalendar of deadlines and notice dates in the next two years", content_type = "text/calendar"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/feeds/{id}/deadlines.ics", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), After, Lang), responses((status = 200, description = "iCalendar of deadlines and notice dates in the next two years", content_type = "text/calendar"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn deadlines(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    Queries(after, q): Queries<After, Lang>,
 ) -> Result<Response, ApiError> {
-    let q = params(q, &["as_of", "lang"])?;
-    let m = feed_lang(&q)?;
+    let m = q.messages()?;
     let b = s.bundle(&id).await?;
     let tz = b.agreement.tz();
     let today = tz.to_datetime(jiff::Timestamp::now()).date();
-    let as_of = match q.get("as_of") {
-        Some(v) => v.parse().map_err(|_| {
-            ApiError::BadParameter("as_of".into(), format!("`{v}` is not a date (YYYY-MM-DD)"))
-        })?,
-        None => today,
-    };
+    let as_of = day(after.as_of).unwrap_or(today);
     let i = s.inputs(&b).await?;
     let options = Options::default();
     let card = compliance::evaluate(

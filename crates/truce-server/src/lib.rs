@@ -4,12 +4,11 @@
 //! `application/problem+json` naming the parameter at fault; a server error is logged and
 //! its details are not sent.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use jiff::civil::Date;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::future::Future;
@@ -25,6 +24,7 @@ mod feeds;
 mod ogc;
 pub mod openapi;
 
+mod edge;
 mod guard;
 mod registry;
 mod review;
@@ -305,29 +305,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Query parameters as given; unknown names are refused so a typo is not silently ignored.
-fn params(raw: Option<String>, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
-    let mut out = HashMap::new();
-    for pair in raw.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let k = decode(k).ok_or_else(|| {
-            ApiError::BadParameter(k.to_owned(), "not valid percent-encoded UTF-8".into())
-        })?;
-        let v = decode(v).ok_or_else(|| {
-            ApiError::BadParameter(k.clone(), "not valid percent-encoded UTF-8".into())
-        })?;
-        if !allowed.contains(&k.as_str()) {
-            let hint = truce_model::diag::suggest(&k, allowed.iter().copied());
-            return Err(ApiError::BadParameter(
-                k,
-                format!("unknown parameter ({hint})"),
-            ));
-        }
-        out.insert(k, v);
-    }
-    Ok(out)
-}
-
 /// Decodes `application/x-www-form-urlencoded` text.
 fn decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
@@ -372,47 +349,52 @@ async fn list_agreements(State(s): State<AppState>) -> Result<Json<Value>, ApiEr
     Ok(Json(json!({"agreements": list})))
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)")), responses((status = 200, description = "The agreement as in force on the date: documents, provisions, obligations with amended deadlines", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+/// A day the answer is for.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AsOf {
+    /// Local date YYYY-MM-DD in the agreement's zone (default: today there)
+    #[param(value_type = Option<String>, format = Date)]
+    as_of: Option<edge::Day>,
+}
+
+#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), AsOf), responses((status = 200, description = "The agreement as in force on the date: documents, provisions, obligations with amended deadlines", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn show_agreement(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    edge::Query(q): edge::Query<AsOf>,
 ) -> Result<Json<Value>, ApiError> {
-    let q = params(q, &["as_of"])?;
     let b = s.bundle(&id).await?;
     let a = &b.agreement;
-    let date = match q.get("as_of") {
-        Some(d) => d.parse::<Date>().map_err(|e| {
-            ApiError::BadParameter(
-                "as_of".into(),
-                format!("`{d}` is not a date YYYY-MM-DD: {e}"),
-            )
-        })?,
-        None => jiff::Timestamp::now()
+    let date = edge::day(q.as_of).unwrap_or_else(|| {
+        jiff::Timestamp::now()
             .to_zoned_datetime(a.tz().clone())
-            .date(),
-    };
+            .date()
+    });
     let mut v = a.as_of(date).to_json(a);
     // The agreement's own words in other languages (title, actors, documents, obligations).
     v["translations"] = json!(b.translations);
     Ok(Json(v))
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/zones", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("as_of" = Option<String>, Query, description = "Only the versions in force on this local day, YYYY-MM-DD; without it every version, each with its `valid_from`/`valid_to`")), responses((status = 200, description = "Zones as a GeoJSON FeatureCollection", content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+/// The zones in force on a day, or every version.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ZonesOn {
+    /// Only the versions in force on this local day, YYYY-MM-DD; without it every version, each with its `valid_from`/`valid_to`
+    #[param(value_type = Option<String>, format = Date)]
+    as_of: Option<edge::Day>,
+}
+
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/zones", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ZonesOn), responses((status = 200, description = "Zones as a GeoJSON FeatureCollection", content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn zones(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    edge::Query(q): edge::Query<ZonesOn>,
 ) -> Result<Response, ApiError> {
-    let q = params(q, &["as_of"])?;
     let b = s.bundle(&id).await?;
-    let fc = match q.get("as_of") {
-        Some(d) => b.zones.to_geojson_on(d.parse::<Date>().map_err(|e| {
-            ApiError::BadParameter(
-                "as_of".into(),
-                format!("`{d}` is not a date YYYY-MM-DD: {e}"),
-            )
-        })?),
+    let fc = match edge::day(q.as_of) {
+        Some(d) => b.zones.to_geojson_on(d),
         None => b.zones.to_geojson(),
     };
     let mut r = Json(fc).into_response();
@@ -423,25 +405,23 @@ async fn zones(
     Ok(r)
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/places", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("q" = String, Query, description = "A place name in any spelling or script")), responses((status = 200, description = "Matching places with the zones they lie in", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+/// A place name to look up.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PlaceName {
+    /// A place name in any spelling or script
+    #[param(min_length = 1, max_length = 200, pattern = "\\S")]
+    q: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/places", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), PlaceName), responses((status = 200, description = "Matching places with the zones they lie in", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn places(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    edge::Query(q): edge::Query<PlaceName>,
 ) -> Result<Json<Value>, ApiError> {
-    let q = params(q, &["q"])?;
-    let name = q
-        .get("q")
-        .filter(|n| !n.trim().is_empty())
-        .ok_or_else(|| ApiError::BadParameter("q".into(), "give a name to look up".into()))?;
-    if name.chars().count() > 200 {
-        return Err(ApiError::BadParameter(
-            "q".into(),
-            "longer than 200 characters".into(),
-        ));
-    }
     let b = s.bundle(&id).await?;
-    Ok(Json(b.gazetteer.find(name).to_json(&b.gazetteer, &b.zones)))
+    Ok(Json(b.gazetteer.find(&q.q).to_json(&b.gazetteer, &b.zones)))
 }
 
 /// No route: a path with a trailing slash is sent to the same path without it (`/ogc/nk-2020/`

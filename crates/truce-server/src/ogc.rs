@@ -3,15 +3,16 @@
 //! feature collections with `bbox`, `datetime`, `limit` and `next` links, so GIS
 //! software (GDAL's OAPIF driver, QGIS, OWSLib) reads Truce without a plug-in.
 
-use crate::api::{INCIDENT_PARAMS, MAX_LIMIT, bbox, incident_filter, incident_number};
-use crate::{ApiError, AppState, params};
+use crate::api::{Filters, MAX_LIMIT, Paging, bbox, incident_filter, incident_number};
+use crate::edge::Query;
+use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use truce_engine::incidents::Incident;
 use truce_model::AgreementBundle;
 use truce_model::records::Record;
@@ -69,14 +70,62 @@ fn typed(body: Value, content_type: &'static str) -> Response {
 }
 
 /// `f=json` (or `geojson`) is accepted, as some clients add it; nothing else is offered.
-fn format_param(q: &HashMap<String, String>) -> Result<(), ApiError> {
-    match q.get("f").map(String::as_str) {
-        None | Some("json" | "geojson" | "application/json" | "application/geo+json") => Ok(()),
-        Some(other) => Err(ApiError::BadParameter(
-            "f".into(),
-            format!("`{other}` is not offered; use json"),
-        )),
-    }
+/// The format of an answer: JSON (GeoJSON for features) is the one offered.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Format {
+    /// Output format: json (default)
+    #[param(schema_with = formats)]
+    #[allow(dead_code)]
+    f: Option<String>,
+}
+
+fn formats() -> utoipa::openapi::Object {
+    crate::edge::one_of(FORMATS)
+}
+
+/// What `f` may name.
+const FORMATS: &[&str] = &[
+    "json",
+    "geojson",
+    "application/json",
+    "application/geo+json",
+];
+
+/// A page of a collection's features.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ItemsQuery {
+    /// Output format: json (default)
+    #[param(schema_with = formats)]
+    #[allow(dead_code)]
+    f: Option<String>,
+    /// minLon,minLat,maxLon,maxLat in degrees (CRS84)
+    #[param(schema_with = crate::edge::bbox)]
+    bbox: Option<String>,
+    /// An instant or an interval (RFC 3339, `..` for an open end)
+    datetime: Option<String>,
+    /// Page size (default 10); above 10000 it is capped at 10000
+    #[param(minimum = 1)]
+    limit: Option<u64>,
+    /// Features to skip (every collection but incidents)
+    #[param(minimum = 0)]
+    offset: Option<u64>,
+    /// Incidents: zone id, or any of the zone's names
+    zone: Option<String>,
+    /// Incidents: event type of the codebook
+    #[serde(rename = "type")]
+    #[param(rename = "type", schema_with = crate::edge::event_types)]
+    event_type: Option<String>,
+    /// Incidents: unverified, corroborated, confirmed, disputed or rejected; several separated by commas
+    #[param(schema_with = crate::edge::statuses)]
+    status: Option<String>,
+    /// Incidents: actor id, attributed to it or claimed against it
+    party: Option<String>,
+    /// Incidents: source id, with a current report from it
+    source: Option<String>,
+    /// Incidents: the `next` link's cursor
+    cursor: Option<String>,
 }
 
 fn collection_of(
@@ -90,14 +139,13 @@ fn collection_of(
     })
 }
 
-#[utoipa::path(get, path = "/ogc/{id}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "OGC API – Features landing page", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Format), responses((status = 200, description = "OGC API – Features landing page", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn landing(
     State(s): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    _: Query<Format>,
 ) -> Result<Response, ApiError> {
-    format_param(&params(q, &["f"])?)?;
     let b = s.bundle(&id).await?;
     let base = base(&headers, &id);
     let server = base
@@ -122,13 +170,12 @@ pub(crate) async fn landing(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/conformance", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "Conformance classes: Core, GeoJSON", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/conformance", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Format), responses((status = 200, description = "Conformance classes: Core, GeoJSON", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn conformance(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    _: Query<Format>,
 ) -> Result<Response, ApiError> {
-    format_param(&params(q, &["f"])?)?;
     s.bundle(&id).await?;
     Ok(typed(
         json!({"conformsTo": [CORE, GEOJSON]}),
@@ -234,14 +281,13 @@ async fn describe(
     }))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "Collections: incidents, zones, places, observation posts, checkpoints", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Format), responses((status = 200, description = "Collections: incidents, zones, places, observation posts, checkpoints", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn collections(
     State(s): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    _: Query<Format>,
 ) -> Result<Response, ApiError> {
-    format_param(&params(q, &["f"])?)?;
     let b = s.bundle(&id).await?;
     let base = base(&headers, &id);
     let mut list: Vec<Value> = Vec::with_capacity(COLLECTIONS.len());
@@ -257,14 +303,13 @@ pub(crate) async fn collections(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "One collection", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), Format), responses((status = 200, description = "One collection", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn collection(
     State(s): State<AppState>,
     Path((id, cid)): Path<(String, String)>,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    _: Query<Format>,
 ) -> Result<Response, ApiError> {
-    format_param(&params(q, &["f"])?)?;
     let b = s.bundle(&id).await?;
     let c = collection_of(&cid)?;
     Ok(typed(
@@ -445,7 +490,7 @@ async fn small_collection(
 }
 
 /// A query string for a `next` link: the request's own parameters with the page moved.
-fn next_query(q: &HashMap<String, String>, key: &str, value: &str) -> String {
+fn next_query(q: &BTreeMap<String, String>, key: &str, value: &str) -> String {
     let mut pairs: Vec<(String, String)> = q
         .iter()
         .filter(|(k, _)| *k != key && *k != "offset" && *k != "cursor")
@@ -471,57 +516,66 @@ fn encode(v: &str) -> String {
         .collect()
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("f" = Option<String>, Query, description = "Output format: json (default)"), ("bbox" = Option<String>, Query, description = "minLon,minLat,maxLon,maxLat"), ("datetime" = Option<String>, Query, description = "An instant or an interval; `..` for an open end"), ("limit" = Option<i64>, Query, description = "Page size")), responses((status = 200, description = "A page of features with `next` links", content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ItemsQuery), responses((status = 200, description = "A page of features with `next` links", content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn items(
     State(s): State<AppState>,
     Path((id, cid)): Path<(String, String)>,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    RawQuery(raw): RawQuery,
+    Query(items): Query<ItemsQuery>,
 ) -> Result<Response, ApiError> {
     collection_of(&cid)?;
-    let mut allowed: Vec<&str> = vec!["f", "bbox", "datetime", "limit"];
+    // Incident filters name incidents; the small collections page by offset.
+    let only_incidents = [
+        ("zone", items.zone.is_some()),
+        ("type", items.event_type.is_some()),
+        ("status", items.status.is_some()),
+        ("party", items.party.is_some()),
+        ("source", items.source.is_some()),
+        ("cursor", items.cursor.is_some()),
+    ];
     if cid == "incidents" {
-        allowed.extend(
-            INCIDENT_PARAMS
-                .iter()
-                .filter(|p| !matches!(**p, "from" | "to" | "bbox" | "limit")),
-        );
-    } else {
-        allowed.push("offset");
+        if items.offset.is_some() {
+            return Err(ApiError::BadParameter(
+                "offset".into(),
+                "incidents page by the `next` link's cursor, not by offset".into(),
+            ));
+        }
+    } else if let Some((name, _)) = only_incidents.iter().find(|(_, given)| *given) {
+        return Err(ApiError::BadParameter(
+            (*name).into(),
+            format!("filters incidents only, not `{cid}`"),
+        ));
     }
-    let q = params(q, &allowed)?;
-    format_param(&q)?;
+    let q = crate::edge::pairs(raw.as_deref().unwrap_or_default());
     let b = s.bundle(&id).await?;
     let base = base(&headers, &id);
     let self_href = format!("{base}/collections/{cid}/items");
-    // A limit above the most a page holds is capped, as the standard has it; one that
-    // is not a whole number of one or more is refused.
-    let limit = match q.get("limit") {
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .map(|n| i64::try_from(n).unwrap_or(MAX_LIMIT).min(MAX_LIMIT))
-            .ok_or_else(|| {
-                ApiError::BadParameter(
-                    "limit".into(),
-                    format!(
-                        "`{v}` is not a whole number of 1 or more (pages hold at most {MAX_LIMIT})"
-                    ),
-                )
-            })?,
-        None => DEFAULT_LIMIT,
-    };
-    let when = q
-        .get("datetime")
-        .map(|v| datetime(v))
+    // A limit above the most a page holds is capped, as the standard has it.
+    let limit = items.limit.map_or(DEFAULT_LIMIT, |n| {
+        i64::try_from(n).unwrap_or(MAX_LIMIT).min(MAX_LIMIT)
+    });
+    let when = items
+        .datetime
+        .as_deref()
+        .map(datetime)
         .transpose()?
         .unwrap_or((None, None));
     let (features, matched, next) = if cid == "incidents" {
-        // The limit is read above (capped); the filters read the rest.
-        let mut filters = q.clone();
-        filters.remove("limit");
-        let mut f = incident_filter(&s, &filters, &b).await?;
+        let filters = Filters {
+            zone: items.zone.clone(),
+            event_type: items.event_type.clone(),
+            status: items.status.clone(),
+            party: items.party.clone(),
+            source: items.source.clone(),
+            bbox: items.bbox.clone(),
+            ..Filters::default()
+        };
+        let paging = Paging {
+            cursor: items.cursor.clone(),
+            ..Paging::default()
+        };
+        let mut f = incident_filter(&s, &filters, &paging, &b).await?;
         f.limit = limit;
         f.from_s = when.0;
         f.to_s = when.1;
@@ -539,22 +593,15 @@ pub(crate) async fn items(
             next,
         )
     } else {
-        let bb = q
-            .get("bbox")
-            .map(|v| bbox(v))
+        let bb = items
+            .bbox
+            .as_deref()
+            .map(bbox)
             .transpose()?
             .map(truce_store::check_bbox)
             .transpose()
             .map_err(|p| ApiError::BadParameter(p.param.into(), p.reason))?;
-        let offset = match q.get("offset") {
-            Some(v) => v.parse::<usize>().map_err(|_| {
-                ApiError::BadParameter(
-                    "offset".into(),
-                    format!("`{v}` is not a whole number of zero or more"),
-                )
-            })?,
-            None => 0,
-        };
+        let offset = usize::try_from(items.offset.unwrap_or(0)).unwrap_or(usize::MAX);
         let all = small_collection(&s, &b, &cid, bb, when).await?;
         let matched = all.len();
         let page: Vec<Value> = all
@@ -602,7 +649,7 @@ pub(crate) async fn items(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/queryables", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "The collection's queryables as a JSON Schema: each names a query parameter of its items", content_type = "application/schema+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/queryables", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), Format), responses((status = 200, description = "The collection's queryables as a JSON Schema: each names a query parameter of its items", content_type = "application/schema+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 /// `/ogc/{id}/collections/{collection}/queryables`: what the items can be filtered by,
 /// as a JSON Schema whose properties are the items' query parameters (beside `bbox` and
 /// `datetime`), with the values each takes.
@@ -610,9 +657,8 @@ pub(crate) async fn queryables(
     State(s): State<AppState>,
     Path((id, cid)): Path<(String, String)>,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    _: Query<Format>,
 ) -> Result<Response, ApiError> {
-    format_param(&params(q, &["f"])?)?;
     let b = s.bundle(&id).await?;
     let c = collection_of(&cid)?;
     let href = format!("{}/collections/{}/queryables", base(&headers, &id), c.0);
@@ -646,15 +692,14 @@ pub(crate) async fn queryables(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("item" = String, Path, description = "Feature id"), ("f" = Option<String>, Query, description = "Output format: json (default)")), responses((status = 200, description = "One feature", content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("item" = String, Path, description = "Feature id"), Format), responses((status = 200, description = "One feature", content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn item(
     State(s): State<AppState>,
     Path((id, cid, fid)): Path<(String, String, String)>,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    _: Query<Format>,
 ) -> Result<Response, ApiError> {
     collection_of(&cid)?;
-    format_param(&params(q, &["f"])?)?;
     let b = s.bundle(&id).await?;
     let base = base(&headers, &id);
     let feature = if cid == "incidents" {

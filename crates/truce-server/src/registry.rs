@@ -3,16 +3,64 @@
 //! the authorisation table, and then only the persons the store lets the asker see.
 
 use crate::auth::Action;
-use crate::{ApiError, AppState, params};
+use crate::edge::{Day, NoParams, Query, day};
+use crate::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde_json::{Value, json};
 use truce_model::registry::EntryKind;
 use truce_store::StoreError;
+
+/// The day of a summary, and its format.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SummaryQuery {
+    /// Date YYYY-MM-DD (default: today, UTC)
+    #[param(value_type = Option<String>, format = Date)]
+    as_of: Option<Day>,
+    /// json (default) or csv
+    #[param(schema_with = summary_formats)]
+    format: Option<String>,
+}
+
+fn summary_formats() -> utoipa::openapi::Object {
+    crate::edge::one_of(&["json", "csv"])
+}
+
+/// The dates claims are reconciled on.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct OnDates {
+    /// Comma-separated dates YYYY-MM-DD, at most 1000 (default: every date a claim, exchange or status change is dated)
+    #[param(schema_with = date_list)]
+    on: Option<String>,
+}
+
+fn date_list() -> utoipa::openapi::Object {
+    let d = "[0-9]{4}-[0-9]{2}-[0-9]{2}";
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(format!("^ *{d} *(, *{d} *){{0,999}}$")))
+        .build()
+}
+
+/// The line type of CSV rows.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct LineType {
+    /// Line type of CSV rows without a `type` column
+    #[serde(rename = "type")]
+    #[param(rename = "type", schema_with = line_types)]
+    kind: Option<String>,
+}
+
+fn line_types() -> utoipa::openapi::Object {
+    crate::edge::one_of(EntryKind::ALL)
+}
 
 fn date_param(name: &str, v: &str) -> Result<Date, ApiError> {
     v.parse().map_err(|_| {
@@ -29,20 +77,18 @@ fn personal_error(e: StoreError) -> ApiError {
 
 /// `GET /api/v1/registry/summary?as_of=DATE[&format=csv]`: persons by side, category and
 /// status on a date. No personal data: for everyone.
-#[utoipa::path(get, path = "/api/v1/registry/summary", tag = "registry", params(("as_of" = Option<String>, Query, description = "Local date YYYY-MM-DD in the agreement's zone (default: today there)"), ("format" = Option<String>, Query, description = "json (default) or csv")), responses((status = 200, description = "Persons by side, category and status (no personal data)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/registry/summary", tag = "registry", params(SummaryQuery), responses((status = 200, description = "Persons by side, category and status (no personal data)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json")))]
 pub(crate) async fn summary(
     State(s): State<AppState>,
-    RawQuery(q): RawQuery,
+    Query(q): Query<SummaryQuery>,
 ) -> Result<Response, ApiError> {
-    let q = params(q, &["as_of", "format"])?;
-    let date = match q.get("as_of") {
-        Some(v) => date_param("as_of", v)?,
-        None => jiff::Timestamp::now()
+    let date = day(q.as_of).unwrap_or_else(|| {
+        jiff::Timestamp::now()
             .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .date(),
-    };
+            .date()
+    });
     let counts = truce_engine::registry::counts(&s.store.registry_facts().await?, date);
-    match q.get("format").map(String::as_str) {
+    match q.format.as_deref() {
         None | Some("json") => Ok(Json(json!({"as_of": date, "counts": counts})).into_response()),
         Some("csv") => {
             let mut text = String::from("as_of,side,category,status,count\n");
@@ -72,18 +118,17 @@ pub(crate) async fn summary(
 /// `GET /api/v1/agreements/{id}/registry/claims[?on=DATE,DATE]`: claims reconciled with
 /// the registry and the exchange records, per holding side and date (by default on every
 /// date a claim, an exchange or a status change is dated).
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/registry/claims", tag = "registry", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("on" = Option<String>, Query, description = "Comma-separated dates (default: every date a claim, exchange or status change is dated)")), responses((status = 200, description = "Claimed against registered against returned, per holding side and date", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/registry/claims", tag = "registry", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), OnDates), responses((status = 200, description = "Claimed against registered against returned, per holding side and date", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn claims(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    Query(q): Query<OnDates>,
 ) -> Result<Json<Value>, ApiError> {
-    let q = params(q, &["on"])?;
     let b = s.bundle(&id).await?;
     let inputs = s.inputs(&b).await?;
     let facts = s.store.registry_facts().await?;
     let e = &inputs.evidence;
-    let mut dates: Vec<Date> = match q.get("on") {
+    let mut dates: Vec<Date> = match &q.on {
         Some(v) => v
             .split(',')
             .map(|d| date_param("on", d.trim()))
@@ -140,9 +185,8 @@ pub(crate) async fn persons(
     State(s): State<AppState>,
     method: Method,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    _: Query<NoParams>,
 ) -> Result<Json<Value>, ApiError> {
-    params(q, &[])?;
     let list = visible_persons(&s, &method, &headers).await?;
     Ok(Json(json!({"persons": list})))
 }
@@ -173,14 +217,13 @@ pub(crate) async fn person(
 
 /// `GET /api/v1/registry/export`: the persons the asker may see as registry JSON Lines,
 /// ready to import elsewhere.
-#[utoipa::path(get, path = "/api/v1/registry/export", tag = "registry", responses((status = 200, description = "The persons the asker may see, as registry JSON Lines", content_type = "application/x-ndjson"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/registry/export", operation_id = "registry_export", tag = "registry", responses((status = 200, description = "The persons the asker may see, as registry JSON Lines", content_type = "application/x-ndjson"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
 pub(crate) async fn export(
     State(s): State<AppState>,
     method: Method,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    _: Query<NoParams>,
 ) -> Result<Response, ApiError> {
-    params(q, &[])?;
     let list = visible_persons(&s, &method, &headers).await?;
     let mut text = String::new();
     for l in truce_store::registry::export_lines(&list) {
@@ -225,21 +268,21 @@ pub(crate) fn lines_body<'a>(
 /// `POST /api/v1/agreements/{id}/registry/import`: registry lines as
 /// `application/x-ndjson` (or `text/csv`); good lines land, refused ones come back with
 /// line and member.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/registry/import", tag = "registry", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("type" = Option<String>, Query, description = "Line type of CSV rows without a `type` column: person or status")), request_body(content = String, content_type = "application/x-ndjson", description = "Registry lines (docs/registry.md), or text/csv"), responses((status = 200, description = "What the import did, with every refused line", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/registry/import", tag = "registry", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), LineType), request_body(content = String, content_type = "application/x-ndjson", description = "Registry lines (docs/registry.md), or text/csv"), responses((status = 200, description = "What the import did, with every refused line", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
 pub(crate) async fn import(
     State(s): State<AppState>,
     Path(id): Path<String>,
     method: Method,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    Query(q): Query<LineType>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let q = params(q, &["type"])?;
     let p = s.principal(&headers).await?;
     p.require(Action::ManageRegistry, &method, &headers)?;
     let (name, text) = lines_body(&headers, &body, "registry lines")?;
     let kind = q
-        .get("type")
+        .kind
+        .as_deref()
         .map(|k| {
             EntryKind::parse(k).ok_or_else(|| {
                 ApiError::BadParameter("type".into(), format!("`{k}` is not person or status"))

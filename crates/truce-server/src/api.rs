@@ -330,7 +330,7 @@ pub(crate) async fn records(
 /// (docs/evidence.md), for analysts and admins. Good lines are stored; refused ones come
 /// back with line and member, and stored lines that likely repeat a record under another
 /// id come back as warnings naming it.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), OfKind), request_body(content = String, content_type = "application/x-ndjson", description = "Evidence records (docs/evidence.md), or text/csv"), responses((status = 200, description = "What the import did: counts, every refused line, every likely repeat", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), OfKind), request_body(description = "Evidence records (docs/evidence.md) as JSON Lines or CSV", content((String = "application/x-ndjson"), (String = "text/csv"))), responses((status = 200, description = "What the import did: counts, every refused line, every likely repeat", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
 pub(crate) async fn import_records(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -348,6 +348,10 @@ pub(crate) async fn import_records(
         .store(&s)
         .import_records(&b, name, text, kind, jiff::Timestamp::now())
         .await?;
+    crate::registry::refused_whole(
+        r.counts.added + r.counts.updated + r.counts.unchanged,
+        &r.rejects,
+    )?;
     Ok(Json(json!({"import": r})))
 }
 
@@ -625,14 +629,14 @@ const MAX_EXPORTED: i64 = 100_000;
 #[into_params(parameter_in = Query)]
 pub(crate) struct ExportAs {
     /// jsonl (reports, JSON Lines), geojson (incidents), acled or ucdp (reports, CSV)
-    #[param(schema_with = crate::edge::export_formats)]
+    #[param(schema_with = crate::edge::export_formats, required = true)]
     format: String,
 }
 
 /// `GET /api/v1/agreements/{id}/export?format=jsonl|geojson|acled|ucdp&…`: incidents (GeoJSON)
 /// or the reports behind them (JSON Lines, ACLED CSV, UCDP GED CSV) under the same
 /// filters as the incident list, ready to import elsewhere.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/export", operation_id = "incidents_export", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ExportAs, Filters), responses((status = 200, description = "Incidents (GeoJSON) or their reports (JSON Lines, ACLED CSV, UCDP GED CSV)", content_type = "application/octet-stream"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 422, description = "More incidents match than one request exports", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/export", operation_id = "incidents_export", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ExportAs, Filters), responses((status = 200, description = "Incidents (GeoJSON) or their reports (JSON Lines, ACLED CSV, UCDP GED CSV), as a file to save (`Content-Disposition`)", content(("application/geo+json"), ("application/x-ndjson"), ("text/csv"))), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 422, description = "More incidents match than one request exports", content_type = "application/problem+json")))]
 pub(crate) async fn export(
     State(s): State<AppState>,
     Path(id): Path<String>,

@@ -5,6 +5,7 @@
 //! policy of `truce_model::access` ([`PERMISSIONS`]), enforced by [`Principal::require`]
 //! in every handler that needs more than public access.
 
+use crate::edge::{NoParams, Query};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
@@ -163,10 +164,15 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
     })
 }
 
-#[derive(Debug, Deserialize)]
+/// A login.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginBody {
+pub(crate) struct LoginBody {
+    /// The user's id.
+    #[schema(max_length = 256)]
     user: String,
+    /// The password.
+    #[schema(max_length = 1024)]
     password: String,
 }
 
@@ -179,11 +185,12 @@ fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
 }
 
 /// `POST /api/v1/login` with `{"user", "password"}`: starts a browser session.
-#[utoipa::path(post, path = "/api/v1/login", tag = "accounts", request_body(content = Object, content_type = "application/json", description = "A JSON object with `user` and `password`"), responses((status = 200, description = "Logged in: a session cookie is set; the answer holds the CSRF token", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Wrong user or password", content_type = "application/problem+json"), (status = 429, description = "Too many failed logins; retry later", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/login", tag = "accounts", request_body(content = LoginBody, content_type = "application/json"), responses((status = 200, description = "Logged in: a session cookie is set; the answer holds the CSRF token", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Wrong user or password", content_type = "application/problem+json"), (status = 429, description = "Too many failed logins; retry later", content_type = "application/problem+json")))]
 pub(crate) async fn login(
     State(s): State<AppState>,
     client: Option<axum::Extension<crate::ClientAddr>>,
     headers: HeaderMap,
+    _: Query<NoParams>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let b: LoginBody = json_body(&headers, &body)?;
@@ -214,6 +221,7 @@ pub(crate) async fn login(
 pub(crate) async fn logout(
     State(s): State<AppState>,
     headers: HeaderMap,
+    _: Query<NoParams>,
 ) -> Result<Response, ApiError> {
     if let Some(cookie) = cookie_value(&headers) {
         s.store.end_session(&cookie).await?;
@@ -230,6 +238,7 @@ pub(crate) async fn logout(
 pub(crate) async fn session(
     State(s): State<AppState>,
     headers: HeaderMap,
+    _: Query<NoParams>,
 ) -> Result<Json<Value>, ApiError> {
     let p = s.principal(&headers).await?;
     let role = p.role();
@@ -265,6 +274,7 @@ pub(crate) async fn users(
     State(s): State<AppState>,
     method: Method,
     headers: HeaderMap,
+    _: Query<NoParams>,
 ) -> Result<Json<Value>, ApiError> {
     s.principal(&headers)
         .await?

@@ -58,22 +58,24 @@ where
         let raw = parts.uri.query().unwrap_or_default();
         let mut params = declared::<A>();
         params.extend(declared::<B>());
-        checked(raw, &params)?;
-        Ok(Queries(typed(raw)?, typed(raw)?))
+        let raw = checked(raw, &params)?;
+        Ok(Queries(typed(&raw)?, typed(&raw)?))
     }
 }
 
 /// Reads `raw` (the text after `?`) as `T`.
 pub(crate) fn read<T: DeserializeOwned + IntoParams>(raw: &str) -> Result<T, ApiError> {
-    checked(raw, &declared::<T>())?;
-    typed(raw)
+    let raw = checked(raw, &declared::<T>())?;
+    typed(&raw)
 }
 
 /// Refuses a name the parameters do not declare, a name given twice, and a value outside
-/// what the document states of it.
-fn checked(raw: &str, params: &[Parameter]) -> Result<(), ApiError> {
+/// what the document states of it; gives the query back with the values of a list given
+/// one per pair (`on=a&on=b`) joined by commas (`on=a,b`), as a list may also be sent.
+fn checked(raw: &str, params: &[Parameter]) -> Result<String, ApiError> {
     let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
     let mut seen: Vec<String> = Vec::new();
+    let mut out: Vec<(String, String)> = Vec::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let k = crate::decode(k).ok_or_else(|| {
@@ -89,15 +91,26 @@ fn checked(raw: &str, params: &[Parameter]) -> Result<(), ApiError> {
                 format!("unknown parameter ({hint})"),
             ));
         };
+        let list = matches!(&param.schema, Some(RefOr::T(Schema::Array(_))));
         if seen.contains(&k) {
-            return Err(ApiError::BadParameter(k, "given more than once".into()));
+            match out.iter_mut().find(|(name, _)| *name == k) {
+                Some((_, values)) if list => {
+                    values.push(',');
+                    values.push_str(&v);
+                    continue;
+                }
+                _ => return Err(ApiError::BadParameter(k, "given more than once".into())),
+            }
         }
         if let Some(schema) = &param.schema {
             check(&k, &v, schema)?;
         }
-        seen.push(k);
+        seen.push(k.clone());
+        out.push((k, v));
     }
-    Ok(())
+    Ok(form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(out)
+        .finish())
 }
 
 /// The query's pairs, decoded (after [`Query`] has checked them: a pair that does not

@@ -514,7 +514,7 @@ fn retry_after(status: StatusCode, body: Value, seconds: i64) -> Response {
 
 /// The whole application; tests call it directly.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = openapi::api().split_for_parts();
+    let (api, doc) = openapi::api();
     Router::new()
         .route("/", get(assets::index))
         .route("/app.js", get(|| assets::asset(Path("app.js".to_owned()))))

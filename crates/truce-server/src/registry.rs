@@ -35,16 +35,22 @@ fn summary_formats() -> utoipa::openapi::Object {
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct OnDates {
-    /// Comma-separated dates YYYY-MM-DD, at most 1000 (default: every date a claim, exchange or status change is dated)
-    #[param(schema_with = date_list)]
+    /// Dates YYYY-MM-DD separated by commas, at most 1000 (default: every date a claim, exchange or status change is dated)
+    #[param(schema_with = date_list, style = Form, explode = false)]
     on: Option<String>,
 }
 
-fn date_list() -> utoipa::openapi::Object {
-    let d = "[0-9]{4}-[0-9]{2}-[0-9]{2}";
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .pattern(Some(format!("^ *{d} *(, *{d} *){{0,999}}$")))
+fn date_list() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::Date,
+                ))),
+        )
+        .min_items(Some(1))
+        .max_items(Some(1000))
         .build()
 }
 
@@ -77,7 +83,7 @@ fn personal_error(e: StoreError) -> ApiError {
 
 /// `GET /api/v1/registry/summary?as_of=DATE[&format=csv]`: persons by side, category and
 /// status on a date. No personal data: for everyone.
-#[utoipa::path(get, path = "/api/v1/registry/summary", tag = "registry", params(SummaryQuery), responses((status = 200, description = "Persons by side, category and status (no personal data)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/registry/summary", tag = "registry", params(SummaryQuery), responses((status = 200, description = "Persons by side, category and status (no personal data), as JSON or CSV", content(("application/json"), ("text/csv"))), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json")))]
 pub(crate) async fn summary(
     State(s): State<AppState>,
     Query(q): Query<SummaryQuery>,
@@ -262,13 +268,48 @@ pub(crate) fn lines_body<'a>(
     };
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::BadBody(String::new(), "the body is not UTF-8".into()))?;
+    // An import of nothing is a mistake (an empty file, a CSV with its header alone),
+    // not a success that stored nothing.
+    let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+    let least = if name == "request.csv" { 2 } else { 1 };
+    if lines < least {
+        return Err(ApiError::BadBody(
+            String::new(),
+            format!(
+                "the body holds no {what}{}",
+                if least == 2 {
+                    " (CSV: a header, then a row each)"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
     Ok((name, text))
+}
+
+/// An import whose every line was refused stored nothing: that is a refusal (400, each
+/// line with its member and reason), not a success. One with any line stored answers 200
+/// with the lines refused beside it.
+pub(crate) fn refused_whole(
+    stored: u64,
+    rejects: &[truce_formats::jsonl::LineProblem],
+) -> Result<(), ApiError> {
+    if stored > 0 || rejects.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::BadBodyMany(
+        rejects
+            .iter()
+            .map(|r| (format!("line {}{}", r.line, r.pointer), r.reason.clone()))
+            .collect(),
+    ))
 }
 
 /// `POST /api/v1/agreements/{id}/registry/import`: registry lines as
 /// `application/x-ndjson` (or `text/csv`); good lines land, refused ones come back with
 /// line and member.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/registry/import", tag = "registry", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), LineType), request_body(content = String, content_type = "application/x-ndjson", description = "Registry lines (docs/registry.md), or text/csv"), responses((status = 200, description = "What the import did, with every refused line", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/registry/import", tag = "registry", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), LineType), request_body(description = "Registry lines (docs/registry.md) as JSON Lines or CSV", content((String = "application/x-ndjson"), (String = "text/csv"))), responses((status = 200, description = "What the import did, with every refused line", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
 pub(crate) async fn import(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -298,5 +339,13 @@ pub(crate) async fn import(
             StoreError::Refused(m) => ApiError::Unprocessable(m),
             other => other.into(),
         })?;
+    refused_whole(
+        r.persons_added
+            + r.persons_updated
+            + r.persons_unchanged
+            + r.statuses_added
+            + r.statuses_unchanged,
+        &r.rejects,
+    )?;
     Ok(Json(json!({"import": r})))
 }

@@ -2,6 +2,7 @@
 //! (`truce_usecases::review`).
 
 use crate::auth::{Action, json_body};
+use crate::edge::{NoParams, Query};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
@@ -12,23 +13,43 @@ use serde_json::{Value, json};
 use truce_store::verify::ReviewError;
 use truce_usecases::review::StatusError;
 
-#[derive(Debug, Deserialize)]
+/// An analyst's decision on an incident.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct StatusBody {
+pub(crate) struct StatusBody {
     /// The analyst's status, or null to return to the assessed one.
+    #[schema(schema_with = status_or_null)]
     status: Option<truce_engine::incidents::IncidentStatus>,
+    /// Why: kept in the incident's history.
+    #[schema(min_length = 1, pattern = "\\S")]
     reason: String,
+}
+
+fn status_or_null() -> utoipa::openapi::Object {
+    let mut words: Vec<Value> = truce_engine::incidents::IncidentStatus::ALL
+        .iter()
+        .map(|w| json!(w))
+        .collect();
+    words.push(Value::Null);
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::schema::Type::String,
+            utoipa::openapi::schema::Type::Null,
+        ]))
+        .enum_values(Some(words))
+        .build()
 }
 
 /// `POST /api/v1/agreements/{id}/incidents/{incident}/status` with `{"status", "reason"}`:
 /// an analyst sets (or, with `null`, clears) an incident's status; the change and its
 /// reason go into the incident's history.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/incidents/{incident}/status", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("incident" = String, Path, description = "Incident id")), request_body(content = Object, content_type = "application/json", description = "A JSON object with `status` (an incident status, or null to clear the analyst's) and `reason` (analysts)"), responses((status = 200, description = "The incident reassessed", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/incidents/{incident}/status", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("incident" = String, Path, description = "Incident id")), request_body(content = StatusBody, content_type = "application/json"), responses((status = 200, description = "The incident reassessed", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn set_status(
     State(s): State<AppState>,
     Path((id, incident)): Path<(String, String)>,
     method: Method,
     headers: HeaderMap,
+    _: Query<NoParams>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let p = s.principal(&headers).await?;

@@ -25,6 +25,7 @@ pub(crate) async fn submit_report(
     Path(id): Path<String>,
     method: Method,
     headers: HeaderMap,
+    _: crate::edge::Query<crate::edge::NoParams>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let p = s.principal(&headers).await?;

@@ -3,6 +3,7 @@
 //! and incidents with filters and cursor pagination.
 
 use crate::AsOf;
+use crate::answers;
 use crate::edge::{Day, NoParams, Queries, Query, day};
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -31,6 +32,49 @@ pub(crate) struct EngineInputs {
 const MAX_ALERT_DAYS: i32 = 400;
 /// Most incidents per page.
 pub(crate) const MAX_LIMIT: i64 = 10_000;
+
+/// Runs the compliance engine on the blocking pool: a scorecard walks the days from the
+/// agreement's start, and a request that does so must not hold an async worker the other
+/// requests are served on.
+async fn on_engine<T: Send + 'static>(
+    b: &Arc<AgreementBundle>,
+    i: &Arc<EngineInputs>,
+    opts: Options,
+    work: impl FnOnce(Inputs<'_>) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let (b, i) = (Arc::clone(b), Arc::clone(i));
+    tokio::task::spawn_blocking(move || {
+        work(Inputs {
+            agreement: &b.agreement,
+            evidence: &i.evidence,
+            violations: &i.violations,
+            options: &opts,
+        })
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the compliance engine stopped: {e}")))
+}
+
+/// The scorecard on a day.
+pub(crate) async fn evaluate_on(
+    b: &Arc<AgreementBundle>,
+    i: &Arc<EngineInputs>,
+    opts: Options,
+    as_of: Date,
+) -> Result<compliance::Scorecard, ApiError> {
+    on_engine(b, i, opts, move |input| compliance::evaluate(input, as_of)).await
+}
+
+/// Status changes after `from` up to `to`.
+pub(crate) async fn alerts_on(
+    b: &Arc<AgreementBundle>,
+    i: &Arc<EngineInputs>,
+    opts: Options,
+    from: Date,
+    to: Date,
+) -> Result<Vec<compliance::Alert>, ApiError> {
+    on_engine(b, i, opts, move |input| compliance::alerts(input, from, to)).await
+}
 
 impl AppState {
     pub(crate) async fn inputs(&self, b: &AgreementBundle) -> Result<Arc<EngineInputs>, ApiError> {
@@ -133,10 +177,10 @@ impl Thresholds {
 #[into_params(parameter_in = Query)]
 pub(crate) struct Days {
     /// First local day, YYYY-MM-DD (default: 30 days before `to`)
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(schema_with = crate::edge::date)]
     pub(crate) from: Option<Day>,
     /// Last local day, YYYY-MM-DD (default: today in the agreement's zone)
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(schema_with = crate::edge::date)]
     pub(crate) to: Option<Day>,
 }
 
@@ -150,20 +194,12 @@ async fn scorecard(
     let opts = thresholds.options();
     let as_of = day(on.as_of).unwrap_or_else(|| today(&b));
     let i = s.inputs(&b).await?;
-    let card = compliance::evaluate(
-        Inputs {
-            agreement: &b.agreement,
-            evidence: &i.evidence,
-            violations: &i.violations,
-            options: &opts,
-        },
-        as_of,
-    );
+    let card = evaluate_on(&b, &i, opts, as_of).await?;
     Ok((card, i))
 }
 
 /// `GET /api/v1/agreements/{id}/status`: the scorecard on a date.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/status", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), AsOf, Thresholds), responses((status = 200, description = "The scorecard: every obligation's status with reason and evidence, and where the record on file ends (`record_ends`: the latest dated record and the latest violation's local day)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/status", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), AsOf, Thresholds), responses((status = 200, description = "The scorecard: every obligation's status with reason and evidence, and where the record on file ends (`record_ends`: the latest dated record and the latest violation's local day)", body = answers::Scorecard, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn status(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -182,7 +218,7 @@ pub(crate) async fn status(
 
 /// `GET /api/v1/agreements/{id}/status/{obligation}`: one line with every record it
 /// cites, their sources and where they came from.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/status/{obligation}", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("obligation" = String, Path, description = "Obligation id"), AsOf, Thresholds), responses((status = 200, description = "One obligation's status with the rule's figures and every record behind it", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/status/{obligation}", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("obligation" = String, Path, description = "Obligation id"), AsOf, Thresholds), responses((status = 200, description = "One obligation's status with the rule's figures and every record behind it", body = answers::Explanation, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn explain(
     State(s): State<AppState>,
     Path((id, obligation)): Path<(String, String)>,
@@ -224,7 +260,7 @@ pub(crate) async fn explain(
 }
 
 /// `GET /api/v1/agreements/{id}/alerts?from=&to=`: status changes day by day.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/alerts", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Days, Thresholds), responses((status = 200, description = "Every status change between the dates (at most 400 days)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/alerts", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Days, Thresholds), responses((status = 200, description = "Every status change between the dates (at most 400 days)", body = answers::Alerts, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn alerts(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -240,7 +276,7 @@ impl AppState {
     /// at most [`MAX_ALERT_DAYS`] apart, with the query's thresholds.
     pub(crate) async fn alerts_between(
         &self,
-        b: &AgreementBundle,
+        b: &Arc<AgreementBundle>,
         days: &Days,
         opts: Options,
     ) -> Result<(Date, Date, Vec<compliance::Alert>), ApiError> {
@@ -265,16 +301,7 @@ impl AppState {
             ));
         }
         let i = self.inputs(b).await?;
-        let alerts = compliance::alerts(
-            Inputs {
-                agreement: &b.agreement,
-                evidence: &i.evidence,
-                violations: &i.violations,
-                options: &opts,
-            },
-            from,
-            to,
-        );
+        let alerts = alerts_on(b, &i, opts, from, to).await?;
         Ok((from, to, alerts))
     }
 }
@@ -309,7 +336,7 @@ impl OfKind {
 }
 
 /// `GET /api/v1/agreements/{id}/records?type=`: current evidence records.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), OfKind), responses((status = 200, description = "Current evidence records", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), OfKind), responses((status = 200, description = "Current evidence records", body = answers::Records, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn records(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -330,7 +357,7 @@ pub(crate) async fn records(
 /// (docs/evidence.md), for analysts and admins. Good lines are stored; refused ones come
 /// back with line and member, and stored lines that likely repeat a record under another
 /// id come back as warnings naming it.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), OfKind), request_body(description = "Evidence records (docs/evidence.md) as JSON Lines or CSV", content((String = "application/x-ndjson"), (String = "text/csv"))), responses((status = 200, description = "What the import did: counts, every refused line, every likely repeat", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/records", tag = "evidence", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), OfKind), request_body(description = "Evidence records (docs/evidence.md) as JSON Lines or CSV", content((String = "application/x-ndjson"), (String = "text/csv"))), responses((status = 200, description = "What the import did: counts, every refused line, every likely repeat", body = answers::RecordImportAnswer, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
 pub(crate) async fn import_records(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -356,7 +383,7 @@ pub(crate) async fn import_records(
 }
 
 /// `GET /api/v1/agreements/{id}/statements`: the register of statements and reactions.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/statements", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)")), responses((status = 200, description = "Statements and reactions", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/statements", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)")), responses((status = 200, description = "Statements and reactions", body = answers::Statements, content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn statements(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -372,10 +399,10 @@ pub(crate) async fn statements(
 #[into_params(parameter_in = Query)]
 pub(crate) struct Filters {
     /// First local day, YYYY-MM-DD
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(schema_with = crate::edge::date)]
     pub(crate) from: Option<Day>,
     /// Last local day, YYYY-MM-DD
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(schema_with = crate::edge::date)]
     pub(crate) to: Option<Day>,
     /// Zone id, or any of the zone's names
     pub(crate) zone: Option<String>,
@@ -501,7 +528,7 @@ pub(crate) struct ListPage {
 
 /// `GET /api/v1/agreements/{id}/incidents`: incidents a page at a time, in number order
 /// or by date (`sort`), with how many match in all when asked (`total=true`).
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/incidents", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Filters, ListPage), responses((status = 200, description = "A page of incidents in the order asked for, with `next_cursor` (and `total` when asked)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/incidents", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Filters, ListPage), responses((status = 200, description = "A page of incidents in the order asked for, with `next_cursor` (and `total` when asked)", body = answers::IncidentPage, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn incidents(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -551,7 +578,7 @@ pub(crate) struct Words {
 /// the names of their places (every spelling the gazetteer knows), best first, under the
 /// incident filters; statements, evidence records and sources that answer too. Each with
 /// a snippet whose found words are marked (`hit`). Personal data is never searched.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/search", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Words, Filters), responses((status = 200, description = "`incidents` (each with `score`, its best `report` and a `snippet`), `others` (statements, records, sources), and the query as read", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/search", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Words, Filters), responses((status = 200, description = "`incidents` (each with `score`, its best `report` and a `snippet`), `others` (statements, records, sources), and the query as read", body = answers::SearchAnswer, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn search(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -636,7 +663,7 @@ pub(crate) struct ExportAs {
 /// `GET /api/v1/agreements/{id}/export?format=jsonl|geojson|acled|ucdp&…`: incidents (GeoJSON)
 /// or the reports behind them (JSON Lines, ACLED CSV, UCDP GED CSV) under the same
 /// filters as the incident list, ready to import elsewhere.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/export", operation_id = "incidents_export", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ExportAs, Filters), responses((status = 200, description = "Incidents (GeoJSON) or their reports (JSON Lines, ACLED CSV, UCDP GED CSV), as a file to save (`Content-Disposition`)", content(("application/geo+json"), ("application/x-ndjson"), ("text/csv"))), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 422, description = "More incidents match than one request exports", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/export", operation_id = "incidents_export", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ExportAs, Filters), responses((status = 200, description = "Incidents (GeoJSON) or their reports (JSON Lines, ACLED CSV, UCDP GED CSV), as a file to save (`Content-Disposition`)", content((answers::FeatureCollection = "application/geo+json"), (String = "application/x-ndjson"), (String = "text/csv"))), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json"), (status = 422, description = "More incidents match than one request exports", content_type = "application/problem+json")))]
 pub(crate) async fn export(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -699,7 +726,7 @@ pub(crate) fn incident_number(id: &str) -> i64 {
 
 /// `GET /api/v1/incidents/{incident}`: an incident with its reports, decisions and
 /// history.
-#[utoipa::path(get, path = "/api/v1/incidents/{incident}", tag = "incidents", params(("incident" = String, Path, description = "Incident id, e.g. `inc-12`")), responses((status = 200, description = "An incident with its reports, claims, matching decisions and history", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/incidents/{incident}", tag = "incidents", params(("incident" = String, Path, description = "Incident id, e.g. `inc-12`")), responses((status = 200, description = "An incident with its reports, claims, matching decisions and history", body = answers::IncidentDetail, content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn incident(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -722,7 +749,7 @@ const MAX_COUNTED: i64 = 200_000;
 /// incident in two zones counts in each), and per day and party (`per_day`: each
 /// incident once), under the same filters as the incident list; rejected incidents
 /// never count.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/counts", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Filters), responses((status = 200, description = "Violations per zone and local day, by status and party", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/counts", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Filters), responses((status = 200, description = "Violations per zone and local day, by status and party", body = answers::Counts, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn counts(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -784,7 +811,7 @@ pub(crate) async fn counts(
 }
 
 /// `GET /api/v1/codebook`: the event types reports use, and which count as violations.
-#[utoipa::path(get, path = "/api/v1/codebook", tag = "evidence", responses((status = 200, description = "The event codebook with its ACLED mapping", content_type = "application/json")))]
+#[utoipa::path(get, path = "/api/v1/codebook", tag = "evidence", responses((status = 200, description = "The event codebook with its ACLED mapping", body = answers::Codebook, content_type = "application/json")))]
 pub(crate) async fn codebook(_: Query<NoParams>) -> Result<Json<Value>, ApiError> {
     let types: Vec<Value> = truce_model::report::EventType::VARIANTS
         .iter()
@@ -794,7 +821,7 @@ pub(crate) async fn codebook(_: Query<NoParams>) -> Result<Json<Value>, ApiError
 }
 
 /// `GET /api/v1/sources`: registered sources with kind, reliability and party.
-#[utoipa::path(get, path = "/api/v1/sources", tag = "evidence", responses((status = 200, description = "Registered sources with kind and reliability", content_type = "application/json")))]
+#[utoipa::path(get, path = "/api/v1/sources", tag = "evidence", responses((status = 200, description = "Registered sources with kind and reliability", body = answers::Sources, content_type = "application/json")))]
 pub(crate) async fn sources(
     State(s): State<AppState>,
     _: Query<NoParams>,

@@ -5,6 +5,7 @@
 //! policy of `truce_model::access` ([`PERMISSIONS`]), enforced by [`Principal::require`]
 //! in every handler that needs more than public access.
 
+use crate::answers;
 use crate::edge::{NoParams, Query};
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -185,7 +186,7 @@ fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
 }
 
 /// `POST /api/v1/login` with `{"user", "password"}`: starts a browser session.
-#[utoipa::path(post, path = "/api/v1/login", tag = "accounts", request_body(content = LoginBody, content_type = "application/json"), responses((status = 200, description = "Logged in: a session cookie is set; the answer holds the CSRF token", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Wrong user or password", content_type = "application/problem+json"), (status = 429, description = "Too many failed logins; retry later", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/login", tag = "accounts", request_body(content = LoginBody, content_type = "application/json"), responses((status = 200, description = "Logged in: a session cookie is set; the answer holds the CSRF token", body = answers::LoggedIn, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Wrong user or password", content_type = "application/problem+json"), (status = 429, description = "Too many failed logins; retry later", content_type = "application/problem+json")))]
 pub(crate) async fn login(
     State(s): State<AppState>,
     client: Option<axum::Extension<crate::ClientAddr>>,
@@ -234,7 +235,7 @@ pub(crate) async fn logout(
 
 /// `GET /api/v1/session`: who the request is made as, what they may do, and the CSRF
 /// token of a browser session.
-#[utoipa::path(get, path = "/api/v1/session", tag = "accounts", responses((status = 200, description = "Who is asking, their role, what the role may do, the sources they may submit reports for, and the CSRF token", content_type = "application/json")))]
+#[utoipa::path(get, path = "/api/v1/session", tag = "accounts", responses((status = 200, description = "Who is asking, their role, what the role may do, the sources they may submit reports for, and the CSRF token", body = answers::Session, content_type = "application/json")))]
 pub(crate) async fn session(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -269,7 +270,7 @@ pub(crate) async fn session(
 }
 
 /// `GET /api/v1/users`: every account (administrators).
-#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", responses((status = 200, description = "Every account (admins)", content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", responses((status = 200, description = "Every account (admins)", body = answers::Users, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
 pub(crate) async fn users(
     State(s): State<AppState>,
     method: Method,

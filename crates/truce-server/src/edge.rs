@@ -228,18 +228,55 @@ fn whole(n: &utoipa::Number) -> i64 {
     }
 }
 
-/// A local calendar day, `YYYY-MM-DD`, refused with the value and the reason when it is
-/// not one.
+/// A local calendar day, `YYYY-MM-DD`, from [`Day::FIRST_YEAR`] to [`Day::LAST_YEAR`];
+/// refused with the value and the reason otherwise. The range bounds the work of one
+/// request (a scorecard walks days from the agreement's start), and the document states
+/// it as the pattern of every date parameter ([`date`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Day(pub(crate) Date);
+
+impl Day {
+    /// The first year a date may name.
+    pub(crate) const FIRST_YEAR: i16 = 1900;
+    /// The last year a date may name.
+    pub(crate) const LAST_YEAR: i16 = 2099;
+}
 
 impl<'de> Deserialize<'de> for Day {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        text.parse::<Date>().map(Day).map_err(|e| {
+        let date = text.parse::<Date>().map_err(|e| {
             serde::de::Error::custom(format!("`{text}` is not a date YYYY-MM-DD: {e}"))
-        })
+        })?;
+        if !(Day::FIRST_YEAR..=Day::LAST_YEAR).contains(&date.year()) {
+            return Err(serde::de::Error::custom(format!(
+                "`{text}` is outside the dates this server evaluates, {}-01-01 to {}-12-31",
+                Day::FIRST_YEAR,
+                Day::LAST_YEAR
+            )));
+        }
+        Ok(Day(date))
     }
+}
+
+/// A day named in a path, refused as a query's date would be.
+pub(crate) fn read_day(name: &str, text: &str) -> Result<Date, ApiError> {
+    Day::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text))
+        .map(|d| d.0)
+        .map_err(|e| ApiError::BadParameter(name.into(), e.to_string()))
+}
+
+/// A date parameter's schema: `YYYY-MM-DD` in the years [`Day`] takes.
+pub(crate) fn date() -> utoipa::openapi::Object {
+    // The pattern spells the years 1900 to 2099: the century digits, then any two.
+    debug_assert_eq!((Day::FIRST_YEAR, Day::LAST_YEAR), (1900, 2099));
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Date,
+        )))
+        .pattern(Some("^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$"))
+        .build()
 }
 
 /// `Option<Day>` as a date.

@@ -2,6 +2,7 @@
 //! pointing at one CAP 1.2 message per status change, and an iCalendar of the deadlines
 //! and notice dates ahead.
 
+use crate::answers;
 use crate::api::Days;
 use crate::edge::{Day, NoParams, Queries, Query, day};
 use crate::{ApiError, AppState};
@@ -12,7 +13,7 @@ use axum::response::Response;
 use jiff::ToSpan;
 use serde_json::{Value, json};
 use truce_bulletin::feeds::{self, AtomEntry};
-use truce_engine::compliance::{self, Inputs, Options};
+use truce_engine::compliance::Options;
 use truce_model::i18n::{self, Messages};
 
 fn typed(body: impl Into<axum::body::Body>, content_type: &'static str) -> Response {
@@ -43,7 +44,7 @@ fn bulletin_path(id: &str, ext: &str) -> String {
 }
 
 /// `GET /api/v1/bulletins`: published bulletins, newest period first, with their files.
-#[utoipa::path(get, path = "/api/v1/bulletins", tag = "bulletins", responses((status = 200, description = "Published bulletins with their files", content_type = "application/json")))]
+#[utoipa::path(get, path = "/api/v1/bulletins", tag = "bulletins", responses((status = 200, description = "Published bulletins with their files", body = answers::Bulletins, content_type = "application/json")))]
 pub(crate) async fn list(
     State(s): State<AppState>,
     _: Query<NoParams>,
@@ -69,7 +70,7 @@ pub(crate) async fn list(
 
 /// `GET /bulletins/{agreement}/{FROM..TO.ext}`: a published bulletin's file, byte for byte
 /// as signed (`json`, `md`, `html`, `pdf`, `pdf.sig`).
-#[utoipa::path(get, path = "/bulletins/{agreement}/{file}", tag = "bulletins", params(("agreement" = String, Path, description = "Agreement id"), ("file" = String, Path, description = "`FROM..TO.json`, `.md`, `.html`, `.pdf` or `.pdf.sig`")), responses((status = 200, description = "The file, byte for byte as signed", content_type = "application/octet-stream"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/bulletins/{agreement}/{file}", tag = "bulletins", params(("agreement" = String, Path, description = "Agreement id"), ("file" = String, Path, description = "`FROM..TO.json`, `.md`, `.html`, `.pdf` or `.pdf.sig`")), responses((status = 200, description = "The file, byte for byte as signed", body = String, content_type = "application/octet-stream"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn file(
     State(s): State<AppState>,
     Path((agreement, name)): Path<(String, String)>,
@@ -144,7 +145,7 @@ fn bulletin_lang(id: &str) -> &'static str {
 }
 
 /// `GET /feeds/bulletins.atom`: published bulletins as an Atom feed.
-#[utoipa::path(get, path = "/feeds/bulletins.atom", tag = "feeds", params(Lang), responses((status = 200, description = "Atom feed of published bulletins", content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/feeds/bulletins.atom", tag = "feeds", params(Lang), responses((status = 200, description = "Atom feed of published bulletins", body = String, content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json")))]
 pub(crate) async fn bulletins_atom(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -198,7 +199,7 @@ pub(crate) async fn bulletins_atom(
 
 /// `GET /feeds/{agreement}/alerts.atom?from=&to=`: status changes (default: the last 30
 /// days, at most 400), each entry linking to its CAP 1.2 message.
-#[utoipa::path(get, path = "/feeds/{id}/alerts.atom", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Days, Lang), responses((status = 200, description = "Atom feed of status changes, each linking to its CAP 1.2 message", content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/feeds/{id}/alerts.atom", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Days, Lang), responses((status = 200, description = "Atom feed of status changes, each linking to its CAP 1.2 message", body = String, content_type = "application/atom+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn alerts_atom(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -254,7 +255,7 @@ pub(crate) async fn alerts_atom(
 
 /// `GET /feeds/{agreement}/alerts/{date}/{obligation}.cap`: the CAP 1.2 message of the
 /// obligation's status change on that day.
-#[utoipa::path(get, path = "/feeds/{id}/alerts/{date}/{file}", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("date" = String, Path, description = "Local day of the change"), ("file" = String, Path, description = "`OBLIGATION.cap`")), responses((status = 200, description = "A CAP 1.2 alert", content_type = "application/cap+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/feeds/{id}/alerts/{date}/{file}", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("date" = String, Path, description = "Local day of the change"), ("file" = String, Path, description = "`OBLIGATION.cap`")), responses((status = 200, description = "A CAP 1.2 alert", body = String, content_type = "application/cap+xml"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn cap(
     State(s): State<AppState>,
     Path((id, date, file)): Path<(String, String, String)>,
@@ -263,26 +264,15 @@ pub(crate) async fn cap(
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::NotFound(format!("no status change `{file}` on {date}"));
     let obligation = file.strip_suffix(".cap").ok_or_else(not_found)?;
-    let day: jiff::civil::Date = date
-        .parse()
-        .map_err(|_| ApiError::BadParameter("date".into(), format!("`{date}` is not a date")))?;
+    let day = crate::edge::read_day("date", &date)?;
     let b = s.bundle(&id).await?;
     let i = s.inputs(&b).await?;
-    let options = Options::default();
     let before = day.checked_sub(1.day()).unwrap_or(day);
-    let alert = compliance::alerts(
-        Inputs {
-            agreement: &b.agreement,
-            evidence: &i.evidence,
-            violations: &i.violations,
-            options: &options,
-        },
-        before,
-        day,
-    )
-    .into_iter()
-    .find(|a| a.obligation == obligation && a.date == day)
-    .ok_or_else(not_found)?;
+    let alert = crate::api::alerts_on(&b, &i, Options::default(), before, day)
+        .await?
+        .into_iter()
+        .find(|a| a.obligation == obligation && a.date == day)
+        .ok_or_else(not_found)?;
     let areas: Vec<String> = b
         .agreement
         .obligations
@@ -313,13 +303,13 @@ pub(crate) async fn cap(
 #[into_params(parameter_in = Query)]
 pub(crate) struct After {
     /// Deadlines after this day, YYYY-MM-DD (default: today in the agreement's zone)
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(schema_with = crate::edge::date)]
     as_of: Option<Day>,
 }
 
 /// `GET /feeds/{agreement}/deadlines.ics?as_of=`: deadlines and notice dates after the
 /// day (default: today), for two years, as iCalendar.
-#[utoipa::path(get, path = "/feeds/{id}/deadlines.ics", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), After, Lang), responses((status = 200, description = "iCalendar of deadlines and notice dates in the next two years", content_type = "text/calendar"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/feeds/{id}/deadlines.ics", tag = "feeds", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), After, Lang), responses((status = 200, description = "iCalendar of deadlines and notice dates in the next two years", body = String, content_type = "text/calendar"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn deadlines(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -331,16 +321,7 @@ pub(crate) async fn deadlines(
     let today = tz.to_datetime(jiff::Timestamp::now()).date();
     let as_of = day(after.as_of).unwrap_or(today);
     let i = s.inputs(&b).await?;
-    let options = Options::default();
-    let card = compliance::evaluate(
-        Inputs {
-            agreement: &b.agreement,
-            evidence: &i.evidence,
-            violations: &i.violations,
-            options: &options,
-        },
-        as_of,
-    );
+    let card = crate::api::evaluate_on(&b, &i, Options::default(), as_of).await?;
     let until = as_of.checked_add(730.days()).unwrap_or(as_of);
     let items = truce_bulletin::upcoming_lang(&card, as_of, until, m.lang(), &b);
     let text = feeds::icalendar(

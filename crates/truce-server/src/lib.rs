@@ -24,6 +24,7 @@ mod feeds;
 mod ogc;
 pub mod openapi;
 
+mod answers;
 mod edge;
 mod guard;
 mod registry;
@@ -325,12 +326,12 @@ fn decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-#[utoipa::path(get, path = "/health", tag = "service", responses((status = 200, description = "The server answers", content_type = "application/json")))]
+#[utoipa::path(get, path = "/health", tag = "service", responses((status = 200, description = "The server answers", body = answers::Health, content_type = "application/json")))]
 async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements", tag = "agreements", responses((status = 200, description = "Stored agreements", content_type = "application/json")))]
+#[utoipa::path(get, path = "/api/v1/agreements", tag = "agreements", responses((status = 200, description = "Stored agreements", body = answers::AgreementList, content_type = "application/json")))]
 async fn list_agreements(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
     let mut list = Vec::new();
     for a in s.store.agreements().await? {
@@ -354,11 +355,11 @@ async fn list_agreements(State(s): State<AppState>) -> Result<Json<Value>, ApiEr
 #[into_params(parameter_in = Query)]
 pub(crate) struct AsOf {
     /// Local date YYYY-MM-DD in the agreement's zone (default: today there)
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(schema_with = edge::date)]
     as_of: Option<edge::Day>,
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), AsOf), responses((status = 200, description = "The agreement as in force on the date: documents, provisions, obligations with amended deadlines", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), AsOf), responses((status = 200, description = "The agreement as in force on the date: documents, provisions, obligations with amended deadlines", body = answers::AgreementOn, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn show_agreement(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -382,11 +383,11 @@ async fn show_agreement(
 #[into_params(parameter_in = Query)]
 pub(crate) struct ZonesOn {
     /// Only the versions in force on this local day, YYYY-MM-DD; without it every version, each with its `valid_from`/`valid_to`
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(schema_with = edge::date)]
     as_of: Option<edge::Day>,
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/zones", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ZonesOn), responses((status = 200, description = "Zones as a GeoJSON FeatureCollection", content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/zones", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ZonesOn), responses((status = 200, description = "Zones as a GeoJSON FeatureCollection", body = answers::FeatureCollection, content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn zones(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -414,7 +415,7 @@ pub(crate) struct PlaceName {
     q: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/places", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), PlaceName), responses((status = 200, description = "Matching places with the zones they lie in", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/places", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), PlaceName), responses((status = 200, description = "Matching places with the zones they lie in", body = answers::PlaceMatches, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 async fn places(
     State(s): State<AppState>,
     Path(id): Path<String>,

@@ -3,6 +3,7 @@
 //! feature collections with `bbox`, `datetime`, `limit` and `next` links, so GIS
 //! software (GDAL's OAPIF driver, QGIS, OWSLib) reads Truce without a plug-in.
 
+use crate::answers;
 use crate::api::{Filters, MAX_LIMIT, Paging, bbox, incident_filter, incident_number};
 use crate::edge::Query;
 use crate::{ApiError, AppState};
@@ -139,7 +140,7 @@ fn collection_of(
     })
 }
 
-#[utoipa::path(get, path = "/ogc/{id}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Format), responses((status = 200, description = "OGC API – Features landing page", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Format), responses((status = 200, description = "OGC API – Features landing page", body = answers::Landing, content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn landing(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -170,7 +171,7 @@ pub(crate) async fn landing(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/conformance", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Format), responses((status = 200, description = "Conformance classes: Core, GeoJSON", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/conformance", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Format), responses((status = 200, description = "Conformance classes: Core, GeoJSON", body = answers::Conformance, content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn conformance(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -281,7 +282,7 @@ async fn describe(
     }))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Format), responses((status = 200, description = "Collections: incidents, zones, places, observation posts, checkpoints", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), Format), responses((status = 200, description = "Collections: incidents, zones, places, observation posts, checkpoints", body = answers::Collections, content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn collections(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -303,7 +304,7 @@ pub(crate) async fn collections(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), Format), responses((status = 200, description = "One collection", content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), Format), responses((status = 200, description = "One collection", body = answers::Collection, content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn collection(
     State(s): State<AppState>,
     Path((id, cid)): Path<(String, String)>,
@@ -516,7 +517,7 @@ fn encode(v: &str) -> String {
         .collect()
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ItemsQuery), responses((status = 200, description = "A page of features with `next` links", content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ItemsQuery), responses((status = 200, description = "A page of features with `next` links", body = answers::FeatureCollection, content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn items(
     State(s): State<AppState>,
     Path((id, cid)): Path<(String, String)>,
@@ -649,7 +650,7 @@ pub(crate) async fn items(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/queryables", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), Format), responses((status = 200, description = "The collection's queryables as a JSON Schema: each names a query parameter of its items", content_type = "application/schema+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/queryables", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), Format), responses((status = 200, description = "The collection's queryables as a JSON Schema: each names a query parameter of its items", body = answers::Queryables, content_type = "application/schema+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 /// `/ogc/{id}/collections/{collection}/queryables`: what the items can be filtered by,
 /// as a JSON Schema whose properties are the items' query parameters (beside `bbox` and
 /// `datetime`), with the values each takes.
@@ -692,7 +693,7 @@ pub(crate) async fn queryables(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("item" = String, Path, description = "Feature id"), Format), responses((status = 200, description = "One feature", content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("item" = String, Path, description = "Feature id"), Format), responses((status = 200, description = "One feature", body = answers::Feature, content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn item(
     State(s): State<AppState>,
     Path((id, cid, fid)): Path<(String, String, String)>,

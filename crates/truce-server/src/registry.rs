@@ -2,6 +2,7 @@
 //! everyone; persons with personal data, their export and imports only for the roles of
 //! the authorisation table, and then only the persons the store lets the asker see.
 
+use crate::answers;
 use crate::auth::Action;
 use crate::edge::{Day, NoParams, Query, day};
 use crate::{ApiError, AppState};
@@ -20,7 +21,7 @@ use truce_store::StoreError;
 #[into_params(parameter_in = Query)]
 pub(crate) struct SummaryQuery {
     /// Date YYYY-MM-DD (default: today, UTC)
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(schema_with = crate::edge::date)]
     as_of: Option<Day>,
     /// json (default) or csv
     #[param(schema_with = summary_formats)]
@@ -42,13 +43,7 @@ pub(crate) struct OnDates {
 
 fn date_list() -> utoipa::openapi::schema::Array {
     utoipa::openapi::schema::ArrayBuilder::new()
-        .items(
-            utoipa::openapi::ObjectBuilder::new()
-                .schema_type(utoipa::openapi::schema::Type::String)
-                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                    utoipa::openapi::KnownFormat::Date,
-                ))),
-        )
+        .items(crate::edge::date())
         .min_items(Some(1))
         .max_items(Some(1000))
         .build()
@@ -83,7 +78,7 @@ fn personal_error(e: StoreError) -> ApiError {
 
 /// `GET /api/v1/registry/summary?as_of=DATE[&format=csv]`: persons by side, category and
 /// status on a date. No personal data: for everyone.
-#[utoipa::path(get, path = "/api/v1/registry/summary", tag = "registry", params(SummaryQuery), responses((status = 200, description = "Persons by side, category and status (no personal data), as JSON or CSV", content(("application/json"), ("text/csv"))), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/registry/summary", tag = "registry", params(SummaryQuery), responses((status = 200, description = "Persons by side, category and status (no personal data), as JSON or CSV", content((answers::RegistrySummary = "application/json"), (String = "text/csv"))), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json")))]
 pub(crate) async fn summary(
     State(s): State<AppState>,
     Query(q): Query<SummaryQuery>,
@@ -124,7 +119,7 @@ pub(crate) async fn summary(
 /// `GET /api/v1/agreements/{id}/registry/claims[?on=DATE,DATE]`: claims reconciled with
 /// the registry and the exchange records, per holding side and date (by default on every
 /// date a claim, an exchange or a status change is dated).
-#[utoipa::path(get, path = "/api/v1/agreements/{id}/registry/claims", tag = "registry", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), OnDates), responses((status = 200, description = "Claimed against registered against returned, per holding side and date", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/registry/claims", tag = "registry", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), OnDates), responses((status = 200, description = "Claimed against registered against returned, per holding side and date", body = answers::Reconciliation, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn claims(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -186,7 +181,7 @@ async fn visible_persons(
 }
 
 /// `GET /api/v1/registry/persons`: every person the asker may see, with personal data.
-#[utoipa::path(get, path = "/api/v1/registry/persons", tag = "registry", responses((status = 200, description = "Persons with personal data that the asker may see (each read audited)", content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/registry/persons", tag = "registry", responses((status = 200, description = "Persons with personal data that the asker may see (each read audited)", body = answers::Persons, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
 pub(crate) async fn persons(
     State(s): State<AppState>,
     method: Method,
@@ -199,7 +194,7 @@ pub(crate) async fn persons(
 
 /// `GET /api/v1/registry/persons/{person}`: one person, 404 when the asker may not see
 /// them (a refusal does not confirm the person is on record).
-#[utoipa::path(get, path = "/api/v1/registry/persons/{person}", tag = "registry", params(("person" = String, Path, description = "Registry id")), responses((status = 200, description = "One person with the status history", content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/registry/persons/{person}", tag = "registry", params(("person" = String, Path, description = "Registry id")), responses((status = 200, description = "One person with the status history", body = answers::Person, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn person(
     State(s): State<AppState>,
     Path(person): Path<String>,
@@ -223,7 +218,7 @@ pub(crate) async fn person(
 
 /// `GET /api/v1/registry/export`: the persons the asker may see as registry JSON Lines,
 /// ready to import elsewhere.
-#[utoipa::path(get, path = "/api/v1/registry/export", operation_id = "registry_export", tag = "registry", responses((status = 200, description = "The persons the asker may see, as registry JSON Lines", content_type = "application/x-ndjson"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/registry/export", operation_id = "registry_export", tag = "registry", responses((status = 200, description = "The persons the asker may see, as registry JSON Lines", body = String, content_type = "application/x-ndjson"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
 pub(crate) async fn export(
     State(s): State<AppState>,
     method: Method,
@@ -309,7 +304,7 @@ pub(crate) fn refused_whole(
 /// `POST /api/v1/agreements/{id}/registry/import`: registry lines as
 /// `application/x-ndjson` (or `text/csv`); good lines land, refused ones come back with
 /// line and member.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/registry/import", tag = "registry", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), LineType), request_body(description = "Registry lines (docs/registry.md) as JSON Lines or CSV", content((String = "application/x-ndjson"), (String = "text/csv"))), responses((status = 200, description = "What the import did, with every refused line", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/registry/import", tag = "registry", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), LineType), request_body(description = "Registry lines (docs/registry.md) as JSON Lines or CSV", content((String = "application/x-ndjson"), (String = "text/csv"))), responses((status = 200, description = "What the import did, with every refused line", body = answers::RegistryImportAnswer, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 415, description = "Not JSON Lines or CSV", content_type = "application/problem+json")))]
 pub(crate) async fn import(
     State(s): State<AppState>,
     Path(id): Path<String>,

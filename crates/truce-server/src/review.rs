@@ -1,6 +1,7 @@
 //! An analyst's status change of an incident, over the use-case
 //! (`truce_usecases::review`).
 
+use crate::answers;
 use crate::auth::{Action, json_body};
 use crate::edge::{NoParams, Query};
 use crate::{ApiError, AppState};
@@ -43,7 +44,7 @@ fn status_or_null() -> utoipa::openapi::Object {
 /// `POST /api/v1/agreements/{id}/incidents/{incident}/status` with `{"status", "reason"}`:
 /// an analyst sets (or, with `null`, clears) an incident's status; the change and its
 /// reason go into the incident's history.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/incidents/{incident}/status", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("incident" = String, Path, description = "Incident id")), request_body(content = StatusBody, content_type = "application/json"), responses((status = 200, description = "The incident reassessed", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/incidents/{incident}/status", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("incident" = String, Path, description = "Incident id")), request_body(content = StatusBody, content_type = "application/json"), responses((status = 200, description = "The incident reassessed", body = answers::Reassessed, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn set_status(
     State(s): State<AppState>,
     Path((id, incident)): Path<(String, String)>,

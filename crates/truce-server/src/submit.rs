@@ -1,6 +1,7 @@
 //! One report submitted over HTTP, over the use-case (`truce_usecases::submit`), with
 //! the request's `Idempotency-Key` claimed between reading and storing.
 
+use crate::answers;
 use crate::auth::{Action, json_body, now_s};
 use crate::{ApiError, AppState};
 use axum::body::Bytes;
@@ -19,7 +20,7 @@ const MAX_KEY: usize = 200;
 /// ministry, a liaison only for a source of their own party. With an `Idempotency-Key` header, a retry of the same request gets the first
 /// answer again (`Idempotent-Replayed: true`) instead of storing anything twice, on any
 /// node.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/reports", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key gets the first answer again")), request_body(content = Object, content_type = "application/json", description = "One report in the native JSON format (docs/formats.md)"), responses((status = 201, description = "Stored and matched: the incident it joined or started (also in `Location`)", content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 409, description = "A request with the same key has not answered yet (`Retry-After` says when to retry)", content_type = "application/problem+json"), (status = 422, description = "The key was used for another request", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/reports", tag = "incidents", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key gets the first answer again")), request_body(content = Object, content_type = "application/json", description = "One report in the native JSON format (docs/formats.md)"), responses((status = 201, description = "Stored and matched: the incident it joined or started (also in `Location`)", body = answers::Submitted, content_type = "application/json"), (status = 200, description = "The same version was stored before: nothing was written; where it went then", body = answers::Submitted, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 409, description = "A request with the same key has not answered yet (`Retry-After` says when to retry)", content_type = "application/problem+json"), (status = 422, description = "The key was used for another request", content_type = "application/problem+json")))]
 pub(crate) async fn submit_report(
     State(s): State<AppState>,
     Path(id): Path<String>,

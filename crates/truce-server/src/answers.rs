@@ -1,0 +1,498 @@
+//! The shapes of the API's answers, as the OpenAPI document states them. The handlers
+//! build these answers from the model's own serialisation; these types describe them for
+//! clients (each member with its type, nullable where it may be null) and schemathesis
+//! checks in CI that every answer it gets conforms (`response_schema_conformance`).
+//! Members that vary with the rule or record kind (a rule's figures, a record's members)
+//! are stated as objects and documented in `docs/`.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// `{"status": "ok"}`.
+#[derive(ToSchema)]
+pub(crate) struct Health {
+    /// `ok` while the server answers.
+    status: String,
+}
+
+/// The stored agreements.
+#[derive(ToSchema)]
+pub(crate) struct AgreementList {
+    agreements: Vec<AgreementSummary>,
+}
+
+/// A stored agreement.
+#[derive(ToSchema)]
+pub(crate) struct AgreementSummary {
+    id: String,
+    title: String,
+    /// Its title in each language its translators wrote one, by language.
+    titles: Option<std::collections::BTreeMap<String, String>>,
+    /// The day it took effect, YYYY-MM-DD.
+    effective: String,
+    /// IANA time zone its days are counted in.
+    time_zone: String,
+    /// Stored version, from 1.
+    version: i64,
+    /// SHA-256 of its files as loaded.
+    content_hash: String,
+    /// When it was loaded, RFC 3339.
+    loaded_at: String,
+}
+
+/// The agreement as in force on a day.
+#[derive(ToSchema)]
+pub(crate) struct AgreementOn {
+    agreement: String,
+    title: String,
+    /// The day asked about, YYYY-MM-DD.
+    as_of: String,
+    effective: String,
+    time_zone: String,
+    reporting_time_zone: Option<String>,
+    /// Documents in force, by id.
+    documents: Vec<String>,
+    document_titles: std::collections::BTreeMap<String, String>,
+    /// Actors' names by id.
+    actor_names: std::collections::BTreeMap<String, String>,
+    /// Provisions with their texts in each language (`completeness`: verbatim, paraphrase…).
+    provisions: Vec<Value>,
+    /// Obligations with their deadlines as amended by later documents.
+    obligations: Vec<Value>,
+    /// The agreement's own words in other languages, by language then key.
+    translations: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+}
+
+/// The scorecard on a day.
+#[derive(ToSchema)]
+pub(crate) struct Scorecard {
+    agreement: String,
+    as_of: String,
+    /// Every obligation in force, with its status.
+    lines: Vec<ScorecardLine>,
+    /// The thresholds the rules used.
+    options: Value,
+    /// Where the record on file ends: the latest dated record and the latest violation's
+    /// local day (null when there is none).
+    record_ends: RecordEnds,
+}
+
+/// Where the record on file ends.
+#[derive(ToSchema)]
+pub(crate) struct RecordEnds {
+    records: Option<String>,
+    violations: Option<String>,
+}
+
+/// One obligation's line of the scorecard.
+#[derive(ToSchema)]
+pub(crate) struct ScorecardLine {
+    obligation: String,
+    title: String,
+    document: String,
+    point: String,
+    /// The rule that evaluates it.
+    kind: String,
+    /// Its deadline as amended, YYYY-MM-DD.
+    deadline: Option<String>,
+    /// Its last day in force, YYYY-MM-DD.
+    last_day: Option<String>,
+    status: LineStatus,
+    /// The rule's figures (they differ by rule; docs/compliance.md).
+    details: Value,
+}
+
+/// An obligation's status.
+#[derive(ToSchema)]
+pub(crate) struct LineStatus {
+    /// What the status rests on: evidence, failure, no record, ended…
+    basis: String,
+    /// The state: met, pending, breached, ended… (docs/compliance.md)
+    state: String,
+    /// The level for the scorecard's colour: ok, warn, bad, unknown.
+    level: String,
+    /// Why, in words, naming the records.
+    reason: String,
+    breached: bool,
+    late: bool,
+    score: Option<f64>,
+    since: Option<String>,
+    /// The keys of the records and incidents behind it.
+    evidence: Vec<String>,
+}
+
+/// One line with every record it cites.
+#[derive(ToSchema)]
+pub(crate) struct Explanation {
+    as_of: String,
+    line: ScorecardLine,
+    /// Each record cited, with its kind, date, summary, source and where it came from; an
+    /// incident as a link.
+    evidence: Vec<Value>,
+}
+
+/// Status changes between two days.
+#[derive(ToSchema)]
+pub(crate) struct Alerts {
+    from: String,
+    to: String,
+    alerts: Vec<Value>,
+}
+
+/// Current evidence records.
+#[derive(ToSchema)]
+pub(crate) struct Records {
+    records: Vec<StoredRecord>,
+}
+
+/// An evidence record as stored.
+#[derive(ToSchema)]
+pub(crate) struct StoredRecord {
+    /// The record's members (docs/evidence.md), `type` first.
+    record: Value,
+    version: i64,
+    /// file:line it was read from.
+    origin: String,
+    imported_at: String,
+}
+
+/// What an evidence import did.
+#[derive(ToSchema)]
+pub(crate) struct RecordImportAnswer {
+    import: RecordImport,
+}
+
+/// What an evidence import did.
+#[derive(ToSchema)]
+pub(crate) struct RecordImport {
+    counts: RecordCounts,
+    /// Lines refused, with line and JSON pointer.
+    rejects: Vec<LineProblem>,
+    /// Lines stored that likely repeat a record under another id, naming it.
+    warnings: Vec<LineProblem>,
+}
+
+/// Records written.
+#[derive(ToSchema)]
+pub(crate) struct RecordCounts {
+    added: u64,
+    updated: u64,
+    unchanged: u64,
+}
+
+/// A line refused (or warned about).
+#[derive(ToSchema)]
+pub(crate) struct LineProblem {
+    line: u64,
+    /// JSON pointer of the member at fault (empty: the whole line).
+    pointer: String,
+    reason: String,
+}
+
+/// The statements register.
+#[derive(ToSchema)]
+pub(crate) struct Statements {
+    statements: Vec<Statement>,
+}
+
+/// A statement or reaction.
+#[derive(ToSchema)]
+pub(crate) struct Statement {
+    id: String,
+    date: String,
+    /// How exactly the date is known: day, month, year.
+    date_precision: Option<String>,
+    /// Actor id.
+    actor: String,
+    /// Obligation or subject it is about.
+    about: Option<String>,
+    stance: Option<String>,
+    summary: String,
+    quote: Option<String>,
+    source: Option<String>,
+}
+
+/// A page of incidents.
+#[derive(ToSchema)]
+pub(crate) struct IncidentPage {
+    /// Whole incidents (`fields=all`) or list lines (`map`, `list`).
+    incidents: Vec<Value>,
+    returned: u64,
+    /// Give it as `cursor` for the next page; null on the last.
+    next_cursor: Option<String>,
+    /// Every incident that matches (with `total=true`).
+    total: Option<u64>,
+}
+
+/// An incident with its reports, decisions and history.
+#[derive(ToSchema)]
+pub(crate) struct IncidentDetail {
+    /// The incident, its reports and the matching decisions behind it.
+    detail: Value,
+    /// Status changes, newest last.
+    history: Vec<Value>,
+}
+
+/// An incident reassessed.
+#[derive(ToSchema)]
+pub(crate) struct Reassessed {
+    incident: Value,
+}
+
+/// Violations per day.
+#[derive(ToSchema)]
+pub(crate) struct Counts {
+    /// Per local day, zone and party (an incident in two zones counts in each).
+    cells: Vec<Value>,
+    /// Per local day and party (each incident once).
+    per_day: Vec<Value>,
+    /// More incidents matched than are counted per request.
+    truncated: bool,
+}
+
+/// What a search found.
+#[derive(ToSchema)]
+pub(crate) struct SearchAnswer {
+    /// Incidents best first, each with its score, best report and snippet.
+    incidents: Vec<Value>,
+    incidents_found: u64,
+    /// Only the newest matches were ranked.
+    newest_only: bool,
+    /// Statements, evidence records and sources that answer.
+    others: Vec<Value>,
+    /// The query as read.
+    query: Value,
+}
+
+/// Places matching a name.
+#[derive(ToSchema)]
+pub(crate) struct PlaceMatches {
+    query: String,
+    /// How the name matched: exact, folded, transliterated… (null: no match)
+    tier: Option<String>,
+    ambiguous: bool,
+    matches: Vec<Value>,
+}
+
+/// The event codebook.
+#[derive(ToSchema)]
+pub(crate) struct Codebook {
+    event_types: Vec<EventTypeEntry>,
+}
+
+/// An event type.
+#[derive(ToSchema)]
+pub(crate) struct EventTypeEntry {
+    #[schema(rename = "type")]
+    kind: String,
+    violation: bool,
+}
+
+/// Registered sources.
+#[derive(ToSchema)]
+pub(crate) struct Sources {
+    sources: Vec<Source>,
+}
+
+/// A source.
+#[derive(ToSchema)]
+pub(crate) struct Source {
+    id: String,
+    name: String,
+    kind: String,
+    reliability: String,
+    /// The actor it speaks for, if any.
+    party: Option<String>,
+}
+
+/// Who is asking.
+#[derive(ToSchema)]
+pub(crate) struct Session {
+    user: Option<User>,
+    role: String,
+    /// What the role may do.
+    may: Vec<String>,
+    /// Sources this user may submit reports for.
+    submit_sources: Vec<String>,
+    /// A browser session's CSRF token.
+    csrf: Option<String>,
+}
+
+/// A login's answer.
+#[derive(ToSchema)]
+pub(crate) struct LoggedIn {
+    user: User,
+    /// Send it as `X-CSRF-Token` on every write of this session.
+    csrf: String,
+}
+
+/// Every account.
+#[derive(ToSchema)]
+pub(crate) struct Users {
+    users: Vec<User>,
+}
+
+/// An account.
+#[derive(ToSchema)]
+pub(crate) struct User {
+    id: String,
+    name: String,
+    role: String,
+    /// The party a liaison is bound to.
+    party: Option<String>,
+    disabled: bool,
+    created_at: String,
+}
+
+/// A stored report's answer.
+#[derive(ToSchema)]
+pub(crate) struct Submitted {
+    /// The report's id.
+    report: String,
+    /// The incident it joined or started.
+    incident: String,
+    /// True when it started a new incident.
+    new_incident: bool,
+    /// Why, in one line.
+    reason: String,
+    /// False when the same version was already stored (nothing was written; 200).
+    stored: bool,
+    /// Notes about the report that did not stop it.
+    warnings: Vec<Value>,
+}
+
+/// Published bulletins.
+#[derive(ToSchema)]
+pub(crate) struct Bulletins {
+    bulletins: Vec<Value>,
+}
+
+/// The registry's aggregates on a day.
+#[derive(ToSchema)]
+pub(crate) struct RegistrySummary {
+    as_of: String,
+    counts: Vec<Value>,
+}
+
+/// Claims reconciled with the registry.
+#[derive(ToSchema)]
+pub(crate) struct Reconciliation {
+    reconciliation: Vec<Value>,
+    stated_totals: Vec<Value>,
+}
+
+/// Persons the asker may see.
+#[derive(ToSchema)]
+pub(crate) struct Persons {
+    persons: Vec<Value>,
+}
+
+/// One person with the status history.
+#[derive(ToSchema)]
+pub(crate) struct Person {
+    person: Value,
+}
+
+/// What a registry import did.
+#[derive(ToSchema)]
+pub(crate) struct RegistryImportAnswer {
+    import: RegistryImport,
+}
+
+/// What a registry import did.
+#[derive(ToSchema)]
+pub(crate) struct RegistryImport {
+    persons_added: u64,
+    persons_updated: u64,
+    persons_unchanged: u64,
+    statuses_added: u64,
+    statuses_unchanged: u64,
+    /// Refused lines: line and member only, never a personal value.
+    rejects: Vec<LineProblem>,
+}
+
+/// A GeoJSON FeatureCollection.
+#[derive(ToSchema)]
+pub(crate) struct FeatureCollection {
+    /// `FeatureCollection`.
+    #[schema(rename = "type")]
+    kind: String,
+    features: Vec<Feature>,
+    /// OGC: features that match in all.
+    #[schema(rename = "numberMatched")]
+    number_matched: Option<u64>,
+    /// OGC: features on this page.
+    #[schema(rename = "numberReturned")]
+    number_returned: Option<u64>,
+    links: Option<Vec<Link>>,
+}
+
+/// A GeoJSON Feature.
+#[derive(ToSchema)]
+pub(crate) struct Feature {
+    /// `Feature`.
+    #[schema(rename = "type")]
+    kind: String,
+    id: Option<String>,
+    /// A GeoJSON geometry (RFC 7946), or null.
+    geometry: Option<Value>,
+    properties: Option<Value>,
+    links: Option<Vec<Link>>,
+}
+
+/// A link.
+#[derive(ToSchema)]
+pub(crate) struct Link {
+    href: String,
+    rel: String,
+    #[schema(rename = "type")]
+    media_type: Option<String>,
+    title: Option<String>,
+}
+
+/// An OGC API landing page.
+#[derive(ToSchema)]
+pub(crate) struct Landing {
+    title: String,
+    description: String,
+    links: Vec<Link>,
+}
+
+/// OGC API conformance classes.
+#[derive(ToSchema)]
+pub(crate) struct Conformance {
+    #[schema(rename = "conformsTo")]
+    conforms_to: Vec<String>,
+}
+
+/// OGC API collections.
+#[derive(ToSchema)]
+pub(crate) struct Collections {
+    collections: Vec<Collection>,
+    links: Vec<Link>,
+}
+
+/// An OGC API collection.
+#[derive(ToSchema)]
+pub(crate) struct Collection {
+    id: String,
+    title: String,
+    description: String,
+    #[schema(rename = "itemType")]
+    item_type: String,
+    crs: Vec<String>,
+    /// Spatial (CRS84 box) and temporal extent.
+    extent: Value,
+    links: Vec<Link>,
+}
+
+/// A JSON Schema of a collection's queryables.
+#[derive(ToSchema)]
+pub(crate) struct Queryables {
+    #[schema(rename = "type")]
+    kind: String,
+    title: String,
+    properties: Value,
+}

@@ -496,3 +496,70 @@ pub(crate) struct Queryables {
     title: String,
     properties: Value,
 }
+
+/// One report in the native JSON format (docs/formats.md). The server checks more than
+/// the schema states: the source is registered and may be submitted for by the user, a
+/// place name resolves in the gazetteer, actors are the agreement's, `end` is not before
+/// `start` nor in the future; each refusal names its JSON pointer.
+#[derive(ToSchema)]
+pub(crate) struct ReportBody {
+    /// Id of a registered source.
+    #[schema(min_length = 1)]
+    source: String,
+    /// The source's own id of the record.
+    key: Option<String>,
+    /// The source's version of the record; a newer one supersedes.
+    version: Option<i64>,
+    /// When it was received, RFC 3339 (default: now).
+    #[schema(format = DateTime)]
+    received: Option<String>,
+    occurred: Occurred,
+    location: Location,
+    /// A codebook type.
+    #[schema(rename = "type", schema_with = crate::edge::event_types)]
+    kind: String,
+    /// Actor id of the agreement.
+    perpetrator: Option<String>,
+    /// Actor id of the agreement.
+    target: Option<String>,
+    /// Killed and wounded, each `{low, best, high}`.
+    casualties: Option<Value>,
+    /// 1 (confirmed) to 6 (cannot be judged).
+    #[schema(minimum = 1, maximum = 6)]
+    credibility: u8,
+    /// The account, at most 64 KiB.
+    #[schema(max_length = 65536)]
+    text: Option<String>,
+    /// SHA-256 digests of evidence files, 64 hex digits each.
+    evidence: Option<Vec<String>>,
+    /// How many distinct outlets a data set's row cites.
+    #[schema(minimum = 0, maximum = 255)]
+    outlets: Option<u8>,
+}
+
+/// When it happened.
+#[derive(ToSchema)]
+pub(crate) struct Occurred {
+    /// RFC 3339.
+    #[schema(format = DateTime)]
+    start: String,
+    /// RFC 3339, not before `start`.
+    #[schema(format = DateTime)]
+    end: String,
+    /// As UCDP `date_prec`, 1 (exact day) to 5.
+    #[schema(minimum = 1, maximum = 5)]
+    precision: u8,
+}
+
+/// Where it happened: a point, a place name the gazetteer resolves, or both.
+#[derive(ToSchema)]
+pub(crate) struct Location {
+    #[schema(minimum = -180, maximum = 180)]
+    lon: Option<f64>,
+    #[schema(minimum = -90, maximum = 90)]
+    lat: Option<f64>,
+    place: Option<String>,
+    /// As UCDP `where_prec`, 1 (exact) to 7.
+    #[schema(minimum = 1, maximum = 7)]
+    precision: u8,
+}

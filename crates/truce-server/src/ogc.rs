@@ -25,7 +25,7 @@ const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const DEFAULT_LIMIT: i64 = 10;
 
 /// (id, title, description) of every collection.
-const COLLECTIONS: &[(&str, &str, &str)] = &[
+pub(crate) const COLLECTIONS: &[(&str, &str, &str)] = &[
     (
         "incidents",
         "Incidents",
@@ -304,7 +304,7 @@ pub(crate) async fn collections(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), Format), responses((status = 200, description = "One collection", body = answers::Collection, content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), Format), responses((status = 200, description = "One collection", body = answers::Collection, content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn collection(
     State(s): State<AppState>,
     Path((id, cid)): Path<(String, String)>,
@@ -517,7 +517,7 @@ fn encode(v: &str) -> String {
         .collect()
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ItemsQuery), responses((status = 200, description = "A page of features with `next` links", body = answers::FeatureCollection, content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), ItemsQuery), responses((status = 200, description = "A page of features with `next` links", body = answers::FeatureCollection, content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn items(
     State(s): State<AppState>,
     Path((id, cid)): Path<(String, String)>,
@@ -650,7 +650,7 @@ pub(crate) async fn items(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/queryables", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), Format), responses((status = 200, description = "The collection's queryables as a JSON Schema: each names a query parameter of its items", body = answers::Queryables, content_type = "application/schema+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/queryables", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), Format), responses((status = 200, description = "The collection's queryables as a JSON Schema: each names a query parameter of its items", body = answers::Queryables, content_type = "application/schema+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 /// `/ogc/{id}/collections/{collection}/queryables`: what the items can be filtered by,
 /// as a JSON Schema whose properties are the items' query parameters (beside `bbox` and
 /// `datetime`), with the values each takes.
@@ -693,7 +693,7 @@ pub(crate) async fn queryables(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "incidents, zones, places, observation-posts or checkpoints"), ("item" = String, Path, description = "Feature id"), Format), responses((status = 200, description = "One feature", body = answers::Feature, content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), ("item" = String, Path, description = "Feature id"), Format), responses((status = 200, description = "One feature", body = answers::Feature, content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn item(
     State(s): State<AppState>,
     Path((id, cid, fid)): Path<(String, String, String)>,

@@ -1,6 +1,6 @@
 //! The OpenAPI document lists every route the router serves, with its method.
 
-use crate::states;
+use crate::{get, states};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
@@ -108,6 +108,145 @@ async fn every_operation_of_the_openapi_document_is_served_with_its_method() {
             .await
             .expect("response");
         assert_eq!(r.status(), StatusCode::OK);
+        guard.done(store).await;
+    }
+}
+
+/// The name and reason of a 400's first invalid parameter.
+fn refused(status: StatusCode, p: &serde_json::Value) -> (String, String) {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{p}");
+    (
+        p["invalid-params"][0]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        p["invalid-params"][0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn queries_are_read_as_the_document_states_them() {
+    for (guard, store, s) in states().await {
+        let doc = truce_server::openapi::document();
+        let doc = serde_json::to_value(&doc).expect("document");
+        // The document's range of `limit` is the one the server keeps.
+        let limit = doc["paths"]["/api/v1/agreements/{id}/incidents"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == "limit")
+            .expect("limit")
+            .clone();
+        assert_eq!(limit["schema"]["maximum"], 10_000, "{limit}");
+        let (status, _, p) = get(&s, "/api/v1/agreements/nk-2020/incidents?limit=10001").await;
+        let (name, reason) = refused(status, &p);
+        assert_eq!(name, "limit");
+        assert!(reason.contains("from 1 to 10000"), "{reason}");
+        let (status, _, _) = get(&s, "/api/v1/agreements/nk-2020/incidents?limit=10000").await;
+        assert_eq!(status, StatusCode::OK);
+
+        // A name the route does not take is refused with the nearest it does.
+        let (status, _, p) = get(&s, "/api/v1/agreements/nk-2020/incidents?zome=lachin").await;
+        let (name, reason) = refused(status, &p);
+        assert_eq!(name, "zome");
+        assert!(reason.contains("did you mean `zone`"), "{reason}");
+        // A word outside those stated, with the nearest.
+        let (status, _, p) = get(&s, "/api/v1/agreements/nk-2020/incidents?sort=strat").await;
+        let (name, reason) = refused(status, &p);
+        assert_eq!(name, "sort");
+        assert!(reason.contains("did you mean `start`"), "{reason}");
+        // A parameter given twice is refused, not read as one of them.
+        let (status, _, p) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/incidents?status=confirmed&status=rejected",
+        )
+        .await;
+        assert_eq!(refused(status, &p).0, "status");
+        // A list may be sent as one value with commas or one pair per item.
+        let (status, _, one) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/registry/claims?on=2020-12-14,2021-01-28",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{one}");
+        let (status, _, pairs) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/registry/claims?on=2020-12-14&on=2021-01-28",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{pairs}");
+        assert_eq!(one, pairs);
+        // A required parameter missing is named.
+        let (status, _, p) = get(&s, "/api/v1/agreements/nk-2020/export").await;
+        let (name, reason) = refused(status, &p);
+        assert_eq!((name.as_str(), reason.as_str()), ("format", "is required"));
+        guard.done(store).await;
+    }
+}
+
+#[tokio::test]
+async fn no_date_outside_the_stated_range_is_evaluated() {
+    for (guard, store, s) in states().await {
+        // The document states the range as every date parameter's pattern.
+        let doc = serde_json::to_value(truce_server::openapi::document()).expect("document");
+        let as_of = doc["paths"]["/api/v1/agreements/{id}/status"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == "as_of")
+            .expect("as_of")
+            .clone();
+        assert_eq!(
+            as_of["schema"]["pattern"],
+            "^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+        );
+        // Far-future days, which would have the engine walk thousands of years of days,
+        // are refused before any work, wherever a date is read.
+        for (uri, param) in [
+            (
+                "/api/v1/agreements/nk-2020/status?as_of=9999-12-31",
+                "as_of",
+            ),
+            (
+                "/api/v1/agreements/nk-2020/status/ceasefire?as_of=2100-01-01",
+                "as_of",
+            ),
+            ("/api/v1/agreements/nk-2020/alerts?to=4227-03-11", "to"),
+            ("/feeds/nk-2020/alerts.atom?from=1899-12-31", "from"),
+            ("/feeds/nk-2020/deadlines.ics?as_of=9999-01-01", "as_of"),
+            ("/feeds/nk-2020/alerts/9999-12-31/ceasefire.cap", "date"),
+            (
+                "/api/v1/agreements/nk-2020/incidents?from=0001-01-01",
+                "from",
+            ),
+        ] {
+            let (status, _, p) = get(&s, uri).await;
+            let (name, reason) = refused(status, &p);
+            assert_eq!(name, param, "{uri}");
+            assert!(
+                reason.contains("1900-01-01 to 2099-12-31"),
+                "{uri}: {reason}"
+            );
+        }
+        // The range's last days are evaluated, the longest alert range (400 days) included.
+        let (status, _, card) = get(&s, "/api/v1/agreements/nk-2020/status?as_of=2099-12-31").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(card["as_of"], "2099-12-31");
+        let (status, _, alerts) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/alerts?from=2098-11-26&to=2099-12-31",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{alerts}");
+        let (status, _, p) = get(
+            &s,
+            "/api/v1/agreements/nk-2020/alerts?from=2098-11-25&to=2099-12-31",
+        )
+        .await;
+        assert_eq!(refused(status, &p).0, "from");
         guard.done(store).await;
     }
 }

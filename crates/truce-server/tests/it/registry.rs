@@ -347,6 +347,26 @@ async fn analysts_import_evidence_through_the_api_with_refusals_and_repeat_warni
         let auth = [("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
         let (status, v) = send_records(&s, &auth, "text/plain", lines).await;
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{v}");
+        // Nothing to import, or nothing good in it, is a refusal naming every line, not a
+        // success that stored nothing.
+        let (status, v) = send_records(&s, &auth, "text/csv", "type,id,date\n").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+        let (status, v) = send_records(
+            &s,
+            &auth,
+            "application/x-ndjson",
+            "{}\n{\"type\":\"handover\"}\n",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+        let names: Vec<&str> = v["invalid-params"]
+            .as_array()
+            .expect("every refused line")
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert!(names.iter().any(|n| n.starts_with("line 1")), "{v}");
+        assert!(names.iter().any(|n| n.starts_with("line 2")), "{v}");
         let (status, v) = send_records(&s, &auth, "application/x-ndjson", lines).await;
         assert_eq!(status, StatusCode::OK, "{v}");
         let import = &v["import"];

@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use jiff::civil::Date;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::Arc;
 use truce_engine::compliance::{self, Inputs, Options, ViolationIndex};
 use truce_formats::export::ExportFormat;
@@ -55,25 +56,134 @@ async fn on_engine<T: Send + 'static>(
     .map_err(|e| ApiError::Internal(format!("the compliance engine stopped: {e}")))
 }
 
-/// The scorecard on a day.
-pub(crate) async fn evaluate_on(
-    b: &Arc<AgreementBundle>,
-    i: &Arc<EngineInputs>,
-    opts: Options,
-    as_of: Date,
-) -> Result<compliance::Scorecard, ApiError> {
-    on_engine(b, i, opts, move |input| compliance::evaluate(input, as_of)).await
+/// Most engine answers kept; past it the oldest half goes.
+const MAX_ENGINE_ANSWERS: usize = 512;
+
+/// Scorecards and alert lists already evaluated, each with the agreement and the inputs
+/// it was evaluated from: an answer is served again only while both are the ones the
+/// server holds (a new evidence fingerprint or agreement version reads new inputs, so
+/// the kept answer no longer matches). Feeds and dashboards ask the same days again and
+/// again; each costs the engine once.
+#[derive(Debug, Default)]
+pub(crate) struct EngineAnswers {
+    kept: HashMap<String, Kept>,
+    /// Keys in the order they were kept.
+    order: std::collections::VecDeque<String>,
 }
 
-/// Status changes after `from` up to `to`.
-pub(crate) async fn alerts_on(
-    b: &Arc<AgreementBundle>,
-    i: &Arc<EngineInputs>,
-    opts: Options,
-    from: Date,
-    to: Date,
-) -> Result<Vec<compliance::Alert>, ApiError> {
-    on_engine(b, i, opts, move |input| compliance::alerts(input, from, to)).await
+#[derive(Debug)]
+struct Kept {
+    bundle: std::sync::Weak<AgreementBundle>,
+    inputs: std::sync::Weak<EngineInputs>,
+    answer: Answer,
+}
+
+#[derive(Debug, Clone)]
+enum Answer {
+    Card(Arc<compliance::Scorecard>),
+    Alerts(Arc<Vec<compliance::Alert>>),
+}
+
+/// Whether `w` still points at `a`.
+fn same<T>(w: &std::sync::Weak<T>, a: &Arc<T>) -> bool {
+    w.upgrade().is_some_and(|x| Arc::ptr_eq(&x, a))
+}
+
+impl EngineAnswers {
+    fn get(&self, key: &str, b: &Arc<AgreementBundle>, i: &Arc<EngineInputs>) -> Option<Answer> {
+        let k = self.kept.get(key)?;
+        (same(&k.bundle, b) && same(&k.inputs, i)).then(|| k.answer.clone())
+    }
+
+    fn keep(
+        &mut self,
+        key: String,
+        b: &Arc<AgreementBundle>,
+        i: &Arc<EngineInputs>,
+        answer: Answer,
+    ) {
+        if self.kept.len() >= MAX_ENGINE_ANSWERS {
+            for old in self.order.drain(..MAX_ENGINE_ANSWERS / 2) {
+                self.kept.remove(&old);
+            }
+        }
+        let kept = Kept {
+            bundle: Arc::downgrade(b),
+            inputs: Arc::downgrade(i),
+            answer,
+        };
+        if self.kept.insert(key.clone(), kept).is_none() {
+            self.order.push_back(key);
+        }
+    }
+}
+
+impl AppState {
+    /// A kept answer, or `work`'s, kept.
+    async fn engine_answer(
+        &self,
+        key: String,
+        b: &Arc<AgreementBundle>,
+        i: &Arc<EngineInputs>,
+        opts: Options,
+        work: impl FnOnce(Inputs<'_>) -> Answer + Send + 'static,
+    ) -> Result<Answer, ApiError> {
+        let key = format!("{}|{key}|{opts:?}", b.agreement.id);
+        if let Some(a) = self
+            .engine_answers
+            .lock()
+            .ok()
+            .and_then(|kept| kept.get(&key, b, i))
+        {
+            return Ok(a);
+        }
+        let answer = on_engine(b, i, opts, work).await?;
+        if let Ok(mut kept) = self.engine_answers.lock() {
+            kept.keep(key, b, i, answer.clone());
+        }
+        Ok(answer)
+    }
+
+    /// The scorecard on a day.
+    pub(crate) async fn evaluate_on(
+        &self,
+        b: &Arc<AgreementBundle>,
+        i: &Arc<EngineInputs>,
+        opts: Options,
+        as_of: Date,
+    ) -> Result<compliance::Scorecard, ApiError> {
+        let key = format!("card|{as_of}");
+        match self
+            .engine_answer(key, b, i, opts, move |input| {
+                Answer::Card(Arc::new(compliance::evaluate(input, as_of)))
+            })
+            .await?
+        {
+            Answer::Card(card) => Ok((*card).clone()),
+            Answer::Alerts(_) => Err(ApiError::Internal("a kept answer of another kind".into())),
+        }
+    }
+
+    /// Status changes after `from` up to `to`.
+    pub(crate) async fn alerts_on(
+        &self,
+        b: &Arc<AgreementBundle>,
+        i: &Arc<EngineInputs>,
+        opts: Options,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<compliance::Alert>, ApiError> {
+        let key = format!("alerts|{from}|{to}");
+        match self
+            .engine_answer(key, b, i, opts, move |input| {
+                Answer::Alerts(Arc::new(compliance::alerts(input, from, to)))
+            })
+            .await?
+        {
+            Answer::Alerts(list) => Ok((*list).clone()),
+            Answer::Card(_) => Err(ApiError::Internal("a kept answer of another kind".into())),
+        }
+    }
 }
 
 impl AppState {
@@ -194,7 +304,7 @@ async fn scorecard(
     let opts = thresholds.options();
     let as_of = day(on.as_of).unwrap_or_else(|| today(&b));
     let i = s.inputs(&b).await?;
-    let card = evaluate_on(&b, &i, opts, as_of).await?;
+    let card = s.evaluate_on(&b, &i, opts, as_of).await?;
     Ok((card, i))
 }
 
@@ -301,7 +411,7 @@ impl AppState {
             ));
         }
         let i = self.inputs(b).await?;
-        let alerts = alerts_on(b, &i, opts, from, to).await?;
+        let alerts = self.alerts_on(b, &i, opts, from, to).await?;
         Ok((from, to, alerts))
     }
 }

@@ -268,7 +268,8 @@ pub(crate) async fn cap(
     let b = s.bundle(&id).await?;
     let i = s.inputs(&b).await?;
     let before = day.checked_sub(1.day()).unwrap_or(day);
-    let alert = crate::api::alerts_on(&b, &i, Options::default(), before, day)
+    let alert = s
+        .alerts_on(&b, &i, Options::default(), before, day)
         .await?
         .into_iter()
         .find(|a| a.obligation == obligation && a.date == day)
@@ -321,7 +322,7 @@ pub(crate) async fn deadlines(
     let today = tz.to_datetime(jiff::Timestamp::now()).date();
     let as_of = day(after.as_of).unwrap_or(today);
     let i = s.inputs(&b).await?;
-    let card = crate::api::evaluate_on(&b, &i, Options::default(), as_of).await?;
+    let card = s.evaluate_on(&b, &i, Options::default(), as_of).await?;
     let until = as_of.checked_add(730.days()).unwrap_or(as_of);
     let items = truce_bulletin::upcoming_lang(&card, as_of, until, m.lang(), &b);
     let text = feeds::icalendar(

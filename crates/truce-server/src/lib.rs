@@ -58,6 +58,8 @@ pub struct AppState {
     /// Held while the inputs are read afresh: requests that find them stale meanwhile
     /// wait for that one read instead of each reading every incident themselves.
     reading_inputs: Arc<tokio::sync::Mutex<()>>,
+    /// Scorecards and alert lists already evaluated, by what they were evaluated from.
+    engine_answers: Arc<std::sync::Mutex<api::EngineAnswers>>,
     /// Mark the session cookie `Secure` (serving behind HTTPS).
     secure_cookies: bool,
     /// Proxies whose forwarded headers are believed (`guard`).
@@ -78,6 +80,7 @@ impl AppState {
             inputs: Arc::default(),
             records: Arc::default(),
             reading_inputs: Arc::default(),
+            engine_answers: Arc::default(),
             secure_cookies: false,
             trusted_proxies: Arc::default(),
             cors_origins: Arc::default(),

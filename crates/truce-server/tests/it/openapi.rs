@@ -250,3 +250,36 @@ async fn no_date_outside_the_stated_range_is_evaluated() {
         guard.done(store).await;
     }
 }
+
+#[tokio::test]
+async fn a_kept_scorecard_is_not_served_once_the_evidence_changes() {
+    for (guard, store, s) in states().await {
+        let uri = "/api/v1/agreements/nk-2020/status/border-commission?as_of=2022-06-01";
+        let (status, _, before) = get(&s, uri).await;
+        assert_eq!(status, StatusCode::OK, "{before}");
+        let (_, _, again) = get(&s, uri).await;
+        assert_eq!(before, again, "the same inputs give the same answer");
+        assert_ne!(before["line"]["status"]["level"], "ended", "{before}");
+        // A made-up lapse of the obligation, stored after the first answer was kept.
+        let bundle = store
+            .agreement("nk-2020")
+            .await
+            .expect("read")
+            .expect("agreement");
+        let line = r#"{"type":"lapse","id":"test-lapse","obligations":["border-commission"],"date":"2022-01-01","what":"a test lapse","source":"https://example.org/lapse"}"#;
+        let r = store
+            .import_records(
+                &bundle,
+                "lapse.jsonl",
+                line,
+                None,
+                "2026-11-28T00:00:00Z".parse().expect("now"),
+            )
+            .await
+            .expect("import");
+        assert!(r.rejects.is_empty(), "{:?}", r.rejects);
+        let (_, _, after) = get(&s, uri).await;
+        assert_eq!(after["line"]["status"]["level"], "ended", "{after}");
+        guard.done(store).await;
+    }
+}

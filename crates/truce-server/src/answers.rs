@@ -483,6 +483,9 @@ pub(crate) struct Collection {
     #[schema(rename = "itemType")]
     item_type: String,
     crs: Vec<String>,
+    /// The reference system the features are kept in (CRS84).
+    #[schema(rename = "storageCrs")]
+    storage_crs: String,
     /// Spatial (CRS84 box) and temporal extent.
     extent: Value,
     links: Vec<Link>,

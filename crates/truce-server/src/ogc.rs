@@ -93,6 +93,36 @@ const FORMATS: &[&str] = &[
     "application/geo+json",
 ];
 
+/// The coordinate reference systems features are served in and boxes are read in: CRS84
+/// (longitude, latitude in degrees, WGS 84), the one the data is kept in. OGC API –
+/// Features Part 2 names them by URI; any other is refused as not offered.
+fn crs_uris() -> utoipa::openapi::Object {
+    crate::edge::one_of(&[CRS84])
+}
+
+/// A feature: its format and coordinate reference system.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ItemQuery {
+    /// Output format: json (default)
+    #[param(schema_with = formats)]
+    #[allow(dead_code)]
+    f: Option<String>,
+    /// The coordinate reference system of the answer's coordinates (CRS84, the default, is the one offered)
+    #[param(schema_with = crs_uris)]
+    #[allow(dead_code)]
+    crs: Option<String>,
+}
+
+/// The answer's `Content-Crs` header (OGC API – Features Part 2): the coordinates are
+/// CRS84.
+fn with_crs(mut r: Response) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("<{CRS84}>")) {
+        r.headers_mut().insert("content-crs", v);
+    }
+    r
+}
+
 /// A page of a collection's features.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -101,6 +131,15 @@ pub(crate) struct ItemsQuery {
     #[param(schema_with = formats)]
     #[allow(dead_code)]
     f: Option<String>,
+    /// The coordinate reference system of the answer's coordinates (CRS84, the default, is the one offered)
+    #[param(schema_with = crs_uris)]
+    #[allow(dead_code)]
+    crs: Option<String>,
+    /// The coordinate reference system of `bbox` (CRS84, the default, is the one offered)
+    #[serde(rename = "bbox-crs")]
+    #[param(rename = "bbox-crs", schema_with = crs_uris)]
+    #[allow(dead_code)]
+    bbox_crs: Option<String>,
     /// minLon,minLat,maxLon,maxLat in degrees (CRS84)
     #[param(schema_with = crate::edge::bbox)]
     bbox: Option<String>,
@@ -273,6 +312,7 @@ async fn describe(
         "description": c.2,
         "itemType": "feature",
         "crs": [CRS84],
+        "storageCrs": CRS84,
         "extent": extent,
         "links": [
             {"href": href, "rel": "self", "type": "application/json", "title": c.1},
@@ -517,7 +557,7 @@ fn encode(v: &str) -> String {
         .collect()
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), ItemsQuery), responses((status = 200, description = "A page of features with `next` links", body = answers::FeatureCollection, content_type = "application/geo+json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), ItemsQuery), responses((status = 200, description = "A page of features with `next` links", body = answers::FeatureCollection, content_type = "application/geo+json", headers(("Content-Crs" = String, description = "The coordinates' reference system, `<http://www.opengis.net/def/crs/OGC/1.3/CRS84>`"))), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn items(
     State(s): State<AppState>,
     Path((id, cid)): Path<(String, String)>,
@@ -636,7 +676,7 @@ pub(crate) async fn items(
         links.push(json!({"href": format!("{self_href}?{n}"), "rel": "next", "type": "application/geo+json", "title": "next page"}));
     }
     links.push(json!({"href": format!("{base}/collections/{cid}"), "rel": "collection", "type": "application/json", "title": "the collection"}));
-    Ok(typed(
+    Ok(with_crs(typed(
         json!({
             // No `timeStamp` (optional in the standard): the same features give the same
             // bytes, so a client's `If-None-Match` can be answered with 304.
@@ -647,7 +687,7 @@ pub(crate) async fn items(
             "links": links,
         }),
         "application/geo+json",
-    ))
+    )))
 }
 
 #[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/queryables", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), Format), responses((status = 200, description = "The collection's queryables as a JSON Schema: each names a query parameter of its items", body = answers::Queryables, content_type = "application/schema+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
@@ -693,12 +733,12 @@ pub(crate) async fn queryables(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), ("item" = String, Path, description = "Feature id"), Format), responses((status = 200, description = "One feature", body = answers::Feature, content_type = "application/geo+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), ("item" = String, Path, description = "Feature id"), ItemQuery), responses((status = 200, description = "One feature", body = answers::Feature, content_type = "application/geo+json", headers(("Content-Crs" = String, description = "The coordinates' reference system, `<http://www.opengis.net/def/crs/OGC/1.3/CRS84>`"))), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn item(
     State(s): State<AppState>,
     Path((id, cid, fid)): Path<(String, String, String)>,
     headers: HeaderMap,
-    _: Query<Format>,
+    _: Query<ItemQuery>,
 ) -> Result<Response, ApiError> {
     collection_of(&cid)?;
     let b = s.bundle(&id).await?;
@@ -730,5 +770,5 @@ pub(crate) async fn item(
         {"href": format!("{base}/collections/{cid}/items/{}", encode(&fid)), "rel": "self", "type": "application/geo+json", "title": "this feature"},
         {"href": format!("{base}/collections/{cid}"), "rel": "collection", "type": "application/json", "title": "the collection"},
     ]);
-    Ok(typed(feature, "application/geo+json"))
+    Ok(with_crs(typed(feature, "application/geo+json")))
 }

@@ -1127,6 +1127,36 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
                 "the queryable {name} is a parameter of the items"
             );
         }
+        // OGC API – Features Part 2: CRS84 may be named for the answer and the box, the
+        // answer says which it is in, and any other reference system is refused.
+        let crs84 = "http%3A%2F%2Fwww.opengis.net%2Fdef%2Fcrs%2FOGC%2F1.3%2FCRS84";
+        let (status, h, in_crs84) = answer(
+            &s,
+            "GET",
+            &format!(
+                "/ogc/nk-2020/collections/incidents/items?crs={crs84}&bbox-crs={crs84}&bbox=44,38,48,41"
+            ),
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{in_crs84}");
+        assert_eq!(
+            h["content-crs"],
+            "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+        );
+        let (status, _, p) = get(
+            &s,
+            "/ogc/nk-2020/collections/incidents/items?crs=http%3A%2F%2Fwww.opengis.net%2Fdef%2Fcrs%2FEPSG%2F0%2F3857",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(p["invalid-params"][0]["name"], "crs");
+        let (_, _, c) = get(&s, "/ogc/nk-2020/collections/incidents").await;
+        assert_eq!(
+            c["storageCrs"],
+            "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+        );
         // A limit above a page's most is capped, not refused; nonsense is refused.
         let (status, _, all) = get(
             &s,

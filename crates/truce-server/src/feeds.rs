@@ -70,7 +70,7 @@ pub(crate) async fn list(
 
 /// `GET /bulletins/{agreement}/{FROM..TO.ext}`: a published bulletin's file, byte for byte
 /// as signed (`json`, `md`, `html`, `pdf`, `pdf.sig`).
-#[utoipa::path(get, path = "/bulletins/{agreement}/{file}", tag = "bulletins", params(("agreement" = String, Path, description = "Agreement id"), ("file" = String, Path, description = "`FROM..TO.json`, `.md`, `.html`, `.pdf` or `.pdf.sig`")), responses((status = 200, description = "The file, byte for byte as signed", body = String, content_type = "application/octet-stream"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/bulletins/{agreement}/{file}", tag = "bulletins", params(("agreement" = String, Path, description = "Agreement id"), ("file" = String, Path, description = "`FROM..TO.json`, `.md`, `.html`, `.pdf` or `.pdf.sig`")), responses((status = 200, description = "The file, byte for byte as signed: the signed content (JSON), Markdown, HTML, PDF, or the PDF's detached signature (JSON)", content((Object = "application/json"), (String = "text/markdown"), (String = "text/html"), (String = "application/pdf"))), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn file(
     State(s): State<AppState>,
     Path((agreement, name)): Path<(String, String)>,

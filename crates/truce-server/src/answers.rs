@@ -191,6 +191,13 @@ pub(crate) struct LineProblem {
     reason: String,
 }
 
+/// A record retracted.
+#[derive(ToSchema)]
+pub(crate) struct Retracted {
+    /// Its key, `TYPE:ID`.
+    retracted: String,
+}
+
 /// The statements register.
 #[derive(ToSchema)]
 pub(crate) struct Statements {

@@ -492,6 +492,53 @@ pub(crate) async fn import_records(
     Ok(Json(json!({"import": r})))
 }
 
+/// Why a record is retracted.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RetractBody {
+    /// Why (it repeats another record, it was entered in error): kept in the audit log.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
+    reason: String,
+}
+
+/// `POST /api/v1/agreements/{id}/records/{record}/retract` with `{"reason"}`: an analyst
+/// retracts an evidence record (one stored twice, or in error), as `truce evidence
+/// retract` does: no rule reads it any more, its versions stay, the audit log keeps the
+/// reason, and importing it again brings it back as its next version.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/records/{record}/retract", tag = "evidence", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("record" = String, Path, description = "The record's key, `TYPE:ID` (as `GET …/records` and the scorecard's evidence name it)"), NoParams), request_body(content = RetractBody, content_type = "application/json"), responses((status = 200, description = "Retracted: the record's key", body = answers::Retracted, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "No current record with that key", content_type = "application/problem+json")))]
+pub(crate) async fn retract_record(
+    State(s): State<AppState>,
+    Path((id, record)): Path<(String, String)>,
+    method: axum::http::Method,
+    headers: axum::http::HeaderMap,
+    _: Query<NoParams>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let p = s.principal(&headers).await?;
+    p.require(truce_model::access::Action::Verify, &method, &headers)?;
+    let b: RetractBody = crate::auth::json_body(&headers, &body)?;
+    if b.reason.trim().is_empty() {
+        return Err(ApiError::BadBody(
+            "/reason".into(),
+            "say why the record is retracted".into(),
+        ));
+    }
+    let bundle = s.bundle(&id).await?;
+    let missing = || ApiError::NotFound(format!("no current evidence record `{record}` in {id}"));
+    let (kind, rid) = record
+        .split_once(':')
+        .and_then(|(k, i)| RecordKind::parse(k).map(|k| (k, i)))
+        .ok_or_else(missing)?;
+    let done = p
+        .store(&s)
+        .retract_record(&bundle.agreement.id, kind, rid, b.reason.trim())
+        .await?;
+    if !done {
+        return Err(missing());
+    }
+    Ok(Json(json!({"retracted": record})))
+}
+
 /// `GET /api/v1/agreements/{id}/statements`: the register of statements and reactions.
 #[utoipa::path(get, path = "/api/v1/agreements/{id}/statements", tag = "agreements", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)")), responses((status = 200, description = "Statements and reactions", body = answers::Statements, content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn statements(

@@ -235,6 +235,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::explain))
         .routes(routes!(api::alerts))
         .routes(routes!(api::records, api::import_records))
+        .routes(routes!(api::retract_record))
         .routes(routes!(api::statements))
         .routes(routes!(api::incidents))
         .routes(routes!(api::search))

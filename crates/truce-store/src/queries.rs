@@ -335,16 +335,16 @@ impl Store {
     }
 
     /// A value that changes whenever anything the compliance engine reads changes:
-    /// reports added or retracted, analysts' actions, evidence records. Caches of
+    /// reports added or retracted, analysts' actions, evidence records added or retracted. Caches of
     /// scorecard inputs compare it before reuse.
     pub async fn evidence_fingerprint(&self) -> Result<String> {
         on_pool!(self, pool, DB, {
-            let row: (i64, i64, i64, i64) = sqlx::query_as(
-                "SELECT (SELECT COALESCE(MAX(seq), 0) FROM reports), (SELECT COUNT(*) FROM reports WHERE retracted = 1), (SELECT COALESCE(MAX(seq), 0) FROM incident_history), (SELECT COALESCE(MAX(seq), 0) FROM records)",
+            let row: (i64, i64, i64, i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COALESCE(MAX(seq), 0) FROM reports), (SELECT COUNT(*) FROM reports WHERE retracted = 1), (SELECT COALESCE(MAX(seq), 0) FROM incident_history), (SELECT COALESCE(MAX(seq), 0) FROM records), (SELECT COUNT(*) FROM records WHERE superseded = 1)",
             )
             .fetch_one(pool)
             .await?;
-            Ok(format!("{}-{}-{}-{}", row.0, row.1, row.2, row.3))
+            Ok(format!("{}-{}-{}-{}-{}", row.0, row.1, row.2, row.3, row.4))
         })
     }
 

@@ -400,6 +400,51 @@ async fn analysts_import_evidence_through_the_api_with_refusals_and_repeat_warni
         // To Armenia from 22 December 2020 to 30 November 2021 in the demo: 5 + 15 + 15.
         assert_eq!(am["own"], 35);
         assert_eq!(am["difference"], 70);
+
+        // The warned repeat is retracted over the API, as `truce evidence retract` does:
+        // with a reason, by an analyst, and then no rule reads it.
+        let retract = "/api/v1/agreements/nk-2020/records/exchange:again/retract";
+        let reason = serde_json::json!({"reason": "repeats exchange:2020-12-14-to-am"});
+        let (status, _, v) = call(
+            &s,
+            "POST",
+            retract,
+            &[("authorization", bearer.as_str())],
+            Some(reason.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a monitor may not: {v}");
+        let (status, _, v) = call(
+            &s,
+            "POST",
+            retract,
+            &auth,
+            Some(serde_json::json!({"reason": " "})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+        assert_eq!(v["invalid-params"][0]["name"], "/reason");
+        let (status, _, v) = call(&s, "POST", retract, &auth, Some(reason.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        assert_eq!(v["retracted"], "exchange:again");
+        let (_, _, records) = call(
+            &s,
+            "GET",
+            "/api/v1/agreements/nk-2020/records?type=exchange",
+            &[],
+            None,
+        )
+        .await;
+        assert!(
+            records["records"]
+                .as_array()
+                .expect("records")
+                .iter()
+                .all(|r| r["record"]["id"] != "again"),
+            "{records}"
+        );
+        let (status, _, _) = call(&s, "POST", retract, &auth, Some(reason)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "retracted already");
         guard.done(store).await;
     }
 }

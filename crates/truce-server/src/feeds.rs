@@ -112,7 +112,7 @@ pub(crate) async fn file(
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct Lang {
-    /// Language of the titles (default en)
+    /// Language of the titles (default en). The bulletins feed then lists the versions in this language only; without it, every version, each titled in its own
     #[param(schema_with = languages)]
     lang: Option<String>,
 }

@@ -526,7 +526,7 @@ pub(crate) struct ReportBody {
     occurred: Occurred,
     location: Location,
     /// A codebook type.
-    #[schema(rename = "type", schema_with = crate::edge::event_types)]
+    #[schema(rename = "type", schema_with = event_type)]
     kind: String,
     /// Actor id of the agreement.
     perpetrator: Option<String>,
@@ -545,6 +545,14 @@ pub(crate) struct ReportBody {
     /// How many distinct outlets a data set's row cites.
     #[schema(minimum = 0, maximum = 255)]
     outlets: Option<u8>,
+}
+
+/// The report's `type`: a codebook type (a member given its schema by `schema_with`
+/// carries its description in it).
+fn event_type() -> utoipa::openapi::Object {
+    let mut schema = crate::edge::event_types();
+    schema.description = Some("A codebook type".into());
+    schema
 }
 
 /// When it happened.

@@ -287,10 +287,10 @@ impl Thresholds {
 #[into_params(parameter_in = Query)]
 pub(crate) struct Days {
     /// First local day, YYYY-MM-DD (default: 30 days before `to`)
-    #[param(schema_with = crate::edge::date)]
+    #[param(inline)]
     pub(crate) from: Option<Day>,
     /// Last local day, YYYY-MM-DD (default: today in the agreement's zone)
-    #[param(schema_with = crate::edge::date)]
+    #[param(inline)]
     pub(crate) to: Option<Day>,
 }
 
@@ -422,8 +422,8 @@ impl AppState {
 pub(crate) struct OfKind {
     /// Record type (default: every type)
     #[serde(rename = "type")]
-    #[param(rename = "type", schema_with = crate::edge::record_kinds)]
-    kind: Option<String>,
+    #[param(rename = "type", inline)]
+    kind: Option<crate::edge::RecordKindWord>,
 }
 
 impl OfKind {
@@ -556,27 +556,27 @@ pub(crate) async fn statements(
 #[into_params(parameter_in = Query)]
 pub(crate) struct Filters {
     /// First local day, YYYY-MM-DD
-    #[param(schema_with = crate::edge::date)]
+    #[param(inline)]
     pub(crate) from: Option<Day>,
     /// Last local day, YYYY-MM-DD
-    #[param(schema_with = crate::edge::date)]
+    #[param(inline)]
     pub(crate) to: Option<Day>,
     /// Zone id, or any of the zone's names
     pub(crate) zone: Option<String>,
     /// Event type of the codebook
     #[serde(rename = "type")]
-    #[param(rename = "type", schema_with = crate::edge::event_types)]
-    pub(crate) event_type: Option<String>,
+    #[param(rename = "type", inline)]
+    pub(crate) event_type: Option<crate::edge::EventTypeWord>,
     /// unverified, corroborated, confirmed, disputed or rejected; several separated by commas
-    #[param(schema_with = crate::edge::statuses)]
-    pub(crate) status: Option<String>,
+    #[param(inline)]
+    pub(crate) status: Option<crate::edge::StatusList>,
     /// Actor id: incidents attributed to it or claimed against it
     pub(crate) party: Option<String>,
     /// Source id: incidents with a current report from it
     pub(crate) source: Option<String>,
     /// minLon,minLat,maxLon,maxLat in degrees (WGS 84)
-    #[param(schema_with = crate::edge::bbox)]
-    pub(crate) bbox: Option<String>,
+    #[param(inline)]
+    pub(crate) bbox: Option<crate::edge::Bbox>,
 }
 
 /// Where a page of incidents starts and how long it is.
@@ -610,8 +610,8 @@ pub(crate) async fn incident_filter(
         from: day(q.from),
         to: day(q.to),
         zone: q.zone.clone(),
-        event_type: q.event_type.clone(),
-        status: q.status.clone(),
+        event_type: q.event_type.clone().map(String::from),
+        status: q.status.clone().map(String::from),
         party: q.party.clone(),
         source: q.source.clone(),
         bbox: q.bbox.as_deref().map(bbox).transpose()?,
@@ -669,11 +669,11 @@ pub(crate) fn bbox(v: &str) -> Result<[f64; 4], ApiError> {
 #[into_params(parameter_in = Query)]
 pub(crate) struct ListPage {
     /// `all` (default): each incident whole; `map`: id, point, status, type, start, end, perpetrator, disputed, reports only; `list`: those and place_label, place_name (what a list line shows)
-    #[param(schema_with = crate::edge::projections)]
-    fields: Option<String>,
+    #[param(inline)]
+    fields: Option<crate::edge::Projection>,
     /// `number` (default: the order incidents were first reported in), `start` (oldest first) or `-start` (newest first); ties by number
-    #[param(schema_with = crate::edge::orders)]
-    sort: Option<String>,
+    #[param(inline)]
+    sort: Option<crate::edge::Order>,
     /// `true`: also count every incident that matches (`total`), cursor and limit aside
     total: Option<bool>,
     /// At most this many (default 100)
@@ -693,7 +693,7 @@ pub(crate) async fn incidents(
 ) -> Result<axum::response::Response, ApiError> {
     let b = s.bundle(&id).await?;
     let paging = Paging {
-        order: page.sort,
+        order: page.sort.map(String::from),
         cursor: page.cursor,
         limit: page.limit,
     };
@@ -813,8 +813,8 @@ const MAX_EXPORTED: i64 = 100_000;
 #[into_params(parameter_in = Query)]
 pub(crate) struct ExportAs {
     /// jsonl (reports, JSON Lines), geojson (incidents), acled or ucdp (reports, CSV)
-    #[param(schema_with = crate::edge::export_formats, required = true)]
-    format: String,
+    #[param(inline)]
+    format: crate::edge::ExportFormatWord,
 }
 
 /// `GET /api/v1/agreements/{id}/export?format=jsonl|geojson|acled|ucdp&…`: incidents (GeoJSON)
@@ -832,7 +832,7 @@ pub(crate) async fn export(
             "format".into(),
             format!(
                 "unknown format `{}`; {}",
-                export.format,
+                &*export.format,
                 truce_model::diag::suggest(&export.format, ExportFormat::ALL.iter().copied())
             ),
         )

@@ -21,17 +21,31 @@ use utoipa::openapi::schema::Schema;
 #[derive(Debug)]
 pub(crate) struct Query<T>(pub(crate) T);
 
-/// Parameters a query struct declares, as the document lists them.
-fn declared<T: IntoParams>() -> Vec<Parameter> {
-    T::into_params(|| Some(ParameterIn::Query))
+/// Parameters a query struct declares, as the document lists them: built once per
+/// struct and kept, since every request reads them (the incident list and map points
+/// among them).
+fn declared<T: IntoParams + 'static>() -> &'static [Parameter] {
+    type Known = std::collections::HashMap<std::any::TypeId, &'static [Parameter]>;
+    static KNOWN: std::sync::OnceLock<std::sync::RwLock<Known>> = std::sync::OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    let id = std::any::TypeId::of::<T>();
+    if let Some(p) = known.read().ok().and_then(|k| k.get(&id).copied()) {
+        return p;
+    }
+    let params: Vec<Parameter> = T::into_params(|| Some(ParameterIn::Query))
         .into_iter()
         .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
-        .collect()
+        .collect();
+    match known.write() {
+        // Once per query struct of the API, for the life of the process.
+        Ok(mut k) => k.entry(id).or_insert_with(|| params.leak()),
+        Err(_) => params.leak(),
+    }
 }
 
 impl<T, S> FromRequestParts<S> for Query<T>
 where
-    T: DeserializeOwned + IntoParams + Send,
+    T: DeserializeOwned + IntoParams + Send + 'static,
     S: Send + Sync,
 {
     type Rejection = ApiError;
@@ -48,31 +62,30 @@ pub(crate) struct Queries<A, B>(pub(crate) A, pub(crate) B);
 
 impl<A, B, S> FromRequestParts<S> for Queries<A, B>
 where
-    A: DeserializeOwned + IntoParams + Send,
-    B: DeserializeOwned + IntoParams + Send,
+    A: DeserializeOwned + IntoParams + Send + 'static,
+    B: DeserializeOwned + IntoParams + Send + 'static,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let raw = parts.uri.query().unwrap_or_default();
-        let mut params = declared::<A>();
-        params.extend(declared::<B>());
-        let raw = checked(raw, &params)?;
+        let raw = checked(raw, &[declared::<A>(), declared::<B>()])?;
         Ok(Queries(typed(&raw)?, typed(&raw)?))
     }
 }
 
 /// Reads `raw` (the text after `?`) as `T`.
-pub(crate) fn read<T: DeserializeOwned + IntoParams>(raw: &str) -> Result<T, ApiError> {
-    let raw = checked(raw, &declared::<T>())?;
+pub(crate) fn read<T: DeserializeOwned + IntoParams + 'static>(raw: &str) -> Result<T, ApiError> {
+    let raw = checked(raw, &[declared::<T>()])?;
     typed(&raw)
 }
 
 /// Refuses a name the parameters do not declare, a name given twice, and a value outside
 /// what the document states of it; gives the query back with the values of a list given
 /// one per pair (`on=a&on=b`) joined by commas (`on=a,b`), as a list may also be sent.
-fn checked(raw: &str, params: &[Parameter]) -> Result<String, ApiError> {
+fn checked(raw: &str, declared: &[&[Parameter]]) -> Result<String, ApiError> {
+    let params: Vec<&Parameter> = declared.iter().flat_map(|d| d.iter()).collect();
     let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
     let mut seen: Vec<String> = Vec::new();
     let mut out: Vec<(String, String)> = Vec::new();
@@ -259,6 +272,14 @@ impl<'de> Deserialize<'de> for Day {
     }
 }
 
+impl utoipa::PartialSchema for Day {
+    fn schema() -> RefOr<Schema> {
+        date().into()
+    }
+}
+
+impl utoipa::ToSchema for Day {}
+
 /// A day named in a path, refused as a query's date would be.
 pub(crate) fn read_day(name: &str, text: &str) -> Result<Date, ApiError> {
     Day::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text))
@@ -348,3 +369,61 @@ pub(crate) fn orders() -> utoipa::openapi::Object {
 pub(crate) fn export_formats() -> utoipa::openapi::Object {
     one_of(truce_formats::export::ExportFormat::ALL)
 }
+
+/// Declares query values each stated by a schema of its own (a function giving it): a
+/// newtype over the text as given, read from the query as that text, which the document
+/// inlines with the field's own description and whether it is required (a field given
+/// its schema by `schema_with` loses both).
+macro_rules! stated {
+    ($($(#[$m:meta])* $name:ident = $schema:path;)+) => {$(
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+        #[serde(transparent)]
+        pub(crate) struct $name(pub(crate) String);
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $schema().into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(w: $name) -> String {
+                w.0
+            }
+        }
+    )+};
+}
+
+stated! {
+    /// A codebook event type.
+    EventTypeWord = event_types;
+    /// An evidence record type.
+    RecordKindWord = record_kinds;
+    /// Incident statuses separated by commas.
+    StatusList = statuses;
+    /// `minLon,minLat,maxLon,maxLat`.
+    Bbox = bbox;
+    /// What each incident of a list carries.
+    Projection = projections;
+    /// An order of the incident list.
+    Order = orders;
+    /// An export format.
+    ExportFormatWord = export_formats;
+}
+pub(crate) use stated;

@@ -113,8 +113,13 @@ pub(crate) async fn file(
 #[into_params(parameter_in = Query)]
 pub(crate) struct Lang {
     /// Language of the titles (default en). The bulletins feed then lists the versions in this language only; without it, every version, each titled in its own
-    #[param(schema_with = languages)]
-    lang: Option<String>,
+    #[param(inline)]
+    lang: Option<LangWord>,
+}
+
+crate::edge::stated! {
+    /// A language Truce speaks.
+    LangWord = languages;
 }
 
 fn languages() -> utoipa::openapi::Object {
@@ -304,7 +309,7 @@ pub(crate) async fn cap(
 #[into_params(parameter_in = Query)]
 pub(crate) struct After {
     /// Deadlines after this day, YYYY-MM-DD (default: today in the agreement's zone)
-    #[param(schema_with = crate::edge::date)]
+    #[param(inline)]
     as_of: Option<Day>,
 }
 

@@ -358,7 +358,7 @@ async fn list_agreements(State(s): State<AppState>) -> Result<Json<Value>, ApiEr
 #[into_params(parameter_in = Query)]
 pub(crate) struct AsOf {
     /// Local date YYYY-MM-DD in the agreement's zone (default: today there)
-    #[param(schema_with = edge::date)]
+    #[param(inline)]
     as_of: Option<edge::Day>,
 }
 
@@ -386,7 +386,7 @@ async fn show_agreement(
 #[into_params(parameter_in = Query)]
 pub(crate) struct ZonesOn {
     /// Only the versions in force on this local day, YYYY-MM-DD; without it every version, each with its `valid_from`/`valid_to`
-    #[param(schema_with = edge::date)]
+    #[param(inline)]
     as_of: Option<edge::Day>,
 }
 

@@ -5,7 +5,7 @@
 
 use crate::answers;
 use crate::api::{Filters, MAX_LIMIT, Paging, bbox, incident_filter, incident_number};
-use crate::edge::Query;
+use crate::edge::{Queries, Query};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -25,7 +25,7 @@ const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const DEFAULT_LIMIT: i64 = 10;
 
 /// (id, title, description) of every collection.
-pub(crate) const COLLECTIONS: &[(&str, &str, &str)] = &[
+const COLLECTIONS: &[(&str, &str, &str)] = &[
     (
         "incidents",
         "Incidents",
@@ -76,9 +76,9 @@ fn typed(body: Value, content_type: &'static str) -> Response {
 #[into_params(parameter_in = Query)]
 pub(crate) struct Format {
     /// Output format: json (default)
-    #[param(schema_with = formats)]
+    #[param(inline)]
     #[allow(dead_code)]
-    f: Option<String>,
+    f: Option<FormatWord>,
 }
 
 fn formats() -> utoipa::openapi::Object {
@@ -100,18 +100,43 @@ fn crs_uris() -> utoipa::openapi::Object {
     crate::edge::one_of(&[CRS84])
 }
 
-/// A feature: its format and coordinate reference system.
+/// An agreement's collection, as a path names it.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(crate) struct CollectionPath {
+    /// Agreement id (`GET /api/v1/agreements` lists them)
+    id: String,
+    /// The collection
+    #[param(inline)]
+    collection: CollectionId,
+}
+
+crate::edge::stated! {
+    /// Output format.
+    FormatWord = formats;
+    /// A collection's id.
+    CollectionId = collection_ids;
+    /// A coordinate reference system's URI.
+    CrsUri = crs_uris;
+}
+
+fn collection_ids() -> utoipa::openapi::Object {
+    let ids: Vec<&str> = COLLECTIONS.iter().map(|c| c.0).collect();
+    crate::edge::one_of(&ids)
+}
+
+/// How features are answered: their format and coordinate reference system.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub(crate) struct ItemQuery {
+pub(crate) struct Output {
     /// Output format: json (default)
-    #[param(schema_with = formats)]
+    #[param(inline)]
     #[allow(dead_code)]
-    f: Option<String>,
+    f: Option<FormatWord>,
     /// The coordinate reference system of the answer's coordinates (CRS84, the default, is the one offered)
-    #[param(schema_with = crs_uris)]
+    #[param(inline)]
     #[allow(dead_code)]
-    crs: Option<String>,
+    crs: Option<CrsUri>,
 }
 
 /// The answer's `Content-Crs` header (OGC API – Features Part 2): the coordinates are
@@ -127,22 +152,14 @@ fn with_crs(mut r: Response) -> Response {
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ItemsQuery {
-    /// Output format: json (default)
-    #[param(schema_with = formats)]
-    #[allow(dead_code)]
-    f: Option<String>,
-    /// The coordinate reference system of the answer's coordinates (CRS84, the default, is the one offered)
-    #[param(schema_with = crs_uris)]
-    #[allow(dead_code)]
-    crs: Option<String>,
     /// The coordinate reference system of `bbox` (CRS84, the default, is the one offered)
     #[serde(rename = "bbox-crs")]
-    #[param(rename = "bbox-crs", schema_with = crs_uris)]
+    #[param(rename = "bbox-crs", inline)]
     #[allow(dead_code)]
-    bbox_crs: Option<String>,
+    bbox_crs: Option<CrsUri>,
     /// minLon,minLat,maxLon,maxLat in degrees (CRS84)
-    #[param(schema_with = crate::edge::bbox)]
-    bbox: Option<String>,
+    #[param(inline)]
+    bbox: Option<crate::edge::Bbox>,
     /// An instant or an interval (RFC 3339, `..` for an open end)
     datetime: Option<String>,
     /// Page size (default 10); above 10000 it is capped at 10000
@@ -155,11 +172,11 @@ pub(crate) struct ItemsQuery {
     zone: Option<String>,
     /// Incidents: event type of the codebook
     #[serde(rename = "type")]
-    #[param(rename = "type", schema_with = crate::edge::event_types)]
-    event_type: Option<String>,
+    #[param(rename = "type", inline)]
+    event_type: Option<crate::edge::EventTypeWord>,
     /// Incidents: unverified, corroborated, confirmed, disputed or rejected; several separated by commas
-    #[param(schema_with = crate::edge::statuses)]
-    status: Option<String>,
+    #[param(inline)]
+    status: Option<crate::edge::StatusList>,
     /// Incidents: actor id, attributed to it or claimed against it
     party: Option<String>,
     /// Incidents: source id, with a current report from it
@@ -344,10 +361,13 @@ pub(crate) async fn collections(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), Format), responses((status = 200, description = "One collection", body = answers::Collection, content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}", tag = "ogc", params(CollectionPath, Format), responses((status = 200, description = "One collection", body = answers::Collection, content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn collection(
     State(s): State<AppState>,
-    Path((id, cid)): Path<(String, String)>,
+    Path(CollectionPath {
+        id,
+        collection: CollectionId(cid),
+    }): Path<CollectionPath>,
     headers: HeaderMap,
     _: Query<Format>,
 ) -> Result<Response, ApiError> {
@@ -557,13 +577,16 @@ fn encode(v: &str) -> String {
         .collect()
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), ItemsQuery), responses((status = 200, description = "A page of features with `next` links", body = answers::FeatureCollection, content_type = "application/geo+json", headers(("Content-Crs" = String, description = "The coordinates' reference system, `<http://www.opengis.net/def/crs/OGC/1.3/CRS84>`"))), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items", tag = "ogc", params(CollectionPath, Output, ItemsQuery), responses((status = 200, description = "A page of features with `next` links", body = answers::FeatureCollection, content_type = "application/geo+json", headers(("Content-Crs" = String, description = "The coordinates' reference system, `<http://www.opengis.net/def/crs/OGC/1.3/CRS84>`"))), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn items(
     State(s): State<AppState>,
-    Path((id, cid)): Path<(String, String)>,
+    Path(CollectionPath {
+        id,
+        collection: CollectionId(cid),
+    }): Path<CollectionPath>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    Query(items): Query<ItemsQuery>,
+    Queries(_, items): Queries<Output, ItemsQuery>,
 ) -> Result<Response, ApiError> {
     collection_of(&cid)?;
     // Incident filters name incidents; the small collections page by offset.
@@ -690,13 +713,16 @@ pub(crate) async fn items(
     )))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/queryables", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), Format), responses((status = 200, description = "The collection's queryables as a JSON Schema: each names a query parameter of its items", body = answers::Queryables, content_type = "application/schema+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/queryables", tag = "ogc", params(CollectionPath, Format), responses((status = 200, description = "The collection's queryables as a JSON Schema: each names a query parameter of its items", body = answers::Queryables, content_type = "application/schema+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 /// `/ogc/{id}/collections/{collection}/queryables`: what the items can be filtered by,
 /// as a JSON Schema whose properties are the items' query parameters (beside `bbox` and
 /// `datetime`), with the values each takes.
 pub(crate) async fn queryables(
     State(s): State<AppState>,
-    Path((id, cid)): Path<(String, String)>,
+    Path(CollectionPath {
+        id,
+        collection: CollectionId(cid),
+    }): Path<CollectionPath>,
     headers: HeaderMap,
     _: Query<Format>,
 ) -> Result<Response, ApiError> {
@@ -733,12 +759,12 @@ pub(crate) async fn queryables(
     ))
 }
 
-#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("collection" = String, Path, description = "The collection"), ("item" = String, Path, description = "Feature id"), ItemQuery), responses((status = 200, description = "One feature", body = answers::Feature, content_type = "application/geo+json", headers(("Content-Crs" = String, description = "The coordinates' reference system, `<http://www.opengis.net/def/crs/OGC/1.3/CRS84>`"))), (status = 404, description = "Not found", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/ogc/{id}/collections/{collection}/items/{item}", tag = "ogc", params(CollectionPath, ("item" = String, Path, description = "Feature id"), Output), responses((status = 200, description = "One feature", body = answers::Feature, content_type = "application/geo+json", headers(("Content-Crs" = String, description = "The coordinates' reference system, `<http://www.opengis.net/def/crs/OGC/1.3/CRS84>`"))), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn item(
     State(s): State<AppState>,
     Path((id, cid, fid)): Path<(String, String, String)>,
     headers: HeaderMap,
-    _: Query<ItemQuery>,
+    _: Query<Output>,
 ) -> Result<Response, ApiError> {
     collection_of(&cid)?;
     let b = s.bundle(&id).await?;

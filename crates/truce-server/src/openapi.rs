@@ -101,15 +101,6 @@ impl utoipa::Modify for Contract {
             let has_path_params = path.contains('{');
             for (method, op) in operations(item) {
                 let write = method != "get";
-                // An OGC collection is one of the five the server offers.
-                for p in op.parameters.iter_mut().flatten() {
-                    if let utoipa::openapi::RefOr::T(p) = p
-                        && p.name == "collection"
-                    {
-                        let ids: Vec<&str> = crate::ogc::COLLECTIONS.iter().map(|c| c.0).collect();
-                        p.schema = Some(crate::edge::one_of(&ids).into());
-                    }
-                }
                 let needs_login = op.responses.responses.contains_key("401");
                 op.security = Some(security(needs_login, write));
                 let responses = &mut op.responses.responses;

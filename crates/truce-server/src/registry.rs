@@ -21,11 +21,20 @@ use truce_store::StoreError;
 #[into_params(parameter_in = Query)]
 pub(crate) struct SummaryQuery {
     /// Date YYYY-MM-DD (default: today, UTC)
-    #[param(schema_with = crate::edge::date)]
+    #[param(inline)]
     as_of: Option<Day>,
     /// json (default) or csv
-    #[param(schema_with = summary_formats)]
-    format: Option<String>,
+    #[param(inline)]
+    format: Option<SummaryFormat>,
+}
+
+crate::edge::stated! {
+    /// A summary's format.
+    SummaryFormat = summary_formats;
+    /// Dates separated by commas.
+    DateList = date_list;
+    /// A registry line type.
+    LineTypeWord = line_types;
 }
 
 fn summary_formats() -> utoipa::openapi::Object {
@@ -37,8 +46,8 @@ fn summary_formats() -> utoipa::openapi::Object {
 #[into_params(parameter_in = Query)]
 pub(crate) struct OnDates {
     /// Dates YYYY-MM-DD separated by commas, at most 1000 (default: every date a claim, exchange or status change is dated)
-    #[param(schema_with = date_list, style = Form, explode = false)]
-    on: Option<String>,
+    #[param(inline, style = Form, explode = false)]
+    on: Option<DateList>,
 }
 
 fn date_list() -> utoipa::openapi::schema::Array {
@@ -55,18 +64,12 @@ fn date_list() -> utoipa::openapi::schema::Array {
 pub(crate) struct LineType {
     /// Line type of CSV rows without a `type` column
     #[serde(rename = "type")]
-    #[param(rename = "type", schema_with = line_types)]
-    kind: Option<String>,
+    #[param(rename = "type", inline)]
+    kind: Option<LineTypeWord>,
 }
 
 fn line_types() -> utoipa::openapi::Object {
     crate::edge::one_of(EntryKind::ALL)
-}
-
-fn date_param(name: &str, v: &str) -> Result<Date, ApiError> {
-    v.parse().map_err(|_| {
-        ApiError::BadParameter(name.into(), format!("`{v}` is not a date (YYYY-MM-DD)"))
-    })
 }
 
 fn personal_error(e: StoreError) -> ApiError {
@@ -132,7 +135,7 @@ pub(crate) async fn claims(
     let mut dates: Vec<Date> = match &q.on {
         Some(v) => v
             .split(',')
-            .map(|d| date_param("on", d.trim()))
+            .map(|d| crate::edge::read_day("on", d.trim()))
             .collect::<Result<_, _>>()?,
         None => e
             .claims

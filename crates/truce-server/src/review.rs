@@ -38,6 +38,9 @@ fn status_or_null() -> utoipa::openapi::Object {
             utoipa::openapi::schema::Type::Null,
         ]))
         .enum_values(Some(words))
+        .description(Some(
+            "The analyst's status, or null to return to the assessed one",
+        ))
         .build()
 }
 

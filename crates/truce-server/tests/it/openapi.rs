@@ -43,8 +43,19 @@ async fn every_operation_of_the_openapi_document_is_served_with_its_method() {
         // list is what is served).
         let mut operations = 0;
         for (path, item) in doc["paths"].as_object().expect("paths") {
-            for method in item.as_object().expect("path item").keys() {
+            for (method, op) in item.as_object().expect("path item") {
                 operations += 1;
+                // Every parameter says what it is, and a path's are required.
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    assert!(
+                        p["description"].as_str().is_some_and(|d| !d.is_empty()),
+                        "{method} {path}: `{}` has no description",
+                        p["name"]
+                    );
+                    if p["in"] == "path" {
+                        assert_eq!(p["required"], true, "{method} {path}: {}", p["name"]);
+                    }
+                }
                 let r = router(s.clone())
                     .oneshot(
                         Request::builder()

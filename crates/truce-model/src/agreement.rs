@@ -1518,6 +1518,10 @@ struct Check<'d> {
     day_tz: Option<TimeZone>,
     zone_ids: Option<&'d BTreeSet<&'d str>>,
     actor_ids: BTreeSet<&'d str>,
+    /// Each actor's roles and the actor it is part of, to check who can be bound.
+    actors: BTreeMap<&'d str, &'d RawActor>,
+    /// Each document's parties, where it names them.
+    doc_parties: BTreeMap<&'d str, &'d [Sp<String>]>,
     doc_ids: BTreeSet<&'d str>,
     prov_ids: BTreeSet<&'d str>,
     ob_ids: BTreeSet<&'d str>,
@@ -1540,6 +1544,13 @@ impl<'d> Check<'d> {
             day_tz: None,
             zone_ids,
             actor_ids: draft.actors.iter().map(|a| a.id.v.as_str()).collect(),
+            actors: draft.actors.iter().map(|a| (a.id.v.as_str(), a)).collect(),
+            doc_parties: draft
+                .documents
+                .iter()
+                .filter(|d| !d.parties.is_empty())
+                .map(|d| (d.id.v.as_str(), d.parties.as_slice()))
+                .collect(),
             doc_ids: draft.documents.iter().map(|d| d.id.v.as_str()).collect(),
             prov_ids: draft.provisions.iter().map(|p| p.id.v.as_str()).collect(),
             ob_ids: draft.obligations.iter().map(|o| o.id.v.as_str()).collect(),
@@ -1724,6 +1735,60 @@ impl<'d> Check<'d> {
         Some(deadline)
     }
 
+    /// Obligors an obligation can bind: a side to its document where the document names
+    /// its sides (or a part of one, such as a side's force), and otherwise an actor whose
+    /// role lets it undertake something (a party, a de facto authority, a mediator or
+    /// guarantor that signed, a peacekeeping force). A state or body the terms only name
+    /// (a third state, an organisation, a humanitarian or non-governmental body) is
+    /// refused, as an obligation on it would be read as its failure.
+    fn bindable(&mut self, obligors: &[Sp<String>], document: Option<&str>) {
+        const BINDING: [Role; 5] = [
+            Role::Party,
+            Role::DeFactoAuthority,
+            Role::Mediator,
+            Role::Guarantor,
+            Role::PeacekeepingForce,
+        ];
+        let sides = document.and_then(|d| self.doc_parties.get(d).copied());
+        for id in obligors {
+            let Some(actor) = self.actors.get(id.v.as_str()).copied() else {
+                continue; // reported as unknown already
+            };
+            let part_of = actor.part_of.as_ref().map(|p| p.v.as_str());
+            let problem = match sides {
+                Some(sides) => {
+                    let is_side = |a: &str| sides.iter().any(|s| s.v == a);
+                    (!is_side(&id.v) && !part_of.is_some_and(is_side)).then(|| {
+                        let names: Vec<&str> = sides.iter().map(|s| s.v.as_str()).collect();
+                        (
+                            format!(
+                                "obligor `{}` is no side to document `{}` (its parties: {})",
+                                id.v,
+                                document.unwrap_or_default(),
+                                names.join(", ")
+                            ),
+                            "an obligation binds only the sides that undertook it: name the side that undertook it, and say in `note` whom the terms name",
+                        )
+                    })
+                }
+                None => (!actor.roles.iter().any(|r| BINDING.contains(r))).then(|| {
+                    let roles: Vec<&str> = actor.roles.iter().map(|r| r.as_str()).collect();
+                    (
+                        format!(
+                            "obligor `{}` cannot be bound: its roles ({}) make it no side to the agreement",
+                            id.v,
+                            roles.join(", ")
+                        ),
+                        "name a party, de facto authority, signing mediator or guarantor, or peacekeeping force; a third party can be a mediator of records, not an obligor",
+                    )
+                }),
+            };
+            if let Some((message, help)) = problem {
+                self.ctx.report(id.span, message, Some(help.into()));
+            }
+        }
+    }
+
     /// An obligation: its references, deadline and term rule, in force from its
     /// document's effective instant.
     fn obligation(&mut self, o: &RawObligation) -> Option<Obligation> {
@@ -1734,13 +1799,14 @@ impl<'d> Check<'d> {
             &self.prov_ids,
         );
         check_refs(&mut self.ctx, "actor", &o.obligors, &self.actor_ids);
+        let document = self.prov_doc.get(o.provision.v.as_str()).cloned();
+        self.bindable(&o.obligors, document.as_deref());
         check_refs(&mut self.ctx, "actor", &o.beneficiaries, &self.actor_ids);
         check_refs(&mut self.ctx, "actor", &o.monitors, &self.actor_ids);
         check_refs(&mut self.ctx, "actor", &o.also_counts, &self.actor_ids);
         if let Some(zone_ids) = self.zone_ids {
             check_refs(&mut self.ctx, "zone", &o.zones, zone_ids);
         }
-        let document = self.prov_doc.get(o.provision.v.as_str()).cloned();
         let effective = document
             .as_deref()
             .and_then(|d| self.doc_effective.get(d).copied());
@@ -1903,6 +1969,7 @@ impl<'d> Check<'d> {
             }
             RawChangeValue::Ids(ids) => {
                 check_refs(&mut self.ctx, "actor", ids, &self.actor_ids);
+                self.bindable(ids, Some(c.document.v.as_str()));
                 Some(ChangeValue::Obligors(
                     ids.iter().map(|s| s.v.clone()).collect(),
                 ))

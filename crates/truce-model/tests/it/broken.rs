@@ -106,6 +106,23 @@ fn broken_agreement_files_report_every_problem_with_location_and_hint() {
             vec!["test.toml:41:19: unknown actor `c` | hint: 17 are defined; check the spelling"],
         ),
         (
+            "a third party cannot be bound",
+            edit(r#"obligors = ["a"]"#, r#"obligors = ["a", "icrc"]"#),
+            vec![
+                "test.toml:41:19: obligor `icrc` cannot be bound: its roles (humanitarian-organisation) make it no side to the agreement | hint: name a party, de facto authority, signing mediator or guarantor, or peacekeeping force; a third party can be a mediator of records, not an obligor",
+            ],
+        ),
+        (
+            "a change binds only the sides of its document",
+            edit(
+                "field = \"deadline\"\nfrom = \"2020-11-15\"\nvalue = { date = \"2020-11-25\", rule = \"by\" }",
+                "field = \"obligors\"\nfrom = \"2020-11-15\"\nvalue = [\"a\", \"eu\"]",
+            ),
+            vec![
+                "test.toml:50:16: obligor `eu` is no side to document `am1` (its parties: a, b) | hint: an obligation binds only the sides that undertook it: name the side that undertook it, and say in `note` whom the terms name",
+            ],
+        ),
+        (
             "deadline before the effective instant",
             edit(
                 r#"deadline = { date = "2020-11-15""#,

@@ -281,6 +281,8 @@ const NO_PARTY: u16 = u16::MAX;
 #[derive(Debug, Clone, Copy)]
 struct Violation {
     day: i32,
+    /// The local day its time window ends (the same as `day` for a day-precise report).
+    end: i32,
     party: u16,
     status: u8,
     zones: u64,
@@ -303,6 +305,9 @@ pub struct ViolationIndex {
     /// Legacy mines and unexploded ordnance (not violations): local day, zones as bits,
     /// dead (best estimate), sorted by day.
     ordnance: Vec<(i32, u64, u32)>,
+    /// The longest time window of a violation, in days: how far back a violation dated
+    /// before a period can reach into it.
+    max_span: i32,
 }
 
 /// Status slots in counts: confirmed, corroborated, disputed, unverified.
@@ -361,6 +366,10 @@ impl ViolationIndex {
                 continue;
             }
             let day = i32::try_from(days.day(i.window.start)).unwrap_or(0);
+            let end = i32::try_from(days.day(i.window.end))
+                .unwrap_or(day)
+                .max(day);
+            ix.max_span = ix.max_span.max(end - day);
             let party = match i.attribution.assessed.as_deref() {
                 Some(p) if !i.attribution.disputed => ix.intern_party(p),
                 _ => NO_PARTY,
@@ -371,6 +380,7 @@ impl ViolationIndex {
             ix.ids.push(i.id.as_str().into());
             ix.rows.push(Violation {
                 day,
+                end,
                 party,
                 status,
                 zones,
@@ -427,6 +437,20 @@ impl ViolationIndex {
     /// Incidents looked at when the index was built, violations or not.
     pub fn observed(&self) -> usize {
         self.observed
+    }
+
+    /// Violations dated before `from` (and not before `first`) whose time window reaches
+    /// `from` or later, in or possibly in the zones of `zone_mask`: they may have happened
+    /// in the period that starts on `from`.
+    fn reaching(&self, first: i32, from: i32, zone_mask: u64) -> Vec<(u8, i32, u32)> {
+        if self.max_span == 0 {
+            return Vec::new();
+        }
+        self.range((from - self.max_span).max(first), from - 1)
+            .iter()
+            .filter(|r| r.end >= from && (r.zones | r.possible) & zone_mask != 0)
+            .map(|r| (r.status, r.day, r.id))
+            .collect()
     }
 
     fn range(&self, first: i32, last: i32) -> &[Violation] {
@@ -1095,6 +1119,7 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     let total_recent = recent.len();
     let window = format!("{} to {}", day_date(cur_from), as_of);
     let watched = Coverage::of(input, ob, day_date(cur_from), as_of);
+    let reaching = ix.reaching(first, cur_from, zone_mask);
     let disputed: u32 = current.iter().map(|c| c[2]).sum();
     let unverified: u32 = current.iter().map(|c| c[3]).sum();
     let (level, state, reason, breached) = if !offenders.is_empty() {
@@ -1154,6 +1179,19 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
             ),
             false,
         )
+    } else if !reaching.is_empty() {
+        // Violations dated before the period whose time reaches into it: the period may
+        // hold them, so it is not read as quiet.
+        (
+            Level::Unknown,
+            "violations possibly in the period",
+            format!(
+                "{} violation report(s) dated before {} whose time reaches into {window}: possibly in the period, not counted",
+                reaching.len(),
+                day_date(cur_from)
+            ),
+            false,
+        )
     } else {
         match watched.verdict() {
             Watched::Nowhere => (
@@ -1191,6 +1229,10 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         "violations reported, unverified" => 2..4,
         "violations possibly in the zone" => {
             recent = possible;
+            0..4
+        }
+        "violations possibly in the period" => {
+            recent = reaching;
             0..4
         }
         _ => 0..2,

@@ -77,6 +77,9 @@ crate::words! {
         ExplosiveDevice = "explosive-device",
         /// Grenade attack.
         Grenade = "grenade",
+        /// Firing reported without its means: a violation a peacekeeping bulletin counts
+        /// by district, or a party's "fire" with no weapon named.
+        FireUnspecified = "fire-unspecified",
         /// Attack on civilians.
         AttackOnCivilians = "attack-on-civilians",
         /// Detention, abduction or disappearance.
@@ -131,7 +134,8 @@ impl EventType {
             | T::ArmedClash
             | T::MineUxo
             | T::ExplosiveDevice
-            | T::Grenade => EventFamily::Fire,
+            | T::Grenade
+            | T::FireUnspecified => EventFamily::Fire,
             T::AttackOnCivilians | T::Detention | T::PropertyDestruction => EventFamily::Civilians,
             T::ForcesPresence | T::TerritoryTaken | T::WithdrawalObserved | T::Handover => {
                 EventFamily::Forces
@@ -271,7 +275,7 @@ impl EventType {
     pub fn to_acled(self) -> (&'static str, &'static str) {
         use EventType as T;
         match self {
-            T::SmallArmsFire | T::ArmedClash => ("Battles", "Armed clash"),
+            T::SmallArmsFire | T::ArmedClash | T::FireUnspecified => ("Battles", "Armed clash"),
             T::TerritoryTaken => ("Battles", "Non-state actor overtakes territory"),
             T::Artillery => (
                 "Explosions/Remote violence",

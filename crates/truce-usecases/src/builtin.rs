@@ -134,6 +134,11 @@ const EVIDENCE: &[(&str, &str, &str)] = &[
         "milestones.jsonl",
         include_str!("../../../agreements/nk-2023/evidence/milestones.jsonl"),
     ),
+    (
+        "nk-2023",
+        "coverage.jsonl",
+        include_str!("../../../agreements/nk-2023/evidence/coverage.jsonl"),
+    ),
 ];
 
 /// The demo evidence files of a built-in agreement: (name as in the repository, text).
@@ -147,11 +152,18 @@ pub fn evidence(agreement: &str) -> Vec<(String, &'static str)> {
 
 /// (folder, registered sources as JSON Lines, reports as native JSON Lines) of every
 /// built-in agreement's incident reports: each report from the source that made it.
-const REPORTS: &[(&str, &str, &str)] = &[(
-    "nk-2020",
-    include_str!("../../../agreements/nk-2020/reports/sources.jsonl"),
-    include_str!("../../../agreements/nk-2020/reports/violations.jsonl"),
-)];
+const REPORTS: &[(&str, &str, &str)] = &[
+    (
+        "nk-2020",
+        include_str!("../../../agreements/nk-2020/reports/sources.jsonl"),
+        include_str!("../../../agreements/nk-2020/reports/violations.jsonl"),
+    ),
+    (
+        "nk-2023",
+        include_str!("../../../agreements/nk-2023/reports/sources.jsonl"),
+        include_str!("../../../agreements/nk-2023/reports/violations.jsonl"),
+    ),
+];
 
 /// The sources and the reports file of a built-in agreement's incident reports.
 pub fn reports(agreement: &str) -> Result<Option<(Vec<Source>, &'static str)>> {

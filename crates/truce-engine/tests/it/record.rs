@@ -598,6 +598,44 @@ fn a_corroborated_violation_whose_attribution_is_disputed_reads_violated_not_qui
 }
 
 #[test]
+fn a_violation_whose_time_reaches_into_a_watched_period_keeps_it_from_reading_as_holding() {
+    let b = nk2020();
+    let watched = evidence(&b, WATCHED.lines().next().expect("line"));
+    // Known only to the week of 1-8 August 2022 (a bulletin's "in the past days"): dated
+    // by its first day, it may have happened on any day up to the 8th.
+    let mut spread = violation("w1", date(2022, 8, 1), Some("az"), S::Corroborated);
+    spread.window.end = date(2022, 8, 8)
+        .at(12, 0, 0, 0)
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Baku").expect("tz"))
+        .expect("instant")
+        .timestamp();
+    spread.window.precision = 3;
+    // The seven days to 14 August begin on the 8th, which the window reaches.
+    let c = card(&b, &watched, std::slice::from_ref(&spread), date(2022, 8, 14));
+    let l = c.line("ceasefire").expect("line");
+    assert_eq!(
+        (l.status.state.as_str(), l.status.level, l.status.breached),
+        ("violations possibly in the period", Level::Unknown, false),
+        "{}",
+        l.status.reason
+    );
+    assert!(
+        l.status.reason.contains("dated before 2022-08-08"),
+        "{}",
+        l.status.reason
+    );
+    assert_eq!(l.status.evidence, ["w1"], "the incident is cited");
+    // A day later the period starts after the window: watched and quiet, holding.
+    let c = card(&b, &watched, std::slice::from_ref(&spread), date(2022, 8, 15));
+    assert_eq!(c.line("ceasefire").expect("line").status.state, "holding");
+    // The same violation known to its day reaches no later period.
+    let mut day = spread.clone();
+    day.window.end = day.window.start;
+    let c = card(&b, &watched, &[day], date(2022, 8, 14));
+    assert_eq!(c.line("ceasefire").expect("line").status.state, "holding");
+}
+
+#[test]
 fn a_violation_only_possibly_in_the_zone_is_named_but_neither_counted_nor_read_as_holding() {
     let b = nk2020();
     // Corroborated, but its place is too coarse to say it was inside the ceasefire's zones.

@@ -424,13 +424,25 @@ fn an_acled_import_moves_the_ceasefire_only_where_its_coverage_is_declared() {
 #[test]
 fn truce_status_on_each_documented_date_matches_docs_history_line_by_line() {
     let text = std::fs::read_to_string(crate::root().join("docs/history.md")).expect("history.md");
-    let mut dates: Vec<(String, Vec<[String; 3]>)> = Vec::new();
+    // Headings `## DATE` (the first agreement) and `### AGREEMENT DATE`; any other
+    // heading ends the table before it.
+    let mut dates: Vec<(Option<String>, String, Vec<[String; 3]>)> = Vec::new();
+    let mut in_date = false;
     for line in text.lines() {
-        if let Some(d) = line.strip_prefix("## ") {
-            dates.push((d.to_owned(), Vec::new()));
-        } else if line.starts_with("| ") && !line.starts_with("| obligation") {
+        if line.starts_with('#') {
+            let words: Vec<&str> = line.trim_start_matches('#').split_whitespace().collect();
+            let (agreement, day) = match words.as_slice() {
+                [d] => (None, *d),
+                [a, d] => (Some((*a).to_owned()), *d),
+                _ => (None, ""),
+            };
+            in_date = day.parse::<jiff::civil::Date>().is_ok();
+            if in_date {
+                dates.push((agreement, day.to_owned(), Vec::new()));
+            }
+        } else if in_date && line.starts_with("| ") && !line.starts_with("| obligation") {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            if let Some((_, rows)) = dates.last_mut() {
+            if let Some((_, _, rows)) = dates.last_mut() {
                 rows.push([
                     cells[1].to_owned(),
                     cells[2].to_owned(),
@@ -440,9 +452,17 @@ fn truce_status_on_each_documented_date_matches_docs_history_line_by_line() {
         }
     }
     assert!(dates.len() >= 12, "{} dates", dates.len());
+    assert!(
+        dates.iter().any(|(a, _, _)| a.is_some()),
+        "a second agreement's dates"
+    );
     let dir = tempfile::tempdir().expect("tempdir");
-    for (date, rows) in dates {
-        let o = truce(dir.path(), &["status", "--as-of", &date, "--json"]);
+    for (agreement, date, rows) in dates {
+        let mut args = vec!["status", "--as-of", &date, "--json"];
+        if let Some(a) = &agreement {
+            args.extend(["--agreement", a]);
+        }
+        let o = truce(dir.path(), &args);
         assert!(o.status.success(), "{}", stderr(&o));
         let card: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
         let got: Vec<[String; 3]> = card["lines"]
@@ -473,6 +493,11 @@ fn truce_status_on_each_documented_date_matches_docs_history_line_by_line() {
                 ]
             })
             .collect();
-        assert_eq!(got, rows, "docs/history.md, {date}");
+        assert_eq!(
+            got,
+            rows,
+            "docs/history.md, {} {date}",
+            agreement.as_deref().unwrap_or("")
+        );
     }
 }

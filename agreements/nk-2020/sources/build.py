@@ -123,8 +123,9 @@ def build_zones(places):
     yeghtsahogh = [46.588, 39.677]  # Sarybaba / Yeghtsahogh, on the old road (Wikipedia "Yeghtsahogh")
     mets_shen = [46.602, 39.658]   # Boyuk Galadarasi / Mets Shen (Wikipedia, ru)
     # Assumed: the bypass runs about a dozen km south of the old road (azatutyun.am/a/32001187.html)
-    # through Mets Shen and Hin Shen (caucasianknot.org/articles/60993); no coordinates of Hin
-    # Shen were found, so the bend south of Mets Shen is drawn here.
+    # through Mets Shen and Hin Shen (caucasianknot.org/articles/60993). The bend south of Mets
+    # Shen is drawn here; Hin Shen (39.637 N, 46.603 E, Wikipedia) lies within 100 m of the
+    # line from the bend to Mets Shen.
     bypass_bend = [46.605, 39.600]
     # Assumed: the Hakari bridge, where the bypass crosses into Armenia, just east of Kornidzor,
     # from which the checkpoint set up there in April 2023 is seen (news.am/eng/news/756701.html).
@@ -205,7 +206,7 @@ def build_zones(places):
         "source": "derived in Rust at load time from the zones named in 'derive', each as in force when the version begins",
         "note": "The pre-2020 area less the districts returned or taken in 2020 and what Azerbaijan held inside the line "
                 "at the ceasefire, plus the corridor; never Armenian territory. Villages of Shusha district that stayed "
-                "under the peacekeepers off the corridor band (Mets Shen, Hin Shen) are not included.",
+                "under the peacekeepers (Mets Shen, Hin Shen) are included only once the corridor band runs through them.",
     }
     for frm, to, why in [
         ("2020-11-10", "2020-12-12", "at the ceasefire"),

@@ -611,7 +611,12 @@ fn a_violation_whose_time_reaches_into_a_watched_period_keeps_it_from_reading_as
         .timestamp();
     spread.window.precision = 3;
     // The seven days to 14 August begin on the 8th, which the window reaches.
-    let c = card(&b, &watched, std::slice::from_ref(&spread), date(2022, 8, 14));
+    let c = card(
+        &b,
+        &watched,
+        std::slice::from_ref(&spread),
+        date(2022, 8, 14),
+    );
     let l = c.line("ceasefire").expect("line");
     assert_eq!(
         (l.status.state.as_str(), l.status.level, l.status.breached),
@@ -626,7 +631,12 @@ fn a_violation_whose_time_reaches_into_a_watched_period_keeps_it_from_reading_as
     );
     assert_eq!(l.status.evidence, ["w1"], "the incident is cited");
     // A day later the period starts after the window: watched and quiet, holding.
-    let c = card(&b, &watched, std::slice::from_ref(&spread), date(2022, 8, 15));
+    let c = card(
+        &b,
+        &watched,
+        std::slice::from_ref(&spread),
+        date(2022, 8, 15),
+    );
     assert_eq!(c.line("ceasefire").expect("line").status.state, "holding");
     // The same violation known to its day reaches no later period.
     let mut day = spread.clone();

@@ -93,7 +93,7 @@ fn main() {
 
     // Queries: ~10 km boxes around the region's core, 30-day windows in 2020-11..2023-09.
     let mut rng = Rng(seed ^ 0x3);
-    let mut lua = String::from("local paths = {\n");
+    let mut boxes = Vec::new();
     for _ in 0..2000 {
         let lon = 46.0 + rng.unit() * 1.3;
         let lat = 39.3 + rng.unit() * 1.0;
@@ -102,15 +102,14 @@ fn main() {
             .checked_add(jiff::Span::new().days(day as i64))
             .expect("date");
         let to = from.checked_add(jiff::Span::new().days(30)).expect("date");
-        lua.push_str(&format!(
-            "  \"/api/v1/agreements/nk-2020/incidents?bbox={lon:.3},{lat:.3},{:.3},{:.3}&from={from}&to={to}&limit=100\",\n",
-            lon + 0.12,
-            lat + 0.09
+        boxes.push((
+            format!("{lon:.3},{lat:.3},{:.3},{:.3}", lon + 0.12, lat + 0.09),
+            from,
+            to,
         ));
     }
-    lua.push_str("}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n");
     let script = tmp.path().join("queries.lua");
-    std::fs::write(&script, lua).expect("script");
+    write_script(&script, &boxes);
 
     let up = truce_bench::Serving::start(&runtime, store);
     let base = up.base.clone();
@@ -144,20 +143,45 @@ fn main() {
     let _ = wrk(&base, Some(&list_script), 3);
     let list = wrk(&base, Some(&list_script), 20);
     let mut rng = Rng(seed ^ 0x7);
-    let mut lua = String::from("local paths = {\n");
-    for _ in 0..2000 {
-        let day = jiff::civil::date(2020, 12, 1)
-            .checked_add(jiff::Span::new().days(rng.below(1000) as i64))
-            .expect("date");
-        lua.push_str(&format!(
-            "  \"/api/v1/agreements/nk-2020/incidents?to={day}&sort=-start&total=true&fields=list&limit=100\",\n"
-        ));
-    }
-    lua.push_str("}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n");
-    let opening_script = tmp.path().join("queries-opening.lua");
-    std::fs::write(&opening_script, lua).expect("script");
-    let _ = wrk(&base, Some(&opening_script), 3);
-    let opening = wrk(&base, Some(&opening_script), 20);
+    let days: Vec<jiff::civil::Date> = (0..2000)
+        .map(|_| {
+            jiff::civil::date(2020, 12, 1)
+                .checked_add(jiff::Span::new().days(rng.below(1000) as i64))
+                .expect("date")
+        })
+        .collect();
+    let opening = measure(&base, tmp.path(), "opening", days.iter().map(|day| {
+        format!("/api/v1/agreements/nk-2020/incidents?to={day}&sort=-start&total=true&fields=list&limit=100")
+    }));
+    // The public routes beside the incident pages: the scorecard and one line explained
+    // for a date (the dashboard asks for a few dates; here 2,000 of them, so most
+    // answers are computed, not kept), violation counts and OGC items under the same
+    // boxes and windows as above.
+    let scorecard = measure(
+        &base,
+        tmp.path(),
+        "scorecard",
+        days.iter()
+            .map(|day| format!("/api/v1/agreements/nk-2020/status?as_of={day}")),
+    );
+    let explain = measure(
+        &base,
+        tmp.path(),
+        "explain",
+        days.iter()
+            .map(|day| format!("/api/v1/agreements/nk-2020/status/ceasefire?as_of={day}")),
+    );
+    let counts = measure(
+        &base,
+        tmp.path(),
+        "counts",
+        boxes.iter().map(|(bbox, from, to)| {
+            format!("/api/v1/agreements/nk-2020/counts?bbox={bbox}&from={from}&to={to}")
+        }),
+    );
+    let ogc = measure(&base, tmp.path(), "ogc", boxes.iter().map(|(bbox, from, to)| {
+        format!("/ogc/nk-2020/collections/incidents/items?bbox={bbox}&datetime={from}T00:00:00Z/{to}T00:00:00Z&limit=100")
+    }));
     up.stop(&runtime);
     println!(
         "bbox + 30-day window, limit 100, 64 connections: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx)",
@@ -179,6 +203,25 @@ fn main() {
         "bare route /health, 64 connections: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
         health.rps, health.p50, health.p99
     );
+    for (name, r) in [
+        ("scorecard for a date (GET …/status?as_of=)", &scorecard),
+        (
+            "the ceasefire line explained (GET …/status/ceasefire?as_of=)",
+            &explain,
+        ),
+        ("violation counts (GET …/counts?bbox=&from=&to=)", &counts),
+        ("OGC items (bbox, datetime, limit 100)", &ogc),
+    ] {
+        println!(
+            "{name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx); target p99 < 20 ms: {:.2}x; {:.1}% of the bare route",
+            r.rps,
+            r.p50,
+            r.p99,
+            r.non_2xx,
+            r.p99 / 20.0,
+            100.0 * r.rps / health.rps
+        );
+    }
     println!(
         "W3 target: p99 < 20 ms ({:.2}x) and >= 25% of the bare route's throughput ({:.1}%); as map points: {:.2}x and {:.1}%; as list lines: {:.2}x and {:.1}%; the list as it opens: {:.2}x and {:.1}%",
         query.p99 / 20.0,
@@ -190,4 +233,35 @@ fn main() {
         opening.p99 / 20.0,
         100.0 * opening.rps / health.rps
     );
+}
+
+/// A wrk script that asks for `paths` in turn.
+fn write_script(path: &std::path::Path, boxes: &[(String, jiff::civil::Date, jiff::civil::Date)]) {
+    let paths = boxes.iter().map(|(bbox, from, to)| {
+        format!("/api/v1/agreements/nk-2020/incidents?bbox={bbox}&from={from}&to={to}&limit=100")
+    });
+    std::fs::write(path, lua(paths)).expect("script");
+}
+
+/// Lua for wrk: the paths, asked for in turn.
+fn lua(paths: impl Iterator<Item = String>) -> String {
+    let mut lua = String::from("local paths = {\n");
+    for p in paths {
+        lua.push_str(&format!("  \"{p}\",\n"));
+    }
+    lua.push_str("}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n");
+    lua
+}
+
+/// Warms up for 3 s, then measures 20 s of `paths` at 64 connections.
+fn measure(
+    base: &str,
+    dir: &std::path::Path,
+    name: &str,
+    paths: impl Iterator<Item = String>,
+) -> truce_bench::Run {
+    let script = dir.join(format!("queries-{name}.lua"));
+    std::fs::write(&script, lua(paths)).expect("script");
+    let _ = wrk(base, Some(&script), 3);
+    wrk(base, Some(&script), 20)
 }

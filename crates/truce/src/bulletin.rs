@@ -21,8 +21,8 @@ pub enum BulletinCmd {
         /// Last local day (default: the first).
         #[arg(long, value_name = "DATE")]
         to: Option<Date>,
-        /// Agreement (default: the first of `truce agreement list`).
-        #[arg(long)]
+        /// Agreement (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
+        #[arg(long, env = "TRUCE_AGREEMENT")]
         agreement: Option<String>,
         /// Folder to write the files to.
         #[arg(long, default_value = "bulletins")]

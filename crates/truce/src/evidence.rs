@@ -52,8 +52,8 @@ pub struct ImportArgs {
     /// Its format.
     #[arg(long, value_enum, default_value = "acled")]
     format: Format,
-    /// Agreement the reports are about (default: the first of `truce agreement list`).
-    #[arg(long)]
+    /// Agreement the reports are about (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
+    #[arg(long, env = "TRUCE_AGREEMENT")]
     agreement: Option<String>,
     /// Source of ACLED or UCDP rows (created as a data set, reliability B, if new;
     /// default: `acled` or `ucdp`); JSON Lines name their source on every line.
@@ -80,8 +80,8 @@ pub struct ReviewArgs {
     /// Who is acting (default: the login name).
     #[arg(long, env = "USER")]
     analyst: String,
-    /// Agreement (default: the first of `truce agreement list`).
-    #[arg(long)]
+    /// Agreement (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
+    #[arg(long, env = "TRUCE_AGREEMENT")]
     agreement: Option<String>,
     #[command(flatten)]
     data: DataArgs,
@@ -146,8 +146,8 @@ pub enum IncidentsCmd {
 /// Which incidents: the same filters for listing and exporting.
 #[derive(Debug, Args)]
 pub struct FilterArgs {
-    /// Agreement (default: the first of `truce agreement list`).
-    #[arg(long)]
+    /// Agreement (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
+    #[arg(long, env = "TRUCE_AGREEMENT")]
     agreement: Option<String>,
     /// Only incidents in this zone.
     #[arg(long)]

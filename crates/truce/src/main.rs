@@ -234,8 +234,8 @@ enum PlacesCmd {
     Find {
         /// The name, in any script or transliteration.
         name: String,
-        /// Agreement whose gazetteer to search (default: the first of `truce agreement list`).
-        #[arg(long)]
+        /// Agreement whose gazetteer to search (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
+        #[arg(long, env = "TRUCE_AGREEMENT")]
         agreement: Option<String>,
         /// Print JSON instead of text.
         #[arg(long)]
@@ -249,8 +249,8 @@ enum PlacesCmd {
 enum ZonesCmd {
     /// List zones with kind, area and provenance.
     List {
-        /// Agreement whose zones to list (default: the first of `truce agreement list`).
-        #[arg(long)]
+        /// Agreement whose zones to list (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
+        #[arg(long, env = "TRUCE_AGREEMENT")]
         agreement: Option<String>,
         /// Print a GeoJSON FeatureCollection with the resolved geometry instead.
         #[arg(long)]

@@ -17,8 +17,8 @@ pub enum EvidenceCmd {
         /// Record type of CSV rows when the file has no `type` column.
         #[arg(long = "type", value_name = "TYPE")]
         kind: Option<String>,
-        /// Agreement the records are about (default: the first of `truce agreement list`).
-        #[arg(long)]
+        /// Agreement the records are about (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
+        #[arg(long, env = "TRUCE_AGREEMENT")]
         agreement: Option<String>,
         #[command(flatten)]
         data: DataArgs,
@@ -31,8 +31,8 @@ pub enum EvidenceCmd {
         /// Why, for the audit log.
         #[arg(long)]
         reason: String,
-        /// Agreement (default: the first of `truce agreement list`).
-        #[arg(long)]
+        /// Agreement (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
+        #[arg(long, env = "TRUCE_AGREEMENT")]
         agreement: Option<String>,
         #[command(flatten)]
         data: DataArgs,
@@ -42,8 +42,8 @@ pub enum EvidenceCmd {
         /// Only records of this type (handover, strength, crossing, …).
         #[arg(long = "type", value_name = "TYPE")]
         kind: Option<String>,
-        /// Agreement (default: the first of `truce agreement list`).
-        #[arg(long)]
+        /// Agreement (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
+        #[arg(long, env = "TRUCE_AGREEMENT")]
         agreement: Option<String>,
         /// Print JSON Lines (the import format) instead of a table.
         #[arg(long)]

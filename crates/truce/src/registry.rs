@@ -24,8 +24,8 @@ pub enum RegistryCmd {
         /// Line type of CSV rows when the file has no `type` column: person or status.
         #[arg(long = "type", value_name = "TYPE")]
         kind: Option<String>,
-        /// Agreement whose actors the sides name (default: the first of `truce agreement list`).
-        #[arg(long)]
+        /// Agreement whose actors the sides name (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
+        #[arg(long, env = "TRUCE_AGREEMENT")]
         agreement: Option<String>,
         /// Account the import is made as: recorded under it in the audit log, refused
         /// unless its role may manage the registry.
@@ -73,8 +73,8 @@ pub enum RegistryCmd {
         /// Dates to reconcile on (default: the date of every claim and exchange).
         #[arg(long = "on", value_name = "DATE", value_delimiter = ',')]
         dates: Vec<Date>,
-        /// Agreement whose evidence records hold the claims and exchanges (default: the first of `truce agreement list`).
-        #[arg(long)]
+        /// Agreement whose evidence records hold the claims and exchanges (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
+        #[arg(long, env = "TRUCE_AGREEMENT")]
         agreement: Option<String>,
         /// Print JSON.
         #[arg(long)]

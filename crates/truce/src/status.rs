@@ -21,8 +21,8 @@ pub struct StatusArgs {
     json: bool,
     #[command(flatten)]
     rules: RuleArgs,
-    /// Agreement (default: the first of `truce agreement list`).
-    #[arg(long, global = true)]
+    /// Agreement (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
+    #[arg(long, global = true, env = "TRUCE_AGREEMENT")]
     agreement: Option<String>,
     /// Language of the scorecard's text: en, ru, hy or az (the rules' reasons stay English).
     #[arg(long, default_value = "en", global = true, value_parser = ["en", "ru", "hy", "az"])]

@@ -80,6 +80,7 @@ pub fn command(dir: &Path, args: &[&str]) -> Command {
         .env_remove("TRUCE_DATABASE")
         .env_remove("TRUCE_REGISTRY_KEY")
         .env_remove("TRUCE_REGISTRY_KEY_FILE")
+        .env_remove("TRUCE_AGREEMENT")
         .env_remove("RUST_LOG");
     if let Some(url) = postgres_for(dir, args) {
         cmd.env("TRUCE_DATABASE", url);
@@ -435,6 +436,16 @@ fn init_and_load_are_idempotent() {
         &["status", "--as-of", "2020-11-14", "--data", "centre"],
     );
     assert!(stdout(&o).contains("handover-kalbajar"), "{}", stdout(&o));
+    // A centre that works on another agreement says so once, in its environment.
+    let o = command(
+        dir.path(),
+        &["status", "--as-of", "2023-09-22", "--data", "centre"],
+    )
+    .env("TRUCE_AGREEMENT", "nk-2023")
+    .output()
+    .expect("run truce");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("yevlakh-talks"), "{}", stdout(&o));
 }
 
 #[test]
@@ -458,10 +469,20 @@ fn every_subcommand_has_help() {
     }
 }
 
-/// Reports of the built-in record (`agreements/nk-2020/reports/violations.jsonl`), which
-/// every new data directory starts with.
+/// Reports of the first built-in agreement's record (`agreements/nk-2020/reports/`), which
+/// every new data directory starts with: what its incident lists and exports hold.
 pub fn built_in_reports() -> usize {
-    std::fs::read_to_string(root().join("agreements/nk-2020/reports/violations.jsonl"))
+    reports_of("nk-2020")
+}
+
+/// Reports of every built-in agreement's record: what a new database's audit chain
+/// accounts for.
+pub fn all_built_in_reports() -> usize {
+    ["nk-2020", "nk-2023"].into_iter().map(reports_of).sum()
+}
+
+fn reports_of(agreement: &str) -> usize {
+    std::fs::read_to_string(root().join(format!("agreements/{agreement}/reports/violations.jsonl")))
         .expect("built-in reports")
         .lines()
         .filter(|l| !l.trim().is_empty())

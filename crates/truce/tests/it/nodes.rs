@@ -237,7 +237,7 @@ fn two_nodes_store_every_report_once_under_concurrent_retried_submissions() {
         .sum();
     assert_eq!(
         audited,
-        (CLIENTS * REPORTS_EACH + crate::built_in_reports()) as u64,
+        (CLIENTS * REPORTS_EACH + crate::all_built_in_reports()) as u64,
         "the chain accounts for every stored report"
     );
 

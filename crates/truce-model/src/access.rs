@@ -73,6 +73,8 @@ crate::words! {
         ReadPersonal = "read-personal",
         /// Import persons and status changes into the registry.
         ManageRegistry = "manage-registry",
+        /// Subscribe webhooks to an agreement's events and read their delivery logs.
+        Subscribe = "subscribe",
     }
 }
 
@@ -112,6 +114,7 @@ pub const PERMISSIONS: &[(Action, &[UserRole])] = &[
         Action::ManageRegistry,
         &[UserRole::Admin, UserRole::ProtectionOfficer],
     ),
+    (Action::Subscribe, &[UserRole::Admin, UserRole::Analyst]),
 ];
 
 /// True when the table lets `role` perform `action`.
@@ -246,9 +249,10 @@ mod tests {
                     A::ManageUsers,
                     A::ReadPersonal,
                     A::ManageRegistry,
+                    A::Subscribe,
                 ],
             ),
-            (R::Analyst, &[A::Read, A::Submit, A::Verify]),
+            (R::Analyst, &[A::Read, A::Submit, A::Verify, A::Subscribe]),
             (R::Monitor, &[A::Read, A::Submit]),
             (R::Liaison, &[A::Read, A::Submit, A::ReadPersonal]),
             (

@@ -581,3 +581,95 @@ pub(crate) struct Location {
     #[schema(minimum = 1, maximum = 7)]
     precision: u8,
 }
+
+/// A webhook subscription (never with its secret).
+#[derive(ToSchema)]
+pub(crate) struct WebhookInfo {
+    /// `wh-…`.
+    id: String,
+    agreement: String,
+    url: String,
+    /// Event types it receives.
+    events: Vec<String>,
+    /// For `incident.created`: the zone it is limited to.
+    #[schema(nullable)]
+    zone: Option<String>,
+    /// The subscribing user.
+    owner: String,
+    created_at: String,
+    /// Failed attempts in a row.
+    failures: i64,
+    /// When deliveries were paused after repeated failures.
+    #[schema(nullable)]
+    paused_at: Option<String>,
+}
+
+/// A new subscription with its signing secret, shown once.
+#[derive(ToSchema)]
+pub(crate) struct WebhookCreated {
+    webhook: WebhookInfo,
+    /// `whsec_…`: the key of every delivery's `webhook-signature` (Standard Webhooks).
+    secret: String,
+}
+
+/// Subscriptions.
+#[derive(ToSchema)]
+pub(crate) struct Webhooks {
+    webhooks: Vec<WebhookInfo>,
+}
+
+/// One subscription.
+#[derive(ToSchema)]
+pub(crate) struct WebhookOne {
+    webhook: WebhookInfo,
+}
+
+/// A queued test delivery.
+#[derive(ToSchema)]
+pub(crate) struct WebhookTest {
+    /// Its id (`msg_…`), as the delivery log and the `webhook-id` header name it.
+    delivery: String,
+}
+
+/// A subscription's delivery log.
+#[derive(ToSchema)]
+pub(crate) struct Deliveries {
+    deliveries: Vec<Delivery>,
+}
+
+/// One delivery and its attempts.
+#[derive(ToSchema)]
+pub(crate) struct Delivery {
+    /// `msg_…`.
+    id: String,
+    event_type: String,
+    /// What happened, once per subscription.
+    event_key: String,
+    created_at: String,
+    /// `pending`, `delivered` or `failed` (given up).
+    state: String,
+    #[schema(nullable)]
+    delivered_at: Option<String>,
+    /// When the next attempt is due.
+    #[schema(nullable)]
+    next_at: Option<String>,
+    /// The body as sent: `type`, `timestamp`, `agreement`, `data`.
+    payload: Value,
+    attempts: Vec<DeliveryAttempt>,
+}
+
+/// One attempt.
+#[derive(ToSchema)]
+pub(crate) struct DeliveryAttempt {
+    attempt: i64,
+    at: String,
+    /// The node that made it.
+    node: String,
+    /// The receiver's HTTP status.
+    #[schema(nullable)]
+    status: Option<i64>,
+    /// Why it failed.
+    #[schema(nullable)]
+    error: Option<String>,
+    duration_ms: i64,
+}

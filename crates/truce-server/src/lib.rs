@@ -30,6 +30,7 @@ mod guard;
 mod registry;
 mod review;
 mod submit;
+pub mod webhooks;
 pub use guard::ClientAddr;
 pub use submit::request_hash_of;
 
@@ -68,6 +69,8 @@ pub struct AppState {
     cors_origins: Arc<Vec<HeaderValue>>,
     /// Submitted reports waiting for their agreement's lock, carried out together.
     submissions: truce_usecases::submit::Queue,
+    /// How this node's webhook dispatcher runs.
+    webhooks: Arc<webhooks::WebhookConfig>,
 }
 
 impl AppState {
@@ -85,7 +88,15 @@ impl AppState {
             trusted_proxies: Arc::default(),
             cors_origins: Arc::default(),
             submissions: truce_usecases::submit::Queue::default(),
+            webhooks: Arc::default(),
         }
+    }
+
+    /// How this node's webhook dispatcher runs (docs/webhooks.md).
+    #[must_use]
+    pub fn with_webhooks(mut self, config: webhooks::WebhookConfig) -> Self {
+        self.webhooks = Arc::new(config);
+        self
     }
 
     /// Believes `X-Forwarded-*` (the client's address, scheme and host) from these
@@ -600,6 +611,8 @@ pub async fn serve(
             }
         }
     });
+    // Webhook deliveries are found and sent apart from the requests that cause them.
+    tokio::spawn(webhooks::dispatch(state.clone()));
     let app = router(state);
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let (stop, stopping) = tokio::sync::watch::channel(false);

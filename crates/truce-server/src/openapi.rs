@@ -27,6 +27,7 @@ use utoipa_axum::routes;
         (name = "bulletins", description = "Signed monitoring bulletins"),
         (name = "feeds", description = "Atom, CAP 1.2 and iCalendar"),
         (name = "accounts", description = "Login, session, users"),
+        (name = "webhooks", description = "Subscriptions to an agreement's events, signed deliveries and their log"),
         (name = "ogc", description = "OGC API – Features Part 1: Core, GeoJSON"),
         (name = "service", description = "Health")
     )
@@ -215,7 +216,7 @@ pub(crate) fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// Every route of the API with its handler, in the order the document lists them.
 fn routes() -> OpenApiRouter<AppState> {
-    use crate::{api, auth, feeds, ogc, registry, review, submit};
+    use crate::{api, auth, feeds, ogc, registry, review, submit, webhooks};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(crate::health))
         .routes(routes!(crate::list_agreements))
@@ -239,6 +240,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::session))
         .routes(routes!(auth::users))
+        .routes(routes!(webhooks::add, webhooks::list))
+        .routes(routes!(webhooks::one, webhooks::remove))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::resume))
         .routes(routes!(review::set_status))
         .routes(routes!(submit::submit_report))
         .routes(routes!(registry::summary))

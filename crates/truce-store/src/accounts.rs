@@ -69,10 +69,19 @@ pub const MAX_NAME_BYTES: usize = 128;
 /// The throttling window.
 pub const THROTTLE_WINDOW_S: i64 = 15 * 60;
 
-fn random_hex(bytes: usize) -> String {
+pub(crate) fn random_hex(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     OsRng.fill_bytes(&mut b);
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A webhook signing secret as the Standard Webhooks convention writes it: `whsec_`
+/// and 24 random bytes in base64.
+pub(crate) fn random_secret() -> String {
+    use base64ct::{Base64, Encoding};
+    let mut b = [0u8; 24];
+    OsRng.fill_bytes(&mut b);
+    format!("whsec_{}", Base64::encode_string(&b))
 }
 
 /// A password to show once: 20 characters from an alphabet without look-alikes.

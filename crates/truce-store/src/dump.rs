@@ -37,6 +37,10 @@ pub const TABLES: &[&str] = &[
     "registry_status",
     "bulletins",
     "scheduled_runs",
+    "webhooks",
+    "webhook_deliveries",
+    "webhook_attempts",
+    "webhook_status",
     "audit_log",
     "audit_head",
 ];

@@ -71,6 +71,7 @@ mod sql;
 pub mod testing;
 pub mod verify;
 pub mod warm;
+pub mod webhooks;
 
 use audit::{Chain, Note};
 pub use filter::{Cursor, FilterProblem, FilterValues, IncidentFilter, IncidentOrder, check_bbox};

@@ -9,3 +9,4 @@ pub mod publishing;
 pub mod review;
 pub mod search;
 pub mod submit;
+pub mod webhooks;

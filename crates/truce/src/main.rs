@@ -14,6 +14,7 @@ mod records;
 mod registry;
 mod render;
 mod status;
+mod webhook;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -120,6 +121,10 @@ enum Command {
     /// Create, list and revoke API tokens.
     #[command(subcommand)]
     Token(accounts::TokenCmd),
+    /// Subscribe addresses to an agreement's events (new incidents, status changes,
+    /// published bulletins): signed deliveries a running server sends and retries.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCmd),
     /// The registry of detained, missing and dead persons: import, list and show (for
     /// those allowed to see personal data), aggregates and claims reconciliation (for all).
     #[command(subcommand)]
@@ -183,6 +188,18 @@ enum Command {
         /// directory).
         #[arg(long, value_name = "FILE")]
         signing_key: Option<PathBuf>,
+        /// Seconds between the webhook dispatcher's passes (finding events, sending due
+        /// deliveries).
+        #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        webhook_interval: u64,
+        /// The wait after a failed delivery, in milliseconds; each later wait doubles it,
+        /// up to an hour.
+        #[arg(long, value_name = "MS", default_value_t = 5_000, value_parser = clap::value_parser!(i64).range(100..=3_600_000))]
+        webhook_retry_ms: i64,
+        /// Deliver webhooks to loopback and private addresses too (a receiver on this
+        /// machine or inside the network); refused by default.
+        #[arg(long)]
+        webhook_allow_private: bool,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -423,6 +440,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bulletin(cmd) => bulletin::bulletin(cmd).await,
         Command::User(cmd) => accounts::user(cmd).await,
         Command::Token(cmd) => accounts::token(cmd).await,
+        Command::Webhook(cmd) => webhook::webhook(cmd).await,
         Command::Backup(args) => ops::backup(args).await,
         Command::Restore(args) => ops::restore(args).await,
         Command::Copy(args) => ops::copy(args).await,
@@ -434,6 +452,9 @@ async fn run(cli: Cli) -> Result<()> {
             schedule,
             schedule_agreement,
             signing_key,
+            webhook_interval,
+            webhook_retry_ms,
+            webhook_allow_private,
             data,
         } => {
             let store = open(&data).await?;
@@ -479,7 +500,17 @@ async fn run(cli: Cli) -> Result<()> {
                     node,
                 ));
             }
+            let webhooks = truce_server::webhooks::WebhookConfig {
+                interval: std::time::Duration::from_secs(webhook_interval),
+                policy: truce_store::webhooks::RetryPolicy {
+                    first_delay_ms: webhook_retry_ms,
+                    ..truce_store::webhooks::RetryPolicy::default()
+                },
+                allow_private: webhook_allow_private,
+                node: format!("{}:{addr}", std::process::id()),
+            };
             let state = truce_server::AppState::new(store)
+                .with_webhooks(webhooks)
                 .with_secure_cookies(secure_cookies)
                 .with_trusted_proxies(trusted_proxies)
                 .with_cors_origins(&cors_origins)

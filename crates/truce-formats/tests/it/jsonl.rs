@@ -174,7 +174,7 @@ fn reports_round_trip_through_geojson_and_bad_features_name_their_pointer() {
         got,
         [
             "/features/0/geometry/coordinates/0: must be a longitude in decimal degrees (±180)",
-            "/features/1/properties/type: `shelling` is not in the codebook: 19 are defined; check the spelling (the types are in docs/codebook.md)",
+            "/features/1/properties/type: `shelling` is not in the codebook: 20 are defined; check the spelling (the types are in docs/codebook.md)",
         ]
         .iter()
         .map(|s| (*s).to_owned())

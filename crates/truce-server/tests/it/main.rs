@@ -14,6 +14,7 @@ mod export;
 mod hardening;
 mod openapi;
 mod registry;
+mod webhooks;
 
 /// The nk-2020 agreement loaded into a fresh store on every backend under test.
 async fn states() -> Vec<(Guard, Store, AppState)> {
@@ -1438,6 +1439,7 @@ async fn every_role_reaches_exactly_the_endpoints_the_authorisation_table_allows
             ),
             ("GET", "/ogc/nk-2020/collections", Action::Read, None),
             ("GET", "/api/v1/users", Action::ManageUsers, None),
+            ("GET", "/api/v1/webhooks", Action::Subscribe, None),
             (
                 "POST",
                 &status_uri,
@@ -1563,7 +1565,7 @@ async fn sessions_need_their_csrf_token_tokens_can_be_revoked_and_failed_logins_
         let (_, _, me) = call(&s, "GET", "/api/v1/session", &[("cookie", &cookie)], None).await;
         assert_eq!(
             (me["role"].as_str(), me["may"].as_array().map(Vec::len)),
-            (Some("analyst"), Some(3))
+            (Some("analyst"), Some(4))
         );
         let (status, clear, _) =
             call(&s, "POST", "/api/v1/logout", &[("cookie", &cookie)], None).await;

@@ -381,3 +381,184 @@ fn a_node_killed_in_the_middle_of_submissions_holds_no_key_and_loses_no_report()
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["intact"], true, "{v}");
 }
+
+/// What a receiver got: (webhook-id, body) of every POST.
+type Deliveries = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// A receiver of webhook deliveries on a free loopback port, answering 200 to each:
+/// its address and the (webhook-id, body) of every POST it got.
+fn webhook_receiver() -> (String, Deliveries) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let got: Deliveries = std::sync::Arc::default();
+    let seen = std::sync::Arc::clone(&got);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut reader = BufReader::new(match stream.try_clone() {
+                Ok(s) => s,
+                Err(_) => continue,
+            });
+            let (mut id, mut length) = (String::new(), 0usize);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("webhook-id:") {
+                    id = v.trim().to_owned();
+                }
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            let mut body = vec![0u8; length];
+            if reader.read_exact(&mut body).is_err() {
+                continue;
+            }
+            seen.lock()
+                .expect("lock")
+                .push((id, String::from_utf8_lossy(&body).into_owned()));
+            let mut stream = stream;
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (addr, got)
+}
+
+#[test]
+fn two_nodes_deliver_each_new_incident_to_a_webhook_exactly_once() {
+    if !on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    crate::add_op7(d, None);
+    let o = truce(d, &["user", "add", "mon", "--role", "monitor"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = truce(d, &["token", "create", "mon", "--label", "hooks"]);
+    let auth = format!("Bearer {}", stdout(&o).lines().last().expect("token"));
+    let (receiver, got) = webhook_receiver();
+    let url = format!("http://{receiver}/hook");
+    let o = truce(
+        d,
+        &[
+            "webhook",
+            "add",
+            &url,
+            "--events",
+            "incident.created",
+            "--owner",
+            "mon",
+            "--allow-private",
+        ],
+    );
+    assert!(!o.status.success(), "a monitor does not subscribe");
+    assert!(
+        stderr(&o).contains("analysts and administrators subscribe"),
+        "{}",
+        stderr(&o)
+    );
+    let o = truce(d, &["user", "add", "ana", "--role", "analyst"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = truce(
+        d,
+        &[
+            "webhook",
+            "add",
+            &url,
+            "--events",
+            "incident.created",
+            "--owner",
+            "ana",
+        ],
+    );
+    assert!(
+        !o.status.success(),
+        "a loopback address needs --allow-private"
+    );
+    let o = truce(
+        d,
+        &[
+            "webhook",
+            "add",
+            &url,
+            "--events",
+            "incident.created",
+            "--owner",
+            "ana",
+            "--allow-private",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let secret = stdout(&o).lines().last().expect("secret").to_owned();
+    assert!(secret.starts_with("whsec_"), "{}", stdout(&o));
+    let before: Vec<String> = partition(d, "truce-data")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let node_args = ["--webhook-interval", "1", "--webhook-allow-private"];
+    let (mut a, addr_a) = start_node(d, &node_args);
+    let (mut b, addr_b) = start_node(d, &node_args);
+    for n in 0..40 {
+        let addr = if n % 2 == 0 { &addr_a } else { &addr_b };
+        let body = load_report("hook", n, "2021-08-01");
+        let key = format!("hook-{n}");
+        let (status, answer) = submit_retrying(
+            addr,
+            &[
+                ("Authorization", auth.as_str()),
+                ("Idempotency-Key", key.as_str()),
+            ],
+            &body,
+        );
+        assert!(status == 201 || status == 200, "{status} {answer}");
+    }
+    let mut new_ids: Vec<String> = partition(d, "truce-data")
+        .into_iter()
+        .map(|(id, _)| id)
+        .filter(|id| !before.contains(id))
+        .collect();
+    new_ids.sort();
+    let new = new_ids.len();
+    assert!(new > 0, "the reports made new incidents");
+    // Both nodes pass every second: wait until every new incident arrived, then two
+    // more passes of each for any second delivery.
+    let mut arrived = 0;
+    for _ in 0..600 {
+        arrived = got.lock().expect("lock").len();
+        if arrived >= new {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        arrived >= new,
+        "waited 60 s for {new} deliveries, one per new incident; {arrived} arrived"
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let _ = a.kill();
+    let _ = b.kill();
+    let _ = a.wait();
+    let _ = b.wait();
+    let seen = got.lock().expect("lock").clone();
+    let mut ids: Vec<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), seen.len(), "no delivery sent twice");
+    let mut delivered: Vec<String> = seen
+        .iter()
+        .filter_map(|(_, body)| {
+            let v: serde_json::Value = serde_json::from_str(body).ok()?;
+            v["data"]["incident"]["id"].as_str().map(str::to_owned)
+        })
+        .collect();
+    delivered.sort();
+    let mut unique = delivered.clone();
+    unique.dedup();
+    assert_eq!(unique, delivered, "no incident delivered twice");
+    // An incident a later report merged into another was delivered when it was made;
+    // every incident standing now was delivered.
+    let missing: Vec<&String> = new_ids.iter().filter(|i| !delivered.contains(i)).collect();
+    assert!(missing.is_empty(), "not delivered: {missing:?}");
+}

@@ -66,7 +66,7 @@ fn a_backup_restores_into_an_empty_database_and_a_copy_moves_everything() {
     let o = truce(d, &["migrate"]);
     assert!(
         stdout(&o).contains(
-            "17 migration(s) applied (agreements, evidence, records, accounts, idempotency, incident cells, audit registry, bulletins, claimed, neighbours, login clients, audit mac, zone versions, search, retracted index, incident places, superseded records index)"
+            "18 migration(s) applied (agreements, evidence, records, accounts, idempotency, incident cells, audit registry, bulletins, claimed, neighbours, login clients, audit mac, zone versions, search, retracted index, incident places, superseded records index, webhooks)"
         ),
         "{}",
         stdout(&o)

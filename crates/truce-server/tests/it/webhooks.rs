@@ -1,0 +1,308 @@
+//! Webhooks delivered to a receiver this test runs on 127.0.0.1: who may subscribe, the
+//! signature, a retry after a 500, the delivery log and a test delivery.
+
+use super::{PASSWORD, call, monitor_bearer, states};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tower::ServiceExt;
+use truce_server::router;
+use truce_server::webhooks::WebhookConfig;
+use truce_store::webhooks::RetryPolicy;
+
+/// One POST the receiver got: its webhook headers and body.
+#[derive(Debug, Clone)]
+struct Got {
+    id: String,
+    timestamp: i64,
+    signature: String,
+    body: String,
+}
+
+/// A receiver answering the statuses of `script` in turn, then 200; what it got.
+async fn receiver(script: Vec<u16>) -> (std::net::SocketAddr, Arc<Mutex<Vec<Got>>>) {
+    let got: Arc<Mutex<Vec<Got>>> = Arc::default();
+    let answers = Arc::new(Mutex::new(script.into_iter()));
+    let seen = Arc::clone(&got);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let seen = Arc::clone(&seen);
+            let answers = Arc::clone(&answers);
+            async move {
+                let h = |n: &str| {
+                    headers
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                seen.lock().expect("lock").push(Got {
+                    id: h("webhook-id"),
+                    timestamp: h("webhook-timestamp").parse().unwrap_or_default(),
+                    signature: h("webhook-signature"),
+                    body,
+                });
+                let status = answers.lock().expect("lock").next().unwrap_or(200);
+                StatusCode::from_u16(status).unwrap_or(StatusCode::OK)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, got)
+}
+
+/// Waits (at most 30 s) until `check` holds of what the receiver got.
+async fn wait_for(got: &Arc<Mutex<Vec<Got>>>, what: &str, check: impl Fn(&[Got]) -> bool) {
+    for _ in 0..300 {
+        if check(&got.lock().expect("lock")) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "waited 30 s for {what}; the receiver got {:?}",
+        got.lock().expect("lock")
+    );
+}
+
+#[tokio::test]
+async fn deliveries_are_signed_retried_after_a_500_logged_and_only_analysts_subscribe() {
+    for (guard, store, s) in states().await {
+        let now = "2026-11-28T00:00:00Z";
+        store
+            .add_user(
+                "ana",
+                "Analyst",
+                truce_store::accounts::UserRole::Analyst,
+                None,
+                PASSWORD,
+                now,
+            )
+            .await
+            .expect("user");
+        let (_, token) = store
+            .create_token("ana", "hooks", now)
+            .await
+            .expect("token");
+        let analyst = format!("Bearer {token}");
+        let monitor = monitor_bearer(&store).await;
+        let (addr, got) = receiver(vec![500]).await;
+        let url = format!("http://{addr}/hook");
+        let body =
+            serde_json::json!({"agreement": "nk-2020", "url": url, "events": ["incident.created"]});
+
+        // Who may subscribe, and where to.
+        let (st, _, _) = call(&s, "POST", "/api/v1/webhooks", &[], Some(body.clone())).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        let (st, _, _) = call(
+            &s,
+            "POST",
+            "/api/v1/webhooks",
+            &[("authorization", &monitor)],
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "monitors do not subscribe");
+        let (st, _, v) = call(
+            &s,
+            "POST",
+            "/api/v1/webhooks",
+            &[("authorization", &analyst)],
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+        assert_eq!(v["invalid-params"][0]["name"], "/url", "{v}");
+        assert!(
+            v["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("private or local"),
+            "a loopback address is refused unless allowed: {v}"
+        );
+        let mut wrong = body.clone();
+        wrong["events"] = serde_json::json!(["incident.creatd"]);
+        let (st, _, v) = call(
+            &s,
+            "POST",
+            "/api/v1/webhooks",
+            &[("authorization", &analyst)],
+            Some(wrong),
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert!(
+            v["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("incident.created"),
+            "{v}"
+        );
+
+        // A node that may deliver to this machine, retrying after 200 ms.
+        let s = s.with_webhooks(WebhookConfig {
+            interval: Duration::from_millis(100),
+            policy: RetryPolicy {
+                first_delay_ms: 200,
+                ..RetryPolicy::default()
+            },
+            allow_private: true,
+            node: "node-a".into(),
+        });
+        let r = router(s.clone())
+            .oneshot(
+                Request::post("/api/v1/webhooks")
+                    .header("authorization", &analyst)
+                    .header("content-type", "application/json")
+                    .body(Body::from(body.to_string()))
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .expect("Location")
+            .to_owned();
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        let made: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        let hook = made["webhook"]["id"].as_str().expect("id").to_owned();
+        let secret = made["secret"].as_str().expect("secret").to_owned();
+        assert_eq!(location, format!("/api/v1/webhooks/{hook}"));
+        assert!(secret.starts_with("whsec_"), "{secret}");
+
+        // Serving, the node's dispatcher runs; a new incident is an event.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(truce_server::serve(listener, s.clone(), async {
+            let _ = stopped.await;
+        }));
+        let report = serde_json::json!({"source": "op-7", "key": "hook-1", "occurred": {"start": "2021-07-12T03:00:00Z", "end": "2021-07-12T04:00:00Z", "precision": 1}, "location": {"lon": 46.9, "lat": 39.3, "precision": 1}, "type": "artillery", "credibility": 2, "text": "Shelling heard."});
+        let (st, _, v) = call(
+            &s,
+            "POST",
+            "/api/v1/agreements/nk-2020/reports",
+            &[("authorization", &analyst)],
+            Some(report),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        let incident = v["incident"].as_str().expect("incident").to_owned();
+        wait_for(&got, "the first attempt (500) and the retry", |g| {
+            g.len() >= 2
+        })
+        .await;
+        let seen = got.lock().expect("lock").clone();
+        assert_eq!(seen.len(), 2, "one event, two attempts: {seen:?}");
+        assert_eq!(seen[0].id, seen[1].id, "a retry keeps its webhook-id");
+        for g in &seen {
+            assert!(
+                truce_usecases::webhooks::verify(
+                    &secret,
+                    &g.id,
+                    g.timestamp,
+                    &g.body,
+                    &g.signature
+                ),
+                "the signature verifies with the secret: {g:?}"
+            );
+            assert!(
+                !truce_usecases::webhooks::verify(
+                    &secret,
+                    &g.id,
+                    g.timestamp,
+                    &g.body.replace("inc-", "inc-9"),
+                    &g.signature
+                ),
+                "a changed body does not verify"
+            );
+            let b: serde_json::Value = serde_json::from_str(&g.body).expect("json");
+            assert_eq!(b["type"], "incident.created");
+            assert_eq!(b["agreement"], "nk-2020");
+            assert_eq!(b["data"]["incident"]["id"], incident.as_str());
+        }
+
+        // The log shows both attempts; another analyst's view of it is refused.
+        let (st, _, log) = call(
+            &s,
+            "GET",
+            &format!("/api/v1/webhooks/{hook}/deliveries"),
+            &[("authorization", &analyst)],
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{log}");
+        let d = &log["deliveries"][0];
+        assert_eq!(d["state"], "delivered", "{log}");
+        assert_eq!(d["event_key"], format!("incident:{incident}"));
+        let statuses: Vec<i64> = d["attempts"]
+            .as_array()
+            .expect("attempts")
+            .iter()
+            .filter_map(|a| a["status"].as_i64())
+            .collect();
+        assert_eq!(statuses, [500, 200], "{log}");
+        assert_eq!(d["attempts"][0]["node"], "node-a");
+        let (st, _, _) = call(
+            &s,
+            "GET",
+            &format!("/api/v1/webhooks/{hook}/deliveries"),
+            &[("authorization", &monitor)],
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+
+        // A test delivery is queued and sent on the next pass.
+        let (st, _, v) = call(
+            &s,
+            "POST",
+            &format!("/api/v1/webhooks/{hook}/test"),
+            &[("authorization", &analyst)],
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+        let test_id = v["delivery"].as_str().expect("delivery").to_owned();
+        wait_for(&got, "the test delivery", |g| {
+            g.iter().any(|x| x.id == test_id)
+        })
+        .await;
+
+        // Unsubscribed, nothing more is sent.
+        let (st, _, _) = call(
+            &s,
+            "DELETE",
+            &format!("/api/v1/webhooks/{hook}"),
+            &[("authorization", &analyst)],
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+        let (st, _, v) = call(
+            &s,
+            "GET",
+            "/api/v1/webhooks",
+            &[("authorization", &analyst)],
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(v["webhooks"].as_array().map(Vec::len), Some(0), "{v}");
+        let _ = stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+        guard.done(store).await;
+    }
+}

@@ -1,0 +1,322 @@
+//! Webhook deliveries (docs/webhooks.md): what each event's body holds, how it is signed
+//! (the Standard Webhooks convention: HMAC-SHA256 over `id.timestamp.body` with the
+//! subscription's secret), the check of a delivery address, the HTTP POST itself, and the
+//! events any node can find in the store alone (new incidents, published bulletins).
+//! Status changes need the compliance engine's answers and are found by the server.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use base64ct::{Base64, Encoding};
+use hmac::{Hmac, Mac};
+use http_body_util::Full;
+use hyper::body::Bytes;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use truce_store::Store;
+use truce_store::webhooks::{Attempt, DueDelivery, RetryPolicy, Webhook};
+
+/// Event types a subscription may ask for.
+pub const EVENT_TYPES: &[&str] = &["incident.created", "status.changed", "bulletin.published"];
+
+/// The event type of a test delivery (`truce webhook test`, `POST …/test`).
+pub const TEST_EVENT: &str = "webhook.test";
+
+/// How long one attempt may take, connection included.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The body of an event: its type, when it was written, the agreement and what happened.
+pub fn payload(event_type: &str, agreement: &str, data: &Value) -> String {
+    json!({
+        "type": event_type,
+        "timestamp": Timestamp::now().to_string(),
+        "agreement": agreement,
+        "data": data,
+    })
+    .to_string()
+}
+
+/// The `webhook-signature` header's value: `v1,` and the base64 of HMAC-SHA256 over
+/// `id.timestamp.body`, keyed with the secret's bytes (after `whsec_`, base64).
+pub fn signature(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String, String> {
+    let key = secret
+        .strip_prefix("whsec_")
+        .and_then(|k| Base64::decode_vec(k).ok())
+        .ok_or_else(|| "the secret is not a whsec_… key".to_owned())?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|e| e.to_string())?;
+    mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
+    Ok(format!(
+        "v1,{}",
+        Base64::encode_string(&mac.finalize().into_bytes())
+    ))
+}
+
+/// True when `header` (space-separated `v1,…` signatures) holds the signature of the
+/// body: what a receiver checks.
+pub fn verify(secret: &str, id: &str, timestamp: i64, body: &str, header: &str) -> bool {
+    let Ok(expected) = signature(secret, id, timestamp, body) else {
+        return false;
+    };
+    header.split(' ').any(|s| {
+        // Compared whole, in time independent of where they differ.
+        s.len() == expected.len()
+            && s.bytes()
+                .zip(expected.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    })
+}
+
+/// An address on this machine or a private network: deliveries there are refused
+/// unless the server is told to allow them (a subscriber could otherwise make the
+/// server post to services behind its firewall).
+fn private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64 // 100.64/10
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00 // unique local
+                || (v6.segments()[0] & 0xffc0) == 0xfe80 // link local
+                || v6.to_ipv4_mapped().is_some_and(|v4| private(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Checks a delivery address as a subscription gives it: `http://HOST[:PORT]/PATH`
+/// (HTTPS is not built in: a TLS-terminating relay forwards to it), at most 2,000
+/// characters, and no literal private address unless `allow_private`.
+pub fn check_url(url: &str, allow_private: bool) -> Result<hyper::Uri, String> {
+    if url.len() > 2000 {
+        return Err("the address is longer than 2,000 characters".into());
+    }
+    let uri: hyper::Uri = url.parse().map_err(|e| format!("not an address: {e}"))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            return Err("this build delivers over plain HTTP only: give an http:// address of a relay that forwards over TLS".into());
+        }
+        _ => return Err("the address must start with http://".into()),
+    }
+    let host = uri
+        .host()
+        .filter(|h| !h.is_empty())
+        .ok_or("the address names no host")?;
+    if !allow_private
+        && let Ok(ip) = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        && private(ip)
+    {
+        return Err(format!(
+            "{ip} is a private or local address; the server delivers there only when started with --webhook-allow-private"
+        ));
+    }
+    Ok(uri)
+}
+
+/// Posts a signed body; the receiver's status, or why there was none.
+pub async fn post(
+    url: &str,
+    id: &str,
+    secret: &str,
+    body: &str,
+    allow_private: bool,
+) -> Result<u16, String> {
+    let uri = check_url(url, allow_private)?;
+    let host = uri.host().unwrap_or_default().to_owned();
+    let port = uri.port_u16().unwrap_or(80);
+    let timestamp = Timestamp::now().as_second();
+    let sig = signature(secret, id, timestamp, body)?;
+    let attempt = async {
+        let addrs: Vec<SocketAddr> =
+            tokio::net::lookup_host((host.trim_start_matches('[').trim_end_matches(']'), port))
+                .await
+                .map_err(|e| format!("cannot resolve {host}: {e}"))?
+                .collect();
+        // Every address the name resolves to is checked, not only the first.
+        if !allow_private && let Some(a) = addrs.iter().find(|a| private(a.ip())) {
+            return Err(format!(
+                "{host} resolves to {}, a private or local address",
+                a.ip()
+            ));
+        }
+        let addr = addrs
+            .first()
+            .ok_or_else(|| format!("{host} resolves to nothing"))?;
+        let stream = tokio::net::TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| format!("HTTP handshake: {e}"))?;
+        tokio::spawn(conn);
+        let authority = uri.authority().map_or(host.clone(), |a| a.to_string());
+        let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        let req = hyper::Request::post(path)
+            .header(hyper::header::HOST, authority)
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .header(hyper::header::USER_AGENT, "truce-webhooks/1")
+            .header("webhook-id", id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", sig)
+            .body(Full::new(Bytes::from(body.to_owned())))
+            .map_err(|e| e.to_string())?;
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|e| format!("no answer: {e}"))?;
+        Ok(resp.status().as_u16())
+    };
+    tokio::time::timeout(ATTEMPT_TIMEOUT, attempt)
+        .await
+        .map_err(|_| format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs()))?
+}
+
+/// Sends every due delivery this node can claim (or only delivery `only`), recording
+/// each attempt; how many were attempted.
+pub async fn deliver_due(
+    store: &Store,
+    node: &str,
+    policy: &RetryPolicy,
+    allow_private: bool,
+    only: Option<&str>,
+) -> truce_store::Result<usize> {
+    // A lease longer than an attempt can take: a node that dies mid-attempt leaves the
+    // delivery to another once it runs out.
+    let lease_ms = i64::try_from(ATTEMPT_TIMEOUT.as_millis()).unwrap_or(10_000) * 3;
+    let due = store.claim_deliveries(lease_ms, 50, only).await?;
+    for d in &due {
+        send(store, d, node, policy, allow_private).await?;
+    }
+    Ok(due.len())
+}
+
+async fn send(
+    store: &Store,
+    d: &DueDelivery,
+    node: &str,
+    policy: &RetryPolicy,
+    allow_private: bool,
+) -> truce_store::Result<()> {
+    let t = Instant::now();
+    let outcome = post(&d.url, &d.id, &d.secret, &d.payload, allow_private).await;
+    let duration_ms = i64::try_from(t.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let (status, error) = match outcome {
+        Ok(s) if (200..300).contains(&s) => (Some(s), None),
+        Ok(s) => (Some(s), Some(format!("the receiver answered {s}"))),
+        Err(e) => (None, Some(e)),
+    };
+    if let Some(e) = &error {
+        tracing::warn!(delivery = %d.id, webhook = %d.webhook, error = %e, "webhook attempt failed");
+    }
+    store
+        .record_attempt(
+            d,
+            &Attempt {
+                node,
+                status,
+                error,
+                duration_ms,
+            },
+            policy,
+        )
+        .await
+}
+
+/// Writes an `incident.created` delivery for every incident created since each
+/// subscription last looked (in its zone, when it names one), at most 500 a pass.
+pub async fn enqueue_incidents(store: &Store, hooks: &[Webhook]) -> truce_store::Result<()> {
+    for h in hooks
+        .iter()
+        .filter(|h| h.events.iter().any(|e| e == "incident.created"))
+    {
+        let after = store.webhook_cursor(&h.id).await?;
+        let new = store
+            .incidents_after(&h.agreement, after, h.zone.as_deref(), 500)
+            .await?;
+        let mut last = None;
+        for (n, incident) in &new {
+            let id = incident["id"].as_str().unwrap_or_default();
+            let body = payload(
+                "incident.created",
+                &h.agreement,
+                &json!({"incident": incident}),
+            );
+            store
+                .enqueue_delivery(&h.id, &format!("incident:{id}"), "incident.created", &body)
+                .await?;
+            last = Some(*n);
+        }
+        // Incidents in other zones move the cursor too, so that each is looked at once.
+        let to = match (last, h.zone.is_some() && new.len() < 500) {
+            (_, true) => store.last_incident_number().await?,
+            (Some(n), false) => n,
+            (None, false) => continue,
+        };
+        store.advance_webhook_cursor(&h.id, to).await?;
+    }
+    Ok(())
+}
+
+/// Writes a `bulletin.published` delivery for every bulletin of a subscription's
+/// agreement published after it subscribed.
+pub async fn enqueue_bulletins(store: &Store, hooks: &[Webhook]) -> truce_store::Result<()> {
+    let wanted: Vec<&Webhook> = hooks
+        .iter()
+        .filter(|h| h.events.iter().any(|e| e == "bulletin.published"))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let bulletins = store.bulletins().await?;
+    for h in wanted {
+        let since = h.created_at.parse::<Timestamp>().ok();
+        for b in bulletins.iter().filter(|b| b.agreement == h.agreement) {
+            let published = b.published_at.parse::<Timestamp>().ok();
+            if published.zip(since).is_none_or(|(p, s)| p < s) {
+                continue;
+            }
+            let body = payload(
+                "bulletin.published",
+                &h.agreement,
+                &json!({"bulletin": b, "list": "/api/v1/bulletins"}),
+            );
+            store
+                .enqueue_delivery(
+                    &h.id,
+                    &format!("bulletin:{}", b.id),
+                    "bulletin.published",
+                    &body,
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a test delivery to one subscription; its id.
+pub async fn enqueue_test(store: &Store, hook: &Webhook) -> truce_store::Result<String> {
+    let key = format!("test:{}", Timestamp::now().as_nanosecond());
+    let body = payload(TEST_EVENT, &hook.agreement, &json!({"webhook": hook.id}));
+    store
+        .enqueue_delivery(&hook.id, &key, TEST_EVENT, &body)
+        .await?;
+    Ok(store
+        .webhook_deliveries(&hook.id, 50)
+        .await?
+        .into_iter()
+        .find(|d| d.event_key == key)
+        .map(|d| d.id)
+        .unwrap_or_default())
+}

@@ -102,7 +102,7 @@ async fn own(s: &AppState, p: &Principal, user: &str, id: &str) -> Result<Webhoo
 
 /// `POST /api/v1/webhooks`: subscribes an address to an agreement's events. The answer
 /// holds the signing secret, shown this once.
-#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", params(NoParams), request_body(content = WebhookBody, content_type = "application/json"), responses((status = 201, description = "Subscribed: the subscription and its signing secret, shown once (also in `Location`)", body = answers::WebhookCreated, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/webhooks", operation_id = "webhook_add", tag = "webhooks", params(NoParams), request_body(content = WebhookBody, content_type = "application/json"), responses((status = 201, description = "Subscribed: the subscription and its signing secret, shown once (also in `Location`)", body = answers::WebhookCreated, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
 pub(crate) async fn add(
     State(s): State<AppState>,
     method: Method,
@@ -176,7 +176,7 @@ pub(crate) async fn add(
 
 /// `GET /api/v1/webhooks`: the caller's subscriptions (an administrator's: everyone's),
 /// without secrets.
-#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", params(NoParams), responses((status = 200, description = "Subscriptions, oldest first", body = answers::Webhooks, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/webhooks", operation_id = "webhooks_list", tag = "webhooks", params(NoParams), responses((status = 200, description = "Subscriptions, oldest first", body = answers::Webhooks, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json")))]
 pub(crate) async fn list(
     State(s): State<AppState>,
     method: Method,
@@ -190,7 +190,7 @@ pub(crate) async fn list(
 }
 
 /// `GET /api/v1/webhooks/{webhook}`: one subscription.
-#[utoipa::path(get, path = "/api/v1/webhooks/{webhook}", tag = "webhooks", params(("webhook" = String, Path, description = "Subscription id, `wh-…`"), NoParams), responses((status = 200, description = "The subscription", body = answers::WebhookOne, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "No such subscription of yours", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/webhooks/{webhook}", operation_id = "webhook_show", tag = "webhooks", params(("webhook" = String, Path, description = "Subscription id, `wh-…`"), NoParams), responses((status = 200, description = "The subscription", body = answers::WebhookOne, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "No such subscription of yours", content_type = "application/problem+json")))]
 pub(crate) async fn one(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -203,7 +203,7 @@ pub(crate) async fn one(
 }
 
 /// `DELETE /api/v1/webhooks/{webhook}`: unsubscribes; its delivery log goes with it.
-#[utoipa::path(delete, path = "/api/v1/webhooks/{webhook}", tag = "webhooks", params(("webhook" = String, Path, description = "Subscription id, `wh-…`"), NoParams), responses((status = 204, description = "Removed"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "No such subscription of yours", content_type = "application/problem+json")))]
+#[utoipa::path(delete, path = "/api/v1/webhooks/{webhook}", operation_id = "webhook_remove", tag = "webhooks", params(("webhook" = String, Path, description = "Subscription id, `wh-…`"), NoParams), responses((status = 204, description = "Removed"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "No such subscription of yours", content_type = "application/problem+json")))]
 pub(crate) async fn remove(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -219,7 +219,7 @@ pub(crate) async fn remove(
 
 /// `GET /api/v1/webhooks/{webhook}/deliveries`: the delivery log, newest first, with
 /// every attempt (when, which node, the receiver's status or the error).
-#[utoipa::path(get, path = "/api/v1/webhooks/{webhook}/deliveries", tag = "webhooks", params(("webhook" = String, Path, description = "Subscription id, `wh-…`"), LogQuery), responses((status = 200, description = "Deliveries with their attempts", body = answers::Deliveries, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "No such subscription of yours", content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/webhooks/{webhook}/deliveries", operation_id = "webhook_deliveries", tag = "webhooks", params(("webhook" = String, Path, description = "Subscription id, `wh-…`"), LogQuery), responses((status = 200, description = "Deliveries with their attempts", body = answers::Deliveries, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "No such subscription of yours", content_type = "application/problem+json")))]
 pub(crate) async fn deliveries(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -238,7 +238,7 @@ pub(crate) async fn deliveries(
 
 /// `POST /api/v1/webhooks/{webhook}/test`: queues a `webhook.test` delivery, sent on
 /// the dispatcher's next pass; its id, to find in the log.
-#[utoipa::path(post, path = "/api/v1/webhooks/{webhook}/test", tag = "webhooks", params(("webhook" = String, Path, description = "Subscription id, `wh-…`"), NoParams), responses((status = 202, description = "Queued: the delivery's id", body = answers::WebhookTest, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "No such subscription of yours", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/webhooks/{webhook}/test", operation_id = "webhook_test", tag = "webhooks", params(("webhook" = String, Path, description = "Subscription id, `wh-…`"), NoParams), responses((status = 202, description = "Queued: the delivery's id", body = answers::WebhookTest, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "No such subscription of yours", content_type = "application/problem+json")))]
 pub(crate) async fn test(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -254,7 +254,7 @@ pub(crate) async fn test(
 
 /// `POST /api/v1/webhooks/{webhook}/resume`: resumes a subscription paused after
 /// repeated failures; its waiting deliveries are due at once.
-#[utoipa::path(post, path = "/api/v1/webhooks/{webhook}/resume", tag = "webhooks", params(("webhook" = String, Path, description = "Subscription id, `wh-…`"), NoParams), responses((status = 200, description = "Resumed", body = answers::WebhookOne, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "No such subscription of yours", content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/webhooks/{webhook}/resume", operation_id = "webhook_resume", tag = "webhooks", params(("webhook" = String, Path, description = "Subscription id, `wh-…`"), NoParams), responses((status = 200, description = "Resumed", body = answers::WebhookOne, content_type = "application/json"), (status = 401, description = "Not logged in", content_type = "application/problem+json"), (status = 403, description = "The role may not do this, or the CSRF token is missing", content_type = "application/problem+json"), (status = 404, description = "No such subscription of yours", content_type = "application/problem+json")))]
 pub(crate) async fn resume(
     State(s): State<AppState>,
     Path(id): Path<String>,

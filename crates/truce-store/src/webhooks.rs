@@ -201,9 +201,11 @@ impl Store {
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
             tx.lock_chain().await?;
-            let cursor: Option<i64> = sqlx::query_scalar("SELECT MAX(number) FROM incidents")
-                .fetch_one(&mut *tx)
-                .await?;
+            let cursor: Option<i64> =
+                sqlx::query_scalar("SELECT MAX(number) FROM incidents WHERE agreement_id = $1")
+                    .bind(w.agreement)
+                    .fetch_one(&mut *tx)
+                    .await?;
             sqlx::query(
                 "INSERT INTO webhooks (id, agreement_id, url, events, zone_id, secret, owner, created_at, incident_cursor, failures)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0)",
@@ -393,18 +395,18 @@ impl Store {
         Ok(())
     }
 
-    /// Incidents of `agreement` numbered after `after` (in `zone`, when given), oldest
-    /// first, at most `limit`: (number, incident as stored).
+    /// Incidents of `agreement` numbered after `after` and up to `upto` (in `zone`, when
+    /// given), oldest first, at most `limit`: (number, incident as stored).
     pub async fn incidents_after(
         &self,
         agreement: &str,
-        after: i64,
+        (after, upto): (i64, i64),
         zone: Option<&str>,
         limit: i64,
     ) -> Result<Vec<(i64, serde_json::Value)>> {
         let rows: Vec<(i64, String)> = on_pool!(self, pool, DB, {
             sqlx::query_as(
-                "SELECT number, body FROM incidents i WHERE agreement_id = $1 AND number > $2
+                "SELECT number, body FROM incidents i WHERE agreement_id = $1 AND number > $2 AND number <= $5
                    AND ($3 IS NULL OR EXISTS (SELECT 1 FROM incident_zones z WHERE z.incident_id = i.id AND z.zone_id = $3))
                  ORDER BY number LIMIT $4",
             )
@@ -412,6 +414,7 @@ impl Store {
             .bind(after)
             .bind(zone)
             .bind(limit)
+            .bind(upto)
             .fetch_all(pool)
             .await?
         });
@@ -424,10 +427,13 @@ impl Store {
             .collect()
     }
 
-    /// The highest incident number stored.
-    pub async fn last_incident_number(&self) -> Result<i64> {
+    /// The highest number of an incident of `agreement`. An agreement's incidents are
+    /// written under its import lock, so they are committed in the order of their
+    /// numbers: none lower than this can appear later.
+    pub async fn last_incident_number(&self, agreement: &str) -> Result<i64> {
         let n: Option<i64> = on_pool!(self, pool, DB, {
-            sqlx::query_scalar("SELECT MAX(number) FROM incidents")
+            sqlx::query_scalar("SELECT MAX(number) FROM incidents WHERE agreement_id = $1")
+                .bind(agreement)
                 .fetch_one(pool)
                 .await?
         });

@@ -234,19 +234,27 @@ async fn send(
         .await
 }
 
+/// Incidents looked at per subscription and pass.
+const BATCH: i64 = 500;
+
 /// Writes an `incident.created` delivery for every incident created since each
-/// subscription last looked (in its zone, when it names one), at most 500 a pass.
+/// subscription last looked (in its zone, when it names one), at most [`BATCH`] a pass.
 pub async fn enqueue_incidents(store: &Store, hooks: &[Webhook]) -> truce_store::Result<()> {
     for h in hooks
         .iter()
         .filter(|h| h.events.iter().any(|e| e == "incident.created"))
     {
         let after = store.webhook_cursor(&h.id).await?;
+        // Read first: incidents written meanwhile are numbered above it and wait for the
+        // next pass.
+        let upto = store.last_incident_number(&h.agreement).await?;
+        if upto <= after {
+            continue;
+        }
         let new = store
-            .incidents_after(&h.agreement, after, h.zone.as_deref(), 500)
+            .incidents_after(&h.agreement, (after, upto), h.zone.as_deref(), BATCH)
             .await?;
-        let mut last = None;
-        for (n, incident) in &new {
+        for (_, incident) in &new {
             let id = incident["id"].as_str().unwrap_or_default();
             let body = payload(
                 "incident.created",
@@ -256,13 +264,13 @@ pub async fn enqueue_incidents(store: &Store, hooks: &[Webhook]) -> truce_store:
             store
                 .enqueue_delivery(&h.id, &format!("incident:{id}"), "incident.created", &body)
                 .await?;
-            last = Some(*n);
         }
-        // Incidents in other zones move the cursor too, so that each is looked at once.
-        let to = match (last, h.zone.is_some() && new.len() < 500) {
-            (_, true) => store.last_incident_number().await?,
-            (Some(n), false) => n,
-            (None, false) => continue,
+        // A full batch moves the cursor to its last incident; otherwise every incident up
+        // to `upto` has been looked at (those in other zones too).
+        let full = new.len() == usize::try_from(BATCH).unwrap_or(usize::MAX);
+        let to = match new.last() {
+            Some((n, _)) if full => *n,
+            _ => upto,
         };
         store.advance_webhook_cursor(&h.id, to).await?;
     }

@@ -181,6 +181,20 @@ async fn deliveries_are_signed_retried_after_a_500_logged_and_only_analysts_subs
         assert_eq!(location, format!("/api/v1/webhooks/{hook}"));
         assert!(secret.starts_with("whsec_"), "{secret}");
 
+        // A second subscription, only for incidents in Kalbajar district.
+        let mut kalbajar = body.clone();
+        kalbajar["zone"] = serde_json::json!("kalbajar");
+        let (st, _, v) = call(
+            &s,
+            "POST",
+            "/api/v1/webhooks",
+            &[("authorization", &analyst)],
+            Some(kalbajar),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        let elsewhere = v["webhook"]["id"].as_str().expect("id").to_owned();
+
         // Serving, the node's dispatcher runs; a new incident is an event.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -234,7 +248,22 @@ async fn deliveries_are_signed_retried_after_a_500_logged_and_only_analysts_subs
             assert_eq!(b["data"]["incident"]["id"], incident.as_str());
         }
 
-        // The log shows both attempts; another analyst's view of it is refused.
+        // The incident is not in Kalbajar district: nothing for the second subscription.
+        let (_, _, other) = call(
+            &s,
+            "GET",
+            &format!("/api/v1/webhooks/{elsewhere}/deliveries"),
+            &[("authorization", &analyst)],
+            None,
+        )
+        .await;
+        assert_eq!(
+            other["deliveries"].as_array().map(Vec::len),
+            Some(0),
+            "{other}"
+        );
+
+        // The log shows both attempts; a monitor may not read it.
         let (st, _, log) = call(
             &s,
             "GET",
@@ -300,7 +329,7 @@ async fn deliveries_are_signed_retried_after_a_500_logged_and_only_analysts_subs
         )
         .await;
         assert_eq!(st, StatusCode::OK);
-        assert_eq!(v["webhooks"].as_array().map(Vec::len), Some(0), "{v}");
+        assert_eq!(v["webhooks"].as_array().map(Vec::len), Some(1), "{v}");
         let _ = stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
         guard.done(store).await;

@@ -248,6 +248,114 @@ async fn deliveries_are_signed_retried_after_a_500_logged_and_only_analysts_subs
             assert_eq!(b["data"]["incident"]["id"], incident.as_str());
         }
 
+        // Status changes and bulletins: a third subscription; its first pass only takes
+        // note of today's statuses.
+        let mut more = body.clone();
+        more["events"] = serde_json::json!(["status.changed", "bulletin.published"]);
+        let (st, _, v) = call(
+            &s,
+            "POST",
+            "/api/v1/webhooks",
+            &[("authorization", &analyst)],
+            Some(more),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        let third = v["webhook"]["id"].as_str().expect("id").to_owned();
+        let mut noted = false;
+        for _ in 0..300 {
+            noted = !store
+                .webhook_status("nk-2020")
+                .await
+                .expect("read")
+                .is_empty();
+            if noted {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            noted,
+            "waited 30 s for the dispatcher to take note of today's statuses"
+        );
+        assert!(
+            !got.lock()
+                .expect("lock")
+                .iter()
+                .any(|g| g.body.contains("status.changed")),
+            "no burst of old changes"
+        );
+        // Coverage of every day makes today's ceasefire "holding"; a bulletin is published.
+        let bundle = store
+            .agreement("nk-2020")
+            .await
+            .expect("read")
+            .expect("agreement");
+        store
+            .import_records(
+                &bundle,
+                "coverage",
+                r#"{"type":"coverage","id":"acled-az-am","watcher":"acled","from":"2018-01-01","source":"https://acleddata.com/"}"#,
+                None,
+                jiff::Timestamp::now(),
+            )
+            .await
+            .expect("record");
+        store
+            .publish_bulletin(&truce_store::bulletins::BulletinFiles {
+                id: "nk-2020/2021-07-01..2021-07-07",
+                agreement: "nk-2020",
+                from: "2021-07-01",
+                to: "2021-07-07",
+                key: "test-key",
+                json: "{}",
+                markdown: "",
+                html: "",
+                pdf: None,
+                pdf_signature: None,
+            })
+            .await
+            .expect("publish");
+        wait_for(&got, "the status change and the bulletin", |g| {
+            g.iter().any(|x| x.body.contains("\"status.changed\""))
+                && g.iter().any(|x| x.body.contains("\"bulletin.published\""))
+        })
+        .await;
+        let seen = got.lock().expect("lock").clone();
+        let change: serde_json::Value = seen
+            .iter()
+            .find(|g| g.body.contains("\"status.changed\""))
+            .and_then(|g| serde_json::from_str(&g.body).ok())
+            .expect("status change");
+        assert_eq!(change["data"]["obligation"], "ceasefire", "{change}");
+        assert_eq!(
+            change["data"]["before"], "unknown (no coverage)",
+            "{change}"
+        );
+        assert_eq!(change["data"]["after"], "holding", "{change}");
+        let bulletin: serde_json::Value = seen
+            .iter()
+            .find(|g| g.body.contains("\"bulletin.published\""))
+            .and_then(|g| serde_json::from_str(&g.body).ok())
+            .expect("bulletin");
+        assert_eq!(
+            bulletin["data"]["bulletin"]["id"],
+            "nk-2020/2021-07-01..2021-07-07"
+        );
+        let (_, _, log) = call(
+            &s,
+            "GET",
+            &format!("/api/v1/webhooks/{third}/deliveries"),
+            &[("authorization", &analyst)],
+            None,
+        )
+        .await;
+        assert_eq!(
+            log["deliveries"].as_array().map(Vec::len),
+            Some(2),
+            "one status change, one bulletin: {log}"
+        );
+
         // The incident is not in Kalbajar district: nothing for the second subscription.
         let (_, _, other) = call(
             &s,
@@ -329,7 +437,7 @@ async fn deliveries_are_signed_retried_after_a_500_logged_and_only_analysts_subs
         )
         .await;
         assert_eq!(st, StatusCode::OK);
-        assert_eq!(v["webhooks"].as_array().map(Vec::len), Some(1), "{v}");
+        assert_eq!(v["webhooks"].as_array().map(Vec::len), Some(2), "{v}");
         let _ = stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
         guard.done(store).await;

@@ -8,6 +8,7 @@ use crate::edge::{Day, NoParams, Queries, Query, day};
 use crate::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::response::IntoResponse;
 use jiff::civil::Date;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -82,6 +83,9 @@ struct Kept {
 enum Answer {
     Card(Arc<compliance::Scorecard>),
     Alerts(Arc<Vec<compliance::Alert>>),
+    /// An answer as sent: what a public route serves again without evaluating or
+    /// serialising anything.
+    Json(axum::body::Bytes),
 }
 
 /// Whether `w` still points at `a`.
@@ -151,7 +155,7 @@ impl AppState {
         i: &Arc<EngineInputs>,
         opts: Options,
         as_of: Date,
-    ) -> Result<compliance::Scorecard, ApiError> {
+    ) -> Result<Arc<compliance::Scorecard>, ApiError> {
         let key = format!("card|{as_of}");
         match self
             .engine_answer(key, b, i, opts, move |input| {
@@ -159,9 +163,41 @@ impl AppState {
             })
             .await?
         {
-            Answer::Card(card) => Ok((*card).clone()),
-            Answer::Alerts(_) => Err(ApiError::Internal("a kept answer of another kind".into())),
+            Answer::Card(card) => Ok(card),
+            _ => Err(ApiError::Internal("a kept answer of another kind".into())),
         }
+    }
+
+    /// A kept answer as sent, by what it answers (`key`) and what it was made from.
+    fn kept_json(
+        &self,
+        key: &str,
+        b: &Arc<AgreementBundle>,
+        i: &Arc<EngineInputs>,
+        opts: Options,
+    ) -> Option<axum::body::Bytes> {
+        let key = format!("{}|{key}|{opts:?}", b.agreement.id);
+        match self.engine_answers.lock().ok()?.get(&key, b, i)? {
+            Answer::Json(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// Keeps an answer as sent and returns it as a response.
+    fn keep_json(
+        &self,
+        key: &str,
+        b: &Arc<AgreementBundle>,
+        i: &Arc<EngineInputs>,
+        opts: Options,
+        answer: &Value,
+    ) -> axum::response::Response {
+        let bytes = axum::body::Bytes::from(serde_json::to_vec(answer).unwrap_or_default());
+        if let Ok(mut kept) = self.engine_answers.lock() {
+            let key = format!("{}|{key}|{opts:?}", b.agreement.id);
+            kept.keep(key, b, i, Answer::Json(bytes.clone()));
+        }
+        json_bytes(bytes)
     }
 
     /// Status changes after `from` up to `to`.
@@ -181,15 +217,33 @@ impl AppState {
             .await?
         {
             Answer::Alerts(list) => Ok((*list).clone()),
-            Answer::Card(_) => Err(ApiError::Internal("a kept answer of another kind".into())),
+            _ => Err(ApiError::Internal("a kept answer of another kind".into())),
         }
     }
 }
 
 impl AppState {
+    /// The evidence fingerprint (`Store::evidence_fingerprint`), read again only when the
+    /// audit head has moved since it was last read: every write of reports, records or
+    /// incidents' decisions appends an audit entry, and reading the head is one row.
+    pub(crate) async fn fingerprint(&self) -> Result<String, ApiError> {
+        let head = self.store.audit_head_seq().await?;
+        if let Ok(last) = self.fingerprint.lock()
+            && let Some((h, f)) = last.as_ref()
+            && *h == head
+        {
+            return Ok(f.clone());
+        }
+        let fingerprint = self.store.evidence_fingerprint().await?;
+        if let Ok(mut last) = self.fingerprint.lock() {
+            *last = Some((head, fingerprint.clone()));
+        }
+        Ok(fingerprint)
+    }
+
     pub(crate) async fn inputs(&self, b: &AgreementBundle) -> Result<Arc<EngineInputs>, ApiError> {
         let id = &b.agreement.id;
-        let fingerprint = self.store.evidence_fingerprint().await?;
+        let fingerprint = self.fingerprint().await?;
         let cached = || {
             self.inputs.read().ok().and_then(|cache| {
                 cache
@@ -229,7 +283,7 @@ impl AppState {
         b: &AgreementBundle,
     ) -> Result<Arc<Vec<StoredRecord>>, ApiError> {
         let id = &b.agreement.id;
-        let fingerprint = self.store.evidence_fingerprint().await?;
+        let fingerprint = self.fingerprint().await?;
         if let Ok(cache) = self.inputs.read()
             && let Some((f, i)) = cache.get(id)
             && *f == fingerprint
@@ -294,49 +348,69 @@ pub(crate) struct Days {
     pub(crate) to: Option<Day>,
 }
 
-/// The scorecard the query asks for (`as_of`, thresholds), with the inputs it read.
-async fn scorecard(
+/// What a scorecard query names: the agreement, its inputs, the thresholds and the day.
+async fn scorecard_query(
     s: &AppState,
     id: &str,
     Queries(on, thresholds): Queries<AsOf, Thresholds>,
-) -> Result<(compliance::Scorecard, Arc<EngineInputs>), ApiError> {
+) -> Result<(Arc<AgreementBundle>, Arc<EngineInputs>, Options, Date), ApiError> {
     let b = s.bundle(id).await?;
     let opts = thresholds.options();
     let as_of = day(on.as_of).unwrap_or_else(|| today(&b));
     let i = s.inputs(&b).await?;
-    let card = s.evaluate_on(&b, &i, opts, as_of).await?;
-    Ok((card, i))
+    Ok((b, i, opts, as_of))
 }
 
-/// `GET /api/v1/agreements/{id}/status`: the scorecard on a date.
+/// A JSON answer from bytes made before.
+fn json_bytes(bytes: axum::body::Bytes) -> axum::response::Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `GET /api/v1/agreements/{id}/status`: the scorecard on a date. Kept as sent, per day
+/// and thresholds, for as long as the evidence it was made from stands.
 #[utoipa::path(get, path = "/api/v1/agreements/{id}/status", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), AsOf, Thresholds), responses((status = 200, description = "The scorecard: every obligation's status with reason and evidence, and where the record on file ends (`record_ends`: the latest dated record and the latest violation's local day)", body = answers::Scorecard, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn status(
     State(s): State<AppState>,
     Path(id): Path<String>,
     q: Queries<AsOf, Thresholds>,
-) -> Result<Json<Value>, ApiError> {
-    let (card, i) = scorecard(&s, &id, q).await?;
-    let mut v = serde_json::to_value(card).unwrap_or(Value::Null);
+) -> Result<axum::response::Response, ApiError> {
+    let (b, i, opts, as_of) = scorecard_query(&s, &id, q).await?;
+    let key = format!("status|{as_of}");
+    if let Some(bytes) = s.kept_json(&key, &b, &i, opts) {
+        return Ok(json_bytes(bytes));
+    }
+    let card = s.evaluate_on(&b, &i, opts, as_of).await?;
+    let mut v = serde_json::to_value(&*card).unwrap_or(Value::Null);
     // Where the record on file stops: a reader of a later date is told that what
     // follows says what is known, not what happened.
     v["record_ends"] = json!({
         "records": i.records.iter().filter_map(|r| r.record.date()).max(),
         "violations": i.violations.last_day(),
     });
-    Ok(Json(v))
+    Ok(s.keep_json(&key, &b, &i, opts, &v))
 }
 
 /// `GET /api/v1/agreements/{id}/status/{obligation}`: one line with every record it
-/// cites, their sources and where they came from.
+/// cites, their sources and where they came from; kept as sent like the scorecard.
 #[utoipa::path(get, path = "/api/v1/agreements/{id}/status/{obligation}", tag = "compliance", params(("id" = String, Path, description = "Agreement id (`GET /api/v1/agreements` lists them)"), ("obligation" = String, Path, description = "Obligation id"), AsOf, Thresholds), responses((status = 200, description = "One obligation's status with the rule's figures and every record behind it", body = answers::Explanation, content_type = "application/json"), (status = 400, description = "A parameter or the body is malformed: RFC 9457 problem naming it", content_type = "application/problem+json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
 pub(crate) async fn explain(
     State(s): State<AppState>,
     Path((id, obligation)): Path<(String, String)>,
     q: Queries<AsOf, Thresholds>,
-) -> Result<Json<Value>, ApiError> {
-    let (card, i) = scorecard(&s, &id, q).await?;
-    let b = s.bundle(&id).await?;
-    let as_of = card.as_of;
+) -> Result<axum::response::Response, ApiError> {
+    let (b, i, opts, as_of) = scorecard_query(&s, &id, q).await?;
+    let key = format!("explain|{obligation}|{as_of}");
+    if let Some(bytes) = s.kept_json(&key, &b, &i, opts) {
+        return Ok(json_bytes(bytes));
+    }
+    let card = s.evaluate_on(&b, &i, opts, as_of).await?;
     let Some(line) = card.line(&obligation) else {
         let ids: Vec<&str> = card.lines.iter().map(|l| l.obligation.as_str()).collect();
         return Err(ApiError::NotFound(format!(
@@ -364,9 +438,8 @@ pub(crate) async fn explain(
             None => json!({"id": key, "kind": "incident", "href": format!("/api/v1/incidents/{key}")}),
         })
         .collect();
-    Ok(Json(
-        json!({"as_of": as_of, "line": line, "evidence": evidence}),
-    ))
+    let v = json!({"as_of": as_of, "line": line, "evidence": evidence});
+    Ok(s.keep_json(&key, &b, &i, opts, &v))
 }
 
 /// `GET /api/v1/agreements/{id}/alerts?from=&to=`: status changes day by day.

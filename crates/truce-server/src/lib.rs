@@ -71,6 +71,8 @@ pub struct AppState {
     submissions: truce_usecases::submit::Queue,
     /// How this node's webhook dispatcher runs.
     webhooks: Arc<webhooks::WebhookConfig>,
+    /// The evidence fingerprint with the audit head it was read at.
+    fingerprint: Arc<std::sync::Mutex<Option<(i64, String)>>>,
 }
 
 impl AppState {
@@ -89,6 +91,7 @@ impl AppState {
             cors_origins: Arc::default(),
             submissions: truce_usecases::submit::Queue::default(),
             webhooks: Arc::default(),
+            fingerprint: Arc::default(),
         }
     }
 

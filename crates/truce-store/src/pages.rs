@@ -1158,6 +1158,12 @@ impl Store {
     }
 
     /// The audit log's head: the sequence number of its last entry.
+    /// The audit head's sequence number: it moves with every write of the record, so a
+    /// reader that saw it unchanged knows nothing was written in between.
+    pub async fn audit_head_seq(&self) -> Result<i64> {
+        self.audit_seq().await
+    }
+
     pub(crate) async fn audit_seq(&self) -> Result<i64> {
         on_pool!(self, pool, DB, {
             Ok(

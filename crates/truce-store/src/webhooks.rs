@@ -282,14 +282,16 @@ impl Store {
             let target = format!("webhook:{id}");
             let before = tx.state(&target).await?;
             // Children first: SQLite enforces the references only when asked to.
-            for table in ["webhook_attempts", "webhook_deliveries"] {
-                let sql = if table == "webhook_attempts" {
-                    "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = $1)"
-                } else {
-                    "DELETE FROM webhook_deliveries WHERE webhook_id = $1"
-                };
-                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
-            }
+            sqlx::query(
+                "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = $1)",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM webhook_deliveries WHERE webhook_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             let n = sqlx::query("DELETE FROM webhooks WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)

@@ -89,15 +89,22 @@ async fn subscriber(
     Ok((p, user))
 }
 
-/// One subscription the principal may see: its own, or any for an administrator.
-async fn own(s: &AppState, p: &Principal, user: &str, id: &str) -> Result<Webhook, ApiError> {
+/// A subscriber and one subscription they may see: their own, or any for an
+/// administrator (another's is answered as missing).
+async fn mine(
+    s: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Principal, Webhook), ApiError> {
+    let (p, user) = subscriber(s, method, headers).await?;
     let missing = || ApiError::NotFound(format!("no webhook `{id}`"));
     let h = s.store.webhook(id).await?.ok_or_else(missing)?;
     let admin = p.role() == truce_model::access::UserRole::Admin;
     if h.owner != user && !admin {
         return Err(missing());
     }
-    Ok(h)
+    Ok((p, h))
 }
 
 /// `POST /api/v1/webhooks`: subscribes an address to an agreement's events. The answer
@@ -118,40 +125,20 @@ pub(crate) async fn add(
             format!("no agreement `{}`", b.agreement),
         )
     })?;
-    if b.events.is_empty() {
-        return Err(ApiError::BadBody(
-            "/events".into(),
-            format!("name one or more of: {}", hooks::EVENT_TYPES.join(", ")),
-        ));
-    }
-    for (i, e) in b.events.iter().enumerate() {
-        if !hooks::EVENT_TYPES.contains(&e.as_str()) {
-            return Err(ApiError::BadBody(
-                format!("/events/{i}"),
-                format!(
-                    "`{e}` is no event type ({})",
-                    truce_model::diag::suggest(e, hooks::EVENT_TYPES.iter().copied())
-                ),
-            ));
-        }
-    }
-    let mut events = b.events.clone();
-    events.sort();
-    events.dedup();
-    if let Some(z) = &b.zone
-        && bundle.zones.get(z).is_none()
-    {
-        return Err(ApiError::BadBody(
-            "/zone".into(),
-            format!(
-                "no zone `{z}` in {} ({})",
-                b.agreement,
-                truce_model::diag::suggest(z, bundle.zones.ids().iter().copied())
-            ),
-        ));
-    }
-    hooks::check_url(&b.url, s.webhooks.allow_private)
-        .map_err(|e| ApiError::BadBody("/url".into(), e))?;
+    let events = hooks::check_subscription(
+        &bundle,
+        &b.url,
+        &b.events,
+        b.zone.as_deref(),
+        s.webhooks.allow_private,
+    )
+    .map_err(|r| {
+        let pointer = match r.index {
+            Some(i) => format!("/{}/{i}", r.member),
+            None => format!("/{}", r.member),
+        };
+        ApiError::BadBody(pointer, r.reason)
+    })?;
     let (hook, secret) = p
         .store(&s)
         .add_webhook(&NewWebhook {
@@ -198,8 +185,8 @@ pub(crate) async fn one(
     headers: HeaderMap,
     _: Query<NoParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let (p, user) = subscriber(&s, &method, &headers).await?;
-    Ok(Json(json!({"webhook": own(&s, &p, &user, &id).await?})))
+    let (_, h) = mine(&s, &method, &headers, &id).await?;
+    Ok(Json(json!({"webhook": h})))
 }
 
 /// `DELETE /api/v1/webhooks/{webhook}`: unsubscribes; its delivery log goes with it.
@@ -211,8 +198,7 @@ pub(crate) async fn remove(
     headers: HeaderMap,
     _: Query<NoParams>,
 ) -> Result<StatusCode, ApiError> {
-    let (p, user) = subscriber(&s, &method, &headers).await?;
-    own(&s, &p, &user, &id).await?;
+    let (p, _) = mine(&s, &method, &headers, &id).await?;
     p.store(&s).remove_webhook(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -227,8 +213,7 @@ pub(crate) async fn deliveries(
     headers: HeaderMap,
     Query(q): Query<LogQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (p, user) = subscriber(&s, &method, &headers).await?;
-    own(&s, &p, &user, &id).await?;
+    mine(&s, &method, &headers, &id).await?;
     let log = s
         .store
         .webhook_deliveries(&id, q.limit.unwrap_or(50))
@@ -246,8 +231,7 @@ pub(crate) async fn test(
     headers: HeaderMap,
     _: Query<NoParams>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (p, user) = subscriber(&s, &method, &headers).await?;
-    let h = own(&s, &p, &user, &id).await?;
+    let (_, h) = mine(&s, &method, &headers, &id).await?;
     let delivery = hooks::enqueue_test(&s.store, &h).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"delivery": delivery}))))
 }
@@ -262,8 +246,7 @@ pub(crate) async fn resume(
     headers: HeaderMap,
     _: Query<NoParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let (p, user) = subscriber(&s, &method, &headers).await?;
-    own(&s, &p, &user, &id).await?;
+    let (p, _) = mine(&s, &method, &headers, &id).await?;
     p.store(&s).resume_webhook(&id).await?;
     Ok(Json(json!({"webhook": s.store.webhook(&id).await?})))
 }
@@ -285,9 +268,16 @@ async fn pass(s: &AppState, cfg: &WebhookConfig) -> Result<(), ApiError> {
     if all.is_empty() {
         return Ok(());
     }
-    hooks::enqueue_incidents(&s.store, &all).await?;
-    hooks::enqueue_bulletins(&s.store, &all).await?;
-    status_changes(s, &all).await?;
+    // Deliveries already written are sent even when finding new events failed.
+    let found = async {
+        hooks::enqueue_incidents(&s.store, &all).await?;
+        hooks::enqueue_bulletins(&s.store, &all).await?;
+        status_changes(s, &all).await
+    }
+    .await;
+    if let Err(e) = &found {
+        tracing::warn!(error = ?e, "webhook events could not all be found");
+    }
     while hooks::deliver_due(&s.store, &cfg.node, &cfg.policy, cfg.allow_private, None).await? > 0 {
     }
     Ok(())

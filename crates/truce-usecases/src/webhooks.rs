@@ -124,6 +124,75 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<hyper::Uri, String> {
     Ok(uri)
 }
 
+/// Why a subscription is refused: the member at fault (`events`, with the index of the
+/// wrong one, `zone` or `url`) and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// `events`, `zone` or `url`.
+    pub member: &'static str,
+    /// For `events`: which one.
+    pub index: Option<usize>,
+    /// What is wrong, with the nearest right value where there is one.
+    pub reason: String,
+}
+
+/// Checks what a new subscription names against its agreement, as the API and the
+/// command line both take it: the event types (one or more, each known), the zone (one
+/// of the agreement's) and the address ([`check_url`]). The event types sorted, each
+/// once.
+pub fn check_subscription(
+    b: &truce_model::AgreementBundle,
+    url: &str,
+    events: &[String],
+    zone: Option<&str>,
+    allow_private: bool,
+) -> Result<Vec<String>, Refusal> {
+    let refuse = |member, index, reason| Refusal {
+        member,
+        index,
+        reason,
+    };
+    if events.is_empty() {
+        return Err(refuse(
+            "events",
+            None,
+            format!("name one or more of: {}", EVENT_TYPES.join(", ")),
+        ));
+    }
+    if let Some((i, e)) = events
+        .iter()
+        .enumerate()
+        .find(|(_, e)| !EVENT_TYPES.contains(&e.as_str()))
+    {
+        return Err(refuse(
+            "events",
+            Some(i),
+            format!(
+                "`{e}` is no event type ({})",
+                truce_model::diag::suggest(e, EVENT_TYPES.iter().copied())
+            ),
+        ));
+    }
+    if let Some(z) = zone
+        && b.zones.get(z).is_none()
+    {
+        return Err(refuse(
+            "zone",
+            None,
+            format!(
+                "no zone `{z}` in {} ({})",
+                b.agreement.id,
+                truce_model::diag::suggest(z, b.zones.ids().iter().copied())
+            ),
+        ));
+    }
+    check_url(url, allow_private).map_err(|e| refuse("url", None, e))?;
+    let mut events = events.to_vec();
+    events.sort();
+    events.dedup();
+    Ok(events)
+}
+
 /// Posts a signed body; the receiver's status, or why there was none.
 pub async fn post(
     url: &str,

@@ -81,26 +81,12 @@ pub async fn webhook(cmd: WebhookCmd) -> Result<()> {
         } => {
             let store = open(&data).await?;
             let b = stored(&store, agreement.as_deref()).await?;
-            for e in &events {
-                if !hooks::EVENT_TYPES.contains(&e.as_str()) {
-                    return Err(BadInput(format!(
-                        "--events: `{e}` is no event type ({})",
-                        truce_model::diag::suggest(e, hooks::EVENT_TYPES.iter().copied())
-                    ))
-                    .into());
-                }
-            }
-            if let Some(z) = &zone
-                && b.zones.get(z).is_none()
-            {
-                return Err(BadInput(format!(
-                    "--zone: no zone `{z}` in {} ({})",
-                    b.agreement.id,
-                    truce_model::diag::suggest(z, b.zones.ids().iter().copied())
-                ))
-                .into());
-            }
-            hooks::check_url(&url, allow_private).map_err(|e| BadInput(format!("{url}: {e}")))?;
+            let events =
+                hooks::check_subscription(&b, &url, &events, zone.as_deref(), allow_private)
+                    .map_err(|r| match r.member {
+                        "url" => BadInput(format!("{url}: {}", r.reason)),
+                        member => BadInput(format!("--{member}: {}", r.reason)),
+                    })?;
             let users = store.users().await?;
             let owner = match owner {
                 Some(o) => o,
@@ -128,9 +114,6 @@ pub async fn webhook(cmd: WebhookCmd) -> Result<()> {
                 }
                 Some(_) => {}
             }
-            let mut events = events;
-            events.sort();
-            events.dedup();
             let (h, secret) = store
                 .acting_as(&owner)
                 .add_webhook(&NewWebhook {

@@ -1119,9 +1119,19 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     let total_recent = recent.len();
     let window = format!("{} to {}", day_date(cur_from), as_of);
     let watched = Coverage::of(input, ob, day_date(cur_from), as_of);
-    let reaching = ix.reaching(first, cur_from, zone_mask);
     let disputed: u32 = current.iter().map(|c| c[2]).sum();
     let unverified: u32 = current.iter().map(|c| c[3]).sum();
+    // Read only for a period with no violation of its own (the one state it can change),
+    // so that a busy period costs no look back.
+    let quiet = !any
+        && current[np - 1][0] + current[np - 1][1] == 0
+        && disputed + unverified == 0
+        && possible.is_empty();
+    let reaching = if quiet {
+        ix.reaching(first, cur_from, zone_mask)
+    } else {
+        Vec::new()
+    };
     let (level, state, reason, breached) = if !offenders.is_empty() {
         (
             Level::Minimal,

@@ -495,7 +495,7 @@ pub fn build_in(
                 |s| status_words(s, words),
             ),
             to: status_words(&al.new, words),
-            reason: al.new.reason.clone(),
+            reason: words.say(&al.new.why),
             evidence: al.new.evidence.clone(),
         })
         .collect();
@@ -961,9 +961,9 @@ fn upcoming_in(
                     "upcoming.last_day",
                     &[(
                         "deadline",
-                        l.deadline
-                            .clone()
-                            .unwrap_or_else(|| words.t("upcoming.deadline", &[]))
+                        l.deadline_why
+                            .as_ref()
+                            .map_or_else(|| words.t("upcoming.deadline", &[]), |d| words.say(d))
                             .into(),
                     )],
                 ),

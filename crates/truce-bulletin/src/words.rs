@@ -34,6 +34,11 @@ impl Words {
         self.m.t(&format!("bulletin.{key}"), args)
     }
 
+    /// A sentence of the rules (a reason, a deadline) in this language.
+    pub(crate) fn say(self, m: &i18n::Msg) -> String {
+        self.m.say(m)
+    }
+
     /// A day as the language writes it.
     pub(crate) fn day(self, d: Date) -> String {
         if self.english() {

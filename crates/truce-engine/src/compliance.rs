@@ -11,8 +11,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use truce_model::agreement::{Agreement, ObligationView};
+use truce_model::i18n::{Msg, Part, english};
 use truce_model::period::local_date;
-use truce_model::records::{ClosureScope, Evidence, PersonCategory, Stage, when};
+use truce_model::records::{ClosureScope, Evidence, PersonCategory, Stage, when, when_part};
 use truce_model::words::{Limit, ObligationKind, Role};
 
 truce_model::words! {
@@ -128,18 +129,22 @@ pub struct Status {
     pub state: String,
     /// The local day the current state began, when the rule knows it.
     pub since: Option<Date>,
-    /// One line for people. Says "no evidence" when no record decided the line.
+    /// One line for people, in English. Says "no evidence" when no record decided the line.
     pub reason: String,
+    /// The same line as a message and its parts, for the other languages.
+    pub why: Msg,
     /// Ids of the records and incidents that decided it (`kind:id` for records).
     pub evidence: Vec<String>,
 }
 
 impl Status {
-    fn new(level: Level, state: &str, reason: String, evidence: Vec<String>) -> Self {
-        let reason = if evidence.is_empty() && !reason.contains("no evidence") {
-            format!("{reason} (no evidence on record)")
+    fn new(level: Level, state: &str, why: Msg, evidence: Vec<String>) -> Self {
+        let reason = english().say(&why);
+        let (reason, why) = if evidence.is_empty() && !reason.contains("no evidence") {
+            let why = Msg::new("why.no_evidence_on_record").with("reason", why);
+            (english().say(&why), why)
         } else {
-            reason
+            (reason, why)
         };
         let basis = if level == Level::NotYetDue {
             Basis::Calendar
@@ -157,6 +162,7 @@ impl Status {
             state: state.to_owned(),
             since: None,
             reason,
+            why,
             evidence,
         }
     }
@@ -195,6 +201,26 @@ impl Status {
         )
     }
 
+    /// [`Status::label`] as a message.
+    pub fn label_msg(&self) -> Msg {
+        let mut flags = Vec::new();
+        if self.late {
+            flags.push(Msg::new("why.flag.late").into());
+        }
+        if self.breached {
+            flags.push(Msg::new("why.flag.breached").into());
+        }
+        if self.basis == Basis::NoRecord && !self.state.contains("no record") {
+            flags.push(Msg::new("why.flag.no_record").into());
+        }
+        let m = match self.score {
+            Some(n) => Msg::new("why.label.scored").with("n", u32::from(n)),
+            None => Msg::new("why.label"),
+        };
+        m.with("state", Part::word("state", &self.state))
+            .with("flags", Part::list(flags, ""))
+    }
+
     /// `level/state` plus flags, for tables and alerts.
     pub fn label(&self) -> String {
         let mut s = match self.score {
@@ -227,8 +253,10 @@ pub struct Line {
     pub kind: ObligationKind,
     /// Title.
     pub title: String,
-    /// The deadline as in force on the date, in words.
+    /// The deadline as in force on the date, in words (English).
     pub deadline: Option<String>,
+    /// The same as a message, for the other languages.
+    pub deadline_why: Option<Msg>,
     /// The last day on time, as in force on the date.
     pub last_day: Option<Date>,
     /// The status.
@@ -538,11 +566,12 @@ fn line(input: Inputs<'_>, all: &[ObligationView], o: &ObligationView, as_of: Da
             Status::new(
                 Level::NotYetDue,
                 "not yet in force",
-                format!(
-                    "binds from {}",
+                Msg::new("why.binds_from").with(
+                    "when",
                     ob.binding_from
                         .to_zoned_datetime(tz.clone())
                         .strftime("%Y-%m-%d %H:%M %Z")
+                        .to_string(),
                 ),
                 Vec::new(),
             ),
@@ -560,6 +589,7 @@ fn line(input: Inputs<'_>, all: &[ObligationView], o: &ObligationView, as_of: Da
         kind: ob.kind,
         title: ob.title.clone(),
         deadline: ob.deadline.as_ref().map(|d| d.describe(tz)),
+        deadline_why: ob.deadline.as_ref().map(|d| d.describe_msg(tz)),
         last_day,
         status,
         details,
@@ -668,13 +698,11 @@ fn ended(
     let status = Status::new(
         Level::Ended,
         &format!("ended ({}, {})", end.date, end.how),
-        format!(
-            "{}; on its last day, {}, it stood at {}: {}",
-            end.what,
-            last,
-            before.label(),
-            before.reason
-        ),
+        Msg::new("why.ended")
+            .with("what", &end.what)
+            .with("last", last)
+            .with("label", before.label_msg())
+            .with("reason", before.why.clone()),
         evidence,
     )
     .since(Some(end.date))
@@ -716,6 +744,14 @@ fn deadline_last_day(
     }
 }
 
+/// " since DAY", or nothing.
+fn since_part(since: Option<Date>) -> Part {
+    since.map_or_else(
+        || Part::list([], ""),
+        |d| Msg::new("why.since_day").with("day", d).into(),
+    )
+}
+
 fn next_day(d: Date) -> Date {
     d.checked_add(1.day()).unwrap_or(d)
 }
@@ -731,7 +767,8 @@ struct Step {
     date: Date,
     stage: Stage,
     key: String,
-    what: String,
+    /// A record's own words, or the step in the rules' words.
+    what: Part,
 }
 
 /// Steps on record for an obligation up to `as_of`: handover / withdrawal records of its
@@ -758,7 +795,11 @@ fn steps(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> Vec<Step> {
                     date: t.date,
                     stage: t.stage,
                     key: format!("{kind}:{}", t.id),
-                    what: format!("{} {kind} of {}", t.stage, t.zone),
+                    what: Msg::new("why.step")
+                        .with("stage", Part::word("stage", t.stage))
+                        .with("kind", Part::word("step", kind))
+                        .with("zone", &t.zone)
+                        .into(),
                 });
             }
         }
@@ -770,7 +811,7 @@ fn steps(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> Vec<Step> {
                 date: m.date,
                 stage: m.stage,
                 key: format!("milestone:{}", m.id),
-                what: m.what.clone(),
+                what: Part::Text(m.what.clone()),
             });
         }
     }
@@ -783,7 +824,7 @@ fn steps(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> Vec<Step> {
 struct Flows {
     lines: Vec<Value>,
     keys: Vec<String>,
-    summary: String,
+    summary: Part,
     returns: bool,
     displaced: bool,
     latest: Option<Date>,
@@ -806,31 +847,35 @@ fn flows(input: Inputs<'_>, as_of: Date) -> Flows {
     let mut out = Flows {
         lines: Vec::new(),
         keys: Vec::new(),
-        summary: String::new(),
+        summary: Part::list([], ""),
         returns: false,
         displaced: false,
         latest: None,
     };
     let mut parts = Vec::new();
     for f in latest.values() {
-        let figure = match (f.persons, f.families) {
-            (Some(p), Some(fam)) => format!("{p} persons ({fam} families)"),
-            (Some(p), None) => format!("{p} persons"),
-            (None, Some(fam)) => format!("{fam} families"),
-            (None, None) => String::new(),
+        let figure: Part = match (f.persons, f.families) {
+            (Some(p), Some(fam)) => Msg::new("why.figure.persons_families")
+                .with("n", p)
+                .with("families", fam)
+                .into(),
+            (Some(p), None) => Msg::new("why.figure.persons").with("n", p).into(),
+            (None, Some(fam)) => Msg::new("why.figure.families").with("n", fam).into(),
+            (None, None) => Part::list([], ""),
         };
         let place = f.place.as_deref().unwrap_or(&f.zone);
-        parts.push(format!(
-            "{} {} {place}{} as of {} per {}",
-            figure,
-            match f.kind {
-                truce_model::records::FlowKind::Return => "returned to",
-                truce_model::records::FlowKind::Displacement => "displaced from",
-            },
-            f.since.map(|s| format!(" since {s}")).unwrap_or_default(),
-            when(f.date, f.span.as_ref()),
-            f.claimant
-        ));
+        parts.push(
+            Msg::new(match f.kind {
+                truce_model::records::FlowKind::Return => "why.flow.return",
+                truce_model::records::FlowKind::Displacement => "why.flow.displacement",
+            })
+            .with("figure", figure)
+            .with("place", place)
+            .with("since", since_part(f.since))
+            .with("when", when_part(f.date, f.span.as_ref()))
+            .with("claimant", &f.claimant)
+            .into(),
+        );
         out.lines.push(json!({"kind": f.kind, "zone": f.zone, "place": f.place, "persons": f.persons, "families": f.families, "since": f.since, "as_of": f.date, "when": when(f.date, f.span.as_ref()), "claimant": f.claimant, "evidence": format!("flow:{}", f.id)}));
         out.keys.push(format!("flow:{}", f.id));
         match f.kind {
@@ -839,7 +884,7 @@ fn flows(input: Inputs<'_>, as_of: Date) -> Flows {
         }
         out.latest = out.latest.max(Some(f.date));
     }
-    out.summary = parts.join("; ");
+    out.summary = Part::list(parts, "; ");
     out
 }
 
@@ -855,7 +900,7 @@ fn progress(
     let all = steps(input, o, as_of);
     let flows = (ob.kind == ObligationKind::ReturnOfDisplaced).then(|| flows(input, as_of));
     let details = json!({
-        "steps": all.iter().map(|s| json!({"date": s.date, "stage": s.stage, "evidence": s.key, "what": s.what})).collect::<Vec<_>>(),
+        "steps": all.iter().map(|s| json!({"date": s.date, "stage": s.stage, "evidence": s.key, "what": english().part(&s.what)})).collect::<Vec<_>>(),
         "original_last_day": o.original_deadline.as_ref().and_then(|d| d.last_day(input.agreement.tz())),
         "amended_by": o.applied.iter().map(|c| c.document.clone()).collect::<Vec<_>>(),
         "flows": flows.as_ref().map(|f| &f.lines),
@@ -874,10 +919,7 @@ fn progress(
         let status = Status::new(
             Level::Unknown,
             state,
-            format!(
-                "no step of the obligation is on record; sources count: {}",
-                f.summary
-            ),
+            Msg::new("why.flows_only").with("summary", f.summary),
             f.keys,
         )
         .since(f.latest);
@@ -897,9 +939,11 @@ fn progress(
             state
         };
         let reason = match last_day {
-            Some(l) => format!("{} on {} (last day on time {l})", done.what, done.date),
-            None => format!("{} on {}", done.what, done.date),
-        };
+            Some(l) => Msg::new("why.done_by").with("last", l),
+            None => Msg::new("why.done"),
+        }
+        .with("what", done.what.clone())
+        .with("on", done.date);
         let status = Status::new(Level::Full, state, reason, vec![done.key.clone()])
             .late(late)
             .since(Some(done.date));
@@ -913,12 +957,11 @@ fn progress(
             ("under way", Some(best.date))
         };
         let reason = match last_day {
-            Some(l) => format!(
-                "{} on {}; not complete; last day on time {l}",
-                best.what, best.date
-            ),
-            None => format!("{} on {}; not complete", best.what, best.date),
-        };
+            Some(l) => Msg::new("why.not_complete_by").with("last", l),
+            None => Msg::new("why.not_complete"),
+        }
+        .with("what", best.what.clone())
+        .with("on", best.date);
         let keys = all.iter().map(|s| s.key.clone()).collect();
         return (
             Status::new(level, state, reason, keys)
@@ -932,48 +975,45 @@ fn progress(
         (Some(l), _) if overdue => Status::new(
             Level::Unknown,
             "overdue — no record",
-            format!(
-                "the last day on time was {l}; no step is on record, which does not show that none was taken"
-            ),
+            Msg::new("why.overdue_no_record").with("last", l),
             Vec::new(),
         )
         .since(Some(next_day(l))),
         (Some(l), _) => {
             let left = as_of.until(l).map(|s| s.get_days()).unwrap_or(0);
             let amended = if o.applied.is_empty() {
-                String::new()
+                Part::list([], "")
             } else {
-                format!(
-                    " (as amended by {})",
-                    o.applied
-                        .iter()
-                        .map(|c| c.document.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                Msg::new("why.as_amended_by")
+                    .with(
+                        "documents",
+                        Part::texts(o.applied.iter().map(|c| &c.document), ", "),
+                    )
+                    .into()
             };
             Status::new(
                 Level::Unknown,
                 "due",
-                format!(
-                    "due by {l}{amended}, {left} day(s) left; no step on record yet (no evidence)"
-                ),
+                Msg::new("why.due_by")
+                    .with("last", l)
+                    .with("amended", amended)
+                    .with("n", left),
                 Vec::new(),
             )
         }
         (None, Some(truce_model::Deadline::After { obligation, period })) => Status::new(
             Level::NotYetDue,
             "not yet due",
-            format!(
-                "due {period} after `{obligation}` is complete, which is not on record (no evidence)"
-            ),
+            Msg::new("why.due_after")
+                .with("period", period.part())
+                .with("obligation", obligation),
             Vec::new(),
         )
         .basis(Basis::NoRecord),
         (None, _) => Status::new(
             Level::Unknown,
             "no record",
-            "no step on record (no evidence)".to_owned(),
+            Msg::new("why.no_step"),
             Vec::new(),
         ),
     };
@@ -991,8 +1031,7 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
             Status::new(
                 Level::Unknown,
                 "unknown",
-                "no incident and no coverage on record: import reports, and coverage records of what their sources watch, to assess the ceasefire (no evidence)"
-                    .into(),
+                Msg::new("why.ceasefire.nothing"),
                 Vec::new(),
             ),
             Value::Null,
@@ -1103,7 +1142,9 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         let prev = previous[p][0] + previous[p][1];
         any |= cur > 0;
         if cur >= opts.breach_threshold.max(1) {
-            offenders.push(format!("{party} ({cur})"));
+            offenders.push(Part::from(
+                Msg::new("why.offender").with("party", party).with("n", cur),
+            ));
         }
         let trend = match cur.cmp(&prev) {
             std::cmp::Ordering::Greater => "rising",
@@ -1117,7 +1158,10 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     }
     recent.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
     let total_recent = recent.len();
-    let window = format!("{} to {}", day_date(cur_from), as_of);
+    let window: Part = Msg::new("why.window")
+        .with("from", day_date(cur_from))
+        .with("to", as_of)
+        .into();
     let watched = Coverage::of(input, ob, day_date(cur_from), as_of);
     let disputed: u32 = current.iter().map(|c| c[2]).sum();
     let unverified: u32 = current.iter().map(|c| c[3]).sum();
@@ -1136,21 +1180,19 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         (
             Level::Minimal,
             "breached",
-            format!(
-                "confirmed or corroborated violations {window} by {} reach the threshold of {}",
-                offenders.join(", "),
-                opts.breach_threshold.max(1)
-            ),
+            Msg::new("why.ceasefire.breached")
+                .with("window", window)
+                .with("parties", Part::list(offenders, ", "))
+                .with("threshold", opts.breach_threshold.max(1)),
             true,
         )
     } else if any {
         (
             Level::Intermediate,
             "violated",
-            format!(
-                "confirmed or corroborated violations {window}, below the threshold of {}",
-                opts.breach_threshold
-            ),
+            Msg::new("why.ceasefire.violated")
+                .with("window", window)
+                .with("threshold", opts.breach_threshold),
             false,
         )
     } else if current[np - 1][0] + current[np - 1][1] > 0 {
@@ -1159,10 +1201,9 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         (
             Level::Intermediate,
             "violated, attribution disputed",
-            format!(
-                "{} confirmed or corroborated violation(s) {window} whose attribution is disputed",
-                current[np - 1][0] + current[np - 1][1]
-            ),
+            Msg::new("why.ceasefire.disputed")
+                .with("n", current[np - 1][0] + current[np - 1][1])
+                .with("window", window),
             false,
         )
     } else if disputed + unverified > 0 {
@@ -1170,10 +1211,11 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         (
             Level::Unknown,
             "violations reported, unverified",
-            format!(
-                "{} violation report(s) {window} ({unverified} unverified, {disputed} disputed); none confirmed or corroborated",
-                disputed + unverified
-            ),
+            Msg::new("why.ceasefire.unverified")
+                .with("n", disputed + unverified)
+                .with("window", window)
+                .with("unverified", unverified)
+                .with("disputed", disputed),
             false,
         )
     } else if !possible.is_empty() {
@@ -1182,11 +1224,10 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         (
             Level::Unknown,
             "violations possibly in the zone",
-            format!(
-                "{} violation report(s) {window} whose location's uncertainty reaches across the edge of {}: possibly inside, not counted",
-                possible.len(),
-                ob.zones.join(", ")
-            ),
+            Msg::new("why.ceasefire.possibly_in_zone")
+                .with("n", possible.len())
+                .with("window", window)
+                .with("zones", Part::texts(&ob.zones, ", ")),
             false,
         )
     } else if !reaching.is_empty() {
@@ -1195,11 +1236,10 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         (
             Level::Unknown,
             "violations possibly in the period",
-            format!(
-                "{} violation report(s) dated before {} whose time reaches into {window}: possibly in the period, not counted",
-                reaching.len(),
-                day_date(cur_from)
-            ),
+            Msg::new("why.ceasefire.possibly_in_period")
+                .with("n", reaching.len())
+                .with("from", day_date(cur_from))
+                .with("window", window),
             false,
         )
     } else {
@@ -1207,28 +1247,24 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
             Watched::Nowhere => (
                 Level::Unknown,
                 "unknown (no coverage)",
-                format!(
-                    "no violation on record {window}, but no coverage on record for those days: nobody is known to have watched (no evidence)"
-                ),
+                Msg::new("why.ceasefire.unwatched").with("window", window),
                 false,
             ),
             Watched::Everywhere => (
                 Level::Full,
                 "holding",
-                format!(
-                    "no violation on record {window}, watched throughout by {}",
-                    watched.watchers()
-                ),
+                Msg::new("why.ceasefire.holding")
+                    .with("window", window)
+                    .with("watchers", watched.watchers()),
                 false,
             ),
             Watched::Partly => (
                 Level::Full,
                 "holding where watched",
-                format!(
-                    "no violation on record {window} where watched by {}; not watched every day: {}",
-                    watched.watchers(),
-                    watched.gaps()
-                ),
+                Msg::new("why.ceasefire.holding_where_watched")
+                    .with("window", window)
+                    .with("watchers", watched.watchers())
+                    .with("gaps", watched.gaps()),
                 false,
             ),
         }
@@ -1383,17 +1419,24 @@ impl Coverage {
         }
     }
 
-    fn watchers(&self) -> String {
-        self.who.iter().cloned().collect::<Vec<_>>().join(", ")
+    fn watchers(&self) -> Part {
+        Part::texts(&self.who, ", ")
     }
 
-    fn gaps(&self) -> String {
-        self.per_zone
-            .iter()
-            .filter(|(_, n)| **n < self.days)
-            .map(|(z, n)| format!("{z} ({n} of {} days)", self.days))
-            .collect::<Vec<_>>()
-            .join(", ")
+    fn gaps(&self) -> Part {
+        Part::list(
+            self.per_zone
+                .iter()
+                .filter(|(_, n)| **n < self.days)
+                .map(|(z, n)| {
+                    Msg::new("why.zone_days_watched")
+                        .with("zone", z)
+                        .with("watched", *n)
+                        .with("n", self.days)
+                        .into()
+                }),
+            ", ",
+        )
     }
 
     fn details(&self) -> Value {
@@ -1427,9 +1470,8 @@ fn forces(a: &Agreement, o: &ObligationView) -> BTreeSet<String> {
         .collect()
 }
 
-fn no_presence(missing: &[&String]) -> String {
-    let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-    format!("no presence on record in {}", names.join(", "))
+fn no_presence(missing: &[&String]) -> Msg {
+    Msg::new("why.no_presence").with("zones", Part::texts(missing, ", "))
 }
 
 fn post_open(opened: Date, closed: Option<Date>, on: Date) -> bool {
@@ -1530,13 +1572,13 @@ fn deployment(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Va
             Limit::Exact => (v - q.value).abs() > f64::EPSILON,
         });
         if breach {
-            over.push(format!(
-                "{} {} against {} {} {}",
-                q.name,
-                value.unwrap_or_default(),
-                q.limit,
-                q.value,
-                q.unit
+            over.push(Part::from(
+                Msg::new("why.over_cap_one")
+                    .with("quantity", &q.name)
+                    .with("value", value.unwrap_or_default().to_string())
+                    .with("limit", Part::word("limit", q.limit))
+                    .with("cap", q.value.to_string())
+                    .with("unit", &q.unit),
             ));
         }
         caps.push(json!({
@@ -1611,14 +1653,16 @@ fn deployment(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Va
         Status::new(
             Level::Unknown,
             "withdrawn",
-            format!(
-                "the strength report of {} gives {}: the force has withdrawn; a termination record says whether the parties ended the deployment",
-                last.date,
-                if last.figures.get("personnel").is_some_and(|p| *p == 0.0) {
-                    "no personnel"
-                } else {
-                    "no zone of presence"
-                }
+            Msg::new("why.withdrawn").with("day", last.date).with(
+                "gives",
+                Part::word(
+                    "state",
+                    if last.figures.get("personnel").is_some_and(|p| *p == 0.0) {
+                        "no personnel"
+                    } else {
+                        "no zone of presence"
+                    },
+                ),
             ),
             vec![format!("strength:{}", last.id)],
         )
@@ -1627,7 +1671,7 @@ fn deployment(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Va
         Status::new(
             Level::Unknown,
             "no record",
-            "no strength report or observation post on record (no evidence)".into(),
+            Msg::new("why.deployment.nothing"),
             Vec::new(),
         )
     } else {
@@ -1639,17 +1683,21 @@ fn deployment(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Va
             (Level::Intermediate, "partly deployed")
         };
         let mut reason = if missing.is_empty() {
-            format!("present in {}", ob.zones.join(", "))
+            Msg::new("why.present_in").with("zones", Part::texts(&ob.zones, ", "))
         } else {
             no_presence(&missing)
         };
         if breached {
-            reason = format!("over cap: {}; {reason}", over.join("; "));
+            reason = Msg::new("why.over_cap")
+                .with("over", Part::list(over, "; "))
+                .with("reason", reason);
         } else if !caps.is_empty() {
-            reason = format!("within every cap; {reason}");
+            reason = Msg::new("why.within_caps").with("reason", reason);
         }
         if let Some(last) = reports.last() {
-            reason = format!("{reason} (latest strength report {})", last.date);
+            reason = Msg::new("why.latest_strength")
+                .with("reason", reason)
+                .with("day", last.date);
         }
         let state = if breached { "over cap" } else { state };
         Status::new(level, state, reason, evidence).breached(breached)
@@ -1666,7 +1714,7 @@ fn term(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
             Status::new(
                 Level::Unknown,
                 "no term rule",
-                "the obligation has no term rule (no evidence)".into(),
+                Msg::new("why.term.no_rule"),
                 Vec::new(),
             ),
             Value::Null,
@@ -1677,7 +1725,7 @@ fn term(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
             Status::new(
                 Level::NotYetDue,
                 "not started",
-                format!("the term starts on {}", rule.starts),
+                Msg::new("why.term.starts").with("day", rule.starts),
                 Vec::new(),
             ),
             Value::Null,
@@ -1743,18 +1791,19 @@ fn term(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
     let details =
         json!({"periods": periods, "late_notices": late_notices, "notice_by": rule.notice_by});
     let current = periods.last().cloned().unwrap_or(Value::Null);
-    let get = |k: &str| {
-        current
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_owned()
+    let get = |k: &str| -> Part {
+        match current.get(k).and_then(Value::as_str) {
+            Some(d) => d
+                .parse::<Date>()
+                .map_or_else(|_| Part::Text(d.to_owned()), Part::day),
+            None => Part::Text("?".into()),
+        }
     };
     let status = if let Some((on, keys)) = ended {
         Status::new(
             Level::Full,
             "ended",
-            format!("ended on {on} after notice given in time"),
+            Msg::new("why.term.ended").with("day", on),
             keys,
         )
         .since(Some(on))
@@ -1762,39 +1811,34 @@ fn term(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
         Status::new(
             Level::Full,
             "ending",
-            format!("notice given in time: the term ends on {on}"),
+            Msg::new("why.term.ending").with("day", on),
             keys,
         )
     } else {
         let number = current.get("number").and_then(Value::as_u64).unwrap_or(1);
         let state = if number > 1 { "renewed" } else { "in force" };
-        let late = if late_notices.is_empty() {
-            String::new()
+        let late: Part = if late_notices.is_empty() {
+            Msg::new("why.term.no_notice").into()
         } else {
-            format!(
-                "; {} late notice(s) do not stop renewal",
-                late_notices.len()
-            )
+            Msg::new("why.term.late_notices")
+                .with("n", late_notices.len())
+                .into()
         };
-        let renews = match rule.renewal {
-            Some(r) => format!(", renewed automatically by {r} absent notice"),
-            None => String::new(),
+        let renews: Part = match rule.renewal {
+            Some(r) => Msg::new("why.term.renews").with("period", r.part()).into(),
+            None => Part::list([], ""),
         };
-        let reason = format!(
-            "period {number} from {} expires {}; notice deadline {}{renews}{late}",
-            get("starts"),
-            get("expires"),
-            get("last_notice_day")
-        );
+        let reason = Msg::new("why.term.period")
+            .with("number", number)
+            .with("starts", get("starts"))
+            .with("expires", get("expires"))
+            .with("notice", get("last_notice_day"))
+            .with("renews", renews)
+            .with("late", late);
         let since = current
             .get("starts")
             .and_then(Value::as_str)
             .and_then(|s| s.parse().ok());
-        let reason = if late_notices.is_empty() {
-            format!("{reason}; no notice on record (no evidence)")
-        } else {
-            reason
-        };
         // In force or renewed by the term rule's own dates, not by a record.
         Status::new(Level::Full, state, reason, late_notices.clone())
             .since(since)
@@ -1839,15 +1883,14 @@ fn corridor_control(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
     });
     if !foreign.is_empty() {
         let since = foreign.iter().filter_map(|c| c.opened).min();
-        let who: Vec<String> = foreign
+        let who: Vec<Part> = foreign
             .iter()
             .map(|c| {
-                format!(
-                    "{} run by {}{}",
-                    c.name,
-                    c.operator,
-                    c.opened.map(|d| format!(" since {d}")).unwrap_or_default()
-                )
+                Msg::new("why.checkpoint_run_by")
+                    .with("name", &c.name)
+                    .with("operator", &c.operator)
+                    .with("since", since_part(c.opened))
+                    .into()
             })
             .collect();
         let keys = foreign
@@ -1858,10 +1901,7 @@ fn corridor_control(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
             Status::new(
                 Level::Minimal,
                 "control contested",
-                format!(
-                    "checkpoint not under the force's control: {}",
-                    who.join("; ")
-                ),
+                Msg::new("why.corridor.contested").with("checkpoints", Part::list(who, "; ")),
                 keys,
             )
             .breached(true)
@@ -1881,17 +1921,14 @@ fn corridor_control(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
         Status::new(
             Level::Unknown,
             "unknown",
-            "no presence or checkpoint on record (no evidence)".into(),
+            Msg::new("why.corridor.nothing"),
             Vec::new(),
         )
     } else if missing.is_empty() {
         Status::new(
             Level::Full,
             "under control",
-            format!(
-                "the force is present in {} and runs every checkpoint on record",
-                ob.zones.join(", ")
-            ),
+            Msg::new("why.corridor.controlled").with("zones", Part::texts(&ob.zones, ", ")),
             keys,
         )
     } else {
@@ -2008,7 +2045,7 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
             Status::new(
                 Level::Unknown,
                 "unknown",
-                "no crossing counts or closures on record for the corridor (no evidence)".into(),
+                Msg::new("why.corridor.no_counts"),
                 Vec::new(),
             ),
             json!({"checkpoints": points, "utility_cutoffs": cutoffs(input, as_of)}),
@@ -2127,7 +2164,7 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
             Status::new(
                 Level::Unknown,
                 "unknown",
-                "no traffic state could be computed (no evidence)".into(),
+                Msg::new("why.corridor.no_state"),
                 Vec::new(),
             ),
             details,
@@ -2152,26 +2189,33 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
             .iter()
             .rev()
             .find(|(_, t)| *t != Traffic::Unknown)
-            .map(|(d, t)| format!(" (it was {} from {d})", t.as_str()))
-            .unwrap_or_default();
+            .map_or_else(
+                || Part::list([], ""),
+                |(d, t)| {
+                    Msg::new("why.corridor.it_was")
+                        .with("traffic", Part::word("traffic", t.as_str()))
+                        .with("day", *d)
+                        .into()
+                },
+            );
         return (
             Status::new(
                 Level::Unknown,
                 "unknown",
-                format!(
-                    "no closure in force and no counts on record since {since}{before}; the last counts are kept {} day(s) at most (no evidence)",
-                    opts.carry_days
-                ),
+                Msg::new("why.corridor.unknown")
+                    .with("since", since)
+                    .with("before", before)
+                    .with("n", opts.carry_days),
                 Vec::new(),
             )
             .since(Some(since)),
             details,
         );
     }
-    let reason = format!(
-        "{} since {since}; cited: {total} closure and crossing record(s) of the first and latest day",
-        now.as_str()
-    );
+    let reason = Msg::new("why.corridor.traffic")
+        .with("traffic", Part::word("traffic", now.as_str()))
+        .with("since", since)
+        .with("n", total);
     (
         Status::new(level, now.as_str(), reason, keys)
             .breached(breached)
@@ -2351,38 +2395,47 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         "background_before_effect": background.iter().map(|x| format!("exchange:{}", x.id)).collect::<Vec<_>>(),
     });
     // What the reason adds after its main clause: searches and stated totals.
-    let mut notes = String::new();
+    let mut notes: Vec<Part> = Vec::new();
     if recovered_total > 0 {
-        notes.push_str(&format!(
-            "; the remains of {recovered_total} more found in search operations (not exchanges)"
-        ));
+        notes.push(
+            Msg::new("why.exchange.recovered")
+                .with("n", recovered_total)
+                .into(),
+        );
     }
     if differing > 0 {
-        notes.push_str(&format!(
-            "; {differing} stated total(s) on record differ from the sum of the records"
-        ));
+        notes.push(
+            Msg::new("why.exchange.differing")
+                .with("n", differing)
+                .into(),
+        );
     }
+    let notes = Part::list(notes, "");
     keys.extend(recoveries.iter().map(|r| format!("recovery:{}", r.id)));
     keys.extend(stated.iter().map(|t| t.evidence.clone()));
     keys.dedup();
-    let returned_words = |n: usize| {
+    let returned_words = |n: usize| -> Part {
         let what = match (returned_living, returned_remains) {
-            (0, r) if r > 0 => format!("the remains of {r} returned"),
-            (l, 0) => format!("{l} living returned"),
-            (l, r) => format!("{l} living returned and the remains of {r}"),
+            (0, r) if r > 0 => Msg::new("why.exchange.remains_returned").with("n", r),
+            (l, 0) => Msg::new("why.exchange.living_returned").with("n", l),
+            (l, r) => Msg::new("why.exchange.both_returned")
+                .with("living", l)
+                .with("remains", r),
         };
-        format!("{what} in {n} exchange(s)")
+        Msg::new("why.exchange.in_exchanges")
+            .with("what", what)
+            .with("n", n)
+            .into()
     };
     let status = if let Some(m) = declared {
         Status::new(
             Level::Full,
             "complete (declared)",
-            format!(
-                "declared complete on {}: {}; {}{notes}",
-                when(m.date, m.span.as_ref()),
-                m.what,
-                returned_words(exchanges.len())
-            ),
+            Msg::new("why.exchange.declared")
+                .with("when", when_part(m.date, m.span.as_ref()))
+                .with("what", &m.what)
+                .with("returned", returned_words(exchanges.len()))
+                .with("notes", notes),
             keys,
         )
         .since(Some(m.date))
@@ -2390,19 +2443,24 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         let (state, reason) = if outstanding_living + outstanding_remains > 0 {
             (
                 "none returned on record",
-                format!(
-                    "no exchange on record; {outstanding_living} living person(s) claimed held{}{notes}",
-                    if outstanding_remains > 0 {
-                        format!(", and the remains of {outstanding_remains}")
-                    } else {
-                        String::new()
-                    }
-                ),
+                Msg::new("why.exchange.none_returned")
+                    .with("n", outstanding_living)
+                    .with(
+                        "remains",
+                        if outstanding_remains > 0 {
+                            Msg::new("why.exchange.and_remains")
+                                .with("n", outstanding_remains)
+                                .into()
+                        } else {
+                            Part::list([], "")
+                        },
+                    )
+                    .with("notes", notes),
             )
         } else {
             (
                 "no record",
-                format!("no exchange and no claim on record (no evidence){notes}"),
+                Msg::new("why.exchange.nothing").with("notes", notes),
             )
         };
         Status::new(Level::Unknown, state, reason, keys)
@@ -2411,10 +2469,9 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         Status::new(
             Level::Minimal,
             "under way",
-            format!(
-                "{}; no outstanding claim on record, which does not show that none are held{notes}",
-                returned_words(exchanges.len())
-            ),
+            Msg::new("why.exchange.no_claim")
+                .with("returned", returned_words(exchanges.len()))
+                .with("notes", notes),
             keys,
         )
         .since(exchanges.last().map(|x| x.date))
@@ -2422,10 +2479,9 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         Status::new(
             Level::Full,
             "complete",
-            format!(
-                "{}; every claim on record is accounted for{notes}",
-                returned_words(exchanges.len())
-            ),
+            Msg::new("why.exchange.complete")
+                .with("returned", returned_words(exchanges.len()))
+                .with("notes", notes),
             keys,
         )
         .since(exchanges.last().map(|x| x.date))
@@ -2438,16 +2494,21 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
         Status::new(
             level,
             "in progress",
-            format!(
-                "{}; {outstanding_living} living person(s) still claimed held ({:.0}% of the living returned){}{notes}",
-                returned_words(exchanges.len()),
-                share * 100.0,
-                if outstanding_remains > 0 {
-                    format!("; the remains of {outstanding_remains} still claimed")
-                } else {
-                    String::new()
-                }
-            ),
+            Msg::new("why.exchange.in_progress")
+                .with("returned", returned_words(exchanges.len()))
+                .with("n", outstanding_living)
+                .with("share", format!("{:.0}", share * 100.0))
+                .with(
+                    "remains",
+                    if outstanding_remains > 0 {
+                        Msg::new("why.exchange.remains_still_claimed")
+                            .with("n", outstanding_remains)
+                            .into()
+                    } else {
+                        Part::list([], "")
+                    },
+                )
+                .with("notes", notes),
             keys,
         )
         .since(exchanges.last().map(|x| x.date))

@@ -8,6 +8,7 @@
 //! function of the data.
 
 use crate::diag::{Problem, SourceFile, suggest};
+use crate::i18n::{Msg, Part};
 use crate::period::{Period, local_date, start_of_day};
 use crate::tomlread::{Ctx, Sp, Tbl};
 use crate::words::{
@@ -304,22 +305,31 @@ impl Deadline {
             .map(|d| local_date(d, tz))
     }
 
-    /// One line for people.
+    /// One line for people, in English.
     pub fn describe(&self, tz: &TimeZone) -> String {
+        crate::i18n::english().say(&self.describe_msg(tz))
+    }
+
+    /// [`Deadline::describe`] as a message each language writes.
+    pub fn describe_msg(&self, tz: &TimeZone) -> Msg {
         match self {
-            Self::Date { date, rule, .. } => format!("{rule} {date}"),
-            Self::Instant { due } => format!(
-                "by {}",
+            Self::Date { date, rule, .. } => Msg::new("why.deadline.date")
+                .with("rule", Part::word("deadline_rule", rule))
+                .with("day", *date),
+            Self::Instant { due } => Msg::new("why.deadline.instant").with(
+                "when",
                 due.to_zoned_datetime(tz.clone())
                     .strftime("%Y-%m-%d %H:%M %Z")
+                    .to_string(),
             ),
             Self::Within { period, .. } => match self.last_day(tz) {
-                Some(d) => format!("within {period} (by {d})"),
-                None => format!("within {period}"),
-            },
-            Self::After { obligation, period } => {
-                format!("within {period} after `{obligation}` is done")
+                Some(d) => Msg::new("why.deadline.within_by").with("day", d),
+                None => Msg::new("why.deadline.within"),
             }
+            .with("period", period.part()),
+            Self::After { obligation, period } => Msg::new("why.deadline.after")
+                .with("period", period.part())
+                .with("obligation", obligation),
         }
     }
 }

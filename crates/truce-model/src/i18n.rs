@@ -5,6 +5,7 @@
 
 use crate::diag::{Position, Problem, SourceFile};
 use jiff::civil::Date;
+use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -213,6 +214,201 @@ impl Messages {
                 ("y", d.year().to_string().into()),
             ],
         )
+    }
+}
+
+/// A sentence of the rules, kept as a message and its parts so that each language can
+/// write it: the scorecard's reasons are made of these. Serialized as
+/// `{"key": "why.…", "args": {name: part}}` for the dashboard, which writes it from the
+/// same files.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Msg {
+    /// The message's key in the translators' files.
+    pub key: &'static str,
+    /// Its placeholders' parts, by name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<&'static str, Part>,
+}
+
+/// One part of a [`Msg`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Part {
+    /// Data as recorded (an id, a record's own words): written as it is.
+    Text(String),
+    /// A whole number, as the language writes it; `n` also chooses the plural form.
+    Num(i64),
+    /// A day.
+    Day {
+        /// The day.
+        day: Date,
+    },
+    /// A month of a year ("December 2020").
+    Month {
+        /// `YYYY-MM`.
+        month: String,
+    },
+    /// A word of a closed vocabulary (`group.word` in the files).
+    Word {
+        /// The vocabulary.
+        group: &'static str,
+        /// The word.
+        word: String,
+    },
+    /// A length of time ("3 months"): `period.UNIT` with the count.
+    Period {
+        /// How many units.
+        count: i64,
+        /// `year`, `month`, `week` or `day`.
+        unit: &'static str,
+    },
+    /// A message inside the message.
+    Msg(Box<Msg>),
+    /// Parts written one after the other with `sep` between them.
+    List {
+        /// The parts.
+        list: Vec<Part>,
+        /// What goes between them (`, `, `; ` or nothing).
+        sep: &'static str,
+    },
+}
+
+impl Msg {
+    /// The message `key` with no parts yet.
+    pub fn new(key: &'static str) -> Self {
+        Self {
+            key,
+            args: BTreeMap::new(),
+        }
+    }
+
+    /// With the part `name`.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, part: impl Into<Part>) -> Self {
+        self.args.insert(name, part.into());
+        self
+    }
+}
+
+impl Part {
+    /// A day.
+    pub fn day(day: Date) -> Self {
+        Self::Day { day }
+    }
+
+    /// A word of the vocabulary `group`.
+    pub fn word(group: &'static str, word: impl ToString) -> Self {
+        Self::Word {
+            group,
+            word: word.to_string(),
+        }
+    }
+
+    /// Parts joined by `sep`.
+    pub fn list(list: impl IntoIterator<Item = Part>, sep: &'static str) -> Self {
+        Self::List {
+            list: list.into_iter().collect(),
+            sep,
+        }
+    }
+
+    /// Texts joined by `sep`.
+    pub fn texts<S: ToString>(texts: impl IntoIterator<Item = S>, sep: &'static str) -> Self {
+        Self::list(texts.into_iter().map(|s| Part::Text(s.to_string())), sep)
+    }
+}
+
+impl From<Msg> for Part {
+    fn from(m: Msg) -> Self {
+        Part::Msg(Box::new(m))
+    }
+}
+
+impl From<&str> for Part {
+    fn from(s: &str) -> Self {
+        Part::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Part {
+    fn from(s: String) -> Self {
+        Part::Text(s)
+    }
+}
+
+impl From<&String> for Part {
+    fn from(s: &String) -> Self {
+        Part::Text(s.clone())
+    }
+}
+
+impl From<Date> for Part {
+    fn from(day: Date) -> Self {
+        Part::Day { day }
+    }
+}
+
+macro_rules! number_part {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Part {
+            fn from(n: $t) -> Self {
+                Part::Num(i64::try_from(n).unwrap_or(i64::MAX))
+            }
+        }
+    )*};
+}
+number_part!(u32, i32, u64, i64, usize);
+
+impl Messages {
+    /// A sentence of the rules in this language. English writes days as ISO dates and
+    /// numbers as plain digits, as the rules have always written their reasons (signed
+    /// bulletins keep those bytes); the other languages write them by their own rules.
+    pub fn say(&self, m: &Msg) -> String {
+        let args: Vec<(&str, Arg)> = m
+            .args
+            .iter()
+            .map(|(name, part)| {
+                let arg = match part {
+                    Part::Num(n) if self.lang == "en" => Arg::Plain(*n),
+                    Part::Num(n) => Arg::Number(*n),
+                    other => Arg::Text(self.part(other)),
+                };
+                (*name, arg)
+            })
+            .collect();
+        self.t(m.key, &args)
+    }
+
+    /// One part of a sentence in this language.
+    pub fn part(&self, p: &Part) -> String {
+        match p {
+            Part::Text(s) => s.clone(),
+            Part::Num(n) if self.lang == "en" => n.to_string(),
+            Part::Num(n) => self.number(*n),
+            Part::Day { day } if self.lang == "en" => day.to_string(),
+            Part::Day { day } => self.day(*day),
+            Part::Month { month } => {
+                let (y, mo) = month.split_once('-').unwrap_or((month, "1"));
+                let mo = mo.trim_start_matches('0');
+                self.t(
+                    "format.month",
+                    &[
+                        ("month", self.t(&format!("month.name.{mo}"), &[]).into()),
+                        ("y", y.into()),
+                    ],
+                )
+            }
+            Part::Word { group, word } => self.word(group, word),
+            Part::Period { count, unit } => {
+                self.t(&format!("period.{unit}"), &[("n", Arg::Plain(*count))])
+            }
+            Part::Msg(m) => self.say(m),
+            Part::List { list, sep } => list
+                .iter()
+                .map(|x| self.part(x))
+                .collect::<Vec<_>>()
+                .join(sep),
+        }
     }
 }
 

@@ -78,14 +78,31 @@ impl Period {
     }
 }
 
-impl fmt::Display for Period {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unit = match self.unit {
+impl Period {
+    /// The length as a part of a sentence each language writes ("5 years", "5 лет").
+    pub fn part(self) -> crate::i18n::Part {
+        crate::i18n::Part::Period {
+            count: i64::from(self.count),
+            unit: self.unit.as_str(),
+        }
+    }
+}
+
+impl PeriodUnit {
+    /// The unit's word: `year`, `month`, `week` or `day`.
+    pub fn as_str(self) -> &'static str {
+        match self {
             PeriodUnit::Year => "year",
             PeriodUnit::Month => "month",
             PeriodUnit::Week => "week",
             PeriodUnit::Day => "day",
-        };
+        }
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = self.unit.as_str();
         let s = if self.count == 1 { "" } else { "s" };
         write!(f, "{} {unit}{s}", self.count)
     }

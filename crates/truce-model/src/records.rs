@@ -4,6 +4,7 @@
 //! the evaluation reads, sorted by kind. Each record names the public source it rests on.
 //! `truce_formats::records` reads and checks them.
 
+use crate::i18n::{Msg, Part};
 use crate::zones::ZoneSet;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -202,6 +203,31 @@ impl Span {
 /// A record's date in words: the day, or its span ("during December 2020").
 pub fn when(date: Date, span: Option<&Span>) -> String {
     span.map_or_else(|| date.to_string(), |s| s.words(date))
+}
+
+/// [`when`] as a part of a sentence each language writes.
+pub fn when_part(date: Date, span: Option<&Span>) -> Part {
+    let Some(s) = span else {
+        return Part::day(date);
+    };
+    match s.precision {
+        Precision::Day => Part::day(date),
+        Precision::Month => Msg::new("why.during")
+            .with(
+                "when",
+                Part::Month {
+                    month: s.from.strftime("%Y-%m").to_string(),
+                },
+            )
+            .into(),
+        Precision::Year => Msg::new("why.during")
+            .with("when", s.from.year().to_string())
+            .into(),
+        Precision::Range => Msg::new("why.between")
+            .with("from", s.from)
+            .with("to", date)
+            .into(),
+    }
 }
 
 crate::words! {

@@ -117,6 +117,28 @@ function fmtDay(day) {
   return t("format.date", { d: String(Number(d)), mon: t(`month.short.${Number(m)}`), y });
 }
 
+/// A sentence of the rules (a scorecard reason, a deadline) in the chosen language, from
+/// its message and parts as the API gives them (`why`, `deadline_why`). English writes
+/// days as ISO dates and numbers as plain digits, as the server's English text does.
+function say(m) {
+  if (!m || !m.key) return "";
+  const args = {};
+  for (const [name, p] of Object.entries(m.args || {})) args[name] = part(p);
+  return t(m.key, args);
+}
+
+function part(p) {
+  if (typeof p === "string") return p;
+  if (typeof p === "number") return lang === "en" ? String(p) : fmtNumber(p);
+  if (p.day) return lang === "en" ? p.day : fmtDay(p.day);
+  if (p.month) return fmtDay(p.month);
+  if (p.group) return word(p.group, p.word);
+  if (p.unit) return t(`period.${p.unit}`, { n: String(p.count) });
+  if (p.key) return say(p);
+  if (p.list) return p.list.map(part).join(p.sep);
+  return "";
+}
+
 /// A month (from its first day) as a short axis label.
 function monthLabel(day) {
   const [y, m] = day.split("-");
@@ -1169,7 +1191,7 @@ async function loadScorecard() {
     }
     table.append(body);
     box.replaceChildren(...[el("p", { class: "note" }, t("card.intro", { day: fmtDay(card.as_of) }),
-      lang === "en" ? "" : ` ${t("card.reasons_english")}`),
+      lang === "en" ? "" : ` ${t("card.summaries_english")}`),
       recordNote(card), table].filter((x) => x !== null));
     stackScorecard();
     renderCorridor(card);
@@ -1236,13 +1258,13 @@ async function explain(obligation) {
       el("span", { class: "note" }, `(${text.status === "verbatim" ? "" : `${word("text_status", text.status)}, `}${text.translation}) `),
       el("a", { href: text.source, rel: "noopener noreferrer", target: "_blank" }, t("common.source"))) : null;
     const marks = `${l.status.late ? ` (${t("explain.late")})` : ""}${l.status.breached ? ` (${t("explain.breached")})` : ""}`;
-    const deadline = l.deadline ? t("explain.deadline", { deadline: l.deadline }) + (l.last_day ? `; ${t("explain.last_day", { day: fmtDay(l.last_day) })}` : "") : null;
+    const deadline = l.deadline_why ? t("explain.deadline", { deadline: say(l.deadline_why) }) + (l.last_day ? `; ${t("explain.last_day", { day: fmtDay(l.last_day) })}` : "") : null;
     box.replaceChildren(
       el("h3", {}, `${l.obligation} — ${obligationTitle(l)}`),
       quoted,
       el("p", {}, levelBadge(l.status), ` ${stateText(l.status.state)}${marks}`),
       deadline ? el("p", {}, deadline) : null,
-      el("p", { lang: "en" }, l.status.reason),
+      el("p", { class: "reason" }, say(l.status.why)),
       el("h3", {}, t("explain.evidence")), x.evidence.length ? ev : el("p", { class: "note" }, t("explain.no_evidence")),
       el("details", {}, el("summary", {}, t("explain.figures")), el("pre", {}, JSON.stringify(l.details, null, 1))),
 
@@ -1260,7 +1282,7 @@ function renderCorridor(card) {
   const parts = [];
   for (const l of corridors) {
     parts.push(el("p", {}, levelBadge(l.status), ` ${obligationTitle(l)}: `, el("strong", {}, stateText(l.status.state)),
-      l.status.since ? ` ${t("corridor.since", { day: fmtDay(l.status.since) })}` : "", " — ", el("span", { lang: "en" }, l.status.reason)));
+      l.status.since ? ` ${t("corridor.since", { day: fmtDay(l.status.since) })}` : "", " — ", el("span", { class: "reason" }, say(l.status.why))));
   }
   if (passage && passage.details && passage.details.last_days) {
     const strip = el("div", { id: "corridor-days", role: "img", "aria-label": t("corridor.strip") });

@@ -95,8 +95,10 @@ pub(crate) struct ScorecardLine {
     point: String,
     /// The rule that evaluates it.
     kind: String,
-    /// Its deadline as amended, YYYY-MM-DD.
+    /// Its deadline as amended, in English words.
     deadline: Option<String>,
+    /// The same deadline as a message each language writes.
+    deadline_why: Option<Why>,
     /// Its last day in force, YYYY-MM-DD.
     last_day: Option<String>,
     status: LineStatus,
@@ -113,14 +115,28 @@ pub(crate) struct LineStatus {
     state: String,
     /// The level for the scorecard's colour: ok, warn, bad, unknown.
     level: String,
-    /// Why, in words, naming the records.
+    /// Why, in English words, naming the records.
     reason: String,
+    why: Why,
     breached: bool,
     late: bool,
     score: Option<f64>,
     since: Option<String>,
     /// The keys of the records and incidents behind it.
     evidence: Vec<String>,
+}
+
+/// A sentence of the rules as a message of the translators' files (`web/i18n/LANG.json`)
+/// and its parts, so that a client writes it in its reader's language.
+#[derive(ToSchema)]
+pub(crate) struct Why {
+    /// The message's key (`why.…`).
+    key: String,
+    /// Its placeholders' parts by name: a text as it is; a number; `{"day"}`; `{"month"}`
+    /// (YYYY-MM); a word `{"group", "word"}` (the message `group.word`); a length
+    /// `{"count", "unit"}` (the message `period.UNIT`); a message `{"key", "args"}`; or
+    /// `{"list", "sep"}`, parts joined by `sep`.
+    args: Option<Value>,
 }
 
 /// One line with every record it cites.

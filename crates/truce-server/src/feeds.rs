@@ -231,7 +231,7 @@ pub(crate) async fn alerts_atom(
                 updated: feeds::cap_time(a.date, tz),
                 link: cap,
                 link_type: "application/cap+xml".into(),
-                summary: a.new.reason.clone(),
+                summary: m.say(&a.new.why),
             }
         })
         .collect();

@@ -20,10 +20,11 @@ fn lines(text: &str, b: &AgreementBundle) -> Vec<Record> {
         .collect()
 }
 
+/// The scorecard on a date, each of its lines checked as said in every language.
 fn card(b: &AgreementBundle, e: &Evidence, on: Date) -> Scorecard {
     let mut e = e.clone();
     e.classify(&b.zones);
-    evaluate(
+    said(evaluate(
         Inputs {
             agreement: &b.agreement,
             evidence: &e,
@@ -31,7 +32,14 @@ fn card(b: &AgreementBundle, e: &Evidence, on: Date) -> Scorecard {
             options: &Options::default(),
         },
         on,
-    )
+    ))
+}
+
+fn said(c: Scorecard) -> Scorecard {
+    for l in &c.lines {
+        assert_said_in_every_language(l, &format!("{} {}", c.as_of, l.obligation));
+    }
+    c
 }
 
 fn state(c: &Scorecard, ob: &str) -> (String, bool) {
@@ -430,6 +438,42 @@ fn milestones_and_deadlines_counted_from_another_obligation() {
     );
 }
 
+/// A line's reason and deadline as each language writes them: English as the rules'
+/// own text, the others in their own words, with every placeholder filled.
+fn assert_said_in_every_language(l: &truce_engine::compliance::Line, context: &str) {
+    use truce_model::i18n::{LANGUAGES, english, messages};
+    assert_eq!(english().say(&l.status.why), l.status.reason, "{context}");
+    if let (Some(d), Some(text)) = (&l.deadline_why, &l.deadline) {
+        assert_eq!(&english().say(d), text, "{context}");
+    }
+    for lang in LANGUAGES {
+        let m = messages(lang).expect("compiled in");
+        let said = m.say(&l.status.why);
+        let deadline = l
+            .deadline_why
+            .as_ref()
+            .map(|d| m.say(d))
+            .unwrap_or_default();
+        for text in [&said, &deadline] {
+            let unfilled = text.split('{').skip(1).any(|r| {
+                r.split_once('}').is_some_and(|(n, _)| {
+                    !n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                })
+            });
+            assert!(
+                !unfilled && !text.contains("why.") && !text.contains("period."),
+                "{context} ({lang}): {text}"
+            );
+        }
+        if lang != "en" {
+            assert_ne!(
+                said, l.status.reason,
+                "{context} ({lang}) is the English text"
+            );
+        }
+    }
+}
+
 #[test]
 fn every_status_of_the_demo_scorecard_cites_evidence_or_says_there_is_none() {
     let b = nk2020();
@@ -637,7 +681,7 @@ fn the_ceasefire_counts_violations_per_party_and_period_and_breaches_at_the_thre
             breach_threshold: threshold,
             ..Options::default()
         };
-        evaluate(
+        said(evaluate(
             Inputs {
                 agreement: &b.agreement,
                 evidence: &e,
@@ -645,7 +689,7 @@ fn the_ceasefire_counts_violations_per_party_and_period_and_breaches_at_the_thre
                 options: &opts,
             },
             on,
-        )
+        ))
     };
     // A quiet week that nobody is on record as watching does not read as holding.
     let c = eval(date(2020, 11, 30), 1);

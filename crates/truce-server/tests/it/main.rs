@@ -2118,9 +2118,34 @@ async fn every_state_the_scorecard_gives_over_the_record_has_a_label_in_every_la
                     words.insert(format!("traffic.{t}"));
                 }
             }
+            // The reason and the deadline as messages: every message and word they name.
+            let mut parts = vec![&line["status"]["why"], &line["deadline_why"]];
+            while let Some(p) = parts.pop() {
+                match p {
+                    serde_json::Value::Object(o) => {
+                        if let Some(k) = o.get("key").and_then(serde_json::Value::as_str) {
+                            words.insert(k.to_owned());
+                        }
+                        if let (Some(g), Some(w)) = (o.get("group"), o.get("word")) {
+                            words.insert(format!(
+                                "{}.{}",
+                                g.as_str().unwrap_or("?"),
+                                w.as_str().unwrap_or("?")
+                            ));
+                        }
+                        if let Some(u) = o.get("unit").and_then(serde_json::Value::as_str) {
+                            words.insert(format!("period.{u}"));
+                        }
+                        parts.extend(o.values());
+                    }
+                    serde_json::Value::Array(a) => parts.extend(a),
+                    _ => {}
+                }
+            }
+            assert!(line["status"]["why"]["key"].is_string(), "{day}: {line}");
         }
     }
-    assert!(words.len() >= 12, "{words:?}");
+    assert!(words.len() >= 30, "{words:?}");
     let mut missing = Vec::new();
     for lang in ["en", "ru", "hy", "az"] {
         let (status, _, m) = answer(&s, "GET", &format!("/i18n/{lang}.json"), &[], None).await;

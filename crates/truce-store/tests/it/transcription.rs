@@ -125,7 +125,7 @@ async fn the_transcription_corpus_imports_whole_and_its_figures_are_what_the_fil
             .status
             .reason;
         assert!(
-            reason.contains("stated total(s) on record differ from the sum of the records"),
+            reason.contains("stated totals on record differ from the sum of the records"),
             "{reason}"
         );
         // Remains found in searches are counted apart from exchanges: 20 + 14 + 9 + 5 +

@@ -119,7 +119,8 @@ function fmtDay(day) {
 
 /// A sentence of the rules (a scorecard reason, a deadline) in the chosen language, from
 /// its message and parts as the API gives them (`why`, `deadline_why`). English writes
-/// days as ISO dates and numbers as plain digits, as the server's English text does.
+/// days as ISO dates and numbers as plain digits, as the server's English text does;
+/// actors and zones are named (the server's English text gives their ids).
 function say(m) {
   if (!m || !m.key) return "";
   const args = {};
@@ -132,6 +133,8 @@ function part(p) {
   if (typeof p === "number") return lang === "en" ? String(p) : fmtNumber(p);
   if (p.day) return lang === "en" ? p.day : fmtDay(p.day);
   if (p.month) return fmtDay(p.month);
+  if (p.actor) return actorName(p.actor);
+  if (p.zone) return zoneName(p.zone);
   if (p.group) return word(p.group, p.word);
   if (p.unit) return t(`period.${p.unit}`, { n: String(p.count) });
   if (p.key) return say(p);

@@ -844,6 +844,12 @@ const tests = [
     const own = JSON.parse(readFileSync(join(root, "agreements/nk-2020/i18n/ru.json"), "utf8"));
     assert.ok((await page.locator('tr[data-obligation="handover-agdam"] td:nth-child(2)').innerText()).includes(own["obligation.handover-agdam"]));
     assert.equal(await page.locator("#agreement-choice option[value=nk-2020]").innerText(), own.title);
+    // The rules' reason in Russian words and dates, the zone by its name, not its id.
+    await page.click('tr[data-obligation="handover-agdam"]');
+    await page.waitForSelector("#explain p.reason");
+    const reason = await page.locator("#explain p.reason").innerText();
+    assert.match(reason, /^передача \(Agdam[^)]*\): завершено \(20 нояб\. 2020\s?г\.; последний день срока — 20 нояб\. 2020\s?г\.\)$/, reason);
+    assert.match(await page.locator("#explain").innerText(), new RegExp(`${MESSAGES.ru["deadline_rule.by"]} 20 нояб`));
 
     // Armenian, chosen: kept in the URL and in this browser.
     await Promise.all([page.waitForURL(/lang=hy/), page.selectOption("#lang-choice", "hy")]);

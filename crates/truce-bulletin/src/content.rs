@@ -207,6 +207,10 @@ pub struct StatedLine {
 pub struct CountLine {
     /// Side.
     pub side: String,
+    /// The side's name in the bulletin's language (absent in bulletins before it was
+    /// given; they show the id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side_name: Option<String>,
     /// Category.
     pub category: String,
     /// Status (`none` before any status).
@@ -220,6 +224,10 @@ pub struct CountLine {
 pub struct ReconLine {
     /// Holding side.
     pub holder: String,
+    /// The holding side's name in the bulletin's language (absent in bulletins before it
+    /// was given; they show the id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_name: Option<String>,
     /// `claimant: figure` per claimant.
     pub claimed: Vec<String>,
     /// Registered held.
@@ -495,7 +503,7 @@ pub fn build_in(
                 |s| status_words(s, words),
             ),
             to: status_words(&al.new, words),
-            reason: words.say(&al.new.why),
+            reason: words.say(i.bundle, &al.new.why),
             evidence: al.new.evidence.clone(),
         })
         .collect();
@@ -784,10 +792,16 @@ fn traffic(e: &Evidence, from: Date, to: Date) -> BTreeMap<(Date, String), Traff
 
 /// The registry's aggregates and the reconciliation of claims on the day `to`.
 fn detainees(i: &BulletinInputs<'_>, to: Date, words: Words) -> Detainees {
+    let name = |id: &str| {
+        i.bundle
+            .name(words.lang(), "actor", id)
+            .unwrap_or_else(|| id.to_owned())
+    };
     Detainees {
         counts: registry::counts(i.registry, to)
             .into_iter()
             .map(|c| CountLine {
+                side_name: Some(name(&c.side)),
                 side: c.side,
                 category: c.category.as_str().into(),
                 status: c.status.map_or("none", |s| s.as_str()).into(),
@@ -797,9 +811,21 @@ fn detainees(i: &BulletinInputs<'_>, to: Date, words: Words) -> Detainees {
         reconciliation: registry::reconcile(i.registry, i.evidence, &[to])
             .into_iter()
             .map(|r| ReconLine {
+                holder_name: Some(name(&r.holder)),
                 holder: r.holder,
                 evidence: r.claimed.iter().flat_map(|c| c.evidence.clone()).collect(),
-                claimed: r.claimed.iter().map(registry::ClaimFigure::label).collect(),
+                claimed: r
+                    .claimed
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{}: {}{}",
+                            name(&c.claimant),
+                            if c.at_least { "≥" } else { "" },
+                            words.num(c.count)
+                        )
+                    })
+                    .collect(),
                 registered_held: r.registered_held,
                 returned: r.returned,
                 returned_in_exchanges: r.returned_in_exchanges,
@@ -810,14 +836,14 @@ fn detainees(i: &BulletinInputs<'_>, to: Date, words: Words) -> Detainees {
             .map(|t| StatedLine {
                 stated_by: format!(
                     "{}, {}",
-                    t.claimant,
+                    name(&t.claimant),
                     t.when
                         .parse::<Date>()
                         .map_or_else(|_| t.when.clone(), |d| words.day(d))
                 ),
 
                 what: if t.measure == truce_model::records::Measure::Missing {
-                    words.t("stated.missing", &[("side", (&t.side).into())])
+                    words.t("stated.missing", &[("side", name(&t.side).into())])
                 } else {
                     let moved = words.t(
                         "stated.moved",
@@ -827,7 +853,7 @@ fn detainees(i: &BulletinInputs<'_>, to: Date, words: Words) -> Detainees {
                                 words.word("category", t.category.as_str()).into(),
                             ),
                             ("measure", words.word("measure", t.measure.as_str()).into()),
-                            ("side", (&t.side).into()),
+                            ("side", name(&t.side).into()),
                         ],
                     );
                     match t.since {
@@ -963,7 +989,10 @@ fn upcoming_in(
                         "deadline",
                         l.deadline_why
                             .as_ref()
-                            .map_or_else(|| words.t("upcoming.deadline", &[]), |d| words.say(d))
+                            .map_or_else(
+                                || words.t("upcoming.deadline", &[]),
+                                |d| words.say_plain(d),
+                            )
                             .into(),
                     )],
                 ),

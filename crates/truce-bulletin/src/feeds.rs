@@ -7,6 +7,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::fmt::Write;
 use truce_engine::compliance::Alert;
+use truce_model::AgreementBundle;
+use truce_model::i18n;
 
 /// XML text escaping.
 pub fn xml(s: &str) -> String {
@@ -102,16 +104,17 @@ pub fn cap_time(date: Date, tz: &TimeZone) -> String {
     )
 }
 
-/// A CAP 1.2 message for one status change of an obligation.
+/// A CAP 1.2 message for one status change of an obligation: one `<info>` block per
+/// language Truce speaks (English first), each in that language's own words.
 pub fn cap_alert(
-    agreement: &str,
-    title: &str,
+    bundle: &AgreementBundle,
     a: &Alert,
-    tz: &TimeZone,
     sender: &str,
     web: &str,
     areas: &[String],
 ) -> String {
+    let agreement = &bundle.agreement;
+    let tz = agreement.tz();
     let severity = if a.new.breached {
         "Severe"
     } else if a.new.late {
@@ -119,70 +122,115 @@ pub fn cap_alert(
     } else {
         "Minor"
     };
-    let from = a.old.as_ref().map_or("not in force", |s| s.state.as_str());
     let mut o = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n",
     );
     let _ = writeln!(
         o,
         "  <identifier>{}</identifier>",
-        xml(&cap_identifier(agreement, a))
+        xml(&cap_identifier(&agreement.id, a))
     );
     let _ = writeln!(o, "  <sender>{}</sender>", xml(sender));
     let _ = writeln!(o, "  <sent>{}</sent>", cap_time(a.date, tz));
     o.push_str("  <status>Actual</status>\n  <msgType>Alert</msgType>\n  <scope>Public</scope>\n");
-    o.push_str("  <info>\n    <language>en</language>\n    <category>Security</category>\n");
-    let _ = writeln!(o, "    <event>Ceasefire obligation status change</event>");
-    let _ = writeln!(
-        o,
-        "    <urgency>Unknown</urgency>\n    <severity>{severity}</severity>\n    <certainty>Observed</certainty>"
-    );
-    let _ = writeln!(o, "    <effective>{}</effective>", cap_time(a.date, tz));
-    let _ = writeln!(
-        o,
-        "    <senderName>{}</senderName>",
-        xml(&format!("Truce monitoring: {title}"))
-    );
-    let _ = writeln!(
-        o,
-        "    <headline>{}</headline>",
-        xml(&format!("{}: {} → {}", a.title, from, a.new.state))
-    );
-    let _ = writeln!(
-        o,
-        "    <description>{}</description>",
-        xml(&format!(
-            "{} (obligation {}) changed from \"{from}\" to \"{}\" on {}{}{}. {} Evidence: {}.",
-            a.title,
-            a.obligation,
-            a.new.state,
-            a.date,
-            if a.new.late { ", late" } else { "" },
-            if a.new.breached { ", breached" } else { "" },
-            a.new.reason,
-            if a.new.evidence.is_empty() {
-                "none on record".to_owned()
-            } else {
-                a.new.evidence.join(", ")
-            }
-        ))
-    );
-    let _ = writeln!(o, "    <web>{}</web>", xml(web));
-    let _ = writeln!(
-        o,
-        "    <parameter>\n      <valueName>obligation</valueName>\n      <value>{}</value>\n    </parameter>",
-        xml(&a.obligation)
-    );
-    let _ = writeln!(
-        o,
-        "    <area>\n      <areaDesc>{}</areaDesc>\n    </area>",
-        xml(&if areas.is_empty() {
-            "the agreement's whole area".to_owned()
+    for lang in i18n::LANGUAGES {
+        let m = i18n::messages(lang).unwrap_or_else(i18n::english);
+        let own = |key: String, english: &str| {
+            bundle.translated(lang, &key).unwrap_or(english).to_owned()
+        };
+        let title = own(format!("obligation.{}", a.obligation), &a.title);
+        let from = a.old.as_ref().map_or_else(
+            || m.t("bulletin.state.not_in_force", &[]),
+            |s| m.state(&s.state),
+        );
+        let to = m.state(&a.new.state);
+        let english = lang == "en";
+        let day = if english {
+            a.date.to_string()
         } else {
+            m.day(a.date)
+        };
+        let flags: String = [(a.new.late, "cap.late"), (a.new.breached, "cap.breached")]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, key)| m.t(key, &[]))
+            .collect();
+        let evidence = if a.new.evidence.is_empty() {
+            m.t("cap.no_evidence", &[])
+        } else {
+            a.new.evidence.join(", ")
+        };
+        let area = if areas.is_empty() {
+            m.t("cap.whole_area", &[])
+        } else if english {
             areas.join(", ")
-        })
-    );
-    o.push_str("  </info>\n</alert>\n");
+        } else {
+            areas
+                .iter()
+                .map(|z| bundle.name(lang, "zone", z).unwrap_or_else(|| z.clone()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(
+            o,
+            "  <info>\n    <language>{lang}</language>\n    <category>Security</category>"
+        );
+        let _ = writeln!(o, "    <event>{}</event>", xml(&m.t("cap.event", &[])));
+        let _ = writeln!(
+            o,
+            "    <urgency>Unknown</urgency>\n    <severity>{severity}</severity>\n    <certainty>Observed</certainty>"
+        );
+        let _ = writeln!(o, "    <effective>{}</effective>", cap_time(a.date, tz));
+        let _ = writeln!(
+            o,
+            "    <senderName>{}</senderName>",
+            xml(&m.t(
+                "cap.sender_name",
+                &[("title", own("title".into(), &agreement.title).into())]
+            ))
+        );
+        let _ = writeln!(
+            o,
+            "    <headline>{}</headline>",
+            xml(&m.t(
+                "cap.headline",
+                &[
+                    ("title", (&title).into()),
+                    ("from", (&from).into()),
+                    ("to", (&to).into()),
+                ]
+            ))
+        );
+        let _ = writeln!(
+            o,
+            "    <description>{}</description>",
+            xml(&m.t(
+                "cap.description",
+                &[
+                    ("title", (&title).into()),
+                    ("obligation", (&a.obligation).into()),
+                    ("from", from.into()),
+                    ("to", to.into()),
+                    ("day", day.into()),
+                    ("flags", flags.into()),
+                    ("reason", bundle.say(m, &a.new.why).into()),
+                    ("evidence", evidence.into()),
+                ]
+            ))
+        );
+        let _ = writeln!(o, "    <web>{}</web>", xml(web));
+        let _ = writeln!(
+            o,
+            "    <parameter>\n      <valueName>obligation</valueName>\n      <value>{}</value>\n    </parameter>",
+            xml(&a.obligation)
+        );
+        let _ = writeln!(
+            o,
+            "    <area>\n      <areaDesc>{}</areaDesc>\n    </area>\n  </info>",
+            xml(&area)
+        );
+    }
+    o.push_str("</alert>\n");
     o
 }
 

@@ -330,7 +330,7 @@ pub fn markdown(s: &Signed) -> String {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} |",
-                r.holder,
+                r.holder_name.as_deref().unwrap_or(&r.holder),
                 if r.claimed.is_empty() {
                     "—".into()
                 } else {
@@ -386,7 +386,7 @@ pub fn markdown(s: &Signed) -> String {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} |",
-                c.side,
+                c.side_name.as_deref().unwrap_or(&c.side),
                 w.word("category", &c.category),
                 w.word("person_status", &c.status),
                 w.num(c.count)
@@ -1453,7 +1453,7 @@ pub fn html(s: &Signed) -> String {
             .iter()
             .map(|r| {
                 vec![
-                    r.holder.clone(),
+                    r.holder_name.clone().unwrap_or_else(|| r.holder.clone()),
                     if r.claimed.is_empty() {
                         "—".into()
                     } else {
@@ -1508,7 +1508,7 @@ pub fn html(s: &Signed) -> String {
             .iter()
             .map(|c| {
                 vec![
-                    c.side.clone(),
+                    c.side_name.clone().unwrap_or_else(|| c.side.clone()),
                     w.word("category", &c.category),
                     w.word("person_status", &c.status),
                     w.num(c.count),

@@ -34,9 +34,15 @@ impl Words {
         self.m.t(&format!("bulletin.{key}"), args)
     }
 
-    /// A sentence of the rules (a reason, a deadline) in this language.
-    pub(crate) fn say(self, m: &i18n::Msg) -> String {
+    /// A sentence of the rules that names no actor or zone (a deadline) in this language.
+    pub(crate) fn say_plain(self, m: &i18n::Msg) -> String {
         self.m.say(m)
+    }
+
+    /// A sentence of the rules (a reason, a deadline) about the agreement of `bundle` in
+    /// this language.
+    pub(crate) fn say(self, bundle: &truce_model::AgreementBundle, m: &i18n::Msg) -> String {
+        bundle.say(self.m, m)
     }
 
     /// A day as the language writes it.

@@ -798,7 +798,7 @@ fn steps(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> Vec<Step> {
                     what: Msg::new("why.step")
                         .with("stage", Part::word("stage", t.stage))
                         .with("kind", Part::word("step", kind))
-                        .with("zone", &t.zone)
+                        .with("zone", Part::zone(&t.zone))
                         .into(),
                 });
             }
@@ -863,7 +863,10 @@ fn flows(input: Inputs<'_>, as_of: Date) -> Flows {
             (None, Some(fam)) => Msg::new("why.figure.families").with("n", fam).into(),
             (None, None) => Part::list([], ""),
         };
-        let place = f.place.as_deref().unwrap_or(&f.zone);
+        let place = f
+            .place
+            .as_deref()
+            .map_or_else(|| Part::zone(&f.zone), Part::from);
         parts.push(
             Msg::new(match f.kind {
                 truce_model::records::FlowKind::Return => "why.flow.return",
@@ -873,7 +876,7 @@ fn flows(input: Inputs<'_>, as_of: Date) -> Flows {
             .with("place", place)
             .with("since", since_part(f.since))
             .with("when", when_part(f.date, f.span.as_ref()))
-            .with("claimant", &f.claimant)
+            .with("claimant", Part::actor(&f.claimant))
             .into(),
         );
         out.lines.push(json!({"kind": f.kind, "zone": f.zone, "place": f.place, "persons": f.persons, "families": f.families, "since": f.since, "as_of": f.date, "when": when(f.date, f.span.as_ref()), "claimant": f.claimant, "evidence": format!("flow:{}", f.id)}));
@@ -1143,7 +1146,9 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         any |= cur > 0;
         if cur >= opts.breach_threshold.max(1) {
             offenders.push(Part::from(
-                Msg::new("why.offender").with("party", party).with("n", cur),
+                Msg::new("why.offender")
+                    .with("party", Part::actor(party))
+                    .with("n", cur),
             ));
         }
         let trend = match cur.cmp(&prev) {
@@ -1227,7 +1232,7 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
             Msg::new("why.ceasefire.possibly_in_zone")
                 .with("n", possible.len())
                 .with("window", window)
-                .with("zones", Part::texts(&ob.zones, ", ")),
+                .with("zones", Part::zones(&ob.zones)),
             false,
         )
     } else if !reaching.is_empty() {
@@ -1430,7 +1435,7 @@ impl Coverage {
                 .filter(|(_, n)| **n < self.days)
                 .map(|(z, n)| {
                     Msg::new("why.zone_days_watched")
-                        .with("zone", z)
+                        .with("zone", Part::zone(z))
                         .with("watched", *n)
                         .with("n", self.days)
                         .into()
@@ -1471,7 +1476,7 @@ fn forces(a: &Agreement, o: &ObligationView) -> BTreeSet<String> {
 }
 
 fn no_presence(missing: &[&String]) -> Msg {
-    Msg::new("why.no_presence").with("zones", Part::texts(missing, ", "))
+    Msg::new("why.no_presence").with("zones", Part::zones(missing))
 }
 
 fn post_open(opened: Date, closed: Option<Date>, on: Date) -> bool {
@@ -1683,7 +1688,7 @@ fn deployment(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Va
             (Level::Intermediate, "partly deployed")
         };
         let mut reason = if missing.is_empty() {
-            Msg::new("why.present_in").with("zones", Part::texts(&ob.zones, ", "))
+            Msg::new("why.present_in").with("zones", Part::zones(&ob.zones))
         } else {
             no_presence(&missing)
         };
@@ -1888,7 +1893,7 @@ fn corridor_control(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
             .map(|c| {
                 Msg::new("why.checkpoint_run_by")
                     .with("name", &c.name)
-                    .with("operator", &c.operator)
+                    .with("operator", Part::actor(&c.operator))
                     .with("since", since_part(c.opened))
                     .into()
             })
@@ -1928,7 +1933,7 @@ fn corridor_control(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
         Status::new(
             Level::Full,
             "under control",
-            Msg::new("why.corridor.controlled").with("zones", Part::texts(&ob.zones, ", ")),
+            Msg::new("why.corridor.controlled").with("zones", Part::zones(&ob.zones)),
             keys,
         )
     } else {

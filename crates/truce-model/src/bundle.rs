@@ -30,6 +30,30 @@ impl AgreementBundle {
     pub fn translated(&self, lang: &str, key: &str) -> Option<&str> {
         self.translations.get(lang)?.get(key).map(String::as_str)
     }
+
+    /// A sentence of the rules about this agreement in the language of `m`: English keeps
+    /// the rules' own text (actors and zones by id, as the API gives it), the other
+    /// languages name them.
+    pub fn say(&self, m: &crate::i18n::Messages, msg: &crate::i18n::Msg) -> String {
+        if m.lang() == "en" {
+            m.say(msg)
+        } else {
+            m.say_named(msg, &|kind, id| self.name(m.lang(), kind, id))
+        }
+    }
+
+    /// The name of an actor (in `lang` where the agreement's translators give it) or of a
+    /// zone, by kind (`actor`, `zone`) and id: what a reason names them by.
+    pub fn name(&self, lang: &str, kind: &str, id: &str) -> Option<String> {
+        match kind {
+            "actor" => self
+                .translated(lang, &format!("actor.{id}"))
+                .map(str::to_owned)
+                .or_else(|| self.agreement.actor(id).map(|a| a.name.clone())),
+            "zone" => self.zones.get(id).map(|z| z.name.clone()),
+            _ => None,
+        }
+    }
 }
 
 /// Loads an agreement and its companion files. `read` gets the name written in the

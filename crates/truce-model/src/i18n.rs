@@ -230,6 +230,9 @@ pub struct Msg {
     pub args: BTreeMap<&'static str, Part>,
 }
 
+/// Names of an agreement's actors and zones, by kind (`actor`, `zone`) and id.
+pub type Names<'a> = dyn Fn(&str, &str) -> Option<String> + 'a;
+
 /// One part of a [`Msg`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -261,6 +264,16 @@ pub enum Part {
         count: i64,
         /// `year`, `month`, `week` or `day`.
         unit: &'static str,
+    },
+    /// An actor of the agreement, by id: written by its name where the writer knows it.
+    Actor {
+        /// The actor's id.
+        actor: String,
+    },
+    /// A zone of the agreement, by id: written by its name where the writer knows it.
+    Zone {
+        /// The zone's id.
+        zone: String,
     },
     /// A message inside the message.
     Msg(Box<Msg>),
@@ -310,6 +323,25 @@ impl Part {
             list: list.into_iter().collect(),
             sep,
         }
+    }
+
+    /// An actor by id.
+    pub fn actor(id: impl ToString) -> Self {
+        Self::Actor {
+            actor: id.to_string(),
+        }
+    }
+
+    /// A zone by id.
+    pub fn zone(id: impl ToString) -> Self {
+        Self::Zone {
+            zone: id.to_string(),
+        }
+    }
+
+    /// Zones by id, joined by `, `.
+    pub fn zones<S: ToString>(ids: impl IntoIterator<Item = S>) -> Self {
+        Self::list(ids.into_iter().map(Part::zone), ", ")
     }
 
     /// Texts joined by `sep`.
@@ -364,6 +396,12 @@ impl Messages {
     /// numbers as plain digits, as the rules have always written their reasons (signed
     /// bulletins keep those bytes); the other languages write them by their own rules.
     pub fn say(&self, m: &Msg) -> String {
+        self.say_named(m, &|_, _| None)
+    }
+
+    /// [`Messages::say`], with actors and zones written by `names(kind, id)` (`kind` is
+    /// `actor` or `zone`) where it knows them, by their ids where it does not.
+    pub fn say_named(&self, m: &Msg, names: &Names<'_>) -> String {
         let args: Vec<(&str, Arg)> = m
             .args
             .iter()
@@ -371,7 +409,7 @@ impl Messages {
                 let arg = match part {
                     Part::Num(n) if self.lang == "en" => Arg::Plain(*n),
                     Part::Num(n) => Arg::Number(*n),
-                    other => Arg::Text(self.part(other)),
+                    other => Arg::Text(self.part_named(other, names)),
                 };
                 (*name, arg)
             })
@@ -381,7 +419,13 @@ impl Messages {
 
     /// One part of a sentence in this language.
     pub fn part(&self, p: &Part) -> String {
+        self.part_named(p, &|_, _| None)
+    }
+
+    fn part_named(&self, p: &Part, names: &Names<'_>) -> String {
         match p {
+            Part::Actor { actor } => names("actor", actor).unwrap_or_else(|| actor.clone()),
+            Part::Zone { zone } => names("zone", zone).unwrap_or_else(|| zone.clone()),
             Part::Text(s) => s.clone(),
             Part::Num(n) if self.lang == "en" => n.to_string(),
             Part::Num(n) => self.number(*n),
@@ -402,10 +446,10 @@ impl Messages {
             Part::Period { count, unit } => {
                 self.t(&format!("period.{unit}"), &[("n", Arg::Plain(*count))])
             }
-            Part::Msg(m) => self.say(m),
+            Part::Msg(m) => self.say_named(m, names),
             Part::List { list, sep } => list
                 .iter()
-                .map(|x| self.part(x))
+                .map(|x| self.part_named(x, names))
                 .collect::<Vec<_>>()
                 .join(sep),
         }

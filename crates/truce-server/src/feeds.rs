@@ -231,7 +231,7 @@ pub(crate) async fn alerts_atom(
                 updated: feeds::cap_time(a.date, tz),
                 link: cap,
                 link_type: "application/cap+xml".into(),
-                summary: m.say(&a.new.why),
+                summary: b.say(m, &a.new.why),
             }
         })
         .collect();
@@ -293,10 +293,8 @@ pub(crate) async fn cap(
         .unwrap_or("localhost")
         .replace(':', ".");
     let xml = feeds::cap_alert(
-        &id,
-        &b.agreement.title,
+        &b,
         &alert,
-        b.agreement.tz(),
         &format!("truce@{host}"),
         &format!("{base}/?as_of={day}"),
         &areas,

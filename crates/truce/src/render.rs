@@ -397,7 +397,7 @@ pub fn scorecard(
             l.last_day.map(day).unwrap_or_else(|| "—".into()),
             l.status.since.map(day).unwrap_or_else(|| "—".into()),
             l.status.evidence.len().to_string(),
-            m.say(&l.status.why),
+            bundle.say(m, &l.status.why),
         ]);
     }
     flush(&mut out, doc, &mut rows);

@@ -524,7 +524,7 @@ fn a_bulletin_shows_the_totals_sources_state_beside_the_records_with_their_sourc
     // Azerbaijan's count of returns since 22 December 2020 against the records.
     let line = md
         .lines()
-        .find(|l| l.contains("tally:t-tally-az-2021-11-12") && l.contains("to am"))
+        .find(|l| l.contains("tally:t-tally-az-2021-11-12") && l.contains("to Republic of Armenia"))
         .unwrap_or_else(|| panic!("no stated total in\n{md}"));
     assert!(
         line.contains("| 105 |") && line.contains("| +55 |"),
@@ -533,7 +533,8 @@ fn a_bulletin_shows_the_totals_sources_state_beside_the_records_with_their_sourc
     // The missing, beside no figure of Truce's.
     assert!(
         md.lines()
-            .any(|l| l.contains("missing of az") && l.contains("| 4000 | — | — |")),
+            .any(|l| l.contains("missing of Republic of Azerbaijan")
+                && l.contains("| 4000 | — | — |")),
         "{md}"
     );
     assert!(render::html(&signed).contains("Totals the sources state"));

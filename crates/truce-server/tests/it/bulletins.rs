@@ -175,6 +175,19 @@ async fn a_published_bulletin_is_served_unchanged_in_feeds_and_never_carries_a_n
         assert_eq!(status, StatusCode::OK, "{cap}");
         assert!(ct.starts_with("application/cap+xml"));
         assert!(xml.contains("<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">"));
+        // One block of information per language, each in its own words.
+        let languages: Vec<&str> = xml
+            .split("<language>")
+            .skip(1)
+            .filter_map(|t| t.split('<').next())
+            .collect();
+        assert_eq!(languages, ["en", "ru", "hy", "az"], "{xml}");
+        let russian = xml.split("<language>ru</language>").nth(1).expect("ru");
+        assert!(
+            russian.contains("<event>Изменение статуса обязательства")
+                && russian.contains("Свидетельства:"),
+            "{russian}"
+        );
         let (status, _, _) = fetch(&s, "/feeds/nk-2020/alerts/2020-12-02/handover-agdam.cap").await;
         assert_eq!(status, StatusCode::NOT_FOUND, "no change that day");
         let (status, ct, ics) = fetch(&s, "/feeds/nk-2020/deadlines.ics?as_of=2020-11-16").await;

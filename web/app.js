@@ -1247,7 +1247,7 @@ async function explain(obligation) {
       if (e.kind === "incident") {
         ev.append(el("li", {}, el("a", { href: `?incident=${encodeURIComponent(e.id)}`, onclick: (ev2) => { ev2.preventDefault(); openIncident(e.id); } }, e.id), ` (${t("explain.incident")})`));
       } else {
-        ev.append(el("li", {}, `${e.id} (${e.date ? fmtDay(e.date) : t("explain.undated")}): ${e.summary} `,
+        ev.append(el("li", {}, `${e.id} (${e.date ? fmtDay(e.date) : t("explain.undated")}): ${e.summary_why ? say(e.summary_why) : e.summary} `,
           el("a", { href: e.source, rel: "noopener noreferrer", target: "_blank" }, t("common.source"))));
       }
     }

@@ -1203,197 +1203,279 @@ impl Record {
 
     /// One line for listings, actors by id.
     pub fn summary(&self) -> String {
-        self.summary_named(&|id: &str| id.to_owned())
+        crate::i18n::english().say(&self.summary_msg())
     }
 
     /// One line for listings, each actor as `n` names it (the agreement's names where a
     /// person reads the line).
     pub fn summary_named(&self, n: &dyn Fn(&str) -> String) -> String {
+        crate::i18n::english().say_named(&self.summary_msg(), &|kind, id| {
+            (kind == "actor").then(|| n(id))
+        })
+    }
+
+    /// One line for listings as a message each language writes (`rec.*`).
+    pub fn summary_msg(&self) -> Msg {
+        let none = || Part::list([], "");
+        let day_to = |to: Option<Date>| {
+            to.map_or_else(none, |t| Msg::new("rec.to_day").with("day", t).into())
+        };
+        let at_least = |on: bool| {
+            if on {
+                Msg::new("rec.at_least").into()
+            } else {
+                none()
+            }
+        };
+        let actors = |ids: &[String]| Part::list(ids.iter().map(Part::actor), ", ");
         match self {
-            Self::Handover(r) | Self::Withdrawal(r) => format!(
-                "{} {} → {} ({})",
-                r.zone,
-                n(&r.from),
-                r.to.as_deref().map_or_else(|| "?".to_owned(), n),
-                r.stage
-            ),
-            Self::Strength(r) => {
-                let figures: Vec<String> =
-                    r.figures.iter().map(|(k, v)| format!("{k} {v}")).collect();
-                format!("{}: {}", n(&r.force), figures.join(", "))
-            }
-            Self::ObservationPost(r) => {
-                format!("{} ({}) at {:.4},{:.4}", r.name, n(&r.force), r.lat, r.lon)
-            }
-            Self::Checkpoint(r) => format!("{} on {} run by {}", r.name, r.zone, n(&r.operator)),
-            Self::Crossing(r) => format!(
-                "{} {}: {} persons, {} vehicles, {} t ({})",
-                r.checkpoint, r.direction, r.persons, r.vehicles, r.cargo_t, r.category
-            ),
-            Self::Closure(r) => format!(
-                "{} {} closure by {}{}",
-                r.checkpoint.as_deref().or(r.zone.as_deref()).unwrap_or("?"),
-                r.scope,
-                n(&r.declared_by),
-                r.to.map(|t| format!(" until {t}")).unwrap_or_default()
-            ),
+            Self::Handover(r) | Self::Withdrawal(r) => Msg::new("rec.transfer")
+                .with("zone", Part::zone(&r.zone))
+                .with("from", Part::actor(&r.from))
+                .with(
+                    "to",
+                    r.to.as_ref().map_or_else(|| Part::from("?"), Part::actor),
+                )
+                .with("stage", Part::word("stage", r.stage)),
+            Self::Strength(r) => Msg::new("rec.strength")
+                .with("force", Part::actor(&r.force))
+                .with(
+                    "figures",
+                    Part::list(
+                        r.figures.iter().map(|(k, v)| {
+                            Msg::new("rec.figure")
+                                .with("name", k)
+                                .with("value", v.to_string())
+                                .into()
+                        }),
+                        ", ",
+                    ),
+                ),
+            Self::ObservationPost(r) => Msg::new("rec.post")
+                .with("name", &r.name)
+                .with("force", Part::actor(&r.force))
+                .with("lat", format!("{:.4}", r.lat))
+                .with("lon", format!("{:.4}", r.lon)),
+            Self::Checkpoint(r) => Msg::new("rec.checkpoint")
+                .with("name", &r.name)
+                .with("zone", Part::zone(&r.zone))
+                .with("operator", Part::actor(&r.operator)),
+            Self::Crossing(r) => Msg::new("rec.crossing")
+                .with("checkpoint", &r.checkpoint)
+                .with("direction", Part::word("direction", r.direction))
+                .with("persons", Msg::new("rec.persons").with("n", r.persons))
+                .with("vehicles", Msg::new("rec.vehicles").with("n", r.vehicles))
+                .with("cargo", r.cargo_t.to_string())
+                .with("category", &r.category),
+            Self::Closure(r) => Msg::new("rec.closure")
+                .with(
+                    "place",
+                    match (&r.checkpoint, &r.zone) {
+                        (Some(c), _) => Part::from(c),
+                        (None, Some(z)) => Part::zone(z),
+                        (None, None) => Part::from("?"),
+                    },
+                )
+                .with("scope", Part::word("scope", r.scope))
+                .with("by", Part::actor(&r.declared_by))
+                .with(
+                    "until",
+                    r.to.map_or_else(none, |t| Msg::new("rec.until").with("day", t).into()),
+                ),
             Self::Exchange(r) => {
-                let counts: Vec<String> =
-                    r.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
-                let mut line = format!("{} → {}: {}", n(&r.from), n(&r.to), counts.join(", "));
+                let mut tail = Vec::new();
                 if !r.mediators.is_empty() {
-                    line.push_str(&format!(
-                        " (mediated by {})",
-                        r.mediators
-                            .iter()
-                            .map(|m| n(m))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
+                    tail.push(
+                        Msg::new("rec.mediated_by")
+                            .with("mediators", actors(&r.mediators))
+                            .into(),
+                    );
                 }
                 if let Some(c) = &r.consideration {
                     if let Some(m) = &c.minefield_maps {
                         let area = if m.districts.is_empty() {
-                            m.area.clone().unwrap_or_default()
+                            Part::from(m.area.clone().unwrap_or_default())
                         } else {
-                            m.districts.join(", ")
+                            Part::zones(&m.districts)
                         };
-                        line.push_str(&format!("; for minefield maps of {area}"));
-                        if let Some(n) = m.mines {
-                            line.push_str(&format!(" ({n} mines)"));
-                        }
+                        tail.push(
+                            Msg::new("rec.for_maps")
+                                .with("area", area)
+                                .with(
+                                    "mines",
+                                    m.mines.map_or_else(none, |n| {
+                                        Msg::new("rec.mines").with("n", n).into()
+                                    }),
+                                )
+                                .into(),
+                        );
                     }
                     if let Some(t) = &c.terms {
-                        line.push_str(&format!("; in return: {t}"));
+                        tail.push(Msg::new("rec.in_return").with("terms", t).into());
                     }
                 }
-                line
-            }
-            Self::DetentionClaim(r) => format!(
-                "{} says {} holds {}{} {}{}",
-                n(&r.claimant),
-                n(&r.holder),
-                if r.at_least { "at least " } else { "" },
-                r.count,
-                r.category,
-                r.group
-                    .as_ref()
-                    .map(|g| format!(" of group {g}"))
-                    .unwrap_or_default()
-            ),
-            Self::Notice(r) => format!(
-                "{} gives notice ({}) on {}",
-                n(&r.by),
-                r.intention,
-                r.obligation
-            ),
-            Self::Milestone(r) => format!("{} {}: {}", r.obligation, r.stage, r.what),
-            Self::Termination(r) | Self::Lapse(r) => format!(
-                "{} ended ({}): {}",
-                r.obligations.join(", "),
-                r.how_word(),
-                r.what
-            ),
-            Self::Coverage(r) => format!(
-                "{} watches {} from {}{}",
-                r.watcher,
-                if r.zones.is_empty() {
-                    "every zone".to_owned()
-                } else {
-                    r.zones.join(", ")
-                },
-                r.from,
-                r.to.map(|t| format!(" to {t}")).unwrap_or_default()
-            ),
-            Self::Group(r) => format!(
-                "{}: {}{} {} of {} taken by {}",
-                r.name,
-                if r.at_least { "at least " } else { "" },
-                r.count,
-                r.category,
-                n(&r.side),
-                n(&r.holder)
-            ),
-            Self::Tally(r) => {
-                let counts: Vec<String> = r
-                    .counts
-                    .iter()
-                    .map(|(k, v)| format!("{} {v}", n(k)))
-                    .collect();
-                format!(
-                    "{} states {} {}{}: {}{}",
-                    n(&r.claimant),
-                    r.category,
-                    r.measure,
-                    r.since.map(|d| format!(" since {d}")).unwrap_or_default(),
-                    if r.at_least { "at least " } else { "" },
-                    counts.join(", ")
-                )
-            }
-            Self::PostCount(r) => format!(
-                "{}: {}{}{} {}posts in {}{}",
-                n(&r.force),
-                r.count.map(|n| n.to_string()).unwrap_or_default(),
-                if r.count.is_some() && r.closed.is_some() {
-                    ", "
-                } else {
-                    ""
-                },
-                r.closed.map(|n| format!("{n} closed")).unwrap_or_default(),
-                if r.temporary { "temporary " } else { "" },
-                r.zone.as_deref().unwrap_or("its area"),
-                r.area
-                    .as_ref()
-                    .map(|a| format!(" ({a})"))
-                    .unwrap_or_default()
-            ),
-            Self::Cutoff(r) => format!(
-                "{} cut off from {} from {}{} (reported by {}{})",
-                r.utility,
-                r.zone,
-                r.from,
-                r.to.map(|t| format!(" to {t}")).unwrap_or_default(),
-                n(&r.reported_by),
-                if r.blamed_on.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        ", who blames {}",
-                        r.blamed_on
-                            .iter()
-                            .map(|b| n(b))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                Msg::new("rec.exchange")
+                    .with("from", Part::actor(&r.from))
+                    .with("to", Part::actor(&r.to))
+                    .with(
+                        "counts",
+                        Part::list(
+                            r.counts.iter().map(|(k, v)| {
+                                Msg::new("rec.count")
+                                    .with("n", *v)
+                                    .with("what", Part::word("category", k))
+                                    .into()
+                            }),
+                            ", ",
+                        ),
                     )
-                }
-            ),
-            Self::Flow(r) => format!(
-                "{} {}: {}{}{} per {}",
-                r.kind,
-                r.place.as_deref().unwrap_or(&r.zone),
-                r.persons
-                    .map(|n| format!("{n} persons"))
-                    .unwrap_or_default(),
-                if r.persons.is_some() && r.families.is_some() {
-                    ", "
-                } else {
-                    ""
-                },
-                r.families
-                    .map(|n| format!("{n} families"))
-                    .unwrap_or_default(),
-                n(&r.claimant)
-            ),
-            Self::Recovery(r) => format!(
-                "remains of {} of {} found by {}{}",
-                r.remains,
-                n(&r.side),
-                n(&r.by),
-                r.place
-                    .as_ref()
-                    .map(|p| format!(" near {p}"))
-                    .unwrap_or_default()
-            ),
+                    .with("more", Part::list(tail, ""))
+            }
+            Self::DetentionClaim(r) => Msg::new("rec.claim")
+                .with("claimant", Part::actor(&r.claimant))
+                .with("holder", Part::actor(&r.holder))
+                .with("at_least", at_least(r.at_least))
+                .with("n", r.count)
+                .with("category", Part::word("category", r.category))
+                .with(
+                    "group",
+                    r.group
+                        .as_ref()
+                        .map_or_else(none, |g| Msg::new("rec.of_group").with("group", g).into()),
+                ),
+            Self::Notice(r) => Msg::new("rec.notice")
+                .with("by", Part::actor(&r.by))
+                .with("intention", Part::word("intention", r.intention))
+                .with("obligation", &r.obligation),
+            Self::Milestone(r) => Msg::new("rec.milestone")
+                .with("obligation", &r.obligation)
+                .with("stage", Part::word("stage", r.stage))
+                .with("what", &r.what),
+            Self::Termination(r) | Self::Lapse(r) => Msg::new("rec.ended")
+                .with("obligations", Part::texts(&r.obligations, ", "))
+                .with("how", Part::word("end_cause", r.how_word()))
+                .with("what", &r.what),
+            Self::Coverage(r) => Msg::new("rec.coverage")
+                .with("watcher", &r.watcher)
+                .with(
+                    "zones",
+                    if r.zones.is_empty() {
+                        Msg::new("rec.every_zone").into()
+                    } else {
+                        Part::zones(&r.zones)
+                    },
+                )
+                .with("from", r.from)
+                .with("to", day_to(r.to)),
+            Self::Group(r) => Msg::new("rec.group")
+                .with("name", &r.name)
+                .with("at_least", at_least(r.at_least))
+                .with("n", r.count)
+                .with("category", Part::word("category", r.category))
+                .with("side", Part::actor(&r.side))
+                .with("holder", Part::actor(&r.holder)),
+            Self::Tally(r) => Msg::new("rec.tally")
+                .with("claimant", Part::actor(&r.claimant))
+                .with("category", Part::word("category", r.category))
+                .with("measure", Part::word("measure", r.measure))
+                .with(
+                    "since",
+                    r.since
+                        .map_or_else(none, |d| Msg::new("why.since_day").with("day", d).into()),
+                )
+                .with("at_least", at_least(r.at_least))
+                .with(
+                    "counts",
+                    Part::list(
+                        r.counts.iter().map(|(k, v)| {
+                            Msg::new("rec.side_count")
+                                .with("side", Part::actor(k))
+                                .with("n", *v)
+                                .into()
+                        }),
+                        ", ",
+                    ),
+                ),
+            Self::PostCount(r) => Msg::new("rec.post_count")
+                .with("force", Part::actor(&r.force))
+                .with(
+                    "counts",
+                    Part::list(
+                        r.count
+                            .map(Part::from)
+                            .into_iter()
+                            .chain(r.closed.map(|n| Msg::new("rec.closed").with("n", n).into())),
+                        ", ",
+                    ),
+                )
+                .with(
+                    "temporary",
+                    if r.temporary {
+                        Msg::new("rec.temporary").into()
+                    } else {
+                        none()
+                    },
+                )
+                .with(
+                    "zone",
+                    r.zone
+                        .as_ref()
+                        .map_or_else(|| Msg::new("rec.its_area").into(), Part::zone),
+                )
+                .with(
+                    "area",
+                    r.area
+                        .as_ref()
+                        .map_or_else(none, |a| Msg::new("rec.area").with("area", a).into()),
+                ),
+            Self::Cutoff(r) => Msg::new("rec.cutoff")
+                .with("utility", Part::word("utility", r.utility))
+                .with("zone", Part::zone(&r.zone))
+                .with("from", r.from)
+                .with("to", day_to(r.to))
+                .with("by", Part::actor(&r.reported_by))
+                .with(
+                    "blame",
+                    if r.blamed_on.is_empty() {
+                        none()
+                    } else {
+                        Msg::new("rec.blames")
+                            .with("who", actors(&r.blamed_on))
+                            .into()
+                    },
+                ),
+            Self::Flow(r) => Msg::new("rec.flow")
+                .with("kind", Part::word("flow_kind", r.kind))
+                .with(
+                    "place",
+                    r.place
+                        .as_ref()
+                        .map_or_else(|| Part::zone(&r.zone), Part::from),
+                )
+                .with(
+                    "figures",
+                    Part::list(
+                        r.persons
+                            .map(|n| Msg::new("why.figure.persons").with("n", n).into())
+                            .into_iter()
+                            .chain(
+                                r.families
+                                    .map(|n| Msg::new("why.figure.families").with("n", n).into()),
+                            ),
+                        ", ",
+                    ),
+                )
+                .with("claimant", Part::actor(&r.claimant)),
+            Self::Recovery(r) => Msg::new("rec.recovery")
+                .with("n", r.remains)
+                .with("side", Part::actor(&r.side))
+                .with("by", Part::actor(&r.by))
+                .with(
+                    "near",
+                    r.place
+                        .as_ref()
+                        .map_or_else(none, |p| Msg::new("rec.near").with("place", p).into()),
+                ),
         }
     }
 }

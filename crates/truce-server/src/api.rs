@@ -430,6 +430,7 @@ pub(crate) async fn explain(
                 "summary": r.record.summary_named(&|id: &str| {
                     b.agreement.actor(id).map_or_else(|| id.to_owned(), |a| a.name.clone())
                 }),
+                "summary_why": r.record.summary_msg(),
                 "source": r.record.source(),
                 "origin": r.origin,
                 "version": r.version,

@@ -475,6 +475,51 @@ fn assert_said_in_every_language(l: &truce_engine::compliance::Line, context: &s
 }
 
 #[test]
+fn every_record_of_every_kind_sums_itself_up_in_every_language() {
+    use truce_model::i18n::{LANGUAGES, english, messages};
+    let b = nk2020();
+    // The demo evidence, the transcription of public sources, and the kinds neither has.
+    let mut records = demo_records(&b);
+    let transcribed = std::fs::read_to_string(
+        truce_testkit::root()
+            .join("agreements/nk-2020/transcription/public-sources-2020-2024.jsonl"),
+    )
+    .expect("transcription");
+    records.extend(lines(&transcribed, &b));
+    records.extend(lines(
+        concat!(
+            r#"{"type":"withdrawal","id":"w","zone":"kalbajar","from":"am","date":"2020-11-24","stage":"completed","source":"t"}"#,
+            "\n",
+            r#"{"type":"crossing","id":"c","checkpoint":"cp","date":"2021-06-01","direction":"both","persons":1,"vehicles":2,"source":"t"}"#,
+            "\n",
+            r#"{"type":"notice","id":"n","obligation":"peacekeeping-term","by":"am","date":"2025-01-01","intention":"terminate","source":"t"}"#,
+            "\n",
+            r#"{"type":"termination","id":"t","obligations":["peacekeeping-term"],"date":"2025-01-01","how":"agreement","what":"x","source":"t"}"#,
+            "\n",
+            r#"{"type":"coverage","id":"v","watcher":"op-7","from":"2021-01-01","to":"2021-02-01","source":"t"}"#,
+        ),
+        &b,
+    ));
+    let kinds: std::collections::BTreeSet<String> =
+        records.iter().map(|r| r.kind().to_string()).collect();
+    assert!(kinds.len() >= 20, "{kinds:?}");
+    for r in &records {
+        let m = r.summary_msg();
+        assert_eq!(english().say(&m), r.summary(), "{}", r.key());
+        for lang in LANGUAGES {
+            let text = messages(lang)
+                .expect("compiled in")
+                .say_named(&m, &|kind, id| b.name(lang, kind, id));
+            assert!(
+                !text.contains("rec.") && !text.contains("{n}") && !text.contains("{"),
+                "{} ({lang}): {text}",
+                r.key()
+            );
+        }
+    }
+}
+
+#[test]
 fn every_status_of_the_demo_scorecard_cites_evidence_or_says_there_is_none() {
     let b = nk2020();
     let e = Evidence::from_records(demo_records(&b));

@@ -324,7 +324,7 @@ fn crossings_import_from_csv_with_problems_by_line_and_column_and_decide_the_cor
         "{text}"
     );
     assert!(
-        text.contains("crossing:k23 (2021-06-23): kornidzor both: 2 persons, 1 vehicles"),
+        text.contains("crossing:k23 (2021-06-23): kornidzor both: 2 persons, 1 vehicle"),
         "{text}"
     );
 }

@@ -507,9 +507,10 @@ async function loadIncidents() {
       types.add(i.type);
       if (i.point) {
         const [x, y] = i.point;
-        L.circleMarker([y, x], { radius: 6, color: "#fff", weight: 1, fillColor: STATUS_COLOURS[i.status], fillOpacity: 0.9 })
-          .bindTooltip(`${i.id}: ${fmtDay(localDay(i.start))} · ${word("type", i.type)} (${word("status", i.status)})`)
-          .on("click", () => openIncident(i.id))
+        const label = `${i.id}: ${fmtDay(localDay(i.start))} · ${word("type", i.type)} (${word("status", i.status)})`;
+        byKeyboard(L.circleMarker([y, x], { radius: 6, color: "#fff", weight: 1, fillColor: STATUS_COLOURS[i.status], fillOpacity: 0.9 })
+          .bindTooltip(label)
+          .on("click", () => openIncident(i.id)), label, () => openIncident(i.id))
           .addTo(incidentLayer);
       }
     }
@@ -555,6 +556,27 @@ let renderTicket = 0;
 
 /// Opens an incident in the drawer, with its own URL (`?incident=`): the browser's back
 /// button closes it again, and the link can be shared.
+/// A point drawn on the map that a keyboard reaches too: focusable in the page's tab
+/// order, named for screen readers, opened with Enter or Space. (The same incidents are in
+/// the lists; this makes the map itself usable without a mouse.)
+function byKeyboard(marker, label, open) {
+  return marker.on("add", () => {
+    const path = marker.getElement();
+    if (!path || path.hasAttribute("tabindex")) return;
+    path.setAttribute("tabindex", "0");
+    path.setAttribute("role", "button");
+    path.setAttribute("aria-label", label);
+    path.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        open();
+      }
+    });
+    path.addEventListener("focus", () => marker.openTooltip());
+    path.addEventListener("blur", () => marker.closeTooltip());
+  });
+}
+
 function openIncident(id, { push = true } = {}) {
   const drawer = $("drawer");
   if (drawer.hidden) returnFocus = document.activeElement;
@@ -710,9 +732,10 @@ async function runSearch() {
       const i = f.incident;
       if (i.point && searchLayer) {
         const [x, y] = i.point;
-        L.circleMarker([y, x], { radius: 9, color: "#1d2328", weight: 2, fillColor: "#ffe08a", fillOpacity: 0.9 })
-          .bindTooltip(`${i.id}: ${fmtDay(localDay(i.window.start))} · ${word("type", i.event_type)} · ${placeText(i)}`)
-          .on("click", () => openIncident(i.id)).addTo(searchLayer);
+        const label = `${i.id}: ${fmtDay(localDay(i.window.start))} · ${word("type", i.event_type)} · ${placeText(i)}`;
+        byKeyboard(L.circleMarker([y, x], { radius: 9, color: "#1d2328", weight: 2, fillColor: "#ffe08a", fillOpacity: 0.9 })
+          .bindTooltip(label)
+          .on("click", () => openIncident(i.id)), label, () => openIncident(i.id)).addTo(searchLayer);
       }
       return el("li", { tabindex: "0", "data-id": i.id, onclick: () => openIncident(i.id),
         onkeydown: (e) => { if (e.key === "Enter") openIncident(i.id); } },
@@ -1293,6 +1316,13 @@ function renderCorridor(card) {
       strip.append(el("span", { class: `corridor-day tr-${d.state || "none"}`, title: `${fmtDay(d.date)}: ${d.state ? word("traffic", d.state) : t("corridor.no_data")}` }));
     }
     parts.push(strip);
+    // What each day's colour and pattern stands for.
+    const legend = el("ul", { id: "corridor-legend" });
+    for (const state of ["open", "restricted", "blocked", null]) {
+      legend.append(el("li", {}, el("span", { class: `corridor-day tr-${state || "none"}`, "aria-hidden": "true" }),
+        state ? word("traffic", state) : t("corridor.no_data")));
+    }
+    parts.push(legend);
     const changes = el("ul", {});
     for (const c of passage.details.changes || []) changes.append(el("li", {}, `${fmtDay(c.from)}: ${word("traffic", c.state)}`));
     parts.push(el("h3", {}, t("corridor.changes")), changes);

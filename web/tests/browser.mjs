@@ -318,6 +318,16 @@ const tests = [
     // Back closes it; the shared link opens it again.
     await page.goBack();
     await page.waitForSelector("#drawer", { state: "hidden" });
+    // A point on the map is reached and opened by keyboard too.
+    const point = page.locator("#map path[role=button][aria-label]").first();
+    const named = await point.getAttribute("aria-label");
+    await point.focus();
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#drawer-title");
+    const opened = await page.locator("#drawer-title").innerText();
+    assert.equal(opened.split(":")[0], named.split(":")[0], `the point named "${named}" opened "${opened}"`);
+    await page.goBack();
+    await page.waitForSelector("#drawer", { state: "hidden" });
     const shared = await open(`/?as_of=2021-06-30&incident=${aghdam}`);
     await shared.waitForSelector("#drawer-title");
     await inViewport(shared, "#drawer-title");

@@ -1144,7 +1144,12 @@ async function loadAccount() {
     me = await api("/api/v1/session");
     const { csrf, ...kept } = me;
     if (me.user) localStorage.setItem("truce.me", JSON.stringify(kept));
-    else localStorage.removeItem("truce.me");
+    else if (localStorage.getItem("truce.me")) {
+      // The session this browser last saw has ended (it expired, or was closed elsewhere):
+      // what was kept of its views goes with it, as on logging out.
+      localStorage.removeItem("truce.me");
+      await forgetKeptAnswers();
+    }
   } catch (e) {
     me = e instanceof TypeError ? { ...PUBLIC, ...readStored("truce.me", {}), csrf: null } : PUBLIC;
   }
@@ -1170,6 +1175,18 @@ async function loadAccount() {
     }
   });
   box.replaceChildren(form);
+}
+
+/// Forgets every answer of the API the offline copy kept (the page's own files stay, so
+/// the dashboard still opens without a connection).
+async function forgetKeptAnswers() {
+  if (!window.caches) return;
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      if (/^\/(api|ogc|feeds)\//.test(new URL(request.url).pathname)) await cache.delete(request);
+    }
+  }
 }
 
 /// Logs out and forgets what this browser kept of the session's views.

@@ -976,6 +976,26 @@ const tests = [
     await page.click("#outbox li[data-state=refused] .outbox-edit");
     assert.equal(await page.inputValue("#report-form textarea[name=text]"), reports[3][3]);
     assert.equal(await page.inputValue("#report-form input[name=lon]"), "470");
+    // The session ends without this page logging out (it expired, or was closed
+    // elsewhere): on the next visit the answers kept while it lasted are forgotten, and
+    // the page's own files stay for the next time the connection goes.
+    const kept = () => page.evaluate(async () => {
+      const c = await caches.open("truce-v1");
+      const out = [];
+      for (const r of await c.keys()) {
+        if (/^\/(api|ogc|feeds)\//.test(new URL(r.url).pathname)) out.push([r.url, (await c.match(r)).headers.get("X-Truce-Stored")]);
+      }
+      return out;
+    });
+    assert.ok((await kept()).length > 0, "answers were kept for reading offline");
+    const ended = await page.evaluate(() => new Date().toISOString());
+    await context.clearCookies();
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]", { timeout: 20000 });
+    assert.equal(await page.locator("#logout").count(), 0, "the page knows the session ended");
+    const stale = (await kept()).filter(([, at]) => !at || at < ended);
+    assert.deepEqual(stale, [], "no answer kept from the ended session");
+    assert.ok(await page.evaluate(async () => Boolean(await (await caches.open("truce-v1")).match("/app.js"))), "the page's own files stay");
     // What went wrong while the server was away is expected; nothing else.
     const unexpected = errors.filter((e) => !/Failed to fetch|ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|net::ERR_FAILED|status of 40[0-9]|Could not load/.test(e));
     assert.deepEqual(unexpected, [], "no other console error");

@@ -1177,6 +1177,11 @@ impl Record {
         self.date().map(|d| when(d, self.span()))
     }
 
+    /// [`Record::when`] as a part of a sentence each language writes.
+    pub fn when_part(&self) -> Option<Part> {
+        self.date().map(|d| when_part(d, self.span()))
+    }
+
     /// The public source.
     pub fn source(&self) -> &str {
         match self {

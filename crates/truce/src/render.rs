@@ -299,39 +299,54 @@ pub fn records_table(list: &[truce_store::records::StoredRecord]) -> String {
     s
 }
 
-fn document_title(a: &Agreement, id: &str) -> String {
-    a.document(id)
-        .map(|d| format!("{} ({}, signed {})", d.title, d.id, d.signed))
-        .unwrap_or_else(|| id.to_owned())
+/// What `truce status` prints with: a language's messages, and the agreement's own words
+/// in it.
+pub struct Speaker<'a> {
+    bundle: &'a AgreementBundle,
+    m: &'static truce_model::i18n::Messages,
 }
 
-/// The scorecard of `truce status`, grouped by document and point, in `lang` (its
-/// words from the translators' files; the rules' reasons stay English).
-pub fn scorecard(
-    bundle: &AgreementBundle,
-    card: &truce_engine::compliance::Scorecard,
-    lang: &str,
-) -> String {
-    let a = &bundle.agreement;
-    let m = truce_model::i18n::messages(lang).unwrap_or_else(truce_model::i18n::english);
-    let english = m.lang() == "en";
-    let own =
-        |key: String, fallback: &str| bundle.translated(lang, &key).unwrap_or(fallback).to_owned();
-    let day = |d: jiff::civil::Date| if english { d.to_string() } else { m.day(d) };
-    let n = |x: usize| truce_model::i18n::Arg::Plain(i64::try_from(x).unwrap_or(i64::MAX));
-    let mut out = format!("{} — {}\n", a.id, own("title".into(), &a.title));
-    out.push_str(&m.t(
-        "cli.status.heading",
-        &[
-            ("day", day(card.as_of).into()),
-            ("tz", (&a.reporting_time_zone).into()),
-        ],
-    ));
-    out.push('\n');
-    let label = |st: &truce_engine::compliance::Status| {
-        if english {
+impl<'a> Speaker<'a> {
+    /// `lang`'s words (English for a code Truce does not speak) about `bundle`.
+    pub fn new(bundle: &'a AgreementBundle, lang: &str) -> Self {
+        Self {
+            bundle,
+            m: truce_model::i18n::messages(lang).unwrap_or_else(truce_model::i18n::english),
+        }
+    }
+
+    fn english(&self) -> bool {
+        self.m.lang() == "en"
+    }
+
+    /// A message of the translators' files.
+    pub fn t(&self, key: &str, args: &[(&str, truce_model::i18n::Arg)]) -> String {
+        self.m.t(key, args)
+    }
+
+    /// The agreement's own word `key` in the language, `fallback` where none is given.
+    fn own(&self, key: &str, fallback: &str) -> String {
+        self.bundle
+            .translated(self.m.lang(), key)
+            .unwrap_or(fallback)
+            .to_owned()
+    }
+
+    /// A day: ISO in English, as the language writes it otherwise.
+    pub fn day(&self, d: jiff::civil::Date) -> String {
+        if self.english() {
+            d.to_string()
+        } else {
+            self.m.day(d)
+        }
+    }
+
+    /// A status as a short label: score, state and flags.
+    fn label(&self, st: &truce_engine::compliance::Status) -> String {
+        if self.english() {
             return st.label();
         }
+        let m = self.m;
         let mut s = match st.score {
             Some(n) => format!("{n} {}", m.state(&st.state)),
             None => m.state(&st.state),
@@ -350,7 +365,42 @@ pub fn scorecard(
             }
         }
         s
-    };
+    }
+
+    /// One part of a sentence (a record's date or span).
+    pub fn part(&self, p: &truce_model::i18n::Part) -> String {
+        self.m.part(p)
+    }
+
+    /// A sentence of the rules (a reason, a deadline, a record's summary).
+    pub fn say(&self, msg: &truce_model::i18n::Msg) -> String {
+        self.bundle.say(self.m, msg)
+    }
+}
+
+/// The scorecard of `truce status`, grouped by document and point, in `lang` (its
+/// words from the translators' files, the rules' reasons too).
+pub fn scorecard(
+    bundle: &AgreementBundle,
+    card: &truce_engine::compliance::Scorecard,
+    lang: &str,
+) -> String {
+    let a = &bundle.agreement;
+    let sp = Speaker::new(bundle, lang);
+    let m = sp.m;
+    let own = |key: String, fallback: &str| sp.own(&key, fallback);
+    let day = |d: jiff::civil::Date| sp.day(d);
+    let n = |x: usize| truce_model::i18n::Arg::Plain(i64::try_from(x).unwrap_or(i64::MAX));
+    let mut out = format!("{} — {}\n", a.id, own("title".into(), &a.title));
+    out.push_str(&m.t(
+        "cli.status.heading",
+        &[
+            ("day", day(card.as_of).into()),
+            ("tz", (&a.reporting_time_zone).into()),
+        ],
+    ));
+    out.push('\n');
+    let label = |st: &truce_engine::compliance::Status| sp.label(st);
     let head: Vec<String> = [
         "pt",
         "obligation",
@@ -397,7 +447,7 @@ pub fn scorecard(
             l.last_day.map(day).unwrap_or_else(|| "—".into()),
             l.status.since.map(day).unwrap_or_else(|| "—".into()),
             l.status.evidence.len().to_string(),
-            bundle.say(m, &l.status.why),
+            sp.say(&l.status.why),
         ]);
     }
     flush(&mut out, doc, &mut rows);
@@ -441,35 +491,73 @@ pub fn scorecard(
 
 /// The head of `truce status explain`.
 pub fn line_header(
-    a: &Agreement,
+    sp: &Speaker<'_>,
     card: &truce_engine::compliance::Scorecard,
     l: &truce_engine::compliance::Line,
 ) -> String {
-    let mut s = format!("{} — {}\n", l.obligation, l.title);
-    s.push_str(&format!(
-        "{} point {} · kind {}\n",
-        document_title(a, &l.document),
-        l.point,
-        l.kind
+    let a = &sp.bundle.agreement;
+    let mut s = format!(
+        "{} — {}\n",
+        l.obligation,
+        sp.own(&format!("obligation.{}", l.obligation), &l.title)
+    );
+    let document = match a.document(&l.document) {
+        Some(d) => sp.t(
+            "cli.document",
+            &[
+                (
+                    "title",
+                    sp.own(&format!("document.{}", d.id), &d.title).into(),
+                ),
+                ("id", (&d.id).into()),
+                ("day", sp.day(d.signed).into()),
+            ],
+        ),
+        None => l.document.clone(),
+    };
+    s.push_str(&sp.t(
+        "cli.explain.point",
+        &[
+            ("document", document.into()),
+            ("point", (&l.point).into()),
+            ("kind", l.kind.to_string().into()),
+        ],
     ));
-    s.push_str(&format!("Status on {}: {}\n", card.as_of, l.status.label()));
-    if let Some(d) = &l.deadline {
-        s.push_str(&format!(
-            "Deadline in force: {d}{}\n",
-            l.last_day
-                .map(|d| format!(" (last day on time {d})"))
-                .unwrap_or_default()
+    s.push('\n');
+    s.push_str(&sp.t(
+        "cli.explain.status_on",
+        &[
+            ("day", sp.day(card.as_of).into()),
+            ("label", sp.label(&l.status).into()),
+        ],
+    ));
+    s.push('\n');
+    if let Some(d) = &l.deadline_why {
+        let last = l
+            .last_day
+            .map(|d| sp.t("cli.explain.last_day", &[("day", sp.day(d).into())]))
+            .unwrap_or_default();
+        s.push_str(&sp.t(
+            "cli.explain.deadline",
+            &[("deadline", sp.say(d).into()), ("last", last.into())],
         ));
+        s.push('\n');
     }
     if let Some(since) = l.status.since {
-        s.push_str(&format!("Since: {since}\n"));
+        s.push_str(&sp.t("cli.explain.since", &[("day", sp.day(since).into())]));
+        s.push('\n');
     }
-    s.push_str(&format!("Why: {}\n", l.status.reason));
+    s.push_str(&sp.t(
+        "cli.explain.why",
+        &[("reason", sp.say(&l.status.why).into())],
+    ));
+    s.push('\n');
     s
 }
 
 /// The list of `truce status diff`.
 pub fn alerts(
+    sp: &Speaker<'_>,
     from: jiff::civil::Date,
     to: jiff::civil::Date,
     alerts: &[truce_engine::compliance::Alert],
@@ -478,22 +566,31 @@ pub fn alerts(
         .iter()
         .map(|x| {
             vec![
-                x.date.to_string(),
+                sp.day(x.date),
                 x.obligation.clone(),
                 x.old
                     .as_ref()
-                    .map(|o| o.label())
-                    .unwrap_or_else(|| "not in force".into()),
-                x.new.label(),
-                x.new.reason.clone(),
+                    .map_or_else(|| sp.t("bulletin.state.not_in_force", &[]), |o| sp.label(o)),
+                sp.label(&x.new),
+                sp.say(&x.new.why),
             ]
         })
         .collect();
-    let mut s = format!("Status changes after {from} up to {to}:\n");
+    let mut s = sp.t(
+        "cli.diff.title",
+        &[("from", sp.day(from).into()), ("to", sp.day(to).into())],
+    );
+    s.push('\n');
     if rows.is_empty() {
-        s.push_str("none\n");
+        s.push_str(&sp.t("cli.diff.none", &[]));
+        s.push('\n');
     } else {
-        s.push_str(&table(&["date", "obligation", "from", "to", "why"], &rows));
+        let head: Vec<String> = ["date", "obligation", "from", "to", "why"]
+            .iter()
+            .map(|c| sp.t(&format!("cli.col.{c}"), &[]))
+            .collect();
+        let head: Vec<&str> = head.iter().map(String::as_str).collect();
+        s.push_str(&table(&head, &rows));
     }
     s
 }

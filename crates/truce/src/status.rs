@@ -24,7 +24,7 @@ pub struct StatusArgs {
     /// Agreement (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
     #[arg(long, global = true, env = "TRUCE_AGREEMENT")]
     agreement: Option<String>,
-    /// Language of the scorecard's text: en, ru, hy or az (the rules' reasons stay English).
+    /// Language of the text: en, ru, hy or az (the scorecard, an explanation, the changes).
     #[arg(long, default_value = "en", global = true, value_parser = ["en", "ru", "hy", "az"])]
     lang: String,
     #[command(flatten)]
@@ -131,7 +131,12 @@ pub async fn status(args: StatusArgs) -> Result<()> {
             if args.json {
                 out(&format!("{}\n", serde_json::to_string_pretty(line)?))
             } else {
-                out(&explain(&l.bundle, &l.records, &card, line)?)
+                out(&explain(
+                    &crate::render::Speaker::new(&l.bundle, &args.lang),
+                    &l.records,
+                    &card,
+                    line,
+                )?)
             }
         }
         Some(StatusCmd::Diff { from, to }) => {
@@ -142,7 +147,12 @@ pub async fn status(args: StatusArgs) -> Result<()> {
             if args.json {
                 out(&format!("{}\n", serde_json::to_string_pretty(&alerts)?))
             } else {
-                out(&crate::render::alerts(from, to, &alerts))
+                out(&crate::render::alerts(
+                    &crate::render::Speaker::new(&l.bundle, &args.lang),
+                    from,
+                    to,
+                    &alerts,
+                ))
             }
         }
     }
@@ -151,34 +161,64 @@ pub async fn status(args: StatusArgs) -> Result<()> {
 /// The text of `status explain`: the line, the rule's figures, and each cited record
 /// with its source.
 fn explain(
-    b: &AgreementBundle,
+    sp: &crate::render::Speaker<'_>,
     records: &[truce_store::records::StoredRecord],
     card: &Scorecard,
     line: &Line,
 ) -> Result<String> {
-    let mut s = crate::render::line_header(&b.agreement, card, line);
-    s.push_str("\nEvidence:\n");
+    let mut s = crate::render::line_header(sp, card, line);
+    s.push('\n');
+    s.push_str(&sp.t("cli.explain.evidence", &[]));
+    s.push('\n');
     if line.status.evidence.is_empty() {
-        s.push_str("  no evidence on record\n");
+        s.push_str(&format!("  {}\n", sp.t("cli.explain.no_evidence", &[])));
     }
     for key in &line.status.evidence {
         match records.iter().find(|r| r.record.key() == *key) {
-            Some(r) => s.push_str(&format!(
-                "  {key} ({}): {}\n    source: {}\n    from: {} (version {})\n",
-                r.record.when().unwrap_or_default(),
-                r.record.summary(),
-                r.record.source(),
-                r.origin,
-                r.version
-            )),
-            None => s.push_str(&format!(
-                "  {key} (incident; `truce incidents show {key}`)\n"
-            )),
+            Some(r) => {
+                let when = r
+                    .record
+                    .when_part()
+                    .map(|w| sp.part(&w))
+                    .unwrap_or_default();
+                s.push_str(&format!(
+                    "  {}\n    {}\n    {}\n",
+                    sp.t(
+                        "cli.explain.record",
+                        &[
+                            ("key", key.into()),
+                            ("when", when.into()),
+                            ("summary", sp.say(&r.record.summary_msg()).into()),
+                        ]
+                    ),
+                    sp.t(
+                        "cli.explain.source",
+                        &[("source", r.record.source().into())]
+                    ),
+                    sp.t(
+                        "cli.explain.origin",
+                        &[
+                            ("origin", (&r.origin).into()),
+                            (
+                                "version",
+                                truce_model::i18n::Arg::Plain(i64::from(r.version))
+                            ),
+                        ]
+                    ),
+                ));
+            }
+            None => {
+                s.push_str(&format!(
+                    "  {}\n",
+                    sp.t("cli.explain.incident", &[("key", key.into())])
+                ));
+            }
         }
     }
     if !line.details.is_null() {
         s.push_str(&format!(
-            "\nFigures:\n{}\n",
+            "\n{}\n{}\n",
+            sp.t("cli.explain.figures", &[]),
             serde_json::to_string_pretty(&line.details)?
         ));
     }

@@ -44,6 +44,53 @@ fn the_scorecard_prints_in_each_language_with_its_states_dates_and_documents_tra
             .as_str()
             .expect("title");
         assert!(text.contains(title), "{lang}: {text}");
+        // The rules' reason in the language, the zone by its name.
+        assert!(!agdam.contains("handover of agdam"), "{lang}: {agdam}");
+        assert!(agdam.contains("Agdam / Aghdam"), "{lang}: {agdam}");
+        // Why one line is what it is, and what changed, in the language too.
+        let o = truce(
+            dir.path(),
+            &[
+                "status",
+                "explain",
+                "handover-agdam",
+                "--as-of",
+                "2020-11-21",
+                "--lang",
+                lang,
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let explained = stdout(&o);
+        for english in [
+            "Status on",
+            "Why:",
+            "Evidence:",
+            "source:",
+            "Deadline in force",
+        ] {
+            assert!(
+                !explained.contains(english),
+                "{lang}: `{english}` left:\n{explained}"
+            );
+        }
+        assert!(
+            explained.contains(&m.t("cli.explain.why", &[("reason", "".into())]))
+                && explained.contains("handover:agdam-2020-11-20"),
+            "{lang}: {explained}"
+        );
+        let o = truce(
+            dir.path(),
+            &["status", "diff", "2020-11-19", "2020-11-21", "--lang", lang],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let changes = stdout(&o);
+        assert!(
+            changes.contains(&m.state("complete on time"))
+                && changes.contains(&m.day(jiff::civil::date(2020, 11, 20)))
+                && !changes.contains("Status changes"),
+            "{lang}: {changes}"
+        );
     }
     let o = truce(dir.path(), &["status", "--lang", "fr"]);
     assert_eq!(o.status.code(), Some(2), "a language Truce does not speak");

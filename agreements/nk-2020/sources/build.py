@@ -29,6 +29,40 @@ DISTRICTS = [
 ]
 
 
+# Each zone's name as a reader of Russian, Armenian or Azerbaijani sees it: the English
+# display name's words in that language's script, both names where the English gives two
+# (in the same order), so that no language version names a place by one side's name only.
+DISPLAY = {
+    "agdam": ("Агдам", "Աղդամ", "Ağdam"),
+    "kalbajar": ("Кельбаджар / Карвачар", "Քելբաջար / Քարվաճառ", "Kəlbəcər / Karvaçar"),
+    "lachin": ("Лачин / Бердзор", "Լաչին / Բերձոր", "Laçın / Berdzor"),
+    "shusha": ("Шуша / Шуши (район)", "Շուշա / Շուշի (շրջան)", "Şuşa / Şuşi (rayon)"),
+    "shusha-city": ("Шуша / Шуши (город)", "Շուշա / Շուշի (քաղաք)", "Şuşa / Şuşi (şəhər)"),
+    "khojaly": ("Ходжалы / Аскеран", "Խոջալու / Ասկերան", "Xocalı / Əsgəran"),
+    "khankendi": ("Ханкенди / Степанакерт", "Խանքենդի / Ստեփանակերտ", "Xankəndi / Stepanakert"),
+    "khojavend": ("Ходжавенд / Мартуни", "Խոջավենդ / Մարտունի", "Xocavənd / Martuni"),
+    "tartar": ("Тертер", "Թարթառ", "Tərtər"),
+    "fuzuli": ("Физули", "Ֆիզուլի", "Füzuli"),
+    "jabrayil": ("Джебраил / Джракан", "Ջաբրայիլ / Ջրական", "Cəbrayıl / Crakan"),
+    "zangilan": ("Зангилан / Ковсакан", "Զանգելան / Կովսական", "Zəngilan / Kovsakan"),
+    "qubadli": ("Кубатлы / Кашуник", "Ղուբաթլու / Քաշունիք", "Qubadlı / Kaşunik"),
+    "azerbaijan": ("Азербайджан", "Ադրբեջան", "Azərbaycan"),
+    "armenia": ("Армения", "Հայաստան", "Ermənistan"),
+    "nk-pre2020": ("Нагорный Карабах, район, контролировавшийся до 27 сентября 2020 г. (район линии соприкосновения)",
+                   "Լեռնային Ղարաբաղ, մինչև 2020 թ. սեպտեմբերի 27-ը վերահսկվող տարածք (շփման գծի տարածք)",
+                   "Dağlıq Qarabağ, 27 sentyabr 2020-ci ilədək nəzarətdə olan ərazi (təmas xətti ərazisi)"),
+    "lachin-corridor": ("Лачинский коридор (полоса 5 км)", "Լաչինի միջանցք (5 կմ շերտ)", "Laçın dəhlizi (5 km-lik zolaq)"),
+    "nakhchivan-route": ("Транспортное сообщение западных районов Азербайджана с Нахичеванью (долина Аракса)",
+                         "Ադրբեջանի արևմտյան շրջանների և Նախիջևանի տրանսպորտային կապ (Արաքսի հովիտ)",
+                         "Azərbaycanın qərb rayonları ilə Naxçıvan arasında nəqliyyat əlaqəsi (Araz vadisi)"),
+    "az-held-2020": ("Под контролем Азербайджана внутри линии до 2020 г. на момент прекращения огня (приблизительно)",
+                     "Հրադադարի պահին մինչև 2020 թ. գծի ներսում Ադրբեջանի վերահսկողության տակ գտնվող տարածք (մոտավոր)",
+                     "Atəşkəs anında 2020-ci ilədək olan xəttin daxilində Azərbaycanın nəzarətində olan ərazi (təxmini)"),
+    "peacekeeping-aor": ("Зона ответственности российских миротворцев (приблизительно)",
+                         "Ռուս խաղաղապահների պատասխանատվության գոտի (մոտավոր)",
+                         "Rusiya sülhməramlılarının məsuliyyət zonası (təxmini)"),
+}
+
 # The provinces of the de facto Nagorno-Karabakh Republic (Artsakh), whose names ACLED and
 # UCDP rows of the de facto era carry, and the Azerbaijani districts each one overlaps
 # (Wikipedia, "Administrative divisions of the Republic of Artsakh" and each province's
@@ -294,6 +328,10 @@ def main():
     with open(os.path.join(OUT, "places.csv"), "w", encoding="utf-8") as f:
         f.write(buf.getvalue())
     zones = build_zones(places)
+    for f in zones["features"]:
+        names = DISPLAY.get(f["properties"]["id"])
+        if names:
+            f["properties"].update(zip(("display_ru", "display_hy", "display_az"), names))
     with open(os.path.join(OUT, "zones.geojson"), "w", encoding="utf-8") as f:
         json.dump(zones, f, ensure_ascii=False, indent=1)
         f.write("\n")

@@ -483,7 +483,7 @@ pub fn build_in(
     };
     let title = own("title".into(), &a.title);
     let (previous_from, previous_to) = previous_period(from, to);
-    let mut counted = count_violations(&i, (from, to), (previous_from, previous_to));
+    let mut counted = count_violations(&i, (from, to), (previous_from, previous_to), words.lang());
     let notable = notable(&i, &mut counted.in_period);
     // Status changes, from the day before the period to its last day.
     let inputs = Inputs {
@@ -569,7 +569,7 @@ pub fn build_in(
             ),
         );
     }
-    let outlines = outlines(i.bundle, from, to);
+    let outlines = outlines(i.bundle, from, to, words.lang());
     Bulletin {
         id: if words.lang() == "en" {
             format!("{}/{from}..{to}", a.id)
@@ -632,6 +632,7 @@ fn count_violations<'i>(
     i: &BulletinInputs<'i>,
     (from, to): (Date, Date),
     (previous_from, previous_to): (Date, Date),
+    lang: &str,
 ) -> Counted<'i> {
     let tz = i.bundle.agreement.tz();
     let zone_name = |id: &str| {
@@ -640,7 +641,7 @@ fn count_violations<'i>(
             .zones()
             .iter()
             .find(|z| z.id == id)
-            .map_or_else(|| id.to_owned(), |z| z.name.clone())
+            .map_or_else(|| id.to_owned(), |z| z.name_in(lang).to_owned())
     };
     let counted = |inc: &&Incident| {
         inc.event_type.is_violation()
@@ -1183,8 +1184,8 @@ fn round3(v: f64) -> f64 {
 }
 
 /// Outlines of the agreement's zones for the map, rounded to 0.001° (about 100 m): the
-/// versions in force on some day of the period `[from, to]`.
-fn outlines(b: &AgreementBundle, from: Date, to: Date) -> Vec<Outline> {
+/// versions in force on some day of the period `[from, to]`, named in `lang`.
+fn outlines(b: &AgreementBundle, from: Date, to: Date, lang: &str) -> Vec<Outline> {
     let fc = b.zones.to_geojson();
     let mut out = Vec::new();
     for (z, f) in b
@@ -1226,7 +1227,7 @@ fn outlines(b: &AgreementBundle, from: Date, to: Date) -> Vec<Outline> {
         }
         out.push(Outline {
             zone: z.id.clone(),
-            name: z.name.clone(),
+            name: z.name_in(lang).to_owned(),
             kind: z.kind.clone(),
             rings,
         });

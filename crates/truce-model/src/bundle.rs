@@ -50,7 +50,7 @@ impl AgreementBundle {
                 .translated(lang, &format!("actor.{id}"))
                 .map(str::to_owned)
                 .or_else(|| self.agreement.actor(id).map(|a| a.name.clone())),
-            "zone" => self.zones.get(id).map(|z| z.name.clone()),
+            "zone" => self.zones.get(id).map(|z| z.name_in(lang).to_owned()),
             _ => None,
         }
     }

@@ -71,6 +71,15 @@ pub struct Zone {
 }
 
 impl Zone {
+    /// Its name as a reader of `lang` sees it (`display_LANG`, the display name's words
+    /// in that language's script), the display name where none is given.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.properties
+            .get(&format!("display_{lang}"))
+            .and_then(Value::as_str)
+            .unwrap_or(&self.name)
+    }
+
     /// True when this version is in force on the local day `date`.
     pub fn in_force_on(&self, date: Date) -> bool {
         self.valid_from.is_none_or(|f| f <= date) && self.valid_to.is_none_or(|t| date < t)

@@ -48,16 +48,16 @@ DISPLAY = {
     "qubadli": ("Кубатлы / Кашуник", "Ղուբաթլու / Քաշունիք", "Qubadlı / Kaşunik"),
     "azerbaijan": ("Азербайджан", "Ադրբեջան", "Azərbaycan"),
     "armenia": ("Армения", "Հայաստան", "Ermənistan"),
-    "nk-pre2020": ("Нагорный Карабах, район, контролировавшийся до 27 сентября 2020 г. (район линии соприкосновения)",
+    "nk-pre2020": ("Нагорный Карабах, территория, контролировавшаяся до 27 сентября 2020 г. (в пределах линии соприкосновения)",
                    "Լեռնային Ղարաբաղ, մինչև 2020 թ. սեպտեմբերի 27-ը վերահսկվող տարածք (շփման գծի տարածք)",
                    "Dağlıq Qarabağ, 27 sentyabr 2020-ci ilədək nəzarətdə olan ərazi (təmas xətti ərazisi)"),
     "lachin-corridor": ("Лачинский коридор (полоса 5 км)", "Լաչինի միջանցք (5 կմ շերտ)", "Laçın dəhlizi (5 km-lik zolaq)"),
     "nakhchivan-route": ("Транспортное сообщение западных районов Азербайджана с Нахичеванью (долина Аракса)",
                          "Ադրբեջանի արևմտյան շրջանների և Նախիջևանի տրանսպորտային կապ (Արաքսի հովիտ)",
                          "Azərbaycanın qərb rayonları ilə Naxçıvan arasında nəqliyyat əlaqəsi (Araz vadisi)"),
-    "az-held-2020": ("Под контролем Азербайджана внутри линии до 2020 г. на момент прекращения огня (приблизительно)",
-                     "Հրադադարի պահին մինչև 2020 թ. գծի ներսում Ադրբեջանի վերահսկողության տակ գտնվող տարածք (մոտավոր)",
-                     "Atəşkəs anında 2020-ci ilədək olan xəttin daxilində Azərbaycanın nəzarətində olan ərazi (təxmini)"),
+    "az-held-2020": ("Под контролем Азербайджана на момент прекращения огня, в пределах прежней (до 2020 г.) линии соприкосновения (приблизительно)",
+                     "Մինչև 2020 թ. գոյություն ունեցած շփման գծի ներսում հրադադարի պահին Ադրբեջանի վերահսկողության տակ գտնվող տարածք (մոտավոր)",
+                     "2020-ci ilədək olan təmas xəttinin daxilində atəşkəs anında Azərbaycanın nəzarətində olan ərazi (təxmini)"),
     "peacekeeping-aor": ("Зона ответственности российских миротворцев (приблизительно)",
                          "Ռուս խաղաղապահների պատասխանատվության գոտի (մոտավոր)",
                          "Rusiya sülhməramlılarının məsuliyyət zonası (təxmini)"),
@@ -193,7 +193,7 @@ def build_zones(places):
                                                pt("turshsu"), pt("khankendi")]}))
     route_keys = ["gn-148003", "gn-147504", "meghri", "gn-147368", "gn-148251"]
     feats.append(feature({
-        "id": "nakhchivan-route", "name": "Western Azerbaijan - Nakhchivan transport link (Araks valley)", "kind": "route",
+        "id": "nakhchivan-route", "name": "Western regions of Azerbaijan - Nakhchivan transport link (Araks valley)", "kind": "route",
         "buffer_m": 2500,
         "line_through": route_keys,
         "source": "drawn for Truce: polyline through the GeoNames points of Horadiz, Mincivan, Meghri, Ordubad and Julfa "

@@ -26,6 +26,9 @@ let actorNames = {};
 /// Zone names by id (the latest version's name).
 const zoneNames = new Map();
 const zoneName = (id) => zoneNames.get(id) || id;
+/// A zone feature's name in the chosen language (`display_LANG`), its display name where
+/// the zones file gives none.
+const zoneLabel = (f) => f.properties[`display_${lang}`] || f.properties.name;
 
 // --- languages ---------------------------------------------------------------------------
 
@@ -298,7 +301,7 @@ function drawZones() {
   const shown = allZones.features.filter((f) => inForce(f, day)).sort((a, b) => order(a) - order(b));
   zoneLayer = L.geoJSON({ type: "FeatureCollection", features: shown }, {
     style: zoneStyle,
-    onEachFeature: (f, l) => l.bindTooltip(`${f.properties[`display_${lang}`] || f.properties.name} (${word("zone_kind", f.properties.kind)})`),
+    onEachFeature: (f, l) => l.bindTooltip(`${zoneLabel(f)} (${word("zone_kind", f.properties.kind)})`),
   }).addTo(map);
   return shown;
 }
@@ -1346,7 +1349,7 @@ function renderCorridor(card) {
   }
   // The heading names the agreement's own corridor zone, whatever it is called.
   const corridorZone = allZones && allZones.features.find((f) => f.properties.kind === "corridor");
-  if (corridorZone) document.querySelector("#tab-corridor h2").textContent = corridorZone.properties[`display_${lang}`] || corridorZone.properties.name;
+  if (corridorZone) document.querySelector("#tab-corridor h2").textContent = zoneLabel(corridorZone);
   box.replaceChildren(...(parts.length ? parts : [el("p", { class: "note" }, t("corridor.none"))]));
 }
 
@@ -1742,9 +1745,7 @@ async function main() {
       const had = byId.get(f.properties.id);
       if (!had || (f.properties.valid_from || "") > (had.properties.valid_from || "")) byId.set(f.properties.id, f);
     }
-    // Each zone by its name in the chosen language (`display_LANG`), the display name where
-    // the zones file gives none.
-    for (const [id, f] of byId) zoneNames.set(id, f.properties[`display_${lang}`] || f.properties.name);
+    for (const [id, f] of byId) zoneNames.set(id, zoneLabel(f));
     for (const id of [...byId.keys()].sort((x, y) => zoneName(x).localeCompare(zoneName(y), lang))) {
       zoneSelect.append(el("option", { value: id }, zoneName(id)));
     }

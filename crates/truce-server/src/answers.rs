@@ -134,8 +134,9 @@ pub(crate) struct Why {
     key: String,
     /// Its placeholders' parts by name: a text as it is; a number; `{"day"}`; `{"month"}`
     /// (YYYY-MM); a word `{"group", "word"}` (the message `group.word`); a length
-    /// `{"count", "unit"}` (the message `period.UNIT`); a message `{"key", "args"}`; or
-    /// `{"list", "sep"}`, parts joined by `sep`.
+    /// `{"count", "unit"}` (the message `period.UNIT`); an actor `{"actor"}` or a zone
+    /// `{"zone"}` by id (named by the agreement's words, or `display_LANG` of the zones);
+    /// a message `{"key", "args"}`; or `{"list", "sep"}`, parts joined by `sep`.
     args: Option<Value>,
 }
 

@@ -199,10 +199,7 @@ fn explain(
                         "cli.explain.origin",
                         &[
                             ("origin", (&r.origin).into()),
-                            (
-                                "version",
-                                truce_model::i18n::Arg::Plain(i64::from(r.version))
-                            ),
+                            ("version", truce_model::i18n::Arg::Plain(r.version)),
                         ]
                     ),
                 ));

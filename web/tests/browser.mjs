@@ -779,7 +779,7 @@ const tests = [
     console.log(`  axe-core left ${axeUndecided} colour-contrast node(s) undecided; each was decided from the page's own colours and reaches AA`);
     return last;
   }],
-  ["the API explorer lists every endpoint from the server's own files", async () => {
+  ["the API explorer lists every endpoint from the server's own files and, authorized with a token, tries them as its user", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = namedWaits(await context.newPage());
     page.errors = [];
@@ -792,6 +792,21 @@ const tests = [
     const operations = Object.values(doc.paths).reduce((n, p) => n + Object.keys(p).length, 0);
     await page.waitForFunction((n) => document.querySelectorAll(".opblock").length === n, operations, { timeout: 20000 });
     assert.ok(await page.locator(".opblock-summary-path[data-path='/api/v1/registry/persons']").count() === 1);
+    // The Authorize button takes a bearer token, and "Try it out" then acts as its user.
+    const token = truce(["token", "create", "ana", "--label", "explorer"]).trim().split("\n").pop();
+    await page.click("button.authorize");
+    const bearer = page.locator(".auth-container", { hasText: "bearer" }).first();
+    await bearer.locator("input").first().fill(token);
+    await bearer.locator("button.authorize").click();
+    await page.click("button.btn-done");
+    const op = page.locator(".opblock", { has: page.locator(".opblock-summary-path[data-path='/api/v1/session']") }).first();
+    await op.locator(".opblock-summary").first().click();
+    await op.locator("button.try-out__btn").click();
+    await op.locator("button.execute").click();
+    const answer = op.locator(".live-responses-table .response-col_description pre").first();
+    await answer.waitFor({ timeout: 20000 });
+    const answered = await answer.innerText();
+    assert.match(answered, /"role":\s*"analyst"/, `the explorer's request acted as the token's user: ${answered}`);
     clean(page);
     return page;
   }],

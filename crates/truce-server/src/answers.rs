@@ -147,7 +147,32 @@ pub(crate) struct Explanation {
     line: ScorecardLine,
     /// Each record cited, with its kind, date, summary, source and where it came from; an
     /// incident as a link.
-    evidence: Vec<Value>,
+    evidence: Vec<Cited>,
+}
+
+/// A record or an incident a line cites.
+#[derive(ToSchema)]
+pub(crate) struct Cited {
+    /// `KIND:ID` of a record, or the incident's id.
+    id: String,
+    /// The record's kind, or `incident`.
+    kind: String,
+    /// A record's date, YYYY-MM-DD (none for an undated record).
+    date: Option<String>,
+    /// A record's one-line summary in English, actors by name.
+    summary: Option<String>,
+    /// The same summary as a message each language writes.
+    summary_why: Option<Why>,
+    /// A record's public source.
+    source: Option<String>,
+    /// Where the record was read from (a file, `api`).
+    origin: Option<String>,
+    /// The record's version.
+    version: Option<i64>,
+    /// The record as stored (its members vary by kind; docs/evidence.md).
+    record: Option<Value>,
+    /// An incident's own route.
+    href: Option<String>,
 }
 
 /// Status changes between two days.

@@ -1536,7 +1536,9 @@ async function loadStatements() {
     list.replaceChildren(...s.statements
       .slice()
       .sort((a, b) => a.date.localeCompare(b.date))
-      .map((x) => el("li", {}, `${fmtDay(x.date)} — ${actorName(x.actor)} (${word("stance", x.stance)}): `, el("span", { lang: "en" }, x.summary), " ",
+      .map((x) => el("li", {}, `${fmtDay(x.date)} — ${actorName(x.actor)} (${word("stance", x.stance)}): `,
+        // The summary as the agreement's translators wrote it, else the register's English.
+        own(`statement.${x.id}`, null) !== null ? el("span", {}, own(`statement.${x.id}`, null)) : el("span", { lang: "en" }, x.summary), " ",
         el("a", { href: x.source, rel: "noopener noreferrer", target: "_blank" }, t("common.source")))));
 
   } catch (e) {

@@ -2214,6 +2214,7 @@ impl Agreement {
             Some(("actor", id)) => self.actors.iter().any(|a| a.id == id),
             Some(("document", id)) => self.documents.iter().any(|d| d.id == id),
             Some(("obligation", id)) => self.obligations.iter().any(|o| o.id == id),
+            Some(("statement", id)) => self.statements.iter().any(|s| s.id == id),
             _ => false,
         }
     }

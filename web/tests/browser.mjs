@@ -875,6 +875,12 @@ const tests = [
     const reason = await page.locator("#explain p.reason").innerText();
     assert.match(reason, /^передача \(Агдам\): завершено \(20 нояб\. 2020\s?г\.; последний день срока — 20 нояб\. 2020\s?г\.\)$/, reason);
     assert.match(await page.locator("#explain").innerText(), new RegExp(`${MESSAGES.ru["deadline_rule.by"]} 20 нояб`));
+    // The statements' summaries as the agreement's translators wrote them.
+    await page.click("button[data-tab=statements]");
+    await page.waitForSelector("#statements li");
+    const said = await page.locator("#statements").innerText();
+    assert.ok(said.includes(own["statement.am-pm-2020-11-10"]), said.slice(0, 400));
+    assert.equal(await page.locator("#statements [lang=en]").count(), 0, "no summary left in English");
 
     // Armenian, chosen: kept in the URL and in this browser.
     await Promise.all([page.waitForURL(/lang=hy/), page.selectOption("#lang-choice", "hy")]);

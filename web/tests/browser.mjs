@@ -323,9 +323,11 @@ const tests = [
     const named = await point.getAttribute("aria-label");
     await point.focus();
     await page.keyboard.press("Enter");
-    await page.waitForSelector("#drawer-title");
-    const opened = await page.locator("#drawer-title").innerText();
-    assert.equal(opened.split(":")[0], named.split(":")[0], `the point named "${named}" opened "${opened}"`);
+    // The drawer opens at once and its title follows when the incident has been read.
+    await page.waitForFunction((id) => {
+      const title = document.querySelector("#drawer:not([hidden]) #drawer-title");
+      return Boolean(title) && title.textContent.startsWith(`${id}:`);
+    }, named.split(":")[0], { timeout: 20000 });
     await page.goBack();
     await page.waitForSelector("#drawer", { state: "hidden" });
     const shared = await open(`/?as_of=2021-06-30&incident=${aghdam}`);

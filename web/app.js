@@ -634,10 +634,11 @@ function markCurrent(id) {
 async function renderIncident(id) {
   const box = $("incident-detail");
   const ticket = ++renderTicket;
-  // Another incident's detail is never left showing under this one's name while it loads.
+  // Another incident's detail is never left showing while this one loads (the title,
+  // and with it the drawer's name, comes with the detail).
   const shown = $("drawer-title");
   if (!shown || !shown.textContent.startsWith(`${id}:`)) {
-    box.replaceChildren(el("h2", { id: "drawer-title", tabindex: "-1" }, id), el("p", { class: "note" }, t("page.loading")));
+    box.replaceChildren(el("p", { class: "note", role: "status" }, `${id}: ${t("page.loading")}`));
   }
   try {
     const d = await api(`/api/v1/incidents/${encodeURIComponent(id)}`);

@@ -746,10 +746,9 @@ fn deadline_last_day(
 
 /// " since DAY", or nothing.
 fn since_part(since: Option<Date>) -> Part {
-    since.map_or_else(
-        || Part::list([], ""),
-        |d| Msg::new("why.since_day").with("day", d).into(),
-    )
+    since
+        .map(|d| Msg::new("why.since_day").with("day", d))
+        .into()
 }
 
 fn next_day(d: Date) -> Date {
@@ -847,7 +846,7 @@ fn flows(input: Inputs<'_>, as_of: Date) -> Flows {
     let mut out = Flows {
         lines: Vec::new(),
         keys: Vec::new(),
-        summary: Part::list([], ""),
+        summary: Part::none(),
         returns: false,
         displaced: false,
         latest: None,
@@ -861,7 +860,7 @@ fn flows(input: Inputs<'_>, as_of: Date) -> Flows {
                 .into(),
             (Some(p), None) => Msg::new("why.figure.persons").with("n", p).into(),
             (None, Some(fam)) => Msg::new("why.figure.families").with("n", fam).into(),
-            (None, None) => Part::list([], ""),
+            (None, None) => Part::none(),
         };
         let place = f
             .place
@@ -984,8 +983,8 @@ fn progress(
         .since(Some(next_day(l))),
         (Some(l), _) => {
             let left = as_of.until(l).map(|s| s.get_days()).unwrap_or(0);
-            let amended = if o.applied.is_empty() {
-                Part::list([], "")
+            let amended: Part = if o.applied.is_empty() {
+                Part::none()
             } else {
                 Msg::new("why.as_amended_by")
                     .with(
@@ -1829,10 +1828,10 @@ fn term(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Value) {
                 .with("n", late_notices.len())
                 .into()
         };
-        let renews: Part = match rule.renewal {
-            Some(r) => Msg::new("why.term.renews").with("period", r.part()).into(),
-            None => Part::list([], ""),
-        };
+        let renews: Part = rule
+            .renewal
+            .map(|r| Msg::new("why.term.renews").with("period", r.part()))
+            .into();
         let reason = Msg::new("why.term.period")
             .with("number", number)
             .with("starts", get("starts"))
@@ -2194,15 +2193,11 @@ fn corridor_passage(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Stat
             .iter()
             .rev()
             .find(|(_, t)| *t != Traffic::Unknown)
-            .map_or_else(
-                || Part::list([], ""),
-                |(d, t)| {
-                    Msg::new("why.corridor.it_was")
-                        .with("traffic", Part::word("traffic", t.as_str()))
-                        .with("day", *d)
-                        .into()
-                },
-            );
+            .map(|(d, t)| {
+                Msg::new("why.corridor.it_was")
+                    .with("traffic", Part::word("traffic", t.as_str()))
+                    .with("day", *d)
+            });
         return (
             Status::new(
                 Level::Unknown,
@@ -2452,13 +2447,9 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
                     .with("n", outstanding_living)
                     .with(
                         "remains",
-                        if outstanding_remains > 0 {
-                            Msg::new("why.exchange.and_remains")
-                                .with("n", outstanding_remains)
-                                .into()
-                        } else {
-                            Part::list([], "")
-                        },
+                        (outstanding_remains > 0).then(|| {
+                            Msg::new("why.exchange.and_remains").with("n", outstanding_remains)
+                        }),
                     )
                     .with("notes", notes),
             )
@@ -2505,13 +2496,10 @@ fn exchange(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Valu
                 .with("share", format!("{:.0}", share * 100.0))
                 .with(
                     "remains",
-                    if outstanding_remains > 0 {
+                    (outstanding_remains > 0).then(|| {
                         Msg::new("why.exchange.remains_still_claimed")
                             .with("n", outstanding_remains)
-                            .into()
-                    } else {
-                        Part::list([], "")
-                    },
+                    }),
                 )
                 .with("notes", notes),
             keys,

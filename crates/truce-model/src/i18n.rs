@@ -325,6 +325,11 @@ impl Part {
         }
     }
 
+    /// Nothing: an optional clause left out (written as the empty text).
+    pub fn none() -> Self {
+        Self::list([], "")
+    }
+
     /// An actor by id.
     pub fn actor(id: impl ToString) -> Self {
         Self::Actor {
@@ -347,6 +352,13 @@ impl Part {
     /// Texts joined by `sep`.
     pub fn texts<S: ToString>(texts: impl IntoIterator<Item = S>, sep: &'static str) -> Self {
         Self::list(texts.into_iter().map(|s| Part::Text(s.to_string())), sep)
+    }
+}
+
+impl From<Option<Msg>> for Part {
+    /// A message, or nothing: an optional clause of a sentence.
+    fn from(m: Option<Msg>) -> Self {
+        m.map_or_else(Part::none, Part::from)
     }
 }
 

@@ -1221,17 +1221,8 @@ impl Record {
 
     /// One line for listings as a message each language writes (`rec.*`).
     pub fn summary_msg(&self) -> Msg {
-        let none = || Part::list([], "");
-        let day_to = |to: Option<Date>| {
-            to.map_or_else(none, |t| Msg::new("rec.to_day").with("day", t).into())
-        };
-        let at_least = |on: bool| {
-            if on {
-                Msg::new("rec.at_least").into()
-            } else {
-                none()
-            }
-        };
+        let day_to = |to: Option<Date>| to.map(|t| Msg::new("rec.to_day").with("day", t));
+        let at_least = |on: bool| on.then(|| Msg::new("rec.at_least"));
         let actors = |ids: &[String]| Part::list(ids.iter().map(Part::actor), ", ");
         match self {
             Self::Handover(r) | Self::Withdrawal(r) => Msg::new("rec.transfer")
@@ -1283,10 +1274,7 @@ impl Record {
                 )
                 .with("scope", Part::word("scope", r.scope))
                 .with("by", Part::actor(&r.declared_by))
-                .with(
-                    "until",
-                    r.to.map_or_else(none, |t| Msg::new("rec.until").with("day", t).into()),
-                ),
+                .with("until", r.to.map(|t| Msg::new("rec.until").with("day", t))),
             Self::Exchange(r) => {
                 let mut tail = Vec::new();
                 if !r.mediators.is_empty() {
@@ -1306,12 +1294,7 @@ impl Record {
                         tail.push(
                             Msg::new("rec.for_maps")
                                 .with("area", area)
-                                .with(
-                                    "mines",
-                                    m.mines.map_or_else(none, |n| {
-                                        Msg::new("rec.mines").with("n", n).into()
-                                    }),
-                                )
+                                .with("mines", m.mines.map(|n| Msg::new("rec.mines").with("n", n)))
                                 .into(),
                         );
                     }
@@ -1346,7 +1329,7 @@ impl Record {
                     "group",
                     r.group
                         .as_ref()
-                        .map_or_else(none, |g| Msg::new("rec.of_group").with("group", g).into()),
+                        .map(|g| Msg::new("rec.of_group").with("group", g)),
                 ),
             Self::Notice(r) => Msg::new("rec.notice")
                 .with("by", Part::actor(&r.by))
@@ -1385,8 +1368,7 @@ impl Record {
                 .with("measure", Part::word("measure", r.measure))
                 .with(
                     "since",
-                    r.since
-                        .map_or_else(none, |d| Msg::new("why.since_day").with("day", d).into()),
+                    r.since.map(|d| Msg::new("why.since_day").with("day", d)),
                 )
                 .with("at_least", at_least(r.at_least))
                 .with(
@@ -1413,14 +1395,7 @@ impl Record {
                         ", ",
                     ),
                 )
-                .with(
-                    "temporary",
-                    if r.temporary {
-                        Msg::new("rec.temporary").into()
-                    } else {
-                        none()
-                    },
-                )
+                .with("temporary", r.temporary.then(|| Msg::new("rec.temporary")))
                 .with(
                     "zone",
                     r.zone
@@ -1431,7 +1406,7 @@ impl Record {
                     "area",
                     r.area
                         .as_ref()
-                        .map_or_else(none, |a| Msg::new("rec.area").with("area", a).into()),
+                        .map(|a| Msg::new("rec.area").with("area", a)),
                 ),
             Self::Cutoff(r) => Msg::new("rec.cutoff")
                 .with("utility", Part::word("utility", r.utility))
@@ -1441,13 +1416,8 @@ impl Record {
                 .with("by", Part::actor(&r.reported_by))
                 .with(
                     "blame",
-                    if r.blamed_on.is_empty() {
-                        none()
-                    } else {
-                        Msg::new("rec.blames")
-                            .with("who", actors(&r.blamed_on))
-                            .into()
-                    },
+                    (!r.blamed_on.is_empty())
+                        .then(|| Msg::new("rec.blames").with("who", actors(&r.blamed_on))),
                 ),
             Self::Flow(r) => Msg::new("rec.flow")
                 .with("kind", Part::word("flow_kind", r.kind))
@@ -1479,7 +1449,7 @@ impl Record {
                     "near",
                     r.place
                         .as_ref()
-                        .map_or_else(none, |p| Msg::new("rec.near").with("place", p).into()),
+                        .map(|p| Msg::new("rec.near").with("place", p)),
                 ),
         }
     }

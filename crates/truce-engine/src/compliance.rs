@@ -141,8 +141,12 @@ impl Status {
     fn new(level: Level, state: &str, why: Msg, evidence: Vec<String>) -> Self {
         let reason = english().say(&why);
         let (reason, why) = if evidence.is_empty() && !reason.contains("no evidence") {
-            let why = Msg::new("why.no_evidence_on_record").with("reason", why);
-            (english().say(&why), why)
+            // The English written once: the wrapper takes the sentence already written.
+            let reason = english().t("why.no_evidence_on_record", &[("reason", reason.into())]);
+            (
+                reason,
+                Msg::new("why.no_evidence_on_record").with("reason", why),
+            )
         } else {
             (reason, why)
         };

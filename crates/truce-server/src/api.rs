@@ -949,12 +949,6 @@ pub(crate) async fn export(
     Ok(r)
 }
 
-pub(crate) fn incident_number(id: &str) -> i64 {
-    id.strip_prefix("inc-")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
 /// `GET /api/v1/incidents/{incident}`: an incident with its reports, decisions and
 /// history.
 #[utoipa::path(get, path = "/api/v1/incidents/{incident}", tag = "incidents", params(("incident" = String, Path, description = "Incident id, e.g. `inc-12`")), responses((status = 200, description = "An incident with its reports, claims, matching decisions and history", body = answers::IncidentDetail, content_type = "application/json"), (status = 404, description = "Not found", content_type = "application/problem+json")))]
@@ -989,7 +983,9 @@ pub(crate) async fn counts(
     let b = s.bundle(&id).await?;
     let mut f = incident_filter(&s, &filters, &Paging::default(), &b).await?;
     f.limit = MAX_COUNTED + 1;
-    let list = s.store.incidents(&id, &f).await?;
+    // Rows, not whole incidents: what a count reads is in the columns and the
+    // particulars the in-memory pages keep.
+    let list = s.store.incident_facts(&id, &f).await?;
     let truncated = list.len() as i64 > MAX_COUNTED;
     let tz = b.agreement.tz();
     let mut cells: std::collections::BTreeMap<(Date, String, String), [u32; 4]> =
@@ -1000,24 +996,33 @@ pub(crate) async fn counts(
         .iter()
         .take(usize::try_from(MAX_COUNTED).unwrap_or(usize::MAX))
     {
-        let slot = match i.status {
-            truce_engine::incidents::IncidentStatus::Confirmed => 0,
-            truce_engine::incidents::IncidentStatus::Corroborated => 1,
-            truce_engine::incidents::IncidentStatus::Disputed => 2,
-            truce_engine::incidents::IncidentStatus::Unverified => 3,
-            truce_engine::incidents::IncidentStatus::Rejected => continue,
+        use truce_engine::incidents::IncidentStatus;
+        let slot = match IncidentStatus::parse(&i.status) {
+            Some(IncidentStatus::Confirmed) => 0,
+            Some(IncidentStatus::Corroborated) => 1,
+            Some(IncidentStatus::Disputed) => 2,
+            Some(IncidentStatus::Unverified) => 3,
+            Some(IncidentStatus::Rejected) | None => continue,
         };
-        if !i.event_type.is_violation() {
+        if !truce_model::report::EventType::parse(&i.event_type).is_some_and(|t| t.is_violation()) {
             continue;
         }
-        let day = truce_model::period::local_date(i.window.start, tz);
-        let party = match (&i.attribution.assessed, i.attribution.disputed) {
+        let Ok(start) = jiff::Timestamp::from_second(i.start_s) else {
+            continue;
+        };
+        let day = truce_model::period::local_date(start, tz);
+        let party = match (&i.perpetrator, i.disputed) {
             (Some(p), false) => p.clone(),
             _ => "unattributed".to_owned(),
         };
         // Once per incident, whatever the zones it lies in.
         per_day.entry((day, party.clone())).or_default()[slot] += 1;
-        for z in &i.zones {
+        let zones = i
+            .particulars
+            .as_ref()
+            .map(|p| &p.zones[..])
+            .unwrap_or_default();
+        for z in zones {
             if f.zone.as_ref().is_some_and(|fz| fz != z) {
                 continue;
             }

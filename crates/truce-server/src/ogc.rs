@@ -4,7 +4,7 @@
 //! software (GDAL's OAPIF driver, QGIS, OWSLib) reads Truce without a plug-in.
 
 use crate::answers;
-use crate::api::{Filters, MAX_LIMIT, Paging, bbox, incident_filter, incident_number};
+use crate::api::{Filters, MAX_LIMIT, Paging, bbox, incident_filter};
 use crate::edge::{Queries, Query};
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -14,9 +14,9 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use truce_engine::incidents::Incident;
 use truce_model::AgreementBundle;
 use truce_model::records::Record;
+use truce_store::pages::PointRow;
 
 const CORE: &str = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core";
 const GEOJSON: &str = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson";
@@ -413,26 +413,30 @@ fn datetime(v: &str) -> Result<(Option<i64>, Option<i64>), ApiError> {
     }
 }
 
-fn incident_feature(i: &Incident) -> Value {
+/// An incident as a feature, from its row (read with its particulars: see
+/// [`truce_store::Store::incident_facts`]).
+fn incident_feature(r: &PointRow) -> Value {
+    let time = |s: i64| Timestamp::from_second(s).ok().map(|t| t.to_string());
+    let more = r.particulars.clone().unwrap_or_default();
     json!({
         "type": "Feature",
-        "id": i.id,
-        "geometry": i.point.map(|(x, y)| json!({"type": "Point", "coordinates": [x, y]})),
+        "id": format!("inc-{}", r.number),
+        "geometry": r.point.map(|(x, y)| json!({"type": "Point", "coordinates": [x, y]})),
         "properties": {
-            "start": i.window.start.to_string(),
-            "end": i.window.end.to_string(),
-            "date_precision": i.window.precision,
-            "event_type": i.event_type,
-            "status": i.status,
-            "perpetrator": i.attribution.assessed,
-            "disputed": i.attribution.disputed,
-            "place": i.place_label.as_ref().or(i.place_name.as_ref()),
-            "place_as_reported": i.place_name,
-            "location_precision": i.location_precision,
-            "zones": i.zones.join(","),
-            "possibly_in": i.possibly_in.join(","),
-            "reports": i.reports.len(),
-            "killed_best": i.killed.best,
+            "start": time(r.start_s),
+            "end": time(r.end_s),
+            "date_precision": more.date_precision,
+            "event_type": r.event_type,
+            "status": r.status,
+            "perpetrator": r.perpetrator,
+            "disputed": r.disputed,
+            "place": r.place_label.as_ref().or(r.place_name.as_ref()),
+            "place_as_reported": r.place_name,
+            "location_precision": more.location_precision,
+            "zones": more.zones.join(","),
+            "possibly_in": more.possibly_in.join(","),
+            "reports": r.reports,
+            "killed_best": more.killed_best,
         },
     })
 }
@@ -643,12 +647,12 @@ pub(crate) async fn items(
         f.limit = limit;
         f.from_s = when.0;
         f.to_s = when.1;
-        let list = s.store.incidents(&id, &f).await?;
+        let list = s.store.incident_facts(&id, &f).await?;
         let matched = s.store.count_incidents(&id, &f).await?;
         let next = (list.len() as i64 == limit)
             .then(|| {
                 list.last()
-                    .map(|i| next_query(&q, "cursor", &incident_number(&i.id).to_string()))
+                    .map(|r| next_query(&q, "cursor", &r.number.to_string()))
             })
             .flatten();
         (
@@ -774,7 +778,7 @@ pub(crate) async fn item(
             .incident(&fid)
             .await?
             .filter(|d| !d.incident.reports.is_empty())
-            .map(|d| incident_feature(&d.incident))
+            .map(|d| incident_feature(&PointRow::from(&d.incident)))
     } else {
         let all = small_collection(&s, &b, &cid, None, (None, None)).await?;
         // A zone's plain id names its latest version (`lachin-corridor`); a version is

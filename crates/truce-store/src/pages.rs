@@ -24,8 +24,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The columns of a [`PointRow`], in the order [`Store::point_rows`] reads them.
-pub(crate) const POINT_COLUMNS: &str = "i.number, i.start_s, i.end_s, i.lon, i.lat, i.event_type, i.status, i.perpetrator, CAST(i.disputed AS BIGINT), CAST(i.report_count AS BIGINT), i.place_label, i.place_name";
+/// The columns of a [`PointRow`] without its [`Particulars`], in the order
+/// [`Store::point_rows`] reads them (the body's place left empty).
+pub(crate) const POINT_COLUMNS: &str = "i.number, i.start_s, i.end_s, i.lon, i.lat, i.event_type, i.status, i.perpetrator, CAST(i.disputed AS BIGINT), CAST(i.report_count AS BIGINT), i.place_label, i.place_name, CAST(NULL AS TEXT)";
+
+/// The columns of a whole [`PointRow`]: the stored body is read for its
+/// [`Particulars`] (and dropped once they are taken from it).
+pub(crate) const FULL_POINT_COLUMNS: &str = "i.number, i.start_s, i.end_s, i.lon, i.lat, i.event_type, i.status, i.perpetrator, CAST(i.disputed AS BIGINT), CAST(i.report_count AS BIGINT), i.place_label, i.place_name, i.body";
 
 /// One incident as the filters and the map see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +57,89 @@ pub struct PointRow {
     pub place_label: Option<String>,
     /// The place name as reported.
     pub place_name: Option<String>,
+    /// What only the stored body holds; `None` from a lean read (map points and list
+    /// lines do not need them).
+    pub particulars: Option<Particulars>,
+}
+
+/// The fields of an incident that its columns do not hold: what counts per zone and
+/// the OGC API's features carry besides the map point.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Particulars {
+    /// UCDP `date_prec` of the window, 1–5.
+    pub date_precision: u8,
+    /// Location precision of the report that gave the point.
+    pub location_precision: u8,
+    /// Dead, best estimate.
+    pub killed_best: u32,
+    /// Zones the point lies in (the zone filter's and the counts' zones).
+    pub zones: Arc<[String]>,
+    /// Zones its location's uncertainty reaches into or out of.
+    pub possibly_in: Arc<[String]>,
+}
+
+/// The part of a stored incident body [`Particulars`] are read from; the rest of the
+/// body is skipped unread.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct BodyParticulars {
+    window: BodyWindow,
+    location_precision: u8,
+    zones: Vec<String>,
+    possibly_in: Vec<String>,
+    killed: BodyKilled,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct BodyWindow {
+    precision: u8,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct BodyKilled {
+    best: u32,
+}
+
+impl Particulars {
+    /// Read from a stored incident body; `None` when it is not an incident's JSON.
+    fn of_body(body: &str) -> Option<Self> {
+        let b: BodyParticulars = serde_json::from_str(body).ok()?;
+        Some(Self {
+            date_precision: b.window.precision,
+            location_precision: b.location_precision,
+            killed_best: b.killed.best,
+            zones: b.zones.into(),
+            possibly_in: b.possibly_in.into(),
+        })
+    }
+}
+
+impl From<&truce_engine::incidents::Incident> for PointRow {
+    /// The row a read of the stored incident gives (for one incident already decoded).
+    fn from(i: &truce_engine::incidents::Incident) -> Self {
+        Self {
+            number: crate::sql::incident_number(&i.id),
+            start_s: i.window.start.as_second(),
+            end_s: i.window.end.as_second(),
+            point: i.point,
+            event_type: i.event_type.as_str().to_owned(),
+            status: i.status.as_str().to_owned(),
+            perpetrator: i.attribution.assessed.clone(),
+            disputed: i.attribution.disputed,
+            reports: i64::try_from(i.reports.len()).unwrap_or(i64::MAX),
+            place_label: i.place_label.clone(),
+            place_name: i.place_name.clone(),
+            particulars: Some(Particulars {
+                date_precision: i.window.precision,
+                location_precision: i.location_precision,
+                killed_best: i.killed.best,
+                zones: i.zones.clone().into(),
+                possibly_in: i.possibly_in.clone().into(),
+            }),
+        }
+    }
 }
 
 /// What a list of incidents carries of each: the map point alone, or with its place.
@@ -204,13 +292,31 @@ struct Slot {
     disputed: bool,
     /// Index into [`PageIndex::places`].
     place: u32,
+    date_precision: u8,
+    location_precision: u8,
+    killed_best: u32,
+    /// Index into [`PageIndex::zone_sets`].
+    zones: u32,
 }
+
+/// An incident's zones and the zones its location may lie in, as one value: few
+/// distinct ones are held, each once.
+type ZoneSet = (Arc<[String]>, Arc<[String]>);
 
 impl Slot {
     /// The order of squares and of the start order: by start, then number.
     fn start_order(&self) -> (i64, i64) {
         (self.start_s, self.number)
     }
+}
+
+/// A distinct place of the incidents held: its JSON members ([`place_json`]), and its
+/// two names.
+#[derive(Debug, Clone)]
+struct Place {
+    json: String,
+    label: Option<String>,
+    name: Option<String>,
 }
 
 /// Where a slot is: its square and its place there.
@@ -228,10 +334,13 @@ pub struct PageIndex {
     by_number: Vec<At>,
     by_start: Vec<At>,
     words: Vec<String>,
-    /// Each distinct place as JSON members ([`place_json`]); shared with the indexes
-    /// writes make of this one, copied only when a write brings a new place.
-    places: Arc<Vec<String>>,
+    /// Each distinct place; shared with the indexes writes make of this one, copied
+    /// only when a write brings a new place.
+    places: Arc<Vec<Place>>,
     place_ids: Arc<HashMap<String, u32>>,
+    /// Each distinct [`ZoneSet`]; shared as the places are.
+    zone_sets: Arc<Vec<ZoneSet>>,
+    zone_set_ids: Arc<HashMap<ZoneSet, u32>>,
     /// The longest window, seconds.
     longest: i64,
 }
@@ -278,7 +387,12 @@ impl Page<'_> {
                     disputed: r.disputed,
                     reports: i64::from(r.reports),
                     place: (projection == Projection::List)
-                        .then(|| self.index.places.get(r.place as usize).map(String::as_str))
+                        .then(|| {
+                            self.index
+                                .places
+                                .get(r.place as usize)
+                                .map(|p| p.json.as_str())
+                        })
                         .flatten(),
                 }
                 .write(&mut out);
@@ -292,6 +406,14 @@ impl Page<'_> {
     }
 }
 
+impl Page<'_> {
+    /// Each incident's whole row, particulars included, in the page's order: the same
+    /// as a read of its columns and body ([`Store::incident_facts`]).
+    pub fn rows(&self) -> Vec<PointRow> {
+        self.hits.iter().map(|s| self.index.row(s)).collect()
+    }
+}
+
 /// Most distinct types, statuses and perpetrators an index holds; an agreement with
 /// more is answered by the database.
 const MAX_WORDS: usize = u16::MAX as usize - 1;
@@ -301,8 +423,10 @@ const MAX_WORDS: usize = u16::MAX as usize - 1;
 pub struct Builder {
     words: Vec<String>,
     ids: HashMap<String, u16>,
-    places: Arc<Vec<String>>,
+    places: Arc<Vec<Place>>,
     place_ids: Arc<HashMap<String, u32>>,
+    zone_sets: Arc<Vec<ZoneSet>>,
+    zone_set_ids: Arc<HashMap<ZoneSet, u32>>,
     squares: Vec<Vec<Slot>>,
     square_of: HashMap<i64, u32>,
     longest: i64,
@@ -317,6 +441,8 @@ impl Default for Builder {
             ids: HashMap::new(),
             places: Arc::default(),
             place_ids: Arc::default(),
+            zone_sets: Arc::default(),
+            zone_set_ids: Arc::default(),
             // Square 0 holds the incidents without a point.
             squares: vec![Vec::new()],
             square_of: HashMap::new(),
@@ -353,14 +479,32 @@ impl Builder {
             self.full = true;
             return 0;
         };
-        Arc::make_mut(&mut self.places).push(text.clone());
+        Arc::make_mut(&mut self.places).push(Place {
+            json: text.clone(),
+            label: label.map(str::to_owned),
+            name: name.map(str::to_owned),
+        });
         Arc::make_mut(&mut self.place_ids).insert(text, k);
         k
     }
 
-    /// Adds an incident.
+    fn zone_set(&mut self, set: ZoneSet) -> u32 {
+        if let Some(k) = self.zone_set_ids.get(&set) {
+            return *k;
+        }
+        let Ok(k) = u32::try_from(self.zone_sets.len()) else {
+            self.full = true;
+            return 0;
+        };
+        Arc::make_mut(&mut self.zone_sets).push(set.clone());
+        Arc::make_mut(&mut self.zone_set_ids).insert(set, k);
+        k
+    }
+
+    /// Adds an incident (one read without its particulars holds none).
     pub fn push(&mut self, r: PointRow) {
         let (lon, lat) = r.point.unwrap_or((f64::NAN, f64::NAN));
+        let more = r.particulars.unwrap_or_default();
         let slot = Slot {
             start_s: r.start_s,
             end_s: r.end_s,
@@ -373,6 +517,10 @@ impl Builder {
             perpetrator: r.perpetrator.map_or(u16::MAX, |p| self.word(p)),
             disputed: r.disputed,
             place: self.place(r.place_label.as_deref(), r.place_name.as_deref()),
+            date_precision: more.date_precision,
+            location_precision: more.location_precision,
+            killed_best: more.killed_best,
+            zones: self.zone_set((more.zones, more.possibly_in)),
         };
         self.longest = self.longest.max(slot.end_s - slot.start_s);
         let square = match r.point {
@@ -423,6 +571,8 @@ impl Builder {
             words: self.words,
             places: self.places,
             place_ids: self.place_ids,
+            zone_sets: self.zone_sets,
+            zone_set_ids: self.zone_set_ids,
             longest: self.longest,
         })
     }
@@ -455,6 +605,8 @@ impl PageIndex {
                 .collect(),
             places: Arc::clone(&self.places),
             place_ids: Arc::clone(&self.place_ids),
+            zone_sets: Arc::clone(&self.zone_sets),
+            zone_set_ids: Arc::clone(&self.zone_set_ids),
             squares: vec![Vec::new(); self.squares.len()],
             square_of: self.square_of.clone(),
             longest: self.longest,
@@ -529,6 +681,8 @@ impl PageIndex {
             words: b.words,
             places: b.places,
             place_ids: b.place_ids,
+            zone_sets: b.zone_sets,
+            zone_set_ids: b.zone_set_ids,
             longest: b.longest,
         })
     }
@@ -556,7 +710,13 @@ impl PageIndex {
             + self
                 .places
                 .iter()
-                .map(|p| p.capacity() * 2 + 24)
+                .map(|p| p.json.capacity() * 2 + 72)
+                .sum::<usize>()
+            + self
+                .zone_sets
+                .iter()
+                .flat_map(|(z, p)| z.iter().chain(p.iter()))
+                .map(|z| z.capacity() * 2 + 24)
                 .sum::<usize>()
     }
 
@@ -583,14 +743,49 @@ impl PageIndex {
         (bbox, span)
     }
 
-    /// Whether it can answer this filter: zones, parties' claims and the reports'
-    /// sources are not held here.
+    /// Whether it can answer this filter: parties' claims and the reports' sources are
+    /// not held here.
     pub fn answers(f: &IncidentFilter) -> bool {
-        f.zone.is_none() && f.party.is_none() && f.source.is_none()
+        f.party.is_none() && f.source.is_none()
     }
 
     fn slot(&self, &(q, k): &At) -> &Slot {
         &self.squares[q as usize][k as usize]
+    }
+
+    /// A slot as the row a read of its incident gives.
+    fn row(&self, s: &Slot) -> PointRow {
+        let text = |w: u16| self.words.get(usize::from(w)).cloned().unwrap_or_default();
+        let (zones, possibly_in) = self
+            .zone_sets
+            .get(s.zones as usize)
+            .cloned()
+            .unwrap_or_default();
+        let (place_label, place_name) = self
+            .places
+            .get(s.place as usize)
+            .map(|p| (p.label.clone(), p.name.clone()))
+            .unwrap_or_default();
+        PointRow {
+            number: s.number,
+            start_s: s.start_s,
+            end_s: s.end_s,
+            point: (!s.lon.is_nan()).then_some((s.lon, s.lat)),
+            event_type: text(s.event_type),
+            status: text(s.status),
+            perpetrator: (s.perpetrator != u16::MAX).then(|| text(s.perpetrator)),
+            disputed: s.disputed,
+            reports: i64::from(s.reports),
+            place_label,
+            place_name,
+            particulars: Some(Particulars {
+                date_precision: s.date_precision,
+                location_precision: s.location_precision,
+                killed_best: s.killed_best,
+                zones,
+                possibly_in,
+            }),
+        }
     }
 
     fn word(&self, text: &str) -> Option<u16> {
@@ -612,10 +807,26 @@ impl PageIndex {
         if !f.status.is_empty() && statuses.is_empty() {
             return None;
         }
+        // The zone sets holding the zone; none holding it matches nothing.
+        let zone_sets = match &f.zone {
+            None => None,
+            Some(z) => {
+                let sets: Vec<bool> = self
+                    .zone_sets
+                    .iter()
+                    .map(|(zones, _)| zones.iter().any(|x| x == z))
+                    .collect();
+                if !sets.contains(&true) {
+                    return None;
+                }
+                Some(sets)
+            }
+        };
         Some(Wanted {
             f,
             event_type,
             statuses,
+            zone_sets,
             // Starts that can match: a window ending after `from` starts after `from`
             // minus the longest window.
             first: f
@@ -666,7 +877,7 @@ impl PageIndex {
                 .sum()
         } else {
             let range = self.starts_between(w.first, w.last);
-            if w.event_type.is_none() && w.statuses.is_empty() {
+            if w.event_type.is_none() && w.statuses.is_empty() && w.zone_sets.is_none() {
                 // Dates alone: every start after `from` matches (its window ends at or
                 // after its start); only those before it are read.
                 let sure = f.from_s.unwrap_or(i64::MIN);
@@ -769,6 +980,8 @@ struct Wanted<'f> {
     f: &'f IncidentFilter,
     event_type: Option<u16>,
     statuses: Vec<u16>,
+    /// For a zone filter, whether each zone set holds the zone.
+    zone_sets: Option<Vec<bool>>,
     /// The earliest start that can match.
     first: i64,
     /// Starts from here on cannot match.
@@ -784,6 +997,10 @@ impl Wanted<'_> {
                 .is_none_or(|[w, so, e, n]| s.lon >= w && s.lat >= so && s.lon <= e && s.lat <= n)
             && self.event_type.is_none_or(|t| s.event_type == t)
             && (self.statuses.is_empty() || self.statuses.contains(&s.status))
+            && self
+                .zone_sets
+                .as_ref()
+                .is_none_or(|sets| sets.get(s.zones as usize).copied().unwrap_or(false))
     }
 }
 
@@ -981,7 +1198,7 @@ impl Store {
             return;
         };
         let sql = format!(
-            "SELECT {POINT_COLUMNS} FROM incidents i WHERE i.agreement_id = $1 AND i.number IN ({})",
+            "SELECT {FULL_POINT_COLUMNS} FROM incidents i WHERE i.agreement_id = $1 AND i.number IN ({})",
             crate::sql::sql_list(&numbers)
         );
         let rows = match self.point_rows(&sql, agreement).await {
@@ -1139,7 +1356,7 @@ impl Store {
         use futures_util::TryStreamExt as _;
         let head = self.audit_seq().await?;
         let sql = format!(
-            "SELECT {POINT_COLUMNS} FROM incidents i WHERE i.agreement_id = $1 AND i.report_count > 0"
+            "SELECT {FULL_POINT_COLUMNS} FROM incidents i WHERE i.agreement_id = $1 AND i.report_count > 0"
         );
         let mut b = Builder::default();
         on_pool!(self, pool, DB, {
@@ -1175,8 +1392,8 @@ impl Store {
         })
     }
 
-    /// Rows of (number, start, end, lon, lat, type, status, perpetrator, disputed,
-    /// reports) from a query whose first parameter is the agreement.
+    /// Rows of [`FULL_POINT_COLUMNS`] from a query whose first parameter is the
+    /// agreement.
     pub(crate) async fn point_rows(&self, sql: &str, agreement: &str) -> Result<Vec<PointRow>> {
         let raw: Vec<RawPoint> = on_pool!(self, pool, DB, {
             sqlx::query_as::<_, RawPoint>(sql)
@@ -1202,6 +1419,7 @@ pub(crate) type RawPoint = (
     i64,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 pub(crate) fn point_row(
@@ -1218,6 +1436,7 @@ pub(crate) fn point_row(
         reports,
         place_label,
         place_name,
+        body,
     ): RawPoint,
 ) -> PointRow {
     PointRow {
@@ -1232,5 +1451,8 @@ pub(crate) fn point_row(
         reports,
         place_label,
         place_name,
+        particulars: body
+            .as_deref()
+            .map(|b| Particulars::of_body(b).unwrap_or_default()),
     }
 }

@@ -275,6 +275,36 @@ impl Store {
             .collect())
     }
 
+    /// The same page as [`Store::incident_rows`] as whole rows: the columns with the
+    /// particulars of each body ([`crate::pages::Particulars`]), from the in-memory
+    /// index when it answers the filter. What counts and the OGC API's features read:
+    /// neither needs the rest of the body.
+    pub async fn incident_facts(
+        &self,
+        agreement: &str,
+        f: &IncidentFilter,
+    ) -> Result<Vec<crate::pages::PointRow>> {
+        if let Some(index) = self.page_index_for(agreement, f).await?
+            && let Some(page) = index.page(f)
+        {
+            return Ok(page.rows());
+        }
+        let longest = self.longest_window(agreement, f).await?;
+        let raw: Vec<crate::pages::RawPoint> = on_pool!(self, pool, DB, {
+            let mut qb = sqlx::QueryBuilder::<DB>::new("");
+            push_incident_page!(
+                self,
+                qb,
+                agreement,
+                f,
+                crate::pages::FULL_POINT_COLUMNS,
+                longest
+            );
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        Ok(raw.into_iter().map(crate::pages::point_row).collect())
+    }
+
     /// The longest incident window of the agreement, when the filter has a start: a
     /// window ending after `from` starts after `from` minus it, which lets the time
     /// indexes read only the range that can match.

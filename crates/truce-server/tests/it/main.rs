@@ -1300,6 +1300,123 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
 
 /// A request with headers and an optional JSON body; returns status, the Set-Cookie
 /// header and the JSON answer.
+/// Counts and OGC features read from the incident pages kept in memory (zones and the
+/// body's particulars included) say what the stored incidents say.
+#[tokio::test]
+async fn counts_and_ogc_features_from_memory_say_what_the_stored_incidents_say() {
+    for (guard, store, _) in states().await {
+        let paged = store.clone().with_incident_pages();
+        paged
+            .refresh_incident_pages("nk-2020")
+            .await
+            .expect("pages");
+        let s = AppState::new(paged);
+        let whole = store
+            .incidents(
+                "nk-2020",
+                &truce_store::IncidentFilter {
+                    limit: 100,
+                    ..truce_store::IncidentFilter::default()
+                },
+            )
+            .await
+            .expect("incidents");
+        assert_eq!(whole.len(), 3);
+        // Every feature of a page is the feature of the incident read whole.
+        let (_, _, items) = get(&s, "/ogc/nk-2020/collections/incidents/items?limit=100").await;
+        let features = items["features"].as_array().expect("features");
+        assert_eq!(features.len(), 3);
+        for f in features {
+            let id = f["id"].as_str().expect("id");
+            let (status, _, mut one) = get(
+                &s,
+                &format!("/ogc/nk-2020/collections/incidents/items/{id}"),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK);
+            // The item alone carries its links besides.
+            one.as_object_mut().map(|o| o.remove("links"));
+            assert_eq!(f, &one, "{id}");
+            let i = whole.iter().find(|i| i.id == id).expect("stored");
+            assert_eq!(f["properties"]["zones"], i.zones.join(","), "{id}");
+            assert_eq!(
+                f["properties"]["date_precision"], i.window.precision,
+                "{id}"
+            );
+            assert_eq!(f["properties"]["killed_best"], i.killed.best, "{id}");
+        }
+        // A zone filter keeps the incidents lying in it, counted and paged.
+        let zone = whole
+            .iter()
+            .find(|i| !i.zones.is_empty())
+            .and_then(|i| i.zones.first())
+            .expect("an incident in a zone")
+            .clone();
+        let inside = whole.iter().filter(|i| i.zones.contains(&zone)).count();
+        let (_, _, kept) = get(
+            &s,
+            &format!("/ogc/nk-2020/collections/incidents/items?zone={zone}"),
+        )
+        .await;
+        assert_eq!(kept["numberMatched"], inside, "{zone}");
+        assert_eq!(kept["numberReturned"], inside, "{zone}");
+        // Counts: each violation once a day and party, and once in each of its zones.
+        let (status, _, counts) = get(&s, "/api/v1/agreements/nk-2020/counts").await;
+        assert_eq!(status, StatusCode::OK, "{counts}");
+        let tz = jiff::tz::TimeZone::get("Asia/Baku").expect("zone");
+        let mut want_cells: Vec<serde_json::Value> = Vec::new();
+        let mut want_days: Vec<serde_json::Value> = Vec::new();
+        for i in &whole {
+            let day = tz.to_datetime(i.window.start).date().to_string();
+            let party = match (&i.attribution.assessed, i.attribution.disputed) {
+                (Some(p), false) => p.clone(),
+                _ => "unattributed".to_owned(),
+            };
+            let status = i.status.as_str();
+            let tally = |mut v: serde_json::Value| {
+                for k in ["confirmed", "corroborated", "disputed", "unverified"] {
+                    v[k] = serde_json::json!(u32::from(k == status));
+                }
+                v
+            };
+            want_days.push(tally(serde_json::json!({"date": day, "party": party})));
+            for z in &i.zones {
+                want_cells.push(tally(
+                    serde_json::json!({"date": day, "zone": z, "party": party}),
+                ));
+            }
+        }
+        let sorted = |v: &serde_json::Value| {
+            let mut list: Vec<String> = v
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            list.sort();
+            list
+        };
+        let want = |v: Vec<serde_json::Value>| sorted(&serde_json::Value::Array(v));
+        assert_eq!(sorted(&counts["per_day"]), want(want_days));
+        assert_eq!(sorted(&counts["cells"]), want(want_cells));
+        let (_, _, in_zone) = get(
+            &s,
+            &format!("/api/v1/agreements/nk-2020/counts?zone={zone}"),
+        )
+        .await;
+        assert!(
+            in_zone["cells"]
+                .as_array()
+                .expect("cells")
+                .iter()
+                .all(|c| c["zone"] == zone.as_str()),
+            "{in_zone}"
+        );
+        assert_eq!(in_zone["per_day"].as_array().map(Vec::len), Some(inside));
+        guard.done(store).await;
+    }
+}
+
 async fn call(
     state: &AppState,
     method: &str,

@@ -4,7 +4,7 @@
 use super::nk2020;
 use truce_engine::incidents::{Attribution, Incident, IncidentStatus};
 use truce_model::report::{Estimate, EventType, Window};
-use truce_store::pages::Projection;
+use truce_store::pages::{PointRow, Projection};
 use truce_store::testing::fresh_all;
 use truce_store::{Batch, Cursor, IncidentFilter, IncidentOrder, Store};
 
@@ -77,7 +77,7 @@ fn incident(rng: &mut Rng, number: u64) -> Incident {
         window: Window {
             start: jiff::Timestamp::from_second(start).expect("instant"),
             end: jiff::Timestamp::from_second(start + length).expect("instant"),
-            precision: 1,
+            precision: u8::try_from(1 + number % 5).unwrap_or(1),
         },
         // Places from the number, so the generator's draws stay as they were: some
         // named in both languages, some as reported only, some with quotes to escape.
@@ -92,7 +92,7 @@ fn incident(rng: &mut Rng, number: u64) -> Incident {
             .is_multiple_of(3)
             .then(|| format!("village no. {}", number % 7)),
         point,
-        location_precision: 1,
+        location_precision: u8::try_from(1 + number % 3).unwrap_or(1),
         event_type: types[rng.below(4) as usize],
         attribution: Attribution {
             claims: Vec::new(),
@@ -100,9 +100,23 @@ fn incident(rng: &mut Rng, number: u64) -> Incident {
             assessed,
         },
         status: statuses[rng.below(5) as usize],
-        zones: Vec::new(),
-        possibly_in: Vec::new(),
-        killed: Estimate::default(),
+        // Zones from the number too: none, one, two, and some near an edge.
+        zones: match number % 6 {
+            0 => Vec::new(),
+            1 | 4 => vec!["lachin-corridor".to_owned()],
+            2 => vec!["lachin-corridor".to_owned(), "peacekeeping-area".to_owned()],
+            _ => vec!["contact-line".to_owned()],
+        },
+        possibly_in: if number % 7 == 3 {
+            vec!["peacekeeping-area".to_owned()]
+        } else {
+            Vec::new()
+        },
+        killed: Estimate {
+            low: 0,
+            best: u32::try_from(number % 4).unwrap_or(0),
+            high: 3,
+        },
     }
 }
 
@@ -130,6 +144,13 @@ fn filter(rng: &mut Rng) -> IncidentFilter {
     } else if rng.below(3) == 0 {
         f.to_s = Some(hour(rng));
     }
+    // Drawn from the limit, so that the other draws stay as they were.
+    f.zone = match f.limit {
+        7 => Some("lachin-corridor".into()),
+        1 => Some("peacekeeping-area".into()),
+        100 if f.bbox.is_none() => Some("no-such-zone".into()),
+        _ => None,
+    };
     match rng.below(6) {
         0 => f.event_type = Some("artillery".into()),
         1 => f.event_type = Some("air-strike".into()),
@@ -243,6 +264,18 @@ async fn incident_pages_in_memory_answer_exactly_what_the_database_answers() {
                 plain.count_incidents("nk-2020", &f).await.expect("sql"),
                 "filter {k}: the same count"
             );
+            // Whole rows: the same from memory as from the columns and bodies, and each
+            // row's particulars those of its stored incident.
+            let facts = paged.incident_facts("nk-2020", &f).await.expect("memory");
+            assert_eq!(
+                facts,
+                plain.incident_facts("nk-2020", &f).await.expect("sql"),
+                "filter {k}: the same rows"
+            );
+            for (row, stored) in facts.iter().zip(&got) {
+                let whole: Incident = serde_json::from_str(&stored.json).expect("incident");
+                assert_eq!(*row, PointRow::from(&whole), "filter {k}: {}", stored.json);
+            }
             nonempty += usize::from(!want.is_empty());
         }
         assert!(nonempty > 150, "most filters find something ({nonempty})");
@@ -304,16 +337,31 @@ async fn incident_pages_in_memory_answer_exactly_what_the_database_answers() {
                 "{order:?}: the pages hold every match"
             );
         }
-        // Zones and parties' claims are not held in memory: the database answers them.
-        let zone = IncidentFilter {
-            zone: Some("lachin-corridor".into()),
-            limit: 100,
-            ..IncidentFilter::default()
-        };
-        assert_eq!(
-            paged.incident_rows("nk-2020", &zone).await.expect("zone"),
-            plain.incident_rows("nk-2020", &zone).await.expect("zone")
-        );
+        // A zone is read from memory, a party's claims from the database: both answer
+        // as the database does.
+        for f in [
+            IncidentFilter {
+                zone: Some("lachin-corridor".into()),
+                limit: 100,
+                ..IncidentFilter::default()
+            },
+            IncidentFilter {
+                party: Some("az".into()),
+                limit: 100,
+                ..IncidentFilter::default()
+            },
+        ] {
+            let rows = paged.incident_rows("nk-2020", &f).await.expect("rows");
+            assert_eq!(rows.len(), 100, "{f:?}");
+            assert_eq!(
+                rows,
+                plain.incident_rows("nk-2020", &f).await.expect("rows")
+            );
+            assert_eq!(
+                paged.incident_facts("nk-2020", &f).await.expect("facts"),
+                plain.incident_facts("nk-2020", &f).await.expect("facts")
+            );
+        }
         guard.done(plain).await;
     }
 }

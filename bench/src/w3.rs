@@ -6,6 +6,9 @@
 //!
 //! Run: `cargo run --release -p truce-bench --bin bench-w3 -- [INCIDENTS] [SEED]`; with
 //! `TRUCE_BENCH_DATABASE_URL=postgres://…` (an empty database) the store is PostgreSQL.
+//! `TRUCE_BENCH_ONLY=scorecard,counts` measures only the workloads named (`whole`,
+//! `map`, `list`, `opening`, `scorecard`, `dashboard`, `explain`, `counts`, `ogc`;
+//! `/health` always); the others are reported as skipped.
 
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
@@ -115,9 +118,13 @@ fn main() {
     let base = up.base.clone();
     // Warm up (the agreement cache, the database pages).
     let _ = wrk(&format!("{base}/health"), None, 2);
-    let _ = wrk(&base, Some(&script), 3);
     let health = wrk(&format!("{base}/health"), None, 10);
-    let query = wrk(&base, Some(&script), 20);
+    let query = if only("whole") {
+        let _ = wrk(&base, Some(&script), 3);
+        wrk(&base, Some(&script), 20)
+    } else {
+        SKIPPED
+    };
     // The same queries as map points (`fields=map`): what a map client asks for.
     let lean_script = tmp.path().join("queries-map.lua");
     std::fs::write(
@@ -127,8 +134,12 @@ fn main() {
             .replace("&limit=100\"", "&limit=100&fields=map\""),
     )
     .expect("script");
-    let _ = wrk(&base, Some(&lean_script), 3);
-    let lean = wrk(&base, Some(&lean_script), 20);
+    let lean = if only("map") {
+        let _ = wrk(&base, Some(&lean_script), 3);
+        wrk(&base, Some(&lean_script), 20)
+    } else {
+        SKIPPED
+    };
     // The same queries as list lines (`fields=list`, places included): what a list
     // shows; and the newest 100 up to a day with the count of all, as the dashboard's
     // list opens.
@@ -140,8 +151,12 @@ fn main() {
             .replace("&limit=100\"", "&limit=100&fields=list\""),
     )
     .expect("script");
-    let _ = wrk(&base, Some(&list_script), 3);
-    let list = wrk(&base, Some(&list_script), 20);
+    let list = if only("list") {
+        let _ = wrk(&base, Some(&list_script), 3);
+        wrk(&base, Some(&list_script), 20)
+    } else {
+        SKIPPED
+    };
     let mut rng = Rng(seed ^ 0x7);
     let days: Vec<jiff::civil::Date> = (0..2000)
         .map(|_| {
@@ -226,22 +241,24 @@ fn main() {
         format!("/ogc/nk-2020/collections/incidents/items?bbox={bbox}&datetime={from}T00:00:00Z/{to}T00:00:00Z&limit=100")
     }));
     up.stop(&runtime);
-    println!(
-        "bbox + 30-day window, limit 100, 64 connections: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx)",
-        query.rps, query.p50, query.p99, query.non_2xx
-    );
-    println!(
-        "the same as map points (fields=map): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx)",
-        lean.rps, lean.p50, lean.p99, lean.non_2xx
-    );
-    println!(
-        "the same as list lines (fields=list): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx)",
-        list.rps, list.p50, list.p99, list.non_2xx
-    );
-    println!(
-        "the list as it opens (newest 100 up to a day, fields=list, total=true): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx)",
-        opening.rps, opening.p50, opening.p99, opening.non_2xx
-    );
+    for (name, r) in [
+        ("bbox + 30-day window, limit 100, 64 connections", &query),
+        ("the same as map points (fields=map)", &lean),
+        ("the same as list lines (fields=list)", &list),
+        (
+            "the list as it opens (newest 100 up to a day, fields=list, total=true)",
+            &opening,
+        ),
+    ] {
+        if r.rps.is_nan() {
+            println!("{name}: skipped");
+            continue;
+        }
+        println!(
+            "{name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx)",
+            r.rps, r.p50, r.p99, r.non_2xx
+        );
+    }
     println!(
         "bare route /health, 64 connections: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
         health.rps, health.p50, health.p99
@@ -259,6 +276,10 @@ fn main() {
         ("violation counts (GET …/counts?bbox=&from=&to=)", &counts),
         ("OGC items (bbox, datetime, limit 100)", &ogc),
     ] {
+        if r.rps.is_nan() {
+            println!("{name}: skipped");
+            continue;
+        }
         println!(
             "{name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} non-2xx); target p99 < 20 ms: {:.2}x; {:.1}% of the bare route",
             r.rps,
@@ -280,6 +301,19 @@ fn main() {
         opening.p99 / 20.0,
         100.0 * opening.rps / health.rps
     );
+}
+
+/// What a workload left out by `TRUCE_BENCH_ONLY` reports.
+const SKIPPED: truce_bench::Run = truce_bench::Run {
+    rps: f64::NAN,
+    p50: f64::NAN,
+    p99: f64::NAN,
+    non_2xx: 0,
+};
+
+/// Whether the workload is measured: `TRUCE_BENCH_ONLY` names it, or is not set.
+fn only(name: &str) -> bool {
+    std::env::var("TRUCE_BENCH_ONLY").map_or(true, |list| list.split(',').any(|n| n.trim() == name))
 }
 
 /// A wrk script that asks for `paths` in turn.
@@ -309,6 +343,9 @@ fn measure(
     name: &str,
     paths: impl Iterator<Item = String>,
 ) -> truce_bench::Run {
+    if !only(name) {
+        return SKIPPED;
+    }
     let paths: Vec<String> = paths.collect();
     if let Some(first) = paths.first() {
         get_once(base, first);

@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use truce_model::agreement::{Agreement, ObligationView};
 use truce_model::i18n::{Msg, Part, english};
 use truce_model::period::local_date;
@@ -324,14 +324,25 @@ struct Violation {
 }
 
 /// Violation incidents reduced to what the ceasefire rule reads (local day, assessed
-/// party, status, zones as bits), sorted by day: built once, evaluated on any date by a
-/// binary search and one pass over the days in range.
+/// party, status, zones as bits), sorted by day: built once, evaluated on any date by
+/// binary searches, running totals and one pass over the two periods' days. The totals
+/// since the ceasefire took effect are read from running sums per day, so a date costs
+/// the same whatever the size of the record before it.
 #[derive(Debug, Clone, Default)]
 pub struct ViolationIndex {
     parties: Vec<String>,
     zones: Vec<String>,
     rows: Vec<Violation>,
     ids: Vec<Box<str>>,
+    /// The distinct days of `rows`, ascending.
+    days: Vec<i32>,
+    /// Running sums of confirmed and corroborated violations per zone and party, through
+    /// each of `days`: `[day][zone][party]`, flat (parties: `parties` and one slot for
+    /// the unattributed).
+    zone_sums: Vec<u32>,
+    /// Running sums per party and status through each of `days`, of the violations in
+    /// any zone of a mask, made once per mask asked for (an obligation's zones).
+    mask_sums: MaskSums,
     /// Incidents looked at, violations or not: zero means no incident data at all.
     observed: usize,
     /// Legacy mines and unexploded ordnance (not violations): local day, zones as bits,
@@ -365,10 +376,157 @@ fn day_date(n: i32) -> Date {
     epoch.checked_add(i64::from(n).days()).unwrap_or(epoch)
 }
 
+/// Running sums by zone mask ([`ViolationIndex::mask_sums`]); a copy of an index starts
+/// with none (they are made again as asked for).
+#[derive(Debug, Default)]
+struct MaskSums(std::sync::Mutex<HashMap<u64, std::sync::Arc<Vec<[u32; 4]>>>>);
+
+impl Clone for MaskSums {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
 impl ViolationIndex {
     /// The local day of the latest violation incident held, if any.
     pub fn last_day(&self) -> Option<Date> {
-        self.rows.iter().map(|v| v.day).max().map(day_date)
+        self.days.last().copied().map(day_date)
+    }
+
+    /// Party slots of the counts: each party, then the unattributed.
+    fn party_slots(&self) -> usize {
+        self.parties.len() + 1
+    }
+
+    fn party_slot(&self, p: u16) -> usize {
+        if p == NO_PARTY {
+            self.parties.len()
+        } else {
+            usize::from(p)
+        }
+    }
+
+    /// How many of `days` are on or before `day`: the running sums through `day` are
+    /// those at this position less one (none when it is 0).
+    fn days_through(&self, day: i32) -> usize {
+        self.days.partition_point(|d| *d <= day)
+    }
+
+    /// Makes the running sums per zone; called once the rows are sorted.
+    fn sum_zones(&mut self) {
+        let (nz, np) = (self.zones.len(), self.party_slots());
+        let width = nz * np;
+        let mut sums: Vec<u32> = Vec::new();
+        let mut running = vec![0u32; width];
+        let mut days: Vec<i32> = Vec::new();
+        for (k, r) in self.rows.iter().enumerate() {
+            if r.status < 2 {
+                let p = self.party_slot(r.party);
+                let mut bits = r.zones;
+                while bits != 0 {
+                    let z = bits.trailing_zeros() as usize;
+                    if let Some(n) = running.get_mut(z * np + p) {
+                        *n += 1;
+                    }
+                    bits &= bits - 1;
+                }
+            }
+            if self.rows.get(k + 1).is_none_or(|next| next.day != r.day) {
+                days.push(r.day);
+                sums.extend_from_slice(&running);
+            }
+        }
+        self.days = days;
+        self.zone_sums = sums;
+    }
+
+    /// Confirmed and corroborated violations per zone and party slot from `first` to
+    /// `last` (local day numbers): `[zone][party]`.
+    fn per_zone_between(&self, first: i32, last: i32) -> Vec<Vec<u32>> {
+        let (nz, np) = (self.zones.len(), self.party_slots());
+        let width = nz * np;
+        let at = |k: usize| -> &[u32] {
+            match k.checked_sub(1) {
+                Some(k) => self
+                    .zone_sums
+                    .get(k * width..(k + 1) * width)
+                    .unwrap_or(&[]),
+                None => &[],
+            }
+        };
+        let (to, from) = (
+            at(self.days_through(last)),
+            at(self.days_through(first - 1)),
+        );
+        (0..nz)
+            .map(|z| {
+                (0..np)
+                    .map(|p| {
+                        let k = z * np + p;
+                        to.get(k)
+                            .copied()
+                            .unwrap_or(0)
+                            .saturating_sub(from.get(k).copied().unwrap_or(0))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Violations per party slot and status from `first` to `last` (local day numbers)
+    /// in any zone of `mask`.
+    fn totals_between(&self, mask: u64, first: i32, last: i32) -> Vec<[u32; 4]> {
+        let np = self.party_slots();
+        let sums = self.mask_sums(mask);
+        let at = |k: usize| -> &[[u32; 4]] {
+            match k.checked_sub(1) {
+                Some(k) => sums.get(k * np..(k + 1) * np).unwrap_or(&[]),
+                None => &[],
+            }
+        };
+        let (to, from) = (
+            at(self.days_through(last)),
+            at(self.days_through(first - 1)),
+        );
+        (0..np)
+            .map(|p| {
+                let (a, b) = (
+                    to.get(p).copied().unwrap_or_default(),
+                    from.get(p).copied().unwrap_or_default(),
+                );
+                std::array::from_fn(|s| a[s].saturating_sub(b[s]))
+            })
+            .collect()
+    }
+
+    /// The running sums per party and status of the violations in any zone of `mask`,
+    /// through each of `days` (`[day][party]`, flat): made on first use, then kept.
+    fn mask_sums(&self, mask: u64) -> std::sync::Arc<Vec<[u32; 4]>> {
+        let mut kept = self
+            .mask_sums
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(sums) = kept.get(&mask) {
+            return std::sync::Arc::clone(sums);
+        }
+        let np = self.party_slots();
+        let mut sums: Vec<[u32; 4]> = Vec::with_capacity(self.days.len() * np);
+        let mut running = vec![[0u32; 4]; np];
+        for (k, r) in self.rows.iter().enumerate() {
+            if r.zones & mask != 0
+                && let Some(c) = running.get_mut(self.party_slot(r.party))
+                && let Some(n) = c.get_mut(usize::from(r.status))
+            {
+                *n += 1;
+            }
+            if self.rows.get(k + 1).is_none_or(|next| next.day != r.day) {
+                sums.extend_from_slice(&running);
+            }
+        }
+        let sums = std::sync::Arc::new(sums);
+        kept.insert(mask, std::sync::Arc::clone(&sums));
+        sums
     }
 
     /// Keeps the incidents whose type counts as a violation and that are not rejected.
@@ -422,6 +580,7 @@ impl ViolationIndex {
         }
         ix.rows.sort_by_key(|r| (r.day, r.id));
         ix.ordnance.sort_by_key(|o| o.0);
+        ix.sum_zones();
         ix
     }
 
@@ -1060,42 +1219,32 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
             .filter(|(_, z)| ob.zones.contains(z))
             .fold(0, |m, (i, _)| m | (1u64 << i))
     };
-    let np = ix.parties.len() + 1; // last slot: unattributed or disputed
-    let pslot = |p: u16| {
-        if p == NO_PARTY {
-            np - 1
-        } else {
-            usize::from(p)
+    let np = ix.party_slots(); // last slot: unattributed or disputed
+    // Since the ceasefire took effect: from the running sums. Per zone, only the
+    // obligation's zones.
+    let totals = ix.totals_between(zone_mask, first, last);
+    let mut per_zone = ix.per_zone_between(first, last);
+    for (z, counts) in per_zone.iter_mut().enumerate() {
+        if zone_mask & (1u64 << z) == 0 {
+            counts.iter_mut().for_each(|n| *n = 0);
         }
-    };
-    let mut totals = vec![[0u32; 4]; np];
+    }
     let mut current = vec![[0u32; 4]; np];
     let mut previous = vec![[0u32; 4]; np];
-    let mut per_zone = vec![vec![0u32; np]; ix.zones.len()];
     let mut per_zone_day: BTreeMap<(usize, i32, usize), [u32; 4]> = BTreeMap::new();
     let mut recent: Vec<(u8, i32, u32)> = Vec::new();
     // Violations in the current period that are only possibly in the zones.
     let mut possible: Vec<(u8, i32, u32)> = Vec::new();
-    for r in ix.range(first, last) {
+    // The two periods, day by day.
+    for r in ix.range(prev_from, last) {
         if r.zones & zone_mask == 0 {
             if r.possible & zone_mask != 0 && r.day >= cur_from {
                 possible.push((r.status, r.day, r.id));
             }
             continue;
         }
-        let p = pslot(r.party);
+        let p = ix.party_slot(r.party);
         let s = usize::from(r.status);
-        if r.day >= first {
-            totals[p][s] += 1;
-            if s < 2 {
-                let mut bits = r.zones & zone_mask;
-                while bits != 0 {
-                    let z = bits.trailing_zeros() as usize;
-                    per_zone[z][p] += 1;
-                    bits &= bits - 1;
-                }
-            }
-        }
         if r.day >= cur_from {
             current[p][s] += 1;
             let mut bits = r.zones & zone_mask;

@@ -776,3 +776,133 @@ fn the_ceasefire_counts_violations_per_party_and_period_and_breaches_at_the_thre
     assert_eq!(l.status.state, "unknown (no coverage)");
     assert_eq!(l.details["trend"]["am"]["trend"], "falling");
 }
+
+#[test]
+fn the_ceasefire_totals_since_it_took_effect_match_a_count_of_every_violation_on_any_date() {
+    use std::collections::BTreeMap;
+    use truce_engine::incidents::IncidentStatus as S;
+    let b = nk2020();
+    let ob_zones = ["nk-pre2020", "lachin-corridor"];
+    let zone_pool = ["nk-pre2020", "lachin-corridor", "agdam", "kalbajar"];
+    let statuses = [
+        S::Confirmed,
+        S::Corroborated,
+        S::Disputed,
+        S::Unverified,
+        S::Rejected,
+    ];
+    // A small deterministic generator (64-bit LCG, high bits).
+    let mut seed: u64 = 2020;
+    let mut below = |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let start = date(2020, 11, 1);
+    let mut incidents = Vec::new();
+    for k in 0..3_000 {
+        let day = start
+            .checked_add(jiff::Span::new().days(i64::try_from(below(240)).unwrap_or(0)))
+            .expect("day");
+        let party = [Some("az"), Some("am"), None][below(3) as usize];
+        let mut i = violation(&format!("v{k}"), day, party, statuses[below(5) as usize]);
+        // Some assessed and disputed all the same: counted as unattributed.
+        i.attribution.disputed = party.is_none() || below(9) == 0;
+        i.zones = zone_pool
+            .iter()
+            .filter(|_| below(3) == 0)
+            .map(|z| (*z).to_owned())
+            .collect();
+        if below(6) == 0 {
+            i.possibly_in = vec!["lachin-corridor".to_owned()];
+        }
+        incidents.push(i);
+    }
+    let ix = ViolationIndex::from_incidents(&incidents, b.agreement.tz());
+    let e = Evidence::default();
+    let first = date(2020, 11, 10);
+    for _ in 0..60 {
+        let on = start
+            .checked_add(jiff::Span::new().days(i64::try_from(below(300)).unwrap_or(0)))
+            .expect("day");
+        let opts = Options {
+            period_days: [1, 7, 30][below(3) as usize],
+            ..Options::default()
+        };
+        let card = evaluate(
+            Inputs {
+                agreement: &b.agreement,
+                evidence: &e,
+                violations: &ix,
+                options: &opts,
+            },
+            on,
+        );
+        let Some(l) = card.line("ceasefire") else {
+            continue;
+        };
+        // Counted one by one: every violation from the day the ceasefire took effect to
+        // the date, in its zones, by party and status; per zone, confirmed and
+        // corroborated only; and the current period's.
+        let slots = ["confirmed", "corroborated", "disputed", "unverified"];
+        let mut since: BTreeMap<String, [u32; 4]> = BTreeMap::new();
+        let mut current: BTreeMap<String, [u32; 4]> = BTreeMap::new();
+        let mut per_zone: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
+        let current_from = on
+            .checked_sub(jiff::Span::new().days(i64::from(opts.period_days) - 1))
+            .expect("day")
+            .max(first);
+        for i in &incidents {
+            let day = b.agreement.tz().to_datetime(i.window.start).date();
+            let Some(slot) = statuses[..4].iter().position(|s| *s == i.status) else {
+                continue;
+            };
+            let inside: Vec<&String> = i
+                .zones
+                .iter()
+                .filter(|z| ob_zones.contains(&z.as_str()))
+                .collect();
+            if day < first || day > on || inside.is_empty() {
+                continue;
+            }
+            let party = match (&i.attribution.assessed, i.attribution.disputed) {
+                (Some(p), false) => p.clone(),
+                _ => "unattributed".to_owned(),
+            };
+            since.entry(party.clone()).or_default()[slot] += 1;
+            if day >= current_from {
+                current.entry(party.clone()).or_default()[slot] += 1;
+            }
+            if slot < 2 {
+                for z in inside {
+                    *per_zone
+                        .entry(z.clone())
+                        .or_default()
+                        .entry(party.clone())
+                        .or_default() += 1;
+                }
+            }
+        }
+        let as_json = |m: &BTreeMap<String, [u32; 4]>| -> serde_json::Value {
+            m.iter()
+                .map(|(p, c)| {
+                    let counts: serde_json::Map<String, serde_json::Value> = slots
+                        .iter()
+                        .zip(c)
+                        .map(|(k, n)| ((*k).to_owned(), serde_json::json!(n)))
+                        .collect();
+                    (p.clone(), serde_json::Value::Object(counts))
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        };
+        assert_eq!(l.details["since_effective"], as_json(&since), "on {on}");
+        assert_eq!(l.details["current_period"], as_json(&current), "on {on}");
+        assert_eq!(
+            l.details["per_zone_since_effective"],
+            serde_json::to_value(&per_zone).expect("json"),
+            "on {on}"
+        );
+    }
+}

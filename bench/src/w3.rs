@@ -290,6 +290,9 @@ fn main() {
             100.0 * r.rps / health.rps
         );
     }
+    if query.rps.is_nan() || lean.rps.is_nan() || list.rps.is_nan() || opening.rps.is_nan() {
+        return;
+    }
     println!(
         "W3 target: p99 < 20 ms ({:.2}x) and >= 25% of the bare route's throughput ({:.1}%); as map points: {:.2}x and {:.1}%; as list lines: {:.2}x and {:.1}%; the list as it opens: {:.2}x and {:.1}%",
         query.p99 / 20.0,

@@ -190,7 +190,7 @@ impl AppState {
         b: &Arc<AgreementBundle>,
         i: &Arc<EngineInputs>,
         opts: Options,
-        answer: &Value,
+        answer: &impl serde::Serialize,
     ) -> axum::response::Response {
         let bytes = axum::body::Bytes::from(serde_json::to_vec(answer).unwrap_or_default());
         if let Ok(mut kept) = self.engine_answers.lock() {
@@ -387,14 +387,31 @@ pub(crate) async fn status(
         return Ok(json_bytes(bytes));
     }
     let card = s.evaluate_on(&b, &i, opts, as_of).await?;
-    let mut v = serde_json::to_value(&*card).unwrap_or(Value::Null);
     // Where the record on file stops: a reader of a later date is told that what
     // follows says what is known, not what happened.
-    v["record_ends"] = json!({
-        "records": i.records.iter().filter_map(|r| r.record.date()).max(),
-        "violations": i.violations.last_day(),
-    });
-    Ok(s.keep_json(&key, &b, &i, opts, &v))
+    let sent = SentCard {
+        card: &card,
+        record_ends: RecordEnds {
+            records: i.records.iter().filter_map(|r| r.record.date()).max(),
+            violations: i.violations.last_day(),
+        },
+    };
+    Ok(s.keep_json(&key, &b, &i, opts, &sent))
+}
+
+/// The scorecard as `GET …/status` sends it: with where the record on file ends.
+#[derive(serde::Serialize)]
+struct SentCard<'a> {
+    #[serde(flatten)]
+    card: &'a compliance::Scorecard,
+    record_ends: RecordEnds,
+}
+
+/// The latest dated record and the latest violation's local day.
+#[derive(serde::Serialize)]
+struct RecordEnds {
+    records: Option<Date>,
+    violations: Option<Date>,
 }
 
 /// `GET /api/v1/agreements/{id}/status/{obligation}`: one line with every record it
@@ -979,7 +996,7 @@ pub(crate) async fn counts(
     State(s): State<AppState>,
     Path(id): Path<String>,
     Query(filters): Query<Filters>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let b = s.bundle(&id).await?;
     let mut f = incident_filter(&s, &filters, &Paging::default(), &b).await?;
     f.limit = MAX_COUNTED + 1;
@@ -988,9 +1005,9 @@ pub(crate) async fn counts(
     let list = s.store.incident_facts(&id, &f).await?;
     let truncated = list.len() as i64 > MAX_COUNTED;
     let tz = b.agreement.tz();
-    let mut cells: std::collections::BTreeMap<(Date, String, String), [u32; 4]> =
+    let mut cells: std::collections::BTreeMap<(Date, &str, &str), [u32; 4]> =
         std::collections::BTreeMap::new();
-    let mut per_day: std::collections::BTreeMap<(Date, String), [u32; 4]> =
+    let mut per_day: std::collections::BTreeMap<(Date, &str), [u32; 4]> =
         std::collections::BTreeMap::new();
     for i in list
         .iter()
@@ -1012,11 +1029,11 @@ pub(crate) async fn counts(
         };
         let day = truce_model::period::local_date(start, tz);
         let party = match (&i.perpetrator, i.disputed) {
-            (Some(p), false) => p.clone(),
-            _ => "unattributed".to_owned(),
+            (Some(p), false) => p.as_str(),
+            _ => "unattributed",
         };
         // Once per incident, whatever the zones it lies in.
-        per_day.entry((day, party.clone())).or_default()[slot] += 1;
+        per_day.entry((day, party)).or_default()[slot] += 1;
         let zones = i
             .particulars
             .as_ref()
@@ -1026,24 +1043,54 @@ pub(crate) async fn counts(
             if f.zone.as_ref().is_some_and(|fz| fz != z) {
                 continue;
             }
-            cells.entry((day, z.clone(), party.clone())).or_default()[slot] += 1;
+            cells.entry((day, z.as_str(), party)).or_default()[slot] += 1;
         }
     }
-    let days: Vec<Value> = cells
-        .into_iter()
-        .map(|((date, zone, party), c)| {
-            json!({"date": date, "zone": zone, "party": party, "confirmed": c[0], "corroborated": c[1], "disputed": c[2], "unverified": c[3]})
-        })
-        .collect();
-    let totals: Vec<Value> = per_day
-        .into_iter()
-        .map(|((date, party), c)| {
-            json!({"date": date, "party": party, "confirmed": c[0], "corroborated": c[1], "disputed": c[2], "unverified": c[3]})
-        })
-        .collect();
-    Ok(Json(
-        json!({"cells": days, "per_day": totals, "truncated": truncated}),
-    ))
+    // Written straight from the tallies: an answer holds hundreds of cells.
+    fn cell<'a>(date: Date, zone: Option<&'a str>, party: &'a str, c: [u32; 4]) -> Cell<'a> {
+        Cell {
+            date,
+            zone,
+            party,
+            confirmed: c[0],
+            corroborated: c[1],
+            disputed: c[2],
+            unverified: c[3],
+        }
+    }
+    let answer = CountsAnswer {
+        cells: cells
+            .into_iter()
+            .map(|((date, zone, party), c)| cell(date, Some(zone), party, c))
+            .collect(),
+        per_day: per_day
+            .into_iter()
+            .map(|((date, party), c)| cell(date, None, party, c))
+            .collect(),
+        truncated,
+    };
+    Ok(Json(answer).into_response())
+}
+
+/// What `GET …/counts` answers (see [`answers::Counts`]).
+#[derive(serde::Serialize)]
+struct CountsAnswer<'a> {
+    cells: Vec<Cell<'a>>,
+    per_day: Vec<Cell<'a>>,
+    truncated: bool,
+}
+
+/// Violations of a local day and party, and of a zone for a cell.
+#[derive(serde::Serialize)]
+struct Cell<'a> {
+    date: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    zone: Option<&'a str>,
+    party: &'a str,
+    confirmed: u32,
+    corroborated: u32,
+    disputed: u32,
+    unverified: u32,
 }
 
 /// `GET /api/v1/codebook`: the event types reports use, and which count as violations.

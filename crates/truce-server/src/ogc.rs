@@ -63,7 +63,7 @@ fn base(headers: &HeaderMap, id: &str) -> String {
     format!("{proto}://{host}/ogc/{id}")
 }
 
-fn typed(body: Value, content_type: &'static str) -> Response {
+fn typed(body: impl serde::Serialize, content_type: &'static str) -> Response {
     let mut r = Json(body).into_response();
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -413,32 +413,105 @@ fn datetime(v: &str) -> Result<(Option<i64>, Option<i64>), ApiError> {
     }
 }
 
+/// An incident as a feature, written straight from its row: a page holds up to
+/// thousands.
+#[derive(Debug, serde::Serialize)]
+struct IncidentFeature {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: String,
+    geometry: Option<PointGeometry>,
+    properties: IncidentProperties,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct PointGeometry {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    coordinates: [f64; 2],
+}
+
+/// The properties of an incident's feature (see [`answers::Feature`]).
+#[derive(Debug, serde::Serialize)]
+struct IncidentProperties {
+    start: Option<String>,
+    end: Option<String>,
+    date_precision: u8,
+    event_type: String,
+    status: String,
+    perpetrator: Option<String>,
+    disputed: bool,
+    /// The gazetteer's name of its point, else the place as reported.
+    place: Option<String>,
+    place_as_reported: Option<String>,
+    location_precision: u8,
+    zones: String,
+    possibly_in: String,
+    reports: i64,
+    killed_best: u32,
+}
+
 /// An incident as a feature, from its row (read with its particulars: see
 /// [`truce_store::Store::incident_facts`]).
-fn incident_feature(r: &PointRow) -> Value {
+fn incident_feature(r: PointRow) -> IncidentFeature {
     let time = |s: i64| Timestamp::from_second(s).ok().map(|t| t.to_string());
-    let more = r.particulars.clone().unwrap_or_default();
-    json!({
-        "type": "Feature",
-        "id": format!("inc-{}", r.number),
-        "geometry": r.point.map(|(x, y)| json!({"type": "Point", "coordinates": [x, y]})),
-        "properties": {
-            "start": time(r.start_s),
-            "end": time(r.end_s),
-            "date_precision": more.date_precision,
-            "event_type": r.event_type,
-            "status": r.status,
-            "perpetrator": r.perpetrator,
-            "disputed": r.disputed,
-            "place": r.place_label.as_ref().or(r.place_name.as_ref()),
-            "place_as_reported": r.place_name,
-            "location_precision": more.location_precision,
-            "zones": more.zones.join(","),
-            "possibly_in": more.possibly_in.join(","),
-            "reports": r.reports,
-            "killed_best": more.killed_best,
+    let more = r.particulars.unwrap_or_default();
+    IncidentFeature {
+        kind: "Feature",
+        id: format!("inc-{}", r.number),
+        geometry: r.point.map(|(x, y)| PointGeometry {
+            kind: "Point",
+            coordinates: [x, y],
+        }),
+        properties: IncidentProperties {
+            start: time(r.start_s),
+            end: time(r.end_s),
+            date_precision: more.date_precision,
+            event_type: r.event_type,
+            status: r.status,
+            perpetrator: r.perpetrator,
+            disputed: r.disputed,
+            place: r.place_label.or_else(|| r.place_name.clone()),
+            place_as_reported: r.place_name,
+            location_precision: more.location_precision,
+            zones: more.zones.join(","),
+            possibly_in: more.possibly_in.join(","),
+            reports: r.reports,
+            killed_best: more.killed_best,
         },
-    })
+    }
+}
+
+/// The features of a page: incidents written from their rows, or another collection's
+/// features.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+enum Features {
+    Incidents(Vec<IncidentFeature>),
+    Others(Vec<Value>),
+}
+
+impl Features {
+    fn len(&self) -> usize {
+        match self {
+            Self::Incidents(list) => list.len(),
+            Self::Others(list) => list.len(),
+        }
+    }
+}
+
+/// A page of features as GeoJSON. No `timeStamp` (optional in the standard): the same
+/// features give the same bytes, so a client's `If-None-Match` can be answered with 304.
+#[derive(Debug, serde::Serialize)]
+struct FeaturePage {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "numberMatched")]
+    matched: i64,
+    #[serde(rename = "numberReturned")]
+    returned: usize,
+    features: Features,
+    links: Vec<Value>,
 }
 
 fn point(id: &str, lon: f64, lat: f64, props: Value) -> Value {
@@ -656,7 +729,7 @@ pub(crate) async fn items(
             })
             .flatten();
         (
-            list.iter().map(incident_feature).collect::<Vec<_>>(),
+            Features::Incidents(list.into_iter().map(incident_feature).collect()),
             matched,
             next,
         )
@@ -679,7 +752,11 @@ pub(crate) async fn items(
             .collect();
         let end = offset + page.len();
         let next = (end < matched).then(|| next_query(&q, "offset", &end.to_string()));
-        (page, i64::try_from(matched).unwrap_or(i64::MAX), next)
+        (
+            Features::Others(page),
+            i64::try_from(matched).unwrap_or(i64::MAX),
+            next,
+        )
     };
     // `self` names this page as asked (its filters and cursor included).
     let asked = {
@@ -704,15 +781,13 @@ pub(crate) async fn items(
     }
     links.push(json!({"href": format!("{base}/collections/{cid}"), "rel": "collection", "type": "application/json", "title": "the collection"}));
     Ok(with_crs(typed(
-        json!({
-            // No `timeStamp` (optional in the standard): the same features give the same
-            // bytes, so a client's `If-None-Match` can be answered with 304.
-            "type": "FeatureCollection",
-            "numberMatched": matched,
-            "numberReturned": features.len(),
-            "features": features,
-            "links": links,
-        }),
+        FeaturePage {
+            kind: "FeatureCollection",
+            matched,
+            returned: features.len(),
+            features,
+            links,
+        },
         "application/geo+json",
     )))
 }
@@ -778,7 +853,8 @@ pub(crate) async fn item(
             .incident(&fid)
             .await?
             .filter(|d| !d.incident.reports.is_empty())
-            .map(|d| incident_feature(&PointRow::from(&d.incident)))
+            .map(|d| incident_feature(PointRow::from(&d.incident)))
+            .map(|f| serde_json::to_value(f).unwrap_or(Value::Null))
     } else {
         let all = small_collection(&s, &b, &cid, None, (None, None)).await?;
         // A zone's plain id names its latest version (`lachin-corridor`); a version is

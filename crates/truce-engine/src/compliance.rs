@@ -1231,7 +1231,10 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     }
     let mut current = vec![[0u32; 4]; np];
     let mut previous = vec![[0u32; 4]; np];
-    let mut per_zone_day: BTreeMap<(usize, i32, usize), [u32; 4]> = BTreeMap::new();
+    // The current period per zone, day and party slot, dense (`[zone][day][party]`):
+    // a busy period holds thousands of violations.
+    let period_days = usize::try_from(last - cur_from + 1).unwrap_or(0);
+    let mut per_zone_day: Vec<[u32; 4]> = vec![[0; 4]; ix.zones.len() * period_days * np];
     let mut recent: Vec<(u8, i32, u32)> = Vec::new();
     // Violations in the current period that are only possibly in the zones.
     let mut possible: Vec<(u8, i32, u32)> = Vec::new();
@@ -1248,9 +1251,12 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         if r.day >= cur_from {
             current[p][s] += 1;
             let mut bits = r.zones & zone_mask;
+            let d = usize::try_from(r.day - cur_from).unwrap_or(0);
             while bits != 0 {
                 let z = bits.trailing_zeros() as usize;
-                per_zone_day.entry((z, r.day, p)).or_default()[s] += 1;
+                if let Some(c) = per_zone_day.get_mut((z * period_days + d) * np + p) {
+                    c[s] += 1;
+                }
                 bits &= bits - 1;
             }
             recent.push((r.status, r.day, r.id));
@@ -1313,7 +1319,6 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
             json!({"current": cur, "previous": prev, "trend": trend}),
         );
     }
-    recent.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
     let total_recent = recent.len();
     let window: Part = Msg::new("why.window")
         .with("from", day_date(cur_from))
@@ -1428,21 +1433,37 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     };
     // The evidence: confirmed and corroborated incidents, or, when only unconfirmed
     // reports stand, those.
-    let cited = match state {
-        "violations reported, unverified" => 2..4,
+    // Violations of the period are cited confirmed first, then the latest first; those
+    // only possibly in the zone or the period in the order they are held.
+    let (cited, ordered) = match state {
+        "violations reported, unverified" => (2..4, true),
         "violations possibly in the zone" => {
             recent = possible;
-            0..4
+            (0..4, false)
         }
         "violations possibly in the period" => {
             recent = reaching;
-            0..4
+            (0..4, false)
         }
-        _ => 0..2,
+        _ => (0..2, true),
     };
+    recent.retain(|r| cited.contains(&r.0));
+    if ordered {
+        // The first `evidence_limit` in that order, without sorting the rest.
+        let order = |a: &(u8, i32, u32), b: &(u8, i32, u32)| {
+            a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2))
+        };
+        let limit = opts.evidence_limit;
+        if recent.len() > limit {
+            if let Some(nth) = limit.checked_sub(1) {
+                recent.select_nth_unstable_by(nth, order);
+            }
+            recent.truncate(limit);
+        }
+        recent.sort_unstable_by(order);
+    }
     let mut evidence: Vec<String> = recent
         .iter()
-        .filter(|r| cited.contains(&r.0))
         .take(opts.evidence_limit)
         .map(|r| ix.ids[r.2 as usize].to_string())
         .collect();
@@ -1489,7 +1510,10 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         "per_zone_since_effective": per_zone.iter().enumerate().filter(|(_, c)| c.iter().any(|x| *x > 0)).map(|(z, c)| {
             (zone_names[z].to_owned(), c.iter().enumerate().filter(|(_, n)| **n > 0).map(|(p, n)| (party_name(p).to_owned(), json!(n))).collect::<serde_json::Map<_, _>>().into())
         }).collect::<serde_json::Map<String, Value>>(),
-        "per_zone_day": per_zone_day.iter().map(|((z, d, p), c)| json!({"zone": zone_names[*z], "date": day_date(*d), "party": party_name(*p), "counts": counts(c)})).collect::<Vec<_>>(),
+        "per_zone_day": per_zone_day.iter().enumerate().filter(|(_, c)| c.iter().any(|n| *n > 0)).map(|(k, c)| {
+            let (z, d, p) = (k / (period_days * np), (k / np) % period_days, k % np);
+            json!({"zone": zone_names[z], "date": day_date(cur_from + i32::try_from(d).unwrap_or(0)), "party": party_name(p), "counts": counts(c)})
+        }).collect::<Vec<_>>(),
         "incidents_in_period": total_recent,
         "coverage": watched.details(),
         "legacy_ordnance": ordnance.iter().map(|((zone, month), (n, killed))| json!({"zone": zone, "month": month, "incidents": n, "killed": killed})).collect::<Vec<_>>(),

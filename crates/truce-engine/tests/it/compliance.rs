@@ -822,6 +822,7 @@ fn the_ceasefire_totals_since_it_took_effect_match_a_count_of_every_violation_on
     let ix = ViolationIndex::from_incidents(&incidents, b.agreement.tz());
     let e = Evidence::default();
     let first = date(2020, 11, 10);
+    let mut cited_checked = 0;
     for _ in 0..60 {
         let on = start
             .checked_add(jiff::Span::new().days(i64::try_from(below(300)).unwrap_or(0)))
@@ -849,11 +850,14 @@ fn the_ceasefire_totals_since_it_took_effect_match_a_count_of_every_violation_on
         let mut since: BTreeMap<String, [u32; 4]> = BTreeMap::new();
         let mut current: BTreeMap<String, [u32; 4]> = BTreeMap::new();
         let mut per_zone: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
+        let mut per_zone_day: BTreeMap<(String, Date, String), [u32; 4]> = BTreeMap::new();
+        // Confirmed and corroborated in the period: (status, day, order held).
+        let mut cited: Vec<(usize, Date, usize)> = Vec::new();
         let current_from = on
             .checked_sub(jiff::Span::new().days(i64::from(opts.period_days) - 1))
             .expect("day")
             .max(first);
-        for i in &incidents {
+        for (k, i) in incidents.iter().enumerate() {
             let day = b.agreement.tz().to_datetime(i.window.start).date();
             let Some(slot) = statuses[..4].iter().position(|s| *s == i.status) else {
                 continue;
@@ -873,6 +877,14 @@ fn the_ceasefire_totals_since_it_took_effect_match_a_count_of_every_violation_on
             since.entry(party.clone()).or_default()[slot] += 1;
             if day >= current_from {
                 current.entry(party.clone()).or_default()[slot] += 1;
+                for z in &inside {
+                    per_zone_day
+                        .entry(((*z).clone(), day, party.clone()))
+                        .or_default()[slot] += 1;
+                }
+                if slot < 2 {
+                    cited.push((slot, day, k));
+                }
             }
             if slot < 2 {
                 for z in inside {
@@ -904,5 +916,68 @@ fn the_ceasefire_totals_since_it_took_effect_match_a_count_of_every_violation_on
             serde_json::to_value(&per_zone).expect("json"),
             "on {on}"
         );
+        // Per zone, day and party in the period, in that order (zones and parties as the
+        // index met them, the unattributed last).
+        let (zones, parties) = met(&incidents);
+        let rank = |p: &str| parties.iter().position(|x| x == p);
+        let zone_rank = |z: &str| zones.iter().position(|x| x == z);
+        let mut want: Vec<(&(String, Date, String), &[u32; 4])> = per_zone_day.iter().collect();
+        want.sort_by_key(|((z, d, p), _)| (zone_rank(z), *d, rank(p)));
+        let want: Vec<serde_json::Value> = want
+            .into_iter()
+            .map(|((z, d, p), c)| {
+                let counts: serde_json::Map<String, serde_json::Value> = slots
+                    .iter()
+                    .zip(c)
+                    .map(|(k, n)| ((*k).to_owned(), serde_json::json!(n)))
+                    .collect();
+                serde_json::json!({"zone": z, "date": d, "party": p, "counts": counts})
+            })
+            .collect();
+        assert_eq!(
+            l.details["per_zone_day"],
+            serde_json::json!(want),
+            "on {on}"
+        );
+        // A breached or violated period cites its confirmed violations first, then its
+        // corroborated, the latest first.
+        if l.status.state == "breached" || l.status.state == "violated" {
+            cited.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+            let ids: Vec<String> = cited
+                .iter()
+                .take(opts.evidence_limit)
+                .map(|c| format!("v{}", c.2))
+                .collect();
+            assert_eq!(l.status.evidence, ids, "on {on}");
+            cited_checked += 1;
+        }
     }
+    assert!(
+        cited_checked > 10,
+        "{cited_checked} periods cited violations"
+    );
+}
+
+/// The zones and the assessed parties in the order the violation index meets them (its
+/// zone bits and party slots), the unattributed last.
+fn met(incidents: &[truce_engine::incidents::Incident]) -> (Vec<String>, Vec<String>) {
+    let (mut zones, mut parties): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    for i in incidents {
+        use truce_engine::incidents::IncidentStatus as S;
+        if i.status == S::Rejected || i.reports.is_empty() {
+            continue;
+        }
+        if let (Some(p), false) = (&i.attribution.assessed, i.attribution.disputed)
+            && !parties.contains(p)
+        {
+            parties.push(p.clone());
+        }
+        for z in i.zones.iter().chain(&i.possibly_in) {
+            if !zones.contains(z) {
+                zones.push(z.clone());
+            }
+        }
+    }
+    parties.push("unattributed".to_owned());
+    (zones, parties)
 }

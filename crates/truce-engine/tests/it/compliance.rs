@@ -921,7 +921,7 @@ fn the_ceasefire_totals_since_it_took_effect_match_a_count_of_every_violation_on
         let (zones, parties) = met(&incidents);
         let rank = |p: &str| parties.iter().position(|x| x == p);
         let zone_rank = |z: &str| zones.iter().position(|x| x == z);
-        let mut want: Vec<(&(String, Date, String), &[u32; 4])> = per_zone_day.iter().collect();
+        let mut want: Vec<_> = per_zone_day.iter().collect();
         want.sort_by_key(|((z, d, p), _)| (zone_rank(z), *d, rank(p)));
         let want: Vec<serde_json::Value> = want
             .into_iter()

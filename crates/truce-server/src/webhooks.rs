@@ -52,8 +52,8 @@ pub(crate) struct WebhookBody {
     /// Agreement whose events to receive.
     #[schema(min_length = 1, max_length = 200)]
     agreement: String,
-    /// Where to post deliveries: `http://HOST[:PORT]/PATH`.
-    #[schema(min_length = 8, max_length = 2000, pattern = "^http://")]
+    /// Where to post deliveries: `https://HOST[:PORT]/PATH` (or `http://…`).
+    #[schema(min_length = 8, max_length = 2000, pattern = "^https?://")]
     url: String,
     /// Event types: `incident.created`, `status.changed`, `bulletin.published`.
     #[schema(min_items = 1, max_items = 3)]

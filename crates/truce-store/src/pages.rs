@@ -1,9 +1,11 @@
 //! Incident pages from memory: a compact copy of what the incident filters read (window,
-//! point, type, status, assessed perpetrator) for every listed incident of an agreement,
-//! held in 0.1° grid squares whose members are sorted by start. A box and time query
-//! reads a few squares' time ranges instead of the database's index pages, then fetches
-//! only the bodies of the page it returns (or none, for map points). Zone and party
-//! filters are left to the database.
+//! point, type, status, assessed perpetrator, zones) for every listed incident of an
+//! agreement, held in 0.1° grid squares whose members are sorted by start, with the few
+//! fields only the stored body holds ([`Particulars`]: what counts per zone and OGC
+//! features carry). A box and time query reads a few squares' time ranges instead of the
+//! database's index pages, then fetches only the bodies of the page it returns (or none,
+//! for map points, list lines, counts and features). Filters by a party's claims or by a
+//! report's source are left to the database.
 //!
 //! The copy is tied to the audit head it was read at: every store write appends to the
 //! audit log in its own transaction, so a head that moved means something may have

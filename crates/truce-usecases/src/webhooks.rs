@@ -1,10 +1,13 @@
 //! Webhook deliveries (docs/webhooks.md): what each event's body holds, how it is signed
 //! (the Standard Webhooks convention: HMAC-SHA256 over `id.timestamp.body` with the
-//! subscription's secret), the check of a delivery address, the HTTP POST itself, and the
-//! events any node can find in the store alone (new incidents, published bulletins).
+//! subscription's secret), the check of a delivery address, the POST itself (over HTTP,
+//! or HTTPS checked against the Mozilla root program's authorities and any given at
+//! start), and the events any node can find in the store alone (new incidents, published
+//! bulletins).
 //! Status changes need the compliance engine's answers and are found by the server.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use base64ct::{Base64, Encoding};
@@ -91,20 +94,17 @@ fn private(ip: IpAddr) -> bool {
     }
 }
 
-/// Checks a delivery address as a subscription gives it: `http://HOST[:PORT]/PATH`
-/// (HTTPS is not built in: a TLS-terminating relay forwards to it), at most 2,000
-/// characters, and no literal private address unless `allow_private`.
+/// Checks a delivery address as a subscription gives it: `https://HOST[:PORT]/PATH` or
+/// `http://…`, at most 2,000 characters, and no literal private address unless
+/// `allow_private`.
 pub fn check_url(url: &str, allow_private: bool) -> Result<hyper::Uri, String> {
     if url.len() > 2000 {
         return Err("the address is longer than 2,000 characters".into());
     }
     let uri: hyper::Uri = url.parse().map_err(|e| format!("not an address: {e}"))?;
     match uri.scheme_str() {
-        Some("http") => {}
-        Some("https") => {
-            return Err("this build delivers over plain HTTP only: give an http:// address of a relay that forwards over TLS".into());
-        }
-        _ => return Err("the address must start with http://".into()),
+        Some("http" | "https") => {}
+        _ => return Err("the address must start with https:// or http://".into()),
     }
     let host = uri
         .host()
@@ -193,6 +193,71 @@ pub fn check_subscription(
     Ok(events)
 }
 
+/// Certificate authorities HTTPS deliveries trust besides the Mozilla root program's
+/// ([`trust_also`]).
+static ALSO_TRUSTED: OnceLock<Vec<rustls::pki_types::CertificateDer<'static>>> = OnceLock::new();
+
+/// Makes HTTPS deliveries of this process trust the certificate authorities of a PEM
+/// file too (an organisation's own authority, for a receiver inside its network);
+/// called once, at start. How many certificates it held.
+pub fn trust_also(path: &std::path::Path) -> Result<usize, String> {
+    use rustls::pki_types::pem::PemObject as _;
+    let certs: Vec<rustls::pki_types::CertificateDer<'static>> =
+        rustls::pki_types::CertificateDer::pem_file_iter(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no PEM certificate in it", path.display()));
+    }
+    let n = certs.len();
+    ALSO_TRUSTED
+        .set(certs)
+        .map_err(|_| "the certificate authorities to trust were given already".to_owned())?;
+    Ok(n)
+}
+
+/// What an HTTPS delivery checks the receiver's certificate against.
+fn tls_config() -> Result<rustls::ClientConfig, String> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    for cert in ALSO_TRUSTED.get().into_iter().flatten() {
+        roots
+            .add(cert.clone())
+            .map_err(|e| format!("a trusted certificate authority is unusable: {e}"))?;
+    }
+    // *ring* keeps the build free of a C toolchain's cmake; rustls marks it deprecated
+    // for lacking post-quantum key exchange, which a delivery of events meant for the
+    // subscriber (never personal records) does without.
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    Ok(
+        rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
+/// Sends one request over a connection made and answers its status.
+async fn exchange<S>(io: S, req: hyper::Request<Full<Bytes>>) -> Result<u16, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io))
+            .await
+            .map_err(|e| format!("HTTP handshake: {e}"))?;
+    tokio::spawn(conn);
+    let resp = sender
+        .send_request(req)
+        .await
+        .map_err(|e| format!("no answer: {e}"))?;
+    Ok(resp.status().as_u16())
+}
+
 /// Posts a signed body; the receiver's status, or why there was none.
 pub async fn post(
     url: &str,
@@ -202,8 +267,9 @@ pub async fn post(
     allow_private: bool,
 ) -> Result<u16, String> {
     let uri = check_url(url, allow_private)?;
+    let https = uri.scheme_str() == Some("https");
     let host = uri.host().unwrap_or_default().to_owned();
-    let port = uri.port_u16().unwrap_or(80);
+    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
     let timestamp = Timestamp::now().as_second();
     let sig = signature(secret, id, timestamp, body)?;
     let attempt = async {
@@ -225,11 +291,6 @@ pub async fn post(
         let stream = tokio::net::TcpStream::connect(addr)
             .await
             .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-        let (mut sender, conn) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                .await
-                .map_err(|e| format!("HTTP handshake: {e}"))?;
-        tokio::spawn(conn);
         let authority = uri.authority().map_or(host.clone(), |a| a.to_string());
         let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
         let req = hyper::Request::post(path)
@@ -241,11 +302,21 @@ pub async fn post(
             .header("webhook-signature", sig)
             .body(Full::new(Bytes::from(body.to_owned())))
             .map_err(|e| e.to_string())?;
-        let resp = sender
-            .send_request(req)
+        if !https {
+            return exchange(stream, req).await;
+        }
+        // The name the certificate must carry: the host as given (a name or an address).
+        let name = rustls::pki_types::ServerName::try_from(
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+        )
+        .map_err(|e| format!("{host} cannot be checked against a certificate: {e}"))?;
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(tls_config()?))
+            .connect(name, stream)
             .await
-            .map_err(|e| format!("no answer: {e}"))?;
-        Ok(resp.status().as_u16())
+            .map_err(|e| format!("TLS with {host}: {e}"))?;
+        exchange(tls, req).await
     };
     tokio::time::timeout(ATTEMPT_TIMEOUT, attempt)
         .await

@@ -200,6 +200,11 @@ enum Command {
         /// machine or inside the network); refused by default.
         #[arg(long)]
         webhook_allow_private: bool,
+        /// Trust the certificate authorities of this PEM file too, besides the Mozilla
+        /// root program's, when delivering webhooks over HTTPS (a receiver whose
+        /// certificate an organisation's own authority issued).
+        #[arg(long, value_name = "FILE", env = "TRUCE_WEBHOOK_CA")]
+        webhook_ca: Option<PathBuf>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -455,8 +460,13 @@ async fn run(cli: Cli) -> Result<()> {
             webhook_interval,
             webhook_retry_ms,
             webhook_allow_private,
+            webhook_ca,
             data,
         } => {
+            if let Some(path) = &webhook_ca {
+                truce_usecases::webhooks::trust_also(path)
+                    .map_err(|e| BadInput(format!("--webhook-ca: {e}")))?;
+            }
             let store = open(&data).await?;
             let schedule = match schedule {
                 None => None,

@@ -56,6 +56,10 @@ pub enum WebhookCmd {
         /// Deliver to a loopback or private address.
         #[arg(long)]
         allow_private: bool,
+        /// Trust the certificate authorities of this PEM file too, for an HTTPS receiver
+        /// whose certificate an organisation's own authority issued.
+        #[arg(long, value_name = "FILE", env = "TRUCE_WEBHOOK_CA")]
+        webhook_ca: Option<std::path::PathBuf>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -166,8 +170,12 @@ pub async fn webhook(cmd: WebhookCmd) -> Result<()> {
         WebhookCmd::Test {
             id,
             allow_private,
+            webhook_ca,
             data,
         } => {
+            if let Some(path) = &webhook_ca {
+                hooks::trust_also(path).map_err(|e| BadInput(format!("--webhook-ca: {e}")))?;
+            }
             let store = open(&data).await?;
             let h = store
                 .webhook(&id)

@@ -443,3 +443,119 @@ async fn deliveries_are_signed_retried_after_a_500_logged_and_only_analysts_subs
         guard.done(store).await;
     }
 }
+
+/// A receiver over HTTPS on 127.0.0.1, with the test authority's certificate
+/// (`tests/fixtures/tls`): what it got.
+async fn tls_receiver() -> (std::net::SocketAddr, Arc<Mutex<Vec<Got>>>) {
+    use hyper::body::Incoming;
+    use rustls::pki_types::pem::PemObject as _;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    let certs: Vec<rustls::pki_types::CertificateDer<'static>> =
+        rustls::pki_types::CertificateDer::pem_file_iter(dir.join("receiver.pem"))
+            .expect("certificate")
+            .collect::<Result<_, _>>()
+            .expect("certificate");
+    let key =
+        rustls::pki_types::PrivateKeyDer::from_pem_file(dir.join("receiver.key")).expect("key");
+    // The provider the deliveries use (see `truce_usecases::webhooks`).
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let got: Arc<Mutex<Vec<Got>>> = Arc::default();
+    let seen = Arc::clone(&got);
+    tokio::spawn(async move {
+        // A bounded loop: the test makes two connections (one refused by the client).
+        for _ in 0..8 {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let Ok(tls) = acceptor.accept(tcp).await else {
+                continue;
+            };
+            let seen = Arc::clone(&seen);
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let seen = Arc::clone(&seen);
+                async move {
+                    use http_body_util::BodyExt as _;
+                    let h = |n: &str| {
+                        req.headers()
+                            .get(n)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    let (id, timestamp, signature) = (
+                        h("webhook-id"),
+                        h("webhook-timestamp"),
+                        h("webhook-signature"),
+                    );
+                    let body = req.into_body().collect().await.map(|b| b.to_bytes())?;
+                    seen.lock().expect("lock").push(Got {
+                        id,
+                        timestamp: timestamp.parse().unwrap_or_default(),
+                        signature,
+                        body: String::from_utf8_lossy(&body).into_owned(),
+                    });
+                    Ok::<_, hyper::Error>(hyper::Response::new(http_body_util::Full::new(
+                        hyper::body::Bytes::from_static(b"ok"),
+                    )))
+                }
+            });
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service),
+            );
+        }
+    });
+    (addr, got)
+}
+
+#[tokio::test]
+async fn deliveries_go_over_https_to_a_receiver_whose_certificate_is_trusted() {
+    use truce_usecases::webhooks as hooks;
+    let (addr, got) = tls_receiver().await;
+    let url = format!("https://127.0.0.1:{}/hook", addr.port());
+    let secret = "whsec_dGVzdC1zZWNyZXQtZm9yLXRscw==";
+    let body = hooks::payload(hooks::TEST_EVENT, "nk-2020", &serde_json::json!({}));
+    // The test authority is in no public root program: the receiver is not trusted.
+    let refused = hooks::post(&url, "msg_1", secret, &body, true)
+        .await
+        .expect_err("an unknown authority");
+    assert!(
+        refused.contains("TLS with 127.0.0.1") && refused.contains("certificate"),
+        "{refused}"
+    );
+    assert!(got.lock().expect("lock").is_empty(), "nothing was sent");
+    // Trusted once its authority is given: the body arrives signed.
+    let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
+    assert_eq!(hooks::trust_also(&ca), Ok(1));
+    assert_eq!(
+        hooks::post(&url, "msg_2", secret, &body, true).await,
+        Ok(200)
+    );
+    let got = got.lock().expect("lock").clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].id, "msg_2");
+    assert_eq!(got[0].body, body);
+    assert!(hooks::verify(
+        secret,
+        &got[0].id,
+        got[0].timestamp,
+        &got[0].body,
+        &got[0].signature
+    ));
+    // A file without a certificate is refused by name.
+    let empty = tempfile::NamedTempFile::new().expect("file");
+    let e = hooks::trust_also(empty.path()).expect_err("no certificate");
+    assert!(e.contains(&empty.path().display().to_string()), "{e}");
+}

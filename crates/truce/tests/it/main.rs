@@ -260,6 +260,26 @@ fn bad_arguments_and_unknown_ids_exit_2_with_a_message() {
         &["agreement", "validate", "does-not-exist.toml"],
     );
     assert_eq!(o.status.code(), Some(2));
+    // A webhook authority file that holds no certificate is refused before the server
+    // starts, by name.
+    let empty = dir.path().join("no-authority.pem");
+    std::fs::write(&empty, "not a certificate\n").expect("file");
+    let o = truce(
+        dir.path(),
+        &[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--webhook-ca",
+            empty.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--webhook-ca") && stderr(&o).contains("no-authority.pem"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

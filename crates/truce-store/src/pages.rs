@@ -26,8 +26,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The columns of a [`PointRow`] without its [`Particulars`], in the order
-/// [`Store::point_rows`] reads them (the body's place left empty).
+/// The columns of a [`PointRow`] without its [`Particulars`] (a NULL where the body
+/// would be), in the order [`Store::point_rows`] reads them.
 pub(crate) const POINT_COLUMNS: &str = "i.number, i.start_s, i.end_s, i.lon, i.lat, i.event_type, i.status, i.perpetrator, CAST(i.disputed AS BIGINT), CAST(i.report_count AS BIGINT), i.place_label, i.place_name, CAST(NULL AS TEXT)";
 
 /// The columns of a whole [`PointRow`]: the stored body is read for its
@@ -406,9 +406,7 @@ impl Page<'_> {
             })
             .collect()
     }
-}
 
-impl Page<'_> {
     /// Each incident's whole row, particulars included, in the page's order: the same
     /// as a read of its columns and body ([`Store::incident_facts`]).
     pub fn rows(&self) -> Vec<PointRow> {

@@ -1499,25 +1499,61 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
         }
     }
     let zone_names: Vec<&str> = ix.zones.iter().map(String::as_str).collect();
-    let details = json!({
-        "period": {"from": day_date(cur_from), "to": as_of, "days": opts.period_days},
-        "previous_period": {"from": day_date(prev_from), "to": day_date(cur_from - 1)},
-        "threshold": opts.breach_threshold,
-        "since_effective": by_party(&totals),
-        "current_period": by_party(&current),
-        "previous_period_counts": by_party(&previous),
-        "trend": trends,
-        "per_zone_since_effective": per_zone.iter().enumerate().filter(|(_, c)| c.iter().any(|x| *x > 0)).map(|(z, c)| {
-            (zone_names[z].to_owned(), c.iter().enumerate().filter(|(_, n)| **n > 0).map(|(p, n)| (party_name(p).to_owned(), json!(n))).collect::<serde_json::Map<_, _>>().into())
-        }).collect::<serde_json::Map<String, Value>>(),
-        "per_zone_day": per_zone_day.iter().enumerate().filter(|(_, c)| c.iter().any(|n| *n > 0)).map(|(k, c)| {
+    // Members moved in rather than written through `json!`, which would copy each
+    // value built here once more.
+    let per_zone_since: serde_json::Map<String, Value> = per_zone
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.iter().any(|x| *x > 0))
+        .map(|(z, c)| {
+            (
+                zone_names[z].to_owned(),
+                c.iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(p, n)| (party_name(p).to_owned(), json!(n)))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into(),
+            )
+        })
+        .collect();
+    let per_zone_day: Vec<Value> = per_zone_day
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.iter().any(|n| *n > 0))
+        .map(|(k, c)| {
             let (z, d, p) = (k / (period_days * np), (k / np) % period_days, k % np);
-            json!({"zone": zone_names[z], "date": day_date(cur_from + i32::try_from(d).unwrap_or(0)), "party": party_name(p), "counts": counts(c)})
-        }).collect::<Vec<_>>(),
-        "incidents_in_period": total_recent,
-        "coverage": watched.details(),
-        "legacy_ordnance": ordnance.iter().map(|((zone, month), (n, killed))| json!({"zone": zone, "month": month, "incidents": n, "killed": killed})).collect::<Vec<_>>(),
-    });
+            let mut cell = serde_json::Map::new();
+            cell.insert("zone".into(), zone_names[z].into());
+            cell.insert(
+                "date".into(),
+                day_date(cur_from + i32::try_from(d).unwrap_or(0))
+                    .to_string()
+                    .into(),
+            );
+            cell.insert("party".into(), party_name(p).into());
+            cell.insert("counts".into(), counts(c));
+            Value::Object(cell)
+        })
+        .collect();
+    let mut details = serde_json::Map::new();
+    for (key, value) in [
+        ("period", json!({"from": day_date(cur_from), "to": as_of, "days": opts.period_days})),
+        ("previous_period", json!({"from": day_date(prev_from), "to": day_date(cur_from - 1)})),
+        ("threshold", json!(opts.breach_threshold)),
+        ("since_effective", by_party(&totals)),
+        ("current_period", by_party(&current)),
+        ("previous_period_counts", by_party(&previous)),
+        ("trend", Value::Object(trends)),
+        ("per_zone_since_effective", Value::Object(per_zone_since)),
+        ("per_zone_day", Value::Array(per_zone_day)),
+        ("incidents_in_period", json!(total_recent)),
+        ("coverage", watched.details()),
+        ("legacy_ordnance", ordnance.iter().map(|((zone, month), (n, killed))| json!({"zone": zone, "month": month, "incidents": n, "killed": killed})).collect()),
+    ] {
+        details.insert(key.to_owned(), value);
+    }
+    let details = Value::Object(details);
     (
         Status::new(level, state, reason, evidence).breached(breached),
         details,

@@ -412,52 +412,74 @@ impl ViolationIndex {
         self.days.partition_point(|d| *d <= day)
     }
 
-    /// Makes the running sums per zone; called once the rows are sorted.
+    /// Makes the distinct days and the running sums per zone; called once the rows are
+    /// sorted.
     fn sum_zones(&mut self) {
-        let (nz, np) = (self.zones.len(), self.party_slots());
-        let width = nz * np;
-        let mut sums: Vec<u32> = Vec::new();
-        let mut running = vec![0u32; width];
-        let mut days: Vec<i32> = Vec::new();
-        for (k, r) in self.rows.iter().enumerate() {
-            if r.status < 2 {
-                let p = self.party_slot(r.party);
-                let mut bits = r.zones;
-                while bits != 0 {
-                    let z = bits.trailing_zeros() as usize;
-                    if let Some(n) = running.get_mut(z * np + p) {
-                        *n += 1;
-                    }
-                    bits &= bits - 1;
-                }
+        let mut days: Vec<i32> = self.rows.iter().map(|r| r.day).collect();
+        days.dedup();
+        self.days = days;
+        let np = self.party_slots();
+        self.zone_sums = self.running(self.zones.len() * np, |r, counts: &mut [u32]| {
+            if r.status >= 2 {
+                return;
             }
+            let p = self.party_slot(r.party);
+            let mut bits = r.zones;
+            while bits != 0 {
+                let z = bits.trailing_zeros() as usize;
+                if let Some(n) = counts.get_mut(z * np + p) {
+                    *n += 1;
+                }
+                bits &= bits - 1;
+            }
+        });
+    }
+
+    /// Running sums of `width` counters: `add` counts a row into them, and they are
+    /// kept as they stand at the end of each of `days` (`[day][counter]`, flat).
+    fn running<T: Copy + Default>(
+        &self,
+        width: usize,
+        add: impl Fn(&Violation, &mut [T]),
+    ) -> Vec<T> {
+        let mut sums: Vec<T> = Vec::with_capacity(self.days.len() * width);
+        let mut counts = vec![T::default(); width];
+        for (k, r) in self.rows.iter().enumerate() {
+            add(r, &mut counts);
             if self.rows.get(k + 1).is_none_or(|next| next.day != r.day) {
-                days.push(r.day);
-                sums.extend_from_slice(&running);
+                sums.extend_from_slice(&counts);
             }
         }
-        self.days = days;
-        self.zone_sums = sums;
+        sums
+    }
+
+    /// Of running sums of `width` counters ([`Self::running`]): those through `last`,
+    /// and those through the day before `first` (empty when none), whose difference
+    /// counts `first` to `last` (local day numbers).
+    fn through<'s, T>(
+        &self,
+        sums: &'s [T],
+        width: usize,
+        first: i32,
+        last: i32,
+    ) -> (&'s [T], &'s [T]) {
+        let at = |k: usize| -> &'s [T] {
+            match k.checked_sub(1) {
+                Some(k) => sums.get(k * width..(k + 1) * width).unwrap_or(&[]),
+                None => &[],
+            }
+        };
+        (
+            at(self.days_through(last)),
+            at(self.days_through(first - 1)),
+        )
     }
 
     /// Confirmed and corroborated violations per zone and party slot from `first` to
     /// `last` (local day numbers): `[zone][party]`.
     fn per_zone_between(&self, first: i32, last: i32) -> Vec<Vec<u32>> {
         let (nz, np) = (self.zones.len(), self.party_slots());
-        let width = nz * np;
-        let at = |k: usize| -> &[u32] {
-            match k.checked_sub(1) {
-                Some(k) => self
-                    .zone_sums
-                    .get(k * width..(k + 1) * width)
-                    .unwrap_or(&[]),
-                None => &[],
-            }
-        };
-        let (to, from) = (
-            at(self.days_through(last)),
-            at(self.days_through(first - 1)),
-        );
+        let (to, from) = self.through(&self.zone_sums, nz * np, first, last);
         (0..nz)
             .map(|z| {
                 (0..np)
@@ -478,16 +500,7 @@ impl ViolationIndex {
     fn totals_between(&self, mask: u64, first: i32, last: i32) -> Vec<[u32; 4]> {
         let np = self.party_slots();
         let sums = self.mask_sums(mask);
-        let at = |k: usize| -> &[[u32; 4]] {
-            match k.checked_sub(1) {
-                Some(k) => sums.get(k * np..(k + 1) * np).unwrap_or(&[]),
-                None => &[],
-            }
-        };
-        let (to, from) = (
-            at(self.days_through(last)),
-            at(self.days_through(first - 1)),
-        );
+        let (to, from) = self.through(&sums, np, first, last);
         (0..np)
             .map(|p| {
                 let (a, b) = (
@@ -510,21 +523,17 @@ impl ViolationIndex {
         if let Some(sums) = kept.get(&mask) {
             return std::sync::Arc::clone(sums);
         }
-        let np = self.party_slots();
-        let mut sums: Vec<[u32; 4]> = Vec::with_capacity(self.days.len() * np);
-        let mut running = vec![[0u32; 4]; np];
-        for (k, r) in self.rows.iter().enumerate() {
-            if r.zones & mask != 0
-                && let Some(c) = running.get_mut(self.party_slot(r.party))
-                && let Some(n) = c.get_mut(usize::from(r.status))
-            {
-                *n += 1;
-            }
-            if self.rows.get(k + 1).is_none_or(|next| next.day != r.day) {
-                sums.extend_from_slice(&running);
-            }
-        }
-        let sums = std::sync::Arc::new(sums);
+        let sums = std::sync::Arc::new(self.running(
+            self.party_slots(),
+            |r, counts: &mut [[u32; 4]]| {
+                if r.zones & mask != 0
+                    && let Some(c) = counts.get_mut(self.party_slot(r.party))
+                    && let Some(n) = c.get_mut(usize::from(r.status))
+                {
+                    *n += 1;
+                }
+            },
+        ));
         kept.insert(mask, std::sync::Arc::clone(&sums));
         sums
     }

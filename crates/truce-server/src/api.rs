@@ -57,19 +57,35 @@ async fn on_engine<T: Send + 'static>(
     .map_err(|e| ApiError::Internal(format!("the compliance engine stopped: {e}")))
 }
 
-/// Most engine answers kept; past it the oldest half goes.
-const MAX_ENGINE_ANSWERS: usize = 512;
+/// Most scorecards and alert lists kept as values; past it the oldest go first.
+const MAX_KEPT_VALUES: usize = 256;
 
-/// Scorecards and alert lists already evaluated, each with the agreement and the inputs
-/// it was evaluated from: an answer is served again only while both are the ones the
-/// server holds (a new evidence fingerprint or agreement version reads new inputs, so
-/// the kept answer no longer matches). Feeds and dashboards ask the same days again and
-/// again; each costs the engine once.
+/// Most bytes of answers kept as sent (keys included); past it the oldest go first. A
+/// scorecard as sent is about 23 kB at a million incidents, so this holds one for every
+/// day from November 2020 to the end of 2027 at the default thresholds: a reader who
+/// moves through the record day by day costs the engine once per day while the evidence
+/// stands.
+const MAX_KEPT_JSON_BYTES: usize = 64 << 20;
+
+/// Scorecards and alert lists already evaluated, and answers already sent, each with the
+/// agreement and the inputs it was made from: an answer is served again only while both
+/// are the ones the server holds (a new evidence fingerprint or agreement version reads
+/// new inputs, so the kept answer no longer matches). Feeds and dashboards ask the same
+/// days again and again; each costs the engine once. Values and sent bytes are kept on
+/// two shelves with their own bounds, so that the few large values a day's answers are
+/// made from do not push out the many answers ready to send.
 #[derive(Debug, Default)]
 pub(crate) struct EngineAnswers {
+    values: Shelf,
+    sent: Shelf,
+}
+
+/// Answers kept in the order they were kept, with what they weigh together.
+#[derive(Debug, Default)]
+struct Shelf {
     kept: HashMap<String, Kept>,
-    /// Keys in the order they were kept.
     order: std::collections::VecDeque<String>,
+    weight: usize,
 }
 
 #[derive(Debug)]
@@ -77,6 +93,7 @@ struct Kept {
     bundle: std::sync::Weak<AgreementBundle>,
     inputs: std::sync::Weak<EngineInputs>,
     answer: Answer,
+    weight: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -93,10 +110,43 @@ fn same<T>(w: &std::sync::Weak<T>, a: &Arc<T>) -> bool {
     w.upgrade().is_some_and(|x| Arc::ptr_eq(&x, a))
 }
 
-impl EngineAnswers {
+impl Shelf {
     fn get(&self, key: &str, b: &Arc<AgreementBundle>, i: &Arc<EngineInputs>) -> Option<Answer> {
         let k = self.kept.get(key)?;
         (same(&k.bundle, b) && same(&k.inputs, i)).then(|| k.answer.clone())
+    }
+
+    /// Keeps `kept` under `key` (in place of what the key held), then lets the oldest go
+    /// until the shelf weighs at most `most`. An answer heavier than that is not kept.
+    fn keep(&mut self, key: String, kept: Kept, most: usize) {
+        if kept.weight > most {
+            if let Some(old) = self.kept.remove(&key) {
+                self.weight -= old.weight;
+                self.order.retain(|k| *k != key);
+            }
+            return;
+        }
+        self.weight += kept.weight;
+        match self.kept.insert(key.clone(), kept) {
+            Some(old) => self.weight -= old.weight,
+            None => self.order.push_back(key),
+        }
+        while self.weight > most {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(k) = self.kept.remove(&old) {
+                self.weight -= k.weight;
+            }
+        }
+    }
+}
+
+impl EngineAnswers {
+    fn get(&self, key: &str, b: &Arc<AgreementBundle>, i: &Arc<EngineInputs>) -> Option<Answer> {
+        self.sent
+            .get(key, b, i)
+            .or_else(|| self.values.get(key, b, i))
     }
 
     fn keep(
@@ -106,19 +156,17 @@ impl EngineAnswers {
         i: &Arc<EngineInputs>,
         answer: Answer,
     ) {
-        if self.kept.len() >= MAX_ENGINE_ANSWERS {
-            for old in self.order.drain(..MAX_ENGINE_ANSWERS / 2) {
-                self.kept.remove(&old);
-            }
-        }
+        let (shelf, weight, most) = match &answer {
+            Answer::Json(bytes) => (&mut self.sent, bytes.len() + key.len(), MAX_KEPT_JSON_BYTES),
+            Answer::Card(_) | Answer::Alerts(_) => (&mut self.values, 1, MAX_KEPT_VALUES),
+        };
         let kept = Kept {
             bundle: Arc::downgrade(b),
             inputs: Arc::downgrade(i),
             answer,
+            weight,
         };
-        if self.kept.insert(key.clone(), kept).is_none() {
-            self.order.push_back(key);
-        }
+        shelf.keep(key, kept, most);
     }
 }
 
@@ -1113,4 +1161,43 @@ pub(crate) async fn sources(
         s.store.sources().await?.into_values().collect();
     list.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Json(json!({"sources": list})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Answer, Kept, Shelf};
+
+    fn kept(bytes: usize) -> Kept {
+        Kept {
+            bundle: std::sync::Weak::new(),
+            inputs: std::sync::Weak::new(),
+            answer: Answer::Json(axum::body::Bytes::from(vec![b' '; bytes])),
+            weight: bytes,
+        }
+    }
+
+    #[test]
+    fn a_shelf_lets_its_oldest_answers_go_to_stay_within_its_weight() {
+        let mut shelf = Shelf::default();
+        for day in 0..10 {
+            shelf.keep(format!("status|{day}"), kept(100), 450);
+        }
+        // The four newest fit; the six oldest went first.
+        let mut left: Vec<&str> = shelf.kept.keys().map(String::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["status|6", "status|7", "status|8", "status|9"]);
+        assert_eq!(shelf.weight, 400);
+        assert_eq!(shelf.order.len(), 4);
+        // An answer kept again in place of its older self weighs once.
+        shelf.keep("status|8".into(), kept(50), 450);
+        assert_eq!(shelf.weight, 350);
+        assert_eq!(shelf.order.len(), 4);
+        // One heavier than the whole shelf is not kept and pushes nothing out; kept again
+        // under a key that held a lighter one, it takes that one's place empty.
+        shelf.keep("status|big".into(), kept(1_000), 450);
+        assert_eq!(shelf.kept.len(), 4);
+        shelf.keep("status|9".into(), kept(1_000), 450);
+        assert!(!shelf.kept.contains_key("status|9"));
+        assert_eq!((shelf.weight, shelf.order.len()), (250, 3));
+    }
 }

@@ -181,9 +181,15 @@ fn check(name: &str, value: &str, schema: &RefOr<Schema>) -> Result<(), ApiError
         _ => return Ok(()),
     };
     let bad = |reason: String| Err(ApiError::BadParameter(name.to_owned(), reason));
+    // A maximum the handler caps a larger value at is not a refusal.
+    let caps = object
+        .extensions
+        .as_ref()
+        .and_then(|x| x.get(crate::ogc::CAPS))
+        .is_some_and(|v| v == &serde_json::Value::Bool(true));
     match (
         object.minimum.as_ref().map(whole),
-        object.maximum.as_ref().map(whole),
+        object.maximum.as_ref().filter(|_| !caps).map(whole),
     ) {
         (None, None) => {}
         (min, max) => {

@@ -21,6 +21,35 @@ use truce_store::pages::PointRow;
 const CORE: &str = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core";
 const GEOJSON: &str = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson";
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+/// An items page's `limit`. Its schema states the default and the most a page holds
+/// (clients such as GDAL 3.8 and later take their page size from the maximum), and marks
+/// the maximum as one the server caps a larger value at rather than refuses (OGC API –
+/// Features, Part 1, requirement `/req/core/fc-limit-response-1`), by [`CAPS`].
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(transparent)]
+pub(crate) struct PageSize(u64);
+
+/// The extension that marks a maximum the server caps at (`true`) instead of refusing.
+pub(crate) const CAPS: &str = "x-maximum-caps";
+
+impl utoipa::PartialSchema for PageSize {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(1))
+            .maximum(Some(MAX_LIMIT))
+            .default(Some(DEFAULT_LIMIT.into()))
+            .extensions(Some(
+                utoipa::openapi::extensions::ExtensionsBuilder::new()
+                    .add(CAPS, true)
+                    .build(),
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PageSize {}
+
 /// Features on a page when `limit` is not given.
 const DEFAULT_LIMIT: i64 = 10;
 
@@ -163,8 +192,8 @@ pub(crate) struct ItemsQuery {
     /// An instant or an interval (RFC 3339, `..` for an open end)
     datetime: Option<String>,
     /// Page size (default 10); above 10000 it is capped at 10000
-    #[param(minimum = 1)]
-    limit: Option<u64>,
+    #[param(inline)]
+    limit: Option<PageSize>,
     /// Features to skip (every collection but incidents)
     #[param(minimum = 0)]
     offset: Option<u64>,
@@ -694,7 +723,7 @@ pub(crate) async fn items(
     let self_href = format!("{base}/collections/{cid}/items");
     // A limit above the most a page holds is capped, as the standard has it.
     let limit = items.limit.map_or(DEFAULT_LIMIT, |n| {
-        i64::try_from(n).unwrap_or(MAX_LIMIT).min(MAX_LIMIT)
+        i64::try_from(n.0).unwrap_or(MAX_LIMIT).min(MAX_LIMIT)
     });
     let when = items
         .datetime

@@ -38,6 +38,28 @@ async fn every_operation_of_the_openapi_document_is_served_with_its_method() {
             .expect("body");
         let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
         assert_eq!(doc["openapi"], "3.1.0");
+        // The OGC page size states its default and the most a page holds, which clients
+        // such as GDAL take as their page size, marked as capped rather than refused.
+        let limit = doc["paths"]["/ogc/{id}/collections/{collection}/items"]["get"]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "limit"))
+            .map(|p| p["schema"].clone())
+            .expect("the items' limit");
+        assert_eq!(
+            (
+                &limit["minimum"],
+                &limit["maximum"],
+                &limit["default"],
+                &limit["x-maximum-caps"]
+            ),
+            (
+                &serde_json::json!(1),
+                &serde_json::json!(10_000),
+                &serde_json::json!(10),
+                &serde_json::json!(true)
+            ),
+            "{limit}"
+        );
         // Every documented operation reaches its handler: neither the fallback's 404 nor
         // a 405 (the router and the document are built from one list; this checks the
         // list is what is served).

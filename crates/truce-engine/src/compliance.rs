@@ -336,10 +336,12 @@ pub struct ViolationIndex {
     ids: Vec<Box<str>>,
     /// The distinct days of `rows`, ascending.
     days: Vec<i32>,
-    /// Running sums of confirmed and corroborated violations per zone and party, through
-    /// each of `days`: `[day][zone][party]`, flat (parties: `parties` and one slot for
-    /// the unattributed).
-    zone_sums: Vec<u32>,
+    /// Running sums of violations per zone, party and status, through each of `days`:
+    /// `[day][zone][party]`, flat (parties: `parties` and one slot for the unattributed).
+    zone_sums: Vec<[u32; 4]>,
+    /// The rows whose place may lie in zones they are not in (`possible` set), in the
+    /// same order: few, and read apart.
+    possible_rows: Vec<Violation>,
     /// Running sums per party and status through each of `days`, of the violations in
     /// any zone of a mask, made once per mask asked for (an obligation's zones).
     mask_sums: MaskSums,
@@ -412,27 +414,31 @@ impl ViolationIndex {
         self.days.partition_point(|d| *d <= day)
     }
 
-    /// Makes the distinct days and the running sums per zone; called once the rows are
-    /// sorted.
+    /// Makes the distinct days, the running sums per zone and the rows possibly in
+    /// zones; called once the rows are sorted.
     fn sum_zones(&mut self) {
         let mut days: Vec<i32> = self.rows.iter().map(|r| r.day).collect();
         days.dedup();
         self.days = days;
         let np = self.party_slots();
-        self.zone_sums = self.running(self.zones.len() * np, |r, counts: &mut [u32]| {
-            if r.status >= 2 {
-                return;
-            }
+        self.zone_sums = self.running(self.zones.len() * np, |r, counts: &mut [[u32; 4]]| {
             let p = self.party_slot(r.party);
+            let s = usize::from(r.status);
             let mut bits = r.zones;
             while bits != 0 {
                 let z = bits.trailing_zeros() as usize;
-                if let Some(n) = counts.get_mut(z * np + p) {
-                    *n += 1;
+                if let Some(c) = counts.get_mut(z * np + p) {
+                    c[s] += 1;
                 }
                 bits &= bits - 1;
             }
         });
+        self.possible_rows = self
+            .rows
+            .iter()
+            .filter(|r| r.possible != 0)
+            .copied()
+            .collect();
     }
 
     /// Running sums of `width` counters: `add` counts a row into them, and they are
@@ -480,18 +486,99 @@ impl ViolationIndex {
     fn per_zone_between(&self, first: i32, last: i32) -> Vec<Vec<u32>> {
         let (nz, np) = (self.zones.len(), self.party_slots());
         let (to, from) = self.through(&self.zone_sums, nz * np, first, last);
+        let at = |sums: &[[u32; 4]], k: usize| sums.get(k).map_or(0, |c| c[0] + c[1]);
         (0..nz)
             .map(|z| {
                 (0..np)
-                    .map(|p| {
-                        let k = z * np + p;
-                        to.get(k)
-                            .copied()
-                            .unwrap_or(0)
-                            .saturating_sub(from.get(k).copied().unwrap_or(0))
-                    })
+                    .map(|p| at(to, z * np + p).saturating_sub(at(from, z * np + p)))
                     .collect()
             })
+            .collect()
+    }
+
+    /// Violations per zone, day, party slot and status from `first` to `last` (local day
+    /// numbers), in the zones of `mask`, dense: `[zone][day - first][party]`, from the
+    /// differences of the running sums of the days that have any.
+    fn per_zone_day(&self, mask: u64, first: i32, last: i32) -> Vec<[u32; 4]> {
+        let (nz, np) = (self.zones.len(), self.party_slots());
+        let width = nz * np;
+        let span = usize::try_from(last - first + 1).unwrap_or(0);
+        let mut table = vec![[0u32; 4]; nz * span * np];
+        let (a, b) = (self.days_through(first - 1), self.days_through(last));
+        for k in a..b {
+            let d = usize::try_from(self.days[k] - first).unwrap_or(0);
+            let now = self
+                .zone_sums
+                .get(k * width..(k + 1) * width)
+                .unwrap_or(&[]);
+            let before = k
+                .checked_sub(1)
+                .and_then(|j| self.zone_sums.get(j * width..(j + 1) * width))
+                .unwrap_or(&[]);
+            for z in (0..nz).filter(|z| mask & (1u64 << z) != 0) {
+                for p in 0..np {
+                    let (n, o) = (
+                        now.get(z * np + p).copied().unwrap_or_default(),
+                        before.get(z * np + p).copied().unwrap_or_default(),
+                    );
+                    if let Some(cell) = table.get_mut((z * span + d) * np + p) {
+                        *cell = std::array::from_fn(|s| n[s].saturating_sub(o[s]));
+                    }
+                }
+            }
+        }
+        table
+    }
+
+    /// The first `limit` violations from `first` to `last` (local day numbers) in the
+    /// zones of `mask` with a status of `statuses`, in the order a line cites them: by
+    /// status, then the latest day first, then by id. Read from the latest day back, each
+    /// status only as far as its `limit`-th violation's day.
+    fn latest(
+        &self,
+        mask: u64,
+        first: i32,
+        last: i32,
+        statuses: std::ops::Range<u8>,
+        limit: usize,
+    ) -> Vec<(u8, i32, u32)> {
+        let rows = self.range(first, last);
+        let mut cited: Vec<(u8, i32, u32)> = Vec::new();
+        for status in statuses {
+            let need = limit.saturating_sub(cited.len());
+            if need == 0 {
+                break;
+            }
+            let mut picked: Vec<(u8, i32, u32)> = Vec::new();
+            let mut last_day = None;
+            for r in rows.iter().rev() {
+                if last_day.is_some_and(|d| r.day < d) {
+                    break;
+                }
+                if r.status != status || r.zones & mask == 0 {
+                    continue;
+                }
+                picked.push((status, r.day, r.id));
+                if picked.len() == need {
+                    last_day = Some(r.day);
+                }
+            }
+            picked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+            picked.truncate(need);
+            cited.extend(picked);
+        }
+        cited
+    }
+
+    /// Violations from `first` to `last` (local day numbers) outside the zones of `mask`
+    /// whose place may lie in one of them, in the order they are held.
+    fn possibly_in(&self, mask: u64, first: i32, last: i32) -> Vec<(u8, i32, u32)> {
+        let a = self.possible_rows.partition_point(|r| r.day < first);
+        let b = self.possible_rows.partition_point(|r| r.day <= last);
+        self.possible_rows[a..b.max(a)]
+            .iter()
+            .filter(|r| r.zones & mask == 0 && r.possible & mask != 0)
+            .map(|r| (r.status, r.day, r.id))
             .collect()
     }
 
@@ -1238,41 +1325,15 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
             counts.iter_mut().for_each(|n| *n = 0);
         }
     }
-    let mut current = vec![[0u32; 4]; np];
-    let mut previous = vec![[0u32; 4]; np];
-    // The current period per zone, day and party slot, dense (`[zone][day][party]`):
-    // a busy period holds thousands of violations.
+    // The two periods, from the same running sums: a busy period holds thousands of
+    // violations, none of which is read one by one.
+    let current = ix.totals_between(zone_mask, cur_from, last);
+    let previous = ix.totals_between(zone_mask, prev_from, cur_from - 1);
+    // The current period per zone, day and party slot, dense (`[zone][day][party]`).
     let period_days = usize::try_from(last - cur_from + 1).unwrap_or(0);
-    let mut per_zone_day: Vec<[u32; 4]> = vec![[0; 4]; ix.zones.len() * period_days * np];
-    let mut recent: Vec<(u8, i32, u32)> = Vec::new();
+    let per_zone_day = ix.per_zone_day(zone_mask, cur_from, last);
     // Violations in the current period that are only possibly in the zones.
-    let mut possible: Vec<(u8, i32, u32)> = Vec::new();
-    // The two periods, day by day.
-    for r in ix.range(prev_from, last) {
-        if r.zones & zone_mask == 0 {
-            if r.possible & zone_mask != 0 && r.day >= cur_from {
-                possible.push((r.status, r.day, r.id));
-            }
-            continue;
-        }
-        let p = ix.party_slot(r.party);
-        let s = usize::from(r.status);
-        if r.day >= cur_from {
-            current[p][s] += 1;
-            let mut bits = r.zones & zone_mask;
-            let d = usize::try_from(r.day - cur_from).unwrap_or(0);
-            while bits != 0 {
-                let z = bits.trailing_zeros() as usize;
-                if let Some(c) = per_zone_day.get_mut((z * period_days + d) * np + p) {
-                    c[s] += 1;
-                }
-                bits &= bits - 1;
-            }
-            recent.push((r.status, r.day, r.id));
-        } else if r.day >= prev_from && r.day < cur_from {
-            previous[p][s] += 1;
-        }
-    }
+    let possible = ix.possibly_in(zone_mask, cur_from, last);
     let party_name = |p: usize| -> &str {
         if p == np - 1 {
             "unattributed"
@@ -1328,7 +1389,7 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
             json!({"current": cur, "previous": prev, "trend": trend}),
         );
     }
-    let total_recent = recent.len();
+    let total_recent: u32 = current.iter().flatten().sum();
     let window: Part = Msg::new("why.window")
         .with("from", day_date(cur_from))
         .with("to", as_of)
@@ -1444,33 +1505,14 @@ fn ceasefire(input: Inputs<'_>, o: &ObligationView, as_of: Date) -> (Status, Val
     // reports stand, those.
     // Violations of the period are cited confirmed first, then the latest first; those
     // only possibly in the zone or the period in the order they are held.
-    let (cited, ordered) = match state {
-        "violations reported, unverified" => (2..4, true),
-        "violations possibly in the zone" => {
-            recent = possible;
-            (0..4, false)
+    let recent = match state {
+        "violations reported, unverified" => {
+            ix.latest(zone_mask, cur_from, last, 2..4, opts.evidence_limit)
         }
-        "violations possibly in the period" => {
-            recent = reaching;
-            (0..4, false)
-        }
-        _ => (0..2, true),
+        "violations possibly in the zone" => possible,
+        "violations possibly in the period" => reaching,
+        _ => ix.latest(zone_mask, cur_from, last, 0..2, opts.evidence_limit),
     };
-    recent.retain(|r| cited.contains(&r.0));
-    if ordered {
-        // The first `evidence_limit` in that order, without sorting the rest.
-        let order = |a: &(u8, i32, u32), b: &(u8, i32, u32)| {
-            a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2))
-        };
-        let limit = opts.evidence_limit;
-        if recent.len() > limit {
-            if let Some(nth) = limit.checked_sub(1) {
-                recent.select_nth_unstable_by(nth, order);
-            }
-            recent.truncate(limit);
-        }
-        recent.sort_unstable_by(order);
-    }
     let mut evidence: Vec<String> = recent
         .iter()
         .take(opts.evidence_limit)

@@ -73,10 +73,33 @@ pub(crate) struct Scorecard {
     /// Every obligation in force, with its status.
     lines: Vec<ScorecardLine>,
     /// The thresholds the rules used.
-    options: Value,
+    options: Thresholds,
     /// Where the record on file ends: the latest dated record and the latest violation's
     /// local day (null when there is none).
     record_ends: RecordEnds,
+}
+
+/// The thresholds a scorecard was evaluated with (`period_days` and `breach_threshold`
+/// as the query set them; the others fixed; docs/compliance.md).
+#[derive(ToSchema)]
+pub(crate) struct Thresholds {
+    /// Days of the ceasefire's period, also its trend window.
+    #[schema(minimum = 1)]
+    period_days: u32,
+    /// Confirmed or corroborated violations by one party in a period that make the
+    /// ceasefire breached.
+    #[schema(minimum = 1)]
+    breach_threshold: u32,
+    /// Days of open traffic a corridor's baseline is the median of.
+    baseline_days: u32,
+    /// A day below this share of the baseline is restricted.
+    restricted_below: f64,
+    /// A day below this share of the baseline is blocked.
+    blocked_below: f64,
+    /// Most evidence keys listed per line (the reason gives the full count).
+    evidence_limit: u64,
+    /// Days a corridor's state from its last counts is kept on days without counts.
+    carry_days: u32,
 }
 
 /// Where the record on file ends.
@@ -178,9 +201,26 @@ pub(crate) struct Cited {
 /// Status changes between two days.
 #[derive(ToSchema)]
 pub(crate) struct Alerts {
+    #[schema(format = Date)]
     from: String,
+    #[schema(format = Date)]
     to: String,
-    alerts: Vec<Value>,
+    /// Each change, by day.
+    alerts: Vec<Alert>,
+}
+
+/// An obligation's status changed.
+#[derive(ToSchema)]
+pub(crate) struct Alert {
+    obligation: String,
+    title: String,
+    /// The first day of the new status.
+    #[schema(format = Date)]
+    date: String,
+    /// The status before (null when the obligation was not yet in force).
+    old: Option<LineStatus>,
+    /// The status from `date`.
+    new: LineStatus,
 }
 
 /// Current evidence records.
@@ -294,25 +334,114 @@ pub(crate) struct Reassessed {
 #[derive(ToSchema)]
 pub(crate) struct Counts {
     /// Per local day, zone and party (an incident in two zones counts in each).
-    cells: Vec<Value>,
-    /// Per local day and party (each incident once).
-    per_day: Vec<Value>,
+    cells: Vec<CountCell>,
+    /// Per local day and party (each incident once; no `zone`).
+    per_day: Vec<CountCell>,
     /// More incidents matched than are counted per request.
     truncated: bool,
+}
+
+/// Violations of one local day and party (and zone, for a cell), by status.
+#[derive(ToSchema)]
+pub(crate) struct CountCell {
+    #[schema(format = Date)]
+    date: String,
+    /// The zone's id (cells only).
+    #[schema(nullable = false)]
+    zone: Option<String>,
+    /// The assessed party's id, or `unattributed` (disputed or unknown).
+    party: String,
+    #[schema(minimum = 0)]
+    confirmed: u32,
+    #[schema(minimum = 0)]
+    corroborated: u32,
+    #[schema(minimum = 0)]
+    disputed: u32,
+    #[schema(minimum = 0)]
+    unverified: u32,
 }
 
 /// What a search found.
 #[derive(ToSchema)]
 pub(crate) struct SearchAnswer {
     /// Incidents best first, each with its score, best report and snippet.
-    incidents: Vec<Value>,
+    incidents: Vec<FoundIncident>,
+    /// Incidents that answer (among the reports read).
     incidents_found: u64,
-    /// Only the newest matches were ranked.
+    /// More reports answer than were read: the newest were ranked.
     newest_only: bool,
-    /// Statements, evidence records and sources that answer.
-    others: Vec<Value>,
+    /// Statements, evidence records and sources that answer, best first.
+    others: Vec<Found>,
     /// The query as read.
-    query: Value,
+    query: SearchQuery,
+}
+
+/// An incident found, by its best report.
+#[derive(ToSchema)]
+pub(crate) struct FoundIncident {
+    /// The incident as stored (docs/incidents.md).
+    incident: Value,
+    /// How well its best report answers.
+    score: f64,
+    /// The id of the report that answers best.
+    report: String,
+    /// How many of its reports answer (among those read).
+    #[schema(minimum = 0)]
+    reports: u64,
+    /// That report's account around the words found.
+    snippet: Vec<Segment>,
+}
+
+/// A statement, evidence record or source found.
+#[derive(ToSchema)]
+pub(crate) struct Found {
+    #[schema(inline)]
+    kind: FoundKind,
+    /// Its id (`KIND:ID` for a record).
+    id: String,
+    /// Its date, YYYY-MM-DD, if it has one.
+    date: Option<String>,
+    /// How well it answers.
+    score: f64,
+    /// Its words around those found.
+    snippet: Vec<Segment>,
+    /// Where it comes from (a URL), if known.
+    source: Option<String>,
+}
+
+/// What a found thing is.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub(crate) enum FoundKind {
+    Statement,
+    Record,
+    Source,
+}
+
+/// A piece of a snippet: text as written, and whether it is a word searched for (to be
+/// marked).
+#[derive(ToSchema)]
+pub(crate) struct Segment {
+    text: String,
+    hit: bool,
+}
+
+/// A query as read: every group must be found.
+#[derive(ToSchema)]
+pub(crate) struct SearchQuery {
+    groups: Vec<SearchGroup>,
+}
+
+/// One thing a query asks for.
+#[derive(ToSchema)]
+pub(crate) struct SearchGroup {
+    /// As typed.
+    typed: String,
+    /// Phrases of folded words, any of which will do: the words typed, then the names of
+    /// the places they name.
+    alternatives: Vec<Vec<String>>,
+    /// The ids of the places the words name.
+    places: Vec<String>,
 }
 
 /// Places matching a name.

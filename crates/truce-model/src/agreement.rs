@@ -2215,6 +2215,12 @@ impl Agreement {
             Some(("document", id)) => self.documents.iter().any(|d| d.id == id),
             Some(("obligation", id)) => self.obligations.iter().any(|o| o.id == id),
             Some(("statement", id)) => self.statements.iter().any(|s| s.id == id),
+            // A quantity's name and unit: `quantity.OBLIGATION.NAME`, `unit.OBLIGATION.NAME`.
+            Some(("quantity" | "unit", rest)) => rest.split_once('.').is_some_and(|(ob, name)| {
+                self.obligations
+                    .iter()
+                    .any(|o| o.id == ob && o.quantities.iter().any(|q| q.name == name))
+            }),
             _ => false,
         }
     }

@@ -510,7 +510,7 @@ pub fn read_words(
             _ if !known(&key) => problems.push(problem(
                 pointer,
                 format!("`{key}` names no word of the agreement"),
-                Some("keys are `title`, `actor.ID`, `document.ID`, `obligation.ID` and `statement.ID` of ids the agreement has".into()),
+                Some("keys are `title`, `actor.ID`, `document.ID`, `obligation.ID`, `statement.ID`, and `quantity.OBLIGATION.NAME` and `unit.OBLIGATION.NAME` of ids and quantities the agreement has".into()),
             )),
             Some(t) if !t.trim().is_empty() => {
                 out.insert(key, t.to_owned());

@@ -245,6 +245,9 @@ enum AgreementCmd {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Language of the table: en, ru, hy or az.
+        #[arg(long, default_value = "en", value_parser = ["en", "ru", "hy", "az"])]
+        lang: String,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -608,6 +611,7 @@ async fn agreement(cmd: AgreementCmd) -> Result<()> {
             id,
             as_of,
             json,
+            lang,
             data,
         } => {
             let store = open(&data).await?;
@@ -625,7 +629,7 @@ async fn agreement(cmd: AgreementCmd) -> Result<()> {
                     serde_json::to_string_pretty(&view.to_json(a))?
                 ))
             } else {
-                out(&render::view_table(a, &view))
+                out(&render::view_table(&render::Speaker::new(&b, &lang), &view))
             }
         }
     }

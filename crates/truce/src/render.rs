@@ -1,7 +1,7 @@
 //! Text tables and JSON documents printed by the command line.
 
 use truce_model::AgreementBundle;
-use truce_model::agreement::{Agreement, AgreementView, Deadline};
+use truce_model::agreement::{AgreementView, ChangeValue, Deadline};
 use truce_model::places::Lookup;
 use truce_model::words::Limit;
 use truce_store::AgreementSummary;
@@ -32,10 +32,6 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-fn deadline_text(a: &Agreement, d: Option<&Deadline>) -> String {
-    d.map_or_else(|| "—".to_owned(), |d| d.describe(a.tz()))
-}
-
 fn limit_sign(l: Limit) -> &'static str {
     match l {
         Limit::Max => "≤",
@@ -44,30 +40,67 @@ fn limit_sign(l: Limit) -> &'static str {
     }
 }
 
-/// The obligations table of `truce agreement show`.
-pub fn view_table(a: &Agreement, v: &AgreementView) -> String {
+/// The obligations table of `truce agreement show`, in `sp`'s language: the agreement's
+/// own words (titles, quantities) as its words files give them, deadlines as the rules
+/// write them, days as the language writes them; ids stay as they are.
+pub fn view_table(sp: &Speaker<'_>, v: &AgreementView) -> String {
+    let a = &sp.bundle.agreement;
     let tz = a.tz();
-    let mut out = format!("{} — {}\n", a.id, a.title);
-    out.push_str(&format!(
-        "As in force on {} ({}). Took effect {} ({}).\n",
-        v.as_of,
-        a.reporting_time_zone,
-        a.effective
-            .to_zoned_datetime(a.stated_tz().clone())
-            .strftime("%Y-%m-%d %H:%M %Z"),
-        a.effective.strftime("%Y-%m-%dT%H:%MZ"),
+    let m = sp.m;
+    let t = |key: &str, args: &[(&str, truce_model::i18n::Arg)]| m.t(key, args);
+    let mut out = format!("{} — {}\n", a.id, sp.own("title", &a.title));
+    out.push_str(&t(
+        "cli.agreement.in_force",
+        &[
+            ("day", sp.day(v.as_of).into()),
+            ("tz", (&a.reporting_time_zone).into()),
+            (
+                "local",
+                a.effective
+                    .to_zoned_datetime(a.stated_tz().clone())
+                    .strftime("%Y-%m-%d %H:%M %Z")
+                    .to_string()
+                    .into(),
+            ),
+            (
+                "utc",
+                a.effective.strftime("%Y-%m-%dT%H:%MZ").to_string().into(),
+            ),
+        ],
     ));
+    out.push('\n');
     if v.documents.is_empty() {
-        out.push_str("No document of this agreement had been signed by that date.\n");
+        out.push_str(&t("cli.agreement.none_signed", &[]));
+        out.push('\n');
         return out;
     }
     let docs: Vec<String> = v
         .documents
         .iter()
         .filter_map(|id| a.document(id))
-        .map(|d| format!("{} ({}, {})", d.id, d.kind, d.signed))
+        .map(|d| {
+            t(
+                "cli.agreement.document",
+                &[
+                    ("id", (&d.id).into()),
+                    ("kind", t(&format!("document_kind.{}", d.kind), &[]).into()),
+                    ("day", sp.day(d.signed).into()),
+                ],
+            )
+        })
         .collect();
-    out.push_str(&format!("Documents: {}\n\n", docs.join("; ")));
+    out.push_str(&t(
+        "cli.agreement.documents",
+        &[("list", docs.join("; ").into())],
+    ));
+    out.push_str("\n\n");
+    let deadline = |d: Option<&Deadline>| -> String {
+        match d {
+            None => "—".to_owned(),
+            Some(d) if sp.english() => d.describe(tz),
+            Some(d) => sp.bundle.say(m, &d.describe_msg(tz)),
+        }
+    };
     let rows: Vec<Vec<String>> = v
         .obligations
         .iter()
@@ -77,77 +110,110 @@ pub fn view_table(a: &Agreement, v: &AgreementView) -> String {
                 .provision(&ob.provision)
                 .map(|p| p.number.clone())
                 .unwrap_or_default();
-            let doc_short = a
+            let month = a
                 .document(&ob.document)
                 .map(|d| d.signed.strftime("%Y-%m").to_string())
                 .unwrap_or_default();
-            let mut deadline = deadline_text(a, ob.deadline.as_ref());
+            let mut due = deadline(ob.deadline.as_ref());
             if let Some(orig) = &o.original_deadline {
-                deadline.push_str(&format!(" (was {})", orig.describe(tz)));
+                due.push_str(&t(
+                    "cli.agreement.was",
+                    &[("deadline", deadline(Some(orig)).into())],
+                ));
             }
             if !o.binding {
-                deadline.push_str(" [not yet binding]");
+                due.push_str(&t("cli.agreement.not_binding", &[]));
             }
             vec![
                 ob.id.clone(),
-                format!("{doc_short} pt {point}"),
-                ob.kind.to_string(),
+                t(
+                    "cli.agreement.source",
+                    &[("month", month.into()), ("point", point.into())],
+                ),
+                t(&format!("obligation_kind.{}", ob.kind), &[]),
                 ob.obligors.join(", "),
-                deadline,
+                due,
                 ob.zones.join(", "),
             ]
         })
         .collect();
-    out.push_str(&table(
-        &[
-            "OBLIGATION",
-            "SOURCE",
-            "KIND",
-            "OBLIGORS",
-            "DEADLINE",
-            "ZONES",
-        ],
-        &rows,
-    ));
+    let head: Vec<String> = [
+        "obligation",
+        "source",
+        "kind",
+        "obligors",
+        "deadline",
+        "zones",
+    ]
+    .iter()
+    .map(|c| t(&format!("cli.agreement.col.{c}"), &[]))
+    .collect();
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    out.push_str(&table(&head, &rows));
 
+    // A quantity's name and unit as the agreement's words files give them.
+    let quantity = |ob: &str, name: &str, unit: &str| -> (String, String) {
+        (
+            sp.own(&format!("quantity.{ob}.{name}"), name),
+            sp.own(&format!("unit.{ob}.{name}"), unit),
+        )
+    };
     let mut details = String::new();
     for o in &v.obligations {
         let ob = &o.obligation;
         for q in &ob.quantities {
+            let (name, unit) = quantity(&ob.id, &q.name, &q.unit);
             details.push_str(&format!(
                 "  {:<28} {} {} {} {}\n",
                 ob.id,
-                q.name,
+                name,
                 limit_sign(q.limit),
                 q.value,
-                q.unit
+                unit
             ));
         }
-        if let Some(t) = &ob.term {
-            for p in t.periods_through(v.as_of) {
+        if let Some(term) = &ob.term {
+            let or = format!(" {} ", t("cli.agreement.or", &[]));
+            for p in term.periods_through(v.as_of) {
                 details.push_str(&format!(
-                    "  {:<28} term {} from {}: expires {}, last day for notice {} (by {})\n",
+                    "  {:<28} {}\n",
                     ob.id,
-                    p.number,
-                    p.starts,
-                    p.expires,
-                    p.last_notice_day,
-                    t.notice_by.join(" or "),
+                    t(
+                        "cli.agreement.term",
+                        &[
+                            ("n", p.number.to_string().into()),
+                            ("starts", sp.day(p.starts).into()),
+                            ("expires", sp.day(p.expires).into()),
+                            ("notice", sp.day(p.last_notice_day).into()),
+                            ("by", term.notice_by.join(&or).into()),
+                        ],
+                    )
                 ));
             }
         }
         for c in &o.applied {
+            let field = match &c.value {
+                ChangeValue::Quantity(q) => quantity(&ob.id, &q.name, &q.unit).0,
+                other => t(&format!("change_field.{}", other.field()), &[]),
+            };
             details.push_str(&format!(
-                "  {:<28} {} changed from {} by {}\n",
+                "  {:<28} {}\n",
                 ob.id,
-                c.value.field(),
-                c.from,
-                c.document
+                t(
+                    "cli.agreement.changed",
+                    &[
+                        ("field", field.into()),
+                        ("day", sp.day(c.from).into()),
+                        ("document", (&c.document).into()),
+                    ],
+                )
             ));
         }
     }
     if !details.is_empty() {
-        out.push_str("\nFigures, terms and amendments:\n");
+        out.push('\n');
+        out.push_str(&t("cli.agreement.details", &[]));
+        out.push('\n');
         out.push_str(&details);
     }
     out

@@ -357,18 +357,20 @@ fn an_agreements_own_words_in_another_language_are_read_and_every_wrong_key_is_n
         "kept with the agreement"
     );
     let problems: Vec<String> = match with_words(
-        r#"{"title": "", "actor.c": "Сторона В", "obligation.handover": 3, "hint": "x", "statement.none": "Заявление"}"#,
+        r#"{"title": "", "actor.c": "Сторона В", "obligation.handover": 3, "hint": "x", "statement.none": "Заявление", "unit.handover.personnel": "человек"}"#,
     ) {
         Ok(_) => panic!("a broken words file loads"),
         Err(p) => p.0.iter().map(ToString::to_string).collect(),
     };
-    assert_eq!(problems.len(), 5, "{problems:#?}");
+    assert_eq!(problems.len(), 6, "{problems:#?}");
     for want in [
         "i18n/ru.json#/title",
         "#/actor.c",
         "#/obligation.handover",
         "#/hint",
         "#/statement.none",
+        // The obligation states no such figure.
+        "#/unit.handover.personnel",
     ] {
         assert!(
             problems.iter().any(|p| p.contains(want)),

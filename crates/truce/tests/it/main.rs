@@ -169,6 +169,86 @@ fn show_on_a_fresh_directory_creates_the_data_and_prints_the_obligations() {
 }
 
 #[test]
+fn show_in_another_language_leaves_no_english_and_writes_the_agreements_figures_in_its_words() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let english = stdout(&truce(
+        dir.path(),
+        &["agreement", "show", "nk-2020", "--as-of", "2020-11-16"],
+    ));
+    for (lang, unit) in [
+        ("ru", "военнослужащих со стрелковым оружием"),
+        ("hy", "հրաձգային զենքով զինծառայող"),
+        ("az", "atıcı silahlı hərbçi"),
+    ] {
+        let o = truce(
+            dir.path(),
+            &[
+                "agreement",
+                "show",
+                "nk-2020",
+                "--as-of",
+                "2020-11-16",
+                "--lang",
+                lang,
+            ],
+        );
+        assert!(o.status.success(), "{lang}: {}", stderr(&o));
+        let text = stdout(&o);
+        let m = truce_model::i18n::messages(lang).expect("language");
+        for english_words in [
+            "As in force",
+            "Took effect",
+            "Documents:",
+            "OBLIGATION",
+            "DEADLINE",
+            "Figures, terms",
+            "(was ",
+            "last day for notice",
+            "handover  ",
+            "servicemen",
+            "personnel ≤",
+        ] {
+            assert!(
+                !text.contains(english_words),
+                "{lang}: `{english_words}` left in\n{text}"
+            );
+        }
+        for heading in [
+            m.t("cli.agreement.details", &[]),
+            m.t("cli.agreement.col.deadline", &[]),
+            m.t("document_kind.amendment", &[]),
+        ] {
+            assert!(text.contains(&heading), "{lang}: no `{heading}` in\n{text}");
+        }
+        // The amended Kalbajar deadline, its earlier one beside it, in the language's
+        // words and days; the row keeps its id.
+        let kalbajar = text
+            .lines()
+            .find(|l| l.starts_with("handover-kalbajar"))
+            .expect("row");
+        assert!(
+            kalbajar.contains(&m.t("obligation_kind.handover", &[]))
+                && kalbajar.contains(&m.day(jiff::civil::date(2020, 11, 25)))
+                && kalbajar.contains(&m.day(jiff::civil::date(2020, 11, 15))),
+            "{lang}: {kalbajar}"
+        );
+        // The peacekeepers' figures in the agreement's own words for the language, and the
+        // term's notice day as the language writes days.
+        assert!(text.contains(&format!("≤ 1960 {unit}")), "{lang}: {text}");
+        assert!(
+            text.contains(&m.day(jiff::civil::date(2025, 5, 10))),
+            "{lang}: {text}"
+        );
+        // As many lines as the English: nothing dropped.
+        assert_eq!(
+            text.lines().count(),
+            english.lines().count(),
+            "{lang}: {text}"
+        );
+    }
+}
+
+#[test]
 fn show_json_carries_the_amended_deadline_and_term_periods() {
     let dir = tempfile::tempdir().expect("tempdir");
     let o = truce(

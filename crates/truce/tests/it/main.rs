@@ -178,7 +178,7 @@ fn show_in_another_language_leaves_no_english_and_writes_the_agreements_figures_
     for (lang, unit) in [
         ("ru", "военнослужащих со стрелковым оружием"),
         ("hy", "հրաձգային զենքով զինծառայող"),
-        ("az", "atıcı silahlı hərbçi"),
+        ("az", "atıcı silahlı hərbi qulluqçu"),
     ] {
         let o = truce(
             dir.path(),

@@ -76,8 +76,17 @@ pub async fn fresh_all() -> Vec<(Guard, Store)> {
         .expect("open sqlite");
     let mut out = vec![(Guard::Sqlite(dir), sqlite)];
     if let Ok(base) = std::env::var("TRUCE_TEST_DATABASE_URL") {
+        // The process id alone repeats from one run to the next on a machine that starts
+        // the same way each time, and a database left by a test that panicked would then
+        // stand in the way: the time this process started is part of the name.
+        static STARTED: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
+        let started = STARTED.get_or_init(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        });
         let name = format!(
-            "truce_t_{}_{}",
+            "truce_t_{}_{started}_{}",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
         );

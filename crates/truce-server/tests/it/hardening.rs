@@ -3,7 +3,7 @@
 //! only from a named proxy, the security headers on every answer, `no-store` on personal
 //! data, and refused reads of a person audited.
 
-use super::{call, get, states};
+use super::{call, first_state, get, states};
 use axum::http::StatusCode;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -45,7 +45,7 @@ fn exchange(addr: &str, request: &str, wait: Duration) -> (String, Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_body_is_refused_from_its_length_and_idle_connections_are_closed() {
-    let (guard, store, s) = states().await.into_iter().next().expect("a backend");
+    let (guard, store, s) = first_state().await;
     let (addr, stop) = serving(s).await;
     let big = tokio::task::spawn_blocking({
         let addr = addr.clone();
@@ -84,7 +84,7 @@ async fn an_oversized_body_is_refused_from_its_length_and_idle_connections_are_c
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarded_headers_are_believed_only_from_a_named_proxy() {
-    let (guard, store, s) = states().await.into_iter().next().expect("a backend");
+    let (guard, store, s) = first_state().await;
     let request = "GET /ogc/nk-2020 HTTP/1.1\r\nHost: truce.example\r\nX-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: javascript\r\nConnection: close\r\n\r\n";
     let links = |text: &str| text.contains("://evil.example/") || text.contains("javascript:");
     let (addr, stop) = serving(s.clone()).await;

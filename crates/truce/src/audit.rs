@@ -21,6 +21,8 @@ pub enum AuditCmd {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
+        lang: crate::render::LangArg,
+        #[command(flatten)]
         data: DataArgs,
     },
     /// Print the chain head (SEQ:HASH) for publication.
@@ -45,6 +47,7 @@ pub async fn audit(cmd: AuditCmd) -> Result<()> {
             head,
             export,
             json,
+            lang,
             data,
         } => {
             let published = match head.as_deref() {
@@ -93,25 +96,47 @@ pub async fn audit(cmd: AuditCmd) -> Result<()> {
                     }))?
                 ))?;
             } else {
-                let mut s = format!(
-                    "{} entries, head {}; {} stored targets checked\n",
-                    chain.entries, chain.head, checked
-                );
+                let m = lang.messages();
+                let c = |n: u64| crate::render::count(m, n);
+                let mut s = m.t(
+                    "cli.audit.checked",
+                    &[
+                        ("n", c(chain.entries)),
+                        ("head", chain.head.to_string().into()),
+                        ("targets", c(checked)),
+                    ],
+                ) + "\n";
                 if let Some(first) = chain.first_broken {
-                    s += &format!(
-                        "the chain breaks at entry {first}: entries {first} to {} are not vouched for\n",
-                        chain.head.seq.max(first)
-                    );
+                    s += &(m.t(
+                        "cli.audit.breaks",
+                        &[
+                            ("first", truce_model::i18n::Arg::Plain(first)),
+                            (
+                                "last",
+                                truce_model::i18n::Arg::Plain(chain.head.seq.max(first)),
+                            ),
+                        ],
+                    ) + "\n");
                 }
-                s += if keyed.is_some() {
-                    "each entry's MAC checked with the audit key\n"
-                } else {
-                    "MACs not checked: no audit key (entries appended by someone holding the database would pass)\n"
-                };
+                s += &(m.t(
+                    if keyed.is_some() {
+                        "cli.audit.keyed"
+                    } else {
+                        "cli.audit.unkeyed"
+                    },
+                    &[],
+                ) + "\n");
                 for f in chain.findings.iter().chain(&state).chain(&unauthenticated) {
                     s += &format!("  {}\n", f.what);
                 }
-                s += if intact { "intact\n" } else { "TAMPERED\n" };
+                s += &(m.t(
+                    if intact {
+                        "cli.audit.intact"
+                    } else {
+                        "cli.audit.tampered"
+                    },
+                    &[],
+                ) + "\n");
                 out(&s)?;
             }
             if intact { Ok(()) } else { Err(NotFound.into()) }

@@ -1,5 +1,6 @@
 //! `truce import` and `truce incidents`: files of reports in, incidents out.
 
+use crate::render::count;
 use crate::{BadInput, DataArgs, NotFound, open, out, stored};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use truce_formats::acled;
+use truce_model::i18n::Messages;
 use truce_model::report::{Reliability, Source, SourceKind};
 use truce_store::IncidentFilter;
 use truce_store::ingest::{self, ImportOutcome, RetractSummary};
@@ -69,6 +71,8 @@ pub struct ImportArgs {
     #[arg(long, default_value_t = ingest::BATCH_ROWS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     batch_rows: u64,
     #[command(flatten)]
+    lang: crate::render::LangArg,
+    #[command(flatten)]
     data: DataArgs,
 }
 
@@ -84,6 +88,8 @@ pub struct ReviewArgs {
     #[arg(long, env = "TRUCE_AGREEMENT")]
     agreement: Option<String>,
     #[command(flatten)]
+    lang: crate::render::LangArg,
+    #[command(flatten)]
     data: DataArgs,
 }
 
@@ -98,6 +104,8 @@ pub enum IncidentsCmd {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        lang: crate::render::LangArg,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -138,6 +146,8 @@ pub enum IncidentsCmd {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        lang: crate::render::LangArg,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -227,6 +237,8 @@ pub struct ListArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    lang: crate::render::LangArg,
+    #[command(flatten)]
     data: DataArgs,
 }
 
@@ -243,6 +255,8 @@ pub struct SearchArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    lang: crate::render::LangArg,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -279,35 +293,40 @@ pub async fn search(a: SearchArgs) -> Result<()> {
             .collect::<String>()
             .replace('\n', " ")
     };
+    let m = a.lang.messages();
     let mut text = String::new();
     let tz = bundle.agreement.tz().clone();
     for f in &answer.incidents {
         let i: truce_engine::incidents::Incident = serde_json::from_value(f.incident.clone())?;
-        text.push_str(&format!(
-            "{:<10} {} {:<20} {:<13} {}  (score {:.2}, {} report(s) found)\n    {}\n",
-            i.id,
-            i.window
-                .start
-                .to_zoned_datetime(tz.clone())
-                .strftime("%Y-%m-%d"),
-            i.event_type.as_str(),
-            i.status.as_str(),
-            i.place_text().unwrap_or_else(|| "no place".into()),
-            f.score,
-            f.reports,
-            marked(&f.snippet),
+        text.push_str(&m.t(
+            "cli.search.incident",
+            &[
+                ("id", (&i.id).into()),
+                ("day", start(m, &i, &tz, false).into()),
+                ("type", event_type(m, i.event_type).into()),
+                ("status", status_word(m, i.status).into()),
+                ("place", place_or_none(m, &i).into()),
+                ("score", format!("{:.2}", f.score).into()),
+                ("n", count(m, f.reports)),
+            ],
         ));
+        text.push_str(&format!("\n    {}\n", marked(&f.snippet)));
     }
     if answer.newest_only {
-        text.push_str(&format!(
-            "(more than {} reports answer: the newest were ranked; narrow the query or the filters)\n",
-            truce_store::SEARCH_READS
+        text.push_str(&m.t(
+            "cli.search.newest_only",
+            &[("n", count(m, truce_store::SEARCH_READS))],
         ));
+        text.push('\n');
     }
     for o in &answer.others {
         text.push_str(&format!(
             "{} {}{}\n    {}\n",
-            o.kind,
+            if m.lang() == "en" {
+                o.kind.to_owned()
+            } else {
+                m.word("found_kind", o.kind)
+            },
             o.id,
             o.date
                 .as_ref()
@@ -317,7 +336,7 @@ pub async fn search(a: SearchArgs) -> Result<()> {
         ));
     }
     if text.is_empty() {
-        out("Nothing found.\n")?;
+        out(&(m.t("cli.search.none", &[]) + "\n"))?;
         return Err(NotFound.into());
     }
     out(&text)
@@ -356,10 +375,14 @@ pub enum SourcesCmd {
         #[arg(long)]
         party: Option<String>,
         #[command(flatten)]
+        lang: crate::render::LangArg,
+        #[command(flatten)]
         data: DataArgs,
     },
     /// List sources.
     List {
+        #[command(flatten)]
+        lang: crate::render::LangArg,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -408,6 +431,7 @@ pub async fn import(args: ImportArgs) -> Result<()> {
         },
     );
     let started = Instant::now();
+    let m = args.lang.messages();
     let bar = std::io::stderr().is_terminal().then(|| {
         let b = ProgressBar::new(total);
         b.set_style(
@@ -425,16 +449,26 @@ pub async fn import(args: ImportArgs) -> Result<()> {
         match &bar {
             Some(b) => {
                 b.set_position(done);
-                b.set_message(format!("{rows} rows, {rate:.0} rows/s"));
+                b.set_message(m.t(
+                    "cli.import.rate",
+                    &[("n", count(m, rows)), ("rate", format!("{rate:.0}").into())],
+                ));
             }
             None if last_line.is_none_or(|t| t.elapsed().as_secs_f64() >= 1.0) || done >= total => {
                 last_line = Some(Instant::now());
                 #[allow(clippy::print_stderr)]
                 {
                     eprintln!(
-                        "progress: {rows} rows, {:.1} of {:.1} MB, {rate:.0} rows/s",
-                        done as f64 / 1e6,
-                        total as f64 / 1e6
+                        "{}",
+                        m.t(
+                            "cli.import.progress",
+                            &[
+                                ("n", count(m, rows)),
+                                ("done", format!("{:.1}", done as f64 / 1e6).into()),
+                                ("total", format!("{:.1}", total as f64 / 1e6).into()),
+                                ("rate", format!("{rate:.0}").into()),
+                            ],
+                        )
                     );
                 }
             }
@@ -457,27 +491,35 @@ pub async fn import(args: ImportArgs) -> Result<()> {
     }
     let s = &outcome.summary;
     let secs = started.elapsed().as_secs_f64();
-    out(&format!(
-        "{}: read {}, accepted {} ({} merged into existing incidents, {} new incidents), superseded {}, unchanged {}, stale {}, rejected {} — {:.1} s, {:.0} rows/s\n",
-        args.file.display(),
-        s.read,
-        s.accepted,
-        s.merged,
-        s.new_incidents,
-        s.superseded,
-        s.unchanged,
-        s.stale,
-        s.rejected,
-        secs,
-        s.read as f64 / secs.max(1e-9),
-    ))?;
-    if !outcome.warnings.is_empty() {
-        out(&format!(
-            "{} accepted rows carry warnings (e.g. line {}: {})\n",
-            outcome.warnings.len(),
-            outcome.warnings[0].line,
-            outcome.warnings[0].message
-        ))?;
+    let m = args.lang.messages();
+    out(&(m.t(
+        "cli.import.summary",
+        &[
+            ("file", args.file.display().to_string().into()),
+            ("read", count(m, s.read)),
+            ("accepted", count(m, s.accepted)),
+            ("merged", count(m, s.merged)),
+            ("new", count(m, s.new_incidents)),
+            ("superseded", count(m, s.superseded)),
+            ("unchanged", count(m, s.unchanged)),
+            ("stale", count(m, s.stale)),
+            ("rejected", count(m, s.rejected)),
+            ("seconds", format!("{secs:.1}").into()),
+            (
+                "rate",
+                format!("{:.0}", s.read as f64 / secs.max(1e-9)).into(),
+            ),
+        ],
+    ) + "\n"))?;
+    if let Some(first) = outcome.warnings.first() {
+        out(&(m.t(
+            "cli.import.warnings",
+            &[
+                ("n", count(m, outcome.warnings.len())),
+                ("line", line_number(first.line)),
+                ("message", (&first.message).into()),
+            ],
+        ) + "\n"))?;
     }
     // Names no actor of the agreement is known by: one line per name, with its rows.
     let mut unmapped: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
@@ -489,16 +531,22 @@ pub async fn import(args: ImportArgs) -> Result<()> {
         *unmapped.entry(w.message.as_str()).or_default() += 1;
     }
     for (message, rows) in unmapped {
-        out(&format!("  {rows} row(s): {message}\n"))?;
+        out(&format!(
+            "  {}\n",
+            m.t(
+                "cli.import.rows",
+                &[("n", count(m, rows)), ("message", message.into())]
+            )
+        ))?;
     }
     if s.rejected > 0 && args.rejects.is_none() {
         for r in outcome.rejects.iter().take(10) {
-            out(&format!("  {}: {}\n", where_(r), r.reason))?;
+            out(&format!("  {}: {}\n", where_(m, r), r.reason))?;
         }
         if s.rejected > 10 {
             out(&format!(
-                "  … and {} more; --rejects FILE writes them all\n",
-                s.rejected - 10
+                "  {}\n",
+                m.t("cli.import.more", &[("n", count(m, s.rejected - 10))])
             ))?;
         }
     }
@@ -508,25 +556,31 @@ pub async fn import(args: ImportArgs) -> Result<()> {
 
 /// Prints what an ACLED deletion list did.
 fn retracted(args: &ImportArgs, summary: &RetractSummary, rejects: &[acled::Reject]) -> Result<()> {
+    let m = args.lang.messages();
     for r in rejects.iter().take(10) {
-        out(&format!("  {}: {}\n", where_(r), r.reason))?;
+        out(&format!("  {}: {}\n", where_(m, r), r.reason))?;
     }
-    out(&format!(
-        "{}: read {}, retracted {}, not found {}, rejected {}\n",
-        args.file.display(),
-        summary.read,
-        summary.retracted,
-        summary.not_found,
-        summary.rejected
-    ))?;
+    out(&(m.t(
+        "cli.import.retracted",
+        &[
+            ("file", args.file.display().to_string().into()),
+            ("read", count(m, summary.read)),
+            ("retracted", count(m, summary.retracted)),
+            ("not_found", count(m, summary.not_found)),
+            ("rejected", count(m, summary.rejected)),
+        ],
+    ) + "\n"))?;
     crate::refused_lines(usize::try_from(summary.rejected).unwrap_or(usize::MAX))
 }
 
 /// Where a refused row is: `line N [column]`, or the JSON pointer alone for GeoJSON.
-fn where_(r: &acled::Reject) -> String {
+fn where_(m: &Messages, r: &acled::Reject) -> String {
     match r.line {
         0 => r.column.clone(),
-        n => format!("line {n} [{}]", r.column),
+        n => m.t(
+            "cli.import.where",
+            &[("line", line_number(n)), ("column", (&r.column).into())],
+        ),
     }
 }
 
@@ -572,7 +626,12 @@ fn refused(e: truce_store::verify::ReviewError) -> anyhow::Error {
 
 pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
     match cmd {
-        IncidentsCmd::Counts { filter, json, data } => {
+        IncidentsCmd::Counts {
+            filter,
+            json,
+            lang,
+            data,
+        } => {
             let store = open(&data).await?;
             let bundle = stored(&store, filter.agreement.as_deref()).await?;
             let f = filter.to_filter(&store, &bundle, None, i64::MAX).await?;
@@ -582,17 +641,34 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
             if json {
                 return out(&format!("{}\n", serde_json::to_string_pretty(&counts)?));
             }
-            let mut t = format!(
-                "{:<24} {:<10} {:>5} {:>9} {:>12} {:>8} {:>10}\n",
-                "ZONE", "DATE", "TOTAL", "CONFIRMED", "CORROBORATED", "DISPUTED", "UNVERIFIED"
-            );
-            for c in &counts {
-                t.push_str(&format!(
-                    "{:<24} {:<10} {:>5} {:>9} {:>12} {:>8} {:>10}\n",
-                    c.zone, c.date, c.total, c.confirmed, c.corroborated, c.disputed, c.unverified
-                ));
-            }
-            out(&t)
+            let m = lang.messages();
+            let rows: Vec<Vec<String>> = counts
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.zone.clone(),
+                        c.date.to_string(),
+                        c.total.to_string(),
+                        c.confirmed.to_string(),
+                        c.corroborated.to_string(),
+                        c.disputed.to_string(),
+                        c.unverified.to_string(),
+                    ]
+                })
+                .collect();
+            out(&crate::render::table_of(
+                m,
+                &[
+                    "cli.counts.col.zone",
+                    "cli.col.date",
+                    "cli.counts.col.total",
+                    "cli.counts.col.confirmed",
+                    "cli.counts.col.corroborated",
+                    "cli.counts.col.disputed",
+                    "cli.counts.col.unverified",
+                ],
+                &rows,
+            ))
         }
         IncidentsCmd::Verify {
             id,
@@ -622,7 +698,8 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
                 StatusError::Review(e) => refused(e),
                 e @ StatusError::NoReason => BadInput(e.to_string()).into(),
             })?;
-            out(&format!("{}: {}\n", i.id, i.status.as_str()))
+            let m = r.lang.messages();
+            out(&format!("{}: {}\n", i.id, status_word(m, i.status)))
         }
         IncidentsCmd::Merge {
             into,
@@ -634,12 +711,16 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
                 .merge(&bundle, &into, &from, &r.reason, &r.analyst)
                 .await
                 .map_err(refused)?;
-            out(&format!(
-                "{} now holds {} reports ({}); {from} is empty\n",
-                i.id,
-                i.reports.len(),
-                i.status.as_str()
-            ))
+            let m = r.lang.messages();
+            out(&(m.t(
+                "cli.incidents.merged",
+                &[
+                    ("into", (&i.id).into()),
+                    ("n", count(m, i.reports.len())),
+                    ("status", status_word(m, i.status).into()),
+                    ("from", (&from).into()),
+                ],
+            ) + "\n"))
         }
         IncidentsCmd::Split {
             id,
@@ -651,13 +732,16 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
                 .split(&bundle, &id, &reports, &r.reason, &r.analyst)
                 .await
                 .map_err(refused)?;
-            out(&format!(
-                "{} keeps {} reports; {} has {}\n",
-                left.id,
-                left.reports.len(),
-                right.id,
-                right.reports.len()
-            ))
+            let m = r.lang.messages();
+            out(&(m.t(
+                "cli.incidents.split",
+                &[
+                    ("id", (&left.id).into()),
+                    ("n", count(m, left.reports.len())),
+                    ("new", (&right.id).into()),
+                    ("moved", count(m, right.reports.len())),
+                ],
+            ) + "\n"))
         }
         IncidentsCmd::List(a) => {
             let store = open(&a.data).await?;
@@ -671,38 +755,50 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
             if a.json {
                 return out(&format!("{}\n", serde_json::to_string_pretty(&list)?));
             }
+            let m = a.lang.messages();
             if list.is_empty() {
-                out("No incident matches.\n")?;
+                out(&(m.t("cli.incidents.none", &[]) + "\n"))?;
                 return Err(NotFound.into());
             }
-            let mut text = format!(
-                "{:<10} {:<17} {:<20} {:<13} {:<11} {:>3}  {}\n",
-                "INCIDENT", "START (LOCAL)", "TYPE", "STATUS", "BLAMED", "REP", "PLACE / ZONES"
-            );
-            for i in &list {
-                let blamed = match (&i.attribution.assessed, i.attribution.disputed) {
-                    (Some(p), _) => p.clone(),
-                    (None, true) => "disputed".into(),
-                    (None, false) => "—".into(),
-                };
-                text.push_str(&format!(
-                    "{:<10} {:<17} {:<20} {:<13} {:<11} {:>3}  {} [{}]\n",
-                    i.id,
-                    i.window
-                        .start
-                        .to_zoned_datetime(tz.clone())
-                        .strftime("%Y-%m-%d %H:%M"),
-                    i.event_type.as_str(),
-                    i.status.as_str(),
-                    blamed,
-                    i.reports.len(),
-                    i.place_text().unwrap_or_else(|| "?".into()),
-                    i.zones.join(", "),
-                ));
-            }
-            out(&text)
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.id.clone(),
+                        start(m, i, &tz, true),
+                        event_type(m, i.event_type),
+                        status_word(m, i.status),
+                        blamed_short(m, i),
+                        i.reports.len().to_string(),
+                        format!(
+                            "{} [{}]",
+                            i.place_text().unwrap_or_else(|| "?".into()),
+                            i.zones.join(", ")
+                        ),
+                    ]
+                })
+                .collect();
+            out(&crate::render::table_of(
+                m,
+                &[
+                    "cli.incidents.col.incident",
+                    "cli.incidents.col.start",
+                    "cli.incidents.col.type",
+                    "cli.incidents.col.status",
+                    "cli.incidents.col.blamed",
+                    "cli.incidents.col.reports",
+                    "cli.incidents.col.place",
+                ],
+                &rows,
+            ))
         }
-        IncidentsCmd::Show { id, json, data } => {
+        IncidentsCmd::Show {
+            id,
+            json,
+            lang,
+            data,
+        } => {
+            let m = lang.messages();
             let store = open(&data).await?;
             let Some(d) = store.incident(&id).await? else {
                 return Err(BadInput(format!("no incident `{id}`")).into());
@@ -717,83 +813,203 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
                 ));
             }
             let i = &d.incident;
+            let line = |key: &str, args: &[(&str, truce_model::i18n::Arg)]| {
+                format!("  {}\n", m.t(key, args))
+            };
             let mut t = format!(
                 "{}: {} — {}\n",
                 i.id,
-                i.event_type.as_str(),
-                i.status.as_str()
+                event_type(m, i.event_type),
+                status_word(m, i.status)
             );
-            t.push_str(&format!(
-                "  when   {} – {} (precision {})\n",
-                i.window.start, i.window.end, i.window.precision
+            t.push_str(&line(
+                "cli.incident.when",
+                &[
+                    ("start", i.window.start.to_string().into()),
+                    ("end", i.window.end.to_string().into()),
+                    ("precision", (&i.window.precision.to_string()).into()),
+                ],
             ));
             if let Some((x, y)) = i.point {
-                t.push_str(&format!(
-                    "  where  {} at {y:.5} N, {x:.5} E (precision {})\n",
-                    i.place_text().unwrap_or_else(|| "?".into()),
-                    i.location_precision
+                t.push_str(&line(
+                    "cli.incident.where",
+                    &[
+                        ("place", i.place_text().unwrap_or_else(|| "?".into()).into()),
+                        ("lat", format!("{y:.5}").into()),
+                        ("lon", format!("{x:.5}").into()),
+                        ("precision", (&i.location_precision.to_string()).into()),
+                    ],
                 ));
             }
-            t.push_str(&format!("  zones  {}\n", i.zones.join(", ")));
+            t.push_str(&line(
+                "cli.incident.zones",
+                &[("zones", i.zones.join(", ").into())],
+            ));
             if !i.possibly_in.is_empty() {
-                t.push_str(&format!(
-                    "  possibly in {} (the location's uncertainty reaches across the edge; not counted there)\n",
-                    i.possibly_in.join(", ")
+                t.push_str(&line(
+                    "cli.incident.possibly_in",
+                    &[("zones", i.possibly_in.join(", ").into())],
                 ));
             }
-            t.push_str(&format!(
-                "  blamed {}\n",
-                match (&i.attribution.assessed, i.attribution.disputed) {
-                    (Some(p), _) => p.clone(),
-                    (None, true) => "disputed: the sources blame different actors".into(),
-                    (None, false) => {
-                        let unmapped: Vec<String> = i
-                            .attribution
-                            .claims
-                            .iter()
-                            .filter_map(|c| c.perpetrator_as_named.as_deref())
-                            .map(|n| format!("`{n}`"))
-                            .collect();
-                        if unmapped.is_empty() {
-                            "nobody named".into()
-                        } else {
-                            format!(
-                                "not attributed: {} named, not an actor of the agreement (add an alias)",
-                                unmapped.join(", ")
-                            )
-                        }
+            let blamed = match (&i.attribution.assessed, i.attribution.disputed) {
+                (Some(p), _) => p.clone(),
+                (None, true) => m.t("cli.incident.disputed", &[]),
+                (None, false) => {
+                    let unmapped: Vec<String> = i
+                        .attribution
+                        .claims
+                        .iter()
+                        .filter_map(|c| c.perpetrator_as_named.as_deref())
+                        .map(|n| format!("`{n}`"))
+                        .collect();
+                    if unmapped.is_empty() {
+                        m.t("cli.incident.nobody_named", &[])
+                    } else {
+                        m.t(
+                            "cli.incident.unmapped",
+                            &[("names", unmapped.join(", ").into())],
+                        )
                     }
                 }
+            };
+            t.push_str(&line("cli.incident.blamed", &[("who", blamed.into())]));
+            t.push_str(&line(
+                "cli.incident.dead",
+                &[
+                    ("best", i.killed.best.into()),
+                    ("low", i.killed.low.into()),
+                    ("high", i.killed.high.into()),
+                ],
             ));
-            t.push_str(&format!(
-                "  dead   {} (low {}, high {})\n",
-                i.killed.best, i.killed.low, i.killed.high
-            ));
-            t.push_str("  reports and claims:\n");
+            t.push_str(&line("cli.incident.reports", &[]));
             for (r, dec) in d.reports.iter().zip(d.decisions.iter()) {
+                let blames = r.perpetrator.clone().unwrap_or_else(|| {
+                    r.perpetrator_as_named.as_deref().map_or_else(
+                        || m.t("cli.incident.nobody", &[]),
+                        |n| m.t("cli.incident.unmapped_name", &[("name", n.into())]),
+                    )
+                });
                 t.push_str(&format!(
-                    "    {} from {}: {}, blames {}\n      {}\n",
-                    r.id,
-                    r.source,
-                    r.event_type.as_str(),
-                    r.perpetrator.clone().unwrap_or_else(|| r
-                        .perpetrator_as_named
-                        .as_deref()
-                        .map_or_else(|| "nobody".to_owned(), |n| format!("`{n}` (unmapped)"))),
-                    dec.reason
+                    "    {}\n      {}\n",
+                    m.t(
+                        "cli.incident.report",
+                        &[
+                            ("id", (&r.id).into()),
+                            ("source", (&r.source).into()),
+                            ("type", event_type(m, r.event_type).into()),
+                            ("blames", blames.into()),
+                        ],
+                    ),
+                    decision(m, dec)
                 ));
             }
             if !history.is_empty() {
-                t.push_str("  history:\n");
+                t.push_str(&line("cli.incident.history", &[]));
                 for h in &history {
                     t.push_str(&format!(
                         "    {} {} {}: {} ({})\n",
-                        h.at, h.actor, h.action, h.reason, h.detail
+                        h.at,
+                        h.actor,
+                        if m.lang() == "en" {
+                            h.action.clone()
+                        } else {
+                            m.word("action", &h.action)
+                        },
+                        h.reason,
+                        h.detail
                     ));
                 }
             }
             out(&t)
         }
+    }
+}
+
+/// A line number as a message argument: plain digits in every language.
+fn line_number(n: impl TryInto<i64>) -> truce_model::i18n::Arg {
+    truce_model::i18n::Arg::Plain(n.try_into().unwrap_or(i64::MAX))
+}
+
+/// An incident's start in the agreement's time zone: its day, with the time when
+/// `time`.
+fn start(
+    m: &Messages,
+    i: &truce_engine::incidents::Incident,
+    tz: &jiff::tz::TimeZone,
+    time: bool,
+) -> String {
+    let at = i.window.start.to_zoned_datetime(tz.clone());
+    match (m.lang(), time) {
+        ("en", true) => at.strftime("%Y-%m-%d %H:%M").to_string(),
+        ("en", false) => at.strftime("%Y-%m-%d").to_string(),
+        (_, true) => format!("{} {}", m.day(at.date()), at.strftime("%H:%M")),
+        (_, false) => m.day(at.date()),
+    }
+}
+
+/// A report's or incident's type: its id in English (what filters take), its label
+/// otherwise.
+fn event_type(m: &Messages, t: truce_model::report::EventType) -> String {
+    if m.lang() == "en" {
+        t.as_str().to_owned()
+    } else {
+        m.word("type", t.as_str())
+    }
+}
+
+/// An incident's status: its id in English, its label otherwise.
+fn status_word(m: &Messages, st: truce_engine::incidents::IncidentStatus) -> String {
+    if m.lang() == "en" {
+        st.as_str().to_owned()
+    } else {
+        m.word("status", st.as_str())
+    }
+}
+
+/// Where an incident is, or that no report placed it.
+fn place_or_none(m: &Messages, i: &truce_engine::incidents::Incident) -> String {
+    i.place_text().unwrap_or_else(|| m.t("place.none", &[]))
+}
+
+/// Why the matcher placed a report where it did: its own line in English, the same
+/// facts (candidates, distance, gap) in the language otherwise.
+fn decision(m: &Messages, d: &truce_engine::incidents::Decision) -> String {
+    if m.lang() == "en" {
+        return d.reason.clone();
+    }
+    if d.new {
+        return m.t("cli.decision.new", &[("n", count(m, d.candidates))]);
+    }
+    let when = match d.gap_s {
+        Some(gap) if gap > 0 => m.t(
+            "cli.decision.gap",
+            &[("hours", format!("{:.1}", gap as f64 / 3600.0).into())],
+        ),
+        Some(_) => m.t("cli.decision.overlap", &[]),
+        None => String::new(),
+    };
+    match d.distance_m {
+        Some(metres) => m.t(
+            "cli.decision.joined",
+            &[
+                ("incident", (&d.incident).into()),
+                ("km", format!("{:.1}", metres / 1000.0).into()),
+                ("when", when.into()),
+            ],
+        ),
+        None => m.t(
+            "cli.decision.joined_unplaced",
+            &[("incident", (&d.incident).into()), ("when", when.into())],
+        ),
+    }
+}
+
+/// Who an incident is blamed on, in a word for a list.
+fn blamed_short(m: &Messages, i: &truce_engine::incidents::Incident) -> String {
+    match (&i.attribution.assessed, i.attribution.disputed) {
+        (Some(p), _) => p.clone(),
+        (None, true) => m.t("detail.attribution_disputed", &[]),
+        (None, false) => "—".into(),
     }
 }
 
@@ -805,6 +1021,7 @@ pub async fn sources(cmd: SourcesCmd) -> Result<()> {
             kind,
             reliability,
             party,
+            lang,
             data,
         } => {
             let kind = SourceKind::parse(&kind).ok_or_else(|| {
@@ -842,27 +1059,43 @@ pub async fn sources(cmd: SourcesCmd) -> Result<()> {
                     party,
                 })
                 .await?;
-            out(&format!("source {id} added\n"))
+            out(&(lang
+                .messages()
+                .t("cli.sources.added", &[("id", (&id).into())])
+                + "\n"))
         }
-        SourcesCmd::List { data } => {
+        SourcesCmd::List { lang, data } => {
             let store = open(&data).await?;
             let mut list: Vec<Source> = store.sources().await?.into_values().collect();
             list.sort_by(|a, b| a.id.cmp(&b.id));
-            let mut t = format!(
-                "{:<16} {:<20} {:<4} {:<8} {}\n",
-                "SOURCE", "KIND", "REL", "PARTY", "NAME"
-            );
-            for s in list {
-                t.push_str(&format!(
-                    "{:<16} {:<20} {:<4} {:<8} {}\n",
-                    s.id,
-                    s.kind.as_str(),
-                    s.reliability.as_str(),
-                    s.party.as_deref().unwrap_or("—"),
-                    s.name
-                ));
-            }
-            out(&t)
+            let m = lang.messages();
+            let rows: Vec<Vec<String>> = list
+                .into_iter()
+                .map(|s| {
+                    vec![
+                        s.id,
+                        if m.lang() == "en" {
+                            s.kind.as_str().to_owned()
+                        } else {
+                            m.word("source_kind", s.kind.as_str())
+                        },
+                        s.reliability.as_str().to_owned(),
+                        s.party.unwrap_or_else(|| "—".into()),
+                        s.name,
+                    ]
+                })
+                .collect();
+            out(&crate::render::table_of(
+                m,
+                &[
+                    "cli.sources.col.source",
+                    "cli.sources.col.kind",
+                    "cli.sources.col.reliability",
+                    "cli.sources.col.party",
+                    "cli.sources.col.name",
+                ],
+                &rows,
+            ))
         }
     }
 }

@@ -233,6 +233,8 @@ enum AgreementCmd {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
+        lang: render::LangArg,
+        #[command(flatten)]
         data: DataArgs,
     },
     /// Show an agreement's obligations as in force on a date.
@@ -245,9 +247,8 @@ enum AgreementCmd {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
-        /// Language of the table: en, ru, hy or az.
-        #[arg(long, default_value = "en", value_parser = ["en", "ru", "hy", "az"])]
-        lang: String,
+        #[command(flatten)]
+        lang: render::LangArg,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -265,6 +266,8 @@ enum PlacesCmd {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        lang: render::LangArg,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -284,6 +287,8 @@ enum ZonesCmd {
         /// version with its period.
         #[arg(long, value_name = "DATE")]
         as_of: Option<Date>,
+        #[command(flatten)]
+        lang: render::LangArg,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -536,6 +541,7 @@ async fn run(cli: Cli) -> Result<()> {
             name,
             agreement,
             json,
+            lang,
             data,
         }) => {
             let store = open(&data).await?;
@@ -545,7 +551,10 @@ async fn run(cli: Cli) -> Result<()> {
                 let v = found.to_json(&b.gazetteer, &b.zones);
                 out(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
             } else {
-                out(&render::places_text(&b, &found))?;
+                out(&render::places_text(
+                    &render::Speaker::new(&b, lang.code()),
+                    &found,
+                ))?;
             }
             if found.matches.is_empty() {
                 Err(NotFound.into())
@@ -557,6 +566,7 @@ async fn run(cli: Cli) -> Result<()> {
             agreement,
             geojson,
             as_of,
+            lang,
             data,
         }) => {
             let store = open(&data).await?;
@@ -568,7 +578,10 @@ async fn run(cli: Cli) -> Result<()> {
                 };
                 out(&format!("{}\n", serde_json::to_string(&fc)?))
             } else {
-                out(&render::zones_table(&b, as_of))
+                out(&render::zones_table(
+                    &render::Speaker::new(&b, lang.code()),
+                    as_of,
+                ))
             }
         }
     }
@@ -598,13 +611,13 @@ async fn agreement(cmd: AgreementCmd) -> Result<()> {
             let outcome = bootstrap::load_agreement(&store, &b).await?;
             out(&format!("{}: {}\n", b.agreement.id, describe(outcome)))
         }
-        AgreementCmd::List { json, data } => {
+        AgreementCmd::List { json, lang, data } => {
             let store = open(&data).await?;
             let list = store.agreements().await?;
             if json {
                 out(&format!("{}\n", serde_json::to_string_pretty(&list)?))
             } else {
-                out(&render::agreements_table(&list))
+                out(&render::agreements_table(lang.messages(), &list))
             }
         }
         AgreementCmd::Show {
@@ -629,7 +642,10 @@ async fn agreement(cmd: AgreementCmd) -> Result<()> {
                     serde_json::to_string_pretty(&view.to_json(a))?
                 ))
             } else {
-                out(&render::view_table(&render::Speaker::new(&b, &lang), &view))
+                out(&render::view_table(
+                    &render::Speaker::new(&b, lang.code()),
+                    &view,
+                ))
             }
         }
     }

@@ -21,6 +21,8 @@ pub enum EvidenceCmd {
         #[arg(long, env = "TRUCE_AGREEMENT")]
         agreement: Option<String>,
         #[command(flatten)]
+        lang: crate::render::LangArg,
+        #[command(flatten)]
         data: DataArgs,
     },
     /// Retract a record (one stored twice, or in error): no rule reads it any more; its
@@ -49,6 +51,8 @@ pub enum EvidenceCmd {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
+        lang: crate::render::LangArg,
+        #[command(flatten)]
         data: DataArgs,
     },
 }
@@ -71,8 +75,10 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
             files,
             kind,
             agreement,
+            lang,
             data,
         } => {
+            let m = lang.messages();
             let kind = record_kind(kind)?;
             let store = open(&data).await?;
             let b = stored(&store, agreement.as_deref()).await?;
@@ -84,16 +90,26 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
                 let r = store
                     .import_records(&b, &name, &text, kind, jiff::Timestamp::now())
                     .await?;
+                let c = |n: u64| crate::render::count(m, n);
                 out(&format!(
-                    "{name}: {} added, {} updated, {} unchanged, {} refused{}\n",
-                    r.counts.added,
-                    r.counts.updated,
-                    r.counts.unchanged,
-                    r.rejects.len(),
+                    "{}{}\n",
+                    m.t(
+                        "cli.records.imported",
+                        &[
+                            ("file", (&name).into()),
+                            ("added", c(r.counts.added)),
+                            ("updated", c(r.counts.updated)),
+                            ("unchanged", c(r.counts.unchanged)),
+                            ("refused", crate::render::count(m, r.rejects.len())),
+                        ],
+                    ),
                     if r.warnings.is_empty() {
                         String::new()
                     } else {
-                        format!(", {} warning(s)", r.warnings.len())
+                        m.t(
+                            "cli.records.warnings",
+                            &[("n", crate::render::count(m, r.warnings.len()))],
+                        )
                     }
                 ))?;
                 crate::print_rejects(&name, &r.rejects);
@@ -137,6 +153,7 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
             kind,
             agreement,
             json,
+            lang,
             data,
         } => {
             let kind = record_kind(kind)?;
@@ -151,7 +168,7 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
                 }
                 out(&s)?;
             } else {
-                out(&crate::render::records_table(&list))?;
+                out(&crate::render::records_table(lang.messages(), &list))?;
             }
             if list.is_empty() {
                 Err(NotFound.into())

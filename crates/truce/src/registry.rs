@@ -32,6 +32,8 @@ pub enum RegistryCmd {
         #[arg(long = "as", value_name = "USER")]
         as_user: Option<String>,
         #[command(flatten)]
+        lang: crate::render::LangArg,
+        #[command(flatten)]
         data: DataArgs,
     },
     /// Persons with their personal data, for an account allowed to see them (a
@@ -43,6 +45,8 @@ pub enum RegistryCmd {
         /// Print registry JSON Lines (the import format) instead of a table.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        lang: crate::render::LangArg,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -65,6 +69,8 @@ pub enum RegistryCmd {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
+        lang: crate::render::LangArg,
+        #[command(flatten)]
         data: DataArgs,
     },
     /// Claimed against registered against returned, per holding side, on each date given
@@ -79,6 +85,8 @@ pub enum RegistryCmd {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        lang: crate::render::LangArg,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -122,8 +130,10 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
             kind,
             agreement,
             as_user,
+            lang,
             data,
         } => {
+            let m = lang.messages();
             let kind = match kind.as_deref() {
                 None => None,
                 Some(k) => Some(EntryKind::parse(k).ok_or_else(|| {
@@ -152,15 +162,19 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
                     .map_err(|e| BadInput(format!("cannot read {}: {e}", f.display())))?;
                 let name = f.display().to_string();
                 let r = store.import_registry(&b, &name, &text, kind).await?;
-                out(&format!(
-                    "{name}: persons {} added, {} updated, {} unchanged; status changes {} added, {} unchanged; {} refused\n",
-                    r.persons_added,
-                    r.persons_updated,
-                    r.persons_unchanged,
-                    r.statuses_added,
-                    r.statuses_unchanged,
-                    r.rejects.len()
-                ))?;
+                let c = |n: u64| crate::render::count(m, n);
+                out(&(m.t(
+                    "cli.registry.imported",
+                    &[
+                        ("file", (&name).into()),
+                        ("added", c(r.persons_added)),
+                        ("updated", c(r.persons_updated)),
+                        ("unchanged", c(r.persons_unchanged)),
+                        ("statuses", c(r.statuses_added)),
+                        ("statuses_unchanged", c(r.statuses_unchanged)),
+                        ("refused", crate::render::count(m, r.rejects.len())),
+                    ],
+                ) + "\n"))?;
                 crate::print_rejects(&name, &r.rejects);
                 refused += r.rejects.len();
             }
@@ -169,6 +183,7 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
         RegistryCmd::List {
             as_user,
             json,
+            lang,
             data,
         } => {
             let store = open(&data).await?;
@@ -182,7 +197,7 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
                 }
                 out(&s)?;
             } else {
-                out(&crate::render::persons_table(&list))?;
+                out(&crate::render::persons_table(lang.messages(), &list))?;
             }
             if list.is_empty() {
                 Err(NotFound.into())
@@ -202,7 +217,12 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
                 .into()),
             }
         }
-        RegistryCmd::Summary { as_of, json, data } => {
+        RegistryCmd::Summary {
+            as_of,
+            json,
+            lang,
+            data,
+        } => {
             let store = open(&data).await?;
             let date = as_of.unwrap_or_else(|| {
                 jiff::Timestamp::now()
@@ -218,15 +238,21 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
                     )?
                 ))
             } else {
-                out(&crate::render::registry_counts(date, &counts))
+                out(&crate::render::registry_counts(
+                    lang.messages(),
+                    date,
+                    &counts,
+                ))
             }
         }
         RegistryCmd::Claims {
             dates,
             agreement,
             json,
+            lang,
             data,
         } => {
+            let m = lang.messages();
             let store = open(&data).await?;
             let b = stored(&store, agreement.as_deref()).await?;
             let (_, evidence) = store.evidence(&b).await?;
@@ -253,13 +279,14 @@ pub async fn registry(cmd: RegistryCmd) -> Result<()> {
             if json {
                 out(&format!("{}\n", serde_json::to_string_pretty(&rows)?))
             } else {
-                out(&crate::render::reconciliation_table(&rows))?;
+                out(&crate::render::reconciliation_table(m, &rows))?;
                 if stated.is_empty() {
                     Ok(())
                 } else {
                     out(&format!(
-                        "\nTotals the sources state (never added to Truce's figures):\n{}",
-                        crate::render::stated_totals_table(&stated)
+                        "\n{}\n{}",
+                        m.t("cli.registry.stated", &[]),
+                        crate::render::stated_totals_table(m, &stated)
                     ))
                 }
             }

@@ -6,6 +6,68 @@ use truce_model::places::Lookup;
 use truce_model::words::Limit;
 use truce_store::AgreementSummary;
 
+/// The language a command prints in: `--lang`, else `TRUCE_LANG`, else the locale's
+/// (`LC_ALL`, `LC_MESSAGES`, `LANG`) when Truce speaks it, else English.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LangArg {
+    /// Language of the text printed: en, ru, hy or az (default: TRUCE_LANG, else the
+    /// locale's language when it is one of them, else en). JSON is the same in all.
+    #[arg(
+        long = "lang",
+        env = "TRUCE_LANG",
+        global = true,
+        value_name = "LANG",
+        value_parser = ["en", "ru", "hy", "az"]
+    )]
+    lang: Option<String>,
+}
+
+impl LangArg {
+    /// The translators' messages of the language chosen.
+    pub fn messages(&self) -> &'static Messages {
+        let chosen = self.lang.clone().or_else(|| {
+            ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .filter_map(|v| std::env::var(v).ok())
+                .find(|v| !v.is_empty())
+                .map(|v| v.chars().take(2).collect())
+        });
+        chosen
+            .and_then(|l: String| truce_model::i18n::messages(&l))
+            .unwrap_or_else(truce_model::i18n::english)
+    }
+
+    /// Its code: en, ru, hy or az.
+    pub fn code(&self) -> &'static str {
+        self.messages().lang()
+    }
+}
+
+use truce_model::i18n::{Arg, Messages};
+
+/// A count as a message argument, its plural form following it: plain digits in
+/// English (as the command always printed them), grouped as the language writes them
+/// otherwise.
+pub fn count(m: &Messages, n: impl TryInto<i64>) -> Arg {
+    let n = n.try_into().unwrap_or(i64::MAX);
+    if m.lang() == "en" {
+        Arg::Plain(n)
+    } else {
+        Arg::Number(n)
+    }
+}
+
+/// A message's column headings.
+fn heads(m: &Messages, keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| m.t(k, &[])).collect()
+}
+
+/// A table under the headings the messages `keys` give.
+pub fn table_of(m: &Messages, keys: &[&str], rows: &[Vec<String>]) -> String {
+    let h = heads(m, keys);
+    table(&h.iter().map(String::as_str).collect::<Vec<_>>(), rows)
+}
+
 /// Lays rows out in columns separated by two spaces; the last column is not padded.
 fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
@@ -47,7 +109,7 @@ pub fn view_table(sp: &Speaker<'_>, v: &AgreementView) -> String {
     let a = &sp.bundle.agreement;
     let tz = a.tz();
     let m = sp.m;
-    let t = |key: &str, args: &[(&str, truce_model::i18n::Arg)]| m.t(key, args);
+    let t = |key: &str, args: &[(&str, Arg)]| m.t(key, args);
     let mut out = format!("{} — {}\n", a.id, sp.own("title", &a.title));
     out.push_str(&t(
         "cli.agreement.in_force",
@@ -220,9 +282,9 @@ pub fn view_table(sp: &Speaker<'_>, v: &AgreementView) -> String {
 }
 
 /// The table of `truce agreement list`.
-pub fn agreements_table(list: &[AgreementSummary]) -> String {
+pub fn agreements_table(m: &Messages, list: &[AgreementSummary]) -> String {
     if list.is_empty() {
-        return "No agreements loaded. Load one with `truce agreement load PATH`.\n".into();
+        return m.t("cli.agreements.none", &[]) + "\n";
     }
     let rows: Vec<Vec<String>> = list
         .iter()
@@ -236,50 +298,74 @@ pub fn agreements_table(list: &[AgreementSummary]) -> String {
             ]
         })
         .collect();
-    table(
-        &["ID", "VERSION", "EFFECTIVE (UTC)", "TIME ZONE", "TITLE"],
-        &rows,
-    )
+    let h = heads(
+        m,
+        &[
+            "cli.agreements.col.id",
+            "cli.agreements.col.version",
+            "cli.agreements.col.effective",
+            "cli.agreements.col.tz",
+            "cli.agreements.col.title",
+        ],
+    );
+    table(&h.iter().map(String::as_str).collect::<Vec<_>>(), &rows)
 }
 
-/// The text of `truce places find`.
-pub fn places_text(b: &AgreementBundle, found: &Lookup<'_>) -> String {
+/// The text of `truce places find`, in `sp`'s language: the place as the gazetteer
+/// displays it, its names in every script, the zones it lies in.
+pub fn places_text(sp: &Speaker<'_>, found: &Lookup<'_>) -> String {
+    let b = sp.bundle;
+    let m = sp.m;
     if found.matches.is_empty() {
-        return format!(
-            "No place in {} matches “{}”.\n",
-            b.agreement.id, found.query
-        );
+        return m.t(
+            "cli.places.none",
+            &[
+                ("agreement", (&b.agreement.id).into()),
+                ("query", (&found.query).into()),
+            ],
+        ) + "\n";
     }
     let tier = found
         .tier
-        .map(|t| format!("{t:?}").to_lowercase())
+        .map(|t| m.t(&format!("cli.places.tier.{}", tier_word(t)), &[]))
         .unwrap_or_default();
     let mut out = if found.is_ambiguous() {
-        format!(
-            "{} places match “{}” ({tier} match) — the name is ambiguous:\n",
-            found.matches.len(),
-            found.query
-        )
+        m.t(
+            "cli.places.ambiguous",
+            &[
+                ("n", count(m, found.matches.len())),
+                ("query", (&found.query).into()),
+                ("tier", (&tier).into()),
+            ],
+        ) + "\n"
     } else {
         String::new()
     };
-    for m in &found.matches {
-        let p = m.place;
+    for hit in &found.matches {
+        let p = hit.place;
         let zones: Vec<String> = b
             .gazetteer
             .zones_of(p, &b.zones)
             .into_iter()
-            .map(|z| match z.basis {
-                truce_model::places::ZoneBasis::Geometry => z.zone,
-                truce_model::places::ZoneBasis::Gazetteer => {
-                    format!("{} (by gazetteer; the polygon misses the point)", z.zone)
+            .map(|z| {
+                let name = zone_label(sp, &z.zone);
+                match z.basis {
+                    truce_model::places::ZoneBasis::Geometry => name,
+                    truce_model::places::ZoneBasis::Gazetteer => {
+                        m.t("cli.places.by_gazetteer", &[("zone", name.into())])
+                    }
                 }
             })
             .collect();
         out.push_str(&format!("{}  [{}]\n", p.display, p.id));
-        out.push_str(&format!(
-            "  at {:.5} N, {:.5} E ({})\n",
-            p.lat, p.lon, p.country
+        let line = |key: &str, args: &[(&str, Arg)]| format!("  {}\n", m.t(key, args));
+        out.push_str(&line(
+            "cli.places.at",
+            &[
+                ("lat", format!("{:.5}", p.lat).into()),
+                ("lon", format!("{:.5}", p.lon).into()),
+                ("country", (&p.country).into()),
+            ],
         ));
         let mut names = Vec::new();
         if let Some(az) = &p.name_az {
@@ -295,27 +381,55 @@ pub fn places_text(b: &AgreementBundle, found: &Lookup<'_>) -> String {
             names.push(format!("ru {}", p.names_ru.join(", ")));
         }
         if !names.is_empty() {
-            out.push_str(&format!("  names: {}\n", names.join("; ")));
+            out.push_str(&line(
+                "cli.places.names",
+                &[("names", names.join("; ").into())],
+            ));
         }
-        out.push_str(&format!(
-            "  zones: {}\n",
-            if zones.is_empty() {
-                "none".into()
-            } else {
-                zones.join(", ")
-            }
+        let zones = if zones.is_empty() {
+            m.t("common.none", &[])
+        } else {
+            zones.join(", ")
+        };
+        out.push_str(&line("cli.places.zones", &[("zones", zones.into())]));
+        out.push_str(&line(
+            "cli.places.matched",
+            &[
+                ("name", (&hit.matched_name).into()),
+                ("tier", (&tier).into()),
+            ],
         ));
-        out.push_str(&format!("  matched “{}” ({tier})\n", m.matched_name));
     }
     out
 }
 
-/// The table of `truce zones list`.
+fn tier_word(t: truce_model::places::MatchTier) -> &'static str {
+    match t {
+        truce_model::places::MatchTier::Exact => "exact",
+        truce_model::places::MatchTier::Folded => "folded",
+        truce_model::places::MatchTier::Transliterated => "transliterated",
+    }
+}
+
+/// A zone by its id in English (the id is what other commands take), by its name in
+/// the language beside the id otherwise.
+fn zone_label(sp: &Speaker<'_>, id: &str) -> String {
+    if sp.english() {
+        return id.to_owned();
+    }
+    match sp.bundle.zones.get(id) {
+        Some(z) => format!("{} ({id})", z.name_in(sp.m.lang())),
+        None => id.to_owned(),
+    }
+}
+
 /// The table of `truce zones list`: every version with its period, or those in force on
-/// a day.
-pub fn zones_table(b: &AgreementBundle, as_of: Option<jiff::civil::Date>) -> String {
-    let day = |d: Option<jiff::civil::Date>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
-    let rows: Vec<Vec<String>> = b
+/// a day; kinds and names in `sp`'s language.
+pub fn zones_table(sp: &Speaker<'_>, as_of: Option<jiff::civil::Date>) -> String {
+    let m = sp.m;
+    let day = |d: Option<jiff::civil::Date>| d.map_or_else(|| "—".to_owned(), |d| sp.day(d));
+    let rows: Vec<Vec<String>> = sp
+        .bundle
         .zones
         .zones()
         .iter()
@@ -323,32 +437,46 @@ pub fn zones_table(b: &AgreementBundle, as_of: Option<jiff::civil::Date>) -> Str
         .map(|z| {
             vec![
                 z.id.clone(),
-                z.kind.clone(),
+                if sp.english() {
+                    z.kind.clone()
+                } else {
+                    m.word("zone_kind", &z.kind)
+                },
                 day(z.valid_from),
                 day(z.valid_to),
                 format!("{:.0}", z.area_km2),
                 z.part_of.clone().unwrap_or_default(),
-                z.name.clone(),
+                z.name_in(m.lang()).to_owned(),
             ]
         })
         .collect();
-    let mut s = table(
-        &["ZONE", "KIND", "FROM", "UNTIL", "KM²", "PART OF", "NAME"],
-        &rows,
+    let h = heads(
+        m,
+        &[
+            "cli.zones.col.zone",
+            "cli.zones.col.kind",
+            "cli.zones.col.from",
+            "cli.zones.col.until",
+            "cli.zones.col.area",
+            "cli.zones.col.part_of",
+            "cli.zones.col.name",
+        ],
     );
-    if let Some(d) = as_of {
-        s.push_str(&format!(
-            "{} zone version(s) in force on {d} (UNTIL is the first day a version no longer is)\n",
-            rows.len()
-        ));
-    } else {
-        s.push_str("UNTIL is the first day a version is no longer in force; — is open\n");
-    }
+    let mut s = table(&h.iter().map(String::as_str).collect::<Vec<_>>(), &rows);
+    s.push_str(&match as_of {
+        Some(d) => m.t(
+            "cli.zones.in_force",
+            &[("n", count(m, rows.len())), ("day", sp.day(d).into())],
+        ),
+        None => m.t("cli.zones.until_note", &[]),
+    });
+    s.push('\n');
     s
 }
 
-/// The table of `truce evidence list`.
-pub fn records_table(list: &[truce_store::records::StoredRecord]) -> String {
+/// The table of `truce evidence list`: the records' own words (their summaries) under
+/// headings in `m`'s language.
+pub fn records_table(m: &Messages, list: &[truce_store::records::StoredRecord]) -> String {
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|r| {
@@ -360,8 +488,18 @@ pub fn records_table(list: &[truce_store::records::StoredRecord]) -> String {
             ]
         })
         .collect();
-    let mut s = table(&["date", "type", "id", "what"], &rows);
-    s.push_str(&format!("{} record(s)\n", list.len()));
+    let h = heads(
+        m,
+        &[
+            "cli.col.date",
+            "cli.records.col.type",
+            "cli.records.col.id",
+            "cli.records.col.what",
+        ],
+    );
+    let mut s = table(&h.iter().map(String::as_str).collect::<Vec<_>>(), &rows);
+    s.push_str(&m.t("cli.records.count", &[("n", count(m, list.len()))]));
+    s.push('\n');
     s
 }
 
@@ -369,7 +507,7 @@ pub fn records_table(list: &[truce_store::records::StoredRecord]) -> String {
 /// in it.
 pub struct Speaker<'a> {
     bundle: &'a AgreementBundle,
-    m: &'static truce_model::i18n::Messages,
+    m: &'static Messages,
 }
 
 impl<'a> Speaker<'a> {
@@ -386,7 +524,7 @@ impl<'a> Speaker<'a> {
     }
 
     /// A message of the translators' files.
-    pub fn t(&self, key: &str, args: &[(&str, truce_model::i18n::Arg)]) -> String {
+    pub fn t(&self, key: &str, args: &[(&str, Arg)]) -> String {
         self.m.t(key, args)
     }
 
@@ -456,7 +594,7 @@ pub fn scorecard(
     let m = sp.m;
     let own = |key: String, fallback: &str| sp.own(&key, fallback);
     let day = |d: jiff::civil::Date| sp.day(d);
-    let n = |x: usize| truce_model::i18n::Arg::Plain(i64::try_from(x).unwrap_or(i64::MAX));
+    let n = |x: usize| Arg::Plain(i64::try_from(x).unwrap_or(i64::MAX));
     let mut out = format!("{} — {}\n", a.id, own("title".into(), &a.title));
     out.push_str(&m.t(
         "cli.status.heading",
@@ -662,7 +800,7 @@ pub fn alerts(
 }
 
 /// Persons with their names, for a viewer allowed to see them.
-pub fn persons_table(list: &[truce_store::registry::PersonRecord]) -> String {
+pub fn persons_table(m: &Messages, list: &[truce_store::registry::PersonRecord]) -> String {
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|r| {
@@ -685,24 +823,57 @@ pub fn persons_table(list: &[truce_store::registry::PersonRecord]) -> String {
             vec![
                 p.id.clone(),
                 p.side.clone(),
-                p.category.to_string(),
+                m.word("category", &p.category.to_string()),
                 p.held_by.clone().unwrap_or_default(),
                 names.join("; "),
-                last.map(|s| format!("{} since {}", s.status, s.date))
-                    .unwrap_or_else(|| "no status yet".into()),
+                last.map_or_else(
+                    || m.t("cli.registry.no_status", &[]),
+                    |s| {
+                        m.t(
+                            "persons.status_since",
+                            &[
+                                (
+                                    "status",
+                                    m.word("person_status", &s.status.to_string()).into(),
+                                ),
+                                ("day", day_in(m, s.date).into()),
+                            ],
+                        )
+                    },
+                ),
             ]
         })
         .collect();
-    let mut s = table(
-        &["id", "side", "category", "held by", "names", "status"],
-        &rows,
+    let h = heads(
+        m,
+        &[
+            "persons.col.id",
+            "persons.col.side",
+            "persons.col.category",
+            "persons.col.held_by",
+            "persons.col.names",
+            "persons.col.status",
+        ],
     );
-    s.push_str(&format!("{} person(s)\n", list.len()));
+    let mut s = table(&h.iter().map(String::as_str).collect::<Vec<_>>(), &rows);
+    s.push_str(&m.t("cli.registry.persons", &[("n", count(m, list.len()))]));
+    s.push('\n');
     s
+}
+
+/// A day: ISO in English (as the commands always printed it), as the language writes
+/// it otherwise.
+fn day_in(m: &Messages, d: jiff::civil::Date) -> String {
+    if m.lang() == "en" {
+        d.to_string()
+    } else {
+        m.day(d)
+    }
 }
 
 /// Registry counts by side, category and status.
 pub fn registry_counts(
+    m: &Messages,
     date: jiff::civil::Date,
     counts: &[truce_engine::registry::Count],
 ) -> String {
@@ -711,39 +882,65 @@ pub fn registry_counts(
         .map(|c| {
             vec![
                 c.side.clone(),
-                c.category.to_string(),
-                c.status
-                    .map_or_else(|| "no status yet".into(), |s| s.to_string()),
+                m.word("category", &c.category.to_string()),
+                c.status.map_or_else(
+                    || m.t("cli.registry.no_status", &[]),
+                    |s| m.word("person_status", &s.to_string()),
+                ),
                 c.count.to_string(),
             ]
         })
         .collect();
-    let mut s = format!("Registry on {date}\n");
-    s.push_str(&table(&["side", "category", "status", "persons"], &rows));
+    let mut s = m.t("cli.registry.on", &[("day", day_in(m, date).into())]) + "\n";
+    let h = heads(
+        m,
+        &[
+            "persons.col.side",
+            "persons.col.category",
+            "persons.col.status",
+            "cli.registry.col.persons",
+        ],
+    );
+    s.push_str(&table(
+        &h.iter().map(String::as_str).collect::<Vec<_>>(),
+        &rows,
+    ));
     s
 }
 
 /// Living persons, and remains apart when there are any: `5`, `5 + remains of 31`.
-fn both(living: u32, remains: u32) -> String {
+fn both(m: &Messages, living: u32, remains: u32) -> String {
     if remains == 0 {
         living.to_string()
     } else {
-        format!("{living} + remains of {remains}")
+        m.t(
+            "cli.registry.and_remains",
+            &[("living", living.into()), ("remains", remains.into())],
+        )
     }
 }
 
 /// Claims reconciliation: claimed against registered against returned, per holder.
-pub fn reconciliation_table(rows: &[truce_engine::registry::Reconciliation]) -> String {
+pub fn reconciliation_table(
+    m: &Messages,
+    rows: &[truce_engine::registry::Reconciliation],
+) -> String {
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
             let claims: Vec<String> = r
                 .claimed
                 .iter()
-                .map(truce_engine::registry::ClaimFigure::label)
+                .map(|c| {
+                    if m.lang() == "en" {
+                        c.label()
+                    } else {
+                        claim_figure(m, c)
+                    }
+                })
                 .collect();
             vec![
-                r.date.to_string(),
+                day_in(m, r.date),
                 r.holder.clone(),
                 if claims.is_empty() {
                     "—".into()
@@ -752,40 +949,69 @@ pub fn reconciliation_table(rows: &[truce_engine::registry::Reconciliation]) -> 
                 },
                 r.registered_held.to_string(),
                 r.acknowledged.to_string(),
-                both(r.returned, r.remains_returned),
-                both(r.returned_in_exchanges, r.remains_in_exchanges),
-                both(r.still_held, r.remains_still_held),
+                both(m, r.returned, r.remains_returned),
+                both(m, r.returned_in_exchanges, r.remains_in_exchanges),
+                both(m, r.still_held, r.remains_still_held),
                 r.unaccounted.map_or_else(|| "—".into(), |n| n.to_string()),
             ]
         })
         .collect();
-    table(
+    let h = heads(
+        m,
         &[
-            "date",
-            "holder",
-            "claimed",
-            "registered held",
-            "acknowledged",
-            "returned",
-            "returned (exchanges)",
-            "still held (claims)",
-            "unaccounted",
+            "cli.col.date",
+            "registry.col.holder",
+            "cli.registry.col.claimed",
+            "registry.col.held",
+            "registry.col.acknowledged",
+            "registry.col.returned",
+            "cli.registry.col.exchanged",
+            "cli.registry.col.still_held",
+            "registry.col.unaccounted",
         ],
-        &body,
+    );
+    table(&h.iter().map(String::as_str).collect::<Vec<_>>(), &body)
+}
+
+/// One claimant's figure in the language: who says how many of which category.
+fn claim_figure(m: &Messages, c: &truce_engine::registry::ClaimFigure) -> String {
+    m.t(
+        "cli.registry.claim",
+        &[
+            ("claimant", (&c.claimant).into()),
+            (
+                "at_least",
+                if c.at_least {
+                    m.t("rec.at_least", &[])
+                } else {
+                    String::new()
+                }
+                .into(),
+            ),
+            ("n", count(m, c.count)),
+        ],
     )
 }
 
 /// Running totals sources state, each beside Truce's own figure and the difference.
-pub fn stated_totals_table(lines: &[truce_engine::registry::TallyCheck]) -> String {
+pub fn stated_totals_table(m: &Messages, lines: &[truce_engine::registry::TallyCheck]) -> String {
     let body: Vec<Vec<String>> = lines
         .iter()
         .map(|t| {
             vec![
                 t.when.clone(),
                 t.claimant.clone(),
-                format!("{} {}", t.category, t.measure),
+                if m.lang() == "en" {
+                    format!("{} {}", t.category, t.measure)
+                } else {
+                    format!(
+                        "{} {}",
+                        m.word("category", &t.category.to_string()),
+                        m.word("measure", &t.measure.to_string())
+                    )
+                },
                 t.side.clone(),
-                t.since.map_or_else(|| "—".into(), |d| d.to_string()),
+                t.since.map_or_else(|| "—".into(), |d| day_in(m, d)),
                 format!("{}{}", if t.at_least { "≥" } else { "" }, t.stated),
                 t.own.map_or_else(|| "—".into(), |n| n.to_string()),
                 t.difference
@@ -794,18 +1020,19 @@ pub fn stated_totals_table(lines: &[truce_engine::registry::TallyCheck]) -> Stri
             ]
         })
         .collect();
-    table(
+    let h = heads(
+        m,
         &[
-            "as of",
-            "stated by",
-            "what",
-            "side",
-            "since",
-            "stated",
-            "Truce's records",
-            "difference",
-            "record",
+            "cli.stated.col.as_of",
+            "cli.stated.col.by",
+            "cli.stated.col.what",
+            "persons.col.side",
+            "cli.col.since",
+            "cli.stated.col.stated",
+            "cli.stated.col.own",
+            "cli.stated.col.difference",
+            "cli.stated.col.record",
         ],
-        &body,
-    )
+    );
+    table(&h.iter().map(String::as_str).collect::<Vec<_>>(), &body)
 }

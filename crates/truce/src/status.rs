@@ -24,9 +24,8 @@ pub struct StatusArgs {
     /// Agreement (default: `TRUCE_AGREEMENT`, else the first of `truce agreement list`).
     #[arg(long, global = true, env = "TRUCE_AGREEMENT")]
     agreement: Option<String>,
-    /// Language of the text: en, ru, hy or az (the scorecard, an explanation, the changes).
-    #[arg(long, default_value = "en", global = true, value_parser = ["en", "ru", "hy", "az"])]
-    lang: String,
+    #[command(flatten)]
+    lang: crate::render::LangArg,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -114,7 +113,11 @@ pub async fn status(args: StatusArgs) -> Result<()> {
             if args.json {
                 out(&format!("{}\n", serde_json::to_string_pretty(&card)?))
             } else {
-                out(&crate::render::scorecard(&l.bundle, &card, &args.lang))
+                out(&crate::render::scorecard(
+                    &l.bundle,
+                    &card,
+                    args.lang.code(),
+                ))
             }
         }
         Some(StatusCmd::Explain { obligation }) => {
@@ -132,7 +135,7 @@ pub async fn status(args: StatusArgs) -> Result<()> {
                 out(&format!("{}\n", serde_json::to_string_pretty(line)?))
             } else {
                 out(&explain(
-                    &crate::render::Speaker::new(&l.bundle, &args.lang),
+                    &crate::render::Speaker::new(&l.bundle, args.lang.code()),
                     &l.records,
                     &card,
                     line,
@@ -148,7 +151,7 @@ pub async fn status(args: StatusArgs) -> Result<()> {
                 out(&format!("{}\n", serde_json::to_string_pretty(&alerts)?))
             } else {
                 out(&crate::render::alerts(
-                    &crate::render::Speaker::new(&l.bundle, &args.lang),
+                    &crate::render::Speaker::new(&l.bundle, args.lang.code()),
                     from,
                     to,
                     &alerts,

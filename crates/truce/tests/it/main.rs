@@ -81,6 +81,10 @@ pub fn command(dir: &Path, args: &[&str]) -> Command {
         .env_remove("TRUCE_REGISTRY_KEY")
         .env_remove("TRUCE_REGISTRY_KEY_FILE")
         .env_remove("TRUCE_AGREEMENT")
+        .env_remove("TRUCE_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
         .env_remove("RUST_LOG");
     if let Some(url) = postgres_for(dir, args) {
         cmd.env("TRUCE_DATABASE", url);

@@ -560,3 +560,113 @@ fn truce_status_on_each_documented_date_matches_docs_history_line_by_line() {
         );
     }
 }
+
+/// Every command that prints text for a person, run in Russian, Armenian and
+/// Azerbaijani: none leaves an English heading or sentence of its own (the records'
+/// and reports' own words stay as their sources wrote them), none prints a message key;
+/// the locale chooses the language when `--lang` does not, and `TRUCE_LANG` over it.
+#[test]
+fn the_commands_an_analyst_reads_print_in_each_language_and_follow_the_locale() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sample = crate::root()
+        .join("crates/truce/tests/fixtures/acled_format_sample.csv")
+        .to_string_lossy()
+        .into_owned();
+    let o = truce(dir.path(), &["import", &sample]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let runs: Vec<(Vec<&str>, &[&str])> = vec![
+        (
+            vec!["places", "find", "Shushi"],
+            &["names:", "zones:", "matched", "exact", " at "],
+        ),
+        (vec!["places", "find", "Atlantis"], &["No place", "matches"]),
+        (
+            vec!["zones", "list", "--as-of", "2023-01-01"],
+            &["ZONE", "KIND", "UNTIL", "in force", "  corridor  "],
+        ),
+        (
+            vec!["incidents", "list", "--limit", "5"],
+            &["INCIDENT", "START", "BLAMED", "armed-clash", "corroborated"],
+        ),
+        (
+            vec!["incidents", "show", "inc-1"],
+            &[
+                "when ",
+                "zones ",
+                "blamed",
+                "dead ",
+                "reports and claims",
+                " from ",
+            ],
+        ),
+        (
+            vec!["search", "Shusha", "--limit", "3"],
+            &["score", "found)"],
+        ),
+        (vec!["search", "zzzyxw"], &["Nothing found"]),
+        (
+            vec!["evidence", "list", "--type", "handover"],
+            &["type", "what", "record(s)"],
+        ),
+        (
+            vec!["sources", "list"],
+            &["SOURCE", "KIND", "PARTY", "data-set"],
+        ),
+        (
+            vec!["registry", "summary", "--as-of", "2021-01-01"],
+            &["Registry on", "category", "persons"],
+        ),
+        (
+            vec!["audit", "verify"],
+            &["entries, head", "targets checked", "audit key", "intact"],
+        ),
+        (
+            vec!["agreement", "list"],
+            &["VERSION", "TIME ZONE", "TITLE"],
+        ),
+        (
+            vec!["import", &sample],
+            &["read ", "accepted", "rejected", "rows/s", "line "],
+        ),
+    ];
+    for lang in ["ru", "hy", "az"] {
+        for (args, english) in &runs {
+            let mut with = args.clone();
+            with.extend(["--lang", lang]);
+            let o = truce(dir.path(), &with);
+            let text = stdout(&o);
+            assert!(
+                matches!(o.status.code(), Some(0..=2)) && !text.is_empty(),
+                "{lang} {args:?}: {}\n{text}",
+                stderr(&o)
+            );
+            assert!(
+                !text.contains("cli."),
+                "{lang} {args:?}: a key printed\n{text}"
+            );
+            for word in *english {
+                assert!(
+                    !text.contains(word),
+                    "{lang} {args:?}: `{word}` left in English\n{text}"
+                );
+            }
+        }
+    }
+    // The locale's language without --lang; TRUCE_LANG over the locale; English for a
+    // locale Truce does not speak.
+    let zones = |env: &[(&str, &str)]| {
+        let mut cmd = crate::command(dir.path(), &["zones", "list", "--as-of", "2023-01-01"]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        stdout(&cmd.output().expect("run truce"))
+    };
+    let ru = truce_model::i18n::messages("ru").expect("ru");
+    let az = truce_model::i18n::messages("az").expect("az");
+    assert!(zones(&[("LANG", "ru_RU.UTF-8")]).starts_with(&ru.t("cli.zones.col.zone", &[])));
+    assert!(
+        zones(&[("LANG", "ru_RU.UTF-8"), ("TRUCE_LANG", "az")])
+            .starts_with(&az.t("cli.zones.col.zone", &[]))
+    );
+    assert!(zones(&[("LANG", "de_DE.UTF-8")]).starts_with("ZONE"));
+}

@@ -350,6 +350,8 @@ const tests = [
     assert.ok(labels.some((t) => t.includes("Khankendi / Stepanakert")), `place labels: ${labels.slice(0, 10).join(", ")}`);
     const markers = await page.locator(".leaflet-marker-pane .marker-cluster, .leaflet-overlay-pane path.leaflet-interactive").count();
     assert.ok(markers > 0, "incident markers or clusters on the map");
+    // The Lachin road's checkpoint is drawn, at the gazetteer's Hakari bridge.
+    await page.waitForSelector('.leaflet-overlay-pane path[fill="#ffd92f"]', { state: "attached", timeout: 10000 });
     await page.waitForSelector("#timeline svg rect");
     assert.ok(await page.locator("#timeline svg rect").count() >= 1);
     clean(page);

@@ -301,6 +301,22 @@ def build_places():
             "lat": r["lat"], "lon": r["lon"], "country": r["country"], "admin_zone": "",
             "geonameid": r["geonameid"], "population": r["population"], "source": r["source"], "notes": "",
         }
+    # Places neither source lists, each with where its position and names come from.
+    # The Hakari bridge: where the Kornidzor road crosses the Hakari, which is the
+    # Armenia-Azerbaijan border there (Azerbaijani Defence Ministry, quoted at
+    # i-hls.com/archives/119066), so its point is the road's border point; Azerbaijan's
+    # State Border Service set up its checkpoint there on 23 Apr 2023.
+    out["hakari-bridge"] = {
+        "id": "hakari-bridge", "display": "Hakari bridge (Lachin road checkpoint)",
+        "name_az": "Həkəri körpüsü", "name_hy": "Հակարիի կամուրջ", "name_hy_latn": "",
+        "names_ru": ["мост Хакари"], "other_variants": ["Hakari bridge", "Hakari Bridge"],
+        "lat": "39.56553", "lon": "46.57077", "country": "AZ", "admin_zone": "",
+        "geonameid": "", "population": "",
+        "source": "the border point of the Goris-Kornidzor road, waypoint ARM/AZE of TravelMapping HighwayData "
+                  "hwy_data/ARM/armm/arm.m009.wpt (from OpenStreetMap; tens of metres); names: metbuat.az/news/1470879 (az), "
+                  "wikimapia.org/42088984 (hy), clubfactov.ru 2023-04-23 (ru)",
+        "notes": "bridge over the Hakari at the start of the Lachin road; Azerbaijani border checkpoint from 23 Apr 2023",
+    }
     return out
 
 

@@ -1234,6 +1234,14 @@ async fn ogc_api_features_serves_landing_conformance_collections_items_and_next_
         );
         let (_, _, cps) = get(&s, "/ogc/nk-2020/collections/checkpoints/items").await;
         assert_eq!(cps["features"][0]["id"], "hakari-bridge");
+        // Drawn where the gazetteer puts the bridge (agreements/nk-2020/README.md).
+        let at = &cps["features"][0]["geometry"]["coordinates"];
+        assert!(
+            (at[0].as_f64().unwrap_or(0.0) - 46.57077).abs() < 1e-5
+                && (at[1].as_f64().unwrap_or(0.0) - 39.56553).abs() < 1e-5,
+            "{}",
+            cps["features"][0]
+        );
 
         let (status, ct, one) =
             get(&s, "/ogc/nk-2020/collections/zones/items/lachin-corridor").await;

@@ -53,6 +53,13 @@ fn connections() -> u32 {
 }
 
 fn main() {
+    // RUST_LOG=truce_usecases=debug prints each group of submissions with its timings.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let (n, seed) = truce_bench::size_and_seed();
     let url = std::env::var("TRUCE_BENCH_DATABASE_URL").ok();
     let nodes: usize = std::env::var("TRUCE_BENCH_NODES")

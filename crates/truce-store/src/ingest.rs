@@ -428,6 +428,7 @@ pub async fn place_group(
     sources: &HashMap<String, Source>,
 ) -> Result<Placed> {
     let agreement = &bundle.agreement.id;
+    let mut phases = Phases::new();
     if store.matching_owed(agreement).await? {
         import_rows(store, bundle, std::iter::empty(), sources, 1, |_| {}).await?;
     }
@@ -441,11 +442,13 @@ pub async fn place_group(
             .get(&i.report.source)
             .is_some_and(|s| s.kind == truce_model::report::SourceKind::DataSet)
     });
+    phases.mark("owed_next");
     let mut warm = if data_set_rows {
         None
     } else {
         store.warm_index(agreement, config).await?
     };
+    phases.mark("warm");
     let mut matcher = Matcher::resume_indexed(
         config,
         &bundle.zones,
@@ -468,6 +471,7 @@ pub async fn place_group(
         .filter_map(|i| Some((i.report.source.as_str(), i.report.source_key.as_deref()?)))
         .collect();
     let stored = store.report_versions(&keyed).await?;
+    phases.mark("versions");
     let left: Vec<String> = stored
         .values()
         .map(|c| format!("inc-{}", c.incident))
@@ -483,6 +487,7 @@ pub async fn place_group(
     let near = store.incidents_near(agreement, &near).await?;
     let left = store.incidents_in_full(&left, sources).await?;
     matcher.hold(left, near);
+    phases.mark("near");
     // The incidents the reports would join as things stand, in full at once: most still
     // are what they join once the reports before them are placed; the rest are read as
     // they come.
@@ -497,6 +502,7 @@ pub async fn place_group(
     let joins: Vec<String> = joins.into_iter().collect();
     let joins = store.incidents_in_full(&joins, sources).await?;
     matcher.hold(joins, Vec::new());
+    phases.mark("joins");
     // The group's own reports by id, and the current version of each keyed record it
     // stored: (version, incident).
     let mut placed_here: HashMap<String, Decision> = HashMap::new();
@@ -639,6 +645,8 @@ pub async fn place_group(
     if out_of_date && let Some(w) = warm.as_mut() {
         w.forget();
     }
+    phases.mark("matched");
+    phases.log("a group placed");
     Ok(Placed {
         placements,
         batch,
@@ -661,6 +669,40 @@ pub(crate) fn search_words(bundle: &AgreementBundle, r: &Report) -> String {
         w.push_str(&truce_model::search::month_word(r.occurred.start));
     }
     w
+}
+
+/// Where the time of a step went, phase by phase, for the debug log.
+struct Phases {
+    last: std::time::Instant,
+    marks: Vec<(&'static str, f64)>,
+}
+
+impl Phases {
+    fn new() -> Self {
+        Self {
+            last: std::time::Instant::now(),
+            marks: Vec::new(),
+        }
+    }
+
+    /// The time since the last mark goes to `phase`.
+    fn mark(&mut self, phase: &'static str) {
+        let now = std::time::Instant::now();
+        self.marks
+            .push((phase, (now - self.last).as_secs_f64() * 1e3));
+        self.last = now;
+    }
+
+    fn log(&self, what: &str) {
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let phases: Vec<String> = self
+                .marks
+                .iter()
+                .map(|(p, ms)| format!("{p}={ms:.2}"))
+                .collect();
+            tracing::debug!(phases_ms = %phases.join(" "), "{what}");
+        }
+    }
 }
 
 /// Reads an incident with its reports into the matcher unless it holds it so already.

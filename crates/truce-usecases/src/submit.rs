@@ -481,7 +481,9 @@ async fn place_and_write(
         .collect();
     // The sources as last read: every job's report was checked against its own.
     let sources = &jobs[jobs.len() - 1].prepared.sources;
+    let started = std::time::Instant::now();
     let placed = place_group(store, bundle, incoming, sources).await?;
+    let placing = started.elapsed();
     let mut answers = Vec::with_capacity(jobs.len());
     let mut kept = Vec::new();
     for (job, p) in jobs.iter().zip(&placed.placements) {
@@ -530,6 +532,12 @@ async fn place_and_write(
         }));
     }
     placed.write(store, &kept).await?;
+    tracing::debug!(
+        reports = jobs.len(),
+        placed_ms = placing.as_secs_f64() * 1e3,
+        written_ms = (started.elapsed() - placing).as_secs_f64() * 1e3,
+        "a group placed and written"
+    );
     Ok(answers)
 }
 

@@ -57,14 +57,9 @@ pub fn count(m: &Messages, n: impl TryInto<i64>) -> Arg {
     }
 }
 
-/// A message's column headings.
-fn heads(m: &Messages, keys: &[&str]) -> Vec<String> {
-    keys.iter().map(|k| m.t(k, &[])).collect()
-}
-
 /// A table under the headings the messages `keys` give.
 pub fn table_of(m: &Messages, keys: &[&str], rows: &[Vec<String>]) -> String {
-    let h = heads(m, keys);
+    let h: Vec<String> = keys.iter().map(|k| m.t(k, &[])).collect();
     table(&h.iter().map(String::as_str).collect::<Vec<_>>(), rows)
 }
 
@@ -298,7 +293,7 @@ pub fn agreements_table(m: &Messages, list: &[AgreementSummary]) -> String {
             ]
         })
         .collect();
-    let h = heads(
+    table_of(
         m,
         &[
             "cli.agreements.col.id",
@@ -307,8 +302,8 @@ pub fn agreements_table(m: &Messages, list: &[AgreementSummary]) -> String {
             "cli.agreements.col.tz",
             "cli.agreements.col.title",
         ],
-    );
-    table(&h.iter().map(String::as_str).collect::<Vec<_>>(), &rows)
+        &rows,
+    )
 }
 
 /// The text of `truce places find`, in `sp`'s language: the place as the gazetteer
@@ -450,7 +445,7 @@ pub fn zones_table(sp: &Speaker<'_>, as_of: Option<jiff::civil::Date>) -> String
             ]
         })
         .collect();
-    let h = heads(
+    let mut s = table_of(
         m,
         &[
             "cli.zones.col.zone",
@@ -461,8 +456,8 @@ pub fn zones_table(sp: &Speaker<'_>, as_of: Option<jiff::civil::Date>) -> String
             "cli.zones.col.part_of",
             "cli.zones.col.name",
         ],
+        &rows,
     );
-    let mut s = table(&h.iter().map(String::as_str).collect::<Vec<_>>(), &rows);
     s.push_str(&match as_of {
         Some(d) => m.t(
             "cli.zones.in_force",
@@ -488,7 +483,7 @@ pub fn records_table(m: &Messages, list: &[truce_store::records::StoredRecord]) 
             ]
         })
         .collect();
-    let h = heads(
+    let mut s = table_of(
         m,
         &[
             "cli.col.date",
@@ -496,8 +491,8 @@ pub fn records_table(m: &Messages, list: &[truce_store::records::StoredRecord]) 
             "cli.records.col.id",
             "cli.records.col.what",
         ],
+        &rows,
     );
-    let mut s = table(&h.iter().map(String::as_str).collect::<Vec<_>>(), &rows);
     s.push_str(&m.t("cli.records.count", &[("n", count(m, list.len()))]));
     s.push('\n');
     s
@@ -844,7 +839,7 @@ pub fn persons_table(m: &Messages, list: &[truce_store::registry::PersonRecord])
             ]
         })
         .collect();
-    let h = heads(
+    let mut s = table_of(
         m,
         &[
             "persons.col.id",
@@ -854,8 +849,8 @@ pub fn persons_table(m: &Messages, list: &[truce_store::registry::PersonRecord])
             "persons.col.names",
             "persons.col.status",
         ],
+        &rows,
     );
-    let mut s = table(&h.iter().map(String::as_str).collect::<Vec<_>>(), &rows);
     s.push_str(&m.t("cli.registry.persons", &[("n", count(m, list.len()))]));
     s.push('\n');
     s
@@ -892,7 +887,7 @@ pub fn registry_counts(
         })
         .collect();
     let mut s = m.t("cli.registry.on", &[("day", day_in(m, date).into())]) + "\n";
-    let h = heads(
+    s.push_str(&table_of(
         m,
         &[
             "persons.col.side",
@@ -900,9 +895,6 @@ pub fn registry_counts(
             "persons.col.status",
             "cli.registry.col.persons",
         ],
-    );
-    s.push_str(&table(
-        &h.iter().map(String::as_str).collect::<Vec<_>>(),
         &rows,
     ));
     s
@@ -956,7 +948,7 @@ pub fn reconciliation_table(
             ]
         })
         .collect();
-    let h = heads(
+    table_of(
         m,
         &[
             "cli.col.date",
@@ -969,8 +961,8 @@ pub fn reconciliation_table(
             "cli.registry.col.still_held",
             "registry.col.unaccounted",
         ],
-    );
-    table(&h.iter().map(String::as_str).collect::<Vec<_>>(), &body)
+        &body,
+    )
 }
 
 /// One claimant's figure in the language: who says how many of which category.
@@ -1020,7 +1012,7 @@ pub fn stated_totals_table(m: &Messages, lines: &[truce_engine::registry::TallyC
             ]
         })
         .collect();
-    let h = heads(
+    table_of(
         m,
         &[
             "cli.stated.col.as_of",
@@ -1033,6 +1025,6 @@ pub fn stated_totals_table(m: &Messages, lines: &[truce_engine::registry::TallyC
             "cli.stated.col.difference",
             "cli.stated.col.record",
         ],
-    );
-    table(&h.iter().map(String::as_str).collect::<Vec<_>>(), &body)
+        &body,
+    )
 }

@@ -275,7 +275,7 @@ mod tests {
         use truce_engine::compliance::{Basis, Level};
         use truce_engine::incidents::IncidentStatus;
         use truce_model::access::UserRole;
-        use truce_model::records::{EndedBy, Measure, PersonCategory};
+        use truce_model::records::{EndedBy, Measure, PersonCategory, RecordKind};
         use truce_model::registry::PersonStatus;
         use truce_model::report::{EventType, SourceKind};
         use truce_model::words::{Stance, TextStatus};
@@ -293,6 +293,7 @@ mod tests {
             ("text_status", TextStatus::ALL.to_vec()),
             ("end_cause", [EndedBy::ALL, &["lapse"]].concat()),
             ("role", UserRole::ALL.iter().map(|r| r.as_str()).collect()),
+            ("record_kind", RecordKind::ALL.to_vec()),
         ];
         let missing: Vec<String> = groups
             .iter()

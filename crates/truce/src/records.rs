@@ -168,7 +168,10 @@ pub async fn evidence(cmd: EvidenceCmd) -> Result<()> {
                 }
                 out(&s)?;
             } else {
-                out(&crate::render::records_table(lang.messages(), &list))?;
+                out(&crate::render::records_table(
+                    &crate::render::Speaker::new(&b, lang.code()),
+                    &list,
+                ))?;
             }
             if list.is_empty() {
                 Err(NotFound.into())

@@ -469,17 +469,28 @@ pub fn zones_table(sp: &Speaker<'_>, as_of: Option<jiff::civil::Date>) -> String
     s
 }
 
-/// The table of `truce evidence list`: the records' own words (their summaries) under
-/// headings in `m`'s language.
-pub fn records_table(m: &Messages, list: &[truce_store::records::StoredRecord]) -> String {
+/// The table of `truce evidence list` in `sp`'s language: each record's kind and what it
+/// says (its summary as the rules' sentences write it); in English the kind is the
+/// `--type` word and the summary as recorded.
+pub fn records_table(sp: &Speaker<'_>, list: &[truce_store::records::StoredRecord]) -> String {
+    let m = sp.m;
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|r| {
+            let kind = r.record.kind();
             vec![
                 r.record.when().unwrap_or_default(),
-                r.record.kind().to_string(),
+                if sp.english() {
+                    kind.to_string()
+                } else {
+                    m.word("record_kind", kind.as_str())
+                },
                 r.record.id().to_owned(),
-                r.record.summary(),
+                if sp.english() {
+                    r.record.summary()
+                } else {
+                    sp.say(&r.record.summary_msg())
+                },
             ]
         })
         .collect();

@@ -274,7 +274,11 @@ function zoneStyle(f) {
 // Where an incident happened as a reader should see it: the gazetteer's bilingual name for
 // its point, then the reporter's own spelling when it differs.
 function placeText(i) {
-  const label = i.place_label && placeLocal(i.place_label), reported = i.place_name;
+  // The gazetteer writes "N km from PLACE" near a place: said in the language, the place
+  // named as the language names it.
+  const near = /^(\d+) km from (.+)$/.exec(i.place_label || "");
+  const label = near ? t("place.km_from", { km: near[1], place: placeLocal(near[2]) }) : i.place_label && placeLocal(i.place_label);
+  const reported = i.place_name;
   if (label && reported && !label.toLowerCase().includes(reported.toLowerCase())) return t("place.as_reported_beside", { label, reported });
   if (label) return label;
   if (reported) return t("place.as_reported", { reported });

@@ -526,6 +526,13 @@ impl Gazetteer {
         }
     }
 
+    /// A label [`Gazetteer::label`] wrote as "N km from PLACE": the distance in km and the
+    /// place's display name, for a writer in another language.
+    pub fn km_from(label: &str) -> Option<(&str, &str)> {
+        let (km, place) = label.split_once(" km from ")?;
+        (!km.is_empty() && km.chars().all(|c| c.is_ascii_digit())).then_some((km, place))
+    }
+
     /// The words a report is found by ([`fold_words`]): its account, its place name as
     /// written, and the names of the place it is at or near (within [`LABEL_RADIUS_M`] of
     /// its point, or the one place its name names), so that a search for any spelling the

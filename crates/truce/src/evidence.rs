@@ -772,7 +772,7 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
                         i.reports.len().to_string(),
                         format!(
                             "{} [{}]",
-                            i.place_text().unwrap_or_else(|| "?".into()),
+                            place_in(m, i).unwrap_or_else(|| "?".into()),
                             i.zones.join(", ")
                         ),
                     ]
@@ -834,7 +834,7 @@ pub async fn incidents(cmd: IncidentsCmd) -> Result<()> {
                 t.push_str(&line(
                     "cli.incident.where",
                     &[
-                        ("place", i.place_text().unwrap_or_else(|| "?".into()).into()),
+                        ("place", place_in(m, i).unwrap_or_else(|| "?".into()).into()),
                         ("lat", format!("{y:.5}").into()),
                         ("lon", format!("{x:.5}").into()),
                         ("precision", (&i.location_precision.to_string()).into()),
@@ -966,9 +966,42 @@ fn status_word(m: &Messages, st: truce_engine::incidents::IncidentStatus) -> Str
     }
 }
 
-/// Where an incident is, or that no report placed it.
+/// Where an incident is, or that no report placed it: as [`Incident::place_text`] in
+/// English, its words in the language otherwise (the places' names stay as the
+/// gazetteer displays them).
+///
+/// [`Incident::place_text`]: truce_engine::incidents::Incident::place_text
 fn place_or_none(m: &Messages, i: &truce_engine::incidents::Incident) -> String {
-    i.place_text().unwrap_or_else(|| m.t("place.none", &[]))
+    place_in(m, i).unwrap_or_else(|| m.t("place.none", &[]))
+}
+
+fn place_in(m: &Messages, i: &truce_engine::incidents::Incident) -> Option<String> {
+    if m.lang() == "en" {
+        return i.place_text();
+    }
+    let label =
+        i.place_label
+            .as_deref()
+            .map(|l| match truce_model::places::Gazetteer::km_from(l) {
+                Some((km, place)) => m.t(
+                    "place.km_from",
+                    &[("km", km.into()), ("place", place.into())],
+                ),
+                None => l.to_owned(),
+            });
+    Some(match (label, &i.place_name) {
+        (Some(label), Some(reported))
+            if !label.to_lowercase().contains(&reported.to_lowercase()) =>
+        {
+            m.t(
+                "place.as_reported_beside",
+                &[("label", label.into()), ("reported", reported.into())],
+            )
+        }
+        (Some(label), _) => label,
+        (None, Some(reported)) => m.t("place.as_reported", &[("reported", reported.into())]),
+        (None, None) => return None,
+    })
 }
 
 /// Why the matcher placed a report where it did: its own line in English, the same

@@ -586,7 +586,15 @@ fn the_commands_an_analyst_reads_print_in_each_language_and_follow_the_locale() 
         ),
         (
             vec!["incidents", "list", "--limit", "5"],
-            &["INCIDENT", "START", "BLAMED", "armed-clash", "corroborated"],
+            &[
+                "INCIDENT",
+                "START",
+                "BLAMED",
+                "armed-clash",
+                "corroborated",
+                "km from",
+                "as reported",
+            ],
         ),
         (
             vec!["incidents", "show", "inc-1"],

@@ -704,4 +704,15 @@ mod tests {
         assert_eq!(skeleton("Kəlbəcər"), skeleton("Kelbajar"));
         assert_eq!(fold("K'arvacharr"), "karvacharr");
     }
+
+    #[test]
+    fn a_label_near_a_place_gives_back_its_distance_and_place() {
+        assert_eq!(
+            Gazetteer::km_from("9 km from Askeran / Asgaran"),
+            Some(("9", "Askeran / Asgaran"))
+        );
+        // A place's own name, or one that merely holds the words, is no distance.
+        assert_eq!(Gazetteer::km_from("Khankendi / Stepanakert"), None);
+        assert_eq!(Gazetteer::km_from("Far km from Home"), None);
+    }
 }

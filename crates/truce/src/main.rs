@@ -613,10 +613,17 @@ async fn agreement(cmd: AgreementCmd) -> Result<()> {
         }
         AgreementCmd::List { json, lang, data } => {
             let store = open(&data).await?;
-            let list = store.agreements().await?;
+            let mut list = store.agreements().await?;
             if json {
                 out(&format!("{}\n", serde_json::to_string_pretty(&list)?))
             } else {
+                // Each title as the agreement's own words give it in the language.
+                for a in &mut list {
+                    let b = stored(&store, Some(&a.id)).await?;
+                    if let Some(title) = b.translated(lang.code(), "title") {
+                        a.title = title.to_owned();
+                    }
+                }
                 out(&render::agreements_table(lang.messages(), &list))
             }
         }

@@ -630,7 +630,7 @@ fn the_commands_an_analyst_reads_print_in_each_language_and_follow_the_locale() 
         ),
         (
             vec!["agreement", "list"],
-            &["VERSION", "TIME ZONE", "TITLE"],
+            &["VERSION", "TIME ZONE", "TITLE", "Trilateral"],
         ),
         (
             vec!["import", &sample],

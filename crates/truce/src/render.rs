@@ -2,6 +2,7 @@
 
 use truce_model::AgreementBundle;
 use truce_model::agreement::{AgreementView, ChangeValue, Deadline};
+use truce_model::i18n::{Arg, Messages};
 use truce_model::places::Lookup;
 use truce_model::words::Limit;
 use truce_store::AgreementSummary;
@@ -42,8 +43,6 @@ impl LangArg {
         self.messages().lang()
     }
 }
-
-use truce_model::i18n::{Arg, Messages};
 
 /// A count as a message argument, its plural form following it: plain digits in
 /// English (as the command always printed them), grouped as the language writes them

@@ -429,11 +429,12 @@ pub async fn place_group(
 ) -> Result<Placed> {
     let agreement = &bundle.agreement.id;
     let mut phases = Phases::new();
-    if store.matching_owed(agreement).await? {
+    let (owed, mut next) = store.matching_start(agreement).await?;
+    if owed {
         import_rows(store, bundle, std::iter::empty(), sources, 1, |_| {}).await?;
+        next = store.next_incident_number().await?;
     }
     let config = MatchConfig::from(bundle.agreement.matching);
-    let next = store.next_incident_number().await?;
     // The stored incidents' entries from memory, when this handle keeps them, for reports
     // that are not rows of a data set (whose rule needs to know which incidents hold only
     // that data set's rows, which the entries do not say).

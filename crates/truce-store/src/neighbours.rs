@@ -227,6 +227,21 @@ impl Store {
         }))
     }
 
+    /// Whether `agreement`'s incidents are owed ([`Store::matching_owed`]) and the next
+    /// incident number ([`Store::next_incident_number`]), in one statement: what placing
+    /// a group of reports reads first, under the lock.
+    pub async fn matching_start(&self, agreement: &str) -> Result<(bool, u64)> {
+        let (owed, max): (i64, i64) = on_pool!(self, pool, DB, {
+            sqlx::query_as(
+                "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM matching_owed WHERE agreement_id = $1) THEN 1 ELSE 0 END AS BIGINT), CAST(COALESCE((SELECT MAX(number) FROM incidents), 0) AS BIGINT)",
+            )
+            .bind(agreement)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok((owed != 0, u64::try_from(max + 1).unwrap_or(1)))
+    }
+
     /// The number the next new incident gets (one more than the highest stored).
     pub async fn next_incident_number(&self) -> Result<u64> {
         let max: Option<i64> = on_pool!(self, pool, DB, {

@@ -213,20 +213,10 @@ impl Queue {
         key: Option<Idempotency>,
         now_s: i64,
     ) -> Result<Answer, SubmitError> {
-        // A key already answered (or used for another request) is answered before the
-        // queue: its read is not on the path every queued submission waits on. A key read
-        // as unused here may still be taken by the time its group is written; then the
-        // group is carried out again one by one, each key read under the lock.
-        if let Some(k) = &key {
-            let claims = store
-                .idempotency_claims(&[(&k.user, &k.key, &k.request_hash)], now_s)
-                .await?;
-            if let Some(answer) = claims.into_iter().next().and_then(answer_to_claim) {
-                return answer;
-            }
-        }
-        let (mut job, answer) = Job::new(store, prepared, key, now_s);
-        job.read_unused = job.key.is_some();
+        // Its key is read with the group's keys, in one statement under the lock: a read
+        // per request here, beside the group being written, had taken the cores from it
+        // (README, W5).
+        let (job, answer) = Job::new(store, prepared, key, now_s);
         let start = {
             let mut waiting = locked(&self.waiting);
             let w = waiting.entry(bundle.agreement.id.clone()).or_default();
@@ -315,8 +305,10 @@ struct Job {
     store: Store,
     prepared: Prepared,
     key: Option<Idempotency>,
-    /// Its key was read as unused just before it was queued ([`Queue::submit`]).
-    read_unused: bool,
+    /// Its key, read as unused with its group's keys, was found taken when the answer
+    /// was written (answered meanwhile, on another node) and read again: that is done
+    /// once.
+    reread: bool,
     now_s: i64,
     reply: tokio::sync::oneshot::Sender<Result<Done, SubmitError>>,
 }
@@ -342,7 +334,7 @@ impl Job {
             store: store.clone(),
             prepared,
             key,
-            read_unused: false,
+            reread: false,
             now_s,
             reply,
         };
@@ -385,8 +377,6 @@ async fn carry_out(holder: &Store, bundle: &AgreementBundle, jobs: Vec<Job>) {
         match &job.key {
             None => todo.push(job),
             Some(_) if twice => job.reply(Err(SubmitError::KeyInProgress(1))),
-            // Read just before it was queued: read again only if the group fails.
-            Some(_) if job.read_unused => todo.push(job),
             Some(_) => keyed.push(job),
         }
     }
@@ -427,9 +417,12 @@ async fn carry_out(holder: &Store, bundle: &AgreementBundle, jobs: Vec<Job>) {
         }
         Err(e) if todo.len() == 1 => {
             if let Some(mut job) = todo.pop() {
-                if job.read_unused && matches!(e, SubmitError::Store(StoreError::KeyTaken)) {
+                if job.key.is_some()
+                    && !job.reread
+                    && matches!(e, SubmitError::Store(StoreError::KeyTaken))
+                {
                     // Answered meanwhile under the same key: read again, to replay it.
-                    job.read_unused = false;
+                    job.reread = true;
                     Box::pin(carry_out(holder, bundle, vec![job])).await;
                 } else {
                     job.reply(Err(e));
@@ -438,9 +431,8 @@ async fn carry_out(holder: &Store, bundle: &AgreementBundle, jobs: Vec<Job>) {
         }
         Err(e) => {
             tracing::info!(error = %e, submissions = todo.len(), "a group of submissions failed together; each is carried out alone");
-            for mut job in todo {
-                // A key may have been taken since it was read: read it again.
-                job.read_unused = false;
+            for job in todo {
+                // Each alone, its key read again: one may have been taken since.
                 Box::pin(carry_out(holder, bundle, vec![job])).await;
             }
         }
@@ -562,11 +554,11 @@ mod tests {
     use super::*;
     use truce_model::report::{Reliability, SourceKind};
 
-    /// A key read as unused before its request was queued, then answered by another
-    /// request before the group was written: the answer is replayed, and the report is
-    /// not stored a second time.
+    /// A key answered by another request (on another node) after this one was queued and
+    /// before its group is carried out: the answer is replayed, and the report is not
+    /// stored a second time.
     #[tokio::test]
-    async fn a_key_answered_after_it_was_read_is_replayed_not_refused() {
+    async fn a_key_answered_while_its_request_waited_is_replayed_not_stored_again() {
         let bundle = crate::builtin::agreements()
             .expect("built in")
             .into_iter()
@@ -615,8 +607,7 @@ mod tests {
                 })
                 .await
                 .expect("keep");
-            let (mut job, answer) = Job::new(&store, prepared, Some(key), t);
-            job.read_unused = true;
+            let (job, answer) = Job::new(&store, prepared, Some(key), t);
             let lock = store.import_lock("nk-2020").await.expect("lock");
             carry_out(lock.store(), &bundle, vec![job]).await;
             lock.release().await.expect("release");

@@ -491,7 +491,6 @@ pub async fn import(args: ImportArgs) -> Result<()> {
     }
     let s = &outcome.summary;
     let secs = started.elapsed().as_secs_f64();
-    let m = args.lang.messages();
     out(&(m.t(
         "cli.import.summary",
         &[

@@ -673,13 +673,13 @@ pub(crate) fn search_words(bundle: &AgreementBundle, r: &Report) -> String {
 }
 
 /// Where the time of a step went, phase by phase, for the debug log.
-struct Phases {
+pub(crate) struct Phases {
     last: std::time::Instant,
     marks: Vec<(&'static str, f64)>,
 }
 
 impl Phases {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             last: std::time::Instant::now(),
             marks: Vec::new(),
@@ -687,14 +687,14 @@ impl Phases {
     }
 
     /// The time since the last mark goes to `phase`.
-    fn mark(&mut self, phase: &'static str) {
+    pub(crate) fn mark(&mut self, phase: &'static str) {
         let now = std::time::Instant::now();
         self.marks
             .push((phase, (now - self.last).as_secs_f64() * 1e3));
         self.last = now;
     }
 
-    fn log(&self, what: &str) {
+    pub(crate) fn log(&self, what: &str) {
         if tracing::enabled!(tracing::Level::DEBUG) {
             let phases: Vec<String> = self
                 .marks

@@ -226,12 +226,14 @@ impl BehindCheckpoints {
     /// grew by 3.8 GB in 45 s of submissions), but doing it in the holder's time costs
     /// the submissions waiting behind it a sync of the last moments' pages each time
     /// (13–46 ms); at this size that is once in a long while (every 13 s at 80 MB/s of
-    /// log, the W5 benchmark's rate) rather than twice a second. The log file is cut back
-    /// to [`SQLITE_LOG_KEPT`] bytes when it starts over.
+    /// log, the W5 benchmark's rate) rather than twice a second. The log file keeps its
+    /// size for the holder's next writes (see [`Store::import_lock`]); other connections
+    /// cut it back to [`SQLITE_LOG_KEPT`] bytes when they start it over.
     const HARD_LOG_FRAMES: i64 = 262_144;
 }
 
-/// The bytes of an emptied log a SQLite database keeps (`journal_size_limit`).
+/// The bytes of an emptied log a SQLite database keeps (`journal_size_limit`), except on
+/// the import lock holder's connection.
 const SQLITE_LOG_KEPT: &str = "67108864";
 
 /// Milliseconds since the Unix epoch.
@@ -252,9 +254,14 @@ type KnownSources = std::sync::Arc<
     >,
 >;
 
-/// Connections of the import lock's holder ([`ImportLock::store`]): one does its work, the
-/// other is spare, so that nothing it calls waits for a connection it holds itself.
-const HOLDER_CONNECTIONS: u32 = 2;
+/// Connections of the import lock's holder ([`ImportLock::store`]): one, which does its
+/// reads and its writes. Nothing the holder calls takes a second connection while it holds
+/// one (every test passes with one, on both backends). With two, the pool handed them out
+/// in turn, so on SQLite each began every read after the other's write: a connection that
+/// finds the database changed by another drops its page cache and unmaps its memory map
+/// (12% of the cores' time under W5 at 1M). With one, its own writes leave both in place:
+/// W5 at 1M went from 1,708 to 1,987 reports a second (README).
+const HOLDER_CONNECTIONS: u32 = 1;
 
 /// Held while an import (a file, or a report submitted through the API) matches reports
 /// and writes them: matching reads the incidents as stored, so two imports of one
@@ -628,12 +635,18 @@ impl Store {
                             // Statement journals in memory rather than in a file
                             // written for every group of submissions; checkpoints left to
                             // a connection beside these (`checkpoint_behind`), so that a
-                            // commit never waits for one.
+                            // commit never waits for one. The log is not cut back to
+                            // `SQLITE_LOG_KEPT` when it starts over: the first commit after
+                            // each start cut hundreds of megabytes off the file, and waited
+                            // 40-160 ms for the pages being written out (W5 at 1M, every
+                            // few seconds). The file keeps the largest size it reached
+                            // under the lock, and is written over in place.
                             .connect_with(
                                 (*pool.connect_options())
                                     .clone()
                                     .pragma("temp_store", "MEMORY")
-                                    .pragma("wal_autocheckpoint", "0"),
+                                    .pragma("wal_autocheckpoint", "0")
+                                    .pragma("journal_size_limit", "-1"),
                             )
                             .await?,
                     ),

@@ -450,9 +450,11 @@ impl Store {
             incident_bodies,
             digest,
         } = encoded;
+        let mut phases = crate::ingest::Phases::new();
         on_pool!(self, pool, DB, {
             let mut tx = pool.begin().await?;
             tx.lock_chain().await?;
+            phases.mark("begin");
             let base: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM reports")
                 .fetch_one(&mut *tx)
                 .await?;
@@ -498,6 +500,7 @@ impl Store {
                 });
                 q.build().execute(&mut *tx).await?;
             }
+            phases.mark("reports");
             // The words each report is found by, in the same transaction.
             insert_report_words!(
                 self,
@@ -508,6 +511,7 @@ impl Store {
                     .map(|r| (r.0, r.1.words.as_str()))
                     .collect()
             );
+            phases.mark("words");
             for (old, new) in &batch.superseded {
                 sqlx::query("UPDATE reports SET superseded_by = $1 WHERE id = $2")
                     .bind(new)
@@ -551,6 +555,7 @@ impl Store {
                 q.push("))");
                 q.build().execute(&mut *tx).await?;
             }
+            phases.mark("stale");
             let incidents: Vec<(&Incident, &String)> =
                 batch.incidents.iter().zip(incident_bodies).collect();
             for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
@@ -629,6 +634,7 @@ impl Store {
                     q.build().execute(&mut *tx).await?;
                 }
             }
+            phases.mark("incidents");
             // One entry per batch: the reports it stored are named by a digest of their
             // ids and received records, and by the sequence numbers they took.
             let n = i64::try_from(batch.reports.len()).unwrap_or(i64::MAX);
@@ -657,8 +663,12 @@ impl Store {
                         .detail(detail),
                 )
                 .await?;
+            phases.mark("audit");
             crate::accounts::insert_answers::<DB>(&mut tx, answers).await?;
+            phases.mark("answers");
             tx.commit().await?;
+            phases.mark("commit");
+            phases.log("a group written");
             let writes = self.incidents_changed();
             let numbers = batch
                 .incidents

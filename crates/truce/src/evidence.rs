@@ -1013,26 +1013,33 @@ fn decision(m: &Messages, d: &truce_engine::incidents::Decision) -> String {
         return m.t("cli.decision.new", &[("n", count(m, d.candidates))]);
     }
     let when = match d.gap_s {
-        Some(gap) if gap > 0 => m.t(
+        Some(gap) if gap > 0 => Some(m.t(
             "cli.decision.gap",
             &[("hours", format!("{:.1}", gap as f64 / 3600.0).into())],
-        ),
-        Some(_) => m.t("cli.decision.overlap", &[]),
-        None => String::new(),
+        )),
+        Some(_) => Some(m.t("cli.decision.overlap", &[])),
+        None => None,
     };
-    match d.distance_m {
+    let joined = match d.distance_m {
         Some(metres) => m.t(
             "cli.decision.joined",
             &[
                 ("incident", (&d.incident).into()),
                 ("km", format!("{:.1}", metres / 1000.0).into()),
-                ("when", when.into()),
             ],
         ),
         None => m.t(
             "cli.decision.joined_unplaced",
-            &[("incident", (&d.incident).into()), ("when", when.into())],
+            &[("incident", (&d.incident).into())],
         ),
+    };
+    // A join recorded without its gap in time (made by hand) says only where.
+    match when {
+        Some(when) => m.t(
+            "cli.decision.with_time",
+            &[("decision", joined.into()), ("when", when.into())],
+        ),
+        None => joined,
     }
 }
 
@@ -1156,5 +1163,43 @@ pub async fn export(args: ExportArgs) -> Result<()> {
     match &args.output {
         Some(p) => std::fs::write(p, &buf).with_context(|| format!("cannot write {}", p.display())),
         None => out(&String::from_utf8_lossy(&buf)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decision;
+    use truce_engine::incidents::Decision;
+
+    fn joined(distance_m: Option<f64>, gap_s: Option<i64>) -> Decision {
+        Decision {
+            report: "r1".into(),
+            incident: "inc-7".into(),
+            new: false,
+            candidates: 2,
+            distance_m,
+            gap_s,
+            reason: "joined inc-7".into(),
+        }
+    }
+
+    #[test]
+    fn a_join_is_said_in_the_language_with_only_the_facts_it_has() {
+        let ru = truce_model::i18n::messages("ru").expect("Russian");
+        assert_eq!(
+            decision(ru, &joined(Some(1500.0), Some(7200))),
+            "присоединено к inc-7: 1.5 км от его места; между интервалами времени 2.0 ч"
+        );
+        // Without the gap (a join made by hand), nothing dangles after the place.
+        assert_eq!(
+            decision(ru, &joined(Some(1500.0), None)),
+            "присоединено к inc-7: 1.5 км от его места"
+        );
+        assert_eq!(
+            decision(ru, &joined(None, Some(0))),
+            "присоединено к inc-7; интервалы времени пересекаются"
+        );
+        let en = truce_model::i18n::english();
+        assert_eq!(decision(en, &joined(None, None)), "joined inc-7");
     }
 }

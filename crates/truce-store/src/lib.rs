@@ -254,14 +254,17 @@ type KnownSources = std::sync::Arc<
     >,
 >;
 
-/// Connections of the import lock's holder ([`ImportLock::store`]): one, which does its
-/// reads and its writes. Nothing the holder calls takes a second connection while it holds
-/// one (every test passes with one, on both backends). With two, the pool handed them out
-/// in turn, so on SQLite each began every read after the other's write: a connection that
-/// finds the database changed by another drops its page cache and unmaps its memory map
-/// (12% of the cores' time under W5 at 1M). With one, its own writes leave both in place:
-/// W5 at 1M went from 1,708 to 1,987 reports a second (README).
-const HOLDER_CONNECTIONS: u32 = 1;
+/// Connections of the import lock's holder on SQLite ([`ImportLock::store`]): one, which
+/// does its reads and its writes. Nothing the holder calls takes a second connection while
+/// it holds one (every test passes so). With two, the pool handed them out in turn, so each
+/// began every read after the other's write: a SQLite connection that finds the database
+/// changed by another drops its page cache and unmaps its memory map (12% of the cores'
+/// time under W5 at 1M). With one, its own writes leave both in place (README, W5).
+const HOLDER_CONNECTIONS_SQLITE: u32 = 1;
+
+/// Connections of the import lock's holder on PostgreSQL: one does its work, the other is
+/// spare, so that nothing it calls waits for a connection it holds itself.
+const HOLDER_CONNECTIONS_POSTGRES: u32 = 2;
 
 /// Held while an import (a file, or a report submitted through the API) matches reports
 /// and writes them: matching reads the incidents as stored, so two imports of one
@@ -631,7 +634,7 @@ impl Store {
                 Ok::<_, StoreError>(match &self.backend {
                     Backend::Sqlite(pool) => Backend::Sqlite(
                         SqlitePoolOptions::new()
-                            .max_connections(HOLDER_CONNECTIONS)
+                            .max_connections(HOLDER_CONNECTIONS_SQLITE)
                             // Statement journals in memory rather than in a file
                             // written for every group of submissions; checkpoints left to
                             // a connection beside these (`checkpoint_behind`), so that a
@@ -652,7 +655,7 @@ impl Store {
                     ),
                     Backend::Postgres(pool) => Backend::Postgres(
                         PgPoolOptions::new()
-                            .max_connections(HOLDER_CONNECTIONS)
+                            .max_connections(HOLDER_CONNECTIONS_POSTGRES)
                             .acquire_timeout(Duration::from_secs(30))
                             .connect_with((*pool.connect_options()).clone())
                             .await?,

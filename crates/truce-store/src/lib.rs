@@ -258,8 +258,8 @@ type KnownSources = std::sync::Arc<
 /// does its reads and its writes. Nothing the holder calls takes a second connection while
 /// it holds one (every test passes so). With two, the pool handed them out in turn, so each
 /// began every read after the other's write: a SQLite connection that finds the database
-/// changed by another drops its page cache and unmaps its memory map (12% of the cores'
-/// time under W5 at 1M). With one, its own writes leave both in place (README, W5).
+/// changed by another drops its page cache and unmaps its memory map (a tenth of a
+/// profile's samples under W5 at 1M). With one, its own writes leave both in place (README, W5).
 const HOLDER_CONNECTIONS_SQLITE: u32 = 1;
 
 /// Connections of the import lock's holder on PostgreSQL: one does its work, the other is

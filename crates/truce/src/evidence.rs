@@ -1033,7 +1033,8 @@ fn decision(m: &Messages, d: &truce_engine::incidents::Decision) -> String {
             &[("incident", (&d.incident).into())],
         ),
     };
-    // A join recorded without its gap in time (made by hand) says only where.
+    // A decision stored without its gap in time says only what it has, with nothing
+    // left dangling after it.
     match when {
         Some(when) => m.t(
             "cli.decision.with_time",
@@ -1190,7 +1191,7 @@ mod tests {
             decision(ru, &joined(Some(1500.0), Some(7200))),
             "присоединено к inc-7: 1.5 км от его места; между интервалами времени 2.0 ч"
         );
-        // Without the gap (a join made by hand), nothing dangles after the place.
+        // Without the gap, nothing dangles after the place.
         assert_eq!(
             decision(ru, &joined(Some(1500.0), None)),
             "присоединено к inc-7: 1.5 км от его места"

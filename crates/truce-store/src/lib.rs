@@ -454,6 +454,14 @@ impl Store {
         self.own_connection(false).await
     }
 
+    /// A handle with a connection of its own for one long read (every incident's entry
+    /// for matching, [`Store::warm_index`]), so that the read does not hold for seconds a
+    /// connection others wait for (the import lock holder has one on SQLite); on
+    /// PostgreSQL, this handle.
+    pub(crate) async fn for_one_reader(&self) -> Result<Self> {
+        self.own_connection(false).await
+    }
+
     /// A handle with a connection of its own for [`Store::checkpoint`], beside a
     /// [`Store::for_one_writer`] handle; on PostgreSQL, this handle.
     pub(crate) async fn for_checkpoints(&self) -> Result<Self> {

@@ -154,8 +154,15 @@ impl Store {
                     let store = self.clone();
                     let agreement = agreement.to_owned();
                     tokio::spawn(async move {
-                        if let Err(e) = store.read_warm(&agreement, config).await {
+                        // On a connection of its own: on SQLite the lock's holder has
+                        // one, which the submissions meanwhile need for their neighbours.
+                        let own = store.for_one_reader().await;
+                        let reader = own.as_ref().unwrap_or(&store);
+                        if let Err(e) = reader.read_warm(&agreement, config).await {
                             tracing::warn!(%agreement, error = %e, "the incident entries for matching could not be read; submissions read them from the database");
+                        }
+                        if let Ok(own) = own {
+                            own.close_own().await;
                         }
                     });
                 }
